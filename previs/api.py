@@ -1,0 +1,194 @@
+"""The small Python API that the CLI (and any script) uses.
+
+    import previs
+    scene = previs.load_scene("scenes/led_stage.yaml")
+    with previs.StageRenderer(scene, width=1920) as r:
+        state = previs.evaluate(scene, "1A")
+        frame = r.render(state)                 # colour (H, W, 3) uint8, depth (H, W) metres
+        previs.write_storyboard_frame(frame, state, scene, "1A.png")
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from previs.core import colour
+from previs.core.frame import FrameState, evaluate
+from previs.core.scene import Scene, SetPiece
+from previs.errors import ExportError
+from previs.io.meshes import Asset, Material, MeshPart, load_asset, primitive_asset
+
+__all__ = ["load_scene", "evaluate", "StageRenderer", "write_storyboard_frame", "storyboard_image",
+           "set_items"]
+
+
+def load_scene(path) -> Scene:
+    from previs.io.scene_file import load_scene as _load
+
+    return _load(path)
+
+
+def _piece_asset(piece: SetPiece) -> Asset:
+    if piece.kind == "mesh":
+        return load_asset(piece.mesh_path)
+    return primitive_asset(piece.kind, size_m=piece.size_m, radius_m=piece.radius_m,
+                           height_m=piece.height_m, color_linear=piece.color_linear,
+                           roughness=piece.roughness, metallic=piece.metallic,
+                           key=f"piece:{piece.name}")
+
+
+def set_items(scene: Scene):
+    """The physical set (and the stage floor) as renderer draw items."""
+    from previs.render import DrawItem
+
+    items = [DrawItem(_piece_asset(p), p.world_from_local) for p in scene.set_pieces]
+    if scene.stage is not None:
+        floor = primitive_asset("plane", size_m=(scene.stage.floor_width_m, scene.stage.floor_depth_m),
+                                color_linear=(0.03, 0.03, 0.03), roughness=0.9, key="stage-floor")
+        items.append(DrawItem(floor, np.eye(4)))
+    return items
+
+
+def _sky_colour_linear(scene: Scene) -> np.ndarray:
+    """The mean colour the wall shows, luminance 1 (a stand-in until the wall shows content)."""
+    sky = scene.environment.sky
+    if sky is None:
+        return np.array([1.0, 1.0, 1.0])
+    # Low sun: warmer light. A simple blend between a 3200 K horizon and a 9000 K zenith.
+    t = max(0.0, min(1.0, sky.sun_elevation_deg / 60.0))
+    k = 3200.0 + t * (9000.0 - 3200.0)
+    rgb = colour.kelvin_to_linear_rgb(k)
+    return np.asarray(rgb) / max(colour.luminance(rgb), 1e-9)
+
+
+def wall_items(scene: Scene):
+    """The LED wall (and ceiling) as emissive geometry showing the environment's mean colour."""
+    from previs.core.stage import wall_mesh
+    from previs.render import DrawItem
+
+    if scene.stage is None:
+        return []
+    mesh = wall_mesh(scene.stage)
+    nits = scene.environment.wall_brightness_nits
+    emissive = tuple(float(x) for x in _sky_colour_linear(scene) * nits)
+    mat = Material(key="led-wall", base_color=(0.02, 0.02, 0.02, 1.0), roughness=0.35,
+                   emissive=emissive, double_sided=False)
+    n = len(mesh.positions)
+    part = MeshPart(positions=np.asarray(mesh.positions, np.float32), normals=np.asarray(mesh.normals, np.float32),
+                    uvs=np.asarray(mesh.panel_uv, np.float32), colors=np.ones((n, 4), np.float32),
+                    indices=np.asarray(mesh.indices, np.uint32), material=mat)
+    return [DrawItem(Asset(source="<led wall>", parts=(part,)), np.eye(4))]
+
+
+class StageRenderer:
+    """A renderer set up for one scene: the set, the wall and the lights uploaded once."""
+
+    def __init__(self, scene: Scene, *, width: int = 1920, samples: int = 4, shadows: bool = True):
+        from previs.render import Renderer
+
+        self.scene = scene
+        self.width = int(width)
+        self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), samples=samples, shadows=shadows)
+        nits = scene.environment.wall_brightness_nits if scene.stage is not None else 0.0
+        sky = _sky_colour_linear(scene)
+        # The wall surrounds the stage: a rough hemispherical fill until the wall is a real area light.
+        up = sky * nits * 0.35
+        down = np.array([0.03, 0.03, 0.03]) * nits * 0.35
+        self._renderer.set_world(set_items(scene) + wall_items(scene), list(scene.lights),
+                                 ambient_up_nits=up, ambient_down_nits=down)
+
+    @property
+    def gl_renderer(self) -> str:
+        return self._renderer.gl_renderer
+
+    def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True):
+        from previs.render import CameraView, Overlay
+
+        w, h = state.image_size(self.width)
+        self._renderer.resize(w, h)
+        view = CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)
+        ov = Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas) if overlay else None
+        return self._renderer.render(view, exposure=state.exposure_scale, overlay=ov, read_depth=read_depth)
+
+    def release(self) -> None:
+        self._renderer.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def caption_lines(state: FrameState, scene: Scene) -> list[str]:
+    shot = scene.shot(state.shot_id)
+    kit = state.lens.kit_name
+    sq = f" {state.squeeze:g}x anamorphic" if state.squeeze != 1 else ""
+    focus = "inf" if math.isinf(state.focus_m) else f"{state.focus_m:.2f} m"
+    first = f"{shot.id}  ·  Sc {shot.scene_number}  ·  {shot.description}"
+    second = (f"{state.mode.body_name} {state.mode.mode_name}  ·  {kit} {state.focal_length_mm:g} mm{sq}  ·  "
+              f"T{state.t_stop:g}  ·  focus {focus}  ·  ISO {state.iso:g} {state.shutter_angle_deg:g}°  ·  "
+              f"{shot.length_frames} fr @ {float(state.frame_rate):.3f}".rstrip("0").rstrip("."))
+    return [first, second]
+
+
+def storyboard_image(frame, state: FrameState, scene: Scene):
+    """The frame with a caption strip underneath (a PIL image)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.fromarray(frame.color)
+    w, h = img.size
+    size = max(12, w // 60)
+    font = ImageFont.load_default(size=size)
+    small = ImageFont.load_default(size=max(10, int(size * 0.8)))
+    strip_h = int(size * 3.2)
+    out = Image.new("RGB", (w, h + strip_h), (18, 18, 18))
+    out.paste(img, (0, 0))
+    d = ImageDraw.Draw(out)
+    lines = caption_lines(state, scene)
+    pad = size // 2
+    d.text((pad, h + pad), _fit(d, lines[0], font, w - 2 * pad), fill=(240, 240, 240), font=font)
+    d.text((pad, h + pad + int(size * 1.4)), _fit(d, lines[1], small, w - 2 * pad), fill=(190, 190, 190), font=small)
+    return out
+
+
+def _fit(draw, text: str, font, max_w: int) -> str:
+    if draw.textlength(text, font=font) <= max_w:
+        return text
+    while text and draw.textlength(text + "…", font=font) > max_w:
+        text = text[:-1]
+    return text + "…"
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def write_png(image, path: str | Path) -> None:
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def write_storyboard_frame(frame, state: FrameState, scene: Scene, path: str | Path) -> None:
+    write_png(storyboard_image(frame, state, scene), path)

@@ -1,0 +1,139 @@
+"""``previs`` commands: a thin front end over :mod:`previs.api`.
+
+A user's mistake (any :class:`~previs.errors.PrevisError`) ends with one line on stderr and exit
+status 2; a bug keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from previs.errors import PrevisError
+
+
+def _cmd_presets(args) -> int:
+    from previs.core.presets import format_presets_table
+
+    print(format_presets_table())
+    return 0
+
+
+def _cmd_info(args) -> int:
+    from previs import api
+    from previs.core import optics
+    from previs.core.frame import evaluate
+
+    scene = api.load_scene(args.scene)
+    out = [f"scene   {scene.name}  ({scene.source_path})",
+           f"rate    {float(scene.frame_rate):g} fps ({scene.frame_rate})  format v{scene.format_version}"]
+    if scene.stage is not None:
+        from previs.core.stage import wall_summary
+
+        s = wall_summary(scene.stage)
+        p = scene.stage.panel
+        out.append(f"stage   {len(scene.stage.sections)} wall sections"
+                   f"{' + ceiling' if scene.stage.ceiling else ''}; panel {p.name}: {p.pixel_pitch_mm} mm pitch, "
+                   f"{p.panel_width_mm:g}x{p.panel_height_mm:g} mm, {p.panel_width_px}x{p.panel_height_px} px, "
+                   f"{p.peak_nits:g} nits peak")
+        for key, value in s.items():
+            if key != "sections":
+                out.append(f"        {key}: {value}")
+        for sec in s.get("sections", []):
+            out.append(f"        - {sec}")
+    env = scene.environment
+    out.append(f"wall    shows {'glTF ' + str(env.gltf_path) if env.gltf_path else 'no glTF'}"
+               f"{'; sky with sun at az %g° el %g°' % (env.sky.sun_azimuth_deg, env.sky.sun_elevation_deg) if env.sky else ''}"
+               f"; {env.wall_brightness_nits:g} nits")
+    out.append(f"set     {len(scene.set_pieces)} pieces")
+    for piece in scene.set_pieces:
+        what = piece.mesh_path.name if piece.mesh_path else piece.kind
+        pos = ", ".join(f"{v:.2f}" for v in piece.world_from_local[:3, 3])
+        out.append(f"        {piece.name:<18} {what:<22} at ({pos})")
+    out.append(f"lights  {len(scene.lights)}")
+    for lt in scene.lights:
+        unit = "lx" if lt.type == "directional" else "cd"
+        col = f"{lt.kelvin:g} K" if lt.kelvin else "rgb"
+        out.append(f"        {lt.name:<18} {lt.type:<11} {lt.intensity:g} {unit}, {col}, shadows {'on' if lt.shadows else 'off'}")
+    cam = scene.camera
+    out.append(f"camera  {cam.body} / {cam.mode}, {cam.lens_kit}; ISO {cam.iso:g}, {cam.shutter_angle_deg:g}°, "
+               f"T{cam.t_stop:g}, delivery {cam.delivery_aspect}")
+    out.append(f"shots   {len(scene.shots)}")
+    for shot in scene.shots:
+        st = evaluate(scene, shot)
+        near, far = optics.dof_limits_m(st.focal_length_mm, st.t_stop, st.mode.coc_mm, st.focus_m)
+        far_s = "inf" if math.isinf(far) else f"{far:.2f}"
+        out.append(f"        {shot.id:<5} sc {shot.scene_number:<4} {st.focal_length_mm:>5g} mm  "
+                   f"HFOV {st.hfov_deg:5.1f}°  T{st.t_stop:<4g} focus {st.focus_m:.2f} m (DOF {near:.2f}–{far_s} m)  "
+                   f"{shot.length_frames} fr  {shot.description}")
+    print("\n".join(out))
+    return 0
+
+
+def _cmd_render(args) -> int:
+    from tqdm import tqdm
+
+    from previs import api
+
+    scene = api.load_scene(args.scene)
+    shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
+    states = [api.evaluate(scene, s) for s in shots]  # every shot validated before any rendering
+    out_dir = Path(args.output)
+    written = []
+    with api.StageRenderer(scene, width=args.width, samples=args.samples, shadows=not args.no_shadows) as r:
+        bar = tqdm(states, desc="rendering", unit="shot", disable=args.quiet or None, file=sys.stderr)
+        for state in bar:
+            bar.set_postfix_str(state.shot_id)
+            frame = r.render(state, read_depth=False)
+            path = out_dir / f"{_safe_name(scene.name)}_{_safe_name(state.shot_id)}.png"
+            api.write_storyboard_frame(frame, state, scene, path)
+            written.append(path)
+    print(f"wrote {len(written)} storyboard frame{'s' if len(written) != 1 else ''} to {out_dir.resolve()}")
+    for p in written:
+        print(f"  {p}")
+    return 0
+
+
+def _safe_name(s: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="previs", description="Virtual-production previsualisation.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("render", help="render a storyboard frame (PNG with caption) per shot")
+    p.add_argument("scene", help="scene file (YAML)")
+    p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")
+    p.add_argument("-o", "--output", default="out/storyboard", help="output folder (default: out/storyboard)")
+    p.add_argument("--width", type=int, default=1920, help="image width in pixels (height follows the recording mode)")
+    p.add_argument("--samples", type=int, default=4, help="MSAA samples (0 = off)")
+    p.add_argument("--no-shadows", action="store_true", help="render without shadow maps")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_render)
+    p = sub.add_parser("info", help="print the stage, set, lights, camera and shots of a scene")
+    p.add_argument("scene")
+    p.set_defaults(func=_cmd_info)
+    p = sub.add_parser("presets", help="list camera bodies, recording modes and lens kits")
+    p.set_defaults(func=_cmd_presets)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "width", 1) is not None and getattr(args, "width", 1) <= 0:
+        print("previs: --width must be positive", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except PrevisError as exc:
+        print(f"previs: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("previs: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""The scene as plain data: what the scene file says, validated, with units in the names.
+
+Nothing here touches files or GL. ``previs.io.scene_file`` builds these objects from YAML;
+``previs.core.frame`` turns a shot into a :class:`~previs.core.frame.FrameState`; the renderer
+reads FrameStates and the meshes the io layer loaded.
+
+Axes: right-handed, metres, +Y up, cameras look down -Z. Matrices are float64, column vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+"""The scene-file format version this build writes and reads (older versions are migrated)."""
+
+
+# ---------------------------------------------------------------- the LED volume
+@dataclass(frozen=True)
+class PanelSpec:
+    """One LED cabinet model."""
+
+    name: str
+    pixel_pitch_mm: float
+    panel_width_mm: float
+    panel_height_mm: float
+    panel_width_px: int
+    panel_height_px: int
+    peak_nits: float
+
+
+@dataclass(frozen=True)
+class CurvedSection:
+    """A wall section on a vertical cylinder: centre on the floor plane, arc measured from +Z towards +X
+    (azimuth 0 deg = +Z, 90 deg = +X), the panels facing the centre."""
+
+    name: str
+    center_xz_m: tuple[float, float]
+    radius_m: float
+    start_azimuth_deg: float
+    arc_deg: float
+    height_m: float
+    bottom_m: float = 0.0
+
+
+@dataclass(frozen=True)
+class FlatSection:
+    """A flat wall section from one floor point to another; the lit side faces the left of the
+    direction start -> end when seen from above (i.e. ``cross(up, end - start)``)."""
+
+    name: str
+    start_xz_m: tuple[float, float]
+    end_xz_m: tuple[float, float]
+    height_m: float
+    bottom_m: float = 0.0
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """A horizontal LED ceiling facing down, centred over ``center_xz_m``."""
+
+    height_m: float
+    center_xz_m: tuple[float, float]
+    width_m: float
+    depth_m: float
+
+
+@dataclass(frozen=True)
+class LedVolume:
+    panel: PanelSpec
+    sections: tuple[CurvedSection | FlatSection, ...]
+    ceiling: Ceiling | None = None
+    floor_width_m: float = 30.0
+    floor_depth_m: float = 30.0
+
+
+# ---------------------------------------------------------------- what the wall shows
+@dataclass(frozen=True)
+class Sky:
+    """An analytic sky with a sun; azimuth 0 deg = +Z, 90 deg = +X; elevation above the horizon."""
+
+    sun_azimuth_deg: float = 200.0
+    sun_elevation_deg: float = 25.0
+    turbidity: float = 3.0
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The virtual world the wall shows, and how bright the wall runs."""
+
+    gltf_path: Path | None = None
+    world_from_env: np.ndarray = field(default_factory=lambda: np.eye(4))
+    sky: Sky | None = None
+    wall_brightness_nits: float = 800.0
+
+
+# ---------------------------------------------------------------- the physical set
+@dataclass(frozen=True)
+class SetPiece:
+    """A thing on the stage floor.
+
+    ``kind`` is one of ``mesh`` (``mesh_path`` through trimesh), ``box`` (``size_m`` = x, y, z),
+    ``cylinder`` (``radius_m``, ``height_m``), ``plane`` (``size_m`` = x, z) or ``standin`` (a human
+    figure of ``height_m``). ``world_from_local`` places it (units already folded in).
+    """
+
+    name: str
+    kind: str
+    world_from_local: np.ndarray
+    mesh_path: Path | None = None
+    size_m: tuple[float, ...] = ()
+    radius_m: float = 0.0
+    height_m: float = 0.0
+    color_linear: tuple[float, float, float] = (0.5, 0.5, 0.5)
+    roughness: float = 0.7
+    metallic: float = 0.0
+
+
+# ---------------------------------------------------------------- lights
+@dataclass(frozen=True)
+class Light:
+    """A light. Colour is linear Rec.709 RGB with luminance 1 (intensity carries the amount).
+
+    ``intensity`` is in lux for ``directional`` lights, candela for ``point`` and ``spot``.
+    ``direction`` is the way the light travels (unit vector) for directional and spot lights.
+    Beam angles are full angles (the spec-sheet convention).
+    """
+
+    name: str
+    type: str  # "directional" | "point" | "spot"
+    color_linear: tuple[float, float, float]
+    intensity: float
+    position_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    direction: tuple[float, float, float] = (0.0, -1.0, 0.0)
+    beam_angle_deg: float = 30.0
+    field_angle_deg: float = 45.0
+    range_m: float = 0.0  # 0: no cut-off
+    size_m: float = 0.0  # emitter size for soft shadows; 0 = hard
+    shadows: bool = True
+    kelvin: float | None = None
+
+
+# ---------------------------------------------------------------- camera and shots
+@dataclass(frozen=True)
+class CameraSettings:
+    """The camera package: body, recording mode, lens kit, and exposure settings."""
+
+    body: str
+    mode: str
+    lens_kit: str
+    iso: float = 800.0
+    shutter_angle_deg: float = 180.0
+    t_stop: float = 2.8
+    focus_m: float = 3.0
+    delivery_aspect: str = "2.39"
+    safe_areas: bool = False
+
+
+@dataclass(frozen=True)
+class CameraPlacement:
+    """Where the camera is in a shot and what lens it wears.
+
+    Orientation comes from ``look_at_m`` when given, else from pan/tilt/roll (degrees; pan about +Y
+    with 0 = looking down -Z and positive turning left, tilt positive up, roll positive clockwise as
+    seen by the operator).
+    """
+
+    position_m: tuple[float, float, float]
+    look_at_m: tuple[float, float, float] | None = None
+    pan_deg: float = 0.0
+    tilt_deg: float = 0.0
+    roll_deg: float = 0.0
+    focal_length_mm: float = 35.0
+    focus_m: float | None = None  # None: the camera package's focus distance
+    t_stop: float | None = None  # None: the camera package's T-stop
+
+
+@dataclass(frozen=True)
+class Shot:
+    id: str
+    scene_number: str
+    description: str
+    length_frames: int
+    camera: CameraPlacement
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A whole scene file, validated."""
+
+    source_path: Path | None
+    name: str
+    frame_rate: Fraction
+    stage: LedVolume | None
+    environment: Environment
+    set_pieces: tuple[SetPiece, ...]
+    lights: tuple[Light, ...]
+    camera: CameraSettings
+    shots: tuple[Shot, ...]
+    format_version: int = FORMAT_VERSION
+
+    def shot(self, shot_id: str) -> Shot:
+        for s in self.shots:
+            if s.id == shot_id:
+                return s
+        from previs.errors import PrevisError
+
+        known = ", ".join(s.id for s in self.shots)
+        raise PrevisError(f"no shot '{shot_id}' in {self.source_path or self.name} (shots: {known})")

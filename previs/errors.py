@@ -1,0 +1,49 @@
+"""One exception family for everything a user can get wrong.
+
+The CLI catches :class:`PrevisError` and prints ``str(err)`` as one line; anything else is a bug
+and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PrevisError(Exception):
+    """Base of every error previs raises for bad input or an impossible request."""
+
+
+class SceneError(PrevisError):
+    """A scene file is wrong: names the file, the field path and (where known) the line."""
+
+    def __init__(self, message: str, *, file: str | Path | None = None,
+                 field: str | None = None, line: int | None = None):
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.field = field
+        self.line = line
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = self.file or "<scene>"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.field:
+            where += f": {self.field}"
+        return f"{where}: {self.message}"
+
+
+class PresetError(PrevisError):
+    """An unknown camera body, recording mode or lens, or an impossible optical value."""
+
+
+class AssetError(PrevisError):
+    """A mesh or texture that is missing, unreadable or empty."""
+
+
+class RenderError(PrevisError):
+    """No OpenGL context could be made, or the GPU refused a resource."""
+
+
+class ExportError(PrevisError):
+    """An output could not be written."""

@@ -1,0 +1,532 @@
+"""The scene file as pydantic v2 models: types, ranges, required and unknown keys.
+
+These models describe the file exactly as written (units in the names, YAML spellings); the loader
+in :mod:`previs.io.scene_file` turns a validated :class:`SceneFile` into the plain-data
+:class:`previs.core.scene.Scene`. Checks that need files or presets (meshes, camera bodies, lens
+kits) happen there, not here.
+
+Every model forbids unknown keys and names the closest known one ("did you mean ...?"). Errors are
+raised as ``PydanticCustomError`` with ready-to-print messages; a ``key`` in the error context
+names the offending key below the error's location, so the loader can point at its line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic.types import AllowInfNan
+from pydantic_core import PydanticCustomError
+
+from previs.core.colour import KELVIN_MAX, KELVIN_MIN
+
+# ---------------------------------------------------------------- helpers
+
+
+def fail(message: str, key: str | tuple[str, ...] | None = None) -> PydanticCustomError:
+    """An error with a finished message; ``key`` points below the current location."""
+    ctx: dict[str, Any] = {"message": message}
+    if key is not None:
+        ctx["key"] = key
+    return PydanticCustomError("previs", "{message}", ctx)
+
+
+def describe(value: Any) -> str:
+    """How an input value is shown in a message: ``'ten'``, ``3.5``, ``a list``, ``nothing``."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}"
+    return f"{value!r}"
+
+
+def suggest(word: str, choices) -> str:
+    """``; did you mean 'x'?`` or ``; expected one of a, b, c``."""
+    choices = sorted(str(c) for c in choices)
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; expected one of: {', '.join(choices)}"
+
+
+def _vector(n: int, what: str):
+    def check(value):
+        if isinstance(value, list | tuple):
+            if len(value) != n:
+                raise fail(f"expected a list of {n} numbers {what}, got {len(value)}")
+            return value
+        raise fail(f"expected a list of {n} numbers {what}, got {describe(value)}")
+
+    return BeforeValidator(check)
+
+
+Vec3 = Annotated[tuple[float, float, float], _vector(3, "[x, y, z]")]
+Vec2XZ = Annotated[tuple[float, float], _vector(2, "[x, z]")]
+Size2 = Annotated[tuple[float, float], _vector(2, "[width, height]")]
+Pixels2 = Annotated[tuple[int, int], _vector(2, "[width, height]")]
+Pos = Annotated[float, Field(gt=0)]
+NonNeg = Annotated[float, Field(ge=0)]
+Unit = Annotated[float, Field(ge=0, le=1)]
+FocusM = Annotated[float, AllowInfNan(True), Field(gt=0)]  # .inf = focused at infinity
+
+
+def _text(value):
+    """Names and ids may be written as bare numbers (``scene: 12``); keep them as text."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+NonEmptyText = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+
+_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+
+
+def _colour(value):
+    """``"#aabbcc"`` or ``[r, g, b]`` (sRGB-encoded, 0..1) -> an (r, g, b) sRGB tuple."""
+    if isinstance(value, str):
+        m = _HEX.match(value.strip())
+        if not m:
+            raise fail(f"expected a colour as \"#rrggbb\" or [r, g, b] in 0..1, got {value!r}")
+        h = m.group(1)
+        return tuple(int(h[i:i + 2], 16) / 255.0 for i in (0, 2, 4))
+    if isinstance(value, list | tuple):
+        if len(value) != 3:
+            raise fail(f"expected a colour [r, g, b] of 3 numbers, got {len(value)}")
+        return value
+    raise fail(f"expected a colour as \"#rrggbb\" or [r, g, b] in 0..1, got {describe(value)}")
+
+
+def _colour_range(value):
+    if any(not 0.0 <= c <= 1.0 for c in value):
+        raise fail(f"colour components must be within 0..1 (sRGB), got {list(value)}")
+    return value
+
+
+SRGB = Annotated[tuple[float, float, float], BeforeValidator(_colour)]
+
+_UNIT_SCALE = {"m": 1.0, "cm": 0.01, "mm": 0.001, "in": 0.0254, "ft": 0.3048}
+UNIT_SCALE = _UNIT_SCALE
+"""Metres per file unit, for ``units:`` of meshes and the environment."""
+
+
+def _scale(value):
+    """One number (uniform) or [x, y, z] -> (x, y, z)."""
+    if isinstance(value, list | tuple):
+        if len(value) != 3:
+            raise fail(f"expected a scale as one number or [x, y, z], got a list of {len(value)}")
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (value, value, value)
+    raise fail(f"expected a scale as one number or [x, y, z], got {describe(value)}")
+
+
+Scale = Annotated[tuple[Pos, Pos, Pos], BeforeValidator(_scale)]
+
+
+class Model(BaseModel):
+    """Base of every scene-file model: no unknown keys (with a did-you-mean), finite numbers."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys(cls, data):
+        if isinstance(data, dict):
+            known = {f.alias or name for name, f in cls.model_fields.items()}
+            for key in data:
+                if key not in known:
+                    raise fail(f"unknown key '{key}'{suggest(key, known)}", key=str(key))
+        elif data is not None and not isinstance(data, BaseModel):
+            raise fail(f"expected a mapping of keys (key: value lines), got {describe(data)}")
+        return data
+
+
+def _one_of(model: BaseModel, keys: tuple[str, ...], *, required: bool, where: str = "") -> str | None:
+    given = [k for k in keys if getattr(model, k) is not None]
+    if len(given) > 1:
+        raise fail(f"give only one of {', '.join(given)}{where}", key=given[1])
+    if required and not given:
+        raise fail(f"missing: give one of {', '.join(keys)}{where}")
+    return given[0] if given else None
+
+
+# ---------------------------------------------------------------- stage
+class Panel(Model):
+    name: NonEmptyText
+    pixel_pitch_mm: Pos
+    panel_size_mm: Size2
+    panel_pixels: Pixels2
+    peak_nits: Pos
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        for axis, size, px in zip(("width", "height"), self.panel_size_mm, self.panel_pixels, strict=True):
+            if size <= 0 or px <= 0:
+                raise fail(f"panel {axis} must be positive", key="panel_size_mm" if size <= 0 else "panel_pixels")
+            made = self.pixel_pitch_mm * px
+            if abs(made - size) > 0.02 * size:
+                raise fail(f"{self.pixel_pitch_mm:g} mm pitch x {px} px = {made:.1f} mm, but the panel "
+                           f"{axis} is {size:g} mm (more than 2 % apart)", key="pixel_pitch_mm")
+        return self
+
+
+class CurvedSection(Model):
+    type: Literal["curved"]
+    name: Text | None = None
+    center_xz_m: Vec2XZ = (0.0, 0.0)
+    radius_m: Pos
+    start_azimuth_deg: float
+    arc_deg: Annotated[float, Field(gt=0, le=360)]
+    height_m: Pos
+    bottom_m: NonNeg = 0.0
+
+
+class FlatSection(Model):
+    type: Literal["flat"]
+    name: Text | None = None
+    start_xz_m: Vec2XZ
+    end_xz_m: Vec2XZ
+    height_m: Pos
+    bottom_m: NonNeg = 0.0
+
+    @model_validator(mode="after")
+    def _length(self):
+        if math.dist(self.start_xz_m, self.end_xz_m) < 1e-3:
+            raise fail("a flat section needs different start and end points", key="end_xz_m")
+        return self
+
+
+Section = Annotated[CurvedSection | FlatSection, Field(discriminator="type")]
+
+
+class Ceiling(Model):
+    height_m: Pos
+    center_xz_m: Vec2XZ = (0.0, 0.0)
+    width_m: Pos
+    depth_m: Pos
+
+
+class Stage(Model):
+    panel: Panel
+    sections: Annotated[list[Section], Field(min_length=1)]
+    ceiling: Ceiling | None = None
+    floor_size_m: Annotated[tuple[Pos, Pos], _vector(2, "[width, depth]")] = (30.0, 30.0)
+
+
+# ---------------------------------------------------------------- environment
+class Sky(Model):
+    sun_azimuth_deg: float = 200.0
+    sun_elevation_deg: Annotated[float, Field(ge=-90, le=90)] = 25.0
+    turbidity: Annotated[float, Field(ge=1, le=10)] = 3.0
+
+
+class Environment(Model):
+    gltf: NonEmptyText | None = None
+    units: Literal["m", "cm", "mm", "in", "ft"] = "m"
+    translation_m: Vec3 = (0.0, 0.0, 0.0)
+    rotation_deg: Vec3 = (0.0, 0.0, 0.0)
+    scale: Scale = (1.0, 1.0, 1.0)
+    sky: Sky | None = None
+    wall_brightness_nits: Pos = 800.0
+
+
+# ---------------------------------------------------------------- set pieces
+class _Piece(Model):
+    name: Text | None = None
+    translation_m: Vec3 = (0.0, 0.0, 0.0)
+    rotation_deg: Vec3 = (0.0, 0.0, 0.0)
+    scale: Scale = (1.0, 1.0, 1.0)
+    color: SRGB | None = None
+    roughness: Unit = 0.7
+    metallic: Unit = 0.0
+
+    @field_validator("color")
+    @classmethod
+    def _colour_in_range(cls, v):
+        return None if v is None else _colour_range(v)
+
+
+class MeshPiece(_Piece):
+    type: Literal["mesh"]
+    path: NonEmptyText
+    units: Literal["m", "cm", "mm", "in", "ft"] = "m"
+
+
+class BoxPiece(_Piece):
+    type: Literal["box"]
+    size_m: Annotated[tuple[Pos, Pos, Pos], _vector(3, "[x, y, z]")]
+
+
+class CylinderPiece(_Piece):
+    type: Literal["cylinder"]
+    radius_m: Pos
+    height_m: Pos
+
+
+class PlanePiece(_Piece):
+    type: Literal["plane"]
+    size_m: Annotated[tuple[Pos, Pos], _vector(2, "[x, z]")]
+
+
+class StandinPiece(_Piece):
+    type: Literal["standin"]
+    height_m: Annotated[float, Field(ge=0.3, le=2.6)] = 1.75
+
+
+SetPiece = Annotated[MeshPiece | BoxPiece | CylinderPiece | PlanePiece | StandinPiece,
+                     Field(discriminator="type")]
+
+
+# ---------------------------------------------------------------- lights
+class Light(Model):
+    type: Literal["directional", "point", "spot"]
+    name: Text | None = None
+    # where it is and where it points
+    position_m: Vec3 | None = None
+    target_m: Vec3 | None = None
+    direction: Vec3 | None = None
+    azimuth_deg: float | None = None
+    elevation_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
+    # how much
+    illuminance_lux: Pos | None = None
+    intensity_cd: Pos | None = None
+    lumens: Pos | None = None
+    # beam
+    beam_angle_deg: Annotated[float, Field(gt=0, lt=180)] | None = None
+    field_angle_deg: Annotated[float, Field(gt=0, lt=180)] | None = None
+    # colour
+    kelvin: Annotated[float, Field(ge=KELVIN_MIN, le=KELVIN_MAX)] | None = None
+    color: SRGB | None = None
+    # quality
+    shadows: bool = True
+    size_m: NonNeg = 0.0
+    range_m: NonNeg = 0.0
+
+    @field_validator("color")
+    @classmethod
+    def _colour_in_range(cls, v):
+        if v is None:
+            return v
+        v = _colour_range(v)
+        if max(v) <= 0:
+            raise fail("a light's colour cannot be black")
+        return v
+
+    @model_validator(mode="after")
+    def _combinations(self):
+        t = self.type
+        _one_of(self, ("kelvin", "color"), required=False)
+        if t == "directional":
+            for k in ("position_m", "target_m", "intensity_cd", "lumens", "beam_angle_deg",
+                      "field_angle_deg"):
+                if getattr(self, k) is not None:
+                    raise fail(f"a directional light has no {k} (use direction or azimuth_deg/"
+                               "elevation_deg, and illuminance_lux)", key=k)
+            if self.illuminance_lux is None:
+                raise fail("a directional light needs illuminance_lux")
+            if (self.azimuth_deg is None) != (self.elevation_deg is None):
+                raise fail("give both azimuth_deg and elevation_deg",
+                           key="azimuth_deg" if self.azimuth_deg is not None else "elevation_deg")
+            aim = "azimuth_deg" if self.azimuth_deg is not None else None
+            given = [k for k in ("direction",) if getattr(self, k) is not None] + ([aim] if aim else [])
+            if len(given) > 1:
+                raise fail("give either direction or azimuth_deg/elevation_deg, not both", key="direction")
+            if not given:
+                raise fail("missing: give direction or azimuth_deg/elevation_deg")
+        else:
+            if self.illuminance_lux is not None:
+                raise fail(f"a {t} light is given in intensity_cd or lumens, not illuminance_lux",
+                           key="illuminance_lux")
+            if self.position_m is None:
+                raise fail(f"missing required key 'position_m' (a {t} light needs a position)",
+                           key="position_m")
+            _one_of(self, ("intensity_cd", "lumens"), required=True, where=f" for a {t} light")
+            for k in ("azimuth_deg", "elevation_deg"):
+                if getattr(self, k) is not None:
+                    raise fail(f"a {t} light is aimed with target_m or direction, not {k}", key=k)
+            if t == "point":
+                for k in ("target_m", "direction", "beam_angle_deg", "field_angle_deg"):
+                    if getattr(self, k) is not None:
+                        raise fail(f"a point light shines every way; it has no {k}", key=k)
+            else:
+                _one_of(self, ("target_m", "direction"), required=True, where=" to aim a spot light")
+                beam, field = self.angles_deg()
+                if field < beam:
+                    raise fail(f"field_angle_deg ({field:g}) must be at least beam_angle_deg ({beam:g})",
+                               key="field_angle_deg")
+        if self.direction is not None and math.hypot(*self.direction) < 1e-9:
+            raise fail("direction must not be [0, 0, 0]", key="direction")
+        if self.target_m is not None and self.position_m is not None \
+                and math.dist(self.target_m, self.position_m) < 1e-6:
+            raise fail("target_m is the light's own position", key="target_m")
+        return self
+
+    def angles_deg(self) -> tuple[float, float]:
+        """(beam, field) full angles; a missing one follows from the other (field = 1.5 x beam)."""
+        beam, field = self.beam_angle_deg, self.field_angle_deg
+        if beam is None and field is None:
+            return 30.0, 45.0
+        if field is None:
+            return beam, min(beam * 1.5, 179.0)
+        if beam is None:
+            return field / 1.5, field
+        return beam, field
+
+
+Lights = list[Light]
+
+
+# ---------------------------------------------------------------- camera and shots
+DELIVERY_ASPECTS = ("2.39", "2.35", "2.00", "1.90", "1.85", "1.78", "16:9", "4:3", "1.33", "full")
+
+
+def _aspect(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):  # 2.39 written without quotes
+        value = f"{value:.2f}"
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v not in DELIVERY_ASPECTS:
+            raise fail(f"unknown delivery aspect {value!r}{suggest(value, DELIVERY_ASPECTS)}")
+        return v
+    return value
+
+
+class Camera(Model):
+    body: NonEmptyText
+    mode: NonEmptyText | None = None  # None: the body's default mode
+    lens_kit: NonEmptyText
+    iso: Pos = 800.0
+    shutter_angle_deg: Annotated[float, Field(gt=0, le=360)] = 180.0
+    t_stop: Pos = 2.8
+    focus_m: FocusM = 3.0
+    delivery_aspect: Annotated[str, BeforeValidator(_aspect)] = "2.39"
+    safe_areas: bool = False
+
+
+class ShotCamera(Model):
+    position_m: Vec3
+    look_at_m: Vec3 | None = None
+    pan_deg: float | None = None
+    tilt_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
+    roll_deg: Annotated[float, Field(ge=-180, le=180)] | None = None
+    focal_length_mm: Annotated[float, Field(gt=0, le=2000)]
+    focus_m: FocusM | None = None
+    t_stop: Pos | None = None
+
+    @model_validator(mode="after")
+    def _aim(self):
+        if self.look_at_m is not None:
+            for k in ("pan_deg", "tilt_deg", "roll_deg"):
+                if getattr(self, k) is not None:
+                    raise fail("give either look_at_m or pan_deg/tilt_deg/roll_deg, not both", key=k)
+            if math.dist(self.look_at_m, self.position_m) < 1e-6:
+                raise fail("look_at_m is the camera position itself", key="look_at_m")
+        return self
+
+
+class Shot(Model):
+    id: NonEmptyText
+    scene: NonEmptyText
+    description: Text = ""
+    length_frames: Annotated[int, Field(gt=0)] | None = None
+    duration_s: Pos | None = None
+    notes: Text = ""
+    camera: ShotCamera
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v):
+            raise fail(f"shot id {v!r} may use only letters, digits, '.', '_' and '-' (like 12A)")
+        return v
+
+    @model_validator(mode="after")
+    def _length(self):
+        _one_of(self, ("length_frames", "duration_s"), required=True)
+        return self
+
+
+# ---------------------------------------------------------------- the file
+_NTSC = {24: Fraction(24000, 1001), 30: Fraction(30000, 1001), 48: Fraction(48000, 1001),
+         60: Fraction(60000, 1001), 120: Fraction(120000, 1001)}
+
+
+def parse_frame_rate(value) -> Fraction:
+    """24, 25, 23.976, "24000/1001", 29.97, ... -> an exact Fraction."""
+    if isinstance(value, bool) or value is None:
+        raise fail(f"expected a frame rate like 24, 25, 23.976 or \"24000/1001\", got {describe(value)}")
+    if isinstance(value, str):
+        text = value.strip()
+        m = re.fullmatch(r"(\d+)\s*/\s*(\d+)", text)
+        if m:
+            if int(m.group(2)) == 0:
+                raise fail(f"frame rate {value!r} divides by zero")
+            rate = Fraction(int(m.group(1)), int(m.group(2)))
+            value = None
+        else:
+            try:
+                value = float(text)
+            except ValueError:
+                raise fail(f"expected a frame rate like 24, 25, 23.976 or \"24000/1001\", got {value!r}") from None
+    if isinstance(value, int):
+        rate = Fraction(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise fail(f"frame rate must be a finite number, got {value}")
+        for ntsc in _NTSC.values():
+            if abs(value - float(ntsc)) < 0.006:
+                rate = ntsc
+                break
+        else:
+            if abs(value - round(value)) > 1e-6:
+                raise fail(f"frame rate {value:g} is not a standard rate; write a whole number "
+                           "or a ratio like \"24000/1001\"")
+            rate = Fraction(round(value))
+    elif value is not None:
+        raise fail(f"expected a frame rate like 24 or \"24000/1001\", got {describe(value)}")
+    if not 0 < rate <= 1000:
+        raise fail(f"frame rate must be within 0..1000 fps, got {rate}")
+    return rate
+
+
+class SceneFile(Model):
+    format_version: int
+    name: NonEmptyText
+    frame_rate: Annotated[Fraction, BeforeValidator(parse_frame_rate)]
+    stage: Stage | None = None
+    environment: Environment = Environment()
+    set_pieces: list[SetPiece] = Field(default_factory=list, alias="set")
+    lights: Lights = Field(default_factory=list)
+    camera: Camera
+    shots: list[Shot] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _wall_brightness(self):
+        if self.stage is not None and self.environment.wall_brightness_nits > self.stage.panel.peak_nits:
+            raise fail(f"wall_brightness_nits {self.environment.wall_brightness_nits:g} is above the "
+                       f"panel's peak of {self.stage.panel.peak_nits:g} nits",
+                       key=("environment", "wall_brightness_nits"))
+        return self

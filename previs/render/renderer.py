@@ -1,0 +1,431 @@
+"""The offscreen renderer: static world batches, cached shadow maps, MSAA, post, readback.
+
+Data flows one way: ``set_world`` takes plain assets and lights and builds GPU batches (vertices
+pre-transformed to world space and merged per material, so a set of hundreds of thousands of
+triangles is a handful of draw calls); shadow maps depend only on the world and the lights, so
+they are rendered once there and reused while the camera moves. ``render`` takes a camera and
+returns colour and linear depth as numpy arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from previs.core import transforms as tf
+from previs.core.scene import Light
+from previs.errors import RenderError
+from previs.io.meshes import Asset, Material, TextureImage
+from previs.render.context import create_offscreen_context, program
+
+MAX_LIGHTS = 16
+MAX_TILES = 32
+LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
+# Point-light cube faces: +X, -X, +Y, -Y, +Z, -Z as (forward, up) in world space.
+CUBE_FACES = [((1, 0, 0), (0, -1, 0)), ((-1, 0, 0), (0, -1, 0)), ((0, 1, 0), (0, 0, 1)),
+              ((0, -1, 0), (0, 0, -1)), ((0, 0, 1), (0, -1, 0)), ((0, 0, -1), (0, -1, 0))]
+
+
+@dataclass(frozen=True)
+class CameraView:
+    """A pinhole camera: pose, vertical field of view and the image aspect (width / height)."""
+
+    world_from_camera: np.ndarray
+    yfov_rad: float
+    aspect: float
+    near_m: float = 0.05
+    far_m: float = 500.0
+
+    @property
+    def clip_from_world(self) -> np.ndarray:
+        return tf.perspective(self.yfov_rad, self.aspect, self.near_m, self.far_m) @ np.linalg.inv(
+            self.world_from_camera)
+
+
+@dataclass(frozen=True)
+class DrawItem:
+    asset: Asset
+    world_from_asset: np.ndarray
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Frame lines for a delivery aspect inside the recorded image (None: no lines)."""
+
+    frame_aspect: float | None = None
+    matte_opacity: float = 0.6
+    safe_areas: bool = False  # SMPTE ST 2046-1: action 93 %, title 90 %
+    line_rgb: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Frame:
+    color: np.ndarray  # (H, W, 3) uint8 sRGB, row 0 at the top
+    depth_m: np.ndarray | None  # (H, W) float32 distance along the view axis; inf where empty
+
+
+@dataclass
+class _Batch:
+    vao: object
+    vbo: object
+    ibo: object
+    material: Material
+    triangles: int
+
+
+def frame_rect_uv(image_aspect: float, frame_aspect: float | None) -> tuple[float, float, float, float]:
+    """The largest centred rectangle of ``frame_aspect`` inside an image of ``image_aspect``."""
+    if not frame_aspect:
+        return (1.0, 1.0, 0.0, 0.0)
+    if frame_aspect >= image_aspect:  # letterbox: full width
+        h = image_aspect / frame_aspect
+        return (0.0, 0.5 - h / 2, 1.0, 0.5 + h / 2)
+    w = frame_aspect / image_aspect  # pillarbox: full height
+    return (0.5 - w / 2, 0.0, 0.5 + w / 2, 1.0)
+
+
+class Renderer:
+    """Owns one OpenGL context and every GPU resource made in it."""
+
+    def __init__(self, width: int, height: int, *, samples: int = 4, shadows: bool = True,
+                 shadow_map_size: int = 2048, tonemap: bool = True, ctx=None):
+        if width <= 0 or height <= 0:
+            raise RenderError(f"impossible image size {width}x{height}")
+        self.ctx = ctx or create_offscreen_context()
+        self.gl_renderer = self.ctx.info.get("GL_RENDERER", "unknown")
+        self.shadows = shadows
+        self.shadow_map_size = int(shadow_map_size)
+        self.tonemap = tonemap
+        max_samples = self.ctx.max_samples
+        self.samples = max(0, min(int(samples), max_samples)) if samples > 1 else 0
+        # Opaque and alpha-masked variants: only the latter may discard (keeps early-z on).
+        self._scene_progs = {False: program(self.ctx, "scene.vert", "scene.frag"),
+                             True: program(self.ctx, "scene.vert", "scene.frag", ("ALPHA_MASK",))}
+        self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
+        self._post_prog = program(self.ctx, "fullscreen.vert", "post.frag")
+        self._post_vao = self.ctx.vertex_array(self._post_prog, [])
+        self._textures: dict[str, object] = {}
+        self._batches: list[_Batch] = []
+        self._lights: list[Light] = []
+        self._atlas = None
+        self._atlas_fbo = None
+        self._tiles: list[tuple[np.ndarray, tuple[float, float, float, float]]] = []
+        self._light_tiles: list[tuple[int, int]] = []
+        self._ambient_up = (0.0, 0.0, 0.0)
+        self._ambient_down = (0.0, 0.0, 0.0)
+        self._bounds = (np.zeros(3), np.zeros(3))
+        self._targets = None
+        self.resize(width, height)
+
+    # ------------------------------------------------------------ targets
+    def resize(self, width: int, height: int) -> None:
+        if self._targets and (width, height) == (self.width, self.height):
+            return
+        self._release_targets()
+        self.width, self.height = int(width), int(height)
+        ctx, size = self.ctx, (self.width, self.height)
+        t = {}
+        if self.samples:
+            t["ms_color"] = ctx.renderbuffer(size, 4, samples=self.samples, dtype="f2")
+            t["ms_depth"] = ctx.depth_renderbuffer(size, samples=self.samples)
+            t["ms_fbo"] = ctx.framebuffer([t["ms_color"]], t["ms_depth"])
+        t["hdr"] = ctx.texture(size, 4, dtype="f2")
+        t["hdr"].filter = (ctx.NEAREST if False else ctx.LINEAR, ctx.LINEAR)
+        t["depth"] = ctx.depth_texture(size)
+        t["fbo"] = ctx.framebuffer([t["hdr"]], t["depth"])
+        t["ldr"] = ctx.renderbuffer(size, 4)
+        t["ldr_fbo"] = ctx.framebuffer([t["ldr"]])
+        self._targets = t
+
+    def _release_targets(self) -> None:
+        for obj in (self._targets or {}).values():
+            obj.release()
+        self._targets = None
+
+    # ------------------------------------------------------------ world
+    def _texture(self, img: TextureImage | None):
+        if img is None:
+            return None
+        tex = self._textures.get(img.key)
+        if tex is None:
+            h, w = img.rgba.shape[:2]
+            tex = self.ctx.texture((w, h), 4, np.ascontiguousarray(img.rgba).tobytes())
+            tex.build_mipmaps()
+            tex.filter = (self.ctx.LINEAR_MIPMAP_LINEAR, self.ctx.LINEAR)
+            self._textures[img.key] = tex
+        return tex
+
+    def set_world(self, items: list[DrawItem], lights: list[Light], *,
+                  ambient_up_nits=(0.0, 0.0, 0.0), ambient_down_nits=(0.0, 0.0, 0.0)) -> None:
+        """Upload the static world (merged per material) and render the shadow maps once."""
+        for b in self._batches:
+            b.vao.release(), b.vbo.release(), b.ibo.release()
+        self._batches = []
+        groups: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        materials: dict[str, Material] = {}
+        lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+        for item in items:
+            m = np.asarray(item.world_from_asset, dtype=np.float64)
+            nm = np.linalg.inv(m[:3, :3]).T
+            flip = np.linalg.det(m[:3, :3]) < 0
+            for part in item.asset.parts:
+                pos = part.positions.astype(np.float64) @ m[:3, :3].T + m[:3, 3]
+                nrm = part.normals.astype(np.float64) @ nm.T
+                nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
+                verts = np.hstack([pos, nrm, part.uvs, part.colors]).astype(np.float32)
+                idx = part.indices[:, ::-1] if flip else part.indices
+                groups.setdefault(part.material.key, []).append((verts, idx))
+                materials[part.material.key] = part.material
+                lo, hi = np.minimum(lo, pos.min(axis=0)), np.maximum(hi, pos.max(axis=0))
+        for key, chunks in groups.items():
+            offset, all_v, all_i = 0, [], []
+            for verts, idx in chunks:
+                all_v.append(verts)
+                all_i.append(idx.astype(np.uint32) + offset)
+                offset += len(verts)
+            v = np.concatenate(all_v)
+            i = np.concatenate(all_i)
+            vbo = self.ctx.buffer(v.tobytes())
+            ibo = self.ctx.buffer(i.astype(np.uint32).tobytes())
+            masked = materials[key].alpha_cutoff is not None
+            vao = self.ctx.vertex_array(
+                self._scene_progs[masked],
+                [(vbo, "3f 3f 2f 4f", "in_position", "in_normal", "in_uv", "in_color")],
+                index_buffer=ibo, index_element_size=4)
+            self._batches.append(_Batch(vao, vbo, ibo, materials[key], len(i)))
+        self._batches.sort(key=lambda b: b.material.alpha_cutoff is not None)  # opaque first
+        if not np.all(np.isfinite(lo)):
+            lo, hi = np.zeros(3), np.zeros(3)
+        self._bounds = (lo, hi)
+        self._lights = list(lights)[:MAX_LIGHTS]
+        self._ambient_up = tuple(float(x) for x in ambient_up_nits)
+        self._ambient_down = tuple(float(x) for x in ambient_down_nits)
+        self._build_shadows()
+
+    @property
+    def triangle_count(self) -> int:
+        return sum(b.triangles for b in self._batches)
+
+    # ------------------------------------------------------------ shadows
+    def _light_matrices(self, light: Light) -> list[np.ndarray]:
+        lo, hi = self._bounds
+        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+        centre = (lo + hi) / 2
+        radius = max(float(np.linalg.norm(hi - lo)) / 2, 1e-3)
+        if light.type == "directional":
+            d = np.asarray(light.direction, float)
+            d /= np.linalg.norm(d)
+            eye = centre - d * radius * 2
+            view = np.linalg.inv(tf.look_at(eye, centre, _up_for(d)))
+            pts = tf.transform_points(view, corners)
+            x0, y0 = pts[:, :2].min(axis=0)
+            x1, y1 = pts[:, :2].max(axis=0)
+            near, far = max(1e-3, float(-pts[:, 2].max()) - 0.1), float(-pts[:, 2].min()) + 0.1
+            return [tf.orthographic(x0, x1, y0, y1, near, far) @ view]
+        pos = np.asarray(light.position_m, float)
+        far = float(np.max(np.linalg.norm(corners - pos, axis=1))) + 0.1
+        near = max(0.02, far * 1e-4)
+        if light.type == "spot":
+            d = np.asarray(light.direction, float)
+            d /= np.linalg.norm(d)
+            fov = min(math.radians(light.field_angle_deg) * 1.1 + math.radians(4), math.radians(170))
+            view = np.linalg.inv(tf.look_at(pos, pos + d, _up_for(d)))
+            return [tf.perspective(fov, 1.0, near, far) @ view]
+        mats = []
+        fov = 2 * math.atan(1.0 + 4.0 / self._tile_size)  # a hair over 90 deg: PCF taps stay inside
+        for fwd, up in CUBE_FACES:
+            view = np.linalg.inv(tf.look_at(pos, pos + np.asarray(fwd, float), up))
+            mats.append(tf.perspective(fov, 1.0, near, far) @ view)
+        return mats
+
+    def _build_shadows(self) -> None:
+        if self._atlas_fbo:
+            self._atlas_fbo.release()
+            self._atlas.release()
+            self._atlas = self._atlas_fbo = None
+        self._tiles, self._light_tiles = [], []
+        wanted = [(6 if lt.type == "point" else 1) if (self.shadows and lt.shadows) else 0 for lt in self._lights]
+        total = 0
+        for i, n in enumerate(wanted):
+            if total + n > MAX_TILES:
+                wanted[i] = n = 0
+            total += n
+        if total == 0 or not self._batches:
+            self._light_tiles = [(0, 0)] * len(self._lights)
+            return
+        cols = math.ceil(math.sqrt(total))
+        rows = math.ceil(total / cols)
+        max_tex = min(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 8192), 8192)
+        self._tile_size = min(self.shadow_map_size, max_tex // max(cols, rows))
+        ts = self._tile_size
+        self._atlas = self.ctx.depth_texture((cols * ts, rows * ts))
+        self._atlas.compare_func = "<="
+        self._atlas.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+        self._atlas_fbo = self.ctx.framebuffer(depth_attachment=self._atlas)
+        self._atlas_fbo.use()
+        self._atlas_fbo.clear(depth=1.0)
+        self.ctx.enable(self.ctx.DEPTH_TEST)
+        self.ctx.disable(self.ctx.CULL_FACE)
+        # Slope-scaled offset keeps acne off surfaces facing away from the light.
+        self.ctx.polygon_offset = (1.5, 2.0)
+        shadow_vaos = []
+        for b in self._batches:
+            shadow_vaos.append(self.ctx.vertex_array(
+                self._shadow_prog, [(b.vbo, "3f 3x4 2x4 4x4", "in_position")],
+                index_buffer=b.ibo, index_element_size=4))
+        tile = 0
+        for light, n in zip(self._lights, wanted, strict=True):
+            if n == 0:
+                self._light_tiles.append((0, 0))
+                continue
+            self._light_tiles.append((tile, n))
+            for mat in self._light_matrices(light):
+                cx, cy = tile % cols, tile // cols
+                self._atlas_fbo.viewport = (cx * ts, cy * ts, ts, ts)
+                self._shadow_prog["u_clip_from_world"].write(mat.T.astype("f4").tobytes())
+                for vao in shadow_vaos:
+                    vao.render()
+                rect = (cx / cols, cy / rows, 1.0 / cols, 1.0 / rows)
+                self._tiles.append((mat, rect))
+                tile += 1
+        self.ctx.polygon_offset = (0.0, 0.0)
+        for vao in shadow_vaos:
+            vao.release()
+        self._atlas_texel = (1.0 / (cols * ts), 1.0 / (rows * ts))
+
+    # ------------------------------------------------------------ frame
+    def _upload_lights(self, p) -> None:
+        n = len(self._lights)
+        pos_type = np.zeros((MAX_LIGHTS, 4), "f4")
+        dir_range = np.zeros((MAX_LIGHTS, 4), "f4")
+        color = np.zeros((MAX_LIGHTS, 4), "f4")
+        cone = np.zeros((MAX_LIGHTS, 4), "f4")
+        for i, lt in enumerate(self._lights):
+            d = np.asarray(lt.direction, float)
+            d = d / max(np.linalg.norm(d), 1e-12)
+            pos_type[i] = (*lt.position_m, LIGHT_TYPES[lt.type])
+            dir_range[i] = (*d, lt.range_m)
+            color[i] = (*(np.asarray(lt.color_linear, float) * lt.intensity), lt.size_m)
+            first, count = self._light_tiles[i] if i < len(self._light_tiles) else (0, 0)
+            cone[i] = (math.cos(math.radians(lt.beam_angle_deg) / 2),
+                       math.cos(math.radians(lt.field_angle_deg) / 2), first, count)
+        p["u_light_count"].value = n
+        for name, arr in (("u_light_pos_type", pos_type), ("u_light_dir_range", dir_range),
+                          ("u_light_color", color), ("u_light_cone", cone)):
+            if name in p:
+                p[name].write(arr.tobytes())
+        if self._tiles and "u_tile_clip_from_world" in p:
+            mats = np.zeros((MAX_TILES, 4, 4), "f4")
+            rects = np.zeros((MAX_TILES, 4), "f4")
+            for i, (m, r) in enumerate(self._tiles):
+                mats[i] = m.T
+                rects[i] = r
+            p["u_tile_clip_from_world"].write(mats.tobytes())
+            p["u_tile_rect"].write(rects.tobytes())
+            p["u_atlas_texel"].value = self._atlas_texel
+
+    def _set_material(self, p, m: Material) -> None:
+        p["u_base_color"].value = tuple(m.base_color)
+        p["u_metallic"].value = float(m.metallic)
+        p["u_roughness"].value = float(m.roughness)
+        p["u_emissive"].value = tuple(m.emissive)
+        if m.alpha_cutoff is not None:
+            p["u_alpha_cutoff"].value = float(m.alpha_cutoff)
+        for unit, (flag, img) in enumerate((
+                ("base", m.base_color_texture), ("mr", m.metallic_roughness_texture),
+                ("normal", m.normal_texture), ("emissive", m.emissive_texture),
+                ("occlusion", m.occlusion_texture))):
+            tex = self._texture(img)
+            if f"u_has_{flag}_tex" in p:
+                p[f"u_has_{flag}_tex"].value = 1 if tex is not None else 0
+            if tex is not None:
+                tex.use(unit)
+                p[f"u_{flag}_tex"].value = unit
+        if m.double_sided:
+            self.ctx.disable(self.ctx.CULL_FACE)
+        else:
+            self.ctx.enable(self.ctx.CULL_FACE)
+
+    def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
+               read_depth: bool = True) -> Frame:
+        ctx, t = self.ctx, self._targets
+        target = t["ms_fbo"] if self.samples else t["fbo"]
+        target.use()
+        target.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
+        ctx.enable(ctx.DEPTH_TEST)
+        ctx.front_face = "ccw"
+        ctx.cull_face = "back"
+        clip_from_world = view.clip_from_world
+        for masked in {b.material.alpha_cutoff is not None for b in self._batches}:
+            p = self._scene_progs[masked]
+            p["u_clip_from_world"].write(clip_from_world.T.astype("f4").tobytes())
+            p["u_eye"].value = tuple(float(x) for x in view.world_from_camera[:3, 3])
+            p["u_exposure"].value = float(exposure)
+            p["u_ambient_up"].value = self._ambient_up
+            p["u_ambient_down"].value = self._ambient_down
+            self._upload_lights(p)
+            if self._atlas is not None and "u_shadow_atlas" in p:
+                p["u_shadow_atlas"].value = 5
+        if self._atlas is not None:
+            self._atlas.use(5)
+        for b in self._batches:
+            p = self._scene_progs[b.material.alpha_cutoff is not None]
+            self._set_material(p, b.material)
+            b.vao.render()
+        ctx.disable(ctx.CULL_FACE)
+        if self.samples:
+            ctx.copy_framebuffer(t["fbo"], t["ms_fbo"])
+        # Post: tone map, encode, frame lines.
+        t["ldr_fbo"].use()
+        ctx.disable(ctx.DEPTH_TEST)
+        t["hdr"].use(0)
+        pp = self._post_prog
+        pp["u_hdr"].value = 0
+        pp["u_tonemap"].value = 1 if self.tonemap else 0
+        ov = overlay or Overlay()
+        pp["u_frame_rect"].value = frame_rect_uv(self.width / self.height, ov.frame_aspect)
+        pp["u_matte_opacity"].value = float(ov.matte_opacity)
+        pp["u_line_color"].value = tuple(ov.line_rgb)
+        pp["u_px"].value = (1.0 / self.width, 1.0 / self.height)
+        pp["u_safe"].value = (0.93, 0.90) if ov.safe_areas else (0.0, 0.0)
+        self._post_vao.render(vertices=3)
+        raw = t["ldr_fbo"].read(components=3, alignment=1)
+        color = np.frombuffer(raw, np.uint8).reshape(self.height, self.width, 3)[::-1]
+        depth = None
+        if read_depth:
+            d = np.frombuffer(t["depth"].read(alignment=1), np.float32).reshape(self.height, self.width)[::-1]
+            depth = linear_depth(d, view.near_m, view.far_m)
+        return Frame(color=np.ascontiguousarray(color), depth_m=depth)
+
+    def release(self) -> None:
+        for b in self._batches:
+            b.vao.release(), b.vbo.release(), b.ibo.release()
+        self._batches = []
+        for tex in self._textures.values():
+            tex.release()
+        self._textures = {}
+        if self._atlas_fbo:
+            self._atlas_fbo.release()
+            self._atlas.release()
+        self._release_targets()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def linear_depth(window_depth: np.ndarray, near_m: float, far_m: float) -> np.ndarray:
+    """Window-space depth [0, 1] of a perspective projection -> distance along the view axis."""
+    z_ndc = window_depth.astype(np.float64) * 2.0 - 1.0
+    with np.errstate(divide="ignore"):
+        z = 2.0 * near_m * far_m / (far_m + near_m - z_ndc * (far_m - near_m))
+    z[window_depth >= 1.0] = np.inf
+    return z.astype(np.float32)
+
+
+def _up_for(d: np.ndarray) -> tuple[float, float, float]:
+    return (0.0, 0.0, 1.0) if abs(d[1]) > 0.99 else (0.0, 1.0, 0.0)

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine: sets everything up, then runs what you ask for.
+#   bash run.sh storyboard   render the example stage's storyboard frames into out/storyboard
+#   bash run.sh test         run the whole test suite
+# Set-up is idempotent: a virtual environment in .venv with previs and its dependencies, and
+# Mesa's EGL driver from apt when no OpenGL context can be made.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+PY=${PYTHON:-python3}
+if ! command -v "$PY" >/dev/null 2>&1; then
+  echo "previs needs Python 3.11 or newer: install python3 (apt-get install python3 python3-venv)" >&2
+  exit 1
+fi
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "previs needs Python 3.11 or newer; $PY is $("$PY" --version 2>&1)" >&2
+  exit 1
+fi
+
+apt_install() {
+  # Installs Debian packages when we may (root or passwordless sudo); otherwise says what to do.
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+      echo "previs needs these system packages: $*  (apt-get install $*)" >&2; return 1; fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "previs needs system packages providing: $* (no apt-get here: install them with your package manager)" >&2
+    return 1
+  fi
+  echo "installing system packages: $*" >&2
+  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PY" -m venv .venv 2>/dev/null; then
+    apt_install python3-venv && "$PY" -m venv .venv
+  fi
+fi
+stamp=.venv/.previs-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  touch "$stamp"
+fi
+
+# OpenGL without a display: Mesa's EGL (llvmpipe on a machine without a GPU).
+if ! .venv/bin/python -m previs.render.check >/dev/null 2>&1; then
+  apt_install libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 || exit 1
+  .venv/bin/python -m previs.render.check || exit 1
+fi
+
+case "${1:-}" in
+  storyboard)
+    shift
+    .venv/bin/previs render scenes/led_stage.yaml -o out/storyboard "$@"
+    ;;
+  test)
+    shift
+    .venv/bin/python -m pytest -q "$@"
+    ;;
+  *)
+    echo "usage: bash run.sh storyboard|test" >&2
+    exit 2
+    ;;
+esac
