@@ -107,7 +107,7 @@ def main(argv=None) -> int:
         DrawItem(asset=load_asset(item.asset), world_from_asset=item.world_from_asset)
         for item in s.items
     ]
-    renderer = Renderer(width=args.width, height=args.height, samples=4, shadows=shadows)
+    renderer = Renderer(width=args.width, height=args.height, antialias=True, shadows=shadows)
     renderer.set_world(items, to_previs_lights(s, shadows))
     color, depth = render(0)
     load_s = time.perf_counter() - t0

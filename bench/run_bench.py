@@ -183,7 +183,7 @@ def header_lines(results: dict) -> list[str]:
             f" (GL_VERSION {info.get('gl_version', '?')}), numpy {info.get('numpy', '?')}"
         )
     lines.append(
-        f"protocol: median of {results['runs']} runs, each a fresh process; load → first frame "
+        f"protocol: median of {results['runs']} run(s), each a fresh process; load → first frame "
         f"= model files read … first colour+depth frame in numpy; frames/s = {results['frames']} "
         f"frames along the camera arc after {results['warmup']} warm-up frames, RGB uint8 + "
         f"float32 depth read back every frame; Mesa shader cache "
@@ -198,11 +198,14 @@ def text_table(results: dict, rows: list[dict]) -> str:
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     out = header_lines(results) + ["", fmt.format(*head), fmt.format(*("-" * w for w in widths))]
     out += [fmt.format(*r) for r in body]
+    out = [line.rstrip() for line in out]
     for row in rows:
         for side in results["sides"]:
             for err in (row.get(side) or {}).get("errors", []):
-                out.append(f"! {row['width']}x{row['height']} shadows "
-                           f"{'on' if row['shadows'] else 'off'} {side}: {err}")
+                out.append(
+                    f"! {row['width']}x{row['height']} shadows "
+                    f"{'on' if row['shadows'] else 'off'} {side}: {err}"
+                )
     return "\n".join(out)
 
 
@@ -220,20 +223,35 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=3, help="fresh processes per side and config (3)")
     p.add_argument("--frames", type=int, default=50, help="timed frames per run (50)")
     p.add_argument("--warmup", type=int, default=3, help="untimed frames before them (3)")
-    p.add_argument("--configs", default=DEFAULT_CONFIGS,
-                   help=f"WxH:on|off,... (default {DEFAULT_CONFIGS})")
+    p.add_argument(
+        "--configs", default=DEFAULT_CONFIGS, help=f"WxH:on|off,... (default {DEFAULT_CONFIGS})"
+    )
     p.add_argument("--only", choices=SIDES, help="run one side only")
     p.add_argument("--json", dest="json_out", help="write every run and the medians here")
-    p.add_argument("--markdown", nargs="?", const="-", metavar="FILE",
-                   help="also write the table as Markdown (to FILE, or stdout)")
+    p.add_argument(
+        "--markdown",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="also write the table as Markdown (to FILE, or stdout)",
+    )
     p.add_argument("--set", help="the set file (default: ../shared/bench/previs_set.json)")
-    p.add_argument("--previs-python", default=sys.executable,
-                   help="interpreter with previs (default: this one)")
-    p.add_argument("--pyrender-python", default=str(PEER_VENV / "bin" / "python"),
-                   help="interpreter with pyrender 0.1.45 (default: bench/.venv-pyrender)")
+    p.add_argument(
+        "--previs-python",
+        default=sys.executable,
+        help="interpreter with previs (default: this one)",
+    )
+    p.add_argument(
+        "--pyrender-python",
+        default=str(PEER_VENV / "bin" / "python"),
+        help="interpreter with pyrender 0.1.45 (default: bench/.venv-pyrender)",
+    )
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per run (1800)")
-    p.add_argument("--no-shader-cache", action="store_true",
-                   help="MESA_SHADER_CACHE_DISABLE=true for both sides (cold shader compiles)")
+    p.add_argument(
+        "--no-shader-cache",
+        action="store_true",
+        help="MESA_SHADER_CACHE_DISABLE=true for both sides (cold shader compiles)",
+    )
     args = p.parse_args(argv)
     if args.runs < 1 or args.frames < 1 or args.warmup < 0:
         p.error("--runs and --frames must be at least 1, --warmup at least 0")
@@ -244,8 +262,11 @@ def main(argv=None) -> int:
         return 0
     sides = [args.only] if args.only else list(SIDES)
     if "pyrender" in sides and not Path(args.pyrender_python).exists():
-        print(f"benchmark not run: no pyrender interpreter at {args.pyrender_python}; "
-              "run `bash bench/setup_peer.sh` first", file=sys.stderr)
+        print(
+            f"benchmark not run: no pyrender interpreter at {args.pyrender_python}; "
+            "run `bash bench/setup_peer.sh` first",
+            file=sys.stderr,
+        )
         return 2
     configs = parse_configs(args.configs)
 
@@ -276,12 +297,15 @@ def main(argv=None) -> int:
                     info = results["side_info"].setdefault(side, {})
                     for k in ("version", "gl_renderer", "gl_version", "numpy"):
                         info.setdefault(k, r.get(k))
-                    msg = (f"load {r['load_to_first_frame_s']:.2f} s, "
-                           f"{r['steady_fps']:.2f} frames/s")
+                    msg = f"load {r['load_to_first_frame_s']:.2f} s, {r['steady_fps']:.2f} frames/s"
                 else:
                     msg = r["error"]
-                print(f"[{w}x{h} shadows {'on' if shadows else 'off'} run {run + 1}/{args.runs}] "
-                      f"{side}: {msg}", file=sys.stderr, flush=True)
+                print(
+                    f"[{w}x{h} shadows {'on' if shadows else 'off'} run {run + 1}/{args.runs}] "
+                    f"{side}: {msg}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     rows = summarise(results)
     results["summary"] = rows

@@ -85,20 +85,41 @@ def wall_items(scene: Scene):
     return [DrawItem(Asset(source="<led wall>", parts=(part,)), np.eye(4))]
 
 
+def stage_fill_nits(scene: Scene, *, rays: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """How the LED wall and ceiling light the set, as a hemispherical fill (up, down), in nits.
+
+    The wall is treated as a uniform emitter of its mean colour at ``wall_brightness_nits``. From
+    the stage centre at head height we cast cosine-distributed rays (deterministic) and count the
+    ones that reach an LED surface: irradiance E = L * pi * (share of hits), and the fill the
+    shader multiplies by albedo is E / pi. Downward-facing surfaces see the floor bounce (20 %).
+    """
+    from previs.core.stage import wall_hit
+
+    if scene.stage is None:
+        return np.zeros(3), np.zeros(3)
+    n = int(np.sqrt(rays))
+    u, v = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n)
+    r, phi = np.sqrt(u.ravel()), 2 * np.pi * v.ravel()
+    dirs = np.c_[r * np.cos(phi), np.sqrt(np.maximum(0.0, 1 - r * r)), r * np.sin(phi)]  # cosine about +Y
+    origin = np.array([0.0, 1.6, 0.0])
+    dist, _ = wall_hit(scene.stage, np.broadcast_to(origin, dirs.shape), dirs)
+    share_up = float(np.isfinite(dist).mean())
+    colour_nits = _sky_colour_linear(scene) * scene.environment.wall_brightness_nits
+    up = colour_nits * share_up
+    return up, up * 0.2
+
+
 class StageRenderer:
     """A renderer set up for one scene: the set, the wall and the lights uploaded once."""
 
-    def __init__(self, scene: Scene, *, width: int = 1920, samples: int = 4, shadows: bool = True):
+    def __init__(self, scene: Scene, *, width: int = 1920, antialias: bool = True, shadows: bool = True):
         from previs.render import Renderer
 
         self.scene = scene
         self.width = int(width)
-        self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), samples=samples, shadows=shadows)
-        nits = scene.environment.wall_brightness_nits if scene.stage is not None else 0.0
-        sky = _sky_colour_linear(scene)
-        # The wall surrounds the stage: a rough hemispherical fill until the wall is a real area light.
-        up = sky * nits * 0.35
-        down = np.array([0.03, 0.03, 0.03]) * nits * 0.35
+        self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), antialias=antialias,
+                                  shadows=shadows)
+        up, down = stage_fill_nits(scene)
         self._renderer.set_world(set_items(scene) + wall_items(scene), list(scene.lights),
                                  ambient_up_nits=up, ambient_down_nits=down)
 

@@ -44,9 +44,10 @@ def _cmd_info(args) -> int:
         for sec in s.get("sections", []):
             out.append(f"        - {sec}")
     env = scene.environment
-    out.append(f"wall    shows {'glTF ' + str(env.gltf_path) if env.gltf_path else 'no glTF'}"
-               f"{'; sky with sun at az %g° el %g°' % (env.sky.sun_azimuth_deg, env.sky.sun_elevation_deg) if env.sky else ''}"
-               f"; {env.wall_brightness_nits:g} nits")
+    shows = f"glTF {env.gltf_path}" if env.gltf_path else "no glTF"
+    if env.sky:
+        shows += f"; sky with sun at az {env.sky.sun_azimuth_deg:g}° el {env.sky.sun_elevation_deg:g}°"
+    out.append(f"wall    shows {shows}; {env.wall_brightness_nits:g} nits")
     out.append(f"set     {len(scene.set_pieces)} pieces")
     for piece in scene.set_pieces:
         what = piece.mesh_path.name if piece.mesh_path else piece.kind
@@ -82,7 +83,8 @@ def _cmd_render(args) -> int:
     states = [api.evaluate(scene, s) for s in shots]  # every shot validated before any rendering
     out_dir = Path(args.output)
     written = []
-    with api.StageRenderer(scene, width=args.width, samples=args.samples, shadows=not args.no_shadows) as r:
+    with api.StageRenderer(scene, width=args.width, antialias=not args.no_aa,
+                            shadows=not args.no_shadows) as r:
         bar = tqdm(states, desc="rendering", unit="shot", disable=args.quiet or None, file=sys.stderr)
         for state in bar:
             bar.set_postfix_str(state.shot_id)
@@ -108,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")
     p.add_argument("-o", "--output", default="out/storyboard", help="output folder (default: out/storyboard)")
     p.add_argument("--width", type=int, default=1920, help="image width in pixels (height follows the recording mode)")
-    p.add_argument("--samples", type=int, default=4, help="MSAA samples (0 = off)")
+    p.add_argument("--no-aa", action="store_true", help="no anti-aliasing (FXAA is on by default)")
     p.add_argument("--no-shadows", action="store_true", help="render without shadow maps")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_render)

@@ -1,9 +1,9 @@
 #version 330 core
-// Scene-referred linear light -> display: a filmic shoulder, sRGB encoding, then the
-// delivery frame lines, matte and safe areas (drawn here so they cost one pass).
+// Display-referred (tone-mapped, sRGB-encoded) image -> FXAA on those perceptual values, then
+// the delivery frame lines, matte and safe areas, in one pass.
 in vec2 v_uv;
-uniform sampler2D u_hdr;
-uniform int u_tonemap;          // 0: clamp, 1: filmic
+uniform sampler2D u_image;
+uniform int u_fxaa;
 uniform vec4 u_frame_rect;      // delivery area in uv: x0, y0, x1, y1 (x1 < x0: none)
 uniform float u_matte_opacity;
 uniform vec3 u_line_color;
@@ -11,15 +11,27 @@ uniform vec2 u_px;              // one pixel in uv
 uniform vec2 u_safe;            // action, title safe as fractions of the delivery area (0: off)
 out vec4 frag_color;
 
-vec3 filmic(vec3 x) {
-    // Narkowicz's ACES fit, scaled so mid-grey 0.18 stays near 0.18 after the curve.
-    x *= 0.8;
-    return clamp((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0);
-}
+vec3 display(vec2 uv) { return texture(u_image, uv).rgb; }
 
-vec3 linear_to_srgb(vec3 c) {
-    c = clamp(c, 0.0, 1.0);
-    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
+float luma(vec3 c) { return dot(c, vec3(0.299, 0.587, 0.114)); }
+
+// FXAA (after Lottes' FXAA 3.11 "console" variant): blur along the local edge direction.
+vec3 fxaa(vec2 uv) {
+    vec3 m = display(uv);
+    float l_nw = luma(display(uv + vec2(-1.0, -1.0) * u_px)), l_ne = luma(display(uv + vec2(1.0, -1.0) * u_px));
+    float l_sw = luma(display(uv + vec2(-1.0, 1.0) * u_px)), l_se = luma(display(uv + vec2(1.0, 1.0) * u_px));
+    float l_m = luma(m);
+    float lo = min(l_m, min(min(l_nw, l_ne), min(l_sw, l_se)));
+    float hi = max(l_m, max(max(l_nw, l_ne), max(l_sw, l_se)));
+    if (hi - lo < max(0.0312, hi * 0.125)) return m;
+    vec2 dir = vec2(-((l_nw + l_ne) - (l_sw + l_se)), (l_nw + l_sw) - (l_ne + l_se));
+    float reduce = max((l_nw + l_ne + l_sw + l_se) * (0.25 / 8.0), 1.0 / 128.0);
+    float rcp_min = 1.0 / (min(abs(dir.x), abs(dir.y)) + reduce);
+    dir = clamp(dir * rcp_min, vec2(-8.0), vec2(8.0)) * u_px;
+    vec3 a = 0.5 * (display(uv + dir * (1.0 / 3.0 - 0.5)) + display(uv + dir * (2.0 / 3.0 - 0.5)));
+    vec3 b = a * 0.5 + 0.25 * (display(uv - dir * 0.5) + display(uv + dir * 0.5));
+    float l_b = luma(b);
+    return (l_b < lo || l_b > hi) ? a : b;
 }
 
 float rect_line(vec2 uv, vec4 r, float width_px) {
@@ -30,9 +42,7 @@ float rect_line(vec2 uv, vec4 r, float width_px) {
 }
 
 void main() {
-    vec3 c = texture(u_hdr, v_uv).rgb;
-    c = u_tonemap == 1 ? filmic(c) : clamp(c, 0.0, 1.0);
-    c = linear_to_srgb(c);
+    vec3 c = u_fxaa == 1 ? fxaa(v_uv) : display(v_uv);
     if (u_frame_rect.z > u_frame_rect.x) {
         bool outside = any(lessThan(v_uv, u_frame_rect.xy)) || any(greaterThan(v_uv, u_frame_rect.zw));
         if (outside) c *= 1.0 - u_matte_opacity;

@@ -33,8 +33,17 @@ def create_offscreen_context():
 
 @functools.cache
 def shader_source(name: str) -> str:
-    """A GLSL file shipped inside the package (``previs/shaders``, from the top-level ``shaders/``)."""
-    return resources.files("previs.shaders").joinpath(name).read_text(encoding="utf-8")
+    """A GLSL file shipped inside the package (``previs/shaders``, from the top-level ``shaders/``),
+    with ``#include "file.glsl"`` lines replaced by that file (GLSL itself has no includes)."""
+    text = resources.files("previs.shaders").joinpath(name).read_text(encoding="utf-8")
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#include"):
+            lines.append(shader_source(stripped.split('"')[1]))
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def _with_defines(source: str, defines: tuple[str, ...]) -> str:

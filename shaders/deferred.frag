@@ -1,0 +1,36 @@
+#version 330 core
+// Lighting pass: one fragment per screen pixel, position rebuilt from depth.
+in vec2 v_uv;
+uniform sampler2D u_albedo;
+uniform sampler2D u_normal;
+uniform sampler2D u_geom;
+uniform sampler2D u_emissive;
+uniform sampler2D u_depth;
+uniform mat4 u_world_from_clip;
+uniform vec3 u_eye;
+uniform float u_exposure;
+uniform int u_display;  // 1: tone-map and sRGB-encode here (8-bit target); 0: linear HDR out
+out vec4 frag_color;
+
+#include "lighting.glsl"
+#include "display.glsl"
+
+vec4 finish(vec3 lum) {
+    vec3 c = lum * u_exposure;
+    return vec4(u_display == 1 ? linear_to_srgb(filmic(c)) : c, 1.0);
+}
+
+void main() {
+    ivec2 px = ivec2(gl_FragCoord.xy);
+    float depth = texelFetch(u_depth, px, 0).r;
+    if (depth >= 1.0) { frag_color = finish(vec3(0.0)); return; }  // the dark stage beyond
+    vec4 w = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, depth * 2.0 - 1.0, 1.0);
+    vec3 P = w.xyz / w.w;
+    vec4 a = texelFetch(u_albedo, px, 0);
+    vec4 n = texelFetch(u_normal, px, 0);
+    vec4 g = texelFetch(u_geom, px, 0);
+    vec3 lum = shade(P, normalize(n.xyz), normalize(g.xyz * 2.0 - 1.0), normalize(u_eye - P),
+                     a.rgb * a.rgb, a.a, n.w, g.w);
+    lum += texelFetch(u_emissive, px, 0).rgb;
+    frag_color = finish(lum);
+}

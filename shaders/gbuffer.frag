@@ -1,0 +1,74 @@
+#version 330 core
+// Geometry pass: materials are sampled once per covered pixel and written to the G-buffer;
+// lighting runs afterwards, once per screen pixel (deferred.frag). On a software rasteriser
+// this avoids shading hidden fragments and the 2x2-quad waste of dense, tiny triangles.
+in vec3 v_world;
+in vec3 v_normal;
+in vec2 v_uv;
+in vec4 v_color;
+
+uniform vec4 u_base_color;
+uniform float u_metallic;
+uniform float u_roughness;
+uniform vec3 u_emissive;        // nits
+uniform float u_alpha_cutoff;
+uniform int u_has_base_tex;
+uniform int u_has_mr_tex;
+uniform int u_has_normal_tex;
+uniform int u_has_emissive_tex;
+uniform int u_has_occlusion_tex;
+uniform sampler2D u_base_tex;
+uniform sampler2D u_mr_tex;
+uniform sampler2D u_normal_tex;
+uniform sampler2D u_emissive_tex;
+uniform sampler2D u_occlusion_tex;
+
+layout(location = 0) out vec4 g_albedo;    // sqrt of linear base colour (8-bit friendly), metallic
+layout(location = 1) out vec4 g_normal;    // shading normal, roughness
+layout(location = 2) out vec4 g_geom;      // geometric normal * 0.5 + 0.5, occlusion
+layout(location = 3) out vec4 g_emissive;  // nits
+
+vec3 srgb_to_linear(vec3 c) {
+    return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c));
+}
+
+// Normal mapping without stored tangents: the cotangent frame from screen-space derivatives.
+vec3 perturb_normal(vec3 n, vec3 p, vec2 uv, vec3 tn) {
+    vec3 dp1 = dFdx(p), dp2 = dFdy(p);
+    vec2 duv1 = dFdx(uv), duv2 = dFdy(uv);
+    vec3 dp2perp = cross(dp2, n), dp1perp = cross(n, dp1);
+    vec3 t = dp2perp * duv1.x + dp1perp * duv2.x;
+    vec3 b = dp2perp * duv1.y + dp1perp * duv2.y;
+    float invmax = inversesqrt(max(dot(t, t), dot(b, b)));
+    if (isinf(invmax) || isnan(invmax)) return n;
+    return normalize(mat3(t * invmax, b * invmax, n) * tn);
+}
+
+void main() {
+    vec4 base = u_base_color * v_color;
+    if (u_has_base_tex == 1) {
+        vec4 t = texture(u_base_tex, v_uv);
+        base *= vec4(srgb_to_linear(t.rgb), t.a);
+    }
+#ifdef ALPHA_MASK
+    // Only the masked variant may discard: a shader that can discard loses early depth testing.
+    if (base.a < u_alpha_cutoff) discard;
+#endif
+    float metallic = u_metallic, rough = u_roughness;
+    if (u_has_mr_tex == 1) {
+        vec4 mr = texture(u_mr_tex, v_uv);
+        rough *= mr.g;
+        metallic *= mr.b;
+    }
+    vec3 ng = normalize(v_normal);
+    if (!gl_FrontFacing) ng = -ng;  // double-sided and open meshes
+    vec3 n = ng;
+    if (u_has_normal_tex == 1) n = perturb_normal(ng, v_world, v_uv, texture(u_normal_tex, v_uv).xyz * 2.0 - 1.0);
+    float occlusion = u_has_occlusion_tex == 1 ? texture(u_occlusion_tex, v_uv).r : 1.0;
+    vec3 emissive = u_emissive;
+    if (u_has_emissive_tex == 1) emissive *= srgb_to_linear(texture(u_emissive_tex, v_uv).rgb);
+    g_albedo = vec4(sqrt(max(base.rgb, 0.0)), metallic);
+    g_normal = vec4(n, rough);
+    g_geom = vec4(ng * 0.5 + 0.5, occlusion);
+    g_emissive = vec4(emissive, 1.0);
+}

@@ -1,0 +1,115 @@
+// Shared lighting: glTF metallic-roughness BRDF, photometric lights, shadow-map atlas.
+// Light units: directional in lux, point and spot in candela (inverse square to lux). A BRDF
+// times illuminance gives luminance in nits.
+#define MAX_LIGHTS 16
+#define MAX_TILES 32
+const float PI = 3.14159265358979;
+
+// type 0 directional, 1 point, 2 spot
+uniform int u_light_count;
+uniform vec4 u_light_pos_type[MAX_LIGHTS];     // xyz position, w type
+uniform vec4 u_light_dir_range[MAX_LIGHTS];    // xyz direction of travel, w range (0 = none)
+uniform vec4 u_light_color[MAX_LIGHTS];        // rgb linear * intensity, w soft size (m)
+uniform vec4 u_light_cone[MAX_LIGHTS];         // x cos(beam/2), y cos(field/2), z first tile, w tile count
+uniform mat4 u_tile_clip_from_world[MAX_TILES];
+uniform vec4 u_tile_rect[MAX_TILES];           // atlas uv offset xy, scale zw
+uniform sampler2DShadow u_shadow_atlas;
+uniform vec2 u_atlas_texel;
+uniform vec3 u_ambient_up;                     // hemispherical fill from the stage, nits
+uniform vec3 u_ambient_down;
+
+float shadow_tile(int tile, vec3 world_pos, vec3 n, vec3 l) {
+    // Normal offset against acne, larger where the light grazes the surface.
+    float cos_nl = clamp(dot(n, l), 0.0, 1.0);
+    vec3 p = world_pos + n * (0.02 * sqrt(1.0 - cos_nl * cos_nl) + 0.004);
+    vec4 c = u_tile_clip_from_world[tile] * vec4(p, 1.0);
+    vec3 ndc = c.xyz / c.w;
+    if (c.w <= 0.0 || any(greaterThan(abs(ndc.xy), vec2(1.0)))) return 1.0;
+    vec3 uvz = ndc * 0.5 + 0.5;
+    vec4 r = u_tile_rect[tile];
+    vec2 uv = r.xy + uvz.xy * r.zw;
+    vec2 lo = r.xy + u_atlas_texel, hi = r.xy + r.zw - u_atlas_texel;
+    float z = uvz.z - 0.0005;
+    // Two bilinear comparison taps on a diagonal: a soft 3-texel edge for two fetches.
+    vec2 o = 0.5 * u_atlas_texel;
+    return 0.5 * (texture(u_shadow_atlas, vec3(clamp(uv - o, lo, hi), z))
+                + texture(u_shadow_atlas, vec3(clamp(uv + o, lo, hi), z)));
+}
+
+float light_shadow(int i, vec3 world_pos, vec3 n, vec3 l) {
+    int first = int(u_light_cone[i].z);
+    int count = int(u_light_cone[i].w);
+    if (count == 0) return 1.0;
+    if (count == 1) return shadow_tile(first, world_pos, n, l);
+    // Point light: six cube faces in the atlas; pick the one the direction falls in.
+    vec3 d = world_pos - u_light_pos_type[i].xyz;
+    vec3 a = abs(d);
+    int face;
+    if (a.x >= a.y && a.x >= a.z) face = d.x > 0.0 ? 0 : 1;
+    else if (a.y >= a.z) face = d.y > 0.0 ? 2 : 3;
+    else face = d.z > 0.0 ? 4 : 5;
+    return shadow_tile(first + face, world_pos, n, l);
+}
+
+float d_ggx(float nh, float a) {
+    float a2 = a * a;
+    float d = nh * nh * (a2 - 1.0) + 1.0;
+    return a2 / (PI * d * d);
+}
+
+float v_smith(float nv, float nl, float a) {
+    float a2 = a * a;
+    float gv = nl * sqrt(nv * nv * (1.0 - a2) + a2);
+    float gl = nv * sqrt(nl * nl * (1.0 - a2) + a2);
+    return 0.5 / max(gv + gl, 1e-5);
+}
+
+// Luminance (nits) leaving P towards the eye. n: shading normal, ng: geometric normal.
+vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 base, float metallic, float rough, float occlusion) {
+    rough = clamp(rough, 0.045, 1.0);
+    float alpha = rough * rough;
+    float nv = clamp(abs(dot(n, v)), 1e-4, 1.0);
+    vec3 diffuse_color = base * (1.0 - metallic);
+    vec3 f0 = mix(vec3(0.04), base, metallic);
+    vec3 lum = vec3(0.0);
+    for (int i = 0; i < u_light_count; ++i) {
+        int type = int(u_light_pos_type[i].w);
+        vec3 l;
+        float atten = 1.0;
+        if (type == 0) {
+            l = -u_light_dir_range[i].xyz;
+        } else {
+            vec3 d = u_light_pos_type[i].xyz - P;
+            float dist2 = max(dot(d, d), 1e-4);
+            l = d * inversesqrt(dist2);
+            atten = 1.0 / dist2;  // candela -> lux
+            float range = u_light_dir_range[i].w;
+            if (range > 0.0) {
+                float r = sqrt(dist2) / range;
+                atten *= clamp(1.0 - r * r * r * r, 0.0, 1.0);
+            }
+            if (type == 2) {
+                // Beam angle = 50 % of peak intensity, field angle = 10 % (spec-sheet definitions).
+                float cd = dot(-l, u_light_dir_range[i].xyz);
+                float cb = u_light_cone[i].x, cf = u_light_cone[i].y;
+                float x = clamp((cd - cf) / max(cb - cf, 1e-4), 0.0, 1.0);
+                float inside = 0.1 + 0.4 * x + 0.5 * smoothstep(0.0, 1.0, (cd - cb) / max(1.0 - cb, 1e-4) * 4.0);
+                atten *= cd >= cf ? inside : 0.1 * clamp(1.0 - (cf - cd) * 20.0, 0.0, 1.0);
+            }
+        }
+        float nl = dot(n, l);
+        if (nl <= 0.0 || atten <= 0.0) continue;
+        float sh = light_shadow(i, P, ng, l);
+        if (sh <= 0.0) continue;
+        vec3 h = normalize(l + v);
+        float nh = clamp(dot(n, h), 0.0, 1.0);
+        float vh = clamp(dot(v, h), 0.0, 1.0);
+        vec3 F = f0 + (1.0 - f0) * pow(1.0 - vh, 5.0);
+        vec3 spec = F * (d_ggx(nh, alpha) * v_smith(nv, nl, alpha));
+        vec3 diff = (1.0 - F) * diffuse_color / PI;
+        lum += (diff + spec) * u_light_color[i].rgb * (atten * nl * sh);
+    }
+    vec3 amb = mix(u_ambient_down, u_ambient_up, n.y * 0.5 + 0.5);
+    lum += (diffuse_color + f0 * 0.5) * amb * occlusion;
+    return lum;
+}
