@@ -131,7 +131,7 @@ def test_example_environment_transform(example):
     # scale 10 and an 8 deg yaw: the local +X axis maps to 10 * (cos 8, 0, -sin 8)
     np.testing.assert_allclose(env.world_from_env[:3, 0],
                                10 * np.array([math.cos(math.radians(8)), 0, -math.sin(math.radians(8))]))
-    assert env.sky.sun_azimuth_deg == 200 and env.wall_brightness_nits == 600
+    assert env.sky.sun_azimuth_deg == 200 and env.wall_brightness_nits == 150
 
 
 def test_example_cm_mesh_is_scaled(example):
@@ -169,7 +169,7 @@ def test_example_sun_direction(example):
     # it travels away from where the sun stands (azimuth 200, elevation 25)
     np.testing.assert_allclose(sun.direction, [-math.sin(az) * math.cos(el), -math.sin(el),
                                                -math.cos(az) * math.cos(el)])
-    assert sun.type == "directional" and sun.intensity == 600
+    assert sun.type == "directional" and sun.intensity == 150
 
 
 def test_example_geometry_is_small_and_varied():
