@@ -169,7 +169,7 @@ def test_example_sun_direction(example):
     # it travels away from where the sun stands (azimuth 200, elevation 25)
     np.testing.assert_allclose(sun.direction, [-math.sin(az) * math.cos(el), -math.sin(el),
                                                -math.cos(az) * math.cos(el)])
-    assert sun.type == "directional" and sun.intensity == 150
+    assert sun.type == "directional" and sun.intensity == 600
 
 
 def test_example_geometry_is_small_and_varied():
