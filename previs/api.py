@@ -54,30 +54,69 @@ def set_items(scene: Scene):
     return items
 
 
-def _sky_colour_linear(scene: Scene) -> np.ndarray:
-    """The mean colour the wall shows, luminance 1 (a stand-in until the wall shows content)."""
-    sky = scene.environment.sky
-    if sky is None:
-        return np.array([1.0, 1.0, 1.0])
-    # Low sun: warmer light. A simple blend between a 3200 K horizon and a 9000 K zenith.
-    t = max(0.0, min(1.0, sky.sun_elevation_deg / 60.0))
-    k = 3200.0 + t * (9000.0 - 3200.0)
-    rgb = colour.kelvin_to_linear_rgb(k)
-    return np.asarray(rgb) / max(colour.luminance(rgb), 1e-9)
+def sun_direction(azimuth_deg: float, elevation_deg: float) -> np.ndarray:
+    """Unit vector towards the sun; azimuth 0 = +Z, 90 = +X (the scene-file convention)."""
+    az, el = math.radians(azimuth_deg), math.radians(elevation_deg)
+    return np.array([math.sin(az) * math.cos(el), math.sin(el), math.cos(az) * math.cos(el)])
+
+
+def sun_colour_linear(elevation_deg: float) -> np.ndarray:
+    """Sunlight warms as the sun drops: about 2000 K at the horizon to 5800 K high up."""
+    t = max(0.0, min(1.0, elevation_deg / 45.0))
+    rgb = np.asarray(colour.kelvin_to_linear_rgb(2000.0 + (5800.0 - 2000.0) * math.sqrt(t)))
+    return rgb / max(colour.luminance(rgb), 1e-9)
+
+
+def _filmic(x: np.ndarray) -> np.ndarray:
+    """The renderer's display curve (shaders/display.glsl) on the CPU."""
+    x = np.asarray(x, np.float32) * 0.8
+    return np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
+
+
+def wall_eye_m(scene: Scene) -> np.ndarray:
+    """The fixed stage point the outer frustum is rendered from: the volume's centre, eye height."""
+    pts = []
+    for sec in scene.stage.sections:
+        pts.append(sec.center_xz_m if hasattr(sec, "radius_m") else
+                   tuple((np.asarray(sec.start_xz_m) + np.asarray(sec.end_xz_m)) / 2))
+    x, z = np.mean(np.asarray(pts, float), axis=0)
+    return np.array([x, 1.7, z])
+
+
+def capture_wall_content(scene: Scene, ctx, size: int = 512) -> np.ndarray:
+    """What the wall shows: the virtual environment and sky seen from the stage point, as a cube
+    of wall signal (0 = black, 1 = full white at ``wall_brightness_nits``)."""
+    from previs.core.scene import Light
+    from previs.render import DrawItem, Renderer
+
+    env = scene.environment
+    sky = env.sky
+    sun_dir = sun_direction(sky.sun_azimuth_deg, sky.sun_elevation_deg) if sky else np.array([0.3, 0.8, 0.5])
+    sun_rgb = sun_colour_linear(sky.sun_elevation_deg if sky else 45.0)
+    items = []
+    if env.gltf_path is not None:
+        items.append(DrawItem(load_asset(env.gltf_path), env.world_from_env))
+    # The virtual world is lit by its own sun: illuminance pi puts a white diffuse surface at 1.
+    sun = Light(name="virtual sun", type="directional", color_linear=tuple(sun_rgb), intensity=math.pi,
+                direction=tuple(-sun_dir), shadows=True)
+    with Renderer(size, size, ctx=ctx, antialias=False) as r:
+        r.set_world(items, [sun] if sun_dir[1] > 0 else [],
+                    ambient_up_nits=(0.25, 0.32, 0.45), ambient_down_nits=(0.06, 0.05, 0.04))
+        r.set_sky(sun_dir, sun_rgb, sky.turbidity if sky else 3.0)
+        hdr = r.capture_cube(wall_eye_m(scene), size=size)
+    return _filmic(hdr)
 
 
 def wall_items(scene: Scene):
-    """The LED wall (and ceiling) as emissive geometry showing the environment's mean colour."""
+    """The LED wall (and ceiling) as geometry that emits the wall content."""
     from previs.core.stage import wall_mesh
     from previs.render import DrawItem
 
     if scene.stage is None:
         return []
     mesh = wall_mesh(scene.stage)
-    nits = scene.environment.wall_brightness_nits
-    emissive = tuple(float(x) for x in _sky_colour_linear(scene) * nits)
-    mat = Material(key="led-wall", base_color=(0.02, 0.02, 0.02, 1.0), roughness=0.35,
-                   emissive=emissive, double_sided=False)
+    # LED cabinets are near-black and fairly glossy; what they emit comes from the wall content.
+    mat = Material(key="led-wall", base_color=(0.02, 0.02, 0.02, 1.0), roughness=0.35, led_wall=True)
     n = len(mesh.positions)
     part = MeshPart(positions=np.asarray(mesh.positions, np.float32), normals=np.asarray(mesh.normals, np.float32),
                     uvs=np.asarray(mesh.panel_uv, np.float32), colors=np.ones((n, 4), np.float32),
@@ -85,13 +124,15 @@ def wall_items(scene: Scene):
     return [DrawItem(Asset(source="<led wall>", parts=(part,)), np.eye(4))]
 
 
-def stage_fill_nits(scene: Scene, *, rays: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+def stage_fill_nits(scene: Scene, content: np.ndarray | None, *, rays: int = 4096
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """How the LED wall and ceiling light the set, as a hemispherical fill (up, down), in nits.
 
-    The wall is treated as a uniform emitter of its mean colour at ``wall_brightness_nits``. From
-    the stage centre at head height we cast cosine-distributed rays (deterministic) and count the
-    ones that reach an LED surface: irradiance E = L * pi * (share of hits), and the fill the
-    shader multiplies by albedo is E / pi. Downward-facing surfaces see the floor bounce (20 %).
+    The wall is treated as a uniform emitter of its mean content colour at
+    ``wall_brightness_nits`` (a stand-in until the wall is a true area light). From the stage
+    centre at head height we cast cosine-distributed rays (deterministic) and count the ones that
+    reach an LED surface: irradiance E = L * pi * (share of hits), and the fill the shader
+    multiplies by albedo is E / pi. Downward-facing surfaces see the floor bounce (20 %).
     """
     from previs.core.stage import wall_hit
 
@@ -104,8 +145,8 @@ def stage_fill_nits(scene: Scene, *, rays: int = 4096) -> tuple[np.ndarray, np.n
     origin = np.array([0.0, 1.6, 0.0])
     dist, _ = wall_hit(scene.stage, np.broadcast_to(origin, dirs.shape), dirs)
     share_up = float(np.isfinite(dist).mean())
-    colour_nits = _sky_colour_linear(scene) * scene.environment.wall_brightness_nits
-    up = colour_nits * share_up
+    mean = np.ones(3) if content is None else content.reshape(-1, 3).mean(axis=0)
+    up = mean * scene.environment.wall_brightness_nits * share_up
     return up, up * 0.2
 
 
@@ -119,7 +160,11 @@ class StageRenderer:
         self.width = int(width)
         self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), antialias=antialias,
                                   shadows=shadows)
-        up, down = stage_fill_nits(scene)
+        content = None
+        if scene.stage is not None:
+            content = capture_wall_content(scene, self._renderer.ctx)
+            self._renderer.set_wall_content(content, wall_eye_m(scene), scene.environment.wall_brightness_nits)
+        up, down = stage_fill_nits(scene, content)
         self._renderer.set_world(set_items(scene) + wall_items(scene), list(scene.lights),
                                  ambient_up_nits=up, ambient_down_nits=down)
 

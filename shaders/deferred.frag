@@ -10,10 +10,12 @@ uniform mat4 u_world_from_clip;
 uniform vec3 u_eye;
 uniform float u_exposure;
 uniform int u_display;  // 1: tone-map and sRGB-encode here (8-bit target); 0: linear HDR out
+uniform int u_sky_background;  // 1: empty pixels show the sky (environment capture); 0: black stage
 out vec4 frag_color;
 
 #include "lighting.glsl"
 #include "display.glsl"
+#include "sky.glsl"
 
 vec4 finish(vec3 lum) {
     vec3 c = lum * u_exposure;
@@ -23,7 +25,15 @@ vec4 finish(vec3 lum) {
 void main() {
     ivec2 px = ivec2(gl_FragCoord.xy);
     float depth = texelFetch(u_depth, px, 0).r;
-    if (depth >= 1.0) { frag_color = finish(vec3(0.0)); return; }  // the dark stage beyond
+    if (depth >= 1.0) {
+        vec3 bg = vec3(0.0);  // the dark stage beyond the set
+        if (u_sky_background == 1) {
+            vec4 far = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, 1.0, 1.0);
+            bg = sky_signal(normalize(far.xyz / far.w - u_eye)) / u_exposure;
+        }
+        frag_color = finish(bg);
+        return;
+    }
     vec4 w = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, depth * 2.0 - 1.0, 1.0);
     vec3 P = w.xyz / w.w;
     vec4 a = texelFetch(u_albedo, px, 0);

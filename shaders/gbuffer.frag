@@ -22,6 +22,13 @@ uniform sampler2D u_mr_tex;
 uniform sampler2D u_normal_tex;
 uniform sampler2D u_emissive_tex;
 uniform sampler2D u_occlusion_tex;
+#ifdef LED_WALL
+// The wall shows the virtual world as seen from a fixed stage point (the outer frustum):
+// a cube map of wall signal (0..1 = black..full white), driven at u_wall_nits.
+uniform samplerCube u_wall_content;
+uniform vec3 u_wall_eye;
+uniform float u_wall_nits;
+#endif
 
 layout(location = 0) out vec4 g_albedo;    // sqrt of linear base colour (8-bit friendly), metallic
 layout(location = 1) out vec4 g_normal;    // shading normal, roughness
@@ -67,6 +74,9 @@ void main() {
     float occlusion = u_has_occlusion_tex == 1 ? texture(u_occlusion_tex, v_uv).r : 1.0;
     vec3 emissive = u_emissive;
     if (u_has_emissive_tex == 1) emissive *= srgb_to_linear(texture(u_emissive_tex, v_uv).rgb);
+#ifdef LED_WALL
+    emissive = clamp(texture(u_wall_content, normalize(v_world - u_wall_eye)).rgb, 0.0, 1.0) * u_wall_nits;
+#endif
     g_albedo = vec4(sqrt(max(base.rgb, 0.0)), metallic);
     g_normal = vec4(n, rough);
     g_geom = vec4(ng * 0.5 + 0.5, occlusion);

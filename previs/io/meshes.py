@@ -43,6 +43,7 @@ class Material:
     occlusion_texture: TextureImage | None = None  # R = occlusion
     double_sided: bool = False
     alpha_cutoff: float | None = None  # MASK mode; None = opaque
+    led_wall: bool = False  # an LED surface: emits the wall content (see Renderer.set_wall_content)
 
 
 @dataclass(frozen=True, eq=False)

@@ -103,9 +103,17 @@ class Renderer:
         self.shadows = shadows
         self.shadow_map_size = int(shadow_map_size)
         self.antialias = antialias
-        # Opaque and alpha-masked variants: only the latter may discard (keeps early-z on).
-        self._gbuffer_progs = {False: program(self.ctx, "scene.vert", "gbuffer.frag"),
-                               True: program(self.ctx, "scene.vert", "gbuffer.frag", ("ALPHA_MASK",))}
+        # G-buffer variants: alpha-masked (only it may discard, so the others keep early-z) and
+        # LED wall (emits the wall content).
+        self._gbuffer_progs = {
+            "opaque": program(self.ctx, "scene.vert", "gbuffer.frag"),
+            "masked": program(self.ctx, "scene.vert", "gbuffer.frag", ("ALPHA_MASK",)),
+            "wall": program(self.ctx, "scene.vert", "gbuffer.frag", ("LED_WALL",)),
+        }
+        self._wall_cube = None
+        self._wall_eye = (0.0, 1.7, 0.0)
+        self._wall_nits = 0.0
+        self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._light_prog = program(self.ctx, "fullscreen.vert", "deferred.frag")
         self._light_vao = self.ctx.vertex_array(self._light_prog, [])
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
@@ -145,6 +153,8 @@ class Renderer:
         t["image"].filter = (ctx.LINEAR, ctx.LINEAR)  # FXAA samples between pixels
         t["image"].repeat_x = t["image"].repeat_y = False
         t["image_fbo"] = ctx.framebuffer([t["image"]])
+        t["hdr"] = ctx.texture(size, 4, dtype="f4")  # linear light, for environment captures
+        t["hdr_fbo"] = ctx.framebuffer([t["hdr"]])
         t["ldr"] = ctx.renderbuffer(size, 4)
         t["ldr_fbo"] = ctx.framebuffer([t["ldr"]])
         self._targets = t
@@ -199,13 +209,12 @@ class Renderer:
             i = np.concatenate(all_i)
             vbo = self.ctx.buffer(v.tobytes())
             ibo = self.ctx.buffer(i.astype(np.uint32).tobytes())
-            masked = materials[key].alpha_cutoff is not None
             vao = self.ctx.vertex_array(
-                self._gbuffer_progs[masked],
+                self._gbuffer_progs[_variant(materials[key])],
                 [(vbo, "3f 3f 2f 4f", "in_position", "in_normal", "in_uv", "in_color")],
                 index_buffer=ibo, index_element_size=4)
             self._batches.append(_Batch(vao, vbo, ibo, materials[key], len(i)))
-        self._batches.sort(key=lambda b: b.material.alpha_cutoff is not None)  # opaque first
+        self._batches.sort(key=lambda b: _variant(b.material) == "masked")  # opaque first
         if not np.all(np.isfinite(lo)):
             lo, hi = np.zeros(3), np.zeros(3)
         self._bounds = (lo, hi)
@@ -356,8 +365,44 @@ class Renderer:
         else:
             self.ctx.enable(self.ctx.CULL_FACE)
 
-    def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
-               read_depth: bool = True) -> Frame:
+    # ------------------------------------------------------------ what the wall and sky show
+    def set_wall_content(self, faces: np.ndarray, eye_m, wall_nits: float) -> None:
+        """The LED content: a cube map (6, S, S, 3) of wall signal (0..1) seen from ``eye_m``,
+        faces in GL order (+X, -X, +Y, -Y, +Z, -Z) and rows as :meth:`capture_cube` returns them."""
+        faces = np.ascontiguousarray(faces, dtype=np.float32)
+        size = faces.shape[1]
+        if self._wall_cube is None or self._wall_cube.size != (size, size):
+            if self._wall_cube is not None:
+                self._wall_cube.release()
+            self._wall_cube = self.ctx.texture_cube((size, size), 3, dtype="f2")
+            self._wall_cube.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+        for i in range(6):
+            self._wall_cube.write(i, faces[i].astype(np.float16).tobytes())
+        self._wall_eye = tuple(float(x) for x in eye_m)
+        self._wall_nits = float(wall_nits)
+
+    def set_sky(self, sun_dir, sun_color_linear, turbidity: float) -> None:
+        """Show an analytic sky where nothing is drawn (used for environment captures)."""
+        d = np.asarray(sun_dir, float)
+        self._sky = (tuple(d / np.linalg.norm(d)), tuple(float(x) for x in sun_color_linear), float(turbidity))
+
+    def capture_cube(self, eye_m, size: int = 256, near_m: float = 0.5, far_m: float = 20000.0) -> np.ndarray:
+        """The world and sky seen from ``eye_m`` as six 90-degree faces of linear light,
+        (6, size, size, 3) float32, rows bottom-up as GL stores cube faces."""
+        old = (self.width, self.height)
+        self.resize(size, size)
+        faces = []
+        for fwd, up in CUBE_FACES:
+            eye = np.asarray(eye_m, float)
+            view = CameraView(tf.look_at(eye, eye + np.asarray(fwd, float), up), math.pi / 2, 1.0, near_m, far_m)
+            self._draw(view, exposure=1.0, display=False)
+            raw = self._targets["hdr_fbo"].read(components=3, dtype="f4", alignment=1)
+            faces.append(np.frombuffer(raw, np.float32).reshape(size, size, 3))
+        self.resize(*old)
+        return np.stack(faces)
+
+    # ------------------------------------------------------------ frame
+    def _draw(self, view: CameraView, *, exposure: float, display: bool) -> None:
         ctx, t = self.ctx, self._targets
         clip_from_world = view.clip_from_world
         eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
@@ -369,15 +414,21 @@ class Renderer:
         ctx.cull_face = "back"
         for p in self._gbuffer_progs.values():
             _write(p, "u_clip_from_world", clip_from_world.T.astype("f4").tobytes())
+        wp = self._gbuffer_progs["wall"]
+        if self._wall_cube is not None:
+            self._wall_cube.use(6)
+            _uniform(wp, "u_wall_content", 6)
+        _uniform(wp, "u_wall_eye", self._wall_eye)
+        _uniform(wp, "u_wall_nits", self._wall_nits if self._wall_cube is not None else 0.0)
         for b in self._batches:
-            p = self._gbuffer_progs[b.material.alpha_cutoff is not None]
+            p = self._gbuffer_progs[_variant(b.material)]
             self._set_material(p, b.material)
             b.vao.render()
         ctx.disable(ctx.CULL_FACE)
         ctx.disable(ctx.DEPTH_TEST)
         # 2. Lighting pass, once per pixel.
         lp = self._light_prog
-        t["image_fbo"].use()
+        t["image_fbo" if display else "hdr_fbo"].use()
         for unit, name in enumerate(("albedo", "normal", "geom", "emissive", "depth")):
             t[name].use(unit)
             _uniform(lp, f"u_{name}", unit)
@@ -387,11 +438,22 @@ class Renderer:
         _write(lp, "u_world_from_clip", np.linalg.inv(clip_from_world).T.astype("f4").tobytes())
         _uniform(lp, "u_eye", eye)
         _uniform(lp, "u_exposure", float(exposure))
-        _uniform(lp, "u_display", 1)
+        _uniform(lp, "u_display", 1 if display else 0)
+        _uniform(lp, "u_sky_background", 1 if self._sky else 0)
+        if self._sky:
+            _uniform(lp, "u_sun_dir", self._sky[0])
+            _uniform(lp, "u_sun_color", self._sky[1])
+            _uniform(lp, "u_turbidity", self._sky[2])
         _uniform(lp, "u_ambient_up", self._ambient_up)
         _uniform(lp, "u_ambient_down", self._ambient_down)
         self._upload_lights(lp)
         self._light_vao.render(vertices=3)
+
+    def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
+               read_depth: bool = True) -> Frame:
+        """Colour as the camera records it (tone-mapped, sRGB, frame lines) and linear depth."""
+        ctx, t = self.ctx, self._targets
+        self._draw(view, exposure=exposure, display=True)
         # 3. Post: FXAA and frame lines.
         t["ldr_fbo"].use()
         t["image"].use(0)
@@ -405,6 +467,7 @@ class Renderer:
         _uniform(pp, "u_px", (1.0 / self.width, 1.0 / self.height))
         _uniform(pp, "u_safe", (0.93, 0.90) if ov.safe_areas else (0.0, 0.0))
         self._post_vao.render(vertices=3)
+        ctx.finish()
         raw = t["ldr_fbo"].read(components=3, alignment=1)
         color = np.frombuffer(raw, np.uint8).reshape(self.height, self.width, 3)[::-1]
         depth = None
@@ -423,6 +486,8 @@ class Renderer:
         if self._atlas_fbo:
             self._atlas_fbo.release()
             self._atlas.release()
+        if self._wall_cube is not None:
+            self._wall_cube.release()
         self._release_targets()
 
     def __enter__(self):
@@ -443,6 +508,12 @@ def linear_depth(window_depth: np.ndarray, near_m: float, far_m: float) -> np.nd
         np.divide(np.float32(near_m * far_m), d, out=d)
     d[background] = np.inf
     return d
+
+
+def _variant(m: Material) -> str:
+    if m.led_wall:
+        return "wall"
+    return "masked" if m.alpha_cutoff is not None else "opaque"
 
 
 def _uniform(prog, name: str, value) -> None:
