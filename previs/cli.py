@@ -34,15 +34,16 @@ def _cmd_info(args) -> int:
 
         s = wall_summary(scene.stage)
         p = scene.stage.panel
-        out.append(f"stage   {len(scene.stage.sections)} wall sections"
+        n_sec = len(scene.stage.sections)
+        out.append(f"stage   {n_sec} wall section{'s' if n_sec != 1 else ''}"
                    f"{' + ceiling' if scene.stage.ceiling else ''}; panel {p.name}: {p.pixel_pitch_mm} mm pitch, "
                    f"{p.panel_width_mm:g}x{p.panel_height_mm:g} mm, {p.panel_width_px}x{p.panel_height_px} px, "
                    f"{p.peak_nits:g} nits peak")
-        for key, value in s.items():
-            if key != "sections":
-                out.append(f"        {key}: {value}")
-        for sec in s.get("sections", []):
-            out.append(f"        - {sec}")
+        out.append(f"        {s['panels']} panels, {s['area_m2']:.1f} m², {s['pixels']:,} LED pixels in all")
+        for sec in s["sections"]:
+            arc = f", {sec['arc_deg']:.1f}° arc" if sec.get("arc_deg") else ""
+            out.append(f"        {sec['name']:<18} {sec['kind']:<8} {sec['columns']} x {sec['rows']} panels "
+                       f"= {sec['width_px']} x {sec['height_px']} px, {sec['width_m']:.2f} x {sec['height_m']:.2f} m{arc}")
     env = scene.environment
     shows = f"glTF {env.gltf_path}" if env.gltf_path else "no glTF"
     if env.sky:
@@ -89,7 +90,8 @@ def _cmd_render(args) -> int:
         for state in bar:
             bar.set_postfix_str(state.shot_id)
             frame = r.render(state, read_depth=False)
-            path = out_dir / f"{_safe_name(scene.name)}_{_safe_name(state.shot_id)}.png"
+            stem = scene.source_path.stem if scene.source_path else scene.name
+            path = out_dir / f"{_safe_name(stem)}_{_safe_name(state.shot_id)}.png"
             api.write_storyboard_frame(frame, state, scene, path)
             written.append(path)
     print(f"wrote {len(written)} storyboard frame{'s' if len(written) != 1 else ''} to {out_dir.resolve()}")

@@ -144,6 +144,7 @@ def test_markers_land_on_the_pinhole_pixel(gl_context, body, mode, kit, focal):
     names = list(points)
     world = tf.transform_points(pose, [points[n] for n in names])
     expected = tf.project_to_pixels(view.clip_from_world, world, w, h)
+    errors = []
     for i, name in enumerate(names):
         x, y, count = found[name]
         size_px = MARKER_M * focal * h / state.mode.height_mm / -points[name][2]
@@ -154,6 +155,11 @@ def test_markers_land_on_the_pinhole_pixel(gl_context, body, mode, kit, focal):
             f"{name}: rendered at ({x:.2f}, {y:.2f}), project_to_pixels says ({ex:.2f}, {ey:.2f})")
         assert abs(x - hx) <= 1.0 and abs(y - hy) <= 1.0, (
             f"{name}: rendered at ({x:.2f}, {y:.2f}), f_px from focal length and sensor says ({hx:.2f}, {hy:.2f})")
+        errors.append((x - ex, y - ey))
+    # A binary-coverage centroid is quantised to +-0.5 px per marker, but the quantisation is not
+    # biased: a systematic half-pixel shift (the classic pixel-centre bug) shows in the mean.
+    bias = np.mean(errors, axis=0)
+    assert np.all(np.abs(bias) < 0.3), f"markers are shifted on average by {bias} px"
     # The off-centre markers really are off-centre: the test would see a wrong FOV.
     assert abs(found["yellow"][0] - w / 2) > 0.25 * w
     assert abs(found["blue"][1] - h / 2) > 0.25 * h
@@ -262,8 +268,10 @@ def test_depth_of_a_sphere(gl_context):
     disc = b * b - 4 * a * c
     hit = disc > 0
     t = np.where(hit, (-b - np.sqrt(np.maximum(disc, 0))) / (2 * a), np.inf)
-    # Silhouette: rendered coverage equals analytic coverage except at the rim.
-    assert abs(int(covered.sum()) - int(hit.sum())) < 0.01 * hit.sum() + 2 * math.sqrt(hit.sum()) * 2
+    # Silhouette: rendered coverage equals the analytic coverage except within a pixel of the rim.
+    rim = ndimage.binary_dilation(hit, iterations=1) & ~ndimage.binary_erosion(hit, iterations=1)
+    mismatch = covered ^ hit
+    assert not np.any(mismatch & ~rim), f"{int((mismatch & ~rim).sum())} px differ away from the rim"
     # Away from the rim (where a 20480-face sphere and the true sphere part by up to a few mm
     # along grazing rays), depth equals the analytic distance along the view axis.
     inner = ndimage.binary_erosion(hit & covered, iterations=3)
@@ -274,7 +282,7 @@ def test_depth_of_a_sphere(gl_context):
     dist_c = float(np.linalg.norm(centre_cam))
     nearest_depth = (dist_c - radius) * -centre_cam[2] / dist_c
     assert depth[covered].min() == pytest.approx(nearest_depth, rel=0.005)
-    assert np.all(np.isinf(depth[~hit & ~ndimage.binary_dilation(hit, iterations=2)]))
+    assert np.all(np.isinf(depth[~hit & ~rim])) and np.all(depth[~covered] == np.inf)
 
 
 # ---------------------------------------------------------------- pan / tilt / roll

@@ -14,6 +14,7 @@ because hidden fragments and the 2x2-quad waste of dense meshes never run the li
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -80,6 +81,24 @@ class _Batch:
     triangles: int
 
 
+def _current(method):
+    """Run a method with this renderer's context current: several renderers (each with its own
+    standalone context) may live in one process, and GL calls go to whichever is current."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self._gl_depth:  # already current: leaving a nested block would unbind the context
+            return method(self, *args, **kwargs)
+        self._gl_depth += 1
+        try:
+            with self.ctx:
+                return method(self, *args, **kwargs)
+        finally:
+            self._gl_depth -= 1
+
+    return wrapper
+
+
 def frame_rect_uv(image_aspect: float, frame_aspect: float | None) -> tuple[float, float, float, float]:
     """The largest centred rectangle of ``frame_aspect`` inside an image of ``image_aspect``."""
     if not frame_aspect:
@@ -98,7 +117,13 @@ class Renderer:
                  shadow_map_size: int = 2048, ctx=None):
         if width <= 0 or height <= 0:
             raise RenderError(f"impossible image size {width}x{height}")
+        self._owns_ctx = ctx is None
         self.ctx = ctx or create_offscreen_context()
+        self._gl_depth = 0
+        self._init_gl(width, height, antialias, shadows, shadow_map_size)
+
+    @_current
+    def _init_gl(self, width, height, antialias, shadows, shadow_map_size) -> None:
         self.gl_renderer = self.ctx.info.get("GL_RENDERER", "unknown")
         self.shadows = shadows
         self.shadow_map_size = int(shadow_map_size)
@@ -133,6 +158,7 @@ class Renderer:
         self.resize(width, height)
 
     # ------------------------------------------------------------ targets
+    @_current
     def resize(self, width: int, height: int) -> None:
         if self._targets and (width, height) == (self.width, self.height):
             return
@@ -177,6 +203,7 @@ class Renderer:
             self._textures[img.key] = tex
         return tex
 
+    @_current
     def set_world(self, items: list[DrawItem], lights: list[Light], *,
                   ambient_up_nits=(0.0, 0.0, 0.0), ambient_down_nits=(0.0, 0.0, 0.0)) -> None:
         """Upload the static world (merged per material) and render the shadow maps once."""
@@ -366,6 +393,7 @@ class Renderer:
             self.ctx.enable(self.ctx.CULL_FACE)
 
     # ------------------------------------------------------------ what the wall and sky show
+    @_current
     def set_wall_content(self, faces: np.ndarray, eye_m, wall_nits: float) -> None:
         """The LED content: a cube map (6, S, S, 3) of wall signal (0..1) seen from ``eye_m``,
         faces in GL order (+X, -X, +Y, -Y, +Z, -Z) and rows as :meth:`capture_cube` returns them."""
@@ -386,6 +414,7 @@ class Renderer:
         d = np.asarray(sun_dir, float)
         self._sky = (tuple(d / np.linalg.norm(d)), tuple(float(x) for x in sun_color_linear), float(turbidity))
 
+    @_current
     def capture_cube(self, eye_m, size: int = 256, near_m: float = 0.5, far_m: float = 20000.0) -> np.ndarray:
         """The world and sky seen from ``eye_m`` as six 90-degree faces of linear light,
         (6, size, size, 3) float32, rows bottom-up as GL stores cube faces."""
@@ -449,6 +478,7 @@ class Renderer:
         self._upload_lights(lp)
         self._light_vao.render(vertices=3)
 
+    @_current
     def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
                read_depth: bool = True) -> Frame:
         """Colour as the camera records it (tone-mapped, sRGB, frame lines) and linear depth."""
@@ -477,6 +507,15 @@ class Renderer:
         return Frame(color=np.ascontiguousarray(color), depth_m=depth)
 
     def release(self) -> None:
+        self._release_resources()
+        if self._owns_ctx:
+            self.ctx.release()
+
+    @_current
+    def _release_resources(self) -> None:
+        for obj in (self._light_vao, self._post_vao, self._light_prog, self._shadow_prog, self._post_prog,
+                    *self._gbuffer_progs.values()):
+            obj.release()
         for b in self._batches:
             b.vao.release(), b.vbo.release(), b.ibo.release()
         self._batches = []
