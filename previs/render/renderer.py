@@ -54,6 +54,7 @@ class CameraView:
 class DrawItem:
     asset: Asset
     world_from_asset: np.ndarray
+    name: str | None = None  # names the item for set_poses when it is dynamic
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class _Batch:
     ibo: object
     material: Material
     triangles: int
+    name: str | None = None  # dynamic batches: the item's name; static batches: None
+    world_from_model: np.ndarray | None = None  # dynamic batches only
+    local_bounds: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _current(method):
@@ -153,7 +157,8 @@ class Renderer:
         self._light_tiles: list[tuple[int, int]] = []
         self._ambient_up = (0.0, 0.0, 0.0)
         self._ambient_down = (0.0, 0.0, 0.0)
-        self._bounds = (np.zeros(3), np.zeros(3))
+        self._static_bounds = (np.zeros(3), np.zeros(3))
+        self._shadows_dirty = False
         self._targets = None
         self.resize(width, height)
 
@@ -205,8 +210,12 @@ class Renderer:
 
     @_current
     def set_world(self, items: list[DrawItem], lights: list[Light], *,
-                  ambient_up_nits=(0.0, 0.0, 0.0), ambient_down_nits=(0.0, 0.0, 0.0)) -> None:
-        """Upload the static world (merged per material) and render the shadow maps once."""
+                  ambient_up_nits=(0.0, 0.0, 0.0), ambient_down_nits=(0.0, 0.0, 0.0),
+                  dynamic: frozenset[str] | set[str] = frozenset()) -> None:
+        """Upload the world. Static items are pre-transformed and merged per material (a handful
+        of draw calls however many meshes); items named in ``dynamic`` keep their own vertices and
+        move with :meth:`set_poses`. Shadow maps are rendered once and again only when a light or
+        a dynamic item moves."""
         for b in self._batches:
             b.vao.release(), b.vbo.release(), b.ibo.release()
         self._batches = []
@@ -215,6 +224,15 @@ class Renderer:
         lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
         for item in items:
             m = np.asarray(item.world_from_asset, dtype=np.float64)
+            if item.name is not None and item.name in dynamic:
+                for part in item.asset.parts:
+                    verts = np.hstack([part.positions, part.normals, part.uvs, part.colors]).astype(np.float32)
+                    batch = self._make_batch(verts, part.indices, part.material)
+                    batch.name, batch.world_from_model = item.name, m
+                    batch.local_bounds = (part.positions.min(axis=0).astype(np.float64),
+                                          part.positions.max(axis=0).astype(np.float64))
+                    self._batches.append(batch)
+                continue
             nm = np.linalg.inv(m[:3, :3]).T
             flip = np.linalg.det(m[:3, :3]) < 0
             for part in item.asset.parts:
@@ -232,23 +250,55 @@ class Renderer:
                 all_v.append(verts)
                 all_i.append(idx.astype(np.uint32) + offset)
                 offset += len(verts)
-            v = np.concatenate(all_v)
-            i = np.concatenate(all_i)
-            vbo = self.ctx.buffer(v.tobytes())
-            ibo = self.ctx.buffer(i.astype(np.uint32).tobytes())
-            vao = self.ctx.vertex_array(
-                self._gbuffer_progs[_variant(materials[key])],
-                [(vbo, "3f 3f 2f 4f", "in_position", "in_normal", "in_uv", "in_color")],
-                index_buffer=ibo, index_element_size=4)
-            self._batches.append(_Batch(vao, vbo, ibo, materials[key], len(i)))
+            self._batches.append(self._make_batch(np.concatenate(all_v), np.concatenate(all_i), materials[key]))
         self._batches.sort(key=lambda b: _variant(b.material) == "masked")  # opaque first
         if not np.all(np.isfinite(lo)):
             lo, hi = np.zeros(3), np.zeros(3)
-        self._bounds = (lo, hi)
+        self._static_bounds = (lo, hi)
         self._lights = list(lights)[:MAX_LIGHTS]
         self._ambient_up = tuple(float(x) for x in ambient_up_nits)
         self._ambient_down = tuple(float(x) for x in ambient_down_nits)
-        self._build_shadows()
+        self._shadows_dirty = True
+
+    def _make_batch(self, verts: np.ndarray, indices: np.ndarray, material: Material) -> _Batch:
+        vbo = self.ctx.buffer(np.ascontiguousarray(verts, np.float32).tobytes())
+        ibo = self.ctx.buffer(np.ascontiguousarray(indices, np.uint32).tobytes())
+        vao = self.ctx.vertex_array(
+            self._gbuffer_progs[_variant(material)],
+            [(vbo, "3f 3f 2f 4f", "in_position", "in_normal", "in_uv", "in_color")],
+            index_buffer=ibo, index_element_size=4)
+        return _Batch(vao, vbo, ibo, material, int(np.size(indices) // 3))
+
+    def set_poses(self, poses: dict[str, np.ndarray]) -> None:
+        """Move dynamic items (by name) to new world matrices."""
+        for b in self._batches:
+            if b.name is not None and b.name in poses:
+                m = np.asarray(poses[b.name], dtype=np.float64)
+                if b.world_from_model is None or not np.array_equal(m, b.world_from_model):
+                    b.world_from_model = m
+                    self._shadows_dirty = True
+
+    def set_lights(self, lights: list[Light], *, ambient_up_nits=None, ambient_down_nits=None) -> None:
+        """Change the lights for the next frame; shadow maps re-render only if one moved."""
+        lights = list(lights)[:MAX_LIGHTS]
+        if [_shadow_key(lt) for lt in lights] != [_shadow_key(lt) for lt in self._lights]:
+            self._shadows_dirty = True
+        self._lights = lights
+        if ambient_up_nits is not None:
+            self._ambient_up = tuple(float(x) for x in ambient_up_nits)
+        if ambient_down_nits is not None:
+            self._ambient_down = tuple(float(x) for x in ambient_down_nits)
+
+    @property
+    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self._static_bounds
+        for b in self._batches:
+            if b.world_from_model is not None and b.local_bounds is not None:
+                l0, l1 = b.local_bounds
+                corners = np.array([[x, y, z] for x in (l0[0], l1[0]) for y in (l0[1], l1[1]) for z in (l0[2], l1[2])])
+                w = tf.transform_points(b.world_from_model, corners)
+                lo, hi = np.minimum(lo, w.min(axis=0)), np.maximum(hi, w.max(axis=0))
+        return lo, hi
 
     @property
     def triangle_count(self) -> int:
@@ -287,6 +337,7 @@ class Renderer:
         return mats
 
     def _build_shadows(self) -> None:
+        self._shadows_dirty = False
         if self._atlas_fbo:
             self._atlas_fbo.release()
             self._atlas.release()
@@ -318,9 +369,10 @@ class Renderer:
         self.ctx.polygon_offset = (1.5, 2.0)
         shadow_vaos = []
         for b in self._batches:
-            shadow_vaos.append(self.ctx.vertex_array(
-                self._shadow_prog, [(b.vbo, "3f 3x4 2x4 4x4", "in_position")],
-                index_buffer=b.ibo, index_element_size=4))
+            vao = self.ctx.vertex_array(self._shadow_prog, [(b.vbo, "3f 3x4 2x4 4x4", "in_position")],
+                                        index_buffer=b.ibo, index_element_size=4)
+            model = np.eye(4) if b.world_from_model is None else b.world_from_model
+            shadow_vaos.append((vao, model.T.astype("f4").tobytes()))
         tile = 0
         for light, n in zip(self._lights, wanted, strict=True):
             if n == 0:
@@ -331,13 +383,14 @@ class Renderer:
                 cx, cy = tile % cols, tile // cols
                 self._atlas_fbo.viewport = (cx * ts, cy * ts, ts, ts)
                 self._shadow_prog["u_clip_from_world"].write(mat.T.astype("f4").tobytes())
-                for vao in shadow_vaos:
+                for vao, model in shadow_vaos:
+                    _write(self._shadow_prog, "u_world_from_model", model)
                     vao.render()
                 rect = (cx / cols, cy / rows, 1.0 / cols, 1.0 / rows)
                 self._tiles.append((mat, rect))
                 tile += 1
         self.ctx.polygon_offset = (0.0, 0.0)
-        for vao in shadow_vaos:
+        for vao, _ in shadow_vaos:
             vao.release()
         self._atlas_texel = (1.0 / (cols * ts), 1.0 / (rows * ts))
 
@@ -433,6 +486,8 @@ class Renderer:
     # ------------------------------------------------------------ frame
     def _draw(self, view: CameraView, *, exposure: float, display: bool) -> None:
         ctx, t = self.ctx, self._targets
+        if self._shadows_dirty:
+            self._build_shadows()
         clip_from_world = view.clip_from_world
         eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
         # 1. Geometry pass.
@@ -449,9 +504,18 @@ class Renderer:
             _uniform(wp, "u_wall_content", 6)
         _uniform(wp, "u_wall_eye", self._wall_eye)
         _uniform(wp, "u_wall_nits", self._wall_nits if self._wall_cube is not None else 0.0)
+        identity = (np.eye(4, dtype="f4").tobytes(), np.eye(3, dtype="f4").tobytes())
         for b in self._batches:
             p = self._gbuffer_progs[_variant(b.material)]
             self._set_material(p, b.material)
+            if b.world_from_model is None:
+                model, normal = identity
+            else:
+                m = b.world_from_model
+                model = m.T.astype("f4").tobytes()
+                normal = np.linalg.inv(m[:3, :3]).astype("f4").tobytes()  # (M^-1)^T, transposed for GL
+            _write(p, "u_world_from_model", model)
+            _write(p, "u_normal_from_model", normal)
             b.vao.render()
         ctx.disable(ctx.CULL_FACE)
         ctx.disable(ctx.DEPTH_TEST)
@@ -547,6 +611,11 @@ def linear_depth(window_depth: np.ndarray, near_m: float, far_m: float) -> np.nd
         np.divide(np.float32(near_m * far_m), d, out=d)
     d[background] = np.inf
     return d
+
+
+def _shadow_key(lt: Light) -> tuple:
+    """What a light's shadow map depends on (not its colour or intensity)."""
+    return (lt.type, tuple(lt.position_m), tuple(lt.direction), lt.field_angle_deg, lt.shadows)
 
 
 def _variant(m: Material) -> str:
