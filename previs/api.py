@@ -83,28 +83,60 @@ def wall_eye_m(scene: Scene) -> np.ndarray:
     return np.array([x, 1.7, z])
 
 
-def capture_wall_content(scene: Scene, ctx, size: int = 512) -> np.ndarray:
-    """What the wall shows: the virtual environment and sky seen from the stage point, as a cube
-    of wall signal (0 = black, 1 = full white at ``wall_brightness_nits``)."""
-    from previs.core.scene import Light
-    from previs.render import DrawItem, Renderer
+class WallContent:
+    """Renders what the wall shows: the virtual environment under its own sun and sky, seen from
+    the stage point, as a cube of wall signal (0 = black, 1 = full white). The environment is a
+    dynamic item, so a driving shot only moves it; the cube is captured again only when the world
+    or the sun moved."""
 
-    env = scene.environment
-    sky = env.sky
-    sun_dir = sun_direction(sky.sun_azimuth_deg, sky.sun_elevation_deg) if sky else np.array([0.3, 0.8, 0.5])
-    sun_rgb = sun_colour_linear(sky.sun_elevation_deg if sky else 45.0)
-    items = []
-    if env.gltf_path is not None:
-        items.append(DrawItem(load_asset(env.gltf_path), env.world_from_env))
-    # The virtual world is lit by its own sun: illuminance pi puts a white diffuse surface at 1.
-    sun = Light(name="virtual sun", type="directional", color_linear=tuple(sun_rgb), intensity=math.pi,
-                direction=tuple(-sun_dir), shadows=True)
-    with Renderer(size, size, ctx=ctx, antialias=False) as r:
-        r.set_world(items, [sun] if sun_dir[1] > 0 else [],
-                    ambient_up_nits=(0.25, 0.32, 0.45), ambient_down_nits=(0.06, 0.05, 0.04))
+    def __init__(self, scene: Scene, ctx, size: int = 512):
+        from previs.render import DrawItem, Renderer
+
+        self.scene, self.size = scene, int(size)
+        self.eye_m = wall_eye_m(scene)
+        env = scene.environment
+        items = []
+        if env.gltf_path is not None:
+            items.append(DrawItem(load_asset(env.gltf_path), env.world_from_env, name="environment"))
+        self._renderer = Renderer(self.size, self.size, ctx=ctx, antialias=False)
+        self._renderer.set_world(items, [], ambient_up_nits=(0.25, 0.32, 0.45), ambient_down_nits=(0.06, 0.05, 0.04),
+                                 dynamic={"environment"})
+        self._key = None
+        self.cube: np.ndarray | None = None
+
+    def update(self, world_from_env: np.ndarray, sky) -> bool:
+        """Capture again if the world or the sky changed; True when it did."""
+        from previs.core.scene import Light
+
+        key = (np.asarray(world_from_env).tobytes(), None if sky is None else
+               (sky.sun_azimuth_deg, sky.sun_elevation_deg, sky.turbidity))
+        if key == self._key:
+            return False
+        self._key = key
+        sun_dir = sun_direction(sky.sun_azimuth_deg, sky.sun_elevation_deg) if sky else np.array([0.3, 0.8, 0.5])
+        sun_rgb = sun_colour_linear(sky.sun_elevation_deg if sky else 45.0)
+        # The virtual world is lit by its own sun: illuminance pi puts a white diffuse surface at 1.
+        sun = Light(name="virtual sun", type="directional", color_linear=tuple(sun_rgb), intensity=math.pi,
+                    direction=tuple(-sun_dir), shadows=True)
+        r = self._renderer
+        r.set_poses({"environment": world_from_env})
+        r.set_lights([sun] if sun_dir[1] > 0 else [])
         r.set_sky(sun_dir, sun_rgb, sky.turbidity if sky else 3.0)
-        hdr = r.capture_cube(wall_eye_m(scene), size=size)
-    return _filmic(hdr)
+        self.cube = _filmic(r.capture_cube(self.eye_m, size=self.size))
+        return True
+
+    def release(self) -> None:
+        self._renderer.release()
+
+
+def capture_wall_content(scene: Scene, ctx, size: int = 512) -> np.ndarray:
+    """The wall content of the scene as written (no cues): see :class:`WallContent`."""
+    wc = WallContent(scene, ctx, size)
+    try:
+        wc.update(scene.environment.world_from_env, scene.environment.sky)
+        return wc.cube
+    finally:
+        wc.release()
 
 
 def wall_items(scene: Scene):
@@ -124,57 +156,92 @@ def wall_items(scene: Scene):
     return [DrawItem(Asset(source="<led wall>", parts=(part,)), np.eye(4))]
 
 
-def stage_fill_nits(scene: Scene, content: np.ndarray | None, *, rays: int = 4096
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """How the LED wall and ceiling light the set, as a hemispherical fill (up, down), in nits.
-
-    The wall is treated as a uniform emitter of its mean content colour at
-    ``wall_brightness_nits`` (a stand-in until the wall is a true area light). From the stage
-    centre at head height we cast cosine-distributed rays (deterministic) and count the ones that
-    reach an LED surface: irradiance E = L * pi * (share of hits), and the fill the shader
-    multiplies by albedo is E / pi. Downward-facing surfaces see the floor bounce (20 %).
-    """
+def led_share_up(scene: Scene, *, rays: int = 4096) -> float:
+    """The share of an upward-facing surface's view (cosine-weighted) that is LED wall or ceiling,
+    seen from the stage centre at head height. Deterministic (a stratified grid of rays)."""
     from previs.core.stage import wall_hit
 
     if scene.stage is None:
-        return np.zeros(3), np.zeros(3)
+        return 0.0
     n = int(np.sqrt(rays))
     u, v = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n)
     r, phi = np.sqrt(u.ravel()), 2 * np.pi * v.ravel()
     dirs = np.c_[r * np.cos(phi), np.sqrt(np.maximum(0.0, 1 - r * r)), r * np.sin(phi)]  # cosine about +Y
     origin = np.array([0.0, 1.6, 0.0])
     dist, _ = wall_hit(scene.stage, np.broadcast_to(origin, dirs.shape), dirs)
-    share_up = float(np.isfinite(dist).mean())
-    mean = np.ones(3) if content is None else content.reshape(-1, 3).mean(axis=0)
-    up = mean * scene.environment.wall_brightness_nits * share_up
+    return float(np.isfinite(dist).mean())
+
+
+def stage_fill_nits(share_up: float, content: np.ndarray | None, wall_nits: float, cdl=None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """How the LED wall and ceiling light the set, as a hemispherical fill (up, down), in nits.
+
+    The wall is treated as a uniform emitter of its mean (graded) content at ``wall_nits`` (a
+    stand-in until the wall is a true area light): irradiance E = L * pi * share, and the fill
+    the shader multiplies by albedo is E / pi. Downward-facing surfaces see a 20 % floor bounce.
+    """
+    from previs.core.cues import apply_cdl
+
+    if content is None:
+        return np.zeros(3), np.zeros(3)
+    mean = content.reshape(-1, 3).mean(axis=0)
+    if cdl is not None:
+        mean = apply_cdl(content.reshape(-1, 3)[::97], cdl).mean(axis=0)  # a sample is enough for a mean
+    up = mean * wall_nits * share_up
     return up, up * 0.2
 
 
 class StageRenderer:
-    """A renderer set up for one scene: the set, the wall and the lights uploaded once."""
+    """A renderer set up for one scene: the set, the wall and the lights uploaded once; each
+    frame only what changed (lights, walking stand-ins, the wall's world, sun and grade)."""
 
-    def __init__(self, scene: Scene, *, width: int = 1920, antialias: bool = True, shadows: bool = True):
+    def __init__(self, scene: Scene, *, width: int = 1920, antialias: bool = True, shadows: bool = True,
+                 wall_resolution: int = 512):
         from previs.render import Renderer
 
         self.scene = scene
         self.width = int(width)
         self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), antialias=antialias,
                                   shadows=shadows)
-        content = None
-        if scene.stage is not None:
-            content = capture_wall_content(scene, self._renderer.ctx)
-            self._renderer.set_wall_content(content, wall_eye_m(scene), scene.environment.wall_brightness_nits)
-        up, down = stage_fill_nits(scene, content)
-        self._renderer.set_world(set_items(scene) + wall_items(scene), list(scene.lights),
-                                 ambient_up_nits=up, ambient_down_nits=down)
+        self._wall = WallContent(scene, self._renderer.ctx, wall_resolution) if scene.stage is not None else None
+        self._share_up = led_share_up(scene)
+        walkers = {w.standin for shot in scene.shots for w in shot.walks}
+        items = set_items(scene) + wall_items(scene)
+        self._renderer.set_world(items, list(scene.lights), dynamic=walkers)
+        self._drive = None
 
     @property
     def gl_renderer(self) -> str:
         return self._renderer.gl_renderer
 
+    def _apply(self, state: FrameState) -> None:
+        r = self._renderer
+        lights = list(state.lights) if state.lights else list(self.scene.lights)
+        if state.poses:
+            r.set_poses(state.poses)
+        up = down = (0.0, 0.0, 0.0)
+        if self._wall is not None:
+            w = state.wall
+            env = self.scene.environment
+            world = env.world_from_env if w is None else w.world_from_env
+            sky = env.sky if w is None else w.sky
+            nits = env.wall_brightness_nits if w is None else w.brightness_nits
+            cdl = None if w is None or w.cdl.is_identity else w.cdl
+            changed = self._wall.update(world, sky)
+            if changed:
+                r.set_wall_content(self._wall.cube, self._wall.eye_m, nits)
+            drive = (nits, cdl)
+            if changed or drive != self._drive:
+                self._drive = drive
+                self._fill = stage_fill_nits(self._share_up, self._wall.cube, nits, cdl)
+                r.set_wall_drive(nits, None if cdl is None else (cdl.slope, cdl.offset, cdl.power, cdl.saturation))
+            up, down = self._fill
+        r.set_lights(lights, ambient_up_nits=up, ambient_down_nits=down)
+
     def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True):
         from previs.render import CameraView, Overlay
 
+        self._apply(state)
         w, h = state.image_size(self.width)
         self._renderer.resize(w, h)
         view = CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)
@@ -182,6 +249,8 @@ class StageRenderer:
         return self._renderer.render(view, exposure=state.exposure_scale, overlay=ov, read_depth=read_depth)
 
     def release(self) -> None:
+        if self._wall is not None:
+            self._wall.release()
         self._renderer.release()
 
     def __enter__(self):
@@ -196,7 +265,8 @@ def caption_lines(state: FrameState, scene: Scene) -> list[str]:
     kit = state.lens.kit_name
     sq = f" {state.squeeze:g}x anamorphic" if state.squeeze != 1 else ""
     focus = "inf" if math.isinf(state.focus_m) else f"{state.focus_m:.2f} m"
-    first = f"{shot.id}  ·  Sc {shot.scene_number}  ·  {shot.description}"
+    when = "" if shot.is_static else f"  ·  frame {state.frame} ({state.timecode})"
+    first = f"{shot.id}{when}  ·  Sc {shot.scene_number}  ·  {shot.description}"
     second = (f"{state.mode.body_name} {state.mode.mode_name}  ·  {kit} {state.focal_length_mm:g} mm{sq}  ·  "
               f"T{state.t_stop:g}  ·  focus {focus}  ·  ISO {state.iso:g} {state.shutter_angle_deg:g}°  ·  "
               f"{shot.length_frames} fr @ {float(state.frame_rate):.3f}".rstrip("0").rstrip("."))

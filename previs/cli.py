@@ -74,24 +74,45 @@ def _cmd_info(args) -> int:
     return 0
 
 
+def _shot_warnings(scene, shot) -> list[str]:
+    """Plausibility of a moving shot's camera: rig speeds, focus pulls, zoom range."""
+    from previs.core.frame import camera_track
+    from previs.core.plausibility import check_track
+    from previs.core.presets import get_lens
+
+    if not (shot.moves or shot.keys):
+        return []
+    lens = get_lens(scene.camera.lens_kit, shot.camera.focal_length_mm)
+    found = check_track(camera_track(scene, shot), list(shot.moves), scene.frame_rate,
+                        lens_zoom_range_mm=lens.zoom_range_mm, length_frames=shot.length_frames)
+    return [f"{shot.id}: {w.message}" for w in found]
+
+
 def _cmd_render(args) -> int:
     from tqdm import tqdm
 
     from previs import api
+    from previs.core.frame import key_frames
 
     scene = api.load_scene(args.scene)
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
-    states = [api.evaluate(scene, s) for s in shots]  # every shot validated before any rendering
+    jobs = []  # (shot, frame, file suffix); every frame evaluated before any rendering
+    for shot in shots:
+        frames = [0] if shot.is_static or args.frames == "first" else key_frames(scene, shot)
+        for f in frames:
+            jobs.append((api.evaluate(scene, shot, f), "" if len(frames) == 1 else f"_f{f:04d}"))
+        for w in _shot_warnings(scene, shot):
+            print(f"previs: warning: {w}", file=sys.stderr)
     out_dir = Path(args.output)
     written = []
+    stem = _safe_name(scene.source_path.stem if scene.source_path else scene.name)
     with api.StageRenderer(scene, width=args.width, antialias=not args.no_aa,
-                            shadows=not args.no_shadows) as r:
-        bar = tqdm(states, desc="rendering", unit="shot", disable=args.quiet or None, file=sys.stderr)
-        for state in bar:
-            bar.set_postfix_str(state.shot_id)
+                           shadows=not args.no_shadows) as r:
+        bar = tqdm(jobs, desc="rendering", unit="frame", disable=args.quiet or None, file=sys.stderr)
+        for state, suffix in bar:
+            bar.set_postfix_str(f"{state.shot_id} {state.frame}")
             frame = r.render(state, read_depth=False)
-            stem = scene.source_path.stem if scene.source_path else scene.name
-            path = out_dir / f"{_safe_name(stem)}_{_safe_name(state.shot_id)}.png"
+            path = out_dir / f"{stem}_{_safe_name(state.shot_id)}{suffix}.png"
             api.write_storyboard_frame(frame, state, scene, path)
             written.append(path)
     print(f"wrote {len(written)} storyboard frame{'s' if len(written) != 1 else ''} to {out_dir.resolve()}")
@@ -113,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="out/storyboard", help="output folder (default: out/storyboard)")
     p.add_argument("--width", type=int, default=1920, help="image width in pixels (height follows the recording mode)")
     p.add_argument("--no-aa", action="store_true", help="no anti-aliasing (FXAA is on by default)")
+    p.add_argument("--frames", choices=("keys", "first"), default="keys",
+                   help="moving shots: a frame at the first, every key and the last frame (keys, the default) "
+                        "or the first frame only")
     p.add_argument("--no-shadows", action="store_true", help="render without shadow maps")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_render)

@@ -28,6 +28,16 @@ uniform sampler2D u_occlusion_tex;
 uniform samplerCube u_wall_content;
 uniform vec3 u_wall_eye;
 uniform float u_wall_nits;
+uniform vec3 u_cdl_slope;       // ASC CDL on the wall signal (the LED processor's grade)
+uniform vec3 u_cdl_offset;
+uniform vec3 u_cdl_power;
+uniform float u_cdl_saturation;
+
+vec3 wall_signal(vec3 c) {
+    c = pow(clamp(c * u_cdl_slope + u_cdl_offset, 0.0, 1.0), u_cdl_power);
+    float luma = dot(c, vec3(0.2126, 0.7152, 0.0722));
+    return clamp(luma + u_cdl_saturation * (c - luma), 0.0, 1.0);
+}
 #endif
 
 layout(location = 0) out vec4 g_albedo;    // sqrt of linear base colour (8-bit friendly), metallic
@@ -75,7 +85,7 @@ void main() {
     vec3 emissive = u_emissive;
     if (u_has_emissive_tex == 1) emissive *= srgb_to_linear(texture(u_emissive_tex, v_uv).rgb);
 #ifdef LED_WALL
-    emissive = clamp(texture(u_wall_content, normalize(v_world - u_wall_eye)).rgb, 0.0, 1.0) * u_wall_nits;
+    emissive = wall_signal(texture(u_wall_content, normalize(v_world - u_wall_eye)).rgb) * u_wall_nits;
 #endif
     g_albedo = vec4(sqrt(max(base.rgb, 0.0)), metallic);
     g_normal = vec4(n, rough);

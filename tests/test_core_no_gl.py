@@ -55,7 +55,7 @@ def test_core_and_io_work_without_moderngl_or_glfw(tmp_path):
                          timeout=120)
     assert res.returncode == 0, res.stderr[-3000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
-    assert out["n"] == 8
+    assert out["n"] == 11
     assert out["focal"] == 25.0
     # ALEXA 35 open gate, 27.99 x 19.22 mm: 1920 x round(1920 / 1.4563) = 1318.
     assert out["size"] == [1920, 1318]

@@ -122,7 +122,7 @@ def test_example_numbers(example):
     assert s.shot("1B").length_frames == 12 * 24  # from duration_s
     assert s.shot("2B").camera.tilt_deg == 28.0 and s.shot("2B").camera.pan_deg == 47.0
     assert len(s.shots) >= 6
-    assert sorted({sh.camera.focal_length_mm for sh in s.shots}) == [21, 25, 40, 58, 75, 95]
+    assert sorted({sh.camera.focal_length_mm for sh in s.shots}) == [21, 25, 29, 35, 40, 58, 75, 95]
 
 
 def test_example_environment_transform(example):

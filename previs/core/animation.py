@@ -17,6 +17,7 @@ move between two points follows the straight line between them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -71,6 +72,15 @@ class Channel:
     def last_frame(self) -> int:
         return self.keys[-1].frame
 
+    @cached_property
+    def _frames(self) -> np.ndarray:
+        return np.array([k.frame for k in self.keys], dtype=np.float64)
+
+    @cached_property
+    def _slopes(self) -> np.ndarray:
+        return _monotone_slopes(self._frames, self._values) if len(self.keys) > 1 else np.zeros((1, self.dims))
+
+    @cached_property
     def _values(self) -> np.ndarray:
         v = np.array([k.value for k in self.keys], dtype=np.float64)
         if self.angular:
@@ -83,13 +93,13 @@ class Channel:
     def evaluate_many(self, frames) -> np.ndarray:
         """Values at (possibly fractional) frames: shape (len(frames), dims)."""
         f = np.atleast_1d(np.asarray(frames, dtype=np.float64))
-        kf = np.array([k.frame for k in self.keys], dtype=np.float64)
-        v = self._values()
+        kf = self._frames  # derived once per channel (frozen), not per call
+        v = self._values
         out = np.empty((len(f), v.shape[1]))
         if len(kf) == 1:
             out[:] = v[0]
             return out
-        slopes = _monotone_slopes(kf, v)
+        slopes = self._slopes
         seg = np.clip(np.searchsorted(kf, f, side="right") - 1, 0, len(kf) - 2)
         t = np.clip((f - kf[seg]) / (kf[seg + 1] - kf[seg]), 0.0, 1.0)
         before, after = f <= kf[0], f >= kf[-1]

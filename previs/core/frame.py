@@ -14,7 +14,7 @@ import numpy as np
 from previs.core import optics, presets
 from previs.core import transforms as tf
 from previs.core.optics import Lens, SensorMode
-from previs.core.scene import Scene, Shot
+from previs.core.scene import Light, Scene, Shot
 from previs.errors import PrevisError
 
 DELIVERY_ASPECTS = {"2.39": 2.39, "2.39:1": 2.39, "1.85": 1.85, "1.85:1": 1.85, "1.90": 1.90,
@@ -46,6 +46,9 @@ class FrameState:
     safe_areas: bool
     near_m: float = 0.05
     far_m: float = 2000.0
+    lights: tuple[Light, ...] = ()
+    wall: object | None = None  # previs.core.cues.WallState, when the scene has a stage
+    poses: dict | None = None  # world matrices of stand-ins that walk in this shot, by name
 
     @property
     def squeeze(self) -> float:
@@ -78,13 +81,87 @@ class FrameState:
 
     @property
     def timecode(self) -> str:
-        fps = self.frame_rate
-        nominal = round(float(fps))
-        f = self.frame
-        return f"{f // (3600 * nominal):02d}:{f // (60 * nominal) % 60:02d}:{f // nominal % 60:02d}:{f % nominal:02d}"
+        """SMPTE timecode of this frame from the shot's start (drop-frame at 29.97 and 59.94)."""
+        from previs.core.timecode import frames_to_timecode
+
+        return frames_to_timecode(self.frame, self.frame_rate)
+
+
+def _start_values(scene: Scene, shot: Shot) -> dict:
+    c = shot.camera
+    if c.look_at_m is not None:
+        pan, tilt, _ = tf.pan_tilt_roll_of(tf.look_at(c.position_m, c.look_at_m))
+        roll = c.roll_deg
+    else:
+        pan, tilt, roll = c.pan_deg, c.tilt_deg, c.roll_deg
+    return {"position_m": np.asarray(c.position_m, float), "pan_deg": pan, "tilt_deg": tilt, "roll_deg": roll,
+            "focal_length_mm": float(c.focal_length_mm),
+            "focus_m": float(c.focus_m if c.focus_m is not None else scene.camera.focus_m),
+            "t_stop": float(c.t_stop if c.t_stop is not None else scene.camera.t_stop)}
+
+
+def subjects(scene: Scene) -> dict[str, np.ndarray]:
+    """Named points moves can aim or focus at: a stand-in's eyes, a piece's centre."""
+    out = {}
+    for p in scene.set_pieces:
+        if p.kind == "standin":
+            local = (0.0, 0.935 * p.height_m, 0.0)  # eye height is about 93.5 % of stature
+        elif p.kind == "box":
+            local = (0.0, p.size_m[1] / 2, 0.0)
+        elif p.kind == "cylinder":
+            local = (0.0, p.height_m / 2, 0.0)
+        else:
+            local = (0.0, 0.0, 0.0)
+        out[p.name] = tf.transform_points(p.world_from_local, [local])[0]
+    return out
+
+
+_TRACKS: dict[tuple[int, str], tuple[Shot, object]] = {}
+
+
+def camera_track(scene: Scene, shot: Shot):
+    """The shot's camera over time (moves and keys expanded), built once per shot."""
+    from previs.core.moves import build_camera_track
+
+    cached = _TRACKS.get((id(scene), shot.id))
+    if cached is not None and cached[0] is shot:
+        return cached[1]
+    track = build_camera_track(_start_values(scene, shot), list(shot.moves), shot.length_frames,
+                               subjects=subjects(scene), extra_keys={n: list(k) for n, k in shot.keys},
+                               seed=scene.seed, frame_rate=float(scene.frame_rate))
+    _TRACKS[(id(scene), shot.id)] = (shot, track)
+    return track
+
+
+def walk_poses(scene: Scene, shot: Shot, frame: int) -> dict[str, np.ndarray]:
+    """World matrices of the stand-ins that walk in this shot, at ``frame``."""
+    from previs.core.moves import walk_path
+
+    pieces = {p.name: p for p in scene.set_pieces}
+    poses = {}
+    for w in shot.walks:
+        piece = pieces[w.standin]
+        scale = np.linalg.norm(piece.world_from_local[:3, :3], axis=0)
+        pos_ch, head_ch = walk_path(w.points_m, w.start_frame, w.end_frame, constant_speed=w.constant_speed,
+                                    interp=w.interp)
+        pos = np.asarray(pos_ch.evaluate(frame), float)
+        poses[w.standin] = tf.translation(pos) @ tf.rotation_y(float(head_ch.evaluate(frame))) @ tf.scaling(scale)
+    return poses
+
+
+def key_frames(scene: Scene, shot: Shot) -> list[int]:
+    """First, last, and the frames where a move, walk or cue starts or ends: the storyboard's
+    key panels of a moving shot."""
+    frames = {0, shot.length_frames - 1}
+    for item in (*shot.moves, *shot.walks, *shot.light_cues, *shot.wall_cues):
+        frames.update((item.start_frame, item.end_frame))
+    for _, keys in shot.keys:
+        frames.update(k.frame for k in keys)
+    return sorted(f for f in frames if 0 <= f < shot.length_frames)
 
 
 def camera_pose(shot: Shot) -> np.ndarray:
+    """World-from-camera of a shot's starting placement."""
     c = shot.camera
     if c.look_at_m is not None:
         m = tf.look_at(c.position_m, c.look_at_m)
@@ -95,30 +172,42 @@ def camera_pose(shot: Shot) -> np.ndarray:
 
 
 def evaluate(scene: Scene, shot: Shot | str, frame: int = 0) -> FrameState:
-    """The state of ``shot`` at ``frame`` (0-based within the shot). Static shots for now."""
+    """Everything true at ``frame`` (0-based within the shot): camera pose and optics from the
+    moves and keys, lights and wall after the cues, walking stand-ins."""
+    from previs.core.cues import lights_at, wall_at
+
     if isinstance(shot, str):
         shot = scene.shot(shot)
     if not 0 <= frame < max(shot.length_frames, 1):
         raise PrevisError(f"shot {shot.id} has {shot.length_frames} frames; frame {frame} is outside it")
     cam = scene.camera
     mode = presets.get_mode(cam.body, cam.mode)
-    lens = presets.get_lens(cam.lens_kit, shot.camera.focal_length_mm)
-    focus = shot.camera.focus_m if shot.camera.focus_m is not None else cam.focus_m
-    t_stop = shot.camera.t_stop if shot.camera.t_stop is not None else cam.t_stop
+    if shot.is_static:
+        world_from_camera = camera_pose(shot)
+        start = _start_values(scene, shot)
+        focal, focus, t_stop = start["focal_length_mm"], start["focus_m"], start["t_stop"]
+    else:
+        s = camera_track(scene, shot).sample(frame)
+        world_from_camera = tf.pan_tilt_roll(s.position_m, s.pan_deg, s.tilt_deg, s.roll_deg)
+        focal, focus, t_stop = s.focal_length_mm, s.focus_m, s.t_stop
+    lens = presets.get_lens(cam.lens_kit, focal)
     optics.validate_focus(lens, focus)
     optics.validate_t_stop(lens, t_stop)
     return FrameState(
         shot_id=shot.id,
         frame=frame,
         frame_rate=scene.frame_rate,
-        world_from_camera=camera_pose(shot),
+        world_from_camera=world_from_camera,
         mode=mode,
         lens=lens,
-        focal_length_mm=float(shot.camera.focal_length_mm),
+        focal_length_mm=float(focal),
         focus_m=float(focus),
         t_stop=float(t_stop),
         iso=float(cam.iso),
         shutter_angle_deg=float(cam.shutter_angle_deg),
         delivery_aspect=delivery_aspect_value(cam.delivery_aspect),
         safe_areas=bool(cam.safe_areas),
+        lights=lights_at(scene.lights, list(shot.light_cues), frame, scene.frame_rate),
+        wall=wall_at(scene.environment, list(shot.wall_cues), frame, scene.frame_rate) if scene.stage else None,
+        poses=walk_poses(scene, shot, frame),
     )

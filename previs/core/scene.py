@@ -180,13 +180,37 @@ class CameraPlacement:
 
 
 @dataclass(frozen=True)
+class Walk:
+    """A stand-in walking through floor points between two frames of a shot."""
+
+    standin: str
+    points_m: tuple[tuple[float, float, float], ...]
+    start_frame: int
+    end_frame: int
+    constant_speed: bool = True
+    interp: str = "linear"
+
+
+@dataclass(frozen=True)
 class Shot:
+    """A shot: where the camera starts, and what moves (``previs.core.moves.Move``), explicit
+    channel keys, stand-in walks and cues (``previs.core.cues``) happen over its frames."""
+
     id: str
     scene_number: str
     description: str
     length_frames: int
     camera: CameraPlacement
     notes: str = ""
+    moves: tuple = ()
+    keys: tuple = ()  # ((channel name, (Key, ...)), ...)
+    walks: tuple[Walk, ...] = ()
+    light_cues: tuple = ()
+    wall_cues: tuple = ()
+
+    @property
+    def is_static(self) -> bool:
+        return not (self.moves or self.keys or self.walks or self.light_cues or self.wall_cues)
 
 
 @dataclass(frozen=True)
@@ -203,6 +227,7 @@ class Scene:
     camera: CameraSettings
     shots: tuple[Shot, ...]
     format_version: int = FORMAT_VERSION
+    seed: int = 0  # randomness (handheld, flicker) is seeded from the scene
 
     def shot(self, shot_id: str) -> Shot:
         for s in self.shots:

@@ -28,7 +28,7 @@ from previs.core import optics, presets
 from previs.core import scene as sc
 from previs.core.colour import kelvin_to_linear_rgb, luminance, srgb_to_linear
 from previs.core.transforms import trs
-from previs.errors import AssetError, PresetError, SceneError
+from previs.errors import AssetError, PresetError, PrevisError, SceneError
 from previs.io import schema
 from previs.io.meshes import SUPPORTED_SUFFIXES, load_asset
 from previs.io.yaml_lines import LineMap, PathT, format_path, load_yaml
@@ -204,7 +204,7 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
     _unique(ctx, m.set_pieces, "name", "set piece name", "set")
     _unique(ctx, m.lights, "name", "light name", "lights")
     camera = _camera(m, ctx)
-    return sc.Scene(
+    scene = sc.Scene(
         source_path=ctx.path,
         name=m.name,
         frame_rate=m.frame_rate,
@@ -216,6 +216,32 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
         shots=tuple(_shot(s, i, m, camera, ctx) for i, s in enumerate(m.shots)),
         format_version=FORMAT_VERSION,
     )
+    _check_motion(scene, ctx)
+    return scene
+
+
+def _check_motion(scene: sc.Scene, ctx: _Ctx) -> None:
+    """Expand every moving shot now, so a move that cannot be built (overlaps, a subject that is
+    not there, a zoom on a prime) stops the load with the shot's field and line."""
+    from previs.core.frame import camera_track, walk_poses
+
+    for i, shot in enumerate(scene.shots):
+        if shot.moves or shot.keys:
+            try:
+                track = camera_track(scene, shot)
+            except PrevisError as exc:
+                raise ctx.error(str(exc), ("shots", i, "moves" if shot.moves else "keys")) from None
+            focal = track.channels["focal_length_mm"]
+            values = {round(v, 6) for k in focal.keys for v in k.value}
+            kit = presets.get_lens_kit(scene.camera.lens_kit)
+            if len(values) > 1 and kit.kind != "zoom":
+                raise ctx.error(f"the focal length changes ({min(values):g}–{max(values):g} mm) but "
+                                f"{kit.name} is a prime kit; use a zoom kit", ("shots", i, "moves"))
+        if shot.walks:
+            try:
+                walk_poses(scene, shot, 0)
+            except PrevisError as exc:
+                raise ctx.error(str(exc), ("shots", i, "walks")) from None
 
 
 def _stage(st: schema.Stage | None) -> sc.LedVolume | None:
@@ -404,4 +430,122 @@ def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings
         t_stop=cam.t_stop,
     )
     return sc.Shot(id=s.id, scene_number=s.scene, description=s.description, length_frames=length,
-                   camera=placement, notes=s.notes)
+                   camera=placement, notes=s.notes,
+                   moves=_moves(s, i, length, ctx),
+                   keys=_keys(s, i, length, ctx),
+                   walks=_walks(s, i, length, m, ctx),
+                   light_cues=_light_cues(s, i, length, m, ctx),
+                   wall_cues=_wall_cues(s, i, length, ctx))
+
+
+def _end(item, length: int, ctx: _Ctx, where: tuple) -> tuple[int, int]:
+    """Frames of a timed item, checked against the shot's length (end defaults to the last)."""
+    end = length - 1 if item.end_frame is None else item.end_frame
+    if item.start_frame >= length:
+        raise ctx.error(f"start_frame {item.start_frame} is past the shot's last frame {length - 1}",
+                        where + ("start_frame",))
+    if end >= length:
+        raise ctx.error(f"end_frame {end} is past the shot's last frame {length - 1}", where + ("end_frame",))
+    if end <= item.start_frame:
+        raise ctx.error(f"end_frame {end} must come after start_frame {item.start_frame}", where + ("end_frame",))
+    return item.start_frame, end
+
+
+def _moves(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
+    from previs.core.moves import Move
+
+    out = []
+    for j, mv in enumerate(s.moves):
+        where = ("shots", i, "moves", j)
+        start, end = _end(mv, length, ctx, where)
+        try:
+            out.append(Move(type=mv.type, start_frame=start, end_frame=end, params=mv.params, interp=mv.interp))
+        except PrevisError as exc:
+            raise ctx.error(str(exc), where) from None
+    return tuple(out)
+
+
+def _keys(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
+    from previs.core.animation import CAMERA_CHANNELS, INTERPOLATIONS, key
+
+    out = []
+    for name, rows in s.keys.items():
+        dims = CAMERA_CHANNELS[name][0]
+        keys = []
+        for j, row in enumerate(rows):
+            where = ("shots", i, "keys", name, j)
+            if not 2 <= len(row) <= 3:
+                raise ctx.error("a key is [frame, value] or [frame, value, interp]", where)
+            frame, value = row[0], row[1]
+            interp = row[2] if len(row) == 3 else "smooth"
+            if not isinstance(frame, int) or isinstance(frame, bool) or not 0 <= frame < length:
+                raise ctx.error(f"key frame must be a whole frame within 0..{length - 1}, got {frame!r}", where)
+            if interp not in INTERPOLATIONS:
+                raise ctx.error(f"unknown interpolation '{interp}'{schema.suggest(interp, INTERPOLATIONS)}", where)
+            flat = value if isinstance(value, list) else [value]
+            if len(flat) != dims or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in flat):
+                raise ctx.error(f"{name} keys need {dims} number{'s' if dims > 1 else ''}, got {value!r}", where)
+            keys.append(key(frame, flat, interp))
+        keys.sort(key=lambda k: k.frame)
+        if len({k.frame for k in keys}) != len(keys):
+            raise ctx.error("two keys at the same frame", ("shots", i, "keys", name))
+        out.append((name, tuple(keys)))
+    return tuple(out)
+
+
+def _walks(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:
+    standins = [p.name for p in m.set_pieces if p.type == "standin"]
+    out = []
+    for j, w in enumerate(s.walks):
+        where = ("shots", i, "walks", j)
+        if w.standin not in standins:
+            raise ctx.error(f"no stand-in named '{w.standin}'{schema.suggest(w.standin, standins or ['(none)'])}",
+                            where + ("standin",))
+        start, end = _end(w, length, ctx, where)
+        out.append(sc.Walk(standin=w.standin, points_m=tuple(tuple(p) for p in w.points_m), start_frame=start,
+                           end_frame=end, constant_speed=w.constant_speed, interp=w.interp))
+    return tuple(out)
+
+
+def _light_cues(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:
+    from previs.core.cues import LightCue
+
+    names = [li.name for li in m.lights]
+    out = []
+    for j, c in enumerate(s.light_cues):
+        where = ("shots", i, "light_cues", j)
+        if c.light not in names:
+            raise ctx.error(f"no light named '{c.light}'{schema.suggest(c.light, [n for n in names if n] or ['(none)'])}",
+                            where + ("light",))
+        start, end = _end(c, length, ctx, where)
+        params = {k: getattr(c, k) for k in schema.EFFECT_KEYS if getattr(c, k) is not None}
+        if "colors" in params:
+            params["colors"] = tuple(_linear(col) for col in params["colors"])
+        try:
+            out.append(LightCue(light=c.light, start_frame=start, end_frame=end,
+                                to_intensity_scale=c.to_intensity_scale, to_kelvin=c.to_kelvin,
+                                to_color_linear=None if c.to_color is None else _linear(c.to_color),
+                                interp=c.interp, effect=c.effect, params=params))
+        except PrevisError as exc:
+            raise ctx.error(str(exc), where) from None
+    return tuple(out)
+
+
+def _wall_cues(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
+    from previs.core.cues import CDL, WallCue
+
+    out = []
+    for j, c in enumerate(s.wall_cues):
+        where = ("shots", i, "wall_cues", j)
+        start, end = _end(c, length, ctx, where)
+        fields = {k: getattr(c, k) for k in ("velocity_mps", "to_translation_m", "to_rotation_deg",
+                                             "to_sun_azimuth_deg", "to_sun_elevation_deg", "to_time_of_day_h",
+                                             "latitude_deg", "day_of_year", "north_azimuth_deg", "to_turbidity",
+                                             "to_brightness_nits") if getattr(c, k) is not None}
+        if c.to_cdl is not None:
+            fields["to_cdl"] = CDL(c.to_cdl.slope, c.to_cdl.offset, c.to_cdl.power, c.to_cdl.saturation)
+        try:
+            out.append(WallCue(start_frame=start, end_frame=end, interp=c.interp, **fields))
+        except PrevisError as exc:
+            raise ctx.error(str(exc), where) from None
+    return tuple(out)

@@ -30,6 +30,7 @@ from pydantic.types import AllowInfNan
 from pydantic_core import PydanticCustomError
 
 from previs.core.colour import KELVIN_MAX, KELVIN_MIN
+from previs.core.moves import MOVE_PARAMS  # each move type's parameters, documented there
 
 # ---------------------------------------------------------------- helpers
 
@@ -447,6 +448,110 @@ class ShotCamera(Model):
         return self
 
 
+# ---------------------------------------------------------------- things that happen in a shot
+Interp = Literal["linear", "smooth", "ease", "hold"]
+FrameNo = Annotated[int, Field(ge=0)]
+
+
+class _Timed(Model):
+    start_frame: FrameNo = 0
+    end_frame: FrameNo | None = None  # default: the shot's last frame
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end_frame is not None and self.end_frame <= self.start_frame:
+            raise fail(f"end_frame {self.end_frame} must come after start_frame {self.start_frame}",
+                       key="end_frame")
+        return self
+
+
+class Move(_Timed):
+    """A named camera move; its own parameters sit beside type and frames."""
+
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+    type: str
+    interp: Interp = "ease"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys(cls, data):
+        if not isinstance(data, dict):
+            raise fail(f"expected a move as a mapping (type: dolly, ...), got {describe(data)}")
+        kind = data.get("type")
+        if kind is None:
+            raise fail("missing: type (one of " + ", ".join(MOVE_PARAMS) + ")")
+        if kind not in MOVE_PARAMS:
+            raise fail(f"unknown move type '{kind}'{suggest(kind, MOVE_PARAMS)}", key="type")
+        known = set(MOVE_PARAMS[kind]) | {"type", "start_frame", "end_frame", "interp"}
+        for k in data:
+            if k not in known:
+                raise fail(f"unknown key '{k}' for a {kind} move{suggest(k, known)}", key=str(k))
+        return data
+
+    @property
+    def params(self) -> dict:
+        return dict(self.model_extra or {})
+
+
+class Walk(_Timed):
+    """A stand-in walking a path through points on the floor."""
+
+    standin: NonEmptyText
+    points_m: list[Vec3] = Field(min_length=1)
+    constant_speed: bool = True
+    interp: Interp = "linear"
+
+
+EFFECT_KEYS = ("depth", "speed_hz", "seed", "flashes", "peak", "floor", "rate_hz", "duty", "off", "colors")
+
+
+class LightCueModel(_Timed):
+    """A light fading (intensity, kelvin, colour) or running an effect; effect parameters sit
+    beside ``effect`` (see previs.core.cues.EFFECT_DEFAULTS)."""
+
+    light: NonEmptyText
+    interp: Interp = "ease"
+    to_intensity_scale: NonNeg | None = None
+    to_kelvin: Annotated[float, Field(ge=KELVIN_MIN, le=KELVIN_MAX)] | None = None
+    to_color: SRGB | None = None
+    effect: Literal["flicker", "lightning", "strobe", "police"] | None = None
+    depth: Unit | None = None
+    speed_hz: Pos | None = None
+    seed: int | None = None
+    flashes: Annotated[int, Field(ge=1, le=100)] | None = None
+    peak: Pos | None = None
+    floor: NonNeg | None = None
+    rate_hz: Pos | None = None
+    duty: Unit | None = None
+    off: NonNeg | None = None
+    colors: list[SRGB] | None = None
+
+
+class CDLModel(Model):
+    slope: Vec3 = (1.0, 1.0, 1.0)
+    offset: Vec3 = (0.0, 0.0, 0.0)
+    power: Vec3 = (1.0, 1.0, 1.0)
+    saturation: NonNeg = 1.0
+
+
+class WallCueModel(_Timed):
+    """What the wall shows changing: the world moving past, time of day, brightness, grade."""
+
+    interp: Interp = "ease"
+    velocity_mps: Vec3 | None = None
+    to_translation_m: Vec3 | None = None
+    to_rotation_deg: Vec3 | None = None
+    to_sun_azimuth_deg: float | None = None
+    to_sun_elevation_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
+    to_time_of_day_h: Annotated[float, Field(ge=0, le=24)] | None = None
+    latitude_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
+    day_of_year: Annotated[int, Field(ge=1, le=366)] | None = None
+    north_azimuth_deg: float | None = None
+    to_turbidity: Annotated[float, Field(ge=1, le=10)] | None = None
+    to_brightness_nits: Pos | None = None
+    to_cdl: CDLModel | None = None
+
+
 class Shot(Model):
     id: NonEmptyText
     scene: NonEmptyText
@@ -455,6 +560,12 @@ class Shot(Model):
     duration_s: Pos | None = None
     notes: Text = ""
     camera: ShotCamera
+    moves: list[Move] = Field(default_factory=list)
+    keys: dict[Literal["position_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop"],
+               list[list[Any]]] = Field(default_factory=dict)
+    walks: list[Walk] = Field(default_factory=list)
+    light_cues: list[LightCueModel] = Field(default_factory=list)
+    wall_cues: list[WallCueModel] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod

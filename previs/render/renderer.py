@@ -142,6 +142,7 @@ class Renderer:
         self._wall_cube = None
         self._wall_eye = (0.0, 1.7, 0.0)
         self._wall_nits = 0.0
+        self._wall_cdl = ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), 1.0)
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._light_prog = program(self.ctx, "fullscreen.vert", "deferred.frag")
         self._light_vao = self.ctx.vertex_array(self._light_prog, [])
@@ -462,6 +463,13 @@ class Renderer:
         self._wall_eye = tuple(float(x) for x in eye_m)
         self._wall_nits = float(wall_nits)
 
+    def set_wall_drive(self, wall_nits: float, cdl=None) -> None:
+        """How hard the wall is driven (nits for full white) and its grade (slope, offset, power,
+        saturation: an ASC CDL applied to the wall signal, as an LED processor would)."""
+        self._wall_nits = float(wall_nits)
+        slope, offset, power, sat = cdl if cdl is not None else ((1, 1, 1), (0, 0, 0), (1, 1, 1), 1)
+        self._wall_cdl = (tuple(map(float, slope)), tuple(map(float, offset)), tuple(map(float, power)), float(sat))
+
     def set_sky(self, sun_dir, sun_color_linear, turbidity: float) -> None:
         """Show an analytic sky where nothing is drawn (used for environment captures)."""
         d = np.asarray(sun_dir, float)
@@ -504,6 +512,8 @@ class Renderer:
             _uniform(wp, "u_wall_content", 6)
         _uniform(wp, "u_wall_eye", self._wall_eye)
         _uniform(wp, "u_wall_nits", self._wall_nits if self._wall_cube is not None else 0.0)
+        for name, value in zip(("slope", "offset", "power", "saturation"), self._wall_cdl, strict=True):
+            _uniform(wp, f"u_cdl_{name}", value)
         identity = (np.eye(4, dtype="f4").tobytes(), np.eye(3, dtype="f4").tobytes())
         for b in self._batches:
             p = self._gbuffer_progs[_variant(b.material)]
