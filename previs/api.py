@@ -46,7 +46,7 @@ def set_items(scene: Scene):
     """The physical set (and the stage floor) as renderer draw items."""
     from previs.render import DrawItem
 
-    items = [DrawItem(_piece_asset(p), p.world_from_local) for p in scene.set_pieces]
+    items = [DrawItem(_piece_asset(p), p.world_from_local, name=p.name) for p in scene.set_pieces]
     if scene.stage is not None:
         floor = primitive_asset("plane", size_m=(scene.stage.floor_width_m, scene.stage.floor_depth_m),
                                 color_linear=(0.03, 0.03, 0.03), roughness=0.9, key="stage-floor")

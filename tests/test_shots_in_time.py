@@ -186,3 +186,22 @@ def test_overlapping_moves_are_refused(tmp_path):
     with pytest.raises(SceneError) as info:
         load_scene(p)
     assert "position_m" in str(info.value) and "shots[0]" in str(info.value)
+
+
+def test_walking_standin_is_drawn_where_it_walks(scene, gl_context):
+    """The renderer moves the stand-in: its silhouette follows the walk in the image."""
+    def walker_x(frame: int) -> float:
+        state = evaluate(scene, "M1", frame)
+        with api.StageRenderer(scene, width=320, antialias=False) as r:
+            c = r.render(state, overlay=False).color.astype(float)
+        grey = (c.sum(axis=2) > 60) & (np.abs(c[..., 0] - c[..., 1]) < 25)  # not the red card
+        ys, xs = np.nonzero(grey)
+        assert len(xs) > 50
+        h, w = c.shape[:2]
+        clip = tf.perspective(state.yfov_rad, w / h, state.near_m, state.far_m) @ np.linalg.inv(state.world_from_camera)
+        hip = state.poses["walker"][:3, 3] + [0, 0.9, 0]
+        return xs.mean(), tf.project_to_pixels(clip, [hip], w, h)[0][0]
+
+    (x0, p0), (x1, p1) = walker_x(0), walker_x(95)
+    assert abs(x0 - p0) < 6 and abs(x1 - p1) < 6  # the figure's mean x sits on its projected hip
+    assert x1 - x0 > 100
