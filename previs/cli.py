@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-shadows", action="store_true", help="render without shadow maps")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_render)
+    from previs.export.animatic import add_animatic_command
+
+    add_animatic_command(sub)
     p = sub.add_parser("info", help="print the stage, set, lights, camera and shots of a scene")
     p.add_argument("scene")
     p.set_defaults(func=_cmd_info)

@@ -1,0 +1,629 @@
+"""Animatics: every frame of each shot rendered to PNGs, then cut into H.264 MP4s.
+
+    result = render_animatic(scene, ["1A", "1B"], "out/animatic", width=1280,
+                             render_frame=lambda s: renderer.render(s, read_depth=False).color,
+                             evaluate=previs.core.frame.evaluate)
+    # out/animatic/frames/1A/1A_00000.png ..., out/animatic/1A.mp4, out/animatic/sequence.mp4
+
+* Frames land in ``<out>/frames/<shot>/<shot>_<frame:05d>.png``, each written atomically, so an
+  interrupted render resumes: frames already there (that decode, at the right size, rendered with
+  the same settings) are skipped.
+* MP4s are H.264, yuv420p (odd sizes padded to even with black on the right/bottom), BT.709
+  tagged, at the exact rational rate (24000/1001 is stored as 1001 ticks of a 24000 Hz clock),
+  written to a temporary file beside the target and renamed into place. An ffmpeg failure is an
+  :class:`~previs.errors.ExportError` with one line; it leaves neither the MP4 nor the temporary.
+* ffmpeg is the static build the ``imageio-ffmpeg`` wheel carries (no system ffmpeg needed). We
+  drive it with our own pipe rather than ``imageio_ffmpeg.write_frames``, because that generator
+  neither reports ffmpeg's exit status nor captures its error output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from previs.core.timecode import format_rate, frames_to_timecode, parse_rate
+from previs.errors import ExportError, PrevisError
+
+__all__ = ["BurnIn", "burn_in", "burn_in_lines", "FrameSequence", "encode_mp4", "concat_mp4",
+           "render_animatic", "AnimaticResult", "Mp4Info", "mp4_info", "add_animatic_command"]
+
+MANIFEST_VERSION = 1
+
+
+# ---------------------------------------------------------------- burn-in
+@dataclass(frozen=True)
+class BurnIn:
+    """Which facts are burnt into the animatic frames."""
+
+    shot: bool = True       # top left: shot id, scene number, description
+    timecode: bool = True   # top right: timecode, frame counter, rate
+    lens: bool = True       # bottom: lens kit, focal length, squeeze, T-stop
+    focus: bool = True      # bottom: focus distance
+
+    @classmethod
+    def none(cls) -> BurnIn:
+        return cls(False, False, False, False)
+
+    @property
+    def any(self) -> bool:
+        return self.shot or self.timecode or self.lens or self.focus
+
+
+def _font(size: int):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
+def _fit(draw, text: str, font, max_w: float) -> str:
+    if draw.textlength(text, font=font) <= max_w:
+        return text
+    while text and draw.textlength(text + "…", font=font) > max_w:
+        text = text[:-1]
+    return text + "…"
+
+
+def burn_in(image: np.ndarray, lines_top_left: Sequence[str], lines_top_right: Sequence[str],
+            lines_bottom: Sequence[str]) -> np.ndarray:
+    """``image`` (H, W, 3) uint8 with text blocks in the top corners and at the bottom centre.
+
+    White text on a black box at 60 % opacity, so it reads on any picture. The type scales with
+    the width (about 1/56 of it, at least 12 px from 240 px wide up: 12 px at 640, 34 px at 1920;
+    thumbnails get smaller type so the text leaves them some picture); lines too long for their
+    block are cut with an ellipsis. Returns a new array; the input is untouched.
+    """
+    from PIL import Image, ImageDraw
+
+    img = _as_rgb(image)
+    h, w = img.shape[:2]
+    size = max(round(w / 56), min(12, round(w / 20)))
+    font = _font(size)
+    pad, margin, line_h = max(3, size // 3), max(4, size // 2), round(size * 1.25)
+    base = Image.fromarray(img).convert("RGBA")
+    overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(overlay)
+
+    def block(lines, where: str, max_w: float) -> None:
+        lines = [_fit(d, str(t), font, max_w - 2 * pad) for t in lines if t]
+        if not lines:
+            return
+        widths = [d.textlength(t, font=font) for t in lines]
+        bw, bh = max(widths) + 2 * pad, len(lines) * line_h + 2 * pad
+        x0 = {"tl": margin, "tr": w - margin - bw, "b": (w - bw) / 2}[where]
+        y0 = h - margin - bh if where == "b" else margin
+        d.rectangle((round(x0), round(y0), round(x0 + bw) - 1, round(y0 + bh) - 1), fill=(0, 0, 0, 153))
+        for i, (t, tw) in enumerate(zip(lines, widths, strict=True)):
+            x = x0 + pad + (bw - 2 * pad - tw if where == "tr" else 0)
+            d.text((round(x), round(y0 + pad + i * line_h)), t, font=font, fill=(255, 255, 255, 255))
+
+    block(lines_top_left, "tl", w * 0.48 - margin)
+    block(lines_top_right, "tr", w * 0.48 - margin)
+    block(lines_bottom, "b", w - 2 * margin)
+    return np.asarray(Image.alpha_composite(base, overlay).convert("RGB"))
+
+
+_draw_burn_in = burn_in  # render_animatic's ``burn_in`` argument (the flags) shadows the function
+
+
+def burn_in_lines(state, scene, flags: BurnIn = BurnIn()) -> tuple[list[str], list[str], list[str]]:
+    """The (top-left, top-right, bottom) lines for one FrameState."""
+    import math
+
+    shot = scene.shot(state.shot_id)
+    tl, tr, bottom = [], [], []
+    if flags.shot:
+        tl.append(f"{shot.id}  ·  Sc {shot.scene_number}")
+        if shot.description:
+            tl.append(shot.description)
+    if flags.timecode:
+        tr.append(frames_to_timecode(state.frame, state.frame_rate))
+        tr.append(f"fr {state.frame} / {shot.length_frames}  ·  {format_rate(state.frame_rate)} fps")
+    parts = []
+    if flags.lens:
+        sq = f" {state.squeeze:g}x" if state.squeeze != 1 else ""
+        parts.append(f"{state.lens.kit_name} {state.focal_length_mm:g} mm{sq}  ·  T{state.t_stop:g}")
+    if flags.focus:
+        parts.append("focus inf" if math.isinf(state.focus_m) else f"focus {state.focus_m:.2f} m")
+    if parts:
+        bottom.append("  ·  ".join(parts))
+    return tl, tr, bottom
+
+
+# ---------------------------------------------------------------- frames on disk
+def _safe_name(s: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(s)) or "_"
+
+
+def _as_rgb(image) -> np.ndarray:
+    """An (H, W, 3) uint8 array from an array, a PIL image or a render result with ``.color``."""
+    if hasattr(image, "color"):
+        image = image.color
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        raise ExportError(f"animatic frames must be 8-bit RGB, got {a.dtype}")
+    if a.ndim == 2:
+        a = np.repeat(a[:, :, None], 3, axis=2)
+    if a.ndim != 3 or a.shape[2] not in (3, 4) or a.shape[0] < 1 or a.shape[1] < 1:
+        raise ExportError(f"animatic frames must be (height, width, 3) images, got shape {a.shape}")
+    return a[:, :, :3]
+
+
+def _fit_to(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` scaled to fit ``size`` (W, H), keeping its aspect, centred on black."""
+    from PIL import Image
+
+    w, h = size
+    ih, iw = image.shape[:2]
+    if (iw, ih) == (w, h):
+        return image
+    s = min(w / iw, h / ih)
+    nw, nh = max(1, round(iw * s)), max(1, round(ih * s))
+    out = np.zeros((h, w, 3), np.uint8)
+    scaled = np.asarray(Image.fromarray(np.ascontiguousarray(image)).resize((nw, nh), Image.LANCZOS))
+    y, x = (h - nh) // 2, (w - nw) // 2
+    out[y:y + nh, x:x + nw] = scaled
+    return out
+
+
+class FrameSequence:
+    """The numbered PNGs of one shot: ``<folder>/<shot>/<shot>_<frame:05d>.png``.
+
+    ``size`` is (width, height). ``key`` (optional) names the settings the frames were rendered
+    with; it is kept in ``<folder>/<shot>/frames.json`` by :meth:`prepare`, and frames rendered
+    under another key are not valid (so changing the width or the burn-in never mixes frames).
+    """
+
+    PATTERN = "{shot}_{frame:05d}.png"
+
+    def __init__(self, folder, shot_id: str, frame_count: int, size: tuple[int, int], *,
+                 key: str | None = None):
+        if int(frame_count) < 1:
+            raise ExportError(f"shot {shot_id} has no frames to render")
+        self.shot_id = str(shot_id)
+        self.folder = Path(folder) / _safe_name(shot_id)
+        self.frame_count = int(frame_count)
+        self.size = (int(size[0]), int(size[1]))
+        self.key = key
+        self._key_ok = key is None or self._manifest_key() == key
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / "frames.json"
+
+    def _manifest_key(self) -> str | None:
+        try:
+            return json.loads(self.manifest_path.read_text()).get("key")
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def prepare(self) -> None:
+        """Create the folder; under a new key, remove the old frames and record the new key."""
+        from previs.api import atomic_write_bytes
+
+        if self.key is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return
+        if not self._key_ok:
+            for old in self.folder.glob(f"{_safe_name(self.shot_id)}_*.png"):
+                if re.fullmatch(rf"{re.escape(_safe_name(self.shot_id))}_\d{{5,}}\.png", old.name):
+                    old.unlink(missing_ok=True)
+        manifest = {"format_version": MANIFEST_VERSION, "shot": self.shot_id,
+                    "frame_count": self.frame_count, "size": list(self.size), "key": self.key}
+        atomic_write_bytes(self.manifest_path, (json.dumps(manifest, indent=1) + "\n").encode())
+        self._key_ok = True
+
+    def path(self, frame: int) -> Path:
+        return self.folder / self.PATTERN.format(shot=_safe_name(self.shot_id), frame=int(frame))
+
+    def paths(self) -> list[Path]:
+        return [self.path(f) for f in range(self.frame_count)]
+
+    def _check_frame(self, frame: int) -> None:
+        if not 0 <= int(frame) < self.frame_count:
+            raise ExportError(f"shot {self.shot_id} has {self.frame_count} frames; frame {frame} is outside it")
+
+    def is_valid(self, frame: int) -> bool:
+        """The frame's PNG exists, passes PIL's structural check (chunk CRCs, no truncation), is
+        RGB at this sequence's size and was rendered under this sequence's key."""
+        from PIL import Image
+
+        self._check_frame(frame)
+        if not self._key_ok:
+            return False
+        try:
+            with Image.open(self.path(frame)) as im:
+                if im.format != "PNG" or im.size != self.size or im.mode != "RGB":
+                    return False
+                im.verify()
+            return True
+        except Exception:  # missing, unreadable, truncated, corrupt: all mean "render it again"
+            return False
+
+    def missing(self) -> list[int]:
+        """Frames that still need rendering, in order."""
+        return [f for f in range(self.frame_count) if not self.is_valid(f)]
+
+    def write(self, frame: int, rgb) -> None:
+        import io
+
+        from PIL import Image
+
+        from previs.api import atomic_write_bytes
+
+        self._check_frame(frame)
+        a = _as_rgb(rgb)
+        if (a.shape[1], a.shape[0]) != self.size:
+            raise ExportError(f"shot {self.shot_id} frame {frame}: image is {a.shape[1]}x{a.shape[0]}, "
+                              f"the sequence is {self.size[0]}x{self.size[1]}")
+        buf = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(a)).save(buf, format="PNG", compress_level=3)
+        atomic_write_bytes(self.path(frame), buf.getvalue())
+
+    def read(self, frame: int) -> np.ndarray:
+        from PIL import Image
+
+        self._check_frame(frame)
+        try:
+            with Image.open(self.path(frame)) as im:
+                return np.asarray(im.convert("RGB"))
+        except (OSError, SyntaxError) as exc:
+            raise ExportError(f"{self.path(frame)}: cannot read frame ({exc})") from None
+
+
+# ---------------------------------------------------------------- encoding
+def _ffmpeg_exe() -> str:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise ExportError("writing MP4 needs the imageio-ffmpeg package (pip install imageio-ffmpeg)") from None
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:
+        raise ExportError(f"no ffmpeg found for writing MP4: {exc}") from None
+
+
+def _ffmpeg_message(log: bytes) -> str:
+    lines = [ln.strip() for ln in log.decode("utf-8", "replace").splitlines() if ln.strip()]
+    lines = [re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", ln) for ln in lines]
+    if not lines:
+        return "no message"
+    # the first line that names an error is usually the cause; the last is usually a summary
+    for ln in lines:
+        if re.search(r"error|invalid|out of range|no such|permission|unable|cannot", ln, re.I):
+            return ln
+    return lines[-1]
+
+
+def _load_frame(item) -> np.ndarray:
+    if isinstance(item, (str, os.PathLike)):
+        from PIL import Image
+
+        try:
+            with Image.open(item) as im:
+                return np.asarray(im.convert("RGB"))
+        except (OSError, SyntaxError) as exc:
+            raise ExportError(f"{item}: cannot read frame ({exc})") from None
+    return _as_rgb(item)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "medium",
+               progress: bool | str = False, total: int | None = None) -> int:
+    """Encode RGB frames (arrays or image paths, all one size) to an H.264 MP4 at exactly ``fps``.
+
+    Returns the number of frames written. ``crf`` is x264's constant-quality factor (0 lossless,
+    18 visually lossless, 23 its default). ``progress`` (True or a label) shows a tqdm bar.
+    """
+    path = Path(path)
+    rate = parse_rate(fps)
+    if isinstance(crf, bool) or not isinstance(crf, int) or not 0 <= crf <= 51:
+        raise ExportError(f"{path}: crf must be a whole number within 0..51, got {crf!r}")
+    items = iter(frames)
+    if total is None and hasattr(frames, "__len__"):
+        total = len(frames)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="frame", desc=progress if isinstance(progress, str) else f"encoding {path.name}",
+                   file=sys.stderr, disable=None, dynamic_ncols=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        if bar is not None:
+            bar.close()
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    tmp = Path(tmp_name)
+    proc = None
+    log = tempfile.TemporaryFile()
+    written = 0
+    try:
+        size = None
+        for item in items:
+            rgb = _load_frame(item)
+            h, w = rgb.shape[:2]
+            if size is None:
+                size = (w, h)
+                cmd = [_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
+                       "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-framerate", str(rate),
+                       "-i", "-", "-an",
+                       "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2,scale=out_color_matrix=bt709:out_range=tv,"
+                              "format=yuv420p,setparams=range=tv:colorspace=bt709:color_primaries=bt709:"
+                              "color_trc=bt709",
+                       "-c:v", "libx264", "-preset", str(preset), "-crf", str(crf), "-pix_fmt", "yuv420p",
+                       "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+                       "-color_range", "tv", "-movflags", "+faststart", "-f", "mp4", "-y", str(tmp)]
+                proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
+            elif (w, h) != size:
+                raise ExportError(f"{path}: frame {written} is {w}x{h}, the first frame was {size[0]}x{size[1]}")
+            try:
+                proc.stdin.write(np.ascontiguousarray(rgb).tobytes())
+            except (BrokenPipeError, OSError):
+                break  # ffmpeg has quit: its status and log say why, below
+            written += 1
+            if bar is not None:
+                bar.update(1)
+        if proc is None:
+            raise ExportError(f"{path}: no frames to encode")
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        rc = proc.wait()
+        if rc != 0:
+            log.seek(0)
+            raise ExportError(f"{path}: ffmpeg failed (exit status {rc}): {_ffmpeg_message(log.read())}")
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+        return written
+    except BaseException:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        log.close()
+        if bar is not None:
+            bar.close()
+
+
+def concat_mp4(shot_sequences: Sequence[FrameSequence], path, fps, *, crf: int = 18,
+               preset: str = "medium", progress: bool | str = False) -> int:
+    """The shots cut together, in order, re-encoded from their PNGs into one MP4.
+
+    Every shot is scaled to fit the largest width and height among them and centred on black
+    (shots of one scene share a recording mode, so this is normally a no-op).
+    """
+    if not shot_sequences:
+        raise ExportError(f"{path}: no shots to cut together")
+    size = (max(s.size[0] for s in shot_sequences), max(s.size[1] for s in shot_sequences))
+
+    def frames():
+        for seq in shot_sequences:
+            for f in range(seq.frame_count):
+                yield _fit_to(seq.read(f), size)
+
+    total = sum(s.frame_count for s in shot_sequences)
+    return encode_mp4(frames(), path, fps, crf=crf, preset=preset, total=total,
+                      progress="cutting sequence" if progress is True else progress)
+
+
+# ---------------------------------------------------------------- reading MP4s back
+@dataclass(frozen=True)
+class Mp4Info:
+    frames: int
+    width: int          # coded size from the sample description (even for yuv420p)
+    height: int
+    fps: Fraction       # exact: media timescale / sample duration (mean over the track)
+    codec: str          # the sample entry, e.g. "avc1"
+
+
+def mp4_info(path) -> Mp4Info:
+    """Frame count, size, exact rate and codec of an MP4's first video track, from its boxes."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+    def boxes(buf: bytes, start: int, end: int):
+        i = start
+        while i + 8 <= end:
+            size, kind = struct.unpack(">I4s", buf[i:i + 8])
+            head = 8
+            if size == 1:
+                size, head = struct.unpack(">Q", buf[i + 8:i + 16])[0], 16
+            elif size == 0:
+                size = end - i
+            if size < head:
+                break
+            yield kind.decode("latin-1"), i + head, i + size
+            i += size
+
+    def child(start, end, kind):
+        return next(((s, e) for k, s, e in boxes(data, start, end) if k == kind), None)
+
+    moov = child(0, len(data), "moov")
+    if moov is None:
+        raise ExportError(f"{path}: not an MP4 (no moov box)")
+    for kind, s, e in boxes(data, *moov):
+        if kind != "trak":
+            continue
+        mdia = child(s, e, "mdia")
+        hdlr = mdia and child(*mdia, "hdlr")
+        if not hdlr or data[hdlr[0] + 8:hdlr[0] + 12] != b"vide":
+            continue
+        mdhd = child(*mdia, "mdhd")
+        ms = mdhd[0]
+        timescale = struct.unpack(">I", data[ms + (20 if data[ms] == 1 else 12):][:4])[0]
+        stbl = child(*child(*mdia, "minf"), "stbl")
+        stts = child(*stbl, "stts")
+        n_entries = struct.unpack(">I", data[stts[0] + 4:stts[0] + 8])[0]
+        entries = [struct.unpack(">II", data[stts[0] + 8 + 8 * k:stts[0] + 16 + 8 * k]) for k in range(n_entries)]
+        frames = sum(c for c, _ in entries)
+        ticks = sum(c * d for c, d in entries)
+        stsd = child(*stbl, "stsd")
+        entry = stsd[0] + 8
+        codec = data[entry + 4:entry + 8].decode("latin-1")
+        width, height = struct.unpack(">HH", data[entry + 8 + 24:entry + 8 + 28])
+        fps = Fraction(frames * timescale, ticks) if ticks else Fraction(0)
+        return Mp4Info(frames=frames, width=width, height=height, fps=fps, codec=codec)
+    raise ExportError(f"{path}: no video track")
+
+
+# ---------------------------------------------------------------- the whole job
+@dataclass
+class AnimaticResult:
+    out_dir: Path
+    shot_movies: dict[str, Path]                 # shot id -> <out>/<shot>.mp4
+    sequence: Path | None                        # <out>/sequence.mp4
+    frames_rendered: int
+    frames_skipped: int
+    shot_frames: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (rendered, skipped)
+    render_seconds: float = 0.0
+    encode_seconds: float = 0.0
+
+
+def render_animatic(scene, shot_ids, out_dir, *, width: int = 1280, burn_in: BurnIn = BurnIn(),
+                    render_frame: Callable, evaluate: Callable, progress: bool = True,
+                    crf: int = 18, preset: str = "medium", cache_key: str = "",
+                    sequence: bool = True) -> AnimaticResult:
+    """Render every frame of the shots (all of them when ``shot_ids`` is empty or None), write
+    ``<out>/<shot>.mp4`` for each and ``<out>/sequence.mp4`` cutting them together.
+
+    ``render_frame(state)`` returns the picture (an (H, W, 3) uint8 array or a render result
+    with ``.color``), normally at ``state.image_size(width)``; another size is scaled to it.
+    ``evaluate(scene, shot, frame)`` gives the FrameState. Frames already on disk and valid are
+    skipped (resume); ``cache_key`` should change whenever the picture would (the CLI passes a
+    hash of the scene file), as do ``width`` and ``burn_in``, which are part of the key.
+    """
+    out_dir = Path(out_dir)
+    shots = [scene.shot(s) if isinstance(s, str) else s for s in (shot_ids or [])] or list(scene.shots)
+    if not shots:
+        raise ExportError(f"{scene.source_path or scene.name}: no shots to render")
+    firsts = [evaluate(scene, shot, 0) for shot in shots]  # every shot checked before any work
+    rates = {st.frame_rate for st in firsts}
+    if sequence and len(rates) > 1:
+        raise ExportError("shots at different frame rates cannot be cut into one sequence: "
+                          + ", ".join(f"{st.shot_id} {format_rate(st.frame_rate)}" for st in firsts))
+    key = hashlib.sha256(repr((MANIFEST_VERSION, int(width), burn_in, str(cache_key))).encode()).hexdigest()[:16]
+    frames_dir = out_dir / "frames"
+    seqs = []
+    for shot, st in zip(shots, firsts, strict=True):
+        seq = FrameSequence(frames_dir, shot.id, shot.length_frames, st.image_size(width), key=key)
+        seq.prepare()
+        seqs.append(seq)
+    todo = [seq.missing() for seq in seqs]
+    n_todo = sum(len(t) for t in todo)
+    n_all = sum(s.frame_count for s in seqs)
+    result = AnimaticResult(out_dir=out_dir, shot_movies={}, sequence=None, frames_rendered=0,
+                            frames_skipped=n_all - n_todo)
+
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    bar = tqdm(total=n_todo, unit="frame", desc="rendering", file=sys.stderr, dynamic_ncols=True,
+               disable=None if progress else True)
+    if progress and n_todo < n_all:
+        bar.write(f"resuming: {n_all - n_todo} of {n_all} frames already rendered in {frames_dir}",
+                  file=sys.stderr)
+    try:
+        for shot, seq, frames in zip(shots, seqs, todo, strict=True):
+            bar.set_postfix_str(str(shot.id))
+            for f in frames:
+                state = evaluate(scene, shot, f)
+                rgb = _fit_to(_as_rgb(render_frame(state)), seq.size)
+                if burn_in.any:
+                    rgb = _draw_burn_in(rgb, *burn_in_lines(state, scene, burn_in))
+                seq.write(f, rgb)
+                bar.update(1)
+            result.shot_frames[shot.id] = (len(frames), seq.frame_count - len(frames))
+            result.frames_rendered += len(frames)
+    finally:
+        bar.close()
+    result.render_seconds = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    for shot, seq, st in zip(shots, seqs, firsts, strict=True):
+        movie = out_dir / f"{_safe_name(shot.id)}.mp4"
+        encode_mp4(seq.paths(), movie, st.frame_rate, crf=crf, preset=preset,
+                   progress=f"encoding {movie.name}" if progress else False)
+        result.shot_movies[shot.id] = movie
+    if sequence:
+        result.sequence = out_dir / "sequence.mp4"
+        concat_mp4(seqs, result.sequence, firsts[0].frame_rate, crf=crf, preset=preset, progress=progress)
+    result.encode_seconds = time.perf_counter() - t0
+    return result
+
+
+# ---------------------------------------------------------------- the CLI command
+def add_animatic_command(subparsers):
+    """Register ``previs animatic`` on the CLI's subparsers (``build_parser`` calls this)."""
+    p = subparsers.add_parser(
+        "animatic", help="render every frame of the shots and cut them into H.264 MP4s",
+        description="Render every frame of each shot to PNGs (resuming where a previous run "
+                    "stopped), then write <DIR>/<shot>.mp4 per shot and <DIR>/sequence.mp4.")
+    p.add_argument("scene", help="scene file (YAML)")
+    p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")
+    p.add_argument("-o", "--output", default="out/animatic", metavar="DIR",
+                   help="output folder (default: out/animatic); frames go to DIR/frames/<shot>/")
+    p.add_argument("--width", type=int, default=1280, help="frame width in pixels (default 1280)")
+    p.add_argument("--no-burn-in", action="store_true", help="no shot, timecode and lens text on the frames")
+    p.add_argument("--crf", type=int, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
+    p.add_argument("--no-aa", action="store_true", help="no anti-aliasing")
+    p.add_argument("--no-shadows", action="store_true", help="render without shadow maps")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_animatic)
+    return p
+
+
+def _cmd_animatic(args) -> int:
+    from previs import __version__, api
+    from previs.core.frame import evaluate
+
+    if not 0 <= args.crf <= 51:
+        raise PrevisError(f"--crf must be within 0..51, got {args.crf}")
+    scene = api.load_scene(args.scene)
+    shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
+    for shot in shots:  # a wrong shot id or lens fails before the renderer starts
+        evaluate(scene, shot, 0)
+    digest = hashlib.sha256()
+    if scene.source_path is not None:
+        digest.update(Path(scene.source_path).read_bytes())
+    key = f"{digest.hexdigest()} previs {__version__} aa={not args.no_aa} shadows={not args.no_shadows}"
+    flags = BurnIn.none() if args.no_burn_in else BurnIn()
+    with api.StageRenderer(scene, width=args.width, antialias=not args.no_aa,
+                            shadows=not args.no_shadows) as r:
+        res = render_animatic(scene, shots, args.output, width=args.width, burn_in=flags,
+                              render_frame=lambda state: r.render(state, read_depth=False).color,
+                              evaluate=evaluate, progress=not args.quiet, crf=args.crf, cache_key=key)
+    total = res.frames_rendered + res.frames_skipped
+    print(f"rendered {res.frames_rendered} of {total} frames ({res.frames_skipped} already done) "
+          f"in {res.render_seconds:.1f} s; encoded in {res.encode_seconds:.1f} s")
+    for shot_id, movie in res.shot_movies.items():
+        print(f"  {shot_id:<6} {movie}")
+    if res.sequence is not None:
+        print(f"  {'all':<6} {res.sequence}")
+    return 0
