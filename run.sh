@@ -50,6 +50,11 @@ if ! .venv/bin/python -m previs.render.check >/dev/null 2>&1; then
   .venv/bin/python -m previs.render.check || exit 1
 fi
 
+# The tests read PDFs back with poppler's pdftoppm, as a production office would print them.
+if [ "${1:-}" = test ] && ! command -v pdftoppm >/dev/null 2>&1; then
+  apt_install poppler-utils || exit 1
+fi
+
 case "${1:-}" in
   storyboard)
     shift

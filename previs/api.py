@@ -288,12 +288,13 @@ def storyboard_image(frame, state: FrameState, scene: Scene):
     d = ImageDraw.Draw(out)
     lines = caption_lines(state, scene)
     pad = size // 2
-    d.text((pad, h + pad), _fit(d, lines[0], font, w - 2 * pad), fill=(240, 240, 240), font=font)
-    d.text((pad, h + pad + int(size * 1.4)), _fit(d, lines[1], small, w - 2 * pad), fill=(190, 190, 190), font=small)
+    d.text((pad, h + pad), fit_text(d, lines[0], font, w - 2 * pad), fill=(240, 240, 240), font=font)
+    d.text((pad, h + pad + int(size * 1.4)), fit_text(d, lines[1], small, w - 2 * pad), fill=(190, 190, 190), font=small)
     return out
 
 
-def _fit(draw, text: str, font, max_w: int) -> str:
+def fit_text(draw, text: str, font, max_w: float) -> str:
+    """``text``, cut with an ellipsis to fit ``max_w`` pixels."""
     if draw.textlength(text, font=font) <= max_w:
         return text
     while text and draw.textlength(text + "…", font=font) > max_w:

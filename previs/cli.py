@@ -121,6 +121,51 @@ def _cmd_render(args) -> int:
     return 0
 
 
+EXPORTS = ("shotlist", "boards", "otio", "cameras", "plan")
+
+
+def _cmd_export(args) -> int:
+    """Paperwork from one scene: every file written atomically; re-running replaces them."""
+    from previs import api
+
+    what = [w.strip() for w in args.what.split(",") if w.strip()]
+    unknown = [w for w in what if w not in EXPORTS]
+    if unknown:
+        print(f"previs: unknown export '{unknown[0]}' (use any of: {', '.join(EXPORTS)})", file=sys.stderr)
+        return 2
+    scene = api.load_scene(args.scene)
+    shot_ids = [scene.shot(s).id for s in args.shot] if args.shot else [s.id for s in scene.shots]
+    out = Path(args.output)
+    written: list[Path] = []
+    for w in what:
+        if w == "shotlist":
+            from previs.export.shotlist import export_shotlist
+
+            written += export_shotlist(scene, out / "shotlist")
+        elif w == "boards":
+            from previs.export.boards import export_boards
+
+            written += export_boards(scene, out / "boards", shot_ids=shot_ids, per_page=args.per_page,
+                                     per_scene=args.per_scene)
+        elif w == "otio":
+            from previs.export.editorial import export_editorial
+
+            media = Path(args.media) if args.media else None
+            written += export_editorial(scene, out / "editorial", media_dir=media)
+        elif w == "cameras":
+            from previs.export.camera_data import export_camera_data
+
+            written += export_camera_data(scene, shot_ids, out / "cameras")
+        elif w == "plan":
+            from previs.export.floorplan import export_floorplans
+
+            written += export_floorplans(scene, out / "plans")
+    print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''} to {out.resolve()}")
+    for p in written:
+        print(f"  {p}")
+    return 0
+
+
 def _safe_name(s: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
 
@@ -143,6 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
     from previs.export.animatic import add_animatic_command
 
     add_animatic_command(sub)
+    p = sub.add_parser("export", help="shot list, storyboard sheets, editorial timeline, camera data, floor plans")
+    p.add_argument("scene", help="scene file (YAML)")
+    p.add_argument("--what", default=",".join(EXPORTS),
+                   help=f"comma-separated, any of: {', '.join(EXPORTS)} (default: all)")
+    p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")
+    p.add_argument("-o", "--output", default="out/export", help="output folder (default: out/export)")
+    p.add_argument("--per-page", type=int, choices=(4, 6, 8), default=6, help="storyboard panels per page")
+    p.add_argument("--per-scene", action="store_true", help="one storyboard PDF per scene number")
+    p.add_argument("--media", help="folder of animatic MP4s or panels the editorial timeline should reference")
+    p.set_defaults(func=_cmd_export)
     p = sub.add_parser("info", help="print the stage, set, lights, camera and shots of a scene")
     p.add_argument("scene")
     p.set_defaults(func=_cmd_info)

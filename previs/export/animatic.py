@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from previs.api import fit_text
 from previs.core.timecode import format_rate, frames_to_timecode, parse_rate
 from previs.errors import ExportError, PrevisError
 
@@ -69,14 +70,6 @@ def _font(size: int):
     return ImageFont.load_default(size=size)
 
 
-def _fit(draw, text: str, font, max_w: float) -> str:
-    if draw.textlength(text, font=font) <= max_w:
-        return text
-    while text and draw.textlength(text + "…", font=font) > max_w:
-        text = text[:-1]
-    return text + "…"
-
-
 def burn_in(image: np.ndarray, lines_top_left: Sequence[str], lines_top_right: Sequence[str],
             lines_bottom: Sequence[str]) -> np.ndarray:
     """``image`` (H, W, 3) uint8 with text blocks in the top corners and at the bottom centre.
@@ -98,7 +91,7 @@ def burn_in(image: np.ndarray, lines_top_left: Sequence[str], lines_top_right: S
     d = ImageDraw.Draw(overlay)
 
     def block(lines, where: str, max_w: float) -> None:
-        lines = [_fit(d, str(t), font, max_w - 2 * pad) for t in lines if t]
+        lines = [fit_text(d, str(t), font, max_w - 2 * pad) for t in lines if t]
         if not lines:
             return
         widths = [d.textlength(t, font=font) for t in lines]

@@ -581,46 +581,15 @@ class Shot(Model):
 
 
 # ---------------------------------------------------------------- the file
-_NTSC = {24: Fraction(24000, 1001), 30: Fraction(30000, 1001), 48: Fraction(48000, 1001),
-         60: Fraction(60000, 1001), 120: Fraction(120000, 1001)}
-
-
 def parse_frame_rate(value) -> Fraction:
-    """24, 25, 23.976, "24000/1001", 29.97, ... -> an exact Fraction."""
-    if isinstance(value, bool) or value is None:
-        raise fail(f"expected a frame rate like 24, 25, 23.976 or \"24000/1001\", got {describe(value)}")
-    if isinstance(value, str):
-        text = value.strip()
-        m = re.fullmatch(r"(\d+)\s*/\s*(\d+)", text)
-        if m:
-            if int(m.group(2)) == 0:
-                raise fail(f"frame rate {value!r} divides by zero")
-            rate = Fraction(int(m.group(1)), int(m.group(2)))
-            value = None
-        else:
-            try:
-                value = float(text)
-            except ValueError:
-                raise fail(f"expected a frame rate like 24, 25, 23.976 or \"24000/1001\", got {value!r}") from None
-    if isinstance(value, int):
-        rate = Fraction(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise fail(f"frame rate must be a finite number, got {value}")
-        for ntsc in _NTSC.values():
-            if abs(value - float(ntsc)) < 0.006:
-                rate = ntsc
-                break
-        else:
-            if abs(value - round(value)) > 1e-6:
-                raise fail(f"frame rate {value:g} is not a standard rate; write a whole number "
-                           "or a ratio like \"24000/1001\"")
-            rate = Fraction(round(value))
-    elif value is not None:
-        raise fail(f"expected a frame rate like 24 or \"24000/1001\", got {describe(value)}")
-    if not 0 < rate <= 1000:
-        raise fail(f"frame rate must be within 0..1000 fps, got {rate}")
-    return rate
+    """24, 25, 23.976, "24000/1001", 29.97, ... -> an exact Fraction (the timecode module's rules)."""
+    from previs.core.timecode import parse_rate
+    from previs.errors import PrevisError
+
+    try:
+        return parse_rate(value)
+    except PrevisError as exc:
+        raise fail(str(exc)) from None
 
 
 class SceneFile(Model):
