@@ -74,24 +74,11 @@ def _cmd_info(args) -> int:
     return 0
 
 
-def _shot_warnings(scene, shot) -> list[str]:
-    """Plausibility of a moving shot's camera: rig speeds, focus pulls, zoom range."""
-    from previs.core.frame import camera_track
-    from previs.core.plausibility import check_track
-    from previs.core.presets import get_lens
-
-    if not (shot.moves or shot.keys):
-        return []
-    lens = get_lens(scene.camera.lens_kit, shot.camera.focal_length_mm)
-    found = check_track(camera_track(scene, shot), list(shot.moves), scene.frame_rate,
-                        lens_zoom_range_mm=lens.zoom_range_mm, length_frames=shot.length_frames)
-    return [f"{shot.id}: {w.message}" for w in found]
-
-
 def _cmd_render(args) -> int:
     from tqdm import tqdm
 
     from previs import api
+    from previs.check import plausibility_warnings
     from previs.core.frame import key_frames
 
     scene = api.load_scene(args.scene)
@@ -101,7 +88,7 @@ def _cmd_render(args) -> int:
         frames = [0] if shot.is_static or args.frames == "first" else key_frames(scene, shot)
         for f in frames:
             jobs.append((api.evaluate(scene, shot, f), "" if len(frames) == 1 else f"_f{f:04d}"))
-        for w in _shot_warnings(scene, shot):
+        for w in plausibility_warnings(scene, shot):
             print(f"previs: warning: {w}", file=sys.stderr)
     out_dir = Path(args.output)
     written = []
@@ -119,6 +106,22 @@ def _cmd_render(args) -> int:
     for p in written:
         print(f"  {p}")
     return 0
+
+
+def _cmd_check(args) -> int:
+    from previs import api
+    from previs.check import format_table, run_checks
+
+    scene = api.load_scene(args.scene)
+    shot_ids = [scene.shot(s).id for s in args.shot] if args.shot else [s.id for s in scene.shots]
+    results, written = run_checks(scene, shot_ids, Path(args.output), width=args.width)
+    print(format_table(results))
+    failed = [r.shot for r in results if r.failed]
+    print(f"{len(results) - len(failed)} of {len(results)} shots pass"
+          + (f"; failing: {', '.join(failed)}" if failed else ""))
+    for p in written:
+        print(f"  {p}")
+    return 1 if failed else 0
 
 
 EXPORTS = ("shotlist", "boards", "otio", "cameras", "plan")
@@ -188,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     from previs.export.animatic import add_animatic_command
 
     add_animatic_command(sub)
+    p = sub.add_parser("check", help="stage checks per shot: moiré, wall distance, viewing angle, camera on stage, rig")
+    p.add_argument("scene", help="scene file (YAML)")
+    p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")
+    p.add_argument("-o", "--output", default="out/check", help="folder for check.json and flagged frames")
+    p.add_argument("--width", type=int, default=960, help="width of the flagged-frame PNGs")
+    p.set_defaults(func=_cmd_check)
     p = sub.add_parser("export", help="shot list, storyboard sheets, editorial timeline, camera data, floor plans")
     p.add_argument("scene", help="scene file (YAML)")
     p.add_argument("--what", default=",".join(EXPORTS),

@@ -22,6 +22,27 @@ DELIVERY_ASPECTS = {"2.39": 2.39, "2.39:1": 2.39, "1.85": 1.85, "1.85:1": 1.85, 
                     "2.00": 2.0, "2:1": 2.0, "full": None, "none": None}
 
 
+def frame_rect_uv(image_aspect: float, frame_aspect: float | None) -> tuple[float, float, float, float]:
+    """The largest centred rectangle of ``frame_aspect`` inside an image of ``image_aspect``."""
+    if not frame_aspect:
+        return (1.0, 1.0, 0.0, 0.0)
+    if frame_aspect >= image_aspect:  # letterbox: full width
+        h = image_aspect / frame_aspect
+        return (0.0, 0.5 - h / 2, 1.0, 0.5 + h / 2)
+    w = frame_aspect / image_aspect  # pillarbox: full height
+    return (0.5 - w / 2, 0.0, 0.5 + w / 2, 1.0)
+
+
+def delivery_mask(state: FrameState, cols: int, rows: int) -> np.ndarray:
+    """(rows, cols) bool: pixel centres inside the delivery frame lines (rows top-down)."""
+    x0, y0, x1, y1 = frame_rect_uv(cols / rows, state.delivery_aspect)
+    if x1 < x0:
+        return np.ones((rows, cols), dtype=bool)
+    u = (np.arange(cols) + 0.5) / cols
+    v = 1.0 - (np.arange(rows) + 0.5) / rows  # uv has v up
+    return ((v >= y0) & (v <= y1))[:, None] & ((u >= x0) & (u <= x1))[None, :]
+
+
 def delivery_aspect_value(name: str) -> float | None:
     key = str(name).strip().lower()
     if key not in DELIVERY_ASPECTS:

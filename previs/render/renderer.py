@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from previs.core import transforms as tf
+from previs.core.frame import frame_rect_uv  # noqa: F401  (re-exported: previs.render.frame_rect_uv)
 from previs.core.scene import Light
 from previs.errors import RenderError
 from previs.io.meshes import Asset, Material, TextureImage
@@ -101,17 +102,6 @@ def _current(method):
             self._gl_depth -= 1
 
     return wrapper
-
-
-def frame_rect_uv(image_aspect: float, frame_aspect: float | None) -> tuple[float, float, float, float]:
-    """The largest centred rectangle of ``frame_aspect`` inside an image of ``image_aspect``."""
-    if not frame_aspect:
-        return (1.0, 1.0, 0.0, 0.0)
-    if frame_aspect >= image_aspect:  # letterbox: full width
-        h = image_aspect / frame_aspect
-        return (0.0, 0.5 - h / 2, 1.0, 0.5 + h / 2)
-    w = frame_aspect / image_aspect  # pillarbox: full height
-    return (0.5 - w / 2, 0.0, 0.5 + w / 2, 1.0)
 
 
 class Renderer:

@@ -1,0 +1,219 @@
+"""`previs check`: the stage checks a DP and a VP supervisor run before the shoot.
+
+Per shot, over its frames: the moiré risk of the LED wall through the lens (photosites per LED
+pitch, the wall's defocus in LED pitches, the nearest in-frame wall depth), the steepest viewing
+angle onto the panels, how much of the frame is LED (the set, from a small depth render, hides
+what it covers), shooting off (pixels that see nothing at all: past the wall's top with no
+ceiling, past its ends), the camera staying inside the volume and above the floor, and the rig
+plausibility of the move. A shot fails on a high moiré risk, shooting off or a camera off the
+stage; the rest are warnings. Still to come (see the issues): shooting off onto the bare stage
+floor around the set, and overscan against tracking latency.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from previs.core import ledcheck
+from previs.core.frame import delivery_mask, evaluate
+from previs.core.scene import Scene, Shot
+
+VIEWING_ANGLE_WARN_DEG = 55.0  # panels shift colour and dim well before their rated 50 % angle
+
+
+@dataclass
+class ShotCheck:
+    shot: str
+    frames_checked: int
+    led_share_min: float = 1.0
+    led_share_max: float = 0.0
+    shooting_off_max: float = 0.0  # share of the frame that sees nothing (past the wall, no ceiling)
+    shooting_off_frames: list[int] = field(default_factory=list)
+    nearest_wall_m: float = math.inf
+    moire: str = "low"
+    moire_frame: int | None = None
+    photosites_per_pitch: float | None = None
+    blur_in_pitches: float | None = None
+    steepest_angle_deg: float = 0.0
+    steepest_frame: int | None = None
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems)
+
+
+def plausibility_warnings(scene: Scene, shot: Shot) -> list[str]:
+    """A moving shot's rig: dolly and crane speeds, pans, focus pulls, the zoom range."""
+    from previs.core.frame import camera_track
+    from previs.core.plausibility import check_track
+    from previs.core.presets import get_lens
+
+    if not (shot.moves or shot.keys):
+        return []
+    lens = get_lens(scene.camera.lens_kit, shot.camera.focal_length_mm)
+    found = check_track(camera_track(scene, shot), list(shot.moves), scene.frame_rate,
+                        lens_zoom_range_mm=lens.zoom_range_mm, length_frames=shot.length_frames)
+    return [f"{shot.id}: {w.message}" for w in found]
+
+
+def _frames(shot: Shot, max_samples: int = 96) -> list[int]:
+    if shot.is_static:
+        return [0]
+    step = max(1, math.ceil(shot.length_frames / max_samples))
+    frames = list(range(0, shot.length_frames, step))
+    if frames[-1] != shot.length_frames - 1:
+        frames.append(shot.length_frames - 1)
+    return frames
+
+
+SHOOTING_OFF_WARN = 0.005  # half a percent of the frame past the LED is already visible on a monitor
+GRID_COLS = 64
+
+
+def check_shot(scene: Scene, shot: Shot, renderer) -> tuple[ShotCheck, dict[int, np.ndarray]]:
+    """The shot's checks and, per flagged frame, the (rows, cols) grid of ratings (0 low, 1
+    medium, 2 high moiré; 3 shooting off). ``renderer`` is a StageRenderer GRID_COLS pixels wide:
+    its depth buffer tells which LED samples the set hides and which pixels see nothing."""
+    res = ShotCheck(shot=shot.id, frames_checked=0)
+    grids: dict[int, np.ndarray] = {}
+    vol = scene.stage
+    pitch = vol.panel.pixel_pitch_mm if vol else None
+    for f in _frames(shot):
+        st = evaluate(scene, shot, f)
+        res.frames_checked += 1
+        pos = st.position_m
+        if pos[1] <= 0.0:
+            res.problems.append(f"frame {f}: the lens is at or below the floor (y = {pos[1]:.2f} m)")
+        if vol is None:
+            continue
+        if not ledcheck.inside_volume(vol, pos):
+            res.problems.append(f"frame {f}: the camera is outside the LED volume at "
+                                f"({pos[0]:.2f}, {pos[1]:.2f}, {pos[2]:.2f}) m")
+        depth = renderer.render(st, overlay=False).depth_m  # the set as the camera sees it
+        rows, cols = depth.shape
+        view = ledcheck.wall_view(vol, st.world_from_camera, st.yfov_rad, cols / rows, cols=cols, rows=rows)
+        inside = delivery_mask(st, cols, rows)  # only what the delivered frame shows counts
+        visible = view.hit & (depth >= view.depth_m * 0.98) & inside  # LED not hidden by the set
+        view = ledcheck.WallView(hit=visible, depth_m=np.where(visible, view.depth_m, np.inf),
+                                 incidence_deg=np.where(visible, view.incidence_deg, np.nan), section=view.section)
+        off = ~np.isfinite(depth) & inside
+        share_off = float(off.sum() / max(inside.sum(), 1))
+        if share_off > SHOOTING_OFF_WARN:
+            res.shooting_off_frames.append(f)
+            res.shooting_off_max = max(res.shooting_off_max, share_off)
+        led_share = float(visible.sum() / max(inside.sum(), 1))
+        res.led_share_min = min(res.led_share_min, led_share)
+        res.led_share_max = max(res.led_share_max, led_share)
+        if not view.hit.any():
+            if share_off > SHOOTING_OFF_WARN:
+                grids.setdefault(f, np.where(off, 3, 0).astype(np.int8))
+            continue
+        res.nearest_wall_m = min(res.nearest_wall_m, float(view.depth_m[view.hit].min()))
+        angle = float(np.nanmax(view.incidence_deg))
+        if angle > res.steepest_angle_deg:
+            res.steepest_angle_deg, res.steepest_frame = angle, f
+        grid = np.zeros(view.hit.shape, dtype=np.int8)
+        worst = None
+        for idx in zip(*np.nonzero(view.hit), strict=True):
+            m = ledcheck.moire(pitch, st.mode.photosite_pitch_um, st.focal_length_mm, st.t_stop,
+                               st.focus_m, float(view.depth_m[idx]))
+            grid[idx] = ledcheck.RATINGS.index(m.rating)
+            if worst is None or (ledcheck.RATINGS.index(m.rating), -m.photosites_per_pitch) > (
+                    ledcheck.RATINGS.index(worst.rating), -worst.photosites_per_pitch):
+                worst = m
+        if ledcheck.RATINGS.index(worst.rating) > ledcheck.RATINGS.index(res.moire) or res.moire_frame is None:
+            res.moire, res.moire_frame = worst.rating, f
+            res.photosites_per_pitch, res.blur_in_pitches = worst.photosites_per_pitch, worst.blur_in_pitches
+        grid[off] = 3
+        if worst.rating != "low" or share_off > SHOOTING_OFF_WARN:
+            grids[f] = grid
+    if res.moire == "high":
+        res.problems.append(f"high moiré risk at frame {res.moire_frame}: {res.photosites_per_pitch:.2f} "
+                            f"photosites per LED pitch, wall blur {res.blur_in_pitches:.2f} pitches")
+    elif res.moire == "medium":
+        res.warnings.append(f"medium moiré risk at frame {res.moire_frame}: {res.photosites_per_pitch:.2f} "
+                            f"photosites per LED pitch, wall blur {res.blur_in_pitches:.2f} pitches")
+    if res.shooting_off_frames:
+        fr = res.shooting_off_frames
+        span = f"frame {fr[0]}" if len(fr) == 1 else f"frames {fr[0]}–{fr[-1]} ({len(fr)} sampled)"
+        res.problems.append(f"shooting off: up to {100 * res.shooting_off_max:.1f} % of the frame sees past "
+                            f"the LED and the set, {span}")
+    if res.steepest_angle_deg > VIEWING_ANGLE_WARN_DEG:
+        res.warnings.append(f"steep view of the panels ({res.steepest_angle_deg:.0f}° at frame "
+                            f"{res.steepest_frame}): expect colour shift and dimming")
+    res.problems = sorted(set(res.problems), key=res.problems.index)[:5]
+    res.warnings += plausibility_warnings(scene, shot)
+    keep = {res.moire_frame, res.shooting_off_frames[0] if res.shooting_off_frames else None}
+    return res, {f: g for f, g in grids.items() if f in keep}
+
+
+def tint_frame(color: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The frame tinted where it goes wrong: medium moiré orange, high moiré red, shooting off
+    magenta."""
+    h, w = color.shape[:2]
+    rows, cols = grid.shape
+    yi = np.minimum((np.arange(h) * rows) // h, rows - 1)
+    xi = np.minimum((np.arange(w) * cols) // w, cols - 1)
+    g = grid[yi][:, xi]
+    out = color.astype(np.float32)
+    for level, rgb in ((1, (255, 150, 0)), (2, (255, 0, 0)), (3, (255, 0, 255))):
+        sel = g == level
+        out[sel] = out[sel] * 0.55 + np.asarray(rgb, np.float32) * 0.45
+    return out.astype(np.uint8)
+
+
+def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width: int = 960):
+    """Check the shots; write the JSON report and the flagged frames (tinted) when ``out_dir``."""
+    from previs import api
+
+    results, flagged = [], {}
+    with api.StageRenderer(scene, width=GRID_COLS, antialias=False, wall_resolution=64) as probe:
+        for sid in shot_ids:
+            res, grids = check_shot(scene, scene.shot(sid), probe)
+            results.append(res)
+            flagged.update({(sid, f): g for f, g in grids.items()})
+    written = []
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        report = {"format": "previs-check", "version": 1, "scene": scene.name,
+                  "scene_file": str(scene.source_path), "shots": [
+                      {**asdict(r), "failed": r.failed,
+                       "nearest_wall_m": None if math.isinf(r.nearest_wall_m) else r.nearest_wall_m}
+                      for r in results]}
+        path = out_dir / "check.json"
+        api.atomic_write_bytes(path, json.dumps(report, indent=2).encode())
+        written.append(path)
+        if flagged:
+            from PIL import Image
+
+            with api.StageRenderer(scene, width=width) as r:
+                for (sid, f), grid in flagged.items():
+                    st = evaluate(scene, scene.shot(sid), f)
+                    img = tint_frame(r.render(st, read_depth=False).color, grid)
+                    p = out_dir / f"flagged_{sid}_f{f:04d}.png"
+                    api.write_png(Image.fromarray(img), p)
+                    written.append(p)
+    return results, written
+
+
+def format_table(results: list[ShotCheck]) -> str:
+    head = (f"{'shot':<6}{'result':<8}{'moiré':<8}{'px/pitch':>9}{'blur/pitch':>11}{'wall m':>8}{'LED %':>9}"
+            f"{'off %':>7}{'angle°':>8}")
+    lines = [head, "-" * len(head)]
+    for r in results:
+        px = "-" if r.photosites_per_pitch is None else f"{r.photosites_per_pitch:.2f}"
+        blur = "-" if r.blur_in_pitches is None else f"{r.blur_in_pitches:.2f}"
+        wall = "-" if math.isinf(r.nearest_wall_m) else f"{r.nearest_wall_m:.1f}"
+        share = f"{100 * r.led_share_min:.0f}-{100 * r.led_share_max:.0f}" if r.frames_checked else "-"
+        lines.append(f"{r.shot:<6}{'FAIL' if r.failed else 'ok':<8}{r.moire:<8}{px:>9}{blur:>11}{wall:>8}"
+                     f"{share:>9}{100 * r.shooting_off_max:>7.1f}{r.steepest_angle_deg:>8.0f}")
+        lines += [f"        problem: {p}" for p in r.problems]
+        lines += [f"        warning: {w}" for w in r.warnings]
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""What the lens sees of the LED wall: moiré risk, wall distance and viewing angle, per frame.
+
+Moiré (reference §4.2, thin lens): the LED grid of pitch ``p`` at depth ``D`` images onto the
+sensor at ``p_img = p·f/(D − f)``, i.e. ``n_px = p_img / photosite pitch`` photosites per LED; the
+wall's defocus blur when focused at ``s`` is ``b = f²·|D − s| / (N·D·(s − f))``, i.e.
+``k = b / p_img`` LED pitches. Rating: ``k ≥ 1.5`` → low (defocus low-passes the grid); else
+``n_px < 2`` → high (the grid is above luma Nyquist and aliases); ``2 ≤ n_px < 4`` → medium (chroma
+aliasing on a Bayer sensor, a visible screen door); ``n_px ≥ 4`` → low (the grid resolves: little
+aliasing, though a sharp grid may be visible).
+
+Distances are depths along the lens axis (the plane of focus is perpendicular to it). The depth of
+field uses the T-stop as the f-number (cine lenses are within about 1/3 stop), as optics.py says.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from previs.core import optics
+from previs.core.scene import CurvedSection, FlatSection, LedVolume
+
+BLUR_LOW_RISK_PITCHES = 1.5
+RATINGS = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class MoireResult:
+    wall_depth_m: float
+    pitch_on_sensor_mm: float
+    photosites_per_pitch: float
+    blur_mm: float
+    blur_in_pitches: float
+    rating: str
+
+
+def moire(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_mm: float, f_number: float,
+          focus_m: float, wall_depth_m: float) -> MoireResult:
+    """The moiré risk of a wall at ``wall_depth_m`` for one lens setting (see the module notes)."""
+    f = focal_length_mm
+    d_mm = wall_depth_m * 1000.0
+    p_img = pixel_pitch_mm * f / max(d_mm - f, 1e-9)
+    n_px = p_img / (photosite_pitch_um / 1000.0)
+    blur = 0.0 if math.isinf(focus_m) and math.isinf(wall_depth_m) else (
+        optics.blur_circle_mm(f, f_number, focus_m, wall_depth_m))
+    k = blur / p_img if p_img > 0 else math.inf
+    if k >= BLUR_LOW_RISK_PITCHES:
+        rating = "low"
+    elif n_px < 2.0:
+        rating = "high"
+    elif n_px < 4.0:
+        rating = "medium"
+    else:
+        rating = "low"
+    return MoireResult(wall_depth_m, p_img, n_px, blur, k, rating)
+
+
+def worst(ratings) -> str:
+    ratings = list(ratings)
+    return max(ratings, key=RATINGS.index) if ratings else "low"
+
+
+def facet_normals(volume: LedVolume, points: np.ndarray, section_index: np.ndarray) -> np.ndarray:
+    """The lit-side normal of the LED surface at hit points (a curved section: towards its axis;
+    a flat section: left of start→end seen from above; the ceiling: down)."""
+    n = np.zeros_like(points)
+    for i, sec in enumerate(volume.sections):
+        sel = section_index == i
+        if not np.any(sel):
+            continue
+        if isinstance(sec, CurvedSection):
+            cx, cz = sec.center_xz_m
+            v = np.c_[cx - points[sel, 0], np.zeros(sel.sum()), cz - points[sel, 2]]
+            n[sel] = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        elif isinstance(sec, FlatSection):
+            d = np.array([sec.end_xz_m[0] - sec.start_xz_m[0], 0.0, sec.end_xz_m[1] - sec.start_xz_m[1]])
+            nn = np.cross([0.0, 1.0, 0.0], d)
+            n[sel] = nn / np.linalg.norm(nn)
+    n[section_index == len(volume.sections)] = (0.0, -1.0, 0.0)
+    return n
+
+
+@dataclass(frozen=True)
+class WallView:
+    """The LED surface as one frame sees it, on a grid of sample rays through the image."""
+
+    hit: np.ndarray  # (rows, cols) bool: the ray's first LED hit (set occlusion not considered)
+    depth_m: np.ndarray  # (rows, cols) depth along the lens axis, inf where no LED
+    incidence_deg: np.ndarray  # (rows, cols) angle between the ray and the panel normal
+    section: np.ndarray  # (rows, cols) section index, -1 none, len(sections) ceiling
+
+    @property
+    def share(self) -> float:
+        return float(self.hit.mean())
+
+
+def wall_view(volume: LedVolume, world_from_camera: np.ndarray, yfov_rad: float, aspect: float,
+              cols: int = 48, rows: int = 27) -> WallView:
+    """Cast a grid of rays through pixel centres of the (desqueezed) frame at the LED surfaces."""
+    from previs.core.stage import wall_hit
+
+    th = math.tan(yfov_rad / 2)
+    u = ((np.arange(cols) + 0.5) / cols * 2 - 1) * th * aspect
+    v = (1 - (np.arange(rows) + 0.5) / rows * 2) * th
+    uu, vv = np.meshgrid(u, v)
+    dirs_cam = np.stack([uu, vv, -np.ones_like(uu)], axis=-1)
+    r = world_from_camera[:3, :3]
+    dirs = dirs_cam @ r.T
+    origin = world_from_camera[:3, 3]
+    dist, sec = wall_hit(volume, np.broadcast_to(origin, dirs.shape), dirs, back_faces=True)
+    hit = np.isfinite(dist)
+    unit = dirs / np.linalg.norm(dirs, axis=-1, keepdims=True)
+    depth = np.where(hit, dist * (unit @ -r[:, 2]), np.inf)
+    pts = origin + unit * np.where(hit, dist, 0.0)[..., None]
+    normals = facet_normals(volume, pts.reshape(-1, 3), sec.reshape(-1)).reshape(pts.shape)
+    cosang = np.clip(np.abs(np.sum(-unit * normals, axis=-1)), 0.0, 1.0)
+    incidence = np.where(hit, np.degrees(np.arccos(cosang)), np.nan)
+    return WallView(hit=hit, depth_m=depth, incidence_deg=incidence, section=sec)
+
+
+def inside_volume(volume: LedVolume, position_m) -> bool:
+    """Whether a point is inside the LED volume: horizontal rays from it meet lit faces first."""
+    from previs.core.stage import wall_hit
+
+    p = np.asarray(position_m, dtype=np.float64)
+    angles = np.radians(np.arange(0, 360, 15))
+    dirs = np.c_[np.sin(angles), np.zeros_like(angles), np.cos(angles)]
+    d_any, _ = wall_hit(volume, np.broadcast_to(p, dirs.shape), dirs, back_faces=True)
+    d_lit, _ = wall_hit(volume, np.broadcast_to(p, dirs.shape), dirs, back_faces=False)
+    hit = np.isfinite(d_any)
+    # A back face met first means the point is behind the panels there.
+    return not np.any(hit & (d_lit > d_any + 1e-9))
