@@ -154,7 +154,7 @@ def _cmd_export(args) -> int:
             from previs.export.editorial import export_editorial
 
             media = Path(args.media) if args.media else None
-            written += export_editorial(scene, out / "editorial", media_dir=media)
+            written += export_editorial(scene, out / "editorial", media_dir=media, shot_ids=shot_ids)
         elif w == "cameras":
             from previs.export.camera_data import export_camera_data
 
@@ -205,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="out/export", help="output folder (default: out/export)")
     p.add_argument("--per-page", type=int, choices=(4, 6, 8), default=6, help="storyboard panels per page")
     p.add_argument("--per-scene", action="store_true", help="one storyboard PDF per scene number")
-    p.add_argument("--media", help="folder of animatic MP4s or panels the editorial timeline should reference")
+    p.add_argument("--media", help="folder of animatic MP4s or storyboard panels for the editorial timeline "
+                                   "(its animatic/ and storyboard/ subfolders are searched too)")
     p.set_defaults(func=_cmd_export)
     p = sub.add_parser("info", help="print the stage, set, lights, camera and shots of a scene")
     p.add_argument("scene")
