@@ -35,7 +35,18 @@ def load_scene(path) -> Scene:
 
 def _piece_asset(piece: SetPiece) -> Asset:
     if piece.kind == "mesh":
-        return load_asset(piece.mesh_path)
+        asset = load_asset(piece.mesh_path)
+        tint = tuple(piece.color_linear)
+        if tint == (1.0, 1.0, 1.0):
+            return asset  # no colour in the scene file: the mesh's own materials
+        # A colour in the scene file multiplies the mesh's base colour (glTF's factor semantics).
+        from dataclasses import replace
+
+        parts = tuple(replace(p, material=replace(
+            p.material, key=f"{p.material.key}*{tint}",
+            base_color=(*(c * t for c, t in zip(p.material.base_color[:3], tint, strict=True)),
+                        p.material.base_color[3]))) for p in asset.parts)
+        return replace(asset, parts=parts)
     return primitive_asset(piece.kind, size_m=piece.size_m, radius_m=piece.radius_m,
                            height_m=piece.height_m, color_linear=piece.color_linear,
                            roughness=piece.roughness, metallic=piece.metallic,

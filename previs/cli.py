@@ -162,7 +162,7 @@ def _cmd_export(args) -> int:
         elif w == "plan":
             from previs.export.floorplan import export_floorplans
 
-            written += export_floorplans(scene, out / "plans")
+            written += export_floorplans(scene, out / "plans", shot_ids=shot_ids if args.shot else None)
     print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''} to {out.resolve()}")
     for p in written:
         print(f"  {p}")
