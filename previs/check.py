@@ -60,7 +60,7 @@ def plausibility_warnings(scene: Scene, shot: Shot) -> list[str]:
     lens = get_lens(scene.camera.lens_kit, shot.camera.focal_length_mm)
     found = check_track(camera_track(scene, shot), list(shot.moves), scene.frame_rate,
                         lens_zoom_range_mm=lens.zoom_range_mm, length_frames=shot.length_frames)
-    return [f"{shot.id}: {w.message}" for w in found]
+    return [w.message for w in found]
 
 
 def _frames(shot: Shot, max_samples: int = 96) -> list[int]:

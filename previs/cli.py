@@ -89,7 +89,7 @@ def _cmd_render(args) -> int:
         for f in frames:
             jobs.append((api.evaluate(scene, shot, f), "" if len(frames) == 1 else f"_f{f:04d}"))
         for w in plausibility_warnings(scene, shot):
-            print(f"previs: warning: {w}", file=sys.stderr)
+            print(f"previs: warning: {shot.id}: {w}", file=sys.stderr)
     out_dir = Path(args.output)
     written = []
     stem = _safe_name(scene.source_path.stem if scene.source_path else scene.name)
