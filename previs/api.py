@@ -132,9 +132,24 @@ class WallContent:
         r = self._renderer
         r.set_poses({"environment": world_from_env})
         r.set_lights([sun] if sun_dir[1] > 0 else [])
-        r.set_sky(sun_dir, sun_rgb, sky.turbidity if sky else 3.0)
+        r.set_sky(sun_dir if sky else None, sun_rgb, sky.turbidity if sky else 3.0)
         self.cube = _filmic(r.capture_cube(self.eye_m, size=self.size))
         return True
+
+    def render_inner(self, world_from_camera: np.ndarray, yfov_rad: float, aspect: float,
+                     overscan_pct: float, width_px: int) -> tuple[np.ndarray, np.ndarray]:
+        """The inner frustum: the world from the tracked camera, ``overscan_pct`` wider on every
+        side. Returns (wall signal (H, W, 3) rows bottom-up, clip_from_world of that camera).
+        Call :meth:`update` first (world, sun)."""
+        from previs.render import CameraView
+
+        grow = 1.0 + overscan_pct / 100.0
+        yfov = 2.0 * math.atan(math.tan(yfov_rad / 2.0) * grow)
+        w = int(width_px)
+        h = max(1, int(round(w / aspect)))
+        view = CameraView(np.asarray(world_from_camera, float), yfov, aspect, 0.5, 20000.0)
+        self._renderer.resize(w, h)
+        return _filmic(self._renderer.render_hdr(view)), view.clip_from_world
 
     def release(self) -> None:
         self._renderer.release()
@@ -220,6 +235,7 @@ class StageRenderer:
         items = set_items(scene) + wall_items(scene)
         self._renderer.set_world(items, list(scene.lights), dynamic=walkers)
         self._drive = None
+        self._inner_key = None
 
     @property
     def gl_renderer(self) -> str:
@@ -247,7 +263,24 @@ class StageRenderer:
                 self._fill = stage_fill_nits(self._share_up, self._wall.cube, nits, cdl)
                 r.set_wall_drive(nits, None if cdl is None else (cdl.slope, cdl.offset, cdl.power, cdl.saturation))
             up, down = self._fill
+            self._apply_inner_frustum(state, changed)
         r.set_lights(lights, ambient_up_nits=up, ambient_down_nits=down)
+
+    def _apply_inner_frustum(self, state: FrameState, world_changed: bool) -> None:
+        """Render the inner frustum from the tracked pose when it or the world changed."""
+        inner = self.scene.stage.inner_frustum
+        if not inner.enabled or state.tracked_world_from_camera is None:
+            if self._inner_key is not None:
+                self._renderer.set_inner_frustum(None)
+                self._inner_key = None
+            return
+        key = (state.tracked_world_from_camera.tobytes(), state.tracked_yfov_rad, state.image_aspect)
+        if key == self._inner_key and not world_changed:
+            return
+        image, clip = self._wall.render_inner(state.tracked_world_from_camera, state.tracked_yfov_rad,
+                                              state.image_aspect, inner.overscan_pct, inner.resolution_px)
+        self._renderer.set_inner_frustum(image, clip, inner.soft_edge_pct / 100.0, inner.show_border)
+        self._inner_key = key
 
     def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True):
         from previs.render import CameraView, Overlay

@@ -28,6 +28,13 @@ uniform sampler2D u_occlusion_tex;
 uniform samplerCube u_wall_content;
 uniform vec3 u_wall_eye;
 uniform float u_wall_nits;
+// The inner frustum: the world rendered from the tracked camera (with overscan), projected back
+// onto the wall, so parallax through the lens is right; blended into the outer frustum.
+uniform int u_inner_on;
+uniform sampler2D u_inner;
+uniform mat4 u_inner_clip_from_world;
+uniform float u_inner_soft;     // blend band, as a share of the frustum's half-size
+uniform int u_inner_border;     // draw the frustum's outline where it lies on the wall
 uniform vec3 u_cdl_slope;       // ASC CDL on the wall signal (the LED processor's grade)
 uniform vec3 u_cdl_offset;
 uniform vec3 u_cdl_power;
@@ -85,7 +92,18 @@ void main() {
     vec3 emissive = u_emissive;
     if (u_has_emissive_tex == 1) emissive *= srgb_to_linear(texture(u_emissive_tex, v_uv).rgb);
 #ifdef LED_WALL
-    emissive = wall_signal(texture(u_wall_content, normalize(v_world - u_wall_eye)).rgb) * u_wall_nits;
+    vec3 content = texture(u_wall_content, normalize(v_world - u_wall_eye)).rgb;
+    if (u_inner_on == 1) {
+        vec4 c = u_inner_clip_from_world * vec4(v_world, 1.0);
+        if (c.w > 0.0) {
+            vec2 ndc = c.xy / c.w;
+            float edge = 1.0 - max(abs(ndc.x), abs(ndc.y));  // 0 on the frustum's outline, 1 at its centre
+            float w = u_inner_soft > 0.0 ? clamp(edge / u_inner_soft, 0.0, 1.0) : step(0.0, edge);
+            if (w > 0.0) content = mix(content, texture(u_inner, ndc * 0.5 + 0.5).rgb, w);
+            if (u_inner_border == 1 && abs(edge) < 1.5 * fwidth(edge)) content = vec3(1.0, 0.25, 0.1);
+        }
+    }
+    emissive = wall_signal(content) * u_wall_nits;
 #endif
     g_albedo = vec4(sqrt(max(base.rgb, 0.0)), metallic);
     g_normal = vec4(n, rough);

@@ -70,6 +70,8 @@ class FrameState:
     lights: tuple[Light, ...] = ()
     wall: object | None = None  # previs.core.cues.WallState, when the scene has a stage
     poses: dict | None = None  # world matrices of stand-ins that walk in this shot, by name
+    tracked_world_from_camera: np.ndarray | None = None  # the pose the wall was rendered for (latency)
+    tracked_yfov_rad: float | None = None
 
     @property
     def squeeze(self) -> float:
@@ -207,10 +209,17 @@ def evaluate(scene: Scene, shot: Shot | str, frame: int = 0) -> FrameState:
         world_from_camera = camera_pose(shot)
         start = _start_values(scene, shot)
         focal, focus, t_stop = start["focal_length_mm"], start["focus_m"], start["t_stop"]
+        tracked, tracked_focal = world_from_camera, focal
     else:
-        s = camera_track(scene, shot).sample(frame)
+        track = camera_track(scene, shot)
+        s = track.sample(frame)
         world_from_camera = tf.pan_tilt_roll(s.position_m, s.pan_deg, s.tilt_deg, s.roll_deg)
         focal, focus, t_stop = s.focal_length_mm, s.focus_m, s.t_stop
+        # The wall shows what tracking reported `latency` frames ago (before the shot: its start).
+        latency = scene.stage.inner_frustum.latency_frames if scene.stage else 0
+        t = track.sample(max(0, frame - latency))
+        tracked = tf.pan_tilt_roll(t.position_m, t.pan_deg, t.tilt_deg, t.roll_deg)
+        tracked_focal = t.focal_length_mm
     lens = presets.get_lens(cam.lens_kit, focal)
     optics.validate_focus(lens, focus)
     optics.validate_t_stop(lens, t_stop)
@@ -231,4 +240,6 @@ def evaluate(scene: Scene, shot: Shot | str, frame: int = 0) -> FrameState:
         lights=lights_at(scene.lights, list(shot.light_cues), frame, scene.frame_rate),
         wall=wall_at(scene.environment, list(shot.wall_cues), frame, scene.frame_rate) if scene.stage else None,
         poses=walk_poses(scene, shot, frame),
+        tracked_world_from_camera=tracked,
+        tracked_yfov_rad=math.radians(optics.vertical_fov_deg(mode, tracked_focal)),
     )

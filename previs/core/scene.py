@@ -70,12 +70,31 @@ class Ceiling:
 
 
 @dataclass(frozen=True)
+class InnerFrustum:
+    """How the stage drives the camera's part of the wall (nDisplay's ICVFX camera).
+
+    The inner frustum is the virtual world rendered from the tracked camera, ``overscan_pct``
+    wider than the lens sees on every side, with a soft edge of ``soft_edge_pct`` of its size
+    blending into the outer frustum (the world from a fixed stage point). It is rendered for the
+    camera pose ``latency_frames`` earlier: tracking, render and LED processing take time.
+    """
+
+    enabled: bool = True
+    overscan_pct: float = 20.0
+    soft_edge_pct: float = 5.0
+    latency_frames: int = 0
+    resolution_px: int = 1024  # width of the inner-frustum render
+    show_border: bool = False
+
+
+@dataclass(frozen=True)
 class LedVolume:
     panel: PanelSpec
     sections: tuple[CurvedSection | FlatSection, ...]
     ceiling: Ceiling | None = None
     floor_width_m: float = 30.0
     floor_depth_m: float = 30.0
+    inner_frustum: InnerFrustum = field(default_factory=InnerFrustum)
 
 
 # ---------------------------------------------------------------- what the wall shows

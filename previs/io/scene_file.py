@@ -262,7 +262,10 @@ def _stage(st: schema.Stage | None) -> sc.LedVolume | None:
     if st.ceiling is not None:
         c = st.ceiling
         ceiling = sc.Ceiling(c.height_m, c.center_xz_m, c.width_m, c.depth_m)
-    return sc.LedVolume(panel, tuple(sections), ceiling, st.floor_size_m[0], st.floor_size_m[1])
+    f = st.inner_frustum
+    inner = sc.InnerFrustum(f.enabled, f.overscan_pct, f.soft_edge_pct, f.latency_frames, f.resolution_px,
+                            f.show_border)
+    return sc.LedVolume(panel, tuple(sections), ceiling, st.floor_size_m[0], st.floor_size_m[1], inner)
 
 
 def _asset_path(ctx: _Ctx, written: str, field: PathT, *, kind: str) -> Path:

@@ -228,11 +228,21 @@ class Ceiling(Model):
     depth_m: Pos
 
 
+class InnerFrustum(Model):
+    enabled: bool = True
+    overscan_pct: Annotated[float, Field(ge=0, le=300)] = 20.0
+    soft_edge_pct: Annotated[float, Field(ge=0, le=50)] = 5.0
+    latency_frames: Annotated[int, Field(ge=0, le=120)] = 0
+    resolution_px: Annotated[int, Field(ge=64, le=8192)] = 1024
+    show_border: bool = False
+
+
 class Stage(Model):
     panel: Panel
     sections: Annotated[list[Section], Field(min_length=1)]
     ceiling: Ceiling | None = None
     floor_size_m: Annotated[tuple[Pos, Pos], _vector(2, "[width, depth]")] = (30.0, 30.0)
+    inner_frustum: InnerFrustum = InnerFrustum()
 
 
 # ---------------------------------------------------------------- environment

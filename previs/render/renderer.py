@@ -133,6 +133,7 @@ class Renderer:
         self._wall_eye = (0.0, 1.7, 0.0)
         self._wall_nits = 0.0
         self._wall_cdl = ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), 1.0)
+        self._inner = None  # (texture, clip_from_world, soft, border)
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._light_prog = program(self.ctx, "fullscreen.vert", "deferred.frag")
         self._light_vao = self.ctx.vertex_array(self._light_prog, [])
@@ -460,8 +461,41 @@ class Renderer:
         slope, offset, power, sat = cdl if cdl is not None else ((1, 1, 1), (0, 0, 0), (1, 1, 1), 1)
         self._wall_cdl = (tuple(map(float, slope)), tuple(map(float, offset)), tuple(map(float, power)), float(sat))
 
-    def set_sky(self, sun_dir, sun_color_linear, turbidity: float) -> None:
-        """Show an analytic sky where nothing is drawn (used for environment captures)."""
+    @_current
+    def set_inner_frustum(self, image: np.ndarray | None, clip_from_world: np.ndarray | None = None,
+                          soft_edge: float = 0.05, show_border: bool = False) -> None:
+        """The inner frustum: ``image`` (H, W, 3) wall signal rendered by a camera with
+        ``clip_from_world``, rows bottom-up (as :meth:`render_hdr` returns them). None: off."""
+        if image is None:
+            if self._inner is not None:
+                self._inner[0].release()
+            self._inner = None
+            return
+        img = np.ascontiguousarray(image, dtype=np.float16)
+        h, w = img.shape[:2]
+        tex = self._inner[0] if self._inner is not None and self._inner[0].size == (w, h) else None
+        if tex is None:
+            if self._inner is not None:
+                self._inner[0].release()
+            tex = self.ctx.texture((w, h), 3, dtype="f2")
+            tex.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+            tex.repeat_x = tex.repeat_y = False
+        tex.write(img.tobytes())
+        self._inner = (tex, np.asarray(clip_from_world, dtype=np.float64), float(soft_edge), bool(show_border))
+
+    @_current
+    def render_hdr(self, view: CameraView) -> np.ndarray:
+        """Linear light (exposure 1, no tone curve), (H, W, 3) float32, rows bottom-up."""
+        self._draw(view, exposure=1.0, display=False)
+        raw = self._targets["hdr_fbo"].read(components=3, dtype="f4", alignment=1)
+        return np.frombuffer(raw, np.float32).reshape(self.height, self.width, 3)
+
+    def set_sky(self, sun_dir, sun_color_linear=(1.0, 1.0, 1.0), turbidity: float = 3.0) -> None:
+        """Show an analytic sky where nothing is drawn (used for environment captures); a
+        ``sun_dir`` of None leaves empty pixels black."""
+        if sun_dir is None:
+            self._sky = None
+            return
         d = np.asarray(sun_dir, float)
         self._sky = (tuple(d / np.linalg.norm(d)), tuple(float(x) for x in sun_color_linear), float(turbidity))
 
@@ -475,9 +509,7 @@ class Renderer:
         for fwd, up in CUBE_FACES:
             eye = np.asarray(eye_m, float)
             view = CameraView(tf.look_at(eye, eye + np.asarray(fwd, float), up), math.pi / 2, 1.0, near_m, far_m)
-            self._draw(view, exposure=1.0, display=False)
-            raw = self._targets["hdr_fbo"].read(components=3, dtype="f4", alignment=1)
-            faces.append(np.frombuffer(raw, np.float32).reshape(size, size, 3))
+            faces.append(self.render_hdr(view))
         self.resize(*old)
         return np.stack(faces)
 
@@ -504,6 +536,14 @@ class Renderer:
         _uniform(wp, "u_wall_nits", self._wall_nits if self._wall_cube is not None else 0.0)
         for name, value in zip(("slope", "offset", "power", "saturation"), self._wall_cdl, strict=True):
             _uniform(wp, f"u_cdl_{name}", value)
+        _uniform(wp, "u_inner_on", 1 if self._inner is not None else 0)
+        if self._inner is not None:
+            tex, inner_clip, soft, border = self._inner
+            tex.use(7)
+            _uniform(wp, "u_inner", 7)
+            _write(wp, "u_inner_clip_from_world", inner_clip.T.astype("f4").tobytes())
+            _uniform(wp, "u_inner_soft", soft)
+            _uniform(wp, "u_inner_border", 1 if border else 0)
         identity = (np.eye(4, dtype="f4").tobytes(), np.eye(3, dtype="f4").tobytes())
         for b in self._batches:
             p = self._gbuffer_progs[_variant(b.material)]
@@ -591,6 +631,8 @@ class Renderer:
             self._atlas.release()
         if self._wall_cube is not None:
             self._wall_cube.release()
+        if self._inner is not None:
+            self._inner[0].release()
         self._release_targets()
 
     def __enter__(self):
