@@ -226,6 +226,10 @@ class Shot:
     walks: tuple[Walk, ...] = ()
     light_cues: tuple = ()
     wall_cues: tuple = ()
+    # What the shot list says when the blocking should not decide it (None: derived).
+    shot_size: str | None = None
+    angle: str | None = None
+    movement: str | None = None
 
     @property
     def is_static(self) -> bool:

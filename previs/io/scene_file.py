@@ -438,7 +438,8 @@ def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings
                    keys=_keys(s, i, length, ctx),
                    walks=_walks(s, i, length, m, ctx),
                    light_cues=_light_cues(s, i, length, m, ctx),
-                   wall_cues=_wall_cues(s, i, length, ctx))
+                   wall_cues=_wall_cues(s, i, length, ctx),
+                   shot_size=s.shot_size, angle=s.angle, movement=s.movement)
 
 
 def _end(item, length: int, ctx: _Ctx, where: tuple) -> tuple[int, int]:

@@ -576,6 +576,10 @@ class Shot(Model):
     walks: list[Walk] = Field(default_factory=list)
     light_cues: list[LightCueModel] = Field(default_factory=list)
     wall_cues: list[WallCueModel] = Field(default_factory=list)
+    # shot-list columns stated by hand (else derived from the blocking)
+    shot_size: NonEmptyText | None = None
+    angle: NonEmptyText | None = None
+    movement: NonEmptyText | None = None
 
     @field_validator("id")
     @classmethod
