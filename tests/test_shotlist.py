@@ -229,14 +229,8 @@ def test_overrides_win(scene, rows):
     with pytest.raises(PrevisError, match="9Z"):
         sl.shot_rows(scene, overrides={"9Z": {"shot_size": "MS"}})
 
-    @dataclasses.dataclass(frozen=True)
-    class StatedShot(Shot):
-        shot_size: str = ""
-        angle: str = ""
-        movement: str = ""
-
-    stated = StatedShot(**{f.name: getattr(scene.shot("1A"), f.name) for f in dataclasses.fields(Shot)},
-                        shot_size="CU", angle="high", movement="crane down")
+    # Columns stated on the shot itself (the scene file's shot_size / angle / movement) win too.
+    stated = dataclasses.replace(scene.shot("1A"), shot_size="CU", angle="high", movement="crane down")
     assert sl.derive_shot_size(scene, stated) == "CU"
     assert sl.derive_angle(scene, stated) == "high"
     assert sl.derive_movement(scene, stated) == "crane down"
