@@ -41,6 +41,8 @@ class ShotCheck:
     blur_in_pitches: float | None = None
     steepest_angle_deg: float = 0.0
     steepest_frame: int | None = None
+    overscan_needed_pct: float = 0.0
+    overscan_frame: int | None = None
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -61,6 +63,38 @@ def plausibility_warnings(scene: Scene, shot: Shot) -> list[str]:
     found = check_track(camera_track(scene, shot), list(shot.moves), scene.frame_rate,
                         lens_zoom_range_mm=lens.zoom_range_mm, length_frames=shot.length_frames)
     return [w.message for w in found]
+
+
+def overscan_needed(scene: Scene, shot: Shot) -> tuple[float, float, int]:
+    """(needed %, configured %, frame): the overscan that keeps the frame inside the inner
+    frustum rendered ``latency`` frames earlier, at the shot's worst frame.
+
+    The frustum drawn for the old pose must still cover the current frame: for each frame corner
+    ray of the current camera, the overscan needed is how far outside the old frustum it falls,
+    as a share of the old half-size (tan space), horizontally or vertically, whichever is larger.
+    A nodal pan of angle a needs tan(h + a)/tan(h) - 1 on the leading side.
+    """
+    inner = scene.stage.inner_frustum
+    worst, at = 0.0, 0
+    for f in range(shot.length_frames):
+        st = evaluate(scene, shot, f)
+        th = math.tan(st.yfov_rad / 2)
+        tw = th * st.image_aspect
+        t_th = math.tan(st.tracked_yfov_rad / 2)
+        t_tw = t_th * st.image_aspect
+        corners = np.array([[sx * tw, sy * th, -1.0] for sx in (-1, 1) for sy in (-1, 1)])
+        world = corners @ st.world_from_camera[:3, :3].T
+        # Rays from the current eye, seen from the tracked eye far away (directions only: the
+        # eye moves little against the wall's distance; the pan is what eats the overscan).
+        local = world @ st.tracked_world_from_camera[:3, :3]
+        fwd = -local[:, 2]
+        if np.any(fwd <= 1e-6):
+            return math.inf, inner.overscan_pct, f
+        need = max(float(np.max(np.abs(local[:, 0] / fwd)) / t_tw),
+                   float(np.max(np.abs(local[:, 1] / fwd)) / t_th)) - 1.0
+        if need > worst:
+            worst, at = need, f
+    return 100.0 * worst, inner.overscan_pct, at
 
 
 def _frames(shot: Shot, max_samples: int = 96) -> list[int]:
@@ -149,6 +183,13 @@ def check_shot(scene: Scene, shot: Shot, renderer) -> tuple[ShotCheck, dict[int,
         res.warnings.append(f"steep view of the panels ({res.steepest_angle_deg:.0f}° at frame "
                             f"{res.steepest_frame}): expect colour shift and dimming")
     res.problems = sorted(set(res.problems), key=res.problems.index)[:5]
+    if vol is not None and vol.inner_frustum.enabled and not shot.is_static:
+        need, have, frame = overscan_needed(scene, shot)
+        res.overscan_needed_pct, res.overscan_frame = need, frame
+        if need > have:
+            res.problems.append(f"overscan {have:g} % is too small: the fastest move (frame {frame}) needs "
+                                f"{need:.1f} % at {vol.inner_frustum.latency_frames} frames of latency; "
+                                "the outer frustum will show at the frame edge")
     res.warnings += plausibility_warnings(scene, shot)
     keep = {res.moire_frame, res.shooting_off_frames[0] if res.shooting_off_frames else None}
     return res, {f: g for f, g in grids.items() if f in keep}
@@ -205,7 +246,7 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
 
 def format_table(results: list[ShotCheck]) -> str:
     head = (f"{'shot':<6}{'result':<8}{'moiré':<8}{'px/pitch':>9}{'blur/pitch':>11}{'wall m':>8}{'LED %':>9}"
-            f"{'off %':>7}{'angle°':>8}")
+            f"{'off %':>7}{'angle°':>8}{'overscan %':>12}")
     lines = [head, "-" * len(head)]
     for r in results:
         px = "-" if r.photosites_per_pitch is None else f"{r.photosites_per_pitch:.2f}"
@@ -213,7 +254,8 @@ def format_table(results: list[ShotCheck]) -> str:
         wall = "-" if math.isinf(r.nearest_wall_m) else f"{r.nearest_wall_m:.1f}"
         share = f"{100 * r.led_share_min:.0f}-{100 * r.led_share_max:.0f}" if r.frames_checked else "-"
         lines.append(f"{r.shot:<6}{'FAIL' if r.failed else 'ok':<8}{r.moire:<8}{px:>9}{blur:>11}{wall:>8}"
-                     f"{share:>9}{100 * r.shooting_off_max:>7.1f}{r.steepest_angle_deg:>8.0f}")
+                     f"{share:>9}{100 * r.shooting_off_max:>7.1f}{r.steepest_angle_deg:>8.0f}"
+                     f"{r.overscan_needed_pct:>12.1f}")
         lines += [f"        problem: {p}" for p in r.problems]
         lines += [f"        warning: {w}" for w in r.warnings]
     return "\n".join(lines)

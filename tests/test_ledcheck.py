@@ -124,3 +124,31 @@ def test_previs_check_on_the_example(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "previs.cli", "check", str(root / "scenes" / "led_stage.yaml"),
                          "--shot", "1E", "-o", str(tmp_path / "ok")], capture_output=True, text=True)
     assert ok.returncode == 0 and "1 of 1 shots pass" in ok.stdout
+
+
+def test_overscan_needed_for_a_pan_matches_the_angle(tmp_path):
+    """A nodal pan at w deg/frame with N frames of latency needs tan(h + wN)/tan(h) - 1 of overscan
+    (h the half horizontal field of view)."""
+    from previs.check import overscan_needed
+    from previs.io.scene_file import load_scene
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "scenes" / "led_stage.yaml").read_text()
+    text = text.replace("latency_frames: 3 ", "latency_frames: 6 ")
+    shot = """
+  - id: P
+    scene: 9
+    length_frames: 48
+    camera: {position_m: [0, 1.6, 0], pan_deg: 0, tilt_deg: 0, focal_length_mm: 35, focus_m: 5}
+    moves: [{type: pan, start_frame: 0, end_frame: 40, angle_deg: 40, interp: linear}]
+"""
+    p = tmp_path / "pan.yaml"
+    p.write_text(text + shot)
+    (tmp_path / "geometry").symlink_to(root / "scenes" / "geometry")
+    scene = load_scene(p)
+    need, have, frame = overscan_needed(scene, scene.shot("P"))
+    st = __import__("previs").evaluate(scene, "P", 10)
+    h = math.radians(st.hfov_deg) / 2
+    expected = 100 * (math.tan(h + math.radians(6.0)) / math.tan(h) - 1)
+    assert need == pytest.approx(expected, rel=0.01)
+    assert have == 20.0 and 6 <= frame <= 40
