@@ -85,11 +85,13 @@ def _filmic(x: np.ndarray) -> np.ndarray:
 
 
 def wall_eye_m(scene: Scene) -> np.ndarray:
-    """The fixed stage point the outer frustum is rendered from: the volume's centre, eye height."""
-    pts = []
-    for sec in scene.stage.sections:
-        pts.append(sec.center_xz_m if hasattr(sec, "radius_m") else
-                   tuple((np.asarray(sec.start_xz_m) + np.asarray(sec.end_xz_m)) / 2))
+    """The fixed stage point the outer frustum is rendered from and the wall's light is measured
+    at: the middle of the set (where the action is) at eye height, or the volume's centre."""
+    if scene.set_pieces:
+        pts = [p.world_from_local[[0, 2], 3] for p in scene.set_pieces]
+    else:
+        pts = [sec.center_xz_m if hasattr(sec, "radius_m") else
+               tuple((np.asarray(sec.start_xz_m) + np.asarray(sec.end_xz_m)) / 2) for sec in scene.stage.sections]
     x, z = np.mean(np.asarray(pts, float), axis=0)
     return np.array([x, 1.7, z])
 
@@ -182,39 +184,20 @@ def wall_items(scene: Scene):
     return [DrawItem(Asset(source="<led wall>", parts=(part,)), np.eye(4))]
 
 
-def led_share_up(scene: Scene, *, rays: int = 4096) -> float:
-    """The share of an upward-facing surface's view (cosine-weighted) that is LED wall or ceiling,
-    seen from the stage centre at head height. Deterministic (a stratified grid of rays)."""
-    from previs.core.stage import wall_hit
-
-    if scene.stage is None:
-        return 0.0
-    n = int(np.sqrt(rays))
-    u, v = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n)
-    r, phi = np.sqrt(u.ravel()), 2 * np.pi * v.ravel()
-    dirs = np.c_[r * np.cos(phi), np.sqrt(np.maximum(0.0, 1 - r * r)), r * np.sin(phi)]  # cosine about +Y
-    origin = np.array([0.0, 1.6, 0.0])
-    dist, _ = wall_hit(scene.stage, np.broadcast_to(origin, dirs.shape), dirs)
-    return float(np.isfinite(dist).mean())
-
-
-def stage_fill_nits(share_up: float, content: np.ndarray | None, wall_nits: float, cdl=None
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """How the LED wall and ceiling light the set, as a hemispherical fill (up, down), in nits.
-
-    The wall is treated as a uniform emitter of its mean (graded) content at ``wall_nits`` (a
-    stand-in until the wall is a true area light): irradiance E = L * pi * share, and the fill
-    the shader multiplies by albedo is E / pi. Downward-facing surfaces see a 20 % floor bounce.
-    """
+def led_light(scene: Scene, content: np.ndarray, wall_nits: float, cdl=None, *, size: int = 32
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The LED surfaces as a light: (radiance cube in nits, irradiance cube in lux) seen from the
+    stage point, the content graded and driven as the wall shows it, black where no panel is."""
     from previs.core.cues import apply_cdl
+    from previs.core.ledcheck import irradiance_cube, led_radiance_cube
 
-    if content is None:
-        return np.zeros(3), np.zeros(3)
-    mean = content.reshape(-1, 3).mean(axis=0)
+    n = content.shape[1]
+    k = max(1, n // size)
+    small = content[:, : k * size, : k * size].reshape(6, size, k, size, k, 3).mean(axis=(2, 4))
     if cdl is not None:
-        mean = apply_cdl(content.reshape(-1, 3)[::97], cdl).mean(axis=0)  # a sample is enough for a mean
-    up = mean * wall_nits * share_up
-    return up, up * 0.2
+        small = apply_cdl(small, cdl)
+    radiance = led_radiance_cube(scene.stage, wall_eye_m(scene), small * wall_nits)
+    return radiance, irradiance_cube(radiance)
 
 
 class StageRenderer:
@@ -230,7 +213,6 @@ class StageRenderer:
         self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), antialias=antialias,
                                   shadows=shadows)
         self._wall = WallContent(scene, self._renderer.ctx, wall_resolution) if scene.stage is not None else None
-        self._share_up = led_share_up(scene)
         walkers = {w.standin for shot in scene.shots for w in shot.walks}
         items = set_items(scene) + wall_items(scene)
         self._renderer.set_world(items, list(scene.lights), dynamic=walkers)
@@ -246,7 +228,6 @@ class StageRenderer:
         lights = list(state.lights) if state.lights else list(self.scene.lights)
         if state.poses:
             r.set_poses(state.poses)
-        up = down = (0.0, 0.0, 0.0)
         if self._wall is not None:
             w = state.wall
             env = self.scene.environment
@@ -260,11 +241,10 @@ class StageRenderer:
             drive = (nits, cdl)
             if changed or drive != self._drive:
                 self._drive = drive
-                self._fill = stage_fill_nits(self._share_up, self._wall.cube, nits, cdl)
+                r.set_led_light(*led_light(self.scene, self._wall.cube, nits, cdl))
                 r.set_wall_drive(nits, None if cdl is None else (cdl.slope, cdl.offset, cdl.power, cdl.saturation))
-            up, down = self._fill
             self._apply_inner_frustum(state, changed)
-        r.set_lights(lights, ambient_up_nits=up, ambient_down_nits=down)
+        r.set_lights(lights)
 
     def _apply_inner_frustum(self, state: FrameState, world_changed: bool) -> None:
         """Render the inner frustum from the tracked pose when it or the world changed."""

@@ -15,8 +15,24 @@ uniform mat4 u_tile_clip_from_world[MAX_TILES];
 uniform vec4 u_tile_rect[MAX_TILES];           // atlas uv offset xy, scale zw
 uniform sampler2DShadow u_shadow_atlas;
 uniform vec2 u_atlas_texel;
-uniform vec3 u_ambient_up;                     // hemispherical fill from the stage, nits
+uniform vec3 u_ambient_up;                     // hemispherical fill (virtual-world captures), nits
 uniform vec3 u_ambient_down;
+// The LED wall and ceiling as a light (image-based, seen from the stage point): irradiance for
+// the diffuse part, prefiltered radiance for reflections on glossy surfaces.
+uniform int u_led_light;
+uniform samplerCube u_led_irradiance;          // lux
+uniform samplerCube u_led_radiance;            // nits, mipmapped
+uniform float u_led_radiance_lod;              // the coarsest mip level
+
+vec3 env_brdf_approx(vec3 f0, float rough, float nv) {
+    // Karis's analytic fit of the split-sum environment BRDF (no lookup table needed).
+    const vec4 c0 = vec4(-1.0, -0.0275, -0.572, 0.022);
+    const vec4 c1 = vec4(1.0, 0.0425, 1.04, -0.04);
+    vec4 r = rough * c0 + c1;
+    float a004 = min(r.x * r.x, exp2(-9.28 * nv)) * r.x + r.y;
+    vec2 ab = vec2(-1.04, 1.04) * a004 + r.zw;
+    return f0 * ab.x + ab.y;
+}
 
 float shadow_tile(int tile, vec3 world_pos, vec3 n, vec3 l) {
     // Normal offset against acne, larger where the light grazes the surface.
@@ -111,5 +127,11 @@ vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 base, float metallic, float rou
     }
     vec3 amb = mix(u_ambient_down, u_ambient_up, n.y * 0.5 + 0.5);
     lum += (diffuse_color + f0 * 0.5) * amb * occlusion;
+    if (u_led_light == 1) {
+        lum += diffuse_color / PI * texture(u_led_irradiance, n).rgb * occlusion;
+        vec3 r = reflect(-v, n);
+        vec3 reflected = textureLod(u_led_radiance, r, rough * u_led_radiance_lod).rgb;
+        lum += reflected * env_brdf_approx(f0, rough, nv) * occlusion;
+    }
     return lum;
 }

@@ -132,3 +132,52 @@ def inside_volume(volume: LedVolume, position_m) -> bool:
     hit = np.isfinite(d_any)
     # A back face met first means the point is behind the panels there.
     return not np.any(hit & (d_lit > d_any + 1e-9))
+
+
+# ---------------------------------------------------------------- the wall as a light
+def cube_directions(size: int) -> np.ndarray:
+    """(6, size, size, 3) unit directions of cube-map texel centres, faces +X -X +Y -Y +Z -Z and
+    rows in GL order (row 0 at t = 0), per the OpenGL cube-map face selection table."""
+    c = (np.arange(size) + 0.5) / size * 2.0 - 1.0
+    tc, sc = np.meshgrid(c, c, indexing="ij")  # rows follow t, columns s
+    one = np.ones_like(sc)
+    faces = [np.stack(f, axis=-1) for f in (
+        (one, -tc, -sc), (-one, -tc, sc), (sc, one, tc), (sc, -one, -tc), (sc, -tc, one), (-sc, -tc, -one))]
+    d = np.stack(faces)
+    return d / np.linalg.norm(d, axis=-1, keepdims=True)
+
+
+def cube_solid_angles(size: int) -> np.ndarray:
+    """(6, size, size) solid angle of each texel (they sum to 4 pi)."""
+    c0 = np.arange(size) / size * 2.0 - 1.0
+    c1 = c0 + 2.0 / size
+
+    def area(x, y):  # integral of dA / (1 + x^2 + y^2)^(3/2) from the origin to (x, y)
+        return np.arctan2(x * y, np.sqrt(x * x + y * y + 1.0))
+
+    x0, y0 = np.meshgrid(c0, c0, indexing="ij")
+    x1, y1 = np.meshgrid(c1, c1, indexing="ij")
+    a = area(x1, y1) - area(x0, y1) - area(x1, y0) + area(x0, y0)
+    return np.broadcast_to(a, (6, size, size)).copy()
+
+
+def led_radiance_cube(volume: LedVolume, eye_m, content: np.ndarray) -> np.ndarray:
+    """The wall as the set sees it from ``eye_m``: content (6, S, S, 3) in nits where a ray meets
+    an LED surface, black where it meets nothing (the stage around the volume is dark)."""
+    from previs.core.stage import wall_hit
+
+    size = content.shape[1]
+    dirs = cube_directions(size)
+    dist, _ = wall_hit(volume, np.broadcast_to(np.asarray(eye_m, float), dirs.shape), dirs)
+    return np.where(np.isfinite(dist)[..., None], content, 0.0)
+
+
+def irradiance_cube(radiance: np.ndarray, size: int = 8) -> np.ndarray:
+    """(6, size, size, 3) irradiance in lux for a surface facing each texel's direction:
+    E(n) = sum L(w) max(0, n.w) dW over the radiance cube (nits)."""
+    src = radiance.shape[1]
+    w = cube_directions(src).reshape(-1, 3)
+    L = radiance.reshape(-1, 3) * cube_solid_angles(src).reshape(-1, 1)
+    n = cube_directions(size).reshape(-1, 3)
+    cos = np.clip(n @ w.T, 0.0, None)
+    return (cos @ L).reshape(6, size, size, 3)

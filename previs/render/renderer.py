@@ -134,6 +134,7 @@ class Renderer:
         self._wall_nits = 0.0
         self._wall_cdl = ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), 1.0)
         self._inner = None  # (texture, clip_from_world, soft, border)
+        self._led_light = None  # (radiance cube, irradiance cube, coarsest lod)
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._light_prog = program(self.ctx, "fullscreen.vert", "deferred.frag")
         self._light_vao = self.ctx.vertex_array(self._light_prog, [])
@@ -429,9 +430,9 @@ class Renderer:
                 ("occlusion", m.occlusion_texture))):
             tex = self._texture(img)
             _uniform(p, f"u_has_{flag}_tex", 1 if tex is not None else 0)
+            _uniform(p, f"u_{flag}_tex", unit)
             if tex is not None:
                 tex.use(unit)
-                _uniform(p, f"u_{flag}_tex", unit)
         if m.double_sided:
             self.ctx.disable(self.ctx.CULL_FACE)
         else:
@@ -484,6 +485,32 @@ class Renderer:
         self._inner = (tex, np.asarray(clip_from_world, dtype=np.float64), float(soft_edge), bool(show_border))
 
     @_current
+    def set_led_light(self, radiance: np.ndarray | None, irradiance: np.ndarray | None = None) -> None:
+        """The LED surfaces as a light on the set: ``radiance`` (6, S, S, 3) nits seen from the
+        stage point (reflections) and ``irradiance`` (6, s, s, 3) lux (diffuse); None: off."""
+        if self._led_light is not None:
+            self._led_light[0].release(), self._led_light[1].release()
+            self._led_light = None
+        if radiance is None:
+            return
+
+        def cube(data: np.ndarray, mipmaps: bool):
+            data = np.ascontiguousarray(data, dtype=np.float16)
+            n = data.shape[1]
+            tex = self.ctx.texture_cube((n, n), 3, dtype="f2")
+            for i in range(6):
+                tex.write(i, data[i].tobytes())
+            if mipmaps:
+                tex.build_mipmaps()
+                tex.filter = (self.ctx.LINEAR_MIPMAP_LINEAR, self.ctx.LINEAR)
+            else:
+                tex.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+            return tex
+
+        lod = float(math.log2(radiance.shape[1]))
+        self._led_light = (cube(radiance, True), cube(irradiance, False), lod)
+
+    @_current
     def render_hdr(self, view: CameraView) -> np.ndarray:
         """Linear light (exposure 1, no tone curve), (H, W, 3) float32, rows bottom-up."""
         self._draw(view, exposure=1.0, display=False)
@@ -529,9 +556,12 @@ class Renderer:
         for p in self._gbuffer_progs.values():
             _write(p, "u_clip_from_world", clip_from_world.T.astype("f4").tobytes())
         wp = self._gbuffer_progs["wall"]
+        # Every sampler keeps its own unit even when unused: GL refuses to draw when samplers of
+        # different types (2D, cube, shadow) share a unit, used or not.
+        _uniform(wp, "u_wall_content", 6)
+        _uniform(wp, "u_inner", 7)
         if self._wall_cube is not None:
             self._wall_cube.use(6)
-            _uniform(wp, "u_wall_content", 6)
         _uniform(wp, "u_wall_eye", self._wall_eye)
         _uniform(wp, "u_wall_nits", self._wall_nits if self._wall_cube is not None else 0.0)
         for name, value in zip(("slope", "offset", "power", "saturation"), self._wall_cdl, strict=True):
@@ -540,7 +570,6 @@ class Renderer:
         if self._inner is not None:
             tex, inner_clip, soft, border = self._inner
             tex.use(7)
-            _uniform(wp, "u_inner", 7)
             _write(wp, "u_inner_clip_from_world", inner_clip.T.astype("f4").tobytes())
             _uniform(wp, "u_inner_soft", soft)
             _uniform(wp, "u_inner_border", 1 if border else 0)
@@ -565,9 +594,11 @@ class Renderer:
         for unit, name in enumerate(("albedo", "normal", "geom", "emissive", "depth")):
             t[name].use(unit)
             _uniform(lp, f"u_{name}", unit)
+        _uniform(lp, "u_shadow_atlas", 5)
+        _uniform(lp, "u_led_radiance", 8)
+        _uniform(lp, "u_led_irradiance", 9)
         if self._atlas is not None:
             self._atlas.use(5)
-            _uniform(lp, "u_shadow_atlas", 5)
         _write(lp, "u_world_from_clip", np.linalg.inv(clip_from_world).T.astype("f4").tobytes())
         _uniform(lp, "u_eye", eye)
         _uniform(lp, "u_exposure", float(exposure))
@@ -579,6 +610,11 @@ class Renderer:
             _uniform(lp, "u_turbidity", self._sky[2])
         _uniform(lp, "u_ambient_up", self._ambient_up)
         _uniform(lp, "u_ambient_down", self._ambient_down)
+        _uniform(lp, "u_led_light", 1 if self._led_light is not None else 0)
+        if self._led_light is not None:
+            self._led_light[0].use(8)
+            self._led_light[1].use(9)
+            _uniform(lp, "u_led_radiance_lod", self._led_light[2])
         self._upload_lights(lp)
         self._light_vao.render(vertices=3)
 
@@ -633,6 +669,8 @@ class Renderer:
             self._wall_cube.release()
         if self._inner is not None:
             self._inner[0].release()
+        if self._led_light is not None:
+            self._led_light[0].release(), self._led_light[1].release()
         self._release_targets()
 
     def __enter__(self):
