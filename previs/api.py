@@ -218,6 +218,13 @@ class StageRenderer:
         self._renderer.set_world(items, list(scene.lights), dynamic=walkers)
         self._drive = None
         self._inner_key = None
+        if scene.stage is not None:
+            p = scene.stage.panel
+            # Red falls off a little faster and blue slower off axis: the colour shift of RGB
+            # LEDs seen at an angle (a modelling assumption; reference 4.1).
+            k = p.falloff_k
+            self._renderer.set_panel((p.panel_width_px, p.panel_height_px), p.fill_factor,
+                                     (1.1 * k, k, 0.9 * k), p.pixel_pitch_mm)
 
     @property
     def gl_renderer(self) -> str:
@@ -266,6 +273,7 @@ class StageRenderer:
         from previs.render import CameraView, Overlay
 
         self._apply(state)
+        self._renderer.set_lens(state.focal_length_mm, state.t_stop, state.focus_m)
         w, h = state.image_size(self.width)
         self._renderer.resize(w, h)
         view = CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)

@@ -35,6 +35,30 @@ uniform sampler2D u_inner;
 uniform mat4 u_inner_clip_from_world;
 uniform float u_inner_soft;     // blend band, as a share of the frustum's half-size
 uniform int u_inner_border;     // draw the frustum's outline where it lies on the wall
+// What the lens sees of the panels: the LED grid (pitch, fill factor) where the wall is close
+// and sharp, softened by the pixel footprint and by defocus; dimming and colour shift off axis.
+uniform vec2 u_panel_px;        // LEDs per cabinet (width, height)
+uniform float u_fill_factor;    // share of the pitch that emits
+uniform vec3 u_falloff_k;       // per channel: L = L0 cos^k(angle)
+uniform vec3 u_eye;
+uniform vec3 u_lens_axis;       // the camera's viewing direction (unit)
+uniform vec4 u_lens;            // focal length mm, f-number, focus m, LED pitch mm
+
+// The LED pulse train (emitting where |fract - 0.5| < fill / 2) seen through a Gaussian blur of
+// `width` cells (pixel footprint and defocus): its first harmonics, each damped by the blur, so
+// it resolves when sharp, melts away when soft and never aliases. Mean 1: the grid redistributes
+// the light, it does not remove it.
+float led_profile(float x, float fill, float width) {
+    const float PI = 3.14159265;
+    float sigma = 0.5 * width;
+    float sum = 1.0;
+    for (int n = 1; n <= 4; ++n) {
+        float fn = float(n);
+        float a = 2.0 * sin(PI * fn * fill) / (PI * fn * fill);
+        sum += a * cos(2.0 * PI * fn * (x - 0.5)) * exp(-2.0 * PI * PI * fn * fn * sigma * sigma);
+    }
+    return max(sum, 0.0);
+}
 uniform vec3 u_cdl_slope;       // ASC CDL on the wall signal (the LED processor's grade)
 uniform vec3 u_cdl_offset;
 uniform vec3 u_cdl_power;
@@ -104,6 +128,23 @@ void main() {
         }
     }
     emissive = wall_signal(content) * u_wall_nits;
+    // Off-axis: panels dim (and shift colour) as the camera sees them at an angle.
+    vec3 to_eye = u_eye - v_world;
+    float dist = length(to_eye);
+    float cos_view = clamp(dot(ng, to_eye / dist), 0.0, 1.0);
+    emissive *= pow(vec3(max(cos_view, 1e-3)), u_falloff_k);
+    // The LED grid: cell coordinates from the panel position; visible only while the pixel
+    // footprint and the defocus blur (thin lens, in LED pitches) stay under a cell.
+    vec2 cell = v_uv * u_panel_px;
+    vec2 footprint = fwidth(cell);
+    float f = u_lens.x, n_stop = u_lens.y, s_m = u_lens.z, pitch = u_lens.w;
+    float depth_mm = max(dot(v_world - u_eye, u_lens_axis), 0.01) * 1000.0;
+    float s_mm = s_m * 1000.0;
+    float blur_mm = f * f * abs(depth_mm - s_mm) / (n_stop * depth_mm * max(s_mm - f, 1e-3));
+    float pitch_img_mm = pitch * f / max(depth_mm - f, 1e-3);
+    float defocus_cells = blur_mm / pitch_img_mm;
+    vec2 width = sqrt(footprint * footprint + defocus_cells * defocus_cells);
+    emissive *= led_profile(cell.x, u_fill_factor, width.x) * led_profile(cell.y, u_fill_factor, width.y);
 #endif
     g_albedo = vec4(sqrt(max(base.rgb, 0.0)), metallic);
     g_normal = vec4(n, rough);

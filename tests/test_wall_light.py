@@ -4,7 +4,6 @@ that side, and its light takes the colour of what the wall shows."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from previs import api
 from previs.core.frame import evaluate

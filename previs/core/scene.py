@@ -31,6 +31,16 @@ class PanelSpec:
     panel_width_px: int
     panel_height_px: int
     peak_nits: float
+    viewing_angle_deg: float = 160.0  # full angle where luminance falls to 50 % (spec-sheet convention)
+    fill_factor: float = 0.3  # share of the pitch that emits (SMD LEDs on a black mask)
+
+    @property
+    def falloff_k(self) -> float:
+        """Exponent of the off-axis model L(t) = L0 cos^k t, fitted so that L falls to 50 % at
+        half the viewing angle (the model form is an assumption; reference 4.1)."""
+        import math
+
+        return math.log(0.5) / math.log(math.cos(math.radians(self.viewing_angle_deg / 2)))
 
 
 @dataclass(frozen=True)

@@ -249,7 +249,7 @@ def _stage(st: schema.Stage | None) -> sc.LedVolume | None:
         return None
     p = st.panel
     panel = sc.PanelSpec(p.name, p.pixel_pitch_mm, p.panel_size_mm[0], p.panel_size_mm[1],
-                         p.panel_pixels[0], p.panel_pixels[1], p.peak_nits)
+                         p.panel_pixels[0], p.panel_pixels[1], p.peak_nits, p.viewing_angle_deg, p.fill_factor)
     sections: list[sc.CurvedSection | sc.FlatSection] = []
     for i, s in enumerate(st.sections):
         name = s.name or f"section {i + 1}"

@@ -179,6 +179,8 @@ class Panel(Model):
     panel_size_mm: Size2
     panel_pixels: Pixels2
     peak_nits: Pos
+    viewing_angle_deg: Annotated[float, Field(gt=20, lt=180)] = 160.0
+    fill_factor: Annotated[float, Field(gt=0, le=1)] = 0.3
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -135,6 +135,9 @@ class Renderer:
         self._wall_cdl = ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), 1.0)
         self._inner = None  # (texture, clip_from_world, soft, border)
         self._led_light = None  # (radiance cube, irradiance cube, coarsest lod)
+        # The panels and the lens, for the LED grid and the off-axis falloff on the wall.
+        self._panel = ((176.0, 176.0), 0.3, (0.4, 0.4, 0.4), 2.84)
+        self._lens = (35.0, 2.8, 5.0)
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._light_prog = program(self.ctx, "fullscreen.vert", "deferred.frag")
         self._light_vao = self.ctx.vertex_array(self._light_prog, [])
@@ -517,6 +520,15 @@ class Renderer:
         raw = self._targets["hdr_fbo"].read(components=3, dtype="f4", alignment=1)
         return np.frombuffer(raw, np.float32).reshape(self.height, self.width, 3)
 
+    def set_panel(self, panel_px: tuple[float, float], fill_factor: float, falloff_k_rgb, pitch_mm: float) -> None:
+        """The LED cabinet: LEDs per cabinet, emitting share of the pitch, off-axis exponents."""
+        self._panel = (tuple(map(float, panel_px)), float(fill_factor), tuple(map(float, falloff_k_rgb)),
+                       float(pitch_mm))
+
+    def set_lens(self, focal_length_mm: float, f_number: float, focus_m: float) -> None:
+        """The taking lens, for how sharp the wall's LED grid is (thin-lens defocus)."""
+        self._lens = (float(focal_length_mm), float(f_number), float(min(focus_m, 1e6)))
+
     def set_sky(self, sun_dir, sun_color_linear=(1.0, 1.0, 1.0), turbidity: float = 3.0) -> None:
         """Show an analytic sky where nothing is drawn (used for environment captures); a
         ``sun_dir`` of None leaves empty pixels black."""
@@ -566,6 +578,13 @@ class Renderer:
         _uniform(wp, "u_wall_nits", self._wall_nits if self._wall_cube is not None else 0.0)
         for name, value in zip(("slope", "offset", "power", "saturation"), self._wall_cdl, strict=True):
             _uniform(wp, f"u_cdl_{name}", value)
+        panel_px, fill, k_rgb, pitch = self._panel
+        _uniform(wp, "u_panel_px", panel_px)
+        _uniform(wp, "u_fill_factor", fill)
+        _uniform(wp, "u_falloff_k", k_rgb)
+        _uniform(wp, "u_eye", eye)
+        _uniform(wp, "u_lens_axis", tuple(float(x) for x in -view.world_from_camera[:3, 2]))
+        _uniform(wp, "u_lens", (*self._lens, pitch))
         _uniform(wp, "u_inner_on", 1 if self._inner is not None else 0)
         if self._inner is not None:
             tex, inner_clip, soft, border = self._inner
