@@ -264,8 +264,10 @@ class StageRenderer:
         key = (state.tracked_world_from_camera.tobytes(), state.tracked_yfov_rad, state.image_aspect)
         if key == self._inner_key and not world_changed:
             return
+        # Never more pixels than the camera image spans across the frustum (nDisplay's buffer ratio 1).
+        width = min(inner.resolution_px, int(self._renderer.width * (1 + inner.overscan_pct / 100)))
         image, clip = self._wall.render_inner(state.tracked_world_from_camera, state.tracked_yfov_rad,
-                                              state.image_aspect, inner.overscan_pct, inner.resolution_px)
+                                              state.image_aspect, inner.overscan_pct, width)
         self._renderer.set_inner_frustum(image, clip, inner.soft_edge_pct / 100.0, inner.show_border)
         self._inner_key = key
 

@@ -93,7 +93,7 @@ class InnerFrustum:
     overscan_pct: float = 20.0
     soft_edge_pct: float = 5.0
     latency_frames: int = 0
-    resolution_px: int = 1024  # width of the inner-frustum render
+    resolution_px: int = 2048  # most pixels across the inner-frustum render (capped by the camera image)
     show_border: bool = False
 
 

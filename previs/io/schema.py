@@ -235,7 +235,7 @@ class InnerFrustum(Model):
     overscan_pct: Annotated[float, Field(ge=0, le=300)] = 20.0
     soft_edge_pct: Annotated[float, Field(ge=0, le=50)] = 5.0
     latency_frames: Annotated[int, Field(ge=0, le=120)] = 0
-    resolution_px: Annotated[int, Field(ge=64, le=8192)] = 1024
+    resolution_px: Annotated[int, Field(ge=64, le=8192)] = 2048
     show_border: bool = False
 
 
