@@ -3,11 +3,12 @@
 Per shot, over its frames: the moiré risk of the LED wall through the lens (photosites per LED
 pitch, the wall's defocus in LED pitches, the nearest in-frame wall depth), the steepest viewing
 angle onto the panels, how much of the frame is LED (the set, from a small depth render, hides
-what it covers), shooting off (pixels that see nothing at all: past the wall's top with no
-ceiling, past its ends), the camera staying inside the volume and above the floor, and the rig
-plausibility of the move. A shot fails on a high moiré risk, shooting off or a camera off the
-stage; the rest are warnings. Still to come (see the issues): shooting off onto the bare stage
-floor around the set, and overscan against tracking latency.
+what it covers), shooting off (pixels inside the frame lines that see nothing at all, past the
+wall's top or ends, or the stage's own floor where the set lays no floor of its own), the
+overscan a move needs at the tracking latency, the camera staying inside the volume, above the
+floor and out of the set pieces, and the rig plausibility of the move. A shot fails on a high
+moiré risk, shooting off, too little overscan, or a camera off the stage or inside the set; the
+rest are warnings.
 """
 
 from __future__ import annotations
@@ -97,6 +98,81 @@ def overscan_needed(scene: Scene, shot: Shot) -> tuple[float, float, int]:
     return 100.0 * worst, inner.overscan_pct, at
 
 
+@dataclass(frozen=True)
+class _Solid:
+    name: str
+    lo: np.ndarray
+    hi: np.ndarray
+    triangles: np.ndarray | None  # (M, 3, 3) world space, for meshes (an AABB is too coarse)
+
+
+def _ray_crossings(triangles: np.ndarray, origin: np.ndarray, direction: np.ndarray) -> int:
+    """How many triangles a ray crosses (Moller-Trumbore, vectorised)."""
+    a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
+    e1, e2 = b - a, c - a
+    pv = np.cross(direction, e2)
+    det = np.einsum("ij,ij->i", e1, pv)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    tv = origin - a
+    u = np.einsum("ij,ij->i", tv, pv) * inv
+    qv = np.cross(tv, e1)
+    v = (qv @ direction) * inv
+    t = np.einsum("ij,ij->i", e2, qv) * inv
+    return int(np.sum(ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 1e-9)))
+
+
+def set_solids(scene: Scene) -> list[_Solid]:
+    """The set pieces a camera must not pass through (not the floor planes)."""
+    from previs.api import _piece_asset
+
+    out = []
+    for piece in scene.set_pieces:
+        if piece.kind == "plane":
+            continue
+        asset = _piece_asset(piece)
+        m = piece.world_from_local
+        verts = [p.positions.astype(np.float64) @ m[:3, :3].T + m[:3, 3] for p in asset.parts]
+        allv = np.concatenate(verts)
+        tris = None
+        if piece.kind == "mesh":
+            tris = np.concatenate([v[p.indices.astype(np.int64)] for v, p in zip(verts, asset.parts, strict=True)])
+        out.append(_Solid(piece.name, allv.min(axis=0), allv.max(axis=0), tris))
+    return out
+
+
+def inside_solid(solids: list[_Solid], position_m) -> str | None:
+    """The name of the set piece the point is inside, if any: inside the bounds of a primitive or
+    stand-in, inside the closed surface of a mesh (odd crossings, the majority of three rays)."""
+    p = np.asarray(position_m, dtype=np.float64)
+    rays = np.array([[1.0, 0.013, 0.007], [0.011, 1.0, 0.019], [0.017, 0.009, 1.0]])
+    for s in solids:
+        if np.all(p >= s.lo) and np.all(p <= s.hi):
+            if s.triangles is None:
+                return s.name
+            odd = sum(_ray_crossings(s.triangles, p, d / np.linalg.norm(d)) % 2 for d in rays)
+            if odd >= 2:
+                return s.name
+    return None
+
+
+STAGE_FLOOR_Y_M = 0.002  # the stage's own floor is y = 0; the set's floors are laid on top of it
+
+
+def _bare_floor(state, depth: np.ndarray) -> np.ndarray:
+    """Pixels whose first surface is the stage's own floor (not a floor the set lays on it)."""
+    rows, cols = depth.shape
+    th = math.tan(state.yfov_rad / 2)
+    u = ((np.arange(cols) + 0.5) / cols * 2 - 1) * th * (cols / rows)
+    v = (1 - (np.arange(rows) + 0.5) / rows * 2) * th
+    uu, vv = np.meshgrid(u, v)
+    r = state.world_from_camera[:3, :3]
+    dirs = np.stack([uu, vv, -np.ones_like(uu)], axis=-1) @ r.T  # camera-space depth 1 along -Z
+    with np.errstate(invalid="ignore"):
+        y = state.world_from_camera[1, 3] + dirs[..., 1] * np.where(np.isfinite(depth), depth, 0.0)
+    return np.isfinite(depth) & (y < STAGE_FLOOR_Y_M)
+
+
 def _frames(shot: Shot, max_samples: int = 96) -> list[int]:
     if shot.is_static:
         return [0]
@@ -111,7 +187,8 @@ SHOOTING_OFF_WARN = 0.005  # half a percent of the frame past the LED is already
 GRID_COLS = 64
 
 
-def check_shot(scene: Scene, shot: Shot, renderer) -> tuple[ShotCheck, dict[int, np.ndarray]]:
+def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
+               ) -> tuple[ShotCheck, dict[int, np.ndarray]]:
     """The shot's checks and, per flagged frame, the (rows, cols) grid of ratings (0 low, 1
     medium, 2 high moiré; 3 shooting off). ``renderer`` is a StageRenderer GRID_COLS pixels wide:
     its depth buffer tells which LED samples the set hides and which pixels see nothing."""
@@ -125,6 +202,9 @@ def check_shot(scene: Scene, shot: Shot, renderer) -> tuple[ShotCheck, dict[int,
         pos = st.position_m
         if pos[1] <= 0.0:
             res.problems.append(f"frame {f}: the lens is at or below the floor (y = {pos[1]:.2f} m)")
+        hit = inside_solid(solids or [], pos)
+        if hit:
+            res.problems.append(f"frame {f}: the camera is inside the set piece '{hit}'")
         if vol is None:
             continue
         if not ledcheck.inside_volume(vol, pos):
@@ -137,7 +217,7 @@ def check_shot(scene: Scene, shot: Shot, renderer) -> tuple[ShotCheck, dict[int,
         visible = view.hit & (depth >= view.depth_m * 0.98) & inside  # LED not hidden by the set
         view = ledcheck.WallView(hit=visible, depth_m=np.where(visible, view.depth_m, np.inf),
                                  incidence_deg=np.where(visible, view.incidence_deg, np.nan), section=view.section)
-        off = ~np.isfinite(depth) & inside
+        off = (~np.isfinite(depth) | _bare_floor(st, depth)) & inside
         share_off = float(off.sum() / max(inside.sum(), 1))
         if share_off > SHOOTING_OFF_WARN:
             res.shooting_off_frames.append(f)
@@ -178,7 +258,7 @@ def check_shot(scene: Scene, shot: Shot, renderer) -> tuple[ShotCheck, dict[int,
         fr = res.shooting_off_frames
         span = f"frame {fr[0]}" if len(fr) == 1 else f"frames {fr[0]}–{fr[-1]} ({len(fr)} sampled)"
         res.problems.append(f"shooting off: up to {100 * res.shooting_off_max:.1f} % of the frame sees past "
-                            f"the LED and the set, {span}")
+                            f"the LED and the set (into the dark or onto the bare stage floor), {span}")
     if res.steepest_angle_deg > VIEWING_ANGLE_WARN_DEG:
         res.warnings.append(f"steep view of the panels ({res.steepest_angle_deg:.0f}° at frame "
                             f"{res.steepest_frame}): expect colour shift and dimming")
@@ -215,9 +295,10 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
     from previs import api
 
     results, flagged = [], {}
+    solids = set_solids(scene)
     with api.StageRenderer(scene, width=GRID_COLS, antialias=False, wall_resolution=64) as probe:
         for sid in shot_ids:
-            res, grids = check_shot(scene, scene.shot(sid), probe)
+            res, grids = check_shot(scene, scene.shot(sid), probe, solids)
             results.append(res)
             flagged.update({(sid, f): g for f, g in grids.items()})
     written = []

@@ -152,3 +152,19 @@ def test_overscan_needed_for_a_pan_matches_the_angle(tmp_path):
     expected = 100 * (math.tan(h + math.radians(6.0)) / math.tan(h) - 1)
     assert need == pytest.approx(expected, rel=0.01)
     assert have == 20.0 and 6 <= frame <= 40
+
+
+def test_camera_inside_a_set_piece_is_flagged():
+    """The example's attendant stands at (1.8, 0, -2.1): a lens at his chest is inside him, one a
+    metre away is not; inside the diner's closed walls counts, in front of its windows not."""
+    from previs.check import inside_solid, set_solids
+    from previs.io.scene_file import load_scene
+
+    scene = load_scene(Path(__file__).resolve().parents[1] / "scenes" / "led_stage.yaml")
+    solids = set_solids(scene)
+    assert inside_solid(solids, (1.8, 1.2, -2.1)) == "Attendant"
+    assert inside_solid(solids, (2.0, 1.5, -0.9)) is None
+    assert inside_solid(solids, (1.8, 0.1, -2.8)) == "fuel island"  # a 15 cm plinth
+    assert inside_solid(solids, (0.0, 1.6, 2.0)) is None
+    assert inside_solid(solids, (-3.0, 1.5, -6.0)) == "diner"  # the diner's middle
+    assert inside_solid(solids, (1.01, 1.55, -2.22)) is None  # shot 1D's camera, out in front
