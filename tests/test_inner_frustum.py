@@ -115,7 +115,7 @@ def test_latency_lags_the_frustum_behind_a_pan(tmp_path, gl_context):
     edge = math.atan(math.tan(half_h) * (1 + overscan / 100)) - math.radians(1.0 * latency)
     f_px = (w / 2) / math.tan(half_h)
     expected_x = w / 2 + f_px * math.tan(edge)
-    assert got_x == pytest.approx(expected_x, abs=1.5)
+    assert got_x == pytest.approx(expected_x, abs=1.0), (got_x, expected_x)
     # Without latency the overscan keeps the edge out of frame.
     scene0 = _scene(tmp_path, latency=0, overscan=overscan, border="true")
     with api.StageRenderer(scene0, width=960, antialias=False) as r:
