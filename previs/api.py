@@ -157,16 +157,6 @@ class WallContent:
         self._renderer.release()
 
 
-def capture_wall_content(scene: Scene, ctx, size: int = 512) -> np.ndarray:
-    """The wall content of the scene as written (no cues): see :class:`WallContent`."""
-    wc = WallContent(scene, ctx, size)
-    try:
-        wc.update(scene.environment.world_from_env, scene.environment.sky)
-        return wc.cube
-    finally:
-        wc.release()
-
-
 def wall_items(scene: Scene):
     """The LED wall (and ceiling) as geometry that emits the wall content."""
     from previs.core.stage import wall_mesh

@@ -497,14 +497,19 @@ def _keys(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
     return tuple(out)
 
 
+def _named(ctx: _Ctx, name: str, names: list, what: str, where: tuple) -> None:
+    """Stop with a did-you-mean when a cue or walk names something the scene does not have."""
+    if name not in names:
+        known = [n for n in names if n] or ["(none)"]
+        raise ctx.error(f"no {what} named '{name}'{schema.suggest(name, known)}", where)
+
+
 def _walks(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:
     standins = [p.name for p in m.set_pieces if p.type == "standin"]
     out = []
     for j, w in enumerate(s.walks):
         where = ("shots", i, "walks", j)
-        if w.standin not in standins:
-            raise ctx.error(f"no stand-in named '{w.standin}'{schema.suggest(w.standin, standins or ['(none)'])}",
-                            where + ("standin",))
+        _named(ctx, w.standin, standins, "stand-in", where + ("standin",))
         start, end = _end(w, length, ctx, where)
         out.append(sc.Walk(standin=w.standin, points_m=tuple(tuple(p) for p in w.points_m), start_frame=start,
                            end_frame=end, constant_speed=w.constant_speed, interp=w.interp))
@@ -518,9 +523,7 @@ def _light_cues(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _
     out = []
     for j, c in enumerate(s.light_cues):
         where = ("shots", i, "light_cues", j)
-        if c.light not in names:
-            raise ctx.error(f"no light named '{c.light}'{schema.suggest(c.light, [n for n in names if n] or ['(none)'])}",
-                            where + ("light",))
+        _named(ctx, c.light, names, "light", where + ("light",))
         start, end = _end(c, length, ctx, where)
         params = {k: getattr(c, k) for k in schema.EFFECT_KEYS if getattr(c, k) is not None}
         if "colors" in params:
