@@ -641,7 +641,7 @@ class Renderer:
     def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
                read_depth: bool = True) -> Frame:
         """Colour as the camera records it (tone-mapped, sRGB, frame lines) and linear depth."""
-        ctx, t = self.ctx, self._targets
+        t = self._targets
         self._draw(view, exposure=exposure, display=True)
         # 3. Post: FXAA and frame lines.
         t["ldr_fbo"].use()
@@ -656,7 +656,6 @@ class Renderer:
         _uniform(pp, "u_px", (1.0 / self.width, 1.0 / self.height))
         _uniform(pp, "u_safe", (0.93, 0.90) if ov.safe_areas else (0.0, 0.0))
         self._post_vao.render(vertices=3)
-        ctx.finish()
         raw = t["ldr_fbo"].read(components=3, alignment=1)
         color = np.frombuffer(raw, np.uint8).reshape(self.height, self.width, 3)[::-1]
         depth = None
