@@ -208,6 +208,8 @@ class StageRenderer:
         self._renderer.set_world(items, list(scene.lights), dynamic=walkers)
         self._drive = None
         self._inner_key = None
+        self.inner_frustum_renders = 0  # counters, for tests and benchmarks
+        self.inner_frustum_skipped = 0
         if scene.stage is not None:
             p = scene.stage.panel
             # Red falls off a little faster and blue slower off axis: the colour shift of RGB
@@ -254,12 +256,29 @@ class StageRenderer:
         key = (state.tracked_world_from_camera.tobytes(), state.tracked_yfov_rad, state.image_aspect)
         if key == self._inner_key and not world_changed:
             return
+        if not self._frustum_sees_wall(state, inner.overscan_pct):
+            # A close-up that sees no panel: nothing to render (the set hides nothing here).
+            self._renderer.set_inner_frustum(None)
+            self._inner_key = key
+            self.inner_frustum_skipped += 1
+            return
         # Never more pixels than the camera image spans across the frustum (nDisplay's buffer ratio 1).
         width = min(inner.resolution_px, int(self._renderer.width * (1 + inner.overscan_pct / 100)))
         image, clip = self._wall.render_inner(state.tracked_world_from_camera, state.tracked_yfov_rad,
                                               state.image_aspect, inner.overscan_pct, width)
         self._renderer.set_inner_frustum(image, clip, inner.soft_edge_pct / 100.0, inner.show_border)
         self._inner_key = key
+        self.inner_frustum_renders += 1
+
+    def _frustum_sees_wall(self, state: FrameState, overscan_pct: float) -> bool:
+        """Whether the tracked camera's frustum (with overscan) meets any LED surface: a coarse
+        grid of rays, so a close-up on the set skips the inner-frustum render."""
+        from previs.core.ledcheck import wall_view
+
+        yfov = 2.0 * math.atan(math.tan(state.tracked_yfov_rad / 2) * (1 + overscan_pct / 100.0))
+        view = wall_view(self.scene.stage, state.tracked_world_from_camera, yfov, state.image_aspect,
+                         cols=24, rows=14)
+        return bool(view.hit.any())
 
     def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True):
         from previs.render import CameraView, Overlay

@@ -122,3 +122,22 @@ def test_latency_lags_the_frustum_behind_a_pan(tmp_path, gl_context):
         img0 = r.render(evaluate(scene0, "PAN", 20), overlay=False).color.astype(float)
     band0 = img0[h // 2 - 40: h // 2 + 40]
     assert not ((band0.min(axis=2) > 200).sum(axis=0) > 0.9 * len(band0)).any()
+
+
+def test_inner_frustum_is_skipped_when_no_panel_is_in_view(tmp_path, gl_context):
+    """Looking at the floor in the middle of the volume no LED is in the frustum: the frame is
+    the same without the inner-frustum render, so none is made; looking at the wall one is."""
+    scene = _scene(tmp_path, position=(0, 3, 0))
+    down = scene.shot("S")
+    from dataclasses import replace as dc_replace
+
+    from previs.core.scene import CameraPlacement
+
+    floor = dc_replace(down, id="F", camera=CameraPlacement(position_m=(0, 3, 0), look_at_m=(0, 0, -0.5),
+                                                           focal_length_mm=35, focus_m=3))
+    scene2 = dc_replace(scene, shots=(*scene.shots, floor))
+    with api.StageRenderer(scene2, width=320, antialias=False) as r:
+        r.render(evaluate(scene2, "F", 0), overlay=False)
+        assert (r.inner_frustum_renders, r.inner_frustum_skipped) == (0, 1)
+        r.render(evaluate(scene2, "S", 0), overlay=False)
+        assert r.inner_frustum_renders == 1
