@@ -1,7 +1,7 @@
 // Shared lighting: glTF metallic-roughness BRDF, photometric lights, shadow-map atlas.
 // Light units: directional in lux, point and spot in candela (inverse square to lux). A BRDF
 // times illuminance gives luminance in nits.
-#define MAX_LIGHTS 16
+#define MAX_LIGHTS 16  // = previs.core.scene.MAX_LIGHTS
 #define MAX_TILES 32
 const float PI = 3.14159265358979;
 

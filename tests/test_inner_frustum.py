@@ -5,6 +5,7 @@ latency makes the frustum lag a pan by angular speed times latency."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -62,16 +63,19 @@ def _red_centroid(color: np.ndarray) -> np.ndarray:
     return np.array([xs.mean() + 0.5, ys.mean() + 0.5])
 
 
-@pytest.mark.parametrize("position", [(0, 3, 0), (4, 2, 3), (-5, 4.5, 1), (2, 1.5, -6)])
-def test_virtual_point_lands_where_the_pinhole_puts_it(tmp_path, gl_context, position):
-    scene = _scene(tmp_path, position=position)
+def _card_seen_and_expected(scene) -> tuple[np.ndarray, np.ndarray]:
+    """Where the card shows in shot S's frame, and where a pinhole camera would see it."""
     state = evaluate(scene, "S", 0)
     with api.StageRenderer(scene, width=640, antialias=False) as r:
         img = r.render(state, overlay=False).color
     h, w = img.shape[:2]
     clip = tf.perspective(state.yfov_rad, w / h, state.near_m, state.far_m) @ np.linalg.inv(state.world_from_camera)
-    expected = tf.project_to_pixels(clip, [MARKER], w, h)[0]
-    got = _red_centroid(img)
+    return _red_centroid(img), tf.project_to_pixels(clip, [MARKER], w, h)[0]
+
+
+@pytest.mark.parametrize("position", [(0, 3, 0), (4, 2, 3), (-5, 4.5, 1), (2, 1.5, -6)])
+def test_virtual_point_lands_where_the_pinhole_puts_it(tmp_path, gl_context, position):
+    got, expected = _card_seen_and_expected(_scene(tmp_path, position=position))
     assert np.abs(got - expected).max() < 1.0, (position, got, expected)
 
 
@@ -80,15 +84,9 @@ def test_outer_frustum_alone_puts_it_elsewhere(tmp_path, gl_context):
     off-centre camera the card is misplaced (this is what the inner frustum fixes)."""
     scene = _scene(tmp_path, position=(4, 2, 3), overscan=20)
     stage = scene.stage
-    off = type(scene)(**{**scene.__dict__, "stage": type(stage)(**{**stage.__dict__, "inner_frustum":
-                         type(stage.inner_frustum)(enabled=False)})})
-    state = evaluate(off, "S", 0)
-    with api.StageRenderer(off, width=640, antialias=False) as r:
-        img = r.render(state, overlay=False).color
-    h, w = img.shape[:2]
-    clip = tf.perspective(state.yfov_rad, w / h, state.near_m, state.far_m) @ np.linalg.inv(state.world_from_camera)
-    expected = tf.project_to_pixels(clip, [MARKER], w, h)[0]
-    assert np.abs(_red_centroid(img) - expected).max() > 5.0
+    off = replace(scene, stage=replace(stage, inner_frustum=replace(stage.inner_frustum, enabled=False)))
+    got, expected = _card_seen_and_expected(off)
+    assert np.abs(got - expected).max() > 5.0
 
 
 def test_latency_lags_the_frustum_behind_a_pan(tmp_path, gl_context):
@@ -129,13 +127,11 @@ def test_inner_frustum_is_skipped_when_no_panel_is_in_view(tmp_path, gl_context)
     the same without the inner-frustum render, so none is made; looking at the wall one is."""
     scene = _scene(tmp_path, position=(0, 3, 0))
     down = scene.shot("S")
-    from dataclasses import replace as dc_replace
-
     from previs.core.scene import CameraPlacement
 
-    floor = dc_replace(down, id="F", camera=CameraPlacement(position_m=(0, 3, 0), look_at_m=(0, 0, -0.5),
+    floor = replace(down, id="F", camera=CameraPlacement(position_m=(0, 3, 0), look_at_m=(0, 0, -0.5),
                                                            focal_length_mm=35, focus_m=3))
-    scene2 = dc_replace(scene, shots=(*scene.shots, floor))
+    scene2 = replace(scene, shots=(*scene.shots, floor))
     with api.StageRenderer(scene2, width=320, antialias=False) as r:
         r.render(evaluate(scene2, "F", 0), overlay=False)
         assert (r.inner_frustum_renders, r.inner_frustum_skipped) == (0, 1)

@@ -463,3 +463,12 @@ def test_plain_text_file(tmp_path):
 def test_unknown_light_type(tmp_path):
     p = write(tmp_path, MINI + "lights:\n  - type: spotlight\n    position_m: [0, 3, 0]\n")
     assert_error(error_of(p), p, "lights[0].type", 24, "unknown value 'spotlight'; did you mean 'spot'?")
+
+
+def test_too_many_lights_stop_at_load(tmp_path):
+    lights = "lights:\n" + "".join(
+        f"  - {{name: l{i}, type: point, position_m: [0, 3, {i}], intensity_cd: 100}}\n" for i in range(17))
+    p = write(tmp_path, MINI + lights)
+    err = error_of(p)
+    assert err.field == "lights" and "at most 16" in err.message, str(err)
+    assert err.line == 23  # MINI has 22 lines; `lights:` is the 23rd

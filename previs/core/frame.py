@@ -5,6 +5,7 @@ The renderer and the exports read FrameStates; they never look at the scene file
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -14,7 +15,7 @@ import numpy as np
 from previs.core import optics, presets
 from previs.core import transforms as tf
 from previs.core.optics import Lens, SensorMode
-from previs.core.scene import Light, Scene, Shot
+from previs.core.scene import Light, Scene, Shot, Walk
 from previs.errors import PrevisError
 
 DELIVERY_ASPECTS = {"2.39": 2.39, "2.39:1": 2.39, "1.85": 1.85, "1.85:1": 1.85, "1.90": 1.90,
@@ -156,17 +157,23 @@ def camera_track(scene: Scene, shot: Shot):
     return track
 
 
-def walk_poses(scene: Scene, shot: Shot, frame: int) -> dict[str, np.ndarray]:
-    """World matrices of the stand-ins that walk in this shot, at ``frame``."""
+@functools.lru_cache(maxsize=256)
+def _walk_channels(walk: Walk):
+    """A walk's position and heading channels, built once (a key per frame of the walk)."""
     from previs.core.moves import walk_path
 
+    return walk_path(walk.points_m, walk.start_frame, walk.end_frame, constant_speed=walk.constant_speed,
+                     interp=walk.interp)
+
+
+def walk_poses(scene: Scene, shot: Shot, frame: int) -> dict[str, np.ndarray]:
+    """World matrices of the stand-ins that walk in this shot, at ``frame``."""
     pieces = {p.name: p for p in scene.set_pieces}
     poses = {}
     for w in shot.walks:
         piece = pieces[w.standin]
         scale = np.linalg.norm(piece.world_from_local[:3, :3], axis=0)
-        pos_ch, head_ch = walk_path(w.points_m, w.start_frame, w.end_frame, constant_speed=w.constant_speed,
-                                    interp=w.interp)
+        pos_ch, head_ch = _walk_channels(w)
         pos = np.asarray(pos_ch.evaluate(frame), float)
         poses[w.standin] = tf.translation(pos) @ tf.rotation_y(float(head_ch.evaluate(frame))) @ tf.scaling(scale)
     return poses

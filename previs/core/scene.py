@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+MAX_LIGHTS = 16
+"""How many lights the renderer lights a frame with; scene files are held to it."""
+
 FORMAT_VERSION = 1
 """The scene-file format version this build writes and reads (older versions are migrated)."""
 

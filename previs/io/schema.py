@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from previs.core.colour import KELVIN_MAX, KELVIN_MIN
 from previs.core.moves import MOVE_PARAMS  # each move type's parameters, documented there
+from previs.core.scene import MAX_LIGHTS
 
 # ---------------------------------------------------------------- helpers
 
@@ -407,7 +408,13 @@ class Light(Model):
         return beam, field
 
 
-Lights = list[Light]
+def _few_lights(value):
+    if isinstance(value, list) and len(value) > MAX_LIGHTS:
+        raise fail(f"{len(value)} lights; previs lights a frame with at most {MAX_LIGHTS}")
+    return value
+
+
+Lights = Annotated[list[Light], BeforeValidator(_few_lights)]
 
 
 # ---------------------------------------------------------------- camera and shots

@@ -22,12 +22,11 @@ import numpy as np
 
 from previs.core import transforms as tf
 from previs.core.frame import frame_rect_uv  # noqa: F401  (re-exported: previs.render.frame_rect_uv)
-from previs.core.scene import Light
+from previs.core.scene import MAX_LIGHTS, Light
 from previs.errors import RenderError
 from previs.io.meshes import Asset, Material, TextureImage
 from previs.render.context import create_offscreen_context, program
 
-MAX_LIGHTS = 16
 MAX_TILES = 32
 LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
 # Point-light cube faces: +X, -X, +Y, -Y, +Z, -Z as (forward, up) in world space.
@@ -251,7 +250,7 @@ class Renderer:
         if not np.all(np.isfinite(lo)):
             lo, hi = np.zeros(3), np.zeros(3)
         self._static_bounds = (lo, hi)
-        self._lights = list(lights)[:MAX_LIGHTS]
+        self._lights = _checked_lights(lights)
         self._ambient_up = tuple(float(x) for x in ambient_up_nits)
         self._ambient_down = tuple(float(x) for x in ambient_down_nits)
         self._shadows_dirty = True
@@ -276,7 +275,7 @@ class Renderer:
 
     def set_lights(self, lights: list[Light], *, ambient_up_nits=None, ambient_down_nits=None) -> None:
         """Change the lights for the next frame; shadow maps re-render only if one moved."""
-        lights = list(lights)[:MAX_LIGHTS]
+        lights = _checked_lights(lights)
         if [_shadow_key(lt) for lt in lights] != [_shadow_key(lt) for lt in self._lights]:
             self._shadows_dirty = True
         self._lights = lights
@@ -709,6 +708,13 @@ def linear_depth(window_depth: np.ndarray, near_m: float, far_m: float) -> np.nd
         np.divide(np.float32(near_m * far_m), d, out=d)
     d[background] = np.inf
     return d
+
+
+def _checked_lights(lights) -> list[Light]:
+    lights = list(lights)
+    if len(lights) > MAX_LIGHTS:
+        raise RenderError(f"{len(lights)} lights; the renderer takes at most {MAX_LIGHTS} at once")
+    return lights
 
 
 def _shadow_key(lt: Light) -> tuple:
