@@ -5,6 +5,7 @@ The renderer and the exports read FrameStates; they never look at the scene file
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 from dataclasses import dataclass
@@ -140,20 +141,27 @@ def subjects(scene: Scene) -> dict[str, np.ndarray]:
     return out
 
 
-_TRACKS: dict[tuple[int, str], tuple[Shot, object]] = {}
+# Built tracks, newest last. Each entry holds its scene and shot, so an id is never reused while
+# cached; bounded because a window session makes a new Scene on every edit.
+_TRACKS: collections.OrderedDict[tuple[int, str], tuple[Scene, Shot, object]] = collections.OrderedDict()
+_TRACKS_MAX = 64
 
 
 def camera_track(scene: Scene, shot: Shot):
     """The shot's camera over time (moves and keys expanded), built once per shot."""
     from previs.core.moves import build_camera_track
 
-    cached = _TRACKS.get((id(scene), shot.id))
-    if cached is not None and cached[0] is shot:
-        return cached[1]
+    key = (id(scene), shot.id)
+    cached = _TRACKS.get(key)
+    if cached is not None and cached[0] is scene and cached[1] is shot:
+        _TRACKS.move_to_end(key)
+        return cached[2]
     track = build_camera_track(_start_values(scene, shot), list(shot.moves), shot.length_frames,
                                subjects=subjects(scene), extra_keys={n: list(k) for n, k in shot.keys},
                                seed=scene.seed, frame_rate=float(scene.frame_rate))
-    _TRACKS[(id(scene), shot.id)] = (shot, track)
+    _TRACKS[key] = (scene, shot, track)
+    while len(_TRACKS) > _TRACKS_MAX:
+        _TRACKS.popitem(last=False)
     return track
 
 
