@@ -50,6 +50,11 @@ if ! .venv/bin/python -m previs.render.check >/dev/null 2>&1; then
   .venv/bin/python -m previs.render.check || exit 1
 fi
 
+# The blocking window's tests open real glfw windows on a virtual X display (Xvfb, GLX from Mesa).
+if [ "${1:-}" = test ] && ! command -v Xvfb >/dev/null 2>&1; then
+  apt_install xvfb libglx-mesa0 libgl1-mesa-dri || exit 1
+fi
+
 # The tests read PDFs back with poppler's pdftoppm, as a production office would print them.
 if [ "${1:-}" = test ] && ! command -v pdftoppm >/dev/null 2>&1; then
   apt_install poppler-utils || exit 1
