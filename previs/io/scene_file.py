@@ -31,7 +31,7 @@ from previs.core.transforms import trs
 from previs.errors import AssetError, PresetError, PrevisError, SceneError
 from previs.io import schema
 from previs.io.meshes import SUPPORTED_SUFFIXES, load_asset
-from previs.io.yaml_lines import LineMap, PathT, format_path, load_yaml
+from previs.io.yaml_lines import LineMap, PathT, format_path, load_yaml, load_yaml_text
 
 FORMAT_VERSION = sc.FORMAT_VERSION
 
@@ -155,6 +155,18 @@ def load_scene(path: str | Path) -> sc.Scene:
     """Read, check and build a scene; every user mistake is a one-line :class:`SceneError`."""
     path = Path(path).absolute()
     raw, lines = load_yaml(path)
+    return _load(raw, lines, path)
+
+
+def load_scene_text(text: str, path: str | Path) -> sc.Scene:
+    """As :func:`load_scene`, for text that would be the file at ``path`` (relative mesh paths
+    resolve beside it; error lines count in ``text``)."""
+    path = Path(path).absolute()
+    raw, lines = load_yaml_text(text, path)
+    return _load(raw, lines, path)
+
+
+def _load(raw, lines, path: Path) -> sc.Scene:
     if raw is None:
         raise SceneError("the file is empty; a scene needs format_version, name, frame_rate, "
                          "camera and shots", file=path, line=1)
