@@ -208,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--media", help="folder of animatic MP4s or storyboard panels for the editorial timeline "
                                    "(its animatic/ and storyboard/ subfolders are searched too)")
     p.set_defaults(func=_cmd_export)
+    from previs.view.command import add_view_command
+
+    add_view_command(sub)
     p = sub.add_parser("info", help="print the stage, set, lights, camera and shots of a scene")
     p.add_argument("scene")
     p.set_defaults(func=_cmd_info)

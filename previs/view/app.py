@@ -1,0 +1,1112 @@
+"""``previs view``: the blocking window.
+
+:class:`ViewerApp` holds everything (the document, the shot, the frame, the live camera, the
+views) and handles input as glfw delivers it; :meth:`ViewerApp.step` runs one frame (events,
+held keys, playback, render, panels, swap). Tests and the benchmark call the same ``on_*``
+handlers the glfw callbacks call, then ``step``, so a scripted session is a real session.
+
+The picture comes from :class:`previs.api.StageRenderer` (its own EGL context), is uploaded to a
+texture in the window's GL context and drawn, with line overlays and Dear ImGui panels on top.
+While the picture moves the render width drops to hold the shot's frame rate
+(:class:`~previs.view.controls.AdaptiveResolution`); when it stands still one full-width frame is
+rendered and then nothing, so an idle window costs nothing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from previs.errors import PrevisError, RenderError
+from previs.view import controls as ctl
+from previs.view.controls import AdaptiveResolution, Rig
+
+PANEL_LEFT_PX = 270
+PANEL_RIGHT_PX = 290
+BAR_PX = 62
+CHECK_INTERVAL_S = 0.25  # live stage checks refresh at most this often while the picture rests
+CHECK_MOVING_S = 0.75  # and this often while it moves (a check costs a frame's worth of time)
+REFINE_AFTER_S = 0.12  # rest this long before the full-resolution frame
+VIEWS = ("camera", "stage", "plan")
+CAMERA_KEYS = ("position_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop")
+
+_QUAD_VERT = """
+#version 330
+in vec2 in_pos;
+out vec2 v_uv;
+void main() {
+    v_uv = vec2(in_pos.x * 0.5 + 0.5, 0.5 - in_pos.y * 0.5);  // frame rows run top-down
+    gl_Position = vec4(in_pos, 0.0, 1.0);
+}
+"""
+_QUAD_FRAG = """
+#version 330
+uniform sampler2D u_image;
+in vec2 v_uv;
+out vec4 f_color;
+void main() { f_color = vec4(texture(u_image, v_uv).rgb, 1.0); }
+"""
+_LINE_VERT = """
+#version 330
+uniform mat4 u_clip_from_world;
+in vec3 in_pos;
+in vec3 in_col;
+out vec3 v_col;
+void main() { v_col = in_col; gl_Position = u_clip_from_world * vec4(in_pos, 1.0); }
+"""
+_LINE_FRAG = """
+#version 330
+in vec3 v_col;
+out vec4 f_color;
+void main() { f_color = vec4(v_col, 1.0); }
+"""
+
+
+def _glfw_key_names() -> dict[int, str]:
+    import glfw
+
+    return {getattr(glfw, n): n[4:] for n in dir(glfw) if n.startswith("KEY_") and n != "KEY_UNKNOWN"}
+
+
+def _mods(bits: int) -> frozenset[str]:
+    import glfw
+
+    out = set()
+    if bits & glfw.MOD_SHIFT:
+        out.add("shift")
+    if bits & glfw.MOD_CONTROL:
+        out.add("ctrl")
+    if bits & glfw.MOD_ALT:
+        out.add("alt")
+    return frozenset(out)
+
+
+def _imgui_keys() -> dict[str, object]:
+    """glfw key names to ImGui keys, for typing into the panels' text fields."""
+    from imgui_bundle import imgui
+
+    names = {"BACKSPACE": "backspace", "ENTER": "enter", "KP_ENTER": "keypad_enter", "ESCAPE": "escape",
+             "LEFT": "left_arrow", "RIGHT": "right_arrow", "UP": "up_arrow", "DOWN": "down_arrow",
+             "HOME": "home", "END": "end", "DELETE": "delete", "TAB": "tab",
+             "LEFT_CONTROL": "left_ctrl", "RIGHT_CONTROL": "right_ctrl", "LEFT_SHIFT": "left_shift",
+             "RIGHT_SHIFT": "right_shift"}
+    names.update({c: c.lower() for c in "ACVXYZ"})
+    return {k: getattr(imgui.Key, v) for k, v in names.items() if hasattr(imgui.Key, v)}
+
+
+def next_shot_id(existing: list[str], base: str) -> str:
+    """A free shot id near ``base``: the next letter in its scene (1A -> 1B ...), else base-2."""
+    taken = set(existing)
+    head = base.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    if head and head != base:
+        for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+            if head + c not in taken:
+                return head + c
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+class ViewerApp:
+    """The blocking window over one scene file."""
+
+    def __init__(self, scene_path, *, size: tuple[int, int] = (1280, 720), visible: bool = True,
+                 shot: str | None = None, recover: bool | None = None, board_dir="out/view",
+                 board_width: int = 1920, autosave_s: float = 60.0, adaptive: bool = True,
+                 panels: bool = True, clock=time.perf_counter):
+        from previs.view.document import SceneDocument
+
+        self.path = Path(scene_path)
+        self.clock = clock
+        self.autosave_s = float(autosave_s)
+        self.board_dir = Path(board_dir)
+        self.board_width = int(board_width)
+        self.status = ""  # the last message, shown in the HUD
+        self.status_error = False
+        self.modal: str | None = None  # "recover", "quit", "rename", "new_shot"
+        self.modal_text = ""
+        self.should_close = False
+        # The document; a recovery file left by a crash is restored, discarded or offered.
+        self.recovery_offer: Path | None = None
+        rec = SceneDocument.recovery_for(self.path)
+        if rec is not None and recover:
+            self.doc = SceneDocument.open_recovery(self.path)
+            self._say(f"restored unsaved work from {rec.name}")
+        else:
+            self.doc = SceneDocument.open(self.path)
+            if rec is not None and recover is False:
+                self.doc.discard_recovery()
+            elif rec is not None:
+                self.recovery_offer = rec
+                self.modal = "recover"
+        scene = self.doc.scene
+        if not scene.shots:
+            raise PrevisError(f"{self.path}: the scene has no shots to view")
+        self.shot_id = scene.shot(shot).id if shot else scene.shots[0].id
+        self.frame = 0
+        self.view = "camera"
+        self.panels = panels
+        self.show_help = False
+        self.dof = False
+        self.playing = False
+        self._play_pos = 0.0
+        self.rig: Rig | None = None  # the live camera while it differs from the shot's track
+        self.free: Rig | None = None  # the stage overview's own camera
+        self.orbit = False
+        self.orbit_target: np.ndarray | None = None
+        self.held: dict[str, frozenset] = {}  # action -> modifiers it was pressed with
+        self.mouse = (0.0, 0.0)
+        self.buttons: set[int] = set()
+        self._press_at: tuple[float, float] | None = None
+        self._dragged = False
+        self.fps = 0.0
+        self.last_frame_s = 0.0
+        self.render_width = 0
+        self.frames_rendered = 0
+        self._last_key = None
+        self._last_width = 0
+        self._still_s = 0.0
+        self._fb = (int(size[0]), int(size[1]))
+        self._last_state = None
+        self._last_frame = None  # the previs Frame on screen (colour, depth)
+        self._checks = None
+        self._checks_key = None
+        self._checks_at = -1e9
+        self._autosaved_rev = self.doc.revision
+        self._autosave_at = clock()
+        self._t_last = None
+        self._plan = None  # (key, image, bounds)
+        self._gizmo_cache = None
+        self._solids = None
+        self._open_window(size, visible)
+        self.adaptive = AdaptiveResolution(full_width=self._image_rect()[2],
+                                           target_fps=self._rate()) if adaptive else None
+
+    # ------------------------------------------------------------ window and GL
+    def _open_window(self, size, visible) -> None:
+        import glfw
+        import moderngl
+        from imgui_bundle import imgui
+
+        from previs.api import StageRenderer
+        from previs.view.imgui_gl import ImGuiRenderer
+
+        glfw.ERROR_REPORTING = "ignore"  # a failure becomes the one line below, not a warning dump
+        if not glfw.init():
+            raise RenderError("previs view needs a display: no window system could be opened "
+                              "(set DISPLAY, or run under xvfb-run)")
+        glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
+        glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+        glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+        glfw.window_hint(glfw.VISIBLE, bool(visible))
+        w, h = (int(v) for v in size)
+        self.window = glfw.create_window(w, h, f"previs · {self.path.name}", None, None)
+        if not self.window:
+            glfw.terminate()
+            raise RenderError("previs view: the window system refused an OpenGL 3.3 window")
+        glfw.make_context_current(self.window)
+        glfw.swap_interval(0)  # the frame rate is ours to hold, not the monitor's
+        self.ctx = moderngl.create_context()
+        self.gl_renderer = self.ctx.info.get("GL_RENDERER", "unknown")
+        self._quad_prog = self.ctx.program(vertex_shader=_QUAD_VERT, fragment_shader=_QUAD_FRAG)
+        self._quad_vbo = self.ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], "f4").tobytes())
+        self._quad = self.ctx.vertex_array(self._quad_prog, [(self._quad_vbo, "2f", "in_pos")])
+        self._line_prog = self.ctx.program(vertex_shader=_LINE_VERT, fragment_shader=_LINE_FRAG)
+        self._tex = None
+        self._imgui_ctx = imgui.create_context()
+        imgui.set_current_context(self._imgui_ctx)  # create_context makes only the first current
+        io = imgui.get_io()
+        io.set_ini_filename("")
+        io.display_size = (w, h)
+        self.imgui_renderer = ImGuiRenderer(self.ctx)
+        self._keys = _glfw_key_names()
+        self._imkeys = _imgui_keys()
+        glfw.set_key_callback(self.window, lambda _w, k, _s, a, m: self.on_key(k, a, m))
+        glfw.set_char_callback(self.window, lambda _w, c: self.on_char(c))
+        glfw.set_cursor_pos_callback(self.window, lambda _w, x, y: self.on_mouse_move(x, y))
+        glfw.set_mouse_button_callback(self.window, lambda _w, b, a, m: self.on_mouse_button(b, a, m))
+        glfw.set_scroll_callback(self.window, lambda _w, dx, dy: self.on_scroll(dx, dy))
+        glfw.set_window_close_callback(self.window, lambda _w: self._close_requested())
+        # The stage renderer makes (and binds around each call) its own EGL context; the window's
+        # context is made current again after every call into it.
+        self.stage = StageRenderer(self.doc.scene, width=self._image_rect()[2] or 640)
+        glfw.make_context_current(self.window)
+        params = inspect.signature(self.stage.render).parameters
+        self._render_takes_width = "width" in params
+        # Depth-of-field preview: used when the renderer offers it (a ``dof`` attribute or keyword).
+        self._dof_attr = hasattr(self.stage, "dof")
+        self.dof_available = self._dof_attr or "dof" in params
+        self.stage_gl_renderer = self.stage.gl_renderer
+
+    def close(self) -> None:
+        import glfw
+        from imgui_bundle import imgui
+
+        if getattr(self, "window", None) is None:
+            return
+        glfw.make_context_current(self.window)
+        imgui.set_current_context(self._imgui_ctx)
+        self.imgui_renderer.release()
+        imgui.destroy_context(self._imgui_ctx)
+        if self._tex is not None:
+            self._tex.release()
+        self.stage.release()
+        glfw.destroy_window(self.window)
+        self.window = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ------------------------------------------------------------ scene access
+    @property
+    def scene(self):
+        return self.doc.scene
+
+    @property
+    def shot(self):
+        return self.scene.shot(self.shot_id)
+
+    def _rate(self) -> float:
+        return float(self.scene.frame_rate)
+
+    def _kit(self):
+        from previs.core.presets import get_lens_kit
+
+        return get_lens_kit(self.scene.camera.lens_kit)
+
+    def track_state(self):
+        """The shot's FrameState at the current frame, as the scene file has it."""
+        from previs.core.frame import evaluate
+
+        return evaluate(self.scene, self.shot, self.frame)
+
+    def state(self):
+        """What the camera sees now: the shot's state with the live camera over it."""
+        from previs.core import optics, presets
+
+        base = self.track_state()
+        if self.rig is None:
+            return base
+        r = self.rig
+        lens = presets.get_lens(self.scene.camera.lens_kit, r.focal_length_mm)
+        m = r.world_from_camera
+        yfov = math.radians(optics.vertical_fov_deg(base.mode, r.focal_length_mm))
+        return replace(base, world_from_camera=m, lens=lens, focal_length_mm=float(lens.focal_length_mm),
+                       focus_m=float(r.focus_m), t_stop=float(r.t_stop), tracked_world_from_camera=m,
+                       tracked_yfov_rad=yfov)
+
+    def _live(self) -> Rig:
+        """The live camera, taken from the track the first time it is touched."""
+        if self.rig is None:
+            self.rig = Rig.from_state(self.track_state())
+        return self.rig
+
+    def _moving_rig(self) -> Rig:
+        """The rig the movement keys drive: the overview's free camera in that view."""
+        if self.view == "stage":
+            if self.free is None:
+                self.free = self._default_free()
+            return self.free
+        return self._live()
+
+    def _default_free(self) -> Rig:
+        """Behind and above the shot camera, looking over it at what it sees."""
+        st = self.state()
+        r = Rig.from_state(st)
+        target = st.position_m + r.forward * 4.0
+        back = r.forward_flat
+        pos = st.position_m - back * 6.0 + np.array([0.0, 3.5, 0.0])
+        free = Rig(pos, focal_length_mm=18.0, focus_m=10.0, t_stop=st.t_stop)
+        free.aim_at(target)
+        return free
+
+    def _say(self, msg: str, error: bool = False) -> None:
+        self.status, self.status_error = msg, error
+
+    # ------------------------------------------------------------ input
+    def on_key(self, key: int, action: int, mods: int) -> None:
+        import glfw
+        from imgui_bundle import imgui
+
+        imgui.set_current_context(self._imgui_ctx)
+        name = self._keys.get(key)
+        m = _mods(mods)
+        io = imgui.get_io()
+        imk = self._imkeys.get(name)
+        io.add_key_event(imgui.Key.mod_ctrl, "ctrl" in m)
+        io.add_key_event(imgui.Key.mod_shift, "shift" in m)
+        if imk is not None:
+            io.add_key_event(imk, action != glfw.RELEASE)
+        if action == glfw.RELEASE:
+            for act, _ in list(self.held.items()):
+                b = next((b for b in ctl.BINDINGS if b.action == act), None)
+                if b is not None and b.key == name:
+                    self.held.pop(act, None)
+            return
+        if self.modal is not None:
+            self._modal_key(name, m)
+            return
+        if io.want_text_input:
+            return
+        b = ctl.lookup(name, m) if name else None
+        if b is None:
+            return
+        if b.held:
+            self.held[b.action] = m
+        elif action == glfw.PRESS or b.action in ("next_frame", "prev_frame", "undo", "redo"):
+            self.do(b.action)
+
+    def on_char(self, codepoint: int) -> None:
+        from imgui_bundle import imgui
+
+        imgui.set_current_context(self._imgui_ctx)
+        imgui.get_io().add_input_character(codepoint)
+
+    def on_mouse_move(self, x: float, y: float) -> None:
+        import glfw
+        from imgui_bundle import imgui
+
+        imgui.set_current_context(self._imgui_ctx)
+        imgui.get_io().add_mouse_pos_event(float(x), float(y))
+        dx, dy = x - self.mouse[0], y - self.mouse[1]
+        self.mouse = (float(x), float(y))
+        if self._press_at is not None and math.hypot(x - self._press_at[0], y - self._press_at[1]) > 3:
+            self._dragged = True
+        if not self.buttons or self.modal is not None:
+            return
+        if self.view == "plan":
+            if glfw.MOUSE_BUTTON_RIGHT in self.buttons:
+                self._live().pan_tilt(-dx * ctl.LOOK_DEG_PER_PX, 0.0)
+            return
+        rig = self._moving_rig()
+        if glfw.MOUSE_BUTTON_RIGHT in self.buttons:  # look: pan and tilt
+            rig.pan_tilt(-dx * ctl.LOOK_DEG_PER_PX, -dy * ctl.LOOK_DEG_PER_PX)
+        elif glfw.MOUSE_BUTTON_MIDDLE in self.buttons:  # truck and pedestal
+            rig.truck(-dx * 0.01)
+            rig.pedestal(dy * 0.01)
+        elif glfw.MOUSE_BUTTON_LEFT in self.buttons and self._dragged:
+            if self.orbit and self.view == "camera":
+                rig.orbit(self._orbit_target(), -dx * 0.3, dy * 0.3)
+            elif self.view == "stage":
+                rig.orbit(rig.position_m + rig.forward * 8.0, -dx * 0.3, dy * 0.3)
+
+    def on_mouse_button(self, button: int, action: int, mods: int) -> None:
+        import glfw
+        from imgui_bundle import imgui
+
+        imgui.set_current_context(self._imgui_ctx)
+        io = imgui.get_io()
+        io.add_mouse_button_event(button, action == glfw.PRESS)
+        if action == glfw.PRESS:
+            if io.want_capture_mouse or self.modal is not None:
+                return
+            self.buttons.add(button)
+            self._press_at, self._dragged = self.mouse, False
+        else:
+            was = button in self.buttons
+            self.buttons.discard(button)
+            if was and button == glfw.MOUSE_BUTTON_LEFT and not self._dragged and self.view == "camera":
+                self.pull_focus_at(*self.mouse)
+            self._press_at = None
+
+    def on_scroll(self, dx: float, dy: float) -> None:
+        from imgui_bundle import imgui
+
+        imgui.set_current_context(self._imgui_ctx)
+        io = imgui.get_io()
+        io.add_mouse_wheel_event(float(dx), float(dy))
+        if io.want_capture_mouse or self.modal is not None:
+            return
+        if self.view == "stage":
+            self._moving_rig().fly(forward_m=0.5 * dy)
+        else:
+            self._live().dolly(0.1 * dy)
+
+    def _close_requested(self) -> None:
+        import glfw
+
+        glfw.set_window_should_close(self.window, False)
+        self.do("quit")
+
+    # ------------------------------------------------------------ actions
+    def do(self, action: str) -> None:
+        """Run one bound action by name (keys, buttons and scripts all come through here)."""
+        try:
+            getattr(self, f"_act_{action}")()
+        except PrevisError as exc:
+            self._say(str(exc), error=True)
+
+    def _act_view_camera(self):
+        self.view = "camera"
+
+    def _act_view_stage(self):
+        self.view = "stage"
+
+    def _act_view_plan(self):
+        self.view = "plan"
+
+    def _act_toggle_panels(self):
+        self.panels = not self.panels
+
+    def _act_toggle_help(self):
+        self.show_help = not self.show_help
+
+    def _act_toggle_dof(self):
+        if not self.dof_available:
+            self._say("depth-of-field preview: the renderer in this build has no DOF pass yet")
+            return
+        self.dof = not self.dof
+        self._say(f"depth-of-field preview {'on' if self.dof else 'off'}")
+
+    def _act_toggle_orbit(self):
+        self.orbit = not self.orbit
+        if self.orbit:
+            name, target = self._nearest_subject()
+            self.orbit_target = target
+            self._say(f"orbit {name}" if name else "orbit: nothing in front of the lens")
+            self.orbit = name is not None
+        else:
+            self._say("fly")
+
+    def _orbit_target(self) -> np.ndarray:
+        if self.orbit_target is None:
+            self.orbit_target = self._nearest_subject()[1]
+        return self.orbit_target
+
+    def _nearest_subject(self):
+        """The subject (stand-in's eyes, a set piece's centre) closest to the lens axis."""
+        from previs.core.frame import subjects
+
+        st = self.state()
+        fwd = -st.world_from_camera[:3, 2]
+        best, best_cos = (None, None), 0.5
+        for name, p in subjects(self.scene).items():
+            v = p - st.position_m
+            d = np.linalg.norm(v)
+            if d < 0.2:
+                continue
+            c = float(v @ fwd / d)
+            if c > best_cos:
+                best, best_cos = (name, p), c
+        return best
+
+    def _act_revert_camera(self):
+        self.rig = None
+        self._say("camera back on the shot's track")
+
+    def _act_next_prime(self):
+        self._set_focal(ctl.step_focal_mm(self._kit(), self._live().focal_length_mm, +1))
+
+    def _act_prev_prime(self):
+        self._set_focal(ctl.step_focal_mm(self._kit(), self._live().focal_length_mm, -1))
+
+    def _set_focal(self, focal_mm: float) -> None:
+        from previs.core.presets import get_lens
+
+        rig = self._live()
+        lens = get_lens(self.scene.camera.lens_kit, focal_mm)
+        rig.focal_length_mm = lens.focal_length_mm
+        rig.focus_m = max(rig.focus_m, lens.close_focus_m)
+        rig.t_stop = min(lens.t_stop_min, max(lens.t_stop_max, rig.t_stop))
+        self._say(f"{lens.kit_name} {lens.focal_length_mm:g} mm")
+
+    def _act_stop_down(self):
+        self._step_stop(+1)
+
+    def _act_open_up(self):
+        self._step_stop(-1)
+
+    def _step_stop(self, n: int) -> None:
+        st = self.state()
+        rig = self._live()
+        rig.t_stop = ctl.step_t_stop(rig.t_stop, n, st.lens.t_stop_max, st.lens.t_stop_min)
+        self._say(f"T{rig.t_stop:g}")
+
+    def _act_pull_focus(self):
+        self.pull_focus_at(*self.mouse)
+
+    def pull_focus_at(self, x: float, y: float) -> float | None:
+        """Focus on what is under window pixel (x, y): the rendered frame's depth there."""
+        f = self._last_frame
+        rx, ry, rw, rh = self._image_rect()
+        if f is None or f.depth_m is None or not (rx <= x < rx + rw and ry <= y < ry + rh):
+            return None
+        h, w = f.depth_m.shape
+        px = min(w - 1, int((x - rx) / rw * w))
+        py = min(h - 1, int((y - ry) / rh * h))
+        # The nearest surface in a small window: a click on a thin edge still finds the subject.
+        win = f.depth_m[max(0, py - 1):py + 2, max(0, px - 1):px + 2]
+        d = float(np.min(win))
+        if not math.isfinite(d):
+            self._say("nothing under the cursor to focus on")
+            return None
+        st = self.state()
+        rig = self._live()
+        rig.focus_m = round(max(d, st.lens.close_focus_m), 3)
+        self._say(f"focus pulled to {rig.focus_m:.2f} m")
+        return rig.focus_m
+
+    # time
+    def _goto(self, frame: int) -> None:
+        n = self.shot.length_frames
+        frame = max(0, min(n - 1, int(frame)))
+        if frame != self.frame and self.rig is not None and not self.rig.same_as(Rig.from_state(self.track_state())):
+            self._say("unkeyed camera change dropped (K keys it)")
+        if frame != self.frame:
+            self.rig = None
+        self.frame = frame
+        self._play_pos = float(frame)
+
+    def _act_play(self):
+        self.playing = not self.playing
+        if self.playing:
+            if self.rig is not None:
+                self.rig = None
+            self._play_pos = float(self.frame)
+
+    def _act_next_frame(self):
+        self._goto(self.frame + 1)
+
+    def _act_prev_frame(self):
+        self._goto(self.frame - 1)
+
+    def _act_first_frame(self):
+        self._goto(0)
+
+    def _act_last_frame(self):
+        self._goto(self.shot.length_frames - 1)
+
+    def key_frames(self) -> list[int]:
+        """Frames worth jumping to: first, last, keys, starts and ends of moves, walks and cues."""
+        return self.doc.key_frames(self.shot_id)
+
+    def _act_next_key(self):
+        later = [f for f in self.key_frames() if f > self.frame]
+        if later:
+            self._goto(later[0])
+
+    def _act_prev_key(self):
+        earlier = [f for f in self.key_frames() if f < self.frame]
+        if earlier:
+            self._goto(earlier[-1])
+
+    def _select_shot(self, shot_id: str) -> None:
+        self.shot_id = shot_id
+        self.rig = None
+        self.playing = False
+        self.frame = 0
+        self._play_pos = 0.0
+        self.orbit_target = None
+        if self.adaptive is not None:
+            self.adaptive.target_fps = self._rate()
+
+    def _act_next_shot(self):
+        ids = [s.id for s in self.scene.shots]
+        self._select_shot(ids[(ids.index(self.shot_id) + 1) % len(ids)])
+
+    def _act_prev_shot(self):
+        ids = [s.id for s in self.scene.shots]
+        self._select_shot(ids[(ids.index(self.shot_id) - 1) % len(ids)])
+
+    # edits (all through the document, so undo covers them)
+    def _edited(self, label: str) -> None:
+        self.stage.scene = self.doc.scene  # shot edits only: the renderer keeps its world
+        ids = [s.id for s in self.scene.shots]
+        if self.shot_id not in ids:
+            self._select_shot(ids[0])
+        self.frame = min(self.frame, self.shot.length_frames - 1)
+        self._say(label)
+
+    def _act_set_key(self):
+        rig = self._live()
+        self.doc.set_camera_key(self.shot_id, self.frame, rig.key_values())
+        self.rig = None
+        self._edited(f"key set: {self.shot_id} frame {self.frame}")
+
+    def _act_delete_key(self):
+        if self.frame not in self.doc.explicit_key_frames(self.shot_id):
+            self._say(f"no key at frame {self.frame}")
+            return
+        self.doc.delete_camera_key(self.shot_id, self.frame)
+        self.rig = None
+        self._edited(f"key deleted: {self.shot_id} frame {self.frame}")
+
+    def _act_new_shot(self):
+        self.modal, self.modal_text = "new_shot", next_shot_id([s.id for s in self.scene.shots], self.shot_id)
+
+    def new_shot(self, new_id: str) -> None:
+        st = self.state()
+        rig = Rig.from_state(st)
+        cam = {k: v for k, v in rig.key_values().items()}
+        shot = self.shot
+        self.doc.add_shot(new_id, camera=cam, scene_label=str(shot.scene_number),
+                          length_frames=int(shot.length_frames), description="")
+        self._select_shot(new_id)
+        self._edited(f"new shot {new_id}")
+
+    def _act_duplicate_shot(self):
+        new_id = next_shot_id([s.id for s in self.scene.shots], self.shot_id)
+        self.doc.duplicate_shot(self.shot_id, new_id)
+        self._select_shot(new_id)
+        self._edited(f"duplicated as {new_id}")
+
+    def _act_rename_shot(self):
+        self.modal, self.modal_text = "rename", self.shot_id
+
+    def rename_shot(self, new_id: str) -> None:
+        old = self.shot_id
+        self.doc.rename_shot(old, new_id)
+        self.shot_id = new_id
+        self._edited(f"renamed {old} to {new_id}")
+
+    def _act_undo(self):
+        label = self.doc.undo()
+        self.rig = None
+        self._edited(f"undid {label}" if label else "nothing to undo")
+
+    def _act_redo(self):
+        label = self.doc.redo()
+        self.rig = None
+        self._edited(f"redid {label}" if label else "nothing to redo")
+
+    def _act_save(self):
+        path = self.doc.save()
+        self._say(f"saved {path}")
+
+    def _act_capture(self):
+        self.capture()
+
+    def capture(self) -> Path:
+        """The current frame as a storyboard panel (PNG with its caption), full resolution."""
+        import glfw
+
+        from previs.api import write_storyboard_frame
+
+        st = self.state()
+        frame = self._render(st, self.board_width, overlay=True, read_depth=False)
+        stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.path.stem)
+        sid = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.shot_id)
+        base = self.board_dir / f"{stem}_{sid}_f{self.frame:04d}"
+        path, n = base.with_suffix(".png"), 2
+        while path.exists():
+            path, n = Path(f"{base}_{n}.png"), n + 1
+        write_storyboard_frame(frame, st, self.scene, path)
+        glfw.make_context_current(self.window)
+        self._say(f"captured {path}")
+        return path
+
+    def _act_quit(self):
+        if self.doc.dirty:
+            self.modal = "quit"
+        else:
+            self.should_close = True
+
+    def answer_quit(self, choice: str) -> None:
+        """The unsaved-changes question: ``save``, ``discard`` or ``cancel``."""
+        self.modal = None
+        if choice == "save":
+            self._act_save()
+            self.should_close = True
+        elif choice == "discard":
+            self.doc.discard_recovery()
+            self.should_close = True
+
+    def answer_recovery(self, choice: str) -> None:
+        """The recovery offer: ``restore``, ``discard`` or ``later`` (keep the file, decide next time)."""
+        from previs.view.document import SceneDocument
+
+        self.modal = None
+        if choice == "restore":
+            self.doc = SceneDocument.open_recovery(self.path)
+            self._edited("restored unsaved work from the recovery file")
+            self._autosaved_rev = None
+        elif choice == "discard":
+            self.doc.discard_recovery()
+            self._say("recovery file discarded")
+        self.recovery_offer = None
+
+    def _modal_key(self, name: str | None, mods) -> None:
+        """Keyboard answers to the modals (so a script can answer them too)."""
+        from imgui_bundle import imgui
+
+        if self.modal == "quit":
+            choice = {"S": "save", "ENTER": "save", "D": "discard", "ESCAPE": "cancel", "C": "cancel"}.get(name)
+            if choice:
+                self.answer_quit(choice)
+        elif self.modal == "recover":
+            choice = {"R": "restore", "ENTER": "restore", "D": "discard", "ESCAPE": "later"}.get(name)
+            if choice:
+                self.answer_recovery(choice)
+        elif self.modal in ("rename", "new_shot"):
+            if name == "ESCAPE":
+                self.modal = None
+            elif name in ("ENTER", "KP_ENTER") and not imgui.get_io().want_text_input:
+                self._submit_text_modal()
+
+    def _submit_text_modal(self) -> None:
+        kind, text = self.modal, self.modal_text.strip()
+        self.modal = None
+        if not text:
+            return
+        try:
+            self.rename_shot(text) if kind == "rename" else self.new_shot(text)
+        except PrevisError as exc:
+            self._say(str(exc), error=True)
+
+    # ------------------------------------------------------------ per frame
+    def _apply_held(self, dt: float) -> None:
+        if not self.held or self.modal is not None:
+            return
+        for action, mods in list(self.held.items()):
+            k = ctl.speed_factor(mods) * dt
+            move, turn = ctl.MOVE_MPS * k, ctl.TURN_DPS * k
+            if action in ("zoom_in", "zoom_out"):
+                rig = self._live()
+                f = ctl.ZOOM_PER_S ** (k if action == "zoom_in" else -k)
+                new = ctl.zoom_mm(self._kit(), rig.focal_length_mm, f)
+                if new == rig.focal_length_mm and ctl.zoom_range_mm(self._kit(), new) is None:
+                    self._say("a prime does not zoom: [ and ] change lenses")
+                else:
+                    rig.focal_length_mm = new
+                continue
+            if action in ("focus_nearer", "focus_further"):
+                rig = self._live()
+                f = ctl.FOCUS_PER_S ** (k if action == "focus_further" else -k)
+                rig.focus_m = max(self.state().lens.close_focus_m, min(1000.0, rig.focus_m * f))
+                continue
+            rig = self._moving_rig()
+            orbiting = self.orbit and self.view == "camera"
+            if orbiting and action in ("truck_left", "truck_right"):
+                rig.orbit(self._orbit_target(), (-1 if action == "truck_right" else 1) * turn)
+            elif orbiting and action in ("fly_forward", "fly_back", "dolly_in", "dolly_out"):
+                rig.orbit(self._orbit_target(), d_distance_m=-move if action in ("fly_forward", "dolly_in") else move)
+            elif action == "fly_forward":
+                rig.fly(forward_m=move)
+            elif action == "fly_back":
+                rig.fly(forward_m=-move)
+            elif action == "truck_left":
+                rig.truck(-move)
+            elif action == "truck_right":
+                rig.truck(move)
+            elif action == "pedestal_up":
+                rig.pedestal(move)
+            elif action == "pedestal_down":
+                rig.pedestal(-move)
+            elif action == "dolly_in":
+                rig.dolly(move)
+            elif action == "dolly_out":
+                rig.dolly(-move)
+            elif action == "pan_left":
+                rig.pan_tilt(turn, 0.0)
+            elif action == "pan_right":
+                rig.pan_tilt(-turn, 0.0)
+            elif action == "tilt_up":
+                rig.pan_tilt(0.0, turn)
+            elif action == "tilt_down":
+                rig.pan_tilt(0.0, -turn)
+
+    def _advance_playback(self, dt: float) -> None:
+        if not self.playing:
+            return
+        n = self.shot.length_frames
+        self._play_pos = (self._play_pos + dt * self._rate()) % max(n, 1)
+        self.frame = int(self._play_pos)
+
+    def _image_rect(self) -> tuple[int, int, int, int]:
+        """Where the picture goes in the window: (x, y, width, height), y down."""
+
+        fw, fh = self._fb
+        left = PANEL_LEFT_PX if self.panels else 0
+        right = PANEL_RIGHT_PX if self.panels else 0
+        aw, ah = max(16, fw - left - right), max(16, fh - BAR_PX)
+        aspect = self._picture_aspect()
+        w, h = (aw, aw / aspect) if aw / ah <= aspect else (ah * aspect, ah)
+        w, h = int(w), int(h)
+        return left + (aw - w) // 2, (ah - h) // 2, w, h
+
+    def _picture_aspect(self) -> float:
+        if self.view == "plan" and self._plan is not None:
+            x0, z0, x1, z1 = self._plan[2]
+            return (x1 - x0) / (z1 - z0)
+        from previs.core import optics, presets
+
+        cam = self.scene.camera
+        mode = presets.get_mode(cam.body, cam.mode)
+        return optics.desqueezed_aspect(mode, presets.get_lens_kit(cam.lens_kit).squeeze)
+
+    def _render(self, state, width: int, *, overlay: bool, read_depth: bool):
+        import glfw
+
+        dof = self.dof and self.dof_available and overlay  # the shot camera's picture only
+        kw = {}
+        if self._dof_attr:
+            self.stage.dof = dof
+        elif dof:
+            kw["dof"] = True
+        if self._render_takes_width:
+            frame = self.stage.render(state, overlay=overlay, read_depth=read_depth, width=int(width), **kw)
+        else:
+            self.stage.width = int(width)
+            frame = self.stage.render(state, overlay=overlay, read_depth=read_depth, **kw)
+        glfw.make_context_current(self.window)
+        return frame
+
+    def _overview_state(self, shot_state):
+        """The shot's state seen from the free camera (the wall keeps the shot's inner frustum)."""
+        if self.free is None:
+            self.free = self._default_free()
+        f = self.free
+        return replace(shot_state, world_from_camera=f.world_from_camera, focal_length_mm=f.focal_length_mm,
+                       focus_m=f.focus_m, near_m=0.05, far_m=2000.0)
+
+    def _render_key(self, st, view_st):
+        return (self.view, self.doc.revision, st.shot_id, st.frame, st.world_from_camera.tobytes(),
+                st.focal_length_mm, st.focus_m, st.t_stop, view_st.world_from_camera.tobytes(),
+                self._image_rect(), self.dof)
+
+    def step(self, dt: float | None = None, *, screenshot: bool = False) -> np.ndarray | None:
+        """One frame: events, held keys, playback, render if anything changed, panels, swap.
+        ``dt`` fixes the frame's time step (scripts); otherwise the clock decides. With
+        ``screenshot`` the window's back buffer is returned (rows top-down, RGB)."""
+        import glfw
+        from imgui_bundle import imgui
+
+        imgui.set_current_context(self._imgui_ctx)  # several windows may live in one process
+        glfw.make_context_current(self.window)
+        t0 = self.clock()
+        if dt is None:
+            dt = 0.0 if self._t_last is None else t0 - self._t_last
+        self._t_last = t0
+        glfw.poll_events()
+        self._fb = glfw.get_framebuffer_size(self.window)
+        self._apply_held(dt)
+        self._advance_playback(dt)
+        try:
+            st = self.state()
+        except PrevisError as exc:  # a live value the lens refuses: back to the track
+            self._say(str(exc), error=True)
+            self.rig = None
+            st = self.state()
+        view_st = self._overview_state(st) if self.view == "stage" else st
+        key = self._render_key(st, view_st)
+        changed = key != self._last_key
+        moving = self.playing or bool(self.held) or bool(self.buttons) or (changed and self._last_key is not None)
+        full_w = self._image_rect()[2]
+        self._still_s = 0.0 if moving else self._still_s + dt
+        width, render_s = full_w, 0.0
+        if self.view == "plan":
+            self._ensure_plan(st)
+            self._last_width = self.render_width = full_w
+        else:
+            if moving and self.adaptive is not None:
+                self.adaptive.full_width = full_w
+                width = self.adaptive.choose()
+            # Still: one full-width frame once the picture has rested a moment (a tap on a key
+            # should not pay for a full-resolution render between two moves).
+            refine = (not moving and self._last_width != full_w
+                      and (self._still_s >= REFINE_AFTER_S or self.adaptive is None))
+            if changed or refine:
+                t_r = self.clock()
+                frame = self._render(view_st, width, overlay=self.view == "camera",
+                                     read_depth=self.view == "camera")
+                self._upload(frame.color)
+                render_s = self.clock() - t_r
+                if self.view == "camera":
+                    self._last_frame = frame
+                self.render_width = self._last_width = width
+                self.frames_rendered += 1
+        self._last_key = key
+        self._last_state = st
+        self._refresh_checks(st, moving)
+        self._autosave_tick()
+        # Draw.
+        fw, fh = self._fb
+        io = imgui.get_io()
+        io.display_size = (fw, fh)
+        io.delta_time = max(dt, 1e-4)
+        imgui.new_frame()
+        self._build_ui(st)
+        imgui.render()
+        self.ctx.screen.use()
+        self.ctx.viewport = (0, 0, fw, fh)
+        self.ctx.clear(0.08, 0.08, 0.09)
+        self._draw_picture(st, view_st, fh)
+        self.imgui_renderer.render(imgui.get_draw_data(), (fw, fh))
+        shot_img = None
+        if screenshot:
+            raw = self.ctx.screen.read(components=3, alignment=1)
+            shot_img = np.frombuffer(raw, np.uint8).reshape(fh, fw, 3)[::-1].copy()
+        glfw.swap_buffers(self.window)
+        self.last_frame_s = self.clock() - t0
+        if dt > 0:
+            inst = 1.0 / dt
+            self.fps = inst if self.fps == 0 else 0.9 * self.fps + 0.1 * inst
+        if render_s > 0 and moving and self.adaptive is not None:
+            self.adaptive.report(width, self.last_frame_s, render_s)
+        if glfw.window_should_close(self.window):
+            self._close_requested()
+        return shot_img
+
+    def run(self) -> int:
+        """Until the window closes (quitting with unsaved changes asks first)."""
+        import glfw
+
+        while not self.should_close:
+            self.step()
+            idle = not (self.playing or self.held or self.buttons)
+            if idle:  # nothing moves: sleep until an event, waking for autosave and checks
+                glfw.wait_events_timeout(0.1)
+        return 0
+
+    def _upload(self, color: np.ndarray) -> None:
+        import moderngl
+
+        h, w = color.shape[:2]
+        if self._tex is None or self._tex.size != (w, h):
+            if self._tex is not None:
+                self._tex.release()
+            self._tex = self.ctx.texture((w, h), 3, alignment=1)
+            self._tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+            self._tex.repeat_x = self._tex.repeat_y = False
+        self._tex.write(np.ascontiguousarray(color).tobytes(), alignment=1)
+
+    def _draw_picture(self, st, view_st, fb_h: int) -> None:
+        import moderngl
+
+        x, y, w, h = self._image_rect()
+        if self._tex is None and self.view != "plan":
+            return
+        self.ctx.viewport = (x, fb_h - y - h, w, h)
+        self.ctx.disable(moderngl.BLEND | moderngl.DEPTH_TEST)
+        tex = self._plan[1] if self.view == "plan" else self._tex
+        tex.use(0)
+        self._quad_prog["u_image"].value = 0
+        self._quad.render(moderngl.TRIANGLE_STRIP)
+        if self.view == "camera":
+            return
+        segs = self._gizmos(st)
+        if self.view == "stage":
+            clip = self._overview_clip(view_st, w / h)
+        elif self.view == "plan":
+            clip = self._plan_clip()
+        else:
+            return
+        self._draw_lines(segs, clip)
+        self.ctx.viewport = (0, 0, *self.ctx.screen.size)
+
+    def _gizmos(self, st) -> list[tuple[np.ndarray, tuple]]:
+        """World segments with colours: the rig, its frustum, the inner frustum on the wall."""
+        from previs.view import gizmos as gz
+
+        key = (self.view, st.world_from_camera.tobytes(), st.focal_length_mm,
+               None if st.tracked_world_from_camera is None else st.tracked_world_from_camera.tobytes())
+        if self._gizmo_cache is not None and self._gizmo_cache[0] == key:
+            return self._gizmo_cache[1]
+        vol = self.scene.stage
+        if self.view == "plan":
+            out = [(gz.plan_wedge_segments(st.world_from_camera, st.hfov_deg), gz.BODY_RGB)]
+        else:
+            out = [(gz.camera_body_segments(st.world_from_camera), gz.BODY_RGB),
+                   (gz.frustum_segments(vol, st.world_from_camera, st.yfov_rad, st.image_aspect), gz.FRUSTUM_RGB)]
+            if vol is not None and vol.inner_frustum.enabled and st.tracked_world_from_camera is not None:
+                out.append((gz.inner_frustum_outline(vol, st.tracked_world_from_camera, st.tracked_yfov_rad,
+                                                     st.image_aspect, vol.inner_frustum.overscan_pct), gz.INNER_RGB))
+        self._gizmo_cache = (key, out)
+        return out
+
+    def _overview_clip(self, view_st, aspect: float) -> np.ndarray:
+        from previs.core import transforms as tf
+
+        return tf.perspective(view_st.yfov_rad, aspect, view_st.near_m, view_st.far_m) @ np.linalg.inv(
+            view_st.world_from_camera)
+
+    def _plan_clip(self) -> np.ndarray:
+        from previs.view.gizmos import plan_clip_from_world
+
+        return plan_clip_from_world(*self._plan[2])
+
+    def _draw_lines(self, segs, clip: np.ndarray) -> None:
+        import moderngl
+
+        data = []
+        for s, rgb in segs:
+            if len(s) == 0:
+                continue
+            pts = np.asarray(s, "f4").reshape(-1, 3)
+            data.append(np.hstack([pts, np.tile(np.asarray(rgb, "f4"), (len(pts), 1))]))
+        if not data:
+            return
+        arr = np.vstack(data).astype("f4")
+        vbo = self.ctx.buffer(arr.tobytes())
+        vao = self.ctx.vertex_array(self._line_prog, [(vbo, "3f 3f", "in_pos", "in_col")])
+        self._line_prog["u_clip_from_world"].write(clip.T.astype("f4").tobytes())
+        self.ctx.line_width = 1.0
+        vao.render(moderngl.LINES)
+        vao.release()
+        vbo.release()
+
+    def _ensure_plan(self, st) -> None:
+        """The plan of this shot (floorplan.py's drawing), drawn once per edit and shot."""
+        import moderngl
+
+        from previs.export import floorplan as fp
+
+        key = (self.doc.revision, self.shot_id)
+        if self._plan is not None and self._plan[0] == key:
+            return
+        prims = fp.plan_primitives(self.scene, [self.shot_id])
+        page = next(p for p in prims if p.kind == "page")
+        (x0, z0), (x1, _z1) = page.points
+        z1 = float(page.data.get("plan-bottom-m", _z1))  # the plan without its title block
+        img = fp.png_image(prims, px_per_m=fp.PX_PER_M)
+        crop_h = int(round((z1 - z0) * fp.PX_PER_M))
+        img = np.asarray(img)[:crop_h]
+        if self._plan is not None:
+            self._plan[1].release()
+        tex = self.ctx.texture((img.shape[1], img.shape[0]), 3, np.ascontiguousarray(img).tobytes(), alignment=1)
+        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self._plan = (key, tex, (float(x0), float(z0), float(x1), z1))
+
+    # ------------------------------------------------------------ checks and autosave
+    def _refresh_checks(self, st, moving: bool = False) -> None:
+        if self.view != "camera" or self._last_frame is None or self._last_frame.depth_m is None:
+            return
+        now = self.clock()
+        key = (self.doc.revision, st.shot_id, st.frame, st.world_from_camera.tobytes(), st.focal_length_mm,
+               st.focus_m, st.t_stop)
+        if key == self._checks_key or now - self._checks_at < (CHECK_MOVING_S if moving else CHECK_INTERVAL_S):
+            return
+        from previs.check import set_solids
+        from previs.view.live_checks import check_frame
+
+        if self._solids is None:
+            self._solids = set_solids(self.scene)
+        self._checks = check_frame(self.scene, st, self._last_frame.depth_m, self._solids)
+        self._checks_key, self._checks_at = key, now
+
+    def _autosave_tick(self) -> None:
+        now = self.clock()
+        if now - self._autosave_at < self.autosave_s:
+            return
+        self._autosave_at = now
+        if self.doc.revision != self._autosaved_rev:  # (undone back to the saved file: removes it)
+            path = self.doc.autosave()
+            self._autosaved_rev = self.doc.revision
+            if path is not None:
+                self._say(f"autosaved to {path.name}")
+
+    # ------------------------------------------------------------ panels
+    def _build_ui(self, st) -> None:
+        from previs.view import panels
+
+        panels.build(self, st)

@@ -1,0 +1,251 @@
+"""The window's Dear ImGui panels: shot list and properties, lens, live stage checks, the HUD
+with the timeline, key help and the modals (recovery, unsaved changes, shot ids)."""
+
+from __future__ import annotations
+
+import math
+
+from imgui_bundle import imgui
+
+from previs.core import optics
+from previs.errors import PrevisError
+from previs.view import controls as ctl
+
+_FIXED = (imgui.WindowFlags_.no_move | imgui.WindowFlags_.no_resize | imgui.WindowFlags_.no_collapse
+          | imgui.WindowFlags_.no_saved_settings)
+_BAR = _FIXED | imgui.WindowFlags_.no_title_bar | imgui.WindowFlags_.no_scrollbar
+RED = imgui.ImVec4(1.0, 0.35, 0.3, 1.0)
+AMBER = imgui.ImVec4(1.0, 0.7, 0.2, 1.0)
+GREEN = imgui.ImVec4(0.45, 0.9, 0.45, 1.0)
+GREY = imgui.ImVec4(0.65, 0.65, 0.65, 1.0)
+RATING_COLOUR = {"low": GREEN, "medium": AMBER, "high": RED}
+
+
+def build(app, st) -> None:
+    from previs.view.app import BAR_PX, PANEL_LEFT_PX, PANEL_RIGHT_PX
+
+    w, h = imgui.get_io().display_size
+    if app.panels:
+        _shots_panel(app, st, PANEL_LEFT_PX, h - BAR_PX)
+        _lens_panel(app, st, w - PANEL_RIGHT_PX, PANEL_RIGHT_PX, h - BAR_PX)
+    _bar(app, st, w, h, BAR_PX)
+    if app.show_help:
+        _help(w, h)
+    _modals(app, w, h)
+
+
+def _try(app, fn, *args, **kw) -> None:
+    try:
+        fn(*args, **kw)
+    except PrevisError as exc:
+        app._say(str(exc), error=True)
+
+
+def _shots_panel(app, st, width, height) -> None:
+    imgui.set_next_window_pos(imgui.ImVec2(0, 0))
+    imgui.set_next_window_size(imgui.ImVec2(width, height))
+    imgui.begin("Shots", None, _FIXED)
+    scene = app.scene
+    for shot in scene.shots:
+        tag = "" if shot.is_static else "  (moves)"
+        clicked, _ = imgui.selectable(f"{shot.id}  sc {shot.scene_number}{tag}##shot-{shot.id}",
+                                      shot.id == app.shot_id)
+        if clicked and shot.id != app.shot_id:
+            app._select_shot(shot.id)
+    imgui.separator()
+    if imgui.button("New"):
+        app.do("new_shot")
+    imgui.same_line()
+    if imgui.button("Duplicate"):
+        app.do("duplicate_shot")
+    imgui.same_line()
+    if imgui.button("Rename"):
+        app.do("rename_shot")
+    imgui.same_line()
+    if imgui.button("Delete") and len(scene.shots) > 1:
+        _try(app, lambda: (app.doc.delete_shot(app.shot_id), app._edited(f"deleted {st.shot_id}")))
+    imgui.separator()
+    shot = app.shot
+    imgui.text(f"Shot {shot.id}")
+    # ImGui keeps the text while the field is active; the edit is committed when it is left.
+    changed, desc = imgui.input_text("description", shot.description)
+    if changed:
+        app._pending_desc = desc
+    if imgui.is_item_deactivated_after_edit():
+        text = getattr(app, "_pending_desc", desc)
+        _try(app, lambda: (app.doc.set_shot_fields(shot.id, description=text), app._edited("description")))
+    changed, n = imgui.input_int("frames", shot.length_frames, 1, 24)
+    if changed and n >= 1:
+        _try(app, lambda: (app.doc.set_shot_fields(shot.id, length_frames=int(n)), app._edited("length")))
+    imgui.text_colored(GREY, f"{shot.length_frames} fr at {float(scene.frame_rate):g} fps "
+                             f"= {shot.length_frames / float(scene.frame_rate):.2f} s")
+    imgui.text(f"moves {len(shot.moves)}  walks {len(shot.walks)}  cues {len(shot.light_cues) + len(shot.wall_cues)}")
+    imgui.separator()
+    imgui.text("Camera keys")
+    try:
+        keys = app.doc.explicit_key_frames(shot.id)
+    except PrevisError:
+        keys = []
+    if not keys:
+        imgui.text_colored(GREY, "none (K sets one here)")
+    for f in keys:
+        clicked, _ = imgui.selectable(f"frame {f}##key-{f}", f == app.frame)
+        if clicked:
+            app._goto(f)
+    imgui.end()
+
+
+def _lens_panel(app, st, x, width, height) -> None:
+    imgui.set_next_window_pos(imgui.ImVec2(x, 0))
+    imgui.set_next_window_size(imgui.ImVec2(width, height * 0.48))
+    imgui.begin("Lens", None, _FIXED)
+    lens = st.lens
+    kit = app._kit()
+    imgui.text(f"{st.mode.body_name}")
+    imgui.text_colored(GREY, f"{st.mode.mode_name}")
+    imgui.text(f"{lens.kit_name}")
+    stops = ctl.kit_stops_mm(kit)
+    if kit.kind == "prime":
+        labels = [f"{f:g} mm" for f in stops]
+        cur = min(range(len(stops)), key=lambda i: abs(stops[i] - st.focal_length_mm))
+        changed, idx = imgui.combo("focal", cur, labels)
+        if changed:
+            _try(app, app._set_focal, stops[idx])
+    else:
+        rng = ctl.zoom_range_mm(kit, st.focal_length_mm) or (stops[0], stops[-1])
+        changed, f = imgui.slider_float("focal mm", st.focal_length_mm, rng[0], rng[1], "%.1f")
+        if changed:
+            _try(app, app._set_focal, round(f, 1))
+    changed, t = imgui.slider_float("T-stop", st.t_stop, lens.t_stop_max, lens.t_stop_min, "T%.1f",
+                                    imgui.SliderFlags_.logarithmic)
+    if changed:
+        app._live().t_stop = t
+    changed, fm = imgui.drag_float("focus m", st.focus_m, 0.02, lens.close_focus_m, 1000.0, "%.2f m")
+    if changed:
+        app._live().focus_m = max(lens.close_focus_m, fm)
+    near, far = optics.dof_limits_m(st.focal_length_mm, st.t_stop, st.mode.coc_mm, st.focus_m)
+    imgui.text(f"HFOV {st.hfov_deg:.1f}°   ISO {st.iso:g}  {st.shutter_angle_deg:g}°")
+    imgui.text(f"DOF {near:.2f} - {'inf' if math.isinf(far) else f'{far:.2f}'} m")
+    if app.rig is not None:
+        imgui.text_colored(AMBER, "live camera: not keyed (K keys it)")
+    imgui.end()
+    imgui.set_next_window_pos(imgui.ImVec2(x, height * 0.48))
+    imgui.set_next_window_size(imgui.ImVec2(width, height * 0.52))
+    imgui.begin("Stage checks (this frame)", None, _FIXED)
+    c = app._checks
+    if app.view != "camera":
+        imgui.text_colored(GREY, "shown in the camera view (1)")
+    elif c is None:
+        imgui.text_colored(GREY, "…")
+    else:
+        imgui.text("moiré risk")
+        imgui.same_line()
+        imgui.text_colored(RATING_COLOUR[c.moire], c.moire)
+        if c.photosites_per_pitch is not None:
+            imgui.text_colored(GREY, f"  {c.photosites_per_pitch:.2f} photosites / LED pitch")
+            imgui.text_colored(GREY, f"  wall blur {c.blur_in_pitches:.2f} pitches")
+        off = 100 * c.shooting_off
+        imgui.text("shooting off")
+        imgui.same_line()
+        imgui.text_colored(RED if off > 0.5 else GREEN, f"{off:.1f} % of frame")
+        imgui.text(f"LED in frame {100 * c.led_share:.0f} %")
+        imgui.text(f"nearest wall {c.nearest_wall_m:.2f} m" if math.isfinite(c.nearest_wall_m) else "no wall in frame")
+        imgui.text(f"steepest view {c.steepest_angle_deg:.0f}°")
+        if not c.inside_volume:
+            imgui.text_colored(RED, "camera outside the volume")
+        if c.inside_piece:
+            imgui.text_colored(RED, f"camera inside {c.inside_piece}")
+    imgui.end()
+
+
+def _bar(app, st, w, h, bar_px) -> None:
+    imgui.set_next_window_pos(imgui.ImVec2(0, h - bar_px))
+    imgui.set_next_window_size(imgui.ImVec2(w, bar_px))
+    imgui.begin("HUD", None, _BAR)
+    focus = "inf" if math.isinf(st.focus_m) else f"{st.focus_m:.2f} m"
+    dirty = " *" if app.doc.dirty else ""
+    view = {"camera": "camera", "stage": "stage overview", "plan": "plan"}[app.view]
+    imgui.text(f"{st.shot_id}{dirty}  {st.timecode}  fr {st.frame}/{app.shot.length_frames - 1}   "
+               f"{st.focal_length_mm:g} mm  T{st.t_stop:g}  focus {focus}   "
+               f"{app.fps:4.1f} fps  {app.render_width} px   {view}{'  PLAY' if app.playing else ''}"
+               f"{'  ORBIT' if app.orbit else ''}")
+    if app.status:
+        imgui.same_line()
+        imgui.text_colored(RED if app.status_error else GREY, f"   {app.status}")
+    n = app.shot.length_frames
+    imgui.set_next_item_width(w - 16)
+    changed, f = imgui.slider_int("##timeline", app.frame, 0, max(n - 1, 0), "%d")
+    if changed:
+        app.playing = False
+        app._goto(f)
+    # Key ticks over the timeline.
+    lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+    dl = imgui.get_window_draw_list()
+    grab = 10.0
+    for k in app.key_frames():
+        x = lo.x + grab / 2 + (hi.x - lo.x - grab) * (k / max(n - 1, 1))
+        dl.add_line(imgui.ImVec2(x, lo.y), imgui.ImVec2(x, lo.y + 5), imgui.get_color_u32(AMBER), 2.0)
+    imgui.end()
+
+
+def _help(w, h) -> None:
+    imgui.set_next_window_pos(imgui.ImVec2(w * 0.5, h * 0.45), 0, imgui.ImVec2(0.5, 0.5))
+    imgui.begin("Keys", None, imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_saved_settings)
+    for b in ctl.BINDINGS:
+        mods = "+".join(m.capitalize() for m in b.mods)
+        key = f"{mods}+{b.key}" if mods else b.key
+        imgui.text(f"{key:<18} {b.help}")
+    imgui.text("mouse: right-drag look, middle-drag truck/pedestal, wheel dolly, left-click pull focus,")
+    imgui.text("       left-drag orbit (orbit mode, stage view)")
+    imgui.end()
+
+
+def _modals(app, w, h) -> None:
+    names = {"recover": "Recover unsaved work?", "quit": "Unsaved changes",
+             "rename": "Rename shot", "new_shot": "New shot"}
+    if app.modal is None:
+        return
+    title = names[app.modal]
+    if not imgui.is_popup_open(title):
+        imgui.open_popup(title)
+    imgui.set_next_window_pos(imgui.ImVec2(w * 0.5, h * 0.4), 0, imgui.ImVec2(0.5, 0.5))
+    opened, _ = imgui.begin_popup_modal(title, None, imgui.WindowFlags_.always_auto_resize)
+    if not opened:
+        return
+    if app.modal == "recover":
+        imgui.text(f"{app.path.name} has unsaved work from a session that did not end cleanly:")
+        imgui.text_colored(GREY, str(app.recovery_offer))
+        if imgui.button("Restore (R)"):
+            _try(app, app.answer_recovery, "restore")
+        imgui.same_line()
+        if imgui.button("Discard (D)"):
+            _try(app, app.answer_recovery, "discard")
+        imgui.same_line()
+        if imgui.button("Later (Esc)"):
+            app.answer_recovery("later")
+    elif app.modal == "quit":
+        imgui.text(f"{app.path.name} has unsaved changes.")
+        if imgui.button("Save (S)"):
+            _try(app, app.answer_quit, "save")
+        imgui.same_line()
+        if imgui.button("Discard (D)"):
+            app.answer_quit("discard")
+        imgui.same_line()
+        if imgui.button("Cancel (Esc)"):
+            app.answer_quit("cancel")
+    else:
+        imgui.text("shot id")
+        if imgui.is_window_appearing():
+            imgui.set_keyboard_focus_here()
+        entered, app.modal_text = imgui.input_text("##shot-id", app.modal_text,
+                                                   imgui.InputTextFlags_.enter_returns_true)
+        if entered:
+            app._submit_text_modal()
+        if imgui.button("OK (Enter)"):
+            app._submit_text_modal()
+        imgui.same_line()
+        if imgui.button("Cancel (Esc)"):
+            app.modal = None
+    if app.modal is None:
+        imgui.close_current_popup()
+    imgui.end_popup()

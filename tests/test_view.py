@@ -1,0 +1,372 @@
+"""The blocking window under a private Xvfb: scripted sessions of keys and mouse through the same
+handlers glfw calls, screenshots of the window's back buffer, saves read back, a killed session's
+recovery file, and the CLI's answers to bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from view_xvfb import xvfb_display  # noqa: F401  (the session's X server fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZE = (640, 360)
+DT = 1 / 24
+
+
+def _copy_scene(folder: Path) -> Path:
+    """The example scene in a folder of its own (its meshes linked, not copied)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "scenes" / "led_stage.yaml", folder / "led_stage.yaml")
+    (folder / "geometry").symlink_to(ROOT / "scenes" / "geometry", target_is_directory=True)
+    return folder / "led_stage.yaml"
+
+
+@pytest.fixture(scope="module")
+def scene_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("view")
+
+
+@pytest.fixture(scope="module")
+def app(xvfb_display, scene_dir):  # noqa: F811
+    from previs.view.app import ViewerApp
+
+    path = _copy_scene(scene_dir / "session")
+    a = ViewerApp(path, size=SIZE, visible=True, panels=False, board_dir=scene_dir / "boards",
+                  board_width=480, autosave_s=3600.0)
+    yield a
+    a.close()
+
+
+def _glfw():
+    import glfw
+
+    return glfw
+
+
+def press(app, key, mods=0):
+    g = _glfw()
+    app.on_key(key, g.PRESS, mods)
+    app.on_key(key, g.RELEASE, mods)
+
+
+def hold(app, key, frames, mods=0):
+    g = _glfw()
+    app.on_key(key, g.PRESS, mods)
+    for _ in range(frames):
+        app.step(DT)
+    app.on_key(key, g.RELEASE, mods)
+
+
+def settle(app):
+    """Steps until the picture rests at full resolution; the last step's screenshot."""
+    img = None
+    for _ in range(6):
+        img = app.step(DT, screenshot=True)
+    assert app.render_width == app._image_rect()[2]
+    return img
+
+
+def crop(app, img):
+    x, y, w, h = app._image_rect()
+    return img[y:y + h, x:x + w]
+
+
+def test_window_shows_the_shot_through_its_frame_lines(app):
+    """The picture sits where the layout says, at full resolution, with the 2.39 frame lines of
+    the renderer's overlay exactly where the delivery aspect puts them inside the 3:2 image."""
+    app._select_shot("1A")
+    img = settle(app)
+    assert img.shape == (SIZE[1], SIZE[0], 3)
+    x, y, w, h = app._image_rect()
+    assert abs(w / h - app.state().image_aspect) < 0.01
+    pic = crop(app, img).astype(float)
+    assert pic.mean() > 40  # a lit stage, not the clear colour
+    outside = img[y:y + h, : max(x - 2, 1)].astype(float)
+    assert outside.max() < 40  # the window's dark surround beside the picture
+    # Frame lines: white rows at the top and bottom of the 2.39 frame inside the image.
+    band = h * (app.state().image_aspect / 2.39)
+    centre = pic[:, w // 4: 3 * w // 4].mean(axis=(1, 2))
+    for edge in (h / 2 - band / 2, h / 2 + band / 2):
+        rows = range(int(edge) - 2, int(edge) + 3)
+        assert max(centre[r] for r in rows) > 225, f"no frame line near row {edge:.1f}"
+    # Above the top line is the matte (darkened), so the row just outside is darker than the line.
+    top = int(h / 2 - band / 2)
+    assert centre[top - 6] < max(centre[r] for r in range(top - 2, top + 3)) - 60
+
+
+def test_scripted_session_moves_the_camera_switches_lens_keys_and_saves(app, scene_dir):
+    import glfw
+
+    from previs import load_scene
+    from previs.core import transforms as tf
+    from previs.core.frame import evaluate
+    from previs.view.controls import step_focal_mm
+
+    app._select_shot("1B")
+    before = settle(app)
+    st0 = app.state()
+    hold(app, glfw.KEY_W, 12)  # fly forward half a second
+    hold(app, glfw.KEY_LEFT, 6)  # pan left a quarter second
+    # Right-drag to look: 40 px right turns the camera 6° to the right.
+    app.on_mouse_move(300, 200)
+    app.on_mouse_button(glfw.MOUSE_BUTTON_RIGHT, glfw.PRESS, 0)
+    for dx in range(10, 50, 10):
+        app.on_mouse_move(300 + dx, 200)
+        app.step(DT)
+    app.on_mouse_button(glfw.MOUSE_BUTTON_RIGHT, glfw.RELEASE, 0)
+    st1 = app.state()
+    moved = st1.position_m - st0.position_m
+    fwd0 = -st0.world_from_camera[:3, 2]
+    assert np.dot(moved, fwd0) == pytest.approx(1.2 * 12 * DT, rel=1e-6)  # MOVE_MPS over 12 frames
+    pan0 = tf.pan_tilt_roll_of(st0.world_from_camera)[0]
+    pan1 = tf.pan_tilt_roll_of(st1.world_from_camera)[0]
+    assert pan1 - pan0 == pytest.approx(30.0 * 6 * DT - 40 * 0.15, abs=1e-6)
+    # Next prime, then stop down a stop.
+    kit_next = step_focal_mm(app._kit(), st0.focal_length_mm, +1)
+    press(app, glfw.KEY_RIGHT_BRACKET)
+    press(app, glfw.KEY_9)
+    after = settle(app)
+    st2 = app.state()
+    assert st2.focal_length_mm == kit_next > st0.focal_length_mm
+    assert st2.t_stop > st0.t_stop
+    diff = np.abs(crop(app, after).astype(float) - crop(app, before).astype(float)).mean()
+    assert diff > 10  # the view changed
+    # Key it at frame 30 (on a static shot: it becomes a keyed one), then save with Ctrl+S.
+    for _ in range(30):
+        press(app, glfw.KEY_PERIOD)
+    assert app.frame == 30
+    app.rig = None  # stepping frames dropped the live camera: set it again at frame 30
+    hold(app, glfw.KEY_W, 12)
+    press(app, glfw.KEY_RIGHT_BRACKET)
+    st_key = app.state()
+    press(app, glfw.KEY_K)
+    assert app.rig is None and app.doc.dirty
+    assert 30 in app.doc.explicit_key_frames("1B")
+    press(app, glfw.KEY_S, glfw.MOD_CONTROL)
+    assert not app.doc.dirty
+    assert app.path.with_name(app.path.name + ".bak").read_text() == (ROOT / "scenes" / "led_stage.yaml").read_text()
+    # The saved file reloads to the same shots, and 1B at frame 30 is where the DP left it.
+    saved = load_scene(app.path)
+    assert [s.id for s in saved.shots] == [s.id for s in app.scene.shots]
+    st_saved = evaluate(saved, "1B", 30)
+    assert np.allclose(st_saved.world_from_camera, st_key.world_from_camera, atol=1e-5)
+    assert st_saved.focal_length_mm == st_key.focal_length_mm
+    assert st_saved.t_stop == pytest.approx(st_key.t_stop)
+    # Undo takes the key back; redo brings it again.
+    press(app, glfw.KEY_Z, glfw.MOD_CONTROL)
+    assert 30 not in app.doc.explicit_key_frames("1B")
+    press(app, glfw.KEY_Z, glfw.MOD_CONTROL | glfw.MOD_SHIFT)
+    assert 30 in app.doc.explicit_key_frames("1B")
+    press(app, glfw.KEY_S, glfw.MOD_CONTROL)
+
+
+def test_pull_focus_to_what_is_under_the_cursor(app):
+    import glfw
+
+    app._select_shot("1C")
+    settle(app)
+    x, y, w, h = app._image_rect()
+    cx, cy = x + w // 2, y + h // 2
+    app.on_mouse_move(cx, cy)
+    app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS, 0)
+    app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.RELEASE, 0)
+    depth = app._last_frame.depth_m
+    dh, dw = depth.shape
+    px, py = int((cx - x) / w * dw), int((cy - y) / h * dh)
+    expected = float(depth[py - 1:py + 2, px - 1:px + 2].min())
+    assert np.isfinite(expected)
+    assert app.state().focus_m == pytest.approx(max(expected, app.state().lens.close_focus_m), abs=2e-3)
+    press(app, glfw.KEY_BACKSPACE)  # drop it
+    assert app.rig is None
+
+
+def test_stage_overview_and_plan(app):
+    import glfw
+
+    from previs.view import gizmos
+
+    app._select_shot("1A")
+    press(app, glfw.KEY_2)
+    img = settle(app)
+    pic = crop(app, img).astype(int)
+    body = np.array(gizmos.BODY_RGB) * 255
+    frustum = np.array(gizmos.FRUSTUM_RGB) * 255
+    inner = np.array(gizmos.INNER_RGB) * 255
+    near = lambda rgb: (np.abs(pic - rgb).max(axis=2) < 12).sum()  # noqa: E731
+    assert near(body) + near(frustum) > 100  # the rig and its frustum lines
+    assert near(inner) > 50  # the inner frustum's outline on the wall
+    # The free camera flies; the shot camera stays.
+    shot_pose = app.state().world_from_camera.copy()
+    hold(app, glfw.KEY_S, 6)
+    assert np.allclose(app.state().world_from_camera, shot_pose)
+    assert app.rig is None
+    press(app, glfw.KEY_3)
+    img = settle(app)
+    pic = crop(app, img).astype(int)
+    paper = (np.abs(pic - pic.reshape(-1, 3).mean(axis=0)) < 30).all(axis=2).mean()
+    assert (pic.mean(axis=2) > 200).mean() > 0.5  # a light plan page
+    assert near(body) > 20  # the live camera's wedge
+    assert paper > 0.3
+    press(app, glfw.KEY_1)
+    assert app.view == "camera"
+
+
+def test_shots_new_duplicate_rename_and_capture(app):
+    import glfw
+    from PIL import Image
+
+    app._select_shot("1A")
+    n = len(app.scene.shots)
+    press(app, glfw.KEY_D, glfw.MOD_CONTROL)
+    assert len(app.scene.shots) == n + 1
+    dup = app.shot_id
+    assert dup != "1A" and app.shot.description == app.scene.shot("1A").description
+    press(app, glfw.KEY_F2)
+    assert app.modal == "rename"
+    for _ in range(3):  # the popup opens and its field takes the keyboard (its text selected)
+        app.step(DT)
+    press(app, glfw.KEY_BACKSPACE)
+    app.step(DT)
+    for ch in "1Z":
+        app.on_char(ord(ch))
+    app.step(DT)
+    press(app, glfw.KEY_ENTER)
+    for _ in range(4):  # ImGui takes queued input one event per frame
+        app.step(DT)
+        if app.modal is None:
+            break
+    assert app.modal is None, app.status
+    assert app.shot_id == "1Z" and "1Z" in [s.id for s in app.scene.shots]
+    # New shot from the live camera.
+    hold(app, glfw.KEY_E, 6)
+    live = app.state().position_m
+    press(app, glfw.KEY_N, glfw.MOD_CONTROL)
+    assert app.modal == "new_shot"
+    app.modal_text = "9A"
+    app._submit_text_modal()
+    assert app.shot_id == "9A"
+    assert np.allclose(app.state().position_m, live, atol=1e-5)
+    # Capture a storyboard panel: a PNG with the caption strip under the frame.
+    press(app, glfw.KEY_C)
+    panels = sorted((app.board_dir).glob("*.png"))
+    assert panels and panels[-1].name.startswith("led_stage_9A_f0000")
+    im = Image.open(panels[-1])
+    assert im.width == 480 and im.height > round(480 / app.state().image_aspect)
+
+
+def test_quitting_with_unsaved_changes_asks(app):
+    import glfw
+
+    press(app, glfw.KEY_Y, glfw.MOD_CONTROL)  # nothing to redo: no change
+    assert app.doc.dirty  # the shots made above are not saved
+    press(app, glfw.KEY_ESCAPE)
+    assert app.modal == "quit" and not app.should_close
+    app.step(DT)
+    press(app, glfw.KEY_ESCAPE)  # cancel
+    assert app.modal is None and not app.should_close
+    press(app, glfw.KEY_ESCAPE)
+    press(app, glfw.KEY_S)  # save
+    assert app.should_close and not app.doc.dirty
+    app.should_close = False
+
+
+KILLED = textwrap.dedent("""
+    import sys, time, glfw
+    from previs.view.app import ViewerApp
+    app = ViewerApp(sys.argv[1], size=(320, 240), panels=False, autosave_s=0.05)
+    app.step(1 / 24)
+    app.on_key(glfw.KEY_E, glfw.PRESS, 0)
+    for _ in range(12):
+        app.step(1 / 24)
+    app.on_key(glfw.KEY_E, glfw.RELEASE, 0)
+    app.do("set_key")
+    time.sleep(0.1)
+    app.step(1 / 24)  # autosave is due
+    print(app.state().position_m[1], flush=True)
+    time.sleep(60)
+""")
+
+
+def test_a_killed_sessions_recovery_file_restores_its_edits(xvfb_display, scene_dir):  # noqa: F811
+    import glfw
+
+    from previs.view.app import ViewerApp
+    from previs.view.document import SceneDocument
+
+    path = _copy_scene(scene_dir / "killed")
+    before = path.read_text()
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(path)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        line = proc.stdout.readline()
+        deadline = time.time() + 5
+        while SceneDocument.recovery_for(path) is None and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    height = float(line)
+    assert path.read_text() == before  # nothing was saved
+    assert SceneDocument.recovery_for(path) is not None
+    a = ViewerApp(path, size=(320, 240), panels=False)  # offered on start
+    try:
+        assert a.modal == "recover"
+        assert a.state().position_m[1] != pytest.approx(height)
+        a.step(DT)
+        press(a, glfw.KEY_R)
+        assert a.modal is None and a.doc.dirty
+        assert a.state().position_m[1] == pytest.approx(height, abs=1e-6)
+        assert a.state().position_m[1] > 1.0
+    finally:
+        a.close()
+    # The flags answer too: --discard-recovery drops it.
+    b = ViewerApp(path, size=(320, 240), panels=False, recover=False)
+    try:
+        assert b.modal is None and not b.doc.dirty
+        assert SceneDocument.recovery_for(path) is None
+    finally:
+        b.close()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["view", "no/such/scene.yaml"], "no/such/scene.yaml"),
+    (["view", "scenes/led_stage.yaml", "--size", "big"], "--size"),
+    (["view", "scenes/led_stage.yaml", "--shot", "9Z"], "9Z"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(args, says, capsys, monkeypatch):
+    from previs.cli import main
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("DISPLAY", raising=False)  # everything here fails before a window opens
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0] and "Traceback" not in err[0]
+
+
+def test_cli_broken_scene_is_one_line(tmp_path, capsys):
+    from previs.cli import main
+
+    path = _copy_scene(tmp_path)
+    path.write_text(path.read_text().replace("focal_length_mm: 25", "focal_lenght_mm: 25", 1))
+    assert main(["view", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "focal_lenght_mm" in err[0] and "led_stage.yaml:" in err[0]
+
+
+def test_cli_without_a_display_is_one_line():
+    env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
+    env.update(DISPLAY=":987", PYTHONPATH=str(ROOT))  # no X server there
+    r = subprocess.run([sys.executable, "-m", "previs.cli", "view", str(ROOT / "scenes" / "led_stage.yaml")],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 2
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and "display" in err[0] and "Traceback" not in r.stderr
