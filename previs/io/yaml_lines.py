@@ -179,8 +179,8 @@ def load_yaml_text(text: str, file: str | Path = "<scene>") -> tuple[object, Lin
         loader.dispose()
 
 
-def load_yaml(path: str | Path) -> tuple[object, LineMap]:
-    """Read and parse a YAML file (UTF-8); every failure is a one-line :class:`SceneError`."""
+def read_text(path: str | Path) -> str:
+    """A scene file's text (UTF-8); every failure is a one-line :class:`SceneError`."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -191,7 +191,11 @@ def load_yaml(path: str | Path) -> tuple[object, LineMap]:
     except OSError as exc:
         raise SceneError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SceneError(f"not a YAML text file (not UTF-8 at byte {exc.start})", file=path) from None
-    return load_yaml_text(text, path)
+
+
+def load_yaml(path: str | Path) -> tuple[object, LineMap]:
+    """Read and parse a YAML file (UTF-8); every failure is a one-line :class:`SceneError`."""
+    return load_yaml_text(read_text(path), Path(path))

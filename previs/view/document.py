@@ -100,7 +100,7 @@ from previs.core.frame import _start_values, camera_track, subjects
 from previs.core.frame import key_frames as core_key_frames
 from previs.errors import ExportError, SceneError
 from previs.io import scene_file, schema
-from previs.io.yaml_lines import format_path
+from previs.io.yaml_lines import format_path, read_text
 
 HISTORY = 200
 """Undo steps kept; the oldest are dropped beyond this."""
@@ -125,22 +125,6 @@ def _scene_from_text(text: str, path: Path) -> sc.Scene:
     """Build the Scene from YAML text as :func:`previs.io.scene_file.load_scene` builds it from
     the file at ``path`` (same checks, same messages; lines count in ``text``)."""
     return scene_file.load_scene_text(text, path)
-
-
-def _read_text(path: Path) -> str:
-    """The file's text, with :func:`previs.io.yaml_lines.load_yaml`'s errors."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SceneError("no such file", file=path) from None
-    except IsADirectoryError:
-        raise SceneError("is a directory, not a scene file", file=path) from None
-    except OSError as exc:
-        raise SceneError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SceneError(f"not a YAML text file (not UTF-8 at byte {exc.start})", file=path) from None
 
 
 def _yaml(layout: tuple[int, int, int]) -> YAML:
@@ -513,7 +497,7 @@ class SceneDocument:
     def open(cls, path: str | Path) -> SceneDocument:
         """Open a scene file; raises :class:`SceneError` as :func:`load_scene` does."""
         path = Path(path).absolute()
-        text = _read_text(path)
+        text = read_text(path)
         return cls(path, text, _scene_from_text(text, path), text)
 
     @property
@@ -599,7 +583,7 @@ class SceneDocument:
 
     def reload(self) -> None:
         """Read the file again from disk (one undo step, so unsaved edits can come back)."""
-        text = _read_text(self.path)
+        text = read_text(self.path)
         scene = _scene_from_text(text, self.path)
         self._saved_text = text
         self._wrote = None
@@ -865,7 +849,7 @@ class SceneDocument:
             raise SceneError("no recovery file to restore", file=path)
         text = doc["text"]
         try:
-            saved = _read_text(path)
+            saved = read_text(path)
         except SceneError:
             saved = None
         return cls(path, text, _scene_from_text(text, path), saved)
