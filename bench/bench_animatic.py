@@ -1,10 +1,12 @@
 """Animatic speed on the example stage, recorded 16:9 (ALEXA 35 4.6K 16:9) so frames are exactly
 1280x720 or 1920x1080: frames/s with the full LED simulation (inner frustum from the tracked
 camera, wall light, LED grid), with the wall drawn plainly (outer frustum only), and without the
-wall; rendering only, and rendering plus writing each frame as a PNG (what `previs animatic` does
-before encoding).
+wall; rendering only, and rendering plus finishing each frame as `previs animatic` does before
+encoding (burn-ins, PNG written on its worker thread, previs.export.animatic.FrameWriter). With
+--scales 1,0.5 it also measures the draft render scale of `previs animatic --scale` (rendered at
+half the width, scaled up with Lanczos, burn-ins at full size).
 
-    .venv/bin/python bench/bench_animatic.py [--frames 48] [--runs 3] [--shot 3A] [--widths 1280,1920]
+    .venv/bin/python bench/bench_animatic.py [--frames 48] [--runs 3] [--shot 3A] [--widths 1280,1920] [--scales 1]
 
 Each configuration runs in a fresh process; the median of the runs is printed with the machine,
 the GL renderer and the date. Not a test: nothing here asserts a timing.
@@ -15,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import io
 import json
 import os
 import platform
@@ -29,11 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENE = ROOT / "scenes" / "led_stage.yaml"
 
 
-def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int) -> dict:
-    from PIL import Image
+def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, scale: float) -> dict:
+    import tempfile
 
     from previs import api
     from previs.core.frame import evaluate
+    from previs.export.animatic import BurnIn, FrameSequence, FrameWriter, burn_in_lines
 
     scene = api.load_scene(SCENE)
     scene = dataclasses.replace(scene, camera=dataclasses.replace(scene.camera, mode="4.6k-16-9"))
@@ -46,16 +48,20 @@ def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int) -
     shot = scene.shot(shot_id)
     n = min(frames, shot.length_frames)
     states = [evaluate(scene, shot, f) for f in range(n)]
-    with api.StageRenderer(scene, width=width) as r:
+    render_width = max(16, round(width * scale))
+    with api.StageRenderer(scene, width=render_width) as r, tempfile.TemporaryDirectory() as tmp:
+        seq = FrameSequence(tmp, shot_id, shot.length_frames, states[0].image_size(width))
+        seq.prepare()
+        writer = FrameWriter()
         r.render(states[0], read_depth=False)  # warm-up: shaders, shadow maps, wall capture
         t0 = time.perf_counter()
-        for st in states:
+        for f, st in enumerate(states):
             frame = r.render(st, read_depth=False)
             if write_png:
-                buf = io.BytesIO()
-                Image.fromarray(frame.color).save(buf, format="PNG", compress_level=3)
+                writer.submit(seq, f, frame.color, burn_in_lines(st, scene, BurnIn()))
+        writer.close()
         dt = time.perf_counter() - t0
-        size = frame.color.shape[1], frame.color.shape[0]
+        size = seq.size if write_png or scale != 1 else (frame.color.shape[1], frame.color.shape[0])
         return {"fps": n / dt, "frames": n, "size": size, "gl_renderer": r.gl_renderer}
 
 
@@ -65,35 +71,41 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--shot", default="3A")
     ap.add_argument("--widths", default="1280,1920")
+    ap.add_argument("--scales", default="1", help="render scales, e.g. 1,0.5 (0.5: the draft)")
+    ap.add_argument("--walls", default="led,plain,nowall")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--width", type=int, default=1280, help=argparse.SUPPRESS)
+    ap.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         wall, png = args.child.split(",")
-        print(json.dumps(one_run(args.shot, args.frames, wall, png == "png", args.width)))
+        print(json.dumps(one_run(args.shot, args.frames, wall, png == "png", args.width, args.scale)))
         return 0
-    configs = [(w, wall, png) for w in (int(x) for x in args.widths.split(","))
-               for wall in ("led", "plain", "nowall") for png in ("render", "png")]
+    configs = [(w, sc, wall, png) for sc in (float(x) for x in args.scales.split(","))
+               for w in (int(x) for x in args.widths.split(","))
+               for wall in args.walls.split(",") for png in ("render", "png")]
     rows = []
     renderer = "?"
-    for width, wall, png in configs:
+    for width, scale, wall, png in configs:
         fps = []
         for _ in range(args.runs):
             out = subprocess.run([sys.executable, __file__, "--child", f"{wall},{png}", "--shot", args.shot,
-                                  "--frames", str(args.frames), "--width", str(width)],
+                                  "--frames", str(args.frames), "--width", str(width), "--scale", str(scale)],
                                  capture_output=True, text=True, check=True, env={**os.environ})
             res = json.loads(out.stdout.strip().splitlines()[-1])
             fps.append(res["fps"])
             renderer, size = res["gl_renderer"], res["size"]
-        rows.append((wall, png, statistics.median(fps), size))
+        rows.append((wall, png, statistics.median(fps), size, scale))
     print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; GL: {renderer}")
     print(f"shot {args.shot} of {SCENE.name}, {args.frames} frames, median of {args.runs} fresh processes")
     names = {"led": "LED simulation", "plain": "wall drawn plainly", "nowall": "no wall"}
-    print("| output | wall | per frame | frames/s |")
-    print("|---|---|---|---|")
-    for wall, png, f, size in rows:
-        print(f"| {size[0]}x{size[1]} | {names[wall]} | {'render + PNG' if png == 'png' else 'render'} | {f:.2f} |")
+    print("| output | render scale | wall | per frame | frames/s |")
+    print("|---|---|---|---|---|")
+    for wall, png, f, size, scale in rows:
+        what = "render + burn-in + PNG" if png == "png" else "render"
+        print(f"| {size[0]}x{size[1]} | {'native' if scale == 1 else f'{scale:g} (draft)'} | {names[wall]} | {what} "
+              f"| {f:.2f} |")
     return 0
 
 

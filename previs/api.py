@@ -139,9 +139,10 @@ class WallContent:
         return True
 
     def render_inner(self, world_from_camera: np.ndarray, yfov_rad: float, aspect: float,
-                     overscan_pct: float, width_px: int) -> tuple[np.ndarray, np.ndarray]:
+                     overscan_pct: float, width_px: int):
         """The inner frustum: the world from the tracked camera, ``overscan_pct`` wider on every
-        side. Returns (wall signal (H, W, 3) rows bottom-up, clip_from_world of that camera).
+        side. Returns (wall signal as a texture on the shared context, clip_from_world of that
+        camera); the texture stays on the GPU (no readback) and is valid until the next call.
         Call :meth:`update` first (world, sun)."""
         from previs.render import CameraView
 
@@ -151,7 +152,7 @@ class WallContent:
         h = max(1, int(round(w / aspect)))
         view = CameraView(np.asarray(world_from_camera, float), yfov, aspect, 0.5, 20000.0)
         self._renderer.resize(w, h)
-        return _filmic(self._renderer.render_hdr(view)), view.clip_from_world
+        return self._renderer.render_signal(view), view.clip_from_world
 
     def release(self) -> None:
         self._renderer.release()
@@ -195,34 +196,66 @@ class StageRenderer:
     frame only what changed (lights, walking stand-ins, the wall's world, sun and grade)."""
 
     def __init__(self, scene: Scene, *, width: int = 1920, antialias: bool = True, shadows: bool = True,
-                 wall_resolution: int = 512):
+                 wall_resolution: int = 512, dof: bool = False):
         from previs.render import Renderer
 
-        self.scene = scene
         self.width = int(width)
+        self.dof = bool(dof)  # depth-of-field preview from the lens (Renderer.render's dof)
+        self._wall_resolution = int(wall_resolution)
         self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), antialias=antialias,
                                   shadows=shadows)
-        self._wall = WallContent(scene, self._renderer.ctx, wall_resolution) if scene.stage is not None else None
-        walkers = {w.standin for shot in scene.shots for w in shot.walks}
-        items = set_items(scene) + wall_items(scene)
-        self._renderer.set_world(items, list(scene.lights), dynamic=walkers)
-        self._drive = None
-        self._inner_key = None
+        self._wall = None
         self.inner_frustum_renders = 0  # counters, for tests and benchmarks
         self.inner_frustum_skipped = 0
-        if scene.stage is not None:
-            p = scene.stage.panel
-            # Red falls off a little faster and blue slower off axis: the colour shift of RGB
-            # LEDs seen at an angle (a modelling assumption; reference 4.1).
-            k = p.falloff_k
-            self._renderer.set_panel((p.panel_width_px, p.panel_height_px), p.fill_factor,
-                                     (1.1 * k, k, 0.9 * k), p.pixel_pitch_mm)
+        self._scene = None
+        self.scene = scene
+
+    @property
+    def scene(self) -> Scene:
+        return self._scene
+
+    @scene.setter
+    def scene(self, scene: Scene) -> None:
+        """Swap the scene between frames (the blocking window makes a new Scene per edit). What
+        the GPU holds is rebuilt only for the parts that changed (by identity: an edit that
+        keeps the set, stage, world and lights keeps their objects); per-frame state (inner
+        frustum, wall drive, shadow maps of moving stand-ins) is always dropped, so nothing of
+        the old scene is shown."""
+        old = self._scene
+        walkers = frozenset(w.standin for shot in scene.shots for w in shot.walks)
+        same_world = (old is not None and scene.set_pieces is old.set_pieces and scene.stage is old.stage
+                      and scene.lights is old.lights and walkers == self._walkers)
+        same_wall = (old is not None and scene.stage is old.stage and scene.environment is old.environment
+                     and scene.set_pieces is old.set_pieces)  # the wall's eye point follows the set
+        self._scene = scene
+        r = self._renderer
+        if not same_wall:
+            if self._wall is not None:
+                self._wall.release()
+            self._wall = WallContent(scene, r.ctx, self._wall_resolution) if scene.stage is not None else None
+            r.set_wall_content(None)
+            r.set_led_light(None)
+            if scene.stage is not None:
+                p = scene.stage.panel
+                # Red falls off a little faster and blue slower off axis: the colour shift of RGB
+                # LEDs seen at an angle (a modelling assumption; reference 4.1).
+                k = p.falloff_k
+                r.set_panel((p.panel_width_px, p.panel_height_px), p.fill_factor, (1.1 * k, k, 0.9 * k),
+                            p.pixel_pitch_mm)
+        elif self._wall is not None:
+            self._wall.scene = scene
+        if not same_world:
+            self._walkers = walkers
+            r.set_world(set_items(scene) + wall_items(scene), list(scene.lights), dynamic=walkers)
+        self._drive = None
+        self._inner_key = None
+        r.set_inner_frustum(None)
 
     @property
     def gl_renderer(self) -> str:
         return self._renderer.gl_renderer
 
-    def _apply(self, state: FrameState) -> None:
+    def _apply(self, state: FrameState, width_px: int) -> None:
         r = self._renderer
         lights = list(state.lights) if state.lights else list(self.scene.lights)
         if state.poses:
@@ -242,10 +275,10 @@ class StageRenderer:
                 self._drive = drive
                 r.set_led_light(*led_light(self.scene, self._wall.cube, nits, cdl))
                 r.set_wall_drive(nits, None if cdl is None else (cdl.slope, cdl.offset, cdl.power, cdl.saturation))
-            self._apply_inner_frustum(state, changed)
+            self._apply_inner_frustum(state, changed, width_px)
         r.set_lights(lights)
 
-    def _apply_inner_frustum(self, state: FrameState, world_changed: bool) -> None:
+    def _apply_inner_frustum(self, state: FrameState, world_changed: bool, width_px: int) -> None:
         """Render the inner frustum from the tracked pose when it or the world changed."""
         inner = self.scene.stage.inner_frustum
         if not inner.enabled or state.tracked_world_from_camera is None:
@@ -253,7 +286,7 @@ class StageRenderer:
                 self._renderer.set_inner_frustum(None)
                 self._inner_key = None
             return
-        key = (state.tracked_world_from_camera.tobytes(), state.tracked_yfov_rad, state.image_aspect)
+        key = (state.tracked_world_from_camera.tobytes(), state.tracked_yfov_rad, state.image_aspect, width_px)
         if key == self._inner_key and not world_changed:
             return
         if not self._frustum_sees_wall(state, inner.overscan_pct):
@@ -263,7 +296,7 @@ class StageRenderer:
             self.inner_frustum_skipped += 1
             return
         # Never more pixels than the camera image spans across the frustum (nDisplay's buffer ratio 1).
-        width = min(inner.resolution_px, int(self._renderer.width * (1 + inner.overscan_pct / 100)))
+        width = min(inner.resolution_px, int(width_px * (1 + inner.overscan_pct / 100)))
         image, clip = self._wall.render_inner(state.tracked_world_from_camera, state.tracked_yfov_rad,
                                               state.image_aspect, inner.overscan_pct, width)
         self._renderer.set_inner_frustum(image, clip, inner.soft_edge_pct / 100.0, inner.show_border)
@@ -280,16 +313,23 @@ class StageRenderer:
                          cols=24, rows=14)
         return bool(view.hit.any())
 
-    def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True):
+    def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True,
+               width: int | None = None, dof: bool | None = None):
+        """One frame as the camera records it. ``width`` overrides the render width for this
+        call (the height follows the image aspect): a window drops its resolution while the
+        camera moves. ``dof`` overrides the renderer's depth-of-field preview for this call."""
         from previs.render import CameraView, Overlay
 
-        self._apply(state)
-        self._renderer.set_lens(state.focal_length_mm, state.t_stop, state.focus_m)
-        w, h = state.image_size(self.width)
+        w, h = state.image_size(self.width if width is None else int(width))
+        self._apply(state, w)
+        # The T-stop stands in for the f-number (they differ by the lens's transmission).
+        self._renderer.set_lens(state.focal_length_mm, state.t_stop, state.focus_m,
+                                sensor_width_mm=state.mode.width_mm * state.squeeze)
         self._renderer.resize(w, h)
         view = CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)
         ov = Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas) if overlay else None
-        return self._renderer.render(view, exposure=state.exposure_scale, overlay=ov, read_depth=read_depth)
+        return self._renderer.render(view, exposure=state.exposure_scale, overlay=ov, read_depth=read_depth,
+                                     dof=self.dof if dof is None else bool(dof))
 
     def release(self) -> None:
         if self._wall is not None:
@@ -354,6 +394,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+                f.flush()
+                os.fsync(f.fileno())  # the bytes are on disk before the name points at them
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give it the user's usual mode
             os.replace(tmp, path)
         except BaseException:

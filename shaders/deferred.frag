@@ -9,17 +9,22 @@ uniform sampler2D u_depth;
 uniform mat4 u_world_from_clip;
 uniform vec3 u_eye;
 uniform float u_exposure;
-uniform int u_display;  // 1: tone-map and sRGB-encode here (8-bit target); 0: linear HDR out
-uniform int u_sky_background;  // 1: empty pixels show the sky (environment capture); 0: black stage
+// Compiled variants (defines): DISPLAY tone-maps and sRGB-encodes here (8-bit target), else
+// linear HDR out; SKY_BACKGROUND shows the sky where nothing is drawn (environment captures),
+// else the dark stage; LED_LIGHT lights with the wall; LIGHTS lists the lights (lighting.glsl).
 out vec4 frag_color;
 
 #include "lighting.glsl"
 #include "display.glsl"
 #include "sky.glsl"
+#include "gbuffer_codec.glsl"
 
 vec4 finish(vec3 lum) {
     vec3 c = lum * u_exposure;
-    return vec4(u_display == 1 ? linear_to_srgb(filmic(c)) : c, 1.0);
+#ifdef DISPLAY
+    c = linear_to_srgb(filmic(c));
+#endif
+    return vec4(c, 1.0);
 }
 
 void main() {
@@ -27,20 +32,19 @@ void main() {
     float depth = texelFetch(u_depth, px, 0).r;
     if (depth >= 1.0) {
         vec3 bg = vec3(0.0);  // the dark stage beyond the set
-        if (u_sky_background == 1) {
-            vec4 far = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, 1.0, 1.0);
-            bg = sky_signal(normalize(far.xyz / far.w - u_eye)) / u_exposure;
-        }
+#ifdef SKY_BACKGROUND
+        vec4 far = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, 1.0, 1.0);
+        bg = sky_signal(normalize(far.xyz / far.w - u_eye)) / u_exposure;
+#endif
         frag_color = finish(bg);
         return;
     }
     vec4 w = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, depth * 2.0 - 1.0, 1.0);
     vec3 P = w.xyz / w.w;
     vec4 a = texelFetch(u_albedo, px, 0);
-    vec4 n = texelFetch(u_normal, px, 0);
+    vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
     vec4 g = texelFetch(u_geom, px, 0);
-    vec3 lum = shade(P, normalize(n.xyz), normalize(g.xyz * 2.0 - 1.0), normalize(u_eye - P),
-                     a.rgb * a.rgb, a.a, n.w, g.w);
-    lum += texelFetch(u_emissive, px, 0).rgb;
+    vec3 lum = shade(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), a.rgb * a.rgb, a.a, g.z, g.w);
+    lum += decode_rgbe(texelFetch(u_emissive, px, 0));
     frag_color = finish(lum);
 }

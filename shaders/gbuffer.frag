@@ -12,11 +12,8 @@ uniform float u_metallic;
 uniform float u_roughness;
 uniform vec3 u_emissive;        // nits
 uniform float u_alpha_cutoff;
-uniform int u_has_base_tex;
-uniform int u_has_mr_tex;
-uniform int u_has_normal_tex;
-uniform int u_has_emissive_tex;
-uniform int u_has_occlusion_tex;
+// Which maps a material has is compiled in (HAS_BASE_TEX, HAS_MR_TEX, HAS_NORMAL_TEX,
+// HAS_EMISSIVE_TEX, HAS_OCCLUSION_TEX): llvmpipe samples inside a branch even where it is not taken.
 uniform sampler2D u_base_tex;
 uniform sampler2D u_mr_tex;
 uniform sampler2D u_normal_tex;
@@ -38,7 +35,6 @@ uniform int u_inner_border;     // draw the frustum's outline where it lies on t
 // What the lens sees of the panels: the LED grid (pitch, fill factor) where the wall is close
 // and sharp, softened by the pixel footprint and by defocus; dimming and colour shift off axis.
 uniform vec2 u_panel_px;        // LEDs per cabinet (width, height)
-uniform float u_fill_factor;    // share of the pitch that emits
 uniform vec3 u_falloff_k;       // per channel: L = L0 cos^k(angle)
 uniform vec3 u_eye;
 uniform vec3 u_lens_axis;       // the camera's viewing direction (unit)
@@ -47,17 +43,21 @@ uniform vec4 u_lens;            // focal length mm, f-number, focus m, LED pitch
 // The LED pulse train (emitting where |fract - 0.5| < fill / 2) seen through a Gaussian blur of
 // `width` cells (pixel footprint and defocus): its first harmonics, each damped by the blur, so
 // it resolves when sharp, melts away when soft and never aliases. Mean 1: the grid redistributes
-// the light, it does not remove it.
-float led_profile(float x, float fill, float width) {
+// the light, it does not remove it. u_led_harmonics holds each harmonic's amplitude,
+// 2 sin(pi n fill) / (pi n fill), which depends only on the panel; the cosines come from one
+// cosine by the Chebyshev recurrence and the damping exp(-2 pi^2 n^2 sigma^2) = e^(n^2) from one
+// exponential (a third of the transcendental work of evaluating each term).
+uniform vec4 u_led_harmonics;
+float led_profile(float x, float width) {
     const float PI = 3.14159265;
     float sigma = 0.5 * width;
-    float sum = 1.0;
-    for (int n = 1; n <= 4; ++n) {
-        float fn = float(n);
-        float a = 2.0 * sin(PI * fn * fill) / (PI * fn * fill);
-        sum += a * cos(2.0 * PI * fn * (x - 0.5)) * exp(-2.0 * PI * PI * fn * fn * sigma * sigma);
-    }
-    return max(sum, 0.0);
+    float e1 = exp(-2.0 * PI * PI * sigma * sigma);
+    float e2 = e1 * e1, e4 = e2 * e2;
+    vec4 damp = vec4(e1, e4, e4 * e4 * e1, e4 * e4 * e4 * e4);  // e^1, e^4, e^9, e^16
+    float c1 = cos(2.0 * PI * (x - 0.5));
+    float c2 = 2.0 * c1 * c1 - 1.0;
+    vec4 c = vec4(c1, c2, 2.0 * c1 * c2 - c1, 2.0 * c2 * c2 - 1.0);
+    return max(1.0 + dot(u_led_harmonics * c, damp), 0.0);
 }
 uniform vec3 u_cdl_slope;       // ASC CDL on the wall signal (the LED processor's grade)
 uniform vec3 u_cdl_offset;
@@ -71,10 +71,13 @@ vec3 wall_signal(vec3 c) {
 }
 #endif
 
+// Four RGBA8 targets (half-float targets cost llvmpipe about a third more per G-buffer pass):
 layout(location = 0) out vec4 g_albedo;    // sqrt of linear base colour (8-bit friendly), metallic
-layout(location = 1) out vec4 g_normal;    // shading normal, roughness
-layout(location = 2) out vec4 g_geom;      // geometric normal * 0.5 + 0.5, occlusion
-layout(location = 3) out vec4 g_emissive;  // nits
+layout(location = 1) out vec4 g_normal;    // shading normal: octahedral, 16 bits a component
+layout(location = 2) out vec4 g_geom;      // geometric normal (octahedral, 8 bits), roughness, occlusion
+layout(location = 3) out vec4 g_emissive;  // nits as RGBE: 8-bit mantissas, shared exponent
+
+#include "gbuffer_codec.glsl"
 
 vec3 srgb_to_linear(vec3 c) {
     return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c));
@@ -94,27 +97,34 @@ vec3 perturb_normal(vec3 n, vec3 p, vec2 uv, vec3 tn) {
 
 void main() {
     vec4 base = u_base_color * v_color;
-    if (u_has_base_tex == 1) {
-        vec4 t = texture(u_base_tex, v_uv);
-        base *= vec4(srgb_to_linear(t.rgb), t.a);
-    }
+#ifdef HAS_BASE_TEX
+    vec4 t = texture(u_base_tex, v_uv);
+    base *= vec4(srgb_to_linear(t.rgb), t.a);
+#endif
 #ifdef ALPHA_MASK
     // Only the masked variant may discard: a shader that can discard loses early depth testing.
     if (base.a < u_alpha_cutoff) discard;
 #endif
     float metallic = u_metallic, rough = u_roughness;
-    if (u_has_mr_tex == 1) {
-        vec4 mr = texture(u_mr_tex, v_uv);
-        rough *= mr.g;
-        metallic *= mr.b;
-    }
+#ifdef HAS_MR_TEX
+    vec4 mr = texture(u_mr_tex, v_uv);
+    rough *= mr.g;
+    metallic *= mr.b;
+#endif
     vec3 ng = normalize(v_normal);
     if (!gl_FrontFacing) ng = -ng;  // double-sided and open meshes
     vec3 n = ng;
-    if (u_has_normal_tex == 1) n = perturb_normal(ng, v_world, v_uv, texture(u_normal_tex, v_uv).xyz * 2.0 - 1.0);
-    float occlusion = u_has_occlusion_tex == 1 ? texture(u_occlusion_tex, v_uv).r : 1.0;
+#ifdef HAS_NORMAL_TEX
+    n = perturb_normal(ng, v_world, v_uv, texture(u_normal_tex, v_uv).xyz * 2.0 - 1.0);
+#endif
+    float occlusion = 1.0;
+#ifdef HAS_OCCLUSION_TEX
+    occlusion = texture(u_occlusion_tex, v_uv).r;
+#endif
     vec3 emissive = u_emissive;
-    if (u_has_emissive_tex == 1) emissive *= srgb_to_linear(texture(u_emissive_tex, v_uv).rgb);
+#ifdef HAS_EMISSIVE_TEX
+    emissive *= srgb_to_linear(texture(u_emissive_tex, v_uv).rgb);
+#endif
 #ifdef LED_WALL
     vec3 content = texture(u_wall_content, normalize(v_world - u_wall_eye)).rgb;
     if (u_inner_on == 1) {
@@ -144,10 +154,10 @@ void main() {
     float pitch_img_mm = pitch * f / max(depth_mm - f, 1e-3);
     float defocus_cells = blur_mm / pitch_img_mm;
     vec2 width = sqrt(footprint * footprint + defocus_cells * defocus_cells);
-    emissive *= led_profile(cell.x, u_fill_factor, width.x) * led_profile(cell.y, u_fill_factor, width.y);
+    emissive *= led_profile(cell.x, width.x) * led_profile(cell.y, width.y);
 #endif
     g_albedo = vec4(sqrt(max(base.rgb, 0.0)), metallic);
-    g_normal = vec4(n, rough);
-    g_geom = vec4(ng * 0.5 + 0.5, occlusion);
-    g_emissive = vec4(emissive, 1.0);
+    g_normal = encode_normal16(n);
+    g_geom = vec4(oct_encode(ng) * 0.5 + 0.5, rough, occlusion);
+    g_emissive = encode_rgbe(emissive);
 }

@@ -5,8 +5,8 @@
 #define MAX_TILES 32
 const float PI = 3.14159265358979;
 
-// type 0 directional, 1 point, 2 spot
-uniform int u_light_count;
+// type 0 directional, 1 point, 2 spot. Which lights exist, their types and shadow tiles are
+// compiled in (LIGHTS, see shade); these arrays carry what may change every frame.
 uniform vec4 u_light_pos_type[MAX_LIGHTS];     // xyz position, w type
 uniform vec4 u_light_dir_range[MAX_LIGHTS];    // xyz direction of travel, w range (0 = none)
 uniform vec4 u_light_color[MAX_LIGHTS];        // rgb linear * intensity, w soft size (m)
@@ -19,7 +19,6 @@ uniform vec3 u_ambient_up;                     // hemispherical fill (virtual-wo
 uniform vec3 u_ambient_down;
 // The LED wall and ceiling as a light (image-based, seen from the stage point): irradiance for
 // the diffuse part, prefiltered radiance for reflections on glossy surfaces.
-uniform int u_led_light;
 uniform samplerCube u_led_irradiance;          // lux
 uniform samplerCube u_led_radiance;            // nits, mipmapped
 uniform float u_led_radiance_lod;              // the coarsest mip level
@@ -40,23 +39,18 @@ float shadow_tile(int tile, vec3 world_pos, vec3 n, vec3 l) {
     vec3 p = world_pos + n * (0.02 * sqrt(1.0 - cos_nl * cos_nl) + 0.004);
     vec4 c = u_tile_clip_from_world[tile] * vec4(p, 1.0);
     vec3 ndc = c.xyz / c.w;
-    if (c.w <= 0.0 || any(greaterThan(abs(ndc.xy), vec2(1.0)))) return 1.0;
-    vec3 uvz = ndc * 0.5 + 0.5;
     vec4 r = u_tile_rect[tile];
-    vec2 uv = r.xy + uvz.xy * r.zw;
+    vec2 uv = r.xy + (ndc.xy * 0.5 + 0.5) * r.zw;
     vec2 lo = r.xy + u_atlas_texel, hi = r.xy + r.zw - u_atlas_texel;
-    float z = uvz.z - 0.0005;
-    // Two bilinear comparison taps on a diagonal: a soft 3-texel edge for two fetches.
-    vec2 o = 0.5 * u_atlas_texel;
-    return 0.5 * (texture(u_shadow_atlas, vec3(clamp(uv - o, lo, hi), z))
-                + texture(u_shadow_atlas, vec3(clamp(uv + o, lo, hi), z)));
+    // One bilinear comparison tap (the sampler's 2x2 PCF): a soft 2-texel edge for one fetch.
+    float lit = texture(u_shadow_atlas, vec3(clamp(uv, lo, hi), ndc.z * 0.5 + 0.5 - 0.0005));
+    bool outside = c.w <= 0.0 || any(greaterThan(abs(ndc.xy), vec2(1.0)));
+    return outside ? 1.0 : lit;
 }
 
-float light_shadow(int i, vec3 world_pos, vec3 n, vec3 l) {
-    int first = int(u_light_cone[i].z);
-    int count = int(u_light_cone[i].w);
-    if (count == 0) return 1.0;
-    if (count == 1) return shadow_tile(first, world_pos, n, l);
+float light_shadow(int i, const int tiles, const int first, vec3 world_pos, vec3 n, vec3 l) {
+    if (tiles == 0) return 1.0;
+    if (tiles == 1) return shadow_tile(first, world_pos, n, l);
     // Point light: six cube faces in the atlas; pick the one the direction falls in.
     vec3 d = world_pos - u_light_pos_type[i].xyz;
     vec3 a = abs(d);
@@ -80,6 +74,44 @@ float v_smith(float nv, float nl, float a) {
     return 0.5 / max(gv + gl, 1e-5);
 }
 
+// One light's luminance (nits) towards the eye. ``type`` (0 directional, 1 point, 2 spot),
+// ``tiles`` (shadow-map tiles: 0, 1 or 6) and ``first`` (its first tile) are literals from the
+// LIGHTS list, so each light compiles to only the code it needs (a software rasteriser runs both
+// sides of every branch) and indexes the tile matrices with constants, not per-pixel gathers.
+vec3 light_term(int i, const int type, const int tiles, const int first, vec3 P, vec3 n, vec3 ng, vec3 v, float nv,
+                vec3 diffuse_color, vec3 f0, float alpha) {
+    vec3 l;
+    float atten = 1.0;
+    if (type == 0) {
+        l = -u_light_dir_range[i].xyz;
+    } else {
+        vec3 d = u_light_pos_type[i].xyz - P;
+        float dist2 = max(dot(d, d), 1e-4);
+        l = d * inversesqrt(dist2);
+        atten = 1.0 / dist2;  // candela -> lux
+        float range = u_light_dir_range[i].w;
+        float r = sqrt(dist2) / max(range, 1e-6);
+        atten *= range > 0.0 ? clamp(1.0 - r * r * r * r, 0.0, 1.0) : 1.0;
+        if (type == 2) {
+            // Beam angle = 50 % of peak intensity, field angle = 10 % (spec-sheet definitions).
+            float cd = dot(-l, u_light_dir_range[i].xyz);
+            float cb = u_light_cone[i].x, cf = u_light_cone[i].y;
+            float x = clamp((cd - cf) / max(cb - cf, 1e-4), 0.0, 1.0);
+            float inside = 0.1 + 0.4 * x + 0.5 * smoothstep(0.0, 1.0, (cd - cb) / max(1.0 - cb, 1e-4) * 4.0);
+            atten *= cd >= cf ? inside : 0.1 * clamp(1.0 - (cf - cd) * 20.0, 0.0, 1.0);
+        }
+    }
+    float nl = max(dot(n, l), 0.0);
+    float sh = light_shadow(i, tiles, first, P, ng, l);
+    vec3 h = normalize(l + v);
+    float nh = clamp(dot(n, h), 0.0, 1.0);
+    float vh = clamp(dot(v, h), 0.0, 1.0);
+    vec3 F = f0 + (1.0 - f0) * pow(1.0 - vh, 5.0);
+    vec3 spec = F * (d_ggx(nh, alpha) * v_smith(nv, nl, alpha));
+    vec3 diff = (1.0 - F) * diffuse_color / PI;
+    return (diff + spec) * u_light_color[i].rgb * (max(atten, 0.0) * nl * sh);
+}
+
 // Luminance (nits) leaving P towards the eye. n: shading normal, ng: geometric normal.
 vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 base, float metallic, float rough, float occlusion) {
     rough = clamp(rough, 0.045, 1.0);
@@ -88,50 +120,18 @@ vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 base, float metallic, float rou
     vec3 diffuse_color = base * (1.0 - metallic);
     vec3 f0 = mix(vec3(0.04), base, metallic);
     vec3 lum = vec3(0.0);
-    for (int i = 0; i < u_light_count; ++i) {
-        int type = int(u_light_pos_type[i].w);
-        vec3 l;
-        float atten = 1.0;
-        if (type == 0) {
-            l = -u_light_dir_range[i].xyz;
-        } else {
-            vec3 d = u_light_pos_type[i].xyz - P;
-            float dist2 = max(dot(d, d), 1e-4);
-            l = d * inversesqrt(dist2);
-            atten = 1.0 / dist2;  // candela -> lux
-            float range = u_light_dir_range[i].w;
-            if (range > 0.0) {
-                float r = sqrt(dist2) / range;
-                atten *= clamp(1.0 - r * r * r * r, 0.0, 1.0);
-            }
-            if (type == 2) {
-                // Beam angle = 50 % of peak intensity, field angle = 10 % (spec-sheet definitions).
-                float cd = dot(-l, u_light_dir_range[i].xyz);
-                float cb = u_light_cone[i].x, cf = u_light_cone[i].y;
-                float x = clamp((cd - cf) / max(cb - cf, 1e-4), 0.0, 1.0);
-                float inside = 0.1 + 0.4 * x + 0.5 * smoothstep(0.0, 1.0, (cd - cb) / max(1.0 - cb, 1e-4) * 4.0);
-                atten *= cd >= cf ? inside : 0.1 * clamp(1.0 - (cf - cd) * 20.0, 0.0, 1.0);
-            }
-        }
-        float nl = dot(n, l);
-        if (nl <= 0.0 || atten <= 0.0) continue;
-        float sh = light_shadow(i, P, ng, l);
-        if (sh <= 0.0) continue;
-        vec3 h = normalize(l + v);
-        float nh = clamp(dot(n, h), 0.0, 1.0);
-        float vh = clamp(dot(v, h), 0.0, 1.0);
-        vec3 F = f0 + (1.0 - f0) * pow(1.0 - vh, 5.0);
-        vec3 spec = F * (d_ggx(nh, alpha) * v_smith(nv, nl, alpha));
-        vec3 diff = (1.0 - F) * diffuse_color / PI;
-        lum += (diff + spec) * u_light_color[i].rgb * (atten * nl * sh);
-    }
+#ifdef LIGHTS
+#define L(i, type, tiles, first) lum += light_term(i, type, tiles, first, P, n, ng, v, nv, diffuse_color, f0, alpha);
+    LIGHTS
+#undef L
+#endif
     vec3 amb = mix(u_ambient_down, u_ambient_up, n.y * 0.5 + 0.5);
     lum += (diffuse_color + f0 * 0.5) * amb * occlusion;
-    if (u_led_light == 1) {
-        lum += diffuse_color / PI * texture(u_led_irradiance, n).rgb * occlusion;
-        vec3 r = reflect(-v, n);
-        vec3 reflected = textureLod(u_led_radiance, r, rough * u_led_radiance_lod).rgb;
-        lum += reflected * env_brdf_approx(f0, rough, nv) * occlusion;
-    }
+#ifdef LED_LIGHT
+    lum += diffuse_color / PI * texture(u_led_irradiance, n).rgb * occlusion;
+    vec3 r = reflect(-v, n);
+    vec3 reflected = textureLod(u_led_radiance, r, rough * u_led_radiance_lod).rgb;
+    lum += reflected * env_brdf_approx(f0, rough, nv) * occlusion;
+#endif
     return lum;
 }

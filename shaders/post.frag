@@ -13,13 +13,19 @@ out vec4 frag_color;
 
 vec3 display(vec2 uv) { return texture(u_image, uv).rgb; }
 
+// A neighbour at a whole-pixel offset: a plain fetch (clamped at the border, as the sampler
+// would), much cheaper than a filtered sample in llvmpipe.
+vec3 texel(ivec2 p, ivec2 o) { return texelFetch(u_image, clamp(p + o, ivec2(0), textureSize(u_image, 0) - 1), 0).rgb; }
+
 float luma(vec3 c) { return dot(c, vec3(0.299, 0.587, 0.114)); }
 
 // FXAA (after Lottes' FXAA 3.11 "console" variant): blur along the local edge direction.
+// Rows of the texture run bottom-up, so "north" (-1 in uv y) is the row below.
 vec3 fxaa(vec2 uv) {
-    vec3 m = display(uv);
-    float l_nw = luma(display(uv + vec2(-1.0, -1.0) * u_px)), l_ne = luma(display(uv + vec2(1.0, -1.0) * u_px));
-    float l_sw = luma(display(uv + vec2(-1.0, 1.0) * u_px)), l_se = luma(display(uv + vec2(1.0, 1.0) * u_px));
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    vec3 m = texel(p, ivec2(0));
+    float l_nw = luma(texel(p, ivec2(-1, -1))), l_ne = luma(texel(p, ivec2(1, -1)));
+    float l_sw = luma(texel(p, ivec2(-1, 1))), l_se = luma(texel(p, ivec2(1, 1)));
     float l_m = luma(m);
     float lo = min(l_m, min(min(l_nw, l_ne), min(l_sw, l_se)));
     float hi = max(l_m, max(max(l_nw, l_ne), max(l_sw, l_se)));

@@ -334,6 +334,42 @@ def test_cli_command_registration_and_early_errors(tmp_path, capsys):
     args = ap.parse_args(["animatic", "x.yaml", "--crf", "60"])
     with pytest.raises(PrevisError, match="crf"):
         args.func(args)
+    args = ap.parse_args(["animatic", "x.yaml", "--scale", "2"])
+    with pytest.raises(PrevisError, match="--scale must be within 0.25..1, got 2"):
+        args.func(args)
+
+
+def test_draft_scale_renders_small_and_delivers_full_size_frames(tmp_path, scene):
+    """`--scale 0.5`: the renderer draws half the width; the frames and MP4 keep --width, and a
+    draft never passes for a native render on resume (the scale is part of the cache key)."""
+    ap = argparse.ArgumentParser(prog="previs")
+    A.add_animatic_command(ap.add_subparsers(dest="command", required=True))
+    src = ROOT / "scenes" / "led_stage.yaml"
+    sc = short_scene(scene, lengths=(2,))
+    args = ap.parse_args(["animatic", str(src), "--shot", sc.shots[0].id, "-o", str(tmp_path), "--width", "160",
+                          "--scale", "0.5", "-q"])
+    import previs.api as api_mod
+
+    widths = []
+    real = api_mod.StageRenderer
+    orig_load = api_mod.load_scene
+
+    class Spy(real):
+        def __init__(self, s, **kw):
+            widths.append(kw["width"])
+            super().__init__(s, **kw)
+
+    api_mod.StageRenderer, api_mod.load_scene = Spy, lambda _path: sc
+    try:
+        assert args.func(args) == 0
+    finally:
+        api_mod.StageRenderer, api_mod.load_scene = real, orig_load
+    assert widths == [80]
+    shot = sc.shots[0].id
+    seq = A.FrameSequence(tmp_path / "frames", shot, 2, (160, 110))
+    assert seq.read(1).shape == (110, 160, 3)
+    info = A.mp4_info(tmp_path / f"{shot}.mp4")
+    assert (info.frames, info.width, info.height) == (2, 160, 110)
 
 
 def test_four_frames_of_the_real_example_at_160px(tmp_path, scene):

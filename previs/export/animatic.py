@@ -40,7 +40,7 @@ from previs.core.timecode import format_rate, frames_to_timecode, parse_rate
 from previs.errors import ExportError, PrevisError
 
 __all__ = ["BurnIn", "burn_in", "burn_in_lines", "FrameSequence", "encode_mp4", "concat_mp4",
-           "render_animatic", "AnimaticResult", "Mp4Info", "mp4_info", "add_animatic_command"]
+           "render_animatic", "AnimaticResult", "Mp4Info", "mp4_info", "add_animatic_command", "FrameWriter"]
 
 MANIFEST_VERSION = 1
 
@@ -86,27 +86,36 @@ def burn_in(image: np.ndarray, lines_top_left: Sequence[str], lines_top_right: S
     size = max(round(w / 56), min(12, round(w / 20)))
     font = _font(size)
     pad, margin, line_h = max(3, size // 3), max(4, size // 2), round(size * 1.25)
-    base = Image.fromarray(img).convert("RGBA")
-    overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
-    d = ImageDraw.Draw(overlay)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    out = np.array(img)  # a copy; only the boxes are touched (not a full-frame composite)
+    texts = []
 
     def block(lines, where: str, max_w: float) -> None:
-        lines = [fit_text(d, str(t), font, max_w - 2 * pad) for t in lines if t]
+        lines = [fit_text(measure, str(t), font, max_w - 2 * pad) for t in lines if t]
         if not lines:
             return
-        widths = [d.textlength(t, font=font) for t in lines]
+        widths = [measure.textlength(t, font=font) for t in lines]
         bw, bh = max(widths) + 2 * pad, len(lines) * line_h + 2 * pad
         x0 = {"tl": margin, "tr": w - margin - bw, "b": (w - bw) / 2}[where]
         y0 = h - margin - bh if where == "b" else margin
-        d.rectangle((round(x0), round(y0), round(x0 + bw) - 1, round(y0 + bh) - 1), fill=(0, 0, 0, 153))
+        # Black at 60 % opacity: what is under the box keeps 102/255 of its value.
+        xa, ya, xb, yb = max(round(x0), 0), max(round(y0), 0), min(round(x0 + bw), w), min(round(y0 + bh), h)
+        box = out[ya:yb, xa:xb]
+        box[...] = (box.astype(np.uint16) * 102 + 127) // 255
         for i, (t, tw) in enumerate(zip(lines, widths, strict=True)):
             x = x0 + pad + (bw - 2 * pad - tw if where == "tr" else 0)
-            d.text((round(x), round(y0 + pad + i * line_h)), t, font=font, fill=(255, 255, 255, 255))
+            texts.append(((round(x), round(y0 + pad + i * line_h)), t))
 
     block(lines_top_left, "tl", w * 0.48 - margin)
     block(lines_top_right, "tr", w * 0.48 - margin)
     block(lines_bottom, "b", w - 2 * margin)
-    return np.asarray(Image.alpha_composite(base, overlay).convert("RGB"))
+    if not texts:
+        return out
+    pic = Image.fromarray(out)
+    d = ImageDraw.Draw(pic)
+    for xy, t in texts:
+        d.text(xy, t, font=font, fill=(255, 255, 255))
+    return np.asarray(pic)
 
 
 _draw_burn_in = burn_in  # render_animatic's ``burn_in`` argument (the flags) shadows the function
@@ -263,7 +272,9 @@ class FrameSequence:
             raise ExportError(f"shot {self.shot_id} frame {frame}: image is {a.shape[1]}x{a.shape[0]}, "
                               f"the sequence is {self.size[0]}x{self.size[1]}")
         buf = io.BytesIO()
-        Image.fromarray(np.ascontiguousarray(a)).save(buf, format="PNG", compress_level=3)
+        # Level 1: these PNGs are intermediates for the MP4; level 3 costs 40 % more time (67 vs
+        # 47 ms a 1280x720 frame here) for files 11 % smaller.
+        Image.fromarray(np.ascontiguousarray(a)).save(buf, format="PNG", compress_level=1)
         atomic_write_bytes(self.path(frame), buf.getvalue())
 
     def read(self, frame: int) -> np.ndarray:
@@ -275,6 +286,48 @@ class FrameSequence:
                 return np.asarray(im.convert("RGB"))
         except (OSError, SyntaxError) as exc:
             raise ExportError(f"{self.path(frame)}: cannot read frame ({exc})") from None
+
+
+class FrameWriter:
+    """Finishes frames on a worker thread: scale to the sequence size, burn in, PNG-encode,
+    write atomically. The next frame renders meanwhile (zlib and PIL release the GIL while they
+    work). At most one frame waits, so memory stays flat; an error in the worker is raised by
+    the next :meth:`submit` or :meth:`wait`."""
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="previs-frame-writer")
+        self._pending = None
+
+    @staticmethod
+    def finish(seq: FrameSequence, frame: int, image, lines) -> None:
+        rgb = _fit_to(_as_rgb(image), seq.size)
+        if lines is not None:
+            rgb = _draw_burn_in(rgb, *lines)
+        seq.write(frame, rgb)
+
+    def submit(self, seq: FrameSequence, frame: int, image, lines=None, on_done=None) -> None:
+        image = _as_rgb(image)  # checked here, so a bad frame fails at its own render
+        self.wait()
+
+        def job():
+            self.finish(seq, frame, image, lines)
+            if on_done is not None:
+                on_done()
+
+        self._pending = self._pool.submit(job)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 # ---------------------------------------------------------------- encoding
@@ -542,19 +595,19 @@ def render_animatic(scene, shot_ids, out_dir, *, width: int = 1280, burn_in: Bur
     if progress and n_todo < n_all:
         bar.write(f"resuming: {n_all - n_todo} of {n_all} frames already rendered in {frames_dir}",
                   file=sys.stderr)
+    writer = FrameWriter()
     try:
         for shot, seq, frames in zip(shots, seqs, todo, strict=True):
             bar.set_postfix_str(str(shot.id))
             for f in frames:
                 state = evaluate(scene, shot, f)
-                rgb = _fit_to(_as_rgb(render_frame(state)), seq.size)
-                if burn_in.any:
-                    rgb = _draw_burn_in(rgb, *burn_in_lines(state, scene, burn_in))
-                seq.write(f, rgb)
-                bar.update(1)
+                lines = burn_in_lines(state, scene, burn_in) if burn_in.any else None
+                writer.submit(seq, f, render_frame(state), lines, on_done=lambda: bar.update(1))
+            writer.wait()
             result.shot_frames[shot.id] = (len(frames), seq.frame_count - len(frames))
             result.frames_rendered += len(frames)
     finally:
+        writer.close()
         bar.close()
     result.render_seconds = time.perf_counter() - t0
 
@@ -583,6 +636,9 @@ def add_animatic_command(subparsers):
     p.add_argument("-o", "--output", default="out/animatic", metavar="DIR",
                    help="output folder (default: out/animatic); frames go to DIR/frames/<shot>/")
     p.add_argument("--width", type=int, default=1280, help="frame width in pixels (default 1280)")
+    p.add_argument("--scale", type=float, default=1.0, metavar="S",
+                   help="draft: render at S times the width (0.25..1) and scale up to it with a "
+                        "Lanczos filter; burn-ins stay full size (default 1: native)")
     p.add_argument("--no-burn-in", action="store_true", help="no shot, timecode and lens text on the frames")
     p.add_argument("--crf", type=int, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
     p.add_argument("--no-aa", action="store_true", help="no anti-aliasing")
@@ -598,6 +654,11 @@ def _cmd_animatic(args) -> int:
 
     if not 0 <= args.crf <= 51:
         raise PrevisError(f"--crf must be within 0..51, got {args.crf}")
+    if not 0.25 <= args.scale <= 1.0:
+        raise PrevisError(f"--scale must be within 0.25..1, got {args.scale}")
+    if args.width < 16:
+        raise PrevisError(f"--width must be at least 16 pixels, got {args.width}")
+    render_width = max(16, round(args.width * args.scale))
     scene = api.load_scene(args.scene)
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
     for shot in shots:  # a wrong shot id or lens fails before the renderer starts
@@ -605,9 +666,10 @@ def _cmd_animatic(args) -> int:
     digest = hashlib.sha256()
     if scene.source_path is not None:
         digest.update(Path(scene.source_path).read_bytes())
-    key = f"{digest.hexdigest()} previs {__version__} aa={not args.no_aa} shadows={not args.no_shadows}"
+    key = (f"{digest.hexdigest()} previs {__version__} aa={not args.no_aa} shadows={not args.no_shadows}"
+           + (f" scale={render_width}" if render_width != args.width else ""))
     flags = BurnIn.none() if args.no_burn_in else BurnIn()
-    with api.StageRenderer(scene, width=args.width, antialias=not args.no_aa,
+    with api.StageRenderer(scene, width=render_width, antialias=not args.no_aa,
                             shadows=not args.no_shadows) as r:
         res = render_animatic(scene, shots, args.output, width=args.width, burn_in=flags,
                               render_frame=lambda state: r.render(state, read_depth=False).color,

@@ -28,6 +28,10 @@ from previs.io.meshes import Asset, Material, TextureImage
 from previs.render.context import create_offscreen_context, program
 
 MAX_TILES = 32
+TARGET_SETS_KEPT = 3  # render-target sizes kept allocated (see Renderer.resize)
+GL_SRGB8_ALPHA8 = 0x8C43
+DOF_TILE_PX = 16  # depth of field: tile size of the near-field blur search
+DOF_MAX_RADIUS = 0.04  # depth of field: the largest blur radius, as a share of the image width
 LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
 # Point-light cube faces: +X, -X, +Y, -Y, +Z, -Z as (forward, up) in world space.
 CUBE_FACES = [((1, 0, 0), (0, -1, 0)), ((-1, 0, 0), (0, -1, 0)), ((0, 1, 0), (0, 0, 1)),
@@ -83,6 +87,7 @@ class _Batch:
     name: str | None = None  # dynamic batches: the item's name; static batches: None
     world_from_model: np.ndarray | None = None  # dynamic batches only
     local_bounds: tuple[np.ndarray, np.ndarray] | None = None
+    world_bounds: tuple[np.ndarray, np.ndarray] | None = None  # static batches only
 
 
 def _current(method):
@@ -121,25 +126,22 @@ class Renderer:
         self.shadows = shadows
         self.shadow_map_size = int(shadow_map_size)
         self.antialias = antialias
-        # G-buffer variants: alpha-masked (only it may discard, so the others keep early-z) and
-        # LED wall (emits the wall content).
-        self._gbuffer_progs = {
-            "opaque": program(self.ctx, "scene.vert", "gbuffer.frag"),
-            "masked": program(self.ctx, "scene.vert", "gbuffer.frag", ("ALPHA_MASK",)),
-            "wall": program(self.ctx, "scene.vert", "gbuffer.frag", ("LED_WALL",)),
-        }
+        # G-buffer variants, compiled on first use (see _gbuffer_prog); lighting variants per
+        # light list and mode (see _lighting).
+        self._gbuffer_progs: dict[tuple, object] = {}
+        self._light_progs: dict[tuple, tuple[object, object]] = {}
         self._wall_cube = None
         self._wall_eye = (0.0, 1.7, 0.0)
         self._wall_nits = 0.0
         self._wall_cdl = ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), 1.0)
-        self._inner = None  # (texture, clip_from_world, soft, border)
+        self._inner = None  # (texture, clip_from_world, soft, border, owned by this renderer)
         self._led_light = None  # (radiance cube, irradiance cube, coarsest lod)
         # The panels and the lens, for the LED grid and the off-axis falloff on the wall.
         self._panel = ((176.0, 176.0), 0.3, (0.4, 0.4, 0.4), 2.84)
         self._lens = (35.0, 2.8, 5.0)
+        self._sensor_width_mm = 36.0
+        self._dof_progs = None  # (tiles program, its vao, gather program, its vao), made on first use
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
-        self._light_prog = program(self.ctx, "fullscreen.vert", "deferred.frag")
-        self._light_vao = self.ctx.vertex_array(self._light_prog, [])
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
         self._post_prog = program(self.ctx, "fullscreen.vert", "post.frag")
         self._post_vao = self.ctx.vertex_array(self._post_prog, [])
@@ -155,22 +157,40 @@ class Renderer:
         self._static_bounds = (np.zeros(3), np.zeros(3))
         self._shadows_dirty = False
         self._targets = None
+        self._target_sets: dict[tuple[int, int], dict] = {}  # by size, least recently used first
+        # Pass timing for benchmarks: a dict makes every pass wait for the GPU and add its
+        # milliseconds under its name (slower overall; None, the default, times nothing).
+        self.pass_ms: dict[str, float] | None = None
+        self._mark_t = 0.0
         self.resize(width, height)
 
     # ------------------------------------------------------------ targets
     @_current
     def resize(self, width: int, height: int) -> None:
-        if self._targets and (width, height) == (self.width, self.height):
-            return
-        self._release_targets()
-        self.width, self.height = int(width), int(height)
-        ctx, size = self.ctx, (self.width, self.height)
-        t = {}
-        # G-buffer: albedo+metallic, shading normal+roughness, geometric normal+occlusion, emissive.
-        t["albedo"] = ctx.texture(size, 4)  # 8-bit: sqrt-encoded albedo keeps dark precision
-        t["normal"] = ctx.texture(size, 4, dtype="f2")
+        """Render at ``width`` x ``height`` from now on. The targets of the last few sizes are
+        kept, so switching back (an environment capture, a window that drops its resolution
+        while the camera moves) allocates nothing."""
+        size = (int(width), int(height))
+        if size[0] <= 0 or size[1] <= 0:
+            raise RenderError(f"impossible image size {size[0]}x{size[1]}")
+        self.width, self.height = size
+        t = self._target_sets.pop(size, None)
+        if t is None:
+            while len(self._target_sets) >= TARGET_SETS_KEPT:
+                for obj in self._target_sets.pop(next(iter(self._target_sets))).values():
+                    obj.release()
+            t = self._make_targets(size)
+        self._target_sets[size] = t  # most recently used last
+        self._targets = t
+
+    def _make_targets(self, size: tuple[int, int]) -> dict:
+        ctx, t = self.ctx, {}
+        # G-buffer, all RGBA8 (shaders/gbuffer_codec.glsl): albedo+metallic, shading normal,
+        # geometric normal+roughness+occlusion, emissive.
+        t["albedo"] = ctx.texture(size, 4)  # sqrt-encoded albedo keeps dark precision
+        t["normal"] = ctx.texture(size, 4)
         t["geom"] = ctx.texture(size, 4)
-        t["emissive"] = ctx.texture(size, 4, dtype="f2")
+        t["emissive"] = ctx.texture(size, 4)
         t["depth"] = ctx.depth_texture(size)
         for name in ("albedo", "normal", "geom", "emissive", "depth"):
             t[name].filter = (ctx.NEAREST, ctx.NEAREST)
@@ -179,15 +199,32 @@ class Renderer:
         t["image"].filter = (ctx.LINEAR, ctx.LINEAR)  # FXAA samples between pixels
         t["image"].repeat_x = t["image"].repeat_y = False
         t["image_fbo"] = ctx.framebuffer([t["image"]])
-        t["hdr"] = ctx.texture(size, 4, dtype="f4")  # linear light, for environment captures
-        t["hdr_fbo"] = ctx.framebuffer([t["hdr"]])
         t["ldr"] = ctx.renderbuffer(size, 4)
         t["ldr_fbo"] = ctx.framebuffer([t["ldr"]])
-        self._targets = t
+        return t
+
+    def _lazy_target(self, name: str):
+        """The framebuffer of a target only some renderers use, made on first use: ``hdr``
+        (linear light, float, for environment captures) or ``signal`` (wall signal for the
+        inner frustum: the display encoding in an sRGB texture, so sampling it gives linear)."""
+        t = self._targets
+        if name not in t:
+            size = (self.width, self.height)
+            if name == "hdr":
+                tex = self.ctx.texture(size, 4, dtype="f4")
+            else:
+                tex = self.ctx.texture(size, 4, internal_format=GL_SRGB8_ALPHA8)
+                tex.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+                tex.repeat_x = tex.repeat_y = False
+            t[name] = tex
+            t[name + "_fbo"] = self.ctx.framebuffer([tex])
+        return t[name + "_fbo"]
 
     def _release_targets(self) -> None:
-        for obj in (self._targets or {}).values():
-            obj.release()
+        for t in self._target_sets.values():
+            for obj in t.values():
+                obj.release()
+        self._target_sets = {}
         self._targets = None
 
     # ------------------------------------------------------------ world
@@ -223,7 +260,7 @@ class Renderer:
                 for part in item.asset.parts:
                     verts = np.hstack([part.positions, part.normals, part.uvs, part.colors]).astype(np.float32)
                     batch = self._make_batch(verts, part.indices, part.material)
-                    batch.name, batch.world_from_model = item.name, m
+                    batch.name, batch.world_from_model, batch.world_bounds = item.name, m, None
                     batch.local_bounds = (part.positions.min(axis=0).astype(np.float64),
                                           part.positions.max(axis=0).astype(np.float64))
                     self._batches.append(batch)
@@ -255,14 +292,48 @@ class Renderer:
         self._ambient_down = tuple(float(x) for x in ambient_down_nits)
         self._shadows_dirty = True
 
+    def _gbuffer_prog(self, m: Material):
+        """The G-buffer program for a material: alpha-masked (only it may discard, so the others
+        keep early depth), LED wall (emits the wall content) or opaque, with the maps it has."""
+        maps = tuple(name for name, img in (
+            ("HAS_BASE_TEX", m.base_color_texture), ("HAS_MR_TEX", m.metallic_roughness_texture),
+            ("HAS_NORMAL_TEX", m.normal_texture), ("HAS_EMISSIVE_TEX", m.emissive_texture),
+            ("HAS_OCCLUSION_TEX", m.occlusion_texture)) if img is not None)
+        key = (_variant(m), maps)
+        prog = self._gbuffer_progs.get(key)
+        if prog is None:
+            defines = {"masked": ("ALPHA_MASK",), "wall": ("LED_WALL",), "opaque": ()}[key[0]] + maps
+            prog = self._gbuffer_progs[key] = program(self.ctx, "scene.vert", "gbuffer.frag", defines)
+        return prog
+
+    def _lighting(self, display: bool):
+        """The lighting program (and its VAO) for the current lights, wall light, sky and output:
+        everything that is the same for every pixel is compiled in, so llvmpipe (which executes
+        both sides of a branch) runs only the code this frame needs. Cached per variant."""
+        tiles = self._light_tiles + [(0, 0)] * (len(self._lights) - len(self._light_tiles))
+        lights = tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0]) for i, lt in enumerate(self._lights))
+        key = (bool(display), self._sky is not None, self._led_light is not None, lights)
+        hit = self._light_progs.get(key)
+        if hit is None:
+            defines = [name for name, on in (("DISPLAY", display), ("SKY_BACKGROUND", key[1]),
+                                              ("LED_LIGHT", key[2])) if on]
+            if lights:
+                defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f})" for i, (t, n, f) in enumerate(lights)))
+            if len(self._light_progs) >= 16:  # lights edited over and over: drop the oldest
+                old = next(iter(self._light_progs))
+                for obj in reversed(self._light_progs.pop(old)):
+                    obj.release()
+            prog = program(self.ctx, "fullscreen.vert", "deferred.frag", tuple(defines))
+            hit = self._light_progs[key] = (prog, self.ctx.vertex_array(prog, []))
+        return hit
+
     def _make_batch(self, verts: np.ndarray, indices: np.ndarray, material: Material) -> _Batch:
         vbo = self.ctx.buffer(np.ascontiguousarray(verts, np.float32).tobytes())
         ibo = self.ctx.buffer(np.ascontiguousarray(indices, np.uint32).tobytes())
-        vao = self.ctx.vertex_array(
-            self._gbuffer_progs[_variant(material)],
-            [(vbo, "3f 3f 2f 4f", "in_position", "in_normal", "in_uv", "in_color")],
-            index_buffer=ibo, index_element_size=4)
-        return _Batch(vao, vbo, ibo, material, int(np.size(indices) // 3))
+        vao = _vertex_array(self.ctx, self._gbuffer_prog(material), vbo, ibo)
+        pos = np.asarray(verts[:, :3], np.float64)
+        bounds = (pos.min(axis=0), pos.max(axis=0)) if len(pos) else (np.zeros(3), np.zeros(3))
+        return _Batch(vao, vbo, ibo, material, int(np.size(indices) // 3), world_bounds=bounds)
 
     def set_poses(self, poses: dict[str, np.ndarray]) -> None:
         """Move dynamic items (by name) to new world matrices."""
@@ -289,10 +360,8 @@ class Renderer:
         lo, hi = self._static_bounds
         for b in self._batches:
             if b.world_from_model is not None and b.local_bounds is not None:
-                l0, l1 = b.local_bounds
-                corners = np.array([[x, y, z] for x in (l0[0], l1[0]) for y in (l0[1], l1[1]) for z in (l0[2], l1[2])])
-                w = tf.transform_points(b.world_from_model, corners)
-                lo, hi = np.minimum(lo, w.min(axis=0)), np.maximum(hi, w.max(axis=0))
+                w0, w1 = self._batch_bounds(b)
+                lo, hi = np.minimum(lo, w0), np.maximum(hi, w1)
         return lo, hi
 
     @property
@@ -391,7 +460,6 @@ class Renderer:
 
     # ------------------------------------------------------------ frame
     def _upload_lights(self, p) -> None:
-        n = len(self._lights)
         pos_type = np.zeros((MAX_LIGHTS, 4), "f4")
         dir_range = np.zeros((MAX_LIGHTS, 4), "f4")
         color = np.zeros((MAX_LIGHTS, 4), "f4")
@@ -405,18 +473,17 @@ class Renderer:
             first, count = self._light_tiles[i] if i < len(self._light_tiles) else (0, 0)
             cone[i] = (math.cos(math.radians(lt.beam_angle_deg) / 2),
                        math.cos(math.radians(lt.field_angle_deg) / 2), first, count)
-        _uniform(p, "u_light_count", n)
         for name, arr in (("u_light_pos_type", pos_type), ("u_light_dir_range", dir_range),
                           ("u_light_color", color), ("u_light_cone", cone)):
-            _write(p, name, arr.tobytes())
+            _write_array(p, name, arr)
         if self._tiles and "u_tile_clip_from_world" in p:
             mats = np.zeros((MAX_TILES, 4, 4), "f4")
             rects = np.zeros((MAX_TILES, 4), "f4")
             for i, (m, r) in enumerate(self._tiles):
                 mats[i] = m.T
                 rects[i] = r
-            _write(p, "u_tile_clip_from_world", mats.tobytes())
-            _write(p, "u_tile_rect", rects.tobytes())
+            _write_array(p, "u_tile_clip_from_world", mats)
+            _write_array(p, "u_tile_rect", rects)
             _uniform(p, "u_atlas_texel", self._atlas_texel)
 
     def _set_material(self, p, m: Material) -> None:
@@ -431,7 +498,6 @@ class Renderer:
                 ("normal", m.normal_texture), ("emissive", m.emissive_texture),
                 ("occlusion", m.occlusion_texture))):
             tex = self._texture(img)
-            _uniform(p, f"u_has_{flag}_tex", 1 if tex is not None else 0)
             _uniform(p, f"u_{flag}_tex", unit)
             if tex is not None:
                 tex.use(unit)
@@ -442,9 +508,15 @@ class Renderer:
 
     # ------------------------------------------------------------ what the wall and sky show
     @_current
-    def set_wall_content(self, faces: np.ndarray, eye_m, wall_nits: float) -> None:
+    def set_wall_content(self, faces: np.ndarray | None, eye_m=(0.0, 1.7, 0.0), wall_nits: float = 0.0) -> None:
         """The LED content: a cube map (6, S, S, 3) of wall signal (0..1) seen from ``eye_m``,
-        faces in GL order (+X, -X, +Y, -Y, +Z, -Z) and rows as :meth:`capture_cube` returns them."""
+        faces in GL order (+X, -X, +Y, -Y, +Z, -Z) and rows as :meth:`capture_cube` returns them.
+        None: the wall shows black."""
+        if faces is None:
+            if self._wall_cube is not None:
+                self._wall_cube.release()
+            self._wall_cube = None
+            return
         faces = np.ascontiguousarray(faces, dtype=np.float32)
         size = faces.shape[1]
         if self._wall_cube is None or self._wall_cube.size != (size, size):
@@ -465,26 +537,31 @@ class Renderer:
         self._wall_cdl = (tuple(map(float, slope)), tuple(map(float, offset)), tuple(map(float, power)), float(sat))
 
     @_current
-    def set_inner_frustum(self, image: np.ndarray | None, clip_from_world: np.ndarray | None = None,
+    def set_inner_frustum(self, image, clip_from_world: np.ndarray | None = None,
                           soft_edge: float = 0.05, show_border: bool = False) -> None:
-        """The inner frustum: ``image`` (H, W, 3) wall signal rendered by a camera with
-        ``clip_from_world``, rows bottom-up (as :meth:`render_hdr` returns them). None: off."""
+        """The inner frustum: the wall signal rendered by a camera with ``clip_from_world``;
+        ``image`` is either a texture on this context that samples as linear signal (what
+        :meth:`render_signal` returns; used as it is, never copied) or an (H, W, 3) array of
+        linear signal, rows bottom-up (uploaded). None: off."""
+        self._release_inner()
         if image is None:
-            if self._inner is not None:
-                self._inner[0].release()
-            self._inner = None
             return
-        img = np.ascontiguousarray(image, dtype=np.float16)
-        h, w = img.shape[:2]
-        tex = self._inner[0] if self._inner is not None and self._inner[0].size == (w, h) else None
-        if tex is None:
-            if self._inner is not None:
-                self._inner[0].release()
-            tex = self.ctx.texture((w, h), 3, dtype="f2")
+        if isinstance(image, np.ndarray):
+            img = np.ascontiguousarray(image, dtype=np.float16)
+            h, w = img.shape[:2]
+            tex = self.ctx.texture((w, h), 3, img.tobytes(), dtype="f2")
             tex.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
             tex.repeat_x = tex.repeat_y = False
-        tex.write(img.tobytes())
-        self._inner = (tex, np.asarray(clip_from_world, dtype=np.float64), float(soft_edge), bool(show_border))
+            owned = True
+        else:
+            tex, owned = image, False
+        self._inner = (tex, np.asarray(clip_from_world, dtype=np.float64), float(soft_edge), bool(show_border),
+                       owned)
+
+    def _release_inner(self) -> None:
+        if self._inner is not None and self._inner[4]:
+            self._inner[0].release()
+        self._inner = None
 
     @_current
     def set_led_light(self, radiance: np.ndarray | None, irradiance: np.ndarray | None = None) -> None:
@@ -513,9 +590,18 @@ class Renderer:
         self._led_light = (cube(radiance, True), cube(irradiance, False), lod)
 
     @_current
+    def render_signal(self, view: CameraView):
+        """The wall signal (the filmic curve at exposure 1, 0..1) seen through ``view``, left on
+        the GPU: an sRGB-encoded texture that samples as linear signal, for
+        :meth:`set_inner_frustum` of a renderer on the same context. It is this renderer's
+        target: valid until this renderer renders or resizes again."""
+        self._draw(view, exposure=1.0, mode="signal")
+        return self._targets["signal"]
+
+    @_current
     def render_hdr(self, view: CameraView) -> np.ndarray:
         """Linear light (exposure 1, no tone curve), (H, W, 3) float32, rows bottom-up."""
-        self._draw(view, exposure=1.0, display=False)
+        self._draw(view, exposure=1.0, mode="hdr")
         raw = self._targets["hdr_fbo"].read(components=3, dtype="f4", alignment=1)
         return np.frombuffer(raw, np.float32).reshape(self.height, self.width, 3)
 
@@ -524,9 +610,14 @@ class Renderer:
         self._panel = (tuple(map(float, panel_px)), float(fill_factor), tuple(map(float, falloff_k_rgb)),
                        float(pitch_mm))
 
-    def set_lens(self, focal_length_mm: float, f_number: float, focus_m: float) -> None:
-        """The taking lens, for how sharp the wall's LED grid is (thin-lens defocus)."""
+    def set_lens(self, focal_length_mm: float, f_number: float, focus_m: float, *,
+                 sensor_width_mm: float | None = None) -> None:
+        """The taking lens, for how sharp the wall's LED grid is and for the depth-of-field
+        preview (thin-lens defocus). ``sensor_width_mm``: the width the image spans on the sensor
+        (desqueezed for anamorphics), which turns blur on the sensor into pixels."""
         self._lens = (float(focal_length_mm), float(f_number), float(min(focus_m, 1e6)))
+        if sensor_width_mm is not None:
+            self._sensor_width_mm = float(sensor_width_mm)
 
     def set_sky(self, sun_dir, sun_color_linear=(1.0, 1.0, 1.0), turbidity: float = 3.0) -> None:
         """Show an analytic sky where nothing is drawn (used for environment captures); a
@@ -552,10 +643,72 @@ class Renderer:
         return np.stack(faces)
 
     # ------------------------------------------------------------ frame
-    def _draw(self, view: CameraView, *, exposure: float, display: bool) -> None:
+    def _mark(self, name: str | None) -> None:
+        """Pass timing (see ``pass_ms``): the time since the last mark, GPU work included."""
+        if self.pass_ms is None:
+            return
+        import time
+
+        self.ctx.finish()
+        now = time.perf_counter()
+        if name is not None:
+            self.pass_ms[name] = self.pass_ms.get(name, 0.0) + (now - self._mark_t) * 1000.0
+        self._mark_t = now
+
+    def _draw_order(self, eye: np.ndarray) -> list[_Batch]:
+        """Opaque batches nearest first, then alpha-masked, then the LED wall (behind the set
+        from anywhere inside the volume): hidden fragments fail the early depth test instead of
+        being shaded and overwritten, which a software rasteriser pays for in full."""
+        def key(b: _Batch):
+            if b.world_bounds is not None:
+                lo, hi = b.world_bounds
+            else:
+                lo, hi = self._batch_bounds(b)
+            gap = np.maximum(np.maximum(lo - eye, eye - hi), 0.0)
+            return ({"opaque": 0, "masked": 1, "wall": 2}[_variant(b.material)], float(gap @ gap))
+
+        return sorted(self._batches, key=key)
+
+    def _batch_bounds(self, b: _Batch) -> tuple[np.ndarray, np.ndarray]:
+        l0, l1 = b.local_bounds
+        corners = np.array([[x, y, z] for x in (l0[0], l1[0]) for y in (l0[1], l1[1]) for z in (l0[2], l1[2])])
+        w = tf.transform_points(b.world_from_model, corners)
+        return w.min(axis=0), w.max(axis=0)
+
+    def _wall_uniforms(self, wp, view: CameraView, eye) -> None:
+        # Every sampler keeps its own unit even when unused: GL refuses to draw when samplers of
+        # different types (2D, cube, shadow) share a unit, used or not.
+        _uniform(wp, "u_wall_content", 6)
+        _uniform(wp, "u_inner", 7)
+        _uniform(wp, "u_wall_eye", self._wall_eye)
+        _uniform(wp, "u_wall_nits", self._wall_nits if self._wall_cube is not None else 0.0)
+        for name, value in zip(("slope", "offset", "power", "saturation"), self._wall_cdl, strict=True):
+            _uniform(wp, f"u_cdl_{name}", value)
+        panel_px, fill, k_rgb, pitch = self._panel
+        _uniform(wp, "u_panel_px", panel_px)
+        n = np.arange(1, 5)
+        _uniform(wp, "u_led_harmonics", tuple(float(x) for x in 2 * np.sinc(n * fill)))  # sinc(x) = sin(pi x)/(pi x)
+        _uniform(wp, "u_falloff_k", k_rgb)
+        _uniform(wp, "u_eye", eye)
+        _uniform(wp, "u_lens_axis", tuple(float(x) for x in -view.world_from_camera[:3, 2]))
+        _uniform(wp, "u_lens", (*self._lens, pitch))
+        _uniform(wp, "u_inner_on", 1 if self._inner is not None else 0)
+        if self._inner is not None:
+            tex, inner_clip, soft, border, _ = self._inner
+            _write(wp, "u_inner_clip_from_world", inner_clip.T.astype("f4").tobytes())
+            _uniform(wp, "u_inner_soft", soft)
+            _uniform(wp, "u_inner_border", 1 if border else 0)
+
+    def _draw(self, view: CameraView, *, exposure: float, mode: str) -> None:
+        """G-buffer and lighting passes into the target of ``mode``: "display" (tone-mapped and
+        sRGB-encoded, for post), "signal" (the same encoding into the sRGB signal texture) or
+        "hdr" (linear light)."""
+        display = mode != "hdr"
         ctx, t = self.ctx, self._targets
+        self._mark(None)
         if self._shadows_dirty:
             self._build_shadows()
+            self._mark("shadow maps")
         clip_from_world = view.clip_from_world
         eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
         # 1. Geometry pass.
@@ -564,36 +717,19 @@ class Renderer:
         ctx.enable(ctx.DEPTH_TEST)
         ctx.front_face = "ccw"
         ctx.cull_face = "back"
-        for p in self._gbuffer_progs.values():
+        progs = {id(b.vao.program): b.vao.program for b in self._batches}
+        for p in progs.values():
             _write(p, "u_clip_from_world", clip_from_world.T.astype("f4").tobytes())
-        wp = self._gbuffer_progs["wall"]
-        # Every sampler keeps its own unit even when unused: GL refuses to draw when samplers of
-        # different types (2D, cube, shadow) share a unit, used or not.
-        _uniform(wp, "u_wall_content", 6)
-        _uniform(wp, "u_inner", 7)
         if self._wall_cube is not None:
             self._wall_cube.use(6)
-        _uniform(wp, "u_wall_eye", self._wall_eye)
-        _uniform(wp, "u_wall_nits", self._wall_nits if self._wall_cube is not None else 0.0)
-        for name, value in zip(("slope", "offset", "power", "saturation"), self._wall_cdl, strict=True):
-            _uniform(wp, f"u_cdl_{name}", value)
-        panel_px, fill, k_rgb, pitch = self._panel
-        _uniform(wp, "u_panel_px", panel_px)
-        _uniform(wp, "u_fill_factor", fill)
-        _uniform(wp, "u_falloff_k", k_rgb)
-        _uniform(wp, "u_eye", eye)
-        _uniform(wp, "u_lens_axis", tuple(float(x) for x in -view.world_from_camera[:3, 2]))
-        _uniform(wp, "u_lens", (*self._lens, pitch))
-        _uniform(wp, "u_inner_on", 1 if self._inner is not None else 0)
         if self._inner is not None:
-            tex, inner_clip, soft, border = self._inner
-            tex.use(7)
-            _write(wp, "u_inner_clip_from_world", inner_clip.T.astype("f4").tobytes())
-            _uniform(wp, "u_inner_soft", soft)
-            _uniform(wp, "u_inner_border", 1 if border else 0)
+            self._inner[0].use(7)
+        for key, wp in self._gbuffer_progs.items():
+            if key[0] == "wall" and id(wp) in progs:
+                self._wall_uniforms(wp, view, eye)
         identity = (np.eye(4, dtype="f4").tobytes(), np.eye(3, dtype="f4").tobytes())
-        for b in self._batches:
-            p = self._gbuffer_progs[_variant(b.material)]
+        for b in self._draw_order(view.world_from_camera[:3, 3]):
+            p = b.vao.program
             self._set_material(p, b.material)
             if b.world_from_model is None:
                 model, normal = identity
@@ -606,9 +742,10 @@ class Renderer:
             b.vao.render()
         ctx.disable(ctx.CULL_FACE)
         ctx.disable(ctx.DEPTH_TEST)
+        self._mark("gbuffer" if mode == "display" else f"gbuffer ({mode})")
         # 2. Lighting pass, once per pixel.
-        lp = self._light_prog
-        t["image_fbo" if display else "hdr_fbo"].use()
+        lp, light_vao = self._lighting(display)
+        (t["image_fbo"] if mode == "display" else self._lazy_target(mode)).use()
         for unit, name in enumerate(("albedo", "normal", "geom", "emissive", "depth")):
             t[name].use(unit)
             _uniform(lp, f"u_{name}", unit)
@@ -620,31 +757,31 @@ class Renderer:
         _write(lp, "u_world_from_clip", np.linalg.inv(clip_from_world).T.astype("f4").tobytes())
         _uniform(lp, "u_eye", eye)
         _uniform(lp, "u_exposure", float(exposure))
-        _uniform(lp, "u_display", 1 if display else 0)
-        _uniform(lp, "u_sky_background", 1 if self._sky else 0)
         if self._sky:
             _uniform(lp, "u_sun_dir", self._sky[0])
             _uniform(lp, "u_sun_color", self._sky[1])
             _uniform(lp, "u_turbidity", self._sky[2])
         _uniform(lp, "u_ambient_up", self._ambient_up)
         _uniform(lp, "u_ambient_down", self._ambient_down)
-        _uniform(lp, "u_led_light", 1 if self._led_light is not None else 0)
         if self._led_light is not None:
             self._led_light[0].use(8)
             self._led_light[1].use(9)
             _uniform(lp, "u_led_radiance_lod", self._led_light[2])
         self._upload_lights(lp)
-        self._light_vao.render(vertices=3)
+        light_vao.render(vertices=3)
+        self._mark("lighting" if mode == "display" else f"lighting ({mode})")
 
     @_current
     def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
-               read_depth: bool = True) -> Frame:
-        """Colour as the camera records it (tone-mapped, sRGB, frame lines) and linear depth."""
+               read_depth: bool = True, dof: bool = False) -> Frame:
+        """Colour as the camera records it (tone-mapped, sRGB, frame lines) and linear depth.
+        ``dof``: blur by the lens's depth of field (see :meth:`set_lens`)."""
         t = self._targets
-        self._draw(view, exposure=exposure, display=True)
+        self._draw(view, exposure=exposure, mode="display")
+        image = self._depth_of_field(view) if dof else t["image"]
         # 3. Post: FXAA and frame lines.
         t["ldr_fbo"].use()
-        t["image"].use(0)
+        image.use(0)
         pp = self._post_prog
         _uniform(pp, "u_image", 0)
         _uniform(pp, "u_fxaa", 1 if self.antialias else 0)
@@ -655,13 +792,70 @@ class Renderer:
         _uniform(pp, "u_px", (1.0 / self.width, 1.0 / self.height))
         _uniform(pp, "u_safe", (0.93, 0.90) if ov.safe_areas else (0.0, 0.0))
         self._post_vao.render(vertices=3)
+        self._mark("post")
         raw = t["ldr_fbo"].read(components=3, alignment=1)
         color = np.frombuffer(raw, np.uint8).reshape(self.height, self.width, 3)[::-1]
         depth = None
         if read_depth:
             d = np.frombuffer(t["depth"].read(alignment=1), np.float32).reshape(self.height, self.width)[::-1]
             depth = linear_depth(d, view.near_m, view.far_m)
-        return Frame(color=np.ascontiguousarray(color), depth_m=depth)
+        frame = Frame(color=np.ascontiguousarray(color), depth_m=depth)
+        self._mark("readback")
+        return frame
+
+    def dof_radius_px(self, depth_m) -> np.ndarray:
+        """The depth-of-field preview's blur radius (half the circle of confusion) in pixels at
+        ``depth_m``, for the current lens and width, before the cap: c = f^2 / (N (s - f))
+        * |d - s| / d on the sensor, times pixels per sensor millimetre, halved."""
+        f, n, s_m = self._lens
+        d = np.asarray(depth_m, float) * 1000.0
+        s = s_m * 1000.0
+        c_mm = f * f / (n * max(s - f, 1e-3)) * np.abs(d - s) / d
+        return 0.5 * c_mm * self.width / self._sensor_width_mm
+
+    def _depth_of_field(self, view: CameraView):
+        """Blur the display image by each pixel's circle of confusion (shaders/dof.frag): a
+        tile pass finds the nearest blurred foreground, a gather pass blurs. Returns the texture
+        post should read."""
+        ctx, t = self.ctx, self._targets
+        self._mark(None)
+        if self._dof_progs is None:
+            tiles_prog = program(ctx, "fullscreen.vert", "dof_tiles.frag")
+            gather_prog = program(ctx, "fullscreen.vert", "dof.frag")
+            self._dof_progs = (tiles_prog, ctx.vertex_array(tiles_prog, []),
+                               gather_prog, ctx.vertex_array(gather_prog, []))
+        tiles_prog, tiles_vao, gather_prog, gather_vao = self._dof_progs
+        tile_px = DOF_TILE_PX
+        if "dof" not in t:
+            tw, th = -(-self.width // tile_px), -(-self.height // tile_px)
+            t["dof_tiles"] = ctx.texture((tw, th), 1, dtype="f4")
+            t["dof_tiles"].filter = (ctx.NEAREST, ctx.NEAREST)
+            t["dof_tiles_fbo"] = ctx.framebuffer([t["dof_tiles"]])
+            t["dof"] = ctx.texture((self.width, self.height), 4)
+            t["dof"].filter = (ctx.LINEAR, ctx.LINEAR)
+            t["dof"].repeat_x = t["dof"].repeat_y = False
+            t["dof_fbo"] = ctx.framebuffer([t["dof"]])
+        f, n, s_m = self._lens
+        # Blur radius cap: 4 % of the width (about 51 px at 1280): enough for any preview, and it
+        # bounds the gather's reach.
+        lens = (f, n, s_m * 1000.0, self.width / self._sensor_width_mm)
+        for p in (tiles_prog, gather_prog):
+            _uniform(p, "u_near_far", (float(view.near_m), float(view.far_m)))
+            _uniform(p, "u_lens", lens)
+            _uniform(p, "u_max_radius_px", DOF_MAX_RADIUS * self.width)
+            _uniform(p, "u_tile_px", tile_px)
+            _uniform(p, "u_depth", 1)
+        t["depth"].use(1)
+        t["dof_tiles_fbo"].use()
+        tiles_vao.render(vertices=3)
+        t["dof_fbo"].use()
+        t["image"].use(0)
+        t["dof_tiles"].use(2)
+        _uniform(gather_prog, "u_image", 0)
+        _uniform(gather_prog, "u_near_tiles", 2)
+        gather_vao.render(vertices=3)
+        self._mark("depth of field")
+        return t["dof"]
 
     def release(self) -> None:
         self._release_resources()
@@ -670,9 +864,14 @@ class Renderer:
 
     @_current
     def _release_resources(self) -> None:
-        for obj in (self._light_vao, self._post_vao, self._light_prog, self._shadow_prog, self._post_prog,
-                    *self._gbuffer_progs.values()):
+        for vao, prog in self._light_progs.values():
+            vao.release(), prog.release()
+        self._light_progs = {}
+        for obj in (self._post_vao, self._shadow_prog, self._post_prog, *self._gbuffer_progs.values(),
+                    *(self._dof_progs or ())):
             obj.release()
+        self._dof_progs = None
+        self._gbuffer_progs = {}
         for b in self._batches:
             b.vao.release(), b.vbo.release(), b.ibo.release()
         self._batches = []
@@ -684,8 +883,7 @@ class Renderer:
             self._atlas.release()
         if self._wall_cube is not None:
             self._wall_cube.release()
-        if self._inner is not None:
-            self._inner[0].release()
+        self._release_inner()
         if self._led_light is not None:
             self._led_light[0].release(), self._led_light[1].release()
         self._release_targets()
@@ -728,6 +926,22 @@ def _variant(m: Material) -> str:
     return "masked" if m.alpha_cutoff is not None else "opaque"
 
 
+VERTEX_LAYOUT = (("in_position", 3), ("in_normal", 3), ("in_uv", 2), ("in_color", 4))  # float32 each
+
+
+def _vertex_array(ctx, prog, vbo, ibo):
+    """A VAO over the interleaved vertex layout; attributes a shader variant compiled away are
+    skipped as padding (GL drops unused inputs, and moderngl refuses to bind a missing one)."""
+    fmt, names = [], []
+    for name, n in VERTEX_LAYOUT:
+        if name in prog:
+            fmt.append(f"{n}f")
+            names.append(name)
+        else:
+            fmt.append(f"{4 * n}x")
+    return ctx.vertex_array(prog, [(vbo, " ".join(fmt), *names)], index_buffer=ibo, index_element_size=4)
+
+
 def _uniform(prog, name: str, value) -> None:
     # Variants compile some uniforms away; setting one that is gone is not an error.
     member = prog._members.get(name)
@@ -739,6 +953,14 @@ def _write(prog, name: str, data: bytes) -> None:
     member = prog._members.get(name)
     if member is not None:
         member.write(data)
+
+
+def _write_array(prog, name: str, arr: np.ndarray) -> None:
+    """Write the leading entries of a uniform array: the compiler keeps only the entries a
+    variant indexes (a light list of three keeps three)."""
+    member = prog._members.get(name)
+    if member is not None:
+        member.write(np.ascontiguousarray(arr[:member.array_length]).tobytes())
 
 
 def _up_for(d: np.ndarray) -> tuple[float, float, float]:
