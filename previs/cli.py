@@ -94,7 +94,7 @@ def _cmd_render(args) -> int:
     written = []
     stem = _safe_name(scene.source_path.stem if scene.source_path else scene.name)
     with api.StageRenderer(scene, width=args.width, antialias=not args.no_aa,
-                           shadows=not args.no_shadows) as r:
+                           shadows=not args.no_shadows, dof=args.dof) as r:
         bar = tqdm(jobs, desc="rendering", unit="frame", disable=args.quiet or None, file=sys.stderr)
         for state, suffix in bar:
             bar.set_postfix_str(f"{state.shot_id} {state.frame}")
@@ -186,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="moving shots: a frame at the first, every key and the last frame (keys, the default) "
                         "or the first frame only")
     p.add_argument("--no-shadows", action="store_true", help="render without shadow maps")
+    p.add_argument("--dof", action="store_true",
+                   help="depth of field as the lens gives it at its T-stop and focus (default: all sharp)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_render)
     from previs.export.animatic import add_animatic_command

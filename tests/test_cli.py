@@ -122,6 +122,28 @@ def test_render_is_deterministic(rendered_1a, tmp_path):
     assert a.read_bytes() == b.read_bytes(), "two renders of the same shot differ"
 
 
+def test_render_dof_blurs_what_the_lens_leaves_out_of_focus(tmp_path, gl_context):
+    """1E: 75 mm at T2.8 focused on Mara at 2.25 m. The pump behind her (about 3.3 m) takes a
+    circle of confusion of f^2/(N(s-f)) * (d-s)/d = 0.29 mm, about 5 px of a 480 px frame: its top
+    edge spreads; Mara's own outline, in the focal plane, keeps its step."""
+    sharp, soft = tmp_path / "sharp", tmp_path / "soft"
+    for out, extra in ((sharp, []), (soft, ["--dof"])):
+        res = previs("render", EXAMPLE, "--shot", "1E", "--width", 480, "-o", out, *extra)
+        assert res.returncode == 0, res.stderr
+    a, b = (np.asarray(Image.open(pngs(f)[0])).astype(float).mean(axis=2) for f in (sharp, soft))
+
+    def steepest_step(img, rows, cols, axis):  # median over lines of the largest one-pixel step
+        return np.median(np.abs(np.diff(img[rows, cols], axis=axis)).max(axis=axis))
+
+    pump_top = (slice(95, 140), slice(40, 170), 0)    # the left pump's top edge, a horizontal edge
+    mara_edge = (slice(140, 200), slice(170, 205), 1)  # the left outline of Mara's head
+    assert steepest_step(a, *pump_top) > 30  # a hard edge without depth of field
+    assert steepest_step(b, *pump_top) < 0.5 * steepest_step(a, *pump_top)
+    assert steepest_step(b, *mara_edge) > 0.85 * steepest_step(a, *mara_edge)
+    image_h = round(480 / 1.456)  # the caption strip is drawn after the picture and stays sharp
+    assert np.array_equal(a[image_h + 5:], b[image_h + 5:])
+
+
 # ---------------------------------------------------------------- info, presets
 def test_info_lists_shots_lenses_and_wall_pixels():
     res = previs("info", EXAMPLE)
