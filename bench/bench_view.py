@@ -1,15 +1,24 @@
 """The blocking window's frame rate while the camera moves: `previs view` on the example stage in
-a 1280x720 window, driven by scripted input (a truck to the right while the mouse pans, the way a
-DP lines up a shot), with the adaptive render resolution and at native resolution (the picture's
-full width, no adaptation).
+a 1280x720 window, driven by scripted input, with the adaptive render resolution and at native
+resolution (the picture's full width, no adaptation, as ``previs view --no-adaptive``).
 
-    .venv/bin/python bench/bench_view.py [--seconds 4] [--runs 3] [--shot 1A] [--panels]
+Two scripted sessions (``--modes``):
+
+* ``move``: a truck to the right while the mouse pans, the way a DP lines up a shot (``--shot``,
+  1A); frames/s is frames shown over wall time.
+* ``play``: Space on a moving shot (``--play-shot``, 3A: a dolly with a rack focus, the LED wall
+  simulated with the inner frustum from the tracked camera), left to play through the window's
+  own run loop (step, then wait for the shot's next frame). Reported: frames drawn per second,
+  frames of the shot advanced per second (the shot's rate whatever the machine: a slow machine
+  skips frames, never slows the shot) and the median render width of the frames drawn.
+
+    .venv/bin/python bench/bench_view.py [--modes move,play] [--seconds 4] [--runs 3]
+                                         [--shot 1A] [--play-shot 3A] [--panels]
 
 Starts its own Xvfb when there is no DISPLAY. Each configuration runs in a fresh process: the
-window opens, rests (one full frame), then moves for a warm-up second (the adaptive controller
-learns the machine) and for ``--seconds`` measured; frames/s is frames shown over wall time. The
-median of the runs is printed with the machine, the GL renderers and the date. Not a test: nothing
-here asserts a timing.
+window opens, rests (one full frame), then moves or plays for a warm-up second (the adaptive
+controller learns the machine) and for ``--seconds`` measured. The median of the runs is printed
+with the machine, the GL renderers and the date. Not a test: nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -29,6 +38,49 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENE = ROOT / "scenes" / "led_stage.yaml"
+
+
+def one_play(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
+    """Space, then the run loop (``step`` + ``idle``) for a warm-up second and ``seconds``."""
+    import glfw
+
+    from previs.view.app import ViewerApp
+
+    app = ViewerApp(SCENE, size=(1280, 720), shot=shot, adaptive=adaptive, panels=panels,
+                    autosave_s=1e9)
+    try:
+        for _ in range(3):
+            app.step()
+        full = app._image_rect()[2]
+        n_frames = app.shot.length_frames
+        app.on_key(glfw.KEY_SPACE, glfw.PRESS, 0)
+        app.on_key(glfw.KEY_SPACE, glfw.RELEASE, 0)
+        assert app.playing
+
+        def play(duration: float) -> dict:
+            drawn0, widths, advanced, skipped, prev = app.frames_rendered, [], 0, 0, app.frame
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < duration:
+                before = app.frames_rendered
+                app.step()
+                if app.frames_rendered > before:
+                    widths.append(app.render_width)
+                step = (app.frame - prev) % n_frames  # the shot loops
+                advanced += step
+                skipped += max(step - 1, 0)  # shot frames never drawn
+                prev = app.frame
+                app.idle()
+            wall_s = time.perf_counter() - t0
+            return {"fps": (app.frames_rendered - drawn0) / wall_s, "shot_fps": advanced / wall_s,
+                    "skipped": skipped, "advanced": advanced,
+                    "render_width_median": statistics.median(widths) if widths else 0}
+
+        play(1.0)
+        res = play(seconds)
+        return {**res, "full_width": full, "window_gl": app.gl_renderer, "stage_gl": app.stage_gl_renderer,
+                "shot_rate": float(app.scene.frame_rate)}
+    finally:
+        app.close()
 
 
 def one_run(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
@@ -101,46 +153,68 @@ def _start_xvfb():
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--modes", default="move,play", help="move, play or both (default)")
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--shot", default="1A")
+    ap.add_argument("--shot", default="1A", help="the shot the move session lines up")
+    ap.add_argument("--play-shot", default="3A", help="the shot the play session plays")
     ap.add_argument("--panels", action="store_true", help="with the side panels (a smaller picture)")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: one run, JSON on stdout
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one_run(args.shot, args.seconds, args.one == "adaptive", args.panels)))
+        kind, res = args.one.split(",")
+        fn = one_play if kind == "play" else one_run
+        print(json.dumps(fn(args.shot, args.seconds, res == "adaptive", args.panels)))
         return 0
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or set(modes) - {"move", "play"}:
+        ap.error(f"--modes takes move, play or move,play, not '{args.modes}'")
     xvfb = _start_xvfb() if not os.environ.get("DISPLAY") else None
     try:
         results = {}
-        for mode in ("adaptive", "native"):
-            runs = []
-            for _ in range(args.runs):
-                cmd = [sys.executable, __file__, "--one", mode, "--shot", args.shot, "--seconds", str(args.seconds)]
-                if args.panels:
-                    cmd.append("--panels")
-                out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
-                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            results[mode] = runs
+        for kind in modes:
+            shot = args.play_shot if kind == "play" else args.shot
+            for res in ("adaptive", "native"):
+                runs = []
+                for _ in range(args.runs):
+                    cmd = [sys.executable, __file__, "--one", f"{kind},{res}", "--shot", shot,
+                           "--seconds", str(args.seconds)]
+                    if args.panels:
+                        cmd.append("--panels")
+                    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+                    if out.returncode != 0:
+                        sys.exit(f"bench_view: a {kind} run failed:\n{out.stderr.strip()}")
+                    runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                results[kind, res] = runs
     finally:
         if xvfb is not None:
             xvfb.terminate()
             xvfb.wait()
-    first = results["adaptive"][0]
+    first = next(iter(results.values()))[0]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT).stdout.strip()
-    print(f"previs view, 1280x720 window{' with panels' if args.panels else ''}, shot {args.shot}, "
-          f"camera trucking and panning every frame")
+    print(f"previs view on {SCENE.name}, 1280x720 window{' with panels' if args.panels else ' without panels'}")
     print(f"machine   {_machine()}")
     print(f"GL        window: {first['window_gl']}; renderer: {first['stage_gl']}")
-    print(f"date      {datetime.date.today().isoformat()}  commit {commit} (working tree may differ)")
-    print(f"runs      {args.runs} fresh processes per mode, {args.seconds:g} s measured after 1 s warm-up")
-    for mode, runs in results.items():
+    print(f"date      {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC  commit {commit} "
+          f"(working tree may differ)")
+    print(f"runs      {args.runs} fresh processes per row, {args.seconds:g} s measured after 1 s warm-up; "
+          f"medians (each run in brackets)")
+    for (kind, res), runs in results.items():
         fps = statistics.median(r["fps"] for r in runs)
         w = statistics.median(r["render_width_median"] for r in runs)
         each = ", ".join(f"{r['fps']:.1f}" for r in runs)
-        print(f"{mode:<9} {fps:5.1f} frames/s (median; runs {each}), "
-              f"render width {w:g} of {runs[0]['full_width']} px")
+        width = f"render width {w:g} of {runs[0]['full_width']} px"
+        if kind == "move":
+            print(f"move {args.shot:<4} {res:<9} {fps:5.1f} frames/s drawn [{each}], {width}  "
+                  f"(trucking and panning every frame)")
+        else:
+            shot_fps = statistics.median(r["shot_fps"] for r in runs)
+            each_shot = ", ".join(f"{r['shot_fps']:.1f}" for r in runs)
+            skipped = ", ".join(f"{r['skipped']}/{r['advanced']}" for r in runs)
+            print(f"play {args.play_shot:<4} {res:<9} {fps:5.1f} frames/s drawn [{each}], shot advancing "
+                  f"{shot_fps:.1f} frames/s [{each_shot}] (its rate: {runs[0]['shot_rate']:g}), {width}, "
+                  f"shot frames skipped [{skipped}]")
     return 0
 
 

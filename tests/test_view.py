@@ -189,6 +189,164 @@ def test_pull_focus_to_what_is_under_the_cursor(app):
     assert app.rig is None
 
 
+def test_playback_advances_the_shot_by_the_clock_and_loops(app):
+    """Space plays the shot at its rate: a step of one frame's time is one frame, of two
+    frames' time two frames (the shot never waits for the picture); it loops at the end."""
+    import glfw
+
+    app._select_shot("3A")  # the dolly with the rack focus
+    settle(app)
+    n = app.shot.length_frames
+    press(app, glfw.KEY_SPACE)
+    assert app.playing
+    frames = []
+    for _ in range(30):  # 30 steps of 1/24 s: one frame each, never a hair short of one
+        app.step(1 / 24)
+        frames.append(app.frame)
+    assert frames == list(range(1, 31))
+    for _ in range(5):
+        app.step(1 / 12)
+    assert app.frame == 40
+    app.step(0.5)  # a stalled frame: the shot still moves on by the time that passed
+    assert app.frame == 52
+    press(app, glfw.KEY_END)  # the last frame, still playing: the next step wraps to the first
+    assert app.playing and app.frame == n - 1
+    app.step(1 / 24)
+    assert app.frame == 0
+    app.step(1 / 24)
+    assert app.frame == 1
+    assert 0 < app.render_width <= app._image_rect()[2]
+    press(app, glfw.KEY_SPACE)
+    assert not app.playing
+    app.step(1 / 24)
+    assert app.frame == 1  # paused
+
+
+def test_slow_frames_lower_the_width_not_the_shot_rate(app):
+    """A renderer made slow (each render adds 1.5e-6 s per pixel of width² to the window's
+    clock: about 0.35 s at this window's full width) while the shot plays: the adaptive width
+    drops until a frame fits the shot's 1/24 s, and the shot advances by the clock."""
+    import glfw
+
+    from previs.view.controls import AdaptiveResolution
+
+    class SlowClock:
+        def __init__(self):
+            self.extra_s = 0.0
+
+        def __call__(self):
+            return time.perf_counter() + self.extra_s
+
+    clock = SlowClock()
+    real_render = app._render
+
+    def slow_render(state, width, **kw):
+        clock.extra_s += 1.5e-6 * width * width
+        return real_render(state, width, **kw)
+
+    saved = app.clock, app.adaptive
+    app._select_shot("3A")
+    settle(app)
+    full = app._image_rect()[2]
+    app.clock, app._render = clock, slow_render
+    app.adaptive = AdaptiveResolution(full_width=full, target_fps=24.0)
+    try:
+        press(app, glfw.KEY_SPACE)
+        app.step()  # starts the clock
+        t0, advanced, prev, widths = app._t_last, 0, app.frame, []
+        for _ in range(24):
+            app.step()  # time from the clock, as in the run loop
+            advanced += (app.frame - prev) % app.shot.length_frames
+            prev = app.frame
+            widths.append(app.render_width)
+        elapsed_s = app._t_last - t0  # from the first step's start to the last's
+        press(app, glfw.KEY_SPACE)
+    finally:
+        app.clock, app.adaptive = saved
+        del app._render  # the instance attribute: back to the method
+    # The first frame rendered while playing is at full width and takes 0.28 s; from then on
+    # the width is the widest that fits 1/24 s (1.5e-6 · 128² = 25 ms).
+    assert widths[0] == full and widths[-8:] == [128] * 8
+    assert advanced == pytest.approx(elapsed_s * 24, abs=1.0)  # the shot kept its rate
+
+
+def test_an_unkeyed_change_dropped_by_playback_says_so_over_the_picture(app):
+    import glfw
+
+    from previs.view.app import STATUS_ERROR_S
+
+    app._select_shot("1A")
+    settle(app)
+    hold(app, glfw.KEY_E, 4)  # pedestal up: a live change, not keyed
+    assert app.rig is not None
+    press(app, glfw.KEY_SPACE)  # playing follows the track
+    assert app.rig is None and app.playing
+    assert "unkeyed camera change dropped" in app.status and app.status_error
+    img = app.step(DT, screenshot=True)
+    press(app, glfw.KEY_SPACE)
+    x, y, w, h = app._image_rect()
+    corner = img[y + 8: y + 30, x + 8: x + min(w, 420)].astype(int)
+    warn = (np.abs(corner - [255, 115, 89]).max(axis=2) < 40).sum()  # the warning's colour
+    assert warn > 30
+    app._status_at -= STATUS_ERROR_S + 1  # the message has had its time
+    img = app.step(DT, screenshot=True)
+    corner = img[y + 8: y + 30, x + 8: x + min(w, 420)].astype(int)
+    assert (np.abs(corner - [255, 115, 89]).max(axis=2) < 40).sum() == 0
+    app.status = ""
+
+
+def test_overview_lines_behind_the_set_are_dashed_and_faint(app):
+    """A magenta line at one distance from the overview camera, across a row where the set is
+    nearer in places and farther in others: full colour where nothing covers it, only faint
+    dashes where the picture's depth says something is in front."""
+    import glfw
+
+    app._select_shot("3A")
+    press(app, glfw.KEY_2)
+    settle(app)
+    x, y, w, h = app._image_rect()
+    dw, dh = app._depth_tex.size
+    assert dw == w and abs(dh - h) <= 1  # full resolution at rest: a texel per window pixel
+    depth = np.frombuffer(app._depth_tex.read(), "f4").reshape(dh, dw)
+    # The farthest / nearest of each pixel's 3x3 neighbourhood (the shader takes the farthest).
+    pad = np.pad(depth, 1, mode="edge")
+    stack = np.stack([pad[1 + dy: 1 + dy + dh, 1 + dx: 1 + dx + dw] for dy in (-1, 0, 1) for dx in (-1, 0, 1)])
+    far_3x3, near_3x3 = stack.max(axis=0), stack.min(axis=0)
+    pick = None
+    for r in range(int(h * 0.3), int(h * 0.7), 4):  # window rows of the picture
+        rd = int((r + 0.5) / h * dh)  # the depth row under it (as the shader reads it)
+        for z in np.percentile(depth[rd], [30, 40, 50, 60, 70]):
+            hidden = far_3x3[rd] < z * 0.9
+            shown = near_3x3[rd] > z * 1.1
+            if hidden.sum() >= 30 and shown.sum() >= 30:
+                pick = r, float(z), hidden, shown
+                break
+        if pick:
+            break
+    assert pick is not None, "no row with set pieces both nearer and farther"
+    r, z, hidden, shown = pick
+    st = app.state()
+    view = app._overview_state(st)
+    ty = np.tan(view.yfov_rad / 2)
+    ndc_y = 1 - 2 * (r + 0.5) / h
+    cam = np.array([[-0.98 * ty * w / h * z, ndc_y * ty * z, -z, 1.0], [0.98 * ty * w / h * z, ndc_y * ty * z, -z, 1.0]])
+    seg = (view.world_from_camera @ cam.T).T[:, :3].reshape(1, 2, 3)
+    plain = app.step(DT, screenshot=True)
+    app._gizmos = lambda _st: [(seg, (1.0, 0.0, 1.0))]
+    try:
+        img = app.step(DT, screenshot=True)
+    finally:
+        del app._gizmos
+    rows = slice(y + r - 1, y + r + 2)
+    band = img[rows, x: x + w].astype(int)
+    full = (np.abs(band - [255, 0, 255]).max(axis=2) < 30).any(axis=0)
+    touched = (np.abs(band - plain[rows, x: x + w].astype(int)).max(axis=2) > 20).any(axis=0)
+    assert full[shown].mean() > 0.95  # drawn at full colour where nothing is in front
+    assert full[hidden].sum() == 0  # never at full colour behind the set
+    assert 0.3 < touched[hidden].mean() < 0.8  # but drawn there: faint dashes
+    press(app, glfw.KEY_1)
+
+
 def test_stage_overview_and_plan(app):
     import glfw
 
@@ -268,6 +426,16 @@ def test_quitting_with_unsaved_changes_asks(app):
 
     press(app, glfw.KEY_Y, glfw.MOD_CONTROL)  # nothing to redo: no change
     assert app.doc.dirty  # the shots made above are not saved
+    press(app, glfw.KEY_SPACE)
+    press(app, glfw.KEY_ESCAPE)  # Esc while playing stops the shot, nothing more
+    assert not app.playing and app.modal is None and not app.should_close
+    press(app, glfw.KEY_SPACE)
+    app._close_requested()  # the window's close button while playing: asks at once
+    assert app.modal == "quit" and not app.should_close
+    app.step(DT)
+    press(app, glfw.KEY_ESCAPE)  # cancel
+    assert app.modal is None and not app.should_close
+    press(app, glfw.KEY_SPACE)
     press(app, glfw.KEY_ESCAPE)
     assert app.modal == "quit" and not app.should_close
     app.step(DT)

@@ -116,6 +116,19 @@ def test_adaptive_resolution_finds_the_width_that_holds_the_rate():
     assert _drive(fast, 0.002, 1e-8, 0.004, 30)[-1] == 1000
 
 
+def test_adaptive_resolution_recovers_within_two_frames_when_the_machine_slows():
+    # Settled on the machine above, then every pixel costs half as much again (another process
+    # took a core): two frames miss 1/24 s, the third fits again (a lagging fit alone took 7).
+    ar = AdaptiveResolution(full_width=1000, target_fps=24.0)
+    _drive(ar, 0.008, 1.6e-7, 0.006, 80)
+    before = ar.width
+    widths = _drive(ar, 0.008, 2.4e-7, 0.006, 12)
+    frame_s = [0.008 + 2.4e-7 * w * w + 0.006 for w in widths]
+    assert all(f > 1 / 24 for f in frame_s[:2])  # the slowdown is real at the old width
+    assert all(f <= 1 / 24 for f in frame_s[2:])
+    assert widths[2] < before
+
+
 def test_adaptive_resolution_never_goes_below_its_floor():
     ar = AdaptiveResolution(full_width=900, target_fps=60.0, min_width=128)
     assert _drive(ar, 0.05, 1e-6, 0.01, 20)[-1] == 128

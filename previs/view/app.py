@@ -32,6 +32,8 @@ BAR_PX = 62
 CHECK_INTERVAL_S = 0.25  # live stage checks refresh at most this often while the picture rests
 CHECK_MOVING_S = 0.75  # and this often while it moves (a check costs a frame's worth of time)
 REFINE_AFTER_S = 0.12  # rest this long before the full-resolution frame
+STATUS_S = 4.0  # a message stays over the picture this long (warnings: STATUS_ERROR_S)
+STATUS_ERROR_S = 8.0
 VIEWS = ("camera", "stage", "plan")
 CAMERA_KEYS = ("position_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop")
 
@@ -54,17 +56,58 @@ void main() { f_color = vec4(texture(u_image, v_uv).rgb, 1.0); }
 _LINE_VERT = """
 #version 330
 uniform mat4 u_clip_from_world;
+uniform mat4 u_view_from_world;
+uniform vec4 u_viewport;  // the picture in window pixels: x, y (GL, from the bottom), w, h
 in vec3 in_pos;
 in vec3 in_col;
 out vec3 v_col;
-void main() { v_col = in_col; gl_Position = u_clip_from_world * vec4(in_pos, 1.0); }
+out float v_depth_m;
+flat out vec2 v_anchor_px;
+void main() {
+    v_col = in_col;
+    v_depth_m = -(u_view_from_world * vec4(in_pos, 1.0)).z;  // the picture's depth_m convention
+    vec4 c = u_clip_from_world * vec4(in_pos, 1.0);
+    gl_Position = c;
+    // One end of the segment in window pixels (the provoking vertex's): dashes count from it.
+    v_anchor_px = u_viewport.xy + (c.xy / max(abs(c.w), 1e-6) * 0.5 + 0.5) * u_viewport.zw;
+}
 """
+# Lines behind what the picture shows are drawn dashed and faint (the hidden-line convention of
+# modelling tools), so the rig and the frustum never seem to float in front of the set.
 _LINE_FRAG = """
 #version 330
+uniform sampler2D u_depth;  // the picture's depth: metres along the view axis, rows top-down
+uniform bool u_depth_test;
+uniform vec4 u_viewport;
 in vec3 v_col;
+in float v_depth_m;
+flat in vec2 v_anchor_px;
 out vec4 f_color;
-void main() { f_color = vec4(v_col, 1.0); }
+void main() {
+    bool hidden = false;
+    if (u_depth_test) {
+        ivec2 size = textureSize(u_depth, 0);
+        vec2 uv = (gl_FragCoord.xy - u_viewport.xy) / u_viewport.zw;
+        ivec2 p = ivec2(uv.x * size.x, (1.0 - uv.y) * size.y);
+        // The farthest of the 3x3 texels around: a line on a surface, or at a silhouette seen
+        // at a lower render width, stays visible.
+        float scene_m = 0.0;
+        for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx)
+                scene_m = max(scene_m, texelFetch(u_depth, clamp(p + ivec2(dx, dy), ivec2(0), size - 1), 0).r);
+        hidden = v_depth_m > scene_m * 1.01 + 0.02;
+    }
+    if (hidden) {
+        if (mod(distance(gl_FragCoord.xy, v_anchor_px), 8.0) >= 4.0)
+            discard;
+        f_color = vec4(v_col, HIDDEN_ALPHA);
+    } else {
+        f_color = vec4(v_col, 1.0);
+    }
+}
 """
+HIDDEN_LINE_ALPHA = 0.4
+_LINE_FRAG = _LINE_FRAG.replace("HIDDEN_ALPHA", repr(HIDDEN_LINE_ALPHA))
 
 
 def _glfw_key_names() -> dict[int, str]:
@@ -129,6 +172,7 @@ class ViewerApp:
         self.board_width = int(board_width)
         self.status = ""  # the last message, shown in the HUD
         self.status_error = False
+        self._status_at = -1e9
         self.modal: str | None = None  # "recover", "quit", "rename", "new_shot"
         self.modal_text = ""
         self.should_close = False
@@ -165,7 +209,8 @@ class ViewerApp:
         self.buttons: set[int] = set()
         self._press_at: tuple[float, float] | None = None
         self._dragged = False
-        self.fps = 0.0
+        self.fps = 0.0  # frames rendered per second, for the HUD
+        self._render_times: list[float] = []
         self.last_frame_s = 0.0
         self.render_width = 0
         self.frames_rendered = 0
@@ -175,6 +220,7 @@ class ViewerApp:
         self._fb = (int(size[0]), int(size[1]))
         self._last_state = None
         self._last_frame = None  # the previs Frame on screen (colour, depth)
+        self._depth_tex = None  # the overview picture's depth, for hiding lines behind the set
         self._checks = None
         self._checks_key = None
         self._checks_at = -1e9
@@ -255,8 +301,9 @@ class ViewerApp:
         imgui.set_current_context(self._imgui_ctx)
         self.imgui_renderer.release()
         imgui.destroy_context(self._imgui_ctx)
-        if self._tex is not None:
-            self._tex.release()
+        for tex in (self._tex, self._depth_tex):
+            if tex is not None:
+                tex.release()
         self.stage.release()
         glfw.destroy_window(self.window)
         self.window = None
@@ -332,6 +379,7 @@ class ViewerApp:
 
     def _say(self, msg: str, error: bool = False) -> None:
         self.status, self.status_error = msg, error
+        self._status_at = self.clock()
 
     # ------------------------------------------------------------ input
     def on_key(self, key: int, action: int, mods: int) -> None:
@@ -436,7 +484,7 @@ class ViewerApp:
         import glfw
 
         glfw.set_window_should_close(self.window, False)
-        self.do("quit")
+        self.request_quit()
 
     # ------------------------------------------------------------ actions
     def do(self, action: str) -> None:
@@ -557,21 +605,30 @@ class ViewerApp:
         return rig.focus_m
 
     # time
+    def _drop_live(self) -> bool:
+        """Back to the track; says so when that loses an unkeyed change (Ctrl+Z cannot bring
+        back what was never keyed)."""
+        try:
+            lost = self.rig is not None and not self.rig.same_as(Rig.from_state(self.track_state()))
+        except PrevisError:  # the shot itself is gone (deleted, undone)
+            lost = False
+        if lost:
+            self._say(f"unkeyed camera change dropped at frame {self.frame} (K keys it)", error=True)
+        self.rig = None
+        return lost
+
     def _goto(self, frame: int) -> None:
         n = self.shot.length_frames
         frame = max(0, min(n - 1, int(frame)))
-        if frame != self.frame and self.rig is not None and not self.rig.same_as(Rig.from_state(self.track_state())):
-            self._say("unkeyed camera change dropped (K keys it)")
         if frame != self.frame:
-            self.rig = None
+            self._drop_live()
         self.frame = frame
         self._play_pos = float(frame)
 
     def _act_play(self):
         self.playing = not self.playing
         if self.playing:
-            if self.rig is not None:
-                self.rig = None
+            self._drop_live()
             self._play_pos = float(self.frame)
 
     def _act_next_frame(self):
@@ -601,6 +658,8 @@ class ViewerApp:
             self._goto(earlier[-1])
 
     def _select_shot(self, shot_id: str) -> None:
+        if shot_id != self.shot_id:
+            self._drop_live()
         self.shot_id = shot_id
         self.rig = None
         self.playing = False
@@ -619,13 +678,13 @@ class ViewerApp:
         self._select_shot(ids[(ids.index(self.shot_id) - 1) % len(ids)])
 
     # edits (all through the document, so undo covers them)
-    def _edited(self, label: str) -> None:
+    def _edited(self, label: str, error: bool = False) -> None:
         self.stage.scene = self.doc.scene  # shot edits only: the renderer keeps its world
         ids = [s.id for s in self.scene.shots]
         if self.shot_id not in ids:
             self._select_shot(ids[0])
         self.frame = min(self.frame, self.shot.length_frames - 1)
-        self._say(label)
+        self._say(label, error)
 
     def _act_set_key(self):
         rig = self._live()
@@ -651,6 +710,7 @@ class ViewerApp:
         shot = self.shot
         self.doc.add_shot(new_id, camera=cam, scene_label=str(shot.scene_number),
                           length_frames=int(shot.length_frames), description="")
+        self.rig = None  # it is the new shot's camera now
         self._select_shot(new_id)
         self._edited(f"new shot {new_id}")
 
@@ -670,14 +730,16 @@ class ViewerApp:
         self._edited(f"renamed {old} to {new_id}")
 
     def _act_undo(self):
+        lost = self._drop_live()
         label = self.doc.undo()
-        self.rig = None
-        self._edited(f"undid {label}" if label else "nothing to undo")
+        self._edited((f"undid {label}" if label else "nothing to undo")
+                     + ("; unkeyed camera change dropped" if lost else ""), error=lost)
 
     def _act_redo(self):
+        lost = self._drop_live()
         label = self.doc.redo()
-        self.rig = None
-        self._edited(f"redid {label}" if label else "nothing to redo")
+        self._edited((f"redid {label}" if label else "nothing to redo")
+                     + ("; unkeyed camera change dropped" if lost else ""), error=lost)
 
     def _act_save(self):
         path = self.doc.save()
@@ -706,6 +768,20 @@ class ViewerApp:
         return path
 
     def _act_quit(self):
+        """Esc: stops what is going on first (playback, the key help, orbiting), then quits: a
+        DP pressing Esc to stop the shot does not lose the window."""
+        if self.playing:
+            self.playing = False
+            self._say("paused (Esc again quits)")
+        elif self.show_help:
+            self.show_help = False
+        elif self.orbit:
+            self._act_toggle_orbit()
+        else:
+            self.request_quit()
+
+    def request_quit(self) -> None:
+        """Close the window, asking first when there are unsaved changes."""
         if self.doc.dirty:
             self.modal = "quit"
         else:
@@ -816,11 +892,36 @@ class ViewerApp:
                 rig.pan_tilt(0.0, -turn)
 
     def _advance_playback(self, dt: float) -> None:
+        """The shot moves on by the time that passed, at its rate, whatever the frames cost (a
+        slow machine shows fewer of them, at a lower width, never a slower shot); it loops."""
         if not self.playing:
             return
-        n = self.shot.length_frames
-        self._play_pos = (self._play_pos + dt * self._rate()) % max(n, 1)
+        n = max(self.shot.length_frames, 1)
+        # Rounded so that steps of exactly one frame's time never fall a hair short of a frame.
+        self._play_pos = round(self._play_pos + dt * self._rate(), 9) % n
         self.frame = int(self._play_pos)
+
+    def seconds_to_next_frame(self) -> float:
+        """While playing: how long until the shot reaches its next frame (from the last step)."""
+        if not self.playing:
+            return math.inf
+        due_s = (math.floor(self._play_pos) + 1 - self._play_pos) / self._rate()
+        return due_s - (self.clock() - (self._t_last or 0.0))
+
+    def idle(self) -> None:
+        """Between two steps of the run loop: nothing moves, so wait for an event (waking for
+        autosave and checks); playing, wait for the shot's next frame rather than draw the same
+        one again (the renderer shares the CPU with the window)."""
+        import glfw
+
+        if self.held or self.buttons:
+            return
+        if self.playing:
+            wait_s = self.seconds_to_next_frame()
+            if wait_s > 0.002:
+                glfw.wait_events_timeout(wait_s)
+            return
+        glfw.wait_events_timeout(0.1)
 
     def _image_rect(self) -> tuple[int, int, int, int]:
         """Where the picture goes in the window: (x, y, width, height), y down."""
@@ -917,17 +1018,20 @@ class ViewerApp:
                       and (self._still_s >= REFINE_AFTER_S or self.adaptive is None))
             if changed or refine:
                 t_r = self.clock()
-                frame = self._render(view_st, width, overlay=self.view == "camera",
-                                     read_depth=self.view == "camera")
+                frame = self._render(view_st, width, overlay=self.view == "camera", read_depth=True)
                 self._upload(frame.color)
-                render_s = self.clock() - t_r
                 if self.view == "camera":
                     self._last_frame = frame
+                else:
+                    self._upload_depth(frame.depth_m)
+                render_s = self.clock() - t_r
                 self.render_width = self._last_width = width
                 self.frames_rendered += 1
         self._last_key = key
         self._last_state = st
+        t_c = self.clock()
         self._refresh_checks(st, moving)
+        check_s = self.clock() - t_c  # a periodic spike, not a cost of the width
         self._autosave_tick()
         # Draw.
         fw, fh = self._fb
@@ -948,24 +1052,32 @@ class ViewerApp:
             shot_img = np.frombuffer(raw, np.uint8).reshape(fh, fw, 3)[::-1].copy()
         glfw.swap_buffers(self.window)
         self.last_frame_s = self.clock() - t0
-        if dt > 0:
-            inst = 1.0 / dt
-            self.fps = inst if self.fps == 0 else 0.9 * self.fps + 0.1 * inst
+        self.fps = self._picture_rate(render_s > 0)
         if render_s > 0 and moving and self.adaptive is not None:
-            self.adaptive.report(width, self.last_frame_s, render_s)
+            # (one late frame shows the shot's frame late, not a frame fewer: the next ones
+            # catch up in the headroom)
+            self.adaptive.report(width, self.last_frame_s - check_s, render_s)
         if glfw.window_should_close(self.window):
             self._close_requested()
         return shot_img
 
+    def _picture_rate(self, rendered: bool) -> float:
+        """Frames rendered per second over the last second: the rate the picture moves at (not
+        how often a resting window wakes up)."""
+        now = self.clock()
+        if rendered:
+            self._render_times.append(now)
+        t = [v for v in self._render_times if now - v <= 1.0]
+        self._render_times = t
+        if len(t) < 2 or now - t[-1] > 0.5:  # at rest: the rate it last moved at
+            return self.fps
+        return (len(t) - 1) / max(t[-1] - t[0], 1e-6)
+
     def run(self) -> int:
         """Until the window closes (quitting with unsaved changes asks first)."""
-        import glfw
-
         while not self.should_close:
             self.step()
-            idle = not (self.playing or self.held or self.buttons)
-            if idle:  # nothing moves: sleep until an event, waking for autosave and checks
-                glfw.wait_events_timeout(0.1)
+            self.idle()
         return 0
 
     def _upload(self, color: np.ndarray) -> None:
@@ -979,6 +1091,23 @@ class ViewerApp:
             self._tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
             self._tex.repeat_x = self._tex.repeat_y = False
         self._tex.write(np.ascontiguousarray(color).tobytes(), alignment=1)
+
+    def _upload_depth(self, depth_m: np.ndarray | None) -> None:
+        if depth_m is None:
+            if self._depth_tex is not None:
+                self._depth_tex.release()
+            self._depth_tex = None
+            return
+        import moderngl
+
+        h, w = depth_m.shape
+        if self._depth_tex is None or self._depth_tex.size != (w, h):
+            if self._depth_tex is not None:
+                self._depth_tex.release()
+            self._depth_tex = self.ctx.texture((w, h), 1, dtype="f4", alignment=4)
+            self._depth_tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        far = np.where(np.isfinite(depth_m), depth_m, 1e9)  # empty sky: nothing hides a line there
+        self._depth_tex.write(np.ascontiguousarray(far, "f4").tobytes())
 
     def _draw_picture(self, st, view_st, fb_h: int) -> None:
         import moderngl
@@ -995,13 +1124,12 @@ class ViewerApp:
         if self.view == "camera":
             return
         segs = self._gizmos(st)
+        viewport = (x, fb_h - y - h, w, h)
         if self.view == "stage":
             clip = self._overview_clip(view_st, w / h)
+            self._draw_lines(segs, clip, viewport, np.linalg.inv(view_st.world_from_camera), self._depth_tex)
         elif self.view == "plan":
-            clip = self._plan_clip()
-        else:
-            return
-        self._draw_lines(segs, clip)
+            self._draw_lines(segs, self._plan_clip(), viewport)
         self.ctx.viewport = (0, 0, *self.ctx.screen.size)
 
     def _gizmos(self, st) -> list[tuple[np.ndarray, tuple]]:
@@ -1035,7 +1163,10 @@ class ViewerApp:
 
         return plan_clip_from_world(*self._plan[2])
 
-    def _draw_lines(self, segs, clip: np.ndarray) -> None:
+    def _draw_lines(self, segs, clip: np.ndarray, viewport, view_from_world: np.ndarray | None = None,
+                    depth_tex=None) -> None:
+        """World segments over the picture; with the picture's depth, the parts behind what it
+        shows dashed and faint."""
         import moderngl
 
         data = []
@@ -1049,9 +1180,20 @@ class ViewerApp:
         arr = np.vstack(data).astype("f4")
         vbo = self.ctx.buffer(arr.tobytes())
         vao = self.ctx.vertex_array(self._line_prog, [(vbo, "3f 3f", "in_pos", "in_col")])
-        self._line_prog["u_clip_from_world"].write(clip.T.astype("f4").tobytes())
+        prog = self._line_prog
+        prog["u_clip_from_world"].write(clip.T.astype("f4").tobytes())
+        view = np.eye(4) if view_from_world is None else view_from_world
+        prog["u_view_from_world"].write(view.T.astype("f4").tobytes())
+        prog["u_viewport"].value = tuple(float(v) for v in viewport)
+        prog["u_depth_test"].value = depth_tex is not None and view_from_world is not None
+        if depth_tex is not None:
+            depth_tex.use(1)
+        prog["u_depth"].value = 1
         self.ctx.line_width = 1.0
+        self.ctx.enable(moderngl.BLEND)
+        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         vao.render(moderngl.LINES)
+        self.ctx.disable(moderngl.BLEND)
         vao.release()
         vbo.release()
 
@@ -1110,3 +1252,22 @@ class ViewerApp:
         from previs.view import panels
 
         panels.build(self, st)
+        self._draw_status_over_picture()
+
+    def _draw_status_over_picture(self) -> None:
+        """The latest message over the picture's corner for a few seconds (longer when it is a
+        warning), where the eye is: the HUD line can be cut off in a narrow window."""
+        from imgui_bundle import imgui
+
+        age_s = self.clock() - self._status_at
+        if not self.status or age_s > (STATUS_ERROR_S if self.status_error else STATUS_S):
+            return
+        x, y, _w, _h = self._image_rect()
+        pad = 6.0
+        size = imgui.calc_text_size(self.status)
+        dl = imgui.get_foreground_draw_list()
+        p0 = imgui.ImVec2(x + 8, y + 8)
+        dl.add_rect_filled(p0, imgui.ImVec2(p0.x + size.x + 2 * pad, p0.y + size.y + 2 * pad),
+                           imgui.get_color_u32(imgui.ImVec4(0.0, 0.0, 0.0, 0.7)), 3.0)
+        rgb = (1.0, 0.45, 0.35) if self.status_error else (0.95, 0.95, 0.95)
+        dl.add_text(imgui.ImVec2(p0.x + pad, p0.y + pad), imgui.get_color_u32(imgui.ImVec4(*rgb, 1.0)), self.status)

@@ -171,6 +171,8 @@ class AdaptiveResolution:
     image aspect), the rest (panels, upload, swap, events) does not. Both are measured every frame
     (exponential averages); the width is the largest that fits the frame budget, in steps of
     ``step_px`` with some hysteresis so the renderer does not resize its targets every frame.
+    Two frames in a row that miss the frame time drop the width at once, whatever the model says
+    (it lags when the machine gets slower), and hold it there for a moment.
     When the picture stands still the caller renders once at full width.
     """
 
@@ -185,6 +187,7 @@ class AdaptiveResolution:
     other_s: float = 0.005  # everything but the render: panels, upload, swap, events
     samples: list = field(default_factory=list)  # (width, render_s) of recent moving frames
     history: list = field(default_factory=list)  # (width, frame_s)
+    hold_frames: int = 0  # frames left before the width may grow again after an overrun
 
     def __post_init__(self) -> None:
         self.width = self.width or self.full_width
@@ -204,6 +207,13 @@ class AdaptiveResolution:
     def choose(self) -> int:
         """The width for the next moving frame."""
         w = self.fit_width()
+        over = self._overrun_width()
+        if over < self.width:
+            w = min(w, over)
+            self.hold_frames = 12  # the model was wrong here: no growing back for half a second
+        elif self.hold_frames > 0:
+            self.hold_frames -= 1
+            w = min(w, self.width)
         if w < self.width or w - self.width >= 2 * self.step_px or w == self.full_width:
             self.width = w  # drop at once; grow only when clearly affordable
         elif w > self.width and len(self.samples) >= 8:
@@ -213,6 +223,19 @@ class AdaptiveResolution:
                 self.width += self.step_px
         self.width = max(self.min_width, min(self.width, self.full_width))
         return self.width
+
+    def _overrun_width(self) -> int:
+        """When the last two frames at this width both missed the frame time itself (the model
+        lags: its fit is weighted over many frames, and the machine may have just got slower,
+        another process starting), the width that would have fitted them, at once: a missed
+        frame is a frame of the shot not shown."""
+        recent = self.history[-2:]
+        if len(recent) < 2 or any(w != self.width or f <= self.budget_s for w, f in recent):
+            return self.width
+        frame_s = min(f for _, f in recent)
+        goal_s = self.budget_s * self.headroom - self.other_s
+        scale = math.sqrt(max(goal_s, 1e-4) / max(frame_s - self.other_s, 1e-4))
+        return max(self.min_width, int(self.width * scale) // self.step_px * self.step_px)
 
     def report(self, width: int, frame_s: float, render_s: float | None = None) -> None:
         """How long a moving frame at ``width`` took in all, and the render's part of it."""
