@@ -103,6 +103,77 @@ def test_window_shows_the_shot_through_its_frame_lines(app):
     assert centre[top - 6] < max(centre[r] for r in range(top - 2, top + 3)) - 60
 
 
+def _line_runs(app, img, st):
+    """The rows (top-down, in the picture) of the top and bottom frame lines: rows whose middle
+    half is exactly the line colour, searched within 4 px of where frame_rect_uv puts the
+    delivery area's edges. Returns ([rows near the top edge], [rows near the bottom]), edges."""
+    from previs.core.frame import frame_rect_uv
+    from previs.render import Overlay
+
+    _x, _y, w, h = app._image_rect()
+    pic = crop(app, img)[:, w // 4: 3 * w // 4].astype(int)
+    line = np.round(np.asarray(Overlay().line_rgb) * 255).astype(int)
+    full = np.all(pic == line, axis=(1, 2))
+    _x0, y0, _x1, y1 = frame_rect_uv(w / h, st.delivery_aspect)  # uv: v up
+    edges = ((1 - y1) * h, (1 - y0) * h)  # top and bottom edges in top-down rows
+    runs = [[r for r in range(int(e) - 4, int(e) + 5) if full[r]] for e in edges]
+    return runs, edges, pic.mean(axis=(1, 2))
+
+
+def test_frame_lines_stay_crisp_at_a_low_render_width(app):
+    """The window draws the frame lines at its own resolution: at the full width and at a draft
+    width a quarter of it (while the camera moves) each line is 1-2 px of exactly the line colour
+    at the same rows, with no soft halo beside it (the renderer's lines, scaled up from a draft
+    width, were soft bars 6 px thick)."""
+    import glfw
+
+    from previs.view.controls import AdaptiveResolution
+
+    app._select_shot("1A")
+    img_full = settle(app)
+    st = app.state()
+    full = app._image_rect()[2]
+    saved = app.adaptive
+    app.adaptive = AdaptiveResolution(full_width=full, width=128, min_width=128)  # a draft width
+    try:
+        app.on_key(glfw.KEY_W, glfw.PRESS, 0)  # moving: the adaptive width is used
+        img_low = app.step(DT, screenshot=True)
+        app.on_key(glfw.KEY_W, glfw.RELEASE, 0)
+        assert app.render_width == 128 < full / 3
+    finally:
+        app.adaptive = saved
+        app.rig = None  # back to the shot's track
+    found = {}
+    for name, img in (("full", img_full), ("low", img_low)):
+        runs, edges, mean = _line_runs(app, img, st)
+        for rows, edge in zip(runs, edges, strict=True):
+            assert 1 <= len(rows) <= 2, f"{name} width: line rows {rows} near row {edge:.1f}"
+            assert rows == list(range(rows[0], rows[0] + len(rows)))  # one line, not two
+            assert abs((rows[0] + rows[-1] + 1) / 2 - edge) <= 1.0  # centred on the edge
+            # No blur beside the line: the rows next to it are not near the line colour.
+            for r in (rows[0] - 2, rows[0] - 1, rows[-1] + 1, rows[-1] + 2):
+                assert mean[r] < 245, f"{name} width: row {r} beside the line is {mean[r]:.0f}"
+        found[name] = runs
+    for a, b in zip(found["full"], found["low"], strict=True):
+        assert abs(a[0] - b[0]) <= 1 and abs(a[-1] - b[-1]) <= 1
+    settle(app)
+
+
+def test_frame_line_rects_are_post_frags_rectangles_in_window_pixels():
+    """A 4:3 delivery in a 3:2 picture 300 x 200 px: pillarboxed, full height; the safe areas
+    93 % and 90 % of it about its centre; none without a delivery aspect or safe areas."""
+    from types import SimpleNamespace
+
+    from previs.view.app import ViewerApp
+
+    rects = ViewerApp.frame_line_rects(SimpleNamespace(delivery_aspect=4 / 3, safe_areas=True), 300, 200)
+    assert rects == ((17, 0, 283, 200), (26, 7, 274, 193), (30, 10, 270, 190))
+    off = ViewerApp.frame_line_rects(SimpleNamespace(delivery_aspect=4 / 3, safe_areas=False), 300, 200)
+    assert off[0] == (17, 0, 283, 200) and off[1:] == ((0, 0, 0, 0),) * 2
+    none = ViewerApp.frame_line_rects(SimpleNamespace(delivery_aspect=None, safe_areas=True), 300, 200)
+    assert none == ((0, 0, 0, 0),) * 3
+
+
 def test_scripted_session_moves_the_camera_switches_lens_keys_and_saves(app, scene_dir):
     import glfw
 
@@ -419,6 +490,14 @@ def test_shots_new_duplicate_rename_and_capture(app):
     assert panels and panels[-1].name.startswith("led_stage_9A_f0000")
     im = Image.open(panels[-1])
     assert im.width == 480 and im.height > round(480 / app.state().image_aspect)
+    # The panel keeps the renderer's own frame lines (the window draws its own only on screen).
+    from previs.core.frame import frame_rect_uv
+
+    pic_h = round(480 / app.state().image_aspect)
+    rows = np.asarray(im.convert("RGB"))[:pic_h, 120:360].astype(float).mean(axis=(1, 2))
+    _x0, y0, _x1, y1 = frame_rect_uv(480 / pic_h, app.state().delivery_aspect)
+    for edge in ((1 - y1) * pic_h, (1 - y0) * pic_h):
+        assert max(rows[int(edge) - 2: int(edge) + 3]) > 225, f"no frame line near row {edge:.1f}"
 
 
 def test_quitting_with_unsaved_changes_asks(app):

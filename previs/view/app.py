@@ -6,7 +6,9 @@ held keys, playback, render, panels, swap). Tests and the benchmark call the sam
 handlers the glfw callbacks call, then ``step``, so a scripted session is a real session.
 
 The picture comes from :class:`previs.api.StageRenderer` (its own EGL context), is uploaded to a
-texture in the window's GL context and drawn, with line overlays and Dear ImGui panels on top.
+texture in the window's GL context and drawn, with line overlays and Dear ImGui panels on top;
+the camera view's frame lines, matte and safe areas are drawn by the window at its own
+resolution (the render has none), so they stay crisp at any render width.
 While the picture moves the render width drops to hold the shot's frame rate
 (:class:`~previs.view.controls.AdaptiveResolution`); when it stands still one full-width frame is
 rendered and then nothing, so an idle window costs nothing.
@@ -46,12 +48,42 @@ void main() {
     gl_Position = vec4(in_pos, 0.0, 1.0);
 }
 """
+# The camera view's delivery frame lines, matte and safe areas are drawn here, at the window's
+# resolution, not into the render (the renderer's post.frag does that for storyboard panels): at
+# a draft render width its lines would be scaled up into soft bars several pixels thick. The
+# rectangles are post.frag's, snapped to whole window pixels so a line is always 2 px (the frame)
+# or 1 px (safe areas) wide and at full colour.
 _QUAD_FRAG = """
 #version 330
 uniform sampler2D u_image;
+uniform vec4 u_viewport;     // the picture in window pixels: x, y (GL, from the bottom), w, h
+uniform ivec4 u_frame_px;    // delivery area in picture pixels, GL rows: x0, y0, x1, y1 (end
+                             // exclusive); x1 <= x0: no frame lines
+uniform ivec4 u_action_px;   // safe areas likewise (x1 <= x0: off)
+uniform ivec4 u_title_px;
+uniform float u_matte_opacity;
+uniform vec3 u_line_color;
 in vec2 v_uv;
 out vec4 f_color;
-void main() { f_color = vec4(texture(u_image, v_uv).rgb, 1.0); }
+bool inside(ivec2 p, ivec4 r) { return all(greaterThanEqual(p, r.xy)) && all(lessThan(p, r.zw)); }
+// The pixels within ``outer`` px outside and ``inner`` px inside the rectangle's edges.
+float ring(ivec2 p, ivec4 r, int outer, int inner) {
+    return (inside(p, r + ivec4(-outer, -outer, outer, outer))
+            && !inside(p, r + ivec4(inner, inner, -inner, -inner))) ? 1.0 : 0.0;
+}
+void main() {
+    vec3 c = texture(u_image, v_uv).rgb;
+    if (u_frame_px.z > u_frame_px.x) {
+        ivec2 p = ivec2(floor(gl_FragCoord.xy - u_viewport.xy));
+        if (!inside(p, u_frame_px)) c *= 1.0 - u_matte_opacity;
+        c = mix(c, u_line_color, ring(p, u_frame_px, 1, 1));
+        if (u_action_px.z > u_action_px.x)
+            c = mix(c, u_line_color, 0.6 * ring(p, u_action_px, 0, 1));
+        if (u_title_px.z > u_title_px.x)
+            c = mix(c, u_line_color, 0.4 * ring(p, u_title_px, 0, 1));
+    }
+    f_color = vec4(c, 1.0);
+}
 """
 _LINE_VERT = """
 #version 330
@@ -755,7 +787,7 @@ class ViewerApp:
         from previs.api import write_storyboard_frame
 
         st = self.state()
-        frame = self._render(st, self.board_width, overlay=True, read_depth=False)
+        frame = self._render(st, self.board_width, overlay=True, read_depth=False, shot_camera=True)
         stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.path.stem)
         sid = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.shot_id)
         base = self.board_dir / f"{stem}_{sid}_f{self.frame:04d}"
@@ -945,10 +977,11 @@ class ViewerApp:
         mode = presets.get_mode(cam.body, cam.mode)
         return optics.desqueezed_aspect(mode, presets.get_lens_kit(cam.lens_kit).squeeze)
 
-    def _render(self, state, width: int, *, overlay: bool, read_depth: bool):
+    def _render(self, state, width: int, *, overlay: bool, read_depth: bool,
+                shot_camera: bool = True):
         import glfw
 
-        dof = self.dof and self.dof_available and overlay  # the shot camera's picture only
+        dof = self.dof and self.dof_available and shot_camera  # not the stage overview
         kw = {}
         if self._dof_attr:
             self.stage.dof = dof
@@ -1018,7 +1051,9 @@ class ViewerApp:
                       and (self._still_s >= REFINE_AFTER_S or self.adaptive is None))
             if changed or refine:
                 t_r = self.clock()
-                frame = self._render(view_st, width, overlay=self.view == "camera", read_depth=True)
+                # Frame lines: drawn by the window at its own resolution (_QUAD_FRAG).
+                frame = self._render(view_st, width, overlay=False, read_depth=True,
+                                     shot_camera=self.view == "camera")
                 self._upload(frame.color)
                 if self.view == "camera":
                     self._last_frame = frame
@@ -1119,7 +1154,18 @@ class ViewerApp:
         self.ctx.disable(moderngl.BLEND | moderngl.DEPTH_TEST)
         tex = self._plan[1] if self.view == "plan" else self._tex
         tex.use(0)
-        self._quad_prog["u_image"].value = 0
+        prog = self._quad_prog
+        prog["u_image"].value = 0
+        prog["u_viewport"].value = (float(x), float(fb_h - y - h), float(w), float(h))
+        none = (0, 0, 0, 0)
+        rects = self.frame_line_rects(st, w, h) if self.view == "camera" else (none,) * 3
+        for name, rect in zip(("u_frame_px", "u_action_px", "u_title_px"), rects, strict=True):
+            prog[name].value = rect
+        from previs.render import Overlay
+
+        ov = Overlay()  # the renderer's matte and line colour
+        prog["u_matte_opacity"].value = float(ov.matte_opacity)
+        prog["u_line_color"].value = tuple(float(v) for v in ov.line_rgb)
         self._quad.render(moderngl.TRIANGLE_STRIP)
         if self.view == "camera":
             return
@@ -1131,6 +1177,26 @@ class ViewerApp:
         elif self.view == "plan":
             self._draw_lines(segs, self._plan_clip(), viewport)
         self.ctx.viewport = (0, 0, *self.ctx.screen.size)
+
+    @staticmethod
+    def frame_line_rects(st, w: int, h: int) -> tuple[tuple[int, int, int, int], ...]:
+        """The delivery area and the action and title safe areas (93 % and 90 % of it, as the
+        renderer's post.frag has them) in a ``w`` x ``h`` picture's pixels: (x0, y0, x1, y1),
+        rows from the bottom, ends exclusive; (0, 0, 0, 0) where there is none."""
+        from previs.core.frame import frame_rect_uv
+
+        none = (0, 0, 0, 0)
+        x0, y0, x1, y1 = frame_rect_uv(w / h, st.delivery_aspect)
+        if x1 <= x0:
+            return none, none, none
+
+        def px(ax0, ay0, ax1, ay1):
+            return (round(ax0 * w), round(ay0 * h), round(ax1 * w), round(ay1 * h))
+
+        cx, cy, hx, hy = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+        safe = [px(cx - hx * f, cy - hy * f, cx + hx * f, cy + hy * f) if st.safe_areas else none
+                for f in (0.93, 0.90)]
+        return (px(x0, y0, x1, y1), *safe)
 
     def _gizmos(self, st) -> list[tuple[np.ndarray, tuple]]:
         """World segments with colours: the rig, its frustum, the inner frustum on the wall."""

@@ -167,7 +167,8 @@ def _bar(app, st, w, h, bar_px) -> None:
     view = {"camera": "camera", "stage": "stage overview", "plan": "plan"}[app.view]
     imgui.text(f"{st.shot_id}{dirty}  {st.timecode}  fr {st.frame}/{app.shot.length_frames - 1}   "
                f"{st.focal_length_mm:g} mm  T{st.t_stop:g}  focus {focus}   "
-               f"{app.fps:4.1f} fps  {app.render_width} px   {view}{'  PLAY' if app.playing else ''}"
+               f"{app.fps:4.1f} fps  {app.render_width}/{app._image_rect()[2]} px   "  # render/full
+               f"{view}{'  PLAY' if app.playing else ''}"
                f"{'  ORBIT' if app.orbit else ''}")
     if app.status:
         imgui.same_line()
