@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -35,17 +35,27 @@ class ShotCheck:
     led_share_max: float = 0.0
     shooting_off_max: float = 0.0  # share of the frame that sees nothing (past the wall, no ceiling)
     shooting_off_frames: list[int] = field(default_factory=list)
+    # The same share by cause (each its own worst frame): over the wall's top (the seam under an
+    # LED ceiling), past the wall's ends, onto the stage's bare floor.
+    off_over_top_max: float = 0.0
+    off_past_ends_max: float = 0.0
+    off_bare_floor_max: float = 0.0
     nearest_wall_m: float = math.inf
     moire: str = "low"
     moire_frame: int | None = None
     photosites_per_pitch: float | None = None
     blur_in_pitches: float | None = None
+    moire_wall_m: float | None = None  # depth of the worst moiré sample
     steepest_angle_deg: float = 0.0
     steepest_frame: int | None = None
     overscan_needed_pct: float = 0.0
     overscan_frame: int | None = None
+    overscan_set_pct: float | None = None  # None: no inner frustum, or a static shot
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The verdict in a few words per item, worst first, with the numbers: the shot list's
+    # "Stage checks" column (``FAIL moiré: 0.77 photosites/LED pitch at 13.9 m``).
+    summary: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -187,6 +197,20 @@ SHOOTING_OFF_WARN = 0.005  # half a percent of the frame past the LED is already
 GRID_COLS = 64
 
 
+def _frames_text(frames: list[int]) -> str:
+    return f"frame {frames[0]}" if len(frames) == 1 else f"frames {frames[0]}–{frames[-1]}"
+
+
+def _ray_up(state, rows: int, cols: int) -> np.ndarray:
+    """Per pixel, whether its ray climbs (world +Y): what sees nothing climbing went over the top."""
+    th = math.tan(state.yfov_rad / 2)
+    u = ((np.arange(cols) + 0.5) / cols * 2 - 1) * th * (cols / rows)
+    v = (1 - (np.arange(rows) + 0.5) / rows * 2) * th
+    uu, vv = np.meshgrid(u, v)
+    r = state.world_from_camera[:3, :3]
+    return (r[1, 0] * uu + r[1, 1] * vv - r[1, 2]) > 0.0
+
+
 def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
                ) -> tuple[ShotCheck, dict[int, np.ndarray]]:
     """The shot's checks and, per flagged frame, the (rows, cols) grid of ratings (0 low, 1
@@ -196,18 +220,24 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
     grids: dict[int, np.ndarray] = {}
     vol = scene.stage
     pitch = vol.panel.pixel_pitch_mm if vol else None
+    below: list[int] = []
+    outside: list[int] = []
+    in_piece: dict[str, list[int]] = {}
     for f in _frames(shot):
         st = evaluate(scene, shot, f)
         res.frames_checked += 1
         pos = st.position_m
         if pos[1] <= 0.0:
+            below.append(f)
             res.problems.append(f"frame {f}: the lens is at or below the floor (y = {pos[1]:.2f} m)")
         hit = inside_solid(solids or [], pos)
         if hit:
+            in_piece.setdefault(hit, []).append(f)
             res.problems.append(f"frame {f}: the camera is inside the set piece '{hit}'")
         if vol is None:
             continue
         if not ledcheck.inside_volume(vol, pos):
+            outside.append(f)
             res.problems.append(f"frame {f}: the camera is outside the LED volume at "
                                 f"({pos[0]:.2f}, {pos[1]:.2f}, {pos[2]:.2f}) m")
         depth = renderer.render(st, overlay=False).depth_m  # the set as the camera sees it
@@ -217,12 +247,19 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
         visible = view.hit & (depth >= view.depth_m * 0.98) & inside  # LED not hidden by the set
         view = ledcheck.WallView(hit=visible, depth_m=np.where(visible, view.depth_m, np.inf),
                                  incidence_deg=np.where(visible, view.incidence_deg, np.nan), section=view.section)
-        off = (~np.isfinite(depth) | _bare_floor(st, depth)) & inside
-        share_off = float(off.sum() / max(inside.sum(), 1))
+        dark = ~np.isfinite(depth) & inside
+        floor = _bare_floor(st, depth) & inside
+        off = dark | floor
+        n_in = max(int(inside.sum()), 1)
+        share_off = float(off.sum() / n_in)
         if share_off > SHOOTING_OFF_WARN:
             res.shooting_off_frames.append(f)
             res.shooting_off_max = max(res.shooting_off_max, share_off)
-        led_share = float(visible.sum() / max(inside.sum(), 1))
+            up = _ray_up(st, rows, cols)
+            res.off_over_top_max = max(res.off_over_top_max, float((dark & up).sum() / n_in))
+            res.off_past_ends_max = max(res.off_past_ends_max, float((dark & ~up).sum() / n_in))
+            res.off_bare_floor_max = max(res.off_bare_floor_max, float(floor.sum() / n_in))
+        led_share = float(visible.sum() / n_in)
         res.led_share_min = min(res.led_share_min, led_share)
         res.led_share_max = max(res.led_share_max, led_share)
         if not view.hit.any():
@@ -245,6 +282,7 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
         if ledcheck.RATINGS.index(worst.rating) > ledcheck.RATINGS.index(res.moire) or res.moire_frame is None:
             res.moire, res.moire_frame = worst.rating, f
             res.photosites_per_pitch, res.blur_in_pitches = worst.photosites_per_pitch, worst.blur_in_pitches
+            res.moire_wall_m = worst.wall_depth_m
         grid[off] = 3
         if worst.rating != "low" or share_off > SHOOTING_OFF_WARN:
             grids[f] = grid
@@ -254,25 +292,72 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
     elif res.moire == "medium":
         res.warnings.append(f"medium moiré risk at frame {res.moire_frame}: {res.photosites_per_pitch:.2f} "
                             f"photosites per LED pitch, wall blur {res.blur_in_pitches:.2f} pitches")
+    causes = _off_causes(res, vol)
     if res.shooting_off_frames:
         fr = res.shooting_off_frames
         span = f"frame {fr[0]}" if len(fr) == 1 else f"frames {fr[0]}–{fr[-1]} ({len(fr)} sampled)"
         res.problems.append(f"shooting off: up to {100 * res.shooting_off_max:.1f} % of the frame sees past "
-                            f"the LED and the set (into the dark or onto the bare stage floor), {span}")
+                            f"the LED and the set ({', '.join(c for c, _ in causes)}), {span}")
     if res.steepest_angle_deg > VIEWING_ANGLE_WARN_DEG:
         res.warnings.append(f"steep view of the panels ({res.steepest_angle_deg:.0f}° at frame "
                             f"{res.steepest_frame}): expect colour shift and dimming")
     res.problems = sorted(set(res.problems), key=res.problems.index)[:5]
     if vol is not None and vol.inner_frustum.enabled and not shot.is_static:
         need, have, frame = overscan_needed(scene, shot)
-        res.overscan_needed_pct, res.overscan_frame = need, frame
+        res.overscan_needed_pct, res.overscan_frame, res.overscan_set_pct = need, frame, have
         if need > have:
             res.problems.append(f"overscan {have:g} % is too small: the fastest move (frame {frame}) needs "
                                 f"{need:.1f} % at {vol.inner_frustum.latency_frames} frames of latency; "
                                 "the outer frustum will show at the frame edge")
-    res.warnings += plausibility_warnings(scene, shot)
+    rig = plausibility_warnings(scene, shot)
+    res.warnings += rig
+    res.summary = _summary(res, shot, vol, below, outside, in_piece, causes, rig)
     keep = {res.moire_frame, res.shooting_off_frames[0] if res.shooting_off_frames else None}
     return res, {f: g for f, g in grids.items() if f in keep}
+
+
+def _off_causes(res: ShotCheck, vol) -> list[tuple[str, float]]:
+    """What a shot shooting off sees instead of LED, largest share first."""
+    top = "ceiling seam" if vol is not None and vol.ceiling is not None else "over the wall top"
+    found = [(top, res.off_over_top_max), ("past the wall's end", res.off_past_ends_max),
+             ("bare floor", res.off_bare_floor_max)]
+    return sorted(((c, v) for c, v in found if v > 0), key=lambda cv: -cv[1])
+
+
+def _summary(res: ShotCheck, shot: Shot, vol, below, outside, in_piece, causes, rig) -> list[str]:
+    """Short verdicts, worst first: what stops the shot (FAIL ...), then what to watch."""
+    moving = not shot.is_static
+
+    def at(f):
+        return f", frame {f}" if moving and f is not None else ""
+
+    out = []
+    if below:
+        out.append(f"FAIL lens at or below the floor ({_frames_text(below)})")
+    for name, frames in in_piece.items():
+        out.append(f"FAIL camera inside '{name}' ({_frames_text(frames)})")
+    if outside:
+        out.append(f"FAIL camera outside the LED volume ({_frames_text(outside)})")
+    if res.moire == "high":
+        out.append(f"FAIL moiré: {res.photosites_per_pitch:.2f} photosites/LED pitch at "
+                   f"{res.moire_wall_m:.1f} m{at(res.moire_frame)}")
+    if res.shooting_off_frames:
+        fr = res.shooting_off_frames
+        out.append(f"FAIL shooting off {100 * res.shooting_off_max:.1f} % ({', '.join(c for c, _ in causes)})"
+                   + (f", {_frames_text(fr)}" if moving else ""))
+    if res.overscan_set_pct is not None and res.overscan_needed_pct > res.overscan_set_pct:
+        need = "∞" if math.isinf(res.overscan_needed_pct) else f"{res.overscan_needed_pct:.0f}"
+        out.append(f"FAIL overscan {need} % needed > {res.overscan_set_pct:g} % set "
+                   f"({vol.inner_frustum.latency_frames} fr latency{at(res.overscan_frame)})")
+    if not out:
+        out.append("LED checks pass")
+    if res.moire == "medium":
+        out.append(f"moiré medium: {res.photosites_per_pitch:.2f} photosites/LED pitch at "
+                   f"{res.moire_wall_m:.1f} m{at(res.moire_frame)}")
+    if res.steepest_angle_deg > VIEWING_ANGLE_WARN_DEG:
+        out.append(f"steep {res.steepest_angle_deg:.0f}° view of the panels (colour shift)"
+                   f"{at(res.steepest_frame)}")
+    return out + list(rig)
 
 
 def tint_frame(color: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -296,7 +381,8 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
 
     results, flagged = [], {}
     solids = set_solids(scene)
-    with api.StageRenderer(scene, width=GRID_COLS, antialias=False, wall_resolution=64) as probe:
+    # Only the depth is read: no shadow maps (they change colour, not depth).
+    with api.StageRenderer(scene, width=GRID_COLS, antialias=False, shadows=False, wall_resolution=64) as probe:
         for sid in shot_ids:
             res, grids = check_shot(scene, scene.shot(sid), probe, solids)
             results.append(res)
@@ -304,13 +390,14 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
     written = []
     if out_dir is not None:
         out_dir = Path(out_dir)
-        report = {"format": "previs-check", "version": 1, "scene": scene.name,
-                  "scene_file": str(scene.source_path), "shots": [
-                      {**asdict(r), "failed": r.failed,
-                       "nearest_wall_m": None if math.isinf(r.nearest_wall_m) else r.nearest_wall_m}
-                      for r in results]}
+        report = {"format": REPORT_FORMAT, "version": REPORT_VERSION, "scene": scene.name,
+                  "scene_file": str(scene.source_path), "scene_sha256": scene_digest(scene),
+                  "shots": [{**asdict(r), "failed": r.failed,  # JSON has no infinity: None
+                             "nearest_wall_m": None if math.isinf(r.nearest_wall_m) else r.nearest_wall_m,
+                             "overscan_needed_pct": None if math.isinf(r.overscan_needed_pct)
+                             else r.overscan_needed_pct} for r in results]}
         path = out_dir / "check.json"
-        api.atomic_write_bytes(path, json.dumps(report, indent=2).encode())
+        api.atomic_write_bytes(path, json.dumps(report, indent=2, ensure_ascii=False).encode())
         written.append(path)
         if flagged:
             from PIL import Image
@@ -323,6 +410,71 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
                     api.write_png(Image.fromarray(img), p)
                     written.append(p)
     return results, written
+
+
+REPORT_FORMAT = "previs-check"
+REPORT_VERSION = 1
+
+
+def scene_digest(scene: Scene) -> str | None:
+    """SHA-256 of the scene file's bytes: a report from an earlier edit of the file is stale."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(scene.source_path).read_bytes()).hexdigest()
+    except (OSError, TypeError):
+        return None
+
+
+def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]:
+    """The results of a ``check.json`` that ``previs check`` wrote for this scene, by shot id.
+    Refused (ExportError, one line) when it is not a report, is for another scene or an earlier
+    version of the scene file, or lacks one of ``shot_ids``."""
+    from previs.errors import ExportError
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"{path}: cannot read a check report ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != REPORT_FORMAT or not isinstance(doc.get("shots"), list):
+        raise ExportError(f"{path}: not a previs check report")
+    if doc.get("version", 0) > REPORT_VERSION:
+        raise ExportError(f"{path}: check report version {doc['version']} is newer than this previs reads "
+                          f"({REPORT_VERSION})")
+    here = scene.source_path.name if scene.source_path else scene.name
+    if doc.get("scene") != scene.name:
+        raise ExportError(f"{path}: the check report is for scene '{doc.get('scene')}', not '{scene.name}' "
+                          f"({here}): run previs check on {here}")
+    digest, theirs = scene_digest(scene), doc.get("scene_sha256")
+    if theirs is not None and digest is not None and theirs != digest:
+        raise ExportError(f"{path}: stale check report: {here} changed since previs check ran; run it again")
+    if theirs is None and Path(str(doc.get("scene_file"))).name != here:
+        raise ExportError(f"{path}: the check report is for {doc.get('scene_file')}, not {here}")
+    known = {s.id for s in scene.shots}
+    names = {f.name for f in fields(ShotCheck)}
+    out: dict[str, ShotCheck] = {}
+    for d in doc["shots"]:
+        if not isinstance(d, dict) or "shot" not in d:
+            raise ExportError(f"{path}: a shot entry lacks 'shot'")
+        if d["shot"] not in known:
+            raise ExportError(f"{path}: stale check report: shot '{d['shot']}' is not in {here}; run previs check again")
+        kw = {k: v for k, v in d.items() if k in names}
+        for k in ("nearest_wall_m", "overscan_needed_pct"):
+            if kw.get(k, 0.0) is None:
+                kw[k] = math.inf
+        try:
+            r = ShotCheck(**kw)
+        except TypeError as exc:
+            raise ExportError(f"{path}: shot '{d['shot']}': {exc}") from None
+        if not r.summary:  # a report from before the summaries: its sentences as they are
+            r.summary = [f"FAIL {p}" for p in r.problems] or ["LED checks pass"]
+            r.summary += list(r.warnings)
+        out[r.shot] = r
+    missing = [s for s in shot_ids if s not in out]
+    if missing:
+        raise ExportError(f"{path}: the check report lacks shot{'s' if len(missing) > 1 else ''} "
+                          f"{', '.join(missing)}; run previs check on {here} for them")
+    return out
 
 
 def format_table(results: list[ShotCheck]) -> str:

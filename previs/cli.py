@@ -136,15 +136,32 @@ def _cmd_export(args) -> int:
     if unknown:
         print(f"previs: unknown export '{unknown[0]}' (use any of: {', '.join(EXPORTS)})", file=sys.stderr)
         return 2
+    if args.checks is not None and "shotlist" not in what:
+        print("previs: --checks fills the shot list's Stage checks column: add shotlist to --what", file=sys.stderr)
+        return 2
     scene = api.load_scene(args.scene)
     shot_ids = [scene.shot(s).id for s in args.shot] if args.shot else [s.id for s in scene.shots]
     out = Path(args.output)
+    checks = source = None
+    if args.checks is not None:  # before any file is written: a refused report leaves nothing behind
+        from previs import check
+
+        if args.checks:
+            checks, source = check.read_report(args.checks, scene, shot_ids), f"from {args.checks}"
+        else:
+            print(f"previs: running the LED stage checks on {len(shot_ids)} shot{'s' if len(shot_ids) != 1 else ''}",
+                  file=sys.stderr)
+            checks = {r.shot: r for r in check.run_checks(scene, shot_ids, None)[0]}
+            source = "run at export"
     written: list[Path] = []
     for w in what:
         if w == "shotlist":
-            from previs.export.shotlist import export_shotlist
+            from previs.export.shotlist import export_shotlist, led_checks_note
 
-            written += export_shotlist(scene, out / "shotlist")
+            written += export_shotlist(scene, out / "shotlist", shot_ids=shot_ids if args.shot else None,
+                                       checks=checks, checks_source=source)
+            if checks is not None:
+                print(led_checks_note({s: checks[s] for s in shot_ids}, source))
         elif w == "boards":
             from previs.export.boards import export_boards
 
@@ -209,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per-scene", action="store_true", help="one storyboard PDF per scene number")
     p.add_argument("--media", help="folder of animatic MP4s or storyboard panels for the editorial timeline "
                                    "(its animatic/ and storyboard/ subfolders are searched too)")
+    p.add_argument("--checks", nargs="?", const="", metavar="REPORT",
+                   help="fill the shot list's Stage checks column with the LED stage checks: run them now "
+                        "(--checks alone; put it after the scene) or read the check.json previs check wrote "
+                        "for this scene (--checks out/check/check.json); without it the column holds rig "
+                        "plausibility only")
     p.set_defaults(func=_cmd_export)
     from previs.view.command import add_view_command
 

@@ -4,6 +4,7 @@ reader its users use, and a shot-list column stated in the scene file wins over 
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -41,6 +42,7 @@ def test_stated_shot_size_wins_and_derived_movement_reads_right(exported):
     out, _ = exported
     with open(out / "shotlist" / "led_stage_shotlist.csv", encoding="utf-8-sig", newline="") as f:
         rows = {r["Shot"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"1B", "3A"}  # the shot list keeps to --shot like every other export
     assert rows["1B"]["Shot size"] == "MS"  # stated in the scene file
     assert "dolly in" in rows["3A"]["Movement"] and "rack focus" in rows["3A"]["Movement"]
     assert rows["3A"]["Lens"].startswith("40 mm")
@@ -85,3 +87,40 @@ def test_stated_columns_in_the_scene_file(tmp_path):
     with pytest.raises(SceneError) as info:
         load_scene(p)
     assert "did you mean 'shot_size'" in str(info.value)
+
+
+def test_without_checks_the_shot_list_says_they_did_not_run(exported):
+    out, _ = exported
+    md = (out / "shotlist" / "led_stage_shotlist.md").read_text(encoding="utf-8")
+    assert "**LED stage checks not run:" in md
+
+
+def _export(*args):
+    return subprocess.run([sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--what", "shotlist",
+                           *args], capture_output=True, text=True, timeout=300)
+
+
+def test_checks_run_at_export_and_reports_refused(tmp_path):
+    """`--checks` alone runs the stage checks on the shots listed; `--checks REPORT` takes a
+    check.json only when it is this scene's and has every shot; a refusal writes nothing."""
+    run = _export("--shot", "1A", "--shot", "1E", "--checks", "-o", str(tmp_path / "now"))
+    assert run.returncode == 0, run.stderr
+    assert "LED stage checks (run at export): 1 of 2 shots pass; failing 1A" in run.stdout
+    with open(tmp_path / "now" / "shotlist" / "led_stage_shotlist.csv", encoding="utf-8-sig", newline="") as f:
+        col = {r["Shot"]: r["Stage checks"] for r in csv.DictReader(f)}
+    assert col["1A"].startswith("FAIL moiré: 0.") and "photosites/LED pitch at " in col["1A"]
+    assert col["1E"] == "LED checks pass"
+
+    chk = subprocess.run([sys.executable, "-m", "previs.cli", "check", str(EXAMPLE), "--shot", "1E",
+                          "-o", str(tmp_path / "check")], capture_output=True, text=True, timeout=300)
+    assert chk.returncode == 0, chk.stderr
+    report = tmp_path / "check" / "check.json"
+    short = _export("--checks", str(report), "-o", str(tmp_path / "short"))  # every shot: 1E only checked
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps({**doc, "scene": "Another show"}), encoding="utf-8")
+    other = _export("--shot", "1E", "--checks", str(foreign), "-o", str(tmp_path / "other"))
+    for bad, says in ((short, "lacks shots 1A, 1B"), (other, "is for scene 'Another show'")):
+        assert bad.returncode == 2 and "Traceback" not in bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1 and says in bad.stderr
+    assert not (tmp_path / "short").exists() and not (tmp_path / "other").exists()

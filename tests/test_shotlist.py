@@ -294,9 +294,19 @@ def _render_pages(pdf: Path, out: Path) -> list[np.ndarray]:
     return [np.asarray(Image.open(p).convert("L"), float) for p in sorted(out.glob("page-*.png"))]
 
 
-def _text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                          text=True, timeout=60).stdout
+def _text(pdf: Path, column: str | None = None) -> str:
+    """The PDF's text; with ``column`` (a title of the PDF table), only what lies in that column
+    of an A4 landscape sheet (its x range from the table layout, 10 mm margins)."""
+    crop = []
+    if column is not None:
+        widths = [w for _, w, _ in sl._PDF_COLUMNS]
+        i = [t for t, _, _ in sl._PDF_COLUMNS].index(column)
+        mm = 277.0 / sum(widths)
+        pt = 72 / 25.4
+        x0 = (10 + mm * sum(widths[:i])) * pt
+        crop = ["-x", str(int(x0) + 1), "-y", "0", "-W", str(int(mm * widths[i] * pt) - 2), "-H", "595"]
+    return subprocess.run(["pdftotext", *(crop or ["-layout"]), str(pdf), "-"], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
 
 
 @needs_poppler
@@ -364,3 +374,110 @@ def test_walking_standin_is_framed_where_it_walks(scene):
     assert fr["Attendant"].axis_angle_deg == pytest.approx(angle, abs=0.01)
     start = {f.name: f for f in sl.framings(scene, evaluate(scene, "3C", 0))}
     assert abs(start["Attendant"].axis_angle_deg - angle) > 5.0  # it did move
+
+
+# ---------------------------------------------------------------- the LED stage checks in the column
+CHECKED = ["1A", "1E", "2B", "3B"]  # a moiré failure, a pass, the ceiling seam, the bare floor
+
+
+@pytest.fixture(scope="module")
+def checked(scene, tmp_path_factory):
+    """`previs check`'s code path run once on four shots: (check.json, results by shot id)."""
+    from previs.check import run_checks
+
+    out = tmp_path_factory.mktemp("check")
+    results, written = run_checks(scene, CHECKED, out, width=64)
+    return out / "check.json", {r.shot: r for r in results}
+
+
+def test_stage_checks_column_carries_the_led_verdicts(scene, checked):
+    report, results = checked
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    by_id = {s["shot"]: s for s in doc["shots"]}
+    col = {r.shot: r.stage_checks for r in sl.shot_rows(scene, checks=results)}
+    px = by_id["1A"]["photosites_per_pitch"]
+    assert by_id["1A"]["failed"] and px < 2
+    assert col["1A"][0] == f"FAIL moiré: {px:.2f} photosites/LED pitch at {by_id['1A']['moire_wall_m']:.1f} m"
+    assert col["2B"][0].startswith("FAIL shooting off ") and "(ceiling seam)" in col["2B"][0]
+    assert f"{100 * by_id['2B']['shooting_off_max']:.1f} %" in col["2B"][0]
+    assert any(c.startswith("steep 57°") for c in col["2B"][1:])  # the warning comes after the failure
+    assert col["3B"][0].startswith("FAIL shooting off") and "(bare floor), frames " in col["3B"][0]
+    assert col["1E"] == ("LED checks pass",)
+    assert col["1B"][0] == "LED checks not run"  # not in the results: never an empty "all clear"
+    # the report read back gives the same column, and the summary is what check.json carries
+    from previs.check import read_report
+
+    again = read_report(report, scene, CHECKED)
+    assert {s: r.summary for s, r in again.items()} == {s: by_id[s]["summary"] for s in CHECKED}
+    assert {s: again[s].summary for s in CHECKED} == {s: list(col[s]) for s in CHECKED}
+    assert sl.led_checks_note(results) == "LED stage checks (run at export): 1 of 4 shots pass; failing 1A, 2B, 3B"
+
+
+def test_a_foreign_stale_or_short_report_is_refused(scene, checked, tmp_path):
+    from previs.check import read_report
+
+    report, _ = checked
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    with pytest.raises(PrevisError, match=r"lacks shots 1B, 1C"):
+        read_report(report, scene, SHOT_IDS)
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps({**doc, "scene": "Another show"}), encoding="utf-8")
+    with pytest.raises(PrevisError, match="for scene 'Another show'"):
+        read_report(foreign, scene, CHECKED)
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps({**doc, "scene_sha256": "0" * 64}), encoding="utf-8")
+    with pytest.raises(PrevisError, match="stale check report: led_stage.yaml changed"):
+        read_report(stale, scene, CHECKED)
+    gone = tmp_path / "gone.json"
+    gone.write_text(json.dumps({**doc, "shots": [*doc["shots"], {**doc["shots"][0], "shot": "9Z"}]}),
+                    encoding="utf-8")
+    with pytest.raises(PrevisError, match="shot '9Z' is not in led_stage.yaml"):
+        read_report(gone, scene, CHECKED)
+    with pytest.raises(PrevisError, match="not a previs check report"):
+        read_report(_write(tmp_path / "x.json", "[]"), scene, CHECKED)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@needs_poppler
+def test_checked_shotlist_reads_back_in_every_format(checked, tmp_path):
+    """`previs export --checks check.json`: CSV (csv), JSON (json), Markdown and PDF (pdftotext)
+    carry the same verdicts."""
+    import sys
+
+    report, results = checked
+    cmd = [sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--what", "shotlist", "-o", str(tmp_path)]
+    for sid in CHECKED:
+        cmd += ["--shot", sid]
+    run = subprocess.run([*cmd, "--checks", str(report)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "1 of 4 shots pass; failing 1A, 2B, 3B" in run.stdout
+    out = tmp_path / "shotlist"
+    want = {sid: "; ".join(results[sid].summary) for sid in CHECKED}
+    with open(out / "led_stage_shotlist.csv", newline="", encoding="utf-8-sig") as f:
+        assert {r["Shot"]: r["Stage checks"] for r in csv.DictReader(f)} == want
+    doc = json.loads((out / "led_stage_shotlist.json").read_text(encoding="utf-8"))
+    assert {s["shot"]: "; ".join(s["stage_checks"]) for s in doc["shots"]} == want
+    assert doc["led_checks"].startswith(f"LED stage checks (from {report})")
+    md = (out / "led_stage_shotlist.md").read_text(encoding="utf-8")
+    assert "1 of 4 shots pass" in md and all(w.replace("|", "\\|") in md for w in want.values())
+    pdf = out / "led_stage_shotlist.pdf"
+    assert "1 of 4 shots pass; failing 1A, 2B, 3B" in _text(pdf)
+    text = " ".join(_text(pdf, column="Stage checks").split())  # the cells wrap: compare words
+    assert text.startswith("Stage checks FAIL moiré") and "not run" not in text
+    for sid in CHECKED:  # each verdict, as the cell wraps it, in the PDF's text
+        for item in results[sid].summary:
+            assert " ".join(item.split()) in text, (sid, item)
+
+
+@needs_poppler
+def test_without_checks_the_sheets_say_they_did_not_run(scene, rows, tmp_path):
+    md = sl.markdown_text(rows, scene)
+    assert sl.LED_CHECKS_NOT_RUN in md
+    path = sl.write_pdf(rows, tmp_path / "list.pdf", scene, when=date(2025, 3, 14))
+    assert "LED stage checks not run" in " ".join(_text(path).split())
+    doc = json.loads(sl.write_json(rows, tmp_path / "list.json", scene).read_text(encoding="utf-8"))
+    assert doc["led_checks"] == sl.LED_CHECKS_NOT_RUN

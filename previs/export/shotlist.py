@@ -66,8 +66,15 @@ frame 0, else opens the next setup number (1, 2, ...).
 
 **Cast**: the stand-ins in frame at any of those frames, the subject first. **Lighting cue**: the
 shot's light and wall cues in words and frames (``key HMI flicker 24–72; wall: world moves
-12 m/s, sun to 8°, 110 nits 0–95``). **Stage checks**: the rig plausibility warnings of
-:func:`previs.core.plausibility.check_track` (the LED checks will join them).
+12 m/s, sun to 8°, 110 nits 0–95``). **Stage checks**: without LED checks, the rig plausibility
+warnings of :func:`previs.core.plausibility.check_track`; given the results of ``previs check``
+(``checks``: run at export, or read from its ``check.json`` with
+:func:`previs.check.read_report`), each shot's verdict in a few words, worst first, with the
+numbers (``FAIL moiré: 0.77 photosites/LED pitch at 15.1 m``, ``FAIL shooting off 2.7 % (bare
+floor), frames 76–143``, ``FAIL overscan 27 % needed > 20 % set (3 fr latency)``, or ``LED checks
+pass``), then its warnings (steep viewing angle, medium moiré, the rig). The Markdown and PDF say
+in their heading whether the LED checks ran (:func:`led_checks_note`), so an empty column never
+reads as "all clear"; the JSON carries the same line as ``led_checks``.
 
 Files
 -----
@@ -110,7 +117,8 @@ from previs.errors import ExportError, PrevisError
 __all__ = ["ShotRow", "COLUMNS", "Framing", "shot_rows", "write_csv", "write_json", "read_json",
            "write_markdown", "write_pdf", "export_shotlist", "framings", "shot_size_for_ratio",
            "derive_shot_size", "derive_angle", "derive_movement", "assign_setups", "lighting_summary",
-           "stage_checks", "frame_half_extents", "SHOT_SIZE_BOUNDS", "FORMATS"]
+           "stage_checks", "frame_half_extents", "SHOT_SIZE_BOUNDS", "FORMATS", "led_checks_note",
+           "LED_CHECKS_NOT_RUN"]
 
 FORMAT = "previs-shotlist"
 FORMAT_VERSION = 1
@@ -573,11 +581,33 @@ def lighting_summary(shot: Shot) -> str:
 
 
 def stage_checks(scene: Scene, shot: Shot | str) -> list[str]:
-    """Stage-check flags of a shot: for now the rig plausibility warnings of its camera track
-    (the LED checks need renders: `previs check`)."""
+    """The rig plausibility warnings of a shot's camera track: the Stage checks column when the
+    LED checks (which need renders: :func:`previs.check.run_checks`) were not run."""
     from previs.check import plausibility_warnings
 
     return plausibility_warnings(scene, _shot(scene, shot))
+
+
+LED_CHECKS_NOT_RUN = ("LED stage checks not run: only the rig's plausibility is flagged "
+                      "(previs export --checks, or previs check)")
+
+
+def _stage_column(scene: Scene, shot: Shot, checks: Mapping | None) -> tuple[str, ...]:
+    if checks is None:
+        return tuple(stage_checks(scene, shot))
+    if shot.id not in checks:
+        return ("LED checks not run", *stage_checks(scene, shot))
+    return tuple(checks[shot.id].summary)
+
+
+def led_checks_note(checks: Mapping | None, source: str | None = None) -> str:
+    """The heading line that says whether and where the LED checks ran: ``LED stage checks (run
+    at export): 8 of 11 shots pass; failing 1A, 2B, 3B``, or :data:`LED_CHECKS_NOT_RUN`."""
+    if checks is None:
+        return LED_CHECKS_NOT_RUN
+    failed = [sid for sid, r in checks.items() if r.failed]
+    return (f"LED stage checks ({source or 'run at export'}): {len(checks) - len(failed)} of {len(checks)} "
+            f"shots pass" + (f"; failing {', '.join(failed)}" if failed else ""))
 
 
 # ---------------------------------------------------------------- rows
@@ -614,9 +644,12 @@ def _override(row: ShotRow, values: Mapping) -> ShotRow:
     return dataclasses.replace(row, **changes)
 
 
-def shot_rows(scene: Scene, overrides: Mapping[str, Mapping] | None = None) -> list[ShotRow]:
+def shot_rows(scene: Scene, overrides: Mapping[str, Mapping] | None = None, *,
+              checks: Mapping | None = None) -> list[ShotRow]:
     """One :class:`ShotRow` per shot, in the file's order. ``overrides`` maps a shot id to
-    ``{column: value}`` (column = a :class:`ShotRow` field) and wins over what is derived."""
+    ``{column: value}`` (column = a :class:`ShotRow` field) and wins over what is derived.
+    ``checks`` maps a shot id to its :class:`previs.check.ShotCheck`: its ``summary`` fills the
+    Stage checks column (a shot it lacks says the LED checks were not run for it)."""
     overrides = dict(overrides or {})
     unknown = [k for k in overrides if k not in {s.id for s in scene.shots}]
     if unknown:
@@ -652,7 +685,7 @@ def shot_rows(scene: Scene, overrides: Mapping[str, Mapping] | None = None) -> l
             duration_tc=frames_to_timecode(int(shot.length_frames), scene.frame_rate),
             cast=tuple(sorted(cast, key=lambda n: cast[n])),
             lighting_cue=lighting_summary(shot),
-            stage_checks=tuple(stage_checks(scene, shot)),
+            stage_checks=_stage_column(scene, shot, checks),
             notes=shot.notes,
         )
         if shot.id in overrides:
@@ -693,14 +726,14 @@ def _scene_info(scene: Scene) -> dict:
             "delivery_aspect": scene.camera.delivery_aspect}
 
 
-def write_json(rows: Sequence[ShotRow], path, scene: Scene) -> Path:
+def write_json(rows: Sequence[ShotRow], path, scene: Scene, *, led_note: str = LED_CHECKS_NOT_RUN) -> Path:
     """The shot list as JSON with typed values (``format``, ``version``, scene name, frame rate,
-    ``columns`` = the titles by field, ``shots``)."""
+    ``led_checks`` = :func:`led_checks_note`, ``columns`` = the titles by field, ``shots``)."""
     from previs import __version__
     from previs.api import atomic_write_bytes
 
     doc = {"format": FORMAT, "version": FORMAT_VERSION, **_scene_info(scene), "generator": f"previs {__version__}",
-           "columns": dict(COLUMNS), "shots": [r.to_json() for r in rows]}
+           "led_checks": led_note, "columns": dict(COLUMNS), "shots": [r.to_json() for r in rows]}
     path = Path(path)
     atomic_write_bytes(path, (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"))
     return path
@@ -724,12 +757,14 @@ def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
-def markdown_text(rows: Sequence[ShotRow], scene: Scene | None = None) -> str:
+def markdown_text(rows: Sequence[ShotRow], scene: Scene | None = None, *,
+                  led_note: str = LED_CHECKS_NOT_RUN) -> str:
     lines = []
     if scene is not None:
         info = _scene_info(scene)
         lines += [f"# Shot list: {_md_cell(scene.name)}", "",
                   f"{info['frame_rate']} fps · delivery {info['delivery_aspect']} · {len(rows)} shots", ""]
+    lines += [f"**{_md_cell(led_note)}**", ""]
     lines.append("| " + " | ".join(_titles()) + " |")
     lines.append("|" + "|".join(" --- " for _ in COLUMNS) + "|")
     for r in rows:
@@ -738,12 +773,14 @@ def markdown_text(rows: Sequence[ShotRow], scene: Scene | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_markdown(rows: Sequence[ShotRow], path, scene: Scene | None = None) -> Path:
-    """The shot list as a Markdown (GitHub) table, one row per shot; a title when given the scene."""
+def write_markdown(rows: Sequence[ShotRow], path, scene: Scene | None = None, *,
+                   led_note: str = LED_CHECKS_NOT_RUN) -> Path:
+    """The shot list as a Markdown (GitHub) table, one row per shot; a title when given the
+    scene; the line that says whether the LED checks ran above the table."""
     from previs.api import atomic_write_bytes
 
     path = Path(path)
-    atomic_write_bytes(path, markdown_text(rows, scene).encode("utf-8"))
+    atomic_write_bytes(path, markdown_text(rows, scene, led_note=led_note).encode("utf-8"))
     return path
 
 
@@ -800,7 +837,7 @@ _PDF_COLUMNS = (
     ("Sc", 6, lambda r: r.scene),
     ("Shot", 8, lambda r: r.shot),
     ("Setup", 10, lambda r: str(r.setup)),
-    ("Description", 38, lambda r: r.description),
+    ("Description", 35, lambda r: r.description),
     ("Size", 11, lambda r: r.shot_size),
     ("Angle", 12, lambda r: r.angle),
     ("Movement", 21, lambda r: r.movement),
@@ -809,8 +846,8 @@ _PDF_COLUMNS = (
     ("Focus", 14, lambda r: r.focus_text),
     ("Duration", 16, lambda r: f"{r.duration_tc}\n{r.duration_frames} fr"),
     ("Cast", 17, lambda r: ", ".join(r.cast)),
-    ("Lighting cue", 26, lambda r: r.lighting_cue),
-    ("Stage checks", 30, lambda r: "\n".join(r.stage_checks)),
+    ("Lighting cue", 24, lambda r: r.lighting_cue),
+    ("Stage checks", 35, lambda r: "\n".join(r.stage_checks)),
     ("Notes", 26, lambda r: r.notes),
 )
 
@@ -825,7 +862,7 @@ def _pdf_date(when) -> _date:
 
 
 def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = "A4",
-              fonts: tuple[Path, Path] | None | bool = True) -> bytes:
+              fonts: tuple[Path, Path] | None | bool = True, led_note: str = LED_CHECKS_NOT_RUN) -> bytes:
     """The PDF as bytes (see :func:`write_pdf`). ``fonts``: True = find them, None/False = core
     Helvetica, or a (regular, bold) pair of TTF paths."""
     from fpdf import FPDF, FontFace
@@ -873,9 +910,12 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = 
              f"Date {day.isoformat()}  ·  source {info['source'] or '-'}  ·  previs {__version__}"]
     for line in lines:
         pdf.cell(0, 4.6, fix(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "B", 9)
+    pdf.multi_cell(0, 4.6, fix(led_note), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font(family, "", 6.5)
     grey = (225, 225, 225)
+    fail_style = FontFace(color=(170, 0, 0))  # a failing shot's checks stand out on a grey printout too
     with pdf.table(col_widths=tuple(w for _, w, _ in _PDF_COLUMNS), text_align="LEFT", v_align="TOP",
                    line_height=2.9, padding=0.8, repeat_headings=1,
                    headings_style=FontFace(emphasis="BOLD", fill_color=grey),
@@ -885,12 +925,14 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = 
             head.cell(fix(title))
         for r in rows:
             row = table.row()
-            for _, _, get in _PDF_COLUMNS:
-                row.cell(fix(get(r)))
+            for title, _, get in _PDF_COLUMNS:
+                failing = title == "Stage checks" and any(c.startswith("FAIL") for c in r.stage_checks)
+                row.cell(fix(get(r)), style=fail_style if failing else None)
     return bytes(pdf.output())
 
 
-def write_pdf(rows: Sequence[ShotRow], path, scene: Scene, *, when=None, paper: str = "A4") -> Path:
+def write_pdf(rows: Sequence[ShotRow], path, scene: Scene, *, when=None, paper: str = "A4",
+              led_note: str = LED_CHECKS_NOT_RUN) -> Path:
     """A printable shot list: landscape ``paper`` (A4 or Letter), a title block (production,
     rate, camera, date), the table with wrapped text and its header row repeated on every page,
     and "Page x of y". ``when`` (a date; default ``SOURCE_DATE_EPOCH`` or today) is printed and
@@ -900,7 +942,7 @@ def write_pdf(rows: Sequence[ShotRow], path, scene: Scene, *, when=None, paper: 
     if paper.lower() not in ("a4", "letter"):
         raise PrevisError(f"shot-list paper must be A4 or Letter, got {paper!r}")
     path = Path(path)
-    atomic_write_bytes(path, pdf_bytes(rows, scene, when=when, paper=paper))
+    atomic_write_bytes(path, pdf_bytes(rows, scene, when=when, paper=paper, led_note=led_note))
     return path
 
 
@@ -911,14 +953,25 @@ def _stem(scene: Scene) -> str:
 
 
 def export_shotlist(scene: Scene, out_dir, formats: Sequence[str] = FORMATS, *,
-                    overrides: Mapping[str, Mapping] | None = None, when=None, paper: str = "A4") -> list[Path]:
+                    overrides: Mapping[str, Mapping] | None = None, when=None, paper: str = "A4",
+                    shot_ids: Sequence[str] | None = None, checks: Mapping | None = None,
+                    checks_source: str | None = None) -> list[Path]:
     """Write the shot list in each of ``formats`` (``csv``, ``json``, ``md``, ``pdf``) to
-    ``out_dir/<scene stem>_shotlist.<ext>``; returns the paths in the order asked."""
+    ``out_dir/<scene stem>_shotlist.<ext>``; returns the paths in the order asked. ``shot_ids``:
+    only those rows (setups still numbered over the whole scene). ``checks``: shot id ->
+    :class:`previs.check.ShotCheck` for the Stage checks column; ``checks_source`` says where
+    they came from in the heading (default: run at export)."""
     formats = list(dict.fromkeys(str(f).lower().lstrip(".") for f in formats))
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise PrevisError(f"unknown shot-list format(s) {', '.join(bad) or '(none)'} (use: {', '.join(FORMATS)})")
-    rows = shot_rows(scene, overrides)
+    rows = shot_rows(scene, overrides, checks=checks)
+    if shot_ids is not None:
+        keep = {scene.shot(s).id for s in shot_ids}
+        rows = [r for r in rows if r.shot in keep]
+        if checks is not None:
+            checks = {sid: c for sid, c in checks.items() if sid in keep}
+    note = led_checks_note(checks, checks_source)
     out_dir = Path(out_dir)
     written = []
     for f in formats:
@@ -926,10 +979,10 @@ def export_shotlist(scene: Scene, out_dir, formats: Sequence[str] = FORMATS, *,
         if f == "csv":
             write_csv(rows, path)
         elif f == "json":
-            write_json(rows, path, scene)
+            write_json(rows, path, scene, led_note=note)
         elif f == "md":
-            write_markdown(rows, path, scene)
+            write_markdown(rows, path, scene, led_note=note)
         else:
-            write_pdf(rows, path, scene, when=when, paper=paper)
+            write_pdf(rows, path, scene, when=when, paper=paper, led_note=note)
         written.append(path)
     return written
