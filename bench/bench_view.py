@@ -27,14 +27,15 @@ import argparse
 import datetime
 import json
 import os
-import platform
-import select
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from run_bench import machine
+
+from previs.view.xvfb import start_xvfb, stop_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENE = ROOT / "scenes" / "led_stage.yaml"
@@ -118,39 +119,6 @@ def one_run(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
         app.close()
 
 
-def _machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
-
-
-def _start_xvfb():
-    exe = shutil.which("Xvfb")
-    if exe is None:
-        sys.exit("bench_view: no DISPLAY and no Xvfb to start")
-    r, w = os.pipe()
-    proc = subprocess.Popen([exe, "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    text = b""
-    while not text.endswith(b"\n"):
-        ready, _, _ = select.select([r], [], [], 10.0)
-        chunk = os.read(r, 64) if ready else b""
-        if not chunk:
-            proc.kill()
-            sys.exit("bench_view: Xvfb did not start")
-        text += chunk
-    os.close(r)
-    os.environ["DISPLAY"] = f":{int(text.strip())}"
-    return proc
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--modes", default="move,play", help="move, play or both (default)")
@@ -169,7 +137,9 @@ def main() -> int:
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not modes or set(modes) - {"move", "play"}:
         ap.error(f"--modes takes move, play or move,play, not '{args.modes}'")
-    xvfb = _start_xvfb() if not os.environ.get("DISPLAY") else None
+    xvfb = None
+    if not os.environ.get("DISPLAY"):
+        xvfb, os.environ["DISPLAY"] = start_xvfb()
     try:
         results = {}
         for kind in modes:
@@ -188,13 +158,14 @@ def main() -> int:
                 results[kind, res] = runs
     finally:
         if xvfb is not None:
-            xvfb.terminate()
-            xvfb.wait()
+            stop_xvfb(xvfb)
     first = next(iter(results.values()))[0]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT).stdout.strip()
     print(f"previs view on {SCENE.name}, 1280x720 window{' with panels' if args.panels else ' without panels'}")
-    print(f"machine   {_machine()}")
+    m = machine()
+    print(f"machine   {m['cpu']}, {m['cores']} cores, {m['os']}, load average at start "
+          f"{m['load_avg_at_start']}")
     print(f"GL        window: {first['window_gl']}; renderer: {first['stage_gl']}")
     print(f"date      {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC  commit {commit} "
           f"(working tree may differ)")
