@@ -4,7 +4,7 @@ camera, wall light, LED grid), with the wall drawn plainly (outer frustum only),
 wall; rendering only, and rendering plus finishing each frame as `previs animatic` does before
 encoding (burn-ins, PNG written on its worker thread, previs.export.animatic.FrameWriter). With
 --scales 1,0.5 it also measures the draft render scale of `previs animatic --scale` (rendered at
-half the width, scaled up with Lanczos, burn-ins at full size).
+half the width, scaled up to full size on the GPU with a bicubic pass, burn-ins at full size).
 
     .venv/bin/python bench/bench_animatic.py [--frames 48] [--runs 3] [--shot 3A] [--widths 1280,1920] [--scales 1]
 
@@ -53,15 +53,15 @@ def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, s
         seq = FrameSequence(tmp, shot_id, shot.length_frames, states[0].image_size(width))
         seq.prepare()
         writer = FrameWriter()
-        r.render(states[0], read_depth=False)  # warm-up: shaders, shadow maps, wall capture
+        r.render(states[0], read_depth=False, output_width=width if scale != 1 else None)  # warm-up
         t0 = time.perf_counter()
         for f, st in enumerate(states):
-            frame = r.render(st, read_depth=False)
+            frame = r.render(st, read_depth=False, output_width=width if scale != 1 else None)
             if write_png:
                 writer.submit(seq, f, frame.color, burn_in_lines(st, scene, BurnIn()))
         writer.close()
         dt = time.perf_counter() - t0
-        size = seq.size if write_png or scale != 1 else (frame.color.shape[1], frame.color.shape[0])
+        size = (frame.color.shape[1], frame.color.shape[0])
         return {"fps": n / dt, "frames": n, "size": size, "gl_renderer": r.gl_renderer}
 
 

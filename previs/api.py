@@ -314,10 +314,12 @@ class StageRenderer:
         return bool(view.hit.any())
 
     def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True,
-               width: int | None = None, dof: bool | None = None):
+               width: int | None = None, dof: bool | None = None, output_width: int | None = None):
         """One frame as the camera records it. ``width`` overrides the render width for this
         call (the height follows the image aspect): a window drops its resolution while the
-        camera moves. ``dof`` overrides the renderer's depth-of-field preview for this call."""
+        camera moves. ``dof`` overrides the renderer's depth-of-field preview for this call.
+        ``output_width``: the colour scaled on the GPU to the image at that width (the
+        animatic's draft scale renders smaller and delivers full size); depth stays as rendered."""
         from previs.render import CameraView, Overlay
 
         w, h = state.image_size(self.width if width is None else int(width))
@@ -328,8 +330,9 @@ class StageRenderer:
         self._renderer.resize(w, h)
         view = CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)
         ov = Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas) if overlay else None
+        out = None if output_width is None else state.image_size(int(output_width))
         return self._renderer.render(view, exposure=state.exposure_scale, overlay=ov, read_depth=read_depth,
-                                     dof=self.dof if dof is None else bool(dof))
+                                     dof=self.dof if dof is None else bool(dof), output_size=out)
 
     def release(self) -> None:
         if self._wall is not None:

@@ -106,7 +106,8 @@ vec3 light_term(int i, const int type, const int tiles, const int first, vec3 P,
     vec3 h = normalize(l + v);
     float nh = clamp(dot(n, h), 0.0, 1.0);
     float vh = clamp(dot(v, h), 0.0, 1.0);
-    vec3 F = f0 + (1.0 - f0) * pow(1.0 - vh, 5.0);
+    float m = 1.0 - vh, m2 = m * m;  // Schlick's (1 - vh)^5 by multiplies: pow is exp2(log2)
+    vec3 F = f0 + (1.0 - f0) * (m2 * m2 * m);
     vec3 spec = F * (d_ggx(nh, alpha) * v_smith(nv, nl, alpha));
     vec3 diff = (1.0 - F) * diffuse_color / PI;
     return (diff + spec) * u_light_color[i].rgb * (max(atten, 0.0) * nl * sh);

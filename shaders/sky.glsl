@@ -13,7 +13,9 @@ vec3 sky_signal(vec3 d) {
     horizon = mix(horizon, horizon * u_sun_color * 1.2, 1.0 - smoothstep(0.0, 0.4, sun_el));  // low sun warms the horizon
     vec3 c = mix(zenith, horizon, pow(1.0 - up, 3.0 + 3.0 * (1.0 - haze)));
     float cs = max(dot(d, u_sun_dir), 0.0);
-    c += u_sun_color * (0.25 * pow(cs, 6.0) + (0.6 + haze) * pow(cs, 60.0));
+    // cs^6 and cs^60 by multiplies (pow is exp2(log2) per call).
+    float c2 = cs * cs, c4 = c2 * c2, c6 = c4 * c2, c12 = c6 * c6, c24 = c12 * c12;
+    c += u_sun_color * (0.25 * c6 + (0.6 + haze) * (c24 * c24 * c12));
     if (cs > 0.99996) c += u_sun_color * 30.0;  // the disc: 0.5 deg across
     if (d.y < 0.0) c = mix(c, vec3(0.08, 0.07, 0.06), smoothstep(0.0, 0.05, -d.y));  // below the horizon
     return c;

@@ -168,6 +168,28 @@ def test_frame_sequence_validity(tmp_path):
     assert not any(p.name.endswith(".tmp") for p in seq.folder.iterdir())
 
 
+@pytest.mark.parametrize("h, w", [(1, 1), (7, 5), (90, 160)])
+def test_png_encoder_is_lossless_and_valid(h, w):
+    """encode_png (Sub filter, run-length deflate) decodes to the same bytes in PIL, passes its
+    CRC check, and a smooth picture compresses (a frame of noise need not)."""
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(h * w)
+    noise = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    ramp = np.broadcast_to(np.linspace(0, 255, w, dtype=np.uint8)[None, :, None], (h, w, 3))
+    for img in (noise, ramp):
+        data = A.encode_png(img)
+        with Image.open(io.BytesIO(data)) as im:
+            im.verify()
+        with Image.open(io.BytesIO(data)) as im:
+            assert (im.format, im.mode, im.size) == ("PNG", "RGB", (w, h))
+            np.testing.assert_array_equal(np.asarray(im), img)
+    if w * h > 1000:
+        assert len(A.encode_png(ramp)) < ramp.nbytes / 4
+
+
 def test_a_new_key_invalidates_old_frames(tmp_path):
     seq = A.FrameSequence(tmp_path, "1A", 3, (160, 90), key="width=160")
     seq.prepare()
@@ -354,10 +376,17 @@ def test_draft_scale_renders_small_and_delivers_full_size_frames(tmp_path, scene
     real = api_mod.StageRenderer
     orig_load = api_mod.load_scene
 
+    shapes = []
+
     class Spy(real):
         def __init__(self, s, **kw):
             widths.append(kw["width"])
             super().__init__(s, **kw)
+
+        def render(self, state, **kw):
+            frame = super().render(state, **kw)
+            shapes.append(frame.color.shape)
+            return frame
 
     api_mod.StageRenderer, api_mod.load_scene = Spy, lambda _path: sc
     try:
@@ -365,6 +394,7 @@ def test_draft_scale_renders_small_and_delivers_full_size_frames(tmp_path, scene
     finally:
         api_mod.StageRenderer, api_mod.load_scene = real, orig_load
     assert widths == [80]
+    assert shapes == [(110, 160, 3)] * 2  # scaled up on the GPU: the CPU never resamples
     shot = sc.shots[0].id
     seq = A.FrameSequence(tmp_path / "frames", shot, 2, (160, 110))
     assert seq.read(1).shape == (110, 160, 3)

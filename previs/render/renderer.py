@@ -14,6 +14,7 @@ because hidden fragments and the 2x2-quad waste of dense meshes never run the li
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import math
 from dataclasses import dataclass
@@ -123,6 +124,9 @@ class Renderer:
     @_current
     def _init_gl(self, width, height, antialias, shadows, shadow_map_size) -> None:
         self.gl_renderer = self.ctx.info.get("GL_RENDERER", "unknown")
+        # A software rasteriser makes each pass wait for the one before (see _mark); a GPU
+        # overlaps them, so only llvmpipe gets a wait after every pass.
+        self._wait_each_pass = "llvmpipe" in self.gl_renderer.lower()
         self.shadows = shadows
         self.shadow_map_size = int(shadow_map_size)
         self.antialias = antialias
@@ -145,6 +149,7 @@ class Renderer:
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
         self._post_prog = program(self.ctx, "fullscreen.vert", "post.frag")
         self._post_vao = self.ctx.vertex_array(self._post_prog, [])
+        self._upscale = None  # (program, vao, {output size: framebuffer}), made on first use
         self._textures: dict[str, object] = {}
         self._batches: list[_Batch] = []
         self._lights: list[Light] = []
@@ -646,6 +651,10 @@ class Renderer:
     def _mark(self, name: str | None) -> None:
         """Pass timing (see ``pass_ms``): the time since the last mark, GPU work included."""
         if self.pass_ms is None:
+            if name is not None and self._wait_each_pass:
+                # Every pass samples what the one before drew, so llvmpipe would wait here
+                # anyway, inside moderngl and holding the GIL; this waits with the GIL free.
+                _finish_without_gil()
             return
         import time
 
@@ -773,14 +782,29 @@ class Renderer:
 
     @_current
     def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
-               read_depth: bool = True, dof: bool = False) -> Frame:
+               read_depth: bool = True, dof: bool = False,
+               output_size: tuple[int, int] | None = None) -> Frame:
         """Colour as the camera records it (tone-mapped, sRGB, frame lines) and linear depth.
-        ``dof``: blur by the lens's depth of field (see :meth:`set_lens`)."""
+        ``dof``: blur by the lens's depth of field (see :meth:`set_lens`). ``output_size``
+        (W, H): the colour scaled to that size on the GPU (bicubic) before readback, so a draft
+        rendered small never resamples on the CPU; depth stays at the render size."""
         t = self._targets
+        if output_size is not None:
+            output_size = (int(output_size[0]), int(output_size[1]))
+            if output_size[0] <= 0 or output_size[1] <= 0:
+                raise RenderError(f"impossible output size {output_size[0]}x{output_size[1]}")
+            if output_size == (self.width, self.height):
+                output_size = None
         self._draw(view, exposure=exposure, mode="display")
         image = self._depth_of_field(view) if dof else t["image"]
         # 3. Post: FXAA and frame lines.
-        t["ldr_fbo"].use()
+        if output_size is None:
+            t["ldr_fbo"].use()
+        else:
+            if "post" not in t:
+                t["post"] = self.ctx.texture((self.width, self.height), 4)
+                t["post_fbo"] = self.ctx.framebuffer([t["post"]])
+            t["post_fbo"].use()
         image.use(0)
         pp = self._post_prog
         _uniform(pp, "u_image", 0)
@@ -793,8 +817,13 @@ class Renderer:
         _uniform(pp, "u_safe", (0.93, 0.90) if ov.safe_areas else (0.0, 0.0))
         self._post_vao.render(vertices=3)
         self._mark("post")
-        raw = t["ldr_fbo"].read(components=3, alignment=1)
-        color = np.frombuffer(raw, np.uint8).reshape(self.height, self.width, 3)[::-1]
+        _finish_without_gil()
+        if output_size is None:
+            raw = t["ldr_fbo"].read(components=3, alignment=1)
+            color = np.frombuffer(raw, np.uint8).reshape(self.height, self.width, 3)[::-1]
+        else:
+            raw = self._upscaled(t["post"], output_size).read(components=3, alignment=1)
+            color = np.frombuffer(raw, np.uint8).reshape(output_size[1], output_size[0], 3)[::-1]
         depth = None
         if read_depth:
             d = np.frombuffer(t["depth"].read(alignment=1), np.float32).reshape(self.height, self.width)[::-1]
@@ -802,6 +831,27 @@ class Renderer:
         frame = Frame(color=np.ascontiguousarray(color), depth_m=depth)
         self._mark("readback")
         return frame
+
+    def _upscaled(self, image, size: tuple[int, int]):
+        """``image`` scaled to ``size`` (shaders/upscale.frag); returns the framebuffer."""
+        if self._upscale is None:
+            prog = program(self.ctx, "fullscreen.vert", "upscale.frag")
+            self._upscale = (prog, self.ctx.vertex_array(prog, []), {})
+        prog, vao, fbos = self._upscale
+        fbo = fbos.get(size)
+        if fbo is None:
+            for old in fbos.values():  # one output size at a time (an animatic has one)
+                old.color_attachments[0].release(), old.release()
+            fbos.clear()
+            fbo = fbos[size] = self.ctx.framebuffer([self.ctx.renderbuffer(size, 4)])
+        fbo.use()
+        image.use(0)
+        _uniform(prog, "u_image", 0)
+        _uniform(prog, "u_scale", (self.width / size[0], self.height / size[1]))
+        vao.render(vertices=3)
+        self._mark("upscale")
+        _finish_without_gil()
+        return fbo
 
     def dof_radius_px(self, depth_m) -> np.ndarray:
         """The depth-of-field preview's blur radius (half the circle of confusion) in pixels at
@@ -871,6 +921,12 @@ class Renderer:
                     *(self._dof_progs or ())):
             obj.release()
         self._dof_progs = None
+        if self._upscale is not None:
+            prog, vao, fbos = self._upscale
+            for fbo in fbos.values():
+                fbo.color_attachments[0].release(), fbo.release()
+            vao.release(), prog.release()
+            self._upscale = None
         self._gbuffer_progs = {}
         for b in self._batches:
             b.vao.release(), b.vbo.release(), b.ibo.release()
@@ -893,6 +949,27 @@ class Renderer:
 
     def __exit__(self, *exc):
         self.release()
+
+
+@functools.cache
+def _gl_finish():
+    """glFinish from libGL through ctypes, or None. moderngl holds the GIL while it waits for
+    the driver, so a readback stalls every Python thread for the whole frame (the animatic's
+    PNG writer included); a ctypes call lets the GIL go while llvmpipe finishes. Under glvnd
+    libGL's glFinish dispatches to the context current on this thread, whichever API made it."""
+    try:
+        fn = ctypes.CDLL("libGL.so.1").glFinish
+    except (OSError, AttributeError):
+        return None
+    fn.restype, fn.argtypes = None, []
+    return fn
+
+
+def _finish_without_gil() -> None:
+    """Wait for the GPU's queued work with the GIL released (then a readback only copies)."""
+    fn = _gl_finish()
+    if fn is not None:
+        fn()
 
 
 def linear_depth(window_depth: np.ndarray, near_m: float, far_m: float) -> np.ndarray:
