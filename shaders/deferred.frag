@@ -10,8 +10,9 @@ uniform mat4 u_world_from_clip;
 uniform vec3 u_eye;
 uniform float u_exposure;
 // Compiled variants (defines): DISPLAY tone-maps and sRGB-encodes here (8-bit target), else
-// linear HDR out; SKY_BACKGROUND shows the sky where nothing is drawn (environment captures),
-// else the dark stage; LED_LIGHT lights with the wall; LIGHTS lists the lights (lighting.glsl).
+// linear HDR out; SKY_PASS shades the sky where nothing was drawn (a second pass; without a sky
+// the clear is the dark stage), else the surfaces; LED_LIGHT lights with the wall; LIGHTS lists the lights (lighting.glsl);
+// SRGB_TARGET (with DISPLAY) leaves the sRGB encoding to the framebuffer (GL_FRAMEBUFFER_SRGB).
 out vec4 frag_color;
 
 #include "lighting.glsl"
@@ -21,30 +22,31 @@ out vec4 frag_color;
 
 vec4 finish(vec3 lum) {
     vec3 c = lum * u_exposure;
-#ifdef DISPLAY
+#if defined(DISPLAY) && defined(SRGB_TARGET)
+    c = filmic(c);  // the sRGB framebuffer encodes on write
+#elif defined(DISPLAY)
     c = linear_to_srgb(filmic(c));
 #endif
     return vec4(c, 1.0);
 }
 
 void main() {
+    vec3 lum;
+#ifdef SKY_PASS
+    // Only where nothing was drawn (the depth test keeps the rest).
+    vec4 far = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, 1.0, 1.0);
+    lum = sky_signal(normalize(far.xyz / far.w - u_eye)) / u_exposure;
+#else
+    // Only where something was drawn (the depth test keeps empty pixels out).
     ivec2 px = ivec2(gl_FragCoord.xy);
     float depth = texelFetch(u_depth, px, 0).r;
-    if (depth >= 1.0) {
-        vec3 bg = vec3(0.0);  // the dark stage beyond the set
-#ifdef SKY_BACKGROUND
-        vec4 far = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, 1.0, 1.0);
-        bg = sky_signal(normalize(far.xyz / far.w - u_eye)) / u_exposure;
-#endif
-        frag_color = finish(bg);
-        return;
-    }
     vec4 w = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, depth * 2.0 - 1.0, 1.0);
     vec3 P = w.xyz / w.w;
     vec4 a = texelFetch(u_albedo, px, 0);
     vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
     vec4 g = texelFetch(u_geom, px, 0);
-    vec3 lum = shade(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), a.rgb * a.rgb, a.a, g.z, g.w);
+    lum = shade(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), a.rgb * a.rgb, a.a, g.z, g.w);
     lum += decode_rgbe(texelFetch(u_emissive, px, 0));
+#endif
     frag_color = finish(lum);
 }

@@ -78,7 +78,7 @@ float v_smith(float nv, float nl, float a) {
 // ``tiles`` (shadow-map tiles: 0, 1 or 6) and ``first`` (its first tile) are literals from the
 // LIGHTS list, so each light compiles to only the code it needs (a software rasteriser runs both
 // sides of every branch) and indexes the tile matrices with constants, not per-pixel gathers.
-vec3 light_term(int i, const int type, const int tiles, const int first, vec3 P, vec3 n, vec3 ng, vec3 v, float nv,
+vec3 light_term(int i, const int type, const int tiles, const int first, const int ranged, vec3 P, vec3 n, vec3 ng, vec3 v, float nv,
                 vec3 diffuse_color, vec3 f0, float alpha) {
     vec3 l;
     float atten = 1.0;
@@ -89,9 +89,10 @@ vec3 light_term(int i, const int type, const int tiles, const int first, vec3 P,
         float dist2 = max(dot(d, d), 1e-4);
         l = d * inversesqrt(dist2);
         atten = 1.0 / dist2;  // candela -> lux
-        float range = u_light_dir_range[i].w;
-        float r = sqrt(dist2) / max(range, 1e-6);
-        atten *= range > 0.0 ? clamp(1.0 - r * r * r * r, 0.0, 1.0) : 1.0;
+        if (ranged == 1) {  // compiled in: most lights have no range
+            float r2 = dist2 / max(u_light_dir_range[i].w * u_light_dir_range[i].w, 1e-12);
+            atten *= clamp(1.0 - r2 * r2, 0.0, 1.0);
+        }
         if (type == 2) {
             // Beam angle = 50 % of peak intensity, field angle = 10 % (spec-sheet definitions).
             float cd = dot(-l, u_light_dir_range[i].xyz);
@@ -122,7 +123,7 @@ vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 base, float metallic, float rou
     vec3 f0 = mix(vec3(0.04), base, metallic);
     vec3 lum = vec3(0.0);
 #ifdef LIGHTS
-#define L(i, type, tiles, first) lum += light_term(i, type, tiles, first, P, n, ng, v, nv, diffuse_color, f0, alpha);
+#define L(i, type, tiles, first, ranged) lum += light_term(i, type, tiles, first, ranged, P, n, ng, v, nv, diffuse_color, f0, alpha);
     LIGHTS
 #undef L
 #endif

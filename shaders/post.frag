@@ -1,9 +1,9 @@
 #version 330 core
 // Display-referred (tone-mapped, sRGB-encoded) image -> FXAA on those perceptual values, then
-// the delivery frame lines, matte and safe areas, in one pass.
+// the delivery frame lines, matte and safe areas, in one pass. Compiled variants: FXAA, and
+// FRAME_LINES where a delivery frame is set.
 in vec2 v_uv;
 uniform sampler2D u_image;
-uniform int u_fxaa;
 uniform vec4 u_frame_rect;      // delivery area in uv: x0, y0, x1, y1 (x1 < x0: none)
 uniform float u_matte_opacity;
 uniform vec3 u_line_color;
@@ -48,8 +48,13 @@ float rect_line(vec2 uv, vec4 r, float width_px) {
 }
 
 void main() {
-    vec3 c = u_fxaa == 1 ? fxaa(v_uv) : display(v_uv);
-    if (u_frame_rect.z > u_frame_rect.x) {
+#ifdef FXAA
+    vec3 c = fxaa(v_uv);
+#else
+    vec3 c = display(v_uv);
+#endif
+#ifdef FRAME_LINES
+    {
         bool outside = any(lessThan(v_uv, u_frame_rect.xy)) || any(greaterThan(v_uv, u_frame_rect.zw));
         if (outside) c *= 1.0 - u_matte_opacity;
         c = mix(c, u_line_color, rect_line(v_uv, u_frame_rect, 1.5));
@@ -63,5 +68,6 @@ void main() {
             c = mix(c, u_line_color, 0.4 * rect_line(v_uv, r, 1.0));
         }
     }
+#endif
     frag_color = vec4(c, 1.0);
 }

@@ -333,3 +333,64 @@ def test_roll_90_clockwise_puts_the_right_of_frame_at_the_top(gl_context):
     assert found["red"][1] == pytest.approx(h / 2 - f_px * 0.5 / 4.0, abs=1.0)
     assert found["green"][0] == pytest.approx(w / 2 - f_px * 0.3 / 4.0, abs=1.0)
     assert found["green"][1] == pytest.approx(h / 2, abs=1.0)
+
+
+# ---------------------------------------------------------------- light range and sky pass
+def _floor_hdr(gl_context, lights, *, sky=None, size=64, floor_m=4.0):
+    """A grey floor ``floor_m`` square seen straight down from 2 m (90 degree view: 4 m across)
+    in linear light, rows bottom-up, and each pixel centre's floor point (x, z)."""
+    floor = primitive_asset("plane", size_m=(floor_m, floor_m), color_linear=(0.5, 0.5, 0.5), roughness=1.0,
+                            key="floor")
+    r = Renderer(size, size, antialias=False, shadows=False, ctx=gl_context)
+    try:
+        r.set_world([DrawItem(floor, np.eye(4))], lights)
+        if sky is not None:
+            r.set_sky(sky)
+        eye = np.array([0.0, 2.0, 0.0])
+        view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 0.0, -1.0)), math.pi / 2, 1.0, 0.05, 100.0)
+        hdr = r.render_hdr(view)
+    finally:
+        r.release()
+    # Pixel centres in NDC; at 2 m height a 90 degree view spans +-2 m on the floor.
+    ndc = (np.arange(size) + 0.5) / size * 2.0 - 1.0
+    x = np.broadcast_to(ndc[None, :] * 2.0, (size, size))
+    z = np.broadcast_to(-ndc[:, None] * 2.0, (size, size))  # rows bottom-up; up in the image is -z
+    return hdr, x, z
+
+
+def test_light_range_cuts_off_as_1_minus_d4(gl_context):
+    """A point light with a range and the same light without: their ratio on the floor is the
+    window clamp(1 - (d / range)^4) (compiled only into lights that have a range)."""
+    from previs.core.scene import Light
+
+    def light(range_m):
+        return Light(name="p", type="point", color_linear=(1.0, 1.0, 1.0), intensity=5.0,
+                     position_m=(0.0, 0.5, 0.0), range_m=range_m, shadows=False)
+
+    free, x, z = _floor_hdr(gl_context, [light(0.0)])
+    ranged, _, _ = _floor_hdr(gl_context, [light(1.2)])
+    d = np.sqrt(x * x + z * z + 0.25)
+    window = np.clip(1.0 - (d / 1.2) ** 4, 0.0, 1.0)
+    lum_free, lum_ranged = free.mean(axis=2), ranged.mean(axis=2)
+    assert lum_free.min() > 0.0  # the whole floor is lit without a range
+    inside = window > 0.05
+    np.testing.assert_allclose(lum_ranged[inside] / lum_free[inside], window[inside], rtol=0.02, atol=2e-3)
+    assert np.all(lum_ranged[d > 1.21] == 0.0)  # beyond the range: nothing
+
+
+def test_sky_shows_only_where_nothing_is_drawn(gl_context):
+    """The sky pass (depth-tested against the G-buffer) fills the empty pixels and leaves the
+    floor's shading alone."""
+    from previs.core.scene import Light
+
+    sun = Light(name="sun", type="directional", color_linear=(1.0, 1.0, 1.0), intensity=3.0,
+                direction=(0.0, -1.0, 0.0), shadows=False)
+    plain, x, z = _floor_hdr(gl_context, [sun], floor_m=2.0)
+    with_sky, _, _ = _floor_hdr(gl_context, [sun], sky=(0.3, 0.8, 0.2), floor_m=2.0)
+    on_floor = (np.abs(x) < 0.95) & (np.abs(z) < 0.95)
+    off_floor = (np.abs(x) > 1.05) | (np.abs(z) > 1.05)
+    assert plain[on_floor].min() > 0.0 and np.all(plain[off_floor] == 0.0)  # the dark stage
+    np.testing.assert_array_equal(with_sky[on_floor], plain[on_floor])
+    sky = with_sky[off_floor]
+    # Looking down, every empty pixel shows the sky's ground below the horizon (sky.glsl).
+    np.testing.assert_allclose(sky, np.broadcast_to((0.08, 0.07, 0.06), sky.shape), atol=1e-3)

@@ -31,6 +31,7 @@ from previs.render.context import create_offscreen_context, program
 MAX_TILES = 32
 TARGET_SETS_KEPT = 3  # render-target sizes kept allocated (see Renderer.resize)
 GL_SRGB8_ALPHA8 = 0x8C43
+GL_FRAMEBUFFER_SRGB = 0x8DB9
 DOF_TILE_PX = 16  # depth of field: tile size of the near-field blur search
 DOF_MAX_RADIUS = 0.04  # depth of field: the largest blur radius, as a share of the image width
 LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
@@ -147,8 +148,7 @@ class Renderer:
         self._dof_progs = None  # (tiles program, its vao, gather program, its vao), made on first use
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
-        self._post_prog = program(self.ctx, "fullscreen.vert", "post.frag")
-        self._post_vao = self.ctx.vertex_array(self._post_prog, [])
+        self._post_progs: dict[tuple[bool, bool], tuple[object, object]] = {}  # see _post
         self._upscale = None  # (program, vao, {output size: framebuffer}), made on first use
         self._textures: dict[str, object] = {}
         self._batches: list[_Batch] = []
@@ -203,7 +203,7 @@ class Renderer:
         t["image"] = ctx.texture(size, 4)  # tone-mapped, sRGB-encoded
         t["image"].filter = (ctx.LINEAR, ctx.LINEAR)  # FXAA samples between pixels
         t["image"].repeat_x = t["image"].repeat_y = False
-        t["image_fbo"] = ctx.framebuffer([t["image"]])
+        t["image_fbo"] = self._lighting_fbo(t["image"], t["depth"])
         t["ldr"] = ctx.renderbuffer(size, 4)
         t["ldr_fbo"] = ctx.framebuffer([t["ldr"]])
         return t
@@ -222,8 +222,16 @@ class Renderer:
                 tex.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
                 tex.repeat_x = tex.repeat_y = False
             t[name] = tex
-            t[name + "_fbo"] = self.ctx.framebuffer([tex])
+            t[name + "_fbo"] = self._lighting_fbo(tex, t["depth"])
         return t[name + "_fbo"]
+
+    def _lighting_fbo(self, color, depth):
+        """A lighting target with the G-buffer's depth attached read-only: the lighting passes
+        depth-test against it so surface shading skips empty pixels and the sky skips covered
+        ones (llvmpipe skips blocks the depth test rejects; a branch would run both sides)."""
+        fbo = self.ctx.framebuffer([color], depth)
+        fbo.depth_mask = False
+        return fbo
 
     def _release_targets(self) -> None:
         for t in self._target_sets.values():
@@ -311,19 +319,23 @@ class Renderer:
             prog = self._gbuffer_progs[key] = program(self.ctx, "scene.vert", "gbuffer.frag", defines)
         return prog
 
-    def _lighting(self, display: bool):
+    def _lighting(self, mode: str, part: str):
         """The lighting program (and its VAO) for the current lights, wall light, sky and output:
         everything that is the same for every pixel is compiled in, so llvmpipe (which executes
         both sides of a branch) runs only the code this frame needs. Cached per variant."""
         tiles = self._light_tiles + [(0, 0)] * (len(self._lights) - len(self._light_tiles))
-        lights = tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0]) for i, lt in enumerate(self._lights))
-        key = (bool(display), self._sky is not None, self._led_light is not None, lights)
+        lights = tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0], int(lt.range_m > 0))
+                       for i, lt in enumerate(self._lights))
+        key = (mode, part, self._sky is not None, self._led_light is not None, lights)
         hit = self._light_progs.get(key)
         if hit is None:
-            defines = [name for name, on in (("DISPLAY", display), ("SKY_BACKGROUND", key[1]),
-                                              ("LED_LIGHT", key[2])) if on]
+            # SRGB_TARGET: the signal texture is sRGB, so the framebuffer encodes on write
+            # (GL_FRAMEBUFFER_SRGB, see _lighting_pass) instead of a pow per channel in the shader.
+            defines = [name for name, on in (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"),
+                                              ("SKY_PASS", part == "sky"), ("LED_LIGHT", key[3])) if on]
             if lights:
-                defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f})" for i, (t, n, f) in enumerate(lights)))
+                defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r})"
+                                                    for i, (t, n, f, r) in enumerate(lights)))
             if len(self._light_progs) >= 16:  # lights edited over and over: drop the oldest
                 old = next(iter(self._light_progs))
                 for obj in reversed(self._light_progs.pop(old)):
@@ -712,7 +724,6 @@ class Renderer:
         """G-buffer and lighting passes into the target of ``mode``: "display" (tone-mapped and
         sRGB-encoded, for post), "signal" (the same encoding into the sRGB signal texture) or
         "hdr" (linear light)."""
-        display = mode != "hdr"
         ctx, t = self.ctx, self._targets
         self._mark(None)
         if self._shadows_dirty:
@@ -752,9 +763,24 @@ class Renderer:
         ctx.disable(ctx.CULL_FACE)
         ctx.disable(ctx.DEPTH_TEST)
         self._mark("gbuffer" if mode == "display" else f"gbuffer ({mode})")
-        # 2. Lighting pass, once per pixel.
-        lp, light_vao = self._lighting(display)
-        (t["image_fbo"] if mode == "display" else self._lazy_target(mode)).use()
+        # 2. Lighting, once per pixel. The G-buffer depth is sampled while attached read-only
+        # (depth_mask off, see _lighting_fbo): nothing writes it, so reading it is defined.
+        # Surfaces where the G-buffer has depth (depth test ">" against a far-plane triangle),
+        # then the sky where it has none ("<="); without a sky the clear is the dark stage.
+        fbo = t["image_fbo"] if mode == "display" else self._lazy_target(mode)
+        fbo.use()
+        fbo.clear(0.0, 0.0, 0.0, 1.0)
+        ctx.enable(ctx.DEPTH_TEST)
+        for part in ("surface", "sky") if self._sky else ("surface",):
+            self._lighting_pass(mode, part, clip_from_world, eye, exposure)
+        ctx.depth_func = "<"
+        ctx.disable(ctx.DEPTH_TEST)
+        self._mark("lighting" if mode == "display" else f"lighting ({mode})")
+
+    def _lighting_pass(self, mode: str, part: str, clip_from_world, eye, exposure: float) -> None:
+        ctx, t = self.ctx, self._targets
+        ctx.depth_func = ">" if part == "surface" else "<="
+        lp, light_vao = self._lighting(mode, part)
         for unit, name in enumerate(("albedo", "normal", "geom", "emissive", "depth")):
             t[name].use(unit)
             _uniform(lp, f"u_{name}", unit)
@@ -777,8 +803,12 @@ class Renderer:
             self._led_light[1].use(9)
             _uniform(lp, "u_led_radiance_lod", self._led_light[2])
         self._upload_lights(lp)
-        light_vao.render(vertices=3)
-        self._mark("lighting" if mode == "display" else f"lighting ({mode})")
+        if mode == "signal":
+            ctx.enable_direct(GL_FRAMEBUFFER_SRGB)
+            light_vao.render(vertices=3)
+            ctx.disable_direct(GL_FRAMEBUFFER_SRGB)
+        else:
+            light_vao.render(vertices=3)
 
     @_current
     def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
@@ -806,16 +836,16 @@ class Renderer:
                 t["post_fbo"] = self.ctx.framebuffer([t["post"]])
             t["post_fbo"].use()
         image.use(0)
-        pp = self._post_prog
-        _uniform(pp, "u_image", 0)
-        _uniform(pp, "u_fxaa", 1 if self.antialias else 0)
         ov = overlay or Overlay()
-        _uniform(pp, "u_frame_rect", frame_rect_uv(self.width / self.height, ov.frame_aspect))
+        frame_rect = frame_rect_uv(self.width / self.height, ov.frame_aspect)
+        pp, post_vao = self._post(bool(self.antialias), frame_rect[2] > frame_rect[0])
+        _uniform(pp, "u_image", 0)
+        _uniform(pp, "u_frame_rect", frame_rect)
         _uniform(pp, "u_matte_opacity", float(ov.matte_opacity))
         _uniform(pp, "u_line_color", tuple(ov.line_rgb))
         _uniform(pp, "u_px", (1.0 / self.width, 1.0 / self.height))
         _uniform(pp, "u_safe", (0.93, 0.90) if ov.safe_areas else (0.0, 0.0))
-        self._post_vao.render(vertices=3)
+        post_vao.render(vertices=3)
         self._mark("post")
         _finish_without_gil()
         if output_size is None:
@@ -831,6 +861,17 @@ class Renderer:
         frame = Frame(color=np.ascontiguousarray(color), depth_m=depth)
         self._mark("readback")
         return frame
+
+    def _post(self, fxaa: bool, lines: bool):
+        """The post program (and VAO) with FXAA and the frame lines compiled in or out: llvmpipe
+        runs both sides of a branch, so a uniform switch would pay for both."""
+        key = (fxaa, lines)
+        hit = self._post_progs.get(key)
+        if hit is None:
+            defines = tuple(name for name, on in (("FXAA", fxaa), ("FRAME_LINES", lines)) if on)
+            prog = program(self.ctx, "fullscreen.vert", "post.frag", defines)
+            hit = self._post_progs[key] = (prog, self.ctx.vertex_array(prog, []))
+        return hit
 
     def _upscaled(self, image, size: tuple[int, int]):
         """``image`` scaled to ``size`` (shaders/upscale.frag); returns the framebuffer."""
@@ -917,7 +958,10 @@ class Renderer:
         for vao, prog in self._light_progs.values():
             vao.release(), prog.release()
         self._light_progs = {}
-        for obj in (self._post_vao, self._shadow_prog, self._post_prog, *self._gbuffer_progs.values(),
+        for vao, prog in self._post_progs.values():
+            vao.release(), prog.release()
+        self._post_progs = {}
+        for obj in (self._shadow_prog, *self._gbuffer_progs.values(),
                     *(self._dof_progs or ())):
             obj.release()
         self._dof_progs = None
