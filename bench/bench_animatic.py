@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENE = ROOT / "scenes" / "led_stage.yaml"
 
 
-def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, scale: float) -> dict:
+def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, scale: float,
+            passes: bool = False) -> dict:
     import tempfile
 
     from previs import api
@@ -54,6 +55,11 @@ def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, s
         seq.prepare()
         writer = FrameWriter()
         r.render(states[0], read_depth=False, output_width=width if scale != 1 else None)  # warm-up
+        timers = {}
+        if passes:  # the GPU is drained after every pass, so the passes add up to the frame
+            timers = {"": r._renderer} | ({"inner frustum ": r._wall._renderer} if r._wall else {})
+            for t in timers.values():
+                t.pass_ms = {}
         t0 = time.perf_counter()
         for f, st in enumerate(states):
             frame = r.render(st, read_depth=False, output_width=width if scale != 1 else None)
@@ -62,7 +68,8 @@ def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, s
         writer.close()
         dt = time.perf_counter() - t0
         size = (frame.color.shape[1], frame.color.shape[0])
-        return {"fps": n / dt, "frames": n, "size": size, "gl_renderer": r.gl_renderer}
+        pass_ms = {prefix + k: v / n for prefix, t in timers.items() for k, v in t.pass_ms.items()}
+        return {"fps": n / dt, "frames": n, "size": size, "gl_renderer": r.gl_renderer, "pass_ms": pass_ms}
 
 
 def main() -> int:
@@ -73,14 +80,20 @@ def main() -> int:
     ap.add_argument("--widths", default="1280,1920")
     ap.add_argument("--scales", default="1", help="render scales, e.g. 1,0.5 (0.5: the draft)")
     ap.add_argument("--walls", default="led,plain,nowall")
+    ap.add_argument("--passes", action="store_true",
+                    help="instead: milliseconds per pass (LED simulation, render only, native), draining "
+                         "the GPU after each pass")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--width", type=int, default=1280, help=argparse.SUPPRESS)
     ap.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         wall, png = args.child.split(",")
-        print(json.dumps(one_run(args.shot, args.frames, wall, png == "png", args.width, args.scale)))
+        print(json.dumps(one_run(args.shot, args.frames, wall, png == "png", args.width, args.scale,
+                                 args.passes)))
         return 0
+    if args.passes:
+        return print_passes(args)
     configs = [(w, sc, wall, png) for sc in (float(x) for x in args.scales.split(","))
                for w in (int(x) for x in args.widths.split(","))
                for wall in args.walls.split(",") for png in ("render", "png")]
@@ -106,6 +119,25 @@ def main() -> int:
         what = "render + burn-in + PNG" if png == "png" else "render"
         print(f"| {size[0]}x{size[1]} | {'native' if scale == 1 else f'{scale:g} (draft)'} | {names[wall]} | {what} "
               f"| {f:.2f} |")
+    return 0
+
+
+def print_passes(args) -> int:
+    print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"shot {args.shot} of {SCENE.name}, LED simulation, render only, {args.frames} frames, "
+          f"median of {args.runs} fresh processes; ms per frame")
+    for width in (int(x) for x in args.widths.split(",")):
+        runs = []
+        for _ in range(args.runs):
+            out = subprocess.run([sys.executable, __file__, "--child", "led,render", "--passes", "--shot", args.shot,
+                                  "--frames", str(args.frames), "--width", str(width)],
+                                 capture_output=True, text=True, check=True)
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        size = runs[0]["size"]
+        print(f"{size[0]}x{size[1]} ({runs[0]['gl_renderer']}): {statistics.median(r['fps'] for r in runs):.2f} "
+              f"frames/s with the GPU drained after each pass")
+        for name in runs[0]["pass_ms"]:
+            print(f"  {name:32s} {statistics.median(r['pass_ms'].get(name, 0.0) for r in runs):7.1f} ms")
     return 0
 
 
