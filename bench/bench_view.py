@@ -41,10 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENE = ROOT / "scenes" / "led_stage.yaml"
 
 
-def one_play(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
-    """Space, then the run loop (``step`` + ``idle``) for a warm-up second and ``seconds``."""
-    import glfw
-
+def _warm_window(shot: str, adaptive: bool, panels: bool):
+    """The window on ``shot`` after three frames; (app, full picture width in px)."""
     from previs.view.app import ViewerApp
 
     app = ViewerApp(SCENE, size=(1280, 720), shot=shot, adaptive=adaptive, panels=panels,
@@ -52,7 +50,18 @@ def one_play(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
     try:
         for _ in range(3):
             app.step()
-        full = app._image_rect()[2]
+    except BaseException:
+        app.close()
+        raise
+    return app, app._image_rect()[2]
+
+
+def one_play(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
+    """Space, then the run loop (``step`` + ``idle``) for a warm-up second and ``seconds``."""
+    import glfw
+
+    app, full = _warm_window(shot, adaptive, panels)
+    try:
         n_frames = app.shot.length_frames
         app.on_key(glfw.KEY_SPACE, glfw.PRESS, 0)
         app.on_key(glfw.KEY_SPACE, glfw.RELEASE, 0)
@@ -87,14 +96,8 @@ def one_play(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
 def one_run(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
     import glfw
 
-    from previs.view.app import ViewerApp
-
-    app = ViewerApp(SCENE, size=(1280, 720), shot=shot, adaptive=adaptive, panels=panels,
-                    autosave_s=1e9)
+    app, full = _warm_window(shot, adaptive, panels)
     try:
-        for _ in range(3):
-            app.step()
-        full = app._image_rect()[2]
         app.on_key(glfw.KEY_D, glfw.PRESS, 0)
         app.on_mouse_move(640, 360)
         app.on_mouse_button(glfw.MOUSE_BUTTON_RIGHT, glfw.PRESS, 0)
