@@ -472,3 +472,20 @@ def test_too_many_lights_stop_at_load(tmp_path):
     err = error_of(p)
     assert err.field == "lights" and "at most 16" in err.message, str(err)
     assert err.line == 23  # MINI has 22 lines; `lights:` is the 23rd
+
+
+def test_more_shadow_maps_than_the_atlas_holds_stop_at_load(tmp_path):
+    """Five shadowed point lights take 30 of the 32 atlas tiles; a sixth would lose its shadows
+    without a word, so the file is refused; with its shadows off it loads."""
+    def lights(sixth_shadows: bool) -> str:
+        rows = [f"  - {{name: p{i}, type: point, position_m: [0, 3, {i}], intensity_cd: 100}}\n" for i in range(5)]
+        rows.append(f"  - {{name: p5, type: point, position_m: [0, 3, 5], intensity_cd: 100, "
+                    f"shadows: {'true' if sixth_shadows else 'false'}}}\n")
+        return "lights:\n" + "".join(rows)
+
+    p = write(tmp_path, MINI + lights(True))
+    err = error_of(p)
+    assert err.field == "lights" and err.line == 23, str(err)
+    assert "36 shadow maps" in err.message and "32" in err.message, str(err)
+    ok = write(tmp_path, MINI + lights(False))
+    assert len(load_scene(ok).lights) == 6

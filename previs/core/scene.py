@@ -17,6 +17,13 @@ import numpy as np
 
 MAX_LIGHTS = 16
 """How many lights the renderer lights a frame with; scene files are held to it."""
+MAX_SHADOW_TILES = 32
+"""Shadow-map tiles in the renderer's atlas: a point light takes 6 (a cube), others 1."""
+
+
+def shadow_tiles(light_type: str, shadows: bool) -> int:
+    """Atlas tiles a light's shadows take (see :data:`MAX_SHADOW_TILES`)."""
+    return (6 if light_type == "point" else 1) if shadows else 0
 
 FORMAT_VERSION = 1
 """The scene-file format version this build writes and reads (older versions are migrated)."""

@@ -19,6 +19,7 @@ from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -31,7 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from previs.core.colour import KELVIN_MAX, KELVIN_MIN
 from previs.core.moves import MOVE_PARAMS  # each move type's parameters, documented there
-from previs.core.scene import MAX_LIGHTS
+from previs.core.scene import MAX_LIGHTS, MAX_SHADOW_TILES, shadow_tiles
 
 # ---------------------------------------------------------------- helpers
 
@@ -414,7 +415,15 @@ def _few_lights(value):
     return value
 
 
-Lights = Annotated[list[Light], BeforeValidator(_few_lights)]
+def _few_shadow_tiles(lights: list[Light]) -> list[Light]:
+    tiles = sum(shadow_tiles(lt.type, lt.shadows) for lt in lights)
+    if tiles > MAX_SHADOW_TILES:
+        raise fail(f"the shadowed lights need {tiles} shadow maps (a point light takes 6, others 1); "
+                   f"previs holds {MAX_SHADOW_TILES}: set shadows: false on some")
+    return lights
+
+
+Lights = Annotated[list[Light], BeforeValidator(_few_lights), AfterValidator(_few_shadow_tiles)]
 
 
 # ---------------------------------------------------------------- camera and shots

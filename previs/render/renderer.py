@@ -23,12 +23,12 @@ import numpy as np
 
 from previs.core import transforms as tf
 from previs.core.frame import frame_rect_uv  # noqa: F401  (re-exported: previs.render.frame_rect_uv)
-from previs.core.scene import MAX_LIGHTS, Light
+from previs.core.scene import MAX_LIGHTS, MAX_SHADOW_TILES, Light, shadow_tiles
 from previs.errors import RenderError
 from previs.io.meshes import Asset, Material, TextureImage
 from previs.render.context import create_offscreen_context, program
 
-MAX_TILES = 32
+MAX_TILES = MAX_SHADOW_TILES  # = MAX_TILES in lighting.glsl
 TARGET_SETS_KEPT = 3  # render-target sizes kept allocated (see Renderer.resize)
 GL_SRGB8_ALPHA8 = 0x8C43
 GL_FRAMEBUFFER_SRGB = 0x8DB9
@@ -424,10 +424,10 @@ class Renderer:
             self._atlas.release()
             self._atlas = self._atlas_fbo = None
         self._tiles, self._light_tiles = [], []
-        wanted = [(6 if lt.type == "point" else 1) if (self.shadows and lt.shadows) else 0 for lt in self._lights]
+        wanted = [shadow_tiles(lt.type, self.shadows and lt.shadows) for lt in self._lights]
         total = 0
         for i, n in enumerate(wanted):
-            if total + n > MAX_TILES:
+            if total + n > MAX_TILES:  # scene files are held to it at load; API callers are not
                 wanted[i] = n = 0
             total += n
         if total == 0 or not self._batches:
