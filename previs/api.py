@@ -105,7 +105,7 @@ class WallContent:
     def __init__(self, scene: Scene, ctx, size: int = 512):
         from previs.render import DrawItem, Renderer
 
-        self.scene, self.size = scene, int(size)
+        self.size = int(size)
         self.eye_m = wall_eye_m(scene)
         env = scene.environment
         items = []
@@ -242,8 +242,6 @@ class StageRenderer:
                 k = p.falloff_k
                 r.set_panel((p.panel_width_px, p.panel_height_px), p.fill_factor, (1.1 * k, k, 0.9 * k),
                             p.pixel_pitch_mm)
-        elif self._wall is not None:
-            self._wall.scene = scene
         if not same_world:
             self._walkers = walkers
             r.set_world(set_items(scene) + wall_items(scene), list(scene.lights), dynamic=walkers)

@@ -438,7 +438,10 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
         raise ExportError(f"{path}: cannot read a check report ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != REPORT_FORMAT or not isinstance(doc.get("shots"), list):
         raise ExportError(f"{path}: not a previs check report")
-    if doc.get("version", 0) > REPORT_VERSION:
+    version = doc.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ExportError(f"{path}: not a previs check report (version {version!r})")
+    if version > REPORT_VERSION:
         raise ExportError(f"{path}: check report version {doc['version']} is newer than this previs reads "
                           f"({REPORT_VERSION})")
     here = scene.source_path.name if scene.source_path else scene.name
@@ -454,7 +457,7 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
     names = {f.name for f in fields(ShotCheck)}
     out: dict[str, ShotCheck] = {}
     for d in doc["shots"]:
-        if not isinstance(d, dict) or "shot" not in d:
+        if not isinstance(d, dict) or not isinstance(d.get("shot"), str):
             raise ExportError(f"{path}: a shot entry lacks 'shot'")
         if d["shot"] not in known:
             raise ExportError(f"{path}: stale check report: shot '{d['shot']}' is not in {here}; run previs check again")
@@ -462,6 +465,9 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
         for k in ("nearest_wall_m", "overscan_needed_pct"):
             if kw.get(k, 0.0) is None:
                 kw[k] = math.inf
+        for k in ("summary", "problems", "warnings", "shooting_off_frames"):
+            if k in kw and not (isinstance(kw[k], list) and all(isinstance(x, str | int) for x in kw[k])):
+                raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a list of sentences or frames")
         try:
             r = ShotCheck(**kw)
         except TypeError as exc:

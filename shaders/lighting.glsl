@@ -7,10 +7,10 @@ const float PI = 3.14159265358979;
 
 // type 0 directional, 1 point, 2 spot. Which lights exist, their types and shadow tiles are
 // compiled in (LIGHTS, see shade); these arrays carry what may change every frame.
-uniform vec4 u_light_pos_type[MAX_LIGHTS];     // xyz position, w type
+uniform vec4 u_light_pos_type[MAX_LIGHTS];     // xyz position (w unused: the type is compiled in)
 uniform vec4 u_light_dir_range[MAX_LIGHTS];    // xyz direction of travel, w range (0 = none)
 uniform vec4 u_light_color[MAX_LIGHTS];        // rgb linear * intensity, w soft size (m)
-uniform vec4 u_light_cone[MAX_LIGHTS];         // x cos(beam/2), y cos(field/2), z first tile, w tile count
+uniform vec4 u_light_cone[MAX_LIGHTS];         // x cos(beam/2), y cos(field/2) (zw unused: tiles compiled in)
 uniform mat4 u_tile_clip_from_world[MAX_TILES];
 uniform vec4 u_tile_rect[MAX_TILES];           // atlas uv offset xy, scale zw
 uniform sampler2DShadow u_shadow_atlas;

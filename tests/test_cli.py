@@ -253,6 +253,10 @@ def test_unwritable_output_dir(scene_dir, gl_context):
 def test_bad_width(scene_dir):
     one_line_error(previs("render", scene_dir / "base.yaml", "--width", 0, "-o", scene_dir / "out"), "width")
     assert pngs(scene_dir / "out") == []
+    # wider than any OpenGL texture: refused by the renderer in one line, nothing written
+    one_line_error(previs("render", scene_dir / "base.yaml", "--width", 100000, "-o", scene_dir / "out"),
+                   "100000x", "limit")
+    assert pngs(scene_dir / "out") == []
 
 
 def test_failed_write_leaves_no_half_written_file(scene_dir, gl_context):

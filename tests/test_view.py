@@ -520,6 +520,18 @@ def test_quitting_with_unsaved_changes_asks(app):
     app.step(DT)
     press(app, glfw.KEY_ESCAPE)  # cancel
     assert app.modal is None and not app.should_close
+    # A save that fails (here a folder stands where the scene file was) keeps the window open
+    # and the work unsaved, and says why.
+    aside = app.path.with_name(app.path.name + ".aside")
+    app.path.rename(aside)
+    app.path.mkdir()
+    try:
+        press(app, glfw.KEY_ESCAPE)
+        press(app, glfw.KEY_S)  # save
+        assert not app.should_close and app.doc.dirty and app.status_error, app.status
+    finally:
+        app.path.rmdir()
+        aside.rename(app.path)
     press(app, glfw.KEY_ESCAPE)
     press(app, glfw.KEY_S)  # save
     assert app.should_close and not app.doc.dirty

@@ -178,6 +178,9 @@ class Renderer:
         size = (int(width), int(height))
         if size[0] <= 0 or size[1] <= 0:
             raise RenderError(f"impossible image size {size[0]}x{size[1]}")
+        max_px = int(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
+        if max(size) > max_px:
+            raise RenderError(f"image size {size[0]}x{size[1]} is over this OpenGL's limit of {max_px} px a side")
         self.width, self.height = size
         t = self._target_sets.pop(size, None)
         if t is None:
@@ -893,16 +896,6 @@ class Renderer:
         self._mark("upscale")
         _finish_without_gil()
         return fbo
-
-    def dof_radius_px(self, depth_m) -> np.ndarray:
-        """The depth-of-field preview's blur radius (half the circle of confusion) in pixels at
-        ``depth_m``, for the current lens and width, before the cap: c = f^2 / (N (s - f))
-        * |d - s| / d on the sensor, times pixels per sensor millimetre, halved."""
-        f, n, s_m = self._lens
-        d = np.asarray(depth_m, float) * 1000.0
-        s = s_m * 1000.0
-        c_mm = f * f / (n * max(s - f, 1e-3)) * np.abs(d - s) / d
-        return 0.5 * c_mm * self.width / self._sensor_width_mm
 
     def _depth_of_field(self, view: CameraView):
         """Blur the display image by each pixel's circle of confusion (shaders/dof.frag): a

@@ -16,7 +16,6 @@ rendered and then nothing, so an idle window costs nothing.
 
 from __future__ import annotations
 
-import inspect
 import math
 import time
 from dataclasses import replace
@@ -37,7 +36,6 @@ REFINE_AFTER_S = 0.12  # rest this long before the full-resolution frame
 STATUS_S = 4.0  # a message stays over the picture this long (warnings: STATUS_ERROR_S)
 STATUS_ERROR_S = 8.0
 VIEWS = ("camera", "stage", "plan")
-CAMERA_KEYS = ("position_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop")
 
 _QUAD_VERT = """
 #version 330
@@ -250,7 +248,6 @@ class ViewerApp:
         self._last_width = 0
         self._still_s = 0.0
         self._fb = (int(size[0]), int(size[1]))
-        self._last_state = None
         self._last_frame = None  # the previs Frame on screen (colour, depth)
         self._depth_tex = None  # the overview picture's depth, for hiding lines behind the set
         self._checks = None
@@ -316,11 +313,6 @@ class ViewerApp:
         # context is made current again after every call into it.
         self.stage = StageRenderer(self.doc.scene, width=self._image_rect()[2] or 640)
         glfw.make_context_current(self.window)
-        params = inspect.signature(self.stage.render).parameters
-        self._render_takes_width = "width" in params
-        # Depth-of-field preview: used when the renderer offers it (a ``dof`` attribute or keyword).
-        self._dof_attr = hasattr(self.stage, "dof")
-        self.dof_available = self._dof_attr or "dof" in params
         self.stage_gl_renderer = self.stage.gl_renderer
 
     def close(self) -> None:
@@ -542,9 +534,6 @@ class ViewerApp:
         self.show_help = not self.show_help
 
     def _act_toggle_dof(self):
-        if not self.dof_available:
-            self._say("depth-of-field preview: the renderer in this build has no DOF pass yet")
-            return
         self.dof = not self.dof
         self._say(f"depth-of-field preview {'on' if self.dof else 'off'}")
 
@@ -823,8 +812,8 @@ class ViewerApp:
         """The unsaved-changes question: ``save``, ``discard`` or ``cancel``."""
         self.modal = None
         if choice == "save":
-            self._act_save()
-            self.should_close = True
+            self.do("save")
+            self.should_close = not self.doc.dirty  # a failed save keeps the window and the work
         elif choice == "discard":
             self.doc.discard_recovery()
             self.should_close = True
@@ -835,9 +824,13 @@ class ViewerApp:
 
         self.modal = None
         if choice == "restore":
-            self.doc = SceneDocument.open_recovery(self.path)
-            self._edited("restored unsaved work from the recovery file")
-            self._autosaved_rev = None
+            try:
+                self.doc = SceneDocument.open_recovery(self.path)
+            except PrevisError as exc:  # a damaged recovery file: say so, keep the saved scene open
+                self._say(str(exc), error=True)
+            else:
+                self._edited("restored unsaved work from the recovery file")
+                self._autosaved_rev = None
         elif choice == "discard":
             self.doc.discard_recovery()
             self._say("recovery file discarded")
@@ -981,17 +974,8 @@ class ViewerApp:
                 shot_camera: bool = True):
         import glfw
 
-        dof = self.dof and self.dof_available and shot_camera  # not the stage overview
-        kw = {}
-        if self._dof_attr:
-            self.stage.dof = dof
-        elif dof:
-            kw["dof"] = True
-        if self._render_takes_width:
-            frame = self.stage.render(state, overlay=overlay, read_depth=read_depth, width=int(width), **kw)
-        else:
-            self.stage.width = int(width)
-            frame = self.stage.render(state, overlay=overlay, read_depth=read_depth, **kw)
+        dof = self.dof and shot_camera  # not the stage overview
+        frame = self.stage.render(state, overlay=overlay, read_depth=read_depth, width=int(width), dof=dof)
         glfw.make_context_current(self.window)
         return frame
 
@@ -1063,7 +1047,6 @@ class ViewerApp:
                 self.render_width = self._last_width = width
                 self.frames_rendered += 1
         self._last_key = key
-        self._last_state = st
         t_c = self.clock()
         self._refresh_checks(st, moving)
         check_s = self.clock() - t_c  # a periodic spike, not a cost of the width
@@ -1297,9 +1280,9 @@ class ViewerApp:
         from previs.check import set_solids
         from previs.view.live_checks import check_frame
 
-        if self._solids is None:
-            self._solids = set_solids(self.scene)
-        self._checks = check_frame(self.scene, st, self._last_frame.depth_m, self._solids)
+        if self._solids is None or self._solids[0] is not self.scene.set_pieces:  # a restore can change the set
+            self._solids = (self.scene.set_pieces, set_solids(self.scene))
+        self._checks = check_frame(self.scene, st, self._last_frame.depth_m, self._solids[1])
         self._checks_key, self._checks_at = key, now
 
     def _autosave_tick(self) -> None:
@@ -1308,7 +1291,11 @@ class ViewerApp:
             return
         self._autosave_at = now
         if self.doc.revision != self._autosaved_rev:  # (undone back to the saved file: removes it)
-            path = self.doc.autosave()
+            try:
+                path = self.doc.autosave()
+            except PrevisError as exc:  # a full disk must not close the window and lose the work
+                self._say(f"autosave failed: {exc}", error=True)
+                return
             self._autosaved_rev = self.doc.revision
             if path is not None:
                 self._say(f"autosaved to {path.name}")

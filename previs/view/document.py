@@ -581,14 +581,6 @@ class SceneDocument:
     def redo_label(self) -> str | None:
         return self._redo[-1].label if self._redo else None
 
-    def reload(self) -> None:
-        """Read the file again from disk (one undo step, so unsaved edits can come back)."""
-        text = read_text(self.path)
-        scene = _scene_from_text(text, self.path)
-        self._saved_text = text
-        self._wrote = None
-        self._commit("Reload from disk", text, None, scene)
-
     # ------------------------------------------------------------ shots
     def _index(self, shot_id: str) -> tuple[int, sc.Shot]:
         for i, s in enumerate(self.scene.shots):
@@ -793,10 +785,6 @@ class SceneDocument:
         for p in {recovery_path(old), recovery_path(target)}:
             p.unlink(missing_ok=True)
         return target
-
-    @property
-    def recovery_file(self) -> Path:
-        return recovery_path(self.path)
 
     def autosave(self) -> Path | None:
         """Write the recovery file when there are unsaved edits (returns it); with none, remove
