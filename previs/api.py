@@ -138,24 +138,37 @@ class WallContent:
         self.cube = _filmic(r.capture_cube(self.eye_m, size=self.size))
         return True
 
-    def render_inner(self, world_from_camera: np.ndarray, yfov_rad: float, aspect: float,
-                     overscan_pct: float, width_px: int):
-        """The inner frustum: the world from the tracked camera, ``overscan_pct`` wider on every
-        side. Returns (wall signal as a texture on the shared context, clip_from_world of that
-        camera); the texture stays on the GPU (no readback) and is valid until the next call.
-        Call :meth:`update` first (world, sun)."""
+    def inner_view(self, world_from_camera: np.ndarray, yfov_rad: float, aspect: float,
+                   overscan_pct: float, width_px: int):
+        """The inner frustum's camera: the tracked camera ``overscan_pct`` wider on every side.
+        Returns (CameraView, (width, height) in pixels)."""
         from previs.render import CameraView
 
         grow = 1.0 + overscan_pct / 100.0
         yfov = 2.0 * math.atan(math.tan(yfov_rad / 2.0) * grow)
         w = int(width_px)
         h = max(1, int(round(w / aspect)))
-        view = CameraView(np.asarray(world_from_camera, float), yfov, aspect, 0.5, 20000.0)
-        self._renderer.resize(w, h)
-        return self._renderer.render_signal(view), view.clip_from_world
+        return CameraView(np.asarray(world_from_camera, float), yfov, aspect, 0.5, 20000.0), (w, h)
+
+    def render_inner(self, view, size: tuple[int, int], tiles: np.ndarray | None = None):
+        """The world through ``view`` (from :meth:`inner_view`) as wall signal: a texture on
+        the shared context, left on the GPU and valid until the next call. ``tiles``: only
+        those (see Renderer.seen_wall_tiles). Call :meth:`update` first (world, sun)."""
+        self._renderer.resize(*size)
+        return self._renderer.render_signal(view, tiles)
 
     def release(self) -> None:
         self._renderer.release()
+
+
+def _tile_share(tiles: np.ndarray, size: tuple[int, int]) -> float:
+    """The share of an image of ``size`` pixels that the tiles (SEEN_TILE_PX a side) cover."""
+    from previs.render.renderer import SEEN_TILE_PX
+
+    w, h = size
+    cols = np.minimum(np.arange(1, tiles.shape[1] + 1) * SEEN_TILE_PX, w) - np.arange(tiles.shape[1]) * SEEN_TILE_PX
+    rows = np.minimum(np.arange(1, tiles.shape[0] + 1) * SEEN_TILE_PX, h) - np.arange(tiles.shape[0]) * SEEN_TILE_PX
+    return float((np.outer(rows, cols) * tiles).sum() / (w * h))
 
 
 def wall_items(scene: Scene):
@@ -207,6 +220,10 @@ class StageRenderer:
         self._wall = None
         self.inner_frustum_renders = 0  # counters, for tests and benchmarks
         self.inner_frustum_skipped = 0
+        self.inner_frustum_share = 0.0  # of the inner frustum's pixels, the share last rendered
+        # False renders the inner frustum only where the camera sees the wall past the set (the
+        # picture is the same); True renders all of it, as the stage's render node does.
+        self.whole_inner_frustum = False
         self._scene = None
         self.scene = scene
 
@@ -247,6 +264,8 @@ class StageRenderer:
             r.set_world(set_items(scene) + wall_items(scene), list(scene.lights), dynamic=walkers)
         self._drive = None
         self._inner_key = None
+        self._inner_tiles = None
+        self._pending_inner = None
         r.set_inner_frustum(None)
 
     @property
@@ -277,29 +296,57 @@ class StageRenderer:
         r.set_lights(lights)
 
     def _apply_inner_frustum(self, state: FrameState, world_changed: bool, width_px: int) -> None:
-        """Render the inner frustum from the tracked pose when it or the world changed."""
+        """Decide whether this frame needs the inner frustum; it is rendered from the tracked
+        pose in the middle of the frame (:meth:`_render_inner`), once the set is drawn, for
+        only the wall the camera sees past it."""
+        self._pending_inner = None
         inner = self.scene.stage.inner_frustum
         if not inner.enabled or state.tracked_world_from_camera is None:
-            if self._inner_key is not None:
-                self._renderer.set_inner_frustum(None)
-                self._inner_key = None
-            return
-        key = (state.tracked_world_from_camera.tobytes(), state.tracked_yfov_rad, state.image_aspect, width_px)
-        if key == self._inner_key and not world_changed:
+            self._drop_inner()
             return
         if not self._frustum_sees_wall(state, inner.overscan_pct):
             # A close-up that sees no panel: nothing to render (the set hides nothing here).
-            self._renderer.set_inner_frustum(None)
-            self._inner_key = key
+            self._drop_inner()
             self.inner_frustum_skipped += 1
             return
         # Never more pixels than the camera image spans across the frustum (nDisplay's buffer ratio 1).
         width = min(inner.resolution_px, int(width_px * (1 + inner.overscan_pct / 100)))
-        image, clip = self._wall.render_inner(state.tracked_world_from_camera, state.tracked_yfov_rad,
-                                              state.image_aspect, inner.overscan_pct, width)
-        self._renderer.set_inner_frustum(image, clip, inner.soft_edge_pct / 100.0, inner.show_border)
-        self._inner_key = key
+        view, size = self._wall.inner_view(state.tracked_world_from_camera, state.tracked_yfov_rad,
+                                           state.image_aspect, inner.overscan_pct, width)
+        key = (state.tracked_world_from_camera.tobytes(), state.tracked_yfov_rad, state.image_aspect, size)
+        if world_changed:
+            self._inner_key = None
+        self._pending_inner = (key, view, size)
+
+    def _drop_inner(self) -> None:
+        if self._inner_key is not None:
+            self._renderer.set_inner_frustum(None)
+        self._inner_key = None
+        self._inner_tiles = None
+
+    def _render_inner(self, main) -> None:
+        """Between the set and the wall of the camera's frame (Renderer.render's before_wall):
+        render the inner frustum where the camera sees wall, unless the last one still covers it
+        (same tracked pose and world, and no newly seen tile)."""
+        key, view, size = self._pending_inner
+        if self.whole_inner_frustum:
+            tiles = None
+        else:
+            tiles = main.seen_wall_tiles(view.clip_from_world, size)
+            if not tiles.any():
+                self._drop_inner()
+                self.inner_frustum_skipped += 1
+                return
+        if key == self._inner_key and (tiles is None and self._inner_tiles is None
+                                       or tiles is not None and self._inner_tiles is not None
+                                       and not (tiles & ~self._inner_tiles).any()):
+            return
+        image = self._wall.render_inner(view, size, tiles)
+        inner = self.scene.stage.inner_frustum
+        main.set_inner_frustum(image, view.clip_from_world, inner.soft_edge_pct / 100.0, inner.show_border)
+        self._inner_key, self._inner_tiles = key, tiles
         self.inner_frustum_renders += 1
+        self.inner_frustum_share = 1.0 if tiles is None else _tile_share(tiles, size)
 
     def _frustum_sees_wall(self, state: FrameState, overscan_pct: float) -> bool:
         """Whether the tracked camera's frustum (with overscan) meets any LED surface: a coarse
@@ -329,8 +376,9 @@ class StageRenderer:
         view = CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)
         ov = Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas) if overlay else None
         out = None if output_width is None else state.image_size(int(output_width))
+        hook = self._render_inner if self._pending_inner is not None else None
         return self._renderer.render(view, exposure=state.exposure_scale, overlay=ov, read_depth=read_depth,
-                                     dof=self.dof if dof is None else bool(dof), output_size=out)
+                                     dof=self.dof if dof is None else bool(dof), output_size=out, before_wall=hook)
 
     def release(self) -> None:
         if self._wall is not None:

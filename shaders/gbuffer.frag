@@ -133,7 +133,10 @@ void main() {
             vec2 ndc = c.xy / c.w;
             float edge = 1.0 - max(abs(ndc.x), abs(ndc.y));  // 0 on the frustum's outline, 1 at its centre
             float w = u_inner_soft > 0.0 ? clamp(edge / u_inner_soft, 0.0, 1.0) : step(0.0, edge);
-            if (w > 0.0) content = mix(content, texture(u_inner, ndc * 0.5 + 0.5).rgb, w);
+            // Alpha is 0 where the inner frustum was not rendered (no camera pixel sees that
+            // wall), so the filtered colour is premultiplied and such texels fall back to the outer.
+            vec4 inner = texture(u_inner, ndc * 0.5 + 0.5);
+            if (w > 0.0) content = content * (1.0 - w * inner.a) + w * inner.rgb;
             if (u_inner_border == 1 && abs(edge) < 1.5 * fwidth(edge)) content = vec3(1.0, 0.25, 0.1);
         }
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,3 +138,54 @@ def test_inner_frustum_is_skipped_when_no_panel_is_in_view(tmp_path, gl_context)
         assert (r.inner_frustum_renders, r.inner_frustum_skipped) == (0, 1)
         r.render(evaluate(scene2, "S", 0), overlay=False)
         assert r.inner_frustum_renders == 1
+
+
+def _masked_and_whole(scene, shot: str, frames, width: int = 640):
+    """Each frame rendered twice: the inner frustum only where the camera sees the wall (the
+    default), and whole, as the stage's render node draws it; with the share rendered."""
+    out = []
+    with api.StageRenderer(scene, width=width) as masked, api.StageRenderer(scene, width=width) as whole:
+        whole.whole_inner_frustum = True
+        for f in frames:
+            state = evaluate(scene, shot, f)
+            a = masked.render(state, read_depth=False).color
+            b = whole.render(state, read_depth=False).color
+            out.append((a, b, masked.inner_frustum_share))
+        out.append((masked.inner_frustum_renders, masked.inner_frustum_skipped, whole.inner_frustum_renders))
+    return out
+
+
+def test_inner_frustum_only_where_seen_gives_the_same_picture(gl_context):
+    """The example's dolly-in: the diner and the cast hide most of the wall, so most of the
+    inner frustum is never rendered, and the frame is the same as with all of it."""
+    from previs.io.scene_file import load_scene as load
+
+    scene = load(Path(__file__).resolve().parents[1] / "scenes" / "led_stage.yaml")
+    *frames, (renders, skipped, whole_renders) = _masked_and_whole(scene, "3A", [0, 60, 119])
+    assert renders == whole_renders == 3 and skipped == 0
+    for a, b, share in frames:
+        assert 0.05 < share < 0.6, share
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
+
+
+def test_a_pan_under_latency_renders_newly_seen_wall(tmp_path, gl_context):
+    """With 6 frames of latency the tracked pose stands still while the camera starts to pan:
+    the last inner frustum is reused only while it covers what the camera now sees."""
+    scene = _scene(tmp_path, latency=6, overscan=30)
+    *frames, (renders, _, _) = _masked_and_whole(scene, "PAN", range(0, 9))
+    for a, b, _share in frames:
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
+    assert renders > 1  # the pan uncovered tiles the first render left out
+
+
+def test_wall_hidden_behind_the_set_skips_the_inner_frustum(tmp_path, gl_context):
+    """A flat standing 3 m in front of the camera hides the whole wall: nothing to render."""
+    _scene(tmp_path)
+    text = (tmp_path / "scene.yaml").read_text()
+    flat = "set:\n  - {name: flat, type: box, size_m: [30, 30, 0.1], translation_m: [0, -5, -3]}\n"
+    (tmp_path / "scene.yaml").write_text(text.replace("camera:", flat + "camera:", 1))
+    scene = load_scene(tmp_path / "scene.yaml")
+    *frames, (renders, skipped, whole_renders) = _masked_and_whole(scene, "S", [0])
+    assert renders == 0 and skipped == 1 and whole_renders == 1
+    a, b, _ = frames[0]
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 2

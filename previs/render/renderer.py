@@ -35,6 +35,11 @@ GL_FRAMEBUFFER_SRGB = 0x8DB9
 DOF_TILE_PX = 16  # depth of field: tile size of the near-field blur search
 DOF_MAX_RADIUS = 0.04  # depth of field: the largest blur radius, as a share of the image width
 LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
+# The inner frustum is rendered only in the tiles (this many pixels a side) where the camera
+# sees the wall past the set; the visibility mask is found at a quarter of the resolution.
+SEEN_TILE_PX = 32
+SEEN_MASK_STEP = 4
+MAX_RECTS = 4096  # screen rectangles one lighting pass can take (see _rects)
 # Point-light cube faces: +X, -X, +Y, -Y, +Z, -Z as (forward, up) in world space.
 CUBE_FACES = [((1, 0, 0), (0, -1, 0)), ((-1, 0, 0), (0, -1, 0)), ((0, 1, 0), (0, 0, 1)),
               ((0, -1, 0), (0, 0, -1)), ((0, 0, 1), (0, -1, 0)), ((0, 0, -1), (0, -1, 0))]
@@ -90,22 +95,29 @@ class _Batch:
     world_from_model: np.ndarray | None = None  # dynamic batches only
     local_bounds: tuple[np.ndarray, np.ndarray] | None = None
     world_bounds: tuple[np.ndarray, np.ndarray] | None = None  # static batches only
+    seen_vao: object | None = None  # LED wall batches: positions only, for seen_wall_tiles
+
+
+_CURRENT_DEPTH: dict[int, int] = {}  # id(context) -> how many _current blocks are open on it
 
 
 def _current(method):
     """Run a method with this renderer's context current: several renderers (each with its own
-    standalone context) may live in one process, and GL calls go to whichever is current."""
+    standalone context, or sharing one) may live in one process, and GL calls go to whichever is
+    current. Counted per context: a renderer called from inside another on the same context
+    (the inner frustum, mid-frame) must not unbind it when it returns."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        if self._gl_depth:  # already current: leaving a nested block would unbind the context
+        key = id(self.ctx)
+        if _CURRENT_DEPTH.get(key):  # already current: leaving a nested block would unbind it
             return method(self, *args, **kwargs)
-        self._gl_depth += 1
+        _CURRENT_DEPTH[key] = 1
         try:
             with self.ctx:
                 return method(self, *args, **kwargs)
         finally:
-            self._gl_depth -= 1
+            del _CURRENT_DEPTH[key]
 
     return wrapper
 
@@ -119,7 +131,6 @@ class Renderer:
             raise RenderError(f"impossible image size {width}x{height}")
         self._owns_ctx = ctx is None
         self.ctx = ctx or create_offscreen_context()
-        self._gl_depth = 0
         self._init_gl(width, height, antialias, shadows, shadow_map_size)
 
     @_current
@@ -149,6 +160,12 @@ class Renderer:
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
         self._post_progs: dict[tuple[bool, bool], tuple[object, object]] = {}  # see _post
+        # Lighting passes draw either one triangle over the whole image or screen rectangles
+        # (the inner frustum's seen tiles): both as uv corners for fullscreen.vert's RECTS.
+        self._fullscreen_vbo = self.ctx.buffer(np.array([0, 0, 2, 0, 0, 2], "f4").tobytes())
+        self._rects_vbo = self.ctx.buffer(reserve=MAX_RECTS * 6 * 2 * 4)
+        self._seen = None  # (program, mask texture, framebuffer) of seen_wall_tiles, made on first use
+        self._view_clip = np.eye(4)  # clip_from_world of the frame being drawn
         self._upscale = None  # (program, vao, {output size: framebuffer}), made on first use
         self._textures: dict[str, object] = {}
         self._batches: list[_Batch] = []
@@ -264,9 +281,7 @@ class Renderer:
         of draw calls however many meshes); items named in ``dynamic`` keep their own vertices and
         move with :meth:`set_poses`. Shadow maps are rendered once and again only when a light or
         a dynamic item moves."""
-        for b in self._batches:
-            b.vao.release(), b.vbo.release(), b.ibo.release()
-        self._batches = []
+        self._release_batches()
         groups: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         materials: dict[str, Material] = {}
         lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
@@ -323,7 +338,7 @@ class Renderer:
         return prog
 
     def _lighting(self, mode: str, part: str):
-        """The lighting program (and its VAO) for the current lights, wall light, sky and output:
+        """The lighting program (and its VAOs: the whole image, and rectangles) for the current lights, wall light, sky and output:
         everything that is the same for every pixel is compiled in, so llvmpipe (which executes
         both sides of a branch) runs only the code this frame needs. Cached per variant."""
         tiles = self._light_tiles + [(0, 0)] * (len(self._lights) - len(self._light_tiles))
@@ -334,7 +349,7 @@ class Renderer:
         if hit is None:
             # SRGB_TARGET: the signal texture is sRGB, so the framebuffer encodes on write
             # (GL_FRAMEBUFFER_SRGB, see _lighting_pass) instead of a pow per channel in the shader.
-            defines = [name for name, on in (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"),
+            defines = ["RECTS"] + [name for name, on in (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"),
                                               ("SKY_PASS", part == "sky"), ("LED_LIGHT", key[3])) if on]
             if lights:
                 defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r})"
@@ -344,7 +359,8 @@ class Renderer:
                 for obj in reversed(self._light_progs.pop(old)):
                     obj.release()
             prog = program(self.ctx, "fullscreen.vert", "deferred.frag", tuple(defines))
-            hit = self._light_progs[key] = (prog, self.ctx.vertex_array(prog, []))
+            hit = self._light_progs[key] = (prog, self.ctx.vertex_array(prog, [(self._fullscreen_vbo, "2f", "in_uv")]),
+                                            self.ctx.vertex_array(prog, [(self._rects_vbo, "2f", "in_uv")]))
         return hit
 
     def _make_batch(self, verts: np.ndarray, indices: np.ndarray, material: Material) -> _Batch:
@@ -610,13 +626,70 @@ class Renderer:
         self._led_light = (cube(radiance, True), cube(irradiance, False), lod)
 
     @_current
-    def render_signal(self, view: CameraView):
+    def render_signal(self, view: CameraView, tiles: np.ndarray | None = None):
         """The wall signal (the filmic curve at exposure 1, 0..1) seen through ``view``, left on
         the GPU: an sRGB-encoded texture that samples as linear signal, for
         :meth:`set_inner_frustum` of a renderer on the same context. It is this renderer's
-        target: valid until this renderer renders or resizes again."""
-        self._draw(view, exposure=1.0, mode="signal")
+        target: valid until this renderer renders or resizes again. ``tiles`` (from
+        :meth:`seen_wall_tiles`): only those are rendered; alpha is 1 there and 0 elsewhere."""
+        self._draw(view, exposure=1.0, mode="signal", tiles=tiles)
         return self._targets["signal"]
+
+    @_current
+    def seen_wall_tiles(self, other_clip_from_world: np.ndarray, other_size: tuple[int, int]) -> np.ndarray:
+        """For a renderer that is drawing the camera's frame, between the set and the wall
+        (``before_wall`` of :meth:`render`): which tiles of another camera's image (the inner
+        frustum's, ``other_size`` pixels) show wall that this camera sees past the set. A bool
+        grid of SEEN_TILE_PX tiles, rows bottom-up, grown by one tile on every side.
+
+        The wall is drawn from the other camera at a quarter of its resolution; each wall point
+        is projected into this camera and kept where the depth there (the set so far) lies
+        behind it at any of nine taps about a mask cell apart."""
+        ctx, t = self.ctx, self._targets
+        w, h = (int(x) for x in other_size)
+        mw, mh = -(-w // SEEN_MASK_STEP), -(-h // SEEN_MASK_STEP)
+        if self._seen is None or self._seen[1].size != (mw, mh):
+            if self._seen is not None:
+                self._seen[2].release(), self._seen[1].release()
+                prog = self._seen[0]
+            else:
+                prog = program(ctx, "seen.vert", "seen.frag")
+            mask = ctx.texture((mw, mh), 1)
+            self._seen = (prog, mask, ctx.framebuffer([mask]))
+        prog, mask, fbo = self._seen
+        fbo.use()
+        fbo.clear(0.0)
+        ctx.disable(ctx.DEPTH_TEST)
+        ctx.disable(ctx.CULL_FACE)
+        _write(prog, "u_other_clip_from_world", np.asarray(other_clip_from_world, "f4").T.tobytes())
+        _write(prog, "u_clip_from_world", self._view_clip.T.astype("f4").tobytes())
+        t["depth"].use(0)
+        _uniform(prog, "u_depth", 0)
+        # Taps about one mask cell apart in this image (the two images have about the same
+        # pixel size: the inner frustum is never sharper than the camera).
+        _uniform(prog, "u_reach_px", float(SEEN_MASK_STEP) * max(self.width / w, 1.0))
+        for b in self._batches:
+            if _variant(b.material) != "wall":
+                continue
+            if b.seen_vao is None:
+                b.seen_vao = ctx.vertex_array(prog, [(b.vbo, "3f 3x4 2x4 4x4", "in_position")],
+                                              index_buffer=b.ibo, index_element_size=4)
+            model = np.eye(4) if b.world_from_model is None else b.world_from_model
+            _write(prog, "u_world_from_model", model.T.astype("f4").tobytes())
+            b.seen_vao.render()
+        cells = np.frombuffer(fbo.read(components=1, alignment=1), np.uint8).reshape(mh, mw) > 0
+        k = SEEN_TILE_PX // SEEN_MASK_STEP
+        rows, cols = -(-h // SEEN_TILE_PX), -(-w // SEEN_TILE_PX)
+        padded = np.zeros((rows * k, cols * k), bool)
+        padded[:mh, :mw] = cells
+        tiles = padded.reshape(rows, k, cols, k).any(axis=(1, 3))
+        grown = tiles.copy()  # one tile more on every side: bilinear taps and the mask's reach
+        grown[1:] |= tiles[:-1]
+        grown[:-1] |= tiles[1:]
+        grown[:, 1:] |= grown[:, :-1].copy()
+        grown[:, :-1] |= grown[:, 1:].copy()
+        self._mark("inner frustum mask")
+        return grown
 
     @_current
     def render_hdr(self, view: CameraView) -> np.ndarray:
@@ -723,35 +796,80 @@ class Renderer:
             _uniform(wp, "u_inner_soft", soft)
             _uniform(wp, "u_inner_border", 1 if border else 0)
 
-    def _draw(self, view: CameraView, *, exposure: float, mode: str) -> None:
+    def _draw(self, view: CameraView, *, exposure: float, mode: str, tiles: np.ndarray | None = None,
+              before_wall=None) -> None:
         """G-buffer and lighting passes into the target of ``mode``: "display" (tone-mapped and
         sRGB-encoded, for post), "signal" (the same encoding into the sRGB signal texture) or
-        "hdr" (linear light)."""
+        "hdr" (linear light). ``tiles``: only these tiles (a bool grid of SEEN_TILE_PX tiles,
+        rows bottom-up) are drawn; elsewhere the target is left transparent black.
+        ``before_wall(self)`` runs after the set is in the G-buffer and before the LED wall (the
+        inner frustum is rendered there, for only the wall the set leaves in view)."""
         ctx, t = self.ctx, self._targets
         self._mark(None)
         if self._shadows_dirty:
             self._build_shadows()
             self._mark("shadow maps")
-        clip_from_world = view.clip_from_world
+        clip_from_world = self._view_clip = view.clip_from_world
         eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
-        # 1. Geometry pass.
+        rects = None if tiles is None else self._rects(tiles)
+        # 1. Geometry pass. Outside the tiles the depth starts at the near plane, so nothing
+        # there passes the depth test (llvmpipe rejects such blocks before shading).
         t["gbuffer"].use()
-        t["gbuffer"].clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        t["gbuffer"].clear(0.0, 0.0, 0.0, 0.0, depth=1.0 if rects is None else 0.0)
+        for x, y, w, h in [] if rects is None else rects[1]:
+            t["gbuffer"].clear(0.0, 0.0, 0.0, 0.0, depth=1.0, viewport=(x, y, w, h))
         ctx.enable(ctx.DEPTH_TEST)
         ctx.front_face = "ccw"
         ctx.cull_face = "back"
         progs = {id(b.vao.program): b.vao.program for b in self._batches}
         for p in progs.values():
             _write(p, "u_clip_from_world", clip_from_world.T.astype("f4").tobytes())
-        if self._wall_cube is not None:
-            self._wall_cube.use(6)
-        if self._inner is not None:
-            self._inner[0].use(7)
-        for key, wp in self._gbuffer_progs.items():
-            if key[0] == "wall" and id(wp) in progs:
-                self._wall_uniforms(wp, view, eye)
+        order = self._draw_order(view.world_from_camera[:3, 3])
+        walls = [b for b in order if _variant(b.material) == "wall"]
+        self._draw_batches([b for b in order if _variant(b.material) != "wall"])
+        if walls:
+            if before_wall is not None:
+                self._mark("gbuffer" if mode == "display" else f"gbuffer ({mode})")
+                before_wall(self)
+                self._mark(None)
+                t["gbuffer"].use()
+                ctx.enable(ctx.DEPTH_TEST)
+                ctx.enable(ctx.CULL_FACE)
+                ctx.depth_func = "<"
+            if self._wall_cube is not None:
+                self._wall_cube.use(6)
+            if self._inner is not None:
+                self._inner[0].use(7)
+            for key, wp in self._gbuffer_progs.items():
+                if key[0] == "wall" and id(wp) in progs:
+                    self._wall_uniforms(wp, view, eye)
+            self._draw_batches(walls)
+        ctx.disable(ctx.CULL_FACE)
+        ctx.disable(ctx.DEPTH_TEST)
+        self._mark("gbuffer" if mode == "display" else f"gbuffer ({mode})")
+        # 2. Lighting, once per pixel. The G-buffer depth is sampled while attached read-only
+        # (depth_mask off, see _lighting_fbo): nothing writes it, so reading it is defined.
+        # Surfaces where the G-buffer has depth (depth test ">" against a far-plane triangle),
+        # then the sky where it has none ("<="); without a sky the clear is the dark stage.
+        # With tiles, both passes cover only the tiles, and only they are opaque.
+        fbo = t["image_fbo"] if mode == "display" else self._lazy_target(mode)
+        fbo.use()
+        if rects is None:
+            fbo.clear(0.0, 0.0, 0.0, 1.0)
+        else:
+            fbo.clear(0.0, 0.0, 0.0, 0.0)
+            for x, y, w, h in rects[1]:
+                fbo.clear(0.0, 0.0, 0.0, 1.0, viewport=(x, y, w, h))
+        ctx.enable(ctx.DEPTH_TEST)
+        for part in ("surface", "sky") if self._sky else ("surface",):
+            self._lighting_pass(mode, part, clip_from_world, eye, exposure, None if rects is None else rects[0])
+        ctx.depth_func = "<"
+        ctx.disable(ctx.DEPTH_TEST)
+        self._mark("lighting" if mode == "display" else f"lighting ({mode})")
+
+    def _draw_batches(self, batches: list[_Batch]) -> None:
         identity = (np.eye(4, dtype="f4").tobytes(), np.eye(3, dtype="f4").tobytes())
-        for b in self._draw_order(view.world_from_camera[:3, 3]):
+        for b in batches:
             p = b.vao.program
             self._set_material(p, b.material)
             if b.world_from_model is None:
@@ -763,27 +881,38 @@ class Renderer:
             _write(p, "u_world_from_model", model)
             _write(p, "u_normal_from_model", normal)
             b.vao.render()
-        ctx.disable(ctx.CULL_FACE)
-        ctx.disable(ctx.DEPTH_TEST)
-        self._mark("gbuffer" if mode == "display" else f"gbuffer ({mode})")
-        # 2. Lighting, once per pixel. The G-buffer depth is sampled while attached read-only
-        # (depth_mask off, see _lighting_fbo): nothing writes it, so reading it is defined.
-        # Surfaces where the G-buffer has depth (depth test ">" against a far-plane triangle),
-        # then the sky where it has none ("<="); without a sky the clear is the dark stage.
-        fbo = t["image_fbo"] if mode == "display" else self._lazy_target(mode)
-        fbo.use()
-        fbo.clear(0.0, 0.0, 0.0, 1.0)
-        ctx.enable(ctx.DEPTH_TEST)
-        for part in ("surface", "sky") if self._sky else ("surface",):
-            self._lighting_pass(mode, part, clip_from_world, eye, exposure)
-        ctx.depth_func = "<"
-        ctx.disable(ctx.DEPTH_TEST)
-        self._mark("lighting" if mode == "display" else f"lighting ({mode})")
 
-    def _lighting_pass(self, mode: str, part: str, clip_from_world, eye, exposure: float) -> None:
+    def _rects(self, tiles: np.ndarray) -> tuple[int, list[tuple[int, int, int, int]]]:
+        """The tiles as rectangles (runs of tiles along each row), clipped to the image: their
+        corners written to the rectangle buffer (uv, two triangles each) and their pixel
+        rectangles (x, y, w, h). Returns (vertex count, rectangles)."""
+        rects = []
+        for row in range(tiles.shape[0]):
+            cols = np.flatnonzero(tiles[row])
+            if not len(cols):
+                continue
+            starts = cols[np.r_[True, np.diff(cols) > 1]]
+            ends = cols[np.r_[np.diff(cols) > 1, True]] + 1
+            y0, y1 = row * SEEN_TILE_PX, min((row + 1) * SEEN_TILE_PX, self.height)
+            for c0, c1 in zip(starts, ends, strict=True):
+                x0, x1 = int(c0) * SEEN_TILE_PX, min(int(c1) * SEEN_TILE_PX, self.width)
+                if x1 > x0 and y1 > y0:
+                    rects.append((x0, y0, x1 - x0, y1 - y0))
+        rects = rects[:MAX_RECTS]
+        if not rects:
+            return 0, []
+        r = np.asarray(rects, np.float32)
+        u0, v0 = r[:, 0] / self.width, r[:, 1] / self.height
+        u1, v1 = (r[:, 0] + r[:, 2]) / self.width, (r[:, 1] + r[:, 3]) / self.height
+        corners = np.stack([u0, v0, u1, v0, u1, v1, u0, v0, u1, v1, u0, v1], axis=1)
+        self._rects_vbo.write(corners.astype("f4").tobytes())
+        return 6 * len(rects), rects
+
+    def _lighting_pass(self, mode: str, part: str, clip_from_world, eye, exposure: float,
+                       rect_vertices: int | None = None) -> None:
         ctx, t = self.ctx, self._targets
         ctx.depth_func = ">" if part == "surface" else "<="
-        lp, light_vao = self._lighting(mode, part)
+        lp, full_vao, rects_vao = self._lighting(mode, part)
         for unit, name in enumerate(("albedo", "normal", "geom", "emissive", "depth")):
             t[name].use(unit)
             _uniform(lp, f"u_{name}", unit)
@@ -806,17 +935,20 @@ class Renderer:
             self._led_light[1].use(9)
             _uniform(lp, "u_led_radiance_lod", self._led_light[2])
         self._upload_lights(lp)
+        if rect_vertices == 0:
+            return
+        vao, count = (full_vao, 3) if rect_vertices is None else (rects_vao, rect_vertices)
         if mode == "signal":
             ctx.enable_direct(GL_FRAMEBUFFER_SRGB)
-            light_vao.render(vertices=3)
+            vao.render(vertices=count)
             ctx.disable_direct(GL_FRAMEBUFFER_SRGB)
         else:
-            light_vao.render(vertices=3)
+            vao.render(vertices=count)
 
     @_current
     def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
                read_depth: bool = True, dof: bool = False,
-               output_size: tuple[int, int] | None = None) -> Frame:
+               output_size: tuple[int, int] | None = None, before_wall=None) -> Frame:
         """Colour as the camera records it (tone-mapped, sRGB, frame lines) and linear depth.
         ``dof``: blur by the lens's depth of field (see :meth:`set_lens`). ``output_size``
         (W, H): the colour scaled to that size on the GPU (bicubic) before readback, so a draft
@@ -828,7 +960,7 @@ class Renderer:
                 raise RenderError(f"impossible output size {output_size[0]}x{output_size[1]}")
             if output_size == (self.width, self.height):
                 output_size = None
-        self._draw(view, exposure=exposure, mode="display")
+        self._draw(view, exposure=exposure, mode="display", before_wall=before_wall)
         image = self._depth_of_field(view) if dof else t["image"]
         # 3. Post: FXAA and frame lines.
         if output_size is None:
@@ -948,8 +1080,9 @@ class Renderer:
 
     @_current
     def _release_resources(self) -> None:
-        for vao, prog in self._light_progs.values():
-            vao.release(), prog.release()
+        for objs in self._light_progs.values():
+            for obj in objs:
+                obj.release()
         self._light_progs = {}
         for vao, prog in self._post_progs.values():
             vao.release(), prog.release()
@@ -965,9 +1098,13 @@ class Renderer:
             vao.release(), prog.release()
             self._upscale = None
         self._gbuffer_progs = {}
-        for b in self._batches:
-            b.vao.release(), b.vbo.release(), b.ibo.release()
-        self._batches = []
+        self._release_batches()
+        if self._seen is not None:
+            for obj in reversed(self._seen):
+                obj.release()
+            self._seen = None
+        self._rects_vbo.release()
+        self._fullscreen_vbo.release()
         for tex in self._textures.values():
             tex.release()
         self._textures = {}
@@ -980,6 +1117,13 @@ class Renderer:
         if self._led_light is not None:
             self._led_light[0].release(), self._led_light[1].release()
         self._release_targets()
+
+    def _release_batches(self) -> None:
+        for b in self._batches:
+            b.vao.release(), b.vbo.release(), b.ibo.release()
+            if b.seen_vao is not None:
+                b.seen_vao.release()
+        self._batches = []
 
     def __enter__(self):
         return self
