@@ -6,13 +6,14 @@
 const float PI = 3.14159265358979;
 
 // type 0 directional, 1 point, 2 spot. Which lights exist, their types and shadow tiles are
-// compiled in (LIGHTS, see shade); these arrays carry what may change every frame.
+// compiled in (LIGHTS, see shade); these arrays carry what may change every frame. Every value
+// read here is a load per pixel block in llvmpipe, so the CPU folds what it can beforehand.
 uniform vec4 u_light_pos_type[MAX_LIGHTS];     // xyz position (w unused: the type is compiled in)
-uniform vec4 u_light_dir_range[MAX_LIGHTS];    // xyz direction of travel, w range (0 = none)
+uniform vec4 u_light_dir_range[MAX_LIGHTS];    // xyz direction of travel, w 1/range^2 (0 = no range)
 uniform vec4 u_light_color[MAX_LIGHTS];        // rgb linear * intensity, w soft size (m)
-uniform vec4 u_light_cone[MAX_LIGHTS];         // x cos(beam/2), y cos(field/2) (zw unused: tiles compiled in)
-uniform mat4 u_tile_clip_from_world[MAX_TILES];
-uniform vec4 u_tile_rect[MAX_TILES];           // atlas uv offset xy, scale zw
+uniform vec4 u_light_cone[MAX_LIGHTS];         // x cos(beam/2), y cos(field/2), z 1/(x - y), w 4/(1 - x)
+uniform mat4 u_tile_atlas_from_world[MAX_TILES];  // world -> (atlas u, v, biased depth) * w
+uniform vec4 u_tile_rect[MAX_TILES];           // atlas uv offset xy, scale zw (bounded tiles only)
 uniform sampler2DShadow u_shadow_atlas;
 uniform vec2 u_atlas_texel;
 uniform vec3 u_ambient_up;                     // hemispherical fill (virtual-world captures), nits
@@ -33,24 +34,28 @@ vec3 env_brdf_approx(vec3 f0, float rough, float nv) {
     return f0 * ab.x + ab.y;
 }
 
-float shadow_tile(int tile, vec3 world_pos, vec3 n, vec3 l) {
+// ``ortho``: the sun's map (no perspective divide). ``bounded``: the map does not cover every
+// point the light reaches (the widest spots), so points outside it are lit and the taps are kept
+// inside the tile; every other map covers its light's reach with a margin (Renderer).
+float shadow_tile(int tile, const int ortho, const int bounded, vec3 world_pos, vec3 n, vec3 l) {
     // Normal offset against acne, larger where the light grazes the surface.
     float cos_nl = clamp(dot(n, l), 0.0, 1.0);
     vec3 p = world_pos + n * (0.02 * sqrt(1.0 - cos_nl * cos_nl) + 0.004);
-    vec4 c = u_tile_clip_from_world[tile] * vec4(p, 1.0);
-    vec3 ndc = c.xyz / c.w;
+    vec4 c = u_tile_atlas_from_world[tile] * vec4(p, 1.0);
+    vec3 a = ortho == 1 ? c.xyz : c.xyz / c.w;
+    if (bounded == 0) {
+        // One bilinear comparison tap (the sampler's 2x2 PCF): a soft 2-texel edge for one fetch.
+        return texture(u_shadow_atlas, a);
+    }
     vec4 r = u_tile_rect[tile];
-    vec2 uv = r.xy + (ndc.xy * 0.5 + 0.5) * r.zw;
-    vec2 lo = r.xy + u_atlas_texel, hi = r.xy + r.zw - u_atlas_texel;
-    // One bilinear comparison tap (the sampler's 2x2 PCF): a soft 2-texel edge for one fetch.
-    float lit = texture(u_shadow_atlas, vec3(clamp(uv, lo, hi), ndc.z * 0.5 + 0.5 - 0.0005));
-    bool outside = c.w <= 0.0 || any(greaterThan(abs(ndc.xy), vec2(1.0)));
+    float lit = texture(u_shadow_atlas, vec3(clamp(a.xy, r.xy + u_atlas_texel, r.xy + r.zw - u_atlas_texel), a.z));
+    bool outside = c.w <= 0.0 || any(lessThan(a.xy, r.xy)) || any(greaterThan(a.xy, r.xy + r.zw));
     return outside ? 1.0 : lit;
 }
 
-float light_shadow(int i, const int tiles, const int first, vec3 world_pos, vec3 n, vec3 l) {
+float light_shadow(int i, const int type, const int tiles, const int first, const int bounded, vec3 world_pos, vec3 n, vec3 l) {
     if (tiles == 0) return 1.0;
-    if (tiles == 1) return shadow_tile(first, world_pos, n, l);
+    if (tiles == 1) return shadow_tile(first, type == 0 ? 1 : 0, bounded, world_pos, n, l);
     // Point light: six cube faces in the atlas; pick the one the direction falls in.
     vec3 d = world_pos - u_light_pos_type[i].xyz;
     vec3 a = abs(d);
@@ -58,7 +63,7 @@ float light_shadow(int i, const int tiles, const int first, vec3 world_pos, vec3
     if (a.x >= a.y && a.x >= a.z) face = d.x > 0.0 ? 0 : 1;
     else if (a.y >= a.z) face = d.y > 0.0 ? 2 : 3;
     else face = d.z > 0.0 ? 4 : 5;
-    return shadow_tile(first + face, world_pos, n, l);
+    return shadow_tile(first + face, 0, 0, world_pos, n, l);
 }
 
 float d_ggx(float nh, float a) {
@@ -75,11 +80,12 @@ float v_smith(float nv, float nl, float a) {
 }
 
 // One light's luminance (nits) towards the eye. ``type`` (0 directional, 1 point, 2 spot),
-// ``tiles`` (shadow-map tiles: 0, 1 or 6) and ``first`` (its first tile) are literals from the
-// LIGHTS list, so each light compiles to only the code it needs (a software rasteriser runs both
-// sides of every branch) and indexes the tile matrices with constants, not per-pixel gathers.
-vec3 light_term(int i, const int type, const int tiles, const int first, const int ranged, vec3 P, vec3 n, vec3 ng, vec3 v, float nv,
-                vec3 diffuse_color, vec3 f0, float alpha) {
+// ``tiles`` (shadow-map tiles: 0, 1 or 6), ``first`` (its first tile), ``ranged`` and
+// ``bounded`` (see shadow_tile) are literals from the LIGHTS list, so each light compiles to only
+// the code it needs (a software rasteriser runs both sides of every branch) and indexes the tile
+// matrices with constants, not per-pixel gathers.
+vec3 light_term(int i, const int type, const int tiles, const int first, const int ranged, const int bounded,
+                vec3 P, vec3 n, vec3 ng, vec3 v, float nv, vec3 diffuse_color, vec3 f0, float alpha) {
     vec3 l;
     float atten = 1.0;
     if (type == 0) {
@@ -90,20 +96,21 @@ vec3 light_term(int i, const int type, const int tiles, const int first, const i
         l = d * inversesqrt(dist2);
         atten = 1.0 / dist2;  // candela -> lux
         if (ranged == 1) {  // compiled in: most lights have no range
-            float r2 = dist2 / max(u_light_dir_range[i].w * u_light_dir_range[i].w, 1e-12);
+            float r2 = dist2 * u_light_dir_range[i].w;
             atten *= clamp(1.0 - r2 * r2, 0.0, 1.0);
         }
         if (type == 2) {
-            // Beam angle = 50 % of peak intensity, field angle = 10 % (spec-sheet definitions).
+            // Beam angle = 50 % of peak intensity, field angle = 10 % (spec-sheet definitions);
+            // the 10 % fades to nothing over 0.05 in the cosine past the field angle.
+            vec4 cone = u_light_cone[i];
             float cd = dot(-l, u_light_dir_range[i].xyz);
-            float cb = u_light_cone[i].x, cf = u_light_cone[i].y;
-            float x = clamp((cd - cf) / max(cb - cf, 1e-4), 0.0, 1.0);
-            float inside = 0.1 + 0.4 * x + 0.5 * smoothstep(0.0, 1.0, (cd - cb) / max(1.0 - cb, 1e-4) * 4.0);
-            atten *= cd >= cf ? inside : 0.1 * clamp(1.0 - (cf - cd) * 20.0, 0.0, 1.0);
+            float x = clamp((cd - cone.y) * cone.z, 0.0, 1.0);
+            float inside = 0.1 + 0.4 * x + 0.5 * smoothstep(0.0, 1.0, (cd - cone.x) * cone.w);
+            atten *= cd >= cone.y ? inside : 0.1 * clamp(1.0 - (cone.y - cd) * 20.0, 0.0, 1.0);
         }
     }
     float nl = max(dot(n, l), 0.0);
-    float sh = light_shadow(i, tiles, first, P, ng, l);
+    float sh = light_shadow(i, type, tiles, first, bounded, P, ng, l);
     vec3 h = normalize(l + v);
     float nh = clamp(dot(n, h), 0.0, 1.0);
     float vh = clamp(dot(v, h), 0.0, 1.0);
@@ -123,7 +130,7 @@ vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 base, float metallic, float rou
     vec3 f0 = mix(vec3(0.04), base, metallic);
     vec3 lum = vec3(0.0);
 #ifdef LIGHTS
-#define L(i, type, tiles, first, ranged) lum += light_term(i, type, tiles, first, ranged, P, n, ng, v, nv, diffuse_color, f0, alpha);
+#define L(i, type, tiles, first, ranged, bounded) lum += light_term(i, type, tiles, first, ranged, bounded, P, n, ng, v, nv, diffuse_color, f0, alpha);
     LIGHTS
 #undef L
 #endif

@@ -394,3 +394,35 @@ def test_sky_shows_only_where_nothing_is_drawn(gl_context):
     sky = with_sky[off_floor]
     # Looking down, every empty pixel shows the sky's ground below the horizon (sky.glsl).
     np.testing.assert_allclose(sky, np.broadcast_to((0.08, 0.07, 0.06), sky.shape), atol=1e-3)
+
+
+def test_a_spot_casts_shadows_out_to_the_end_of_its_falloff(gl_context):
+    """A 40 degree spot's light fades out between 20 and 27.2 degrees off axis; a caster at 25.5
+    degrees must shadow the floor there (a map cut at the field angle plus a margin left that
+    ring unshadowed)."""
+    from previs.core.scene import Light
+
+    spot = Light(name="spot", type="spot", color_linear=(1.0, 1.0, 1.0), intensity=400.0, position_m=(-1.0, 2.0, 0.0),
+                 direction=(0.0, -1.0, 0.0), beam_angle_deg=30.0, field_angle_deg=40.0, shadows=True)
+    off_axis = math.radians(25.5)
+    floor = primitive_asset("plane", size_m=(6.0, 6.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor")
+    caster = primitive_asset("box", size_m=(0.15, 0.15, 0.15), color_linear=(0.5, 0.5, 0.5), key="caster")
+    at_caster = tf.translation((-1.0 + math.tan(off_axis), 0.925, 0.0))  # centred 1 m below the lamp
+    shadow_x = -1.0 + 2.0 * math.tan(off_axis)  # where its shadow's centre falls on the floor
+    size = 96
+    eye = np.array([0.0, 2.0, 0.0])
+    view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 0.0, -1.0)), math.pi / 2, 1.0, 0.05, 100.0)
+    lum = {}
+    for name, items in (("bare", [DrawItem(floor, np.eye(4))]),
+                        ("caster", [DrawItem(floor, np.eye(4)), DrawItem(caster, at_caster)])):
+        r = Renderer(size, size, antialias=False, shadows=True, ctx=gl_context)
+        try:
+            r.set_world(items, [spot])
+            lum[name] = r.render_hdr(view).mean(axis=2)
+        finally:
+            r.release()
+    col = int((shadow_x / 2.0 + 1.0) / 2.0 * size)  # 90 degrees from 2 m: +-2 m across
+    row = size // 2
+    bare, shaded = lum["bare"][row, col], lum["caster"][row, col]
+    assert bare > 1e-3  # the fading ring still gets light
+    assert shaded < 0.1 * bare, (bare, shaded)

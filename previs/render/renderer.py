@@ -40,6 +40,10 @@ LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
 SEEN_TILE_PX = 32
 SEEN_MASK_STEP = 4
 MAX_RECTS = 4096  # screen rectangles one lighting pass can take (see _rects)
+SHADOW_DEPTH_BIAS = 0.0005  # in window depth, beside the normal offset in lighting.glsl
+# A spot's shadow frustum covers its whole falloff, up to this half-angle; past it (the widest
+# floods) the shader also tests whether a point is outside the map.
+SPOT_SHADOW_MAX_HALF_RAD = math.radians(85)
 # Point-light cube faces: +X, -X, +Y, -Y, +Z, -Z as (forward, up) in world space.
 CUBE_FACES = [((1, 0, 0), (0, -1, 0)), ((-1, 0, 0), (0, -1, 0)), ((0, 1, 0), (0, 0, 1)),
               ((0, -1, 0), (0, 0, -1)), ((0, 0, 1), (0, -1, 0)), ((0, 0, -1), (0, -1, 0))]
@@ -342,7 +346,8 @@ class Renderer:
         everything that is the same for every pixel is compiled in, so llvmpipe (which executes
         both sides of a branch) runs only the code this frame needs. Cached per variant."""
         tiles = self._light_tiles + [(0, 0)] * (len(self._lights) - len(self._light_tiles))
-        lights = tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0], int(lt.range_m > 0))
+        lights = tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0], int(lt.range_m > 0),
+                        int(tiles[i][1] == 1 and not _shadow_covers_light(lt)))
                        for i, lt in enumerate(self._lights))
         key = (mode, part, self._sky is not None, self._led_light is not None, lights)
         hit = self._light_progs.get(key)
@@ -352,8 +357,8 @@ class Renderer:
             defines = ["RECTS"] + [name for name, on in (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"),
                                               ("SKY_PASS", part == "sky"), ("LED_LIGHT", key[3])) if on]
             if lights:
-                defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r})"
-                                                    for i, (t, n, f, r) in enumerate(lights)))
+                defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r}, {b})"
+                                                    for i, (t, n, f, r, b) in enumerate(lights)))
             if len(self._light_progs) >= 16:  # lights edited over and over: drop the oldest
                 old = next(iter(self._light_progs))
                 for obj in reversed(self._light_progs.pop(old)):
@@ -418,6 +423,9 @@ class Renderer:
             pts = tf.transform_points(view, corners)
             x0, y0 = pts[:, :2].min(axis=0)
             x1, y1 = pts[:, :2].max(axis=0)
+            # Two texels of margin: the PCF taps at the world's edge stay inside this tile.
+            pad = 2.0 * max(x1 - x0, y1 - y0, 1e-3) / self._tile_size
+            x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
             near, far = max(1e-3, float(-pts[:, 2].max()) - 0.1), float(-pts[:, 2].min()) + 0.1
             return [tf.orthographic(x0, x1, y0, y1, near, far) @ view]
         pos = np.asarray(light.position_m, float)
@@ -426,7 +434,7 @@ class Renderer:
         if light.type == "spot":
             d = np.asarray(light.direction, float)
             d /= np.linalg.norm(d)
-            fov = min(math.radians(light.field_angle_deg) * 1.1 + math.radians(4), math.radians(170))
+            fov = 2.0 * min(_spot_reach_rad(light) + math.radians(1), SPOT_SHADOW_MAX_HALF_RAD)
             view = np.linalg.inv(tf.look_at(pos, pos + d, _up_for(d)))
             return [tf.perspective(fov, 1.0, near, far) @ view]
         mats = []
@@ -504,23 +512,30 @@ class Renderer:
             d = np.asarray(lt.direction, float)
             d = d / max(np.linalg.norm(d), 1e-12)
             pos_type[i] = (*lt.position_m, LIGHT_TYPES[lt.type])
-            dir_range[i] = (*d, lt.range_m)
+            # Reciprocals here, not per pixel: 1 / range^2, and the spot's two blend slopes.
+            dir_range[i] = (*d, 1.0 / lt.range_m ** 2 if lt.range_m > 0 else 0.0)
             color[i] = (*(np.asarray(lt.color_linear, float) * lt.intensity), lt.size_m)
-            first, count = self._light_tiles[i] if i < len(self._light_tiles) else (0, 0)
-            cone[i] = (math.cos(math.radians(lt.beam_angle_deg) / 2),
-                       math.cos(math.radians(lt.field_angle_deg) / 2), first, count)
+            cos_beam = math.cos(math.radians(lt.beam_angle_deg) / 2)
+            cos_field = math.cos(math.radians(lt.field_angle_deg) / 2)
+            cone[i] = (cos_beam, cos_field, 1.0 / max(cos_beam - cos_field, 1e-4), 4.0 / max(1.0 - cos_beam, 1e-4))
         for name, arr in (("u_light_pos_type", pos_type), ("u_light_dir_range", dir_range),
                           ("u_light_color", color), ("u_light_cone", cone)):
             _write_array(p, name, arr)
-        if self._tiles and "u_tile_clip_from_world" in p:
+        if self._tiles and "u_tile_atlas_from_world" in p:
             mats = np.zeros((MAX_TILES, 4, 4), "f4")
             rects = np.zeros((MAX_TILES, 4), "f4")
             for i, (m, r) in enumerate(self._tiles):
-                mats[i] = m.T
+                # Clip space to the tile's place in the atlas (uv) and the compared depth (with
+                # its bias) in one matrix: the shader does one product, no per-pixel rescale.
+                x, y, sx, sy = r
+                atlas = np.array([[sx / 2, 0, 0, x + sx / 2], [0, sy / 2, 0, y + sy / 2],
+                                  [0, 0, 0.5, 0.5 - SHADOW_DEPTH_BIAS], [0, 0, 0, 1]])
+                mats[i] = (atlas @ m).T
                 rects[i] = r
-            _write_array(p, "u_tile_clip_from_world", mats)
-            _write_array(p, "u_tile_rect", rects)
-            _uniform(p, "u_atlas_texel", self._atlas_texel)
+            _write_array(p, "u_tile_atlas_from_world", mats)
+            if "u_tile_rect" in p:
+                _write_array(p, "u_tile_rect", rects)
+                _uniform(p, "u_atlas_texel", self._atlas_texel)
 
     def _set_material(self, p, m: Material) -> None:
         _uniform(p, "u_base_color", tuple(m.base_color))
@@ -1171,6 +1186,18 @@ def _checked_lights(lights) -> list[Light]:
     if len(lights) > MAX_LIGHTS:
         raise RenderError(f"{len(lights)} lights; the renderer takes at most {MAX_LIGHTS} at once")
     return lights
+
+
+def _spot_reach_rad(lt: Light) -> float:
+    """The half-angle where a spot's light ends: lighting.glsl fades the 10 % at the field
+    angle to nothing over 0.05 in the cosine."""
+    return math.acos(max(math.cos(math.radians(lt.field_angle_deg) / 2) - 0.05, -1.0))
+
+
+def _shadow_covers_light(lt: Light) -> bool:
+    """Whether every point the light reaches lies inside its shadow map (so the shader need not
+    test): always for the sun (the map spans the world) and point lights (six faces)."""
+    return lt.type != "spot" or _spot_reach_rad(lt) + math.radians(1) <= SPOT_SHADOW_MAX_HALF_RAD
 
 
 def _shadow_key(lt: Light) -> tuple:
