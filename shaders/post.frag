@@ -1,14 +1,9 @@
 #version 330 core
-// Display-referred (tone-mapped, sRGB-encoded) image -> FXAA on those perceptual values, then
-// the delivery frame lines, matte and safe areas, in one pass. Compiled variants: FXAA, and
-// FRAME_LINES where a delivery frame is set.
+// Display-referred (tone-mapped, sRGB-encoded) image -> FXAA on those perceptual values
+// (compiled in with FXAA, else a copy). Frame lines go on top as rectangles (overlay.frag).
 in vec2 v_uv;
 uniform sampler2D u_image;
-uniform vec4 u_frame_rect;      // delivery area in uv: x0, y0, x1, y1 (x1 < x0: none)
-uniform float u_matte_opacity;
-uniform vec3 u_line_color;
 uniform vec2 u_px;              // one pixel in uv
-uniform vec2 u_safe;            // action, title safe as fractions of the delivery area (0: off)
 out vec4 frag_color;
 
 vec3 display(vec2 uv) { return texture(u_image, uv).rgb; }
@@ -40,34 +35,11 @@ vec3 fxaa(vec2 uv) {
     return (l_b < lo || l_b > hi) ? a : b;
 }
 
-float rect_line(vec2 uv, vec4 r, float width_px) {
-    vec2 d0 = (uv - r.xy) / u_px, d1 = (r.zw - uv) / u_px;
-    bool inside = all(greaterThanEqual(d0, vec2(-width_px))) && all(greaterThanEqual(d1, vec2(-width_px)));
-    float edge = min(min(abs(d0.x), abs(d1.x)), min(abs(d0.y), abs(d1.y)));
-    return (inside && edge < width_px) ? 1.0 : 0.0;
-}
-
 void main() {
 #ifdef FXAA
     vec3 c = fxaa(v_uv);
 #else
     vec3 c = display(v_uv);
-#endif
-#ifdef FRAME_LINES
-    {
-        bool outside = any(lessThan(v_uv, u_frame_rect.xy)) || any(greaterThan(v_uv, u_frame_rect.zw));
-        if (outside) c *= 1.0 - u_matte_opacity;
-        c = mix(c, u_line_color, rect_line(v_uv, u_frame_rect, 1.5));
-        vec2 ctr = (u_frame_rect.xy + u_frame_rect.zw) * 0.5, half_size = (u_frame_rect.zw - u_frame_rect.xy) * 0.5;
-        if (u_safe.x > 0.0) {
-            vec4 r = vec4(ctr - half_size * u_safe.x, ctr + half_size * u_safe.x);
-            c = mix(c, u_line_color, 0.6 * rect_line(v_uv, r, 1.0));
-        }
-        if (u_safe.y > 0.0) {
-            vec4 r = vec4(ctr - half_size * u_safe.y, ctr + half_size * u_safe.y);
-            c = mix(c, u_line_color, 0.4 * rect_line(v_uv, r, 1.0));
-        }
-    }
 #endif
     frag_color = vec4(c, 1.0);
 }

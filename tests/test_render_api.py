@@ -71,9 +71,10 @@ def test_output_width_scales_up_on_the_gpu_as_a_bicubic(gl_context):
     scene = api.load_scene(SCENE)
     state = evaluate(scene, "3A", 30)
     with api.StageRenderer(scene, width=320, antialias=False) as r:
-        small = r.render(state, read_depth=False).color
-        frame = r.render(state, output_width=640)
-        again = r.render(state, read_depth=False).color
+        small = r.render(state, read_depth=False, overlay=False).color
+        frame = r.render(state, output_width=640, overlay=False)
+        again = r.render(state, read_depth=False, overlay=False).color
+        lined = r.render(state, read_depth=False, output_width=640).color
     big = frame.color
     assert big.shape == (*state.image_size(640)[::-1], 3)
     assert frame.depth_m.shape == small.shape[:2]
@@ -84,6 +85,11 @@ def test_output_width_scales_up_on_the_gpu_as_a_bicubic(gl_context):
     assert _diff(big[inner], bicubic[inner]) < 0.3
     assert _diff(big[inner], nearest[inner]) > 1.5  # a real filter, not pixel doubling
     assert _diff(again, small) == 0  # the next native frame is untouched
+    # Frame lines go on after the upscale: 3 px of pure line colour at the output size, not a
+    # blurred 6 px line scaled up from the render.
+    white = np.all(lined[:, lined.shape[1] // 2] == 255, axis=1)
+    runs = np.diff(np.flatnonzero(np.diff(np.r_[0, white.astype(int), 0])))[::2]
+    assert list(runs) == [3, 3], runs
 
 
 def test_rendering_lets_other_python_threads_run(gl_context, monkeypatch):

@@ -163,7 +163,8 @@ class Renderer:
         self._dof_progs = None  # (tiles program, its vao, gather program, its vao), made on first use
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
-        self._post_progs: dict[tuple[bool, bool], tuple[object, object]] = {}  # see _post
+        self._post_progs: dict[bool, tuple[object, object]] = {}  # see _post
+        self._overlay_gl = None  # (program, vertex buffer, vao) of _overlay, made on first use
         # Lighting passes draw either one triangle over the whole image or screen rectangles
         # (the inner frustum's seen tiles): both as uv corners for fullscreen.vert's RECTS.
         self._fullscreen_vbo = self.ctx.buffer(np.array([0, 0, 2, 0, 0, 2], "f4").tobytes())
@@ -977,7 +978,8 @@ class Renderer:
                 output_size = None
         self._draw(view, exposure=exposure, mode="display", before_wall=before_wall)
         image = self._depth_of_field(view) if dof else t["image"]
-        # 3. Post: FXAA and frame lines.
+        # 3. Post: FXAA, then the frame lines on the image as it is read back (after a draft's
+        # upscale, so they are crisp at the output size).
         if output_size is None:
             t["ldr_fbo"].use()
         else:
@@ -986,23 +988,21 @@ class Renderer:
                 t["post_fbo"] = self.ctx.framebuffer([t["post"]])
             t["post_fbo"].use()
         image.use(0)
-        ov = overlay or Overlay()
-        frame_rect = frame_rect_uv(self.width / self.height, ov.frame_aspect)
-        pp, post_vao = self._post(bool(self.antialias), frame_rect[2] > frame_rect[0])
+        pp, post_vao = self._post(bool(self.antialias))
         _uniform(pp, "u_image", 0)
-        _uniform(pp, "u_frame_rect", frame_rect)
-        _uniform(pp, "u_matte_opacity", float(ov.matte_opacity))
-        _uniform(pp, "u_line_color", tuple(ov.line_rgb))
         _uniform(pp, "u_px", (1.0 / self.width, 1.0 / self.height))
-        _uniform(pp, "u_safe", (0.93, 0.90) if ov.safe_areas else (0.0, 0.0))
         post_vao.render(vertices=3)
+        if output_size is None:
+            self._overlay(overlay or Overlay(), (self.width, self.height))
         self._mark("post")
         _finish_without_gil()
         if output_size is None:
             raw = t["ldr_fbo"].read(components=3, alignment=1)
             color = np.frombuffer(raw, np.uint8).reshape(self.height, self.width, 3)[::-1]
         else:
-            raw = self._upscaled(t["post"], output_size).read(components=3, alignment=1)
+            out = self._upscaled(t["post"], output_size)
+            self._overlay(overlay or Overlay(), output_size)
+            raw = out.read(components=3, alignment=1)
             color = np.frombuffer(raw, np.uint8).reshape(output_size[1], output_size[0], 3)[::-1]
         depth = None
         if read_depth:
@@ -1012,16 +1012,60 @@ class Renderer:
         self._mark("readback")
         return frame
 
-    def _post(self, fxaa: bool, lines: bool):
-        """The post program (and VAO) with FXAA and the frame lines compiled in or out: llvmpipe
-        runs both sides of a branch, so a uniform switch would pay for both."""
-        key = (fxaa, lines)
-        hit = self._post_progs.get(key)
+    def _post(self, fxaa: bool):
+        """The post program (and VAO) with FXAA compiled in or out: llvmpipe runs both sides of a
+        branch, so a uniform switch would pay for both."""
+        hit = self._post_progs.get(fxaa)
         if hit is None:
-            defines = tuple(name for name, on in (("FXAA", fxaa), ("FRAME_LINES", lines)) if on)
-            prog = program(self.ctx, "fullscreen.vert", "post.frag", defines)
-            hit = self._post_progs[key] = (prog, self.ctx.vertex_array(prog, []))
+            prog = program(self.ctx, "fullscreen.vert", "post.frag", ("FXAA",) if fxaa else ())
+            hit = self._post_progs[fxaa] = (prog, self.ctx.vertex_array(prog, []))
         return hit
+
+    def _overlay(self, ov: Overlay, size: tuple[int, int]) -> None:
+        """The delivery frame lines (3 px), the matte outside them and the safe areas (2 px) on
+        the bound framebuffer of ``size`` pixels, as rectangles with blending: only the pixels
+        they cover do any work (a test in the post pass cost every pixel)."""
+        w, h = size
+        x0, y0, x1, y1 = frame_rect_uv(w / h, ov.frame_aspect)
+        if x1 <= x0:
+            return
+        X0, Y0, X1, Y1 = x0 * w, y0 * h, x1 * w, y1 * h
+
+        def outline(a, b, c, d, width):
+            # Four bars ``width`` whole pixels wide, centred on the edges and snapped to the pixel
+            # grid (the same width wherever an edge falls); corners once, so each pixel blends once.
+            xa, xc, yb, yd = (math.floor(v - width / 2 + 0.5) for v in (a, c, b, d))
+            return [(xa, yb, xa + width, yd + width), (xc, yb, xc + width, yd + width),
+                    (xa + width, yb, xc, yb + width), (xa + width, yd, xc, yd + width)]
+
+        line = tuple(float(v) for v in ov.line_rgb)
+        parts = [("matte", (1.0 - ov.matte_opacity,) * 3 + (1.0,),
+                  [(0, 0, w, Y0), (0, Y1, w, h), (0, Y0, X0, Y1), (X1, Y0, w, Y1)]),
+                 ("mix", line + (1.0,), outline(X0, Y0, X1, Y1, 3))]
+        if ov.safe_areas:  # SMPTE ST 2046-1: action 93 %, title 90 % of the frame, centred
+            cx, cy, hw, hh = (X0 + X1) / 2, (Y0 + Y1) / 2, (X1 - X0) / 2, (Y1 - Y0) / 2
+            for k, alpha in ((0.93, 0.6), (0.90, 0.4)):
+                parts.append(("mix", line + (alpha,), outline(cx - hw * k, cy - hh * k, cx + hw * k, cy + hh * k, 2)))
+        quads = np.array([q for _, _, qs in parts for q in qs], np.float64)
+        ndc = np.stack([quads[:, 0] / w, quads[:, 1] / h, quads[:, 2] / w, quads[:, 3] / h], axis=1) * 2.0 - 1.0
+        a, b, c, d = ndc.T
+        verts = np.stack([a, b, c, b, c, d, a, b, c, d, a, d], axis=1).astype("f4")
+        if self._overlay_gl is None:
+            prog = program(self.ctx, "overlay.vert", "overlay.frag")
+            vbo = self.ctx.buffer(reserve=64 * 6 * 2 * 4)
+            self._overlay_gl = (prog, vbo, self.ctx.vertex_array(prog, [(vbo, "2f", "in_ndc")]))
+        prog, vbo, vao = self._overlay_gl
+        vbo.write(verts.tobytes())
+        ctx = self.ctx
+        ctx.enable(ctx.BLEND)
+        first = 0
+        for kind, color, qs in parts:
+            ctx.blend_func = (ctx.ZERO, ctx.SRC_COLOR) if kind == "matte" else (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA)
+            _uniform(prog, "u_color", color)
+            vao.render(vertices=6 * len(qs), first=first)
+            first += 6 * len(qs)
+        ctx.blend_func = (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA)
+        ctx.disable(ctx.BLEND)
 
     def _upscaled(self, image, size: tuple[int, int]):
         """``image`` scaled to ``size`` (shaders/upscale.frag); returns the framebuffer."""
@@ -1106,6 +1150,10 @@ class Renderer:
                     *(self._dof_progs or ())):
             obj.release()
         self._dof_progs = None
+        if self._overlay_gl is not None:
+            for obj in reversed(self._overlay_gl):
+                obj.release()
+            self._overlay_gl = None
         if self._upscale is not None:
             prog, vao, fbos = self._upscale
             for fbo in fbos.values():
