@@ -266,6 +266,9 @@ class StageRenderer:
         self._inner_key = None
         self._inner_tiles = None
         self._pending_inner = None
+        self._seen_key = None
+        self._poses_key = None
+        self._frame_clip = np.eye(4)
         r.set_inner_frustum(None)
 
     @property
@@ -277,6 +280,8 @@ class StageRenderer:
         lights = list(state.lights) if state.lights else list(self.scene.lights)
         if state.poses:
             r.set_poses(state.poses)
+        self._poses_key = tuple((k, np.asarray(v).tobytes()) for k, v in sorted(state.poses.items())) \
+            if state.poses else None
         if self._wall is not None:
             w = state.wall
             env = self.scene.environment
@@ -332,15 +337,19 @@ class StageRenderer:
         if self.whole_inner_frustum:
             tiles = None
         else:
+            # Nothing moved (tracked pose, camera, walking stand-ins): the last one still fits.
+            seen_key = (key, self._frame_clip.tobytes(), self._poses_key)
+            if seen_key == self._seen_key and key == self._inner_key:
+                return
+            self._seen_key = seen_key
             tiles = main.seen_wall_tiles(view.clip_from_world, size)
             if not tiles.any():
                 self._drop_inner()
                 self.inner_frustum_skipped += 1
                 return
-        if key == self._inner_key and (tiles is None and self._inner_tiles is None
-                                       or tiles is not None and self._inner_tiles is not None
-                                       and not (tiles & ~self._inner_tiles).any()):
-            return
+        if key == self._inner_key and (self._inner_tiles is None if tiles is None else
+                                       self._inner_tiles is None or not (tiles & ~self._inner_tiles).any()):
+            return  # what was rendered covers what is seen now (a whole one covers anything)
         image = self._wall.render_inner(view, size, tiles)
         inner = self.scene.stage.inner_frustum
         main.set_inner_frustum(image, view.clip_from_world, inner.soft_edge_pct / 100.0, inner.show_border)
@@ -374,6 +383,7 @@ class StageRenderer:
                                 sensor_width_mm=state.mode.width_mm * state.squeeze)
         self._renderer.resize(w, h)
         view = CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)
+        self._frame_clip = view.clip_from_world
         ov = Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas) if overlay else None
         out = None if output_width is None else state.image_size(int(output_width))
         hook = self._render_inner if self._pending_inner is not None else None

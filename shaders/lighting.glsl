@@ -37,10 +37,8 @@ vec3 env_brdf_approx(vec3 f0, float rough, float nv) {
 // ``ortho``: the sun's map (no perspective divide). ``bounded``: the map does not cover every
 // point the light reaches (the widest spots), so points outside it are lit and the taps are kept
 // inside the tile; every other map covers its light's reach with a margin (Renderer).
-float shadow_tile(int tile, const int ortho, const int bounded, vec3 world_pos, vec3 n, vec3 l) {
-    // Normal offset against acne, larger where the light grazes the surface.
-    float cos_nl = clamp(dot(n, l), 0.0, 1.0);
-    vec3 p = world_pos + n * (0.02 * sqrt(1.0 - cos_nl * cos_nl) + 0.004);
+// ``p``: the surface point already pushed along its normal (light_shadow).
+float shadow_tile(int tile, const int ortho, const int bounded, vec3 p) {
     vec4 c = u_tile_atlas_from_world[tile] * vec4(p, 1.0);
     vec3 a = ortho == 1 ? c.xyz : c.xyz / c.w;
     if (bounded == 0) {
@@ -55,15 +53,20 @@ float shadow_tile(int tile, const int ortho, const int bounded, vec3 world_pos, 
 
 float light_shadow(int i, const int type, const int tiles, const int first, const int bounded, vec3 world_pos, vec3 n, vec3 l) {
     if (tiles == 0) return 1.0;
-    if (tiles == 1) return shadow_tile(first, type == 0 ? 1 : 0, bounded, world_pos, n, l);
-    // Point light: six cube faces in the atlas; pick the one the direction falls in.
-    vec3 d = world_pos - u_light_pos_type[i].xyz;
+    // Normal offset against acne, larger where the light grazes the surface (at most 2.4 cm;
+    // the maps' margins allow for it).
+    float cos_nl = clamp(dot(n, l), 0.0, 1.0);
+    vec3 p = world_pos + n * (0.02 * sqrt(1.0 - cos_nl * cos_nl) + 0.004);
+    if (tiles == 1) return shadow_tile(first, type == 0 ? 1 : 0, bounded, p);
+    // Point light: six cube faces in the atlas; pick the one the pushed point falls in (the
+    // face of the unpushed point could send the tap past that face's edge).
+    vec3 d = p - u_light_pos_type[i].xyz;
     vec3 a = abs(d);
     int face;
     if (a.x >= a.y && a.x >= a.z) face = d.x > 0.0 ? 0 : 1;
     else if (a.y >= a.z) face = d.y > 0.0 ? 2 : 3;
     else face = d.z > 0.0 ? 4 : 5;
-    return shadow_tile(first + face, 0, 0, world_pos, n, l);
+    return shadow_tile(first + face, 0, 0, p);
 }
 
 float d_ggx(float nh, float a) {

@@ -426,3 +426,71 @@ def test_a_spot_casts_shadows_out_to_the_end_of_its_falloff(gl_context):
     bare, shaded = lum["bare"][row, col], lum["caster"][row, col]
     assert bare > 1e-3  # the fading ring still gets light
     assert shaded < 0.1 * bare, (bare, shaded)
+
+
+def _floor_lum_with_and_without_shadows(gl_context, light, size=128):
+    """A bare floor under ``light`` seen from above, in linear light: with shadow maps and
+    without. Nothing casts a shadow, so any difference is a lookup in the wrong place."""
+    floor = primitive_asset("plane", size_m=(8.0, 8.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor")
+    eye = np.array([0.0, 3.0, 0.0])
+    view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 0.0, -1.0)), math.radians(100), 1.0, 0.05, 100.0)
+    out = []
+    for shadows in (True, False):
+        r = Renderer(size, size, antialias=False, shadows=shadows, ctx=gl_context)
+        try:
+            r.set_world([DrawItem(floor, np.eye(4))], [light])
+            out.append(r.render_hdr(view).mean(axis=2))
+        finally:
+            r.release()
+    return out
+
+
+@pytest.mark.parametrize("kind", ["point", "wide spot"])
+def test_shadow_maps_leave_an_open_floor_fully_lit(gl_context, kind):
+    """A point light's six faces meet along 45 degree seams on the floor, and a 170 degree spot
+    reaches past its map: a lookup across a face's edge or outside the map would draw lines or
+    patches of shadow where nothing stands."""
+    from previs.core.scene import Light
+
+    if kind == "point":
+        light = Light(name="bulb", type="point", color_linear=(1.0, 1.0, 1.0), intensity=50.0,
+                      position_m=(0.3, 1.5, -0.2), shadows=True)
+    else:
+        light = Light(name="flood", type="spot", color_linear=(1.0, 1.0, 1.0), intensity=50.0,
+                      position_m=(0.3, 1.5, -0.2), direction=(0.0, -1.0, 0.0), beam_angle_deg=120.0,
+                      field_angle_deg=170.0, shadows=True)
+    shadowed, plain = _floor_lum_with_and_without_shadows(gl_context, light)
+    lit = plain > 1e-4
+    assert lit.mean() > 0.5
+    ratio = shadowed[lit] / plain[lit]
+    assert ratio.min() > 0.97, f"{(ratio < 0.97).sum()} floor pixels darkened by a shadow of nothing"
+
+
+@pytest.mark.parametrize("frame_aspect", [2.39, 1.0])
+def test_frame_lines_are_whole_pixels_and_mirror_each_other(gl_context, frame_aspect):
+    """Letterbox (lines on the image's left and right borders) and pillarbox: every side of the
+    frame line is the same number of whole pixels, 3 px centred on the edge where the image
+    allows (2 px inside it on a border), and the safe areas 2 px."""
+    from previs.render import Overlay
+
+    w, h = 320, 180
+    r = Renderer(w, h, antialias=False, ctx=gl_context)
+    try:
+        r.set_world([], [])
+        view = CameraView(np.eye(4), math.radians(40), w / h, 0.05, 100.0)
+        img = r.render(view, overlay=Overlay(frame_aspect=frame_aspect, safe_areas=True), read_depth=False).color
+    finally:
+        r.release()
+    white = np.all(img == 255, axis=2)
+    mid_row, mid_col = white[h // 2], white[:, w // 2]
+
+    def runs(line):
+        edges = np.diff(np.r_[0, line.astype(int), 0])
+        return list(np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1))
+
+    across, down = runs(mid_row), runs(mid_col)
+    assert across == across[::-1] and down == down[::-1], (across, down)
+    if frame_aspect > w / h:  # letterbox: border lines left and right, full lines top and bottom
+        assert across[0] == 2 and down[0] == 3, (across, down)
+    else:  # pillarbox: full lines left and right, border lines top and bottom
+        assert across[0] == 3 and down[0] == 2, (across, down)

@@ -538,6 +538,27 @@ def test_quitting_with_unsaved_changes_asks(app):
     app.should_close = False
 
 
+def test_quitting_with_only_an_unkeyed_camera_move_asks_and_keys_it(app):
+    """A camera flown but never keyed is work too: quitting asks, and "save" keys it first."""
+    import glfw
+
+    from previs.core.frame import evaluate
+    from previs.io.scene_file import load_scene
+
+    app.do("save")
+    assert not app.doc.dirty
+    hold(app, glfw.KEY_W, 6)  # fly forward: the live camera leaves the track
+    assert not app.doc.dirty and app.unkeyed_change()
+    moved = app.state().position_m.copy()
+    press(app, glfw.KEY_ESCAPE)
+    assert app.modal == "quit" and not app.should_close
+    press(app, glfw.KEY_S)  # key and save
+    assert app.should_close and not app.doc.dirty and not app.unkeyed_change()
+    saved = evaluate(load_scene(app.path), app.shot_id, app.frame)
+    np.testing.assert_allclose(saved.position_m, moved, atol=1e-4)
+    app.should_close = False
+
+
 KILLED = textwrap.dedent("""
     import sys, time, glfw
     from previs.view.app import ViewerApp

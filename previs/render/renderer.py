@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,10 @@ SHADOW_DEPTH_BIAS = 0.0005  # in window depth, beside the normal offset in light
 # A spot's shadow frustum covers its whole falloff, up to this half-angle; past it (the widest
 # floods) the shader also tests whether a point is outside the map.
 SPOT_SHADOW_MAX_HALF_RAD = math.radians(85)
+# Beyond the reach: the shader pushes points up to 2.4 cm along their normal before the lookup,
+# about a degree at 1.4 m from the lamp; 2 degrees covers surfaces from about 0.7 m out.
+SPOT_SHADOW_MARGIN_RAD = math.radians(2)
+SHADOW_NORMAL_OFFSET_M = 0.024  # = the largest normal offset in lighting.glsl
 # Point-light cube faces: +X, -X, +Y, -Y, +Z, -Z as (forward, up) in world space.
 CUBE_FACES = [((1, 0, 0), (0, -1, 0)), ((-1, 0, 0), (0, -1, 0)), ((0, 1, 0), (0, 0, 1)),
               ((0, -1, 0), (0, 0, -1)), ((0, 0, 1), (0, -1, 0)), ((0, 0, -1), (0, -1, 0))]
@@ -102,7 +107,7 @@ class _Batch:
     seen_vao: object | None = None  # LED wall batches: positions only, for seen_wall_tiles
 
 
-_CURRENT_DEPTH: dict[int, int] = {}  # id(context) -> how many _current blocks are open on it
+_CURRENT: set[tuple[int, int]] = set()  # (thread, context) pairs inside a _current block
 
 
 def _current(method):
@@ -113,15 +118,15 @@ def _current(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        key = id(self.ctx)
-        if _CURRENT_DEPTH.get(key):  # already current: leaving a nested block would unbind it
+        key = (threading.get_ident(), id(self.ctx))
+        if key in _CURRENT:  # already current here: leaving a nested block would unbind it
             return method(self, *args, **kwargs)
-        _CURRENT_DEPTH[key] = 1
+        _CURRENT.add(key)
         try:
             with self.ctx:
                 return method(self, *args, **kwargs)
         finally:
-            del _CURRENT_DEPTH[key]
+            _CURRENT.discard(key)
 
     return wrapper
 
@@ -149,7 +154,7 @@ class Renderer:
         # G-buffer variants, compiled on first use (see _gbuffer_prog); lighting variants per
         # light list and mode (see _lighting).
         self._gbuffer_progs: dict[tuple, object] = {}
-        self._light_progs: dict[tuple, tuple[object, object]] = {}
+        self._light_progs: dict[tuple, tuple[object, object, object]] = {}  # program, whole-image and rects VAOs
         self._wall_cube = None
         self._wall_eye = (0.0, 1.7, 0.0)
         self._wall_nits = 0.0
@@ -169,7 +174,7 @@ class Renderer:
         # (the inner frustum's seen tiles): both as uv corners for fullscreen.vert's RECTS.
         self._fullscreen_vbo = self.ctx.buffer(np.array([0, 0, 2, 0, 0, 2], "f4").tobytes())
         self._rects_vbo = self.ctx.buffer(reserve=MAX_RECTS * 6 * 2 * 4)
-        self._seen = None  # (program, mask texture, framebuffer) of seen_wall_tiles, made on first use
+        self._seen = None  # seen_wall_tiles: (program, {mask size: (texture, framebuffer)}), made on first use
         self._view_clip = np.eye(4)  # clip_from_world of the frame being drawn
         self._upscale = None  # (program, vao, {output size: framebuffer}), made on first use
         self._textures: dict[str, object] = {}
@@ -343,9 +348,10 @@ class Renderer:
         return prog
 
     def _lighting(self, mode: str, part: str):
-        """The lighting program (and its VAOs: the whole image, and rectangles) for the current lights, wall light, sky and output:
-        everything that is the same for every pixel is compiled in, so llvmpipe (which executes
-        both sides of a branch) runs only the code this frame needs. Cached per variant."""
+        """The lighting program and its VAOs (the whole image, rectangles) for the current
+        lights, wall light, sky and output: everything that is the same for every pixel is
+        compiled in, so llvmpipe (which executes both sides of a branch) runs only the code this
+        frame needs. Cached per variant."""
         tiles = self._light_tiles + [(0, 0)] * (len(self._lights) - len(self._light_tiles))
         lights = tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0], int(lt.range_m > 0),
                         int(tiles[i][1] == 1 and not _shadow_covers_light(lt)))
@@ -424,8 +430,9 @@ class Renderer:
             pts = tf.transform_points(view, corners)
             x0, y0 = pts[:, :2].min(axis=0)
             x1, y1 = pts[:, :2].max(axis=0)
-            # Two texels of margin: the PCF taps at the world's edge stay inside this tile.
-            pad = 2.0 * max(x1 - x0, y1 - y0, 1e-3) / self._tile_size
+            # Margin for the PCF taps (two texels) and the shader's normal offset (up to 2.4 cm),
+            # so a tap at the world's edge stays inside this tile.
+            pad = 2.0 * max(x1 - x0, y1 - y0, 1e-3) / self._tile_size + SHADOW_NORMAL_OFFSET_M
             x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
             near, far = max(1e-3, float(-pts[:, 2].max()) - 0.1), float(-pts[:, 2].min()) + 0.1
             return [tf.orthographic(x0, x1, y0, y1, near, far) @ view]
@@ -435,7 +442,7 @@ class Renderer:
         if light.type == "spot":
             d = np.asarray(light.direction, float)
             d /= np.linalg.norm(d)
-            fov = 2.0 * min(_spot_reach_rad(light) + math.radians(1), SPOT_SHADOW_MAX_HALF_RAD)
+            fov = 2.0 * min(_spot_reach_rad(light) + SPOT_SHADOW_MARGIN_RAD, SPOT_SHADOW_MAX_HALF_RAD)
             view = np.linalg.inv(tf.look_at(pos, pos + d, _up_for(d)))
             return [tf.perspective(fov, 1.0, near, far) @ view]
         mats = []
@@ -664,15 +671,16 @@ class Renderer:
         ctx, t = self.ctx, self._targets
         w, h = (int(x) for x in other_size)
         mw, mh = -(-w // SEEN_MASK_STEP), -(-h // SEEN_MASK_STEP)
-        if self._seen is None or self._seen[1].size != (mw, mh):
-            if self._seen is not None:
-                self._seen[2].release(), self._seen[1].release()
-                prog = self._seen[0]
-            else:
-                prog = program(ctx, "seen.vert", "seen.frag")
+        if self._seen is None:
+            self._seen = (program(ctx, "seen.vert", "seen.frag"), {})
+        prog, masks = self._seen
+        if (mw, mh) not in masks:  # a few sizes kept: the window switches between two or three
+            while len(masks) >= TARGET_SETS_KEPT:
+                for obj in reversed(masks.pop(next(iter(masks)))):
+                    obj.release()
             mask = ctx.texture((mw, mh), 1)
-            self._seen = (prog, mask, ctx.framebuffer([mask]))
-        prog, mask, fbo = self._seen
+            masks[(mw, mh)] = (mask, ctx.framebuffer([mask]))
+        fbo = masks[(mw, mh)][1]
         fbo.use()
         fbo.clear(0.0)
         ctx.disable(ctx.DEPTH_TEST)
@@ -851,7 +859,7 @@ class Renderer:
                 t["gbuffer"].use()
                 ctx.enable(ctx.DEPTH_TEST)
                 ctx.enable(ctx.CULL_FACE)
-                ctx.depth_func = "<"
+                ctx.front_face, ctx.cull_face, ctx.depth_func = "ccw", "back", "<"
             if self._wall_cube is not None:
                 self._wall_cube.use(6)
             if self._inner is not None:
@@ -914,7 +922,8 @@ class Renderer:
                 x0, x1 = int(c0) * SEEN_TILE_PX, min(int(c1) * SEEN_TILE_PX, self.width)
                 if x1 > x0 and y1 > y0:
                     rects.append((x0, y0, x1 - x0, y1 - y0))
-        rects = rects[:MAX_RECTS]
+        if len(rects) > MAX_RECTS:  # a very ragged mask: cover the whole image instead
+            rects = [(0, 0, self.width, self.height)]
         if not rects:
             return 0, []
         r = np.asarray(rects, np.float32)
@@ -1034,7 +1043,9 @@ class Renderer:
         def outline(a, b, c, d, width):
             # Four bars ``width`` whole pixels wide, centred on the edges and snapped to the pixel
             # grid (the same width wherever an edge falls); corners once, so each pixel blends once.
-            xa, xc, yb, yd = (math.floor(v - width / 2 + 0.5) for v in (a, c, b, d))
+            # (near edges round half up, far edges half down: mirror images of each other)
+            xa, yb = (math.floor(v - width / 2 + 0.5) for v in (a, b))
+            xc, yd = (math.ceil(v - width / 2 - 0.5) for v in (c, d))
             return [(xa, yb, xa + width, yd + width), (xc, yb, xc + width, yd + width),
                     (xa + width, yb, xc, yb + width), (xa + width, yd, xc, yd + width)]
 
@@ -1163,8 +1174,9 @@ class Renderer:
         self._gbuffer_progs = {}
         self._release_batches()
         if self._seen is not None:
-            for obj in reversed(self._seen):
-                obj.release()
+            for mask, fbo in self._seen[1].values():
+                fbo.release(), mask.release()
+            self._seen[0].release()
             self._seen = None
         self._rects_vbo.release()
         self._fullscreen_vbo.release()
@@ -1183,9 +1195,9 @@ class Renderer:
 
     def _release_batches(self) -> None:
         for b in self._batches:
-            b.vao.release(), b.vbo.release(), b.ibo.release()
             if b.seen_vao is not None:
                 b.seen_vao.release()
+            b.vao.release(), b.vbo.release(), b.ibo.release()
         self._batches = []
 
     def __enter__(self):
@@ -1245,7 +1257,7 @@ def _spot_reach_rad(lt: Light) -> float:
 def _shadow_covers_light(lt: Light) -> bool:
     """Whether every point the light reaches lies inside its shadow map (so the shader need not
     test): always for the sun (the map spans the world) and point lights (six faces)."""
-    return lt.type != "spot" or _spot_reach_rad(lt) + math.radians(1) <= SPOT_SHADOW_MAX_HALF_RAD
+    return lt.type != "spot" or _spot_reach_rad(lt) + SPOT_SHADOW_MARGIN_RAD <= SPOT_SHADOW_MAX_HALF_RAD
 
 
 def _shadow_key(lt: Light) -> tuple:

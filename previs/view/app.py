@@ -626,13 +626,18 @@ class ViewerApp:
         return rig.focus_m
 
     # time
+    def unkeyed_change(self) -> bool:
+        """Whether the live camera differs from the shot's track at this frame: work that only a
+        key (K) puts in the document."""
+        try:
+            return self.rig is not None and not self.rig.same_as(Rig.from_state(self.track_state()))
+        except PrevisError:  # the shot itself is gone (deleted, undone)
+            return False
+
     def _drop_live(self) -> bool:
         """Back to the track; says so when that loses an unkeyed change (Ctrl+Z cannot bring
         back what was never keyed)."""
-        try:
-            lost = self.rig is not None and not self.rig.same_as(Rig.from_state(self.track_state()))
-        except PrevisError:  # the shot itself is gone (deleted, undone)
-            lost = False
+        lost = self.unkeyed_change()
         if lost:
             self._say(f"unkeyed camera change dropped at frame {self.frame} (K keys it)", error=True)
         self.rig = None
@@ -802,16 +807,22 @@ class ViewerApp:
             self.request_quit()
 
     def request_quit(self) -> None:
-        """Close the window, asking first when there are unsaved changes."""
-        if self.doc.dirty:
+        """Close the window, asking first when there are unsaved changes or the camera was
+        moved without a key."""
+        if self.doc.dirty or self.unkeyed_change():
             self.modal = "quit"
         else:
             self.should_close = True
 
     def answer_quit(self, choice: str) -> None:
-        """The unsaved-changes question: ``save``, ``discard`` or ``cancel``."""
+        """The unsaved-changes question: ``save`` (an unkeyed camera change is keyed first, as
+        the question says), ``discard`` or ``cancel``."""
         self.modal = None
         if choice == "save":
+            if self.unkeyed_change():
+                self.do("set_key")
+                if self.unkeyed_change():  # the key was refused (said why): keep the window
+                    return
             self.do("save")
             self.should_close = not self.doc.dirty  # a failed save keeps the window and the work
         elif choice == "discard":

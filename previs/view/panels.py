@@ -225,8 +225,12 @@ def _modals(app, w, h) -> None:
         if imgui.button("Later (Esc)"):
             app.answer_recovery("later")
     elif app.modal == "quit":
-        imgui.text(f"{app.path.name} has unsaved changes.")
-        if imgui.button("Save (S)"):
+        unkeyed = app.unkeyed_change()
+        if app.doc.dirty:
+            imgui.text(f"{app.path.name} has unsaved changes.")
+        if unkeyed:
+            imgui.text(f"The camera of {app.shot_id} at frame {app.frame} was moved without a key.")
+        if imgui.button("Key and save (S)" if unkeyed else "Save (S)"):
             _try(app, app.answer_quit, "save")
         imgui.same_line()
         if imgui.button("Discard (D)"):
