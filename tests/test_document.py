@@ -70,12 +70,12 @@ def assert_keyed(scene, shot_id: str, frame: int, values: dict) -> None:
     st = evaluate(scene, shot_id, frame)
     if "position_m" in values:
         err = np.max(np.abs(st.world_from_camera[:3, 3] - np.asarray(values["position_m"])))
-        assert err <= 1e-6, f"position off by {err} m"
+        assert err <= 1e-6, f"position off by {err} m at frame {frame}"
     angles = dict(zip(("pan_deg", "tilt_deg", "roll_deg"), tf.pan_tilt_roll_of(st.world_from_camera),
                       strict=True))
     for name, got in angles.items():
         if name in values:
-            assert abs(_wrap(got - values[name])) <= 1e-6, f"{name} {got} != {values[name]}"
+            assert abs(_wrap(got - values[name])) <= 1e-6, f"{name} {got} != {values[name]} at frame {frame}"
     for name in LENS:
         if name in values:
             assert getattr(st, name) == values[name], name
@@ -149,7 +149,7 @@ def test_a_key_at_another_frame_makes_a_keyed_shot(doc):
 
 
 def test_a_key_inside_a_move_bakes_it_and_passes_through_the_key(doc):
-    before = {f: doc.camera_at("3B", f) for f in (0, 20, 70, 143)}
+    before = {f: doc.camera_at("3B", f) for f in range(144)}
     values = {"position_m": [-1.9, 1.55, 1.8], "pan_deg": -35.0, "tilt_deg": 1.0}
     doc.set_camera_key("3B", 70, values)  # inside the orbit (frames 0-143)
     shot = doc.scene.shot("3B")
@@ -157,10 +157,14 @@ def test_a_key_inside_a_move_bakes_it_and_passes_through_the_key(doc):
     assert_keyed(doc.scene, "3B", 70, values)
     for f in (0, 143):  # the offset fades out to the move's ends
         assert_keyed(doc.scene, "3B", f, {k: before[f][k] for k in ("position_m", "pan_deg", "tilt_deg")})
-    w = (20 / 70) ** 2 * (3 - 2 * 20 / 70)  # eased in over frames 0-70
+    # Every frame follows the orbit plus the eased offset (in over 0-70, out over 70-143).
     shift = np.asarray(values["position_m"]) - before[70]["position_m"]
-    assert_keyed(doc.scene, "3B", 20, {"position_m": before[20]["position_m"] + w * shift,
-                                       "tilt_deg": before[20]["tilt_deg"] + w * (1.0 - before[70]["tilt_deg"])})
+    tilt_shift = 1.0 - before[70]["tilt_deg"]
+    for f in range(144):
+        t = f / 70 if f <= 70 else (143 - f) / 73
+        w = t * t * (3 - 2 * t)
+        assert_keyed(doc.scene, "3B", f, {"position_m": before[f]["position_m"] + w * shift,
+                                          "tilt_deg": before[f]["tilt_deg"] + w * tilt_shift})
     # a lens key inside a move on another channel leaves the move alone
     doc.set_camera_key("3A", 30, {"focus_m": 4.5})
     assert [m.type for m in doc.scene.shot("3A").moves] == ["dolly", "rack_focus"]
