@@ -309,11 +309,6 @@ class StageRenderer:
         if not inner.enabled or state.tracked_world_from_camera is None:
             self._drop_inner()
             return
-        if not self._frustum_sees_wall(state, inner.overscan_pct):
-            # A close-up that sees no panel: nothing to render (the set hides nothing here).
-            self._drop_inner()
-            self.inner_frustum_skipped += 1
-            return
         # Never more pixels than the camera image spans across the frustum (nDisplay's buffer ratio 1).
         width = min(inner.resolution_px, int(width_px * (1 + inner.overscan_pct / 100)))
         view, size = self._wall.inner_view(state.tracked_world_from_camera, state.tracked_yfov_rad,
@@ -343,7 +338,7 @@ class StageRenderer:
                 return
             self._seen_key = seen_key
             tiles = main.seen_wall_tiles(view.clip_from_world, size)
-            if not tiles.any():
+            if not tiles.any():  # no panel in view past the set (a close-up): nothing to render
                 self._drop_inner()
                 self.inner_frustum_skipped += 1
                 return
@@ -356,16 +351,6 @@ class StageRenderer:
         self._inner_key, self._inner_tiles = key, tiles
         self.inner_frustum_renders += 1
         self.inner_frustum_share = 1.0 if tiles is None else _tile_share(tiles, size)
-
-    def _frustum_sees_wall(self, state: FrameState, overscan_pct: float) -> bool:
-        """Whether the tracked camera's frustum (with overscan) meets any LED surface: a coarse
-        grid of rays, so a close-up on the set skips the inner-frustum render."""
-        from previs.core.ledcheck import wall_view
-
-        yfov = 2.0 * math.atan(math.tan(state.tracked_yfov_rad / 2) * (1 + overscan_pct / 100.0))
-        view = wall_view(self.scene.stage, state.tracked_world_from_camera, yfov, state.image_aspect,
-                         cols=24, rows=14)
-        return bool(view.hit.any())
 
     def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True,
                width: int | None = None, dof: bool | None = None, output_width: int | None = None):
