@@ -9,27 +9,13 @@ in vec2 v_uv;
 uniform sampler2D u_image;       // display-encoded colour
 uniform sampler2D u_depth;       // window depth
 uniform sampler2D u_near_tiles;  // per tile: the largest near-field blur radius (px)
-uniform vec2 u_near_far;         // the projection's near and far planes, m
-uniform vec4 u_lens;             // focal length mm, f-number, focus distance mm, pixels per mm
-uniform float u_max_radius_px;   // the gather never reaches further
 uniform int u_tile_px;
 out vec4 frag_color;
 
 #define TAPS 40
 const float GOLDEN_ANGLE = 2.39996323;
 
-float metres(float window_depth) {
-    float n = u_near_far.x, f = u_near_far.y;
-    return window_depth >= 1.0 ? 1e9 : n * f / (f - window_depth * (f - n));
-}
-
-// Signed blur radius in pixels: negative in front of the focus distance.
-float coc_radius_px(float depth_m) {
-    float f = u_lens.x, N = u_lens.y, s = u_lens.z;
-    float d = depth_m * 1000.0;
-    float c_mm = f * f / (N * max(s - f, 1e-3)) * abs(d - s) / d;
-    return sign(d - s) * min(0.5 * c_mm * u_lens.w, u_max_radius_px);
-}
+#include "dof_common.glsl"
 
 void main() {
     ivec2 px = ivec2(gl_FragCoord.xy);
