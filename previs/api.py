@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -430,26 +431,49 @@ def fit_text(draw, text: str, font, max_w: float) -> str:
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
+    """Write to a temporary file beside ``path`` and rename it into place (making the folder);
+    a failure is one ExportError line and leaves the old file as it was."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give it the user's usual mode
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_file(path, data)
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
-def _umask() -> int:
+def replace_file(path: Path, data: bytes, *, sync_folder: bool = False) -> None:
+    """The atomic write itself (raises OSError): a temporary file beside ``path``, fsynced, renamed
+    over it with the mode the file had (else the user's usual mode). ``sync_folder`` also fsyncs
+    the folder, so after a crash the name points at the old file or the new one, never at
+    neither (the scene file; not worth it for each frame of an image sequence)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~file_umask()  # mkstemp makes 0600
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if sync_folder:
+        try:
+            dfd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        except OSError:
+            pass  # some file systems cannot sync a folder; the rename is still atomic
+
+
+def file_umask() -> int:
+    """The process's umask (read by setting it, so set it straight back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

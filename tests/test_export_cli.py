@@ -124,3 +124,27 @@ def test_checks_run_at_export_and_reports_refused(tmp_path):
         assert bad.returncode == 2 and "Traceback" not in bad.stderr
         assert len(bad.stderr.strip().splitlines()) == 1 and says in bad.stderr
     assert not (tmp_path / "short").exists() and not (tmp_path / "other").exists()
+
+
+def test_atomic_writes_keep_the_files_mode_and_never_leave_a_temporary(tmp_path):
+    """Overwriting an export keeps the permissions the user gave it; a new file gets the usual
+    mode (not mkstemp's 0600); a failed write leaves the old file and no temporary beside it."""
+    import os
+    import stat
+
+    from previs.api import atomic_write_bytes, file_umask
+    from previs.errors import ExportError
+
+    new = tmp_path / "new.csv"
+    atomic_write_bytes(new, b"a")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~file_umask()
+    shared = tmp_path / "shared.csv"
+    shared.write_bytes(b"old")
+    os.chmod(shared, 0o640)
+    atomic_write_bytes(shared, b"new")
+    assert shared.read_bytes() == b"new" and stat.S_IMODE(shared.stat().st_mode) == 0o640
+    blocked = tmp_path / "folder"
+    blocked.mkdir()
+    with pytest.raises(ExportError, match="cannot write"):
+        atomic_write_bytes(blocked, b"x")  # a folder stands where the file would go
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "new.csv", "shared.csv"]

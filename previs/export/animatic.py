@@ -395,12 +395,6 @@ def _load_frame(item) -> np.ndarray:
     return _as_rgb(item)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "medium",
                progress: bool | str = False, total: int | None = None) -> int:
     """Encode RGB frames (arrays or image paths, all one size) to an H.264 MP4 at exactly ``fps``.
@@ -469,7 +463,9 @@ def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "med
         if rc != 0:
             log.seek(0)
             raise ExportError(f"{path}: ffmpeg failed (exit status {rc}): {_ffmpeg_message(log.read())}")
-        os.chmod(tmp, 0o666 & ~_umask())
+        from previs.api import file_umask
+
+        os.chmod(tmp, 0o666 & ~file_umask())
         os.replace(tmp, path)
         return written
     except BaseException:

@@ -78,9 +78,6 @@ import copy
 import io
 import json
 import math
-import os
-import stat
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -424,33 +421,11 @@ def _ease(t: float) -> float:
 
 # ---------------------------------------------------------------- atomic files
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Temporary file beside ``path``, fsync, rename over it, fsync the folder: after a crash the
-    file is either the old one or the new one, never half of each."""
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        mode = 0o666 & ~mask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass  # some file systems cannot sync a folder; the rename is still atomic
+    """The scene, its backup and the recovery file: atomic, with the folder synced too (after a
+    crash the file is either the old one or the new one, never half of each). Raises OSError."""
+    from previs.api import replace_file
+
+    replace_file(path, data, sync_folder=True)
 
 
 def backup_path(path: str | Path) -> Path:
