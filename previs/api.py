@@ -444,8 +444,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 def replace_file(path: Path, data: bytes, *, sync_folder: bool = False) -> None:
     """The atomic write itself (raises OSError): a temporary file beside ``path``, fsynced, renamed
     over it with the mode the file had (else the user's usual mode). ``sync_folder`` also fsyncs
-    the folder, so after a crash the name points at the old file or the new one, never at
-    neither (the scene file; not worth it for each frame of an image sequence)."""
+    the folder, so the rename itself survives a crash (the scene file; not worth it for each
+    frame of an image sequence)."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
