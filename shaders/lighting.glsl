@@ -1,8 +1,11 @@
 // Shared lighting: glTF metallic-roughness BRDF, photometric lights, shadow-map atlas.
 // Light units: directional in lux, point and spot in candela (inverse square to lux). A BRDF
 // times illuminance gives luminance in nits.
-#define MAX_LIGHTS 16  // = previs.core.scene.MAX_LIGHTS
-#define MAX_TILES 32
+// MAX_LIGHTS and MAX_TILES come from previs.core.scene (the renderer defines them when it
+// compiles this), so the shader's arrays and the scene-file limits are one number each.
+#if !defined(MAX_LIGHTS) || !defined(MAX_TILES)
+#error "compile with MAX_LIGHTS and MAX_TILES defined (Renderer._lighting)"
+#endif
 const float PI = 3.14159265358979;
 
 // type 0 directional, 1 point, 2 spot. Which lights exist, their types and shadow tiles are

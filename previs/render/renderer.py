@@ -29,7 +29,7 @@ from previs.errors import RenderError
 from previs.io.meshes import Asset, Material, TextureImage
 from previs.render.context import create_offscreen_context, program
 
-MAX_TILES = MAX_SHADOW_TILES  # = MAX_TILES in lighting.glsl
+MAX_TILES = MAX_SHADOW_TILES  # lighting.glsl gets both as defines (see _lighting)
 TARGET_SETS_KEPT = 3  # render-target sizes kept allocated (see Renderer.resize)
 GL_SRGB8_ALPHA8 = 0x8C43
 GL_FRAMEBUFFER_SRGB = 0x8DB9
@@ -361,8 +361,10 @@ class Renderer:
         if hit is None:
             # SRGB_TARGET: the signal texture is sRGB, so the framebuffer encodes on write
             # (GL_FRAMEBUFFER_SRGB, see _lighting_pass) instead of a pow per channel in the shader.
-            defines = ["RECTS"] + [name for name, on in (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"),
-                                              ("SKY_PASS", part == "sky"), ("LED_LIGHT", key[3])) if on]
+            switches = (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"), ("SKY_PASS", part == "sky"),
+                        ("LED_LIGHT", key[3]))
+            defines = ["RECTS", f"MAX_LIGHTS {MAX_LIGHTS}", f"MAX_TILES {MAX_TILES}"]
+            defines += [name for name, on in switches if on]
             if lights:
                 defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r}, {b})"
                                                     for i, (t, n, f, r, b) in enumerate(lights)))
