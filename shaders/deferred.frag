@@ -6,7 +6,8 @@ uniform sampler2D u_normal;
 uniform sampler2D u_geom;
 uniform sampler2D u_emissive;
 uniform sampler2D u_depth;
-uniform mat4 u_world_from_clip;
+in vec3 v_ray;                  // view ray at 1 m of view depth (fullscreen.vert, VIEW_RAY)
+uniform vec2 u_near_far;         // the projection's near and far planes, m
 uniform vec3 u_eye;
 uniform float u_exposure;
 // Compiled variants (defines): DISPLAY tone-maps and sRGB-encodes here (8-bit target), else
@@ -34,14 +35,13 @@ void main() {
     vec3 lum;
 #ifdef SKY_PASS
     // Only where nothing was drawn (the depth test keeps the rest).
-    vec4 far = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, 1.0, 1.0);
-    lum = sky_signal(normalize(far.xyz / far.w - u_eye)) / u_exposure;
+    lum = sky_signal(normalize(v_ray)) / u_exposure;
 #else
     // Only where something was drawn (the depth test keeps empty pixels out).
     ivec2 px = ivec2(gl_FragCoord.xy);
     float depth = texelFetch(u_depth, px, 0).r;
-    vec4 w = u_world_from_clip * vec4(v_uv * 2.0 - 1.0, depth * 2.0 - 1.0, 1.0);
-    vec3 P = w.xyz / w.w;
+    float near = u_near_far.x, far = u_near_far.y;
+    vec3 P = u_eye + v_ray * (near * far / (far - depth * (far - near)));  // view depth from window depth
     vec4 a = texelFetch(u_albedo, px, 0);
     vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
     vec4 g = texelFetch(u_geom, px, 0);

@@ -363,7 +363,7 @@ class Renderer:
             # (GL_FRAMEBUFFER_SRGB, see _lighting_pass) instead of a pow per channel in the shader.
             switches = (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"), ("SKY_PASS", part == "sky"),
                         ("LED_LIGHT", key[3]))
-            defines = ["RECTS", f"MAX_LIGHTS {MAX_LIGHTS}", f"MAX_TILES {MAX_TILES}"]
+            defines = ["RECTS", "VIEW_RAY", f"MAX_LIGHTS {MAX_LIGHTS}", f"MAX_TILES {MAX_TILES}"]
             defines += [name for name, on in switches if on]
             if lights:
                 defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r}, {b})"
@@ -888,7 +888,7 @@ class Renderer:
                 fbo.clear(0.0, 0.0, 0.0, 1.0, viewport=(x, y, w, h))
         ctx.enable(ctx.DEPTH_TEST)
         for part in ("surface", "sky") if self._sky else ("surface",):
-            self._lighting_pass(mode, part, clip_from_world, eye, exposure, None if rects is None else rects[0])
+            self._lighting_pass(mode, part, view, exposure, None if rects is None else rects[0])
         ctx.depth_func = "<"
         ctx.disable(ctx.DEPTH_TEST)
         self._mark("lighting" if mode == "display" else f"lighting ({mode})")
@@ -935,7 +935,7 @@ class Renderer:
         self._rects_vbo.write(corners.astype("f4").tobytes())
         return 6 * len(rects), rects
 
-    def _lighting_pass(self, mode: str, part: str, clip_from_world, eye, exposure: float,
+    def _lighting_pass(self, mode: str, part: str, view: CameraView, exposure: float,
                        rect_vertices: int | None = None) -> None:
         ctx, t = self.ctx, self._targets
         ctx.depth_func = ">" if part == "surface" else "<="
@@ -948,8 +948,15 @@ class Renderer:
         _uniform(lp, "u_led_irradiance", 9)
         if self._atlas is not None:
             self._atlas.use(5)
-        _write(lp, "u_world_from_clip", np.linalg.inv(clip_from_world).T.astype("f4").tobytes())
-        _uniform(lp, "u_eye", eye)
+        # The view ray at 1 m of depth for uv (0, 0), and its change per unit of u and v.
+        rot = view.world_from_camera[:3, :3]
+        ty = math.tan(view.yfov_rad / 2.0)
+        tx = ty * view.aspect
+        _uniform(lp, "u_ray00", tuple(float(x) for x in rot @ (-tx, -ty, -1.0)))
+        _uniform(lp, "u_ray_du", tuple(float(x) for x in rot @ (2.0 * tx, 0.0, 0.0)))
+        _uniform(lp, "u_ray_dv", tuple(float(x) for x in rot @ (0.0, 2.0 * ty, 0.0)))
+        _uniform(lp, "u_near_far", (float(view.near_m), float(view.far_m)))
+        _uniform(lp, "u_eye", tuple(float(x) for x in view.world_from_camera[:3, 3]))
         _uniform(lp, "u_exposure", float(exposure))
         if self._sky:
             _uniform(lp, "u_sun_dir", self._sky[0])
