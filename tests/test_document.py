@@ -467,3 +467,25 @@ def test_recovery_is_offered_only_for_its_own_newer_file(doc, scene_path, tmp_pa
     doc.autosave()
     doc.undo()  # back to the saved text: nothing to recover
     assert doc.autosave() is None and not rec.exists()
+
+
+def test_recovery_carries_an_unkeyed_camera_and_survives_a_damaged_one(doc, scene_path):
+    """The window's unkeyed camera rides in the recovery file (even with no unsaved edit); one
+    that is damaged or names a shot that is gone is dropped, the recovered edits are not."""
+    import json
+
+    live = {"shot": "3A", "frame": 12, "values": {"position_m": [0.1, 1.6, 3.0], "pan_deg": 5.0, "tilt_deg": -2.0,
+                                                  "roll_deg": 0.0, "focal_length_mm": 40.0, "focus_m": 4.0,
+                                                  "t_stop": 4.0}}
+    rec = doc.autosave(live)
+    assert rec is not None and not doc.dirty
+    assert SceneDocument.open_recovery(scene_path).recovered_camera == live
+    doc.set_shot_fields("1A", notes="unsaved")
+    for bad in ({**live, "shot": "9Z"}, {**live, "frame": 10**6}, {**live, "values": {"pan_deg": "left"}},
+                {**live, "values": {**live["values"], "focus_m": float("nan")}}, "camera"):
+        rec = doc.autosave(bad)
+        got = SceneDocument.open_recovery(scene_path)
+        assert got.recovered_camera is None, bad
+        assert got.scene.shot("1A").notes == "unsaved"
+    json.loads(rec.read_text())  # still a readable file
+    assert doc.autosave(None) == rec  # the edit alone still needs it

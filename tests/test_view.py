@@ -617,6 +617,54 @@ def test_a_killed_sessions_recovery_file_restores_its_edits(xvfb_display, scene_
         b.close()
 
 
+KILLED_UNKEYED = textwrap.dedent("""
+    import sys, time, glfw
+    from previs.view.app import ViewerApp
+    app = ViewerApp(sys.argv[1], size=(320, 240), panels=False, autosave_s=0.05)
+    app.step(1 / 24)
+    app.on_key(glfw.KEY_W, glfw.PRESS, 0)
+    for _ in range(12):
+        app.step(1 / 24)
+    app.on_key(glfw.KEY_W, glfw.RELEASE, 0)
+    time.sleep(0.1)
+    app.step(1 / 24)  # autosave is due: nothing keyed, only the live camera
+    print(app.shot_id, app.frame, *app.state().position_m, flush=True)
+    time.sleep(60)
+""")
+
+
+def test_a_killed_sessions_unkeyed_camera_comes_back(xvfb_display, scene_dir):  # noqa: F811
+    """A camera flown but never keyed is in the recovery file too, and restoring puts the live
+    camera back where it was, still unkeyed (the scene itself has no unsaved edit)."""
+    import glfw
+
+    from previs.view.app import ViewerApp
+    from previs.view.document import SceneDocument
+
+    path = _copy_scene(scene_dir / "killed_unkeyed")
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_UNKEYED, str(path)], stdout=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        line = proc.stdout.readline().split()
+        deadline = time.time() + 5
+        while SceneDocument.recovery_for(path) is None and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    shot, frame, where = line[0], int(line[1]), np.array([float(v) for v in line[2:5]])
+    a = ViewerApp(path, size=(320, 240), panels=False)
+    try:
+        assert a.modal == "recover"
+        a.step(DT)
+        press(a, glfw.KEY_R)
+        assert a.modal is None and not a.doc.dirty and a.unkeyed_change()
+        assert (a.shot_id, a.frame) == (shot, frame)
+        np.testing.assert_allclose(a.state().position_m, where, atol=1e-9)
+    finally:
+        a.close()
+
+
 @pytest.mark.parametrize("args, says", [
     (["view", "no/such/scene.yaml"], "no/such/scene.yaml"),
     (["view", "scenes/led_stage.yaml", "--size", "big"], "--size"),

@@ -254,6 +254,7 @@ class ViewerApp:
         self._checks_key = None
         self._checks_at = -1e9
         self._autosaved_rev = self.doc.revision
+        self._autosaved_live = None
         self._autosave_at = clock()
         self._t_last = None
         self._plan = None  # (key, image, bounds)
@@ -682,6 +683,21 @@ class ViewerApp:
         earlier = [f for f in self.key_frames() if f < self.frame]
         if earlier:
             self._goto(earlier[-1])
+        self._restore_live_camera()
+
+    def _restore_live_camera(self) -> None:
+        """Put back the unkeyed camera a recovered session had (still unkeyed: K keys it)."""
+        cam = self.doc.recovered_camera
+        if cam is None:
+            return
+        self.doc.recovered_camera = None
+        self._select_shot(cam["shot"])
+        self.frame = cam["frame"]
+        self._play_pos = float(self.frame)
+        v = cam["values"]
+        self.rig = Rig(np.array(v["position_m"], float), v["pan_deg"], v["tilt_deg"], v["roll_deg"],
+                       v["focal_length_mm"], v["focus_m"], v["t_stop"])
+        self._say(f"restored the unkeyed camera of {self.shot_id} at frame {self.frame} (K keys it)")
 
     def _select_shot(self, shot_id: str) -> None:
         if shot_id != self.shot_id:
@@ -841,6 +857,7 @@ class ViewerApp:
                 self._say(str(exc), error=True)
             else:
                 self._edited("restored unsaved work from the recovery file")
+                self._restore_live_camera()
                 self._autosaved_rev = None
         elif choice == "discard":
             self.doc.discard_recovery()
@@ -1301,13 +1318,16 @@ class ViewerApp:
         if now - self._autosave_at < self.autosave_s:
             return
         self._autosave_at = now
-        if self.doc.revision != self._autosaved_rev:  # (undone back to the saved file: removes it)
-            try:
-                path = self.doc.autosave()
+        # An unkeyed camera goes into the recovery file too: a crash must not lose it either.
+        live = ({"shot": self.shot_id, "frame": self.frame, "values": self.rig.key_values()}
+                if self.unkeyed_change() else None)
+        if (self.doc.revision, live) != (self._autosaved_rev, self._autosaved_live):
+            try:  # (undone back to the saved file and no live camera: removes it)
+                path = self.doc.autosave(live)
             except PrevisError as exc:  # a full disk must not close the window and lose the work
                 self._say(f"autosave failed: {exc}", error=True)
                 return
-            self._autosaved_rev = self.doc.revision
+            self._autosaved_rev, self._autosaved_live = self.doc.revision, live
             if path is not None:
                 self._say(f"autosaved to {path.name}")
 

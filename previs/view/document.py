@@ -95,7 +95,7 @@ from previs.core import scene as sc
 from previs.core.animation import CAMERA_CHANNELS
 from previs.core.frame import _start_values, camera_track, subjects
 from previs.core.frame import key_frames as core_key_frames
-from previs.errors import ExportError, SceneError
+from previs.errors import ExportError, PrevisError, SceneError
 from previs.io import scene_file, schema
 from previs.io.yaml_lines import format_path, read_text
 
@@ -428,6 +428,26 @@ def _atomic_write(path: Path, data: bytes) -> None:
     replace_file(path, data, sync_folder=True)
 
 
+def _live_camera(entry, scene: sc.Scene) -> dict | None:
+    """A recovery file's unkeyed camera, if it is well formed and its shot still exists:
+    {"shot": id, "frame": n, "values": camera channels}; else None (a damaged entry loses only
+    the camera, never the recovered edits)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("shot"), str) or \
+            not isinstance(entry.get("frame"), int) or not isinstance(entry.get("values"), dict):
+        return None
+    values = entry["values"]
+    try:
+        shot = scene.shot(entry["shot"])
+        pos = [float(v) for v in values["position_m"]]
+        clean = {c: float(values[c]) for c in CAMERA_CHANNELS if c != "position_m"}
+    except (PrevisError, KeyError, TypeError, ValueError):
+        return None
+    if len(pos) != 3 or not 0 <= entry["frame"] < shot.length_frames or \
+            not all(math.isfinite(v) for v in [*pos, *clean.values()]):
+        return None
+    return {"shot": shot.id, "frame": entry["frame"], "values": {"position_m": pos, **clean}}
+
+
 def backup_path(path: str | Path) -> Path:
     """Where :meth:`SceneDocument.save` keeps the previous file: ``SCENE.yaml.bak``."""
     path = Path(path)
@@ -466,6 +486,8 @@ class SceneDocument:
         self._wrote: bytes | None = None  # what this document last saved at self.path
         self._undo: list[_Step] = []
         self._redo: list[_Step] = []
+        # From a recovery file: the camera the window had moved but not keyed (see autosave).
+        self.recovered_camera: dict | None = None
 
     # ------------------------------------------------------------ opening
     @classmethod
@@ -761,16 +783,19 @@ class SceneDocument:
             p.unlink(missing_ok=True)
         return target
 
-    def autosave(self) -> Path | None:
-        """Write the recovery file when there are unsaved edits (returns it); with none, remove
-        any recovery file and return None."""
+    def autosave(self, live_camera: dict | None = None) -> Path | None:
+        """Write the recovery file when there are unsaved edits or an unkeyed camera
+        (``live_camera``: {"shot", "frame", "values"} as the window holds it; returns the file);
+        with neither, remove any recovery file and return None."""
         rec = recovery_path(self.path)
-        if not self.dirty:
+        if not self.dirty and live_camera is None:
             rec.unlink(missing_ok=True)
             return None
         doc = {"format": RECOVERY_FORMAT, "version": RECOVERY_VERSION, "scene_path": str(self.path),
                "written_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "last_edit": self.undo_label, "text": self._text}
+        if live_camera is not None:
+            doc["live_camera"] = live_camera
         try:
             _atomic_write(rec, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
         except OSError as exc:
@@ -815,7 +840,9 @@ class SceneDocument:
             saved = read_text(path)
         except SceneError:
             saved = None
-        return cls(path, text, _scene_from_text(text, path), saved)
+        out = cls(path, text, _scene_from_text(text, path), saved)
+        out.recovered_camera = _live_camera(doc.get("live_camera"), out.scene)
+        return out
 
     def discard_recovery(self) -> None:
         recovery_path(self.path).unlink(missing_ok=True)
