@@ -559,21 +559,42 @@ def test_quitting_with_only_an_unkeyed_camera_move_asks_and_keys_it(app):
     app.should_close = False
 
 
+# A session that moves the camera (KEY held 12 frames), maybe keys it, lets autosave run, prints
+# where the camera is, and waits to be killed.
 KILLED = textwrap.dedent("""
     import sys, time, glfw
     from previs.view.app import ViewerApp
     app = ViewerApp(sys.argv[1], size=(320, 240), panels=False, autosave_s=0.05)
     app.step(1 / 24)
-    app.on_key(glfw.KEY_E, glfw.PRESS, 0)
+    app.on_key(glfw.KEY_{key}, glfw.PRESS, 0)
     for _ in range(12):
         app.step(1 / 24)
-    app.on_key(glfw.KEY_E, glfw.RELEASE, 0)
-    app.do("set_key")
+    app.on_key(glfw.KEY_{key}, glfw.RELEASE, 0)
+    if {keyed}:
+        app.do("set_key")
     time.sleep(0.1)
     app.step(1 / 24)  # autosave is due
-    print(app.state().position_m[1], flush=True)
+    print(app.shot_id, app.frame, *app.state().position_m, flush=True)
     time.sleep(60)
 """)
+
+
+def _kill_after_autosave(path: Path, key: str, keyed: bool) -> list[str]:
+    """Run KILLED on ``path``, SIGKILL it once its recovery file is there; its printed words."""
+    from previs.view.document import SceneDocument
+
+    script = KILLED.format(key=key, keyed=keyed)
+    proc = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        line = proc.stdout.readline()
+        deadline = time.time() + 5
+        while SceneDocument.recovery_for(path) is None and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    return line.split()
 
 
 def test_a_killed_sessions_recovery_file_restores_its_edits(xvfb_display, scene_dir):  # noqa: F811
@@ -584,17 +605,8 @@ def test_a_killed_sessions_recovery_file_restores_its_edits(xvfb_display, scene_
 
     path = _copy_scene(scene_dir / "killed")
     before = path.read_text()
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(path)], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        line = proc.stdout.readline()
-        deadline = time.time() + 5
-        while SceneDocument.recovery_for(path) is None and time.time() < deadline:
-            time.sleep(0.05)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    height = float(line)
+    line = _kill_after_autosave(path, "E", keyed=True)
+    height = float(line[3])
     assert path.read_text() == before  # nothing was saved
     assert SceneDocument.recovery_for(path) is not None
     a = ViewerApp(path, size=(320, 240), panels=False)  # offered on start
@@ -617,41 +629,15 @@ def test_a_killed_sessions_recovery_file_restores_its_edits(xvfb_display, scene_
         b.close()
 
 
-KILLED_UNKEYED = textwrap.dedent("""
-    import sys, time, glfw
-    from previs.view.app import ViewerApp
-    app = ViewerApp(sys.argv[1], size=(320, 240), panels=False, autosave_s=0.05)
-    app.step(1 / 24)
-    app.on_key(glfw.KEY_W, glfw.PRESS, 0)
-    for _ in range(12):
-        app.step(1 / 24)
-    app.on_key(glfw.KEY_W, glfw.RELEASE, 0)
-    time.sleep(0.1)
-    app.step(1 / 24)  # autosave is due: nothing keyed, only the live camera
-    print(app.shot_id, app.frame, *app.state().position_m, flush=True)
-    time.sleep(60)
-""")
-
-
 def test_a_killed_sessions_unkeyed_camera_comes_back(xvfb_display, scene_dir):  # noqa: F811
     """A camera flown but never keyed is in the recovery file too, and restoring puts the live
     camera back where it was, still unkeyed (the scene itself has no unsaved edit)."""
     import glfw
 
     from previs.view.app import ViewerApp
-    from previs.view.document import SceneDocument
 
     path = _copy_scene(scene_dir / "killed_unkeyed")
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_UNKEYED, str(path)], stdout=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        line = proc.stdout.readline().split()
-        deadline = time.time() + 5
-        while SceneDocument.recovery_for(path) is None and time.time() < deadline:
-            time.sleep(0.05)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    line = _kill_after_autosave(path, "W", keyed=False)  # fly forward, no key
     shot, frame, where = line[0], int(line[1]), np.array([float(v) for v in line[2:5]])
     a = ViewerApp(path, size=(320, 240), panels=False)
     try:
