@@ -19,12 +19,13 @@ import dataclasses
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from run_bench import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENE = ROOT / "scenes" / "led_stage.yaml"
@@ -110,7 +111,8 @@ def main() -> int:
             renderer, size = res["gl_renderer"], res["size"]
         rows.append((wall, png, statistics.median(fps), size, scale))
     print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; GL: {renderer}")
+    m = machine()
+    print(f"machine: {m['cpu']}, {m['cores']} cores; GL: {renderer}")
     print(f"shot {args.shot} of {SCENE.name}, {args.frames} frames, median of {args.runs} fresh processes")
     names = {"led": "LED simulation", "plain": "wall drawn plainly", "nowall": "no wall"}
     print("| output | render scale | wall | per frame | frames/s |")

@@ -1,8 +1,8 @@
 """Animatic speed of two versions of previs, run by run in turn on the same machine: another
 commit (``--base``, checked out into a temporary git worktree) against this working tree.
 
-This machine's speed drifts by 10-20 % over minutes, so two benchmark tables taken a few minutes
-apart cannot show a 10 % change; interleaving the two sides run by run (the order swapped every
+This machine's speed drifts over minutes, so two benchmark tables taken a few minutes apart
+cannot show a 10 % change; interleaving the two sides run by run (the order swapped every
 run) and taking medians can. Each run is one fresh process of bench_animatic.py's child mode
 (shot 3A, 48 frames, the same configurations as its table).
 
@@ -18,12 +18,13 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from run_bench import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIGS = "led,render:1;led,png:1;plain,png:1;nowall,png:1;led,png:0.5"
@@ -51,6 +52,7 @@ def main() -> int:
     ap.add_argument("--configs", default=DEFAULT_CONFIGS, help="';'-separated WALL,WHAT:SCALE")
     args = ap.parse_args()
     configs = [c for c in args.configs.split(";") if c]
+    m = machine()  # before the runs: the load average says whether the machine was quiet
     rev = subprocess.run(["git", "rev-parse", "--short", args.base], cwd=ROOT, capture_output=True, text=True)
     if rev.returncode != 0:
         print(f"--base {args.base}: not a commit of this repository", file=sys.stderr)
@@ -76,8 +78,8 @@ def main() -> int:
                 print(f"run {run + 1} of {args.runs} done", file=sys.stderr, flush=True)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=False)
-    print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; machine: "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores")
+    print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; machine: {m['cpu']}, {m['cores']} cores, "
+          f"load average at start {m['load_avg_at_start']}")
     print(f"base {rev.stdout.strip()} against this tree (HEAD {head}{', with changes' if dirty else ''}); "
           f"shot 3A at {args.width} px, {args.frames} frames, {args.runs} runs each, interleaved; frames/s, median")
     print("| configuration | base | this | change |")

@@ -167,9 +167,7 @@ def _tile_share(tiles: np.ndarray, size: tuple[int, int]) -> float:
     from previs.render.renderer import SEEN_TILE_PX
 
     w, h = size
-    cols = np.minimum(np.arange(1, tiles.shape[1] + 1) * SEEN_TILE_PX, w) - np.arange(tiles.shape[1]) * SEEN_TILE_PX
-    rows = np.minimum(np.arange(1, tiles.shape[0] + 1) * SEEN_TILE_PX, h) - np.arange(tiles.shape[0]) * SEEN_TILE_PX
-    return float((np.outer(rows, cols) * tiles).sum() / (w * h))
+    return float(np.kron(tiles, np.ones((SEEN_TILE_PX, SEEN_TILE_PX), bool))[:h, :w].mean())
 
 
 def wall_items(scene: Scene):
@@ -269,7 +267,6 @@ class StageRenderer:
         self._pending_inner = None
         self._seen_key = None
         self._poses_key = None
-        self._frame_clip = np.eye(4)
         r.set_inner_frustum(None)
 
     @property
@@ -316,7 +313,7 @@ class StageRenderer:
                                            state.image_aspect, inner.overscan_pct, width)
         key = (state.tracked_world_from_camera.tobytes(), state.tracked_yfov_rad, state.image_aspect, size)
         if world_changed:
-            self._inner_key = None
+            self._inner_key = self._seen_key = None
         self._pending_inner = (key, view, size)
 
     def _drop_inner(self) -> None:
@@ -324,6 +321,7 @@ class StageRenderer:
             self._renderer.set_inner_frustum(None)
         self._inner_key = None
         self._inner_tiles = None
+        self._seen_key = None
 
     def _render_inner(self, main) -> None:
         """Between the set and the wall of the camera's frame (Renderer.render's before_wall):
@@ -334,14 +332,16 @@ class StageRenderer:
             tiles = None
         else:
             # Nothing moved (tracked pose, camera, walking stand-ins): the last one still fits.
-            seen_key = (key, self._frame_clip.tobytes(), self._poses_key)
-            if seen_key == self._seen_key and key == self._inner_key:
-                return
-            self._seen_key = seen_key
+            seen_key = (key, main.view_clip_from_world.tobytes(), self._poses_key)
+            if seen_key == self._seen_key:
+                return  # the last decision (this inner frustum, or none: a close-up) still holds
             tiles = main.seen_wall_tiles(view.clip_from_world, size)
-            if not tiles.any():  # no panel in view past the set (a close-up): nothing to render
+            empty = not tiles.any()  # no panel in view past the set (a close-up): nothing to render
+            if empty:
                 self._drop_inner()
                 self.inner_frustum_skipped += 1
+            self._seen_key = seen_key  # (after the drop, which forgets it)
+            if empty:
                 return
         if key == self._inner_key and (self._inner_tiles is None if tiles is None else
                                        self._inner_tiles is None or not (tiles & ~self._inner_tiles).any()):
@@ -369,7 +369,6 @@ class StageRenderer:
                                 sensor_width_mm=state.mode.width_mm * state.squeeze)
         self._renderer.resize(w, h)
         view = CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)
-        self._frame_clip = view.clip_from_world
         ov = Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas) if overlay else None
         out = None if output_width is None else state.image_size(int(output_width))
         hook = self._render_inner if self._pending_inner is not None else None

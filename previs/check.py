@@ -295,7 +295,7 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
     causes = _off_causes(res, vol)
     if res.shooting_off_frames:
         fr = res.shooting_off_frames
-        span = f"frame {fr[0]}" if len(fr) == 1 else f"frames {fr[0]}–{fr[-1]} ({len(fr)} sampled)"
+        span = _frames_text(fr) + ("" if len(fr) == 1 else f" ({len(fr)} sampled)")
         res.problems.append(f"shooting off: up to {100 * res.shooting_off_max:.1f} % of the frame sees past "
                             f"the LED and the set ({', '.join(c for c, _ in causes)}), {span}")
     if res.steepest_angle_deg > VIEWING_ANGLE_WARN_DEG:
@@ -465,9 +465,11 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
         for k in ("nearest_wall_m", "overscan_needed_pct"):
             if kw.get(k, 0.0) is None:
                 kw[k] = math.inf
-        for k in ("summary", "problems", "warnings", "shooting_off_frames"):
-            if k in kw and not (isinstance(kw[k], list) and all(isinstance(x, str | int) for x in kw[k])):
-                raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a list of sentences or frames")
+        for k, kind, what in (("summary", str, "sentences"), ("problems", str, "sentences"),
+                              ("warnings", str, "sentences"), ("shooting_off_frames", int, "frame numbers")):
+            if k in kw and not (isinstance(kw[k], list) and all(isinstance(x, kind) and not isinstance(x, bool)
+                                                                  for x in kw[k])):
+                raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a list of {what}")
         try:
             r = ShotCheck(**kw)
         except TypeError as exc:

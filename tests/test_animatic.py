@@ -385,7 +385,7 @@ def test_draft_scale_renders_small_and_delivers_full_size_frames(tmp_path, scene
 
         def render(self, state, **kw):
             frame = super().render(state, **kw)
-            shapes.append(frame.color.shape)
+            shapes.append((kw.get("output_width"), frame.color.shape))
             return frame
 
     api_mod.StageRenderer, api_mod.load_scene = Spy, lambda _path: sc
@@ -394,7 +394,8 @@ def test_draft_scale_renders_small_and_delivers_full_size_frames(tmp_path, scene
     finally:
         api_mod.StageRenderer, api_mod.load_scene = real, orig_load
     assert widths == [80]
-    assert shapes == [(110, 160, 3)] * 2  # scaled up on the GPU: the CPU never resamples
+    # the renderer is asked for the full width and returns it: scaled up on the GPU, not after
+    assert shapes == [(160, (110, 160, 3))] * 2
     shot = sc.shots[0].id
     seq = A.FrameSequence(tmp_path / "frames", shot, 2, (160, 110))
     assert seq.read(1).shape == (110, 160, 3)

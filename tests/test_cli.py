@@ -257,6 +257,9 @@ def test_bad_width(scene_dir):
     one_line_error(previs("render", scene_dir / "base.yaml", "--width", 100000, "-o", scene_dir / "out"),
                    "100000x", "limit")
     assert pngs(scene_dir / "out") == []
+    # a draft whose render fits but whose delivered size does not: the same one line
+    one_line_error(previs("animatic", scene_dir / "base.yaml", "--width", 20000, "--scale", 0.25,
+                          "-o", scene_dir / "anim"), "output size 20000x", "limit")
 
 
 def test_failed_write_leaves_no_half_written_file(scene_dir, gl_context):

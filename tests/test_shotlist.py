@@ -439,7 +439,10 @@ def test_a_foreign_stale_or_short_report_is_refused(scene, checked, tmp_path):
     broken = [({**doc, "version": "1"}, "not a previs check report"),
               ({**doc, "shots": [{**doc["shots"][0], "shot": ["1A"]}]}, "lacks 'shot'"),
               ({**doc, "shots": [{**doc["shots"][0], "summary": "FAIL x"}]}, "summary is not a list"),
-              ({**doc, "shots": [{**doc["shots"][0], "problems": 5}]}, "problems is not a list")]
+              ({**doc, "shots": [{**doc["shots"][0], "problems": 5}]}, "problems is not a list"),
+              ({**doc, "shots": [{**doc["shots"][0], "summary": ["FAIL x", 3]}]}, "summary is not a list of sentences"),
+              ({**doc, "shots": [{**doc["shots"][0], "shooting_off_frames": ["12"]}]},
+               "shooting_off_frames is not a list of frame numbers")]
     for i, (bad, message) in enumerate(broken):
         with pytest.raises(PrevisError, match=message):
             read_report(_write(tmp_path / f"bad{i}.json", json.dumps(bad)), scene, CHECKED)

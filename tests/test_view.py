@@ -649,6 +649,12 @@ def test_a_killed_sessions_unkeyed_camera_comes_back(xvfb_display, scene_dir):  
         np.testing.assert_allclose(a.state().position_m, where, atol=1e-9)
     finally:
         a.close()
+    b = ViewerApp(path, size=(320, 240), panels=False, recover=True)  # `previs view --recover`
+    try:
+        assert b.modal is None and b.unkeyed_change() and (b.shot_id, b.frame) == (shot, frame)
+        np.testing.assert_allclose(b.state().position_m, where, atol=1e-9)
+    finally:
+        b.close()
 
 
 @pytest.mark.parametrize("args, says", [

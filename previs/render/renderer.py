@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from previs.core import transforms as tf
-from previs.core.frame import frame_rect_uv  # noqa: F401  (re-exported: previs.render.frame_rect_uv)
+from previs.core.frame import frame_rect_uv
 from previs.core.scene import MAX_LIGHTS, MAX_SHADOW_TILES, Light, shadow_tiles
 from previs.errors import RenderError
 from previs.io.meshes import Asset, Material, TextureImage
@@ -183,6 +183,7 @@ class Renderer:
         self._atlas = None
         self._atlas_fbo = None
         self._tiles: list[tuple[np.ndarray, tuple[float, float, float, float]]] = []
+        self._tile_uniforms = None  # (atlas matrices, rects) packed for the lighting pass (_build_shadows)
         self._light_tiles: list[tuple[int, int]] = []
         self._ambient_up = (0.0, 0.0, 0.0)
         self._ambient_down = (0.0, 0.0, 0.0)
@@ -202,12 +203,7 @@ class Renderer:
         """Render at ``width`` x ``height`` from now on. The targets of the last few sizes are
         kept, so switching back (an environment capture, a window that drops its resolution
         while the camera moves) allocates nothing."""
-        size = (int(width), int(height))
-        if size[0] <= 0 or size[1] <= 0:
-            raise RenderError(f"impossible image size {size[0]}x{size[1]}")
-        max_px = int(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
-        if max(size) > max_px:
-            raise RenderError(f"image size {size[0]}x{size[1]} is over this OpenGL's limit of {max_px} px a side")
+        size = self._checked_size(width, height)
         self.width, self.height = size
         t = self._target_sets.pop(size, None)
         if t is None:
@@ -217,6 +213,16 @@ class Renderer:
             t = self._make_targets(size)
         self._target_sets[size] = t  # most recently used last
         self._targets = t
+
+    def _checked_size(self, width: int, height: int, what: str = "image") -> tuple[int, int]:
+        """(width, height) as ints, or one RenderError line for a size GL cannot draw."""
+        size = (int(width), int(height))
+        if size[0] <= 0 or size[1] <= 0:
+            raise RenderError(f"impossible {what} size {size[0]}x{size[1]}")
+        max_px = int(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
+        if max(size) > max_px:
+            raise RenderError(f"{what} size {size[0]}x{size[1]} is over this OpenGL's limit of {max_px} px a side")
+        return size
 
     def _make_targets(self, size: tuple[int, int]) -> dict:
         ctx, t = self.ctx, {}
@@ -511,6 +517,17 @@ class Renderer:
         for vao, _ in shadow_vaos:
             vao.release()
         self._atlas_texel = (1.0 / (cols * ts), 1.0 / (rows * ts))
+        mats = np.zeros((MAX_TILES, 4, 4), "f4")
+        rects = np.zeros((MAX_TILES, 4), "f4")
+        for i, (m, r) in enumerate(self._tiles):
+            # Clip space to the tile's place in the atlas (uv) and the compared depth (with its
+            # bias) in one matrix: the shader does one product, no per-pixel rescale.
+            x, y, sx, sy = r
+            atlas = np.array([[sx / 2, 0, 0, x + sx / 2], [0, sy / 2, 0, y + sy / 2],
+                              [0, 0, 0.5, 0.5 - SHADOW_DEPTH_BIAS], [0, 0, 0, 1]])
+            mats[i] = (atlas @ m).T
+            rects[i] = r
+        self._tile_uniforms = (mats, rects)  # what every lighting pass uploads, packed once
 
     # ------------------------------------------------------------ frame
     def _upload_lights(self, p) -> None:
@@ -532,16 +549,7 @@ class Renderer:
                           ("u_light_color", color), ("u_light_cone", cone)):
             _write_array(p, name, arr)
         if self._tiles and "u_tile_atlas_from_world" in p:
-            mats = np.zeros((MAX_TILES, 4, 4), "f4")
-            rects = np.zeros((MAX_TILES, 4), "f4")
-            for i, (m, r) in enumerate(self._tiles):
-                # Clip space to the tile's place in the atlas (uv) and the compared depth (with
-                # its bias) in one matrix: the shader does one product, no per-pixel rescale.
-                x, y, sx, sy = r
-                atlas = np.array([[sx / 2, 0, 0, x + sx / 2], [0, sy / 2, 0, y + sy / 2],
-                                  [0, 0, 0.5, 0.5 - SHADOW_DEPTH_BIAS], [0, 0, 0, 1]])
-                mats[i] = (atlas @ m).T
-                rects[i] = r
+            mats, rects = self._tile_uniforms
             _write_array(p, "u_tile_atlas_from_world", mats)
             if "u_tile_rect" in p:
                 _write_array(p, "u_tile_rect", rects)
@@ -659,6 +667,11 @@ class Renderer:
         :meth:`seen_wall_tiles`): only those are rendered; alpha is 1 there and 0 elsewhere."""
         self._draw(view, exposure=1.0, mode="signal", tiles=tiles)
         return self._targets["signal"]
+
+    @property
+    def view_clip_from_world(self) -> np.ndarray:
+        """clip_from_world of the frame being drawn (or last drawn)."""
+        return self._view_clip
 
     @_current
     def seen_wall_tiles(self, other_clip_from_world: np.ndarray, other_size: tuple[int, int]) -> np.ndarray:
@@ -989,9 +1002,7 @@ class Renderer:
         rendered small never resamples on the CPU; depth stays at the render size."""
         t = self._targets
         if output_size is not None:
-            output_size = (int(output_size[0]), int(output_size[1]))
-            if output_size[0] <= 0 or output_size[1] <= 0:
-                raise RenderError(f"impossible output size {output_size[0]}x{output_size[1]}")
+            output_size = self._checked_size(*output_size, what="output")
             if output_size == (self.width, self.height):
                 output_size = None
         self._draw(view, exposure=exposure, mode="display", before_wall=before_wall)

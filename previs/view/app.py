@@ -263,6 +263,7 @@ class ViewerApp:
         self._open_window(size, visible)
         self.adaptive = AdaptiveResolution(full_width=self._image_rect()[2],
                                            target_fps=self._rate()) if adaptive else None
+        self._restore_live_camera()  # --recover: the unkeyed camera too
 
     # ------------------------------------------------------------ window and GL
     def _open_window(self, size, visible) -> None:
@@ -683,7 +684,6 @@ class ViewerApp:
         earlier = [f for f in self.key_frames() if f < self.frame]
         if earlier:
             self._goto(earlier[-1])
-        self._restore_live_camera()
 
     def _restore_live_camera(self) -> None:
         """Put back the unkeyed camera a recovered session had (still unkeyed: K keys it)."""
@@ -694,9 +694,7 @@ class ViewerApp:
         self._select_shot(cam["shot"])
         self.frame = cam["frame"]
         self._play_pos = float(self.frame)
-        v = cam["values"]
-        self.rig = Rig(np.array(v["position_m"], float), v["pan_deg"], v["tilt_deg"], v["roll_deg"],
-                       v["focal_length_mm"], v["focus_m"], v["t_stop"])
+        self.rig = Rig.from_key_values(cam["values"])
         self._say(f"restored the unkeyed camera of {self.shot_id} at frame {self.frame} (K keys it)")
 
     def _select_shot(self, shot_id: str) -> None:

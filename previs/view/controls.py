@@ -69,6 +69,12 @@ class Rig:
                 "focal_length_mm": float(self.focal_length_mm), "focus_m": float(self.focus_m),
                 "t_stop": float(self.t_stop)}
 
+    @classmethod
+    def from_key_values(cls, values: dict) -> Rig:
+        """The rig :meth:`key_values` describes."""
+        return cls(np.array(values["position_m"], float), *(float(values[n]) for n in (
+            "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop")))
+
     def same_as(self, other: Rig, tol: float = 1e-6) -> bool:
         return (np.allclose(self.position_m, other.position_m, atol=tol)
                 and all(abs(getattr(self, n) - getattr(other, n)) <= tol for n in

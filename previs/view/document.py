@@ -90,6 +90,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.tokens import CommentToken
 
+from previs.api import replace_file
 from previs.core import presets
 from previs.core import scene as sc
 from previs.core.animation import CAMERA_CHANNELS
@@ -420,14 +421,6 @@ def _ease(t: float) -> float:
 
 
 # ---------------------------------------------------------------- atomic files
-def _atomic_write(path: Path, data: bytes) -> None:
-    """The scene, its backup and the recovery file: atomic, with the folder synced too (after a
-    crash the file is either the old one or the new one, never half of each). Raises OSError."""
-    from previs.api import replace_file
-
-    replace_file(path, data, sync_folder=True)
-
-
 def _live_camera(entry, scene: sc.Scene) -> dict | None:
     """A recovery file's unkeyed camera, if it is well formed and its shot still exists:
     {"shot": id, "frame": n, "values": camera channels}; else None (a damaged entry loses only
@@ -767,8 +760,8 @@ class SceneDocument:
         keep = on_disk is not None and not (target == self.path and on_disk == self._wrote)
         try:
             if keep:
-                _atomic_write(backup_path(target), on_disk)
-            _atomic_write(target, data)
+                replace_file(backup_path(target), on_disk, sync_folder=True)
+            replace_file(target, data, sync_folder=True)
         except OSError as exc:
             raise ExportError(f"{target}: cannot save ({exc.strerror or exc}); the file on disk is "
                               "unchanged") from None
@@ -797,7 +790,7 @@ class SceneDocument:
         if live_camera is not None:
             doc["live_camera"] = live_camera
         try:
-            _atomic_write(rec, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
+            replace_file(rec, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"), sync_folder=True)
         except OSError as exc:
             raise ExportError(f"{rec}: cannot write the recovery file ({exc.strerror or exc})") from None
         return rec
