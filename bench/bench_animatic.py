@@ -32,7 +32,7 @@ SCENE = ROOT / "scenes" / "led_stage.yaml"
 
 
 def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, scale: float,
-            passes: bool = False) -> dict:
+            passes: bool = False, half_lighting: bool = False) -> dict:
     import tempfile
 
     from previs import api
@@ -51,7 +51,8 @@ def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, s
     n = min(frames, shot.length_frames)
     states = [evaluate(scene, shot, f) for f in range(n)]
     render_width = max(16, round(width * scale))
-    with api.StageRenderer(scene, width=render_width) as r, tempfile.TemporaryDirectory() as tmp:
+    with (api.StageRenderer(scene, width=render_width, half_res_lighting=half_lighting) as r,
+          tempfile.TemporaryDirectory() as tmp):
         seq = FrameSequence(tmp, shot_id, shot.length_frames, states[0].image_size(width))
         seq.prepare()
         writer = FrameWriter()
@@ -81,6 +82,8 @@ def main() -> int:
     ap.add_argument("--widths", default="1280,1920")
     ap.add_argument("--scales", default="1", help="render scales, e.g. 1,0.5 (0.5: the draft)")
     ap.add_argument("--walls", default="led,plain,nowall")
+    ap.add_argument("--lighting", default="full", help="full,half: lights at full or half resolution "
+                                                         "(previs animatic --half-res-lighting)")
     ap.add_argument("--passes", action="store_true",
                     help="instead: milliseconds per pass (LED simulation, render only, native), draining "
                          "the GPU after each pass")
@@ -89,38 +92,38 @@ def main() -> int:
     ap.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        wall, png = args.child.split(",")
+        wall, png, lighting = (args.child.split(",") + ["full"])[:3]
         print(json.dumps(one_run(args.shot, args.frames, wall, png == "png", args.width, args.scale,
-                                 args.passes)))
+                                 args.passes, lighting == "half")))
         return 0
     if args.passes:
         return print_passes(args)
-    configs = [(w, sc, wall, png) for sc in (float(x) for x in args.scales.split(","))
+    configs = [(w, sc, wall, png, lit) for sc in (float(x) for x in args.scales.split(","))
                for w in (int(x) for x in args.widths.split(","))
-               for wall in args.walls.split(",") for png in ("render", "png")]
+               for lit in args.lighting.split(",") for wall in args.walls.split(",") for png in ("render", "png")]
     rows = []
     renderer = "?"
-    for width, scale, wall, png in configs:
+    for width, scale, wall, png, lit in configs:
         fps = []
         for _ in range(args.runs):
-            out = subprocess.run([sys.executable, __file__, "--child", f"{wall},{png}", "--shot", args.shot,
+            out = subprocess.run([sys.executable, __file__, "--child", f"{wall},{png},{lit}", "--shot", args.shot,
                                   "--frames", str(args.frames), "--width", str(width), "--scale", str(scale)],
                                  capture_output=True, text=True, check=True, env={**os.environ})
             res = json.loads(out.stdout.strip().splitlines()[-1])
             fps.append(res["fps"])
             renderer, size = res["gl_renderer"], res["size"]
-        rows.append((wall, png, statistics.median(fps), size, scale))
+        rows.append((wall, png, statistics.median(fps), size, scale, lit))
     print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     m = machine()
     print(f"machine: {m['cpu']}, {m['cores']} cores; GL: {renderer}")
     print(f"shot {args.shot} of {SCENE.name}, {args.frames} frames, median of {args.runs} fresh processes")
     names = {"led": "LED simulation", "plain": "wall drawn plainly", "nowall": "no wall"}
-    print("| output | render scale | wall | per frame | frames/s |")
-    print("|---|---|---|---|---|")
-    for wall, png, f, size, scale in rows:
+    print("| output | render scale | lights | wall | per frame | frames/s |")
+    print("|---|---|---|---|---|---|")
+    for wall, png, f, size, scale, lit in rows:
         what = "render + burn-in + PNG" if png == "png" else "render"
-        print(f"| {size[0]}x{size[1]} | {'native' if scale == 1 else f'{scale:g} (draft)'} | {names[wall]} | {what} "
-              f"| {f:.2f} |")
+        print(f"| {size[0]}x{size[1]} | {'native' if scale == 1 else f'{scale:g} (draft)'} | {lit} resolution "
+              f"| {names[wall]} | {what} | {f:.2f} |")
     return 0
 
 
@@ -131,7 +134,7 @@ def print_passes(args) -> int:
     for width in (int(x) for x in args.widths.split(",")):
         runs = []
         for _ in range(args.runs):
-            out = subprocess.run([sys.executable, __file__, "--child", "led,render", "--passes", "--shot", args.shot,
+            out = subprocess.run([sys.executable, __file__, "--child", f"led,render,{args.lighting.split(',')[0]}", "--passes", "--shot", args.shot,
                                   "--frames", str(args.frames), "--width", str(width)],
                                  capture_output=True, text=True, check=True)
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))

@@ -208,7 +208,7 @@ class StageRenderer:
     frame only what changed (lights, walking stand-ins, the wall's world, sun and grade)."""
 
     def __init__(self, scene: Scene, *, width: int = 1920, antialias: bool = True, shadows: bool = True,
-                 wall_resolution: int = 512, dof: bool = False):
+                 wall_resolution: int = 512, dof: bool = False, half_res_lighting: bool = False):
         from previs.render import Renderer
 
         self.width = int(width)
@@ -216,6 +216,7 @@ class StageRenderer:
         self._wall_resolution = int(wall_resolution)
         self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), antialias=antialias,
                                   shadows=shadows)
+        self.half_res_lighting = half_res_lighting
         self._wall = None
         self.inner_frustum_renders = 0  # counters, for tests and benchmarks
         self.inner_frustum_skipped = 0
@@ -229,6 +230,16 @@ class StageRenderer:
     @property
     def scene(self) -> Scene:
         return self._scene
+
+    @property
+    def half_res_lighting(self) -> bool:
+        """Lights evaluated at half resolution (Renderer.half_res_lighting): the animatic's
+        default and the window's while the camera moves; False lights every pixel."""
+        return self._renderer.half_res_lighting
+
+    @half_res_lighting.setter
+    def half_res_lighting(self, on: bool) -> None:
+        self._renderer.half_res_lighting = bool(on)
 
     @scene.setter
     def scene(self, scene: Scene) -> None:

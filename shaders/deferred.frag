@@ -1,6 +1,5 @@
 #version 330 core
 // Lighting pass: one fragment per screen pixel, position rebuilt from depth.
-in vec2 v_uv;
 uniform sampler2D u_albedo;
 uniform sampler2D u_normal;
 uniform sampler2D u_geom;
@@ -14,7 +13,26 @@ uniform float u_exposure;
 // linear HDR out; SKY_PASS shades the sky where nothing was drawn (a second pass; without a sky
 // the clear is the dark stage), else the surfaces; LED_LIGHT lights with the wall; LIGHTS lists the lights (lighting.glsl);
 // SRGB_TARGET (with DISPLAY) leaves the sRGB encoding to the framebuffer (GL_FRAMEBUFFER_SRGB).
+// HALF_LIGHTING and RESOLVE are the two halves of lighting at half resolution (Renderer
+// .half_res_lighting): the lights at every other pixel, then every pixel's colour from its own
+// surface and the nearest of those samples that lie on the same surface.
+#if defined(HALF_LIGHTING)
+// Two float texels per sample: kd (the diffuse share, lighting.glsl) and ks (specular
+// luminance), both times the exposure; kd's alpha holds the view depth in m, ks's the geometric
+// normal (octahedral, 8 bits a component, as x * 256 + y).
+layout(location = 0) out vec4 o_kd;
+layout(location = 1) out vec4 o_ks;
+uniform vec3 u_ray00;            // the view ray at uv (0, 0) and its change per unit of u and v
+uniform vec3 u_ray_du;
+uniform vec3 u_ray_dv;
+uniform vec2 u_full_px;          // one full-resolution pixel in uv
+#elif defined(RESOLVE)
 out vec4 frag_color;
+uniform sampler2D u_half_kd;
+uniform sampler2D u_half_ks;
+#else
+out vec4 frag_color;
+#endif
 
 #include "lighting.glsl"
 #include "display.glsl"
@@ -31,6 +49,88 @@ vec4 finish(vec3 lum) {
     return vec4(c, 1.0);
 }
 
+float view_depth(float window_depth) {
+    float near = u_near_far.x, far = u_near_far.y;
+    return near * far / (far - window_depth * (far - near));
+}
+
+#if defined(HALF_LIGHTING)
+void main() {
+    // This sample stands for the full-resolution pixel 2q (the lower left of its 2x2 block): its
+    // surface and its exact view ray.
+    ivec2 px = ivec2(gl_FragCoord.xy) * 2;
+    float depth = texelFetch(u_depth, px, 0).r;
+    vec2 uv = (vec2(px) + 0.5) * u_full_px;
+    float z = view_depth(depth);
+    vec3 P = u_eye + (u_ray00 + uv.x * u_ray_du + uv.y * u_ray_dv) * z;
+    vec4 a = texelFetch(u_albedo, px, 0);
+    vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
+    vec4 g = texelFetch(u_geom, px, 0);
+    vec3 base = a.rgb * a.rgb;
+    vec3 f0 = mix(vec3(0.04), base, a.a);
+    vec3 kd, ks;
+    shade_parts(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), f0, g.z, g.w, kd, ks);
+    // The ambient fill goes in here too (it is smooth, and the resolve then needs no shading
+    // normal): its diffuse part into kd, its f0 part into ks.
+    vec3 amb = ambient_light(n, g.w);
+    o_kd = vec4((kd + amb) * u_exposure, depth < 1.0 ? z : -1.0);  // empty: a depth no pixel has
+    vec2 q = floor(g.xy * 255.0 + 0.5);
+    o_ks = vec4((ks + f0 * 0.5 * amb) * u_exposure, q.x * 256.0 + q.y);
+}
+#elif defined(RESOLVE)
+// Weight of a half-resolution sample for this pixel: 1 on the same surface, falling to 0 at a
+// view depth 4 % apart or geometric normals about 18 degrees apart (compared as 8-bit
+// octahedral coordinates). It reaches 0: a light 300 times brighter on a pole must not leak
+// into the wall behind it through a small weight.
+float same_surface(float z, vec2 oct, float z_s, vec2 oct_s) {
+    float rel = (z_s - z) / (0.04 * z);
+    vec2 d = (oct_s - oct) * (1.0 / 0.16);
+    return max(1.0 - rel * rel, 0.0) * max(1.0 - dot(d, d), 0.0);
+}
+
+void main() {
+    ivec2 px = ivec2(gl_FragCoord.xy);
+    float depth = texelFetch(u_depth, px, 0).r;
+    if (depth >= 1.0) {  // nothing drawn: as the cleared target, and nothing to mend
+        frag_color = vec4(0.0, 0.0, 0.0, 1.0);
+        gl_FragDepth = 1.0;
+        return;
+    }
+    float z = view_depth(depth);
+    vec4 a = texelFetch(u_albedo, px, 0);
+    vec4 g = texelFetch(u_geom, px, 0);
+    vec2 oct = floor(g.xy * 255.0 + 0.5) * (1.0 / 255.0);  // as the samples store it
+    // The four samples around this pixel (sample q sits on pixel 2q), bilinear weights times
+    // the same-surface weight; a pixel on its own sample takes it whole.
+    ivec2 q0 = px >> 1;
+    ivec2 last = textureSize(u_half_kd, 0) - 1;
+    vec2 f = vec2(px & 1) * 0.5;
+    vec3 kd = vec3(0.0), ks = vec3(0.0);
+    float wsum = 0.0, best = 0.0;
+    for (int k = 0; k < 4; k++) {
+        ivec2 o = ivec2(k & 1, k >> 1);
+        ivec2 q = min(q0 + o, last);
+        vec4 skd = texelFetch(u_half_kd, q, 0), sks = texelFetch(u_half_ks, q, 0);
+        float hi = floor(sks.a * (1.0 / 256.0));
+        vec2 oct_s = vec2(hi, sks.a - 256.0 * hi) * (1.0 / 255.0);
+        float z_s = skd.a;
+        float b = (o.x == 1 ? f.x : 1.0 - f.x) * (o.y == 1 ? f.y : 1.0 - f.y);
+        float s = same_surface(z, oct, z_s, oct_s);
+        best = max(best, b > 0.0 ? s : 0.0);
+        float w = b * (s + 1e-6);  // (never 0 in sum; a pixel with no match is mended)
+        kd += w * skd.rgb;
+        ks += w * sks.rgb;
+        wsum += w;
+    }
+    vec3 base = a.rgb * a.rgb;
+    vec3 diffuse_color = base * (1.0 - a.a);
+    vec3 lum = (diffuse_color * kd + ks) / (wsum * u_exposure) + decode_rgbe(texelFetch(u_emissive, px, 0));
+    frag_color = finish(lum);
+    // No sample on this surface (a thin or small object, a silhouette): depth 0 marks the pixel
+    // for a full-resolution lighting pass over just such pixels (Renderer._draw).
+    gl_FragDepth = best > 0.5 ? 1.0 : 0.0;
+}
+#else
 void main() {
     vec3 lum;
 #ifdef SKY_PASS
@@ -39,9 +139,7 @@ void main() {
 #else
     // Only where something was drawn (the depth test keeps empty pixels out).
     ivec2 px = ivec2(gl_FragCoord.xy);
-    float depth = texelFetch(u_depth, px, 0).r;
-    float near = u_near_far.x, far = u_near_far.y;
-    vec3 P = u_eye + v_ray * (near * far / (far - depth * (far - near)));  // view depth from window depth
+    vec3 P = u_eye + v_ray * view_depth(texelFetch(u_depth, px, 0).r);
     vec4 a = texelFetch(u_albedo, px, 0);
     vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
     vec4 g = texelFetch(u_geom, px, 0);
@@ -50,3 +148,4 @@ void main() {
 #endif
     frag_color = finish(lum);
 }
+#endif

@@ -85,13 +85,14 @@ float v_smith(float nv, float nl, float a) {
     return 0.5 / max(gv + gl, 1e-5);
 }
 
-// One light's luminance (nits) towards the eye. ``type`` (0 directional, 1 point, 2 spot),
+// One light's share of the light leaving P towards the eye, added to kd (diffuse, per unit of
+// diffuse colour) and ks (specular luminance, nits); see shade_parts. ``type`` (0 directional, 1 point, 2 spot),
 // ``tiles`` (shadow-map tiles: 0, 1 or 6), ``first`` (its first tile), ``ranged`` and
 // ``bounded`` (see shadow_tile) are literals from the LIGHTS list, so each light compiles to only
 // the code it needs (a software rasteriser runs both sides of every branch) and indexes the tile
 // matrices with constants, not per-pixel gathers.
-vec3 light_term(int i, const int type, const int tiles, const int first, const int ranged, const int bounded,
-                vec3 P, vec3 n, vec3 ng, vec3 v, float nv, vec3 diffuse_color, vec3 f0, float alpha) {
+void light_term(int i, const int type, const int tiles, const int first, const int ranged, const int bounded,
+                vec3 P, vec3 n, vec3 ng, vec3 v, float nv, vec3 f0, float alpha, inout vec3 kd, inout vec3 ks) {
     vec3 l;
     float atten = 1.0;
     if (type == 0) {
@@ -122,31 +123,46 @@ vec3 light_term(int i, const int type, const int tiles, const int first, const i
     float vh = clamp(dot(v, h), 0.0, 1.0);
     float m = 1.0 - vh, m2 = m * m;  // Schlick's (1 - vh)^5 by multiplies: pow is exp2(log2)
     vec3 F = f0 + (1.0 - f0) * (m2 * m2 * m);
-    vec3 spec = F * (d_ggx(nh, alpha) * v_smith(nv, nl, alpha));
-    vec3 diff = (1.0 - F) * diffuse_color / PI;
-    return (diff + spec) * u_light_color[i].rgb * (max(atten, 0.0) * nl * sh);
+    vec3 e = u_light_color[i].rgb * (max(atten, 0.0) * nl * sh);  // illuminance, lux
+    kd += (1.0 - F) * e * (1.0 / PI);
+    ks += F * (d_ggx(nh, alpha) * v_smith(nv, nl, alpha)) * e;
+}
+
+// The light leaving P towards the eye in two parts: kd, the diffuse share per unit of diffuse
+// colour (times the surface's diffuse colour it is luminance), and ks, the specular luminance in
+// nits; without the ambient fill (ambient_light). Split so that the lights can be evaluated at half
+// resolution and the surface colour applied per pixel (deferred.frag, HALF_LIGHTING).
+// n: shading normal, ng: geometric normal.
+void shade_parts(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 f0, float rough, float occlusion, out vec3 kd, out vec3 ks) {
+    rough = clamp(rough, 0.045, 1.0);
+    float alpha = rough * rough;
+    float nv = clamp(abs(dot(n, v)), 1e-4, 1.0);
+    kd = vec3(0.0);
+    ks = vec3(0.0);
+#ifdef LIGHTS
+#define L(i, type, tiles, first, ranged, bounded) light_term(i, type, tiles, first, ranged, bounded, P, n, ng, v, nv, f0, alpha, kd, ks);
+    LIGHTS
+#undef L
+#endif
+#ifdef LED_LIGHT
+    kd += texture(u_led_irradiance, n).rgb * (occlusion / PI);
+    vec3 r = reflect(-v, n);
+    vec3 reflected = textureLod(u_led_radiance, r, rough * u_led_radiance_lod).rgb;
+    ks += reflected * env_brdf_approx(f0, rough, nv) * occlusion;
+#endif
+}
+
+// The hemispherical fill (virtual-world captures) reaching a surface: times (diffuse colour +
+// f0 / 2) it is the luminance the surface sends back, in nits.
+vec3 ambient_light(vec3 n, float occlusion) {
+    return mix(u_ambient_down, u_ambient_up, n.y * 0.5 + 0.5) * occlusion;
 }
 
 // Luminance (nits) leaving P towards the eye. n: shading normal, ng: geometric normal.
 vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 base, float metallic, float rough, float occlusion) {
-    rough = clamp(rough, 0.045, 1.0);
-    float alpha = rough * rough;
-    float nv = clamp(abs(dot(n, v)), 1e-4, 1.0);
     vec3 diffuse_color = base * (1.0 - metallic);
     vec3 f0 = mix(vec3(0.04), base, metallic);
-    vec3 lum = vec3(0.0);
-#ifdef LIGHTS
-#define L(i, type, tiles, first, ranged, bounded) lum += light_term(i, type, tiles, first, ranged, bounded, P, n, ng, v, nv, diffuse_color, f0, alpha);
-    LIGHTS
-#undef L
-#endif
-    vec3 amb = mix(u_ambient_down, u_ambient_up, n.y * 0.5 + 0.5);
-    lum += (diffuse_color + f0 * 0.5) * amb * occlusion;
-#ifdef LED_LIGHT
-    lum += diffuse_color / PI * texture(u_led_irradiance, n).rgb * occlusion;
-    vec3 r = reflect(-v, n);
-    vec3 reflected = textureLod(u_led_radiance, r, rough * u_led_radiance_lod).rgb;
-    lum += reflected * env_brdf_approx(f0, rough, nv) * occlusion;
-#endif
-    return lum;
+    vec3 kd, ks;
+    shade_parts(P, n, ng, v, f0, rough, occlusion, kd, ks);
+    return diffuse_color * kd + ks + (diffuse_color + f0 * 0.5) * ambient_light(n, occlusion);
 }

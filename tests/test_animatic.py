@@ -427,3 +427,34 @@ def test_four_frames_of_the_real_example_at_160px(tmp_path, scene):
     png = A.FrameSequence(tmp_path / "frames", sc.shots[0].id, 4, (160, 110)).read(2)
     assert png.std() > 10                                                   # a picture, not a flat fill
     assert np.abs(frames[2].astype(int) - png).mean() < 6                   # the MP4 shows the PNG
+
+
+def test_lights_at_half_resolution_by_default_and_in_full_on_request(tmp_path, scene, capsys):
+    """The animatic evaluates the lights at half resolution unless --full-res-lighting; the
+    lighting is part of the cache key, so frames lit one way are rendered again the other way."""
+    ap = argparse.ArgumentParser(prog="previs")
+    A.add_animatic_command(ap.add_subparsers(dest="command", required=True))
+    src = ROOT / "scenes" / "led_stage.yaml"
+    sc = short_scene(scene, lengths=(2,))
+    import previs.api as api_mod
+
+    modes = []
+    real, orig_load = api_mod.StageRenderer, api_mod.load_scene
+
+    class Spy(real):
+        def render(self, state, **kw):
+            modes.append(self.half_res_lighting)
+            return super().render(state, **kw)
+
+    api_mod.StageRenderer, api_mod.load_scene = Spy, lambda _path: sc
+    try:
+        for extra in ([], ["--full-res-lighting"], ["--full-res-lighting"]):
+            args = ap.parse_args(["animatic", str(src), "-o", str(tmp_path), "--width", "160", "-q", *extra])
+            assert args.func(args) == 0
+    finally:
+        api_mod.StageRenderer, api_mod.load_scene = real, orig_load
+    assert modes == [True, True, False, False]
+    out = capsys.readouterr().out
+    assert [line.split(" in ")[0] for line in out.splitlines() if line.startswith("rendered")] == [
+        "rendered 2 of 2 frames (0 already done)", "rendered 2 of 2 frames (0 already done)",
+        "rendered 0 of 2 frames (2 already done)"]

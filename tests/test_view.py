@@ -120,6 +120,32 @@ def _line_runs(app, img, st):
     return runs, edges, pic.mean(axis=(1, 2))
 
 
+def test_a_moving_picture_lights_at_half_resolution_and_a_resting_one_in_full(app):
+    """While the camera moves the lights are evaluated at half resolution (a wider picture at the
+    same rate); once it rests the frame is rendered again with every pixel lit, even at the same
+    width (adaptive resolution off here, so only the lighting calls for it)."""
+    import glfw
+
+    app._select_shot("3A")
+    settle(app)
+    saved = app.adaptive
+    app.adaptive = None
+    try:
+        assert not app.stage.half_res_lighting
+        app.on_key(glfw.KEY_W, glfw.PRESS, 0)
+        app.step(DT)
+        app.on_key(glfw.KEY_W, glfw.RELEASE, 0)
+        assert app.stage.half_res_lighting and app.render_width == app._image_rect()[2]
+        rendered = app.frames_rendered
+        for _ in range(6):
+            app.step(DT)
+        assert app.frames_rendered == rendered + 1  # one more frame, at rest
+        assert not app.stage.half_res_lighting
+    finally:
+        app.adaptive = saved
+        app.rig = None
+
+
 def test_frame_lines_stay_crisp_at_a_low_render_width(app):
     """The window draws the frame lines at its own resolution: at the full width and at a draft
     width a quarter of it (while the camera moves) each line is 1-2 px of exactly the line colour

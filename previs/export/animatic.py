@@ -664,6 +664,11 @@ def add_animatic_command(subparsers):
     p.add_argument("--scale", type=float, default=1.0, metavar="S",
                    help="draft: render at S times the width (0.25..1) and scale up to it on the "
                         "GPU (bicubic); burn-ins stay full size (default 1: native)")
+    p.add_argument("--full-res-lighting", action="store_true",
+                   help="evaluate the lights at every pixel; by default they are evaluated at every "
+                        "other pixel and rows and each pixel takes the samples on its own surface "
+                        "(edges, thin objects and the LED wall stay full resolution; a few levels "
+                        "at edges and small highlights)")
     p.add_argument("--no-burn-in", action="store_true", help="no shot, timecode and lens text on the frames")
     p.add_argument("--crf", type=int, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
     p.add_argument("--no-aa", action="store_true", help="no anti-aliasing")
@@ -692,10 +697,11 @@ def _cmd_animatic(args) -> int:
     if scene.source_path is not None:
         digest.update(Path(scene.source_path).read_bytes())
     key = (f"{digest.hexdigest()} previs {__version__} aa={not args.no_aa} shadows={not args.no_shadows}"
+           f" lights={'full' if args.full_res_lighting else 'half'}-res"
            + (f" scale={render_width} up=gpu-bicubic" if render_width != args.width else ""))
     flags = BurnIn.none() if args.no_burn_in else BurnIn()
-    with api.StageRenderer(scene, width=render_width, antialias=not args.no_aa,
-                            shadows=not args.no_shadows) as r:
+    with api.StageRenderer(scene, width=render_width, antialias=not args.no_aa, shadows=not args.no_shadows,
+                           half_res_lighting=not args.full_res_lighting) as r:
         res = render_animatic(scene, shots, args.output, width=args.width, burn_in=flags,
                               render_frame=lambda state: r.render(state, read_depth=False,
                                                                   output_width=args.width).color,

@@ -195,6 +195,9 @@ class Renderer:
         # milliseconds under its name (slower overall; None, the default, times nothing).
         self.pass_ms: dict[str, float] | None = None
         self._mark_t = 0.0
+        # Lights evaluated at half resolution in display frames (_half_res_lighting): about
+        # twice as fast a lighting pass where the image is lit smoothly, for animatics.
+        self.half_res_lighting = False
         self.resize(width, height)
 
     # ------------------------------------------------------------ targets
@@ -368,7 +371,7 @@ class Renderer:
             # SRGB_TARGET: the signal texture is sRGB, so the framebuffer encodes on write
             # (GL_FRAMEBUFFER_SRGB, see _lighting_pass) instead of a pow per channel in the shader.
             switches = (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"), ("SKY_PASS", part == "sky"),
-                        ("LED_LIGHT", key[3]))
+                        ("LED_LIGHT", key[3]), ("HALF_LIGHTING", part == "half"), ("RESOLVE", part == "resolve"))
             defines = ["RECTS", "VIEW_RAY", f"MAX_LIGHTS {MAX_LIGHTS}", f"MAX_TILES {MAX_TILES}"]
             defines += [name for name, on in switches if on]
             if lights:
@@ -900,11 +903,45 @@ class Renderer:
             for x, y, w, h in rects[1]:
                 fbo.clear(0.0, 0.0, 0.0, 1.0, viewport=(x, y, w, h))
         ctx.enable(ctx.DEPTH_TEST)
-        for part in ("surface", "sky") if self._sky else ("surface",):
-            self._lighting_pass(mode, part, view, exposure, None if rects is None else rects[0])
+        if mode == "display" and rects is None and self.half_res_lighting:
+            self._half_res_lighting(view, exposure)
+            fbo.use()
+            if self._sky:
+                self._lighting_pass(mode, "sky", view, exposure)
+        else:
+            for part in ("surface", "sky") if self._sky else ("surface",):
+                self._lighting_pass(mode, part, view, exposure, None if rects is None else rects[0])
         ctx.depth_func = "<"
         ctx.disable(ctx.DEPTH_TEST)
         self._mark("lighting" if mode == "display" else f"lighting ({mode})")
+
+    def _half_res_lighting(self, view: CameraView, exposure: float) -> None:
+        """The surface lighting of a display frame with the lights evaluated at half resolution
+        (see ``half_res_lighting``): the lights at every other pixel of every other row, then each
+        pixel's colour from its own G-buffer texel (surface colour, emission, ambient fill) and the
+        nearest of those samples on the same surface; pixels with none (thin objects,
+        silhouettes) are marked in a depth buffer and lit in full by a last pass, which llvmpipe
+        runs only for the blocks that hold such pixels."""
+        ctx, t = self.ctx, self._targets
+        if "half_fbo" not in t:
+            half = ((self.width + 1) // 2, (self.height + 1) // 2)
+            t["half_kd"] = ctx.texture(half, 4, dtype="f4")  # see deferred.frag, HALF_LIGHTING
+            t["half_ks"] = ctx.texture(half, 4, dtype="f4")
+            t["half_fbo"] = ctx.framebuffer([t["half_kd"], t["half_ks"]])
+            t["mend_depth"] = ctx.depth_renderbuffer((self.width, self.height))
+            t["resolve_fbo"] = ctx.framebuffer([t["image"]], t["mend_depth"])
+            t["mend_fbo"] = ctx.framebuffer([t["image"]], t["mend_depth"])
+            t["mend_fbo"].depth_mask = False
+        ctx.disable(ctx.DEPTH_TEST)
+        t["half_fbo"].use()
+        self._lighting_pass("display", "half", view, exposure)
+        self._mark("lighting (half resolution)")
+        ctx.enable(ctx.DEPTH_TEST)
+        t["resolve_fbo"].use()
+        self._lighting_pass("display", "resolve", view, exposure)
+        self._mark("lighting (resolve)")
+        t["mend_fbo"].use()
+        self._lighting_pass("display", "surface", view, exposure)
 
     def _draw_batches(self, batches: list[_Batch]) -> None:
         identity = (np.eye(4, dtype="f4").tobytes(), np.eye(3, dtype="f4").tobytes())
@@ -951,8 +988,18 @@ class Renderer:
     def _lighting_pass(self, mode: str, part: str, view: CameraView, exposure: float,
                        rect_vertices: int | None = None) -> None:
         ctx, t = self.ctx, self._targets
-        ctx.depth_func = ">" if part == "surface" else "<="
+        # Surfaces where something was drawn (or, mending half-resolution lighting, was marked);
+        # the sky where nothing was; a resolve writes every pixel (and the mending marks).
+        if part in ("surface", "sky", "resolve"):
+            ctx.depth_func = {"surface": ">", "sky": "<=", "resolve": "1"}[part]
         lp, full_vao, rects_vao = self._lighting(mode, part)
+        if part == "half":
+            _uniform(lp, "u_full_px", (1.0 / self.width, 1.0 / self.height))
+        elif part == "resolve":
+            t["half_kd"].use(10)
+            t["half_ks"].use(11)
+            _uniform(lp, "u_half_kd", 10)
+            _uniform(lp, "u_half_ks", 11)
         for unit, name in enumerate(("albedo", "normal", "geom", "emissive", "depth")):
             t[name].use(unit)
             _uniform(lp, f"u_{name}", unit)

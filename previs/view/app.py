@@ -246,6 +246,7 @@ class ViewerApp:
         self.frames_rendered = 0
         self._last_key = None
         self._last_width = 0
+        self._last_half_lit = False  # the last frame's lights were at half resolution (moving)
         self._still_s = 0.0
         self._fb = (int(size[0]), int(size[1]))
         self._last_frame = None  # the previs Frame on screen (colour, depth)
@@ -1055,11 +1056,13 @@ class ViewerApp:
             if moving and self.adaptive is not None:
                 self.adaptive.full_width = full_w
                 width = self.adaptive.choose()
-            # Still: one full-width frame once the picture has rested a moment (a tap on a key
-            # should not pay for a full-resolution render between two moves).
-            refine = (not moving and self._last_width != full_w
+            # Still: one full-width frame, every pixel lit, once the picture has rested a moment
+            # (a tap on a key should not pay for a full-resolution render between two moves).
+            refine = (not moving and (self._last_width != full_w or self._last_half_lit)
                       and (self._still_s >= REFINE_AFTER_S or self.adaptive is None))
             if changed or refine:
+                # While it moves, the lights at half resolution: a wider picture at the same rate.
+                self.stage.half_res_lighting = self._last_half_lit = moving
                 t_r = self.clock()
                 # Frame lines: drawn by the window at its own resolution (_QUAD_FRAG).
                 frame = self._render(view_st, width, overlay=False, read_depth=True,

@@ -1,0 +1,96 @@
+"""Lighting at half resolution (Renderer.half_res_lighting, the animatic's default): the lights
+are evaluated at every other pixel of every other row and each pixel takes the nearest samples
+on its own surface; pixels with no such sample are lit in full. Checked against the same frames
+lit in full at every pixel."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from previs import api
+from previs.core import transforms as tf
+from previs.core.frame import evaluate
+from previs.core.scene import Light
+from previs.io.meshes import primitive_asset
+from previs.render import CameraView, DrawItem, Renderer
+
+SCENE = Path(__file__).resolve().parents[1] / "scenes" / "led_stage.yaml"
+
+
+def _levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pixel, the largest difference of the three channels, in 8-bit levels."""
+    return np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2)
+
+
+def test_example_frames_match_full_lighting(gl_context):
+    """Shot 3A at the animatic's 1280x720 (LED wall, four lights, three shadow maps, the wall as
+    a light): differences are edge and highlight pixels of a level or a few."""
+    scene = api.load_scene(SCENE)
+    with api.StageRenderer(scene, width=1280) as r:
+        for frame in (0, 60):
+            state = evaluate(scene, "3A", frame)
+            full = r.render(state, read_depth=False).color
+            r.half_res_lighting = True
+            half = r.render(state, read_depth=False).color
+            r.half_res_lighting = False
+            d = _levels(half, full)
+            assert (d > 0).mean() > 0.001  # the lights really were evaluated at half resolution
+            assert d.mean() < 0.15, f"frame {frame}: mean {d.mean():.3f} levels"
+            assert np.percentile(d, 99) <= 4, f"frame {frame}: 99th percentile {np.percentile(d, 99)} levels"
+            assert (d > 8).mean() < 0.003, f"frame {frame}: {(d > 8).mean():.2%} of pixels over 8 levels"
+
+
+def _pole_scene(pole_x_m: float):
+    """A 1.2 cm grey pole 1 m from the camera, 20 cm from a bulb, in front of a grey wall 4 m
+    away that the bulb lights 300 times less: at 160 px wide the pole is about one pixel, so
+    most of its pixels have no half-resolution sample of their own."""
+    wall = primitive_asset("box", size_m=(8.0, 6.0, 0.1), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="wall")
+    pole = primitive_asset("box", size_m=(0.012, 1.0, 0.012), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="pole")
+    items = [DrawItem(wall, tf.translation((0.0, -3.0, -4.05))),
+             DrawItem(pole, tf.translation((pole_x_m, -0.5, -1.0)))]
+    bulb = Light(name="bulb", type="point", color_linear=(1.0, 1.0, 1.0), intensity=2.0,
+                 position_m=(pole_x_m, 0.0, -0.8), shadows=False)
+    return items, [bulb]
+
+
+@pytest.mark.parametrize("pole_x_m", [0.0, 0.0047, 0.0094, 0.0141])  # a quarter pixel apart
+def test_a_thin_object_is_lit_in_full(gl_context, pole_x_m):
+    """Pixels of the pole are lit as the pole, not as the wall behind it (the resolve marks them
+    and the mending pass lights them at full resolution), at an odd image size too."""
+    items, lights = _pole_scene(pole_x_m)
+    view = CameraView(np.eye(4), math.radians(40.0), 161 / 91, 0.05, 50.0)
+    with Renderer(161, 91, antialias=False, ctx=gl_context) as r:
+        r.set_world(items, lights)
+        full = r.render(view, exposure=0.5, read_depth=False).color
+        r.half_res_lighting = True
+        half = r.render(view, exposure=0.5, read_depth=False).color
+    pole = full.max(axis=2) > 120  # the pole is bright, the wall dark
+    assert 40 <= pole.sum() <= 200, pole.sum()
+    assert full[~pole].max() < 40
+    d = _levels(half, full)
+    assert d[pole].max() <= 2, f"pole pixels off by up to {d[pole].max()} levels"
+    assert d.max() <= 2
+
+
+def test_the_sky_and_the_overlay_are_untouched(gl_context):
+    """Where nothing was drawn the sky pass still shades the background, and a floor lit by a
+    sun is the same either way (a plane's lighting is smooth)."""
+    floor = primitive_asset("plane", size_m=(4.0, 4.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor")
+    sun = Light(name="sun", type="directional", color_linear=(1.0, 1.0, 1.0), intensity=3.0,
+                direction=(0.3, -1.0, 0.2), shadows=True)
+    eye = np.array([0.0, 1.5, 2.5])
+    view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 1.0, 0.0)), math.radians(60.0), 1.5, 0.05, 100.0)
+    with Renderer(240, 160, antialias=False, ctx=gl_context) as r:
+        r.set_world([DrawItem(floor, np.eye(4))], [sun])
+        r.set_sky((0.3, 0.8, 0.2))
+        full = r.render(view, read_depth=True)
+        r.half_res_lighting = True
+        half = r.render(view, read_depth=True)
+    empty = ~np.isfinite(full.depth_m)
+    assert 0.2 < empty.mean() < 0.8
+    np.testing.assert_array_equal(half.color[empty], full.color[empty])
+    assert _levels(half.color, full.color).max() <= 1
