@@ -59,7 +59,8 @@ void main() {
     // This sample stands for the full-resolution pixel 2q (the lower left of its 2x2 block): its
     // surface and its exact view ray.
     ivec2 px = ivec2(gl_FragCoord.xy) * 2;
-    float depth = texelFetch(u_depth, px, 0).r;
+    // (the spare column and row lie outside the image: no surface there)
+    float depth = all(lessThan(px, textureSize(u_depth, 0))) ? texelFetch(u_depth, px, 0).r : 1.0;
     vec2 uv = (vec2(px) + 0.5) * u_full_px;
     float z = view_depth(depth);
     vec3 P = u_eye + (u_ray00 + uv.x * u_ray_du + uv.y * u_ray_dv) * z;
@@ -100,24 +101,21 @@ void main() {
     vec4 a = texelFetch(u_albedo, px, 0);
     vec4 g = texelFetch(u_geom, px, 0);
     vec2 oct = floor(g.xy * 255.0 + 0.5) * (1.0 / 255.0);  // as the samples store it
-    // The four samples around this pixel (sample q sits on pixel 2q), bilinear weights times
-    // the same-surface weight; a pixel on its own sample takes it whole.
+    // The four samples around this pixel (sample q sits on pixel 2q; the half-resolution target
+    // has a spare column and row, so q0 + 1 is always inside it), bilinear weights times the
+    // same-surface weight; a pixel on its own sample takes it whole.
     ivec2 q0 = px >> 1;
-    ivec2 last = textureSize(u_half_kd, 0) - 1;
     vec2 f = vec2(px & 1) * 0.5;
+    vec4 bw = vec4((1.0 - f.x) * (1.0 - f.y), f.x * (1.0 - f.y), (1.0 - f.x) * f.y, f.x * f.y);
     vec3 kd = vec3(0.0), ks = vec3(0.0);
     float wsum = 0.0, best = 0.0;
     for (int k = 0; k < 4; k++) {
-        ivec2 o = ivec2(k & 1, k >> 1);
-        ivec2 q = min(q0 + o, last);
+        ivec2 q = q0 + ivec2(k & 1, k >> 1);
         vec4 skd = texelFetch(u_half_kd, q, 0), sks = texelFetch(u_half_ks, q, 0);
         float hi = floor(sks.a * (1.0 / 256.0));
-        vec2 oct_s = vec2(hi, sks.a - 256.0 * hi) * (1.0 / 255.0);
-        float z_s = skd.a;
-        float b = (o.x == 1 ? f.x : 1.0 - f.x) * (o.y == 1 ? f.y : 1.0 - f.y);
-        float s = same_surface(z, oct, z_s, oct_s);
-        best = max(best, b > 0.0 ? s : 0.0);
-        float w = b * (s + 1e-6);  // (never 0 in sum; a pixel with no match is mended)
+        float s = same_surface(z, oct, skd.a, vec2(hi, sks.a - 256.0 * hi) * (1.0 / 255.0));
+        best = max(best, bw[k] > 0.0 ? s : 0.0);
+        float w = bw[k] * (s + 1e-6);  // (never 0 in sum; a pixel with no match is mended)
         kd += w * skd.rgb;
         ks += w * sks.rgb;
         wsum += w;

@@ -14,6 +14,7 @@ uniform vec3 u_emissive;        // nits
 uniform float u_alpha_cutoff;
 // Which maps a material has is compiled in (HAS_BASE_TEX, HAS_MR_TEX, HAS_NORMAL_TEX,
 // HAS_EMISSIVE_TEX, HAS_OCCLUSION_TEX): llvmpipe samples inside a branch even where it is not taken.
+// NO_EMISSION: the material emits nothing.
 uniform sampler2D u_base_tex;
 uniform sampler2D u_mr_tex;
 uniform sampler2D u_normal_tex;
@@ -162,5 +163,9 @@ void main() {
     g_albedo = vec4(sqrt(max(base.rgb, 0.0)), metallic);
     g_normal = encode_normal16(n);
     g_geom = vec4(oct_encode(ng) * 0.5 + 0.5, rough, occlusion);
+#ifdef NO_EMISSION
+    g_emissive = vec4(0.0);  // most materials: no RGBE encoding (a log2 and an exp2) per pixel
+#else
     g_emissive = encode_rgbe(emissive);
+#endif
 }

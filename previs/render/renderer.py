@@ -349,10 +349,11 @@ class Renderer:
             ("HAS_BASE_TEX", m.base_color_texture), ("HAS_MR_TEX", m.metallic_roughness_texture),
             ("HAS_NORMAL_TEX", m.normal_texture), ("HAS_EMISSIVE_TEX", m.emissive_texture),
             ("HAS_OCCLUSION_TEX", m.occlusion_texture)) if img is not None)
-        key = (_variant(m), maps)
+        dark = m.emissive_texture is None and not any(m.emissive) and _variant(m) != "wall"
+        key = (_variant(m), maps + (("NO_EMISSION",) if dark else ()))
         prog = self._gbuffer_progs.get(key)
         if prog is None:
-            defines = {"masked": ("ALPHA_MASK",), "wall": ("LED_WALL",), "opaque": ()}[key[0]] + maps
+            defines = {"masked": ("ALPHA_MASK",), "wall": ("LED_WALL",), "opaque": ()}[key[0]] + key[1]
             prog = self._gbuffer_progs[key] = program(self.ctx, "scene.vert", "gbuffer.frag", defines)
         return prog
 
@@ -924,7 +925,9 @@ class Renderer:
         runs only for the blocks that hold such pixels."""
         ctx, t = self.ctx, self._targets
         if "half_fbo" not in t:
-            half = ((self.width + 1) // 2, (self.height + 1) // 2)
+            # Sample q lights pixel 2q; one spare column and row (outside the image: no surface)
+            # lets the resolve read q + 1 without a clamp.
+            half = (self.width // 2 + 1, self.height // 2 + 1)
             t["half_kd"] = ctx.texture(half, 4, dtype="f4")  # see deferred.frag, HALF_LIGHTING
             t["half_ks"] = ctx.texture(half, 4, dtype="f4")
             t["half_fbo"] = ctx.framebuffer([t["half_kd"], t["half_ks"]])
