@@ -8,8 +8,11 @@ run) and taking medians can. Each run is one fresh process of bench_animatic.py'
 
     .venv/bin/python bench/compare_commits.py --base 987a623 [--runs 5] [--configs led,png:1;nowall,png:1]
 
-A configuration is ``WALL,WHAT:SCALE``: WALL led, plain or nowall; WHAT render or png (render +
-burn-in + PNG); SCALE 1 (native) or 0.5 (draft). Not a test: nothing here asserts a timing.
+A configuration is ``WALL,WHAT[,LIGHTS]:SCALE``: WALL led, plain or nowall; WHAT render or png
+(render + burn-in + PNG); SCALE 1 (native) or 0.5 (draft). LIGHTS (full or half: the lights at
+every pixel or at half resolution, `previs animatic --full-res-lighting`) applies to this tree
+only; the base runs as its own bench_animatic does by default (every pixel lit, for commits
+before half-resolution lighting). Not a test: nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ DEFAULT_CONFIGS = "led,render:1;led,png:1;plain,png:1;nowall,png:1;led,png:0.5"
 
 def _child(root: Path, config: str, frames: int, width: int) -> float:
     wall_what, scale = config.split(":")
+    if root != ROOT:
+        wall_what = ",".join(wall_what.split(",")[:2])  # the base's own default lighting
     # The base worktree's own package goes first on the path (its shaders through the link made
     # in main); this tree is what the virtual environment has installed (editable).
     env = {**os.environ, "PYTHONPATH": str(root)} if root != ROOT else dict(os.environ)
@@ -87,9 +92,10 @@ def main() -> int:
     names = {"led": "LED simulation", "plain": "wall drawn plainly", "nowall": "no wall"}
     for config in configs:
         wall_what, scale = config.split(":")
-        wall, what = wall_what.split(",")
+        wall, what, lights = (wall_what.split(",") + ["full"])[:3]
         label = (f"{'native' if float(scale) == 1 else f'{float(scale):g} draft'}, {names.get(wall, wall)}, "
-                 f"{'render + burn-in + PNG' if what == 'png' else 'render'}")
+                 f"{'render + burn-in + PNG' if what == 'png' else 'render'}"
+                 + (", this tree's lights at half resolution" if lights == "half" else ""))
         b, t = statistics.median(fps[(config, "base")]), statistics.median(fps[(config, "this")])
         print(f"| {label} | {b:.2f} | {t:.2f} | {100 * (t - b) / b:+.0f} % |")
     return 0
