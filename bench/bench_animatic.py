@@ -5,8 +5,11 @@ wall; rendering only, and rendering plus finishing each frame as `previs animati
 encoding (burn-ins, PNG written on its worker thread, previs.export.animatic.FrameWriter). With
 --scales 1,0.5 it also measures the draft render scale of `previs animatic --scale` (rendered at
 half the width, scaled up to full size on the GPU with a bicubic pass, burn-ins at full size).
+With --lighting half,full it measures the lights at half resolution (the animatic's default) and
+at every pixel (`previs animatic --full-res-lighting`).
 
     .venv/bin/python bench/bench_animatic.py [--frames 48] [--runs 3] [--shot 3A] [--widths 1280,1920] [--scales 1]
+        [--walls led,plain,nowall] [--lighting half,full]
 
 Each configuration runs in a fresh process; the median of the runs is printed with the machine,
 the GL renderer and the date. Not a test: nothing here asserts a timing.
@@ -82,8 +85,9 @@ def main() -> int:
     ap.add_argument("--widths", default="1280,1920")
     ap.add_argument("--scales", default="1", help="render scales, e.g. 1,0.5 (0.5: the draft)")
     ap.add_argument("--walls", default="led,plain,nowall")
-    ap.add_argument("--lighting", default="full", help="full,half: lights at full or half resolution "
-                                                         "(previs animatic --half-res-lighting)")
+    ap.add_argument("--lighting", default="half",
+                    help="half and/or full: the lights at half resolution (previs animatic's default) or "
+                         "at every pixel (its --full-res-lighting); --passes takes the first")
     ap.add_argument("--passes", action="store_true",
                     help="instead: milliseconds per pass (LED simulation, render only, native), draining "
                          "the GPU after each pass")

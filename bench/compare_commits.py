@@ -54,7 +54,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--frames", type=int, default=48)
     ap.add_argument("--width", type=int, default=1280)
-    ap.add_argument("--configs", default=DEFAULT_CONFIGS, help="';'-separated WALL,WHAT:SCALE")
+    ap.add_argument("--configs", default=DEFAULT_CONFIGS, help="';'-separated WALL,WHAT[,LIGHTS]:SCALE")
     args = ap.parse_args()
     configs = [c for c in args.configs.split(";") if c]
     m = machine()  # before the runs: the load average says whether the machine was quiet

@@ -216,7 +216,9 @@ class StageRenderer:
         self._wall_resolution = int(wall_resolution)
         self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), antialias=antialias,
                                   shadows=shadows)
-        self.half_res_lighting = half_res_lighting
+        # Light at half resolution (Renderer.half_res_lighting) unless a render call says
+        # otherwise: the animatic's default; False lights every pixel.
+        self.half_res_lighting = bool(half_res_lighting)
         self._wall = None
         self.inner_frustum_renders = 0  # counters, for tests and benchmarks
         self.inner_frustum_skipped = 0
@@ -231,15 +233,6 @@ class StageRenderer:
     def scene(self) -> Scene:
         return self._scene
 
-    @property
-    def half_res_lighting(self) -> bool:
-        """Lights evaluated at half resolution (Renderer.half_res_lighting): the animatic's
-        default and the window's while the camera moves; False lights every pixel."""
-        return self._renderer.half_res_lighting
-
-    @half_res_lighting.setter
-    def half_res_lighting(self, on: bool) -> None:
-        self._renderer.half_res_lighting = bool(on)
 
     @scene.setter
     def scene(self, scene: Scene) -> None:
@@ -365,12 +358,15 @@ class StageRenderer:
         self.inner_frustum_share = 1.0 if tiles is None else _tile_share(tiles, size)
 
     def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True,
-               width: int | None = None, dof: bool | None = None, output_width: int | None = None):
+               width: int | None = None, dof: bool | None = None, output_width: int | None = None,
+               half_res_lighting: bool | None = None):
         """One frame as the camera records it. ``width`` overrides the render width for this
         call (the height follows the image aspect): a window drops its resolution while the
         camera moves. ``dof`` overrides the renderer's depth-of-field preview for this call.
         ``output_width``: the colour scaled on the GPU to the image at that width (the
-        animatic's draft scale renders smaller and delivers full size); depth stays as rendered."""
+        animatic's draft scale renders smaller and delivers full size); depth stays as rendered.
+        ``half_res_lighting`` overrides :attr:`half_res_lighting` for this call (the window
+        lights at half resolution only while the picture moves)."""
         from previs.render import CameraView, Overlay
 
         w, h = state.image_size(self.width if width is None else int(width))
@@ -383,6 +379,8 @@ class StageRenderer:
         ov = Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas) if overlay else None
         out = None if output_width is None else state.image_size(int(output_width))
         hook = self._render_inner if self._pending_inner is not None else None
+        self._renderer.half_res_lighting = bool(self.half_res_lighting if half_res_lighting is None
+                                                else half_res_lighting)
         return self._renderer.render(view, exposure=state.exposure_scale, overlay=ov, read_depth=read_depth,
                                      dof=self.dof if dof is None else bool(dof), output_size=out, before_wall=hook)
 

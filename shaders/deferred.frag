@@ -14,12 +14,15 @@ uniform float u_exposure;
 // the clear is the dark stage), else the surfaces; LED_LIGHT lights with the wall; LIGHTS lists the lights (lighting.glsl);
 // SRGB_TARGET (with DISPLAY) leaves the sRGB encoding to the framebuffer (GL_FRAMEBUFFER_SRGB).
 // HALF_LIGHTING and RESOLVE are the two halves of lighting at half resolution (Renderer
-// .half_res_lighting): the lights at every other pixel, then every pixel's colour from its own
-// surface and the nearest of those samples that lie on the same surface.
+// .half_res_lighting): the light reaching each surface (lights, shadows, the wall as a light,
+// the ambient fill) at every other pixel of every other row, then every pixel's colour from its
+// own base colour, metallic and emission and a blend of the samples around it that lie on its
+// own surface.
 #if defined(HALF_LIGHTING)
-// Two float texels per sample: kd (the diffuse share, lighting.glsl) and ks (specular
-// luminance), both times the exposure; kd's alpha holds the view depth in m, ks's the geometric
-// normal (octahedral, 8 bits a component, as x * 256 + y).
+// Two float texels per sample: kd (the diffuse share, lighting.glsl) with the view depth in m
+// as alpha, and ks (specular luminance) with the geometric normal as alpha (octahedral, 8 bits
+// a component, as x * 256 + y). ks holds the sample's f0: metallic or textured-metal detail
+// finer than two pixels is blended.
 layout(location = 0) out vec4 o_kd;
 layout(location = 1) out vec4 o_ks;
 uniform vec3 u_ray00;            // the view ray at uv (0, 0) and its change per unit of u and v
@@ -57,26 +60,30 @@ float view_depth(float window_depth) {
 #if defined(HALF_LIGHTING)
 void main() {
     // This sample stands for the full-resolution pixel 2q (the lower left of its 2x2 block): its
-    // surface and its exact view ray.
+    // surface and its exact view ray. Samples outside the image (the spare column and row) and
+    // on empty pixels hold no surface: a depth no pixel has.
     ivec2 px = ivec2(gl_FragCoord.xy) * 2;
-    // (the spare column and row lie outside the image: no surface there)
-    float depth = all(lessThan(px, textureSize(u_depth, 0))) ? texelFetch(u_depth, px, 0).r : 1.0;
+    bool inside = all(lessThan(px, textureSize(u_depth, 0)));
+    float depth = inside ? texelFetch(u_depth, px, 0).r : 1.0;
+    if (depth >= 1.0) {
+        o_kd = vec4(0.0, 0.0, 0.0, -1.0);
+        o_ks = vec4(0.0);
+        return;
+    }
     vec2 uv = (vec2(px) + 0.5) * u_full_px;
     float z = view_depth(depth);
     vec3 P = u_eye + (u_ray00 + uv.x * u_ray_du + uv.y * u_ray_dv) * z;
-    vec4 a = texelFetch(u_albedo, px, 0);
     vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
     vec4 g = texelFetch(u_geom, px, 0);
-    vec3 base = a.rgb * a.rgb;
-    vec3 f0 = mix(vec3(0.04), base, a.a);
-    vec3 kd, ks;
+    vec3 diffuse_color, f0, kd, ks;
+    decode_albedo(texelFetch(u_albedo, px, 0), diffuse_color, f0);
     shade_parts(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), f0, g.z, g.w, kd, ks);
-    // The ambient fill goes in here too (it is smooth, and the resolve then needs no shading
-    // normal): its diffuse part into kd, its f0 part into ks.
+    // The ambient fill too (the resolve then needs no shading normal): its diffuse part into kd,
+    // its f0 part into ks.
     vec3 amb = ambient_light(n, g.w);
-    o_kd = vec4((kd + amb) * u_exposure, depth < 1.0 ? z : -1.0);  // empty: a depth no pixel has
+    o_kd = vec4(kd + amb, z);
     vec2 q = floor(g.xy * 255.0 + 0.5);
-    o_ks = vec4((ks + f0 * 0.5 * amb) * u_exposure, q.x * 256.0 + q.y);
+    o_ks = vec4(ks + f0 * 0.5 * amb, q.x * 256.0 + q.y);
 }
 #elif defined(RESOLVE)
 // Weight of a half-resolution sample for this pixel: 1 on the same surface, falling to 0 at a
@@ -102,7 +109,7 @@ void main() {
     vec4 g = texelFetch(u_geom, px, 0);
     vec2 oct = floor(g.xy * 255.0 + 0.5) * (1.0 / 255.0);  // as the samples store it
     // The four samples around this pixel (sample q sits on pixel 2q; the half-resolution target
-    // has a spare column and row, so q0 + 1 is always inside it), bilinear weights times the
+    // reaches past the image, so q0 + 1 is always inside it), bilinear weights times the
     // same-surface weight; a pixel on its own sample takes it whole.
     ivec2 q0 = px >> 1;
     vec2 f = vec2(px & 1) * 0.5;
@@ -115,14 +122,15 @@ void main() {
         float hi = floor(sks.a * (1.0 / 256.0));
         float s = same_surface(z, oct, skd.a, vec2(hi, sks.a - 256.0 * hi) * (1.0 / 255.0));
         best = max(best, bw[k] > 0.0 ? s : 0.0);
-        float w = bw[k] * (s + 1e-6);  // (never 0 in sum; a pixel with no match is mended)
+        float w = bw[k] * s;
         kd += w * skd.rgb;
         ks += w * sks.rgb;
         wsum += w;
     }
-    vec3 base = a.rgb * a.rgb;
-    vec3 diffuse_color = base * (1.0 - a.a);
-    vec3 lum = (diffuse_color * kd + ks) / (wsum * u_exposure) + decode_rgbe(texelFetch(u_emissive, px, 0));
+    vec3 diffuse_color, f0;
+    decode_albedo(a, diffuse_color, f0);
+    // (wsum is 0 only where no sample matched: such pixels are mended)
+    vec3 lum = (diffuse_color * kd + ks) / max(wsum, 1e-20) + decode_rgbe(texelFetch(u_emissive, px, 0));
     frag_color = finish(lum);
     // No sample on this surface (a thin or small object, a silhouette): depth 0 marks the pixel
     // for a full-resolution lighting pass over just such pixels (Renderer._draw).
@@ -138,10 +146,11 @@ void main() {
     // Only where something was drawn (the depth test keeps empty pixels out).
     ivec2 px = ivec2(gl_FragCoord.xy);
     vec3 P = u_eye + v_ray * view_depth(texelFetch(u_depth, px, 0).r);
-    vec4 a = texelFetch(u_albedo, px, 0);
     vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
     vec4 g = texelFetch(u_geom, px, 0);
-    lum = shade(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), a.rgb * a.rgb, a.a, g.z, g.w);
+    vec3 diffuse_color, f0;
+    decode_albedo(texelFetch(u_albedo, px, 0), diffuse_color, f0);
+    lum = shade(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), diffuse_color, f0, g.z, g.w);
     lum += decode_rgbe(texelFetch(u_emissive, px, 0));
 #endif
     frag_color = finish(lum);

@@ -40,3 +40,11 @@ vec4 encode_rgbe(vec3 c) {
 vec3 decode_rgbe(vec4 t) {
     return t.a > 0.0 ? t.rgb * exp2(round(t.a * 255.0) - 64.0) : vec3(0.0);
 }
+
+// The albedo target (sqrt of the linear base colour, metallic) as glTF metallic-roughness colours:
+// the diffuse colour and the reflectance at normal incidence.
+void decode_albedo(vec4 t, out vec3 diffuse_color, out vec3 f0) {
+    vec3 base = t.rgb * t.rgb;
+    diffuse_color = base * (1.0 - t.a);
+    f0 = mix(vec3(0.04), base, t.a);
+}

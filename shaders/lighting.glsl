@@ -158,10 +158,9 @@ vec3 ambient_light(vec3 n, float occlusion) {
     return mix(u_ambient_down, u_ambient_up, n.y * 0.5 + 0.5) * occlusion;
 }
 
-// Luminance (nits) leaving P towards the eye. n: shading normal, ng: geometric normal.
-vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 base, float metallic, float rough, float occlusion) {
-    vec3 diffuse_color = base * (1.0 - metallic);
-    vec3 f0 = mix(vec3(0.04), base, metallic);
+// Luminance (nits) leaving P towards the eye. n: shading normal, ng: geometric normal;
+// diffuse_color and f0 from the base colour and metallic (decode_albedo, gbuffer_codec.glsl).
+vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 diffuse_color, vec3 f0, float rough, float occlusion) {
     vec3 kd, ks;
     shade_parts(P, n, ng, v, f0, rough, occlusion, kd, ks);
     return diffuse_color * kd + ks + (diffuse_color + f0 * 0.5) * ambient_light(n, occlusion);

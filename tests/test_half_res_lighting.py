@@ -34,9 +34,9 @@ def test_example_frames_match_full_lighting(gl_context):
         for frame in (0, 60):
             state = evaluate(scene, "3A", frame)
             full = r.render(state, read_depth=False).color
-            r.half_res_lighting = True
-            half = r.render(state, read_depth=False).color
-            r.half_res_lighting = False
+            half = r.render(state, read_depth=False, half_res_lighting=True).color
+            again = r.render(state, read_depth=False).color
+            np.testing.assert_array_equal(again, full)  # no GL state left behind by the new passes
             d = _levels(half, full)
             assert (d > 0).mean() > 0.001  # the lights really were evaluated at half resolution
             assert d.mean() < 0.15, f"frame {frame}: mean {d.mean():.3f} levels"
@@ -76,7 +76,7 @@ def test_a_thin_object_is_lit_in_full(gl_context, pole_x_m):
     assert d.max() <= 2
 
 
-def test_the_sky_and_the_overlay_are_untouched(gl_context):
+def test_the_sky_is_untouched(gl_context):
     """Where nothing was drawn the sky pass still shades the background, and a floor lit by a
     sun is the same either way (a plane's lighting is smooth)."""
     floor = primitive_asset("plane", size_m=(4.0, 4.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor")
@@ -94,3 +94,17 @@ def test_the_sky_and_the_overlay_are_untouched(gl_context):
     assert 0.2 < empty.mean() < 0.8
     np.testing.assert_array_equal(half.color[empty], full.color[empty])
     assert _levels(half.color, full.color).max() <= 1
+
+
+def test_with_depth_of_field_a_draft_size_and_a_resize(gl_context):
+    """Half-resolution lighting feeds the depth-of-field pass and a draft's upscale as the full
+    lighting does, and survives a change of render size (odd sizes included)."""
+    scene = api.load_scene(SCENE)
+    state = evaluate(scene, "3A", 30)
+    with api.StageRenderer(scene, width=641) as r:
+        for kw in ({"dof": True}, {"output_width": 960}, {"width": 333}, {}):
+            full = r.render(state, read_depth=False, **kw).color
+            half = r.render(state, read_depth=False, half_res_lighting=True, **kw).color
+            assert half.shape == full.shape
+            d = _levels(half, full)
+            assert (d > 0).any() and d.mean() < 1.0, (kw, d.mean())  # (more edges at 333 px)

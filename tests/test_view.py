@@ -123,24 +123,28 @@ def _line_runs(app, img, st):
 def test_a_moving_picture_lights_at_half_resolution_and_a_resting_one_in_full(app):
     """While the camera moves the lights are evaluated at half resolution (a wider picture at the
     same rate); once it rests the frame is rendered again with every pixel lit, even at the same
-    width (adaptive resolution off here, so only the lighting calls for it)."""
+    width (adaptive resolution off here, so only the lighting calls for it). A storyboard capture
+    taken mid-move lights every pixel."""
     import glfw
 
     app._select_shot("3A")
     settle(app)
+    lit_half = lambda: app.stage._renderer.half_res_lighting  # noqa: E731 (what the last frame used)
     saved = app.adaptive
     app.adaptive = None
     try:
-        assert not app.stage.half_res_lighting
+        assert not lit_half()
         app.on_key(glfw.KEY_W, glfw.PRESS, 0)
         app.step(DT)
         app.on_key(glfw.KEY_W, glfw.RELEASE, 0)
-        assert app.stage.half_res_lighting and app.render_width == app._image_rect()[2]
+        assert lit_half() and app.render_width == app._image_rect()[2]
+        app.capture()
+        assert not lit_half()
         rendered = app.frames_rendered
         for _ in range(6):
             app.step(DT)
         assert app.frames_rendered == rendered + 1  # one more frame, at rest
-        assert not app.stage.half_res_lighting
+        assert not lit_half()
     finally:
         app.adaptive = saved
         app.rig = None

@@ -195,8 +195,9 @@ class Renderer:
         # milliseconds under its name (slower overall; None, the default, times nothing).
         self.pass_ms: dict[str, float] | None = None
         self._mark_t = 0.0
-        # Lights evaluated at half resolution in display frames (_half_res_lighting): about
-        # twice as fast a lighting pass where the image is lit smoothly, for animatics.
+        # Display frames lit at half resolution (_half_res_lighting): the lighting passes take
+        # about two thirds of the time (3A at 1280x720), for animatics and a moving window; a
+        # level or a few at edges and small highlights (bench/lighting_error.py).
         self.half_res_lighting = False
         self.resize(width, height)
 
@@ -367,15 +368,18 @@ class Renderer:
                         int(tiles[i][1] == 1 and not _shadow_covers_light(lt)))
                        for i, lt in enumerate(self._lights))
         key = (mode, part, self._sky is not None, self._led_light is not None, lights)
+        if part == "resolve":  # no lights, no sky: the same program whatever they are
+            key = (mode, part)
         hit = self._light_progs.get(key)
         if hit is None:
             # SRGB_TARGET: the signal texture is sRGB, so the framebuffer encodes on write
             # (GL_FRAMEBUFFER_SRGB, see _lighting_pass) instead of a pow per channel in the shader.
             switches = (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"), ("SKY_PASS", part == "sky"),
-                        ("LED_LIGHT", key[3]), ("HALF_LIGHTING", part == "half"), ("RESOLVE", part == "resolve"))
+                        ("LED_LIGHT", part != "resolve" and self._led_light is not None),
+                        ("HALF_LIGHTING", part == "half"), ("RESOLVE", part == "resolve"))
             defines = ["RECTS", "VIEW_RAY", f"MAX_LIGHTS {MAX_LIGHTS}", f"MAX_TILES {MAX_TILES}"]
             defines += [name for name, on in switches if on]
-            if lights:
+            if lights and part != "resolve":
                 defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r}, {b})"
                                                     for i, (t, n, f, r, b) in enumerate(lights)))
             if len(self._light_progs) >= 16:  # lights edited over and over: drop the oldest
@@ -904,7 +908,8 @@ class Renderer:
             for x, y, w, h in rects[1]:
                 fbo.clear(0.0, 0.0, 0.0, 1.0, viewport=(x, y, w, h))
         ctx.enable(ctx.DEPTH_TEST)
-        if mode == "display" and rects is None and self.half_res_lighting:
+        half = mode == "display" and rects is None and self.half_res_lighting
+        if half:
             self._half_res_lighting(view, exposure)
             fbo.use()
             if self._sky:
@@ -914,23 +919,27 @@ class Renderer:
                 self._lighting_pass(mode, part, view, exposure, None if rects is None else rects[0])
         ctx.depth_func = "<"
         ctx.disable(ctx.DEPTH_TEST)
-        self._mark("lighting" if mode == "display" else f"lighting ({mode})")
+        self._mark("lighting (mending, sky)" if half else "lighting" if mode == "display" else f"lighting ({mode})")
 
     def _half_res_lighting(self, view: CameraView, exposure: float) -> None:
-        """The surface lighting of a display frame with the lights evaluated at half resolution
-        (see ``half_res_lighting``): the lights at every other pixel of every other row, then each
-        pixel's colour from its own G-buffer texel (surface colour, emission, ambient fill) and the
-        nearest of those samples on the same surface; pixels with none (thin objects,
+        """The surface lighting of a display frame at half resolution (see
+        ``half_res_lighting``): the light reaching the surface (lights, shadows, the wall as a
+        light, the ambient fill) at every other pixel of every other row; then each pixel's colour
+        from its own base colour, metallic and emission and a blend of the samples around it on
+        its own surface (same depth and geometric normal); pixels with none (thin objects,
         silhouettes) are marked in a depth buffer and lit in full by a last pass, which llvmpipe
         runs only for the blocks that hold such pixels."""
         ctx, t = self.ctx, self._targets
         if "half_fbo" not in t:
-            # Sample q lights pixel 2q; one spare column and row (outside the image: no surface)
-            # lets the resolve read q + 1 without a clamp.
-            half = (self.width // 2 + 1, self.height // 2 + 1)
+            # Sample q lights pixel 2q; the resolve reads q0 + 1 for pixel 2 q0 + 1 (q0 = p // 2)
+            # without a clamp, so the target reaches one sample past the last pixel (outside the
+            # image: no surface).
+            half = ((self.width + 3) // 2, (self.height + 3) // 2)
             t["half_kd"] = ctx.texture(half, 4, dtype="f4")  # see deferred.frag, HALF_LIGHTING
             t["half_ks"] = ctx.texture(half, 4, dtype="f4")
             t["half_fbo"] = ctx.framebuffer([t["half_kd"], t["half_ks"]])
+            # The same attachments twice: the resolve writes the marks, the mending pass only
+            # tests against them.
             t["mend_depth"] = ctx.depth_renderbuffer((self.width, self.height))
             t["resolve_fbo"] = ctx.framebuffer([t["image"]], t["mend_depth"])
             t["mend_fbo"] = ctx.framebuffer([t["image"]], t["mend_depth"])

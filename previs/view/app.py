@@ -998,11 +998,12 @@ class ViewerApp:
         return optics.desqueezed_aspect(mode, presets.get_lens_kit(cam.lens_kit).squeeze)
 
     def _render(self, state, width: int, *, overlay: bool, read_depth: bool,
-                shot_camera: bool = True):
+                shot_camera: bool = True, half_res_lighting: bool = False):
         import glfw
 
         dof = self.dof and shot_camera  # not the stage overview
-        frame = self.stage.render(state, overlay=overlay, read_depth=read_depth, width=int(width), dof=dof)
+        frame = self.stage.render(state, overlay=overlay, read_depth=read_depth, width=int(width), dof=dof,
+                                  half_res_lighting=half_res_lighting)
         glfw.make_context_current(self.window)
         return frame
 
@@ -1061,12 +1062,12 @@ class ViewerApp:
             refine = (not moving and (self._last_width != full_w or self._last_half_lit)
                       and (self._still_s >= REFINE_AFTER_S or self.adaptive is None))
             if changed or refine:
-                # While it moves, the lights at half resolution: a wider picture at the same rate.
-                self.stage.half_res_lighting = self._last_half_lit = moving
                 t_r = self.clock()
-                # Frame lines: drawn by the window at its own resolution (_QUAD_FRAG).
+                # Frame lines: drawn by the window at its own resolution (_QUAD_FRAG). While it
+                # moves, the lights at half resolution: a wider picture at the same rate.
                 frame = self._render(view_st, width, overlay=False, read_depth=True,
-                                     shot_camera=self.view == "camera")
+                                     shot_camera=self.view == "camera", half_res_lighting=moving)
+                self._last_half_lit = moving
                 self._upload(frame.color)
                 if self.view == "camera":
                     self._last_frame = frame
