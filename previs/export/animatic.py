@@ -28,13 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from zlib_ng import zlib_ng
 
 from previs.api import fit_text
 from previs.core.timecode import format_rate, frames_to_timecode, parse_rate
@@ -198,9 +198,10 @@ def _fit_to(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def encode_png(rgb: np.ndarray) -> bytes:
     """An (H, W, 3) uint8 image as a PNG: every row Sub-filtered (numpy) and deflated at level 1
-    with the run-length strategy. These PNGs are intermediates for the MP4, and this halves the
-    encode of PIL's level 1 (adaptive filters: 45 vs 22 ms a 1280x720 frame here, files about
-    the same size, 0.45 MB); zlib and numpy release the GIL, so the next frame renders meanwhile."""
+    with the run-length strategy by zlib-ng (zlib's format and output size, about half its time).
+    These PNGs are intermediates for the MP4; PIL's level 1 (adaptive filters) takes about twice
+    as long for files of about the same size (bench/bench_png.py). zlib-ng and numpy release the
+    GIL, so the next frame renders meanwhile."""
     a = np.ascontiguousarray(rgb, np.uint8)
     h, w = a.shape[:2]
     flat = a.reshape(h, w * 3)
@@ -208,11 +209,11 @@ def encode_png(rgb: np.ndarray) -> bytes:
     rows[:, 0] = 1  # filter type Sub: each byte minus the same channel of the pixel to its left
     rows[:, 1:4] = flat[:, :3]
     np.subtract(flat[:, 3:], flat[:, :-3], out=rows[:, 4:])  # wraps modulo 256, as PNG wants
-    z = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    z = zlib_ng.compressobj(1, zlib_ng.DEFLATED, 15, 9, zlib_ng.Z_RLE)
     idat = z.compress(rows) + z.flush()
 
     def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib_ng.crc32(tag + data))
 
     header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
