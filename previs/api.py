@@ -208,7 +208,8 @@ class StageRenderer:
     frame only what changed (lights, walking stand-ins, the wall's world, sun and grade)."""
 
     def __init__(self, scene: Scene, *, width: int = 1920, antialias: bool = True, shadows: bool = True,
-                 wall_resolution: int = 512, dof: bool = False, half_res_lighting: bool = False):
+                 wall_resolution: int = 512, dof: bool = False, half_res_lighting: bool = False,
+                 depth_only: bool = False):
         from previs.render import Renderer
 
         self.width = int(width)
@@ -219,6 +220,9 @@ class StageRenderer:
         # Light at half resolution (Renderer.half_res_lighting) unless a render call says
         # otherwise: the animatic's default; False lights every pixel.
         self.half_res_lighting = bool(half_res_lighting)
+        # Only the depth is wanted (previs check's probe): the panels are drawn, but what they
+        # show (the virtual world, the wall as a light, the inner frustum) is never rendered.
+        self.depth_only = bool(depth_only)
         self._wall = None
         self.inner_frustum_renders = 0  # counters, for tests and benchmarks
         self.inner_frustum_skipped = 0
@@ -252,7 +256,8 @@ class StageRenderer:
         if not same_wall:
             if self._wall is not None:
                 self._wall.release()
-            self._wall = WallContent(scene, r.ctx, self._wall_resolution) if scene.stage is not None else None
+            self._wall = (WallContent(scene, r.ctx, self._wall_resolution)
+                          if scene.stage is not None and not self.depth_only else None)
             r.set_wall_content(None)
             r.set_led_light(None)
             if scene.stage is not None:

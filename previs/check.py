@@ -271,14 +271,13 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
         if angle > res.steepest_angle_deg:
             res.steepest_angle_deg, res.steepest_frame = angle, f
         grid = np.zeros(view.hit.shape, dtype=np.int8)
-        worst = None
-        for idx in zip(*np.nonzero(view.hit), strict=True):
-            m = ledcheck.moire(pitch, st.mode.photosite_pitch_um, st.focal_length_mm, st.t_stop,
-                               st.focus_m, float(view.depth_m[idx]))
-            grid[idx] = ledcheck.RATINGS.index(m.rating)
-            if worst is None or (ledcheck.RATINGS.index(m.rating), -m.photosites_per_pitch) > (
-                    ledcheck.RATINGS.index(worst.rating), -worst.photosites_per_pitch):
-                worst = m
+        depths = view.depth_m[view.hit]  # row by row, as np.nonzero orders them
+        lens = (pitch, st.mode.photosite_pitch_um, st.focal_length_mm, st.t_stop, st.focus_m)
+        _, n_px, _, _, rating = ledcheck.moire_arrays(*lens, depths)
+        grid[view.hit] = rating
+        # The worst sample: the highest rating, then the fewest photosites per pitch (the first such).
+        top = rating == rating.max()
+        worst = ledcheck.moire(*lens, float(depths[np.flatnonzero(top)[np.argmin(n_px[top])]]))
         if ledcheck.RATINGS.index(worst.rating) > ledcheck.RATINGS.index(res.moire) or res.moire_frame is None:
             res.moire, res.moire_frame = worst.rating, f
             res.photosites_per_pitch, res.blur_in_pitches = worst.photosites_per_pitch, worst.blur_in_pitches
@@ -381,8 +380,9 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
 
     results, flagged = [], {}
     solids = set_solids(scene)
-    # Only the depth is read: no shadow maps (they change colour, not depth).
-    with api.StageRenderer(scene, width=GRID_COLS, antialias=False, shadows=False, wall_resolution=64) as probe:
+    # Only the depth is read: no shadow maps, wall content or wall light (they change colour,
+    # not depth).
+    with api.StageRenderer(scene, width=GRID_COLS, antialias=False, shadows=False, depth_only=True) as probe:
         for sid in shot_ids:
             res, grids = check_shot(scene, scene.shot(sid), probe, solids)
             results.append(res)

@@ -126,3 +126,19 @@ def test_rendering_lets_other_python_threads_run(gl_context, monkeypatch):
         held = turns_of_a_thread_while_rendering(r)
     assert R._gl_finish() is not None
     assert free > 3 * held, (free, held)  # 433 vs 26 turns in one run here
+
+
+def test_a_depth_only_probe_sees_the_same_depth_without_rendering_the_wall(gl_context):
+    """previs check's probe: the same depth as a full StageRenderer (the panels are drawn), but
+    no wall content, wall light or inner frustum is ever rendered."""
+    scene = api.load_scene(SCENE)
+    state = evaluate(scene, "3A", 40)
+    with api.StageRenderer(scene, width=96, antialias=False, shadows=False) as full:
+        want = full.render(state).depth_m
+        assert full._wall is not None and full.inner_frustum_renders == 1
+    with api.StageRenderer(scene, width=96, antialias=False, shadows=False, depth_only=True) as probe:
+        got = probe.render(state).depth_m
+        assert probe._wall is None and probe.inner_frustum_renders == 0
+    np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
+    assert np.isfinite(want).mean() > 0.5
+    np.testing.assert_allclose(got[np.isfinite(got)], want[np.isfinite(want)], rtol=1e-6)

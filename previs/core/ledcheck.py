@@ -39,22 +39,25 @@ class MoireResult:
 def moire(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_mm: float, f_number: float,
           focus_m: float, wall_depth_m: float) -> MoireResult:
     """The moiré risk of a wall at ``wall_depth_m`` for one lens setting (see the module notes)."""
+    p_img, n_px, blur, k, rating = (a[0] for a in moire_arrays(
+        pixel_pitch_mm, photosite_pitch_um, focal_length_mm, f_number, focus_m, np.array([float(wall_depth_m)])))
+    return MoireResult(wall_depth_m, float(p_img), float(n_px), float(blur), float(k), RATINGS[int(rating)])
+
+
+def moire_arrays(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_mm: float, f_number: float,
+                 focus_m: float, wall_depth_m: np.ndarray):
+    """:func:`moire` for many wall depths at one lens setting, as arrays: the LED pitch on the
+    sensor (mm), photosites per pitch, blur (mm), blur in pitches and the rating (index into
+    RATINGS)."""
     f = focal_length_mm
-    d_mm = wall_depth_m * 1000.0
-    p_img = pixel_pitch_mm * f / max(d_mm - f, 1e-9)
+    depth = np.asarray(wall_depth_m, dtype=np.float64)
+    p_img = pixel_pitch_mm * f / np.maximum(depth * 1000.0 - f, 1e-9)
     n_px = p_img / (photosite_pitch_um / 1000.0)
-    blur = 0.0 if math.isinf(focus_m) and math.isinf(wall_depth_m) else (
-        optics.blur_circle_mm(f, f_number, focus_m, wall_depth_m))
-    k = blur / p_img if p_img > 0 else math.inf
-    if k >= BLUR_LOW_RISK_PITCHES:
-        rating = "low"
-    elif n_px < 2.0:
-        rating = "high"
-    elif n_px < 4.0:
-        rating = "medium"
-    else:
-        rating = "low"
-    return MoireResult(wall_depth_m, p_img, n_px, blur, k, rating)
+    blur = optics.blur_circles_mm(f, f_number, focus_m, depth)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(p_img > 0, blur / np.where(p_img > 0, p_img, 1.0), np.inf)
+    rating = np.where(k >= BLUR_LOW_RISK_PITCHES, 0, np.where(n_px < 2.0, 2, np.where(n_px < 4.0, 1, 0)))
+    return p_img, n_px, blur, k, rating
 
 
 def worst(ratings) -> str:

@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
+
 from previs.errors import PresetError
 
 METER_K_REFLECTED = 12.5
@@ -231,17 +233,26 @@ def blur_circle_mm(focal_length_mm: float, f_number: float, focus_m: float,
                    subject_m: float) -> float:
     """Defocus blur diameter on the sensor (mm) of an object at ``subject_m`` when focused at
     ``focus_m``: ``b = f² |D − s| / (N D (s − f))``."""
+    d = _positive("object distance (m)", subject_m)
+    return float(blur_circles_mm(focal_length_mm, f_number, focus_m, np.array([d]))[0])
+
+
+def blur_circles_mm(focal_length_mm: float, f_number: float, focus_m: float,
+                    subjects_m: np.ndarray) -> np.ndarray:
+    """:func:`blur_circle_mm` for an array of object distances (m; infinity allowed)."""
     f = _positive("focal length (mm)", focal_length_mm)
     n = _positive("f-number", f_number)
     s = _positive("focus distance (m)", focus_m) * 1000.0
-    d = _positive("object distance (m)", subject_m) * 1000.0
+    d = np.asarray(subjects_m, dtype=np.float64) * 1000.0
+    if d.size and not np.all(d > 0):
+        raise PresetError(f"object distance (m) must be positive, got {float(d[~(d > 0)][0]) / 1000.0!r}")
     if s <= f:
         raise PresetError(f"focus distance {focus_m:g} m is inside the focal length {f:g} mm")
+    far = np.isinf(d)
+    d = np.where(far, 1.0, d)  # (a finite stand-in; the far values are chosen below)
     if math.isinf(s):
-        return 0.0 if math.isinf(d) else f * f / (n * d)
-    if math.isinf(d):
-        return f * f / (n * (s - f))
-    return f * f * abs(d - s) / (n * d * (s - f))
+        return np.where(far, 0.0, f * f / (n * d))
+    return np.where(far, f * f / (n * (s - f)), f * f * np.abs(d - s) / (n * d * (s - f)))
 
 
 # ---------------------------------------------------------------- exposure

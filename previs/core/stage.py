@@ -272,7 +272,7 @@ def wall_summary(volume: LedVolume) -> dict:
 
 # ---------------------------------------------------------------- ray casts
 def wall_hit(volume: LedVolume, origins, directions, *, back_faces: bool = True,
-             chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+             chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """Cast rays against the faceted walls and the ceiling.
 
     ``origins`` and ``directions`` are ``(..., 3)`` (broadcast together); directions need not be
@@ -283,7 +283,9 @@ def wall_hit(volume: LedVolume, origins, directions, *, back_faces: bool = True,
     With ``back_faces=True`` (the default) the back of a panel counts as a hit too, as it does for
     a real ray of light: a camera outside the volume looking at it sees the cabinets' backs. With
     ``back_faces=False`` only the lit faces count (the ray passes through backs). Hits closer
-    than 1e-9 m to the origin are ignored, and zero-length directions hit nothing.
+    than 1e-9 m to the origin are ignored, and zero-length directions hit nothing. Rays are
+    tested ``chunk`` at a time against every facet: small chunks keep the (rays, facets) arrays
+    in the CPU's cache.
     """
     o, d = np.broadcast_arrays(np.asarray(origins, dtype=np.float64),
                                np.asarray(directions, dtype=np.float64))
