@@ -20,9 +20,9 @@ uniform float u_exposure;
 // own surface.
 #if defined(HALF_LIGHTING)
 // Two float texels per sample: kd (the diffuse share, lighting.glsl) with the view depth in m
-// as alpha, and ks (specular luminance) with the geometric normal as alpha (octahedral, 8 bits
-// a component, as x * 256 + y). ks holds the sample's f0: metallic or textured-metal detail
-// finer than two pixels is blended.
+// as alpha, and ks (specular luminance) with the surface as alpha: the geometric normal
+// (octahedral), metallic and roughness at 6 bits each in one whole number under 2^24 (exact in
+// a float). ks holds the sample's f0: textured-metal detail finer than two pixels is blended.
 layout(location = 0) out vec4 o_kd;
 layout(location = 1) out vec4 o_ks;
 uniform vec3 u_ray00;            // the view ray at uv (0, 0) and its change per unit of u and v
@@ -57,6 +57,26 @@ float view_depth(float window_depth) {
     return near * far / (far - window_depth * (far - near));
 }
 
+#if defined(HALF_LIGHTING) || defined(RESOLVE)
+// A surface's geometric normal (octahedral, as the G-buffer stores it), metallic and roughness,
+// 6 bits each, as one whole number (see HALF_LIGHTING's outputs).
+float pack_surface(vec2 oct, float metallic, float rough) {
+    vec4 q = floor(clamp(vec4(oct, metallic, rough), 0.0, 1.0) * 63.0 + 0.5);
+    return ((q.x * 64.0 + q.y) * 64.0 + q.z) * 64.0 + q.w;
+}
+
+vec4 unpack_surface(float v) {
+    vec4 q;
+    q.x = floor(v * (1.0 / 262144.0));
+    v -= q.x * 262144.0;
+    q.y = floor(v * (1.0 / 4096.0));
+    v -= q.y * 4096.0;
+    q.z = floor(v * (1.0 / 64.0));
+    q.w = v - q.z * 64.0;
+    return q * (1.0 / 63.0);
+}
+#endif
+
 #if defined(HALF_LIGHTING)
 void main() {
     // This sample stands for the full-resolution pixel 2q (the lower left of its 2x2 block): its
@@ -75,25 +95,27 @@ void main() {
     vec3 P = u_eye + (u_ray00 + uv.x * u_ray_du + uv.y * u_ray_dv) * z;
     vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
     vec4 g = texelFetch(u_geom, px, 0);
+    vec4 a = texelFetch(u_albedo, px, 0);
     vec3 diffuse_color, f0, kd, ks;
-    decode_albedo(texelFetch(u_albedo, px, 0), diffuse_color, f0);
+    decode_albedo(a, diffuse_color, f0);
     shade_parts(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), f0, g.z, g.w, kd, ks);
     // The ambient fill too (the resolve then needs no shading normal): its diffuse part into kd,
     // its f0 part into ks.
     vec3 amb = ambient_light(n, g.w);
     o_kd = vec4(kd + amb, z);
-    vec2 q = floor(g.xy * 255.0 + 0.5);
-    o_ks = vec4(ks + f0 * 0.5 * amb, q.x * 256.0 + q.y);
+    o_ks = vec4(ks + f0 * 0.5 * amb, pack_surface(g.xy, a.a, g.z));
 }
 #elif defined(RESOLVE)
 // Weight of a half-resolution sample for this pixel: 1 on the same surface, falling to 0 at a
-// view depth 4 % apart or geometric normals about 18 degrees apart (compared as 8-bit
-// octahedral coordinates). It reaches 0: a light 300 times brighter on a pole must not leak
-// into the wall behind it through a small weight.
-float same_surface(float z, vec2 oct, float z_s, vec2 oct_s) {
+// view depth 4 % apart, geometric normals about 18 degrees apart, or metallic or roughness a
+// quarter of their range apart (a glossy metal trim's highlight stays off the paint beside it).
+// It reaches 0: a light 300 times brighter on a pole must not leak into the wall behind it
+// through a small weight.
+float same_surface(float z, vec4 surface, float z_s, vec4 surface_s) {
     float rel = (z_s - z) / (0.04 * z);
-    vec2 d = (oct_s - oct) * (1.0 / 0.16);
-    return max(1.0 - rel * rel, 0.0) * max(1.0 - dot(d, d), 0.0);
+    vec4 d = (surface_s - surface) * vec4(1.0 / 0.16, 1.0 / 0.16, 4.0, 4.0);
+    return max(1.0 - rel * rel, 0.0) * max(1.0 - dot(d.xy, d.xy), 0.0)
+         * max(1.0 - d.z * d.z, 0.0) * max(1.0 - d.w * d.w, 0.0);
 }
 
 void main() {
@@ -107,7 +129,7 @@ void main() {
     float z = view_depth(depth);
     vec4 a = texelFetch(u_albedo, px, 0);
     vec4 g = texelFetch(u_geom, px, 0);
-    vec2 oct = floor(g.xy * 255.0 + 0.5) * (1.0 / 255.0);  // as the samples store it
+    vec4 surface = unpack_surface(pack_surface(g.xy, a.a, g.z));  // quantised as the samples are
     // The four samples around this pixel (sample q sits on pixel 2q; the half-resolution target
     // reaches past the image, so q0 + 1 is always inside it), bilinear weights times the
     // same-surface weight; a pixel on its own sample takes it whole.
@@ -119,8 +141,7 @@ void main() {
     for (int k = 0; k < 4; k++) {
         ivec2 q = q0 + ivec2(k & 1, k >> 1);
         vec4 skd = texelFetch(u_half_kd, q, 0), sks = texelFetch(u_half_ks, q, 0);
-        float hi = floor(sks.a * (1.0 / 256.0));
-        float s = same_surface(z, oct, skd.a, vec2(hi, sks.a - 256.0 * hi) * (1.0 / 255.0));
+        float s = same_surface(z, surface, skd.a, unpack_surface(sks.a));
         best = max(best, bw[k] > 0.0 ? s : 0.0);
         float w = bw[k] * s;
         kd += w * skd.rgb;

@@ -108,3 +108,24 @@ def test_with_depth_of_field_a_draft_size_and_a_resize(gl_context):
             assert half.shape == full.shape
             d = _levels(half, full)
             assert (d > 0).any() and d.mean() < 1.0, (kw, d.mean())  # (more edges at 333 px)
+
+
+def test_a_highlight_stays_on_its_material(gl_context):
+    """A glossy metal sheet beside matte paint on the same plane, a bulb's highlight right on the
+    seam: the paint pixels beside the metal do not take its highlight (the same-surface weight
+    compares metallic and roughness too), so the seam matches the fully lit frame."""
+    metal = primitive_asset("plane", size_m=(1.0, 2.0), color_linear=(0.9, 0.9, 0.9), roughness=0.1,
+                            metallic=1.0, key="metal")
+    paint = primitive_asset("plane", size_m=(1.0, 2.0), color_linear=(0.3, 0.3, 0.3), roughness=0.9, key="paint")
+    items = [DrawItem(metal, tf.translation((-0.5, 0.0, 0.0))), DrawItem(paint, tf.translation((0.5, 0.0, 0.0)))]
+    bulb = Light(name="bulb", type="point", color_linear=(1.0, 1.0, 1.0), intensity=3.0,
+                 position_m=(-0.03, 1.0, -0.3), shadows=False)
+    eye = np.array([0.0, 1.2, 1.0])
+    view = CameraView(tf.look_at(eye, (0.0, 0.0, -0.3), (0.0, 1.0, 0.0)), math.radians(50.0), 1.5, 0.05, 50.0)
+    with Renderer(241, 161, antialias=False, ctx=gl_context) as r:
+        r.set_world(items, [bulb])
+        full = r.render(view, read_depth=False).color
+        r.half_res_lighting = True
+        half = r.render(view, read_depth=False).color
+    assert full.max() == 255  # the highlight is there
+    assert _levels(half, full).max() <= 6

@@ -926,7 +926,7 @@ class Renderer:
         ``half_res_lighting``): the light reaching the surface (lights, shadows, the wall as a
         light, the ambient fill) at every other pixel of every other row; then each pixel's colour
         from its own base colour, metallic and emission and a blend of the samples around it on
-        its own surface (same depth and geometric normal); pixels with none (thin objects,
+        its own surface (depth, geometric normal, metallic and roughness alike); pixels with none (thin objects,
         silhouettes) are marked in a depth buffer and lit in full by a last pass, which llvmpipe
         runs only for the blocks that hold such pixels."""
         ctx, t = self.ctx, self._targets
