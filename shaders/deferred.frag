@@ -107,13 +107,14 @@ void main() {
 }
 #elif defined(RESOLVE)
 // Weight of a half-resolution sample for this pixel: 1 on the same surface, falling to 0 at a
-// view depth 4 % apart, geometric normals about 18 degrees apart, or metallic or roughness a
-// quarter of their range apart (a glossy metal trim's highlight stays off the paint beside it).
-// It reaches 0: a light 300 times brighter on a pole must not leak into the wall behind it
-// through a small weight.
+// view depth 4 % apart, geometric normals about 18 degrees apart (down to about 3 on glossy
+// surfaces, whose reflections turn with the normal), or metallic or roughness a quarter of their
+// range apart (a glossy metal trim's highlight stays off the paint beside it). It reaches 0: a
+// light 300 times brighter on a pole must not leak into the wall behind it through a small weight.
 float same_surface(float z, vec4 surface, float z_s, vec4 surface_s) {
     float rel = (z_s - z) / (0.04 * z);
-    vec4 d = (surface_s - surface) * vec4(1.0 / 0.16, 1.0 / 0.16, 4.0, 4.0);
+    float normal_tol = 0.16 * clamp(1.5 * surface.w, 0.15, 1.0);
+    vec4 d = (surface_s - surface) * vec4(vec2(1.0 / normal_tol), 4.0, 4.0);
     return max(1.0 - rel * rel, 0.0) * max(1.0 - dot(d.xy, d.xy), 0.0)
          * max(1.0 - d.z * d.z, 0.0) * max(1.0 - d.w * d.w, 0.0);
 }
