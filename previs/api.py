@@ -222,7 +222,8 @@ class StageRenderer:
         self.half_res_lighting = bool(half_res_lighting)
         # Only the depth is wanted (previs check's probe): the panels are drawn, but what they
         # show (the virtual world, the wall as a light, the inner frustum) is never rendered.
-        self.depth_only = bool(depth_only)
+        # Set at construction only (it decides whether the wall's renderer is made).
+        self._depth_only = bool(depth_only)
         self._wall = None
         self.inner_frustum_renders = 0  # counters, for tests and benchmarks
         self.inner_frustum_skipped = 0
@@ -257,7 +258,7 @@ class StageRenderer:
             if self._wall is not None:
                 self._wall.release()
             self._wall = (WallContent(scene, r.ctx, self._wall_resolution)
-                          if scene.stage is not None and not self.depth_only else None)
+                          if scene.stage is not None and not self._depth_only else None)
             r.set_wall_content(None)
             r.set_led_light(None)
             if scene.stage is not None:

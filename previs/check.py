@@ -271,13 +271,9 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
         if angle > res.steepest_angle_deg:
             res.steepest_angle_deg, res.steepest_frame = angle, f
         grid = np.zeros(view.hit.shape, dtype=np.int8)
-        depths = view.depth_m[view.hit]  # row by row, as np.nonzero orders them
-        lens = (pitch, st.mode.photosite_pitch_um, st.focal_length_mm, st.t_stop, st.focus_m)
-        _, n_px, _, _, rating = ledcheck.moire_arrays(*lens, depths)
+        rating, worst = ledcheck.worst_moire(pitch, st.mode.photosite_pitch_um, st.focal_length_mm, st.t_stop,
+                                             st.focus_m, view.depth_m[view.hit])
         grid[view.hit] = rating
-        # The worst sample: the highest rating, then the fewest photosites per pitch (the first such).
-        top = rating == rating.max()
-        worst = ledcheck.moire(*lens, float(depths[np.flatnonzero(top)[np.argmin(n_px[top])]]))
         if ledcheck.RATINGS.index(worst.rating) > ledcheck.RATINGS.index(res.moire) or res.moire_frame is None:
             res.moire, res.moire_frame = worst.rating, f
             res.photosites_per_pitch, res.blur_in_pitches = worst.photosites_per_pitch, worst.blur_in_pitches

@@ -21,8 +21,8 @@ uniform float u_exposure;
 #if defined(HALF_LIGHTING)
 // Two float texels per sample: kd (the diffuse share, lighting.glsl) with the view depth in m
 // as alpha, and ks (specular luminance) with the surface as alpha: the geometric normal
-// (octahedral), metallic and roughness at 6 bits each in one whole number under 2^24 (exact in
-// a float). ks holds the sample's f0: textured-metal detail finer than two pixels is blended.
+// (octahedral), metallic and roughness packed into one whole number (pack_surface). ks holds
+// the sample's f0: textured-metal detail finer than two pixels is blended.
 layout(location = 0) out vec4 o_kd;
 layout(location = 1) out vec4 o_ks;
 uniform vec3 u_ray00;            // the view ray at uv (0, 0) and its change per unit of u and v
@@ -58,22 +58,23 @@ float view_depth(float window_depth) {
 }
 
 #if defined(HALF_LIGHTING) || defined(RESOLVE)
-// A surface's geometric normal (octahedral, as the G-buffer stores it), metallic and roughness,
-// 6 bits each, as one whole number (see HALF_LIGHTING's outputs).
+// A surface's geometric normal (octahedral, 8 bits a component as the G-buffer stores it),
+// metallic and roughness (4 bits each) as one whole number under 2^24, exact in a float (see
+// HALF_LIGHTING's outputs; unpacking only divides by powers of two).
 float pack_surface(vec2 oct, float metallic, float rough) {
-    vec4 q = floor(clamp(vec4(oct, metallic, rough), 0.0, 1.0) * 63.0 + 0.5);
-    return ((q.x * 64.0 + q.y) * 64.0 + q.z) * 64.0 + q.w;
+    vec4 q = floor(clamp(vec4(oct, metallic, rough), 0.0, 1.0) * vec4(255.0, 255.0, 15.0, 15.0) + 0.5);
+    return ((q.x * 256.0 + q.y) * 16.0 + q.z) * 16.0 + q.w;
 }
 
 vec4 unpack_surface(float v) {
     vec4 q;
-    q.x = floor(v * (1.0 / 262144.0));
-    v -= q.x * 262144.0;
-    q.y = floor(v * (1.0 / 4096.0));
-    v -= q.y * 4096.0;
-    q.z = floor(v * (1.0 / 64.0));
-    q.w = v - q.z * 64.0;
-    return q * (1.0 / 63.0);
+    q.x = floor(v * (1.0 / 65536.0));
+    v -= q.x * 65536.0;
+    q.y = floor(v * (1.0 / 256.0));
+    v -= q.y * 256.0;
+    q.z = floor(v * (1.0 / 16.0));
+    q.w = v - q.z * 16.0;
+    return q * vec4(1.0 / 255.0, 1.0 / 255.0, 1.0 / 15.0, 1.0 / 15.0);
 }
 #endif
 

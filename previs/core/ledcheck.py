@@ -60,6 +60,18 @@ def moire_arrays(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_
     return p_img, n_px, blur, k, rating
 
 
+def worst_moire(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_mm: float, f_number: float,
+                focus_m: float, wall_depths_m) -> tuple[np.ndarray, MoireResult]:
+    """Rate many wall depths at one lens setting: (each depth's rating as an index into RATINGS,
+    the worst of them as a MoireResult: the highest rating, then the fewest photosites per
+    pitch, the first such). ``wall_depths_m`` must not be empty."""
+    lens = (pixel_pitch_mm, photosite_pitch_um, focal_length_mm, f_number, focus_m)
+    depths = np.asarray(wall_depths_m, dtype=np.float64).ravel()
+    _, n_px, _, _, rating = moire_arrays(*lens, depths)
+    top = np.flatnonzero(rating == rating.max())
+    return rating, moire(*lens, float(depths[top[np.argmin(n_px[top])]]))
+
+
 def worst(ratings) -> str:
     ratings = list(ratings)
     return max(ratings, key=RATINGS.index) if ratings else "low"

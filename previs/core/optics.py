@@ -233,21 +233,36 @@ def blur_circle_mm(focal_length_mm: float, f_number: float, focus_m: float,
                    subject_m: float) -> float:
     """Defocus blur diameter on the sensor (mm) of an object at ``subject_m`` when focused at
     ``focus_m``: ``b = f² |D − s| / (N D (s − f))``."""
+    f, n, s = _thin_lens(focal_length_mm, f_number, focus_m)
     d = _positive("object distance (m)", subject_m)
-    return float(blur_circles_mm(focal_length_mm, f_number, focus_m, np.array([d]))[0])
+    return float(_blur_mm(f, n, s, np.array([d * 1000.0]))[0])
 
 
 def blur_circles_mm(focal_length_mm: float, f_number: float, focus_m: float,
                     subjects_m: np.ndarray) -> np.ndarray:
     """:func:`blur_circle_mm` for an array of object distances (m; infinity allowed)."""
+    f, n, s = _thin_lens(focal_length_mm, f_number, focus_m)
+    try:
+        d = np.asarray(subjects_m, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PresetError(f"object distances (m) must be numbers, got {subjects_m!r}") from None
+    bad = ~(d > 0)
+    if np.any(bad):
+        raise PresetError(f"object distance (m) must be positive, got {float(d[bad].flat[0])!r}")
+    return _blur_mm(f, n, s, d * 1000.0)
+
+
+def _thin_lens(focal_length_mm, f_number, focus_m) -> tuple[float, float, float]:
+    """Checked focal length (mm), f-number and focus distance (mm)."""
     f = _positive("focal length (mm)", focal_length_mm)
     n = _positive("f-number", f_number)
     s = _positive("focus distance (m)", focus_m) * 1000.0
-    d = np.asarray(subjects_m, dtype=np.float64) * 1000.0
-    if d.size and not np.all(d > 0):
-        raise PresetError(f"object distance (m) must be positive, got {float(d[~(d > 0)][0]) / 1000.0!r}")
     if s <= f:
         raise PresetError(f"focus distance {focus_m:g} m is inside the focal length {f:g} mm")
+    return f, n, s
+
+
+def _blur_mm(f: float, n: float, s: float, d: np.ndarray) -> np.ndarray:
     far = np.isinf(d)
     d = np.where(far, 1.0, d)  # (a finite stand-in; the far values are chosen below)
     if math.isinf(s):

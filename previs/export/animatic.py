@@ -198,10 +198,10 @@ def _fit_to(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def encode_png(rgb: np.ndarray) -> bytes:
     """An (H, W, 3) uint8 image as a PNG: every row Sub-filtered (numpy) and deflated at level 1
-    with the run-length strategy by zlib-ng (zlib's format and output size, about half its time).
-    These PNGs are intermediates for the MP4; PIL's level 1 (adaptive filters) takes about twice
-    as long for files of about the same size (bench/bench_png.py). zlib-ng and numpy release the
-    GIL, so the next frame renders meanwhile."""
+    with the run-length strategy by zlib-ng (zlib's format and about its output size, in a little
+    over half its time). These PNGs are intermediates for the MP4; PIL's level 1 (adaptive
+    filters) takes about four times as long for files of about the same size
+    (bench/bench_png.py). zlib-ng and numpy release the GIL, so the next frame renders meanwhile."""
     a = np.ascontiguousarray(rgb, np.uint8)
     h, w = a.shape[:2]
     flat = a.reshape(h, w * 3)
@@ -320,7 +320,7 @@ class FrameSequence:
 
 class FrameWriter:
     """Finishes frames on a worker thread: scale to the sequence size, burn in, PNG-encode,
-    write atomically. The next frame renders meanwhile (zlib and PIL release the GIL while they
+    write atomically. The next frame renders meanwhile (zlib-ng and PIL release the GIL while they
     work). At most one frame waits, so memory stays flat; an error in the worker is raised by
     the next :meth:`submit` or :meth:`wait`."""
 

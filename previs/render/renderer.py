@@ -919,7 +919,8 @@ class Renderer:
                 self._lighting_pass(mode, part, view, exposure, None if rects is None else rects[0])
         ctx.depth_func = "<"
         ctx.disable(ctx.DEPTH_TEST)
-        self._mark("lighting (mending, sky)" if half else "lighting" if mode == "display" else f"lighting ({mode})")
+        self._mark("lighting (mending, sky)" if half
+                   else "lighting" if mode == "display" else f"lighting ({mode})")
 
     def _half_res_lighting(self, view: CameraView, exposure: float) -> None:
         """The surface lighting of a display frame at half resolution (see

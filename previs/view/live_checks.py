@@ -93,15 +93,10 @@ def check_frame(scene, state, depth_m: np.ndarray, solids=None) -> FrameCheck:
         pitch = vol.panel.pixel_pitch_mm
         # One moiré evaluation per distinct wall depth (to 1 cm): a frame has far fewer of those
         # than rays, and the rating depends on nothing else.
-        depths = np.round(view.depth_m[visible], 2)
-        by_depth = {}
-        for d in np.unique(depths):
-            by_depth[d] = ledcheck.moire(pitch, state.mode.photosite_pitch_um, state.focal_length_mm,
-                                         state.t_stop, state.focus_m, float(d))
-        for idx, d in zip(zip(*np.nonzero(visible), strict=True), depths, strict=True):
-            m = by_depth[d]
-            grid[idx] = ledcheck.RATINGS.index(m.rating)
-        worst = max(by_depth.values(), key=lambda m: (ledcheck.RATINGS.index(m.rating), -m.photosites_per_pitch))
+        depths, per_pixel = np.unique(np.round(view.depth_m[visible], 2), return_inverse=True)
+        rating, worst = ledcheck.worst_moire(pitch, state.mode.photosite_pitch_um, state.focal_length_mm,
+                                             state.t_stop, state.focus_m, depths)
+        grid[visible] = rating[per_pixel]
         angle = float(np.nanmax(np.where(visible, view.incidence_deg, np.nan)))
         nearest = float(view.depth_m[visible].min())
     else:
