@@ -139,17 +139,23 @@ void main() {
     vec2 f = vec2(px & 1) * 0.5;
     vec4 bw = vec4((1.0 - f.x) * (1.0 - f.y), f.x * (1.0 - f.y), (1.0 - f.x) * f.y, f.x * f.y);
     vec3 kd = vec3(0.0), ks = vec3(0.0);
-    float wsum = 0.0, best = 0.0;
+    float wsum = 0.0, best = 0.0, spec_lo = 1e30, spec_hi = 0.0;
     for (int k = 0; k < 4; k++) {
         ivec2 q = q0 + ivec2(k & 1, k >> 1);
         vec4 skd = texelFetch(u_half_kd, q, 0), sks = texelFetch(u_half_ks, q, 0);
         float s = same_surface(z, surface, skd.a, unpack_surface(sks.a));
         best = max(best, bw[k] > 0.0 ? s : 0.0);
         float w = bw[k] * s;
+        float spec = w > 0.0 ? dot(sks.rgb, vec3(0.2126, 0.7152, 0.0722)) : 0.0;
+        spec_lo = w > 0.0 ? min(spec_lo, spec) : spec_lo;
+        spec_hi = max(spec_hi, spec);
         kd += w * skd.rgb;
         ks += w * sks.rgb;
         wsum += w;
     }
+    // A glint: the samples' reflections differ by more than 5 % of white on screen and by half
+    // again; blending would spread it over its 2x2 block, so it is lit in full.
+    bool glint = (spec_hi - spec_lo) * u_exposure > 0.05 && spec_hi > 1.5 * spec_lo;
     vec3 diffuse_color, f0;
     decode_albedo(a, diffuse_color, f0);
     // (wsum is 0 only where no sample matched: such pixels are mended)
@@ -157,7 +163,7 @@ void main() {
     frag_color = finish(lum);
     // No sample on this surface (a thin or small object, a silhouette): depth 0 marks the pixel
     // for a full-resolution lighting pass over just such pixels (Renderer._draw).
-    gl_FragDepth = best > 0.5 ? 1.0 : 0.0;
+    gl_FragDepth = best > 0.5 && !glint ? 1.0 : 0.0;
 }
 #else
 void main() {

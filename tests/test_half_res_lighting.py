@@ -142,3 +142,21 @@ def test_glossy_edges_get_their_own_reflection(gl_context):
         full = r.render(state, read_depth=False).color
         half = r.render(state, read_depth=False, half_res_lighting=True).color
     assert _levels(half, full).max() <= 80
+
+
+def test_a_glint_is_lit_in_full(gl_context):
+    """A small bulb's glint on a glossy floor covers a pixel or two: samples whose reflections
+    differ that much are not blended (that spread it over its 2x2 block) but lit in full."""
+    floor = primitive_asset("plane", size_m=(4.0, 4.0), color_linear=(0.1, 0.1, 0.1), roughness=0.045, key="floor")
+    bulb = Light(name="bulb", type="point", color_linear=(1.0, 1.0, 1.0), intensity=2.0,
+                 position_m=(0.0, 1.0, -1.5), shadows=False)
+    eye = np.array([0.0, 1.0, 1.5])
+    view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 1.0, 0.0)), math.radians(40.0), 1.5, 0.05, 50.0)
+    with Renderer(241, 161, antialias=False, ctx=gl_context) as r:
+        r.set_world([DrawItem(floor, np.eye(4))], [bulb])
+        full = r.render(view, exposure=0.5, read_depth=False).color
+        r.half_res_lighting = True
+        half = r.render(view, exposure=0.5, read_depth=False).color
+    glint = full.max(axis=2) > 200
+    assert 1 <= glint.sum() <= 40, glint.sum()  # a small glint on a dark floor
+    assert _levels(half, full).max() <= 10  # 64 levels when the glint is blended
