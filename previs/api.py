@@ -238,7 +238,6 @@ class StageRenderer:
     def scene(self) -> Scene:
         return self._scene
 
-
     @scene.setter
     def scene(self, scene: Scene) -> None:
         """Swap the scene between frames (the blocking window makes a new Scene per edit). What

@@ -100,11 +100,8 @@ void main() {
     vec3 diffuse_color, f0, kd, ks;
     decode_albedo(a, diffuse_color, f0);
     shade_parts(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), f0, g.z, g.w, kd, ks);
-    // The ambient fill too (the resolve then needs no shading normal): its diffuse part into kd,
-    // its f0 part into ks.
-    vec3 amb = ambient_light(n, g.w);
-    o_kd = vec4(kd + amb, z);
-    o_ks = vec4(ks + f0 * 0.5 * amb, pack_surface(g.xy, a.a, g.z));
+    o_kd = vec4(kd, z);
+    o_ks = vec4(ks, pack_surface(g.xy, a.a, g.z));
 }
 #elif defined(RESOLVE)
 // Weight of a half-resolution sample for this pixel: 1 on the same surface, falling to 0 at a

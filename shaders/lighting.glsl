@@ -86,8 +86,8 @@ float v_smith(float nv, float nl, float a) {
 }
 
 // One light's share of the light leaving P towards the eye, added to kd (diffuse, per unit of
-// diffuse colour) and ks (specular luminance, nits); see shade_parts. ``type`` (0 directional, 1 point, 2 spot),
-// ``tiles`` (shadow-map tiles: 0, 1 or 6), ``first`` (its first tile), ``ranged`` and
+// diffuse colour) and ks (specular luminance, nits); see shade_parts. ``type`` (0 directional,
+// 1 point, 2 spot), ``tiles`` (shadow-map tiles: 0, 1 or 6), ``first`` (its first tile), ``ranged`` and
 // ``bounded`` (see shadow_tile) are literals from the LIGHTS list, so each light compiles to only
 // the code it needs (a software rasteriser runs both sides of every branch) and indexes the tile
 // matrices with constants, not per-pixel gathers.
@@ -130,9 +130,8 @@ void light_term(int i, const int type, const int tiles, const int first, const i
 
 // The light leaving P towards the eye in two parts: kd, the diffuse share per unit of diffuse
 // colour (times the surface's diffuse colour it is luminance), and ks, the specular luminance in
-// nits; without the ambient fill (ambient_light). Split so that the lights can be evaluated at half
-// resolution and the surface colour applied per pixel (deferred.frag, HALF_LIGHTING).
-// n: shading normal, ng: geometric normal.
+// nits. Split so that the light can be evaluated at half resolution and the surface colour
+// applied per pixel (deferred.frag, HALF_LIGHTING). n: shading normal, ng: geometric normal.
 void shade_parts(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 f0, float rough, float occlusion, out vec3 kd, out vec3 ks) {
     rough = clamp(rough, 0.045, 1.0);
     float alpha = rough * rough;
@@ -150,12 +149,10 @@ void shade_parts(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 f0, float rough, float oc
     vec3 reflected = textureLod(u_led_radiance, r, rough * u_led_radiance_lod).rgb;
     ks += reflected * env_brdf_approx(f0, rough, nv) * occlusion;
 #endif
-}
-
-// The hemispherical fill (virtual-world captures) reaching a surface: times (diffuse colour +
-// f0 / 2) it is the luminance the surface sends back, in nits.
-vec3 ambient_light(vec3 n, float occlusion) {
-    return mix(u_ambient_down, u_ambient_up, n.y * 0.5 + 0.5) * occlusion;
+    // The hemispherical fill (virtual-world captures), nits per unit of (diffuse colour + f0 / 2).
+    vec3 amb = mix(u_ambient_down, u_ambient_up, n.y * 0.5 + 0.5) * occlusion;
+    kd += amb;
+    ks += f0 * 0.5 * amb;
 }
 
 // Luminance (nits) leaving P towards the eye. n: shading normal, ng: geometric normal;
@@ -163,5 +160,5 @@ vec3 ambient_light(vec3 n, float occlusion) {
 vec3 shade(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 diffuse_color, vec3 f0, float rough, float occlusion) {
     vec3 kd, ks;
     shade_parts(P, n, ng, v, f0, rough, occlusion, kd, ks);
-    return diffuse_color * kd + ks + (diffuse_color + f0 * 0.5) * ambient_light(n, occlusion);
+    return diffuse_color * kd + ks;
 }

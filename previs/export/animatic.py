@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from zlib_ng import zlib_ng
 
-from previs.api import fit_text
+from previs.api import file_umask, fit_text
 from previs.core.timecode import format_rate, frames_to_timecode, parse_rate
 from previs.errors import ExportError, PrevisError
 
@@ -464,8 +464,6 @@ def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "med
         if rc != 0:
             log.seek(0)
             raise ExportError(f"{path}: ffmpeg failed (exit status {rc}): {_ffmpeg_message(log.read())}")
-        from previs.api import file_umask
-
         os.chmod(tmp, 0o666 & ~file_umask())
         os.replace(tmp, path)
         return written
@@ -667,9 +665,9 @@ def add_animatic_command(subparsers):
                         "GPU (bicubic); burn-ins stay full size (default 1: native)")
     p.add_argument("--full-res-lighting", action="store_true",
                    help="evaluate the lights at every pixel; by default they are evaluated at every "
-                        "other pixel and rows and each pixel takes the samples on its own surface "
-                        "(edges, thin objects and the LED wall stay full resolution; a few levels "
-                        "at edges and small highlights)")
+                        "other pixel of every other row and each pixel blends the samples on its own "
+                        "surface (edges, thin objects, glints, textures and the LED wall stay full "
+                        "resolution; a few levels of 255 at edges)")
     p.add_argument("--no-burn-in", action="store_true", help="no shot, timecode and lens text on the frames")
     p.add_argument("--crf", type=int, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
     p.add_argument("--no-aa", action="store_true", help="no anti-aliasing")

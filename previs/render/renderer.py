@@ -86,6 +86,9 @@ class Overlay:
     safe_areas: bool = False  # SMPTE ST 2046-1: action 93 %, title 90 %
     line_rgb: tuple[float, float, float] = (1.0, 1.0, 1.0)
 
+    def __post_init__(self):  # a list would make the overlay unhashable (_overlay_geometry's cache)
+        object.__setattr__(self, "line_rgb", tuple(float(v) for v in self.line_rgb))
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -169,7 +172,7 @@ class Renderer:
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
         self._post_progs: dict[bool, tuple[object, object]] = {}  # see _post
-        self._overlay_gl = None  # (program, vertex buffer, vao) of _overlay, made on first use
+        self._overlay_gl = None  # (program, vertex buffer, vao, vertices written) of _overlay
         # Lighting passes draw either one triangle over the whole image or screen rectangles
         # (the inner frustum's seen tiles): both as uv corners for fullscreen.vert's RECTS.
         self._fullscreen_vbo = self.ctx.buffer(np.array([0, 0, 2, 0, 0, 2], "f4").tobytes())
@@ -185,6 +188,7 @@ class Renderer:
         self._tiles: list[tuple[np.ndarray, tuple[float, float, float, float]]] = []
         self._tile_uniforms = None  # (atlas matrices, rects) packed for the lighting pass (_build_shadows)
         self._light_tiles: list[tuple[int, int]] = []
+        self._light_arrays = None  # (lights, their uniform arrays), see _upload_lights
         self._ambient_up = (0.0, 0.0, 0.0)
         self._ambient_down = (0.0, 0.0, 0.0)
         self._static_bounds = (np.zeros(3), np.zeros(3))
@@ -539,6 +543,21 @@ class Renderer:
 
     # ------------------------------------------------------------ frame
     def _upload_lights(self, p) -> None:
+        lights = tuple(self._lights)
+        if self._light_arrays is None or self._light_arrays[0] != lights:  # a pass or three a frame
+            self._light_arrays = (lights, self._pack_lights())
+        for name, arr in zip(("u_light_pos_type", "u_light_dir_range", "u_light_color", "u_light_cone"),
+                             self._light_arrays[1], strict=True):
+            _write_array(p, name, arr)
+        if self._tiles and "u_tile_atlas_from_world" in p:
+            mats, rects = self._tile_uniforms
+            _write_array(p, "u_tile_atlas_from_world", mats)
+            if "u_tile_rect" in p:
+                _write_array(p, "u_tile_rect", rects)
+                _uniform(p, "u_atlas_texel", self._atlas_texel)
+
+    def _pack_lights(self) -> tuple[np.ndarray, ...]:
+        """The lights as the lighting shader's uniform arrays (lighting.glsl)."""
         pos_type = np.zeros((MAX_LIGHTS, 4), "f4")
         dir_range = np.zeros((MAX_LIGHTS, 4), "f4")
         color = np.zeros((MAX_LIGHTS, 4), "f4")
@@ -553,15 +572,7 @@ class Renderer:
             cos_beam = math.cos(math.radians(lt.beam_angle_deg) / 2)
             cos_field = math.cos(math.radians(lt.field_angle_deg) / 2)
             cone[i] = (cos_beam, cos_field, 1.0 / max(cos_beam - cos_field, 1e-4), 4.0 / max(1.0 - cos_beam, 1e-4))
-        for name, arr in (("u_light_pos_type", pos_type), ("u_light_dir_range", dir_range),
-                          ("u_light_color", color), ("u_light_cone", cone)):
-            _write_array(p, name, arr)
-        if self._tiles and "u_tile_atlas_from_world" in p:
-            mats, rects = self._tile_uniforms
-            _write_array(p, "u_tile_atlas_from_world", mats)
-            if "u_tile_rect" in p:
-                _write_array(p, "u_tile_rect", rects)
-                _uniform(p, "u_atlas_texel", self._atlas_texel)
+        return pos_type, dir_range, color, cone
 
     def _set_material(self, p, m: Material) -> None:
         _uniform(p, "u_base_color", tuple(m.base_color))
@@ -927,9 +938,9 @@ class Renderer:
         ``half_res_lighting``): the light reaching the surface (lights, shadows, the wall as a
         light, the ambient fill) at every other pixel of every other row; then each pixel's colour
         from its own base colour, metallic and emission and a blend of the samples around it on
-        its own surface (depth, geometric normal, metallic and roughness alike); pixels with none (thin objects,
-        silhouettes) are marked in a depth buffer and lit in full by a last pass, which llvmpipe
-        runs only for the blocks that hold such pixels."""
+        its own surface (depth, geometric normal, metallic and roughness alike); pixels with none
+        (thin objects, silhouettes) and glints are marked in a depth buffer and lit in full by a
+        last pass, which llvmpipe runs only for the blocks that hold such pixels."""
         ctx, t = self.ctx, self._targets
         if "half_fbo" not in t:
             # Sample q lights pixel 2q; the resolve reads q0 + 1 for pixel 2 q0 + 1 (q0 = p // 2)
@@ -1016,11 +1027,6 @@ class Renderer:
         for unit, name in enumerate(("albedo", "normal", "geom", "emissive", "depth")):
             t[name].use(unit)
             _uniform(lp, f"u_{name}", unit)
-        _uniform(lp, "u_shadow_atlas", 5)
-        _uniform(lp, "u_led_radiance", 8)
-        _uniform(lp, "u_led_irradiance", 9)
-        if self._atlas is not None:
-            self._atlas.use(5)
         # The view ray at 1 m of depth for uv (0, 0), and its change per unit of u and v.
         rot = view.world_from_camera[:3, :3]
         ty = math.tan(view.yfov_rad / 2.0)
@@ -1031,6 +1037,25 @@ class Renderer:
         _uniform(lp, "u_near_far", (float(view.near_m), float(view.far_m)))
         _uniform(lp, "u_eye", tuple(float(x) for x in view.world_from_camera[:3, 3]))
         _uniform(lp, "u_exposure", float(exposure))
+        if part != "resolve":  # (the resolve reads the samples, not the lights)
+            self._upload_lighting(lp)
+        if rect_vertices == 0:
+            return
+        vao, count = (full_vao, 3) if rect_vertices is None else (rects_vao, rect_vertices)
+        if mode == "signal":
+            ctx.enable_direct(GL_FRAMEBUFFER_SRGB)
+            vao.render(vertices=count)
+            ctx.disable_direct(GL_FRAMEBUFFER_SRGB)
+        else:
+            vao.render(vertices=count)
+
+    def _upload_lighting(self, lp) -> None:
+        """What the lights, shadows, sky, ambient fill and the wall as a light need."""
+        _uniform(lp, "u_shadow_atlas", 5)
+        _uniform(lp, "u_led_radiance", 8)
+        _uniform(lp, "u_led_irradiance", 9)
+        if self._atlas is not None:
+            self._atlas.use(5)
         if self._sky:
             _uniform(lp, "u_sun_dir", self._sky[0])
             _uniform(lp, "u_sun_color", self._sky[1])
@@ -1042,15 +1067,6 @@ class Renderer:
             self._led_light[1].use(9)
             _uniform(lp, "u_led_radiance_lod", self._led_light[2])
         self._upload_lights(lp)
-        if rect_vertices == 0:
-            return
-        vao, count = (full_vao, 3) if rect_vertices is None else (rects_vao, rect_vertices)
-        if mode == "signal":
-            ctx.enable_direct(GL_FRAMEBUFFER_SRGB)
-            vao.render(vertices=count)
-            ctx.disable_direct(GL_FRAMEBUFFER_SRGB)
-        else:
-            vao.render(vertices=count)
 
     @_current
     def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
@@ -1114,47 +1130,25 @@ class Renderer:
         """The delivery frame lines (3 px), the matte outside them and the safe areas (2 px) on
         the bound framebuffer of ``size`` pixels, as rectangles with blending: only the pixels
         they cover do any work (a test in the post pass cost every pixel)."""
-        w, h = size
-        x0, y0, x1, y1 = frame_rect_uv(w / h, ov.frame_aspect)
-        if x1 <= x0:
+        parts, verts = _overlay_geometry(ov, *size)
+        if not parts:
             return
-        X0, Y0, X1, Y1 = x0 * w, y0 * h, x1 * w, y1 * h
-
-        def outline(a, b, c, d, width):
-            # Four bars ``width`` whole pixels wide, centred on the edges and snapped to the pixel
-            # grid (the same width wherever an edge falls); corners once, so each pixel blends once.
-            # (near edges round half up, far edges half down: mirror images of each other)
-            xa, yb = (math.floor(v - width / 2 + 0.5) for v in (a, b))
-            xc, yd = (math.ceil(v - width / 2 - 0.5) for v in (c, d))
-            return [(xa, yb, xa + width, yd + width), (xc, yb, xc + width, yd + width),
-                    (xa + width, yb, xc, yb + width), (xa + width, yd, xc, yd + width)]
-
-        line = tuple(float(v) for v in ov.line_rgb)
-        parts = [("matte", (1.0 - ov.matte_opacity,) * 3 + (1.0,),
-                  [(0, 0, w, Y0), (0, Y1, w, h), (0, Y0, X0, Y1), (X1, Y0, w, Y1)]),
-                 ("mix", line + (1.0,), outline(X0, Y0, X1, Y1, 3))]
-        if ov.safe_areas:  # SMPTE ST 2046-1: action 93 %, title 90 % of the frame, centred
-            cx, cy, hw, hh = (X0 + X1) / 2, (Y0 + Y1) / 2, (X1 - X0) / 2, (Y1 - Y0) / 2
-            for k, alpha in ((0.93, 0.6), (0.90, 0.4)):
-                parts.append(("mix", line + (alpha,), outline(cx - hw * k, cy - hh * k, cx + hw * k, cy + hh * k, 2)))
-        quads = np.array([q for _, _, qs in parts for q in qs], np.float64)
-        ndc = np.stack([quads[:, 0] / w, quads[:, 1] / h, quads[:, 2] / w, quads[:, 3] / h], axis=1) * 2.0 - 1.0
-        a, b, c, d = ndc.T
-        verts = np.stack([a, b, c, b, c, d, a, b, c, d, a, d], axis=1).astype("f4")
         if self._overlay_gl is None:
             prog = program(self.ctx, "overlay.vert", "overlay.frag")
             vbo = self.ctx.buffer(reserve=64 * 6 * 2 * 4)
-            self._overlay_gl = (prog, vbo, self.ctx.vertex_array(prog, [(vbo, "2f", "in_ndc")]))
-        prog, vbo, vao = self._overlay_gl
-        vbo.write(verts.tobytes())
+            self._overlay_gl = (prog, vbo, self.ctx.vertex_array(prog, [(vbo, "2f", "in_ndc")]), None)
+        prog, vbo, vao, written = self._overlay_gl
+        if written is not verts:  # the same frame lines every frame: written once
+            vbo.write(verts)
+            self._overlay_gl = (prog, vbo, vao, verts)
         ctx = self.ctx
         ctx.enable(ctx.BLEND)
         first = 0
-        for kind, color, qs in parts:
+        for kind, color, count in parts:
             ctx.blend_func = (ctx.ZERO, ctx.SRC_COLOR) if kind == "matte" else (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA)
             _uniform(prog, "u_color", color)
-            vao.render(vertices=6 * len(qs), first=first)
-            first += 6 * len(qs)
+            vao.render(vertices=6 * count, first=first)
+            first += 6 * count
         ctx.blend_func = (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA)
         ctx.disable(ctx.BLEND)
 
@@ -1242,7 +1236,7 @@ class Renderer:
             obj.release()
         self._dof_progs = None
         if self._overlay_gl is not None:
-            for obj in reversed(self._overlay_gl):
+            for obj in reversed(self._overlay_gl[:3]):
                 obj.release()
             self._overlay_gl = None
         if self._upscale is not None:
@@ -1285,6 +1279,40 @@ class Renderer:
 
     def __exit__(self, *exc):
         self.release()
+
+
+@functools.lru_cache(maxsize=8)
+def _overlay_geometry(ov: Overlay, w: int, h: int) -> tuple[tuple, bytes]:
+    """The rectangles of Renderer._overlay for an image of ``w`` x ``h`` pixels: ((kind, colour,
+    quad count) per draw, their vertices in NDC); no draws without a delivery frame. Cached: a
+    shot's frames all have the same lines."""
+    x0, y0, x1, y1 = frame_rect_uv(w / h, ov.frame_aspect)
+    if x1 <= x0:
+        return (), b""
+    X0, Y0, X1, Y1 = x0 * w, y0 * h, x1 * w, y1 * h
+
+    def outline(a, b, c, d, width):
+        # Four bars ``width`` whole pixels wide, centred on the edges and snapped to the pixel
+        # grid (the same width wherever an edge falls); corners once, so each pixel blends once.
+        # (near edges round half up, far edges half down: mirror images of each other)
+        xa, yb = (math.floor(v - width / 2 + 0.5) for v in (a, b))
+        xc, yd = (math.ceil(v - width / 2 - 0.5) for v in (c, d))
+        return [(xa, yb, xa + width, yd + width), (xc, yb, xc + width, yd + width),
+                (xa + width, yb, xc, yb + width), (xa + width, yd, xc, yd + width)]
+
+    line = tuple(float(v) for v in ov.line_rgb)
+    parts = [("matte", (1.0 - ov.matte_opacity,) * 3 + (1.0,),
+              [(0, 0, w, Y0), (0, Y1, w, h), (0, Y0, X0, Y1), (X1, Y0, w, Y1)]),
+             ("mix", line + (1.0,), outline(X0, Y0, X1, Y1, 3))]
+    if ov.safe_areas:  # SMPTE ST 2046-1: action 93 %, title 90 % of the frame, centred
+        cx, cy, hw, hh = (X0 + X1) / 2, (Y0 + Y1) / 2, (X1 - X0) / 2, (Y1 - Y0) / 2
+        for k, alpha in ((0.93, 0.6), (0.90, 0.4)):
+            parts.append(("mix", line + (alpha,), outline(cx - hw * k, cy - hh * k, cx + hw * k, cy + hh * k, 2)))
+    quads = np.array([q for _, _, qs in parts for q in qs], np.float64)
+    ndc = np.stack([quads[:, 0] / w, quads[:, 1] / h, quads[:, 2] / w, quads[:, 3] / h], axis=1) * 2.0 - 1.0
+    a, b, c, d = ndc.T
+    verts = np.stack([a, b, c, b, c, d, a, b, c, d, a, d], axis=1).astype("f4")
+    return tuple((kind, color, len(qs)) for kind, color, qs in parts), verts.tobytes()
 
 
 @functools.cache
