@@ -9,6 +9,7 @@ in vec3 v_ray;                  // view ray at 1 m of view depth (fullscreen.ver
 uniform vec2 u_near_far;         // the projection's near and far planes, m
 uniform vec3 u_eye;
 uniform float u_exposure;
+uniform vec2 u_full_px;          // one pixel of the G-buffer in uv (fetch.glsl)
 // Compiled variants (defines): DISPLAY tone-maps and sRGB-encodes here (8-bit target), else
 // linear HDR out; SKY_PASS shades the sky where nothing was drawn (a second pass; without a sky
 // the clear is the dark stage), else the surfaces; LED_LIGHT lights with the wall; LIGHTS lists the lights (lighting.glsl);
@@ -28,11 +29,11 @@ layout(location = 1) out vec4 o_ks;
 uniform vec3 u_ray00;            // the view ray at uv (0, 0) and its change per unit of u and v
 uniform vec3 u_ray_du;
 uniform vec3 u_ray_dv;
-uniform vec2 u_full_px;          // one full-resolution pixel in uv
 #elif defined(RESOLVE)
 out vec4 frag_color;
 uniform sampler2D u_half_kd;
 uniform sampler2D u_half_ks;
+uniform vec2 u_half_px;          // one half-resolution sample in uv
 #else
 out vec4 frag_color;
 #endif
@@ -41,6 +42,7 @@ out vec4 frag_color;
 #include "display.glsl"
 #include "sky.glsl"
 #include "gbuffer_codec.glsl"
+#include "fetch.glsl"
 
 vec4 finish(vec3 lum) {
     vec3 c = lum * u_exposure;
@@ -85,7 +87,7 @@ void main() {
     // on empty pixels hold no surface: a depth no pixel has.
     ivec2 px = ivec2(gl_FragCoord.xy) * 2;
     bool inside = all(lessThan(px, textureSize(u_depth, 0)));
-    float depth = inside ? texelFetch(u_depth, px, 0).r : 1.0;
+    float depth = inside ? fetch(u_depth, px, u_full_px).r : 1.0;
     if (depth >= 1.0) {
         o_kd = vec4(0.0, 0.0, 0.0, -1.0);
         o_ks = vec4(0.0);
@@ -94,9 +96,9 @@ void main() {
     vec2 uv = (vec2(px) + 0.5) * u_full_px;
     float z = view_depth(depth);
     vec3 P = u_eye + (u_ray00 + uv.x * u_ray_du + uv.y * u_ray_dv) * z;
-    vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
-    vec4 g = texelFetch(u_geom, px, 0);
-    vec4 a = texelFetch(u_albedo, px, 0);
+    vec3 n = decode_normal16(fetch(u_normal, px, u_full_px));
+    vec4 g = fetch(u_geom, px, u_full_px);
+    vec4 a = fetch(u_albedo, px, u_full_px);
     vec3 diffuse_color, f0, kd, ks;
     decode_albedo(a, diffuse_color, f0);
     shade_parts(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), f0, g.z, g.w, kd, ks);
@@ -119,15 +121,15 @@ float same_surface(float z, vec4 surface, float z_s, vec4 surface_s) {
 
 void main() {
     ivec2 px = ivec2(gl_FragCoord.xy);
-    float depth = texelFetch(u_depth, px, 0).r;
+    float depth = fetch(u_depth, px, u_full_px).r;
     if (depth >= 1.0) {  // nothing drawn: as the cleared target, and nothing to mend
         frag_color = vec4(0.0, 0.0, 0.0, 1.0);
         gl_FragDepth = 1.0;
         return;
     }
     float z = view_depth(depth);
-    vec4 a = texelFetch(u_albedo, px, 0);
-    vec4 g = texelFetch(u_geom, px, 0);
+    vec4 a = fetch(u_albedo, px, u_full_px);
+    vec4 g = fetch(u_geom, px, u_full_px);
     vec4 surface = unpack_surface(pack_surface(g.xy, a.a, g.z));  // quantised as the samples are
     // The four samples around this pixel (sample q sits on pixel 2q; the half-resolution target
     // reaches past the image, so q0 + 1 is always inside it), bilinear weights times the
@@ -139,7 +141,7 @@ void main() {
     float wsum = 0.0, best = 0.0, spec_lo = 1e30, spec_hi = 0.0;
     for (int k = 0; k < 4; k++) {
         ivec2 q = q0 + ivec2(k & 1, k >> 1);
-        vec4 skd = texelFetch(u_half_kd, q, 0), sks = texelFetch(u_half_ks, q, 0);
+        vec4 skd = fetch(u_half_kd, q, u_half_px), sks = fetch(u_half_ks, q, u_half_px);
         float s = same_surface(z, surface, skd.a, unpack_surface(sks.a));
         best = max(best, bw[k] > 0.0 ? s : 0.0);
         float w = bw[k] * s;
@@ -156,7 +158,7 @@ void main() {
     vec3 diffuse_color, f0;
     decode_albedo(a, diffuse_color, f0);
     // (wsum is 0 only where no sample matched: such pixels are mended)
-    vec3 lum = (diffuse_color * kd + ks) / max(wsum, 1e-20) + decode_rgbe(texelFetch(u_emissive, px, 0));
+    vec3 lum = (diffuse_color * kd + ks) / max(wsum, 1e-20) + decode_rgbe(fetch(u_emissive, px, u_full_px));
     frag_color = finish(lum);
     // No sample on this surface (a thin or small object, a silhouette): depth 0 marks the pixel
     // for a full-resolution lighting pass over just such pixels (Renderer._draw).
@@ -171,13 +173,13 @@ void main() {
 #else
     // Only where something was drawn (the depth test keeps empty pixels out).
     ivec2 px = ivec2(gl_FragCoord.xy);
-    vec3 P = u_eye + v_ray * view_depth(texelFetch(u_depth, px, 0).r);
-    vec3 n = decode_normal16(texelFetch(u_normal, px, 0));
-    vec4 g = texelFetch(u_geom, px, 0);
+    vec3 P = u_eye + v_ray * view_depth(fetch(u_depth, px, u_full_px).r);
+    vec3 n = decode_normal16(fetch(u_normal, px, u_full_px));
+    vec4 g = fetch(u_geom, px, u_full_px);
     vec3 diffuse_color, f0;
-    decode_albedo(texelFetch(u_albedo, px, 0), diffuse_color, f0);
+    decode_albedo(fetch(u_albedo, px, u_full_px), diffuse_color, f0);
     lum = shade(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), diffuse_color, f0, g.z, g.w);
-    lum += decode_rgbe(texelFetch(u_emissive, px, 0));
+    lum += decode_rgbe(fetch(u_emissive, px, u_full_px));
 #endif
     frag_color = finish(lum);
 }

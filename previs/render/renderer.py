@@ -242,7 +242,8 @@ class Renderer:
         t["emissive"] = ctx.texture(size, 4)
         t["depth"] = ctx.depth_texture(size)
         for name in ("albedo", "normal", "geom", "emissive", "depth"):
-            t[name].filter = (ctx.NEAREST, ctx.NEAREST)
+            t[name].filter = (ctx.NEAREST, ctx.NEAREST)  # read through the sampler (fetch.glsl)
+        t["depth"].compare_func = ""  # its depths, not a comparison
         t["gbuffer"] = ctx.framebuffer([t["albedo"], t["normal"], t["geom"], t["emissive"]], t["depth"])
         t["image"] = ctx.texture(size, 4)  # tone-mapped, sRGB-encoded
         t["image"].filter = (ctx.LINEAR, ctx.LINEAR)  # FXAA samples between pixels
@@ -949,6 +950,7 @@ class Renderer:
             half = ((self.width + 3) // 2, (self.height + 3) // 2)
             t["half_kd"] = ctx.texture(half, 4, dtype="f4")  # see deferred.frag, HALF_LIGHTING
             t["half_ks"] = ctx.texture(half, 4, dtype="f4")
+            t["half_kd"].filter = t["half_ks"].filter = (ctx.NEAREST, ctx.NEAREST)  # fetch.glsl
             t["half_fbo"] = ctx.framebuffer([t["half_kd"], t["half_ks"]])
             # The same attachments twice: the resolve writes the marks, the mending pass only
             # tests against them.
@@ -1017,13 +1019,13 @@ class Renderer:
         if part in ("surface", "sky", "resolve"):
             ctx.depth_func = {"surface": ">", "sky": "<=", "resolve": "1"}[part]
         lp, full_vao, rects_vao = self._lighting(mode, part)
-        if part == "half":
-            _uniform(lp, "u_full_px", (1.0 / self.width, 1.0 / self.height))
-        elif part == "resolve":
+        _uniform(lp, "u_full_px", (1.0 / self.width, 1.0 / self.height))
+        if part == "resolve":
             t["half_kd"].use(10)
             t["half_ks"].use(11)
             _uniform(lp, "u_half_kd", 10)
             _uniform(lp, "u_half_ks", 11)
+            _uniform(lp, "u_half_px", tuple(1.0 / n for n in t["half_kd"].size))
         for unit, name in enumerate(("albedo", "normal", "geom", "emissive", "depth")):
             t[name].use(unit)
             _uniform(lp, f"u_{name}", unit)

@@ -1,0 +1,185 @@
+"""One render pass of a real frame with the shaders of another commit against this tree's,
+in turn in one process: the way to tell whether a shader change makes a pass faster.
+
+The frame (default: shot 3A, frame 60 of the example stage, 1280x720, the LED simulation, the
+lights at half resolution) is rendered once; then the chosen pass is drawn again and again on
+its inputs, alternating the two shader versions round by round, each draw waited for. Medians
+of the rounds, in ms. Whole-frame speed is bench_animatic.py's and compare_commits.py's job;
+this one isolates a pass from the machine's drift between runs.
+
+    .venv/bin/python bench/bench_pass.py --base COMMIT [--pass resolve] [--rounds 10]
+        [--shot 3A] [--frame 60] [--width 1280]
+
+Passes: gbuffer (the set and the wall), half (the lights at half resolution), resolve, lighting
+(every pixel lit, as `previs animatic --full-res-lighting`), post (FXAA). The other commit's
+shaders run with this tree's Python, so commits whose shaders take other inputs will not
+compare. Not a test: nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import functools
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from run_bench import machine
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENE = ROOT / "scenes" / "led_stage.yaml"
+PASSES = ("gbuffer", "half", "resolve", "lighting", "post")
+
+
+def _sources(commit: str | None):
+    """A shader_source for this tree (None) or for the shaders/ folder of a commit."""
+    import previs.render.context as context
+
+    if commit is None:
+        return context.shader_source
+
+    @functools.cache
+    def source(name: str) -> str:
+        text = subprocess.run(["git", "show", f"{commit}:shaders/{name}"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout
+        return "\n".join(source(line.strip().split('"')[1]) if line.strip().startswith("#include") else line
+                         for line in text.splitlines()) + "\n"
+
+    return source
+
+
+class _Frame:
+    """The renderer after one frame, and a way to draw one of its passes with given shaders."""
+
+    def __init__(self, shot_id: str, frame: int, width: int):
+        from previs import api
+        from previs.core.frame import evaluate
+
+        scene = api.load_scene(SCENE)
+        scene = dataclasses.replace(scene, camera=dataclasses.replace(scene.camera, mode="4.6k-16-9"))
+        self.stage = api.StageRenderer(scene, width=width, half_res_lighting=True)
+        r = self.r = self.stage._renderer
+        seen = {}
+        draw = r._draw
+
+        def keep_view(view, **kw):
+            seen["view"], seen["exposure"] = view, kw["exposure"]
+            return draw(view, **kw)
+
+        r._draw = keep_view
+        self.stage.render(evaluate(scene, scene.shot(shot_id), frame), read_depth=False)
+        r._draw = draw
+        self.view, self.exposure = seen["view"], seen["exposure"]
+        r.ctx.__enter__()  # stays current: the passes below call the renderer's internals
+        r._lighting("display", "half")  # make the half-resolution targets exist
+        self.programs: dict[str, object] = {}
+
+    def compile(self, name: str, source, which: str) -> None:
+        import previs.render.context as context
+        import previs.render.renderer as renderer
+
+        r = self.r
+        keep = context.shader_source
+        context.shader_source = source
+        try:
+            if which == "gbuffer":
+                vaos = []
+                for b in r._batches:
+                    r._gbuffer_progs = {}
+                    vaos.append(renderer._vertex_array(r.ctx, r._gbuffer_prog(b.material), b.vbo, b.ibo))
+                self.programs[name] = vaos
+            elif which == "post":
+                r._post_progs.pop(True, None)
+                self.programs[name] = r._post(True)
+            else:
+                part = "surface" if which == "lighting" else which
+                r._light_progs = {k: v for k, v in r._light_progs.items() if k[1] != part}
+                r._lighting("display", part)
+                self.programs[name] = next(v for k, v in r._light_progs.items() if k[1] == part)
+        finally:
+            context.shader_source = keep
+
+    def draw(self, name: str, which: str) -> None:
+        import previs.render.renderer as renderer
+
+        r, ctx, t, view = self.r, self.r.ctx, self.r._targets, self.view
+        if which == "gbuffer":
+            for b, vao in zip(r._batches, self.programs[name], strict=True):
+                b.vao = vao
+            t["gbuffer"].use()
+            t["gbuffer"].clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+            ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
+            ctx.front_face, ctx.cull_face, ctx.depth_func = "ccw", "back", "<"
+            for p in {id(b.vao.program): b.vao.program for b in r._batches}.values():
+                renderer._write(p, "u_clip_from_world", view.clip_from_world.T.astype("f4").tobytes())
+            order = r._draw_order(view.world_from_camera[:3, 3])
+            walls = [b for b in order if renderer._variant(b.material) == "wall"]
+            r._draw_batches([b for b in order if renderer._variant(b.material) != "wall"])
+            if walls:
+                if r._wall_cube is not None:
+                    r._wall_cube.use(6)
+                if r._inner is not None:
+                    r._inner[0].use(7)
+                eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
+                for b in walls:
+                    r._wall_uniforms(b.vao.program, view, eye)
+                r._draw_batches(walls)
+            ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE)
+        elif which == "post":
+            t["ldr_fbo"].use()
+            t["image"].use(0)
+            prog, vao = self.programs[name]
+            renderer._uniform(prog, "u_image", 0)
+            renderer._uniform(prog, "u_px", (1.0 / r.width, 1.0 / r.height))
+            vao.render(vertices=3)
+        else:
+            part = "surface" if which == "lighting" else which
+            key = next(k for k in r._light_progs if k[1] == part)
+            r._light_progs[key] = self.programs[name]
+            fbo = {"half": "half_fbo", "resolve": "resolve_fbo", "surface": "image_fbo"}[part]
+            (ctx.disable if part == "half" else ctx.enable)(ctx.DEPTH_TEST)
+            t[fbo].use()
+            r._lighting_pass("display", part, view, self.exposure)
+            ctx.depth_func = "<"
+        ctx.finish()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", required=True, help="the commit whose shaders/ to compare with")
+    ap.add_argument("--pass", dest="which", default="resolve", choices=PASSES)
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--shot", default="3A")
+    ap.add_argument("--frame", type=int, default=60)
+    ap.add_argument("--width", type=int, default=1280)
+    args = ap.parse_args()
+    f = _Frame(args.shot, args.frame, args.width)
+    sides = {args.base: _sources(args.base), "this tree": _sources(None)}
+    for name, source in sides.items():
+        f.compile(name, source, args.which)
+    ms = {name: [] for name in sides}
+    for rnd in range(args.rounds):
+        for name in (list(sides) if rnd % 2 == 0 else list(sides)[::-1]):
+            f.draw(name, args.which)  # once unmeasured: the other side's draw left other data in cache
+            t0 = time.perf_counter()
+            f.draw(name, args.which)
+            ms[name].append((time.perf_counter() - t0) * 1000.0)
+    print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
+    m = machine()
+    print(f"machine: {m['cpu']}, {m['cores']} cores; GL: {f.r.gl_renderer}")
+    print(f"pass {args.which}, shot {args.shot} frame {args.frame} of {SCENE.name}, {f.r.width}x{f.r.height}, "
+          f"median of {args.rounds} rounds, ms")
+    base = statistics.median(ms[args.base])
+    for name, v in ms.items():
+        med = statistics.median(v)
+        print(f"  {name:>12}: {med:7.2f}  ({100.0 * (med / base - 1.0):+.0f} %)")
+    f.stage.release()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
