@@ -7,7 +7,7 @@ its inputs, alternating the two shader versions round by round, each draw waited
 of the rounds, in ms. Whole-frame speed is bench_animatic.py's and compare_commits.py's job;
 this one isolates a pass from the machine's drift between runs.
 
-    .venv/bin/python bench/bench_pass.py --base COMMIT [--pass resolve] [--rounds 10]
+    .venv/bin/python bench/bench_pass.py --base COMMIT|FOLDER [--pass resolve] [--rounds 10]
         [--shot 3A] [--frame 60] [--width 1280]
 
 Passes: gbuffer (the set and the wall), half (the lights at half resolution), resolve, lighting
@@ -35,19 +35,24 @@ SCENE = ROOT / "scenes" / "led_stage.yaml"
 PASSES = ("gbuffer", "half", "resolve", "lighting", "post")
 
 
-def _sources(commit: str | None):
-    """A shader_source for this tree (None) or for the shaders/ folder of a commit."""
+def _sources(base: str | None):
+    """A shader_source for this tree (None), a folder of shaders, or the shaders/ of a commit."""
     import previs.render.context as context
 
-    if commit is None:
+    if base is None:
         return context.shader_source
+    if Path(base).is_dir():  # an experiment not yet committed
+        def read(name: str) -> str:
+            return (Path(base) / name).read_text(encoding="utf-8")
+    else:
+        def read(name: str) -> str:
+            return subprocess.run(["git", "show", f"{base}:shaders/{name}"], cwd=ROOT, check=True,
+                                  capture_output=True, text=True).stdout
 
     @functools.cache
-    def source(name: str) -> str:
-        text = subprocess.run(["git", "show", f"{commit}:shaders/{name}"], cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout
+    def source(name: str) -> str:  # as context.shader_source expands #include lines
         return "\n".join(source(line.strip().split('"')[1]) if line.strip().startswith("#include") else line
-                         for line in text.splitlines()) + "\n"
+                         for line in read(name).splitlines()) + "\n"
 
     return source
 
@@ -150,7 +155,7 @@ class _Frame:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", required=True, help="the commit whose shaders/ to compare with")
+    ap.add_argument("--base", required=True, help="the commit whose shaders/ to compare with (or a folder of shaders)")
     ap.add_argument("--pass", dest="which", default="resolve", choices=PASSES)
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--shot", default="3A")

@@ -872,11 +872,18 @@ class Renderer:
         eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
         rects = None if tiles is None else self._rects(tiles)
         # 1. Geometry pass. Outside the tiles the depth starts at the near plane, so nothing
-        # there passes the depth test (llvmpipe rejects such blocks before shading).
-        t["gbuffer"].use()
-        t["gbuffer"].clear(0.0, 0.0, 0.0, 0.0, depth=1.0 if rects is None else 0.0)
+        # there passes the depth test (llvmpipe rejects such blocks before shading); outside
+        # their bounding box nothing is even rasterised (the scissor), and nothing reads there.
+        # Only the depth is cleared: every reader of the G-buffer looks at a pixel's depth first
+        # and ignores the rest of an empty one, and the four colour targets are most of a clear.
+        gbuffer = t["gbuffer"]
+        gbuffer.scissor = None if rects is None else _bounding_box(rects[1])
+        gbuffer.use()
+        gbuffer.color_mask = ((False,) * 4,) * 4
+        gbuffer.clear(depth=1.0 if rects is None else 0.0)
         for x, y, w, h in [] if rects is None else rects[1]:
-            t["gbuffer"].clear(0.0, 0.0, 0.0, 0.0, depth=1.0, viewport=(x, y, w, h))
+            gbuffer.clear(depth=1.0, viewport=(x, y, w, h))
+        gbuffer.color_mask = ((True,) * 4,) * 4
         ctx.enable(ctx.DEPTH_TEST)
         ctx.front_face = "ccw"
         ctx.cull_face = "back"
@@ -1315,6 +1322,16 @@ def _overlay_geometry(ov: Overlay, w: int, h: int) -> tuple[tuple, bytes]:
     a, b, c, d = ndc.T
     verts = np.stack([a, b, c, b, c, d, a, b, c, d, a, d], axis=1).astype("f4")
     return tuple((kind, color, len(qs)) for kind, color, qs in parts), verts.tobytes()
+
+
+def _bounding_box(rects: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    """The smallest (x, y, w, h) holding every rectangle; (0, 0, 0, 0) for none."""
+    if not rects:
+        return (0, 0, 0, 0)
+    r = np.asarray(rects)
+    x0, y0 = r[:, 0].min(), r[:, 1].min()
+    x1, y1 = (r[:, 0] + r[:, 2]).max(), (r[:, 1] + r[:, 3]).max()
+    return (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
 
 
 @functools.cache
