@@ -10,9 +10,9 @@ run) and taking medians can. Each run is one fresh process of bench_animatic.py'
 
 A configuration is ``WALL,WHAT[,LIGHTS]:SCALE``: WALL led, plain or nowall; WHAT render or png
 (render + burn-in + PNG); SCALE 1 (native) or 0.5 (draft). LIGHTS (full or half: the lights at
-every pixel or at half resolution, `previs animatic --full-res-lighting`) applies to this tree
-only; the base runs as its own bench_animatic does by default (every pixel lit, for commits
-before half-resolution lighting). Not a test: nothing here asserts a timing.
+every pixel or at half resolution, `previs animatic --full-res-lighting`) applies to both sides
+where the base has half-resolution lighting; an older base lights every pixel. Not a test:
+nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -33,9 +33,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIGS = "led,render:1;led,png:1;plain,png:1;nowall,png:1;led,png:0.5"
 
 
+def _takes_lighting(root: Path) -> bool:
+    """Whether that version's bench_animatic.py takes the lighting in its child configuration
+    (from half-resolution lighting on)."""
+    return "half_lighting" in (root / "bench" / "bench_animatic.py").read_text(encoding="utf-8")
+
+
 def _child(root: Path, config: str, frames: int, width: int) -> float:
     wall_what, scale = config.split(":")
-    if root != ROOT:
+    if root != ROOT and not _takes_lighting(root):
         wall_what = ",".join(wall_what.split(",")[:2])  # the base's own default lighting
     # The base worktree's own package goes first on the path (its shaders through the link made
     # in main); this tree is what the virtual environment has installed (editable).
@@ -73,6 +79,7 @@ def main() -> int:
         try:
             (base / "previs" / "shaders").symlink_to(base / "shaders", target_is_directory=True)
             sides = {"base": base, "this": ROOT}
+            base_lights = _takes_lighting(base)
             fps: dict[tuple[str, str], list[float]] = {}
             for run in range(args.runs):
                 for config in configs:
@@ -95,7 +102,8 @@ def main() -> int:
         wall, what, lights = (wall_what.split(",") + ["full"])[:3]
         label = (f"{'native' if float(scale) == 1 else f'{float(scale):g} draft'}, {names.get(wall, wall)}, "
                  f"{'render + burn-in + PNG' if what == 'png' else 'render'}"
-                 + (", this tree's lights at half resolution" if lights == "half" else ""))
+                 + ("" if lights != "half" else ", lights at half resolution" if base_lights
+                    else ", this tree's lights at half resolution"))
         b, t = statistics.median(fps[(config, "base")]), statistics.median(fps[(config, "this")])
         print(f"| {label} | {b:.2f} | {t:.2f} | {100 * (t - b) / b:+.0f} % |")
     return 0

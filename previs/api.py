@@ -167,7 +167,10 @@ def _tile_share(tiles: np.ndarray, size: tuple[int, int]) -> float:
     from previs.render.renderer import SEEN_TILE_PX
 
     w, h = size
-    return float(np.kron(tiles, np.ones((SEEN_TILE_PX, SEEN_TILE_PX), bool))[:h, :w].mean())
+    rows, cols = tiles.shape
+    col_px = np.clip(w - SEEN_TILE_PX * np.arange(cols), 0, SEEN_TILE_PX)  # the last ones may be cut
+    row_px = np.clip(h - SEEN_TILE_PX * np.arange(rows), 0, SEEN_TILE_PX)
+    return float(row_px @ tiles.astype(np.float64) @ col_px) / (w * h)
 
 
 def wall_items(scene: Scene):

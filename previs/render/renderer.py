@@ -519,7 +519,7 @@ class Renderer:
             for mat in self._light_matrices(light):
                 cx, cy = tile % cols, tile // cols
                 self._atlas_fbo.viewport = (cx * ts, cy * ts, ts, ts)
-                self._shadow_prog["u_clip_from_world"].write(mat.T.astype("f4").tobytes())
+                _write(self._shadow_prog, "u_clip_from_world", mat.T.astype("f4").tobytes())
                 for vao, model in shadow_vaos:
                     _write(self._shadow_prog, "u_world_from_model", model)
                     vao.render()
@@ -995,18 +995,18 @@ class Renderer:
         """The tiles as rectangles (runs of tiles along each row), clipped to the image: their
         corners written to the rectangle buffer (uv, two triangles each) and their pixel
         rectangles (x, y, w, h). Returns (vertex count, rectangles)."""
-        rects = []
-        for row in range(tiles.shape[0]):
-            cols = np.flatnonzero(tiles[row])
-            if not len(cols):
-                continue
-            starts = cols[np.r_[True, np.diff(cols) > 1]]
-            ends = cols[np.r_[np.diff(cols) > 1, True]] + 1
-            y0, y1 = row * SEEN_TILE_PX, min((row + 1) * SEEN_TILE_PX, self.height)
-            for c0, c1 in zip(starts, ends, strict=True):
-                x0, x1 = int(c0) * SEEN_TILE_PX, min(int(c1) * SEEN_TILE_PX, self.width)
-                if x1 > x0 and y1 > y0:
-                    rects.append((x0, y0, x1 - x0, y1 - y0))
+        # Runs of tiles along each row: where the row (padded with empty tiles) turns on and off;
+        # np.nonzero goes row by row, so the n-th start and the n-th end belong to one run.
+        padded = np.zeros((tiles.shape[0], tiles.shape[1] + 2), np.int8)
+        padded[:, 1:-1] = tiles
+        step = np.diff(padded, axis=1)
+        row, c0 = np.nonzero(step == 1)
+        c1 = np.nonzero(step == -1)[1]
+        x0, x1 = c0 * SEEN_TILE_PX, np.minimum(c1 * SEEN_TILE_PX, self.width)
+        y0, y1 = row * SEEN_TILE_PX, np.minimum((row + 1) * SEEN_TILE_PX, self.height)
+        keep = (x1 > x0) & (y1 > y0)
+        rects = [(int(a), int(b), int(c), int(d)) for a, b, c, d in
+                 zip(x0[keep], y0[keep], (x1 - x0)[keep], (y1 - y0)[keep], strict=True)]
         if len(rects) > MAX_RECTS:  # a very ragged mask: cover the whole image instead
             rects = [(0, 0, self.width, self.height)]
         if not rects:
@@ -1417,13 +1417,13 @@ def _vertex_array(ctx, prog, vbo, ibo):
 def _uniform(prog, name: str, value) -> None:
     # Variants compile some uniforms away; setting one that is gone is not an error.
     member = prog._members.get(name)
-    if member is not None:
+    if member is not None and _changed(prog, name, value):
         member.value = value
 
 
 def _write(prog, name: str, data: bytes) -> None:
     member = prog._members.get(name)
-    if member is not None:
+    if member is not None and _changed(prog, name, data):
         member.write(data)
 
 
@@ -1432,7 +1432,25 @@ def _write_array(prog, name: str, arr: np.ndarray) -> None:
     variant indexes (a light list of three keeps three)."""
     member = prog._members.get(name)
     if member is not None:
-        member.write(np.ascontiguousarray(arr[:member.array_length]).tobytes())
+        data = np.ascontiguousarray(arr[:member.array_length]).tobytes()
+        if _changed(prog, name, data):
+            member.write(data)
+
+
+def _changed(prog, name: str, value) -> bool:
+    """Whether a uniform differs from what was last set on this program (a program keeps its
+    uniforms), remembering the new value: most of a frame's few hundred settings repeat the
+    last frame's, and each costs the render thread, during which llvmpipe's threads wait.
+    Every setting of the renderer's programs goes through _uniform, _write and _write_array."""
+    if not isinstance(value, (int, float, tuple, bytes)):
+        return True  # (an array would compare element-wise)
+    last = prog.extra
+    if last is None:
+        last = prog.extra = {}
+    if name in last and type(last[name]) is type(value) and last[name] == value:
+        return False
+    last[name] = value
+    return True
 
 
 def _up_for(d: np.ndarray) -> tuple[float, float, float]:
