@@ -20,12 +20,13 @@ uniform vec2 u_full_px;          // one pixel of the G-buffer in uv (fetch.glsl)
 // own base colour, metallic and emission and a blend of the samples around it that lie on its
 // own surface.
 #if defined(HALF_LIGHTING)
-// Two float texels per sample: kd (the diffuse share, lighting.glsl) with the view depth in m
-// as alpha, and ks (specular luminance) with the surface as alpha: the geometric normal
-// (octahedral), metallic and roughness packed into one whole number (pack_surface). ks holds
-// the sample's f0: textured-metal detail finer than two pixels is blended.
+// Three texels per sample: kd (the diffuse share, lighting.glsl) with the view depth in m as
+// alpha, ks (specular luminance) and the surface as the G-buffer has it: the geometric normal
+// (octahedral), metallic and roughness. ks holds the sample's f0: textured-metal detail finer
+// than two pixels is blended.
 layout(location = 0) out vec4 o_kd;
 layout(location = 1) out vec4 o_ks;
+layout(location = 2) out vec4 o_surface;
 uniform vec3 u_ray00;            // the view ray at uv (0, 0) and its change per unit of u and v
 uniform vec3 u_ray_du;
 uniform vec3 u_ray_dv;
@@ -33,6 +34,7 @@ uniform vec3 u_ray_dv;
 out vec4 frag_color;
 uniform sampler2D u_half_kd;
 uniform sampler2D u_half_ks;
+uniform sampler2D u_half_surface;
 uniform vec2 u_half_px;          // one half-resolution sample in uv
 #else
 out vec4 frag_color;
@@ -60,23 +62,11 @@ float view_depth(float window_depth) {
 }
 
 #if defined(HALF_LIGHTING) || defined(RESOLVE)
-// A surface's geometric normal (octahedral, 8 bits a component as the G-buffer stores it),
-// metallic and roughness (4 bits each) as one whole number under 2^24, exact in a float (see
-// HALF_LIGHTING's outputs; unpacking only divides by powers of two).
-float pack_surface(vec2 oct, float metallic, float rough) {
-    vec4 q = floor(clamp(vec4(oct, metallic, rough), 0.0, 1.0) * vec4(255.0, 255.0, 15.0, 15.0) + 0.5);
-    return ((q.x * 256.0 + q.y) * 16.0 + q.z) * 16.0 + q.w;
-}
-
-vec4 unpack_surface(float v) {
-    vec4 q;
-    q.x = floor(v * (1.0 / 65536.0));
-    v -= q.x * 65536.0;
-    q.y = floor(v * (1.0 / 256.0));
-    v -= q.y * 256.0;
-    q.z = floor(v * (1.0 / 16.0));
-    q.w = v - q.z * 16.0;
-    return q * vec4(1.0 / 255.0, 1.0 / 255.0, 1.0 / 15.0, 1.0 / 15.0);
+// What the samples' weights compare (RESOLVE's same_surface): the geometric normal (octahedral),
+// metallic and roughness, as the G-buffer's 8-bit texels hold them, so a pixel and the sample on
+// it match exactly.
+vec4 surface_of(vec4 albedo, vec4 geom) {
+    return vec4(geom.xy, albedo.a, geom.z);
 }
 #endif
 
@@ -91,6 +81,7 @@ void main() {
     if (depth >= 1.0) {
         o_kd = vec4(0.0, 0.0, 0.0, -1.0);
         o_ks = vec4(0.0);
+        o_surface = vec4(0.0);
         return;
     }
     vec2 uv = (vec2(px) + 0.5) * u_full_px;
@@ -103,7 +94,8 @@ void main() {
     decode_albedo(a, diffuse_color, f0);
     shade_parts(P, n, oct_decode(g.xy * 2.0 - 1.0), normalize(u_eye - P), f0, g.z, g.w, kd, ks);
     o_kd = vec4(kd, z);
-    o_ks = vec4(ks, pack_surface(g.xy, a.a, g.z));
+    o_ks = vec4(ks, 0.0);
+    o_surface = surface_of(a, g);
 }
 #elif defined(RESOLVE)
 // Weight of a half-resolution sample for this pixel: 1 on the same surface, falling to 0 at a
@@ -130,7 +122,7 @@ void main() {
     float z = view_depth(depth);
     vec4 a = fetch(u_albedo, px, u_full_px);
     vec4 g = fetch(u_geom, px, u_full_px);
-    vec4 surface = unpack_surface(pack_surface(g.xy, a.a, g.z));  // quantised as the samples are
+    vec4 surface = surface_of(a, g);
     // The four samples around this pixel (sample q sits on pixel 2q; the half-resolution target
     // reaches past the image, so q0 + 1 is always inside it), bilinear weights times the
     // same-surface weight; a pixel on its own sample takes it whole.
@@ -142,7 +134,7 @@ void main() {
     for (int k = 0; k < 4; k++) {
         ivec2 q = q0 + ivec2(k & 1, k >> 1);
         vec4 skd = fetch(u_half_kd, q, u_half_px), sks = fetch(u_half_ks, q, u_half_px);
-        float s = same_surface(z, surface, skd.a, unpack_surface(sks.a));
+        float s = same_surface(z, surface, skd.a, fetch(u_half_surface, q, u_half_px));
         best = max(best, bw[k] > 0.0 ? s : 0.0);
         float w = bw[k] * s;
         float spec = w > 0.0 ? dot(sks.rgb, vec3(0.2126, 0.7152, 0.0722)) : 0.0;

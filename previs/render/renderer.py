@@ -957,8 +957,10 @@ class Renderer:
             half = ((self.width + 3) // 2, (self.height + 3) // 2)
             t["half_kd"] = ctx.texture(half, 4, dtype="f4")  # see deferred.frag, HALF_LIGHTING
             t["half_ks"] = ctx.texture(half, 4, dtype="f4")
-            t["half_kd"].filter = t["half_ks"].filter = (ctx.NEAREST, ctx.NEAREST)  # fetch.glsl
-            t["half_fbo"] = ctx.framebuffer([t["half_kd"], t["half_ks"]])
+            t["half_surface"] = ctx.texture(half, 4)
+            for name in ("half_kd", "half_ks", "half_surface"):
+                t[name].filter = (ctx.NEAREST, ctx.NEAREST)  # fetch.glsl
+            t["half_fbo"] = ctx.framebuffer([t["half_kd"], t["half_ks"], t["half_surface"]])
             # The same attachments twice: the resolve writes the marks, the mending pass only
             # tests against them.
             t["mend_depth"] = ctx.depth_renderbuffer((self.width, self.height))
@@ -1030,8 +1032,10 @@ class Renderer:
         if part == "resolve":
             t["half_kd"].use(10)
             t["half_ks"].use(11)
+            t["half_surface"].use(12)
             _uniform(lp, "u_half_kd", 10)
             _uniform(lp, "u_half_ks", 11)
+            _uniform(lp, "u_half_surface", 12)
             _uniform(lp, "u_half_px", tuple(1.0 / n for n in t["half_kd"].size))
         for unit, name in enumerate(("albedo", "normal", "geom", "emissive", "depth")):
             t[name].use(unit)
