@@ -80,7 +80,6 @@ class _Frame:
         r._draw = draw
         self.view, self.exposure = seen["view"], seen["exposure"]
         r.ctx.__enter__()  # stays current: the passes below call the renderer's internals
-        r._lighting("display", "half")  # make the half-resolution targets exist
         self.programs: dict[str, object] = {}
 
     def compile(self, name: str, source, which: str) -> None:
@@ -91,12 +90,10 @@ class _Frame:
         keep = context.shader_source
         context.shader_source = source
         try:
-            if which == "gbuffer":
-                vaos = []
-                for b in r._batches:
-                    r._gbuffer_progs = {}
-                    vaos.append(renderer._vertex_array(r.ctx, r._gbuffer_prog(b.material), b.vbo, b.ibo))
-                self.programs[name] = vaos
+            if which == "gbuffer":  # one program per material variant, shared as the renderer does
+                r._gbuffer_progs = {}
+                self.programs[name] = [renderer._vertex_array(r.ctx, r._gbuffer_prog(b.material), b.vbo, b.ibo)
+                                       for b in r._batches]
             elif which == "post":
                 r._post_progs.pop(True, None)
                 self.programs[name] = r._post(True)
@@ -116,7 +113,9 @@ class _Frame:
             for b, vao in zip(r._batches, self.programs[name], strict=True):
                 b.vao = vao
             t["gbuffer"].use()
-            t["gbuffer"].clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+            t["gbuffer"].color_mask = ((False,) * 4,) * 4  # as Renderer._draw: the depth only
+            t["gbuffer"].clear(depth=1.0)
+            t["gbuffer"].color_mask = ((True,) * 4,) * 4
             ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
             ctx.front_face, ctx.cull_face, ctx.depth_func = "ccw", "back", "<"
             for p in {id(b.vao.program): b.vao.program for b in r._batches}.values():

@@ -684,7 +684,8 @@ class Renderer:
         the GPU: an sRGB-encoded texture that samples as linear signal, for
         :meth:`set_inner_frustum` of a renderer on the same context. It is this renderer's
         target: valid until this renderer renders or resizes again. ``tiles`` (from
-        :meth:`seen_wall_tiles`): only those are rendered; alpha is 1 there and 0 elsewhere."""
+        :meth:`seen_wall_tiles`): only those are rendered; alpha is 1 there and 0 elsewhere (the
+        G-buffer outside the tiles' bounding box is left as it was, depth included)."""
         self._draw(view, exposure=1.0, mode="signal", tiles=tiles)
         return self._targets["signal"]
 
@@ -1425,14 +1426,16 @@ def _vertex_array(ctx, prog, vbo, ibo):
 def _uniform(prog, name: str, value) -> None:
     # Variants compile some uniforms away; setting one that is gone is not an error.
     member = prog._members.get(name)
-    if member is not None and _changed(prog, name, value):
+    if member is not None and not _same_as_last(prog, name, value):
         member.value = value
+        _remember(prog, name, value)
 
 
 def _write(prog, name: str, data: bytes) -> None:
     member = prog._members.get(name)
-    if member is not None and _changed(prog, name, data):
+    if member is not None and not _same_as_last(prog, name, data):
         member.write(data)
+        _remember(prog, name, data)
 
 
 def _write_array(prog, name: str, arr: np.ndarray) -> None:
@@ -1441,24 +1444,29 @@ def _write_array(prog, name: str, arr: np.ndarray) -> None:
     member = prog._members.get(name)
     if member is not None:
         data = np.ascontiguousarray(arr[:member.array_length]).tobytes()
-        if _changed(prog, name, data):
+        if not _same_as_last(prog, name, data):
             member.write(data)
+            _remember(prog, name, data)
 
 
-def _changed(prog, name: str, value) -> bool:
-    """Whether a uniform differs from what was last set on this program (a program keeps its
-    uniforms), remembering the new value: most of a frame's few hundred settings repeat the
-    last frame's, and each costs the render thread, during which llvmpipe's threads wait.
-    Every setting of the renderer's programs goes through _uniform, _write and _write_array."""
-    if not isinstance(value, (int, float, tuple, bytes)):
-        return True  # (an array would compare element-wise)
+# What each program was last given (in its ``extra``; a program keeps its uniforms): most of a
+# frame's few hundred uniform settings repeat the last frame's, and each costs the render thread,
+# during which llvmpipe's threads wait. Every setting of the renderer's programs goes through
+# _uniform, _write and _write_array.
+def _same_as_last(prog, name: str, value) -> bool:
     last = prog.extra
-    if last is None:
-        last = prog.extra = {}
-    if name in last and type(last[name]) is type(value) and last[name] == value:
+    if last is None or name not in last:
         return False
-    last[name] = value
-    return True
+    old = last[name]
+    return type(old) is type(value) and old == value
+
+
+def _remember(prog, name: str, value) -> None:
+    if not isinstance(value, (int, float, tuple, bytes)):
+        return  # an array would compare element-wise
+    if prog.extra is None:
+        prog.extra = {}
+    prog.extra[name] = value
 
 
 def _up_for(d: np.ndarray) -> tuple[float, float, float]:
