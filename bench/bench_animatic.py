@@ -9,7 +9,7 @@ With --lighting half,full it measures the lights at half resolution (the animati
 at every pixel (`previs animatic --full-res-lighting`).
 
     .venv/bin/python bench/bench_animatic.py [--frames 48] [--runs 3] [--shot 3A] [--widths 1280,1920] [--scales 1]
-        [--walls led,plain,nowall] [--lighting half,full]
+        [--walls led,plain,nowall] [--lighting half,full] [--cpu]
 
 Each configuration runs in a fresh process; the median of the runs is printed with the machine,
 the GL renderer and the date. Not a test: nothing here asserts a timing.
@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -65,16 +66,19 @@ def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, s
             timers = {"": r._renderer} | ({"inner frustum ": r._wall._renderer} if r._wall else {})
             for t in timers.values():
                 t.pass_ms = {}
-        t0 = time.perf_counter()
+        t0, thread0, usage0 = time.perf_counter(), time.thread_time(), resource.getrusage(resource.RUSAGE_SELF)
         for f, st in enumerate(states):
             frame = r.render(st, read_depth=False, output_width=width if scale != 1 else None)
             if write_png:
                 writer.submit(seq, f, frame.color, burn_in_lines(st, scene, BurnIn()))
         writer.close()
         dt = time.perf_counter() - t0
+        thread_s, usage1 = time.thread_time() - thread0, resource.getrusage(resource.RUSAGE_SELF)
+        cpu_s = usage1.ru_utime + usage1.ru_stime - usage0.ru_utime - usage0.ru_stime
         size = (frame.color.shape[1], frame.color.shape[0])
         pass_ms = {prefix + k: v / n for prefix, t in timers.items() for k, v in t.pass_ms.items()}
-        return {"fps": n / dt, "frames": n, "size": size, "gl_renderer": r.gl_renderer, "pass_ms": pass_ms}
+        return {"fps": n / dt, "frames": n, "size": size, "gl_renderer": r.gl_renderer, "pass_ms": pass_ms,
+                "render_thread_ms": 1000.0 * thread_s / n, "cores": cpu_s / dt}
 
 
 def main() -> int:
@@ -88,6 +92,9 @@ def main() -> int:
     ap.add_argument("--lighting", default="half",
                     help="half and/or full: the lights at half resolution (previs animatic's default) or "
                          "at every pixel (its --full-res-lighting); --passes takes the first")
+    ap.add_argument("--cpu", action="store_true",
+                    help="also the render thread's CPU time a frame (while it works llvmpipe's threads wait "
+                         "between passes) and the process's CPU time over the wall time (cores busy)")
     ap.add_argument("--passes", action="store_true",
                     help="instead: milliseconds per pass (LED simulation, render only, native), draining "
                          "the GPU after each pass")
@@ -108,26 +115,30 @@ def main() -> int:
     rows = []
     renderer = "?"
     for width, scale, wall, png, lit in configs:
-        fps = []
+        fps, thread_ms, cores = [], [], []
         for _ in range(args.runs):
             out = subprocess.run([sys.executable, __file__, "--child", f"{wall},{png},{lit}", "--shot", args.shot,
                                   "--frames", str(args.frames), "--width", str(width), "--scale", str(scale)],
                                  capture_output=True, text=True, check=True, env={**os.environ})
             res = json.loads(out.stdout.strip().splitlines()[-1])
             fps.append(res["fps"])
+            thread_ms.append(res["render_thread_ms"])
+            cores.append(res["cores"])
             renderer, size = res["gl_renderer"], res["size"]
-        rows.append((wall, png, statistics.median(fps), size, scale, lit))
+        rows.append((wall, png, statistics.median(fps), size, scale, lit,
+                     statistics.median(thread_ms), statistics.median(cores)))
     print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     m = machine()
     print(f"machine: {m['cpu']}, {m['cores']} cores; GL: {renderer}")
     print(f"shot {args.shot} of {SCENE.name}, {args.frames} frames, median of {args.runs} fresh processes")
     names = {"led": "LED simulation", "plain": "wall drawn plainly", "nowall": "no wall"}
-    print("| output | render scale | lights | wall | per frame | frames/s |")
-    print("|---|---|---|---|---|---|")
-    for wall, png, f, size, scale, lit in rows:
+    cpu = (" render thread, CPU ms a frame | CPU cores busy |", "---|---|") if args.cpu else ("", "")
+    print("| output | render scale | lights | wall | per frame | frames/s |" + cpu[0])
+    print("|---|---|---|---|---|---|" + cpu[1])
+    for wall, png, f, size, scale, lit, thread_ms, cores in rows:
         what = "render + burn-in + PNG" if png == "png" else "render"
         print(f"| {size[0]}x{size[1]} | {'native' if scale == 1 else f'{scale:g} (draft)'} | {lit} resolution "
-              f"| {names[wall]} | {what} | {f:.2f} |")
+              f"| {names[wall]} | {what} | {f:.2f} |" + (f" {thread_ms:.1f} | {cores:.2f} |" if args.cpu else ""))
     return 0
 
 
