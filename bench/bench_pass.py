@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import functools
 import statistics
 import subprocess
 import sys
@@ -42,19 +41,9 @@ def _sources(base: str | None):
     if base is None:
         return context.shader_source
     if Path(base).is_dir():  # an experiment not yet committed
-        def read(name: str) -> str:
-            return (Path(base) / name).read_text(encoding="utf-8")
-    else:
-        def read(name: str) -> str:
-            return subprocess.run(["git", "show", f"{base}:shaders/{name}"], cwd=ROOT, check=True,
-                                  capture_output=True, text=True).stdout
-
-    @functools.cache
-    def source(name: str) -> str:  # as context.shader_source expands #include lines
-        return "\n".join(source(line.strip().split('"')[1]) if line.strip().startswith("#include") else line
-                         for line in read(name).splitlines()) + "\n"
-
-    return source
+        return context.shader_sources(lambda name: (Path(base) / name).read_text(encoding="utf-8"))
+    return context.shader_sources(lambda name: subprocess.run(
+        ["git", "show", f"{base}:shaders/{name}"], cwd=ROOT, check=True, capture_output=True, text=True).stdout)
 
 
 class _Frame:
@@ -68,17 +57,9 @@ class _Frame:
         scene = dataclasses.replace(scene, camera=dataclasses.replace(scene.camera, mode="4.6k-16-9"))
         self.stage = api.StageRenderer(scene, width=width, half_res_lighting=True)
         r = self.r = self.stage._renderer
-        seen = {}
-        draw = r._draw
-
-        def keep_view(view, **kw):
-            seen["view"], seen["exposure"] = view, kw["exposure"]
-            return draw(view, **kw)
-
-        r._draw = keep_view
-        self.stage.render(evaluate(scene, scene.shot(shot_id), frame), read_depth=False)
-        r._draw = draw
-        self.view, self.exposure = seen["view"], seen["exposure"]
+        state = evaluate(scene, scene.shot(shot_id), frame)
+        self.stage.render(state, read_depth=False)
+        self.view, self.exposure = api.camera_view(state, (r.width, r.height)), state.exposure_scale
         r.ctx.__enter__()  # stays current: the passes below call the renderer's internals
         self.programs: dict[str, object] = {}
 

@@ -75,22 +75,15 @@ def main() -> int:
     ours, nearest = [], []
     with api.StageRenderer(scene, width=args.width) as stage:
         r = stage._renderer
-        seen = {}
-        draw = r._draw
-
-        def keep_view(view, **kw):
-            seen["view"] = view
-            return draw(view, **kw)
-
-        r._draw = keep_view
         for shot in shots:
             for frame in sorted({0, shot.length_frames // 2, shot.length_frames - 1}):
-                stage.render(evaluate(scene, shot, frame), read_depth=False)
-                view, eye = seen["view"], seen["view"].world_from_camera[:3, 3]
+                state = evaluate(scene, shot, frame)
+                stage.render(state, read_depth=False)
+                view = api.camera_view(state, (r.width, r.height))
+                eye = view.world_from_camera[:3, 3]
                 ours.append(_shaded_per_pixel(r, view, r._draw_order(eye)))
                 nearest.append(_shaded_per_pixel(r, view, _nearest_point_order(r, eye)))
                 print(f"| {shot.id} | {frame} | {ours[-1]:.3f} | {nearest[-1]:.3f} |")
-        r._draw = draw
     print(f"| mean | | {statistics.mean(ours):.3f} | {statistics.mean(nearest):.3f} |")
     return 0
 

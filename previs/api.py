@@ -173,6 +173,14 @@ def _tile_share(tiles: np.ndarray, size: tuple[int, int]) -> float:
     return float(row_px @ tiles.astype(np.float64) @ col_px) / (w * h)
 
 
+def camera_view(state: FrameState, size: tuple[int, int]):
+    """The renderer's view of ``state``'s camera for an image of ``size`` (w, h) pixels."""
+    from previs.render import CameraView
+
+    w, h = size
+    return CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)
+
+
 def wall_items(scene: Scene):
     """The LED wall (and ceiling) as geometry that emits the wall content."""
     from previs.core.stage import wall_mesh
@@ -375,7 +383,7 @@ class StageRenderer:
         animatic's draft scale renders smaller and delivers full size); depth stays as rendered.
         ``half_res_lighting`` overrides :attr:`half_res_lighting` for this call (the window
         lights at half resolution only while the picture moves)."""
-        from previs.render import CameraView, Overlay
+        from previs.render import Overlay
 
         w, h = state.image_size(self.width if width is None else int(width))
         self._apply(state, w)
@@ -383,7 +391,7 @@ class StageRenderer:
         self._renderer.set_lens(state.focal_length_mm, state.t_stop, state.focus_m,
                                 sensor_width_mm=state.mode.width_mm * state.squeeze)
         self._renderer.resize(w, h)
-        view = CameraView(state.world_from_camera, state.yfov_rad, w / h, state.near_m, state.far_m)
+        view = camera_view(state, (w, h))
         ov = Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas) if overlay else None
         out = None if output_width is None else state.image_size(int(output_width))
         hook = self._render_inner if self._pending_inner is not None else None

@@ -142,3 +142,59 @@ def test_a_depth_only_probe_sees_the_same_depth_without_rendering_the_wall(gl_co
     np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
     assert np.isfinite(want).mean() > 0.5
     np.testing.assert_allclose(got[np.isfinite(got)], want[np.isfinite(want)], rtol=1e-6)
+
+
+def test_a_uniform_is_set_again_only_when_it_changes_and_never_left_stale(gl_context):
+    """The renderer skips a uniform value its program already holds. What GL holds (read back
+    from the program) always follows the last value given, including after an array, which is
+    never remembered, replaced a remembered tuple."""
+    import previs.render.renderer as R
+
+    with gl_context:  # (another renderer may have left its own context current)
+        prog = gl_context.program(
+            vertex_shader="#version 330\nvoid main() { gl_Position = vec4(0.0); }",
+            fragment_shader="#version 330\nuniform vec2 u_v; out vec4 o; void main() { o = vec4(u_v, 0.0, 1.0); }")
+        member = prog["u_v"]
+        for value in [(1.0, 2.0), (1.0, 2.0), (3.0, 4.0), np.array([5.0, 6.0]), (3.0, 4.0), (3.0, 4.0)]:
+            R._uniform(prog, "u_v", value)
+            assert member.value == tuple(float(v) for v in value)
+        R._write(prog, "u_v", np.array([7.0, 8.0], "f4").tobytes())
+        assert member.value == (7.0, 8.0)
+        R._uniform(prog, "u_v", (3.0, 4.0))  # last remembered as bytes: a different type, so set
+        assert member.value == (3.0, 4.0)
+        prog.release()
+
+
+def test_the_floor_is_drawn_after_what_stands_on_it(gl_context):
+    """Opaque batches go front to back by their bounds' farthest corner: a crate standing on a
+    large floor is drawn first, so the floor under it fails the early depth test instead of being
+    shaded and then overdrawn (by the nearest point the floor, right under the camera, went
+    first). Fewer fragments pass the depth test than in the floor-first order."""
+    import previs.render.renderer as R
+    from previs.core import transforms as tf
+    from previs.io.meshes import primitive_asset
+    from previs.render import CameraView, DrawItem, Renderer
+
+    floor = primitive_asset("plane", size_m=(20.0, 20.0), key="floor")
+    crate = primitive_asset("box", size_m=(1.0, 1.0, 1.0), key="crate")
+    eye = np.array([0.0, 1.7, 3.0])
+    view = CameraView(tf.look_at(eye, (0.0, 0.5, 0.0), (0.0, 1.0, 0.0)), 0.8, 1.5, 0.05, 100.0)
+    with Renderer(96, 64, antialias=False, ctx=gl_context) as r:
+        r.set_world([DrawItem(floor, np.eye(4)), DrawItem(crate, np.eye(4))], [])
+        order = r._draw_order(eye)
+        assert [b.material.key for b in order][:2] == [crate.parts[0].material.key, floor.parts[0].material.key]
+
+        def shaded(batches) -> int:
+            with r.ctx:
+                r._targets["gbuffer"].use()
+                r._targets["gbuffer"].clear(depth=1.0)
+                r.ctx.enable(r.ctx.DEPTH_TEST)
+                for p in {id(b.vao.program): b.vao.program for b in batches}.values():
+                    R._write(p, "u_clip_from_world", view.clip_from_world.T.astype("f4").tobytes())
+                query = r.ctx.query(samples=True)
+                with query:
+                    r._draw_batches(batches)
+                r.ctx.disable(r.ctx.DEPTH_TEST)
+                return query.samples
+
+        assert shaded(order) < shaded(order[::-1])

@@ -56,7 +56,9 @@ def moire_arrays(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_
     blur = optics.blur_circles_mm(f, f_number, focus_m, depth)
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.where(p_img > 0, blur / np.where(p_img > 0, p_img, 1.0), np.inf)
-    rating = np.where(k >= BLUR_LOW_RISK_PITCHES, 0, np.where(n_px < 2.0, 2, np.where(n_px < 4.0, 1, 0)))
+    low, medium, high = (RATINGS.index(r) for r in ("low", "medium", "high"))
+    rating = np.where(k >= BLUR_LOW_RISK_PITCHES, low,
+                      np.where(n_px < 2.0, high, np.where(n_px < 4.0, medium, low)))
     return p_img, n_px, blur, k, rating
 
 

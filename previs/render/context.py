@@ -31,19 +31,25 @@ def create_offscreen_context():
     )
 
 
-@functools.cache
-def shader_source(name: str) -> str:
-    """A GLSL file shipped inside the package (``previs/shaders``, from the top-level ``shaders/``),
-    with ``#include "file.glsl"`` lines replaced by that file (GLSL itself has no includes)."""
-    text = resources.files("previs.shaders").joinpath(name).read_text(encoding="utf-8")
-    lines = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#include"):
-            lines.append(shader_source(stripped.split('"')[1]))
-        else:
-            lines.append(line)
-    return "\n".join(lines) + "\n"
+def shader_sources(read):
+    """A cached ``name -> GLSL source`` over ``read(name)`` (a file's text), with
+    ``#include "file.glsl"`` lines replaced by that file (GLSL itself has no includes). The
+    benchmarks use it for shaders from another commit."""
+
+    @functools.cache
+    def source(name: str) -> str:
+        lines = []
+        for line in read(name).splitlines():
+            stripped = line.strip()
+            lines.append(source(stripped.split('"')[1]) if stripped.startswith("#include") else line)
+        return "\n".join(lines) + "\n"
+
+    return source
+
+
+# The GLSL files shipped inside the package (``previs/shaders``, from the top-level ``shaders/``).
+shader_source = shader_sources(
+    lambda name: resources.files("previs.shaders").joinpath(name).read_text(encoding="utf-8"))
 
 
 def _with_defines(source: str, defines: tuple[str, ...]) -> str:
