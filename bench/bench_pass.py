@@ -11,7 +11,8 @@ this one isolates a pass from the machine's drift between runs.
         [--shot 3A] [--frame 60] [--width 1280]
 
 Passes: gbuffer (the set and the wall), half (the lights at half resolution), resolve, lighting
-(every pixel lit, as `previs animatic --full-res-lighting`), post (FXAA). The other commit's
+(every pixel lit, as `previs animatic --full-res-lighting`), post (FXAA: in one pass, or as
+marks and then FXAA where marked, whichever the shaders have). The other commit's
 shaders run with this tree's Python, so commits whose shaders take other inputs will not
 compare. Not a test: nothing here asserts a timing.
 """
@@ -75,9 +76,10 @@ class _Frame:
                 r._gbuffer_progs = {}
                 self.programs[name] = [renderer._vertex_array(r.ctx, r._gbuffer_prog(b.material), b.vbo, b.ibo)
                                        for b in r._batches]
-            elif which == "post":
-                r._post_progs.pop(True, None)
-                self.programs[name] = r._post(True)
+            elif which == "post":  # FXAA as two passes (marks, then FXAA where marked) or one
+                r._post_progs = {}
+                self.programs[name] = {v: r._post(v) for v in (
+                    ("mark", "fxaa") if "FXAA_MARK" in source("post.frag") else ("fxaa",))}
             else:
                 part = "surface" if which == "lighting" else which
                 r._light_progs = {k: v for k, v in r._light_progs.items() if k[1] != part}
@@ -115,12 +117,13 @@ class _Frame:
                 r._draw_batches(walls)
             ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         elif which == "post":
-            t["ldr_fbo"].use()
-            t["image"].use(0)
-            prog, vao = self.programs[name]
-            renderer._uniform(prog, "u_image", 0)
-            renderer._uniform(prog, "u_px", (1.0 / r.width, 1.0 / r.height))
-            vao.render(vertices=3)
+            r._post_progs = self.programs[name]
+            if "mark" in r._post_progs:
+                r._post_pass(t["image"], "ldr")
+            else:
+                t["ldr_fbo"].use()
+                t["image"].use(0)
+                r._post_draw("fxaa")
         else:
             part = "surface" if which == "lighting" else which
             key = next(k for k in r._light_progs if k[1] == part)

@@ -1,6 +1,10 @@
 #version 330 core
 // Display-referred (tone-mapped, sRGB-encoded) image -> FXAA on those perceptual values
 // (compiled in with FXAA, else a copy). Frame lines go on top as rectangles (overlay.frag).
+// With FXAA_MARK: a copy that also marks, in its depth, the pixels FXAA would change (depth 0;
+// 1 elsewhere). FXAA then runs depth-tested against the marks: llvmpipe skips the blocks with
+// none (about four in five), where FXAA's early return would have run its every tap anyway
+// (llvmpipe executes both sides of a branch). The picture is the same to the bit.
 in vec2 v_uv;
 uniform sampler2D u_image;
 uniform vec2 u_px;              // one pixel in uv
@@ -16,15 +20,30 @@ float luma(vec3 c) { return dot(c, vec3(0.299, 0.587, 0.114)); }
 
 // FXAA (after Lottes' FXAA 3.11 "console" variant): blur along the local edge direction.
 // Rows of the texture run bottom-up, so "north" (-1 in uv y) is the row below.
+struct Around { vec3 m; float l_nw, l_ne, l_sw, l_se, lo, hi; };
+
+// The pixel and its diagonal neighbours' lumas; FXAA leaves the pixel as it is where they span
+// too little contrast (flat).
+Around around(ivec2 p) {
+    Around a;
+    a.m = texel(p, ivec2(0));
+    a.l_nw = luma(texel(p, ivec2(-1, -1)));
+    a.l_ne = luma(texel(p, ivec2(1, -1)));
+    a.l_sw = luma(texel(p, ivec2(-1, 1)));
+    a.l_se = luma(texel(p, ivec2(1, 1)));
+    float l_m = luma(a.m);
+    a.lo = min(l_m, min(min(a.l_nw, a.l_ne), min(a.l_sw, a.l_se)));
+    a.hi = max(l_m, max(max(a.l_nw, a.l_ne), max(a.l_sw, a.l_se)));
+    return a;
+}
+
+bool flat_area(Around a) { return a.hi - a.lo < max(0.0312, a.hi * 0.125); }
+
 vec3 fxaa(vec2 uv) {
-    ivec2 p = ivec2(gl_FragCoord.xy);
-    vec3 m = texel(p, ivec2(0));
-    float l_nw = luma(texel(p, ivec2(-1, -1))), l_ne = luma(texel(p, ivec2(1, -1)));
-    float l_sw = luma(texel(p, ivec2(-1, 1))), l_se = luma(texel(p, ivec2(1, 1)));
-    float l_m = luma(m);
-    float lo = min(l_m, min(min(l_nw, l_ne), min(l_sw, l_se)));
-    float hi = max(l_m, max(max(l_nw, l_ne), max(l_sw, l_se)));
-    if (hi - lo < max(0.0312, hi * 0.125)) return m;
+    Around s = around(ivec2(gl_FragCoord.xy));
+    vec3 m = s.m;
+    float l_nw = s.l_nw, l_ne = s.l_ne, l_sw = s.l_sw, l_se = s.l_se, lo = s.lo, hi = s.hi;
+    if (flat_area(s)) return m;
     vec2 dir = vec2(-((l_nw + l_ne) - (l_sw + l_se)), (l_nw + l_sw) - (l_ne + l_se));
     float reduce = max((l_nw + l_ne + l_sw + l_se) * (0.25 / 8.0), 1.0 / 128.0);
     float rcp_min = 1.0 / (min(abs(dir.x), abs(dir.y)) + reduce);
@@ -36,7 +55,11 @@ vec3 fxaa(vec2 uv) {
 }
 
 void main() {
-#ifdef FXAA
+#if defined(FXAA_MARK)
+    Around s = around(ivec2(gl_FragCoord.xy));
+    vec3 c = s.m;
+    gl_FragDepth = flat_area(s) ? 1.0 : 0.0;
+#elif defined(FXAA)
     vec3 c = fxaa(v_uv);
 #else
     vec3 c = display(v_uv);

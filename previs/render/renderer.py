@@ -171,7 +171,7 @@ class Renderer:
         self._dof_progs = None  # (tiles program, its vao, gather program, its vao), made on first use
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
-        self._post_progs: dict[bool, tuple[object, object]] = {}  # see _post
+        self._post_progs: dict[str, tuple[object, object]] = {}  # see _post
         self._overlay_gl = None  # (program, vertex buffer, vao, vertices written) of _overlay
         # Lighting passes draw either one triangle over the whole image or screen rectangles
         # (the inner frustum's seen tiles): both as uv corners for fullscreen.vert's RECTS.
@@ -243,11 +243,12 @@ class Renderer:
         t["depth"] = ctx.depth_texture(size)
         for name in ("albedo", "normal", "geom", "emissive", "depth"):
             t[name].filter = (ctx.NEAREST, ctx.NEAREST)  # read through the sampler (fetch.glsl)
+            _clamp_to_edge(t[name])
         t["depth"].compare_func = ""  # its depths, not a comparison
         t["gbuffer"] = ctx.framebuffer([t["albedo"], t["normal"], t["geom"], t["emissive"]], t["depth"])
         t["image"] = ctx.texture(size, 4)  # tone-mapped, sRGB-encoded
         t["image"].filter = (ctx.LINEAR, ctx.LINEAR)  # FXAA samples between pixels
-        t["image"].repeat_x = t["image"].repeat_y = False
+        _clamp_to_edge(t["image"])
         t["image_fbo"] = self._lighting_fbo(t["image"], t["depth"])
         t["ldr"] = ctx.renderbuffer(size, 4)
         t["ldr_fbo"] = ctx.framebuffer([t["ldr"]])
@@ -265,7 +266,7 @@ class Renderer:
             else:
                 tex = self.ctx.texture(size, 4, internal_format=GL_SRGB8_ALPHA8)
                 tex.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
-                tex.repeat_x = tex.repeat_y = False
+                _clamp_to_edge(tex)
             t[name] = tex
             t[name + "_fbo"] = self._lighting_fbo(tex, t["depth"])
         return t[name + "_fbo"]
@@ -497,6 +498,7 @@ class Renderer:
         self._atlas = self.ctx.depth_texture((cols * ts, rows * ts))
         self._atlas.compare_func = "<="
         self._atlas.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+        _clamp_to_edge(self._atlas)  # the taps stay inside their tiles; and it is faster
         self._atlas_fbo = self.ctx.framebuffer(depth_attachment=self._atlas)
         self._atlas_fbo.use()
         self._atlas_fbo.clear(depth=1.0)
@@ -640,7 +642,7 @@ class Renderer:
             h, w = img.shape[:2]
             tex = self.ctx.texture((w, h), 3, img.tobytes(), dtype="f2")
             tex.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
-            tex.repeat_x = tex.repeat_y = False
+            _clamp_to_edge(tex)
             owned = True
         else:
             tex, owned = image, False
@@ -965,6 +967,7 @@ class Renderer:
             t["half_surface"] = ctx.texture(half, 4)
             for name in ("half_kd", "half_ks", "half_surface"):
                 t[name].filter = (ctx.NEAREST, ctx.NEAREST)  # fetch.glsl
+                _clamp_to_edge(t[name])
             t["half_fbo"] = ctx.framebuffer([t["half_kd"], t["half_ks"], t["half_surface"]])
             # The same attachments twice: the resolve writes the marks, the mending pass only
             # tests against them.
@@ -1104,17 +1107,11 @@ class Renderer:
         # 3. Post: FXAA, then the frame lines on the image as it is read back (after a draft's
         # upscale, so they are crisp at the output size).
         if output_size is None:
-            t["ldr_fbo"].use()
+            self._post_pass(image, "ldr")
         else:
             if "post" not in t:
                 t["post"] = self.ctx.texture((self.width, self.height), 4)
-                t["post_fbo"] = self.ctx.framebuffer([t["post"]])
-            t["post_fbo"].use()
-        image.use(0)
-        pp, post_vao = self._post(bool(self.antialias))
-        _uniform(pp, "u_image", 0)
-        _uniform(pp, "u_px", (1.0 / self.width, 1.0 / self.height))
-        post_vao.render(vertices=3)
+            self._post_pass(image, "post")
         if output_size is None:
             self._overlay(overlay or Overlay(), (self.width, self.height))
         self._mark("post")
@@ -1135,13 +1132,46 @@ class Renderer:
         self._mark("readback")
         return frame
 
-    def _post(self, fxaa: bool):
-        """The post program (and VAO) with FXAA compiled in or out: llvmpipe runs both sides of a
-        branch, so a uniform switch would pay for both."""
-        hit = self._post_progs.get(fxaa)
+    def _post_pass(self, image, target: str) -> None:
+        """``image`` into the target named ``target`` (of the same size): FXAA, or a copy without antialiasing. FXAA
+        goes in two passes (shaders/post.frag): a copy that marks the pixels FXAA does more than
+        copy, then FXAA depth-tested against the marks, so llvmpipe skips the blocks without
+        any: the same picture, about a third less time (bench/bench_pass.py --pass post)."""
+        ctx, t = self.ctx, self._targets
+        key = target + "_marked_fbo"
+        if key not in t:
+            if "post_marks" not in t:
+                t["post_marks"] = ctx.depth_renderbuffer((self.width, self.height))
+            t[key] = ctx.framebuffer([t[target]], t["post_marks"])
+        fbo = t[key]
+        fbo.use()
+        image.use(0)
+        if not self.antialias:
+            self._post_draw("copy")
+            return
+        ctx.enable(ctx.DEPTH_TEST)
+        ctx.depth_func, fbo.depth_mask = "1", True
+        self._post_draw("mark")
+        ctx.depth_func, fbo.depth_mask = ">", False  # the far-plane triangle passes on marks 0
+        self._post_draw("fxaa")
+        ctx.depth_func = "<"
+        ctx.disable(ctx.DEPTH_TEST)
+
+    def _post_draw(self, variant: str) -> None:
+        prog, vao = self._post(variant)
+        _uniform(prog, "u_image", 0)
+        _uniform(prog, "u_px", (1.0 / self.width, 1.0 / self.height))
+        vao.render(vertices=3)
+
+    def _post(self, variant: str):
+        """The post program (and VAO) of a variant: "copy", "mark" or "fxaa" (see
+        :meth:`_post_pass`), each compiled on its own: llvmpipe runs both sides of a branch, so a
+        uniform switch would pay for all."""
+        hit = self._post_progs.get(variant)
         if hit is None:
-            prog = program(self.ctx, "fullscreen.vert", "post.frag", ("FXAA",) if fxaa else ())
-            hit = self._post_progs[fxaa] = (prog, self.ctx.vertex_array(prog, []))
+            defines = {"copy": (), "mark": ("FXAA_MARK",), "fxaa": ("FXAA",)}[variant]
+            prog = program(self.ctx, "fullscreen.vert", "post.frag", defines)
+            hit = self._post_progs[variant] = (prog, self.ctx.vertex_array(prog, []))
         return hit
 
     def _overlay(self, ov: Overlay, size: tuple[int, int]) -> None:
@@ -1208,10 +1238,11 @@ class Renderer:
             tw, th = -(-self.width // tile_px), -(-self.height // tile_px)
             t["dof_tiles"] = ctx.texture((tw, th), 1, dtype="f4")
             t["dof_tiles"].filter = (ctx.NEAREST, ctx.NEAREST)
+            _clamp_to_edge(t["dof_tiles"])
             t["dof_tiles_fbo"] = ctx.framebuffer([t["dof_tiles"]])
             t["dof"] = ctx.texture((self.width, self.height), 4)
             t["dof"].filter = (ctx.LINEAR, ctx.LINEAR)
-            t["dof"].repeat_x = t["dof"].repeat_y = False
+            _clamp_to_edge(t["dof"])
             t["dof_fbo"] = ctx.framebuffer([t["dof"]])
         f, n, s_m = self._lens
         # Blur radius cap: 4 % of the width (about 51 px at 1280): enough for any preview, and it
@@ -1408,6 +1439,14 @@ def _variant(m: Material) -> str:
 
 
 VERTEX_LAYOUT = (("in_position", 3), ("in_normal", 3), ("in_uv", 2), ("in_color", 4))  # float32 each
+
+
+def _clamp_to_edge(tex) -> None:
+    """Clamp-to-edge wrapping for a texture the renderer draws into and reads back: nothing reads
+    it past its edges on purpose, and llvmpipe samples it faster than with the default repeat
+    (bench/bench_pass.py: the half-resolution lights about 7 % faster with the shadow atlas
+    clamped)."""
+    tex.repeat_x = tex.repeat_y = False
 
 
 def _vertex_array(ctx, prog, vbo, ibo):
