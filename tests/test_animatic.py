@@ -170,7 +170,7 @@ def test_frame_sequence_validity(tmp_path):
 
 @pytest.mark.parametrize("h, w", [(1, 1), (7, 5), (90, 160)])
 def test_png_encoder_is_lossless_and_valid(h, w):
-    """encode_png (Sub filter, run-length deflate) decodes to the same bytes in PIL, passes its
+    """encode_png (Sub filter, ISA-L deflate) decodes to the same bytes in PIL, passes its
     CRC check, and a smooth picture compresses (a frame of noise need not)."""
     import io
 
