@@ -40,10 +40,10 @@ uniform vec2 u_half_px;          // one half-resolution sample in uv
 out vec4 frag_color;
 #endif
 
+#include "gbuffer_codec.glsl"
 #include "lighting.glsl"
 #include "display.glsl"
 #include "sky.glsl"
-#include "gbuffer_codec.glsl"
 #include "fetch.glsl"
 
 vec4 finish(vec3 lum) {

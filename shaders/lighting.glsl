@@ -24,8 +24,11 @@ uniform vec3 u_ambient_down;
 // The LED wall and ceiling as a light (image-based, seen from the stage point): irradiance for
 // the diffuse part, prefiltered radiance for reflections on glossy surfaces.
 uniform samplerCube u_led_irradiance;          // lux
-uniform samplerCube u_led_radiance;            // nits, mipmapped
-uniform float u_led_radiance_lod;              // the coarsest mip level
+// The radiance's mip chain as octahedral maps (oct_encode, gbuffer_codec.glsl), level k in layer
+// k of a 3D texture (previs.core.ledcheck.radiance_octahedral): one trilinear lookup, where a
+// cube map's per-pixel level of detail cost llvmpipe about four times as much.
+uniform sampler3D u_led_radiance;              // nits
+uniform float u_led_radiance_levels;           // its mip levels (layers)
 
 vec3 env_brdf_approx(vec3 f0, float rough, float nv) {
     // Karis's analytic fit of the split-sum environment BRDF (no lookup table needed).
@@ -146,7 +149,8 @@ void shade_parts(vec3 P, vec3 n, vec3 ng, vec3 v, vec3 f0, float rough, float oc
 #ifdef LED_LIGHT
     kd += texture(u_led_irradiance, n).rgb * (occlusion / PI);
     vec3 r = reflect(-v, n);
-    vec3 reflected = textureLod(u_led_radiance, r, rough * u_led_radiance_lod).rgb;
+    vec3 rl = vec3(oct_encode(r) * 0.5 + 0.5, (rough * (u_led_radiance_levels - 1.0) + 0.5) / u_led_radiance_levels);
+    vec3 reflected = textureLod(u_led_radiance, rl, 0.0).rgb;
     ks += reflected * env_brdf_approx(f0, rough, nv) * occlusion;
 #endif
     // The hemispherical fill (virtual-world captures), nits per unit of (diffuse colour + f0 / 2).

@@ -3,7 +3,10 @@ that side, and its light takes the colour of what the wall shows."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from previs import api
 from previs.core.frame import evaluate
@@ -61,3 +64,46 @@ def test_the_wall_light_takes_the_colour_of_the_content(tmp_path, gl_context):
         sel = img.sum(axis=2) > 30
         return img[sel][:, 0].mean() / max(img[sel][:, 2].mean(), 1e-6)
     assert rb(warm) > 1.1 * rb(cool)
+
+
+def _env_brdf(f0: float, rough: float, nv: float) -> float:
+    """Karis's published fit of the split-sum environment BRDF (as lighting.glsl uses it)."""
+    r = rough * np.array([-1.0, -0.0275, -0.572, 0.022]) + np.array([1.0, 0.0425, 1.04, -0.04])
+    a004 = min(r[0] * r[0], 2.0 ** (-9.28 * nv)) * r[0] + r[1]
+    return f0 * (-1.04 * a004 + r[2]) + (1.04 * a004 + r[3])
+
+
+@pytest.mark.parametrize("turn_deg", [0.0, 25.0, -40.0])
+def test_a_mirror_reflects_the_wall_light_in_the_mirror_direction(gl_context, turn_deg):
+    """A nearly mirror-like metal card seen head-on (turned about the vertical) shows the wall's
+    radiance from the mirror direction of the view, times the environment BRDF: the radiance
+    here is a smooth function of direction, so the value at the card's centre pixel is that
+    function at the reflected ray, which is worked out by hand."""
+    import math
+
+    from previs.core import transforms as tf
+    from previs.core.ledcheck import cube_directions
+    from previs.io.meshes import Material, primitive_asset
+    from previs.render import CameraView, DrawItem, Renderer
+
+    def radiance(d):  # nits, per channel a different axis
+        return 50.0 + 40.0 * np.asarray(d)[..., [0, 1, 2]]
+
+    cube = radiance(cube_directions(32))
+    rough = 0.05
+    card = primitive_asset("box", size_m=(1.0, 1.0, 0.01), key="mirror")
+    mat = Material(key="mirror", base_color=(1.0, 1.0, 1.0, 1.0), metallic=1.0, roughness=rough)
+    card = dataclasses.replace(card, parts=tuple(dataclasses.replace(p, material=mat) for p in card.parts))
+    # The card faces +Z turned by turn_deg about +Y, centred 2 m in front of the camera.
+    m = tf.translation((0.0, 0.0, -2.0)) @ tf.rotation_y(turn_deg) @ tf.translation((0.0, -0.5, 0.0))
+    with Renderer(64, 64, antialias=False, shadows=False, ctx=gl_context) as r:
+        r.set_world([DrawItem(card, m)], [])
+        r.set_led_light(cube, np.zeros((6, 8, 8, 3)))
+        hdr = r.render_hdr(CameraView(np.eye(4), math.radians(20.0), 1.0, 0.05, 100.0))
+    got = hdr[31:33, 31:33].mean(axis=(0, 1))
+    t = math.radians(turn_deg)
+    n = np.array([math.sin(t), 0.0, math.cos(t)])
+    v = np.array([0.0, 0.0, 1.0])  # towards the eye
+    reflected = 2.0 * n.dot(v) * n - v
+    want = radiance(reflected) * _env_brdf(1.0, rough, float(n.dot(v)))
+    np.testing.assert_allclose(got, want, rtol=0.02)

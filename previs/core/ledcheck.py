@@ -189,6 +189,64 @@ def led_radiance_cube(volume: LedVolume, eye_m, content: np.ndarray) -> np.ndarr
     return np.where(np.isfinite(dist)[..., None], content, 0.0)
 
 
+def cube_mips(cube: np.ndarray) -> list[np.ndarray]:
+    """The mip chain of a (6, S, S, C) cube map (S a power of two) down to 1x1 texels, each level
+    the 2x2 means of the one above, as OpenGL's glGenerateMipmap builds it."""
+    levels = [np.asarray(cube, np.float64)]
+    while levels[-1].shape[1] > 1:
+        a = levels[-1]
+        n = a.shape[1] // 2
+        levels.append(a.reshape(6, n, 2, n, 2, a.shape[-1]).mean(axis=(2, 4)))
+    return levels
+
+
+def sample_cube(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Bilinear samples of a (6, S, S, C) cube map (faces and rows as :func:`cube_directions`)
+    in ``directions`` (..., 3): the face of the major axis per the OpenGL selection table, taps
+    clamped to that face's edge (no filtering across faces)."""
+    d = np.asarray(directions, np.float64)
+    shape = d.shape[:-1]
+    d = d.reshape(-1, 3)
+    x, y, z = d.T
+    ax, ay, az = np.abs(d).T
+    face = np.where((ax >= ay) & (ax >= az), np.where(x > 0, 0, 1),
+                    np.where(ay >= az, np.where(y > 0, 2, 3), np.where(z > 0, 4, 5)))
+    ma = np.choose(face, [ax, ax, ay, ay, az, az])
+    sc = np.choose(face, [-z, z, x, x, x, -x])
+    tc = np.choose(face, [-y, -y, z, -z, -y, -y])
+    n = cube.shape[1]
+    fx = ((sc / ma + 1.0) * 0.5 * n - 0.5).clip(0.0, n - 1)
+    fy = ((tc / ma + 1.0) * 0.5 * n - 0.5).clip(0.0, n - 1)
+    x0, y0 = np.floor(fx).astype(int), np.floor(fy).astype(int)
+    x1, y1 = np.minimum(x0 + 1, n - 1), np.minimum(y0 + 1, n - 1)
+    wx, wy = (fx - x0)[:, None], (fy - y0)[:, None]
+    top = cube[face, y0, x0] * (1.0 - wx) + cube[face, y0, x1] * wx
+    bottom = cube[face, y1, x0] * (1.0 - wx) + cube[face, y1, x1] * wx
+    return (top * (1.0 - wy) + bottom * wy).reshape(*shape, cube.shape[-1])
+
+
+def octahedral_directions(size: int) -> np.ndarray:
+    """(size, size, 3) unit directions of an octahedral map's texel centres (rows follow v), the
+    folding of shaders/gbuffer_codec.glsl's oct_decode."""
+    c = (np.arange(size) + 0.5) / size * 2.0 - 1.0
+    ey, ex = np.meshgrid(c, c, indexing="ij")
+    nz = 1.0 - np.abs(ex) - np.abs(ey)
+    fold = nz < 0.0
+    nx = np.where(fold, (1.0 - np.abs(ey)) * np.where(ex >= 0.0, 1.0, -1.0), ex)
+    ny = np.where(fold, (1.0 - np.abs(ex)) * np.where(ey >= 0.0, 1.0, -1.0), ey)
+    d = np.stack([nx, ny, nz], axis=-1)
+    return d / np.linalg.norm(d, axis=-1, keepdims=True)
+
+
+def radiance_octahedral(radiance: np.ndarray, size: int = 64) -> np.ndarray:
+    """(levels, size, size, 3): the radiance cube's mip chain (:func:`cube_mips`), each level
+    resampled to an octahedral map. The lighting shader reads it as one 3D texture, the level
+    picked by roughness, with a plain trilinear lookup: llvmpipe takes about a quarter of the time
+    of a cube-map lookup with a per-pixel level of detail."""
+    dirs = octahedral_directions(size)
+    return np.stack([sample_cube(level, dirs) for level in cube_mips(radiance)])
+
+
 def irradiance_cube(radiance: np.ndarray, size: int = 8) -> np.ndarray:
     """(6, size, size, 3) irradiance in lux for a surface facing each texel's direction:
     E(n) = sum L(w) max(0, n.w) dW over the radiance cube (nits)."""

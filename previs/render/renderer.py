@@ -24,6 +24,7 @@ import numpy as np
 
 from previs.core import transforms as tf
 from previs.core.frame import frame_rect_uv
+from previs.core.ledcheck import radiance_octahedral
 from previs.core.scene import MAX_LIGHTS, MAX_SHADOW_TILES, Light, shadow_tiles
 from previs.errors import RenderError
 from previs.io.meshes import Asset, Material, TextureImage
@@ -163,7 +164,7 @@ class Renderer:
         self._wall_nits = 0.0
         self._wall_cdl = ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), 1.0)
         self._inner = None  # (texture, clip_from_world, soft, border, owned by this renderer)
-        self._led_light = None  # (radiance cube, irradiance cube, coarsest lod)
+        self._led_light = None  # (radiance octahedral mip maps, irradiance cube, their levels)
         # The panels and the lens, for the LED grid and the off-axis falloff on the wall.
         self._panel = ((176.0, 176.0), 0.3, (0.4, 0.4, 0.4), 2.84)
         self._lens = (35.0, 2.8, 5.0)
@@ -657,28 +658,25 @@ class Renderer:
     @_current
     def set_led_light(self, radiance: np.ndarray | None, irradiance: np.ndarray | None = None) -> None:
         """The LED surfaces as a light on the set: ``radiance`` (6, S, S, 3) nits seen from the
-        stage point (reflections) and ``irradiance`` (6, s, s, 3) lux (diffuse); None: off."""
+        stage point (reflections; S a power of two) and ``irradiance`` (6, s, s, 3) lux
+        (diffuse); None: off. The radiance goes up as its mip chain in octahedral maps, one 3D
+        texture (previs.core.ledcheck.radiance_octahedral)."""
         if self._led_light is not None:
             self._led_light[0].release(), self._led_light[1].release()
             self._led_light = None
         if radiance is None:
             return
-
-        def cube(data: np.ndarray, mipmaps: bool):
-            data = np.ascontiguousarray(data, dtype=np.float16)
-            n = data.shape[1]
-            tex = self.ctx.texture_cube((n, n), 3, dtype="f2")
-            for i in range(6):
-                tex.write(i, data[i].tobytes())
-            if mipmaps:
-                tex.build_mipmaps()
-                tex.filter = (self.ctx.LINEAR_MIPMAP_LINEAR, self.ctx.LINEAR)
-            else:
-                tex.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
-            return tex
-
-        lod = float(math.log2(radiance.shape[1]))
-        self._led_light = (cube(radiance, True), cube(irradiance, False), lod)
+        octa = np.ascontiguousarray(radiance_octahedral(radiance), dtype=np.float16)
+        levels, size = octa.shape[0], octa.shape[1]
+        reflections = self.ctx.texture3d((size, size, levels), 3, octa.tobytes(), dtype="f2")
+        reflections.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+        reflections.repeat_x = reflections.repeat_y = reflections.repeat_z = False
+        data = np.ascontiguousarray(irradiance, dtype=np.float16)
+        diffuse = self.ctx.texture_cube((data.shape[1], data.shape[1]), 3, dtype="f2")
+        for i in range(6):
+            diffuse.write(i, data[i].tobytes())
+        diffuse.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+        self._led_light = (reflections, diffuse, float(levels))
 
     @_current
     def render_signal(self, view: CameraView, tiles: np.ndarray | None = None):
@@ -1086,7 +1084,7 @@ class Renderer:
         if self._led_light is not None:
             self._led_light[0].use(8)
             self._led_light[1].use(9)
-            _uniform(lp, "u_led_radiance_lod", self._led_light[2])
+            _uniform(lp, "u_led_radiance_levels", self._led_light[2])
         self._upload_lights(lp)
 
     @_current
