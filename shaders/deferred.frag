@@ -8,7 +8,6 @@ uniform sampler2D u_depth;
 in vec3 v_ray;                  // view ray at 1 m of view depth (fullscreen.vert, VIEW_RAY)
 uniform vec2 u_near_far;         // the projection's near and far planes, m
 uniform vec3 u_eye;
-uniform float u_exposure;
 uniform vec2 u_full_px;          // one pixel of the G-buffer in uv (fetch.glsl)
 // Compiled variants (defines): DISPLAY tone-maps and sRGB-encodes here (8-bit target), else
 // linear HDR out; SKY_PASS shades the sky where nothing was drawn (a second pass; without a sky
@@ -45,16 +44,6 @@ out vec4 frag_color;
 #include "display.glsl"
 #include "sky.glsl"
 #include "fetch.glsl"
-
-vec4 finish(vec3 lum) {
-    vec3 c = lum * u_exposure;
-#if defined(DISPLAY) && defined(SRGB_TARGET)
-    c = filmic(c);  // the sRGB framebuffer encodes on write
-#elif defined(DISPLAY)
-    c = linear_to_srgb(filmic(c));
-#endif
-    return vec4(c, 1.0);
-}
 
 float view_depth(float window_depth) {
     float near = u_near_far.x, far = u_near_far.y;

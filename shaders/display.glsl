@@ -9,3 +9,16 @@ vec3 linear_to_srgb(vec3 c) {
     c = clamp(c, 0.0, 1.0);
     return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
 }
+
+// Light (nits) to what the target stores: times the exposure; with DISPLAY the film curve, and the
+// sRGB encoding unless the target does it on write (SRGB_TARGET); without DISPLAY linear light.
+uniform float u_exposure;
+vec4 finish(vec3 lum) {
+    vec3 c = lum * u_exposure;
+#if defined(DISPLAY) && defined(SRGB_TARGET)
+    c = filmic(c);  // the sRGB framebuffer encodes on write
+#elif defined(DISPLAY)
+    c = linear_to_srgb(filmic(c));
+#endif
+    return vec4(c, 1.0);
+}

@@ -72,13 +72,24 @@ vec3 wall_signal(vec3 c) {
 }
 #endif
 
+#include "gbuffer_codec.glsl"
+
+#ifdef FORWARD
+// Forward shading (Renderer._draw, the inner frustum's signal): the material lit here, with the
+// lighting passes' code and lights (lighting.glsl), straight into the one target; the sky
+// follows in a lighting pass where nothing was drawn. It saves the G-buffer's four targets and
+// their reads where a frame has one cheap light. Not with LED_WALL.
+out vec4 frag_color;
+uniform vec3 u_eye;
+#include "lighting.glsl"
+#include "display.glsl"
+#else
 // Four RGBA8 targets (half-float targets cost llvmpipe about a third more per G-buffer pass):
 layout(location = 0) out vec4 g_albedo;    // sqrt of linear base colour (8-bit friendly), metallic
 layout(location = 1) out vec4 g_normal;    // shading normal: octahedral, 16 bits a component
 layout(location = 2) out vec4 g_geom;      // geometric normal (octahedral, 8 bits), roughness, occlusion
 layout(location = 3) out vec4 g_emissive;  // nits as RGBE: 8-bit mantissas, shared exponent
-
-#include "gbuffer_codec.glsl"
+#endif
 
 vec3 srgb_to_linear(vec3 c) {
     return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c));
@@ -160,6 +171,14 @@ void main() {
     vec2 width = sqrt(footprint * footprint + defocus_cells * defocus_cells);
     emissive *= led_profile(cell.x, width.x) * led_profile(cell.y, width.y);
 #endif
+#ifdef FORWARD
+    // decode_albedo's split of the base colour (gbuffer_codec.glsl), without the G-buffer's
+    // 8-bit steps.
+    vec3 b = max(base.rgb, 0.0);
+    vec3 lum = shade(v_world, n, ng, normalize(u_eye - v_world), b * (1.0 - metallic),
+                     mix(vec3(0.04), b, metallic), rough, occlusion) + emissive;
+    frag_color = finish(lum);
+#else
     g_albedo = vec4(sqrt(max(base.rgb, 0.0)), metallic);
     g_normal = encode_normal16(n);
     g_geom = vec4(oct_encode(ng) * 0.5 + 0.5, rough, occlusion);
@@ -167,5 +186,6 @@ void main() {
     g_emissive = vec4(0.0);  // most materials: no RGBE encoding (a log2 and an exp2) per pixel
 #else
     g_emissive = encode_rgbe(emissive);
+#endif
 #endif
 }

@@ -190,3 +190,38 @@ def test_wall_hidden_behind_the_set_skips_the_inner_frustum(tmp_path, gl_context
     assert renders == 0 and skipped == 1 and whole_renders == 1
     a, b, _ = frames[0]
     assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
+
+
+def test_forward_shaded_signal_matches_the_deferred_passes(gl_context):
+    """The wall's world is shaded as it is drawn (one pass, no G-buffer): the inner frustum of
+    the example's driving-shot world, whole and in tiles, is the picture the G-buffer and
+    lighting passes give, within the G-buffer's 8-bit steps, with the same tiles left empty.
+    A few pixels on shadow edges may differ more: the deferred passes rebuild the position from
+    the 24-bit depth, the forward pass has it exact."""
+    from previs.io.scene_file import load_scene as load
+
+    scene = load(Path(__file__).resolve().parents[1] / "scenes" / "led_stage.yaml")
+    state = evaluate(scene, "3A", 60)
+    with api.StageRenderer(scene, width=480, antialias=False) as stage:
+        stage.render(state, read_depth=False)  # the world and its sun, as a frame sets them
+        wall = stage._wall
+        r = wall._renderer
+        view, size = wall.inner_view(state.tracked_world_from_camera, state.tracked_yfov_rad,
+                                     state.image_aspect, 20.0, 480)
+        tiles = np.zeros((-(-size[1] // 32), -(-size[0] // 32)), bool)
+        tiles[2:5, 3:9] = True
+        got = {}
+        for forward in (True, False):
+            r.forward_signal = forward
+            for name, t in (("whole", None), ("tiles", tiles)):
+                tex = wall.render_inner(view, size, t)
+                with r.ctx:
+                    got[forward, name] = np.frombuffer(tex.read(), np.uint8).reshape(size[1], size[0], 4).astype(int)
+    for name in ("whole", "tiles"):
+        a, b = got[True, name], got[False, name]
+        assert np.array_equal(a[..., 3], b[..., 3])  # the same tiles drawn
+        diff = np.abs(a[..., :3] - b[..., :3]).max(axis=2)
+        assert np.percentile(diff, 99.9) <= 8 and diff.mean() < 0.5, (name, np.percentile(diff, 99.9), diff.mean())
+        assert (diff > 10).mean() < 0.001, (name, (diff > 10).mean())
+        assert a[..., :3].std() > 10  # a picture, not a flat fill
+    assert (got[True, "tiles"][..., 3] == 0).mean() > 0.5

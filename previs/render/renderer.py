@@ -109,6 +109,7 @@ class _Batch:
     local_bounds: tuple[np.ndarray, np.ndarray] | None = None
     world_bounds: tuple[np.ndarray, np.ndarray] | None = None  # static batches only
     seen_vao: object | None = None  # LED wall batches: positions only, for seen_wall_tiles
+    forward_vao: object | None = None  # forward shading (signal targets), see Renderer._forward_vao
 
 
 _CURRENT: set[tuple[int, int]] = set()  # (thread, context) pairs inside a _current block
@@ -152,6 +153,9 @@ class Renderer:
         # A software rasteriser makes each pass wait for the one before (see _mark); a GPU
         # overlaps them, so only llvmpipe gets a wait after every pass.
         self._wait_each_pass = "llvmpipe" in self.gl_renderer.lower()
+        # Signal targets (a wall's world) shade as they draw where they can (see _draw); False
+        # takes the G-buffer and lighting passes, as the tests' reference.
+        self.forward_signal = True
         self.shadows = shadows
         self.shadow_map_size = int(shadow_map_size)
         self.antialias = antialias
@@ -350,30 +354,56 @@ class Renderer:
         self._ambient_down = tuple(float(x) for x in ambient_down_nits)
         self._shadows_dirty = True
 
-    def _gbuffer_prog(self, m: Material):
-        """The G-buffer program for a material: alpha-masked (only it may discard, so the others
+    def _gbuffer_defines(self, m: Material) -> tuple[str, ...]:
+        """The G-buffer variant of a material: alpha-masked (only it may discard, so the others
         keep early depth), LED wall (emits the wall content) or opaque, with the maps it has."""
         maps = tuple(name for name, img in (
             ("HAS_BASE_TEX", m.base_color_texture), ("HAS_MR_TEX", m.metallic_roughness_texture),
             ("HAS_NORMAL_TEX", m.normal_texture), ("HAS_EMISSIVE_TEX", m.emissive_texture),
             ("HAS_OCCLUSION_TEX", m.occlusion_texture)) if img is not None)
         dark = m.emissive_texture is None and not any(m.emissive) and _variant(m) != "wall"
-        key = (_variant(m), maps + (("NO_EMISSION",) if dark else ()))
+        kind = {"masked": ("ALPHA_MASK",), "wall": ("LED_WALL",), "opaque": ()}[_variant(m)]
+        return kind + maps + (("NO_EMISSION",) if dark else ())
+
+    def _gbuffer_prog(self, m: Material):
+        """The G-buffer program of a material's variant (:meth:`_gbuffer_defines`), cached."""
+        defines = self._gbuffer_defines(m)
+        prog = self._gbuffer_progs.get(defines)
+        if prog is None:
+            prog = self._gbuffer_progs[defines] = program(self.ctx, "scene.vert", "gbuffer.frag", defines)
+        return prog
+
+    def _light_list(self) -> tuple:
+        """Per light what the lighting code compiles in: (type, shadow tiles, first tile, has a
+        range, bounded map); see lighting.glsl's LIGHTS."""
+        tiles = self._light_tiles + [(0, 0)] * (len(self._lights) - len(self._light_tiles))
+        return tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0], int(lt.range_m > 0),
+                      int(tiles[i][1] == 1 and not _shadow_covers_light(lt)))
+                     for i, lt in enumerate(self._lights))
+
+    def _forward_vao(self, b: _Batch):
+        """The batch's VAO for forward shading into a signal target (see :meth:`_draw`), with
+        the current lights compiled in."""
+        lights = self._light_list()
+        maps = self._gbuffer_defines(b.material)
+        key = ("forward", maps, lights)
         prog = self._gbuffer_progs.get(key)
         if prog is None:
-            defines = {"masked": ("ALPHA_MASK",), "wall": ("LED_WALL",), "opaque": ()}[key[0]] + key[1]
+            defines = maps + ("FORWARD", "DISPLAY", "SRGB_TARGET", f"MAX_LIGHTS {MAX_LIGHTS}",
+                              f"MAX_TILES {MAX_TILES}") + ((_lights_define(lights),) if lights else ())
             prog = self._gbuffer_progs[key] = program(self.ctx, "scene.vert", "gbuffer.frag", defines)
-        return prog
+        if b.forward_vao is None or b.forward_vao.program is not prog:
+            if b.forward_vao is not None:
+                b.forward_vao.release()
+            b.forward_vao = _vertex_array(self.ctx, prog, b.vbo, b.ibo)
+        return b.forward_vao
 
     def _lighting(self, mode: str, part: str):
         """The lighting program and its VAOs (the whole image, rectangles) for the current
         lights, wall light, sky and output: everything that is the same for every pixel is
         compiled in, so llvmpipe (which executes both sides of a branch) runs only the code this
         frame needs. Cached per variant."""
-        tiles = self._light_tiles + [(0, 0)] * (len(self._lights) - len(self._light_tiles))
-        lights = tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0], int(lt.range_m > 0),
-                        int(tiles[i][1] == 1 and not _shadow_covers_light(lt)))
-                       for i, lt in enumerate(self._lights))
+        lights = self._light_list()
         key = (mode, part, self._sky is not None, self._led_light is not None, lights)
         if part == "resolve":  # no lights, no sky: the same program whatever they are
             key = (mode, part)
@@ -387,8 +417,7 @@ class Renderer:
             defines = ["RECTS", "VIEW_RAY", f"MAX_LIGHTS {MAX_LIGHTS}", f"MAX_TILES {MAX_TILES}"]
             defines += [name for name, on in switches if on]
             if lights and part != "resolve":
-                defines.append("LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r}, {b})"
-                                                    for i, (t, n, f, r, b) in enumerate(lights)))
+                defines.append(_lights_define(lights))
             if len(self._light_progs) >= 16:  # lights edited over and over: drop the oldest
                 old = next(iter(self._light_progs))
                 for obj in reversed(self._light_progs.pop(old)):
@@ -796,10 +825,11 @@ class Renderer:
         return np.stack(faces)
 
     # ------------------------------------------------------------ frame
-    def _mark(self, name: str | None) -> None:
-        """Pass timing (see ``pass_ms``): the time since the last mark, GPU work included."""
+    def _mark(self, name: str | None, *, wait: bool = True) -> None:
+        """Pass timing (see ``pass_ms``): the time since the last mark, GPU work included.
+        ``wait=False``: unless timing, no wait, for a pass the next one does not sample."""
         if self.pass_ms is None:
-            if name is not None and self._wait_each_pass:
+            if name is not None and wait and self._wait_each_pass:
                 # Every pass samples what the one before drew, so llvmpipe would wait here
                 # anyway, inside moderngl and holding the GIL; this waits with the GIL free.
                 _finish_without_gil()
@@ -873,9 +903,89 @@ class Renderer:
         if self._shadows_dirty:
             self._build_shadows()
             self._mark("shadow maps")
-        clip_from_world = self._view_clip = view.clip_from_world
-        eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
+        self._view_clip = view.clip_from_world
         rects = None if tiles is None else self._rects(tiles)
+        # The wall's world (a signal target, one sun, no LED wall or wall light) is shaded as it
+        # is drawn: bench/bench_animatic.py --passes, the inner frustum's rows.
+        forward = (mode == "signal" and self.forward_signal and self._led_light is None
+                   and not any(_variant(b.material) == "wall" for b in self._batches))
+        if forward:
+            self._forward_pass(view, exposure, mode, rects)
+        else:
+            self._geometry_pass(view, mode, rects, before_wall)
+        # 2. Lighting, once per pixel. The G-buffer depth is sampled while attached read-only
+        # (depth_mask off, see _lighting_fbo): nothing writes it, so reading it is defined.
+        # Surfaces where the G-buffer has depth (depth test ">" against a far-plane triangle),
+        # then the sky where it has none ("<="); without a sky the clear is the dark stage.
+        # With tiles, both passes cover only the tiles, and only they are opaque. After a
+        # forward pass only the sky is left.
+        fbo = t["image_fbo"] if mode == "display" else self._lazy_target(mode)
+        fbo.use()
+        if not forward:
+            if rects is None:
+                fbo.clear(0.0, 0.0, 0.0, 1.0)
+            else:
+                fbo.clear(0.0, 0.0, 0.0, 0.0)
+                for x, y, w, h in rects[1]:
+                    fbo.clear(0.0, 0.0, 0.0, 1.0, viewport=(x, y, w, h))
+        ctx.enable(ctx.DEPTH_TEST)
+        half = mode == "display" and rects is None and self.half_res_lighting
+        if half:
+            self._half_res_lighting(view, exposure)
+            fbo.use()
+            if self._sky:
+                self._lighting_pass(mode, "sky", view, exposure)
+        else:
+            parts = (() if forward else ("surface",)) + (("sky",) if self._sky else ())
+            for part in parts:
+                self._lighting_pass(mode, part, view, exposure, None if rects is None else rects[0])
+        ctx.depth_func = "<"
+        ctx.disable(ctx.DEPTH_TEST)
+        self._mark("lighting (mending, sky)" if half
+                   else "lighting" if mode == "display" else f"lighting ({mode})")
+
+    def _forward_pass(self, view: CameraView, exposure: float, mode: str, rects) -> None:
+        """The batches lit as they are drawn (gbuffer.frag with FORWARD) into the target of
+        ``mode``, depth-tested and written into the G-buffer's depth, so the sky pass after
+        finds the empty pixels; ``rects`` as in :meth:`_draw`."""
+        ctx, t = self.ctx, self._targets
+        self._lazy_target(mode)
+        key = mode + "_forward_fbo"
+        if key not in t:
+            t[key] = ctx.framebuffer([t[mode]], t["depth"])
+        fbo = t[key]
+        fbo.scissor = None
+        fbo.use()
+        if rects is None:
+            fbo.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
+        else:  # transparent black, with no depth to pass, outside the tiles
+            fbo.clear(0.0, 0.0, 0.0, 0.0, depth=0.0)
+            for x, y, w, h in rects[1]:
+                fbo.clear(0.0, 0.0, 0.0, 1.0, depth=1.0, viewport=(x, y, w, h))
+            fbo.scissor = _bounding_box(rects[1])
+            fbo.use()
+        ctx.enable(ctx.DEPTH_TEST)
+        ctx.front_face, ctx.cull_face, ctx.depth_func = "ccw", "back", "<"
+        eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
+        order = self._draw_order(view.world_from_camera[:3, 3])
+        vaos = [self._forward_vao(b) for b in order]
+        for p in {id(v.program): v.program for v in vaos}.values():
+            _write(p, "u_clip_from_world", view.clip_from_world.T.astype("f4").tobytes())
+            _uniform(p, "u_eye", eye)
+            _uniform(p, "u_exposure", float(exposure))
+            self._upload_lighting(p)
+        ctx.enable_direct(GL_FRAMEBUFFER_SRGB)  # the signal texture encodes on write
+        self._draw_batches(order, vaos)
+        ctx.disable_direct(GL_FRAMEBUFFER_SRGB)
+        ctx.disable(ctx.CULL_FACE)
+        ctx.disable(ctx.DEPTH_TEST)
+        self._mark(f"forward ({mode})", wait=False)  # the sky pass only depth-tests against it
+
+    def _geometry_pass(self, view: CameraView, mode: str, rects, before_wall) -> None:
+        """The G-buffer of ``view`` (see :meth:`_draw`)."""
+        ctx, t = self.ctx, self._targets
+        clip_from_world = view.clip_from_world
+        eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
         # 1. Geometry pass. Outside the tiles the depth starts at the near plane, so nothing
         # there passes the depth test (llvmpipe rejects such blocks before shading); outside
         # their bounding box nothing is even rasterised (the scissor), and nothing reads there.
@@ -912,39 +1022,12 @@ class Renderer:
             if self._inner is not None:
                 self._inner[0].use(7)
             for key, wp in self._gbuffer_progs.items():
-                if key[0] == "wall" and id(wp) in progs:
+                if "LED_WALL" in key and id(wp) in progs:
                     self._wall_uniforms(wp, view, eye)
             self._draw_batches(walls)
         ctx.disable(ctx.CULL_FACE)
         ctx.disable(ctx.DEPTH_TEST)
         self._mark("gbuffer" if mode == "display" else f"gbuffer ({mode})")
-        # 2. Lighting, once per pixel. The G-buffer depth is sampled while attached read-only
-        # (depth_mask off, see _lighting_fbo): nothing writes it, so reading it is defined.
-        # Surfaces where the G-buffer has depth (depth test ">" against a far-plane triangle),
-        # then the sky where it has none ("<="); without a sky the clear is the dark stage.
-        # With tiles, both passes cover only the tiles, and only they are opaque.
-        fbo = t["image_fbo"] if mode == "display" else self._lazy_target(mode)
-        fbo.use()
-        if rects is None:
-            fbo.clear(0.0, 0.0, 0.0, 1.0)
-        else:
-            fbo.clear(0.0, 0.0, 0.0, 0.0)
-            for x, y, w, h in rects[1]:
-                fbo.clear(0.0, 0.0, 0.0, 1.0, viewport=(x, y, w, h))
-        ctx.enable(ctx.DEPTH_TEST)
-        half = mode == "display" and rects is None and self.half_res_lighting
-        if half:
-            self._half_res_lighting(view, exposure)
-            fbo.use()
-            if self._sky:
-                self._lighting_pass(mode, "sky", view, exposure)
-        else:
-            for part in ("surface", "sky") if self._sky else ("surface",):
-                self._lighting_pass(mode, part, view, exposure, None if rects is None else rects[0])
-        ctx.depth_func = "<"
-        ctx.disable(ctx.DEPTH_TEST)
-        self._mark("lighting (mending, sky)" if half
-                   else "lighting" if mode == "display" else f"lighting ({mode})")
 
     def _half_res_lighting(self, view: CameraView, exposure: float) -> None:
         """The surface lighting of a display frame at half resolution (see
@@ -984,10 +1067,11 @@ class Renderer:
         t["mend_fbo"].use()
         self._lighting_pass("display", "surface", view, exposure)
 
-    def _draw_batches(self, batches: list[_Batch]) -> None:
+    def _draw_batches(self, batches: list[_Batch], vaos: list | None = None) -> None:
+        """Draw ``batches`` with their G-buffer VAOs, or with ``vaos`` (one each)."""
         identity = (np.eye(4, dtype="f4").tobytes(), np.eye(3, dtype="f4").tobytes())
-        for b in batches:
-            p = b.vao.program
+        for b, vao in zip(batches, vaos or [b.vao for b in batches], strict=True):
+            p = vao.program
             self._set_material(p, b.material)
             if b.world_from_model is None:
                 model, normal = identity
@@ -997,7 +1081,7 @@ class Renderer:
                 normal = np.linalg.inv(m[:3, :3]).astype("f4").tobytes()  # (M^-1)^T, transposed for GL
             _write(p, "u_world_from_model", model)
             _write(p, "u_normal_from_model", normal)
-            b.vao.render()
+            vao.render()
 
     def _rects(self, tiles: np.ndarray) -> tuple[int, list[tuple[int, int, int, int]]]:
         """The tiles as rectangles (runs of tiles along each row), clipped to the image: their
@@ -1316,8 +1400,9 @@ class Renderer:
 
     def _release_batches(self) -> None:
         for b in self._batches:
-            if b.seen_vao is not None:
-                b.seen_vao.release()
+            for vao in (b.seen_vao, b.forward_vao):
+                if vao is not None:
+                    vao.release()
             b.vao.release(), b.vbo.release(), b.ibo.release()
         self._batches = []
 
@@ -1437,6 +1522,11 @@ def _variant(m: Material) -> str:
 
 
 VERTEX_LAYOUT = (("in_position", 3), ("in_normal", 3), ("in_uv", 2), ("in_color", 4))  # float32 each
+
+
+def _lights_define(lights: tuple) -> str:
+    """The LIGHTS define of lighting.glsl: one L(index, type, tiles, first, ranged, bounded) each."""
+    return "LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r}, {b})" for i, (t, n, f, r, b) in enumerate(lights))
 
 
 def _clamp_to_edge(tex) -> None:
