@@ -766,6 +766,7 @@ class Renderer:
             model = np.eye(4) if b.world_from_model is None else b.world_from_model
             _write(prog, "u_world_from_model", model.T.astype("f4").tobytes())
             b.seen_vao.render()
+        _finish_without_gil()  # the read below would wait holding the GIL
         cells = np.frombuffer(fbo.read(components=1, alignment=1), np.uint8).reshape(mh, mw) > 0
         k = SEEN_TILE_PX // SEEN_MASK_STEP
         rows, cols = -(-h // SEEN_TILE_PX), -(-w // SEEN_TILE_PX)
