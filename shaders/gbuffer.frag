@@ -1,7 +1,8 @@
 #version 330 core
 // Geometry pass: materials are sampled once per covered pixel and written to the G-buffer;
 // lighting runs afterwards, once per screen pixel (deferred.frag). On a software rasteriser
-// this avoids shading hidden fragments and the 2x2-quad waste of dense, tiny triangles.
+// this avoids shading hidden fragments and the 2x2-quad waste of dense, tiny triangles. With
+// FORWARD (the wall's world under at most one light) the material is lit here instead.
 in vec3 v_world;
 in vec3 v_normal;
 in vec2 v_uv;
@@ -78,7 +79,7 @@ vec3 wall_signal(vec3 c) {
 // Forward shading (Renderer._draw, the inner frustum's signal): the material lit here, with the
 // lighting passes' code and lights (lighting.glsl), straight into the one target; the sky
 // follows in a lighting pass where nothing was drawn. It saves the G-buffer's four targets and
-// their reads where a frame has one cheap light. Not with LED_WALL.
+// their reads where a frame has at most one light (Renderer._draw decides). Not with LED_WALL.
 out vec4 frag_color;
 uniform vec3 u_eye;
 #include "lighting.glsl"

@@ -3,7 +3,7 @@
 // (compiled in with FXAA, else a copy). Frame lines go on top as rectangles (overlay.frag).
 // With FXAA_MARK: a copy that also marks, in its depth, the pixels FXAA would change (depth 0;
 // 1 elsewhere). FXAA then runs depth-tested against the marks: llvmpipe skips the blocks with
-// none (about four in five), where FXAA's early return would have run its every tap anyway
+// none (four in five or more in the example's frames), where FXAA's early return would have run its every tap anyway
 // (llvmpipe executes both sides of a branch). The picture is the same to the bit.
 in vec2 v_uv;
 uniform sampler2D u_image;

@@ -458,3 +458,25 @@ def test_lights_at_half_resolution_by_default_and_in_full_on_request(tmp_path, s
     assert [line.split(" in ")[0] for line in out.splitlines() if line.startswith("rendered")] == [
         "rendered 2 of 2 frames (0 already done)", "rendered 2 of 2 frames (0 already done)",
         "rendered 0 of 2 frames (2 already done)"]
+
+
+@pytest.mark.parametrize("size", [12, 20, 34])
+def test_cached_burn_in_text_is_what_pil_draws(size):
+    """burn_in pastes each line through a cached coverage mask: the bytes are those of PIL's
+    ImageDraw.text at the same place, on a graded background, with accents, descenders and
+    symbols, and with the text running off the left and top edges."""
+    from PIL import Image, ImageDraw
+
+    grad = np.linspace(0, 255, 400, dtype=np.uint8)
+    bg = np.stack([np.broadcast_to(grad, (80, 400)), np.broadcast_to(grad[::-1], (80, 400)),
+                   np.full((80, 400), 90, np.uint8)], axis=-1)
+    font = A._font(size)
+    for text in ("3A  ·  Sc 3", "Café — jÿg Ω fr 17 / 120", "01:00:04:17;"):
+        for x, y in ((6, 9), (0, 0), (-5, -3), (250, 40)):
+            want = Image.fromarray(bg.copy())
+            ImageDraw.Draw(want).text((x, y), text, font=font, fill=(255, 255, 255))
+            got = Image.fromarray(bg.copy())
+            mask, (ox, oy) = A._text_mask(size, text)
+            got.paste((255, 255, 255), (x - ox, y - oy), mask)
+            assert got.tobytes() == want.tobytes(), (text, x, y)
+            assert got.tobytes() != Image.fromarray(bg).tobytes()

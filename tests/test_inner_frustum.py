@@ -214,9 +214,12 @@ def test_forward_shaded_signal_matches_the_deferred_passes(gl_context):
         for forward in (True, False):
             r.forward_signal = forward
             for name, t in (("whole", None), ("tiles", tiles)):
+                r.pass_ms = {}  # (timing names the passes: which path ran)
                 tex = wall.render_inner(view, size, t)
+                assert ("forward (signal)" in r.pass_ms) == forward, r.pass_ms
                 with r.ctx:
                     got[forward, name] = np.frombuffer(tex.read(), np.uint8).reshape(size[1], size[0], 4).astype(int)
+        r.pass_ms = None
     for name in ("whole", "tiles"):
         a, b = got[True, name], got[False, name]
         assert np.array_equal(a[..., 3], b[..., 3])  # the same tiles drawn

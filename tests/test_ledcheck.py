@@ -168,3 +168,29 @@ def test_camera_inside_a_set_piece_is_flagged():
     assert inside_solid(solids, (0.0, 1.6, 2.0)) is None
     assert inside_solid(solids, (-3.0, 1.5, -6.0)) == "diner"  # the diner's middle
     assert inside_solid(solids, (1.01, 1.55, -2.22)) is None  # shot 1D's camera, out in front
+
+
+def test_cube_sampling_and_octahedral_maps_round_trip():
+    """The numpy side of the wall's reflections: a cube sampled at its texel centres gives the
+    texels; the mip chain halves to one texel a face holding the face's mean; octahedral texel
+    directions are unit vectors that fold back (GLSL's oct_encode, written out here) onto their
+    texel centres; and a non-power-of-two face is refused."""
+    from previs.core.ledcheck import cube_directions, cube_mips, octahedral_directions, sample_cube
+
+    rng = np.random.default_rng(7)
+    cube = rng.random((6, 8, 8, 3))
+    np.testing.assert_allclose(sample_cube(cube, cube_directions(8)), cube, atol=1e-12)
+    mips = cube_mips(cube)
+    assert [m.shape[1] for m in mips] == [8, 4, 2, 1]
+    np.testing.assert_allclose(mips[-1][:, 0, 0], cube.mean(axis=(1, 2)))
+    d = octahedral_directions(16)
+    np.testing.assert_allclose(np.linalg.norm(d, axis=-1), 1.0)
+    e = d[..., :2] / np.abs(d).sum(axis=-1, keepdims=True)
+    back = d[..., 2:3] < 0
+    sign = np.where(e >= 0, 1.0, -1.0)
+    e = np.where(back, (1.0 - np.abs(e[..., ::-1])) * sign, e)
+    c = (np.arange(16) + 0.5) / 16 * 2 - 1
+    np.testing.assert_allclose(e[..., 0], np.broadcast_to(c, (16, 16)), atol=1e-12)
+    np.testing.assert_allclose(e[..., 1], np.broadcast_to(c[:, None], (16, 16)), atol=1e-12)
+    with pytest.raises(ValueError, match="power of two"):
+        cube_mips(np.zeros((6, 12, 12, 3)))

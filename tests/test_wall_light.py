@@ -73,24 +73,54 @@ def _env_brdf(f0: float, rough: float, nv: float) -> float:
     return f0 * (-1.04 * a004 + r[2]) + (1.04 * a004 + r[3])
 
 
-@pytest.mark.parametrize("turn_deg", [0.0, 25.0, -40.0])
+@pytest.mark.parametrize("turn_deg", [0.0, 25.0, -40.0, 60.0])
 def test_a_mirror_reflects_the_wall_light_in_the_mirror_direction(gl_context, turn_deg):
     """A nearly mirror-like metal card seen head-on (turned about the vertical) shows the wall's
     radiance from the mirror direction of the view, times the environment BRDF: the radiance
     here is a smooth function of direction, so the value at the card's centre pixel is that
-    function at the reflected ray, which is worked out by hand."""
+    function at the reflected ray, which is worked out by hand. At 60 degrees the ray leaves
+    backwards (z < 0: the folded half of the octahedral maps)."""
+    import math
+
+    from previs.core.ledcheck import cube_directions
+
+    def radiance(d):  # nits, per channel a different axis
+        return 50.0 + 40.0 * np.asarray(d)
+
+    cube = radiance(cube_directions(32))
+    got = _mirror_card(gl_context, cube, turn_deg, rough=0.05)
+    t = math.radians(turn_deg)
+    n = np.array([math.sin(t), 0.0, math.cos(t)])
+    v = np.array([0.0, 0.0, 1.0])  # towards the eye
+    reflected = 2.0 * n.dot(v) * n - v
+    want = radiance(reflected) * _env_brdf(1.0, 0.05, float(n.dot(v)))
+    np.testing.assert_allclose(got, want, rtol=0.02)
+
+
+def test_a_rough_metal_reflects_the_wall_light_blurred_to_the_coarsest_level(gl_context):
+    """At roughness 1 the reflection is the radiance's coarsest mip level: each cube face's mean.
+    The wall light here is one bright patch on the +Z face (seen straight back by a card facing
+    the camera) and a dim rest, so the card shows that face's mean, worked out here from the
+    texels, not the sharp patch."""
+    from previs.core.ledcheck import cube_directions
+
+    d = cube_directions(32)
+    cube = np.where((d[..., 2:3] > 0.95), 400.0, 10.0) * np.ones(3)
+    got = _mirror_card(gl_context, cube, 0.0, rough=1.0)
+    want = cube[4].mean(axis=(0, 1)) * _env_brdf(1.0, 1.0, 1.0)  # face 4 is +Z
+    np.testing.assert_allclose(got, want, rtol=0.03)
+    assert got[0] < 0.5 * 400.0 * _env_brdf(1.0, 1.0, 1.0)  # not the patch itself
+
+
+def _mirror_card(gl_context, cube: np.ndarray, turn_deg: float, *, rough: float) -> np.ndarray:
+    """The linear light at the centre of a white metal card of ``rough``, 2 m in front of the
+    camera and turned ``turn_deg`` about the vertical, lit only by the radiance ``cube``."""
     import math
 
     from previs.core import transforms as tf
-    from previs.core.ledcheck import cube_directions
     from previs.io.meshes import Material, primitive_asset
     from previs.render import CameraView, DrawItem, Renderer
 
-    def radiance(d):  # nits, per channel a different axis
-        return 50.0 + 40.0 * np.asarray(d)[..., [0, 1, 2]]
-
-    cube = radiance(cube_directions(32))
-    rough = 0.05
     card = primitive_asset("box", size_m=(1.0, 1.0, 0.01), key="mirror")
     mat = Material(key="mirror", base_color=(1.0, 1.0, 1.0, 1.0), metallic=1.0, roughness=rough)
     card = dataclasses.replace(card, parts=tuple(dataclasses.replace(p, material=mat) for p in card.parts))
@@ -100,10 +130,4 @@ def test_a_mirror_reflects_the_wall_light_in_the_mirror_direction(gl_context, tu
         r.set_world([DrawItem(card, m)], [])
         r.set_led_light(cube, np.zeros((6, 8, 8, 3)))
         hdr = r.render_hdr(CameraView(np.eye(4), math.radians(20.0), 1.0, 0.05, 100.0))
-    got = hdr[31:33, 31:33].mean(axis=(0, 1))
-    t = math.radians(turn_deg)
-    n = np.array([math.sin(t), 0.0, math.cos(t)])
-    v = np.array([0.0, 0.0, 1.0])  # towards the eye
-    reflected = 2.0 * n.dot(v) * n - v
-    want = radiance(reflected) * _env_brdf(1.0, rough, float(n.dot(v)))
-    np.testing.assert_allclose(got, want, rtol=0.02)
+    return hdr[31:33, 31:33].mean(axis=(0, 1))

@@ -14,6 +14,7 @@ field uses the T-stop as the f-number (cine lenses are within about 1/3 stop), a
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -192,6 +193,9 @@ def led_radiance_cube(volume: LedVolume, eye_m, content: np.ndarray) -> np.ndarr
 def cube_mips(cube: np.ndarray) -> list[np.ndarray]:
     """The mip chain of a (6, S, S, C) cube map (S a power of two) down to 1x1 texels, each level
     the 2x2 means of the one above, as OpenGL's glGenerateMipmap builds it."""
+    size = np.shape(cube)[1]
+    if size < 1 or size & (size - 1):
+        raise ValueError(f"cube map faces of {size} texels: the mip chain needs a power of two")
     levels = [np.asarray(cube, np.float64)]
     while levels[-1].shape[1] > 1:
         a = levels[-1]
@@ -225,9 +229,10 @@ def sample_cube(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
     return (top * (1.0 - wy) + bottom * wy).reshape(*shape, cube.shape[-1])
 
 
+@functools.lru_cache(maxsize=4)
 def octahedral_directions(size: int) -> np.ndarray:
     """(size, size, 3) unit directions of an octahedral map's texel centres (rows follow v), the
-    folding of shaders/gbuffer_codec.glsl's oct_decode."""
+    folding of shaders/gbuffer_codec.glsl's oct_decode. Cached, read-only."""
     c = (np.arange(size) + 0.5) / size * 2.0 - 1.0
     ey, ex = np.meshgrid(c, c, indexing="ij")
     nz = 1.0 - np.abs(ex) - np.abs(ey)
@@ -235,15 +240,19 @@ def octahedral_directions(size: int) -> np.ndarray:
     nx = np.where(fold, (1.0 - np.abs(ey)) * np.where(ex >= 0.0, 1.0, -1.0), ex)
     ny = np.where(fold, (1.0 - np.abs(ex)) * np.where(ey >= 0.0, 1.0, -1.0), ey)
     d = np.stack([nx, ny, nz], axis=-1)
-    return d / np.linalg.norm(d, axis=-1, keepdims=True)
+    d /= np.linalg.norm(d, axis=-1, keepdims=True)
+    d.flags.writeable = False
+    return d
 
 
-def radiance_octahedral(radiance: np.ndarray, size: int = 64) -> np.ndarray:
+def radiance_octahedral(radiance: np.ndarray, size: int | None = None) -> np.ndarray:
     """(levels, size, size, 3): the radiance cube's mip chain (:func:`cube_mips`), each level
-    resampled to an octahedral map. The lighting shader reads it as one 3D texture, the level
-    picked by roughness, with a plain trilinear lookup: llvmpipe takes about a quarter of the time
-    of a cube-map lookup with a per-pixel level of detail."""
-    dirs = octahedral_directions(size)
+    resampled to an octahedral map of ``size`` texels a side (default twice the cube's face:
+    about as many texels as the cube has, so the finest level is not point-sampled). The
+    lighting shader reads it as one 3D texture, the level picked by roughness, with a plain
+    trilinear lookup: llvmpipe takes about a quarter of the time of a cube-map lookup with a
+    per-pixel level of detail."""
+    dirs = octahedral_directions(int(size or 2 * np.shape(radiance)[1]))
     return np.stack([sample_cube(level, dirs) for level in cube_mips(radiance)])
 
 

@@ -73,10 +73,10 @@ def _font(size: int):
     return ImageFont.load_default(size=size)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _text_mask(size: int, text: str):
-    """``text`` in the burn-in type of ``size`` px as a coverage mask (an "L" image) and the place
-    in it of the text's origin. Pasting white through it at (x, y) minus that place puts the same
+    """``text`` in the burn-in type of ``size`` px as a coverage mask (an "L" image, shared: only
+    ever read) and the place in it of the text's origin. Pasting white through it at (x, y) minus that place puts the same
     bytes where ``ImageDraw.text((x, y), ...)`` would (both blend with PIL's fill-with-mask); the
     shot's unchanging lines are rendered once, not every frame (the glyph rendering was most of
     the burn-in's time)."""
@@ -217,7 +217,7 @@ def _fit_to(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def _deflate(data) -> bytes:
     """A zlib stream of ``data`` by ISA-L at level 1: about the size of zlib's level 1 with the
-    run-length strategy (+0.6 % on the example's frames) in well under half the time
+    run-length strategy (1 % larger on the example's frames) in well under half the time
     (bench/bench_png.py), and it releases the GIL while it works."""
     return isal_zlib.compress(data, 1)
 

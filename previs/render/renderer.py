@@ -9,7 +9,8 @@ returns colour and linear depth as numpy arrays.
 Shading is deferred: a geometry pass writes materials to a G-buffer, a lighting pass shades each
 screen pixel once, and the post pass tone-maps, anti-aliases (FXAA) and draws frame lines. On a
 software rasteriser (Mesa llvmpipe) this is several times faster than forward shading with MSAA,
-because hidden fragments and the 2x2-quad waste of dense meshes never run the lighting.
+because hidden fragments and the 2x2-quad waste of dense meshes never run the lighting. The one
+exception is the wall's world (a signal target under at most one light), shaded as it is drawn.
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ class Renderer:
         # G-buffer variants, compiled on first use (see _gbuffer_prog); lighting variants per
         # light list and mode (see _lighting).
         self._gbuffer_progs: dict[tuple, object] = {}
+        self._forward_progs: dict[tuple, object] = {}  # (G-buffer defines, light list), see _forward_vao
         self._light_progs: dict[tuple, tuple[object, object, object]] = {}  # program, whole-image and rects VAOs
         self._wall_cube = None
         self._wall_eye = (0.0, 1.7, 0.0)
@@ -386,12 +388,14 @@ class Renderer:
         the current lights compiled in."""
         lights = self._light_list()
         maps = self._gbuffer_defines(b.material)
-        key = ("forward", maps, lights)
-        prog = self._gbuffer_progs.get(key)
+        key = (maps, lights)
+        prog = self._forward_progs.get(key)
         if prog is None:
+            if len(self._forward_progs) >= 16:  # a sun moved over and over: drop the oldest
+                self._forward_progs.pop(next(iter(self._forward_progs))).release()
             defines = maps + ("FORWARD", "DISPLAY", "SRGB_TARGET", f"MAX_LIGHTS {MAX_LIGHTS}",
                               f"MAX_TILES {MAX_TILES}") + ((_lights_define(lights),) if lights else ())
-            prog = self._gbuffer_progs[key] = program(self.ctx, "scene.vert", "gbuffer.frag", defines)
+            prog = self._forward_progs[key] = program(self.ctx, "scene.vert", "gbuffer.frag", defines)
         if b.forward_vao is None or b.forward_vao.program is not prog:
             if b.forward_vao is not None:
                 b.forward_vao.release()
@@ -699,7 +703,7 @@ class Renderer:
         levels, size = octa.shape[0], octa.shape[1]
         reflections = self.ctx.texture3d((size, size, levels), 3, octa.tobytes(), dtype="f2")
         reflections.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
-        reflections.repeat_x = reflections.repeat_y = reflections.repeat_z = False
+        _clamp_to_edge(reflections)
         data = np.ascontiguousarray(irradiance, dtype=np.float16)
         diffuse = self.ctx.texture_cube((data.shape[1], data.shape[1]), 3, dtype="f2")
         for i in range(6):
@@ -714,7 +718,7 @@ class Renderer:
         :meth:`set_inner_frustum` of a renderer on the same context. It is this renderer's
         target: valid until this renderer renders or resizes again. ``tiles`` (from
         :meth:`seen_wall_tiles`): only those are rendered; alpha is 1 there and 0 elsewhere (the
-        G-buffer outside the tiles' bounding box is left as it was, depth included)."""
+        G-buffer's colour outside the tiles' bounding box is left as it was)."""
         self._draw(view, exposure=1.0, mode="signal", tiles=tiles)
         return self._targets["signal"]
 
@@ -778,7 +782,7 @@ class Renderer:
         grown[:-1] |= tiles[1:]
         grown[:, 1:] |= grown[:, :-1].copy()
         grown[:, :-1] |= grown[:, 1:].copy()
-        self._mark("inner frustum mask")
+        self._mark("inner frustum mask", wait=False)  # (waited for above)
         return grown
 
     @_current
@@ -906,12 +910,12 @@ class Renderer:
             self._mark("shadow maps")
         self._view_clip = view.clip_from_world
         rects = None if tiles is None else self._rects(tiles)
-        # The wall's world (a signal target, one sun, no LED wall or wall light) is shaded as it
-        # is drawn: bench/bench_animatic.py --passes, the inner frustum's rows.
-        forward = (mode == "signal" and self.forward_signal and self._led_light is None
-                   and not any(_variant(b.material) == "wall" for b in self._batches))
+        # The wall's world (a signal target, at most one light, no LED wall or wall light) is
+        # shaded as it is drawn: bench/bench_animatic.py --passes, the inner frustum's rows.
+        forward = (mode == "signal" and self.forward_signal and len(self._lights) <= 1
+                   and self._led_light is None and not any(_variant(b.material) == "wall" for b in self._batches))
         if forward:
-            self._forward_pass(view, exposure, mode, rects)
+            self._forward_pass(view, exposure, rects)
         else:
             self._geometry_pass(view, mode, rects, before_wall)
         # 2. Lighting, once per pixel. The G-buffer depth is sampled while attached read-only
@@ -923,12 +927,7 @@ class Renderer:
         fbo = t["image_fbo"] if mode == "display" else self._lazy_target(mode)
         fbo.use()
         if not forward:
-            if rects is None:
-                fbo.clear(0.0, 0.0, 0.0, 1.0)
-            else:
-                fbo.clear(0.0, 0.0, 0.0, 0.0)
-                for x, y, w, h in rects[1]:
-                    fbo.clear(0.0, 0.0, 0.0, 1.0, viewport=(x, y, w, h))
+            _clear_tiles(fbo, rects)
         ctx.enable(ctx.DEPTH_TEST)
         half = mode == "display" and rects is None and self.half_res_lighting
         if half:
@@ -945,24 +944,20 @@ class Renderer:
         self._mark("lighting (mending, sky)" if half
                    else "lighting" if mode == "display" else f"lighting ({mode})")
 
-    def _forward_pass(self, view: CameraView, exposure: float, mode: str, rects) -> None:
-        """The batches lit as they are drawn (gbuffer.frag with FORWARD) into the target of
-        ``mode``, depth-tested and written into the G-buffer's depth, so the sky pass after
-        finds the empty pixels; ``rects`` as in :meth:`_draw`."""
+    def _forward_pass(self, view: CameraView, exposure: float, rects) -> None:
+        """The batches lit as they are drawn (gbuffer.frag with FORWARD) into the signal target
+        (sRGB, encoded on write), depth-tested and written into the G-buffer's depth, so the sky
+        pass after finds the empty pixels; ``rects`` as in :meth:`_draw`. The whole depth is
+        cleared (0 outside the tiles)."""
         ctx, t = self.ctx, self._targets
-        self._lazy_target(mode)
-        key = mode + "_forward_fbo"
-        if key not in t:
-            t[key] = ctx.framebuffer([t[mode]], t["depth"])
-        fbo = t[key]
+        self._lazy_target("signal")
+        if "signal_forward_fbo" not in t:
+            t["signal_forward_fbo"] = ctx.framebuffer([t["signal"]], t["depth"])
+        fbo = t["signal_forward_fbo"]
         fbo.scissor = None
         fbo.use()
-        if rects is None:
-            fbo.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
-        else:  # transparent black, with no depth to pass, outside the tiles
-            fbo.clear(0.0, 0.0, 0.0, 0.0, depth=0.0)
-            for x, y, w, h in rects[1]:
-                fbo.clear(0.0, 0.0, 0.0, 1.0, depth=1.0, viewport=(x, y, w, h))
+        _clear_tiles(fbo, rects, depth=True)
+        if rects is not None:
             fbo.scissor = _bounding_box(rects[1])
             fbo.use()
         ctx.enable(ctx.DEPTH_TEST)
@@ -980,7 +975,7 @@ class Renderer:
         ctx.disable_direct(GL_FRAMEBUFFER_SRGB)
         ctx.disable(ctx.CULL_FACE)
         ctx.disable(ctx.DEPTH_TEST)
-        self._mark(f"forward ({mode})", wait=False)  # the sky pass only depth-tests against it
+        self._mark("forward (signal)", wait=False)  # the sky pass only depth-tests against it
 
     def _geometry_pass(self, view: CameraView, mode: str, rects, before_wall) -> None:
         """The G-buffer of ``view`` (see :meth:`_draw`)."""
@@ -1216,11 +1211,17 @@ class Renderer:
         return frame
 
     def _post_pass(self, image, target: str) -> None:
-        """``image`` into the target named ``target`` (of the same size): FXAA, or a copy without antialiasing. FXAA
-        goes in two passes (shaders/post.frag): a copy that marks the pixels FXAA does more than
-        copy, then FXAA depth-tested against the marks, so llvmpipe skips the blocks without
-        any: the same picture, about a third less time (bench/bench_pass.py --pass post)."""
+        """``image`` into the target named ``target`` (of the same size): FXAA, or a copy
+        without antialiasing. FXAA goes in two passes (shaders/post.frag): a copy that marks the
+        pixels FXAA does more than copy, then FXAA depth-tested against the marks, so llvmpipe
+        skips the blocks without any: the same picture, about a third less time
+        (bench/bench_pass.py --pass post)."""
         ctx, t = self.ctx, self._targets
+        image.use(0)
+        if not self.antialias:
+            (t["ldr_fbo"] if target == "ldr" else self._plain_fbo(target)).use()
+            self._post_draw("copy")
+            return
         key = target + "_marked_fbo"
         if key not in t:
             if "post_marks" not in t:
@@ -1228,10 +1229,6 @@ class Renderer:
             t[key] = ctx.framebuffer([t[target]], t["post_marks"])
         fbo = t[key]
         fbo.use()
-        image.use(0)
-        if not self.antialias:
-            self._post_draw("copy")
-            return
         ctx.enable(ctx.DEPTH_TEST)
         ctx.depth_func, fbo.depth_mask = "1", True
         self._post_draw("mark")
@@ -1239,6 +1236,13 @@ class Renderer:
         self._post_draw("fxaa")
         ctx.depth_func = "<"
         ctx.disable(ctx.DEPTH_TEST)
+
+    def _plain_fbo(self, target: str):
+        """A framebuffer of the target named ``target`` alone."""
+        key = target + "_fbo"
+        if key not in self._targets:
+            self._targets[key] = self.ctx.framebuffer([self._targets[target]])
+        return self._targets[key]
 
     def _post_draw(self, variant: str) -> None:
         prog, vao = self._post(variant)
@@ -1360,10 +1364,10 @@ class Renderer:
             for obj in objs:
                 obj.release()
         self._light_progs = {}
-        for vao, prog in self._post_progs.values():
+        for prog, vao in self._post_progs.values():
             vao.release(), prog.release()
         self._post_progs = {}
-        for obj in (self._shadow_prog, *self._gbuffer_progs.values(),
+        for obj in (self._shadow_prog, *self._gbuffer_progs.values(), *self._forward_progs.values(),
                     *(self._dof_progs or ())):
             obj.release()
         self._dof_progs = None
@@ -1446,6 +1450,19 @@ def _overlay_geometry(ov: Overlay, w: int, h: int) -> tuple[tuple, bytes]:
     a, b, c, d = ndc.T
     verts = np.stack([a, b, c, b, c, d, a, b, c, d, a, d], axis=1).astype("f4")
     return tuple((kind, color, len(qs)) for kind, color, qs in parts), verts.tobytes()
+
+
+def _clear_tiles(fbo, rects, *, depth: bool = False) -> None:
+    """Clear the bound ``fbo`` to opaque black (and depth 1), or with ``rects`` (see
+    Renderer._rects) to transparent black (and depth 0, so nothing passes a depth test there)
+    with only the rectangles opaque black (depth 1). Colour only unless ``depth``."""
+    kw = {"depth": 1.0} if depth else {}
+    if rects is None:
+        fbo.clear(0.0, 0.0, 0.0, 1.0, **kw)
+        return
+    fbo.clear(0.0, 0.0, 0.0, 0.0, **({"depth": 0.0} if depth else {}))
+    for x, y, w, h in rects[1]:
+        fbo.clear(0.0, 0.0, 0.0, 1.0, viewport=(x, y, w, h), **kw)
 
 
 def _bounding_box(rects: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
@@ -1531,11 +1548,12 @@ def _lights_define(lights: tuple) -> str:
 
 
 def _clamp_to_edge(tex) -> None:
-    """Clamp-to-edge wrapping for a texture the renderer draws into and reads back: nothing reads
-    it past its edges on purpose, and llvmpipe samples it faster than with the default repeat
-    (bench/bench_pass.py: the half-resolution lights about 7 % faster with the shadow atlas
-    clamped)."""
+    """Clamp-to-edge wrapping for a texture the renderer makes (a target or a lookup table):
+    nothing reads it past its edges on purpose, and llvmpipe samples it faster than with the
+    default repeat (the half-resolution lights about 1 ms faster with the shadow atlas clamped)."""
     tex.repeat_x = tex.repeat_y = False
+    if hasattr(tex, "repeat_z"):
+        tex.repeat_z = False
 
 
 def _vertex_array(ctx, prog, vbo, ibo):
