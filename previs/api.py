@@ -79,12 +79,6 @@ def sun_colour_linear(elevation_deg: float) -> np.ndarray:
     return rgb / max(colour.luminance(rgb), 1e-9)
 
 
-def _filmic(x: np.ndarray) -> np.ndarray:
-    """The renderer's display curve (shaders/display.glsl) on the CPU."""
-    x = np.asarray(x, np.float32) * 0.8
-    return np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
-
-
 def wall_eye_m(scene: Scene) -> np.ndarray:
     """The fixed stage point the outer frustum is rendered from and the wall's light is measured
     at: the middle of the set (where the action is) at eye height, or the volume's centre."""
@@ -136,7 +130,7 @@ class WallContent:
         r.set_poses({"environment": world_from_env})
         r.set_lights([sun] if sun_dir[1] > 0 else [])
         r.set_sky(sun_dir if sky else None, sun_rgb, sky.turbidity if sky else 3.0)
-        self.cube = _filmic(r.capture_cube(self.eye_m, size=self.size))
+        self.cube = r.capture_cube(self.eye_m, size=self.size, signal=True)
         return True
 
     def inner_view(self, world_from_camera: np.ndarray, yfov_rad: float, aspect: float,
@@ -207,7 +201,10 @@ def led_light(scene: Scene, content: np.ndarray, wall_nits: float, cdl=None, *, 
 
     n = content.shape[1]
     k = max(1, n // size)
-    small = content[:, : k * size, : k * size].reshape(6, size, k, size, k, 3).mean(axis=(2, 4))
+    # Box means of k x k texels, rows first then columns: a fifth of the time of one mean over
+    # both axes of the 6-D view (a driving shot does this every frame).
+    rows = content[:, : k * size, : k * size].reshape(6, size, k, k * size, 3).sum(axis=2, dtype=np.float64)
+    small = rows.reshape(6, size, size, k, 3).sum(axis=3) / (k * k)
     if cdl is not None:
         small = apply_cdl(small, cdl)
     radiance = led_radiance_cube(scene.stage, wall_eye_m(scene), small * wall_nits)

@@ -198,3 +198,27 @@ def test_the_floor_is_drawn_after_what_stands_on_it(gl_context):
                 return query.samples
 
         assert shaded(order) < shaded(order[::-1])
+
+
+def test_wall_content_cube_is_the_film_curve_of_the_captured_light(gl_context):
+    """The wall content's cube faces are wall signal made on the GPU (capture_cube(signal=True),
+    the world forward-shaded under its one sun): the display curve of shaders/display.glsl,
+    written out here, applied to the linear light the same capture gives, within half-float
+    steps (and a few shadow-edge texels, where the forward pass has exact positions)."""
+    from previs.core.frame import evaluate
+
+    scene = api.load_scene(Path(__file__).resolve().parents[1] / "scenes" / "led_stage.yaml")
+    with api.StageRenderer(scene, width=320, antialias=False) as stage:
+        stage.render(evaluate(scene, "3C", 40), read_depth=False)  # the world and sun as the shot sets them
+        wall = stage._wall
+        r = wall._renderer
+        light = r.capture_cube(wall.eye_m, size=64)
+        for forward in (False, True):
+            r.forward_signal = forward
+            signal = r.capture_cube(wall.eye_m, size=64, signal=True).astype(np.float32)
+            x = light * 0.8
+            want = np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
+            diff = np.abs(signal - want)
+            assert diff.mean() < 2e-3, (forward, diff.mean())
+            assert np.percentile(diff, 99) < 4e-3 and (diff > 0.05).mean() < 0.002, (forward, diff.max())
+        assert 0.2 < want.mean() < 0.9 and want.std() > 0.05  # a sky and a world, not a flat fill

@@ -182,12 +182,21 @@ def cube_solid_angles(size: int) -> np.ndarray:
 def led_radiance_cube(volume: LedVolume, eye_m, content: np.ndarray) -> np.ndarray:
     """The wall as the set sees it from ``eye_m``: content (6, S, S, 3) in nits where a ray meets
     an LED surface, black where it meets nothing (the stage around the volume is dark)."""
+    seen = _panels_seen(volume, tuple(float(x) for x in eye_m), content.shape[1])
+    return np.where(seen[..., None], content, 0.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _panels_seen(volume: LedVolume, eye_m: tuple[float, float, float], size: int) -> np.ndarray:
+    """(6, size, size): whether each cube texel's ray from ``eye_m`` meets an LED surface. Cached:
+    a driving shot rebuilds the wall light every frame from the same stage point."""
     from previs.core.stage import wall_hit
 
-    size = content.shape[1]
     dirs = cube_directions(size)
     dist, _ = wall_hit(volume, np.broadcast_to(np.asarray(eye_m, float), dirs.shape), dirs)
-    return np.where(np.isfinite(dist)[..., None], content, 0.0)
+    seen = np.isfinite(dist)
+    seen.flags.writeable = False
+    return seen
 
 
 def cube_mips(cube: np.ndarray) -> list[np.ndarray]:
@@ -209,8 +218,14 @@ def sample_cube(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
     in ``directions`` (..., 3): the face of the major axis per the OpenGL selection table, taps
     clamped to that face's edge (no filtering across faces)."""
     d = np.asarray(directions, np.float64)
-    shape = d.shape[:-1]
-    d = d.reshape(-1, 3)
+    idx, w = _cube_taps(cube.shape[1], d.reshape(-1, 3))
+    flat = np.asarray(cube).reshape(-1, cube.shape[-1])
+    return np.einsum("nk,nkc->nc", w, flat[idx]).reshape(*d.shape[:-1], cube.shape[-1])
+
+
+def _cube_taps(n: int, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For (N, 3) directions into a cube of n x n faces: the four bilinear taps' indices into the
+    cube flattened to (6 n n, C), and their weights, (N, 4) each."""
     x, y, z = d.T
     ax, ay, az = np.abs(d).T
     face = np.where((ax >= ay) & (ax >= az), np.where(x > 0, 0, 1),
@@ -218,15 +233,24 @@ def sample_cube(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
     ma = np.choose(face, [ax, ax, ay, ay, az, az])
     sc = np.choose(face, [-z, z, x, x, x, -x])
     tc = np.choose(face, [-y, -y, z, -z, -y, -y])
-    n = cube.shape[1]
     fx = ((sc / ma + 1.0) * 0.5 * n - 0.5).clip(0.0, n - 1)
     fy = ((tc / ma + 1.0) * 0.5 * n - 0.5).clip(0.0, n - 1)
     x0, y0 = np.floor(fx).astype(int), np.floor(fy).astype(int)
     x1, y1 = np.minimum(x0 + 1, n - 1), np.minimum(y0 + 1, n - 1)
-    wx, wy = (fx - x0)[:, None], (fy - y0)[:, None]
-    top = cube[face, y0, x0] * (1.0 - wx) + cube[face, y0, x1] * wx
-    bottom = cube[face, y1, x0] * (1.0 - wx) + cube[face, y1, x1] * wx
-    return (top * (1.0 - wy) + bottom * wy).reshape(*shape, cube.shape[-1])
+    wx, wy = fx - x0, fy - y0
+    base = face * n * n
+    idx = np.stack([base + y0 * n + x0, base + y0 * n + x1, base + y1 * n + x0, base + y1 * n + x1], axis=1)
+    w = np.stack([(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy], axis=1)
+    return idx, w
+
+
+@functools.lru_cache(maxsize=16)
+def _octahedral_taps(n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_cube_taps` of an octahedral map's texel directions (cached: a driving shot
+    rebuilds the wall light every frame with the same sizes)."""
+    idx, w = _cube_taps(n, octahedral_directions(size).reshape(-1, 3))
+    idx.flags.writeable = w.flags.writeable = False
+    return idx, w
 
 
 @functools.lru_cache(maxsize=4)
@@ -252,16 +276,27 @@ def radiance_octahedral(radiance: np.ndarray, size: int | None = None) -> np.nda
     lighting shader reads it as one 3D texture, the level picked by roughness, with a plain
     trilinear lookup: llvmpipe takes about a quarter of the time of a cube-map lookup with a
     per-pixel level of detail."""
-    dirs = octahedral_directions(int(size or 2 * np.shape(radiance)[1]))
-    return np.stack([sample_cube(level, dirs) for level in cube_mips(radiance)])
+    size = int(size or 2 * np.shape(radiance)[1])
+    out = []
+    for level in cube_mips(radiance):
+        idx, w = _octahedral_taps(level.shape[1], size)
+        flat = level.reshape(-1, level.shape[-1])
+        out.append(np.einsum("nk,nkc->nc", w, flat[idx]).reshape(size, size, level.shape[-1]))
+    return np.stack(out)
 
 
 def irradiance_cube(radiance: np.ndarray, size: int = 8) -> np.ndarray:
     """(6, size, size, 3) irradiance in lux for a surface facing each texel's direction:
     E(n) = sum L(w) max(0, n.w) dW over the radiance cube (nits)."""
-    src = radiance.shape[1]
+    return (_irradiance_kernel(radiance.shape[1], size) @ radiance.reshape(-1, 3)).reshape(6, size, size, 3)
+
+
+@functools.lru_cache(maxsize=4)
+def _irradiance_kernel(src: int, size: int) -> np.ndarray:
+    """(6 size^2, 6 src^2): max(0, n.w) dW for each output texel's normal n and each source
+    texel's direction w and solid angle dW (cached: the same for every frame of a shot)."""
     w = cube_directions(src).reshape(-1, 3)
-    L = radiance.reshape(-1, 3) * cube_solid_angles(src).reshape(-1, 1)
     n = cube_directions(size).reshape(-1, 3)
-    cos = np.clip(n @ w.T, 0.0, None)
-    return (cos @ L).reshape(6, size, size, 3)
+    k = np.clip(n @ w.T, 0.0, None) * cube_solid_angles(src).reshape(1, -1)
+    k.flags.writeable = False
+    return k

@@ -154,8 +154,9 @@ class Renderer:
         # A software rasteriser makes each pass wait for the one before (see _mark); a GPU
         # overlaps them, so only llvmpipe gets a wait after every pass.
         self._wait_each_pass = "llvmpipe" in self.gl_renderer.lower()
-        # Signal targets (a wall's world) shade as they draw where they can (see _draw); False
-        # takes the G-buffer and lighting passes, as the tests' reference.
+        # Wall signal (a wall's world: the inner frustum, the content's cube faces) is shaded as
+        # it is drawn where it can be (see _draw); False takes the G-buffer and lighting passes,
+        # as the tests' reference.
         self.forward_signal = True
         self.shadows = shadows
         self.shadow_map_size = int(shadow_map_size)
@@ -263,12 +264,13 @@ class Renderer:
 
     def _lazy_target(self, name: str):
         """The framebuffer of a target only some renderers use, made on first use: ``hdr``
-        (linear light, float, for environment captures) or ``signal`` (wall signal for the
-        inner frustum: the display encoding in an sRGB texture, so sampling it gives linear)."""
+        (linear light, float), ``filmic`` (linear wall signal, float: the wall content's cube
+        faces) or ``signal`` (wall signal for the inner frustum: the display encoding in an sRGB
+        texture, so sampling it gives linear)."""
         t = self._targets
         if name not in t:
             size = (self.width, self.height)
-            if name == "hdr":
+            if name in ("hdr", "filmic"):
                 tex = self.ctx.texture(size, 4, dtype="f4")
             else:
                 tex = self.ctx.texture(size, 4, internal_format=GL_SRGB8_ALPHA8)
@@ -415,7 +417,9 @@ class Renderer:
         if hit is None:
             # SRGB_TARGET: the signal texture is sRGB, so the framebuffer encodes on write
             # (GL_FRAMEBUFFER_SRGB, see _lighting_pass) instead of a pow per channel in the shader.
-            switches = (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode == "signal"), ("SKY_PASS", part == "sky"),
+            # ("filmic" takes the film curve without the sRGB encoding, into a float target.)
+            switches = (("DISPLAY", mode != "hdr"), ("SRGB_TARGET", mode in ("signal", "filmic")),
+                        ("SKY_PASS", part == "sky"),
                         ("LED_LIGHT", part != "resolve" and self._led_light is not None),
                         ("HALF_LIGHTING", part == "half"), ("RESOLVE", part == "resolve"))
             defines = ["RECTS", "VIEW_RAY", f"MAX_LIGHTS {MAX_LIGHTS}", f"MAX_TILES {MAX_TILES}"]
@@ -642,7 +646,7 @@ class Renderer:
                 self._wall_cube.release()
             self._wall_cube = None
             return
-        faces = np.ascontiguousarray(faces, dtype=np.float32)
+        faces = np.ascontiguousarray(faces, dtype=np.float16)  # (no copy from capture_cube(signal=True))
         size = faces.shape[1]
         if self._wall_cube is None or self._wall_cube.size != (size, size):
             if self._wall_cube is not None:
@@ -650,7 +654,7 @@ class Renderer:
             self._wall_cube = self.ctx.texture_cube((size, size), 3, dtype="f2")
             self._wall_cube.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
         for i in range(6):
-            self._wall_cube.write(i, faces[i].astype(np.float16).tobytes())
+            self._wall_cube.write(i, faces[i].tobytes())
         self._wall_eye = tuple(float(x) for x in eye_m)
         self._wall_nits = float(wall_nits)
 
@@ -792,6 +796,14 @@ class Renderer:
         raw = self._targets["hdr_fbo"].read(components=3, dtype="f4", alignment=1)
         return np.frombuffer(raw, np.float32).reshape(self.height, self.width, 3)
 
+    @_current
+    def render_filmic(self, view: CameraView) -> np.ndarray:
+        """Wall signal: the film curve of the light at exposure 1 (the display curve without
+        its sRGB encoding, 0..1), (H, W, 3) float16, rows bottom-up."""
+        self._draw(view, exposure=1.0, mode="filmic")
+        raw = self._targets["filmic_fbo"].read(components=3, dtype="f2", alignment=1)
+        return np.frombuffer(raw, np.float16).reshape(self.height, self.width, 3)
+
     def set_panel(self, panel_px: tuple[float, float], fill_factor: float, falloff_k_rgb, pitch_mm: float) -> None:
         """The LED cabinet: LEDs per cabinet, emitting share of the pitch, off-axis exponents."""
         self._panel = (tuple(map(float, panel_px)), float(fill_factor), tuple(map(float, falloff_k_rgb)),
@@ -816,16 +828,18 @@ class Renderer:
         self._sky = (tuple(d / np.linalg.norm(d)), tuple(float(x) for x in sun_color_linear), float(turbidity))
 
     @_current
-    def capture_cube(self, eye_m, size: int = 256, near_m: float = 0.5, far_m: float = 20000.0) -> np.ndarray:
+    def capture_cube(self, eye_m, size: int = 256, near_m: float = 0.5, far_m: float = 20000.0, *,
+                     signal: bool = False) -> np.ndarray:
         """The world and sky seen from ``eye_m`` as six 90-degree faces of linear light,
-        (6, size, size, 3) float32, rows bottom-up as GL stores cube faces."""
+        (6, size, size, 3) float32, rows bottom-up as GL stores cube faces. ``signal``: wall
+        signal instead (:meth:`render_filmic`, float16), the film curve applied on the GPU."""
         old = (self.width, self.height)
         self.resize(size, size)
         faces = []
         for fwd, up in CUBE_FACES:
             eye = np.asarray(eye_m, float)
             view = CameraView(tf.look_at(eye, eye + np.asarray(fwd, float), up), math.pi / 2, 1.0, near_m, far_m)
-            faces.append(self.render_hdr(view))
+            faces.append(self.render_filmic(view) if signal else self.render_hdr(view))
         self.resize(*old)
         return np.stack(faces)
 
@@ -910,12 +924,12 @@ class Renderer:
             self._mark("shadow maps")
         self._view_clip = view.clip_from_world
         rects = None if tiles is None else self._rects(tiles)
-        # The wall's world (a signal target, at most one light, no LED wall or wall light) is
-        # shaded as it is drawn: bench/bench_animatic.py --passes, the inner frustum's rows.
-        forward = (mode == "signal" and self.forward_signal and len(self._lights) <= 1
+        # The wall's world (wall signal, at most one light, no LED wall or wall light) is shaded
+        # as it is drawn: bench/bench_animatic.py --passes, the inner frustum's rows.
+        forward = (mode in ("signal", "filmic") and self.forward_signal and len(self._lights) <= 1
                    and self._led_light is None and not any(_variant(b.material) == "wall" for b in self._batches))
         if forward:
-            self._forward_pass(view, exposure, rects)
+            self._forward_pass(view, exposure, rects, mode)
         else:
             self._geometry_pass(view, mode, rects, before_wall)
         # 2. Lighting, once per pixel. The G-buffer depth is sampled while attached read-only
@@ -944,16 +958,19 @@ class Renderer:
         self._mark("lighting (mending, sky)" if half
                    else "lighting" if mode == "display" else f"lighting ({mode})")
 
-    def _forward_pass(self, view: CameraView, exposure: float, rects) -> None:
-        """The batches lit as they are drawn (gbuffer.frag with FORWARD) into the signal target
-        (sRGB, encoded on write), depth-tested and written into the G-buffer's depth, so the sky
-        pass after finds the empty pixels; ``rects`` as in :meth:`_draw`. The whole depth is
+    def _forward_pass(self, view: CameraView, exposure: float, rects, mode: str) -> None:
+        """The batches lit as they are drawn (gbuffer.frag with FORWARD: the film curve, no sRGB
+        encoding) into the target of ``mode``: "signal" (sRGB, the framebuffer encodes on
+        write) or "filmic" (float). Depth-tested and written into the G-buffer's depth, so the
+        sky pass after finds the empty pixels; ``rects`` as in :meth:`_draw`. The whole depth is
         cleared (0 outside the tiles)."""
+        assert mode in ("signal", "filmic"), mode
         ctx, t = self.ctx, self._targets
-        self._lazy_target("signal")
-        if "signal_forward_fbo" not in t:
-            t["signal_forward_fbo"] = ctx.framebuffer([t["signal"]], t["depth"])
-        fbo = t["signal_forward_fbo"]
+        self._lazy_target(mode)
+        key = mode + "_forward_fbo"
+        if key not in t:
+            t[key] = ctx.framebuffer([t[mode]], t["depth"])
+        fbo = t[key]
         fbo.scissor = None
         fbo.use()
         _clear_tiles(fbo, rects, depth=True)
@@ -970,12 +987,14 @@ class Renderer:
             _uniform(p, "u_eye", eye)
             _uniform(p, "u_exposure", float(exposure))
             self._upload_lighting(p)
-        ctx.enable_direct(GL_FRAMEBUFFER_SRGB)  # the signal texture encodes on write
+        if mode == "signal":
+            ctx.enable_direct(GL_FRAMEBUFFER_SRGB)  # the signal texture encodes on write
         self._draw_batches(order, vaos)
-        ctx.disable_direct(GL_FRAMEBUFFER_SRGB)
+        if mode == "signal":
+            ctx.disable_direct(GL_FRAMEBUFFER_SRGB)
         ctx.disable(ctx.CULL_FACE)
         ctx.disable(ctx.DEPTH_TEST)
-        self._mark("forward (signal)", wait=False)  # the sky pass only depth-tests against it
+        self._mark(f"forward ({mode})", wait=False)  # the sky pass only depth-tests against it
 
     def _geometry_pass(self, view: CameraView, mode: str, rects, before_wall) -> None:
         """The G-buffer of ``view`` (see :meth:`_draw`)."""
