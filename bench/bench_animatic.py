@@ -27,12 +27,9 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from example import SCENE, example_scene_16x9
 from run_bench import machine
-
-ROOT = Path(__file__).resolve().parents[1]
-SCENE = ROOT / "scenes" / "led_stage.yaml"
 
 
 def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, scale: float,
@@ -43,8 +40,7 @@ def one_run(shot_id: str, frames: int, wall: str, write_png: bool, width: int, s
     from previs.core.frame import evaluate
     from previs.export.animatic import BurnIn, FrameSequence, FrameWriter, burn_in_lines
 
-    scene = api.load_scene(SCENE)
-    scene = dataclasses.replace(scene, camera=dataclasses.replace(scene.camera, mode="4.6k-16-9"))
+    scene = example_scene_16x9()
     if wall == "nowall":
         scene = dataclasses.replace(scene, stage=None)
     elif wall == "plain":

@@ -20,7 +20,6 @@ compare. Not a test: nothing here asserts a timing.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import statistics
 import subprocess
@@ -28,10 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+from example import ROOT, SCENE, example_scene_16x9
 from run_bench import machine
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENE = ROOT / "scenes" / "led_stage.yaml"
 PASSES = ("gbuffer", "half", "resolve", "lighting", "post")
 
 
@@ -54,8 +52,7 @@ class _Frame:
         from previs import api
         from previs.core.frame import evaluate
 
-        scene = api.load_scene(SCENE)
-        scene = dataclasses.replace(scene, camera=dataclasses.replace(scene.camera, mode="4.6k-16-9"))
+        scene = example_scene_16x9()
         self.stage = api.StageRenderer(scene, width=width, half_res_lighting=True)
         r = self.r = self.stage._renderer
         state = evaluate(scene, scene.shot(shot_id), frame)
@@ -74,8 +71,8 @@ class _Frame:
         try:
             if which == "gbuffer":  # one program per material variant, shared as the renderer does
                 r._gbuffer_progs = {}
-                self.programs[name] = [renderer._vertex_array(r.ctx, r._gbuffer_prog(b.material), b.vbo, b.ibo)
-                                       for b in r._batches]
+                vaos = [renderer._vertex_array(r.ctx, r._gbuffer_prog(b.material), b.vbo, b.ibo) for b in r._batches]
+                self.programs[name] = (r._gbuffer_progs, vaos)
             elif which == "post":  # FXAA as two passes (marks, then FXAA where marked) or one
                 r._post_progs = {}
                 self.programs[name] = {v: r._post(v) for v in (
@@ -89,33 +86,13 @@ class _Frame:
             context.shader_source = keep
 
     def draw(self, name: str, which: str) -> None:
-        import previs.render.renderer as renderer
 
         r, ctx, t, view = self.r, self.r.ctx, self.r._targets, self.view
-        if which == "gbuffer":
-            for b, vao in zip(r._batches, self.programs[name], strict=True):
+        if which == "gbuffer":  # the renderer's own geometry pass, with this side's programs
+            r._gbuffer_progs, vaos = self.programs[name]
+            for b, vao in zip(r._batches, vaos, strict=True):
                 b.vao = vao
-            t["gbuffer"].use()
-            t["gbuffer"].color_mask = ((False,) * 4,) * 4  # as Renderer._draw: the depth only
-            t["gbuffer"].clear(depth=1.0)
-            t["gbuffer"].color_mask = ((True,) * 4,) * 4
-            ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
-            ctx.front_face, ctx.cull_face, ctx.depth_func = "ccw", "back", "<"
-            for p in {id(b.vao.program): b.vao.program for b in r._batches}.values():
-                renderer._write(p, "u_clip_from_world", view.clip_from_world.T.astype("f4").tobytes())
-            order = r._draw_order(view.world_from_camera[:3, 3])
-            walls = [b for b in order if renderer._variant(b.material) == "wall"]
-            r._draw_batches([b for b in order if renderer._variant(b.material) != "wall"])
-            if walls:
-                if r._wall_cube is not None:
-                    r._wall_cube.use(6)
-                if r._inner is not None:
-                    r._inner[0].use(7)
-                eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
-                for b in walls:
-                    r._wall_uniforms(b.vao.program, view, eye)
-                r._draw_batches(walls)
-            ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE)
+            r._geometry_pass(view, "display", None, None)
         elif which == "post":
             r._post_progs = self.programs[name]
             if "mark" in r._post_progs:

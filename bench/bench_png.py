@@ -13,20 +13,17 @@ Not a test: nothing here asserts a timing.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import io
 import statistics
 import time
 import zlib
-from pathlib import Path
 from unittest import mock
 
 import numpy as np
+from example import example_scene_16x9
 from PIL import Image
 from run_bench import machine
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
@@ -37,8 +34,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
-    scene = api.load_scene(ROOT / "scenes" / "led_stage.yaml")
-    scene = dataclasses.replace(scene, camera=dataclasses.replace(scene.camera, mode="4.6k-16-9"))
+    scene = example_scene_16x9()
     with api.StageRenderer(scene, width=1280) as r:
         frame = r.render(evaluate(scene, "3A", 60), read_depth=False).color
 

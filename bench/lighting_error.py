@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
-from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-SCENE = ROOT / "scenes" / "led_stage.yaml"
+from example import SCENE
 
 
 def main() -> int:

@@ -13,16 +13,12 @@ The count does not depend on the machine's speed. Not a test: nothing here asser
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import statistics
 import sys
-from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-SCENE = ROOT / "scenes" / "led_stage.yaml"
+from example import SCENE, example_scene_16x9
 
 
 def _nearest_point_order(r, eye: np.ndarray) -> list:
@@ -66,8 +62,7 @@ def main() -> int:
     ap.add_argument("--width", type=int, default=640)
     ap.add_argument("--shot", action="append", help="shot id (repeatable); default: all")
     args = ap.parse_args()
-    scene = api.load_scene(SCENE)
-    scene = dataclasses.replace(scene, camera=dataclasses.replace(scene.camera, mode="4.6k-16-9"))
+    scene = example_scene_16x9()
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
     print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {SCENE.name} at {args.width} px wide")
     print("| shot | frame | farthest corner (the renderer's) | nearest point |")

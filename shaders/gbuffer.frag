@@ -76,10 +76,11 @@ vec3 wall_signal(vec3 c) {
 #include "gbuffer_codec.glsl"
 
 #ifdef FORWARD
-// Forward shading (Renderer._draw, the inner frustum's signal): the material lit here, with the
-// lighting passes' code and lights (lighting.glsl), straight into the one target; the sky
-// follows in a lighting pass where nothing was drawn. It saves the G-buffer's four targets and
-// their reads where a frame has at most one light (Renderer._draw decides). Not with LED_WALL.
+// Forward shading (Renderer._draw: wall signal, the inner frustum and the content's cube faces):
+// the material lit here, with the lighting passes' code and lights (lighting.glsl), straight
+// into the one target; the sky follows in a lighting pass where nothing was drawn. It saves the
+// G-buffer's four targets and their reads where a frame has at most one light (Renderer._draw
+// decides). Not with LED_WALL.
 out vec4 frag_color;
 uniform vec3 u_eye;
 #include "lighting.glsl"

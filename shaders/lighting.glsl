@@ -25,8 +25,8 @@ uniform vec3 u_ambient_down;
 // the diffuse part, prefiltered radiance for reflections on glossy surfaces.
 uniform samplerCube u_led_irradiance;          // lux
 // The radiance's mip chain as octahedral maps (oct_encode, gbuffer_codec.glsl), level k in layer
-// k of a 3D texture (previs.core.ledcheck.radiance_octahedral): one trilinear lookup, where a
-// cube map's per-pixel level of detail cost llvmpipe about four times as much.
+// k of a 3D texture (previs.core.ledcheck.radiance_octahedral): one trilinear lookup, where
+// llvmpipe samples a cube map with a per-pixel level of detail lane by lane.
 uniform sampler3D u_led_radiance;              // nits
 uniform float u_led_radiance_levels;           // its mip levels (layers)
 

@@ -1,10 +1,10 @@
 #version 330 core
 // Display-referred (tone-mapped, sRGB-encoded) image -> FXAA on those perceptual values
 // (compiled in with FXAA, else a copy). Frame lines go on top as rectangles (overlay.frag).
-// With FXAA_MARK: a copy that also marks, in its depth, the pixels FXAA would change (depth 0;
-// 1 elsewhere). FXAA then runs depth-tested against the marks: llvmpipe skips the blocks with
-// none (four in five or more in the example's frames), where FXAA's early return would have run its every tap anyway
-// (llvmpipe executes both sides of a branch). The picture is the same to the bit.
+// With FXAA_MARK: a copy that also marks, in its depth, the pixels where FXAA does more than copy
+// (depth 0; 1 elsewhere). FXAA then runs depth-tested against the marks: llvmpipe skips the
+// blocks with none (most blocks hold no edge), where FXAA's early return would have run its every
+// tap anyway (llvmpipe executes both sides of a branch). The picture is the same to the bit.
 in vec2 v_uv;
 uniform sampler2D u_image;
 uniform vec2 u_px;              // one pixel in uv
@@ -18,8 +18,6 @@ vec3 texel(ivec2 p, ivec2 o) { return texelFetch(u_image, clamp(p + o, ivec2(0),
 
 float luma(vec3 c) { return dot(c, vec3(0.299, 0.587, 0.114)); }
 
-// FXAA (after Lottes' FXAA 3.11 "console" variant): blur along the local edge direction.
-// Rows of the texture run bottom-up, so "north" (-1 in uv y) is the row below.
 struct Around { vec3 m; float l_nw, l_ne, l_sw, l_se, lo, hi; };
 
 // The pixel and its diagonal neighbours' lumas; FXAA leaves the pixel as it is where they span
@@ -39,6 +37,8 @@ Around around(ivec2 p) {
 
 bool flat_area(Around a) { return a.hi - a.lo < max(0.0312, a.hi * 0.125); }
 
+// FXAA (after Lottes' FXAA 3.11 "console" variant): blur along the local edge direction.
+// Rows of the texture run bottom-up, so "north" (-1 in uv y) is the row below.
 vec3 fxaa(vec2 uv) {
     Around s = around(ivec2(gl_FragCoord.xy));
     vec3 m = s.m;

@@ -212,12 +212,14 @@ def test_wall_content_cube_is_the_film_curve_of_the_captured_light(gl_context):
         stage.render(evaluate(scene, "3C", 40), read_depth=False)  # the world and sun as the shot sets them
         wall = stage._wall
         r = wall._renderer
-        light = r.capture_cube(wall.eye_m, size=64)
+        x = r.capture_cube(wall.eye_m, size=64) * 0.8
+        want = np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
         for forward in (False, True):
             r.forward_signal = forward
+            r.pass_ms = {}  # (timing names the passes: which path ran)
             signal = r.capture_cube(wall.eye_m, size=64, signal=True).astype(np.float32)
-            x = light * 0.8
-            want = np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
+            assert ("forward (filmic)" in r.pass_ms) == forward, r.pass_ms
+            r.pass_ms = None
             diff = np.abs(signal - want)
             assert diff.mean() < 2e-3, (forward, diff.mean())
             assert np.percentile(diff, 99) < 4e-3 and (diff > 0.05).mean() < 0.002, (forward, diff.max())

@@ -218,9 +218,13 @@ def sample_cube(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
     in ``directions`` (..., 3): the face of the major axis per the OpenGL selection table, taps
     clamped to that face's edge (no filtering across faces)."""
     d = np.asarray(directions, np.float64)
-    idx, w = _cube_taps(cube.shape[1], d.reshape(-1, 3))
+    return _gather(cube, *_cube_taps(cube.shape[1], d.reshape(-1, 3))).reshape(*d.shape[:-1], cube.shape[-1])
+
+
+def _gather(cube: np.ndarray, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """(N, C): the weighted taps (:func:`_cube_taps`) of a (6, S, S, C) cube."""
     flat = np.asarray(cube).reshape(-1, cube.shape[-1])
-    return np.einsum("nk,nkc->nc", w, flat[idx]).reshape(*d.shape[:-1], cube.shape[-1])
+    return np.einsum("nk,nkc->nc", w, flat[idx])
 
 
 def _cube_taps(n: int, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -274,15 +278,11 @@ def radiance_octahedral(radiance: np.ndarray, size: int | None = None) -> np.nda
     resampled to an octahedral map of ``size`` texels a side (default twice the cube's face:
     about as many texels as the cube has, so the finest level is not point-sampled). The
     lighting shader reads it as one 3D texture, the level picked by roughness, with a plain
-    trilinear lookup: llvmpipe takes about a quarter of the time of a cube-map lookup with a
-    per-pixel level of detail."""
+    trilinear lookup, which llvmpipe runs much faster than a cube-map lookup with a per-pixel
+    level of detail (it samples those lane by lane)."""
     size = int(size or 2 * np.shape(radiance)[1])
-    out = []
-    for level in cube_mips(radiance):
-        idx, w = _octahedral_taps(level.shape[1], size)
-        flat = level.reshape(-1, level.shape[-1])
-        out.append(np.einsum("nk,nkc->nc", w, flat[idx]).reshape(size, size, level.shape[-1]))
-    return np.stack(out)
+    return np.stack([_gather(level, *_octahedral_taps(level.shape[1], size)).reshape(size, size, level.shape[-1])
+                     for level in cube_mips(radiance)])
 
 
 def irradiance_cube(radiance: np.ndarray, size: int = 8) -> np.ndarray:

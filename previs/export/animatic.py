@@ -76,10 +76,10 @@ def _font(size: int):
 @functools.lru_cache(maxsize=256)
 def _text_mask(size: int, text: str):
     """``text`` in the burn-in type of ``size`` px as a coverage mask (an "L" image, shared: only
-    ever read) and the place in it of the text's origin. Pasting white through it at (x, y) minus that place puts the same
-    bytes where ``ImageDraw.text((x, y), ...)`` would (both blend with PIL's fill-with-mask); the
-    shot's unchanging lines are rendered once, not every frame (the glyph rendering was most of
-    the burn-in's time)."""
+    ever read) and the place in it of the text's origin. Pasting white through it at (x, y)
+    minus that place puts the same bytes where ``ImageDraw.text((x, y), ...)`` would (both blend
+    with PIL's fill-with-mask); the shot's unchanging lines are rendered once, not every frame
+    (the glyph rendering was most of the burn-in's time)."""
     from PIL import Image, ImageDraw
 
     font = _font(size)

@@ -385,10 +385,9 @@ class Renderer:
                       int(tiles[i][1] == 1 and not _shadow_covers_light(lt)))
                      for i, lt in enumerate(self._lights))
 
-    def _forward_vao(self, b: _Batch):
-        """The batch's VAO for forward shading into a signal target (see :meth:`_draw`), with
-        the current lights compiled in."""
-        lights = self._light_list()
+    def _forward_vao(self, b: _Batch, lights: tuple):
+        """The batch's VAO for forward shading into wall signal (see :meth:`_draw`), with
+        ``lights`` (:meth:`_light_list`) compiled in."""
         maps = self._gbuffer_defines(b.material)
         key = (maps, lights)
         prog = self._forward_progs.get(key)
@@ -646,15 +645,12 @@ class Renderer:
                 self._wall_cube.release()
             self._wall_cube = None
             return
-        faces = np.ascontiguousarray(faces, dtype=np.float16)  # (no copy from capture_cube(signal=True))
-        size = faces.shape[1]
+        size = np.shape(faces)[1]
         if self._wall_cube is None or self._wall_cube.size != (size, size):
             if self._wall_cube is not None:
                 self._wall_cube.release()
-            self._wall_cube = self.ctx.texture_cube((size, size), 3, dtype="f2")
-            self._wall_cube.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
-        for i in range(6):
-            self._wall_cube.write(i, faces[i].tobytes())
+            self._wall_cube = self._cube_texture(size)
+        _write_cube(self._wall_cube, faces)
         self._wall_eye = tuple(float(x) for x in eye_m)
         self._wall_nits = float(wall_nits)
 
@@ -708,12 +704,15 @@ class Renderer:
         reflections = self.ctx.texture3d((size, size, levels), 3, octa.tobytes(), dtype="f2")
         reflections.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
         _clamp_to_edge(reflections)
-        data = np.ascontiguousarray(irradiance, dtype=np.float16)
-        diffuse = self.ctx.texture_cube((data.shape[1], data.shape[1]), 3, dtype="f2")
-        for i in range(6):
-            diffuse.write(i, data[i].tobytes())
-        diffuse.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+        diffuse = self._cube_texture(np.shape(irradiance)[1])
+        _write_cube(diffuse, irradiance)
         self._led_light = (reflections, diffuse, float(levels))
+
+    def _cube_texture(self, size: int):
+        """An RGB half-float cube map of ``size`` texels a face, linearly filtered."""
+        tex = self.ctx.texture_cube((size, size), 3, dtype="f2")
+        tex.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
+        return tex
 
     @_current
     def render_signal(self, view: CameraView, tiles: np.ndarray | None = None):
@@ -792,17 +791,20 @@ class Renderer:
     @_current
     def render_hdr(self, view: CameraView) -> np.ndarray:
         """Linear light (exposure 1, no tone curve), (H, W, 3) float32, rows bottom-up."""
-        self._draw(view, exposure=1.0, mode="hdr")
-        raw = self._targets["hdr_fbo"].read(components=3, dtype="f4", alignment=1)
-        return np.frombuffer(raw, np.float32).reshape(self.height, self.width, 3)
+        return self._render_float(view, "hdr", np.float32)
 
     @_current
     def render_filmic(self, view: CameraView) -> np.ndarray:
         """Wall signal: the film curve of the light at exposure 1 (the display curve without
         its sRGB encoding, 0..1), (H, W, 3) float16, rows bottom-up."""
-        self._draw(view, exposure=1.0, mode="filmic")
-        raw = self._targets["filmic_fbo"].read(components=3, dtype="f2", alignment=1)
-        return np.frombuffer(raw, np.float16).reshape(self.height, self.width, 3)
+        return self._render_float(view, "filmic", np.float16)
+
+    def _render_float(self, view: CameraView, mode: str, dtype) -> np.ndarray:
+        """The target of ``mode`` (float) at exposure 1, read back as (H, W, 3) ``dtype``."""
+        self._draw(view, exposure=1.0, mode=mode)
+        dtype = np.dtype(dtype)
+        raw = self._targets[mode + "_fbo"].read(components=3, dtype=f"f{dtype.itemsize}", alignment=1)
+        return np.frombuffer(raw, dtype).reshape(self.height, self.width, 3)
 
     def set_panel(self, panel_px: tuple[float, float], fill_factor: float, falloff_k_rgb, pitch_mm: float) -> None:
         """The LED cabinet: LEDs per cabinet, emitting share of the pitch, off-axis exponents."""
@@ -981,7 +983,8 @@ class Renderer:
         ctx.front_face, ctx.cull_face, ctx.depth_func = "ccw", "back", "<"
         eye = tuple(float(x) for x in view.world_from_camera[:3, 3])
         order = self._draw_order(view.world_from_camera[:3, 3])
-        vaos = [self._forward_vao(b) for b in order]
+        lights = self._light_list()
+        vaos = [self._forward_vao(b, lights) for b in order]
         for p in {id(v.program): v.program for v in vaos}.values():
             _write(p, "u_clip_from_world", view.clip_from_world.T.astype("f4").tobytes())
             _uniform(p, "u_eye", eye)
@@ -1238,7 +1241,7 @@ class Renderer:
         ctx, t = self.ctx, self._targets
         image.use(0)
         if not self.antialias:
-            (t["ldr_fbo"] if target == "ldr" else self._plain_fbo(target)).use()
+            self._plain_fbo(target).use()
             self._post_draw("copy")
             return
         key = target + "_marked_fbo"
@@ -1561,6 +1564,14 @@ def _variant(m: Material) -> str:
 VERTEX_LAYOUT = (("in_position", 3), ("in_normal", 3), ("in_uv", 2), ("in_color", 4))  # float32 each
 
 
+def _write_cube(tex, faces) -> None:
+    """Six (S, S, 3) faces, GL order (+X, -X, +Y, -Y, +Z, -Z), into a half-float cube map
+    (float16 faces, as capture_cube(signal=True) gives them, go up without a copy)."""
+    faces = np.ascontiguousarray(faces, dtype=np.float16)
+    for i in range(6):
+        tex.write(i, faces[i].tobytes())
+
+
 def _lights_define(lights: tuple) -> str:
     """The LIGHTS define of lighting.glsl: one L(index, type, tiles, first, ranged, bounded) each."""
     return "LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r}, {b})" for i, (t, n, f, r, b) in enumerate(lights))
@@ -1568,8 +1579,8 @@ def _lights_define(lights: tuple) -> str:
 
 def _clamp_to_edge(tex) -> None:
     """Clamp-to-edge wrapping for a texture the renderer makes (a target or a lookup table):
-    nothing reads it past its edges on purpose, and llvmpipe samples it faster than with the
-    default repeat (the half-resolution lights about 1 ms faster with the shadow atlas clamped)."""
+    nothing reads it past its edges on purpose, and llvmpipe samples it a little faster than with
+    the default repeat."""
     tex.repeat_x = tex.repeat_y = False
     if hasattr(tex, "repeat_z"):
         tex.repeat_z = False
