@@ -323,52 +323,89 @@ def test_playback_advances_the_shot_by_the_clock_and_loops(app):
     assert app.frame == 1  # paused
 
 
-def test_slow_frames_lower_the_width_not_the_shot_rate(app):
-    """A renderer made slow (each render adds 1.5e-6 s per pixel of width² to the window's
-    clock: about 0.35 s at this window's full width) while the shot plays: the adaptive width
-    drops until a frame fits the shot's 1/24 s, and the shot advances by the clock."""
+class SimulatedClock:
+    """The window's clock, injected: time passes only as the test says (a frame's fixed cost
+    per step, the render's cost per pixel), so no verdict depends on this machine's speed."""
+
+    def __init__(self, step_s: float = 0.004):
+        self.now_s = 100.0
+        self.step_s = step_s
+
+    def __call__(self) -> float:
+        return self.now_s
+
+
+def _play_with_clock(app, clock, render_cost_s, steps: int):
+    """Plays the current shot for ``steps`` window steps under ``clock``; each render costs
+    ``render_cost_s(width)`` of clock time. Returns (widths rendered, frames advanced, clock
+    time played)."""
     import glfw
 
-    from previs.view.controls import AdaptiveResolution
-
-    class SlowClock:
-        def __init__(self):
-            self.extra_s = 0.0
-
-        def __call__(self):
-            return time.perf_counter() + self.extra_s
-
-    clock = SlowClock()
     real_render = app._render
+    rendered = []
 
-    def slow_render(state, width, **kw):
-        clock.extra_s += 1.5e-6 * width * width
+    def costly_render(state, width, **kw):
+        clock.now_s += render_cost_s(width)
+        rendered.append(width)
         return real_render(state, width, **kw)
+
+    app.clock, app._render = clock, costly_render
+    try:
+        press(app, glfw.KEY_SPACE)
+        app.step()  # starts the clock
+        t0, advanced, prev = app._t_last, 0, app.frame
+        for _ in range(steps):
+            clock.now_s += clock.step_s  # events, panels, swap
+            app.step()  # time from the clock, as in the run loop
+            advanced += (app.frame - prev) % app.shot.length_frames
+            prev = app.frame
+        elapsed_s = app._t_last - t0
+        press(app, glfw.KEY_SPACE)
+    finally:
+        del app._render  # the instance attribute: back to the method
+    return rendered, advanced, elapsed_s
+
+
+def test_slow_frames_lower_the_width_not_the_shot_rate(app):
+    """A renderer made slow (each render costs 1.5e-6 s per pixel of width², about 0.35 s at
+    this window's full width) while the shot plays: within two slow frames the width is one
+    that fits the shot's 1/24 s, and the shot advances by the clock, not by the frames drawn."""
+    from previs.view.controls import AdaptiveResolution
 
     saved = app.clock, app.adaptive
     app._select_shot("3A")
     settle(app)
     full = app._image_rect()[2]
-    app.clock, app._render = clock, slow_render
     app.adaptive = AdaptiveResolution(full_width=full, target_fps=24.0)
     try:
-        press(app, glfw.KEY_SPACE)
-        app.step()  # starts the clock
-        t0, advanced, prev, widths = app._t_last, 0, app.frame, []
-        for _ in range(24):
-            app.step()  # time from the clock, as in the run loop
-            advanced += (app.frame - prev) % app.shot.length_frames
-            prev = app.frame
-            widths.append(app.render_width)
-        elapsed_s = app._t_last - t0  # from the first step's start to the last's
-        press(app, glfw.KEY_SPACE)
+        widths, advanced, elapsed_s = _play_with_clock(
+            app, SimulatedClock(), lambda w: 1.5e-6 * w * w, 24)
     finally:
         app.clock, app.adaptive = saved
-        del app._render  # the instance attribute: back to the method
-    # The first frame rendered while playing is at full width and takes 0.28 s; from then on
-    # the width is the widest that fits 1/24 s (1.5e-6 · 128² = 25 ms).
-    assert widths[0] == full and widths[-8:] == [128] * 8
+    assert widths[0] == full
+    assert all(1.5e-6 * w * w + 0.004 <= 1 / 24 for w in widths[2:]), widths
+    assert widths[-8:] == [128] * 8  # sqrt((1/24 · 0.9 - 4 ms) / 1.5e-6) = 149 -> 128
     assert advanced == pytest.approx(elapsed_s * 24, abs=1.0)  # the shot kept its rate
+
+
+def test_a_fast_renderer_keeps_the_full_width_while_playing(app):
+    """The same shot on a renderer that fits the frame time at full width: never lowered, and
+    a window that wakes more often than the shot's rate renders only the shot's frames."""
+    from previs.view.controls import AdaptiveResolution
+
+    saved = app.clock, app.adaptive
+    app._select_shot("3A")
+    settle(app)
+    full = app._image_rect()[2]
+    app.adaptive = AdaptiveResolution(full_width=full, target_fps=24.0)
+    clock = SimulatedClock(step_s=1 / 96)  # the window wakes four times a frame of the shot
+    try:
+        widths, advanced, elapsed_s = _play_with_clock(app, clock, lambda w: 0.002, 96)
+    finally:
+        app.clock, app.adaptive = saved
+    assert widths == [full] * len(widths)
+    assert advanced == pytest.approx(elapsed_s * 24, abs=1.0)
+    assert len(widths) == pytest.approx(advanced, abs=2)  # one render per frame of the shot
 
 
 def test_an_unkeyed_change_dropped_by_playback_says_so_over_the_picture(app):

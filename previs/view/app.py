@@ -1054,13 +1054,15 @@ class ViewerApp:
             self._ensure_plan(st)
             self._last_width = self.render_width = full_w
         else:
-            if moving and self.adaptive is not None:
-                self.adaptive.full_width = full_w
-                width = self.adaptive.choose()
             # Still: one full-width frame, every pixel lit, once the picture has rested a moment
             # (a tap on a key should not pay for a full-resolution render between two moves).
             refine = (not moving and (self._last_width != full_w or self._last_half_lit)
                       and (self._still_s >= REFINE_AFTER_S or self.adaptive is None))
+            if moving and (changed or refine) and self.adaptive is not None:
+                # Asked only for frames that render: its hold counts rendered frames, not the
+                # window's wake-ups between two frames of the shot.
+                self.adaptive.full_width = full_w
+                width = self.adaptive.choose()
             if changed or refine:
                 t_r = self.clock()
                 # Frame lines: drawn by the window at its own resolution (_QUAD_FRAG). While it
