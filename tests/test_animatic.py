@@ -199,7 +199,47 @@ def test_a_new_key_invalidates_old_frames(tmp_path):
     other = A.FrameSequence(tmp_path, "1A", 3, (160, 90), key="burn-in off")
     assert other.missing() == [0, 1, 2]
     other.prepare()
-    assert not list(other.folder.glob("*.png"))
+    other.write(1, grey_frames(1)[0])
+    # each frame carries its own key: the folder now holds frames of both settings, and each
+    # sequence sees only its own
+    assert [seq.frame_key(k) for k in range(3)] == ["width=160", "burn-in off", "width=160"]
+    assert other.missing() == [0, 2] and seq.missing() == [1]
+    assert A.FrameSequence(tmp_path, "1A", 3, (160, 90)).missing() == []   # no key: any frame
+    assert not (tmp_path / "1A" / "frames.json").exists()
+
+
+def test_frames_carry_their_key_in_a_text_chunk_and_stay_deterministic():
+    import io
+
+    from PIL import Image
+
+    img = grey_frames(1)[0]
+    a, b = A.encode_png(img, "k1"), A.encode_png(img, "k1")
+    assert a == b and a != A.encode_png(img, "k2") and a != A.encode_png(img)
+    with Image.open(io.BytesIO(a)) as im:
+        assert im.info["previs-key"] == "k1"
+        np.testing.assert_array_equal(np.asarray(im), img)
+    # the chunk sits between IHDR and IDAT: keyword, NUL, text, with a good CRC (PIL verified it)
+    assert a[33:33 + 8 + len(b"previs-key\0k1")][4:] == b"tEXtprevis-key\0k1"
+
+
+def test_shorter_shot_and_stale_temporaries_are_cleaned_by_prepare(tmp_path):
+    seq = A.FrameSequence(tmp_path, "1A", 4, (16, 9), key="k")
+    seq.prepare()
+    for k in range(4):
+        seq.write(k, grey_frames(1, 16, 9)[0])
+    # what a killed run leaves: api-style and previs-style temporaries (a dead pid)
+    stale = [seq.folder / ".1A_00002.png.ab12cd_z.tmp", seq.folder / ".1A_00003.png.previs-999999999-0a1b.tmp"]
+    for t in stale:
+        t.write_bytes(b"half a frame")
+    live = seq.folder / f".1A_00001.png.previs-{__import__('os').getppid()}-0a1b.tmp"  # a live pid
+    live.write_bytes(b"being written")
+    foreign = seq.folder / ".notes.txt.ab12cd_z.tmp"                                  # not ours
+    foreign.write_bytes(b"x")
+    shorter = A.FrameSequence(tmp_path, "1A", 2, (16, 9), key="k")
+    shorter.prepare()
+    assert leftovers(seq.folder) == sorted([".notes.txt.ab12cd_z.tmp", live.name, "1A_00000.png", "1A_00001.png"])
+    assert shorter.missing() == []
 
 
 # ---------------------------------------------------------------- burn-in

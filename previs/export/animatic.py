@@ -7,7 +7,14 @@
 
 * Frames land in ``<out>/frames/<shot>/<shot>_<frame:05d>.png``, each written atomically, so an
   interrupted render resumes: frames already there (that decode, at the right size, rendered with
-  the same settings) are skipped.
+  the same settings) are skipped. Each frame carries the key of the settings it was rendered
+  with (a ``tEXt`` chunk ``previs-key`` before the image data), so a run never keeps or cuts in
+  a frame that another run made with other settings (width, draft scale, lighting, burn-in,
+  scene): it renders that frame again.
+* One run writes an output folder at a time: :func:`render_animatic` holds an OS lock on it
+  (:class:`~previs.export.atomic.FolderLock`, released by the kernel however the run ends), and a
+  second run into the same folder refuses at once with one line naming the first one's pid.
+  Holding it, a run first removes the temporaries that killed runs left there.
 * MP4s are H.264, yuv420p (odd sizes padded to even with black on the right/bottom), BT.709
   tagged, at the exact rational rate (24000/1001 is stored as 1001 ticks of a 24000 Hz clock),
   written to a temporary file beside the target and renamed into place. An ffmpeg failure is an
@@ -21,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 import re
 import struct
@@ -40,11 +46,16 @@ from isal import isal_zlib
 from previs.api import file_umask, fit_text
 from previs.core.timecode import format_rate, frames_to_timecode, parse_rate
 from previs.errors import ExportError, PrevisError
+from previs.export.atomic import FolderLock, remove_stale_temporaries, temporary_path, write_atomic
 
 __all__ = ["BurnIn", "burn_in", "burn_in_lines", "FrameSequence", "encode_mp4", "concat_mp4",
-           "render_animatic", "AnimaticResult", "Mp4Info", "mp4_info", "add_animatic_command", "FrameWriter"]
+           "render_animatic", "AnimaticResult", "Mp4Info", "mp4_info", "add_animatic_command", "FrameWriter",
+           "animatic_lock", "clean_output", "encode_png"]
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+"""Version of the frames' settings key (2: the key travels in each frame, not in a manifest)."""
+KEY_CHUNK = b"previs-key"
+"""The keyword of the PNG ``tEXt`` chunk that holds a frame's settings key."""
 
 
 # ---------------------------------------------------------------- burn-in
@@ -222,11 +233,38 @@ def _deflate(data) -> bytes:
     return isal_zlib.compress(data, 1)
 
 
-def encode_png(rgb: np.ndarray) -> bytes:
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", isal_zlib.crc32(tag + data))
+
+
+def _png_head(size: tuple[int, int], key: str | None) -> bytes:
+    """The bytes every PNG of ``size`` (W, H) under ``key`` starts with: signature, IHDR and the
+    key's tEXt chunk (none without a key)."""
+    w, h = size
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    head = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+    if key is not None:
+        head += _png_chunk(b"tEXt", KEY_CHUNK + b"\0" + _key_bytes(key))
+    return head
+
+
+def _key_bytes(key: str) -> bytes:
+    try:
+        data = str(key).encode("latin-1")  # tEXt text is Latin-1
+    except UnicodeEncodeError:
+        data = b""
+    if not data or len(data) > 1000 or any(b < 32 or b == 127 for b in data):
+        data = hashlib.sha256(str(key).encode("utf-8", "surrogatepass")).hexdigest().encode()
+    return data
+
+
+def encode_png(rgb: np.ndarray, key: str | None = None) -> bytes:
     """An (H, W, 3) uint8 image as a PNG: every row Sub-filtered (numpy) and deflated by
     :func:`_deflate`. These PNGs are the animatic's image sequence and the MP4s' source; PIL's
     level 1 (adaptive filters) takes about ten times as long for files of about the same size
-    (bench/bench_png.py). ISA-L and numpy release the GIL, so the next frame renders meanwhile."""
+    (bench/bench_png.py). ISA-L and numpy release the GIL, so the next frame renders meanwhile.
+    ``key`` (the settings the frame was rendered with) goes in a ``tEXt`` chunk ``previs-key``
+    before the image data; the same picture and key always give the same bytes."""
     a = np.ascontiguousarray(rgb, np.uint8)
     h, w = a.shape[:2]
     flat = a.reshape(h, w * 3)
@@ -235,20 +273,17 @@ def encode_png(rgb: np.ndarray) -> bytes:
     rows[:, 1:4] = flat[:, :3]
     np.subtract(flat[:, 3:], flat[:, :-3], out=rows[:, 4:])  # wraps modulo 256, as PNG wants
     idat = _deflate(rows)
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", isal_zlib.crc32(tag + data))
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return _png_head((w, h), key) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
 
 
 class FrameSequence:
     """The numbered PNGs of one shot: ``<folder>/<shot>/<shot>_<frame:05d>.png``.
 
-    ``size`` is (width, height). ``key`` (optional) names the settings the frames were rendered
-    with; it is kept in ``<folder>/<shot>/frames.json`` by :meth:`prepare`, and frames rendered
-    under another key are not valid (so changing the width or the burn-in never mixes frames).
+    ``size`` is (width, height). ``key`` (optional) names the settings the frames are rendered
+    with; every frame written carries it (see :func:`encode_png`) and a frame that carries
+    another key, or none, is not valid here (so changing the width or the burn-in never mixes
+    frames, even in a folder that two runs with different settings have written into). Without
+    a key any frame of the right size is valid.
     """
 
     PATTERN = "{shot}_{frame:05d}.png"
@@ -262,33 +297,34 @@ class FrameSequence:
         self.frame_count = int(frame_count)
         self.size = (int(size[0]), int(size[1]))
         self.key = key
-        self._key_ok = key is None or self._manifest_key() == key
+        self._head = _png_head(self.size, key)
 
     @property
     def manifest_path(self) -> Path:
+        """Where version 1 kept the folder's key (no longer written; removed by :meth:`prepare`)."""
         return self.folder / "frames.json"
 
-    def _manifest_key(self) -> str | None:
-        try:
-            return json.loads(self.manifest_path.read_text()).get("key")
-        except (OSError, ValueError, AttributeError):
-            return None
+    def _frame_number(self, name: str) -> int | None:
+        m = re.fullmatch(rf"{re.escape(_safe_name(self.shot_id))}_(\d{{5,}})\.png", name)
+        return int(m.group(1)) if m else None
 
     def prepare(self) -> None:
-        """Create the folder; under a new key, remove the old frames and record the new key."""
-        from previs.api import atomic_write_bytes
-
-        if self.key is None:
+        """Create the folder; remove the temporaries killed runs left in it, the old folder-wide
+        manifest and frames past this sequence's end (the shot was longer). Call it holding the
+        output folder's lock."""
+        try:
             self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(f"{self.folder}: cannot write ({exc.strerror or exc})") from None
+        remove_stale_temporaries(self.folder, lambda name: name == "frames.json"
+                                 or self._frame_number(name) is not None)
+        if self.key is None:
             return
-        if not self._key_ok:
-            for old in self.folder.glob(f"{_safe_name(self.shot_id)}_*.png"):
-                if re.fullmatch(rf"{re.escape(_safe_name(self.shot_id))}_\d{{5,}}\.png", old.name):
-                    old.unlink(missing_ok=True)
-        manifest = {"format_version": MANIFEST_VERSION, "shot": self.shot_id,
-                    "frame_count": self.frame_count, "size": list(self.size), "key": self.key}
-        atomic_write_bytes(self.manifest_path, (json.dumps(manifest, indent=1) + "\n").encode())
-        self._key_ok = True
+        self.manifest_path.unlink(missing_ok=True)
+        for old in self.folder.glob(f"{_safe_name(self.shot_id)}_*.png"):
+            n = self._frame_number(old.name)
+            if n is not None and n >= self.frame_count:
+                old.unlink(missing_ok=True)
 
     def path(self, frame: int) -> Path:
         return self.folder / self.PATTERN.format(shot=_safe_name(self.shot_id), frame=int(frame))
@@ -300,15 +336,30 @@ class FrameSequence:
         if not 0 <= int(frame) < self.frame_count:
             raise ExportError(f"shot {self.shot_id} has {self.frame_count} frames; frame {frame} is outside it")
 
-    def is_valid(self, frame: int) -> bool:
-        """The frame's PNG exists, passes PIL's structural check (chunk CRCs, no truncation), is
-        RGB at this sequence's size and was rendered under this sequence's key."""
+    def frame_key(self, frame: int) -> str | None:
+        """The settings key frame ``frame`` carries (None: no key, or no readable frame)."""
         from PIL import Image
 
         self._check_frame(frame)
-        if not self._key_ok:
-            return False
         try:
+            with Image.open(self.path(frame)) as im:
+                key = im.info.get(KEY_CHUNK.decode())
+        except Exception:
+            return None
+        return key if isinstance(key, str) else None
+
+    def is_valid(self, frame: int) -> bool:
+        """The frame's PNG exists, passes PIL's structural check (chunk CRCs, no truncation), is
+        RGB at this sequence's size and was rendered under this sequence's key (its first bytes
+        are those :func:`encode_png` writes for this size and key)."""
+        from PIL import Image
+
+        self._check_frame(frame)
+        try:
+            if self.key is not None:
+                with open(self.path(frame), "rb") as f:
+                    if f.read(len(self._head)) != self._head:
+                        return False
             with Image.open(self.path(frame)) as im:
                 if im.format != "PNG" or im.size != self.size or im.mode != "RGB":
                     return False
@@ -322,14 +373,12 @@ class FrameSequence:
         return [f for f in range(self.frame_count) if not self.is_valid(f)]
 
     def write(self, frame: int, rgb) -> None:
-        from previs.api import atomic_write_bytes
-
         self._check_frame(frame)
         a = _as_rgb(rgb)
         if (a.shape[1], a.shape[0]) != self.size:
             raise ExportError(f"shot {self.shot_id} frame {frame}: image is {a.shape[1]}x{a.shape[0]}, "
                               f"the sequence is {self.size[0]}x{self.size[1]}")
-        atomic_write_bytes(self.path(frame), encode_png(a))
+        write_atomic(self.path(frame), encode_png(a, self.key))
 
     def read(self, frame: int) -> np.ndarray:
         from PIL import Image
@@ -442,13 +491,12 @@ def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "med
                    file=sys.stderr, disable=None, dynamic_ncols=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
+        tmp = temporary_path(path)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
     except OSError as exc:
         if bar is not None:
             bar.close()
         raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    tmp = Path(tmp_name)
     proc = None
     log = tempfile.TemporaryFile()
     written = 0
@@ -623,6 +671,34 @@ def render_animatic(scene, shot_ids, out_dir, *, width: int = 1280, burn_in: Bur
         raise ExportError("shots at different frame rates cannot be cut into one sequence: "
                           + ", ".join(f"{st.shot_id} {format_rate(st.frame_rate)}" for st in firsts))
     key = hashlib.sha256(repr((MANIFEST_VERSION, int(width), burn_in, str(cache_key))).encode()).hexdigest()[:16]
+    with animatic_lock(out_dir):
+        return _render_locked(scene, shots, firsts, out_dir, key, width=width, burn_in=burn_in,
+                              render_frame=render_frame, evaluate=evaluate, progress=progress, crf=crf,
+                              preset=preset, sequence=sequence)
+
+
+def animatic_lock(out_dir) -> FolderLock:
+    """The lock one animatic run holds on its output folder (re-entrant in one process)."""
+    return FolderLock(out_dir, "previs animatic")
+
+
+def clean_output(out_dir) -> None:
+    """Remove what killed runs left in an animatic folder: the temporaries of its MP4s and of
+    every shot's frames. Call it holding :func:`animatic_lock`."""
+    out_dir = Path(out_dir)
+    remove_stale_temporaries(out_dir, lambda name: name.endswith(".mp4"))
+    frames_dir = out_dir / "frames"
+    try:
+        shot_dirs = [d for d in frames_dir.iterdir() if d.is_dir() and not d.is_symlink()]
+    except OSError:
+        return
+    for d in shot_dirs:
+        remove_stale_temporaries(d, lambda name: name == "frames.json" or re.fullmatch(r".+_\d{5,}\.png", name))
+
+
+def _render_locked(scene, shots, firsts, out_dir: Path, key: str, *, width, burn_in, render_frame,
+                   evaluate, progress, crf, preset, sequence) -> AnimaticResult:
+    clean_output(out_dir)
     frames_dir = out_dir / "frames"
     seqs = []
     for shot, st in zip(shots, firsts, strict=True):
@@ -723,8 +799,10 @@ def _cmd_animatic(args) -> int:
            f" lights={'full' if args.full_res_lighting else 'half'}-res"
            + (f" scale={render_width} up=gpu-bicubic" if render_width != args.width else ""))
     flags = BurnIn.none() if args.no_burn_in else BurnIn()
-    with api.StageRenderer(scene, width=render_width, antialias=not args.no_aa, shadows=not args.no_shadows,
-                           half_res_lighting=not args.full_res_lighting) as r:
+    # The folder is locked before the renderer starts, so a second run refuses at once.
+    with animatic_lock(args.output), \
+            api.StageRenderer(scene, width=render_width, antialias=not args.no_aa, shadows=not args.no_shadows,
+                              half_res_lighting=not args.full_res_lighting) as r:
         res = render_animatic(scene, shots, args.output, width=args.width, burn_in=flags,
                               render_frame=lambda state: r.render(state, read_depth=False,
                                                                   output_width=args.width).color,

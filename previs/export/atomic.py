@@ -1,0 +1,225 @@
+"""Folders that one previs run writes at a time, files written whole, and the leftovers of runs
+that were killed.
+
+    with FolderLock("out/animatic", "previs animatic"):       # or a one-line PrevisError
+        remove_stale_temporaries(folder, ["1A.mp4", "sequence.mp4"])
+        write_atomic(folder / "1A.mp4", data)
+
+* :class:`FolderLock` is an OS lock (``fcntl.flock``) on ``<folder>/.previs.lock``. The kernel
+  drops it when its process ends, however it ends (SIGKILL included), so a killed run never
+  leaves a folder locked. A second run that finds the folder locked refuses at once with one
+  line naming the holder's pid; it never waits. Within one process the lock is re-entrant (the
+  CLI takes it before it starts the renderer and :func:`render_animatic` takes it again). The
+  lock file is removed when the lock is let go, so a finished run leaves no trace.
+* :func:`write_atomic` writes ``.<name>.previs-<pid>-<random>.tmp`` beside the target, fsyncs it
+  and renames it into place: the target is either the old file or the whole new one.
+* :func:`remove_stale_temporaries` removes the temporaries of the named targets that a killed
+  run left: ours (when the pid in the name is not a live process, or is this one) and those of
+  :func:`previs.api.replace_file` / :func:`tempfile.mkstemp` (``.<name>.<8 random>.tmp``, which
+  carry no pid: call it only while holding the folder's lock, so no other previs run can be
+  writing them).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from previs.errors import ExportError, PrevisError
+
+__all__ = ["FolderLock", "FolderBusyError", "write_atomic", "temporary_path", "remove_stale_temporaries",
+           "LOCK_NAME"]
+
+LOCK_NAME = ".previs.lock"
+
+_held: dict[str, list] = {}  # realpath of the folder -> [fd, depth]
+_held_guard = threading.Lock()
+
+
+class FolderBusyError(PrevisError):
+    """Another previs process is writing the folder."""
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    except OSError:
+        return False
+    return True
+
+
+class FolderLock:
+    """An exclusive, non-blocking, re-entrant (per process) lock on a folder; see the module
+    docstring. ``what`` names the kind of run in the refusal."""
+
+    def __init__(self, folder, what: str = "previs", hint: str = "wait for it or choose another -o"):
+        self.folder = Path(folder)
+        self.what = what
+        self.hint = hint
+        self._key: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.folder / LOCK_NAME
+
+    def acquire(self) -> FolderLock:
+        import fcntl
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(f"{self.folder}: cannot write ({exc.strerror or exc})") from None
+        key = os.path.realpath(self.folder)
+        with _held_guard:
+            if key in _held:
+                _held[key][1] += 1
+                self._key = key
+                return self
+            while True:
+                try:
+                    fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+                except OSError as exc:
+                    raise ExportError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as exc:
+                    holder = _read_pid(fd)
+                    os.close(fd)
+                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                        raise ExportError(f"{self.path}: cannot lock ({exc.strerror or exc})") from None
+                    who = f" (pid {holder})" if holder else ""
+                    raise FolderBusyError(f"{self.folder} is being written by another {self.what}{who}; "
+                                          f"{self.hint}") from None
+                # The holder before us may have removed the file after we opened it: then we
+                # hold a lock on a file nobody else will find. Start again on the new one.
+                try:
+                    same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+                except FileNotFoundError:
+                    same = False
+                if same:
+                    break
+                os.close(fd)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            _held[key] = [fd, 1]
+            self._key = key
+        return self
+
+    def release(self) -> None:
+        key, self._key = self._key, None
+        if key is None:
+            return
+        with _held_guard:
+            entry = _held.get(key)
+            if entry is None:
+                return
+            entry[1] -= 1
+            if entry[1] > 0:
+                return
+            del _held[key]
+            fd = entry[0]
+            try:
+                os.unlink(self.path)  # while still holding it: see acquire's check
+            except OSError:
+                pass
+            os.close(fd)  # lets the lock go
+
+    def __enter__(self) -> FolderLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return int(text) if text.isdigit() else None
+    except (OSError, ValueError):
+        return None
+
+
+def temporary_path(path) -> Path:
+    """A fresh temporary name beside ``path`` for it: ``.<name>.previs-<pid>-<random>.tmp``."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.previs-{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+def write_atomic(path, data: bytes, *, fsync: bool = True) -> None:
+    """``data`` into ``path`` through a temporary beside it that carries this process's pid; a
+    failure is one ExportError line and leaves the old file (and no temporary)."""
+    path = Path(path)
+    tmp = temporary_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        from previs.api import file_umask
+
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666 & ~file_umask())
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                if fsync:
+                    os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+_OURS = re.compile(r"\.(?P<name>.+)\.previs-(?P<pid>\d+)-[0-9a-f]+\.tmp")
+_MKSTEMP = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
+
+
+def remove_stale_temporaries(folder, targets: Iterable[str] | Callable[[str], bool] | None = None
+                             ) -> list[Path]:
+    """Remove the temporaries that killed runs left in ``folder`` for the files named in
+    ``targets`` (names, or a test of a name; all names when None); returns what was removed.
+    Call it holding the folder's :class:`FolderLock`."""
+    folder = Path(folder)
+    if targets is None or callable(targets):
+        wanted = targets or (lambda _name: True)
+    else:
+        names = set(targets)
+        wanted = names.__contains__
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+            continue
+        m = _OURS.fullmatch(entry.name)
+        if m is not None:
+            pid = int(m["pid"])
+            if pid != os.getpid() and _pid_alive(pid):
+                continue  # a live run's work in progress
+        else:
+            m = _MKSTEMP.fullmatch(entry.name)
+            if m is None:
+                continue
+        if not wanted(m["name"]):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
