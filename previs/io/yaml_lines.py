@@ -8,17 +8,34 @@ The scalars follow the YAML 1.2 core schema rather than PyYAML's YAML 1.1 defaul
 text (not the base-60 integer 969), ``yes``/``no``/``on``/``off`` are text (pydantic still reads
 them as booleans where a boolean is wanted), and ``1e3`` is a number. Duplicate keys are an error,
 not a silent overwrite; merge keys (``<<: *anchor``) work.
+
+Hostile input is bounded (:mod:`previs.core.limits`): only regular files are read, and at most
+:data:`~previs.core.limits.MAX_SCENE_FILE_BYTES` + 1 bytes of them; the parser's events are
+counted (values, nesting) before any node is built; only the core schema's tags (``!!str``,
+``!!int``, ``!!float``, ``!!bool``, ``!!null``, ``!!seq``, ``!!map``) are read, and integers are
+held to 64 bits. Every refusal is one :class:`SceneError` line; no message quotes more of the
+file than the offending token (escaped and shortened by :func:`show`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from yaml.events import CollectionEndEvent, CollectionStartEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from previs.core.limits import (
+    MAX_ECHO_CHARS,
+    MAX_INT_DIGITS,
+    MAX_SCENE_FILE_BYTES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_VALUES,
+)
 from previs.errors import SceneError
 
 PathT = tuple[str | int, ...]
@@ -26,8 +43,7 @@ PathT = tuple[str | int, ...]
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
-_MAX_NODES = 1_000_000  # alias bombs ("billion laughs") stop here
-
+_MAX_NODES = MAX_YAML_VALUES  # alias bombs ("billion laughs") stop here
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -56,6 +72,33 @@ _Loader.add_implicit_resolver(
 )
 
 
+_SCALAR_TAGS = {_BOOL, _INT, _FLOAT, "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"}
+
+
+def _escape(text: str) -> str:
+    """Non-printable characters (controls, escape sequences, bidi overrides) as Python escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def show(value, limit: int = MAX_ECHO_CHARS) -> str:
+    """A value as an error message may quote it: text in quotes with control characters escaped
+    (never raw: a name must not drive the user's terminal), anything else as Python writes it,
+    cut to ``limit`` characters with an ellipsis."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = len(text) > limit
+    text = _escape(text[:limit]) + ("…" if cut else "")
+    return f"'{text}'" if isinstance(value, str) else text
+
+
+def one_line(text) -> str:
+    """A message on one line: line breaks become spaces, other control characters are escaped."""
+    return _escape(" ".join(str(text).splitlines()))
+
+
+def _tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 def format_path(path: PathT) -> str:
     """``("shots", 2, "camera", "focal_length_mm")`` -> ``shots[2].camera.focal_length_mm``."""
     out = ""
@@ -63,7 +106,7 @@ def format_path(path: PathT) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + _escape(str(part))
     return out
 
 
@@ -103,18 +146,14 @@ class _Builder:
         if self.count > _MAX_NODES:
             raise self.error(f"more than {_MAX_NODES} values (an alias bomb?)", path, _line(node))
         if isinstance(node, ScalarNode):
-            try:
-                return self.loader.construct_object(node, deep=True)
-            except yaml.YAMLError as exc:
-                raise self.error(f"cannot read this value: {getattr(exc, 'problem', exc)}",
-                                 path, _line(node)) from None
+            return self._scalar(node, path)
         if id(node) in self.stack:
             raise self.error("an alias refers to its own parent (a recursive structure)", path, _line(node))
         self.stack.add(id(node))
         try:
             if isinstance(node, SequenceNode):
                 if node.tag != "tag:yaml.org,2002:seq":
-                    raise self.error(f"unsupported tag {node.tag}", path, _line(node))
+                    raise self.error(f"unsupported tag {show(_tag(node.tag))}", path, _line(node))
                 out = []
                 for i, item in enumerate(node.value):
                     self.lines.lines[path + (i,)] = _line(item)
@@ -126,14 +165,35 @@ class _Builder:
         finally:
             self.stack.discard(id(node))
 
+    def _scalar(self, node: ScalarNode, path: PathT):
+        if node.tag not in _SCALAR_TAGS:
+            raise self.error(f"unsupported tag {show(_tag(node.tag))} (a scene holds text, numbers, "
+                             "true/false and lists and mappings of them)", path, _line(node))
+        text = node.value
+        if node.tag == _INT:
+            digits = sum(c.isdigit() for c in text)
+            if digits > MAX_INT_DIGITS or (text.lstrip("+-").lower().startswith("0x")
+                                           and len(text) > MAX_INT_DIGITS + 3):
+                raise self.error(f"integer {show(text)} is too large (at most {MAX_INT_DIGITS} "
+                                 "digits)", path, _line(node))
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+            what = {_INT: "an integer", _FLOAT: "a number", _BOOL: "true or false"}.get(node.tag)
+            why = f"{show(text)} is not {what}" if what else one_line(getattr(exc, "problem", exc))
+            raise self.error(f"cannot read this value: {why}", path, _line(node)) from None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+            raise self.error(f"integer {show(text)} does not fit in 64 bits", path, _line(node))
+        return value
+
     def _mapping(self, node: MappingNode, path: PathT) -> dict:
         if node.tag != "tag:yaml.org,2002:map":
-            raise self.error(f"unsupported tag {node.tag}", path, _line(node))
+            raise self.error(f"unsupported tag {show(_tag(node.tag))}", path, _line(node))
         explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
         try:
             self.loader.flatten_mapping(node)
         except yaml.YAMLError as exc:
-            raise self.error(f"bad merge key: {getattr(exc, 'problem', exc)}", path, _line(node)) from None
+            raise self.error(f"bad merge key: {one_line(getattr(exc, 'problem', exc))}", path, _line(node)) from None
         n_merged = len(node.value) - explicit
         out: dict = {}
         first_line: dict = {}
@@ -144,9 +204,9 @@ class _Builder:
             try:
                 hash(key)
             except TypeError:
-                raise self.error(f"unusable key {key!r}", path, _line(k_node)) from None
+                raise self.error(f"unusable key {show(key)}", path, _line(k_node)) from None
             if i >= n_merged and key in first_line:
-                raise self.error(f"duplicate key '{key}' (first written on line {first_line[key]})",
+                raise self.error(f"duplicate key {show(key)} (first written on line {first_line[key]})",
                                  path + (key,), _line(k_node))
             if i >= n_merged:
                 first_line[key] = _line(k_node)
@@ -155,20 +215,52 @@ class _Builder:
         return out
 
 
+def _syntax_error(exc: yaml.YAMLError, file: str) -> SceneError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "syntax error"
+        return SceneError(f"not valid YAML: {one_line(what)}", file=file, line=line)
+    # ReaderError: a control character, a binary file
+    return SceneError(one_line(f"not a YAML text file: {str(exc).splitlines()[0]}"), file=file)
+
+
+def _check_size(text: str, file: str) -> None:
+    """Count the parser's events (values and nesting) before anything is built: building nodes
+    costs memory per value, counting events does not."""
+    loader = _Loader(text)
+    count = depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, NodeEvent):
+                count += 1
+                if count > MAX_YAML_VALUES:
+                    raise SceneError(f"more than {MAX_YAML_VALUES:,} values; a scene file holds at "
+                                     "most that many", file=file, line=event.start_mark.line + 1)
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise SceneError(f"lists and mappings nested more than {MAX_YAML_DEPTH} deep",
+                                     file=file, line=event.start_mark.line + 1)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc, file) from None
+    finally:
+        loader.dispose()
+
+
 def load_yaml_text(text: str, file: str | Path = "<scene>") -> tuple[object, LineMap]:
     """Parse one YAML document; return (data, line map). Errors are :class:`SceneError`."""
     file = str(file)
+    _check_size(text, file)
     loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else None
-            what = exc.problem or exc.context or "syntax error"
-            raise SceneError(f"not valid YAML: {what}", file=file, line=line) from None
-        except yaml.YAMLError as exc:  # ReaderError: a control character, a binary file
-            raise SceneError(f"not a YAML text file: {exc}".splitlines()[0], file=file) from None
+        except yaml.YAMLError as exc:
+            raise _syntax_error(exc, file) from None
         if node is None:
             return None, LineMap({(): 1})
         builder = _Builder(loader, file)
@@ -179,17 +271,44 @@ def load_yaml_text(text: str, file: str | Path = "<scene>") -> tuple[object, Lin
         loader.dispose()
 
 
+def _kind(mode: int) -> str:
+    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
 def read_text(path: str | Path) -> str:
-    """A scene file's text (UTF-8); every failure is a one-line :class:`SceneError`."""
+    """A scene file's text (UTF-8); every failure is a one-line :class:`SceneError`.
+
+    Only a regular file (or a link to one) is read, and at most
+    :data:`~previs.core.limits.MAX_SCENE_FILE_BYTES` + 1 bytes of it: a device, a FIFO or a
+    runaway file is refused before it can hang the load or fill memory."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        st = os.stat(path)  # follows links: a link to /dev/zero is a character device
+        if not stat.S_ISREG(st.st_mode):
+            what = _kind(st.st_mode)
+            link = " (through a symbolic link)" if path.is_symlink() else ""
+            raise SceneError(f"is {what}{link}, not a regular file", file=path)
+        # O_NONBLOCK: should the path be swapped for a FIFO after the check, open does not wait.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise SceneError("is not a regular file", file=path)
+            raw = f.read(MAX_SCENE_FILE_BYTES + 1)
     except FileNotFoundError:
         raise SceneError("no such file", file=path) from None
-    except IsADirectoryError:
-        raise SceneError("is a directory, not a scene file", file=path) from None
+    except NotADirectoryError:
+        raise SceneError("no such file (a folder on its path is a file)", file=path) from None
     except OSError as exc:
-        raise SceneError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
+        raise SceneError(f"cannot read the file: {one_line(exc.strerror or exc)}",
+                         file=path) from None
+    if len(raw) > MAX_SCENE_FILE_BYTES:
+        raise SceneError(f"is larger than {MAX_SCENE_FILE_BYTES // 2**20} MiB; a scene file holds "
+                         "at most that much", file=path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
