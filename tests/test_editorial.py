@@ -314,3 +314,83 @@ def test_unwritable_output_is_an_export_error(scene, tmp_path):
     blocker.write_text("x")
     with pytest.raises(ExportError, match="cannot write"):
         export_editorial(scene, blocker / "sub", formats=("otio",))
+
+
+# ---------------------------------------------------------------- one media reference per clip
+def _file_ids(xml: Path) -> list[str]:
+    """Each clipitem's <file> id, in cut order (a back-reference has the id and no children)."""
+    seq = ET.parse(xml).getroot().find("./project/children/sequence")
+    return [i.find("file").get("id") for i in seq.findall("./media/video/track/clipitem")]
+
+
+def test_fcp_xml_gives_every_clip_its_own_file_read_back_by_the_adapter(scene, tmp_path):
+    """Every shot with its animatic: the adapter reads one distinct media reference per clip,
+    each the shot's own MP4 (the XML used to link every clip to file-1)."""
+    media = tmp_path / "media"
+    media.mkdir()
+    for s in SHOTS:
+        (media / f"{s}.mp4").write_bytes(b"")
+    (xml,) = export_editorial(scene, tmp_path, media_dir=media, formats=("fcpxml",))
+    assert _file_ids(xml) == [f"file-{k}" for k in range(1, 12)]
+    clips = otio.adapters.read_from_file(str(xml)).find_clips()
+    assert [c.name for c in clips] == SHOTS
+    urls = [c.media_reference.target_url for c in clips]
+    assert len(set(urls)) == 11
+    assert [_url_path(u) for u in urls] == [(media / f"{s}.mp4").resolve() for s in SHOTS]
+
+
+def test_fcp_xml_offline_clips_are_distinct_files_named_after_their_animatic(scene, tmp_path):
+    (xml,) = export_editorial(scene, tmp_path, formats=("fcpxml",))
+    assert _file_ids(xml) == [f"file-{k}" for k in range(1, 12)]
+    clips = otio.adapters.read_from_file(str(xml)).find_clips()
+    refs = [c.media_reference for c in clips]
+    assert all(isinstance(r, otio.schema.MissingReference) for r in refs)
+    assert [r.name for r in refs] == [f"{s}.mp4" for s in SHOTS]
+    assert len({r.metadata["fcp_xml"]["@id"] for r in refs}) == 11
+
+
+def test_mixed_media_each_clip_its_own_file(exported, media):
+    assert _file_ids(exported[".xml"]) == [f"file-{k}" for k in range(1, 12)]
+    clips = {c.name: c for c in otio.adapters.read_from_file(str(exported[".xml"])).find_clips()}
+    assert _url_path(clips["1A"].media_reference.target_url) == (media / "1A.mp4").resolve()
+    assert _url_path(clips["3A"].media_reference.target_url).name == "led_stage_3A_f0000.png"
+    assert clips["1C"].media_reference.name == "1C.mp4" and clips["3C"].media_reference.name == "3C.mp4"
+
+
+# ---------------------------------------------------------------- names that are not text
+BAD_IDS = ["1A\x1b[31m", "1B\x00x", "1C\nLEVEL 2\n002  AX V C 00:00:00:00", "1D\x7f\x85\ufffe", "1E\ud800é"]
+
+
+@pytest.fixture(scope="module")
+def bad_names(scene, tmp_path_factory):
+    shots = tuple(dataclasses.replace(scene.shot(s), id=i, description=f"line one\nline two\x1b{i}",
+                                      notes="tab\there\x00")
+                  for s, i in zip(SHOTS, BAD_IDS, strict=False))
+    sc = dataclasses.replace(scene, shots=shots, name="Diner \x07 cut\x00")
+    out = tmp_path_factory.mktemp("bad")
+    return {p.suffix: p for p in export_editorial(sc, out)}
+
+
+def test_control_characters_in_names_reach_no_writer(bad_names):
+    xml = bad_names[".xml"].read_text(encoding="utf-8")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe]", xml)   # XML 1.0 text only
+    clips = otio.adapters.read_from_file(str(bad_names[".xml"])).find_clips()
+    assert [c.name for c in clips] == ["1A\ufffd[31m", "1B\ufffdx", "1C\ufffdLEVEL 2\ufffd002  AX V C 00:00:00:00",
+                                       "1D\ufffd\ufffd\ufffd", "1E\ufffdé"]
+    assert len({c.media_reference.metadata["fcp_xml"]["@id"] for c in clips}) == 5
+    tl = otio.adapters.read_from_file(str(bad_names[".otio"]))
+    assert [c.name for c in tl.find_clips()] == [c.name for c in clips]
+    assert tl.name == "Diner \ufffd cut\ufffd"
+    meta = tl.find_clips()[0].metadata["previs"]
+    assert meta["description"] == "line one\nline two\ufffd1A\ufffd[31m" and meta["notes"] == "tab\there\ufffd"
+
+
+def test_a_line_break_in_a_name_never_starts_an_edl_event(bad_names):
+    text = bad_names[".edl"].read_text(encoding="ascii")   # ASCII, no control characters
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", text)
+    events = parse_edl(text)
+    assert [int(e[0]) for e in events] == [1, 2, 3, 4, 5]   # the fake "002 AX ..." is no event
+    assert "* FROM CLIP NAME:  1C LEVEL 2 002 AX V C 00:00:00:00" in text
+    assert text.splitlines()[0] == "TITLE: Diner cut"
+    back = otio.adapters.read_from_file(str(bad_names[".edl"]), rate=24)
+    assert [c.name for c in back.find_clips()] == ["1A [31m", "1B x", "1C LEVEL 2 002 AX V C 00:00:00:00", "1D", "1E e"]

@@ -30,7 +30,12 @@ Each clip references, in this order of preference, what exists in the media fold
    ``<dir>/<scene stem>_<shot>_fNNNN.png`` (what ``previs render`` writes): an
    ``ExternalReference`` to the first panel, a still held for the shot's length; every panel is
    listed under ``metadata["previs"]["media"]["panels"]``;
-3. else a ``MissingReference``.
+3. else a ``MissingReference`` named after the animatic previs would write for it
+   (``<shot>.mp4``), so an editing application shows it as offline media of that name.
+
+Every clip has a media reference of its own: in the FCP 7 XML each clip's ``<file>`` gets its
+own id (``file-1``, ``file-2``, ... in cut order), so an editing application never links two
+shots to one source (the adapter would otherwise merge every offline reference into one).
 
 ``media_dir`` is a folder or a list of folders; each is searched itself and then its
 ``animatic/`` and ``storyboard/`` sub-folders (the CLI's default output folders), so
@@ -53,6 +58,12 @@ digits only, upper case, at most 8 characters, made unique (``clip.metadata["cmx
 which the adapter also honours when someone converts our ``.otio`` themselves); the clip name is the
 shot id (``* FROM CLIP NAME:``) and a ``* PREVIS:`` comment gives scene, lens, T-stop and movement.
 Writes are atomic: each file is produced in memory and renamed into place.
+
+Names are made safe for every format: a character that is not text (a control character, an
+unpaired surrogate, U+FFFE/U+FFFF) in a shot id, the scene's name or a media name becomes U+FFFD
+in the timeline (in descriptions and notes, tabs and line breaks are kept); the EDL drops it
+(a line break in a name can never start a new event), and the FCP XML never holds a character
+XML 1.0 forbids.
 """
 
 from __future__ import annotations
@@ -100,9 +111,38 @@ def _safe_name(s: str) -> str:
 
 
 def _ascii(text: str) -> str:
-    """ASCII for EDL text: accents folded, anything else dropped, whitespace collapsed."""
-    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    return " ".join(folded.split())
+    """ASCII for EDL text: accents folded, anything else (control characters too) dropped,
+    whitespace collapsed."""
+    spaced = _clean(text, keep=" \t\n\r").replace("\ufffd", " ")  # what is not text: a space
+    folded = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode("ascii")
+    return " ".join("".join(c for c in folded if c.isprintable() or c.isspace()).split())
+
+
+def _is_text_char(c: str, keep: str) -> bool:
+    if c in keep:
+        return True
+    cat = unicodedata.category(c)
+    return not (cat == "Cc" or cat == "Cs" or c in "\ufffe\uffff")
+
+
+def _clean(text, keep: str = "") -> str:
+    """``text`` with every character that is not text (control characters but those in
+    ``keep``, unpaired surrogates, U+FFFE, U+FFFF) replaced by U+FFFD."""
+    text = str(text)
+    if all(_is_text_char(c, keep) for c in text):
+        return text
+    return "".join(c if _is_text_char(c, keep) else "\ufffd" for c in text)
+
+
+def _clean_meta(value):
+    """Metadata with its strings cleaned (tabs and line breaks kept: notes may have lines)."""
+    if isinstance(value, str):
+        return _clean(value, keep="\t\n")
+    if isinstance(value, dict):
+        return {_clean(k): _clean_meta(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean_meta(v) for v in value]
+    return value
 
 
 def record_start_frames(rate) -> int:
@@ -285,9 +325,9 @@ def build_timeline(scene, *, media_dir: Path | str | Sequence[Path | str] | None
     dirs = _search_dirs(media_dir)
     reels = reel_names([s.id for s in shots])
 
-    tl = otio.schema.Timeline(name=name or scene.name or _scene_stem(scene))
+    tl = otio.schema.Timeline(name=_clean(name or scene.name or _scene_stem(scene)))
     tl.global_start_time = _RT(start, rate)
-    tl.metadata["previs"] = {
+    tl.metadata["previs"] = _clean_meta({
         "format_version": EDITORIAL_FORMAT_VERSION,
         "scene_name": scene.name,
         "scene_file": str(scene.source_path) if scene.source_path else None,
@@ -299,7 +339,7 @@ def build_timeline(scene, *, media_dir: Path | str | Sequence[Path | str] | None
         "camera_body": scene.camera.body,
         "sensor_mode": scene.camera.mode,
         "lens_kit": scene.camera.lens_kit,
-    }
+    })
     if drop:  # the FCP XML adapter writes NDF sequence timecode unless told otherwise
         tl.metadata["fcp_xml"] = {"timecode": {"displayformat": "DF"}}
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
@@ -322,11 +362,12 @@ def build_timeline(scene, *, media_dir: Path | str | Sequence[Path | str] | None
             ref = otio.schema.ExternalReference(target_url=_uri(found[0][1]),
                                                 available_range=_TR(_RT(0, rate), _RT(n, rate)))
         else:
-            ref = otio.schema.MissingReference()
+            ref = otio.schema.MissingReference(name=_clean(f"{_safe_name(shot.id)}.mp4"))
         if drop:
             ref.metadata["fcp_xml"] = {"timecode": {"displayformat": "DF"}}
-        clip = otio.schema.Clip(name=shot.id, media_reference=ref, source_range=_TR(_RT(0, rate), _RT(n, rate)))
-        meta = _shot_metadata(scene, shot, rec, media)
+        clip = otio.schema.Clip(name=_clean(shot.id), media_reference=ref,
+                                source_range=_TR(_RT(0, rate), _RT(n, rate)))
+        meta = _clean_meta(_shot_metadata(scene, shot, rec, media))
         clip.metadata["previs"] = meta
         lens = f"{meta['lens_mm']:g}MM" + (f"-{meta['lens_mm_end']:g}MM" if meta["lens_mm_end"] != meta["lens_mm"] else "")
         comment = f"PREVIS: SC {meta['scene_number']} {lens} T{meta['t_stop']:g} {meta['movement'].upper()}"
@@ -348,6 +389,8 @@ def _edl_text(tl: otio.schema.Timeline) -> str:
     start = tl.global_start_time
     if start is not None and start.value > 0:
         track.insert(0, otio.schema.Gap(source_range=_TR(_RT(0, rate), start.rescaled_to(rate))))
+    for clip in track.find_clips():  # one line per name: a line break must not start an event
+        clip.name = _ascii(clip.name) or "CLIP"
     edl.tracks.append(track)
     text = otio.adapters.write_to_string(edl, adapter_name="cmx_3600", rate=rate, style="avid",
                                          reelname_len=REEL_LENGTH)
@@ -359,7 +402,23 @@ def _edl_text(tl: otio.schema.Timeline) -> str:
     return "\n".join(lines)
 
 
+_XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _fcp_text(tl: otio.schema.Timeline) -> str:
+    """FCP 7 XML through the fcp_xml adapter, from a copy of the timeline in which every clip's
+    media reference has a file id of its own (the adapter gives one id to references that
+    serialise alike: every offline clip would link to one file) and no name holds a character
+    XML 1.0 forbids (the adapter's pretty-printer would fail on it)."""
+    tl = tl.deepcopy()
+    tl.name = _XML_FORBIDDEN.sub("\ufffd", tl.name)
+    for index, clip in enumerate(tl.find_clips(), start=1):
+        clip.name = _XML_FORBIDDEN.sub("\ufffd", clip.name)
+        ref = clip.media_reference
+        ref.name = _XML_FORBIDDEN.sub("\ufffd", ref.name or "")
+        fcp = dict(ref.metadata.get("fcp_xml", {}))
+        fcp["@id"] = f"file-{index}"
+        ref.metadata["fcp_xml"] = fcp
     return otio.adapters.write_to_string(tl, adapter_name="fcp_xml")
 
 
