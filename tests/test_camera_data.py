@@ -473,3 +473,108 @@ def test_anamorphic_lens_and_focus_at_infinity(stage, tmp_path):
     assert gc.GetFieldOfView(Gf.Camera.FOVHorizontal) == pytest.approx(st.hfov_deg, abs=1e-4)
     assert math.radians(gc.GetFieldOfView(Gf.Camera.FOVVertical)) == pytest.approx(st.yfov_rad, abs=1e-6)
     assert math.isinf(gc.focusDistance)
+
+
+# ---------------------------------------------------------------- f-number and T-stop
+def _with_transmittance(states, tau):
+    """The states with a lens whose data gives a transmittance (the shipped kits give none)."""
+    import dataclasses
+
+    lens_cls = type(states[0].lens)
+    with_tau = dataclasses.make_dataclass(f"{lens_cls.__name__}WithTransmittance",
+                                          [("transmittance", float, tau)], bases=(lens_cls,), frozen=True)
+    return [dataclasses.replace(s, lens=with_tau(**{f.name: getattr(s.lens, f.name)
+                                                   for f in dataclasses.fields(lens_cls)})) for s in states]
+
+
+def test_f_number_from_the_t_stop_and_transmittance_by_hand():
+    # T = N / sqrt(tau): a T4 lens passing 81 % of the light is f/3.6; 64 %: T2.8 is f/2.24
+    assert cd.f_number(4.0, 0.81) == pytest.approx(3.6, abs=1e-12)
+    assert cd.f_number(2.8, 0.64) == pytest.approx(2.24, abs=1e-12)
+    assert cd.f_number(4.0, None) == 4.0 and cd.f_number(4.0, 1.0) == 4.0
+    with pytest.raises(ExportError, match="transmittance"):
+        cd.f_number(4.0, 1.2)
+
+
+def test_usd_fstop_is_the_f_number_and_exposure_uses_the_t_stop(stage, tmp_path):
+    """3A is at T4, ISO 800 (the example's camera), 180 degrees at 24 fps: 1/48 s. With a lens
+    transmittance of 0.81 the USD camera's fStop (depth of field) is f/3.6, its exposure:fStop
+    T4, and USD's own exposure scale is (1/48)(800/100)/4² = 1/96."""
+    pytest.importorskip("pxr", reason="usd-core (pxr) is not installed")
+    from pxr import Sdf, Usd, UsdGeom
+
+    shot = stage.shot("3A")
+    states = _with_transmittance(cd.shot_states(stage, shot), 0.81)
+    assert (states[0].t_stop, states[0].iso, states[0].shutter_angle_deg) == (4.0, 800.0, 180.0)
+    path = tmp_path / "3A.usda"
+    path.write_bytes(cd.usda_bytes(stage, shot, states))
+    usd = Usd.Stage.Open(str(path))
+    cam = UsdGeom.Camera(usd.GetPrimAtPath("/shot_3A/camera"))
+    for f in (0, 60, 119):
+        t = Usd.TimeCode(f)
+        assert cam.GetFStopAttr().Get(t) == pytest.approx(3.6, rel=1e-6)
+        assert cam.GetCamera(t).fStop == pytest.approx(3.6, rel=1e-6)
+        assert cam.GetExposureFStopAttr().Get(t) == pytest.approx(4.0, rel=1e-6)
+        assert cam.GetPrim().GetAttribute("previs:tStop").Get(t) == pytest.approx(4.0)
+        assert cam.ComputeLinearExposureScale(t) == pytest.approx(1 / 96, rel=1e-6)
+    assert cam.GetExposureTimeAttr().Get() == pytest.approx(1 / 48, rel=1e-6)
+    assert cam.GetExposureIsoAttr().Get() == pytest.approx(800.0)
+    source = Sdf.Layer.FindOrOpen(str(path)).customLayerData["previs:fStop_source"]
+    assert "transmittance" in source and source.startswith("f-number")
+
+
+def test_usd_fstop_without_transmittance_is_the_t_stop_and_says_so(stage_out):
+    pytest.importorskip("pxr", reason="usd-core (pxr) is not installed")
+    from pxr import Sdf, Usd, UsdGeom
+
+    usd = Usd.Stage.Open(str(stage_out / "3A.usda"))
+    cam = UsdGeom.Camera(usd.GetPrimAtPath("/shot_3A/camera"))
+    assert cam.GetFStopAttr().Get(Usd.TimeCode(0)) == 4.0 == cam.GetExposureFStopAttr().Get(Usd.TimeCode(0))
+    source = Sdf.Layer.FindOrOpen(str(stage_out / "3A.usda")).customLayerData["previs:fStop_source"]
+    assert source.startswith("the T-stop: the lens data gives no transmittance")
+
+
+def test_opentrackio_gives_an_fstop_only_where_the_lens_data_allows(stage, stage_out):
+    assert "fStop" not in _samples(stage_out / "3A.opentrackio.json")[0]["lens"]  # none invented
+    shot = stage.shot("3A")
+    samples = cd.opentrackio_samples(stage, shot, _with_transmittance(cd.shot_states(stage, shot)[:3], 0.81))
+    assert samples[0]["lens"]["tStop"] == 4.0 and samples[0]["lens"]["fStop"] == pytest.approx(3.6)
+    if SCHEMA.is_file():
+        import jsonschema
+
+        jsonschema.validate(samples[0], json.loads(SCHEMA.read_text()), cls=jsonschema.Draft202012Validator)
+
+
+# ---------------------------------------------------------------- names that are not text
+def test_names_with_control_characters_and_escapes_reach_every_reader(stage, tmp_path):
+    from dataclasses import replace
+
+    bad_id = '3A\x1b[31m\n"q"\\é\ud800\x00'
+    shot = replace(stage.shot("3A"), id=bad_id, length_frames=3, moves=())
+    scene = replace(stage, name="Diner " + "\x07" * 3 + "x" * 2000, shots=(shot,))
+    glb, otio, chan, usda = cd.export_camera_data(scene, None, tmp_path)
+    assert glb.name == "3A__31m__q__é__.glb"   # letters and digits kept, the rest "_"
+    # glTF: the JSON chunk is JSON a glTF loader reads, names kept but for what is not text
+    data = glb.read_bytes()
+    doc = json.loads(data[20:20 + int.from_bytes(data[12:16], "little")].decode("utf-8"))
+    assert doc["cameras"][0]["name"] == "camera 3A\ufffd[31m\n\"q\"\\é\ufffd\ufffd"
+    # OpenTrackIO: valid against the schema (slate and notes at most 1,023 characters)
+    s = _samples(otio)[0]
+    assert s["tracker"]["slate"] == "3A\ufffd[31m\n\"q\"\\é\ufffd\ufffd"
+    assert len(s["tracker"]["notes"]) == 1023
+    if SCHEMA.is_file():
+        import jsonschema
+
+        jsonschema.validate(s, json.loads(SCHEMA.read_text()), cls=jsonschema.Draft202012Validator)
+    assert len(_chan(chan)) == 3
+    try:
+        from pxr import Sdf, Usd, UsdGeom
+    except ImportError:
+        return
+    layer = Sdf.Layer.FindOrOpen(str(usda))
+    assert layer is not None
+    assert layer.customLayerData["previs:shot"] == '3A\x1b[31m\n"q"\\é\ufffd\x00'   # exact, escaped
+    assert layer.customLayerData["previs:scene"] == scene.name
+    usd = Usd.Stage.Open(str(usda))
+    root = usd.GetDefaultPrim()
+    assert root.GetName().isascii() and UsdGeom.Camera(root.GetChild("camera"))

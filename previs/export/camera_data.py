@@ -42,7 +42,10 @@ OpenTrackIO (``<shot>.opentrackio.json``), §5.2
     roll positive clockwise as the operator sees it, the same senses as previs' pan/tilt/roll.
     Angles are unwrapped from frame to frame (no jump at ±180°). Lens: ``pinholeFocalLength``
     (mm), ``focusDistance`` (m; left out at infinity, which the schema cannot say), ``tStop``
-    (previs knows T-stops; no ``fStop`` is invented). Timing: ``mode`` "internal", ``sampleRate``
+    (previs knows T-stops) and ``fStop`` only where the lens data gives the lens's transmittance
+    τ (``N = T·√τ``; none of the shipped kits does, so no f-number is invented). Names (scene,
+    shot) are text only (a control character becomes U+FFFD) and cut to the schema's 1,023
+    characters. Timing: ``mode`` "internal", ``sampleRate``
     and ``captureFrameRate`` as exact rationals, ``sequenceNumber`` = frame, ``sampleTimestamp``
     = the frame's time from the shot's first frame (seconds, nanoseconds; not a wall clock: the
     file is deterministic), ``timecode`` from :mod:`previs.core.timecode` (shot-relative, from
@@ -68,8 +71,21 @@ USD (``<shot>.usda``), §5.5
     the transpose of previs' world-from-camera), ``focalLength``, ``horizontalAperture`` and
     ``verticalAperture`` in tenths of a scene unit (mm / 100 on a metres stage), the horizontal
     aperture desqueezed (``σ·w``) so USD's FOV and aspect are those of the delivered image,
-    ``clippingRange``, ``focusDistance`` (m) and ``fStop`` (set to the T-stop: USD has no T-stop
-    and uses it only for depth of field).
+    ``clippingRange``, ``focusDistance`` (m), and the two stops USD tells apart:
+    ``exposure:fStop`` is the stop used for exposure, which is the T-stop (with
+    ``exposure:iso`` and ``exposure:time``, the shutter in seconds, USD's
+    ``ComputeLinearExposureScale`` gives the exposure previs renders); ``fStop`` is the lens's
+    f-number N, the geometric aperture depth of field depends on: ``N = T·√τ`` with τ the
+    lens's transmittance (OpenTrackIO's and the reference's §3.3 definition of the T-number).
+    The shipped lens data gives T-stops only, no τ: then ``fStop`` is the T-stop, the f-number
+    previs' own depth of field uses (an upper bound: the true N is smaller by the lens's
+    transmission loss, for modern cine primes typically under a third of a stop), and the layer
+    says so (``previs:fStop_source`` in its ``customLayerData``). ``previs:tStop`` keeps the
+    T-stop per frame either way.
+
+Strings written into the files (scene and shot names) never carry a character a reader would
+choke on: USD strings escape control characters (``\\xHH``) and USD prim names are ASCII
+identifiers; glTF and OpenTrackIO JSON escape them, and an unpaired surrogate becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -91,7 +107,7 @@ from previs.errors import ExportError
 
 __all__ = ["export_camera_data", "FORMATS", "FORMAT_VERSION", "OPENTRACKIO_VERSION", "CHAN_FIRST_FRAME",
            "quaternion_xyzw", "otio_from_previs", "otio_pan_tilt_roll", "otio_rotation", "chan_euler_zxy",
-           "chan_rotation", "shot_states"]
+           "chan_rotation", "shot_states", "f_number"]
 
 FORMATS = ("glb", "opentrackio", "chan", "usd")
 FORMAT_VERSION = 1
@@ -197,7 +213,36 @@ def _rational(x) -> dict:
 
 
 def _safe_name(s: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in s) or "_"
+
+
+def _text(s, limit: int | None = None) -> str:
+    """``s`` as text any JSON reader takes: control characters (but tab and line feed) and
+    unpaired surrogates become U+FFFD; cut to ``limit`` characters; never empty."""
+    out = "".join("\ufffd" if (ord(c) < 32 and c not in "\t\n") or 0x7f <= ord(c) < 0xa0
+                  or 0xd800 <= ord(c) < 0xe000 else c for c in str(s))
+    if limit is not None and len(out) > limit:
+        out = out[:limit - 1] + "…"
+    return out or "-"
+
+
+def f_number(t_stop: float, transmittance: float | None) -> float:
+    """The f-number of a lens at T-stop ``t_stop``: ``N = T·√τ`` (the T-number is the f-number
+    divided by the square root of the transmittance τ). Without τ, the T-stop itself (what
+    previs' depth of field uses; an upper bound on N)."""
+    if transmittance is None:
+        return float(t_stop)
+    tau = float(transmittance)
+    if not 0.0 < tau <= 1.0:
+        raise ExportError(f"lens transmittance must be within (0, 1], got {tau:g}")
+    return float(t_stop) * math.sqrt(tau)
+
+
+def lens_transmittance(state: FrameState) -> float | None:
+    """The transmittance τ the lens data gives for the frame's lens, or None (the shipped kits
+    give T-stops only)."""
+    tau = getattr(state.lens, "transmittance", None)
+    return None if tau is None else float(tau)
 
 
 # ---------------------------------------------------------------- evaluation
@@ -269,7 +314,7 @@ def _add_set(g: _Gltf, items) -> list[int]:
                     continue
                 mat = part.material
                 if id(mat) not in materials:
-                    m = {"name": mat.key[-60:] or "material",
+                    m = {"name": _text(mat.key[-60:] or "material"),
                          "pbrMetallicRoughness": {
                              "baseColorFactor": [float(np.clip(c, 0.0, 1.0)) for c in mat.base_color],
                              "metallicFactor": float(np.clip(mat.metallic, 0.0, 1.0)),
@@ -294,9 +339,9 @@ def _add_set(g: _Gltf, items) -> list[int]:
                               "material": materials[id(mat)], "mode": 4})
             if not prims:
                 continue
-            doc["meshes"].append({"name": _mesh_name(item, k), "primitives": prims})
+            doc["meshes"].append({"name": _text(_mesh_name(item, k)), "primitives": prims})
             meshes[id(asset)] = len(doc["meshes"]) - 1
-        node = {"name": item.name or f"piece {k}", "mesh": meshes[id(asset)]}
+        node = {"name": _text(item.name or f"piece {k}"), "mesh": meshes[id(asset)]}
         world = np.asarray(item.world_from_asset, float)
         if not np.array_equal(world, np.eye(4)):
             node["matrix"] = [float(v) for v in world.T.ravel()]  # glTF: column-major
@@ -314,12 +359,12 @@ def _camera_extras(scene: Scene, shot: Shot, states: Sequence[FrameState]) -> di
     s0 = states[0]
     return {"previs": {
         "format_version": FORMAT_VERSION,
-        "scene": scene.name,
-        "shot": shot.id,
+        "scene": _text(scene.name),
+        "shot": _text(shot.id),
         "frame_rate": [s0.frame_rate.numerator, s0.frame_rate.denominator],
         "first_frame": 0,
-        "camera": f"{s0.mode.body_name} {s0.mode.mode_name}",
-        "lens": s0.lens.kit_name,
+        "camera": _text(f"{s0.mode.body_name} {s0.mode.mode_name}"),
+        "lens": _text(s0.lens.kit_name),
         "sensor_mm": [s0.mode.width_mm, s0.mode.height_mm],
         "sensor_px": [s0.mode.width_px, s0.mode.height_px],
         "squeeze": s0.squeeze,
@@ -336,11 +381,12 @@ def glb_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState], set_items=
     g = _Gltf()
     doc = g.doc
     doc["asset"]["generator"] = f"previs {__version__}"
-    doc["asset"]["extras"] = {"previs": {"format_version": FORMAT_VERSION, "scene": scene.name, "shot": shot.id}}
+    doc["asset"]["extras"] = {"previs": {"format_version": FORMAT_VERSION, "scene": _text(scene.name),
+                                         "shot": _text(shot.id)}}
     piece_nodes = _add_set(g, set_items or [])
     doc.setdefault("nodes", [])
     s0 = states[0]
-    doc["cameras"] = [{"name": f"camera {shot.id}", "type": "perspective",
+    doc["cameras"] = [{"name": _text(f"camera {shot.id}"), "type": "perspective",
                        "perspective": {"yfov": s0.yfov_rad, "aspectRatio": s0.image_aspect,
                                        "znear": s0.near_m, "zfar": s0.far_m},
                        "extras": _camera_extras(scene, shot, states)}]
@@ -350,7 +396,7 @@ def glb_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState], set_items=
     for i in range(1, len(quats)):  # one hemisphere, so LINEAR (slerp) turns the short way
         if np.dot(quats[i], quats[i - 1]) < 0:
             quats[i] = -quats[i]
-    cam_node = {"name": f"camera {shot.id}", "camera": 0,
+    cam_node = {"name": _text(f"camera {shot.id}"), "camera": 0,
                 "translation": [float(v) for v in trans[0]], "rotation": [float(v) for v in quats[0]]}
     doc["nodes"].append(cam_node)
     cam_index = len(doc["nodes"]) - 1
@@ -358,7 +404,7 @@ def glb_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState], set_items=
     if piece_nodes:
         doc["nodes"].append({"name": "set", "children": piece_nodes})
         roots = [len(doc["nodes"]) - 1]
-    doc["scenes"] = [{"name": scene.name, "nodes": [*roots, cam_index]}]
+    doc["scenes"] = [{"name": _text(scene.name), "nodes": [*roots, cam_index]}]
     doc["scene"] = 0
 
     times = g.accessor(_times_s(states).astype(np.float32), "SCALAR", minmax=True)
@@ -366,7 +412,7 @@ def glb_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState], set_items=
     r_out = g.accessor(quats.astype(np.float32), "VEC4")
     f_out = g.accessor(np.array([s.yfov_rad for s in states], np.float32), "SCALAR")
     doc["animations"] = [{
-        "name": f"shot {shot.id}",
+        "name": _text(f"shot {shot.id}"),
         "samplers": [{"input": times, "output": out, "interpolation": "LINEAR"} for out in (t_out, r_out, f_out)],
         "channels": [
             {"sampler": 0, "target": {"node": cam_index, "path": "translation"}},
@@ -390,7 +436,7 @@ def opentrackio_samples(scene: Scene, shot: Shot, states: Sequence[FrameState]) 
     rate = parse_rate(scene.frame_rate)
     s0 = states[0]
     focals = {s.focal_length_mm for s in states}
-    static_lens = {"model": s0.lens.kit_name}
+    static_lens = {"model": _text(s0.lens.kit_name, 1023)}
     if not s0.lens.is_zoom and len(focals) == 1:
         static_lens["nominalFocalLength"] = s0.focal_length_mm  # the schema: primes only
     static = {
@@ -399,7 +445,7 @@ def opentrackio_samples(scene: Scene, shot: Shot, states: Sequence[FrameState]) 
             "captureFrameRate": _rational(rate),
             "activeSensorPhysicalDimensions": {"height": s0.mode.height_mm, "width": s0.mode.width_mm},
             "activeSensorResolution": {"height": int(s0.mode.height_px), "width": int(s0.mode.width_px)},
-            "model": f"{s0.mode.body_name} {s0.mode.mode_name}",
+            "model": _text(f"{s0.mode.body_name} {s0.mode.mode_name}", 1023),
             "anamorphicSqueeze": _rational(s0.squeeze),
             "isoSpeed": max(1, int(round(s0.iso))),
             "shutterAngle": float(min(360.0, max(0.0, s0.shutter_angle_deg))),
@@ -407,7 +453,7 @@ def opentrackio_samples(scene: Scene, shot: Shot, states: Sequence[FrameState]) 
         "lens": static_lens,
         "tracker": {"make": "previs", "model": "previs camera export"},
     }
-    source_id = uuid.uuid5(_NS, f"opentrackio/{scene.name}/{shot.id}")
+    source_id = uuid.uuid5(_NS, _text(f"opentrackio/{scene.name}/{shot.id}"))
     drop = is_drop_frame_rate(rate)
     rows = []
     for s in states:
@@ -418,11 +464,15 @@ def opentrackio_samples(scene: Scene, shot: Shot, states: Sequence[FrameState]) 
     for s, (t, _), (pan, tilt, roll) in zip(states, rows, angles, strict=True):
         h, mi, se, fr = frames_to_fields(s.frame, rate)
         lens = {"pinholeFocalLength": s.focal_length_mm, "tStop": s.t_stop}
+        tau = lens_transmittance(s)
+        if tau is not None:
+            lens["fStop"] = f_number(s.t_stop, tau)
         if math.isfinite(s.focus_m) and s.focus_m > 0:
             lens["focusDistance"] = s.focus_m
         samples.append({
             "static": static,
-            "tracker": {"notes": f"previs: {scene.name}", "recording": False, "slate": shot.id,
+            "tracker": {"notes": _text(f"previs: {scene.name}", 1023), "recording": False,
+                        "slate": _text(shot.id, 1023),
                         "status": "synthetic"},
             "timing": {
                 "mode": "internal",
@@ -464,12 +514,26 @@ def chan_bytes(states: Sequence[FrameState]) -> bytes:
 
 # ---------------------------------------------------------------- USD
 def _usd_prim_name(s: str) -> str:
-    name = "".join(c if c.isalnum() or c == "_" else "_" for c in s)
+    name = "".join(c if (c.isascii() and c.isalnum()) or c == "_" else "_" for c in s)
     return name if name and not name[0].isdigit() else f"_{name}"
 
 
 def _usd_str(s: str) -> str:
-    return json.dumps(s)  # a double-quoted string with backslash escapes, which usda reads
+    """A double-quoted usda string. usda reads C escapes (``\\n``, ``\\xHH``) but not JSON's
+    ``\\uXXXX``: other characters go as UTF-8 themselves; an unpaired surrogate (which UTF-8
+    cannot hold) becomes U+FFFD."""
+    out = []
+    for c in str(s):
+        o = ord(c)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif o < 32 or o == 0x7f:
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(c, f"\\x{o:02x}"))
+        elif 0xd800 <= o < 0xe000:
+            out.append("\ufffd")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
 
 
 def _g(v: float) -> str:
@@ -493,6 +557,13 @@ def usda_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState]) -> bytes:
 
     h_ap = s0.mode.width_mm * s0.squeeze / 100.0
     v_ap = s0.mode.height_mm / 100.0
+    taus = [lens_transmittance(s) for s in states]
+    if all(t is not None for t in taus):
+        f_source = "f-number from the T-stop and the lens transmittance: N = T * sqrt(transmittance)"
+    else:
+        taus = [None] * len(states)
+        f_source = ("the T-stop: the lens data gives no transmittance, so the f-number is taken as the "
+                    "T-stop, as previs' own depth of field does (the true f-number is at most this)")
     text = f"""#usda 1.0
 (
     customLayerData = {{
@@ -503,6 +574,7 @@ def usda_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState]) -> bytes:
         string "previs:lens" = {_usd_str(s0.lens.kit_name)}
         double2 "previs:sensor_mm" = ({_g(s0.mode.width_mm)}, {_g(s0.mode.height_mm)})
         double "previs:squeeze" = {_g(s0.squeeze)}
+        string "previs:fStop_source" = {_usd_str(f_source)}
     }}
     defaultPrim = "{root}"
     endTimeCode = {states[-1].frame}
@@ -520,8 +592,12 @@ def Xform "{root}"
         float2 clippingRange = ({_g(s0.near_m)}, {_g(s0.far_m)})
         float focalLength.timeSamples = {samples(_g(s.focal_length_mm / 100.0) for s in states)}
         float focusDistance.timeSamples = {samples(_g(s.focus_m) for s in states)}
-        float fStop.timeSamples = {samples(_g(s.t_stop) for s in states)}
+        float exposure:fStop.timeSamples = {samples(_g(s.t_stop) for s in states)}
+        float exposure:iso = {_g(s0.iso)}
+        float exposure:time = {_g(s0.shutter_angle_deg / 360.0 / float(rate))}
+        float fStop.timeSamples = {samples(_g(f_number(s.t_stop, t)) for s, t in zip(states, taus, strict=True))}
         float horizontalAperture = {_g(h_ap)}
+        float previs:tStop.timeSamples = {samples(_g(s.t_stop) for s in states)}
         token projection = "perspective"
         float verticalAperture = {_g(v_ap)}
         matrix4d xformOp:transform.timeSamples = {samples(matrix(s.world_from_camera) for s in states)}
