@@ -382,6 +382,15 @@ def test_unknown_shot_fails_before_any_work(tmp_path, scene):
     assert not (tmp_path / "o").exists()
 
 
+def test_shots_that_would_share_their_files_are_refused_before_any_work(tmp_path, scene):
+    sc = short_scene(scene, lengths=(2, 2))
+    a, b = sc.shots
+    sc = dataclasses.replace(sc, shots=(dataclasses.replace(a, id="1 A"), dataclasses.replace(b, id="1_A")))
+    with pytest.raises(ExportError, match=r"shots '1 A' and '1_A' would both be written as 1_A\.mp4"):
+        run(sc, tmp_path / "o", GreyRenderer(sc, 160))
+    assert not (tmp_path / "o").exists()
+
+
 def test_cli_command_registration_and_early_errors(tmp_path, capsys):
     ap = argparse.ArgumentParser(prog="previs")
     sub = ap.add_subparsers(dest="command", required=True)

@@ -578,3 +578,12 @@ def test_names_with_control_characters_and_escapes_reach_every_reader(stage, tmp
     usd = Usd.Stage.Open(str(usda))
     root = usd.GetDefaultPrim()
     assert root.GetName().isascii() and UsdGeom.Camera(root.GetChild("camera"))
+
+
+def test_shots_that_would_share_their_files_are_refused(stage, tmp_path):
+    from dataclasses import replace
+
+    shots = (replace(stage.shot("1A"), id="1 A"), replace(stage.shot("1B"), id="1_A"))
+    with pytest.raises(ExportError, match=r"shots '1 A' and '1_A' would both be written as 1_A\.\*"):
+        cd.export_camera_data(replace(stage, shots=shots), None, tmp_path / "o")
+    assert not (tmp_path / "o").exists()

@@ -665,6 +665,12 @@ def render_animatic(scene, shot_ids, out_dir, *, width: int = 1280, burn_in: Bur
     shots = [scene.shot(s) if isinstance(s, str) else s for s in (shot_ids or [])] or list(scene.shots)
     if not shots:
         raise ExportError(f"{scene.source_path or scene.name}: no shots to render")
+    files: dict[str, str] = {}
+    for shot in shots:  # "1 A" and "1_A" would share a frames folder and an MP4
+        other = files.setdefault(_safe_name(shot.id), shot.id)
+        if other != shot.id:
+            raise ExportError(f"shots {other!r} and {shot.id!r} would both be written as "
+                              f"{_safe_name(shot.id)}.mp4; rename one of them")
     firsts = [evaluate(scene, shot, 0) for shot in shots]  # every shot checked before any work
     rates = {st.frame_rate for st in firsts}
     if sequence and len(rates) > 1:

@@ -621,6 +621,12 @@ def export_camera_data(scene: Scene, shot_ids: Sequence[str] | None, out_dir: st
     if unknown:
         raise ExportError(f"unknown camera data format '{unknown[0]}' (use any of: {', '.join(FORMATS)})")
     shots = [scene.shot(s) for s in shot_ids] if shot_ids is not None else list(scene.shots)
+    stems: dict[str, str] = {}
+    for shot in shots:  # "1 A" and "1_A" would overwrite each other's files
+        other = stems.setdefault(_safe_name(shot.id), shot.id)
+        if other != shot.id:
+            raise ExportError(f"shots {other!r} and {shot.id!r} would both be written as "
+                              f"{_safe_name(shot.id)}.*; rename one of them")
     out = Path(out_dir)
     items = None
     if "glb" in formats and shots:
