@@ -47,3 +47,17 @@ class RenderError(PrevisError):
 
 class ExportError(PrevisError):
     """An output could not be written."""
+
+
+def show(value, limit: int | None = None) -> str:
+    """A value as a message may quote it: text in quotes with non-printable characters escaped
+    (a name must never drive the user's terminal), anything else as Python writes it, cut to
+    ``limit`` characters (:data:`previs.core.limits.MAX_ECHO_CHARS`) with an ellipsis."""
+    from previs.core.limits import MAX_ECHO_CHARS
+
+    limit = MAX_ECHO_CHARS if limit is None else limit
+    text = value if isinstance(value, str) else repr(value)
+    cut = len(text) > limit
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    text += "…" if cut else ""
+    return f"'{text}'" if isinstance(value, str) else text

@@ -77,7 +77,7 @@ from previs.core import transforms as tf
 from previs.core.animation import INTERPOLATIONS, Channel, key
 from previs.core.colour import REC709_LUMA, kelvin_to_linear_rgb, luminance
 from previs.core.scene import Environment, Light, Sky
-from previs.errors import PrevisError
+from previs.errors import PrevisError, show
 
 
 class CueError(PrevisError):
@@ -136,7 +136,7 @@ def as_cdl(value) -> CDL:
     try:
         slope, offset, power, sat = value
     except (TypeError, ValueError):
-        raise CueError(f"a CDL is (slope rgb, offset rgb, power rgb, saturation), got {value!r}") from None
+        raise CueError(f"a CDL is (slope rgb, offset rgb, power rgb, saturation), got {show(value)}") from None
     return CDL(slope, offset, power, sat)
 
 
@@ -182,7 +182,7 @@ def _check_frames(start: int, end: int, what: str):
 def _rgb3(v, what: str) -> tuple[float, float, float]:
     a = np.asarray(v, dtype=np.float64)
     if a.shape != (3,) or not np.all(np.isfinite(a)) or np.any(a < 0.0) or not a.any():
-        raise CueError(f"{what}: needs a non-negative, non-black linear RGB triple, got {v!r}")
+        raise CueError(f"{what}: needs a non-negative, non-black linear RGB triple, got {show(v)}")
     return tuple(float(x) for x in a)
 
 
@@ -286,7 +286,7 @@ class WallCue:
             if v is not None:
                 a = np.asarray(v, dtype=np.float64)
                 if a.shape != (3,) or not np.all(np.isfinite(a)):
-                    raise CueError(f"{what}: {name} needs three numbers, got {v!r}")
+                    raise CueError(f"{what}: {name} needs three numbers, got {show(v)}")
                 object.__setattr__(self, name, tuple(float(x) for x in a))
         if self.to_time_of_day_h is not None:
             if self.to_sun_azimuth_deg is not None or self.to_sun_elevation_deg is not None:

@@ -90,3 +90,14 @@ MAX_PATH_POINTS = 10_000
 """Points of one path move or walk: a point every frame of a 7-minute walk at 24 fps."""
 MAX_EFFECT_COLORS = 16
 """Colours of a police-light effect."""
+MAX_SHOT_ID_CHARS = 64
+"""A shot id ("12A"): it becomes part of every file an export writes for the shot."""
+MIN_SCALE, MAX_SCALE = 1e-6, 1e6
+"""A piece's or the world's scale (units folded in): a millimetre model shown a thousand times
+larger or smaller is within it; beyond, the matrices lose the precision to draw and invert."""
+MAX_PANEL_MM = 5_000.0
+"""A cabinet's width or height (real ones are 0.25-1.2 m)."""
+MAX_PANEL_PIXELS = 20_000
+"""LEDs across one cabinet (a 5 m cabinet at 0.25 mm pitch)."""
+MAX_FOCAL_MM = 2_000.0
+"""Focal lengths (the longest cine lenses are about 1,000 mm)."""

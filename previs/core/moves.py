@@ -96,7 +96,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from previs.core.animation import CAMERA_CHANNELS, CameraTrack, Channel, Key, key
-from previs.errors import PrevisError
+from previs.core.limits import MAX_COORD_M, MAX_PATH_POINTS
+from previs.errors import PrevisError, show
 
 MOVE_TYPES = ("dolly", "truck", "pedestal", "pan", "tilt", "dutch", "crane", "orbit", "push_in",
               "path", "dolly_zoom", "zoom", "rack_focus", "handheld")
@@ -148,7 +149,11 @@ _POSITION_CHANNELS = ("position_m", "pan_deg", "tilt_deg", "roll_deg")
 
 class MoveError(PrevisError):
     """A move with bad parameters, or moves that cannot be combined; names the move type and the
-    parameter (``orbit: radius_m must be positive``)."""
+    parameter (``orbit: radius_m must be positive``). ``move`` is the :class:`Move` that failed
+    (set by :func:`build_camera_track`), so a loader can point at its place in the file; ``None``
+    when the fault lies in the explicit keys or the start."""
+
+    move: Move | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,7 @@ class Move:
         for name in ("start_frame", "end_frame"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | np.integer):
-                raise MoveError(f"{self.type}: {name} must be a whole frame number, got {v!r}")
+                raise MoveError(f"{self.type}: {name} must be a whole frame number, got {show(v)}")
         if self.start_frame < 0:
             raise MoveError(f"{self.type}: start_frame must not be negative, got {self.start_frame}")
         if self.end_frame <= self.start_frame:
@@ -279,15 +284,15 @@ def _number(move: Move, name: str, *, positive: bool = False, default=None) -> f
     if v is None:
         raise MoveError(f"{move.type}: needs {name}")
     if isinstance(v, bool):
-        raise MoveError(f"{move.type}: {name} must be a number, got {v!r}")
+        raise MoveError(f"{move.type}: {name} must be a number, got {show(v)}")
     try:
         x = float(v)
     except (TypeError, ValueError):
-        raise MoveError(f"{move.type}: {name} must be a number, got {v!r}") from None
+        raise MoveError(f"{move.type}: {name} must be a number, got {show(v)}") from None
     if not math.isfinite(x):
-        raise MoveError(f"{move.type}: {name} must be finite, got {v!r}")
+        raise MoveError(f"{move.type}: {name} must be finite, got {show(v)}")
     if positive and x <= 0:
-        raise MoveError(f"{move.type}: {name} must be positive, got {v!r}")
+        raise MoveError(f"{move.type}: {name} must be positive, got {show(v)}")
     return x
 
 
@@ -297,7 +302,7 @@ def _vec3(move_type: str, name: str, v) -> np.ndarray:
     except (TypeError, ValueError):
         a = None
     if a is None or a.shape != (3,) or not np.all(np.isfinite(a)):
-        raise MoveError(f"{move_type}: {name} must be [x, y, z] in metres, got {v!r}")
+        raise MoveError(f"{move_type}: {name} must be [x, y, z] in metres, got {show(v)}")
     return a
 
 
@@ -317,7 +322,7 @@ def _point(move: Move, subjects, name_key: str, point_key: str) -> np.ndarray | 
 
 def _seed(move_type: str, name: str, v) -> int:
     if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0:
-        raise MoveError(f"{move_type}: {name} must be a whole number ≥ 0, got {v!r}")
+        raise MoveError(f"{move_type}: {name} must be a whole number ≥ 0, got {show(v)}")
     return int(v)
 
 
@@ -419,7 +424,7 @@ def _start_values(start) -> dict:
             v = getattr(start, name)
         a = np.atleast_1d(np.asarray(v, dtype=np.float64))
         if a.shape != (dims,) or not np.all(np.isfinite(a) | (name == "focus_m")):
-            raise MoveError(f"the camera's start {name} must be {dims} number(s), got {v!r}")
+            raise MoveError(f"the camera's start {name} must be {dims} number(s), got {show(v)}")
         out[name] = a
     return out
 
@@ -440,7 +445,7 @@ def build_camera_track(start, moves, length_frames: int, *, subjects: Mapping[st
         raise MoveError(f"a shot needs at least one frame, got {length_frames}")
     fps = float(frame_rate)
     if not fps > 0:
-        raise MoveError(f"frame_rate must be positive, got {frame_rate!r}")
+        raise MoveError(f"frame_rate must be positive, got {show(frame_rate)}")
     scene_seed = _seed("scene", "seed", seed)
     moves = list(moves)
     for m in moves:
@@ -453,11 +458,17 @@ def build_camera_track(start, moves, length_frames: int, *, subjects: Mapping[st
     places = [m for m in ordered if m.type not in ("rack_focus", "handheld")]
     racks = [m for m in ordered if m.type == "rack_focus"]
     shakes = [m for m in ordered if m.type == "handheld"]
-    for m in places + racks:
-        b.claim(m, m.drives())
-        _EXPAND[m.type](b, m, subjects)
-    for m in shakes:
-        _handheld(b, m, scene_seed, fps)
+    for m in places + racks + shakes:
+        try:
+            if m.type == "handheld":
+                _handheld(b, m, scene_seed, fps)
+            else:
+                b.claim(m, m.drives())
+                _EXPAND[m.type](b, m, subjects)
+        except MoveError as exc:
+            if exc.move is None:
+                exc.move = m
+            raise
     return b.track()
 
 
@@ -674,25 +685,26 @@ def _catmull_rom(points: np.ndarray):
     ext = np.vstack([2 * pts[0] - pts[1], pts, 2 * pts[-1] - pts[-2]])
     nseg = len(pts) - 1
 
+    # Knot spacing of every segment once: sqrt of each chord (centripetal), at least 1e-6.
+    dt = np.maximum(np.linalg.norm(np.diff(ext, axis=0), axis=1), 1e-12) ** 0.5
+
     def at(tau):
+        """Vectorised over tau: a path of 10,000 points costs no more per sample than one of 3."""
         tau = np.clip(np.atleast_1d(np.asarray(tau, dtype=np.float64)), 0.0, nseg)
-        seg = np.minimum(np.floor(tau).astype(int), nseg - 1)
-        local = tau - seg
-        out = np.empty((len(tau), 3))
-        for i, (k, s) in enumerate(zip(seg, local, strict=True)):
-            p0, p1, p2, p3 = ext[k], ext[k + 1], ext[k + 2], ext[k + 3]
-            t0 = 0.0
-            t1 = t0 + max(np.linalg.norm(p1 - p0), 1e-12) ** 0.5
-            t2 = t1 + max(np.linalg.norm(p2 - p1), 1e-12) ** 0.5
-            t3 = t2 + max(np.linalg.norm(p3 - p2), 1e-12) ** 0.5
-            t = t1 + (t2 - t1) * s
-            a1 = (t1 - t) / (t1 - t0) * p0 + (t - t0) / (t1 - t0) * p1
-            a2 = (t2 - t) / (t2 - t1) * p1 + (t - t1) / (t2 - t1) * p2
-            a3 = (t3 - t) / (t3 - t2) * p2 + (t - t2) / (t3 - t2) * p3
-            b1 = (t2 - t) / (t2 - t0) * a1 + (t - t0) / (t2 - t0) * a2
-            b2 = (t3 - t) / (t3 - t1) * a2 + (t - t1) / (t3 - t1) * a3
-            out[i] = (t2 - t) / (t2 - t1) * b1 + (t - t1) / (t2 - t1) * b2
-        return out
+        seg = np.minimum(np.floor(tau).astype(np.int64), nseg - 1)
+        local = (tau - seg)[:, None]
+        p0, p1, p2, p3 = ext[seg], ext[seg + 1], ext[seg + 2], ext[seg + 3]
+        t0 = np.zeros_like(local)
+        t1 = t0 + dt[seg][:, None]
+        t2 = t1 + dt[seg + 1][:, None]
+        t3 = t2 + dt[seg + 2][:, None]
+        t = t1 + (t2 - t1) * local
+        a1 = (t1 - t) / (t1 - t0) * p0 + (t - t0) / (t1 - t0) * p1
+        a2 = (t2 - t) / (t2 - t1) * p1 + (t - t1) / (t2 - t1) * p2
+        a3 = (t3 - t) / (t3 - t2) * p2 + (t - t2) / (t3 - t2) * p3
+        b1 = (t2 - t) / (t2 - t0) * a1 + (t - t0) / (t2 - t0) * a2
+        b2 = (t3 - t) / (t3 - t1) * a2 + (t - t1) / (t3 - t1) * a3
+        return (t2 - t) / (t2 - t1) * b1 + (t - t1) / (t2 - t1) * b2
 
     return at, nseg
 
@@ -701,7 +713,10 @@ def _path_samples(points: np.ndarray, u: np.ndarray, constant_speed: bool):
     """Positions and unit tangents at progress ``u`` along the spline through ``points``."""
     at, nseg = _catmull_rom(points)
     if constant_speed:
-        dense = np.linspace(0.0, nseg, 400 * nseg + 1)
+        # 400 samples a segment measure the arc length to well under a millimetre; long paths
+        # take fewer a segment so the table stays at most ~1.2 M samples (tens of MB).
+        per = max(4, min(400, 1_200_000 // nseg))
+        dense = np.linspace(0.0, nseg, per * nseg + 1)
         p = at(dense)
         s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(p, axis=0), axis=1))])
         tau = np.interp(u * s[-1], s, dense)
@@ -720,9 +735,12 @@ def _path_points(who: str, start_point, points_m) -> np.ndarray:
         pts = [np.asarray(p, dtype=np.float64) for p in points_m]
     except (TypeError, ValueError):
         raise MoveError(f"{who}: points_m must be a list of [x, y, z] points in metres") from None
+    if len(pts) > MAX_PATH_POINTS:
+        raise MoveError(f"{who}: points_m has {len(pts):,} points; at most {MAX_PATH_POINTS:,}")
     for i, p in enumerate(pts):
-        if p.shape != (3,) or not np.all(np.isfinite(p)):
-            raise MoveError(f"{who}: points_m[{i}] must be [x, y, z] in metres, got {points_m[i]!r}")
+        if p.shape != (3,) or not np.all(np.isfinite(p)) or np.max(np.abs(p)) > MAX_COORD_M:
+            raise MoveError(f"{who}: points_m[{i}] must be [x, y, z] in metres within "
+                            f"±{MAX_COORD_M:g}, got {show(points_m[i])}")
     allp = ([np.asarray(start_point, dtype=np.float64)] if start_point is not None else []) + pts
     if len(allp) < 2:
         raise MoveError(f"{who}: points_m needs at least {2 if start_point is None else 1} point(s)")
@@ -737,7 +755,7 @@ def _path(b, m, subjects):
     s = b.state(m.start_frame)
     constant = m.params.get("constant_speed", True)
     if not isinstance(constant, bool):
-        raise MoveError(f"path: constant_speed must be true or false, got {constant!r}")
+        raise MoveError(f"path: constant_speed must be true or false, got {show(constant)}")
     pts = _path_points("path", s["position_m"], m.params["points_m"])
     f, u = _frames(m)
     pos, _ = _path_samples(pts, u, constant)
@@ -764,7 +782,7 @@ def walk_path(points_m, start_frame: int, end_frame: int, *, constant_speed: boo
     if start_frame < 0 or end_frame <= start_frame:
         raise MoveError(f"{who}: end_frame {end_frame} must come after start_frame {start_frame} (≥ 0)")
     if not isinstance(constant_speed, bool):
-        raise MoveError(f"{who}: constant_speed must be true or false, got {constant_speed!r}")
+        raise MoveError(f"{who}: constant_speed must be true or false, got {show(constant_speed)}")
     if interp not in MOVE_INTERPS:
         raise MoveError(f"{who}: unknown interp '{interp}' (use one of: {', '.join(MOVE_INTERPS)})")
     pts = _path_points(who, None, points_m)

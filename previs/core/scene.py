@@ -271,6 +271,10 @@ class Scene:
     shots: tuple[Shot, ...]
     format_version: int = FORMAT_VERSION
     seed: int = 0  # randomness (handheld, flicker) is seeded from the scene
+    # Things the loader found legal but probably unintended, one line each, naming the file,
+    # line and field (a flat wall whose lit face is turned away from every camera). Front ends
+    # print them as warnings; they never stop a load.
+    warnings: tuple[str, ...] = ()
 
     def shot(self, shot_id: str) -> Shot:
         for s in self.shots:

@@ -25,7 +25,7 @@ import math
 import re
 from fractions import Fraction
 
-from previs.errors import PrevisError
+from previs.errors import PrevisError, show
 
 __all__ = ["parse_rate", "nominal_fps", "drop_frame_count", "is_drop_frame_rate", "frames_per_day",
            "frames_to_fields", "fields_to_frames", "frames_to_timecode", "timecode_to_frames",
@@ -49,30 +49,32 @@ def parse_rate(value) -> Fraction:
             return value  # the common case, kept cheap: every timecode call comes through here
         rate = value
     elif isinstance(value, bool) or value is None:
-        raise PrevisError(f"expected {_RATE_HELP}, got {value!r}")
+        raise PrevisError(f"expected {_RATE_HELP}, got {show(value)}")
     elif isinstance(value, int):
         rate = Fraction(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise PrevisError(f"expected {_RATE_HELP}, got {value!r}")
+            raise PrevisError(f"expected {_RATE_HELP}, got {show(value)}")
         rate = _snap(value)
     elif isinstance(value, str):
         text = value.strip()
+        if len(text) > 32:  # no rate needs more; also keeps int() under Python's digit limit
+            raise PrevisError(f"expected {_RATE_HELP}, got {show(value)}")
         m = re.fullmatch(r"(\d+)\s*/\s*(\d+)", text)
         if m:
             if int(m.group(2)) == 0:
-                raise PrevisError(f"frame rate {value!r} divides by zero")
+                raise PrevisError(f"frame rate {show(value)} divides by zero")
             rate = Fraction(int(m.group(1)), int(m.group(2)))
         else:
             try:
                 number = float(text)
             except ValueError:
-                raise PrevisError(f"expected {_RATE_HELP}, got {value!r}") from None
+                raise PrevisError(f"expected {_RATE_HELP}, got {show(value)}") from None
             if not math.isfinite(number):
-                raise PrevisError(f"expected {_RATE_HELP}, got {value!r}")
+                raise PrevisError(f"expected {_RATE_HELP}, got {show(value)}")
             rate = _snap(number)
     else:
-        raise PrevisError(f"expected {_RATE_HELP}, got {type(value).__name__} {value!r}")
+        raise PrevisError(f"expected {_RATE_HELP}, got {type(value).__name__} {show(value)}")
     if not 0 < rate <= _MAX_RATE:
         raise PrevisError(f"frame rate must be within 0..{_MAX_RATE} fps, got {rate}")
     if rate.denominator != 1 and rate not in _NTSC_RATES:
@@ -172,7 +174,7 @@ def frames_to_timecode(frames: int, rate, drop_frame: bool | None = None) -> str
         if hasattr(frames, "__index__"):
             frames = int(frames.__index__())
         else:
-            raise PrevisError(f"timecode needs a whole frame count, got {frames!r}")
+            raise PrevisError(f"timecode needs a whole frame count, got {show(frames)}")
     r = parse_rate(rate)
     drop = _resolve_drop(r, drop_frame)
     h, m, s, f = frames_to_fields(frames, r, bool(drop))
@@ -193,7 +195,7 @@ def timecode_to_frames(tc: str, rate, drop_frame: bool | None = None) -> int:
     00:01:00;00 does not exist at 29.97 DF (the minute starts at 00:01:00;02).
     """
     if not isinstance(tc, str):
-        raise PrevisError(f"expected a timecode string like 01:00:00:00, got {tc!r}")
+        raise PrevisError(f"expected a timecode string like 01:00:00:00, got {show(tc)}")
     m = _TC.fullmatch(tc.strip())
     if not m:
         raise PrevisError(f"'{tc}' is not a timecode; write HH:MM:SS:FF (or HH:MM:SS;FF for drop-frame)")
@@ -231,22 +233,22 @@ def seconds_to_frames(seconds, rate, rounding: str = "nearest") -> int:
     shown at that instant) or ``"ceil"`` (the first frame starting at or after it).
     """
     if isinstance(seconds, bool):
-        raise PrevisError(f"expected a time in seconds, got {seconds!r}")
+        raise PrevisError(f"expected a time in seconds, got {show(seconds)}")
     if isinstance(seconds, float):
         if not math.isfinite(seconds):
-            raise PrevisError(f"expected a finite time in seconds, got {seconds!r}")
+            raise PrevisError(f"expected a finite time in seconds, got {show(seconds)}")
         seconds = Fraction(repr(seconds))
     try:
         exact = Fraction(seconds) * parse_rate(rate)
     except (TypeError, ValueError):
-        raise PrevisError(f"expected a time in seconds, got {seconds!r}") from None
+        raise PrevisError(f"expected a time in seconds, got {show(seconds)}") from None
     if rounding == "nearest":
         return math.floor(exact + Fraction(1, 2))
     if rounding == "floor":
         return math.floor(exact)
     if rounding == "ceil":
         return math.ceil(exact)
-    raise PrevisError(f"rounding must be 'nearest', 'floor' or 'ceil', got {rounding!r}")
+    raise PrevisError(f"rounding must be 'nearest', 'floor' or 'ceil', got {show(rounding)}")
 
 
 def format_rate(rate) -> str:

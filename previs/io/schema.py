@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
@@ -30,14 +31,16 @@ from pydantic import (
 from pydantic.types import AllowInfNan
 from pydantic_core import PydanticCustomError
 
+from previs.core import limits as lim
 from previs.core.colour import KELVIN_MAX, KELVIN_MIN
 from previs.core.moves import MOVE_PARAMS  # each move type's parameters, documented there
 from previs.core.scene import MAX_LIGHTS, MAX_SHADOW_TILES, shadow_tiles
+from previs.io.yaml_lines import show
 
 # ---------------------------------------------------------------- helpers
 
 
-def fail(message: str, key: str | tuple[str, ...] | None = None) -> PydanticCustomError:
+def fail(message: str, key: str | tuple | None = None) -> PydanticCustomError:
     """An error with a finished message; ``key`` points below the current location."""
     ctx: dict[str, Any] = {"message": message}
     if key is not None:
@@ -52,7 +55,7 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
+        return show(value)
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list | tuple):
@@ -63,7 +66,7 @@ def describe(value: Any) -> str:
 def suggest(word: str, choices) -> str:
     """``; did you mean 'x'?`` or ``; expected one of a, b, c``."""
     choices = sorted(str(c) for c in choices)
-    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word)[:100], choices, n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{close[0]}'?"
     return f"; expected one of: {', '.join(choices)}"
@@ -80,14 +83,69 @@ def _vector(n: int, what: str):
     return BeforeValidator(check)
 
 
-Vec3 = Annotated[tuple[float, float, float], _vector(3, "[x, y, z]")]
-Vec2XZ = Annotated[tuple[float, float], _vector(2, "[x, z]")]
-Size2 = Annotated[tuple[float, float], _vector(2, "[width, height]")]
-Pixels2 = Annotated[tuple[int, int], _vector(2, "[width, height]")]
-Pos = Annotated[float, Field(gt=0)]
-NonNeg = Annotated[float, Field(ge=0)]
+# Every number is finite (the models' allow_inf_nan=False) and within a stated range
+# (previs.core.limits): MAX_MAGNITUDE where nothing tighter applies, so no product overflows.
+Real = Annotated[float, Field(ge=-lim.MAX_MAGNITUDE, le=lim.MAX_MAGNITUDE)]
+Pos = Annotated[float, Field(gt=0, le=lim.MAX_MAGNITUDE)]
+NonNeg = Annotated[float, Field(ge=0, le=lim.MAX_MAGNITUDE)]
 Unit = Annotated[float, Field(ge=0, le=1)]
-FocusM = Annotated[float, AllowInfNan(True), Field(gt=0)]  # .inf = focused at infinity
+Metres = Annotated[float, Field(ge=-lim.MAX_COORD_M, le=lim.MAX_COORD_M)]  # a stage position
+Length = Annotated[float, Field(gt=0, le=lim.MAX_COORD_M)]
+Angle = Annotated[float, Field(ge=-lim.MAX_ANGLE_DEG, le=lim.MAX_ANGLE_DEG)]
+WorldM = Annotated[float, Field(ge=-lim.MAX_WORLD_OFFSET_M, le=lim.MAX_WORLD_OFFSET_M)]
+Frames = Annotated[int, Field(ge=0, le=lim.MAX_SHOT_FRAMES)]
+
+
+def _not_nan(value: float) -> float:
+    if math.isnan(value):
+        raise fail("expected a number, got nan (not a number)")
+    return value
+
+
+# .inf = focused at infinity; NaN and -inf are refused
+FocusM = Annotated[float, AllowInfNan(True), AfterValidator(_not_nan), Field(gt=0)]
+
+Vec3 = Annotated[tuple[Real, Real, Real], _vector(3, "[x, y, z]")]
+Point3 = Annotated[tuple[Metres, Metres, Metres], _vector(3, "[x, y, z]")]
+Rotation3 = Annotated[tuple[Angle, Angle, Angle], _vector(3, "[x, y, z]")]
+World3 = Annotated[tuple[WorldM, WorldM, WorldM], _vector(3, "[x, y, z]")]
+Vec2XZ = Annotated[tuple[Metres, Metres], _vector(2, "[x, z]")]
+PanelMM = Annotated[float, Field(gt=0, le=lim.MAX_PANEL_MM)]
+Size2 = Annotated[tuple[PanelMM, PanelMM], _vector(2, "[width, height]")]
+Pixels2 = Annotated[tuple[Annotated[int, Field(gt=0, le=lim.MAX_PANEL_PIXELS)],
+                          Annotated[int, Field(gt=0, le=lim.MAX_PANEL_PIXELS)]],
+                    _vector(2, "[width, height]")]
+Extent = Annotated[float, Field(gt=0, le=lim.MAX_STAGE_EXTENT_M)]
+WallHeight = Annotated[float, Field(gt=0, le=lim.MAX_WALL_HEIGHT_M)]
+Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
+
+# Characters a name may not hold: controls (C0, DEL, C1: terminal escape sequences start with
+# them), line and paragraph separators, and the bidirectional overrides that reorder shown text.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def _bad_char(text: str, free: bool) -> str | None:
+    for c in text:
+        if free and c in "\n\t":
+            continue
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI:
+            return c
+    return None
+
+
+def _printable(limit: int, what: str, *, free: bool = False):
+    """Names (``free=False``) and free text (newlines and tabs allowed): printable, bounded."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise fail(f"{what} {show(value)} is {len(value):,} characters long; at most {limit:,}")
+        bad = _bad_char(value, free)
+        if bad is not None:
+            raise fail(f"{what} {show(value)} holds the control character {bad!r}; "
+                       f"{what}s are printable text")
+        return value
+
+    return AfterValidator(check)
 
 
 def _text(value):
@@ -99,8 +157,11 @@ def _text(value):
     return value
 
 
-Text = Annotated[str, BeforeValidator(_text)]
-NonEmptyText = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+FreeText = Annotated[str, BeforeValidator(_text), _printable(lim.MAX_TEXT_CHARS, "text", free=True)]
+Text = Annotated[str, BeforeValidator(_text), _printable(lim.MAX_NAME_CHARS, "name")]
+NonEmptyText = Annotated[str, BeforeValidator(_text), Field(min_length=1),
+                         _printable(lim.MAX_NAME_CHARS, "name")]
+PathText = Annotated[str, BeforeValidator(_text), Field(min_length=1), _printable(4096, "path")]
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
@@ -110,7 +171,7 @@ def _colour(value):
     if isinstance(value, str):
         m = _HEX.match(value.strip())
         if not m:
-            raise fail(f"expected a colour as \"#rrggbb\" or [r, g, b] in 0..1, got {value!r}")
+            raise fail(f"expected a colour as \"#rrggbb\" or [r, g, b] in 0..1, got {show(value)}")
         h = m.group(1)
         return tuple(int(h[i:i + 2], 16) / 255.0 for i in (0, 2, 4))
     if isinstance(value, list | tuple):
@@ -126,7 +187,7 @@ def _colour_range(value):
     return value
 
 
-SRGB = Annotated[tuple[float, float, float], BeforeValidator(_colour)]
+SRGB = Annotated[tuple[Real, Real, Real], BeforeValidator(_colour)]
 
 _UNIT_SCALE = {"m": 1.0, "cm": 0.01, "mm": 0.001, "in": 0.0254, "ft": 0.3048}
 UNIT_SCALE = _UNIT_SCALE
@@ -144,7 +205,8 @@ def _scale(value):
     raise fail(f"expected a scale as one number or [x, y, z], got {describe(value)}")
 
 
-Scale = Annotated[tuple[Pos, Pos, Pos], BeforeValidator(_scale)]
+ScaleF = Annotated[float, Field(ge=lim.MIN_SCALE, le=lim.MAX_SCALE)]
+Scale = Annotated[tuple[ScaleF, ScaleF, ScaleF], BeforeValidator(_scale)]
 
 
 class Model(BaseModel):
@@ -159,7 +221,7 @@ class Model(BaseModel):
             known = {f.alias or name for name, f in cls.model_fields.items()}
             for key in data:
                 if key not in known:
-                    raise fail(f"unknown key '{key}'{suggest(key, known)}", key=str(key))
+                    raise fail(f"unknown key {show(str(key))}{suggest(key, known)}", key=str(key))
         elif data is not None and not isinstance(data, BaseModel):
             raise fail(f"expected a mapping of keys (key: value lines), got {describe(data)}")
         return data
@@ -177,10 +239,10 @@ def _one_of(model: BaseModel, keys: tuple[str, ...], *, required: bool, where: s
 # ---------------------------------------------------------------- stage
 class Panel(Model):
     name: NonEmptyText
-    pixel_pitch_mm: Pos
+    pixel_pitch_mm: PanelMM
     panel_size_mm: Size2
     panel_pixels: Pixels2
-    peak_nits: Pos
+    peak_nits: Annotated[float, Field(gt=0, le=100_000)]  # the brightest panels make ~10,000
     viewing_angle_deg: Annotated[float, Field(gt=20, lt=180)] = 160.0
     fill_factor: Annotated[float, Field(gt=0, le=1)] = 0.3
 
@@ -200,11 +262,11 @@ class CurvedSection(Model):
     type: Literal["curved"]
     name: Text | None = None
     center_xz_m: Vec2XZ = (0.0, 0.0)
-    radius_m: Pos
-    start_azimuth_deg: float
+    radius_m: Extent
+    start_azimuth_deg: Angle
     arc_deg: Annotated[float, Field(gt=0, le=360)]
-    height_m: Pos
-    bottom_m: NonNeg = 0.0
+    height_m: WallHeight
+    bottom_m: Annotated[float, Field(ge=0, le=lim.MAX_WALL_HEIGHT_M)] = 0.0
 
 
 class FlatSection(Model):
@@ -212,13 +274,17 @@ class FlatSection(Model):
     name: Text | None = None
     start_xz_m: Vec2XZ
     end_xz_m: Vec2XZ
-    height_m: Pos
-    bottom_m: NonNeg = 0.0
+    height_m: WallHeight
+    bottom_m: Annotated[float, Field(ge=0, le=lim.MAX_WALL_HEIGHT_M)] = 0.0
 
     @model_validator(mode="after")
     def _length(self):
-        if math.dist(self.start_xz_m, self.end_xz_m) < 1e-3:
+        length = math.dist(self.start_xz_m, self.end_xz_m)
+        if length < 1e-3:
             raise fail("a flat section needs different start and end points", key="end_xz_m")
+        if length > lim.MAX_STAGE_EXTENT_M:
+            raise fail(f"the section is {length:.6g} m long; previs builds sections of at most "
+                       f"{lim.MAX_STAGE_EXTENT_M:g} m", key="end_xz_m")
         return self
 
 
@@ -226,10 +292,10 @@ Section = Annotated[CurvedSection | FlatSection, Field(discriminator="type")]
 
 
 class Ceiling(Model):
-    height_m: Pos
+    height_m: WallHeight
     center_xz_m: Vec2XZ = (0.0, 0.0)
-    width_m: Pos
-    depth_m: Pos
+    width_m: Extent
+    depth_m: Extent
 
 
 class InnerFrustum(Model):
@@ -243,34 +309,61 @@ class InnerFrustum(Model):
 
 class Stage(Model):
     panel: Panel
-    sections: Annotated[list[Section], Field(min_length=1)]
+    sections: Annotated[list[Section], Field(min_length=1, max_length=lim.MAX_SECTIONS)]
     ceiling: Ceiling | None = None
-    floor_size_m: Annotated[tuple[Pos, Pos], _vector(2, "[width, depth]")] = (30.0, 30.0)
+    floor_size_m: Annotated[tuple[Length, Length], _vector(2, "[width, depth]")] = (30.0, 30.0)
     inner_frustum: InnerFrustum = InnerFrustum()
+
+    @model_validator(mode="after")
+    def _buildable(self):
+        """Whole cabinets fit, and the volume's size is bounded, before any facet is built."""
+        pw, ph = (x / 1000.0 for x in self.panel.panel_size_mm)
+        columns = panels = 0.0
+        for k, s in enumerate(self.sections):
+            rows = max(1.0, round(s.height_m / ph))
+            if isinstance(s, CurvedSection):
+                if 2.0 * s.radius_m < pw:
+                    raise fail(f"radius {s.radius_m:g} m is too small for {pw * 1000:g} mm panels "
+                               f"(a curve needs a radius of at least half a panel, {pw / 2:g} m)",
+                               key=("sections", k, "radius_m"))
+                cols = max(1.0, round(s.radius_m * math.radians(s.arc_deg) / pw))
+            else:
+                cols = max(1.0, round(math.dist(s.start_xz_m, s.end_xz_m) / pw))
+            columns += cols
+            panels += cols * rows
+        if self.ceiling is not None:
+            c = self.ceiling
+            panels += max(1.0, round(c.width_m / pw)) * max(1.0, round(c.depth_m / ph))
+        if columns > lim.MAX_PANEL_COLUMNS or panels > lim.MAX_PANELS:
+            raise fail(f"the volume would hold {panels:,.0f} panels in {columns:,.0f} columns of "
+                       f"{pw * 1000:g} x {ph * 1000:g} mm; previs builds at most "
+                       f"{lim.MAX_PANELS:,} panels in {lim.MAX_PANEL_COLUMNS:,} columns",
+                       key="sections")
+        return self
 
 
 # ---------------------------------------------------------------- environment
 class Sky(Model):
-    sun_azimuth_deg: float = 200.0
+    sun_azimuth_deg: Angle = 200.0
     sun_elevation_deg: Annotated[float, Field(ge=-90, le=90)] = 25.0
     turbidity: Annotated[float, Field(ge=1, le=10)] = 3.0
 
 
 class Environment(Model):
-    gltf: NonEmptyText | None = None
+    gltf: PathText | None = None
     units: Literal["m", "cm", "mm", "in", "ft"] = "m"
-    translation_m: Vec3 = (0.0, 0.0, 0.0)
-    rotation_deg: Vec3 = (0.0, 0.0, 0.0)
+    translation_m: World3 = (0.0, 0.0, 0.0)
+    rotation_deg: Rotation3 = (0.0, 0.0, 0.0)
     scale: Scale = (1.0, 1.0, 1.0)
     sky: Sky | None = None
-    wall_brightness_nits: Pos = 800.0
+    wall_brightness_nits: Annotated[float, Field(gt=0, le=100_000)] = 800.0
 
 
 # ---------------------------------------------------------------- set pieces
 class _Piece(Model):
     name: Text | None = None
-    translation_m: Vec3 = (0.0, 0.0, 0.0)
-    rotation_deg: Vec3 = (0.0, 0.0, 0.0)
+    translation_m: Point3 = (0.0, 0.0, 0.0)
+    rotation_deg: Rotation3 = (0.0, 0.0, 0.0)
     scale: Scale = (1.0, 1.0, 1.0)
     color: SRGB | None = None
     roughness: Unit = 0.7
@@ -284,24 +377,24 @@ class _Piece(Model):
 
 class MeshPiece(_Piece):
     type: Literal["mesh"]
-    path: NonEmptyText
+    path: PathText
     units: Literal["m", "cm", "mm", "in", "ft"] = "m"
 
 
 class BoxPiece(_Piece):
     type: Literal["box"]
-    size_m: Annotated[tuple[Pos, Pos, Pos], _vector(3, "[x, y, z]")]
+    size_m: Annotated[tuple[Length, Length, Length], _vector(3, "[x, y, z]")]
 
 
 class CylinderPiece(_Piece):
     type: Literal["cylinder"]
-    radius_m: Pos
-    height_m: Pos
+    radius_m: Length
+    height_m: Length
 
 
 class PlanePiece(_Piece):
     type: Literal["plane"]
-    size_m: Annotated[tuple[Pos, Pos], _vector(2, "[x, z]")]
+    size_m: Annotated[tuple[Length, Length], _vector(2, "[x, z]")]
 
 
 class StandinPiece(_Piece):
@@ -318,10 +411,10 @@ class Light(Model):
     type: Literal["directional", "point", "spot"]
     name: Text | None = None
     # where it is and where it points
-    position_m: Vec3 | None = None
-    target_m: Vec3 | None = None
+    position_m: Point3 | None = None
+    target_m: Point3 | None = None
     direction: Vec3 | None = None
-    azimuth_deg: float | None = None
+    azimuth_deg: Angle | None = None
     elevation_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
     # how much
     illuminance_lux: Pos | None = None
@@ -335,8 +428,8 @@ class Light(Model):
     color: SRGB | None = None
     # quality
     shadows: bool = True
-    size_m: NonNeg = 0.0
-    range_m: NonNeg = 0.0
+    size_m: Annotated[float, Field(ge=0, le=lim.MAX_COORD_M)] = 0.0
+    range_m: Annotated[float, Field(ge=0, le=lim.MAX_COORD_M)] = 0.0
 
     @field_validator("color")
     @classmethod
@@ -438,7 +531,7 @@ def _aspect(value):
     if isinstance(value, str):
         v = value.strip().lower()
         if v not in DELIVERY_ASPECTS:
-            raise fail(f"unknown delivery aspect {value!r}{suggest(value, DELIVERY_ASPECTS)}")
+            raise fail(f"unknown delivery aspect {show(value)}{suggest(value, DELIVERY_ASPECTS)}")
         return v
     return value
 
@@ -456,12 +549,12 @@ class Camera(Model):
 
 
 class ShotCamera(Model):
-    position_m: Vec3
-    look_at_m: Vec3 | None = None
-    pan_deg: float | None = None
+    position_m: Point3
+    look_at_m: Point3 | None = None
+    pan_deg: Angle | None = None
     tilt_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
     roll_deg: Annotated[float, Field(ge=-180, le=180)] | None = None
-    focal_length_mm: Annotated[float, Field(gt=0, le=2000)]
+    focal_length_mm: Annotated[float, Field(gt=0, le=lim.MAX_FOCAL_MM)]
     focus_m: FocusM | None = None
     t_stop: Pos | None = None
 
@@ -478,7 +571,7 @@ class ShotCamera(Model):
 
 # ---------------------------------------------------------------- things that happen in a shot
 Interp = Literal["linear", "smooth", "ease", "hold"]
-FrameNo = Annotated[int, Field(ge=0)]
+FrameNo = Frames
 
 
 class _Timed(Model):
@@ -493,12 +586,40 @@ class _Timed(Model):
         return self
 
 
-class Move(_Timed):
-    """A named camera move; its own parameters sit beside type and frames."""
+Points = Annotated[list[Point3], Field(min_length=1, max_length=lim.MAX_PATH_POINTS)]
+FocalMM = Annotated[float, Field(gt=0, le=lim.MAX_FOCAL_MM)]
 
-    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+
+class Move(_Timed):
+    """A named camera move; its own parameters sit beside type and frames. Every parameter of
+    every move type is typed and bounded here (which belong to which type: MOVE_PARAMS), so a
+    bad value names its own key and line."""
+
     type: str
     interp: Interp = "ease"
+    distance_m: Metres | None = None
+    angle_deg: Angle | None = None
+    to_deg: Angle | None = None
+    arm_length_m: Length | None = None
+    swing_deg: Angle | None = None
+    boom_deg: Angle | None = None
+    pivot_m: Point3 | None = None
+    keep_aim_m: Point3 | None = None
+    subject: NonEmptyText | None = None
+    subject_m: Point3 | None = None
+    radius_m: Length | None = None
+    points_m: Points | None = None
+    constant_speed: bool | None = None
+    aim_m: Point3 | None = None
+    to_focal_length_mm: FocalMM | None = None
+    by_mm: Annotated[float, Field(ge=-lim.MAX_FOCAL_MM, le=lim.MAX_FOCAL_MM)] | None = None
+    to_subject: NonEmptyText | None = None
+    to_subject_m: Point3 | None = None
+    to_focus_m: FocusM | None = None
+    amplitude_m: Annotated[float, Field(ge=0, le=10)] | None = None  # a shake, not a move
+    amplitude_deg: Annotated[float, Field(ge=0, le=90)] | None = None
+    frequency_hz: Annotated[float, Field(gt=0, le=1000)] | None = None
+    seed: Seed | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -508,24 +629,26 @@ class Move(_Timed):
         kind = data.get("type")
         if kind is None:
             raise fail("missing: type (one of " + ", ".join(MOVE_PARAMS) + ")")
-        if kind not in MOVE_PARAMS:
-            raise fail(f"unknown move type '{kind}'{suggest(kind, MOVE_PARAMS)}", key="type")
+        if not isinstance(kind, str) or kind not in MOVE_PARAMS:
+            raise fail(f"unknown move type {describe(kind)}{suggest(kind, MOVE_PARAMS)}", key="type")
         known = set(MOVE_PARAMS[kind]) | {"type", "start_frame", "end_frame", "interp"}
         for k in data:
             if k not in known:
-                raise fail(f"unknown key '{k}' for a {kind} move{suggest(k, known)}", key=str(k))
+                raise fail(f"unknown key {show(str(k))} for a {kind} move{suggest(k, known)}",
+                           key=str(k))
         return data
 
     @property
     def params(self) -> dict:
-        return dict(self.model_extra or {})
+        """The parameters written in the file (validated), as core's Move takes them."""
+        return {k: getattr(self, k) for k in MOVE_PARAMS[self.type] if getattr(self, k) is not None}
 
 
 class Walk(_Timed):
     """A stand-in walking a path through points on the floor."""
 
     standin: NonEmptyText
-    points_m: list[Vec3] = Field(min_length=1)
+    points_m: Points
     constant_speed: bool = True
     interp: Interp = "linear"
 
@@ -539,61 +662,81 @@ class LightCueModel(_Timed):
 
     light: NonEmptyText
     interp: Interp = "ease"
-    to_intensity_scale: NonNeg | None = None
+    to_intensity_scale: Annotated[float, Field(ge=0, le=1000)] | None = None  # ~10 stops up
     to_kelvin: Annotated[float, Field(ge=KELVIN_MIN, le=KELVIN_MAX)] | None = None
     to_color: SRGB | None = None
     effect: Literal["flicker", "lightning", "strobe", "police"] | None = None
     depth: Unit | None = None
-    speed_hz: Pos | None = None
-    seed: int | None = None
+    speed_hz: Annotated[float, Field(gt=0, le=1000)] | None = None
+    seed: Seed | None = None
     flashes: Annotated[int, Field(ge=1, le=100)] | None = None
-    peak: Pos | None = None
-    floor: NonNeg | None = None
-    rate_hz: Pos | None = None
+    peak: Annotated[float, Field(gt=0, le=1000)] | None = None
+    floor: Annotated[float, Field(ge=0, le=1000)] | None = None
+    rate_hz: Annotated[float, Field(gt=0, le=1000)] | None = None
     duty: Unit | None = None
-    off: NonNeg | None = None
-    colors: list[SRGB] | None = None
+    off: Annotated[float, Field(ge=0, le=1000)] | None = None
+    colors: Annotated[list[SRGB], Field(min_length=2, max_length=lim.MAX_EFFECT_COLORS)] | None = None
+
+    @field_validator("to_color")
+    @classmethod
+    def _colour_in_range(cls, v):
+        return None if v is None else _colour_range(v)
+
+    @field_validator("colors")
+    @classmethod
+    def _colours_in_range(cls, v):
+        for i, c in enumerate(v or ()):
+            try:
+                _colour_range(c)
+            except PydanticCustomError as exc:
+                raise fail(exc.context["message"], key=(i,)) from None
+            if max(c) <= 0:
+                raise fail("a light's colour cannot be black", key=(i,))
+        return v
 
 
 class CDLModel(Model):
-    slope: Vec3 = (1.0, 1.0, 1.0)
+    slope: Annotated[tuple[NonNeg, NonNeg, NonNeg], _vector(3, "[r, g, b]")] = (1.0, 1.0, 1.0)
     offset: Vec3 = (0.0, 0.0, 0.0)
-    power: Vec3 = (1.0, 1.0, 1.0)
+    power: Annotated[tuple[Pos, Pos, Pos], _vector(3, "[r, g, b]")] = (1.0, 1.0, 1.0)
     saturation: NonNeg = 1.0
+
+
+Speed = Annotated[float, Field(ge=-lim.MAX_SPEED_MPS, le=lim.MAX_SPEED_MPS)]
 
 
 class WallCueModel(_Timed):
     """What the wall shows changing: the world moving past, time of day, brightness, grade."""
 
     interp: Interp = "ease"
-    velocity_mps: Vec3 | None = None
-    to_translation_m: Vec3 | None = None
-    to_rotation_deg: Vec3 | None = None
-    to_sun_azimuth_deg: float | None = None
+    velocity_mps: Annotated[tuple[Speed, Speed, Speed], _vector(3, "[x, y, z]")] | None = None
+    to_translation_m: World3 | None = None
+    to_rotation_deg: Rotation3 | None = None
+    to_sun_azimuth_deg: Angle | None = None
     to_sun_elevation_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
     to_time_of_day_h: Annotated[float, Field(ge=0, le=24)] | None = None
     latitude_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
     day_of_year: Annotated[int, Field(ge=1, le=366)] | None = None
-    north_azimuth_deg: float | None = None
+    north_azimuth_deg: Angle | None = None
     to_turbidity: Annotated[float, Field(ge=1, le=10)] | None = None
-    to_brightness_nits: Pos | None = None
+    to_brightness_nits: Annotated[float, Field(gt=0, le=100_000)] | None = None
     to_cdl: CDLModel | None = None
 
 
 class Shot(Model):
     id: NonEmptyText
     scene: NonEmptyText
-    description: Text = ""
-    length_frames: Annotated[int, Field(gt=0)] | None = None
-    duration_s: Pos | None = None
-    notes: Text = ""
+    description: FreeText = ""
+    length_frames: Annotated[int, Field(gt=0, le=lim.MAX_SHOT_FRAMES)] | None = None
+    duration_s: Pos | None = None  # held to MAX_SHOT_FRAMES by the loader, which knows the rate
+    notes: FreeText = ""
     camera: ShotCamera
-    moves: list[Move] = Field(default_factory=list)
+    moves: Annotated[list[Move], Field(max_length=lim.MAX_MOVES)] = Field(default_factory=list)
     keys: dict[Literal["position_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop"],
-               list[list[Any]]] = Field(default_factory=dict)
-    walks: list[Walk] = Field(default_factory=list)
-    light_cues: list[LightCueModel] = Field(default_factory=list)
-    wall_cues: list[WallCueModel] = Field(default_factory=list)
+               Annotated[list[list[Any]], Field(max_length=lim.MAX_SHOT_FRAMES)]] = Field(default_factory=dict)
+    walks: Annotated[list[Walk], Field(max_length=lim.MAX_WALKS)] = Field(default_factory=list)
+    light_cues: Annotated[list[LightCueModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
+    wall_cues: Annotated[list[WallCueModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
     # shot-list columns stated by hand (else derived from the blocking)
     shot_size: NonEmptyText | None = None
     angle: NonEmptyText | None = None
@@ -603,7 +746,10 @@ class Shot(Model):
     @classmethod
     def _id(cls, v: str):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v):
-            raise fail(f"shot id {v!r} may use only letters, digits, '.', '_' and '-' (like 12A)")
+            raise fail(f"shot id {show(v)} may use only letters, digits, '.', '_' and '-' (like 12A)")
+        if len(v) > lim.MAX_SHOT_ID_CHARS:
+            raise fail(f"shot id {show(v)} is {len(v)} characters long; at most "
+                       f"{lim.MAX_SHOT_ID_CHARS} (it names the shot's files)")
         return v
 
     @model_validator(mode="after")
@@ -630,10 +776,11 @@ class SceneFile(Model):
     frame_rate: Annotated[Fraction, BeforeValidator(parse_frame_rate)]
     stage: Stage | None = None
     environment: Environment = Environment()
-    set_pieces: list[SetPiece] = Field(default_factory=list, alias="set")
+    set_pieces: Annotated[list[SetPiece], Field(max_length=lim.MAX_SET_PIECES)] = Field(
+        default_factory=list, alias="set")
     lights: Lights = Field(default_factory=list)
     camera: Camera
-    shots: list[Shot] = Field(default_factory=list)
+    shots: Annotated[list[Shot], Field(max_length=lim.MAX_SHOTS)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _wall_brightness(self):
@@ -641,4 +788,12 @@ class SceneFile(Model):
             raise fail(f"wall_brightness_nits {self.environment.wall_brightness_nits:g} is above the "
                        f"panel's peak of {self.stage.panel.peak_nits:g} nits",
                        key=("environment", "wall_brightness_nits"))
+        if self.stage is not None:
+            peak = self.stage.panel.peak_nits
+            for i, shot in enumerate(self.shots):
+                for j, cue in enumerate(shot.wall_cues):
+                    if cue.to_brightness_nits is not None and cue.to_brightness_nits > peak:
+                        raise fail(f"to_brightness_nits {cue.to_brightness_nits:g} is above the "
+                                   f"panel's peak of {peak:g} nits",
+                                   key=("shots", i, "wall_cues", j, "to_brightness_nits"))
         return self

@@ -30,13 +30,12 @@ from yaml.events import CollectionEndEvent, CollectionStartEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from previs.core.limits import (
-    MAX_ECHO_CHARS,
     MAX_INT_DIGITS,
     MAX_SCENE_FILE_BYTES,
     MAX_YAML_DEPTH,
     MAX_YAML_VALUES,
 )
-from previs.errors import SceneError
+from previs.errors import SceneError, show
 
 PathT = tuple[str | int, ...]
 
@@ -78,16 +77,6 @@ _SCALAR_TAGS = {_BOOL, _INT, _FLOAT, "tag:yaml.org,2002:str", "tag:yaml.org,2002
 def _escape(text: str) -> str:
     """Non-printable characters (controls, escape sequences, bidi overrides) as Python escapes."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def show(value, limit: int = MAX_ECHO_CHARS) -> str:
-    """A value as an error message may quote it: text in quotes with control characters escaped
-    (never raw: a name must not drive the user's terminal), anything else as Python writes it,
-    cut to ``limit`` characters with an ellipsis."""
-    text = value if isinstance(value, str) else repr(value)
-    cut = len(text) > limit
-    text = _escape(text[:limit]) + ("…" if cut else "")
-    return f"'{text}'" if isinstance(value, str) else text
 
 
 def one_line(text) -> str:
