@@ -316,20 +316,25 @@ def load_asset(path: str | Path) -> Asset:
     (``err.path``, ``err.reason`` hold the parts): only regular files are read, within the
     ``MAX_*`` limits above, and NaN or infinite numbers and indices past the vertices are refused.
     """
-    written = Path(path)
     try:
-        path = written.resolve()
-    except (OSError, RuntimeError, ValueError):
-        path = Path(os.path.abspath(written))
-    if written.suffix.lower() not in SUPPORTED_SUFFIXES:  # the name written, not a link's target
-        raise _asset_error(path, f"unsupported mesh format '{printable(written.suffix, 20)}' "
-                                 f"(use {', '.join(SUPPORTED_SUFFIXES)})")
+        written = Path(os.path.abspath(path))  # named as written: a link is not its target
+    except ValueError:  # a NUL character
+        raise _asset_error(repr(str(path)), "the path contains a NUL character") from None
+    if written.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise _asset_error(written, f"unsupported mesh format '{printable(written.suffix, 20)}' "
+                                    f"(use {', '.join(SUPPORTED_SUFFIXES)})")
     try:
-        st = stat_regular(path, MAX_MESH_FILE_BYTES)
+        st = stat_regular(written, MAX_MESH_FILE_BYTES)
     except UnsafeFile as exc:
         reason = "file not found" if exc.reason == "not found" else exc.reason
-        raise _asset_error(path, reason) from None
-    return _load_asset_cached(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+        raise _asset_error(written, reason) from None
+    resolved = str(written.resolve())
+    try:
+        return _load_asset_cached(resolved, st.st_mtime_ns, st.st_size, st.st_ino)
+    except AssetError as exc:
+        if resolved == str(written):
+            raise
+        raise _asset_error(written, exc.reason) from None
 
 
 @functools.lru_cache(maxsize=64)
@@ -338,9 +343,9 @@ def _load_asset_cached(path: str, _mtime_ns: int, _size: int, _ino: int) -> Asse
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             parts = _load_parts(Path(path))
-    except _Refusal as exc:
-        raise _asset_error(path, exc.reason) from None
-    except UnsafeFile as exc:
+            if not parts:
+                raise _Refusal("no triangles to draw")
+    except (_Refusal, UnsafeFile) as exc:
         raise _asset_error(path, exc.reason) from None
     return _asset_from_parts(path, parts)
 
@@ -571,10 +576,12 @@ _COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
 _TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 
 
-def _int(value, what: str, lo: int = 0, hi: int = 1 << 62) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise _Refusal(f"not a valid glTF file: {what} is {printable(json.dumps(value), 24)}, "
-                       f"not a whole number from {lo:,} to {hi:,}")
+def _int(value, what: str, lo: int = 0, hi: int | None = None) -> int:
+    if (isinstance(value, bool) or not isinstance(value, int) or value < lo
+            or (hi is not None and value > hi)):
+        shown = printable(json.dumps(value), 24)
+        wanted = f"from {lo:,} to {hi:,}" if hi is not None else f"of at least {lo:,}"
+        raise _Refusal(f"not a valid glTF file: {what} is {shown}, not a whole number {wanted}")
     return value
 
 
@@ -627,7 +634,10 @@ def _check_gltf(doc, bin_chunk: bytes | None, side: _SideFiles) -> None:
         if "byteStride" in v:
             _int(v["byteStride"], f"bufferView {i}'s byteStride", 4, 252)
     for i, a in enumerate(objects("accessors")):
-        count = _int(a.get("count"), f"accessor {i}'s count", 0, 3 * MAX_TRIANGLES)
+        count = _int(a.get("count"), f"accessor {i}'s count")
+        if count > 3 * MAX_TRIANGLES or (count > MAX_VERTICES and a.get("type") != "SCALAR"):
+            raise _Refusal(f"accessor {i} holds {count:,} items; previs draws at most "
+                           f"{MAX_VERTICES:,} vertices and {MAX_TRIANGLES:,} triangles per asset")
         comp = a.get("componentType")
         kind = a.get("type")
         if comp not in _COMPONENT_BYTES or kind not in _TYPE_COMPONENTS:
@@ -664,9 +674,27 @@ def _check_gltf(doc, bin_chunk: bytes | None, side: _SideFiles) -> None:
         if im.get("mimeType") == "image/ktx2":
             continue  # trimesh skips KTX2 images; the material draws untextured
         _check_image_bytes(blob, label)
+    accessors = len(doc.get("accessors", []))
+    for i, mesh in enumerate(objects("meshes")):
+        prims = mesh.get("primitives")
+        if not isinstance(prims, list) or not all(isinstance(p, dict) for p in prims):
+            raise _Refusal(f"not a valid glTF file: mesh {i}'s primitives are not a list")
+        for p in prims:
+            attrs = p.get("attributes", {})
+            if not isinstance(attrs, dict):
+                raise _Refusal(f"not a valid glTF file: mesh {i} has attributes that are not a "
+                               "mapping")
+            for key, a in [*attrs.items(), *([("indices", p["indices"])] if "indices" in p
+                                             else [])]:
+                _int(a, f"mesh {i}'s {printable(key, 24)} accessor", 0, max(accessors - 1, 0))
+                if not accessors:
+                    raise _Refusal(f"not a valid glTF file: mesh {i} refers to accessors there "
+                                   "are none of")
     nodes = objects("nodes")
     for i, n in enumerate(nodes):
         _check_node(n, i)
+        if "mesh" in n:
+            _int(n["mesh"], f"node {i}'s mesh", 0, max(len(doc.get("meshes", [])) - 1, 0))
     for i, n in enumerate(nodes):
         children = n.get("children", [])
         if not isinstance(children, list):
@@ -842,6 +870,8 @@ def _check_ply(data: bytes) -> None:
                 elements[-1][3] = _PLY_TYPES.get(words[2], 1)
             elif len(words) >= 3:
                 elements[-1][2] += _PLY_TYPES.get(words[1], 1)
+    if fmt is None:
+        raise _Refusal("not a valid PLY file: its header has no 'format' line")
     if fmt not in ("ascii", "binary_little_endian", "binary_big_endian"):
         raise _Refusal(f"not a valid PLY file: unknown format '{printable(fmt, 24)}'")
     if fmt == "ascii":

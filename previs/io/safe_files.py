@@ -35,7 +35,7 @@ def printable(text: object, limit: int = _NAME_LIMIT) -> str:
 def describe_mode(mode: int) -> str:
     """What a non-regular file is, in words a user recognises."""
     if stat.S_ISDIR(mode):
-        return "a folder, not a file"
+        return "a directory, not a file"
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe), not a regular file"
     if stat.S_ISCHR(mode):
@@ -61,7 +61,7 @@ def describe_os_error(exc: OSError) -> str:
     if code == errno.ENOTDIR:
         return "a part of the path is a file, not a folder"
     if code == errno.EISDIR:
-        return "a folder, not a file"
+        return "a directory, not a file"
     if code is not None:
         return f"cannot be read ({os.strerror(code).lower()})"
     return "cannot be read"
@@ -124,7 +124,8 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes:
                              f"{_size_words(limit)}")
         chunks, got = [], 0
         while True:  # a file that grows while we read stops at the limit, never past it
-            chunk = os.read(fd, min(1 << 24, limit + 1 - got))
+            # ask for what fstat promised, plus one byte to see the end (or growth)
+            chunk = os.read(fd, min(limit + 1 - got, max(st.st_size - got, 0) + 1))
             if not chunk:
                 break
             chunks.append(chunk)
