@@ -416,6 +416,12 @@ def test_obj_material_library_and_textures(tmp_path):
     (folder / "tex.png").write_bytes(png_bytes(4, 4))
     kind, asset = verdict(obj("ok.obj", "ok.mtl", b"newmtl m\nmap_Kd tex.png\n"))
     assert kind == "ok" and asset.parts[0].material.base_color_texture is not None
+    # a Latin-1 material library (a comment) still gives its texture, without charset_normalizer
+    latin = b"# caf\xe9\nnewmtl m\nKd 1 0 0\nmap_Kd tex.png\n"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "charset_normalizer", None)
+        kind, asset = verdict(obj("latin.obj", "latin.mtl", latin))
+    assert kind == "ok" and asset.parts[0].material.base_color_texture is not None
     (folder / "bomb.png").write_bytes(png_bytes(100_000, 100_000, body=False))
     refused(obj("bomb.obj", "bomb.mtl", b"newmtl m\nmap_Kd bomb.png\n"), "bomb.png", "Mpx")
     os.mkfifo(folder / "fifo.mtl")

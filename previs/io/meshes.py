@@ -379,6 +379,8 @@ class _SideFiles:
             refusal = _Refusal(f"{shown}: {describe_os_error(exc)}")
             self.refusals.append(refusal)
             raise refusal from None
+        if full.suffix.lower() == ".mtl":  # text trimesh would decode with charset_normalizer
+            data = _as_utf8(data)
         if full.suffix.lower() in _IMAGE_SUFFIXES:
             try:
                 _check_image_bytes(data, shown)
