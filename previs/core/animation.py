@@ -90,6 +90,13 @@ class Channel:
             v = np.vstack([v[:1], v[:1] + np.cumsum(d, axis=0)])
         return v
 
+    @property
+    def key_values(self) -> np.ndarray:
+        """(keys, dims) values at the keys as interpolated (angles unwrapped the short way). Every
+        interpolation stays within the range of the two keys it lies between, so these hold each
+        component's extremes over the whole channel."""
+        return self._values
+
     def evaluate_many(self, frames) -> np.ndarray:
         """Values at (possibly fractional) frames: shape (len(frames), dims)."""
         f = np.atleast_1d(np.asarray(frames, dtype=np.float64))

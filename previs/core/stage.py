@@ -39,6 +39,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from previs.core.limits import MAX_PANEL_COLUMNS, MAX_PANELS
 from previs.core.scene import CurvedSection, FlatSection, LedVolume
 from previs.errors import PrevisError
 
@@ -83,7 +84,11 @@ class SectionLayout:
 
 # ---------------------------------------------------------------- layouts
 def _count(length_m: float, panel_m: float) -> int:
-    return max(1, int(round(length_m / panel_m)))
+    n = length_m / panel_m
+    if not math.isfinite(n) or n > MAX_PANEL_COLUMNS:  # checked before int(): inf, 1e308
+        raise PrevisError(f"{length_m:g} m is {n:g} panels of {panel_m * 1000:g} mm; previs builds "
+                          f"at most {MAX_PANEL_COLUMNS:,} a section")
+    return max(1, int(round(n)))
 
 
 def _panel_m(volume: LedVolume) -> tuple[float, float]:
@@ -133,6 +138,11 @@ def section_layouts(volume: LedVolume) -> list[SectionLayout]:
     if volume.ceiling is not None:
         c = volume.ceiling
         out.append(_layout("ceiling", "ceiling", _count(c.width_m, pw), _count(c.depth_m, ph), volume))
+    columns = sum(lay.columns for lay in out)
+    panels = sum(lay.panels for lay in out)
+    if columns > MAX_PANEL_COLUMNS or panels > MAX_PANELS:  # before any facet is built
+        raise PrevisError(f"the volume has {panels:,} panels in {columns:,} columns; previs builds "
+                          f"at most {MAX_PANELS:,} panels in {MAX_PANEL_COLUMNS:,} columns")
     return out
 
 

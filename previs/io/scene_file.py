@@ -15,6 +15,7 @@ Relative asset paths resolve against the scene file's folder, never the working 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable
@@ -24,14 +25,15 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from previs.core import limits as lim
 from previs.core import optics, presets
 from previs.core import scene as sc
 from previs.core.colour import kelvin_to_linear_rgb, luminance, srgb_to_linear
 from previs.core.transforms import trs
-from previs.errors import AssetError, PresetError, PrevisError, SceneError
+from previs.errors import AssetError, PresetError, PrevisError, SceneError, show
 from previs.io import schema
 from previs.io.meshes import SUPPORTED_SUFFIXES, load_asset
-from previs.io.yaml_lines import LineMap, PathT, format_path, load_yaml, load_yaml_text
+from previs.io.yaml_lines import LineMap, PathT, format_path, load_yaml, load_yaml_text, one_line
 
 FORMAT_VERSION = sc.FORMAT_VERSION
 
@@ -67,7 +69,7 @@ class _Ctx:
         self.lines = lines
 
     def error(self, message: str, path: PathT) -> SceneError:
-        return SceneError(message, file=self.path, field=format_path(path) or None,
+        return SceneError(one_line(message), file=self.path, field=format_path(path) or None,
                           line=self.lines.line_of(path))
 
 
@@ -116,6 +118,9 @@ def _message(err: dict, path: list) -> str:
         return "must not be empty"
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
+    if kind == "too_long":
+        return (f"has {ctx.get('actual_length'):,} items; previs takes at most "
+                f"{ctx.get('max_length'):,} here")
     if kind == "literal_error":
         expected = [e.strip(" '") for e in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
         expected = [e for e in expected if e]
@@ -129,8 +134,8 @@ def _message(err: dict, path: list) -> str:
     if kind == "union_tag_not_found":
         return "missing required key 'type'"
     if kind == "extra_forbidden":
-        return f"unknown key '{path[-1]}'"
-    return err.get("msg", kind)
+        return f"unknown key {show(str(path[-1]))}"
+    return one_line(err.get("msg", kind))
 
 
 def _validation_error(exc: ValidationError, ctx: _Ctx) -> SceneError:
@@ -213,6 +218,7 @@ def _unique(ctx: _Ctx, items, key: str, what: str, section: str) -> None:
 
 def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
     _unique(ctx, m.shots, "id", "shot id", "shots")
+    _frame_budget(m, ctx)
     _unique(ctx, m.set_pieces, "name", "set piece name", "set")
     _unique(ctx, m.lights, "name", "light name", "lights")
     camera = _camera(m, ctx)
@@ -228,32 +234,149 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
         shots=tuple(_shot(s, i, m, camera, ctx) for i, s in enumerate(m.shots)),
         format_version=FORMAT_VERSION,
     )
-    _check_motion(scene, ctx)
+    _check_motion(scene, m, ctx)
+    warnings = _facing_warnings(scene, ctx)
+    if warnings:
+        scene = dataclasses.replace(scene, warnings=tuple(warnings))
     return scene
 
 
-def _check_motion(scene: sc.Scene, ctx: _Ctx) -> None:
-    """Expand every moving shot now, so a move that cannot be built (overlaps, a subject that is
-    not there, a zoom on a prime) stops the load with the shot's field and line."""
-    from previs.core.frame import camera_track, walk_poses
+def _frame_budget(m: schema.SceneFile, ctx: _Ctx) -> None:
+    """All shots together stay within MAX_SCENE_FRAMES (each is held to MAX_SHOT_FRAMES)."""
+    total = 0
+    for i, s in enumerate(m.shots):
+        total += s.length_frames if s.length_frames is not None else round(s.duration_s * m.frame_rate)
+        if total > lim.MAX_SCENE_FRAMES:
+            raise ctx.error(f"the shots up to this one run {total:,} frames; a scene holds at most "
+                            f"{lim.MAX_SCENE_FRAMES:,}", ("shots", i))
+
+
+def _facing_warnings(scene: sc.Scene, ctx: _Ctx) -> list[str]:
+    """A flat section lights the left of start -> end seen from above; turned away from every
+    shot's camera (or, with no shots, from the set and the stage's centre) it shows its black back."""
+    if scene.stage is None:
+        return []
+    refs = [np.array([s.camera.position_m[0], s.camera.position_m[2]]) for s in scene.shots]
+    if not refs:
+        refs = [np.array([p.world_from_local[0, 3], p.world_from_local[2, 3]])
+                for p in scene.set_pieces] or [np.zeros(2)]
+    out = []
+    for k, sec in enumerate(scene.stage.sections):
+        if not isinstance(sec, sc.FlatSection):
+            continue
+        a, b = np.asarray(sec.start_xz_m, float), np.asarray(sec.end_xz_m, float)
+        d = b - a
+        lit = np.array([d[1], -d[0]])  # cross(up, end - start) on the floor (x, z)
+        mid = (a + b) / 2
+        if all(float(np.dot(lit, r - mid)) < 0 for r in refs):
+            who = "every shot's camera" if scene.shots else "the set"
+            err = ctx.error(f"flat section '{sec.name}' turns its lit face away from {who}, so "
+                            "the cameras see its black back; swap start_xz_m and end_xz_m",
+                            ("stage", "sections", k))
+            out.append(str(err))
+    return out
+
+
+def _check_motion(scene: sc.Scene, m: schema.SceneFile, ctx: _Ctx) -> None:
+    """Expand every moving shot now and check what it does at every key, so a move or key that
+    cannot be built, or that takes a channel where its static field may not go (a tilt past 90°,
+    a zoom past its range, focus inside the lens's close focus, a T-stop the lens lacks), stops
+    the load with the field and line of the move or key that did it."""
+    from previs.core.frame import _walk_channels, camera_track
+    from previs.core.moves import MoveError
 
     for i, shot in enumerate(scene.shots):
         if shot.moves or shot.keys:
             try:
                 track = camera_track(scene, shot)
+            except MoveError as exc:
+                j = next((j for j, mv in enumerate(shot.moves) if mv is exc.move), None)
+                where = ("shots", i, "moves", j) if j is not None else ("shots", i, "keys")
+                raise ctx.error(str(exc), where) from None
             except PrevisError as exc:
                 raise ctx.error(str(exc), ("shots", i, "moves" if shot.moves else "keys")) from None
-            focal = track.channels["focal_length_mm"]
-            values = {round(v, 6) for k in focal.keys for v in k.value}
-            kit = presets.get_lens_kit(scene.camera.lens_kit)
-            if len(values) > 1 and kit.kind != "zoom":
-                raise ctx.error(f"the focal length changes ({min(values):g}–{max(values):g} mm) but "
-                                f"{kit.name} is a prime kit; use a zoom kit", ("shots", i, "moves"))
-        if shot.walks:
+            _check_track(track, scene, shot, m.shots[i], i, ctx)
+        for j, w in enumerate(shot.walks):
             try:
-                walk_poses(scene, shot, 0)
+                _walk_channels(w)
             except PrevisError as exc:
-                raise ctx.error(str(exc), ("shots", i, "walks")) from None
+                raise ctx.error(str(exc), ("shots", i, "walks", j)) from None
+
+
+def _blame(shot: sc.Shot, s: schema.Shot, i: int, channel: str, frame: int) -> PathT:
+    """Where a channel's value at ``frame`` comes from: the explicit key there, else the latest
+    move driving the channel that has started by then, else the shot's camera."""
+    for j, row in enumerate(s.keys.get(channel, ())):
+        if row and row[0] == frame:
+            return ("shots", i, "keys", channel, j)
+    moves = [(mv.start_frame, j) for j, mv in enumerate(shot.moves)
+             if channel in mv.drives() and mv.start_frame <= frame]
+    if moves:
+        return ("shots", i, "moves", max(moves)[1])
+    field = {"position_m": "position_m", "focal_length_mm": "focal_length_mm", "focus_m": "focus_m",
+             "t_stop": "t_stop"}.get(channel)
+    return ("shots", i, "camera") + ((field,) if field else ())
+
+
+_CHANNEL_RANGE = {  # the same bounds each static field has (previs.io.schema)
+    "position_m": (-lim.MAX_COORD_M, lim.MAX_COORD_M, "m"),
+    "pan_deg": (-lim.MAX_ANGLE_DEG, lim.MAX_ANGLE_DEG, "°"),
+    "tilt_deg": (-90.0, 90.0, "°"),
+    "roll_deg": (-lim.MAX_ANGLE_DEG, lim.MAX_ANGLE_DEG, "°"),
+    "focal_length_mm": (0.0, lim.MAX_FOCAL_MM, " mm"),
+    "focus_m": (0.0, math.inf, " m"),
+    "t_stop": (0.0, lim.MAX_MAGNITUDE, ""),
+}
+
+
+def _check_track(track, scene: sc.Scene, shot: sc.Shot, s: schema.Shot, i: int, ctx: _Ctx) -> None:
+    kit = presets.get_lens_kit(scene.camera.lens_kit)
+    for name, ch in track.channels.items():
+        lo, hi, unit = _CHANNEL_RANGE[name]
+        values = ch.key_values
+        ok = (values > lo) & (values <= hi) if lo == 0.0 else (values >= lo - 1e-9) & (values <= hi + 1e-9)
+        ok &= np.isfinite(values) | ((values == math.inf) & (name == "focus_m"))
+        bad = np.flatnonzero(~ok.all(axis=1))
+        if len(bad):
+            k = ch.keys[int(bad[0])]
+            v = values[int(bad[0])]
+            got = ", ".join(f"{x:g}" for x in v)
+            side = f"above {lo:g}" if lo == 0.0 else f"within {lo:g}..{hi:g}{unit}"
+            raise ctx.error(f"{name} reaches {got}{unit} at frame {k.frame}; it must be {side}",
+                            _blame(shot, s, i, name, k.frame))
+    # The lens: one lens per shot, every focal length on it, focus and T-stop within it.
+    focal_ch, focus_ch, stop_ch = (track.channels[n] for n in ("focal_length_mm", "focus_m", "t_stop"))
+    lenses: dict[float, optics.Lens] = {}
+    for k in focal_ch.keys:
+        f = round(k.value[0], 6)
+        if f not in lenses:
+            try:
+                lenses[f] = kit.lens_at(f)
+            except PresetError as exc:
+                raise ctx.error(str(exc), _blame(shot, s, i, "focal_length_mm", k.frame)) from None
+    if len(lenses) > 1:
+        lo_f, hi_f = min(lenses), max(lenses)
+        where = _blame(shot, s, i, "focal_length_mm", next(k.frame for k in focal_ch.keys
+                                                           if round(k.value[0], 6) != round(
+                                                               focal_ch.keys[0].value[0], 6)))
+        if kit.kind != "zoom":
+            raise ctx.error(f"the focal length changes ({lo_f:g}–{hi_f:g} mm) but {kit.name} is a "
+                            "prime kit; use a zoom kit", where)
+        if len({lens.zoom_range_mm for lens in lenses.values()}) > 1:
+            raise ctx.error(f"the focal length runs {lo_f:g}–{hi_f:g} mm, past the range of one "
+                            f"of {kit.name}'s zooms", where)
+    frames = sorted({k.frame for ch in (focal_ch, focus_ch, stop_ch) for k in ch.keys})
+    focal = focal_ch.evaluate_many(frames)[:, 0]
+    focus = focus_ch.evaluate_many(frames)[:, 0]
+    stop = stop_ch.evaluate_many(frames)[:, 0]
+    for fr, f, d, t in zip(frames, focal, focus, stop, strict=True):
+        lens = lenses.get(round(float(f), 6)) or kit.lens_at(float(f))
+        for name, check, value in (("focus_m", optics.validate_focus, d),
+                                   ("t_stop", optics.validate_t_stop, t)):
+            try:
+                check(lens, float(value))
+            except PresetError as exc:
+                raise ctx.error(f"{exc} at frame {fr}", _blame(shot, s, i, name, fr)) from None
 
 
 def _stage(st: schema.Stage | None) -> sc.LedVolume | None:
@@ -430,10 +553,13 @@ def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings
     if s.length_frames is not None:
         length = s.length_frames
     else:
-        length = round(s.duration_s * m.frame_rate)
+        length = round(s.duration_s * m.frame_rate)  # finite: duration_s is bounded
         if length < 1:
             raise ctx.error(f"{s.duration_s:g} s is less than one frame at {m.frame_rate} fps",
                             ("shots", i, "duration_s"))
+        if length > lim.MAX_SHOT_FRAMES:
+            raise ctx.error(f"{s.duration_s:g} s is {length:,} frames at {m.frame_rate} fps; a shot "
+                            f"has at most {lim.MAX_SHOT_FRAMES:,} frames", ("shots", i, "duration_s"))
     placement = sc.CameraPlacement(
         position_m=tuple(cam.position_m),
         look_at_m=None if cam.look_at_m is None else tuple(cam.look_at_m),
@@ -487,6 +613,7 @@ def _keys(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
     out = []
     for name, rows in s.keys.items():
         dims = CAMERA_CHANNELS[name][0]
+        lo, hi, unit = _CHANNEL_RANGE[name]
         keys = []
         for j, row in enumerate(rows):
             where = ("shots", i, "keys", name, j)
@@ -495,12 +622,22 @@ def _keys(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
             frame, value = row[0], row[1]
             interp = row[2] if len(row) == 3 else "smooth"
             if not isinstance(frame, int) or isinstance(frame, bool) or not 0 <= frame < length:
-                raise ctx.error(f"key frame must be a whole frame within 0..{length - 1}, got {frame!r}", where)
-            if interp not in INTERPOLATIONS:
-                raise ctx.error(f"unknown interpolation '{interp}'{schema.suggest(interp, INTERPOLATIONS)}", where)
+                raise ctx.error(f"key frame must be a whole frame within 0..{length - 1}, "
+                                f"got {schema.describe(frame)}", where)
+            if not isinstance(interp, str) or interp not in INTERPOLATIONS:
+                raise ctx.error(f"unknown interpolation {schema.describe(interp)}"
+                                f"{schema.suggest(interp, INTERPOLATIONS)}", where)
             flat = value if isinstance(value, list) else [value]
             if len(flat) != dims or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in flat):
-                raise ctx.error(f"{name} keys need {dims} number{'s' if dims > 1 else ''}, got {value!r}", where)
+                raise ctx.error(f"{name} keys need {dims} number{'s' if dims > 1 else ''}, "
+                                f"got {schema.describe(value)}", where)
+            for x in flat:  # the range the same static field has
+                inf_ok = name == "focus_m" and x == math.inf
+                if not (math.isfinite(x) or inf_ok):
+                    raise ctx.error(f"{name} keys must be finite numbers, got {x!r}", where)
+                if (x <= lo if lo == 0.0 else x < lo) or x > hi:
+                    side = f"greater than {lo:g}" if lo == 0.0 else f"within {lo:g}..{hi:g}{unit}"
+                    raise ctx.error(f"{name} must be {side}, got {x:g}{unit}", where)
             keys.append(key(frame, flat, interp))
         keys.sort(key=lambda k: k.frame)
         if len({k.frame for k in keys}) != len(keys):
@@ -513,7 +650,7 @@ def _named(ctx: _Ctx, name: str, names: list, what: str, where: tuple) -> None:
     """Stop with a did-you-mean when a cue or walk names something the scene does not have."""
     if name not in names:
         known = [n for n in names if n] or ["(none)"]
-        raise ctx.error(f"no {what} named '{name}'{schema.suggest(name, known)}", where)
+        raise ctx.error(f"no {what} named {show(name)}{schema.suggest(name, known)}", where)
 
 
 def _walks(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:

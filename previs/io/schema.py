@@ -142,7 +142,7 @@ def _printable(limit: int, what: str, *, free: bool = False):
         bad = _bad_char(value, free)
         if bad is not None:
             raise fail(f"{what} {show(value)} holds the control character {bad!r}; "
-                       f"{what}s are printable text")
+                       f"a {what} must be printable text")
         return value
 
     return AfterValidator(check)
