@@ -130,7 +130,7 @@ def _message(err: dict, path: list) -> str:
     if kind == "union_tag_invalid":
         tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
         tag = ctx.get("tag", "")
-        return f"unknown type '{tag}'{schema.suggest(tag, tags)}"
+        return f"unknown type {show(str(tag))}{schema.suggest(tag, tags)}"
     if kind == "union_tag_not_found":
         return "missing required key 'type'"
     if kind == "extra_forbidden":
@@ -324,7 +324,7 @@ _CHANNEL_RANGE = {  # the same bounds each static field has (previs.io.schema)
     "tilt_deg": (-90.0, 90.0, "°"),
     "roll_deg": (-lim.MAX_ANGLE_DEG, lim.MAX_ANGLE_DEG, "°"),
     "focal_length_mm": (0.0, lim.MAX_FOCAL_MM, " mm"),
-    "focus_m": (0.0, math.inf, " m"),
+    "focus_m": (0.0, lim.MAX_MAGNITUDE, " m"),  # or exactly .inf
     "t_stop": (0.0, lim.MAX_MAGNITUDE, ""),
 }
 
@@ -335,7 +335,7 @@ def _check_track(track, scene: sc.Scene, shot: sc.Shot, s: schema.Shot, i: int, 
         lo, hi, unit = _CHANNEL_RANGE[name]
         values = ch.key_values
         ok = (values > lo) & (values <= hi) if lo == 0.0 else (values >= lo - 1e-9) & (values <= hi + 1e-9)
-        ok &= np.isfinite(values) | ((values == math.inf) & (name == "focus_m"))
+        ok = (ok & np.isfinite(values)) | ((values == math.inf) & (name == "focus_m"))
         bad = np.flatnonzero(~ok.all(axis=1))
         if len(bad):
             k = ch.keys[int(bad[0])]
@@ -344,6 +344,15 @@ def _check_track(track, scene: sc.Scene, shot: sc.Shot, s: schema.Shot, i: int, 
             side = f"above {lo:g}" if lo == 0.0 else f"within {lo:g}..{hi:g}{unit}"
             raise ctx.error(f"{name} reaches {got}{unit} at frame {k.frame}; it must be {side}",
                             _blame(shot, s, i, name, k.frame))
+    # Focus at infinity holds: a fade to or from it has no middle (inf - x), so the key before
+    # and the key at infinity must both be holds.
+    keys = track.channels["focus_m"].keys
+    for a, b in zip(keys, keys[1:], strict=False):
+        if (math.isinf(a.value[0]) or math.isinf(b.value[0])) and a.interp != "hold":
+            at = a if math.isinf(a.value[0]) else b
+            raise ctx.error(f"focus_m travels to or from infinity between frames {a.frame} and "
+                            f"{b.frame}; make the key at frame {a.frame} a hold, or key a far "
+                            "finite distance instead", _blame(shot, s, i, "focus_m", at.frame))
     # The lens: one lens per shot, every focal length on it, focus and T-stop within it.
     focal_ch, focus_ch, stop_ch = (track.channels[n] for n in ("focal_length_mm", "focus_m", "t_stop"))
     lenses: dict[float, optics.Lens] = {}
@@ -632,8 +641,9 @@ def _keys(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
                 raise ctx.error(f"{name} keys need {dims} number{'s' if dims > 1 else ''}, "
                                 f"got {schema.describe(value)}", where)
             for x in flat:  # the range the same static field has
-                inf_ok = name == "focus_m" and x == math.inf
-                if not (math.isfinite(x) or inf_ok):
+                if name == "focus_m" and x == math.inf:
+                    continue  # focused at infinity
+                if not math.isfinite(x):
                     raise ctx.error(f"{name} keys must be finite numbers, got {x!r}", where)
                 if (x <= lo if lo == 0.0 else x < lo) or x > hi:
                     side = f"greater than {lo:g}" if lo == 0.0 else f"within {lo:g}..{hi:g}{unit}"

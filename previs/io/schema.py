@@ -99,6 +99,8 @@ Frames = Annotated[int, Field(ge=0, le=lim.MAX_SHOT_FRAMES)]
 def _not_nan(value: float) -> float:
     if math.isnan(value):
         raise fail("expected a number, got nan (not a number)")
+    if math.isfinite(value) and value > lim.MAX_MAGNITUDE:
+        raise fail(f"must be at most {lim.MAX_MAGNITUDE:g} m, or .inf for infinity; got {value:g}")
     return value
 
 
