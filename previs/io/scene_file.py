@@ -11,6 +11,13 @@ Every problem becomes one :class:`~previs.errors.SceneError` naming the file, th
    cached by :func:`previs.io.meshes.load_asset`).
 
 Relative asset paths resolve against the scene file's folder, never the working directory.
+
+Hostile input ends in one line too: every number is finite and bounded, every name printable, and
+the file's size, values, nesting, frames, points, lists and wall are held to the limits of
+:mod:`previs.core.limits`. Values that arrive through keys and moves get the ranges their static
+fields get, checked at every key when the file loads (5.), so nothing is refused later without
+its file, field and line. What is legal but probably unintended (a flat wall turned away from
+every camera) lands in ``Scene.warnings``.
 """
 
 from __future__ import annotations
