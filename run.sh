@@ -2,6 +2,7 @@
 # One entry point for a fresh machine: sets everything up, then runs what you ask for.
 #   bash run.sh storyboard   render the example stage's storyboard frames into out/storyboard
 #   bash run.sh test         run the whole test suite
+#   bash run.sh test-lowest  the suite against the lowest dependency versions pyproject.toml allows
 # Set-up is idempotent: a virtual environment in .venv with previs and its dependencies, and
 # Mesa's EGL driver from apt when no OpenGL context can be made.
 set -euo pipefail
@@ -51,12 +52,12 @@ if ! .venv/bin/python -m previs.render.check >/dev/null 2>&1; then
 fi
 
 # The blocking window's tests open real glfw windows on a virtual X display (Xvfb, GLX from Mesa).
-if [ "${1:-}" = test ] && ! command -v Xvfb >/dev/null 2>&1; then
+if [[ "${1:-}" = test* ]] && ! command -v Xvfb >/dev/null 2>&1; then
   apt_install xvfb libglx-mesa0 libgl1-mesa-dri || exit 1
 fi
 
 # The tests read PDFs back with poppler's pdftoppm, as a production office would print them.
-if [ "${1:-}" = test ] && ! command -v pdftoppm >/dev/null 2>&1; then
+if [[ "${1:-}" = test* ]] && ! command -v pdftoppm >/dev/null 2>&1; then
   apt_install poppler-utils || exit 1
 fi
 
@@ -69,8 +70,17 @@ case "${1:-}" in
     shift
     .venv/bin/python -m pytest -q "$@"
     ;;
+  test-lowest)
+    shift
+    # Every dependency at the lowest version pyproject.toml allows (uv's lowest-direct resolution),
+    # then the suite but the install test: a minimum that does not work fails here, not for a user.
+    [ -x .venv-lowest/bin/python ] || "$PY" -m venv .venv-lowest
+    .venv/bin/python -m pip install -q uv
+    .venv/bin/uv pip install -q --python .venv-lowest/bin/python --resolution lowest-direct -e '.[test]'
+    .venv-lowest/bin/python -m pytest -q --ignore tests/test_install.py "$@"
+    ;;
   *)
-    echo "usage: bash run.sh storyboard|test" >&2
+    echo "usage: bash run.sh storyboard|test|test-lowest" >&2
     exit 2
     ;;
 esac

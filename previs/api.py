@@ -454,9 +454,11 @@ def fit_text(draw, text: str, font, max_w: float) -> str:
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write to a temporary file beside ``path`` and rename it into place (making the folder);
     a failure is one ExportError line and leaves the old file as it was."""
+    from previs.export.atomic import make_folder
+
     path = Path(path)
+    make_folder(path.parent)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         replace_file(path, data)
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None

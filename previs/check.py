@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -211,11 +212,12 @@ def _ray_up(state, rows: int, cols: int) -> np.ndarray:
     return (r[1, 0] * uu + r[1, 1] * vv - r[1, 2]) > 0.0
 
 
-def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
-               ) -> tuple[ShotCheck, dict[int, np.ndarray]]:
+def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *,
+               on_frame=None) -> tuple[ShotCheck, dict[int, np.ndarray]]:
     """The shot's checks and, per flagged frame, the (rows, cols) grid of ratings (0 low, 1
     medium, 2 high moiré; 3 shooting off). ``renderer`` is a StageRenderer GRID_COLS pixels wide:
-    its depth buffer tells which LED samples the set hides and which pixels see nothing."""
+    its depth buffer tells which LED samples the set hides and which pixels see nothing.
+    ``on_frame()`` is called after each frame checked (progress)."""
     res = ShotCheck(shot=shot.id, frames_checked=0)
     grids: dict[int, np.ndarray] = {}
     vol = scene.stage
@@ -226,6 +228,8 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None
     for f in _frames(shot):
         st = evaluate(scene, shot, f)
         res.frames_checked += 1
+        if on_frame is not None:
+            on_frame()
         pos = st.position_m
         if pos[1] <= 0.0:
             below.append(f)
@@ -370,46 +374,68 @@ def tint_frame(color: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return out.astype(np.uint8)
 
 
-def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width: int = 960):
-    """Check the shots; write the JSON report and the flagged frames (tinted) when ``out_dir``."""
+def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width: int = 960,
+               progress: bool = False):
+    """Check the shots; write the JSON report and the flagged frames (tinted) when ``out_dir``.
+    ``progress`` shows a bar of frames checked on stderr (only on a terminal)."""
+    from tqdm import tqdm
+
     from previs import api
 
     results, flagged = [], {}
     solids = set_solids(scene)
+    total = sum(len(_frames(scene.shot(sid))) for sid in shot_ids)
+    bar = tqdm(total=total, desc="checking", unit="frame", file=sys.stderr, dynamic_ncols=True,
+               disable=None if progress else True)
     # Only the depth is read: no shadow maps, wall content or wall light (they change colour,
     # not depth).
-    with api.StageRenderer(scene, width=GRID_COLS, antialias=False, shadows=False, depth_only=True) as probe:
-        for sid in shot_ids:
-            res, grids = check_shot(scene, scene.shot(sid), probe, solids)
-            results.append(res)
-            flagged.update({(sid, f): g for f, g in grids.items()})
+    try:
+        with api.StageRenderer(scene, width=GRID_COLS, antialias=False, shadows=False,
+                               depth_only=True) as probe:
+            for sid in shot_ids:
+                bar.set_postfix_str(sid)
+                res, grids = check_shot(scene, scene.shot(sid), probe, solids,
+                                        on_frame=lambda: bar.update(1))
+                results.append(res)
+                flagged.update({(sid, f): g for f, g in grids.items()})
+    finally:
+        bar.close()
     written = []
     if out_dir is not None:
+        # The flagged frames first, the report last: a run stopped in between leaves no report
+        # that points at frames it never wrote.
         out_dir = Path(out_dir)
-        report = {"format": REPORT_FORMAT, "version": REPORT_VERSION, "scene": scene.name,
-                  "scene_file": str(scene.source_path), "scene_sha256": scene_digest(scene),
-                  "shots": [{**asdict(r), "failed": r.failed,  # JSON has no infinity: None
-                             "nearest_wall_m": None if math.isinf(r.nearest_wall_m) else r.nearest_wall_m,
-                             "overscan_needed_pct": None if math.isinf(r.overscan_needed_pct)
-                             else r.overscan_needed_pct} for r in results]}
-        path = out_dir / "check.json"
-        api.atomic_write_bytes(path, json.dumps(report, indent=2, ensure_ascii=False).encode())
-        written.append(path)
         if flagged:
             from PIL import Image
 
             with api.StageRenderer(scene, width=width) as r:
-                for (sid, f), grid in flagged.items():
+                for (sid, f), grid in tqdm(flagged.items(), desc="flagged frames", unit="frame",
+                                           file=sys.stderr, disable=None if progress else True):
                     st = evaluate(scene, scene.shot(sid), f)
                     img = tint_frame(r.render(st, read_depth=False).color, grid)
                     p = out_dir / f"flagged_{sid}_f{f:04d}.png"
                     api.write_png(Image.fromarray(img), p)
                     written.append(p)
+        path = out_dir / "check.json"
+        report = report_dict(scene, results)
+        api.atomic_write_bytes(path, json.dumps(report, indent=2, ensure_ascii=False).encode())
+        written.insert(0, path)
     return results, written
+
+
+def report_dict(scene: Scene, results: list[ShotCheck]) -> dict:
+    """The check report as JSON types: what check.json holds and ``previs check --json`` prints."""
+    return {"format": REPORT_FORMAT, "version": REPORT_VERSION, "scene": scene.name,
+            "scene_file": str(scene.source_path), "scene_sha256": scene_digest(scene),
+            "shots": [{**asdict(r), "failed": r.failed,  # JSON has no infinity: None
+                       "nearest_wall_m": None if math.isinf(r.nearest_wall_m) else r.nearest_wall_m,
+                       "overscan_needed_pct": None if math.isinf(r.overscan_needed_pct)
+                       else r.overscan_needed_pct} for r in results]}
 
 
 REPORT_FORMAT = "previs-check"
 REPORT_VERSION = 1
+MAX_REPORT_BYTES = 64 << 20  # a report of thousands of shots is a few MiB; past this it is not one
 
 
 def scene_digest(scene: Scene) -> str | None:
@@ -427,11 +453,22 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
     Refused (ExportError, one line) when it is not a report, is for another scene or an earlier
     version of the scene file, or lacks one of ``shot_ids``."""
     from previs.errors import ExportError
+    from previs.io.safe_files import UnsafeFile, printable, read_regular
 
+    def no_constant(name):  # NaN and Infinity are not JSON, and never a check's value
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    shown = printable(path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ExportError(f"{path}: cannot read a check report ({exc})") from None
+        doc = json.loads(read_regular(path, MAX_REPORT_BYTES).decode("utf-8"),
+                         parse_constant=no_constant)
+    except UnsafeFile as exc:
+        raise ExportError(f"{shown}: cannot read a check report: {exc.reason}") from None
+    except UnicodeDecodeError:
+        raise ExportError(f"{shown}: not a previs check report (not UTF-8 text)") from None
+    except ValueError as exc:  # json's messages give a position, never the file's text
+        raise ExportError(f"{shown}: not a previs check report ({printable(exc, 80)})") from None
+    path = shown
     if not isinstance(doc, dict) or doc.get("format") != REPORT_FORMAT or not isinstance(doc.get("shots"), list):
         raise ExportError(f"{path}: not a previs check report")
     version = doc.get("version", 0)
@@ -442,13 +479,13 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
                           f"({REPORT_VERSION})")
     here = scene.source_path.name if scene.source_path else scene.name
     if doc.get("scene") != scene.name:
-        raise ExportError(f"{path}: the check report is for scene '{doc.get('scene')}', not '{scene.name}' "
+        raise ExportError(f"{path}: the check report is for scene '{printable(doc.get('scene'), 60)}', not '{scene.name}' "
                           f"({here}): run previs check on {here}")
     digest, theirs = scene_digest(scene), doc.get("scene_sha256")
     if theirs is not None and digest is not None and theirs != digest:
         raise ExportError(f"{path}: stale check report: {here} changed since previs check ran; run it again")
     if theirs is None and Path(str(doc.get("scene_file"))).name != here:
-        raise ExportError(f"{path}: the check report is for {doc.get('scene_file')}, not {here}")
+        raise ExportError(f"{path}: the check report is for {printable(doc.get('scene_file'), 80)}, not {here}")
     known = {s.id for s in scene.shots}
     names = {f.name for f in fields(ShotCheck)}
     out: dict[str, ShotCheck] = {}
@@ -456,7 +493,8 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
         if not isinstance(d, dict) or not isinstance(d.get("shot"), str):
             raise ExportError(f"{path}: a shot entry lacks 'shot'")
         if d["shot"] not in known:
-            raise ExportError(f"{path}: stale check report: shot '{d['shot']}' is not in {here}; run previs check again")
+            raise ExportError(f"{path}: stale check report: shot '{printable(d['shot'], 40)}' is not in {here}; "
+                              "run previs check again")
         kw = {k: v for k, v in d.items() if k in names}
         for k in ("nearest_wall_m", "overscan_needed_pct"):
             if kw.get(k, 0.0) is None:

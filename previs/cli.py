@@ -7,11 +7,10 @@ status 2; a bug keeps its traceback.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
-from previs.errors import PrevisError
+from previs.errors import PrevisError, printable
 
 
 def _cmd_presets(args) -> int:
@@ -22,56 +21,40 @@ def _cmd_presets(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from previs import api
-    from previs.core import optics
-    from previs.core.frame import evaluate
+    from previs.info import format_summary, scene_summary
 
-    scene = api.load_scene(args.scene)
-    out = [f"scene   {scene.name}  ({scene.source_path})",
-           f"rate    {float(scene.frame_rate):g} fps ({scene.frame_rate})  format v{scene.format_version}"]
-    if scene.stage is not None:
-        from previs.core.stage import wall_summary
-
-        s = wall_summary(scene.stage)
-        p = scene.stage.panel
-        n_sec = len(scene.stage.sections)
-        out.append(f"stage   {n_sec} wall section{'s' if n_sec != 1 else ''}"
-                   f"{' + ceiling' if scene.stage.ceiling else ''}; panel {p.name}: {p.pixel_pitch_mm} mm pitch, "
-                   f"{p.panel_width_mm:g}x{p.panel_height_mm:g} mm, {p.panel_width_px}x{p.panel_height_px} px, "
-                   f"{p.peak_nits:g} nits peak")
-        out.append(f"        {s['panels']} panels, {s['area_m2']:.1f} m², {s['pixels']:,} LED pixels in all")
-        for sec in s["sections"]:
-            arc = f", {sec['arc_deg']:.1f}° arc" if sec.get("arc_deg") else ""
-            out.append(f"        {sec['name']:<18} {sec['kind']:<8} {sec['columns']} x {sec['rows']} panels "
-                       f"= {sec['width_px']} x {sec['height_px']} px, {sec['width_m']:.2f} x {sec['height_m']:.2f} m{arc}")
-    env = scene.environment
-    shows = f"glTF {env.gltf_path}" if env.gltf_path else "no glTF"
-    if env.sky:
-        shows += f"; sky with sun at az {env.sky.sun_azimuth_deg:g}° el {env.sky.sun_elevation_deg:g}°"
-    out.append(f"wall    shows {shows}; {env.wall_brightness_nits:g} nits")
-    out.append(f"set     {len(scene.set_pieces)} pieces")
-    for piece in scene.set_pieces:
-        what = piece.mesh_path.name if piece.mesh_path else piece.kind
-        pos = ", ".join(f"{v:.2f}" for v in piece.world_from_local[:3, 3])
-        out.append(f"        {piece.name:<18} {what:<22} at ({pos})")
-    out.append(f"lights  {len(scene.lights)}")
-    for lt in scene.lights:
-        unit = "lx" if lt.type == "directional" else "cd"
-        col = f"{lt.kelvin:g} K" if lt.kelvin else "rgb"
-        out.append(f"        {lt.name:<18} {lt.type:<11} {lt.intensity:g} {unit}, {col}, shadows {'on' if lt.shadows else 'off'}")
-    cam = scene.camera
-    out.append(f"camera  {cam.body} / {cam.mode}, {cam.lens_kit}; ISO {cam.iso:g}, {cam.shutter_angle_deg:g}°, "
-               f"T{cam.t_stop:g}, delivery {cam.delivery_aspect}")
-    out.append(f"shots   {len(scene.shots)}")
-    for shot in scene.shots:
-        st = evaluate(scene, shot)
-        near, far = optics.dof_limits_m(st.focal_length_mm, st.t_stop, st.mode.coc_mm, st.focus_m)
-        far_s = "inf" if math.isinf(far) else f"{far:.2f}"
-        out.append(f"        {shot.id:<5} sc {shot.scene_number:<4} {st.focal_length_mm:>5g} mm  "
-                   f"HFOV {st.hfov_deg:5.1f}°  T{st.t_stop:<4g} focus {st.focus_m:.2f} m (DOF {near:.2f}–{far_s} m)  "
-                   f"{shot.length_frames} fr  {shot.description}")
-    print("\n".join(out))
+    summary = scene_summary(load_scene_warning(args.scene))
+    print(_json(summary) if args.json else format_summary(summary))
     return 0
+
+
+def load_scene_warning(path):
+    """The scene, its load-time warnings (a flat wall facing away from the set ...) on stderr."""
+    from previs import api
+
+    scene = api.load_scene(path)
+    for w in scene.warnings:
+        print(f"previs: warning: {w}", file=sys.stderr)
+    return scene
+
+
+def _json(doc) -> str:
+    import json
+
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _output_folder(path: str) -> Path:
+    """``-o``: refused in one line before any work when a file stands where the folder must."""
+    from previs.export.atomic import make_folder
+
+    out = Path(path)
+    for p in (out, *out.parents):  # checked, not made: a refused run leaves nothing behind
+        if p.exists() or p.is_symlink():
+            if not p.is_dir():
+                make_folder(out)  # raises its one line
+            break
+    return out
 
 
 def _cmd_render(args) -> int:
@@ -81,7 +64,7 @@ def _cmd_render(args) -> int:
     from previs.check import plausibility_warnings
     from previs.core.frame import key_frames
 
-    scene = api.load_scene(args.scene)
+    scene = load_scene_warning(args.scene)
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
     jobs = []  # (shot, frame, file suffix); every frame evaluated before any rendering
     for shot in shots:
@@ -90,7 +73,7 @@ def _cmd_render(args) -> int:
             jobs.append((api.evaluate(scene, shot, f), "" if len(frames) == 1 else f"_f{f:04d}"))
         for w in plausibility_warnings(scene, shot):
             print(f"previs: warning: {shot.id}: {w}", file=sys.stderr)
-    out_dir = Path(args.output)
+    out_dir = _output_folder(args.output)
     written = []
     stem = _safe_name(scene.source_path.stem if scene.source_path else scene.name)
     with api.StageRenderer(scene, width=args.width, antialias=not args.no_aa,
@@ -109,18 +92,24 @@ def _cmd_render(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from previs import api
-    from previs.check import format_table, run_checks
+    from previs.check import format_table, report_dict, run_checks
 
-    scene = api.load_scene(args.scene)
+    scene = load_scene_warning(args.scene)
     shot_ids = [scene.shot(s).id for s in args.shot] if args.shot else [s.id for s in scene.shots]
-    results, written = run_checks(scene, shot_ids, Path(args.output), width=args.width)
-    print(format_table(results))
+    results, written = run_checks(scene, shot_ids, _output_folder(args.output), width=args.width,
+                                  progress=not args.quiet)
     failed = [r.shot for r in results if r.failed]
-    print(f"{len(results) - len(failed)} of {len(results)} shots pass"
-          + (f"; failing: {', '.join(failed)}" if failed else ""))
-    for p in written:
-        print(f"  {p}")
+    if args.json:  # stdout is the report alone: the files written go to stderr
+        print(_json(report_dict(scene, results)))
+        out = sys.stderr
+    else:
+        print(format_table(results))
+        print(f"{len(results) - len(failed)} of {len(results)} shots pass"
+              + (f"; failing: {', '.join(failed)}" if failed else ""))
+        out = sys.stdout
+    if not (args.json and args.quiet):
+        for p in written:
+            print(f"  {p}", file=out)
     return 1 if failed else 0
 
 
@@ -129,8 +118,14 @@ EXPORTS = ("shotlist", "boards", "otio", "cameras", "plan")
 
 def _cmd_export(args) -> int:
     """Paperwork from one scene: every file written atomically; re-running replaces them."""
-    from previs import api
 
+    if args.scene is None:
+        if args.checks and Path(args.checks).suffix.lower() in (".yaml", ".yml"):
+            print(f"previs export: --checks takes 'run' or a check.json report, not the scene file "
+                  f"{args.checks} (previs export SCENE --checks run)", file=sys.stderr)
+        else:
+            print("previs export: a scene file is required (see previs export --help)", file=sys.stderr)
+        return 2
     what = [w.strip() for w in args.what.split(",") if w.strip()]
     unknown = [w for w in what if w not in EXPORTS]
     if unknown:
@@ -139,19 +134,21 @@ def _cmd_export(args) -> int:
     if args.checks is not None and "shotlist" not in what:
         print("previs: --checks fills the shot list's Stage checks column: add shotlist to --what", file=sys.stderr)
         return 2
-    scene = api.load_scene(args.scene)
+    scene = load_scene_warning(args.scene)
     shot_ids = [scene.shot(s).id for s in args.shot] if args.shot else [s.id for s in scene.shots]
-    out = Path(args.output)
+    out = _output_folder(args.output)
     checks = source = None
     if args.checks is not None:  # before any file is written: a refused report leaves nothing behind
         from previs import check
 
-        if args.checks:
+        if args.checks != "run":
             checks, source = check.read_report(args.checks, scene, shot_ids), f"from {args.checks}"
         else:
-            print(f"previs: running the LED stage checks on {len(shot_ids)} shot{'s' if len(shot_ids) != 1 else ''}",
-                  file=sys.stderr)
-            checks = {r.shot: r for r in check.run_checks(scene, shot_ids, None)[0]}
+            if not args.quiet:
+                print(f"previs: running the LED stage checks on {len(shot_ids)} "
+                      f"shot{'s' if len(shot_ids) != 1 else ''}", file=sys.stderr)
+            checks = {r.shot: r for r in check.run_checks(scene, shot_ids, None,
+                                                           progress=not args.quiet)[0]}
             source = "run at export"
     written: list[Path] = []
     for w in what:
@@ -166,7 +163,7 @@ def _cmd_export(args) -> int:
             from previs.export.boards import export_boards
 
             written += export_boards(scene, out / "boards", shot_ids=shot_ids, per_page=args.per_page,
-                                     per_scene=args.per_scene)
+                                     per_scene=args.per_scene, progress=not args.quiet)
         elif w == "otio":
             from previs.export.editorial import export_editorial
 
@@ -190,8 +187,18 @@ def _safe_name(s: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
 
 
+class _Parser(argparse.ArgumentParser):
+    """A command-line mistake is one line too (argparse's default is the usage and the error)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="previs", description="Virtual-production previsualisation.")
+    from previs import __version__
+
+    ap = _Parser(prog="previs", description="Virtual-production previsualisation.")
+    ap.add_argument("--version", action="version", version=f"previs {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("render", help="render a storyboard frame (PNG with caption) per shot")
     p.add_argument("scene", help="scene file (YAML)")
@@ -215,9 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")
     p.add_argument("-o", "--output", default="out/check", help="folder for check.json and flagged frames")
     p.add_argument("--width", type=int, default=960, help="width of the flagged-frame PNGs")
+    p.add_argument("--json", action="store_true",
+                   help="print the report (check.json's contents) on stdout instead of the table")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_check)
     p = sub.add_parser("export", help="shot list, storyboard sheets, editorial timeline, camera data, floor plans")
-    p.add_argument("scene", help="scene file (YAML)")
+    p.add_argument("scene", nargs="?", help="scene file (YAML)")  # checked in _cmd_export: see --checks
     p.add_argument("--what", default=",".join(EXPORTS),
                    help=f"comma-separated, any of: {', '.join(EXPORTS)} (default: all)")
     p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")
@@ -226,17 +236,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per-scene", action="store_true", help="one storyboard PDF per scene number")
     p.add_argument("--media", help="folder of animatic MP4s or storyboard panels for the editorial timeline "
                                    "(its animatic/ and storyboard/ subfolders are searched too)")
-    p.add_argument("--checks", nargs="?", const="", metavar="REPORT",
+    p.add_argument("--checks", metavar="run|REPORT",
                    help="fill the shot list's Stage checks column with the LED stage checks: run them now "
-                        "(--checks alone; put it after the scene) or read the check.json previs check wrote "
-                        "for this scene (--checks out/check/check.json); without it the column holds rig "
-                        "plausibility only")
+                        "(--checks run) or read the check.json previs check wrote for this scene "
+                        "(--checks out/check/check.json; a file named run: --checks ./run); without it "
+                        "the column holds rig plausibility only")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_export)
     from previs.view.command import add_view_command
 
     add_view_command(sub)
     p = sub.add_parser("info", help="print the stage, set, lights, camera and shots of a scene")
     p.add_argument("scene")
+    p.add_argument("--json", action="store_true", help="the same as JSON on stdout, for pipelines")
     p.set_defaults(func=_cmd_info)
     p = sub.add_parser("presets", help="list camera bodies, recording modes and lens kits")
     p.set_defaults(func=_cmd_presets)
@@ -245,17 +257,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "width", 1) is not None and getattr(args, "width", 1) <= 0:
-        print("previs: --width must be positive", file=sys.stderr)
+    width = getattr(args, "width", None)
+    if width is not None and width <= 0:  # the upper limit is the GPU's, checked by the renderer
+        print(f"previs: --width must be a positive number of pixels, got {width}", file=sys.stderr)
         return 2
     try:
         return args.func(args)
-    except PrevisError as exc:
-        print(f"previs: {exc}", file=sys.stderr)
+    except PrevisError as exc:  # one line, whatever a message quoted
+        print(f"previs: {printable(exc, 8192)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("previs: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `previs info | head`: the reader left; say nothing more
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

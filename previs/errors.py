@@ -25,7 +25,7 @@ class SceneError(PrevisError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = self.file or "<scene>"
+        where = printable(self.file, 4096) if self.file else "<scene>"
         if self.line is not None:
             where += f":{self.line}"
         if self.field:
@@ -49,6 +49,24 @@ class ExportError(PrevisError):
     """An output could not be written."""
 
 
+# Shown instead of the middle of very long names (a path the file system refuses as too long is
+# still named, but one line of a terminal should not hold 4,000 characters of it).
+_NAME_LIMIT = 160
+
+
+def printable(text: object, limit: int = _NAME_LIMIT) -> str:
+    """``text`` with control characters, terminal escapes and other unprintables escaped
+    (``\\x1b``, ``\\n``, ``\\u202e``), never sent raw to a terminal, and cut in the middle to
+    about ``limit`` characters."""
+    s = str(text)
+    if not s.isprintable():
+        s = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in s)
+    if len(s) > limit:
+        keep = max(limit // 2 - 2, 8)
+        s = f"{s[:keep]}...{s[-keep:]}"
+    return s
+
+
 def show(value, limit: int | None = None) -> str:
     """A value as a message may quote it: text in quotes with non-printable characters escaped
     (a name must never drive the user's terminal), anything else as Python writes it, cut to
@@ -58,6 +76,5 @@ def show(value, limit: int | None = None) -> str:
     limit = MAX_ECHO_CHARS if limit is None else limit
     text = value if isinstance(value, str) else repr(value)
     cut = len(text) > limit
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
-    text += "…" if cut else ""
+    text = printable(text[:limit], limit) + ("…" if cut else "")
     return f"'{text}'" if isinstance(value, str) else text

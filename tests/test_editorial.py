@@ -312,7 +312,7 @@ def test_files_atomic_deterministic_and_named_after_the_scene(scene, media, expo
 def test_unwritable_output_is_an_export_error(scene, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(ExportError, match="cannot write"):
+    with pytest.raises(ExportError, match="not a folder"):
         export_editorial(scene, blocker / "sub", formats=("otio",))
 
 

@@ -103,7 +103,7 @@ def _export(*args):
 def test_checks_run_at_export_and_reports_refused(tmp_path):
     """`--checks` alone runs the stage checks on the shots listed; `--checks REPORT` takes a
     check.json only when it is this scene's and has every shot; a refusal writes nothing."""
-    run = _export("--shot", "1A", "--shot", "1E", "--checks", "-o", str(tmp_path / "now"))
+    run = _export("--shot", "1A", "--shot", "1E", "--checks", "run", "-o", str(tmp_path / "now"))
     assert run.returncode == 0, run.stderr
     assert "LED stage checks (run at export): 1 of 2 shots pass; failing 1A" in run.stdout
     with open(tmp_path / "now" / "shotlist" / "led_stage_shotlist.csv", encoding="utf-8-sig", newline="") as f:

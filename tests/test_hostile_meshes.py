@@ -521,14 +521,8 @@ def test_special_files_through_the_scene_loader(tmp_path, kind):
         mesh, expect = "z.glb", "character device"
     else:
         mesh, expect = "d" * 300 + "/m.obj", "longer than the file system allows"
-    try:
+    with pytest.raises(PrevisError) as info:
         load_scene(_scene(tmp_path, mesh))
-    except PrevisError as exc:
-        msg = str(exc)
-    except OSError as exc:
-        pytest.xfail(f"scene_file raises {type(exc).__name__} (fix pending in scene_file.py)")
-    else:
-        raise AssertionError("accepted")
-    if expect not in msg:
-        pytest.xfail(f"scene_file judges the path itself: {msg[-80:]}")
+    msg = str(info.value)
+    assert expect in msg, msg
     assert "\n" not in msg

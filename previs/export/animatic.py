@@ -794,7 +794,9 @@ def _cmd_animatic(args) -> int:
     if args.width < 16:
         raise PrevisError(f"--width must be at least 16 pixels, got {args.width}")
     render_width = max(16, round(args.width * args.scale))
-    scene = api.load_scene(args.scene)
+    from previs.cli import load_scene_warning
+
+    scene = load_scene_warning(args.scene)
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
     for shot in shots:  # a wrong shot id or lens fails before the renderer starts
         evaluate(scene, shot, 0)

@@ -61,6 +61,23 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def make_folder(folder) -> Path:
+    """``folder`` and its parents made where missing; one ExportError line when a file stands
+    where a folder must (not the OS's "File exists"), or the folder cannot be made."""
+    folder = Path(folder)
+    for p in (folder, *folder.parents):
+        if p.exists() or p.is_symlink():
+            if not p.is_dir():
+                into = "" if p == folder else f" {folder}"
+                raise ExportError(f"{p}: not a folder, so previs cannot write into it{into}")
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"{folder}: cannot make the folder ({exc.strerror or exc})") from None
+    return folder
+
+
 class FolderLock:
     """An exclusive, non-blocking, re-entrant (per process) lock on a folder; see the module
     docstring. ``what`` names the kind of run in the refusal."""
@@ -78,10 +95,7 @@ class FolderLock:
     def acquire(self) -> FolderLock:
         import fcntl
 
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ExportError(f"{self.folder}: cannot write ({exc.strerror or exc})") from None
+        make_folder(self.folder)
         key = os.path.realpath(self.folder)
         with _held_guard:
             if key in _held:

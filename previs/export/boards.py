@@ -997,7 +997,7 @@ def export_boards(scene: Scene, out_dir: str | Path, *, shot_ids: Sequence[str] 
 
             from tqdm import tqdm
 
-            it = tqdm(shots, desc="boards", unit="shot", file=sys.stderr)
+            it = tqdm(shots, desc="boards", unit="shot", file=sys.stderr, disable=None)  # off the terminal: quiet
         for shot in it:
             for p in panels_for_shot(scene, shot, renderer, width=width):
                 path = out / f"{stem}_{_safe_name(shot.id)}_p{p.index:02d}.png"

@@ -15,21 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-# Shown instead of the middle of very long names (a path the file system refuses as too long is
-# still named, but one line of a terminal should not hold 4,000 characters of it).
-_NAME_LIMIT = 160
-
-
-def printable(text: object, limit: int = _NAME_LIMIT) -> str:
-    """``text`` with control characters, terminal escapes and other unprintables escaped
-    (``\\x1b``, ``\\n``, ``\\u202e``) and cut in the middle to about ``limit`` characters."""
-    s = str(text)
-    if not s.isprintable():
-        s = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in s)
-    if len(s) > limit:
-        keep = max(limit // 2 - 2, 8)
-        s = f"{s[:keep]}...{s[-keep:]}"
-    return s
+from previs.errors import printable  # noqa: F401  (re-exported: the readers' escaping)
 
 
 def describe_mode(mode: int) -> str:

@@ -40,6 +40,7 @@ from previs.core.transforms import trs
 from previs.errors import AssetError, PresetError, PrevisError, SceneError, show
 from previs.io import schema
 from previs.io.meshes import SUPPORTED_SUFFIXES, load_asset
+from previs.io.safe_files import printable
 from previs.io.yaml_lines import LineMap, PathT, format_path, load_yaml, load_yaml_text, one_line
 
 FORMAT_VERSION = sc.FORMAT_VERSION
@@ -420,25 +421,26 @@ def _stage(st: schema.Stage | None) -> sc.LedVolume | None:
 
 
 def _asset_path(ctx: _Ctx, written: str, field: PathT, *, kind: str) -> Path:
-    """Resolve a mesh path against the scene folder and load it once (cached) to prove it works."""
+    """Resolve a mesh path against the scene folder and load it once (cached) to prove it works.
+    :func:`load_asset` judges the path (FIFOs, devices, too-long names) in its own words."""
+    shown = printable(written)
     p = Path(os.path.expanduser(written))
     full = p if p.is_absolute() else ctx.folder / p
     if full.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ctx.error(f"'{written}' is not a {kind} previs reads (use "
+        raise ctx.error(f"'{shown}' is not a {kind} previs reads (use "
                         f"{', '.join(SUPPORTED_SUFFIXES)})", field)
-    if not full.exists():
-        raise ctx.error(f"{kind} file '{written}' not found (looked for {full})", field)
-    if not full.is_file():
-        raise ctx.error(f"{kind} path '{written}' is a directory, not a file", field)
-    if not os.access(full, os.R_OK):
-        raise ctx.error(f"{kind} file '{written}' is not readable (permission denied)", field)
+    if os.path.isfile(full) and not os.access(full, os.R_OK):
+        raise ctx.error(f"{kind} file '{shown}' is not readable (permission denied)", field)
     try:
         load_asset(full)
     except AssetError as exc:
-        why = str(exc)
-        prefix = f"{full.resolve()}: "
-        why = why[len(prefix):] if why.startswith(prefix) else why
-        raise ctx.error(f"cannot load {kind} '{written}': {why}", field) from None
+        why = getattr(exc, "reason", None) or str(exc)
+        if why == "file not found" or why == "not found":
+            raise ctx.error(f"{kind} file '{shown}' not found (looked for {printable(full)})",
+                            field) from None
+        if why.startswith("a directory"):
+            raise ctx.error(f"{kind} path '{shown}' is a directory, not a file", field) from None
+        raise ctx.error(f"cannot load {kind} '{shown}': {why}", field) from None
     return full.resolve()
 
 
