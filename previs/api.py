@@ -11,9 +11,6 @@
 from __future__ import annotations
 
 import math
-import os
-import stat
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +18,7 @@ import numpy as np
 from previs.core import colour
 from previs.core.frame import FrameState, evaluate
 from previs.core.scene import Scene, SetPiece
-from previs.errors import ExportError
+from previs.export.atomic import file_umask, replace_file, write_atomic, write_png  # noqa: F401
 from previs.io.meshes import Asset, Material, MeshPart, load_asset, primitive_asset
 
 __all__ = ["load_scene", "evaluate", "StageRenderer", "write_storyboard_frame", "storyboard_image",
@@ -451,63 +448,8 @@ def fit_text(draw, text: str, font, max_w: float) -> str:
     return text + "…"
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place (making the folder);
-    a failure is one ExportError line and leaves the old file as it was."""
-    from previs.export.atomic import make_folder
-
-    path = Path(path)
-    make_folder(path.parent)
-    try:
-        replace_file(path, data)
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
-
-
-def replace_file(path: Path, data: bytes, *, sync_folder: bool = False) -> None:
-    """The atomic write itself (raises OSError): a temporary file beside ``path``, fsynced, renamed
-    over it with the mode the file had (else the user's usual mode). ``sync_folder`` also fsyncs
-    the folder, so the rename itself survives a crash (the scene file; not worth it for each
-    frame of an image sequence)."""
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        mode = 0o666 & ~file_umask()  # mkstemp makes 0600
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if sync_folder:
-        try:
-            dfd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-        except OSError:
-            pass  # some file systems cannot sync a folder; the rename is still atomic
-
-
-def file_umask() -> int:
-    """The process's umask (read by setting it, so set it straight back)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_png(image, path: str | Path) -> None:
-    import io
-
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    atomic_write_bytes(path, buf.getvalue())
+# Files are written whole (previs.export.atomic); the names stay here for scripts that used them.
+atomic_write_bytes = write_atomic
 
 
 def write_storyboard_frame(frame, state: FrameState, scene: Scene, path: str | Path) -> None:

@@ -381,6 +381,7 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
     from tqdm import tqdm
 
     from previs import api
+    from previs.export.atomic import write_atomic, write_png
 
     results, flagged = [], {}
     solids = set_solids(scene)
@@ -414,11 +415,11 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
                     st = evaluate(scene, scene.shot(sid), f)
                     img = tint_frame(r.render(st, read_depth=False).color, grid)
                     p = out_dir / f"flagged_{sid}_f{f:04d}.png"
-                    api.write_png(Image.fromarray(img), p)
+                    write_png(Image.fromarray(img), p)
                     written.append(p)
         path = out_dir / "check.json"
         report = report_dict(scene, results)
-        api.atomic_write_bytes(path, json.dumps(report, indent=2, ensure_ascii=False).encode())
+        write_atomic(path, json.dumps(report, indent=2, ensure_ascii=False).encode())
         written.insert(0, path)
     return results, written
 

@@ -132,8 +132,9 @@ def test_atomic_writes_keep_the_files_mode_and_never_leave_a_temporary(tmp_path)
     import os
     import stat
 
-    from previs.api import atomic_write_bytes, file_umask
     from previs.errors import ExportError
+    from previs.export.atomic import file_umask
+    from previs.export.atomic import write_atomic as atomic_write_bytes
 
     new = tmp_path / "new.csv"
     atomic_write_bytes(new, b"a")

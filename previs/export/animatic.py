@@ -43,10 +43,16 @@ from pathlib import Path
 import numpy as np
 from isal import isal_zlib
 
-from previs.api import file_umask, fit_text
+from previs.api import fit_text
 from previs.core.timecode import format_rate, frames_to_timecode, parse_rate
 from previs.errors import ExportError, PrevisError
-from previs.export.atomic import FolderLock, remove_stale_temporaries, temporary_path, write_atomic
+from previs.export.atomic import (
+    FolderLock,
+    file_umask,
+    remove_stale_temporaries,
+    temporary_path,
+    write_atomic,
+)
 
 __all__ = ["BurnIn", "burn_in", "burn_in_lines", "FrameSequence", "encode_mp4", "concat_mp4",
            "render_animatic", "AnimaticResult", "Mp4Info", "mp4_info", "add_animatic_command", "FrameWriter",

@@ -15,7 +15,7 @@ that were killed.
   and renames it into place: the target is either the old file or the whole new one.
 * :func:`remove_stale_temporaries` removes the temporaries of the named targets that a killed
   run left: ours (when the pid in the name is not a live process, or is this one) and those of
-  :func:`previs.api.replace_file` / :func:`tempfile.mkstemp` (``.<name>.<8 random>.tmp``, which
+  :func:`tempfile.mkstemp` in earlier versions (``.<name>.<8 random>.tmp``, which
   carry no pid: call it only while holding the folder's lock, so no other previs run can be
   writing them).
 """
@@ -26,14 +26,15 @@ import errno
 import os
 import re
 import secrets
+import stat
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from previs.errors import ExportError, PrevisError
 
-__all__ = ["FolderLock", "FolderBusyError", "write_atomic", "temporary_path", "remove_stale_temporaries",
-           "LOCK_NAME"]
+__all__ = ["FolderLock", "FolderBusyError", "write_atomic", "replace_file", "write_png", "make_folder",
+           "temporary_path", "remove_stale_temporaries", "LOCK_NAME"]
 
 LOCK_NAME = ".previs.lock"
 
@@ -172,28 +173,66 @@ def temporary_path(path) -> Path:
     return path.with_name(f".{path.name}.previs-{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
-def write_atomic(path, data: bytes, *, fsync: bool = True) -> None:
-    """``data`` into ``path`` through a temporary beside it that carries this process's pid; a
-    failure is one ExportError line and leaves the old file (and no temporary)."""
+def write_atomic(path, data: bytes, *, fsync: bool = True, sync_folder: bool = False) -> None:
+    """``data`` into ``path`` (its folder made) through a temporary beside it that carries this
+    process's pid, renamed into place with the mode the old file had (else the user's usual
+    mode): the target is the old file or the whole new one, never half of either. A failure is
+    one ExportError line and leaves the old file and no temporary. ``sync_folder`` also fsyncs
+    the folder so the rename itself survives a crash (the scene file; not worth it for each
+    frame of an image sequence)."""
     path = Path(path)
-    tmp = temporary_path(path)
+    make_folder(path.parent)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        from previs.api import file_umask
-
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666 & ~file_umask())
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                if fsync:
-                    os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        replace_file(path, data, fsync=fsync, sync_folder=sync_folder)
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def replace_file(path: Path, data: bytes, *, fsync: bool = True, sync_folder: bool = False) -> None:
+    """The atomic write itself, in an existing folder (raises OSError); see :func:`write_atomic`."""
+    path = Path(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~file_umask()
+    tmp = temporary_path(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            if fsync:
+                os.fsync(f.fileno())  # the bytes are on disk before the name points at them
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if sync_folder:
+        try:
+            dfd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        except OSError:
+            pass  # some file systems cannot sync a folder; the rename is still atomic
+
+
+def file_umask() -> int:
+    """The process's umask (read by setting it, so set it straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_png(image, path) -> None:
+    """A PIL image as a PNG, written atomically."""
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    write_atomic(path, buf.getvalue())
 
 
 _OURS = re.compile(r"\.(?P<name>.+)\.previs-(?P<pid>\d+)-[0-9a-f]+\.tmp")

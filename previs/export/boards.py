@@ -641,7 +641,7 @@ def panel_image(panel: Panel):
 
 
 def write_panel_png(panel: Panel, path: str | Path) -> Path:
-    from previs.api import write_png
+    from previs.export.atomic import write_png
 
     write_png(panel_image(panel), path)
     return Path(path)
@@ -930,7 +930,7 @@ def write_sheets(panels: Sequence[Panel], path_or_dir: str | Path, scene: Scene,
     ``per_scene`` one file per scene number, ``<stem>_boards_sc<N>.pdf`` (beside the given
     ``.pdf`` path, named after it, or in the folder). ``scene_breaks``: each scene starts on a new
     page. Returns the files written."""
-    from previs.api import atomic_write_bytes
+    from previs.export.atomic import write_atomic
 
     panels = list(panels)
     if not panels:
@@ -959,7 +959,7 @@ def write_sheets(panels: Sequence[Panel], path_or_dir: str | Path, scene: Scene,
         pages = _paginate(group, per_page, scene_breaks)
         for i, page_panels in enumerate(pages, 1):
             sheet.page(page_panels, scene, i, len(pages))
-        atomic_write_bytes(path, sheet.output())
+        write_atomic(path, sheet.output())
         written.append(path)
     return written
 

@@ -4,7 +4,7 @@
     # out/cameras/3A.glb, 3A.opentrackio.json, 3A.chan, 3A.usda, 3B.glb, ...
 
 Every frame of each shot is evaluated once (:func:`previs.core.frame.evaluate`) and written in up
-to four formats, each file atomically (:func:`previs.api.atomic_write_bytes`). Frame ``f`` of a
+to four formats, each file atomically (:func:`previs.export.atomic.write_atomic`). Frame ``f`` of a
 shot (0-based, as everywhere in previs) is at ``f / frame_rate`` seconds from the shot's start.
 The axis conventions are those of ``reference/optics-lenses-led-formats.md`` §5.2-5.7.
 
@@ -614,7 +614,7 @@ def export_camera_data(scene: Scene, shot_ids: Sequence[str] | None, out_dir: st
     """Write each shot's camera as ``<out>/<shot>.glb``, ``.opentrackio.json``, ``.chan`` and
     ``.usda`` (those named in ``formats``); returns the paths written, in that order per shot.
     ``shot_ids=None`` exports every shot."""
-    from previs.api import atomic_write_bytes
+    from previs.export.atomic import write_atomic
 
     formats = tuple(formats)
     unknown = [f for f in formats if f not in FORMATS]
@@ -649,6 +649,6 @@ def export_camera_data(scene: Scene, shot_ids: Sequence[str] | None, out_dir: st
             else:
                 data = usda_bytes(scene, shot, states)
             path = out / f"{stem}{_SUFFIX[fmt]}"
-            atomic_write_bytes(path, data)
+            write_atomic(path, data)
             written.append(path)
     return written

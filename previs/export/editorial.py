@@ -426,7 +426,7 @@ def export_editorial(scene, out_dir, *, media_dir=None, formats: Iterable[str] =
                      shot_ids: Sequence[str] | None = None, name: str | None = None) -> list[Path]:
     """Write ``<out>/<scene stem>.otio`` / ``.edl`` / ``.xml`` (the ``formats`` asked for, in
     that order) atomically and return their paths."""
-    from previs.api import atomic_write_bytes
+    from previs.export.atomic import write_atomic
 
     formats = list(formats)
     unknown = [f for f in formats if f not in FORMATS]
@@ -449,6 +449,6 @@ def export_editorial(scene, out_dir, *, media_dir=None, formats: Iterable[str] =
                 text = _fcp_text(tl)
         except otio.exceptions.OTIOError as exc:
             raise ExportError(f"{path}: the {fmt} writer failed: {exc}") from None
-        atomic_write_bytes(path, text.encode("utf-8"))
+        write_atomic(path, text.encode("utf-8"))
         written.append(path)
     return written

@@ -931,9 +931,9 @@ def svg_bytes(prims, *, title: str, px_per_m: float = PX_PER_M) -> bytes:
 
 def write_svg(prims, path, *, title: str, px_per_m: float = PX_PER_M) -> Path:
     """Write the plan as SVG (one user unit = one pixel at ``px_per_m``), atomically."""
-    from previs.api import atomic_write_bytes
+    from previs.export.atomic import write_atomic
 
-    atomic_write_bytes(path, svg_bytes(prims, title=title, px_per_m=px_per_m))
+    write_atomic(path, svg_bytes(prims, title=title, px_per_m=px_per_m))
     return Path(path)
 
 
@@ -1060,7 +1060,7 @@ def write_png(prims, path, *, title: str, px_per_m: float = PX_PER_M) -> Path:
     """Write the plan as PNG at ``px_per_m`` (anti-aliased: drawn at 2x, downsampled), atomically."""
     from PIL import PngImagePlugin
 
-    from previs.api import atomic_write_bytes
+    from previs.export.atomic import write_atomic
 
     img = png_image(prims, px_per_m=px_per_m)
     info = PngImagePlugin.PngInfo()
@@ -1068,7 +1068,7 @@ def write_png(prims, path, *, title: str, px_per_m: float = PX_PER_M) -> Path:
     info.add_text("Software", "previs")
     buf = io.BytesIO()
     img.save(buf, format="PNG", pnginfo=info)
-    atomic_write_bytes(path, buf.getvalue())
+    write_atomic(path, buf.getvalue())
     return Path(path)
 
 

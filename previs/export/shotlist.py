@@ -78,7 +78,7 @@ reads as "all clear"; the JSON carries the same line as ``led_checks``.
 
 Files
 -----
-All writes are atomic (:func:`previs.api.atomic_write_bytes`). CSV is UTF-8 with a byte-order mark
+All writes are atomic (:func:`previs.export.atomic.write_atomic`). CSV is UTF-8 with a byte-order mark
 (so spreadsheet programs read the "→", "°" and "–" right; read it back with ``utf-8-sig``), one
 header row of the column titles. JSON is ``{"format": "previs-shotlist", "version": 1, ...}`` with
 typed values (:func:`read_json` reads it back). The PDF is landscape A4 with a title block, a table
@@ -712,9 +712,9 @@ def csv_text(rows: Sequence[ShotRow]) -> str:
 def write_csv(rows: Sequence[ShotRow], path) -> Path:
     """The shot list as CSV: a header row of the column titles, one row per shot (UTF-8 with BOM)."""
     path = Path(path)
-    from previs.api import atomic_write_bytes
+    from previs.export.atomic import write_atomic
 
-    atomic_write_bytes(path, csv_text(rows).encode("utf-8-sig"))
+    write_atomic(path, csv_text(rows).encode("utf-8-sig"))
     return path
 
 
@@ -730,12 +730,12 @@ def write_json(rows: Sequence[ShotRow], path, scene: Scene, *, led_note: str = L
     """The shot list as JSON with typed values (``format``, ``version``, scene name, frame rate,
     ``led_checks`` = :func:`led_checks_note`, ``columns`` = the titles by field, ``shots``)."""
     from previs import __version__
-    from previs.api import atomic_write_bytes
+    from previs.export.atomic import write_atomic
 
     doc = {"format": FORMAT, "version": FORMAT_VERSION, **_scene_info(scene), "generator": f"previs {__version__}",
            "led_checks": led_note, "columns": dict(COLUMNS), "shots": [r.to_json() for r in rows]}
     path = Path(path)
-    atomic_write_bytes(path, (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"))
+    write_atomic(path, (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"))
     return path
 
 
@@ -777,10 +777,10 @@ def write_markdown(rows: Sequence[ShotRow], path, scene: Scene | None = None, *,
                    led_note: str = LED_CHECKS_NOT_RUN) -> Path:
     """The shot list as a Markdown (GitHub) table, one row per shot; a title when given the
     scene; the line that says whether the LED checks ran above the table."""
-    from previs.api import atomic_write_bytes
+    from previs.export.atomic import write_atomic
 
     path = Path(path)
-    atomic_write_bytes(path, markdown_text(rows, scene, led_note=led_note).encode("utf-8"))
+    write_atomic(path, markdown_text(rows, scene, led_note=led_note).encode("utf-8"))
     return path
 
 
@@ -937,12 +937,12 @@ def write_pdf(rows: Sequence[ShotRow], path, scene: Scene, *, when=None, paper: 
     rate, camera, date), the table with wrapped text and its header row repeated on every page,
     and "Page x of y". ``when`` (a date; default ``SOURCE_DATE_EPOCH`` or today) is printed and
     stamped as the creation date, so the same rows and date give the same bytes."""
-    from previs.api import atomic_write_bytes
+    from previs.export.atomic import write_atomic
 
     if paper.lower() not in ("a4", "letter"):
         raise PrevisError(f"shot-list paper must be A4 or Letter, got {paper!r}")
     path = Path(path)
-    atomic_write_bytes(path, pdf_bytes(rows, scene, when=when, paper=paper, led_note=led_note))
+    write_atomic(path, pdf_bytes(rows, scene, when=when, paper=paper, led_note=led_note))
     return path
 
 

@@ -90,13 +90,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.tokens import CommentToken
 
-from previs.api import replace_file
 from previs.core import presets
 from previs.core import scene as sc
 from previs.core.animation import CAMERA_CHANNELS
 from previs.core.frame import _start_values, camera_track, subjects
 from previs.core.frame import key_frames as core_key_frames
 from previs.errors import ExportError, PrevisError, SceneError
+from previs.export.atomic import replace_file
 from previs.io import scene_file, schema
 from previs.io.yaml_lines import format_path, read_text
 
