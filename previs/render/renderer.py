@@ -26,9 +26,9 @@ import numpy as np
 from previs.core import transforms as tf
 from previs.core.frame import frame_rect_uv
 from previs.core.ledcheck import radiance_octahedral
+from previs.core.mesh import Asset, Material, TextureImage
 from previs.core.scene import MAX_LIGHTS, MAX_SHADOW_TILES, Light, shadow_tiles
 from previs.errors import RenderError
-from previs.io.meshes import Asset, Material, TextureImage
 from previs.render.context import create_offscreen_context, program
 
 MAX_TILES = MAX_SHADOW_TILES  # lighting.glsl gets both as defines (see _lighting)
