@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from previs.errors import PrevisError, printable
@@ -74,10 +75,10 @@ def _cmd_render(args) -> int:
         for w in plausibility_warnings(scene, shot):
             print(f"previs: warning: {shot.id}: {w}", file=sys.stderr)
     out_dir = _output_folder(args.output)
-    written = []
     stem = _safe_name(scene.source_path.stem if scene.source_path else scene.name)
-    with api.StageRenderer(scene, width=args.width, antialias=not args.no_aa,
-                           shadows=not args.no_shadows, dof=args.dof) as r:
+    with _writing(out_dir, "previs render") as written, \
+            api.StageRenderer(scene, width=args.width, antialias=not args.no_aa,
+                              shadows=not args.no_shadows, dof=args.dof) as r:
         bar = tqdm(jobs, desc="rendering", unit="frame", disable=args.quiet or None, file=sys.stderr)
         for state, suffix in bar:
             bar.set_postfix_str(f"{state.shot_id} {state.frame}")
@@ -96,8 +97,10 @@ def _cmd_check(args) -> int:
 
     scene = load_scene_warning(args.scene)
     shot_ids = [scene.shot(s).id for s in args.shot] if args.shot else [s.id for s in scene.shots]
-    results, written = run_checks(scene, shot_ids, _output_folder(args.output), width=args.width,
-                                  progress=not args.quiet)
+    out_dir = _output_folder(args.output)
+    with _writing(out_dir, "previs check"):
+        results, written = run_checks(scene, shot_ids, out_dir, width=args.width,
+                                      progress=not args.quiet)
     failed = [r.shot for r in results if r.failed]
     if args.json:  # stdout is the report alone: the files written go to stderr
         print(_json(report_dict(scene, results)))
@@ -150,7 +153,52 @@ def _cmd_export(args) -> int:
             checks = {r.shot: r for r in check.run_checks(scene, shot_ids, None,
                                                            progress=not args.quiet)[0]}
             source = "run at export"
-    written: list[Path] = []
+    with _writing(out, "previs export") as written:
+        _export_into(args, scene, what, shot_ids, out, checks, source, written)
+    print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''} to {out.resolve()}")
+    for p in written:
+        print(f"  {p}")
+    return 0
+
+
+INCOMPLETE_NAME = "INCOMPLETE.txt"
+
+
+@contextmanager
+def _writing(out: Path, what: str):
+    """One run writes ``out`` at a time (a second refuses in one line); what killed runs left
+    there is cleaned up; and until this run completes, ``out/INCOMPLETE.txt`` says the folder
+    may hold a mix of this run's files and an earlier one's. Yields the list of files written."""
+    from previs.export.atomic import LOCK_NAME, FolderLock, remove_stale_temporaries, write_atomic
+
+    made = not out.exists()
+    with FolderLock(out, what):
+        marker = out / INCOMPLETE_NAME
+        if marker.exists():
+            print(f"previs: warning: the last {what} into {out} did not finish; writing it again",
+                  file=sys.stderr)
+        for folder in (out, *(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())):
+            remove_stale_temporaries(folder)
+        write_atomic(marker, (f"{what} is writing this folder, or was stopped before it finished: "
+                              "its files may be a mix of that run and an earlier one. Run it again; "
+                              "this file goes when a run completes.\n").encode())
+        written: list[Path] = []
+        try:
+            yield written
+        except BaseException:
+            # Refused before a file was written (a width the GPU cannot draw ...): leave the
+            # folder as it was, not marked.
+            others = (p for p in out.rglob("*") if p.name not in (INCOMPLETE_NAME, LOCK_NAME))
+            if next(others, None) is None:
+                marker.unlink(missing_ok=True)
+                if made:
+                    (out / LOCK_NAME).unlink(missing_ok=True)
+                    out.rmdir()
+            raise
+        marker.unlink()
+
+
+def _export_into(args, scene, what, shot_ids, out, checks, source, written: list[Path]) -> None:
     for w in what:
         if w == "shotlist":
             from previs.export.shotlist import export_shotlist, led_checks_note
@@ -177,10 +225,6 @@ def _cmd_export(args) -> int:
             from previs.export.floorplan import export_floorplans
 
             written += export_floorplans(scene, out / "plans", shot_ids=shot_ids if args.shot else None)
-    print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''} to {out.resolve()}")
-    for p in written:
-        print(f"  {p}")
-    return 0
 
 
 def _safe_name(s: str) -> str:

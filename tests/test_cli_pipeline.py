@@ -163,3 +163,62 @@ def test_a_report_that_is_not_this_scenes_is_refused_before_writing(tmp_path, re
     rc, _, err = run_cli("export", EXAMPLE, "--what", "shotlist", "--checks", report, "-o", tmp_path / "o")
     assert_one_line_refusal(rc, err, "check.json")
     assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------- killed and concurrent runs
+_HOLD_LOCK = """
+import sys, time
+from previs.export.atomic import FolderLock
+with FolderLock(sys.argv[1], "previs export"):
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("cmd", ["export", "render", "check"])
+def test_a_second_run_into_a_busy_folder_refuses_in_one_line(tmp_path, cmd):
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(out)], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        rc, _, err = run_cli(cmd, EXAMPLE, "--shot", "1E", "-o", out, "-q")
+        assert_one_line_refusal(rc, err, f"{out} is being written by another previs export (pid {holder.pid})")
+    finally:
+        holder.kill()
+        holder.wait()
+    rc, _, err = run_cli(cmd, EXAMPLE, "--shot", "1E", "-o", out, "-q")  # the lock went with its holder
+    assert rc == 0, err
+
+
+def test_an_unfinished_export_stays_marked_until_a_run_completes(tmp_path, monkeypatch):
+    """An export stopped half-way (here a plan that cannot be written) leaves INCOMPLETE.txt
+    beside what it wrote; the next complete run says so, cleans a killed run's temporaries and
+    removes the mark."""
+    from previs.errors import ExportError
+    from previs.export import floorplan
+
+    out = tmp_path / "out"
+
+    def broken(*_a, **_k):
+        raise ExportError("plans: disk full")
+
+    monkeypatch.setattr(floorplan, "export_floorplans", broken)
+    rc, _, err = run_cli("export", EXAMPLE, "--what", "shotlist,plan", "-o", out, "-q")
+    assert_one_line_refusal(rc, err, "disk full")
+    assert (out / "INCOMPLETE.txt").is_file() and (out / "shotlist").is_dir()
+    stale = out / "shotlist" / ".led_stage_shotlist.csv.previs-999999999-0a1b2c3d.tmp"  # a dead pid's
+    stale.write_bytes(b"half")
+    monkeypatch.undo()
+    rc, out_text, err = run_cli("export", EXAMPLE, "--what", "shotlist,plan", "-o", out, "-q")
+    assert rc == 0, err
+    assert "did not finish; writing it again" in err
+    assert not (out / "INCOMPLETE.txt").exists() and not stale.exists()
+    assert not (out / ".previs.lock").exists()
+
+
+def test_a_run_refused_before_writing_leaves_no_folder(tmp_path):
+    out = tmp_path / "never"
+    rc, _, err = run_cli("render", EXAMPLE, "--shot", "1A", "-o", out, "--width", "99999")
+    assert_one_line_refusal(rc, err, "99999")
+    assert not out.exists()

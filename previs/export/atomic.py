@@ -111,12 +111,13 @@ class FolderLock:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except OSError as exc:
-                    holder = _read_pid(fd)
+                    holder, holder_what = _read_holder(fd)
                     os.close(fd)
                     if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                         raise ExportError(f"{self.path}: cannot lock ({exc.strerror or exc})") from None
                     who = f" (pid {holder})" if holder else ""
-                    raise FolderBusyError(f"{self.folder} is being written by another {self.what}{who}; "
+                    raise FolderBusyError(f"{self.folder} is being written by another "
+                                          f"{holder_what or self.what}{who}; "
                                           f"{self.hint}") from None
                 # The holder before us may have removed the file after we opened it: then we
                 # hold a lock on a file nobody else will find. Start again on the new one.
@@ -128,7 +129,7 @@ class FolderLock:
                     break
                 os.close(fd)
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            os.pwrite(fd, f"{os.getpid()} {self.what}\n".encode(), 0)  # who holds it, for the refusal
             _held[key] = [fd, 1]
             self._key = key
         return self
@@ -159,12 +160,13 @@ class FolderLock:
         self.release()
 
 
-def _read_pid(fd: int) -> int | None:
+def _read_holder(fd: int) -> tuple[int | None, str | None]:
+    """The pid and the kind of run ("previs export") written in a lock file, where readable."""
     try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(text) if text.isdigit() else None
+        pid, _, what = os.pread(fd, 128, 0).decode("ascii", "replace").strip().partition(" ")
+        return (int(pid) if pid.isdigit() else None), (what if what.startswith("previs") else None)
     except (OSError, ValueError):
-        return None
+        return None, None
 
 
 def temporary_path(path) -> Path:
