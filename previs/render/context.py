@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from importlib import resources
 
 from previs.errors import RenderError
@@ -31,20 +32,53 @@ def create_offscreen_context():
     )
 
 
-def shader_sources(read):
-    """A cached ``name -> GLSL source`` over ``read(name)`` (a file's text), with
-    ``#include "file.glsl"`` lines replaced by that file (GLSL itself has no includes). The
-    benchmarks use it for shaders from another commit."""
+class ShaderSources:
+    """``name -> GLSL source`` over ``read(name)`` (a file's text), cached, with
+    ``#include "file.glsl"`` lines replaced by that file (GLSL itself has no includes).
 
-    @functools.cache
-    def source(name: str) -> str:
-        lines = []
-        for line in read(name).splitlines():
-            stripped = line.strip()
-            lines.append(source(stripped.split('"')[1]) if stripped.startswith("#include") else line)
-        return "\n".join(lines) + "\n"
+    Each file is included once per program (a second ``#include`` of it, direct or through
+    another file, is dropped: an include guard), and ``#line`` directives keep the compiler's
+    line numbers true: GLSL 3.30 names a source by number, so :meth:`files` lists the files of a
+    program by that number and :func:`compile_error` turns the driver's ``2:14(5): error`` into
+    ``lighting.glsl:14: error``. The benchmarks use it for shaders from another commit."""
 
-    return source
+    def __init__(self, read):
+        self._read = functools.cache(read)
+        self._expanded = functools.cache(self._expand)
+
+    def __call__(self, name: str) -> str:
+        return self._expanded(name)[0]
+
+    def files(self, name: str) -> tuple[str, ...]:
+        """The files in ``name``'s expanded source, by GLSL source-string number."""
+        return self._expanded(name)[1]
+
+    def _expand(self, name: str) -> tuple[str, tuple[str, ...]]:
+        files: list[str] = []
+        out: list[str] = []
+
+        def expand(file: str) -> None:
+            number = len(files)
+            files.append(file)
+            for line_no, line in enumerate(self._read(file).splitlines(), 1):
+                stripped = line.strip()
+                if not stripped.startswith("#include"):
+                    out.append(line)
+                    continue
+                inc = stripped.split('"')[1]
+                if inc in files:
+                    out.append(f"// {inc}: included above")
+                    continue
+                out.append(f"#line 1 {len(files)}")
+                expand(inc)
+                out.append(f"#line {line_no + 1} {number}")
+
+        expand(name)
+        return "\n".join(out) + "\n", tuple(files)
+
+
+def shader_sources(read) -> ShaderSources:
+    return ShaderSources(read)
 
 
 # The GLSL files shipped inside the package (``previs/shaders``, from the top-level ``shaders/``).
@@ -56,12 +90,44 @@ def _with_defines(source: str, defines: tuple[str, ...]) -> str:
     if not defines:
         return source
     head, _, rest = source.partition("\n")  # the #version line must stay first
-    return head + "\n" + "".join(f"#define {d}\n" for d in defines) + rest
+    # ... and the line after the defines is still line 2 of file 0 for the compiler
+    return head + "\n" + "".join(f"#define {d}\n" for d in defines) + "#line 2 0\n" + rest
+
+
+# "0:12(5): error" (Mesa) and "0(12) : error" (NVIDIA): source-string number and line
+_GLSL_WHERE = re.compile(r"\b(\d+):(\d+)\(\d+\)|\b(\d+)\((\d+)\)\s*:")
+
+
+def compile_error(message: str, stages: dict[str, tuple[str, ...]]) -> str:
+    """The driver's compile log in one line, its first error placed as ``file.glsl:LINE``.
+    ``stages`` maps "vertex_shader" / "fragment_shader" to that stage's :meth:`files`."""
+    stage = next(iter(stages))
+    for line in message.splitlines():
+        if line.strip() in stages:
+            stage = line.strip()
+            continue
+        m = _GLSL_WHERE.search(line)
+        if m is None or "error" not in line.lower():
+            continue
+        number, line_no = (m[1], m[2]) if m[1] is not None else (m[3], m[4])
+        files = stages[stage]
+        file = files[int(number)] if int(number) < len(files) else f"source {number}"
+        return f"{file}:{line_no}: {line[m.end():].strip(' :')}"
+    return " ".join(message.split())[:500]
+
+
+def compile_program(ctx, sources: ShaderSources, vertex: str, fragment: str,
+                    defines: tuple[str, ...] = ()):
+    """A program from two shader files of ``sources``; a compile error is one RenderError line
+    naming the file and line."""
+    try:
+        return ctx.program(vertex_shader=_with_defines(sources(vertex), defines),
+                           fragment_shader=_with_defines(sources(fragment), defines))
+    except Exception as exc:
+        where = compile_error(str(exc), {"vertex_shader": sources.files(vertex),
+                                         "fragment_shader": sources.files(fragment)})
+        raise RenderError(f"shader {vertex}/{fragment} failed to compile: {where}") from None
 
 
 def program(ctx, vertex: str, fragment: str, defines: tuple[str, ...] = ()):
-    try:
-        return ctx.program(vertex_shader=_with_defines(shader_source(vertex), defines),
-                           fragment_shader=_with_defines(shader_source(fragment), defines))
-    except Exception as exc:
-        raise RenderError(f"shader {vertex}/{fragment} failed to compile: {exc}") from None
+    return compile_program(ctx, shader_source, vertex, fragment, defines)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from previs.errors import PrevisError, RenderError
+from previs.render.context import program
 from previs.view import controls as ctl
 from previs.view.controls import AdaptiveResolution, Rig
 
@@ -37,107 +38,7 @@ STATUS_S = 4.0  # a message stays over the picture this long (warnings: STATUS_E
 STATUS_ERROR_S = 8.0
 VIEWS = ("camera", "stage", "plan")
 
-_QUAD_VERT = """
-#version 330
-in vec2 in_pos;
-out vec2 v_uv;
-void main() {
-    v_uv = vec2(in_pos.x * 0.5 + 0.5, 0.5 - in_pos.y * 0.5);  // frame rows run top-down
-    gl_Position = vec4(in_pos, 0.0, 1.0);
-}
-"""
-# The camera view's delivery frame lines, matte and safe areas are drawn here, at the window's
-# resolution, not into the render (the renderer's post.frag does that for storyboard panels): at
-# a draft render width its lines would be scaled up into soft bars several pixels thick. The
-# rectangles are post.frag's, snapped to whole window pixels so a line is always 2 px (the frame)
-# or 1 px (safe areas) wide and at full colour.
-_QUAD_FRAG = """
-#version 330
-uniform sampler2D u_image;
-uniform vec4 u_viewport;     // the picture in window pixels: x, y (GL, from the bottom), w, h
-uniform ivec4 u_frame_px;    // delivery area in picture pixels, GL rows: x0, y0, x1, y1 (end
-                             // exclusive); x1 <= x0: no frame lines
-uniform ivec4 u_action_px;   // safe areas likewise (x1 <= x0: off)
-uniform ivec4 u_title_px;
-uniform float u_matte_opacity;
-uniform vec3 u_line_color;
-in vec2 v_uv;
-out vec4 f_color;
-bool inside(ivec2 p, ivec4 r) { return all(greaterThanEqual(p, r.xy)) && all(lessThan(p, r.zw)); }
-// The pixels within ``outer`` px outside and ``inner`` px inside the rectangle's edges.
-float ring(ivec2 p, ivec4 r, int outer, int inner) {
-    return (inside(p, r + ivec4(-outer, -outer, outer, outer))
-            && !inside(p, r + ivec4(inner, inner, -inner, -inner))) ? 1.0 : 0.0;
-}
-void main() {
-    vec3 c = texture(u_image, v_uv).rgb;
-    if (u_frame_px.z > u_frame_px.x) {
-        ivec2 p = ivec2(floor(gl_FragCoord.xy - u_viewport.xy));
-        if (!inside(p, u_frame_px)) c *= 1.0 - u_matte_opacity;
-        c = mix(c, u_line_color, ring(p, u_frame_px, 1, 1));
-        if (u_action_px.z > u_action_px.x)
-            c = mix(c, u_line_color, 0.6 * ring(p, u_action_px, 0, 1));
-        if (u_title_px.z > u_title_px.x)
-            c = mix(c, u_line_color, 0.4 * ring(p, u_title_px, 0, 1));
-    }
-    f_color = vec4(c, 1.0);
-}
-"""
-_LINE_VERT = """
-#version 330
-uniform mat4 u_clip_from_world;
-uniform mat4 u_view_from_world;
-uniform vec4 u_viewport;  // the picture in window pixels: x, y (GL, from the bottom), w, h
-in vec3 in_pos;
-in vec3 in_col;
-out vec3 v_col;
-out float v_depth_m;
-flat out vec2 v_anchor_px;
-void main() {
-    v_col = in_col;
-    v_depth_m = -(u_view_from_world * vec4(in_pos, 1.0)).z;  // the picture's depth_m convention
-    vec4 c = u_clip_from_world * vec4(in_pos, 1.0);
-    gl_Position = c;
-    // One end of the segment in window pixels (the provoking vertex's): dashes count from it.
-    v_anchor_px = u_viewport.xy + (c.xy / max(abs(c.w), 1e-6) * 0.5 + 0.5) * u_viewport.zw;
-}
-"""
-# Lines behind what the picture shows are drawn dashed and faint (the hidden-line convention of
-# modelling tools), so the rig and the frustum never seem to float in front of the set.
-_LINE_FRAG = """
-#version 330
-uniform sampler2D u_depth;  // the picture's depth: metres along the view axis, rows top-down
-uniform bool u_depth_test;
-uniform vec4 u_viewport;
-in vec3 v_col;
-in float v_depth_m;
-flat in vec2 v_anchor_px;
-out vec4 f_color;
-void main() {
-    bool hidden = false;
-    if (u_depth_test) {
-        ivec2 size = textureSize(u_depth, 0);
-        vec2 uv = (gl_FragCoord.xy - u_viewport.xy) / u_viewport.zw;
-        ivec2 p = ivec2(uv.x * size.x, (1.0 - uv.y) * size.y);
-        // The farthest of the 3x3 texels around: a line on a surface, or at a silhouette seen
-        // at a lower render width, stays visible.
-        float scene_m = 0.0;
-        for (int dy = -1; dy <= 1; ++dy)
-            for (int dx = -1; dx <= 1; ++dx)
-                scene_m = max(scene_m, texelFetch(u_depth, clamp(p + ivec2(dx, dy), ivec2(0), size - 1), 0).r);
-        hidden = v_depth_m > scene_m * 1.01 + 0.02;
-    }
-    if (hidden) {
-        if (mod(distance(gl_FragCoord.xy, v_anchor_px), 8.0) >= 4.0)
-            discard;
-        f_color = vec4(v_col, HIDDEN_ALPHA);
-    } else {
-        f_color = vec4(v_col, 1.0);
-    }
-}
-"""
-HIDDEN_LINE_ALPHA = 0.4
-_LINE_FRAG = _LINE_FRAG.replace("HIDDEN_ALPHA", repr(HIDDEN_LINE_ALPHA))
+HIDDEN_LINE_ALPHA = 0.4  # lines behind the picture: dashed at this opacity
 
 
 def _glfw_key_names() -> dict[int, str]:
@@ -293,10 +194,11 @@ class ViewerApp:
         glfw.swap_interval(0)  # the frame rate is ours to hold, not the monitor's
         self.ctx = moderngl.create_context()
         self.gl_renderer = self.ctx.info.get("GL_RENDERER", "unknown")
-        self._quad_prog = self.ctx.program(vertex_shader=_QUAD_VERT, fragment_shader=_QUAD_FRAG)
+        self._quad_prog = program(self.ctx, "window_picture.vert", "window_picture.frag")
         self._quad_vbo = self.ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], "f4").tobytes())
         self._quad = self.ctx.vertex_array(self._quad_prog, [(self._quad_vbo, "2f", "in_pos")])
-        self._line_prog = self.ctx.program(vertex_shader=_LINE_VERT, fragment_shader=_LINE_FRAG)
+        self._line_prog = program(self.ctx, "window_lines.vert", "window_lines.frag",
+                                 defines=(f"HIDDEN_ALPHA {HIDDEN_LINE_ALPHA!r}",))
         self._tex = None
         self._imgui_ctx = imgui.create_context()
         imgui.set_current_context(self._imgui_ctx)  # create_context makes only the first current
@@ -1065,7 +967,7 @@ class ViewerApp:
                 width = self.adaptive.choose()
             if changed or refine:
                 t_r = self.clock()
-                # Frame lines: drawn by the window at its own resolution (_QUAD_FRAG). While it
+                # Frame lines: drawn by the window at its own resolution (shaders/window_picture.frag). While it
                 # moves, the lights at half resolution: a wider picture at the same rate.
                 frame = self._render(view_st, width, overlay=False, read_depth=True,
                                      shot_camera=self.view == "camera", half_res_lighting=moving)

@@ -13,31 +13,7 @@ import moderngl
 import numpy as np
 from imgui_bundle import imgui
 
-_VERT = """
-#version 330
-uniform mat4 u_proj;
-in vec2 in_pos;
-in vec2 in_uv;
-in vec4 in_col;
-out vec2 v_uv;
-out vec4 v_col;
-void main() {
-    v_uv = in_uv;
-    v_col = in_col;
-    gl_Position = u_proj * vec4(in_pos, 0.0, 1.0);
-}
-"""
-
-_FRAG = """
-#version 330
-uniform sampler2D u_tex;
-in vec2 v_uv;
-in vec4 v_col;
-out vec4 f_color;
-void main() {
-    f_color = v_col * texture(u_tex, v_uv);
-}
-"""
+from previs.render.context import program
 
 
 class ImGuiRenderer:
@@ -45,7 +21,7 @@ class ImGuiRenderer:
 
     def __init__(self, ctx: moderngl.Context):
         self.ctx = ctx
-        self.prog = ctx.program(vertex_shader=_VERT, fragment_shader=_FRAG)
+        self.prog = program(ctx, "imgui.vert", "imgui.frag")
         self.prog["u_tex"].value = 0
         self._vbo = ctx.buffer(reserve=1 << 16, dynamic=True)
         self._ibo = ctx.buffer(reserve=1 << 16, dynamic=True)
