@@ -123,3 +123,10 @@ def project_to_pixels(clip_from_world: np.ndarray, pts, width: int, height: int)
     x = (ndc[:, 0] * 0.5 + 0.5) * width
     y = (1.0 - (ndc[:, 1] * 0.5 + 0.5)) * height
     return np.c_[x, y]
+
+
+def wrap180(angle_deg):
+    """An angle (degrees; a float or an array) wrapped into [-180, 180): the short way round
+    between two headings."""
+    a = (np.asarray(angle_deg, dtype=np.float64) + 180.0) % 360.0 - 180.0
+    return float(a) if a.ndim == 0 else a

@@ -51,17 +51,24 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from previs.core import transforms as tf
-from previs.core.frame import FrameState, evaluate, key_frames, walk_poses
+from previs.core.analysis import (
+    CameraMotion,
+    camera_motion,
+    frame_rect_px,
+    projector,
+    shot_states,
+    subject_paths,
+)
+from previs.core.frame import FrameState
 from previs.core.scene import Scene, Shot
 from previs.errors import ExportError, PrevisError
+from previs.export.paper import PAPER_MM, build_date, find_fonts, paper_name, safe_name
 
 __all__ = ["Panel", "Arrow", "panels_for_shot", "motion_arrows", "draw_motion_arrows", "panel_image",
            "write_panel_png", "write_sheets", "export_boards", "sheet_grid", "sheet_layout", "SheetLayout",
@@ -71,7 +78,6 @@ CAMERA_RGB = (255, 196, 0)     # amber: what the camera does
 SUBJECT_RGB = (0, 214, 255)    # cyan: where the stand-ins go
 OUTLINE_RGBA = (12, 12, 12, 235)
 
-PAPER_MM = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}
 # Candidate grids (columns, rows, orientation) per page; the first wins a tie.
 GRIDS = {4: ((2, 2, "L"), (2, 2, "P")), 6: ((3, 2, "L"), (2, 3, "P")), 8: ((2, 4, "P"), (4, 2, "L"))}
 
@@ -113,130 +119,6 @@ class Panel:
     count: int = 1
     scene_number: str = ""
     arrows: tuple[Arrow, ...] = field(default=(), repr=False)
-
-
-# ---------------------------------------------------------------- camera maths
-def _projector(state: FrameState, width: int, height: int):
-    clip_from_world = tf.perspective(state.yfov_rad, width / height, state.near_m, state.far_m) @ np.linalg.inv(
-        state.world_from_camera)
-
-    def project(pts):
-        pts = np.atleast_2d(np.asarray(pts, float))
-        h = np.c_[pts, np.ones(len(pts))] @ clip_from_world.T
-        w = h[:, 3]
-        xy = tf.project_to_pixels(clip_from_world, pts, width, height)
-        return xy, w  # w = depth in front of the camera (> 0 visible)
-
-    return project
-
-
-def frame_rect_px(state: FrameState, width: int, height: int) -> tuple[float, float, float, float]:
-    """The delivery frame lines (x0, y0, x1, y1) in pixels of an image of this size."""
-    from previs.render.renderer import frame_rect_uv
-
-    u0, v0, u1, v1 = frame_rect_uv(width / height, state.delivery_aspect)
-    return u0 * width, v0 * height, u1 * width, v1 * height
-
-
-def _rays_camera(state: FrameState, uv: np.ndarray, aspect: float) -> np.ndarray:
-    """Camera-space directions (z = -1) through image points given in uv (v down)."""
-    t = math.tan(state.yfov_rad / 2)
-    x = (2 * uv[:, 0] - 1) * t * aspect
-    y = (1 - 2 * uv[:, 1]) * t
-    return np.c_[x, y, -np.ones(len(uv))]
-
-
-def _axes_meet(a: FrameState, b: FrameState):
-    """Depth (along a's axis) where the two lens axes pass closest, if they nearly meet in front of
-    both cameras and the camera moved sideways enough to call it an orbit; else None."""
-    pa, pb = a.position_m, b.position_m
-    da, db = -a.world_from_camera[:3, 2], -b.world_from_camera[:3, 2]
-    w0 = pa - pb
-    bb = float(da @ db)
-    denom = 1 - bb * bb
-    if denom < math.sin(math.radians(2.0)) ** 2:  # (nearly) parallel axes: no orbit
-        return None
-    d, e = float(da @ w0), float(db @ w0)
-    sa = (bb * e - d) / denom
-    sb = (e - bb * d) / denom
-    if sa <= 0.3 or sb <= 0.3:
-        return None
-    gap = np.linalg.norm((pa + sa * da) - (pb + sb * db))
-    if gap > 0.1 * sa:
-        return None
-    base = pb - pa
-    lateral = np.linalg.norm(base - (base @ da) * da)
-    if lateral < 0.05 * sa:
-        return None
-    return sa
-
-
-def _fit_similarity(p: np.ndarray, q: np.ndarray, c: np.ndarray):
-    """q - c ≈ a·(p - c) + t with a = s·e^{iθ} (complex, image coordinates, y down)."""
-    zp = (p[:, 0] - c[0]) + 1j * (p[:, 1] - c[1])
-    zq = (q[:, 0] - c[0]) + 1j * (q[:, 1] - c[1])
-    m = np.c_[zp, np.ones_like(zp)]
-    (a, t), *_ = np.linalg.lstsq(m, zq, rcond=None)
-    return abs(a), math.degrees(np.angle(a)), np.array([t.real, t.imag])
-
-
-@dataclass(frozen=True)
-class CameraMotion:
-    """How the framing changes from one panel's camera to the next, in this panel's pixels."""
-
-    shift_px: np.ndarray  # where the next framing's centre lands, relative to this one's
-    scale: float  # the next framing's size in this image (< 1: moving in)
-    zoom_scale: float  # the part of ``scale`` that the focal length explains
-    roll_deg: float  # the next framing's rotation (+ = clockwise as seen)
-    orbit: np.ndarray | None  # unit image direction the camera travels round the subject, or None
-    frame_px: tuple[float, float, float, float]
-    move_scale: float = 1.0  # the camera's distance to the subject point, next over now (< 1: in)
-
-
-def camera_motion(state: FrameState, next_state: FrameState, width: int, height: int) -> CameraMotion:
-    """Project a grid of points in front of the next camera into this panel's image and fit a
-    similarity to the motion field (see the module notes)."""
-    from previs.render.renderer import frame_rect_uv
-
-    aspect_b = next_state.image_aspect
-    project = _projector(state, width, height)
-    rect = frame_rect_px(state, width, height)
-    u0, v0, u1, v1 = frame_rect_uv(aspect_b, next_state.delivery_aspect)
-    g = np.linspace(0.1, 0.9, 5)
-    uu, vv = np.meshgrid(u0 + (u1 - u0) * g, v0 + (v1 - v0) * g)
-    uv_b = np.c_[uu.ravel(), vv.ravel()]
-    meet = _axes_meet(state, next_state)
-    depth_a = meet if meet is not None else float(np.clip(state.focus_m, 0.5, 100.0))
-    subject = state.position_m - state.world_from_camera[:3, 2] * depth_a
-    depth_b = -(np.linalg.inv(next_state.world_from_camera) @ np.r_[subject, 1.0])[2]
-    depth_b = max(float(depth_b), 0.3)
-    pts_b = next_state.world_from_camera @ np.c_[_rays_camera(next_state, uv_b, aspect_b) * depth_b,
-                                                 np.ones(len(uv_b))].T
-    q, w = project(pts_b[:3].T)
-    # the same grid in this image (where the framing is now)
-    fx0, fy0, fx1, fy1 = rect
-    pu, pv = np.meshgrid(fx0 + (fx1 - fx0) * g, fy0 + (fy1 - fy0) * g)
-    p = np.c_[pu.ravel(), pv.ravel()]
-    c = np.array([(fx0 + fx1) / 2, (fy0 + fy1) / 2])
-    ok = w > 1e-3
-    if ok.sum() < 4:  # the next framing is behind this camera: call it a whip
-        fwd_b = state.world_from_camera[:3, :3].T @ (-next_state.world_from_camera[:3, 2])
-        d = np.array([fwd_b[0], -fwd_b[1]])
-        d = d / max(np.linalg.norm(d), 1e-9)
-        return CameraMotion(d * (fx1 - fx0), 1.0, 1.0, 0.0, None, rect, 1.0)
-    scale, roll, shift = _fit_similarity(p[ok], q[ok], c)
-    # The size change splits into the focal length's part (the image is sized by height: vertical
-    # FOV) and the camera's distance to what it looks at; the fitted scale also holds the
-    # foreshortening of an orbit, so the distances say what the camera did.
-    zoom_scale = math.tan(next_state.yfov_rad / 2) / math.tan(state.yfov_rad / 2)
-    move_scale = float(np.linalg.norm(subject - next_state.position_m) / max(depth_a, 1e-9))
-    orbit = None
-    if meet is not None:
-        base = np.linalg.inv(state.world_from_camera) @ np.r_[next_state.position_m, 1.0]
-        d = np.array([base[0], -base[1]])
-        if np.linalg.norm(d) > 1e-9:
-            orbit = d / np.linalg.norm(d)
-    return CameraMotion(shift, float(scale), float(zoom_scale), float(roll), orbit, rect, move_scale)
 
 
 # ---------------------------------------------------------------- arrows as data
@@ -322,23 +204,6 @@ def _shift_label(v) -> str:
     return names[int(round(ang / 45.0)) % 8]
 
 
-def subject_paths(scene: Scene, shot: Shot, frame: int) -> dict[str, np.ndarray]:
-    """World points (N, 3) of each walking stand-in from ``frame`` to the end of its walk, at half
-    its height (the path a subject arrow follows); walks already over are left out."""
-    pieces = {p.name: p for p in scene.set_pieces}
-    out = {}
-    for w in shot.walks:
-        f0 = max(frame, w.start_frame)
-        if f0 >= w.end_frame:
-            continue
-        n = max(2, min(64, (w.end_frame - f0) // 2 + 1))
-        frames = np.unique(np.round(np.linspace(f0, w.end_frame, n)).astype(int))
-        local = np.array([0.0, 0.5 * pieces[w.standin].height_m, 0.0, 1.0])
-        pts = [(walk_poses(scene, shot, int(f))[w.standin] @ local)[:3] for f in frames]
-        out[w.standin] = np.asarray(pts)
-    return out
-
-
 def motion_arrows(state: FrameState, next_state: FrameState | None, scene: Scene,
                   size: tuple[int, int]) -> list[Arrow]:
     """The arrows of a panel of ``size`` (width, height) pixels: the camera's (from ``state`` to
@@ -348,7 +213,7 @@ def motion_arrows(state: FrameState, next_state: FrameState | None, scene: Scene
     if next_state is not None:
         arrows += camera_arrows(camera_motion(state, next_state, width, height))
     shot = scene.shot(state.shot_id)
-    project = _projector(state, width, height)
+    project = projector(state, width, height)
     for name, pts in subject_paths(scene, shot, state.frame).items():
         xy, w = project(pts)
         vis = w > 0.05
@@ -531,8 +396,7 @@ def panels_for_shot(scene: Scene, shot: Shot | str, renderer=None, *, width: int
     for this scene (one is made and released when None); panels are ``width`` pixels wide."""
     if isinstance(shot, str):
         shot = scene.shot(shot)
-    frames = [0] if shot.is_static else key_frames(scene, shot)
-    states = [evaluate(scene, shot, f) for f in frames]
+    states = shot_states(scene, shot)
     own = renderer is None
     if own:
         from previs.api import StageRenderer
@@ -648,25 +512,11 @@ def write_panel_png(panel: Panel, path: str | Path) -> Path:
 
 
 # ---------------------------------------------------------------- sheets
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-              "/Library/Fonts", "C:/Windows/Fonts")
-
-
 def _font_path(bold: bool = False) -> Path | None:
-    """DejaVu Sans (covers ·, –, °, →) if the system or matplotlib has it; None: fall back."""
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    dirs = list(_FONT_DIRS)
-    try:
-        import matplotlib
-
-        dirs.append(os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf"))
-    except ImportError:
-        pass
-    for d in dirs:
-        p = Path(d) / name
-        if p.is_file():
-            return p
-    return None
+    """DejaVu Sans (covers ·, –, °, →) as :func:`previs.export.paper.find_fonts` finds it; None:
+    fall back (PIL's default font, core Helvetica)."""
+    fonts = find_fonts(("DejaVuSans",))
+    return None if fonts is None else fonts[1 if bold else 0]
 
 
 @dataclass(frozen=True)
@@ -700,8 +550,7 @@ def sheet_grid(per_page: int, image_aspect: float, paper: str = "letter") -> tup
 def sheet_layout(per_page: int, image_aspect: float, paper: str = "letter", *, grid=None) -> SheetLayout:
     if per_page not in GRIDS:
         raise PrevisError(f"storyboard sheets hold 4, 6 or 8 panels a page, not {per_page}")
-    if paper not in PAPER_MM:
-        raise PrevisError(f"unknown paper '{paper}' (use one of: {', '.join(PAPER_MM)})")
+    paper = paper_name(paper)
     cols, rows, orient = grid or sheet_grid(per_page, image_aspect, paper)
     pw, ph = PAPER_MM[paper]
     if orient == "L":
@@ -733,28 +582,8 @@ def sheet_layout(per_page: int, image_aspect: float, paper: str = "letter", *, g
     return SheetLayout(orient, pw, ph, cols, rows, margin, title_h, footer_h, caption_h, tuple(cells), tuple(images))
 
 
-def _sheet_date(date) -> _dt.date:
-    if date is None:
-        sde = os.environ.get("SOURCE_DATE_EPOCH")
-        if sde and sde.strip().isdigit():
-            return _dt.datetime.fromtimestamp(int(sde), _dt.UTC).date()
-        return _dt.date.today()
-    if isinstance(date, _dt.datetime):
-        return date.date()
-    if isinstance(date, _dt.date):
-        return date
-    try:
-        return _dt.date.fromisoformat(str(date))
-    except ValueError:
-        raise PrevisError(f"sheet date '{date}' is not YYYY-MM-DD") from None
-
-
-def _safe_name(s: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
-
-
 def _stem(scene: Scene) -> str:
-    return _safe_name(scene.source_path.stem if scene.source_path else scene.name)
+    return safe_name(scene.source_path.stem if scene.source_path else scene.name)
 
 
 _LATIN1 = str.maketrans({"–": "-", "—": "-", "→": "->", "…": "...", "×": "x", "’": "'", "“": '"', "”": '"'})
@@ -844,7 +673,7 @@ class _Sheet:
         pdf.set_draw_color(160, 160, 160)
         pdf.set_line_width(0.2)
         pdf.line(m, fy - 1.5, lay.page_w - m, fy - 1.5)
-        self.text(m, fy, f"{_safe_name(self.title)}_{self.version}_{self.date.isoformat()}", size=8,
+        self.text(m, fy, f"{safe_name(self.title)}_{self.version}_{self.date.isoformat()}", size=8,
                   rgb=(110, 110, 110))
         self.text(lay.page_w - m, fy, f"previs  ·  {self.source}  ·  Page {page_no} of {pages}", size=8,
                   rgb=(110, 110, 110), align="R")
@@ -945,11 +774,11 @@ def write_sheets(panels: Sequence[Panel], path_or_dir: str | Path, scene: Scene,
         folder, stem = target, f"{_stem(scene)}_boards"
     groups: list[tuple[Path, list[Panel]]]
     if per_scene:
-        groups = [(folder / f"{stem}_sc{_safe_name(n)}.pdf", [p for p in panels if p.scene_number == n])
+        groups = [(folder / f"{stem}_sc{safe_name(n)}.pdf", [p for p in panels if p.scene_number == n])
                   for n in _unique(p.scene_number for p in panels)]
     else:
         groups = [(folder / f"{stem}.pdf" if target.suffix.lower() != ".pdf" else target, panels)]
-    when = _sheet_date(date)
+    when = build_date(date)
     aspect = panels[0].image.shape[1] / panels[0].image.shape[0]
     layout = sheet_layout(per_page, aspect, paper)
     source = scene.source_path.name if scene.source_path else scene.name
@@ -1000,7 +829,7 @@ def export_boards(scene: Scene, out_dir: str | Path, *, shot_ids: Sequence[str] 
             it = tqdm(shots, desc="boards", unit="shot", file=sys.stderr, disable=None)  # off the terminal: quiet
         for shot in it:
             for p in panels_for_shot(scene, shot, renderer, width=width):
-                path = out / f"{stem}_{_safe_name(shot.id)}_p{p.index:02d}.png"
+                path = out / f"{stem}_{safe_name(shot.id)}_p{p.index:02d}.png"
                 write_panel_png(p, path)
                 written.append(path)
                 panels.append(p)

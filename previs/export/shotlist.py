@@ -96,23 +96,27 @@ import dataclasses
 import io
 import json
 import math
-import os
-import shutil
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from datetime import date as _date
 from pathlib import Path
 
 import numpy as np
 
-from previs.core import transforms as tf
-from previs.core.frame import FrameState, camera_track, evaluate, frame_rect_uv, key_frames
-from previs.core.moves import forward
+from previs.core import analysis
+from previs.core.analysis import (
+    SHOT_SIZE_BOUNDS,
+    Framing,
+    assign_setups,
+    frame_half_extents,
+    framings,
+    shot_size_for_ratio,
+)
+from previs.core.analysis import movement as derive_movement
 from previs.core.scene import Scene, Shot
 from previs.core.timecode import format_rate, frames_to_timecode
 from previs.errors import ExportError, PrevisError
+from previs.export.paper import build_date, find_fonts, paper_name, safe_name
 
 __all__ = ["ShotRow", "COLUMNS", "Framing", "shot_rows", "write_csv", "write_json", "read_json",
            "write_markdown", "write_pdf", "export_shotlist", "framings", "shot_size_for_ratio",
@@ -123,19 +127,6 @@ __all__ = ["ShotRow", "COLUMNS", "Framing", "shot_rows", "write_csv", "write_jso
 FORMAT = "previs-shotlist"
 FORMAT_VERSION = 1
 FORMATS = ("csv", "json", "md", "pdf")
-
-SHOT_SIZE_BOUNDS: tuple[tuple[str, float], ...] = (
-    ("ECU", 0.14), ("CU", 0.25), ("MCU", 0.37), ("MS", 0.55), ("MWS", 0.9), ("FS", 1.4), ("WS", 3.0))
-"""(size, upper bound of the framing ratio): frame height over stature; beyond the last: EWS."""
-
-EYE_FRACTION = 0.935  # eye height over stature, as previs.core.frame.subjects
-INSERT_FOCUS_M = 1.5
-REFERENCE_STATURE_M = 1.75
-EYE_LEVEL_DEG = 5.0
-OVERHEAD_TILT_DEG = -60.0
-DUTCH_DEG = 5.0
-SETUP_DISTANCE_M = 0.3
-SETUP_ANGLE_DEG = 10.0
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("scene", "Scene"), ("shot", "Shot"), ("setup", "Setup"), ("description", "Description"),
@@ -224,305 +215,21 @@ class ShotRow:
         return cls(**kw)
 
 
-# ---------------------------------------------------------------- framing
-def frame_half_extents(image_aspect: float, delivery_aspect: float | None) -> tuple[float, float]:
-    """Half width and half height of the delivered frame lines in normalised device coordinates
-    (the recorded image is [-1, 1]²): the largest centred rectangle of ``delivery_aspect`` inside
-    an image of ``image_aspect`` (the maths of ``previs.render.frame_rect_uv``)."""
-    x0, y0, x1, y1 = frame_rect_uv(image_aspect, delivery_aspect)
-    if x1 < x0:
-        return 1.0, 1.0
-    return x1 - x0, y1 - y0  # a uv width w spans 2w in NDC: its half is w
+# ---------------------------------------------------------------- what the shot is (previs.core.analysis)
+def derive_shot_size(scene: Scene, shot: Shot | str) -> str:
+    """The shot size: the shot's own ``shot_size`` when it has one, else from the framing at
+    the first frame and every key frame (``FS → MWS`` when it changes)."""
+    return analysis.shot_size(scene, shot)
 
 
-@dataclass(frozen=True)
-class Framing:
-    """How one stand-in sits in one frame. ``ratio`` is the frame height over its stature (None
-    when no part of it is in frame); ``axis_angle_deg`` is the angle between the lens axis and
-    its eyes; ``eye_elevation_deg`` how far the lens looks up (+) or down (-) to its eyes."""
-
-    name: str
-    stature_m: float
-    in_frame: bool
-    eyes_in_frame: bool
-    ratio: float | None
-    axis_angle_deg: float
-    eye_elevation_deg: float
-    eye_depth_m: float
-
-
-def _project(camera_from_world: np.ndarray, pts: np.ndarray, tan_y: float, aspect: float):
-    c = pts @ camera_from_world[:3, :3].T + camera_from_world[:3, 3]
-    depth = -c[:, 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = c[:, 0] / depth / (tan_y * aspect)
-        y = c[:, 1] / depth / tan_y
-    return x, y, depth
-
-
-def framings(scene: Scene, state: FrameState, samples: int = 101) -> list[Framing]:
-    """Every stand-in of the scene as framed in ``state`` (see the module notes)."""
-    wfc = state.world_from_camera
-    cfw = np.linalg.inv(wfc)
-    cam = wfc[:3, 3]
-    axis = -wfc[:3, 2] / np.linalg.norm(wfc[:3, 2])
-    tan_y = math.tan(state.yfov_rad / 2)
-    aspect = state.image_aspect
-    hx, hy = frame_half_extents(aspect, state.delivery_aspect)
-    poses = state.poses or {}
-    t = np.linspace(0.0, 1.0, samples)  # 0 = top of the head, 1 = feet
-    out = []
-    for piece in scene.set_pieces:
-        if piece.kind != "standin":
-            continue
-        pose = np.asarray(poses.get(piece.name, piece.world_from_local), float)
-        local = np.c_[np.zeros(samples), piece.height_m * (1.0 - t), np.zeros(samples)]
-        pts = local @ pose[:3, :3].T + pose[:3, 3]
-        stature = float(np.linalg.norm(pts[0] - pts[-1]))
-        eye = tf.transform_points(pose, [(0.0, EYE_FRACTION * piece.height_m, 0.0)])[0]
-        x, y, depth = _project(cfw, pts, tan_y, aspect)
-        inside = (depth > state.near_m) & (np.abs(x) <= hx) & (np.abs(y) <= hy)
-        ex, ey, ed = (float(a[0]) for a in _project(cfw, eye[None], tan_y, aspect))
-        to_eye = eye - cam
-        dist = float(np.linalg.norm(to_eye))
-        axis_angle = math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(to_eye, axis)) / max(dist, 1e-9)))))
-        elevation = math.degrees(math.asin(max(-1.0, min(1.0, to_eye[1] / max(dist, 1e-9)))))
-        eyes_in = ed > state.near_m and abs(ex) <= hx and abs(ey) <= hy
-        ratio = None
-        if inside.any() and stature > 0:
-            i0 = int(np.argmax(inside))
-            i1 = i0
-            while i1 + 1 < samples and inside[i1 + 1]:
-                i1 += 1
-            v = (t[i1] - t[i0])  # visible share of the stature, from the top down
-            s = abs(y[i0] - y[i1]) / (2.0 * hy)  # share of the frame height it spans
-            if v > 0 and s > 0.05 * v:
-                ratio = v / s
-            else:  # foreshortened to nothing on screen: frame height at the eyes' depth
-                ratio = 2.0 * max(ed, state.near_m) * tan_y * hy / stature
-        out.append(Framing(piece.name, stature, bool(inside.any()), bool(eyes_in), ratio, axis_angle,
-                           elevation, ed))
-    return out
-
-
-def _subject(frs: Sequence[Framing]) -> Framing | None:
-    seen = [f for f in frs if f.in_frame and f.ratio is not None]
-    if not seen:
-        return None
-    return min(seen, key=lambda f: (not f.eyes_in_frame, f.axis_angle_deg))
-
-
-def shot_size_for_ratio(ratio: float) -> str:
-    """The shot size for a framing ratio (frame height over stature), by :data:`SHOT_SIZE_BOUNDS`."""
-    for name, upper in SHOT_SIZE_BOUNDS:
-        if ratio < upper:
-            return name
-    return "EWS"
-
-
-def _size_at(scene: Scene, state: FrameState, frs: Sequence[Framing]) -> str:
-    subj = _subject(frs)
-    if subj is not None:
-        return shot_size_for_ratio(subj.ratio)
-    if state.focus_m < INSERT_FOCUS_M:
-        return "INSERT"
-    _, hy = frame_half_extents(state.image_aspect, state.delivery_aspect)
-    ratio = 2.0 * state.focus_m * math.tan(state.yfov_rad / 2) * hy / REFERENCE_STATURE_M
-    if ratio < dict(SHOT_SIZE_BOUNDS)["MS"]:
-        return "INSERT"
-    return "EWS" if ratio >= dict(SHOT_SIZE_BOUNDS)["WS"] else "WS"
-
-
-def _angle_at(state: FrameState, frs: Sequence[Framing]) -> str:
-    _, tilt, roll = tf.pan_tilt_roll_of(state.world_from_camera)
-    subj = _subject(frs)
-    if tilt <= OVERHEAD_TILT_DEG:
-        parts = ["overhead"]
-    else:
-        look_up = subj.eye_elevation_deg if subj is not None else tilt
-        parts = ["low" if look_up > EYE_LEVEL_DEG else "high" if look_up < -EYE_LEVEL_DEG else "eye level"]
-    if abs(roll) > DUTCH_DEG:
-        parts.append("Dutch")
-    return ", ".join(parts)
-
-
-def _chain(values: Iterable[str]) -> str:
-    out: list[str] = []
-    for v in values:
-        if not out or out[-1] != v:
-            out.append(v)
-    return " → ".join(out)
+def derive_angle(scene: Scene, shot: Shot | str) -> str:
+    """The camera angle: the shot's own ``angle`` when it has one, else from the camera's tilt and
+    roll and the subject's eyes (``eye level``, ``high``, ``low``, ``overhead``, ``+ Dutch``)."""
+    return analysis.angle(scene, shot)
 
 
 def _shot(scene: Scene, shot: Shot | str) -> Shot:
     return scene.shot(shot) if isinstance(shot, str) else shot
-
-
-def _sample_frames(scene: Scene, shot: Shot) -> list[int]:
-    return [0] if shot.is_static else key_frames(scene, shot)
-
-
-def _states(scene: Scene, shot: Shot) -> list[tuple[FrameState, list[Framing]]]:
-    out = []
-    for f in _sample_frames(scene, shot):
-        st = evaluate(scene, shot, f)
-        out.append((st, framings(scene, st)))
-    return out
-
-
-def _stated(shot: Shot, name: str) -> str | None:
-    v = getattr(shot, name, None)
-    return str(v) if v not in (None, "") else None
-
-
-def derive_shot_size(scene: Scene, shot: Shot | str, *, _states_cache=None) -> str:
-    """The shot size: the shot's own ``shot_size`` when it has one, else from the framing at
-    the first frame and every key frame (``FS → MWS`` when it changes)."""
-    shot = _shot(scene, shot)
-    stated = _stated(shot, "shot_size")
-    if stated:
-        return stated
-    states = _states_cache or _states(scene, shot)
-    return _chain(_size_at(scene, st, frs) for st, frs in states)
-
-
-def derive_angle(scene: Scene, shot: Shot | str, *, _states_cache=None) -> str:
-    """The camera angle: the shot's own ``angle`` when it has one, else from the camera's tilt and
-    roll and the subject's eyes (``eye level``, ``high``, ``low``, ``overhead``, ``+ Dutch``)."""
-    shot = _shot(scene, shot)
-    stated = _stated(shot, "angle")
-    if stated:
-        return stated
-    states = _states_cache or _states(scene, shot)
-    return _chain(_angle_at(st, frs) for st, frs in states)
-
-
-# ---------------------------------------------------------------- movement
-def _wrap180(a: float) -> float:
-    return (a + 180.0) % 360.0 - 180.0
-
-
-def _move_label(m, track) -> str:
-    p = m.params
-    a, b = track.sample(m.start_frame), track.sample(m.end_frame)
-    if m.type == "dolly":
-        return "dolly in" if float(p["distance_m"]) >= 0 else "dolly out"
-    if m.type == "truck":
-        return "truck right" if float(p["distance_m"]) >= 0 else "truck left"
-    if m.type == "pedestal":
-        return "pedestal up" if float(p["distance_m"]) >= 0 else "pedestal down"
-    if m.type == "pan":
-        return "pan left" if _wrap180(b.pan_deg - a.pan_deg) >= 0 else "pan right"
-    if m.type == "tilt":
-        return "tilt up" if b.tilt_deg - a.tilt_deg >= 0 else "tilt down"
-    if m.type == "dutch":
-        return "dutch"
-    if m.type == "crane":
-        boom = float(p.get("boom_deg") or 0.0)
-        if abs(boom) > 1e-9:
-            return "crane up" if boom > 0 else "crane down"
-        return "crane swing"
-    if m.type == "orbit":
-        # + = counter-clockwise seen from above, which carries the camera to its right
-        return "orbit right" if float(p["angle_deg"]) >= 0 else "orbit left"
-    if m.type == "push_in":
-        return "push-in"
-    if m.type == "path":
-        return "tracking (path)"
-    if m.type == "dolly_zoom":
-        return "dolly zoom"
-    if m.type == "zoom":
-        return "zoom in" if b.focal_length_mm >= a.focal_length_mm else "zoom out"
-    if m.type == "rack_focus":
-        return "rack focus"
-    return m.type  # handheld
-
-
-def _key_moves(shot: Shot, track, driven: set[str]) -> list[tuple[int, str]]:
-    """(start frame, label) of what explicit keys on channels no move drives do."""
-    spans = {}
-    for name, keys in shot.keys:
-        if name in driven or not keys:
-            continue
-        built = track.channels[name].keys  # the start value at frame 0 and the explicit keys
-        changes = [i for i in range(1, len(built)) if built[i].value != built[i - 1].value]
-        if changes:
-            spans[name] = (built[changes[0] - 1].frame, built[changes[-1]].frame)
-    out: list[tuple[int, str]] = []
-    if "position_m" in spans:
-        f0, f1 = spans["position_m"]
-        a, b = track.sample(f0), track.sample(f1)
-        d = np.asarray(b.position_m) - np.asarray(a.position_m)
-        fwd = forward(a.pan_deg)
-        right = np.array([-fwd[2], 0.0, fwd[0]])
-        comps = {"dolly": float(np.dot(d, fwd)), "truck": float(np.dot(d, right)), "pedestal": float(d[1])}
-        big = max(abs(v) for v in comps.values())
-        words = {"dolly": ("in", "out"), "truck": ("right", "left"), "pedestal": ("up", "down")}
-        for kind, v in comps.items():
-            if abs(v) > 0.05 and abs(v) >= 0.25 * big:
-                out.append((f0, f"{kind} {words[kind][0 if v > 0 else 1]}"))
-    for name, kind, pos, neg in (("pan_deg", "pan", "left", "right"), ("tilt_deg", "tilt", "up", "down"),
-                                 ("roll_deg", "dutch", "", "")):
-        if name in spans:
-            f0, f1 = spans[name]
-            delta = _wrap180(getattr(track.sample(f1), name) - getattr(track.sample(f0), name))
-            if abs(delta) > 1.0:
-                out.append((f0, f"{kind} {pos if delta > 0 else neg}".strip()))
-    if "focal_length_mm" in spans:
-        f0, f1 = spans["focal_length_mm"]
-        delta = track.sample(f1).focal_length_mm - track.sample(f0).focal_length_mm
-        if abs(delta) > 0.5:
-            zoom = "zoom in" if delta > 0 else "zoom out"
-            dolly = [i for i, (_, lab) in enumerate(out) if lab.startswith("dolly ")]
-            opposite = dolly and ((out[dolly[0]][1] == "dolly in") != (delta > 0))
-            if opposite:
-                out[dolly[0]] = (min(out[dolly[0]][0], f0), "dolly zoom")
-            else:
-                out.append((f0, zoom))
-    if "focus_m" in spans:
-        f0, f1 = spans["focus_m"]
-        a, b = track.sample(f0).focus_m, track.sample(f1).focus_m
-        if abs((0.0 if math.isinf(a) else 1 / a) - (0.0 if math.isinf(b) else 1 / b)) > 0.05:
-            out.append((f0, "rack focus"))
-    return out
-
-
-def derive_movement(scene: Scene, shot: Shot | str) -> str:
-    """The camera movement: the shot's own ``movement`` when it has one, else its moves (and
-    explicit keys) in order of start frame, or ``static``."""
-    shot = _shot(scene, shot)
-    stated = _stated(shot, "movement")
-    if stated:
-        return stated
-    if not (shot.moves or shot.keys):
-        return "static"
-    track = camera_track(scene, shot)
-    items = [(m.start_frame, i, _move_label(m, track)) for i, m in enumerate(shot.moves)]
-    driven = {ch for m in shot.moves for ch in m.drives()}
-    items += [(f, len(items) + i, lab) for i, (f, lab) in enumerate(_key_moves(shot, track, driven))]
-    labels = [lab for _, _, lab in sorted(items)]
-    return ", ".join(dict.fromkeys(labels)) or "static"
-
-
-# ---------------------------------------------------------------- setups
-def assign_setups(scene: Scene) -> dict[str, int]:
-    """Setup numbers by shot id: within each scene number, shots sharing a camera position (within
-    0.3 m) and lens direction (within 10°) at frame 0 share a setup; numbered in file order."""
-    out: dict[str, int] = {}
-    reps: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-    cos_tol = math.cos(math.radians(SETUP_ANGLE_DEG))
-    for shot in scene.shots:
-        wfc = evaluate(scene, shot, 0).world_from_camera
-        pos, axis = wfc[:3, 3], -wfc[:3, 2] / np.linalg.norm(wfc[:3, 2])
-        setups = reps.setdefault(shot.scene_number, [])
-        for i, (p, a) in enumerate(setups):
-            if np.linalg.norm(pos - p) <= SETUP_DISTANCE_M and float(np.dot(axis, a)) >= cos_tol - 1e-12:
-                out[shot.id] = i + 1
-                break
-        else:
-            setups.append((pos, axis))
-            out[shot.id] = len(setups)
-    return out
 
 
 # ---------------------------------------------------------------- cues and checks
@@ -658,32 +365,27 @@ def shot_rows(scene: Scene, overrides: Mapping[str, Mapping] | None = None, *,
     setups = assign_setups(scene)
     rows = []
     for shot in scene.shots:
-        states = _states(scene, shot)
-        first = states[0][0]
-        cast: dict[str, tuple[int, float]] = {}
-        for i, (_, frs) in enumerate(states):
-            subj = _subject(frs)
-            for f in frs:
-                if f.in_frame and f.name not in cast:
-                    cast[f.name] = (i, 0.0 if f is subj else 1.0 + f.axis_angle_deg)
+        judged = analysis.analyse_shot(scene, shot)
+        states = judged.states
+        first = states[0]
         row = ShotRow(
             scene=str(shot.scene_number),
             shot=shot.id,
             setup=setups[shot.id],
             description=shot.description,
-            shot_size=derive_shot_size(scene, shot, _states_cache=states),
-            angle=derive_angle(scene, shot, _states_cache=states),
-            movement=derive_movement(scene, shot),
-            focal_length_mm=_distinct((st.focal_length_mm for st, _ in states), 2),
+            shot_size=judged.shot_size,
+            angle=judged.angle,
+            movement=judged.movement,
+            focal_length_mm=_distinct((st.focal_length_mm for st in states), 2),
             squeeze=float(first.squeeze),
             lens_kit=first.lens.kit_name,
             camera_body=first.mode.body_name,
             camera_mode=first.mode.mode_name,
-            t_stop=_distinct((st.t_stop for st, _ in states), 2),
-            focus_m=_distinct((st.focus_m for st, _ in states), 2),
+            t_stop=_distinct((st.t_stop for st in states), 2),
+            focus_m=_distinct((st.focus_m for st in states), 2),
             duration_frames=int(shot.length_frames),
             duration_tc=frames_to_timecode(int(shot.length_frames), scene.frame_rate),
-            cast=tuple(sorted(cast, key=lambda n: cast[n])),
+            cast=judged.cast,
             lighting_cue=lighting_summary(shot),
             stage_checks=_stage_column(scene, shot, checks),
             notes=shot.notes,
@@ -785,41 +487,11 @@ def write_markdown(rows: Sequence[ShotRow], path, scene: Scene | None = None, *,
 
 
 # ---------------------------------------------------------------- PDF
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-              "/usr/share/fonts/truetype", "/usr/local/share/fonts", "/opt/homebrew/share/fonts",
-              "~/Library/Fonts", "/Library/Fonts", "~/.local/share/fonts", "~/.fonts")
-_FONT_FILES = (("DejaVuSansCondensed.ttf", "DejaVuSansCondensed-Bold.ttf"), ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
-
-
 def find_pdf_fonts() -> tuple[Path, Path] | None:
-    """(regular, bold) TTF files for the PDF: ``PREVIS_PDF_FONT`` (and ``PREVIS_PDF_FONT_BOLD``)
-    when set, else DejaVu Sans Condensed / Sans from the usual font folders or ``fc-match``;
-    None when there is none (the PDF then uses core Helvetica, see the module notes)."""
-    env = os.environ.get("PREVIS_PDF_FONT")
-    if env:
-        regular = Path(env).expanduser()
-        if not regular.is_file():
-            raise ExportError(f"PREVIS_PDF_FONT: no font file {regular}")
-        bold = Path(os.environ.get("PREVIS_PDF_FONT_BOLD", "") or regular).expanduser()
-        return regular, bold if bold.is_file() else regular
-    for reg, bold in _FONT_FILES:
-        for d in _FONT_DIRS:
-            r = Path(d).expanduser() / reg
-            if r.is_file():
-                b = r.with_name(bold)
-                return r, b if b.is_file() else r
-    if shutil.which("fc-match"):
-        for family in ("DejaVu Sans Condensed", "DejaVu Sans"):
-            try:
-                res = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True,
-                                     timeout=10, check=False)
-            except (OSError, subprocess.SubprocessError):
-                break
-            r = Path(res.stdout.strip())
-            if res.returncode == 0 and "dejavu" in r.name.lower() and r.suffix.lower() == ".ttf" and r.is_file():
-                b = r.with_name(r.stem + "-Bold.ttf")
-                return r, b if b.is_file() else r
-    return None
+    """(regular, bold) TTF files for the PDF: DejaVu Sans Condensed, else DejaVu Sans, found as
+    :func:`previs.export.paper.find_fonts` finds fonts (``PREVIS_PDF_FONT`` first); None when
+    there is none (the PDF then uses core Helvetica, see the module notes)."""
+    return find_fonts(("DejaVuSansCondensed", "DejaVuSans"))
 
 
 _ASCII = {"–": "-", "—": "-", "→": "->", "…": "...", "≤": "<=", "≥": ">=", "’": "'", "‘": "'", "“": '"',
@@ -852,15 +524,6 @@ _PDF_COLUMNS = (
 )
 
 
-def _pdf_date(when) -> _date:
-    if when is None:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch and epoch.strip().isdigit():
-            return datetime.fromtimestamp(int(epoch), UTC).date()
-        return _date.today()
-    return when.date() if isinstance(when, datetime) else when
-
-
 def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = "A4",
               fonts: tuple[Path, Path] | None | bool = True, led_note: str = LED_CHECKS_NOT_RUN) -> bytes:
     """The PDF as bytes (see :func:`write_pdf`). ``fonts``: True = find them, None/False = core
@@ -870,9 +533,10 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = 
 
     from previs import __version__
 
+    paper_format = paper_name(paper)  # fpdf's own A4 (595.28 pt) keeps the bytes as they were
     if fonts is True:
         fonts = find_pdf_fonts()
-    day = _pdf_date(when)
+    day = build_date(when)
     info = _scene_info(scene)
     ttf = bool(fonts)
     fix = (lambda s: s) if ttf else _latin1
@@ -886,7 +550,7 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = 
             self.set_x(self.l_margin)
             self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
 
-    pdf = _Sheet(orientation="L", unit="mm", format=paper)
+    pdf = _Sheet(orientation="L", unit="mm", format=paper_format)
     pdf.set_creation_date(datetime(day.year, day.month, day.day, tzinfo=UTC))
     pdf.set_title(fix(f"Shot list: {scene.name}"))
     pdf.set_creator(f"previs {__version__}")
@@ -939,8 +603,6 @@ def write_pdf(rows: Sequence[ShotRow], path, scene: Scene, *, when=None, paper: 
     stamped as the creation date, so the same rows and date give the same bytes."""
     from previs.export.atomic import write_atomic
 
-    if paper.lower() not in ("a4", "letter"):
-        raise PrevisError(f"shot-list paper must be A4 or Letter, got {paper!r}")
     path = Path(path)
     write_atomic(path, pdf_bytes(rows, scene, when=when, paper=paper, led_note=led_note))
     return path
@@ -948,8 +610,7 @@ def write_pdf(rows: Sequence[ShotRow], path, scene: Scene, *, when=None, paper: 
 
 # ---------------------------------------------------------------- all of it
 def _stem(scene: Scene) -> str:
-    s = scene.source_path.stem if scene.source_path else scene.name
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
+    return safe_name(scene.source_path.stem if scene.source_path else scene.name)
 
 
 def export_shotlist(scene: Scene, out_dir, formats: Sequence[str] = FORMATS, *,
