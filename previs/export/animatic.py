@@ -43,7 +43,6 @@ from pathlib import Path
 import numpy as np
 from isal import isal_zlib
 
-from previs.api import fit_text
 from previs.core.timecode import format_rate, frames_to_timecode, parse_rate
 from previs.errors import ExportError, PrevisError
 from previs.export.atomic import (
@@ -53,6 +52,7 @@ from previs.export.atomic import (
     temporary_path,
     write_atomic,
 )
+from previs.export.storyboard import fit_text
 
 __all__ = ["BurnIn", "burn_in", "burn_in_lines", "FrameSequence", "encode_mp4", "concat_mp4",
            "render_animatic", "AnimaticResult", "Mp4Info", "mp4_info", "add_animatic_command", "FrameWriter",
