@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from previs.core import transforms as tf
-from previs.core.frame import frame_rect_uv
+from previs.core.frame import frame_rect_uv  # noqa: F401 (previs.render exports it)
 from previs.core.ledcheck import radiance_octahedral
 from previs.core.mesh import Asset, Material, TextureImage
 from previs.core.scene import MAX_LIGHTS, MAX_SHADOW_TILES, Light, shadow_tiles
@@ -39,6 +39,7 @@ from previs.render.gl import vertex_array as _vertex_array
 from previs.render.gl import write as _write
 from previs.render.gl import write_array as _write_array
 from previs.render.gl import write_cube as _write_cube
+from previs.render.passes.post import Overlay, PostPass
 
 MAX_TILES = MAX_SHADOW_TILES  # lighting.glsl gets both as defines (see _lighting)
 TARGET_SETS_KEPT = 3  # render-target sizes kept allocated (see Renderer.resize)
@@ -84,19 +85,6 @@ class DrawItem:
     asset: Asset
     world_from_asset: np.ndarray
     name: str | None = None  # names the item for set_poses when it is dynamic
-
-
-@dataclass(frozen=True)
-class Overlay:
-    """Frame lines for a delivery aspect inside the recorded image (None: no lines)."""
-
-    frame_aspect: float | None = None
-    matte_opacity: float = 0.6
-    safe_areas: bool = False  # SMPTE ST 2046-1: action 93 %, title 90 %
-    line_rgb: tuple[float, float, float] = (1.0, 1.0, 1.0)
-
-    def __post_init__(self):  # a list would make the overlay unhashable (_overlay_geometry's cache)
-        object.__setattr__(self, "line_rgb", tuple(float(v) for v in self.line_rgb))
 
 
 @dataclass(frozen=True)
@@ -186,15 +174,13 @@ class Renderer:
         self._dof_progs = None  # (tiles program, its vao, gather program, its vao), made on first use
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
-        self._post_progs: dict[str, tuple[object, object]] = {}  # see _post
-        self._overlay_gl = None  # (program, vertex buffer, vao, vertices written) of _overlay
+        self.post_pass = PostPass(self.ctx)
         # Lighting passes draw either one triangle over the whole image or screen rectangles
         # (the inner frustum's seen tiles): both as uv corners for fullscreen.vert's RECTS.
         self._fullscreen_vbo = self.ctx.buffer(np.array([0, 0, 2, 0, 0, 2], "f4").tobytes())
         self._rects_vbo = self.ctx.buffer(reserve=MAX_RECTS * 6 * 2 * 4)
         self._seen = None  # seen_wall_tiles: (program, {mask size: (texture, framebuffer)}), made on first use
         self._view_clip = np.eye(4)  # clip_from_world of the frame being drawn
-        self._upscale = None  # (program, vao, {output size: framebuffer}), made on first use
         self._textures: dict[str, object] = {}
         self._batches: list[_Batch] = []
         self._lights: list[Light] = []
@@ -1213,22 +1199,22 @@ class Renderer:
         image = self._depth_of_field(view) if dof else t["image"]
         # 3. Post: FXAA, then the frame lines on the image as it is read back (after a draft's
         # upscale, so they are crisp at the output size).
+        size, post = (self.width, self.height), self.post_pass
         if output_size is None:
-            self._post_pass(image, "ldr")
+            post.antialias(image, t, "ldr", size, self.antialias)
+            post.overlay(overlay or Overlay(), size)
         else:
             if "post" not in t:
-                t["post"] = self.ctx.texture((self.width, self.height), 4)
-            self._post_pass(image, "post")
-        if output_size is None:
-            self._overlay(overlay or Overlay(), (self.width, self.height))
+                t["post"] = self.ctx.texture(size, 4)
+            post.antialias(image, t, "post", size, self.antialias)
         self._mark("post")
         _finish_without_gil()
         if output_size is None:
             raw = t["ldr_fbo"].read(components=3, alignment=1)
             color = np.frombuffer(raw, np.uint8).reshape(self.height, self.width, 3)[::-1]
         else:
-            out = self._upscaled(t["post"], output_size)
-            self._overlay(overlay or Overlay(), output_size)
+            out = post.upscaled(t["post"], size, output_size, self._mark)
+            post.overlay(overlay or Overlay(), output_size)
             raw = out.read(components=3, alignment=1)
             color = np.frombuffer(raw, np.uint8).reshape(output_size[1], output_size[0], 3)[::-1]
         depth = None
@@ -1238,104 +1224,6 @@ class Renderer:
         frame = Frame(color=np.ascontiguousarray(color), depth_m=depth)
         self._mark("readback")
         return frame
-
-    def _post_pass(self, image, target: str) -> None:
-        """``image`` into the target named ``target`` (of the same size): FXAA, or a copy
-        without antialiasing. FXAA goes in two passes (shaders/post.frag): a copy that marks the
-        pixels FXAA does more than copy, then FXAA depth-tested against the marks, so llvmpipe
-        skips the blocks without any: the same picture, about a third less time
-        (bench/bench_pass.py --pass post)."""
-        ctx, t = self.ctx, self._targets
-        image.use(0)
-        if not self.antialias:
-            self._plain_fbo(target).use()
-            self._post_draw("copy")
-            return
-        key = target + "_marked_fbo"
-        if key not in t:
-            if "post_marks" not in t:
-                t["post_marks"] = ctx.depth_renderbuffer((self.width, self.height))
-            t[key] = ctx.framebuffer([t[target]], t["post_marks"])
-        fbo = t[key]
-        fbo.use()
-        ctx.enable(ctx.DEPTH_TEST)
-        ctx.depth_func, fbo.depth_mask = "1", True
-        self._post_draw("mark")
-        ctx.depth_func, fbo.depth_mask = ">", False  # the far-plane triangle passes on marks 0
-        self._post_draw("fxaa")
-        ctx.depth_func = "<"
-        ctx.disable(ctx.DEPTH_TEST)
-
-    def _plain_fbo(self, target: str):
-        """A framebuffer of the target named ``target`` alone."""
-        key = target + "_fbo"
-        if key not in self._targets:
-            self._targets[key] = self.ctx.framebuffer([self._targets[target]])
-        return self._targets[key]
-
-    def _post_draw(self, variant: str) -> None:
-        prog, vao = self._post(variant)
-        _uniform(prog, "u_image", 0)
-        _uniform(prog, "u_px", (1.0 / self.width, 1.0 / self.height))
-        vao.render(vertices=3)
-
-    def _post(self, variant: str):
-        """The post program (and VAO) of a variant: "copy", "mark" or "fxaa" (see
-        :meth:`_post_pass`), each compiled on its own: llvmpipe runs both sides of a branch, so a
-        uniform switch would pay for all."""
-        hit = self._post_progs.get(variant)
-        if hit is None:
-            defines = {"copy": (), "mark": ("FXAA_MARK",), "fxaa": ("FXAA",)}[variant]
-            prog = program(self.ctx, "fullscreen.vert", "post.frag", defines)
-            hit = self._post_progs[variant] = (prog, self.ctx.vertex_array(prog, []))
-        return hit
-
-    def _overlay(self, ov: Overlay, size: tuple[int, int]) -> None:
-        """The delivery frame lines (3 px), the matte outside them and the safe areas (2 px) on
-        the bound framebuffer of ``size`` pixels, as rectangles with blending: only the pixels
-        they cover do any work (a test in the post pass cost every pixel)."""
-        parts, verts = _overlay_geometry(ov, *size)
-        if not parts:
-            return
-        if self._overlay_gl is None:
-            prog = program(self.ctx, "overlay.vert", "overlay.frag")
-            vbo = self.ctx.buffer(reserve=64 * 6 * 2 * 4)
-            self._overlay_gl = (prog, vbo, self.ctx.vertex_array(prog, [(vbo, "2f", "in_ndc")]), None)
-        prog, vbo, vao, written = self._overlay_gl
-        if written is not verts:  # the same frame lines every frame: written once
-            vbo.write(verts)
-            self._overlay_gl = (prog, vbo, vao, verts)
-        ctx = self.ctx
-        ctx.enable(ctx.BLEND)
-        first = 0
-        for kind, color, count in parts:
-            ctx.blend_func = (ctx.ZERO, ctx.SRC_COLOR) if kind == "matte" else (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA)
-            _uniform(prog, "u_color", color)
-            vao.render(vertices=6 * count, first=first)
-            first += 6 * count
-        ctx.blend_func = (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA)
-        ctx.disable(ctx.BLEND)
-
-    def _upscaled(self, image, size: tuple[int, int]):
-        """``image`` scaled to ``size`` (shaders/upscale.frag); returns the framebuffer."""
-        if self._upscale is None:
-            prog = program(self.ctx, "fullscreen.vert", "upscale.frag")
-            self._upscale = (prog, self.ctx.vertex_array(prog, []), {})
-        prog, vao, fbos = self._upscale
-        fbo = fbos.get(size)
-        if fbo is None:
-            for old in fbos.values():  # one output size at a time (an animatic has one)
-                old.color_attachments[0].release(), old.release()
-            fbos.clear()
-            fbo = fbos[size] = self.ctx.framebuffer([self.ctx.renderbuffer(size, 4)])
-        fbo.use()
-        image.use(0)
-        _uniform(prog, "u_image", 0)
-        _uniform(prog, "u_scale", (self.width / size[0], self.height / size[1]))
-        vao.render(vertices=3)
-        self._mark("upscale")
-        _finish_without_gil()
-        return fbo
 
     def _depth_of_field(self, view: CameraView):
         """Blur the display image by each pixel's circle of confusion (shaders/dof.frag): a
@@ -1382,6 +1270,10 @@ class Renderer:
         self._mark("depth of field")
         return t["dof"]
 
+    def _post_draw(self, variant: str) -> None:
+        """One post variant over the bound framebuffer at this size (for tests)."""
+        self.post_pass.draw(variant, (self.width, self.height))
+
     def release(self) -> None:
         self._release_resources()
         if self._owns_ctx:
@@ -1393,23 +1285,11 @@ class Renderer:
             for obj in objs:
                 obj.release()
         self._light_progs = {}
-        for prog, vao in self._post_progs.values():
-            vao.release(), prog.release()
-        self._post_progs = {}
+        self.post_pass.release()
         for obj in (self._shadow_prog, *self._gbuffer_progs.values(), *self._forward_progs.values(),
                     *(self._dof_progs or ())):
             obj.release()
         self._dof_progs = None
-        if self._overlay_gl is not None:
-            for obj in reversed(self._overlay_gl[:3]):
-                obj.release()
-            self._overlay_gl = None
-        if self._upscale is not None:
-            prog, vao, fbos = self._upscale
-            for fbo in fbos.values():
-                fbo.color_attachments[0].release(), fbo.release()
-            vao.release(), prog.release()
-            self._upscale = None
         self._gbuffer_progs = {}
         self._release_batches()
         if self._seen is not None:
@@ -1445,40 +1325,6 @@ class Renderer:
 
     def __exit__(self, *exc):
         self.release()
-
-
-@functools.lru_cache(maxsize=8)
-def _overlay_geometry(ov: Overlay, w: int, h: int) -> tuple[tuple, bytes]:
-    """The rectangles of Renderer._overlay for an image of ``w`` x ``h`` pixels: ((kind, colour,
-    quad count) per draw, their vertices in NDC); no draws without a delivery frame. Cached: a
-    shot's frames all have the same lines."""
-    x0, y0, x1, y1 = frame_rect_uv(w / h, ov.frame_aspect)
-    if x1 <= x0:
-        return (), b""
-    X0, Y0, X1, Y1 = x0 * w, y0 * h, x1 * w, y1 * h
-
-    def outline(a, b, c, d, width):
-        # Four bars ``width`` whole pixels wide, centred on the edges and snapped to the pixel
-        # grid (the same width wherever an edge falls); corners once, so each pixel blends once.
-        # (near edges round half up, far edges half down: mirror images of each other)
-        xa, yb = (math.floor(v - width / 2 + 0.5) for v in (a, b))
-        xc, yd = (math.ceil(v - width / 2 - 0.5) for v in (c, d))
-        return [(xa, yb, xa + width, yd + width), (xc, yb, xc + width, yd + width),
-                (xa + width, yb, xc, yb + width), (xa + width, yd, xc, yd + width)]
-
-    line = tuple(float(v) for v in ov.line_rgb)
-    parts = [("matte", (1.0 - ov.matte_opacity,) * 3 + (1.0,),
-              [(0, 0, w, Y0), (0, Y1, w, h), (0, Y0, X0, Y1), (X1, Y0, w, Y1)]),
-             ("mix", line + (1.0,), outline(X0, Y0, X1, Y1, 3))]
-    if ov.safe_areas:  # SMPTE ST 2046-1: action 93 %, title 90 % of the frame, centred
-        cx, cy, hw, hh = (X0 + X1) / 2, (Y0 + Y1) / 2, (X1 - X0) / 2, (Y1 - Y0) / 2
-        for k, alpha in ((0.93, 0.6), (0.90, 0.4)):
-            parts.append(("mix", line + (alpha,), outline(cx - hw * k, cy - hh * k, cx + hw * k, cy + hh * k, 2)))
-    quads = np.array([q for _, _, qs in parts for q in qs], np.float64)
-    ndc = np.stack([quads[:, 0] / w, quads[:, 1] / h, quads[:, 2] / w, quads[:, 3] / h], axis=1) * 2.0 - 1.0
-    a, b, c, d = ndc.T
-    verts = np.stack([a, b, c, b, c, d, a, b, c, d, a, d], axis=1).astype("f4")
-    return tuple((kind, color, len(qs)) for kind, color, qs in parts), verts.tobytes()
 
 
 def _clear_tiles(fbo, rects, *, depth: bool = False) -> None:
