@@ -40,6 +40,17 @@ class CameraBody:
     mode_aliases: dict[str, str] = field(default_factory=dict, hash=False, repr=False)
     mode_confidence: dict[str, str] = field(default_factory=dict, hash=False, repr=False)
     stated_pitch_um: dict[str, float] = field(default_factory=dict, hash=False, repr=False)
+    # Exposure latitude at base ISO (stops over and under mid-grey) and the sensor's readout time
+    # (rolling shutter; 0 for a global or mechanical shutter), for previs check's wall exposure
+    # and banding. A body without a ``light`` block gets these conservative defaults, tagged R.
+    base_iso: float = 800.0
+    latitude_stops_over: float = 6.0
+    latitude_stops_under: float = 6.0
+    latitude_source: str = "default: a conservative 12 stops about mid-grey"
+    latitude_confidence: str = "R"
+    readout_ms: float = 15.0
+    readout_source: str = "default: a slow rolling shutter"
+    readout_confidence: str = "R"
 
 
 @dataclass(frozen=True)
@@ -188,13 +199,42 @@ def _parse_body(body_id: str, entry: dict[str, Any]) -> CameraBody:
     default = normalise_id(str(entry.get("default_mode", next(iter(modes)))))
     if default not in modes:
         raise PresetError(f"{where}: default_mode '{default}' is not one of its modes")
+    light = _parse_light(entry.get("light"), f"{where}.light")
     return CameraBody(
         id=body_id, name=name, maker=str(_need(entry, "maker", where)), modes=modes,
         source=str(_need(entry, "source", where)), default_mode=default,
         confidence=_confidence(_need(entry, "confidence", where), where),
         notes=str(entry.get("notes", "")), mode_aliases=aliases, mode_confidence=conf,
-        stated_pitch_um=pitch,
+        stated_pitch_um=pitch, **light,
     )
+
+
+def _number(entry: dict[str, Any], key: str, where: str, lo: float, hi: float) -> float:
+    value = _need(entry, key, where)
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise PresetError(f"{where}.{key}: expected a number, got {value!r}") from None
+    if not lo <= x <= hi:  # also refuses NaN
+        raise PresetError(f"{where}.{key}: {x:g} is outside {lo:g}..{hi:g}")
+    return x
+
+
+def _parse_light(entry: Any, where: str) -> dict[str, Any]:
+    if entry is None:
+        return {}
+    if not isinstance(entry, dict):
+        raise PresetError(f"{where}: expected a mapping")
+    return {
+        "base_iso": _number(entry, "base_iso", where, 1.0, 1e6),
+        "latitude_stops_over": _number(entry, "latitude_stops_over", where, 0.5, 20.0),
+        "latitude_stops_under": _number(entry, "latitude_stops_under", where, 0.5, 20.0),
+        "latitude_source": str(_need(entry, "latitude_source", where)),
+        "latitude_confidence": _confidence(_need(entry, "latitude_confidence", where), where),
+        "readout_ms": _number(entry, "readout_ms", where, 0.0, 1000.0),
+        "readout_source": str(_need(entry, "readout_source", where)),
+        "readout_confidence": _confidence(_need(entry, "readout_confidence", where), where),
+    }
 
 
 def _parse_kit(kit_id: str, entry: dict[str, Any]) -> LensKit:
@@ -285,6 +325,118 @@ def get_lens_kit(kit_id: str) -> LensKit:
 def get_lens(kit_id: str, focal_length_mm: float) -> Lens:
     """A kit's lens at a focal length: a prime must match one of the kit's focal lengths."""
     return get_lens_kit(kit_id).lens_at(focal_length_mm)
+
+
+# ---------------------------------------------------------------- LED panels and processors
+@dataclass(frozen=True)
+class PanelModel:
+    """A panel model's light and colour: refresh, scan, primaries and calibrated white."""
+
+    id: str
+    name: str
+    refresh_hz: float
+    scan_ratio: int
+    primaries_xy: tuple[tuple[float, float], tuple[float, float], tuple[float, float]]  # R, G, B
+    white_xy: tuple[float, float]
+    source: str
+    confidence: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProcessorModel:
+    """An LED processor: the LED pixels one unit drives (60 Hz, 8-10 bit)."""
+
+    id: str
+    name: str
+    capacity_px: int
+    source: str
+    confidence: str
+    aliases: tuple[str, ...] = ()
+
+
+GENERIC_PANEL = "generic-rgb"
+DEFAULT_PROCESSOR = "brompton-tessera-sx40"
+
+
+def _xy(value: Any, where: str) -> tuple[float, float]:
+    if not (isinstance(value, list | tuple) and len(value) == 2):
+        raise PresetError(f"{where}: expected [x, y], got {value!r}")
+    x, y = (float(v) for v in value)
+    if not (0.0 < x < 1.0 and 0.0 < y < 1.0 and x + y < 1.0):
+        raise PresetError(f"{where}: ({x:g}, {y:g}) is not a chromaticity")
+    return x, y
+
+
+def _parse_panel(pid: str, e: dict[str, Any]) -> PanelModel:
+    where = f"previs/data/panels.yaml: panels.{pid}"
+    prim = _need(e, "primaries_xy", where)
+    primaries = tuple(_xy(_need(prim, c, f"{where}.primaries_xy"), f"{where}.primaries_xy.{c}")
+                      for c in ("red", "green", "blue"))
+    scan = _number(e, "scan_ratio", where, 1, 64)
+    if scan != int(scan):
+        raise PresetError(f"{where}.scan_ratio: expected a whole number, got {scan:g}")
+    return PanelModel(pid, str(_need(e, "name", where)), _number(e, "refresh_hz", where, 24, 100_000),
+                      int(scan), primaries, _xy(_need(e, "white_xy", where), f"{where}.white_xy"),
+                      str(_need(e, "source", where)), _confidence(_need(e, "confidence", where), where),
+                      tuple(normalise_id(str(a)) for a in e.get("aliases", ())))
+
+
+def _parse_processor(pid: str, e: dict[str, Any]) -> ProcessorModel:
+    where = f"previs/data/panels.yaml: processors.{pid}"
+    return ProcessorModel(pid, str(_need(e, "name", where)),
+                          int(_number(e, "capacity_px", where, 1, 1e10)),
+                          str(_need(e, "source", where)), _confidence(_need(e, "confidence", where), where),
+                          tuple(normalise_id(str(a)) for a in e.get("aliases", ())))
+
+
+@cache
+def _panel_data() -> tuple[dict[str, PanelModel], dict[str, ProcessorModel], int]:
+    raw = _read_yaml("panels.yaml")
+    panels = {normalise_id(k): _parse_panel(normalise_id(k), v) for k, v in (raw.get("panels") or {}).items()}
+    procs = {normalise_id(k): _parse_processor(normalise_id(k), v)
+             for k, v in (raw.get("processors") or {}).items()}
+    budget = int(_number(raw, "render_node_budget_px", "previs/data/panels.yaml", 1, 1e10))
+    return panels, procs, budget
+
+
+def _lookup(table: dict, name: str):
+    key = normalise_id(name)
+    if key in table:
+        return table[key]
+    for item in table.values():
+        if key in item.aliases or key == normalise_id(item.name):
+            return item
+    return None
+
+
+def panel_models() -> dict[str, PanelModel]:
+    return dict(_panel_data()[0])
+
+
+def processor_models() -> dict[str, ProcessorModel]:
+    return dict(_panel_data()[1])
+
+
+def default_render_node_budget_px() -> int:
+    return _panel_data()[2]
+
+
+def find_panel_model(name: str) -> PanelModel | None:
+    """The panel model a scene's panel name (or alias) names, or None."""
+    return _lookup(_panel_data()[0], name)
+
+
+def generic_panel() -> PanelModel:
+    return _panel_data()[0][GENERIC_PANEL]
+
+
+def get_processor(name: str) -> ProcessorModel:
+    procs = _panel_data()[1]
+    found = _lookup(procs, name)
+    if found is None:
+        raise PresetError(f"unknown LED processor '{name}'{_did_you_mean(normalise_id(name), list(procs))}")
+    return found
 
 
 # ---------------------------------------------------------------- listing

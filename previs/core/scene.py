@@ -43,6 +43,13 @@ class PanelSpec:
     peak_nits: float
     viewing_angle_deg: float = 160.0  # full angle where luminance falls to 50 % (spec-sheet convention)
     fill_factor: float = 0.3  # share of the pitch that emits (SMD LEDs on a black mask)
+    # Light and colour (previs check): the PWM refresh the panel quotes, its scan (multiplex)
+    # ratio (1/scan_ratio of each period lights an LED row), its primaries' CIE xy (R, G, B),
+    # and the preset the loader took what the scene left out from (previs/data/panels.yaml).
+    refresh_hz: float = 3840.0
+    scan_ratio: int = 16
+    primaries_xy: tuple[tuple[float, float], ...] = ((0.700, 0.298), (0.170, 0.720), (0.135, 0.050))
+    model: str = "generic-rgb"
 
     @property
     def falloff_k(self) -> float:
@@ -115,6 +122,14 @@ class LedVolume:
     floor_width_m: float = 30.0
     floor_depth_m: float = 30.0
     inner_frustum: InnerFrustum = field(default_factory=InnerFrustum)
+    # The wall's timing and colour: genlocked to the camera (the refresh locked to a whole
+    # multiple of the frame rate); the white the processor is calibrated to (CIE xy; D65 by
+    # default); the processor model and the pixels one render node renders (previs check, info).
+    genlock: bool = False
+    white_xy: tuple[float, float] = (0.31271, 0.32902)
+    white_kelvin: float | None = None  # when the scene gave its white as a temperature
+    processor: str = "brompton-tessera-sx40"
+    render_node_budget_px: int = 8_847_360
 
 
 # ---------------------------------------------------------------- what the wall shows
@@ -197,6 +212,7 @@ class CameraSettings:
     focus_m: float = 3.0
     delivery_aspect: str = "2.39"
     safe_areas: bool = False
+    white_balance_k: float = 5600.0  # the camera's white balance (a point on the Planckian locus)
 
 
 @dataclass(frozen=True)

@@ -342,3 +342,61 @@ def wall_hit(volume: LedVolume, origins, directions, *, back_faces: bool = True,
             dist[lo:lo + step] = tb
             index[lo:lo + step] = np.where(found, f.section[best], -1)
     return dist.reshape(shape), index.reshape(shape)
+
+
+# ---------------------------------------------------------------- the inner frustum on the wall
+@dataclass(frozen=True)
+class WallFootprint:
+    """Where a camera frustum lands on the LED surface."""
+
+    area_m2: float
+    width_m: float  # along the wall through the frustum's middle row (follows a curve)
+    height_m: float  # up the wall through its middle column
+    cabinets: float  # area / one cabinet's area
+    led_pixels: int  # area / pitch²
+    hit_share: float  # of the frustum's rays, the share that meets a panel
+
+
+def frustum_footprint(volume: LedVolume, world_from_camera, yfov_rad: float, aspect: float,
+                      overscan_pct: float = 0.0, *, n: int = 33) -> WallFootprint:
+    """The frustum ``overscan_pct`` wider than ``yfov_rad`` on every side, cast onto the walls
+    and the ceiling on an ``n`` x ``n`` grid of rays (tan space, edges included).
+
+    Area: each grid cell whose four corner rays meet the same section is a planar quad on the
+    wall, of area ``|d1 × d2| / 2`` (its diagonals); the cells that straddle an edge or miss are
+    left out, so the area is a slight underestimate at the frustum's edges. Width and height: the
+    path along the middle row and up the middle column through the hit points. Cabinets and LED
+    pixels are the area over a cabinet's area and over the pitch squared.
+    """
+    m = np.asarray(world_from_camera, dtype=np.float64)
+    grow = 1.0 + float(overscan_pct) / 100.0
+    th = math.tan(yfov_rad / 2.0) * grow
+    tw = th * aspect
+    s = np.linspace(-1.0, 1.0, int(n))
+    uu, vv = np.meshgrid(s * tw, s * th)
+    dirs = np.stack([uu, vv, -np.ones_like(uu)], axis=-1) @ m[:3, :3].T
+    dist, sec = wall_hit(volume, m[:3, 3], dirs)
+    unit = dirs / np.linalg.norm(dirs, axis=-1, keepdims=True)
+    pts = m[:3, 3] + unit * np.where(np.isfinite(dist), dist, 0.0)[..., None]
+    ok = sec >= 0
+    same = (ok[:-1, :-1] & ok[1:, 1:] & ok[1:, :-1] & ok[:-1, 1:]
+            & (sec[:-1, :-1] == sec[1:, 1:]) & (sec[:-1, :-1] == sec[1:, :-1])
+            & (sec[:-1, :-1] == sec[:-1, 1:]))
+    d1 = pts[1:, 1:] - pts[:-1, :-1]
+    d2 = pts[1:, :-1] - pts[:-1, 1:]
+    quad = 0.5 * np.linalg.norm(np.cross(d1, d2), axis=-1)
+    area = float(np.sum(np.where(same, quad, 0.0)))
+
+    def path(p: np.ndarray, hit: np.ndarray) -> float:
+        seg = np.linalg.norm(np.diff(p, axis=0), axis=-1)
+        both = hit[:-1] & hit[1:]
+        return float(np.sum(seg[both]))
+
+    mid = int(n) // 2
+    width = path(pts[mid], ok[mid])
+    height = path(pts[:, mid], ok[:, mid])
+    p = volume.panel
+    cab_m2 = p.panel_width_mm * p.panel_height_mm / 1e6
+    pitch_m = p.pixel_pitch_mm / 1000.0
+    return WallFootprint(area, width, height, area / cab_m2, int(round(area / (pitch_m * pitch_m))),
+                         float(ok.mean()))

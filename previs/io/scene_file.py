@@ -234,7 +234,7 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
         source_path=ctx.path,
         name=m.name,
         frame_rate=m.frame_rate,
-        stage=_stage(m.stage),
+        stage=_stage(m.stage, ctx),
         environment=_environment(m.environment, ctx),
         set_pieces=tuple(_piece(p, i, ctx) for i, p in enumerate(m.set_pieces)),
         lights=tuple(_light(li, i) for i, li in enumerate(m.lights)),
@@ -396,12 +396,39 @@ def _check_track(track, scene: sc.Scene, shot: sc.Shot, s: schema.Shot, i: int, 
                 raise ctx.error(f"{exc} at frame {fr}", _blame(shot, s, i, name, fr)) from None
 
 
-def _stage(st: schema.Stage | None) -> sc.LedVolume | None:
+def _stage(st: schema.Stage | None, ctx: _Ctx) -> sc.LedVolume | None:
     if st is None:
         return None
     p = st.panel
+    if p.model is not None:
+        model = presets.find_panel_model(p.model)
+        if model is None:
+            known = ", ".join(presets.panel_models())
+            raise ctx.error(f"unknown panel model {p.model!r}; known: {known}", ("stage", "panel", "model"))
+    else:  # the name may name a preset ("ROE Black Pearl BP2"); else the generic RGB panel
+        model = presets.find_panel_model(p.name) or presets.generic_panel()
+    prim = (model.primaries_xy if p.primaries_xy is None
+            else (p.primaries_xy.red, p.primaries_xy.green, p.primaries_xy.blue))
     panel = sc.PanelSpec(p.name, p.pixel_pitch_mm, p.panel_size_mm[0], p.panel_size_mm[1],
-                         p.panel_pixels[0], p.panel_pixels[1], p.peak_nits, p.viewing_angle_deg, p.fill_factor)
+                         p.panel_pixels[0], p.panel_pixels[1], p.peak_nits, p.viewing_angle_deg, p.fill_factor,
+                         refresh_hz=model.refresh_hz if p.refresh_hz is None else p.refresh_hz,
+                         scan_ratio=model.scan_ratio if p.scan_ratio is None else p.scan_ratio,
+                         primaries_xy=tuple(tuple(float(v) for v in c) for c in prim), model=model.id)
+    try:
+        processor = presets.get_processor(st.processing.processor)
+    except PresetError as exc:
+        raise ctx.error(str(exc), ("stage", "processing", "processor")) from None
+    budget = st.processing.render_node_budget_px or presets.default_render_node_budget_px()
+    white_k = None
+    white = model.white_xy
+    if st.white_point is not None:
+        if st.white_point.kelvin is not None:
+            from previs.core.stage_light import kelvin_to_xy_planck
+
+            white_k = st.white_point.kelvin
+            white = kelvin_to_xy_planck(white_k)
+        else:
+            white = st.white_point.xy
     sections: list[sc.CurvedSection | sc.FlatSection] = []
     for i, s in enumerate(st.sections):
         name = s.name or f"section {i + 1}"
@@ -417,7 +444,9 @@ def _stage(st: schema.Stage | None) -> sc.LedVolume | None:
     f = st.inner_frustum
     inner = sc.InnerFrustum(f.enabled, f.overscan_pct, f.soft_edge_pct, f.latency_frames, f.resolution_px,
                             f.show_border)
-    return sc.LedVolume(panel, tuple(sections), ceiling, st.floor_size_m[0], st.floor_size_m[1], inner)
+    return sc.LedVolume(panel, tuple(sections), ceiling, st.floor_size_m[0], st.floor_size_m[1], inner,
+                        genlock=st.genlock, white_xy=tuple(float(v) for v in white), white_kelvin=white_k,
+                        processor=processor.id, render_node_budget_px=int(budget))
 
 
 def _asset_path(ctx: _Ctx, written: str, field: PathT, *, kind: str) -> Path:
@@ -547,7 +576,7 @@ def _camera(m: schema.SceneFile, ctx: _Ctx) -> sc.CameraSettings:
     return sc.CameraSettings(body=body.id, mode=mode.mode_id, lens_kit=kit.id, iso=c.iso,
                              shutter_angle_deg=c.shutter_angle_deg, t_stop=c.t_stop,
                              focus_m=c.focus_m, delivery_aspect=c.delivery_aspect,
-                             safe_areas=c.safe_areas)
+                             safe_areas=c.safe_areas, white_balance_k=c.white_balance_k)
 
 
 def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings,

@@ -239,6 +239,32 @@ def _one_of(model: BaseModel, keys: tuple[str, ...], *, required: bool, where: s
 
 
 # ---------------------------------------------------------------- stage
+def _chromaticity(value):
+    x, y = value
+    if not (y > 0 and x + y < 1):
+        raise fail(f"({x:g}, {y:g}) is not a chromaticity: CIE x and y need y > 0 and x + y < 1")
+    return value
+
+
+# CIE 1931 xy of a colour: both in (0, 1), and x + y < 1
+XY = Annotated[tuple[Annotated[float, Field(gt=0, lt=1)], Annotated[float, Field(gt=0, lt=1)]],
+               _vector(2, "[x, y]"), AfterValidator(_chromaticity)]
+Kelvin = Annotated[float, Field(ge=1000, le=15000)]  # where the Planckian locus approximation holds
+
+
+class Primaries(Model):
+    red: XY
+    green: XY
+    blue: XY
+
+    @model_validator(mode="after")
+    def _triangle(self):
+        (rx, ry), (gx, gy), (bx, by) = self.red, self.green, self.blue
+        if abs((gx - rx) * (by - ry) - (gy - ry) * (bx - rx)) < 1e-4:
+            raise fail("the primaries lie on a line: they span no gamut", key="blue")
+        return self
+
+
 class Panel(Model):
     name: NonEmptyText
     pixel_pitch_mm: PanelMM
@@ -247,6 +273,12 @@ class Panel(Model):
     peak_nits: Annotated[float, Field(gt=0, le=100_000)]  # the brightest panels make ~10,000
     viewing_angle_deg: Annotated[float, Field(gt=20, lt=180)] = 160.0
     fill_factor: Annotated[float, Field(gt=0, le=1)] = 0.3
+    # Light and colour; what is left out comes from the panel preset that `model` (or else the
+    # name) names, or the generic RGB panel (previs/data/panels.yaml).
+    model: NonEmptyText | None = None
+    refresh_hz: Annotated[float, Field(ge=24, le=100_000)] | None = None
+    scan_ratio: Annotated[int, Field(ge=1, le=64)] | None = None
+    primaries_xy: Primaries | None = None
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -309,12 +341,34 @@ class InnerFrustum(Model):
     show_border: bool = False
 
 
+class WhitePoint(Model):
+    """The white the LED processor is calibrated to: a colour temperature or CIE xy."""
+
+    kelvin: Kelvin | None = None
+    xy: XY | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        _one_of(self, ("kelvin", "xy"), required=True)
+        return self
+
+
+class Processing(Model):
+    """How the wall is driven: the LED processor model and one render node's pixel budget."""
+
+    processor: NonEmptyText = "brompton-tessera-sx40"
+    render_node_budget_px: Annotated[int, Field(ge=100_000, le=1_000_000_000)] | None = None
+
+
 class Stage(Model):
     panel: Panel
     sections: Annotated[list[Section], Field(min_length=1, max_length=lim.MAX_SECTIONS)]
     ceiling: Ceiling | None = None
     floor_size_m: Annotated[tuple[Length, Length], _vector(2, "[width, depth]")] = (30.0, 30.0)
     inner_frustum: InnerFrustum = InnerFrustum()
+    genlock: bool = False
+    white_point: WhitePoint | None = None
+    processing: Processing = Processing()
 
     @model_validator(mode="after")
     def _buildable(self):
@@ -548,6 +602,7 @@ class Camera(Model):
     focus_m: FocusM = 3.0
     delivery_aspect: Annotated[str, BeforeValidator(_aspect)] = "2.39"
     safe_areas: bool = False
+    white_balance_k: Kelvin = 5600.0
 
 
 class ShotCamera(Model):
