@@ -39,12 +39,11 @@ from previs.render.gl import vertex_array as _vertex_array
 from previs.render.gl import write as _write
 from previs.render.gl import write_array as _write_array
 from previs.render.gl import write_cube as _write_cube
+from previs.render.passes.dof import DOF_MAX_RADIUS, DOF_TILE_PX, DepthOfFieldPass, TakingLens  # noqa: F401
 from previs.render.passes.post import Overlay, PostPass
 
 MAX_TILES = MAX_SHADOW_TILES  # lighting.glsl gets both as defines (see _lighting)
 TARGET_SETS_KEPT = 3  # render-target sizes kept allocated (see Renderer.resize)
-DOF_TILE_PX = 16  # depth of field: tile size of the near-field blur search
-DOF_MAX_RADIUS = 0.04  # depth of field: the largest blur radius, as a share of the image width
 LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
 # The inner frustum is rendered only in the tiles (this many pixels a side) where the camera
 # sees the wall past the set; the visibility mask is found at a quarter of the resolution.
@@ -169,9 +168,8 @@ class Renderer:
         self._led_light = None  # (radiance octahedral mip maps, irradiance cube, their levels)
         # The panels and the lens, for the LED grid and the off-axis falloff on the wall.
         self._panel = ((176.0, 176.0), 0.3, (0.4, 0.4, 0.4), 2.84)
-        self._lens = (35.0, 2.8, 5.0)
-        self._sensor_width_mm = 36.0
-        self._dof_progs = None  # (tiles program, its vao, gather program, its vao), made on first use
+        self.lens = TakingLens()
+        self.dof_pass = DepthOfFieldPass(self.ctx)
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
         self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
         self.post_pass = PostPass(self.ctx)
@@ -809,9 +807,8 @@ class Renderer:
         """The taking lens, for how sharp the wall's LED grid is and for the depth-of-field
         preview (thin-lens defocus). ``sensor_width_mm``: the width the image spans on the sensor
         (desqueezed for anamorphics), which turns blur on the sensor into pixels."""
-        self._lens = (float(focal_length_mm), float(f_number), float(min(focus_m, 1e6)))
-        if sensor_width_mm is not None:
-            self._sensor_width_mm = float(sensor_width_mm)
+        sensor = self.lens.sensor_width_mm if sensor_width_mm is None else float(sensor_width_mm)
+        self.lens = TakingLens(float(focal_length_mm), float(f_number), float(min(focus_m, 1e6)), sensor)
 
     def set_sky(self, sun_dir, sun_color_linear=(1.0, 1.0, 1.0), turbidity: float = 3.0) -> None:
         """Show an analytic sky where nothing is drawn (used for environment captures); a
@@ -896,7 +893,8 @@ class Renderer:
         _uniform(wp, "u_falloff_k", k_rgb)
         _uniform(wp, "u_eye", eye)
         _uniform(wp, "u_lens_axis", tuple(float(x) for x in -view.world_from_camera[:3, 2]))
-        _uniform(wp, "u_lens", (*self._lens, pitch))
+        lens = self.lens
+        _uniform(wp, "u_lens", (lens.focal_length_mm, lens.f_number, lens.focus_m, pitch))
         _uniform(wp, "u_inner_on", 1 if self._inner is not None else 0)
         if self._inner is not None:
             tex, inner_clip, soft, border, _ = self._inner
@@ -1226,49 +1224,11 @@ class Renderer:
         return frame
 
     def _depth_of_field(self, view: CameraView):
-        """Blur the display image by each pixel's circle of confusion (shaders/dof.frag): a
-        tile pass finds the nearest blurred foreground, a gather pass blurs. Returns the texture
-        post should read."""
-        ctx, t = self.ctx, self._targets
+        """The display image blurred by the lens's depth of field; the texture post reads."""
         self._mark(None)
-        if self._dof_progs is None:
-            tiles_prog = program(ctx, "fullscreen.vert", "dof_tiles.frag")
-            gather_prog = program(ctx, "fullscreen.vert", "dof.frag")
-            self._dof_progs = (tiles_prog, ctx.vertex_array(tiles_prog, []),
-                               gather_prog, ctx.vertex_array(gather_prog, []))
-        tiles_prog, tiles_vao, gather_prog, gather_vao = self._dof_progs
-        tile_px = DOF_TILE_PX
-        if "dof" not in t:
-            tw, th = -(-self.width // tile_px), -(-self.height // tile_px)
-            t["dof_tiles"] = ctx.texture((tw, th), 1, dtype="f4")
-            t["dof_tiles"].filter = (ctx.NEAREST, ctx.NEAREST)
-            _clamp_to_edge(t["dof_tiles"])
-            t["dof_tiles_fbo"] = ctx.framebuffer([t["dof_tiles"]])
-            t["dof"] = ctx.texture((self.width, self.height), 4)
-            t["dof"].filter = (ctx.LINEAR, ctx.LINEAR)
-            _clamp_to_edge(t["dof"])
-            t["dof_fbo"] = ctx.framebuffer([t["dof"]])
-        f, n, s_m = self._lens
-        # Blur radius cap: 4 % of the width (about 51 px at 1280): enough for any preview, and it
-        # bounds the gather's reach.
-        lens = (f, n, s_m * 1000.0, self.width / self._sensor_width_mm)
-        for p in (tiles_prog, gather_prog):
-            _uniform(p, "u_near_far", (float(view.near_m), float(view.far_m)))
-            _uniform(p, "u_lens", lens)
-            _uniform(p, "u_max_radius_px", DOF_MAX_RADIUS * self.width)
-            _uniform(p, "u_tile_px", tile_px)
-            _uniform(p, "u_depth", 1)
-        t["depth"].use(1)
-        t["dof_tiles_fbo"].use()
-        tiles_vao.render(vertices=3)
-        t["dof_fbo"].use()
-        t["image"].use(0)
-        t["dof_tiles"].use(2)
-        _uniform(gather_prog, "u_image", 0)
-        _uniform(gather_prog, "u_near_tiles", 2)
-        gather_vao.render(vertices=3)
+        image = self.dof_pass.draw(self._targets, (self.width, self.height), view, self.lens)
         self._mark("depth of field")
-        return t["dof"]
+        return image
 
     def _post_draw(self, variant: str) -> None:
         """One post variant over the bound framebuffer at this size (for tests)."""
@@ -1286,10 +1246,9 @@ class Renderer:
                 obj.release()
         self._light_progs = {}
         self.post_pass.release()
-        for obj in (self._shadow_prog, *self._gbuffer_progs.values(), *self._forward_progs.values(),
-                    *(self._dof_progs or ())):
+        for obj in (self._shadow_prog, *self._gbuffer_progs.values(), *self._forward_progs.values()):
             obj.release()
-        self._dof_progs = None
+        self.dof_pass.release()
         self._gbuffer_progs = {}
         self._release_batches()
         if self._seen is not None:
