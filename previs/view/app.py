@@ -1181,20 +1181,20 @@ class ViewerApp:
         vbo.release()
 
     def _ensure_plan(self, st) -> None:
-        """The plan of this shot (floorplan.py's drawing), drawn once per edit and shot."""
+        """The plan of this shot (core's plan geometry, drawn as the floor plans draw it), once per
+        edit and shot."""
         import moderngl
 
-        from previs.export import floorplan as fp
+        from previs.core.plan import plan_geometry
+        from previs.export.plan_drawing import PX_PER_M, plan_primitives, png_image
 
         key = (self.doc.revision, self.shot_id)
         if self._plan is not None and self._plan[0] == key:
             return
-        prims = fp.plan_primitives(self.scene, [self.shot_id])
-        page = next(p for p in prims if p.kind == "page")
-        (x0, z0), (x1, _z1) = page.points
-        z1 = float(page.data.get("plan-bottom-m", _z1))  # the plan without its title block
-        img = fp.png_image(prims, px_per_m=fp.PX_PER_M)
-        crop_h = int(round((z1 - z0) * fp.PX_PER_M))
+        geo = plan_geometry(self.scene, [self.shot_id])
+        x0, z0, x1, z1 = geo.bounds_m  # the plan without its title block
+        img = png_image(plan_primitives(self.scene, geometry=geo), px_per_m=PX_PER_M)
+        crop_h = int(round((z1 - z0) * PX_PER_M))
         img = np.asarray(img)[:crop_h]
         if self._plan is not None:
             self._plan[1].release()

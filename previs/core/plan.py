@@ -1,0 +1,243 @@
+"""The plan's geometry: the stage seen from above, in plan metres, as pure functions over the scene
+and its FrameStates (no drawing, no files). The floor plans and the window's plan view draw it.
+
+    geo = plan_geometry(scene, ["3A"])    # walls, cameras (start, end, path), page bounds
+    x0_m, z0_m, x1_m, z1_m = geo.bounds_m
+
+**Plan convention.** Metres, seen from above: world +X to the right, world -Z up the page
+(upstage), so the stage front (+Z, the open side of the volume) is at the bottom. A plan point is
+simply the world ``(x, z)`` of a thing (its height dropped).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from previs.core.frame import FrameState, camera_pose, camera_track, evaluate
+from previs.core.scene import Scene, Shot
+
+__all__ = ["WALL_THICKNESS_M", "FRUSTUM_M", "FRUSTUM_MAX_M", "TITLE_BLOCK_M", "MARGIN_M", "PlanCamera",
+           "PlanGeometry", "plan_geometry", "camera_path", "wall_outline", "wedge", "forward_xz",
+           "walk_points", "hull_xz", "path_length", "point_at", "rotate_xz", "unit"]
+
+WALL_THICKNESS_M = 0.15
+"""Depth drawn behind the LED face: cabinet plus frame."""
+FRUSTUM_M = 6.0
+"""How far the field-of-view wedge reaches on the scene plan (it stops earlier at the wall)."""
+FRUSTUM_MAX_M = 40.0
+"""On a single shot's plan the wedge runs to the wall, or this far where it meets none."""
+TITLE_BLOCK_M = 3.4
+"""Depth of the title block under the plan."""
+MARGIN_M = 1.2
+"""Room round everything on the plan."""
+
+
+# ---------------------------------------------------------------- plan vectors
+def unit(v) -> np.ndarray | None:
+    """``v`` normalised, or None when it is (nearly) zero."""
+    v = np.asarray(v, dtype=np.float64)
+    n = float(np.linalg.norm(v))
+    return v / n if n > 1e-9 else None
+
+
+def rotate_xz(v: np.ndarray, deg: float) -> np.ndarray:
+    """Rotate a plan vector; positive turns clockwise on the page (from +X towards +Z)."""
+    a = math.radians(deg)
+    c, s = math.cos(a), math.sin(a)
+    return np.array([c * v[0] - s * v[1], s * v[0] + c * v[1]])
+
+
+def path_length(pts: np.ndarray) -> float:
+    """Length in metres of a plan polyline."""
+    return float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) if len(pts) > 1 else 0.0
+
+
+def point_at(pts: np.ndarray, dist: float) -> tuple[np.ndarray, np.ndarray]:
+    """The point ``dist`` metres along a polyline and the direction there."""
+    seg = np.diff(pts, axis=0)
+    lens = np.linalg.norm(seg, axis=1)
+    acc = 0.0
+    for i, L in enumerate(lens):
+        if L > 1e-12 and acc + L >= dist:
+            t = (dist - acc) / L
+            return pts[i] + seg[i] * t, seg[i] / L
+        acc += L
+    nz = np.nonzero(lens > 1e-12)[0]
+    d = seg[nz[-1]] / lens[nz[-1]] if len(nz) else np.array([0.0, -1.0])
+    return pts[-1], d
+
+
+def forward_xz(world_from_camera: np.ndarray) -> np.ndarray:
+    """The way a camera faces on the plan (a unit (x, z) vector)."""
+    f = unit(-world_from_camera[[0, 2], 2])
+    if f is None:  # looking straight up or down: the image's top edge points the way it faces
+        up = world_from_camera[[0, 2], 1]
+        f = unit(up if world_from_camera[1, 2] > 0 else -up)
+    return f if f is not None else np.array([0.0, -1.0])
+
+
+# ---------------------------------------------------------------- the stage and the set
+def hull_xz(world_points: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """A floor footprint: the convex hull of world points (N, 3) dropped onto the floor
+    (counter-clockwise (x, z) points), and their lowest and highest world y."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    w = np.asarray(world_points, dtype=np.float64)
+    xz = np.unique(np.round(w[:, [0, 2]], 6), axis=0)
+    try:
+        hull = xz[ConvexHull(xz).vertices]
+    except (QhullError, ValueError):  # flat or tiny: its bounding rectangle
+        lo, hi = xz.min(axis=0), xz.max(axis=0)
+        hull = np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
+    return hull, float(w[:, 1].min()), float(w[:, 1].max())
+
+
+def wall_outline(scene: Scene) -> list[dict]:
+    """The wall as built: per section, its lit face (cabinet joints, plan points), the back line
+    :data:`WALL_THICKNESS_M` behind it, and the ceiling's corners (a last ``{"ceiling": ...}``)."""
+    from previs.core.stage import section_layouts, wall_mesh
+
+    stage = scene.stage
+    mesh = wall_mesh(stage)
+    layouts = section_layouts(stage)
+    out = []
+    n_sec = len(stage.sections)
+    for i, (sec, lay) in enumerate(zip(stage.sections, layouts, strict=False)):
+        quads = mesh.positions[mesh.section_index == i].reshape(-1, 4, 3).astype(np.float64)
+        normals = mesh.normals[mesh.section_index == i][::4][:, [0, 2]].astype(np.float64)
+        front = np.vstack([quads[:, 0, [0, 2]], quads[-1:, 1, [0, 2]]])
+        # vertex offsets: mitred, so the back line stays WALL_THICKNESS_M behind every facet
+        vn = np.vstack([normals[:1], (normals[:-1] + normals[1:]) / 2.0, normals[-1:]])
+        vn = vn / np.maximum(np.einsum("ij,ij->i", vn, vn), 0.1)[:, None]
+        back = front - vn * WALL_THICKNESS_M
+        out.append({"name": sec.name, "front": front, "back": back, "layout": lay,
+                    "kind": lay.kind, "normals": normals})
+    ceiling = None
+    if stage.ceiling is not None:
+        q = mesh.positions[mesh.section_index == n_sec].reshape(-1, 4, 3)[0].astype(np.float64)
+        ceiling = {"corners": q[:, [0, 2]], "layout": layouts[-1], "height_m": float(q[0, 1])}
+    return out + ([{"ceiling": ceiling}] if ceiling else [])
+
+
+def wedge(scene: Scene, pos3, fwd: np.ndarray, hfov_deg: float, cap_m: float,
+          rays: int = 33) -> tuple[np.ndarray, np.ndarray]:
+    """Plan points of a horizontal field-of-view wedge: the camera, then ``rays`` points across the
+    field, each where that horizontal ray meets the wall or at ``cap_m``. Also returns which of the
+    rays met the wall before the cap."""
+    from previs.core.stage import wall_hit
+
+    half = min(hfov_deg, 179.0) / 2.0
+    angles = np.linspace(-half, half, rays)
+    dirs = np.array([rotate_xz(fwd, a) for a in angles])
+    dist = np.full(rays, cap_m)
+    hit = np.zeros(rays, dtype=bool)
+    if scene.stage is not None:
+        d3 = np.stack([dirs[:, 0], np.zeros(rays), dirs[:, 1]], axis=-1)
+        t, _ = wall_hit(scene.stage, np.asarray(pos3, float)[None], d3)
+        hit = t < cap_m
+        dist = np.where(hit, t, cap_m)
+    p = np.asarray(pos3, float)[[0, 2]]
+    return np.vstack([p, p + dirs * dist[:, None]]), hit
+
+
+# ---------------------------------------------------------------- what moves
+def walk_points(walk) -> np.ndarray:
+    """A stand-in's walk as plan points, one a frame."""
+    from previs.core.moves import walk_path
+
+    pos_ch, _ = walk_path(walk.points_m, walk.start_frame, walk.end_frame,
+                          constant_speed=walk.constant_speed, interp=walk.interp)
+    f = np.arange(walk.start_frame, walk.end_frame + 1)
+    return np.array([np.asarray(pos_ch.evaluate(int(i)), float)[[0, 2]] for i in f])
+
+
+def camera_path(scene: Scene, shot: Shot) -> np.ndarray:
+    """The camera's plan positions at every frame of the shot, ``(length_frames, 2)``."""
+    if shot.is_static:
+        p = camera_pose(shot)[[0, 2], 3]
+        return np.repeat(p[None], max(shot.length_frames, 1), axis=0)
+    track = camera_track(scene, shot)
+    return np.array([track.sample(f).position_m[[0, 2]] for f in range(max(shot.length_frames, 1))])
+
+
+@dataclass(frozen=True, eq=False)
+class PlanCamera:
+    """A shot's camera on the plan: its state at frame 0 and at its last frame, and its path."""
+
+    shot: Shot
+    start: FrameState
+    end: FrameState
+    path: np.ndarray  # (length_frames, 2) plan metres
+    last: int  # the last frame
+
+
+def plan_camera(scene: Scene, shot: Shot) -> PlanCamera:
+    last = max(shot.length_frames - 1, 0)
+    s0 = evaluate(scene, shot, 0)
+    s1 = evaluate(scene, shot, last) if last else s0
+    return PlanCamera(shot, s0, s1, camera_path(scene, shot), last)
+
+
+# ---------------------------------------------------------------- the page
+def page_bounds(scene: Scene, walls, cams) -> tuple[float, float, float, float]:
+    """(x0, z0, x1, z1) of the plan area, whole metres: everything on the plan and
+    :data:`MARGIN_M` round it (``cams``: every shot's :class:`PlanCamera`)."""
+    pts = []
+    if scene.stage is not None:
+        w, d = scene.stage.floor_width_m, scene.stage.floor_depth_m
+        pts += [(-w / 2, -d / 2), (w / 2, d / 2)]
+    for wl in walls:
+        if "ceiling" in wl:
+            pts += list(wl["ceiling"]["corners"])
+        else:
+            pts += list(wl["front"]) + list(wl["back"])
+    for c in cams:
+        pts += list(c.path)
+    for lt in scene.lights:
+        if lt.type != "directional":
+            pts.append(np.asarray(lt.position_m, float)[[0, 2]])
+    for p in scene.set_pieces:
+        pts.append(p.world_from_local[[0, 2], 3])
+    if not pts:
+        pts = [(-5.0, -5.0), (5.0, 5.0)]
+    a = np.asarray(pts, float)
+    lo = np.floor(a.min(axis=0) - MARGIN_M)
+    hi = np.ceil(a.max(axis=0) + MARGIN_M)
+    return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+
+
+@dataclass(frozen=True, eq=False)
+class PlanGeometry:
+    """What a plan shows, in plan metres: the wall, the chosen shots' cameras and the page."""
+
+    shot_ids: tuple[str, ...]  # the shots drawn
+    frustum_m: float  # how far a wedge reaches where it meets no wall
+    walls: tuple[dict, ...]  # :func:`wall_outline`
+    cameras: dict[str, PlanCamera]  # the shots drawn, by id
+    bounds_m: tuple[float, float, float, float]  # (x0, z0, x1, z1) of the plan, title block excluded
+
+    @property
+    def single(self) -> bool:
+        return len(self.shot_ids) == 1
+
+    @property
+    def page_h_m(self) -> float:
+        """The page's height: the plan and the title block under it."""
+        return self.bounds_m[3] - self.bounds_m[1] + TITLE_BLOCK_M
+
+
+def plan_geometry(scene: Scene, shot_ids=None, *, frustum_m: float | None = None) -> PlanGeometry:
+    """The plan of ``shot_ids`` (None: every shot). The page has the same extent whatever the
+    selection, so a shot's plan lines up with the scene's. ``frustum_m``: how far the wedges
+    reach where they meet no wall first; default :data:`FRUSTUM_M` on a plan of several shots
+    and :data:`FRUSTUM_MAX_M` (to the wall) on a single shot's plan."""
+    all_ids = [s.id for s in scene.shots]
+    chosen = all_ids if shot_ids is None else [scene.shot(i).id for i in shot_ids]
+    cap = frustum_m if frustum_m is not None else (FRUSTUM_MAX_M if len(chosen) == 1 else FRUSTUM_M)
+    walls = wall_outline(scene) if scene.stage is not None else []
+    cams_all = {s.id: plan_camera(scene, s) for s in scene.shots}
+    bounds = page_bounds(scene, walls, cams_all.values())
+    return PlanGeometry(tuple(chosen), cap, tuple(walls), {i: cams_all[i] for i in chosen}, bounds)
