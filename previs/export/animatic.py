@@ -52,6 +52,7 @@ from previs.export.atomic import (
     temporary_path,
     write_atomic,
 )
+from previs.export.paper import safe_name as _safe_name
 from previs.export.storyboard import fit_text
 
 __all__ = ["BurnIn", "burn_in", "burn_in_lines", "FrameSequence", "encode_mp4", "concat_mp4",
@@ -197,10 +198,6 @@ def burn_in_lines(state, scene, flags: BurnIn = BurnIn()) -> tuple[list[str], li
 
 
 # ---------------------------------------------------------------- frames on disk
-def _safe_name(s: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(s)) or "_"
-
-
 def _as_rgb(image) -> np.ndarray:
     """An (H, W, 3) uint8 array from an array, a PIL image or a render result with ``.color``."""
     if hasattr(image, "color"):

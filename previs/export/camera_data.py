@@ -104,6 +104,7 @@ from previs.core.frame import FrameState, evaluate
 from previs.core.scene import Scene, Shot
 from previs.core.timecode import frames_to_fields, frames_to_seconds, is_drop_frame_rate, parse_rate
 from previs.errors import ExportError
+from previs.export.paper import safe_name as _safe_name
 
 __all__ = ["export_camera_data", "FORMATS", "FORMAT_VERSION", "OPENTRACKIO_VERSION", "CHAN_FIRST_FRAME",
            "quaternion_xyzw", "otio_from_previs", "otio_pan_tilt_roll", "otio_rotation", "chan_euler_zxy",
@@ -210,10 +211,6 @@ def _unwrap_deg(rows: np.ndarray) -> np.ndarray:
 def _rational(x) -> dict:
     f = x if isinstance(x, Fraction) else Fraction(x).limit_denominator(10000)
     return {"num": f.numerator, "denom": f.denominator}
-
-
-def _safe_name(s: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in s) or "_"
 
 
 def _text(s, limit: int | None = None) -> str:

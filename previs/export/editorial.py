@@ -84,6 +84,7 @@ from previs.core.timecode import (
     timecode_to_frames,
 )
 from previs.errors import ExportError
+from previs.export.paper import safe_name as _safe_name
 
 __all__ = ["build_timeline", "export_editorial", "reel_names", "record_start_frames",
            "RECORD_START", "EDITORIAL_FORMAT_VERSION", "FORMATS"]
@@ -104,12 +105,6 @@ _TR = otio.opentime.TimeRange
 
 
 # ---------------------------------------------------------------- small helpers
-def _safe_name(s: str) -> str:
-    """File-name form of a shot id or scene stem (the rule ``previs render`` and ``previs
-    animatic`` use for the files they write)."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(s)) or "_"
-
-
 def _ascii(text: str) -> str:
     """ASCII for EDL text: accents folded, anything else (control characters too) dropped,
     whitespace collapsed."""
