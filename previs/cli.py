@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from previs.errors import PrevisError, printable
+from previs.export.paper import safe_name as _safe_name
 
 
 def _cmd_presets(args) -> int:
@@ -153,7 +154,7 @@ def _cmd_export(args) -> int:
             checks = {r.shot: r for r in check.run_checks(scene, shot_ids, None,
                                                            progress=not args.quiet)[0]}
             source = "run at export"
-    with _writing(out, "previs export") as written:
+    with _writing(out, "previs export", mark=True) as written:
         _export_into(args, scene, what, shot_ids, out, checks, source, written)
     print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''} to {out.resolve()}")
     for p in written:
@@ -165,23 +166,25 @@ INCOMPLETE_NAME = "INCOMPLETE.txt"
 
 
 @contextmanager
-def _writing(out: Path, what: str):
+def _writing(out: Path, what: str, *, mark: bool = False):
     """One run writes ``out`` at a time (a second refuses in one line); what killed runs left
-    there is cleaned up; and until this run completes, ``out/INCOMPLETE.txt`` says the folder
-    may hold a mix of this run's files and an earlier one's. Yields the list of files written."""
+    there is cleaned up; with ``mark`` (an export: a set of files that belong together), until
+    this run completes ``out/INCOMPLETE.txt`` says the folder may hold a mix of this run's files
+    and an earlier one's. Yields the list of files written."""
     from previs.export.atomic import LOCK_NAME, FolderLock, remove_stale_temporaries, write_atomic
 
     made = not out.exists()
     with FolderLock(out, what):
         marker = out / INCOMPLETE_NAME
-        if marker.exists():
+        if mark and marker.exists():
             print(f"previs: warning: the last {what} into {out} did not finish; writing it again",
                   file=sys.stderr)
         for folder in (out, *(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())):
             remove_stale_temporaries(folder)
-        write_atomic(marker, (f"{what} is writing this folder, or was stopped before it finished: "
-                              "its files may be a mix of that run and an earlier one. Run it again; "
-                              "this file goes when a run completes.\n").encode())
+        if mark:
+            write_atomic(marker, (f"{what} is writing this folder, or was stopped before it "
+                                  "finished: its files may be a mix of that run and an earlier one. "
+                                  "Run it again; this file goes when a run completes.\n").encode())
         written: list[Path] = []
         try:
             yield written
@@ -195,7 +198,8 @@ def _writing(out: Path, what: str):
                     (out / LOCK_NAME).unlink(missing_ok=True)
                     out.rmdir()
             raise
-        marker.unlink()
+        if mark:
+            marker.unlink()
 
 
 def _export_into(args, scene, what, shot_ids, out, checks, source, written: list[Path]) -> None:
@@ -225,10 +229,6 @@ def _export_into(args, scene, what, shot_ids, out, checks, source, written: list
             from previs.export.floorplan import export_floorplans
 
             written += export_floorplans(scene, out / "plans", shot_ids=shot_ids if args.shot else None)
-
-
-def _safe_name(s: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
 
 
 class _Parser(argparse.ArgumentParser):
