@@ -26,7 +26,7 @@ from previs.core import transforms as tf
 from previs.core.frame import frame_rect_uv  # noqa: F401 (previs.render exports it)
 from previs.core.ledcheck import radiance_octahedral
 from previs.core.mesh import Asset, Material, TextureImage
-from previs.core.scene import MAX_LIGHTS, MAX_SHADOW_TILES, Light, shadow_tiles
+from previs.core.scene import MAX_LIGHTS, Light
 from previs.errors import RenderError
 from previs.render.context import create_offscreen_context, program
 from previs.render.gl import GL_FRAMEBUFFER_SRGB, GL_SRGB8_ALPHA8, VERTEX_LAYOUT  # noqa: F401
@@ -41,8 +41,15 @@ from previs.render.gl import write_array as _write_array
 from previs.render.gl import write_cube as _write_cube
 from previs.render.passes.dof import DOF_MAX_RADIUS, DOF_TILE_PX, DepthOfFieldPass, TakingLens  # noqa: F401
 from previs.render.passes.post import Overlay, PostPass
+from previs.render.passes.shadows import (  # noqa: F401 (the constants: for tests and benchmarks)
+    CUBE_FACES,
+    MAX_TILES,
+    SHADOW_DEPTH_BIAS,
+    ShadowPass,
+    shadow_covers_light,
+    shadow_key,
+)
 
-MAX_TILES = MAX_SHADOW_TILES  # lighting.glsl gets both as defines (see _lighting)
 TARGET_SETS_KEPT = 3  # render-target sizes kept allocated (see Renderer.resize)
 LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
 # The inner frustum is rendered only in the tiles (this many pixels a side) where the camera
@@ -50,18 +57,6 @@ LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
 SEEN_TILE_PX = 32
 SEEN_MASK_STEP = 4
 MAX_RECTS = 4096  # screen rectangles one lighting pass can take (see _rects)
-SHADOW_DEPTH_BIAS = 0.0005  # in window depth, beside the normal offset in lighting.glsl
-# A spot's shadow frustum covers its whole falloff, up to this half-angle; past it (the widest
-# floods) the shader also tests whether a point is outside the map.
-SPOT_SHADOW_MAX_HALF_RAD = math.radians(85)
-# Beyond the reach: the shader pushes points up to 2.4 cm along their normal before the lookup,
-# about a degree at 1.4 m from the lamp; 2 degrees covers surfaces from about 0.7 m out.
-SPOT_SHADOW_MARGIN_RAD = math.radians(2)
-SHADOW_NORMAL_OFFSET_M = 0.024  # = the largest normal offset in lighting.glsl
-# Point-light cube faces: +X, -X, +Y, -Y, +Z, -Z as (forward, up) in world space.
-CUBE_FACES = [((1, 0, 0), (0, -1, 0)), ((-1, 0, 0), (0, -1, 0)), ((0, 1, 0), (0, 0, 1)),
-              ((0, -1, 0), (0, 0, -1)), ((0, 0, 1), (0, -1, 0)), ((0, 0, -1), (0, -1, 0))]
-
 
 @dataclass(frozen=True)
 class CameraView:
@@ -171,7 +166,7 @@ class Renderer:
         self.lens = TakingLens()
         self.dof_pass = DepthOfFieldPass(self.ctx)
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
-        self._shadow_prog = program(self.ctx, "shadow.vert", "shadow.frag")
+        self.shadow_pass = ShadowPass(self.ctx)
         self.post_pass = PostPass(self.ctx)
         # Lighting passes draw either one triangle over the whole image or screen rectangles
         # (the inner frustum's seen tiles): both as uv corners for fullscreen.vert's RECTS.
@@ -182,16 +177,10 @@ class Renderer:
         self._textures: dict[str, object] = {}
         self._batches: list[_Batch] = []
         self._lights: list[Light] = []
-        self._atlas = None
-        self._atlas_fbo = None
-        self._tiles: list[tuple[np.ndarray, tuple[float, float, float, float]]] = []
-        self._tile_uniforms = None  # (atlas matrices, rects) packed for the lighting pass (_build_shadows)
-        self._light_tiles: list[tuple[int, int]] = []
         self._light_arrays = None  # (lights, their uniform arrays), see _upload_lights
         self._ambient_up = (0.0, 0.0, 0.0)
         self._ambient_down = (0.0, 0.0, 0.0)
         self._static_bounds = (np.zeros(3), np.zeros(3))
-        self._shadows_dirty = False
         self._targets = None
         self._target_sets: dict[tuple[int, int], dict] = {}  # by size, least recently used first
         # Pass timing for benchmarks: a dict makes every pass wait for the GPU and add its
@@ -347,7 +336,7 @@ class Renderer:
         self._lights = _checked_lights(lights)
         self._ambient_up = tuple(float(x) for x in ambient_up_nits)
         self._ambient_down = tuple(float(x) for x in ambient_down_nits)
-        self._shadows_dirty = True
+        self.shadow_pass.dirty = True
 
     def _gbuffer_defines(self, m: Material) -> tuple[str, ...]:
         """The G-buffer variant of a material: alpha-masked (only it may discard, so the others
@@ -371,9 +360,10 @@ class Renderer:
     def _light_list(self) -> tuple:
         """Per light what the lighting code compiles in: (type, shadow tiles, first tile, has a
         range, bounded map); see lighting.glsl's LIGHTS."""
-        tiles = self._light_tiles + [(0, 0)] * (len(self._lights) - len(self._light_tiles))
+        light_tiles = self.shadow_pass.light_tiles
+        tiles = light_tiles + [(0, 0)] * (len(self._lights) - len(light_tiles))
         return tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0], int(lt.range_m > 0),
-                      int(tiles[i][1] == 1 and not _shadow_covers_light(lt)))
+                      int(tiles[i][1] == 1 and not shadow_covers_light(lt)))
                      for i, lt in enumerate(self._lights))
 
     def _forward_vao(self, b: _Batch, lights: tuple):
@@ -440,13 +430,13 @@ class Renderer:
                 m = np.asarray(poses[b.name], dtype=np.float64)
                 if b.world_from_model is None or not np.array_equal(m, b.world_from_model):
                     b.world_from_model = m
-                    self._shadows_dirty = True
+                    self.shadow_pass.dirty = True
 
     def set_lights(self, lights: list[Light], *, ambient_up_nits=None, ambient_down_nits=None) -> None:
         """Change the lights for the next frame; shadow maps re-render only if one moved."""
         lights = _checked_lights(lights)
-        if [_shadow_key(lt) for lt in lights] != [_shadow_key(lt) for lt in self._lights]:
-            self._shadows_dirty = True
+        if [shadow_key(lt) for lt in lights] != [shadow_key(lt) for lt in self._lights]:
+            self.shadow_pass.dirty = True
         self._lights = lights
         if ambient_up_nits is not None:
             self._ambient_up = tuple(float(x) for x in ambient_up_nits)
@@ -466,112 +456,6 @@ class Renderer:
     def triangle_count(self) -> int:
         return sum(b.triangles for b in self._batches)
 
-    # ------------------------------------------------------------ shadows
-    def _light_matrices(self, light: Light) -> list[np.ndarray]:
-        lo, hi = self._bounds
-        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-        centre = (lo + hi) / 2
-        radius = max(float(np.linalg.norm(hi - lo)) / 2, 1e-3)
-        if light.type == "directional":
-            d = np.asarray(light.direction, float)
-            d /= np.linalg.norm(d)
-            eye = centre - d * radius * 2
-            view = np.linalg.inv(tf.look_at(eye, centre, _up_for(d)))
-            pts = tf.transform_points(view, corners)
-            x0, y0 = pts[:, :2].min(axis=0)
-            x1, y1 = pts[:, :2].max(axis=0)
-            # Margin for the PCF taps (two texels) and the shader's normal offset (up to 2.4 cm),
-            # so a tap at the world's edge stays inside this tile.
-            pad = 2.0 * max(x1 - x0, y1 - y0, 1e-3) / self._tile_size + SHADOW_NORMAL_OFFSET_M
-            x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
-            near, far = max(1e-3, float(-pts[:, 2].max()) - 0.1), float(-pts[:, 2].min()) + 0.1
-            return [tf.orthographic(x0, x1, y0, y1, near, far) @ view]
-        pos = np.asarray(light.position_m, float)
-        far = float(np.max(np.linalg.norm(corners - pos, axis=1))) + 0.1
-        near = max(0.02, far * 1e-4)
-        if light.type == "spot":
-            d = np.asarray(light.direction, float)
-            d /= np.linalg.norm(d)
-            fov = 2.0 * min(_spot_reach_rad(light) + SPOT_SHADOW_MARGIN_RAD, SPOT_SHADOW_MAX_HALF_RAD)
-            view = np.linalg.inv(tf.look_at(pos, pos + d, _up_for(d)))
-            return [tf.perspective(fov, 1.0, near, far) @ view]
-        mats = []
-        fov = 2 * math.atan(1.0 + 4.0 / self._tile_size)  # a hair over 90 deg: PCF taps stay inside
-        for fwd, up in CUBE_FACES:
-            view = np.linalg.inv(tf.look_at(pos, pos + np.asarray(fwd, float), up))
-            mats.append(tf.perspective(fov, 1.0, near, far) @ view)
-        return mats
-
-    def _build_shadows(self) -> None:
-        self._shadows_dirty = False
-        if self._atlas_fbo:
-            self._atlas_fbo.release()
-            self._atlas.release()
-            self._atlas = self._atlas_fbo = None
-        self._tiles, self._light_tiles = [], []
-        wanted = [shadow_tiles(lt.type, self.shadows and lt.shadows) for lt in self._lights]
-        total = 0
-        for i, n in enumerate(wanted):
-            if total + n > MAX_TILES:  # scene files are held to it at load; API callers are not
-                wanted[i] = n = 0
-            total += n
-        if total == 0 or not self._batches:
-            self._light_tiles = [(0, 0)] * len(self._lights)
-            return
-        cols = math.ceil(math.sqrt(total))
-        rows = math.ceil(total / cols)
-        max_tex = min(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 8192), 8192)
-        self._tile_size = min(self.shadow_map_size, max_tex // max(cols, rows))
-        ts = self._tile_size
-        self._atlas = self.ctx.depth_texture((cols * ts, rows * ts))
-        self._atlas.compare_func = "<="
-        self._atlas.filter = (self.ctx.LINEAR, self.ctx.LINEAR)
-        _clamp_to_edge(self._atlas)  # the taps stay inside their tiles; and it is faster
-        self._atlas_fbo = self.ctx.framebuffer(depth_attachment=self._atlas)
-        self._atlas_fbo.use()
-        self._atlas_fbo.clear(depth=1.0)
-        self.ctx.enable(self.ctx.DEPTH_TEST)
-        self.ctx.disable(self.ctx.CULL_FACE)
-        # Slope-scaled offset keeps acne off surfaces facing away from the light.
-        self.ctx.polygon_offset = (1.5, 2.0)
-        shadow_vaos = []
-        for b in self._batches:
-            vao = self.ctx.vertex_array(self._shadow_prog, [(b.vbo, "3f 3x4 2x4 4x4", "in_position")],
-                                        index_buffer=b.ibo, index_element_size=4)
-            model = np.eye(4) if b.world_from_model is None else b.world_from_model
-            shadow_vaos.append((vao, model.T.astype("f4").tobytes()))
-        tile = 0
-        for light, n in zip(self._lights, wanted, strict=True):
-            if n == 0:
-                self._light_tiles.append((0, 0))
-                continue
-            self._light_tiles.append((tile, n))
-            for mat in self._light_matrices(light):
-                cx, cy = tile % cols, tile // cols
-                self._atlas_fbo.viewport = (cx * ts, cy * ts, ts, ts)
-                _write(self._shadow_prog, "u_clip_from_world", mat.T.astype("f4").tobytes())
-                for vao, model in shadow_vaos:
-                    _write(self._shadow_prog, "u_world_from_model", model)
-                    vao.render()
-                rect = (cx / cols, cy / rows, 1.0 / cols, 1.0 / rows)
-                self._tiles.append((mat, rect))
-                tile += 1
-        self.ctx.polygon_offset = (0.0, 0.0)
-        for vao, _ in shadow_vaos:
-            vao.release()
-        self._atlas_texel = (1.0 / (cols * ts), 1.0 / (rows * ts))
-        mats = np.zeros((MAX_TILES, 4, 4), "f4")
-        rects = np.zeros((MAX_TILES, 4), "f4")
-        for i, (m, r) in enumerate(self._tiles):
-            # Clip space to the tile's place in the atlas (uv) and the compared depth (with its
-            # bias) in one matrix: the shader does one product, no per-pixel rescale.
-            x, y, sx, sy = r
-            atlas = np.array([[sx / 2, 0, 0, x + sx / 2], [0, sy / 2, 0, y + sy / 2],
-                              [0, 0, 0.5, 0.5 - SHADOW_DEPTH_BIAS], [0, 0, 0, 1]])
-            mats[i] = (atlas @ m).T
-            rects[i] = r
-        self._tile_uniforms = (mats, rects)  # what every lighting pass uploads, packed once
-
     # ------------------------------------------------------------ frame
     def _upload_lights(self, p) -> None:
         lights = tuple(self._lights)
@@ -580,12 +464,7 @@ class Renderer:
         for name, arr in zip(("u_light_pos_type", "u_light_dir_range", "u_light_color", "u_light_cone"),
                              self._light_arrays[1], strict=True):
             _write_array(p, name, arr)
-        if self._tiles and "u_tile_atlas_from_world" in p:
-            mats, rects = self._tile_uniforms
-            _write_array(p, "u_tile_atlas_from_world", mats)
-            if "u_tile_rect" in p:
-                _write_array(p, "u_tile_rect", rects)
-                _uniform(p, "u_atlas_texel", self._atlas_texel)
+        self.shadow_pass.upload(p)
 
     def _pack_lights(self) -> tuple[np.ndarray, ...]:
         """The lights as the lighting shader's uniform arrays (lighting.glsl)."""
@@ -912,8 +791,9 @@ class Renderer:
         inner frustum is rendered there, for only the wall the set leaves in view)."""
         ctx, t = self.ctx, self._targets
         self._mark(None)
-        if self._shadows_dirty:
-            self._build_shadows()
+        if self.shadow_pass.dirty:
+            self.shadow_pass.build(self._batches, self._lights, self._bounds, enabled=self.shadows,
+                                   map_size_px=self.shadow_map_size)
             self._mark("shadow maps")
         self._view_clip = view.clip_from_world
         rects = None if tiles is None else self._rects(tiles)
@@ -1166,8 +1046,8 @@ class Renderer:
         _uniform(lp, "u_shadow_atlas", 5)
         _uniform(lp, "u_led_radiance", 8)
         _uniform(lp, "u_led_irradiance", 9)
-        if self._atlas is not None:
-            self._atlas.use(5)
+        if self.shadow_pass.atlas is not None:
+            self.shadow_pass.atlas.use(5)
         if self._sky:
             _uniform(lp, "u_sun_dir", self._sky[0])
             _uniform(lp, "u_sun_color", self._sky[1])
@@ -1246,7 +1126,8 @@ class Renderer:
                 obj.release()
         self._light_progs = {}
         self.post_pass.release()
-        for obj in (self._shadow_prog, *self._gbuffer_progs.values(), *self._forward_progs.values()):
+        self.shadow_pass.release()
+        for obj in (*self._gbuffer_progs.values(), *self._forward_progs.values()):
             obj.release()
         self.dof_pass.release()
         self._gbuffer_progs = {}
@@ -1261,9 +1142,6 @@ class Renderer:
         for tex in self._textures.values():
             tex.release()
         self._textures = {}
-        if self._atlas_fbo:
-            self._atlas_fbo.release()
-            self._atlas.release()
         if self._wall_cube is not None:
             self._wall_cube.release()
         self._release_inner()
@@ -1335,24 +1213,3 @@ def _checked_lights(lights) -> list[Light]:
     if len(lights) > MAX_LIGHTS:
         raise RenderError(f"{len(lights)} lights; the renderer takes at most {MAX_LIGHTS} at once")
     return lights
-
-
-def _spot_reach_rad(lt: Light) -> float:
-    """The half-angle where a spot's light ends: lighting.glsl fades the 10 % at the field
-    angle to nothing over 0.05 in the cosine."""
-    return math.acos(max(math.cos(math.radians(lt.field_angle_deg) / 2) - 0.05, -1.0))
-
-
-def _shadow_covers_light(lt: Light) -> bool:
-    """Whether every point the light reaches lies inside its shadow map (so the shader need not
-    test): always for the sun (the map spans the world) and point lights (six faces)."""
-    return lt.type != "spot" or _spot_reach_rad(lt) + SPOT_SHADOW_MARGIN_RAD <= SPOT_SHADOW_MAX_HALF_RAD
-
-
-def _shadow_key(lt: Light) -> tuple:
-    """What a light's shadow map depends on (not its colour or intensity)."""
-    return (lt.type, tuple(lt.position_m), tuple(lt.direction), lt.field_angle_deg, lt.shadows)
-
-
-def _up_for(d: np.ndarray) -> tuple[float, float, float]:
-    return (0.0, 0.0, 1.0) if abs(d[1]) > 0.99 else (0.0, 1.0, 0.0)
