@@ -49,6 +49,7 @@ from previs.render.passes.shadows import (  # noqa: F401 (the constants: for tes
     shadow_covers_light,
     shadow_key,
 )
+from previs.render.passes.wall import InnerFrustum, LedLight, LedPanel, WallGrade
 
 TARGET_SETS_KEPT = 3  # render-target sizes kept allocated (see Renderer.resize)
 LIGHT_TYPES = {"directional": 0, "point": 1, "spot": 2}
@@ -158,11 +159,11 @@ class Renderer:
         self._wall_cube = None
         self._wall_eye = (0.0, 1.7, 0.0)
         self._wall_nits = 0.0
-        self._wall_cdl = ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), 1.0)
-        self._inner = None  # (texture, clip_from_world, soft, border, owned by this renderer)
-        self._led_light = None  # (radiance octahedral mip maps, irradiance cube, their levels)
+        self._wall_grade = WallGrade()
+        self._inner: InnerFrustum | None = None
+        self._led_light: LedLight | None = None
         # The panels and the lens, for the LED grid and the off-axis falloff on the wall.
-        self._panel = ((176.0, 176.0), 0.3, (0.4, 0.4, 0.4), 2.84)
+        self._panel = LedPanel()
         self.lens = TakingLens()
         self.dof_pass = DepthOfFieldPass(self.ctx)
         self._sky = None  # (sun_dir, sun_color, turbidity) for the sky background
@@ -529,7 +530,8 @@ class Renderer:
         saturation: an ASC CDL applied to the wall signal, as an LED processor would)."""
         self._wall_nits = float(wall_nits)
         slope, offset, power, sat = cdl if cdl is not None else ((1, 1, 1), (0, 0, 0), (1, 1, 1), 1)
-        self._wall_cdl = (tuple(map(float, slope)), tuple(map(float, offset)), tuple(map(float, power)), float(sat))
+        self._wall_grade = WallGrade(tuple(map(float, slope)), tuple(map(float, offset)), tuple(map(float, power)),
+                                     float(sat))
 
     @_current
     def set_inner_frustum(self, image, clip_from_world: np.ndarray | None = None,
@@ -550,12 +552,12 @@ class Renderer:
             owned = True
         else:
             tex, owned = image, False
-        self._inner = (tex, np.asarray(clip_from_world, dtype=np.float64), float(soft_edge), bool(show_border),
-                       owned)
+        self._inner = InnerFrustum(tex, np.asarray(clip_from_world, dtype=np.float64), float(soft_edge),
+                                   bool(show_border), owned)
 
     def _release_inner(self) -> None:
-        if self._inner is not None and self._inner[4]:
-            self._inner[0].release()
+        if self._inner is not None:
+            self._inner.release()
         self._inner = None
 
     @_current
@@ -565,7 +567,7 @@ class Renderer:
         (diffuse); None: off. The radiance goes up as its mip chain in octahedral maps, one 3D
         texture (previs.core.ledcheck.radiance_octahedral)."""
         if self._led_light is not None:
-            self._led_light[0].release(), self._led_light[1].release()
+            self._led_light.release()
             self._led_light = None
         if radiance is None:
             return
@@ -576,7 +578,7 @@ class Renderer:
         _clamp_to_edge(reflections)
         diffuse = self._cube_texture(np.shape(irradiance)[1])
         _write_cube(diffuse, irradiance)
-        self._led_light = (reflections, diffuse, float(levels))
+        self._led_light = LedLight(reflections, diffuse, float(levels))
 
     def _cube_texture(self, size: int):
         """An RGB half-float cube map of ``size`` texels a face, linearly filtered."""
@@ -678,7 +680,7 @@ class Renderer:
 
     def set_panel(self, panel_px: tuple[float, float], fill_factor: float, falloff_k_rgb, pitch_mm: float) -> None:
         """The LED cabinet: LEDs per cabinet, emitting share of the pitch, off-axis exponents."""
-        self._panel = (tuple(map(float, panel_px)), float(fill_factor), tuple(map(float, falloff_k_rgb)),
+        self._panel = LedPanel(tuple(map(float, panel_px)), float(fill_factor), tuple(map(float, falloff_k_rgb)),
                        float(pitch_mm))
 
     def set_lens(self, focal_length_mm: float, f_number: float, focus_m: float, *,
@@ -763,9 +765,12 @@ class Renderer:
         _uniform(wp, "u_inner", 7)
         _uniform(wp, "u_wall_eye", self._wall_eye)
         _uniform(wp, "u_wall_nits", self._wall_nits if self._wall_cube is not None else 0.0)
-        for name, value in zip(("slope", "offset", "power", "saturation"), self._wall_cdl, strict=True):
+        g = self._wall_grade
+        for name, value in zip(("slope", "offset", "power", "saturation"),
+                               (g.slope, g.offset, g.power, g.saturation), strict=True):
             _uniform(wp, f"u_cdl_{name}", value)
-        panel_px, fill, k_rgb, pitch = self._panel
+        panel = self._panel
+        panel_px, fill, k_rgb, pitch = panel.panel_px, panel.fill_factor, panel.falloff_k_rgb, panel.pitch_mm
         _uniform(wp, "u_panel_px", panel_px)
         n = np.arange(1, 5)
         _uniform(wp, "u_led_harmonics", tuple(float(x) for x in 2 * np.sinc(n * fill)))  # sinc(x) = sin(pi x)/(pi x)
@@ -776,7 +781,7 @@ class Renderer:
         _uniform(wp, "u_lens", (lens.focal_length_mm, lens.f_number, lens.focus_m, pitch))
         _uniform(wp, "u_inner_on", 1 if self._inner is not None else 0)
         if self._inner is not None:
-            tex, inner_clip, soft, border, _ = self._inner
+            inner_clip, soft, border = self._inner.clip_from_world, self._inner.soft_edge, self._inner.show_border
             _write(wp, "u_inner_clip_from_world", inner_clip.T.astype("f4").tobytes())
             _uniform(wp, "u_inner_soft", soft)
             _uniform(wp, "u_inner_border", 1 if border else 0)
@@ -909,7 +914,7 @@ class Renderer:
             if self._wall_cube is not None:
                 self._wall_cube.use(6)
             if self._inner is not None:
-                self._inner[0].use(7)
+                self._inner.texture.use(7)
             for key, wp in self._gbuffer_progs.items():
                 if "LED_WALL" in key and id(wp) in progs:
                     self._wall_uniforms(wp, view, eye)
@@ -1055,9 +1060,9 @@ class Renderer:
         _uniform(lp, "u_ambient_up", self._ambient_up)
         _uniform(lp, "u_ambient_down", self._ambient_down)
         if self._led_light is not None:
-            self._led_light[0].use(8)
-            self._led_light[1].use(9)
-            _uniform(lp, "u_led_radiance_levels", self._led_light[2])
+            self._led_light.reflections.use(8)
+            self._led_light.diffuse.use(9)
+            _uniform(lp, "u_led_radiance_levels", self._led_light.levels)
         self._upload_lights(lp)
 
     @_current
@@ -1146,7 +1151,7 @@ class Renderer:
             self._wall_cube.release()
         self._release_inner()
         if self._led_light is not None:
-            self._led_light[0].release(), self._led_light[1].release()
+            self._led_light.release()
         self._release_targets()
 
     def _release_batches(self) -> None:
