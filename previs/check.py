@@ -57,6 +57,13 @@ class ShotCheck:
     # The verdict in a few words per item, worst first, with the numbers: the shot list's
     # "Stage checks" column (``FAIL moiré: 0.77 photosites/LED pitch at 13.9 m``).
     summary: list[str] = field(default_factory=list)
+    # The stage's light and time (previs.core.stage_light), each a JSON mapping with its numbers,
+    # a ``verdict`` and a ``remedy`` (empty when none is needed); {} where not checked.
+    exposure: dict = field(default_factory=dict)  # the seen wall against exposure and latitude
+    banding: dict = field(default_factory=dict)  # the shutter against the panels' refresh
+    white_point: dict = field(default_factory=dict)  # the wall's white against the camera's
+    gamut: dict = field(default_factory=dict)  # seen content outside the panels' primaries
+    frustum: dict = field(default_factory=dict)  # the inner frustum on the wall, render nodes
 
     @property
     def failed(self) -> bool:
@@ -212,13 +219,198 @@ def _ray_up(state, rows: int, cols: int) -> np.ndarray:
     return (r[1, 0] * uu + r[1, 1] * vv - r[1, 2]) > 0.0
 
 
+# ---------------------------------------------------------------- the stage's light and time
+LIGHT_SAMPLES = 12  # frames per shot the wall's light is sampled at (a driving shot recaptures)
+WALL_CONTENT_PX = 64  # texels a side of the wall content's cube the exposure and gamut read
+GAMUT_WARN = 0.01  # of the seen wall's samples outside the panels' primaries
+
+
+def _light_frames(shot: Shot) -> list[int]:
+    frames = _frames(shot)
+    step = max(1, math.ceil(len(frames) / LIGHT_SAMPLES))
+    return frames[::step]
+
+
+class WallLight:
+    """What the wall shows where the camera sees it: the renderer's wall content (the virtual
+    world under its own sun, as wall signal 0..1 in linear Rec.709) captured on a small cube
+    from the stage point and sampled along the rays that meet the panels. Inside the inner
+    frustum the content is the world seen from the tracked camera (the direction from the
+    tracked eye to the wall point); outside it, from the stage point. The cube sees the world
+    from the stage point, so a world close to the wall shows a little parallax; the distant
+    world a wall shows (sky, landscape) is direction only."""
+
+    def __init__(self, scene: Scene, size: int = WALL_CONTENT_PX):
+        from previs import api
+        from previs.io.meshes import load_asset
+
+        self._content = api.WallContent(scene, None, size, load_asset=load_asset)
+        self.eye_m = np.asarray(self._content.eye_m, dtype=np.float64)
+
+    def signal(self, scene: Scene, state, points_m: np.ndarray) -> np.ndarray:
+        """Wall signal (N, 3), after the processor's grade, at wall points seen at ``state``."""
+        from previs.core.cues import apply_cdl
+        from previs.core.stage_light import sample_cube
+
+        w, env = state.wall, scene.environment
+        self._content.update(env.world_from_env if w is None else w.world_from_env,
+                             env.sky if w is None else w.sky)
+        inner = scene.stage.inner_frustum
+        eye = (state.tracked_world_from_camera[:3, 3]
+               if inner.enabled and state.tracked_world_from_camera is not None else self.eye_m)
+        rgb = sample_cube(self._content.cube, points_m - eye).astype(np.float64)
+        if w is not None and not w.cdl.is_identity:
+            rgb = apply_cdl(rgb, w.cdl)
+        return np.clip(rgb, 0.0, 1.0)  # the processor drives 0..1 (the shader's wall_signal)
+
+    def release(self) -> None:
+        self._content.release()
+
+
+class _LightTally:
+    """The light checks' samples over a shot's frames, and their verdicts."""
+
+    def __init__(self):
+        self.exposures: list[tuple[int, object]] = []
+        self.gamut: list[tuple[int, float]] = []
+        self.footprints: list[tuple[int, object]] = []
+
+    def frame(self, scene: Scene, st, f: int, view, wall_light: WallLight | None) -> None:
+        from previs.core import stage_light as sl
+        from previs.core.colour import REC709_LUMA
+        from previs.core.presets import get_body
+        from previs.core.stage import frustum_footprint
+
+        vol = scene.stage
+        inner = vol.inner_frustum
+        pose = st.tracked_world_from_camera if st.tracked_world_from_camera is not None else st.world_from_camera
+        yfov = st.tracked_yfov_rad if st.tracked_yfov_rad is not None else st.yfov_rad
+        self.footprints.append((f, frustum_footprint(vol, pose, yfov, st.image_aspect,
+                                                     inner.overscan_pct if inner.enabled else 0.0)))
+        if wall_light is None or not view.hit.any():
+            return
+        rows, cols = view.hit.shape
+        th = math.tan(st.yfov_rad / 2)
+        u = ((np.arange(cols) + 0.5) / cols * 2 - 1) * th * (cols / rows)
+        v = (1 - (np.arange(rows) + 0.5) / rows * 2) * th
+        uu, vv = np.meshgrid(u, v)
+        r = st.world_from_camera[:3, :3]
+        dirs = np.stack([uu, vv, -np.ones_like(uu)], axis=-1) @ r.T  # unit depth along the axis
+        seen = view.hit
+        points = st.world_from_camera[:3, 3] + dirs[seen] * view.depth_m[seen][:, None]
+        signal = wall_light.signal(scene, st, points)
+        nits_white = st.wall.brightness_nits if st.wall is not None else scene.environment.wall_brightness_nits
+        k = vol.panel.falloff_k * np.array([1.1, 1.0, 0.9])  # the renderer's off-axis model
+        cos = np.clip(np.cos(np.radians(view.incidence_deg[seen])), 1e-3, 1.0)
+        nits = (signal * nits_white * cos[:, None] ** k) @ REC709_LUMA
+        body = get_body(scene.camera.body)
+        t = sl.exposure_time_s(st.shutter_angle_deg, st.frame_rate)
+        self.exposures.append((f, sl.wall_exposure(
+            float(nits.max()), float(np.median(nits)), nits_white, t_stop=st.t_stop, exposure_s=t,
+            iso=st.iso, base_iso=body.base_iso, latitude_over_stops=body.latitude_stops_over,
+            latitude_under_stops=body.latitude_stops_under, peak_nits=vol.panel.peak_nits,
+            t_stop_widest=st.lens.t_stop_max, t_stop_closest=st.lens.t_stop_min)))
+        self.gamut.append((f, sl.out_of_gamut_share(signal, vol.panel.primaries_xy)))
+
+    def verdicts(self, scene: Scene, shot: Shot, res: ShotCheck) -> tuple[list[str], list[str]]:
+        """Fill the shot's light fields; (failures, warnings) in the summary's words."""
+        from previs.core import stage_light as sl
+        from previs.core.presets import get_body
+
+        vol = scene.stage
+        fails: list[str] = []
+        warns: list[str] = []
+        moving = not shot.is_static
+
+        def at(f):
+            return f", frame {f}" if moving else ""
+
+        if self.exposures:
+            order = ("background clips", "in the noise", "clips", "noisy", "ok")
+            f, e = min(self.exposures, key=lambda fe: (order.index(fe[1].verdict), -fe[1].brightest_nits))
+            res.exposure = {
+                "frame": f, "verdict": e.verdict, "remedy": e.remedy,
+                "mid_grey_nits": e.mid_grey_nits, "wall_white_nits": e.wall_white_nits,
+                "brightest_nits": e.brightest_nits, "median_nits": e.median_nits,
+                "white_stops": _finite(e.white_stops), "brightest_stops": _finite(e.brightest_stops),
+                "median_stops": _finite(e.median_stops), "clip_stops": e.over_limit_stops,
+                "floor_stops": -e.under_limit_stops, "clip_nits": e.clip_nits, "floor_nits": e.floor_nits,
+                "brightest_nits_range": [min(x.brightest_nits for _, x in self.exposures),
+                                         max(x.brightest_nits for _, x in self.exposures)],
+            }
+            words = (f"wall {e.verdict}: {'median' if e.verdict in ('background clips', 'noisy') else 'brightest'} "
+                     f"{(e.median_stops if e.verdict in ('background clips', 'noisy') else e.brightest_stops):+.1f} "
+                     f"stops (clip {e.over_limit_stops:+.1f}, floor {-e.under_limit_stops:+.1f}){at(f)}")
+            if e.verdict in ("background clips", "in the noise"):
+                fails.append(f"{words}: {e.remedy}")
+                res.problems.append(f"{words}; {e.remedy}")
+            elif e.verdict != "ok":
+                warns.append(f"{words}: {e.remedy}")
+                res.warnings.append(f"{words}; {e.remedy}")
+        body = get_body(scene.camera.body)
+        b = sl.banding(scene.camera.shutter_angle_deg, scene.frame_rate, vol.panel.refresh_hz,
+                       scan_ratio=vol.panel.scan_ratio, genlock=vol.genlock, readout_ms=body.readout_ms)
+        remedy = ""
+        if b.verdict in ("risk", "high"):
+            safe = ", ".join(f"{a:g}°" for a in b.safe_angles_deg)
+            remedy = f"shutter at {safe} (whole refresh periods)" + ("" if vol.genlock else ", and genlock the wall")
+        res.banding = {
+            "verdict": b.verdict, "remedy": remedy, "exposure_s": b.exposure_s,
+            "shutter_angle_deg": scene.camera.shutter_angle_deg, "refresh_hz": b.refresh_hz,
+            "scan_ratio": vol.panel.scan_ratio, "genlock": vol.genlock, "periods": b.periods,
+            "ripple_mid_grey": b.ripple_mid, "ripple_dark": b.ripple_dark,
+            "bands_per_frame": b.bands_per_frame, "readout_ms": body.readout_ms, "rolling": b.rolling,
+            "safe_angles_deg": list(b.safe_angles_deg),
+        }
+        if b.verdict in ("risk", "high"):
+            kind = "rolling " if b.rolling else ""
+            words = (f"banding {b.verdict}: {b.periods:.2f} refresh periods, {100 * b.ripple_mid:.1f} % "
+                     f"{kind}ripple, ~{b.bands_per_frame:.0f} bands")
+            (fails if b.verdict == "high" else warns).append(f"{words}: {remedy}")
+            (res.problems if b.verdict == "high" else res.warnings).append(f"{words}; {remedy}")
+        w = sl.white_cast(vol.white_xy, scene.camera.white_balance_k)
+        res.white_point = {"verdict": w.verdict, "remedy": w.remedy, "wall_xy": list(vol.white_xy),
+                           "wall_cct_k": w.wall_cct_k, "wall_duv": w.wall_duv,
+                           "camera_white_balance_k": w.camera_k, "mired_shift": w.mired_shift,
+                           "duv_shift": w.duv_shift}
+        # The whole stage's (the processor's white, the camera package's balance): in check.json
+        # per shot, printed once under the table (format_table), never in every shot's summary.
+        if self.gamut:
+            f, share = max(self.gamut, key=lambda fs: fs[1])
+            verdict = "outside" if share > GAMUT_WARN else "ok"
+            res.gamut = {"verdict": verdict, "frame": f, "outside_share_max": share,
+                         "panel_primaries_xy": [list(p) for p in vol.panel.primaries_xy],
+                         "remedy": "grade the content into the panels' gamut (the wall clips it)"
+                         if verdict != "ok" else ""}
+            if verdict != "ok":
+                warns.append(f"gamut: {100 * share:.0f} % of the seen wall outside the panels{at(f)}")
+                res.warnings.append(f"{100 * share:.1f} % of the seen wall's colours lie outside the "
+                                    f"panels' gamut{at(f)}: they clip")
+        if self.footprints:
+            f, fp = max(self.footprints, key=lambda ff: ff[1].led_pixels)
+            nodes = sl.render_nodes_needed(fp.led_pixels, vol.render_node_budget_px)
+            res.frustum = {"frame": f, "width_m": fp.width_m, "height_m": fp.height_m,
+                           "area_m2": fp.area_m2, "cabinets": fp.cabinets, "led_pixels": fp.led_pixels,
+                           "on_wall_share": fp.hit_share, "render_nodes": nodes,
+                           "render_node_budget_px": vol.render_node_budget_px}
+        return fails, warns
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
 def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *,
-               on_frame=None) -> tuple[ShotCheck, dict[int, np.ndarray]]:
+               on_frame=None, wall_light: WallLight | None = None) -> tuple[ShotCheck, dict[int, np.ndarray]]:
     """The shot's checks and, per flagged frame, the (rows, cols) grid of ratings (0 low, 1
     medium, 2 high moiré; 3 shooting off). ``renderer`` is a StageRenderer GRID_COLS pixels wide:
     its depth buffer tells which LED samples the set hides and which pixels see nothing.
-    ``on_frame()`` is called after each frame checked (progress)."""
+    ``wall_light`` (a :class:`WallLight`) gives the seen wall's content for the exposure and
+    gamut checks; without it those two are left out. ``on_frame()`` is called after each frame
+    checked (progress)."""
     res = ShotCheck(shot=shot.id, frames_checked=0)
+    light = _LightTally()
+    light_frames = set(_light_frames(shot))
     grids: dict[int, np.ndarray] = {}
     vol = scene.stage
     pitch = vol.panel.pixel_pitch_mm if vol else None
@@ -263,6 +455,8 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
             res.off_over_top_max = max(res.off_over_top_max, float((dark & up).sum() / n_in))
             res.off_past_ends_max = max(res.off_past_ends_max, float((dark & ~up).sum() / n_in))
             res.off_bare_floor_max = max(res.off_bare_floor_max, float(floor.sum() / n_in))
+        if f in light_frames:
+            light.frame(scene, st, f, view, wall_light)
         led_share = float(visible.sum() / n_in)
         res.led_share_min = min(res.led_share_min, led_share)
         res.led_share_max = max(res.led_share_max, led_share)
@@ -308,9 +502,10 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
             res.problems.append(f"overscan {have:g} % is too small: the fastest move (frame {frame}) needs "
                                 f"{need:.1f} % at {vol.inner_frustum.latency_frames} frames of latency; "
                                 "the outer frustum will show at the frame edge")
+    light_fail, light_warn = light.verdicts(scene, shot, res) if vol is not None else ([], [])
     rig = plausibility_warnings(scene, shot)
     res.warnings += rig
-    res.summary = _summary(res, shot, vol, below, outside, in_piece, causes, rig)
+    res.summary = _summary(res, shot, vol, below, outside, in_piece, causes, rig, light_fail, light_warn)
     keep = {res.moire_frame, res.shooting_off_frames[0] if res.shooting_off_frames else None}
     return res, {f: g for f, g in grids.items() if f in keep}
 
@@ -323,7 +518,8 @@ def _off_causes(res: ShotCheck, vol) -> list[tuple[str, float]]:
     return sorted(((c, v) for c, v in found if v > 0), key=lambda cv: -cv[1])
 
 
-def _summary(res: ShotCheck, shot: Shot, vol, below, outside, in_piece, causes, rig) -> list[str]:
+def _summary(res: ShotCheck, shot: Shot, vol, below, outside, in_piece, causes, rig,
+             light_fail=(), light_warn=()) -> list[str]:
     """Short verdicts, worst first: what stops the shot (FAIL ...), then what to watch."""
     moving = not shot.is_static
 
@@ -348,8 +544,10 @@ def _summary(res: ShotCheck, shot: Shot, vol, below, outside, in_piece, causes, 
         need = "∞" if math.isinf(res.overscan_needed_pct) else f"{res.overscan_needed_pct:.0f}"
         out.append(f"FAIL overscan {need} % needed > {res.overscan_set_pct:g} % set "
                    f"({vol.inner_frustum.latency_frames} fr latency{at(res.overscan_frame)})")
+    out += [f"FAIL {t}" for t in light_fail]
     if not out:
         out.append("LED checks pass")
+    out += list(light_warn)
     if res.moire == "medium":
         out.append(f"moiré medium: {res.photosites_per_pitch:.2f} photosites/LED pitch at "
                    f"{res.moire_wall_m:.1f} m{at(res.moire_frame)}")
@@ -390,16 +588,21 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
                disable=None if progress else True)
     # Only the depth is read: no shadow maps, wall content or wall light (they change colour,
     # not depth).
+    wall_light = None
     try:
         with api.StageRenderer(scene, width=GRID_COLS, antialias=False, shadows=False,
                                depth_only=True) as probe:
+            # The wall's content for the exposure and gamut checks: a small cube of its own.
+            wall_light = WallLight(scene) if scene.stage is not None else None
             for sid in shot_ids:
                 bar.set_postfix_str(sid)
                 res, grids = check_shot(scene, scene.shot(sid), probe, solids,
-                                        on_frame=lambda: bar.update(1))
+                                        on_frame=lambda: bar.update(1), wall_light=wall_light)
                 results.append(res)
                 flagged.update({(sid, f): g for f, g in grids.items()})
     finally:
+        if wall_light is not None:
+            wall_light.release()
         bar.close()
     written = []
     if out_dir is not None:
@@ -505,6 +708,9 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
             if k in kw and not (isinstance(kw[k], list) and all(isinstance(x, kind) and not isinstance(x, bool)
                                                                   for x in kw[k])):
                 raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a list of {what}")
+        for k in ("exposure", "banding", "white_point", "gamut", "frustum"):
+            if k in kw and not isinstance(kw[k], dict):
+                raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a mapping")
         try:
             r = ShotCheck(**kw)
         except TypeError as exc:
@@ -521,17 +727,38 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
 
 
 def format_table(results: list[ShotCheck]) -> str:
+    """The check table: the geometry columns, then the light and time: the seen wall's
+    brightest and median stops over mid-grey (``wall st``), the banding verdict and refresh
+    periods per exposure, the inner frustum's size on the wall and the render nodes it needs;
+    the stage-wide white point once at the end."""
     head = (f"{'shot':<6}{'result':<8}{'moiré':<8}{'px/pitch':>9}{'blur/pitch':>11}{'wall m':>8}{'LED %':>9}"
-            f"{'off %':>7}{'angle°':>8}{'overscan %':>12}")
+            f"{'off %':>7}{'angle°':>8}{'overscan %':>12}{'wall st':>12}{'banding':>14}{'frustum m':>12}"
+            f"{'nodes':>7}")
     lines = [head, "-" * len(head)]
     for r in results:
         px = "-" if r.photosites_per_pitch is None else f"{r.photosites_per_pitch:.2f}"
         blur = "-" if r.blur_in_pitches is None else f"{r.blur_in_pitches:.2f}"
         wall = "-" if math.isinf(r.nearest_wall_m) else f"{r.nearest_wall_m:.1f}"
         share = f"{100 * r.led_share_min:.0f}-{100 * r.led_share_max:.0f}" if r.frames_checked else "-"
+        e, b, fr = r.exposure, r.banding, r.frustum
+        stops = "-"
+        if e.get("brightest_stops") is not None and e.get("median_stops") is not None:
+            stops = f"{e['brightest_stops']:+.1f}/{e['median_stops']:+.1f}"
+        band = f"{b['verdict']} N={b['periods']:.2f}" if b else "-"
+        size = f"{fr['width_m']:.1f}x{fr['height_m']:.1f}" if fr else "-"
+        nodes = str(fr["render_nodes"]) if fr else "-"
         lines.append(f"{r.shot:<6}{'FAIL' if r.failed else 'ok':<8}{r.moire:<8}{px:>9}{blur:>11}{wall:>8}"
                      f"{share:>9}{100 * r.shooting_off_max:>7.1f}{r.steepest_angle_deg:>8.0f}"
-                     f"{r.overscan_needed_pct:>12.1f}")
+                     f"{r.overscan_needed_pct:>12.1f}{stops:>12}{band:>14}{size:>12}{nodes:>7}")
         lines += [f"        problem: {p}" for p in r.problems]
         lines += [f"        warning: {w}" for w in r.warnings]
+    white = next((r.white_point for r in results if r.white_point), None)
+    if white:
+        line = (f"white point: the wall's white {white['wall_cct_k']:.0f} K, Δuv {white['wall_duv']:+.4f}, "
+                f"against the camera's {white['camera_white_balance_k']:.0f} K: "
+                f"{white['mired_shift']:+.0f} mired")
+        lines.append(line + (f" (warning: {white['remedy']})" if white["verdict"] != "ok" else " (ok)"))
+    if results and (results[0].exposure or results[0].frustum):
+        lines.append("wall st: the seen wall's brightest/median stops over mid-grey; banding: N refresh "
+                     "periods per exposure; frustum m: the inner frustum on the wall (w x h)")
     return "\n".join(lines)
