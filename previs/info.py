@@ -36,6 +36,7 @@ def scene_summary(scene: Scene) -> dict:
                         "panel_px": [p.panel_width_px, p.panel_height_px], "peak_nits": p.peak_nits,
                         "ceiling": scene.stage.ceiling is not None, "panels": s["panels"],
                         "pixels": s["pixels"], "area_m2": s["area_m2"], "sections": s["sections"]}
+        out["stage"]["drive"] = _wall_drive(scene, s)
     else:
         out["stage"] = None
     env = scene.environment
@@ -69,6 +70,34 @@ def scene_summary(scene: Scene) -> dict:
     return out
 
 
+def _wall_drive(scene: Scene, summary: dict) -> dict:
+    """The wall side of the light checks: processors for its pixels (per section and in all),
+    render nodes for the whole wall at the stage's per-node budget, refresh, scan, genlock and
+    the white point against the camera's balance."""
+    from previs.core import stage_light as sl
+    from previs.core.presets import get_processor
+
+    vol = scene.stage
+    proc = get_processor(vol.processor)
+    sections = [{"name": r["name"], "pixels": r["pixels"],
+                 "processors": sl.processors_needed(r["pixels"], proc.capacity_px)}
+                for r in summary["sections"]]
+    w = sl.white_cast(vol.white_xy, scene.camera.white_balance_k)
+    return {
+        "processor": {"id": proc.id, "name": proc.name, "capacity_px": proc.capacity_px,
+                      "source": proc.source, "confidence": proc.confidence,
+                      "count": sl.processors_needed(summary["pixels"], proc.capacity_px)},
+        "sections": sections,
+        "render_node_budget_px": vol.render_node_budget_px,
+        "render_nodes_whole_wall": sl.render_nodes_needed(summary["pixels"], vol.render_node_budget_px),
+        "refresh_hz": vol.panel.refresh_hz, "scan_ratio": vol.panel.scan_ratio, "genlock": vol.genlock,
+        "panel_model": vol.panel.model, "primaries_xy": [list(p) for p in vol.panel.primaries_xy],
+        "white_point": {"xy": list(vol.white_xy), "kelvin": vol.white_kelvin, "cct_k": w.wall_cct_k,
+                        "duv": w.wall_duv, "camera_white_balance_k": w.camera_k,
+                        "mired_shift": w.mired_shift, "verdict": w.verdict, "remedy": w.remedy},
+    }
+
+
 def format_summary(d: dict) -> str:
     """The summary as the aligned text ``previs info`` prints (names made terminal-safe)."""
     P = printable
@@ -91,6 +120,20 @@ def format_summary(d: dict) -> str:
             out.append(f"        {P(sec['name']):<18} {sec['kind']:<8} {sec['columns']} x "
                        f"{sec['rows']} panels = {sec['width_px']} x {sec['height_px']} px, "
                        f"{sec['width_m']:.2f} x {sec['height_m']:.2f} m{arc}")
+        dr = st.get("drive")
+        if dr:
+            pr = dr["processor"]
+            out.append(f"drive   {pr['count']} x {P(pr['name'])} ({pr['capacity_px']:,} px each "
+                       f"[{pr['confidence']}]); {dr['render_nodes_whole_wall']} render nodes for the "
+                       f"whole wall at {dr['render_node_budget_px']:,} px a node")
+            for sec in dr["sections"]:
+                out.append(f"        {P(sec['name']):<18} {sec['pixels']:>12,} px  "
+                           f"{sec['processors']} processor{'s' if sec['processors'] != 1 else ''}")
+            wp = dr["white_point"]
+            out.append(f"light   refresh {dr['refresh_hz']:g} Hz, 1/{dr['scan_ratio']} scan, "
+                       f"{'genlocked' if dr['genlock'] else 'not genlocked'}; white "
+                       f"{wp['cct_k']:.0f} K Δuv {wp['duv']:+.4f} against the camera's "
+                       f"{wp['camera_white_balance_k']:.0f} K ({wp['mired_shift']:+.0f} mired, {wp['verdict']})")
     wc = d["wall_content"]
     shows = f"glTF {P(wc['gltf'])}" if wc["gltf"] else "no glTF"
     if wc["sky"]:
