@@ -19,9 +19,7 @@ file than the offending token (escaped and shortened by :func:`show`).
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -260,44 +258,33 @@ def load_yaml_text(text: str, file: str | Path = "<scene>") -> tuple[object, Lin
         loader.dispose()
 
 
-def _kind(mode: int) -> str:
-    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return what
-    return "not a regular file"
-
-
 def read_text(path: str | Path) -> str:
     """A scene file's text (UTF-8); every failure is a one-line :class:`SceneError`.
 
     Only a regular file (or a link to one) is read, and at most
-    :data:`~previs.core.limits.MAX_SCENE_FILE_BYTES` + 1 bytes of it: a device, a FIFO or a
-    runaway file is refused before it can hang the load or fill memory."""
+    :data:`~previs.core.limits.MAX_SCENE_FILE_BYTES` + 1 bytes of it
+    (:func:`previs.io.safe_files.read_regular`): a device, a FIFO or a runaway file is refused
+    before it can hang the load or fill memory."""
+    from previs.io.safe_files import UnsafeFile, read_regular
+
     path = Path(path)
     try:
-        st = os.stat(path)  # follows links: a link to /dev/zero is a character device
-        if not stat.S_ISREG(st.st_mode):
-            what = _kind(st.st_mode)
+        raw = read_regular(path, MAX_SCENE_FILE_BYTES)
+    except UnsafeFile as exc:
+        why = exc.reason
+        if why == "not found":
+            why = "no such file"
+        elif why.startswith("a part of the path is a file"):
+            why = "no such file (a folder on its path is a file)"
+        elif why.startswith("the file is "):  # "the file is 20.0 MiB; previs reads at most ..."
+            why = (f"is larger than {MAX_SCENE_FILE_BYTES // 2**20} MiB; a scene file holds at "
+                   "most that much")
+        elif why.startswith(("a ", "not a regular")):  # what the path is
             link = " (through a symbolic link)" if path.is_symlink() else ""
-            raise SceneError(f"is {what}{link}, not a regular file", file=path)
-        # O_NONBLOCK: should the path be swapped for a FIFO after the check, open does not wait.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise SceneError("is not a regular file", file=path)
-            raw = f.read(MAX_SCENE_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise SceneError("no such file", file=path) from None
-    except NotADirectoryError:
-        raise SceneError("no such file (a folder on its path is a file)", file=path) from None
-    except OSError as exc:
-        raise SceneError(f"cannot read the file: {one_line(exc.strerror or exc)}",
-                         file=path) from None
-    if len(raw) > MAX_SCENE_FILE_BYTES:
-        raise SceneError(f"is larger than {MAX_SCENE_FILE_BYTES // 2**20} MiB; a scene file holds "
-                         "at most that much", file=path)
+            why = f"is {why.replace(', not', f'{link}, not', 1)}"
+        else:
+            why = f"cannot read the file: {why}"
+        raise SceneError(one_line(why), file=path) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
