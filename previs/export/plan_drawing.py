@@ -324,20 +324,16 @@ def _draw_floor(sheet: _Sheet) -> None:
         fx0, fz0, fx1, fz1 = x0 + MARGIN_M, z0 + MARGIN_M, x1 - MARGIN_M, z1 - MARGIN_M
     P.append(_P("polygon", [(fx0, fz0), (fx1, fz0), (fx1, fz1), (fx0, fz1)], fill=FLOOR,
                 stroke=GRID_MAJOR, width_m=0.03, layer="floor", id="stage-floor"))
-    for gx in range(math.ceil(fx0), math.floor(fx1) + 1):
-        major = gx % 5 == 0
-        P.append(_P("polyline", [(gx, fz0), (gx, fz1)], stroke=GRID_MAJOR if major else GRID_MINOR,
-                    width_m=0.03 if major else 0.018, layer="grid"))
-        if major:
-            labels.append(_Label(f"{gx:+d}".replace("+0", "0"),
-                                 np.array([gx, fz0 - 0.32]), 0, 0.26, MUTED, 9, fixed_anchor="middle"))
-    for gz in range(math.ceil(fz0), math.floor(fz1) + 1):
-        major = gz % 5 == 0
-        P.append(_P("polyline", [(fx0, gz), (fx1, gz)], stroke=GRID_MAJOR if major else GRID_MINOR,
-                    width_m=0.03 if major else 0.018, layer="grid"))
-        if major:
-            labels.append(_Label(f"{gz:+d}".replace("+0", "0"),
-                                 np.array([fx0 - 0.15, gz]), 0, 0.26, MUTED, 9, fixed_anchor="end"))
+    for along_z in (True, False):  # lines of constant x (numbered under the floor), then of z (left)
+        for g in range(math.ceil(fx0 if along_z else fz0), math.floor(fx1 if along_z else fz1) + 1):
+            major = g % 5 == 0
+            ends = [(g, fz0), (g, fz1)] if along_z else [(fx0, g), (fx1, g)]
+            P.append(_P("polyline", ends, stroke=GRID_MAJOR if major else GRID_MINOR,
+                        width_m=0.03 if major else 0.018, layer="grid"))
+            if major:
+                at = np.array([g, fz0 - 0.32]) if along_z else np.array([fx0 - 0.15, g])
+                labels.append(_Label(f"{g:+d}".replace("+0", "0"), at, 0, 0.26, MUTED, 9,
+                                     fixed_anchor="middle" if along_z else "end"))
     labels.append(_Label("x (m)", np.array([fx1, fz0 - 0.32]), 0, 0.26, MUTED, 9,
                          fixed_anchor="end"))
     labels.append(_Label("z (m)", np.array([fx0 - 0.15, fz0 + 0.5]), 0, 0.26, MUTED, 9,
