@@ -194,3 +194,84 @@ def test_cube_sampling_and_octahedral_maps_round_trip():
     np.testing.assert_allclose(e[..., 1], np.broadcast_to(c[:, None], (16, 16)), atol=1e-12)
     with pytest.raises(ValueError, match="power of two"):
         cube_mips(np.zeros((6, 12, 12, 3)))
+
+
+# ---------------------------------------------------------------- the stage's light and time
+def _example_variant(tmp_path, **edits) -> Path:
+    """The example scene with some lines replaced (key: new line), in the example's folder's
+    place (its geometry paths made absolute)."""
+    root = Path(__file__).resolve().parents[1] / "scenes"
+    text = (root / "led_stage.yaml").read_text(encoding="utf-8")
+    text = text.replace("geometry/", f"{root}/geometry/")
+    for old, new in edits.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    p = tmp_path / "variant.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_example_light_checks_against_independent_numbers(tmp_path):
+    """The example (T4 and T2.8, ISO 800, 180 deg at 24 fps, a 150-nit wall): nothing clips or
+    sinks, no banding (80 whole periods), a D65 wall in a 5600 K camera reads 25 mired blue."""
+    from previs.api import load_scene
+    from previs.check import run_checks
+    from previs.core import stage_light as sl
+
+    scene = load_scene(Path(__file__).resolve().parents[1] / "scenes" / "led_stage.yaml")
+    results = {r.shot: r for r in run_checks(scene, ["1A", "1E"], None, width=64)[0]}
+    a, e = results["1A"], results["1E"]
+    assert a.exposure["mid_grey_nits"] == pytest.approx(12.0)  # T4: 12.5 * 16 * 48 / 800
+    assert e.exposure["mid_grey_nits"] == pytest.approx(6.0, rel=0.02)  # T2.8: half
+    for r in (a, e):
+        x = r.exposure
+        assert x["verdict"] == "ok"
+        assert 0 < x["median_nits"] <= x["brightest_nits"] <= 150.0  # never past the wall's white
+        assert x["brightest_stops"] == pytest.approx(math.log2(x["brightest_nits"] / x["mid_grey_nits"]))
+        assert x["white_stops"] == pytest.approx(math.log2(150.0 / x["mid_grey_nits"]))
+        assert r.banding["verdict"] == "none" and r.banding["periods"] == pytest.approx(80.0)
+        assert r.gamut["outside_share_max"] == 0.0  # Rec.709 content inside the RGB LED triangle
+        assert r.white_point["mired_shift"] == pytest.approx(1e6 / 6504 - 1e6 / 5600, abs=0.3)
+        assert r.white_point["verdict"] == "cast"
+    assert a.exposure["white_stops"] == pytest.approx(3.64, abs=0.01)  # the reference's example
+    # the frustum: 20 % overscan on a 25 mm lens from 7.5 m back covers more wall than the 75 mm CU
+    assert a.frustum["led_pixels"] > 4 * e.frustum["led_pixels"] > 0
+    assert a.frustum["render_nodes"] == sl.render_nodes_needed(a.frustum["led_pixels"], 8_847_360)
+    assert e.summary == ["LED checks pass"]  # the white cast is the stage's, not in the shot column
+
+
+def test_a_hot_wall_and_a_fast_shutter_fail(tmp_path):
+    """A 1500-nit wall at T2.8 shot at 1/2000 s: 1.92 refresh periods of a 3840 Hz wall (high
+    banding, a failure); mid-grey is 12.5 * 2.8^2 * 2000 / 800 = 245 nits, so the wall's white is
+    only 2.6 stops over (no clip)."""
+    from previs.api import load_scene
+    from previs.check import run_checks
+
+    angle = 360 * 24 / 2000
+    path = _example_variant(tmp_path, **{"shutter_angle_deg: 180": f"shutter_angle_deg: {angle}",
+                                         "wall_brightness_nits: 150": "wall_brightness_nits: 1500"})
+    scene = load_scene(path)
+    r = run_checks(scene, ["1E"], None, width=64)[0][0]
+    assert r.banding["periods"] == pytest.approx(1.92)
+    assert r.banding["verdict"] == "high" and r.failed
+    assert r.summary[0].startswith("FAIL banding high: 1.92 refresh periods")
+    assert "shutter at" in r.banding["remedy"] and "genlock" in r.banding["remedy"]
+    assert r.exposure["mid_grey_nits"] == pytest.approx(12.5 * 2.8 ** 2 * 2000 / 800)
+
+
+def test_a_dim_wall_at_a_deep_stop_sits_in_the_noise(tmp_path):
+    """A 2-nit wall at T16 (mid-grey 12.5 * 256 * 48 / 800 = 192 nits): the wall's white is 6.6
+    stops under; its content (at most ~0.65 of white) sinks past the ALEXA 35's 7 stops of shadow
+    (latitude preset, R): in the noise."""
+    from previs.api import load_scene
+    from previs.check import run_checks
+
+    path = _example_variant(tmp_path, **{"  t_stop: 4 ": "  t_stop: 16 ",
+                                         "wall_brightness_nits: 150": "wall_brightness_nits: 2"})
+    scene = load_scene(path)
+    r = run_checks(scene, ["1A"], None, width=64)[0][0]
+    x = r.exposure
+    assert x["mid_grey_nits"] == pytest.approx(192.0)
+    assert x["brightest_stops"] < -7.0 and x["verdict"] == "in the noise" and r.failed
+    assert "raise the wall to" in x["remedy"]
+    assert any(s.startswith("FAIL wall in the noise") for s in r.summary)

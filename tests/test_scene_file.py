@@ -489,3 +489,62 @@ def test_more_shadow_maps_than_the_atlas_holds_stop_at_load(tmp_path):
     assert "36 shadow maps" in err.message and "32" in err.message, str(err)
     ok = write(tmp_path, MINI + lights(False))
     assert len(load_scene(ok).lights) == 6
+
+
+# ---------------------------------------------------------------- the stage's light fields
+STAGE_LIGHT = """\
+stage:
+  panel:
+    name: Some Panel
+    pixel_pitch_mm: 2.84
+    panel_size_mm: [500, 500]
+    panel_pixels: [176, 176]
+    peak_nits: 1500
+    refresh_hz: 7680
+    scan_ratio: 8
+    primaries_xy: {red: [0.68, 0.31], green: [0.2, 0.7], blue: [0.14, 0.05]}
+  sections:
+    - {name: w, type: curved, radius_m: 8, start_azimuth_deg: 90, arc_deg: 180, height_m: 5}
+  genlock: true
+  white_point: {kelvin: 5600}
+  processing: {processor: megapixel-helios, render_node_budget_px: 4000000}
+"""
+L_STAGE_REFRESH, L_STAGE_WHITE, L_STAGE_PROCESSING = 8 + 22, 14 + 22, 15 + 22
+
+
+def test_stage_light_fields(tmp_path):
+    s = load_scene(write(tmp_path, MINI + STAGE_LIGHT))
+    p = s.stage.panel
+    assert (p.refresh_hz, p.scan_ratio, p.model) == (7680, 8, "generic-rgb")
+    assert p.primaries_xy == ((0.68, 0.31), (0.2, 0.7), (0.14, 0.05))
+    assert s.stage.genlock is True and s.stage.white_kelvin == 5600
+    from previs.core.stage_light import cct_duv
+
+    cct, duv = cct_duv(*s.stage.white_xy)
+    assert cct == pytest.approx(5600, abs=1) and abs(duv) < 1e-6  # on the Planckian locus
+    assert s.stage.processor == "megapixel-helios" and s.stage.render_node_budget_px == 4_000_000
+    assert s.camera.white_balance_k == 5600.0
+    # the example's panel is named after a preset: its refresh, scan and white come from it
+    ex = load_scene(EXAMPLE).stage
+    assert ex.panel.model == "roe-black-pearl-bp2" and ex.panel.refresh_hz == 3840
+    assert ex.genlock is False and ex.white_xy == (0.31271, 0.32902)
+    assert ex.processor == "brompton-tessera-sx40"
+
+
+@pytest.mark.parametrize("line, new, field, words", [
+    (L_STAGE_REFRESH, "    refresh_hz: .nan", "stage.panel.refresh_hz", ["number"]),
+    (L_STAGE_REFRESH, "    refresh_hz: 1e12", "stage.panel.refresh_hz", ["100000"]),
+    (L_STAGE_WHITE, "  white_point: {kelvin: 500}", "stage.white_point.kelvin", ["1000"]),
+    (L_STAGE_WHITE, "  white_point: {xy: [0.7, 0.6]}", "stage.white_point.xy", ["chromaticity"]),
+    (L_STAGE_WHITE, "  white_point: {kelvin: 5600, xy: [0.3, 0.3]}", "stage.white_point.xy",
+     ["only one"]),
+    (L_STAGE_PROCESSING, "  processing: {processor: tessera-sx99}", "stage.processing.processor",
+     ["unknown LED processor", "did you mean"]),
+])
+def test_stage_light_errors_name_the_field(tmp_path, line, new, field, words):
+    path = write(tmp_path, replace_line(MINI + STAGE_LIGHT, line, new))
+    err = error_of(path)
+    assert err.field == field, str(err)
+    assert err.line == line, str(err)
+    for w in words:
+        assert w in err.message, str(err)

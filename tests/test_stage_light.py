@@ -238,3 +238,12 @@ def test_light_presets_have_sources():
     assert presets.find_panel_model("ROE Black Pearl BP2").id == "roe-black-pearl-bp2"
     assert presets.find_panel_model("bp2v2").refresh_hz == 7680
     assert presets.find_panel_model("no such panel") is None
+
+
+def test_sample_cube_inverts_the_gl_face_table():
+    from previs.core.ledcheck import cube_directions
+
+    size = 8
+    idx = np.arange(6 * size * size, dtype=np.float64).reshape(6, size, size, 1)
+    dirs = cube_directions(size)
+    assert np.array_equal(sl.sample_cube(idx, dirs), idx)
