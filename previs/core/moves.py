@@ -97,6 +97,7 @@ import numpy as np
 
 from previs.core.animation import CAMERA_CHANNELS, CameraTrack, Channel, Key, key
 from previs.core.limits import MAX_COORD_M, MAX_PATH_POINTS
+from previs.core.transforms import wrap180 as _wrap180
 from previs.errors import PrevisError, show
 
 MOVE_TYPES = ("dolly", "truck", "pedestal", "pan", "tilt", "dutch", "crane", "orbit", "push_in",
@@ -268,10 +269,6 @@ def aim_angles(eye, target) -> tuple[float, float]:
     if math.hypot(d[0], d[2]) < 1e-9:
         raise MoveError("the aim point is straight above or below the camera: its pan is undefined")
     return math.degrees(math.atan2(-d[0], -d[2])), math.degrees(math.asin(max(-1.0, min(1.0, d[1]))))
-
-
-def _wrap180(a):
-    return (np.asarray(a, dtype=np.float64) + 180.0) % 360.0 - 180.0
 
 
 def _rot_y(v: np.ndarray, deg: float) -> np.ndarray:

@@ -95,6 +95,7 @@ from previs.core import scene as sc
 from previs.core.animation import CAMERA_CHANNELS
 from previs.core.frame import _start_values, camera_track, subjects
 from previs.core.frame import key_frames as core_key_frames
+from previs.core.transforms import wrap180 as _wrap180
 from previs.errors import ExportError, PrevisError, SceneError
 from previs.export.atomic import replace_file
 from previs.io import scene_file, schema
@@ -352,10 +353,6 @@ def _written(channel: str, value):
     if channel == "position_m":
         return _flow([_num(v, _POSE_DIGITS) for v in np.asarray(value, dtype=float)])
     return _num(value, _POSE_DIGITS if channel in ANGLE_CHANNELS else None)
-
-
-def _wrap180(a: float) -> float:
-    return (a + 180.0) % 360.0 - 180.0
 
 
 def _diff(channel: str, want, got):
