@@ -420,3 +420,29 @@ def processors_needed(pixels: int, capacity_px: int) -> int:
 def render_nodes_needed(pixels: int, budget_px: int) -> int:
     """Render nodes for a pixel count at a per-node budget: ceil(pixels / budget)."""
     return processors_needed(pixels, budget_px)
+
+
+# ---------------------------------------------------------------- the wall content's cube
+def sample_cube(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Nearest-texel lookup of a (6, S, S, C) cube map (faces +X -X +Y -Y +Z -Z, row 0 at t = 0:
+    the layout of :func:`previs.core.ledcheck.cube_directions` and the wall content's cube) along
+    ``directions`` (..., 3), by the OpenGL cube-map face selection table (major axis ``ma``;
+    s = (sc/|ma| + 1)/2, t = (tc/|ma| + 1)/2)."""
+    c = np.asarray(cube)
+    d = np.asarray(directions, dtype=np.float64)
+    shape = d.shape[:-1]
+    d = d.reshape(-1, 3)
+    x, y, z = d[:, 0], d[:, 1], d[:, 2]
+    ax, ay, az = np.abs(x), np.abs(y), np.abs(z)
+    major_x = (ax >= ay) & (ax >= az)
+    major_y = ~major_x & (ay >= az)
+    face = np.where(major_x, np.where(x > 0, 0, 1),
+                    np.where(major_y, np.where(y > 0, 2, 3), np.where(z > 0, 4, 5)))
+    ma = np.where(major_x, ax, np.where(major_y, ay, az))
+    ma = np.where(ma > 0, ma, 1.0)
+    sc = np.choose(face, [-z, z, x, x, x, -x])
+    tc = np.choose(face, [-y, -y, z, -z, -y, -y])
+    size = c.shape[1]
+    col = np.clip(((sc / ma + 1.0) * 0.5 * size).astype(np.int64), 0, size - 1)
+    row = np.clip(((tc / ma + 1.0) * 0.5 * size).astype(np.int64), 0, size - 1)
+    return c[face, row, col].reshape(*shape, c.shape[-1])
