@@ -247,6 +247,16 @@ class Walk:
 
 
 @dataclass(frozen=True)
+class Take:
+    """Where a shot's camera came from when it was recorded (``previs take import``, ``previs
+    track record``): the file or URL, the take's first timecode and its own sample rate."""
+
+    source: str
+    timecode: str | None
+    frame_rate: Fraction
+
+
+@dataclass(frozen=True)
 class Shot:
     """A shot: where the camera starts, and what moves (``previs.core.moves.Move``), explicit
     channel keys, stand-in walks and cues (``previs.core.cues``) happen over its frames."""
@@ -266,10 +276,40 @@ class Shot:
     shot_size: str | None = None
     angle: str | None = None
     movement: str | None = None
+    take: Take | None = None  # a recorded camera take this shot's keys came from
 
     @property
     def is_static(self) -> bool:
         return not (self.moves or self.keys or self.walks or self.light_cues or self.wall_cues)
+
+
+# ---------------------------------------------------------------- camera tracking
+@dataclass(frozen=True)
+class LensCalibration:
+    """Encoder counts to optics for one lens of the kit (FreeD sends raw zoom and focus counts):
+    piecewise-linear tables of (counts, focal length mm) and (counts, focus m), counts increasing;
+    an empty table leaves that value to the lens (a prime's focal length) or the camera package."""
+
+    focal_length_mm: float
+    zoom_counts: tuple[tuple[float, float], ...] = ()
+    focus_counts: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """How a tracker's numbers land on the stage (``previs.track``). ``axes`` names, for previs'
+    x, y and z, the tracker's signed axis (FreeD and OpenTrackIO are Z up, Y forward: the default
+    ``x, z, -y``); the tracker's axes are then turned ``yaw_deg`` about the stage's up axis and
+    its origin sits at ``origin_m``. ``pupil_offset_m`` goes from the tracked point to the lens's
+    entrance pupil in the camera's own axes (x right, y up, z back: 0.1 m ahead is z = -0.1).
+    ``flip_angles`` reverses the sense of the named protocol angles (pan, tilt, roll)."""
+
+    axes: tuple[str, str, str] = ("x", "z", "-y")
+    yaw_deg: float = 0.0
+    origin_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    pupil_offset_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    flip_angles: tuple[str, ...] = ()
+    lenses: tuple[LensCalibration, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -291,6 +331,7 @@ class Scene:
     # line and field (a flat wall whose lit face is turned away from every camera). Front ends
     # print them as warnings; they never stop a load.
     warnings: tuple[str, ...] = ()
+    tracking: Tracking | None = None  # how a live tracker's numbers land on this stage
 
     def shot(self, shot_id: str) -> Shot:
         for s in self.shots:

@@ -241,6 +241,7 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
         camera=camera,
         shots=tuple(_shot(s, i, m, camera, ctx) for i, s in enumerate(m.shots)),
         format_version=FORMAT_VERSION,
+        tracking=_tracking(m.tracking),
     )
     _check_motion(scene, m, ctx)
     warnings = _facing_warnings(scene, ctx)
@@ -624,7 +625,21 @@ def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings
                    walks=_walks(s, i, length, m, ctx),
                    light_cues=_light_cues(s, i, length, m, ctx),
                    wall_cues=_wall_cues(s, i, length, ctx),
-                   shot_size=s.shot_size, angle=s.angle, movement=s.movement)
+                   shot_size=s.shot_size, angle=s.angle, movement=s.movement,
+                   take=None if s.take is None else sc.Take(s.take.source, s.take.timecode,
+                                                            s.take.frame_rate))
+
+
+def _tracking(t: schema.TrackingModel | None) -> sc.Tracking | None:
+    if t is None:
+        return None
+    lenses = tuple(sc.LensCalibration(focal_length_mm=c.focal_length_mm,
+                                      zoom_counts=tuple(map(tuple, c.zoom or ())),
+                                      focus_counts=tuple(map(tuple, c.focus or ())))
+                   for c in t.lenses)
+    return sc.Tracking(axes=tuple(t.axes), yaw_deg=t.yaw_deg, origin_m=tuple(t.origin_m),
+                       pupil_offset_m=tuple(t.pupil_offset_m), flip_angles=tuple(t.flip_angles),
+                       lenses=lenses)
 
 
 def _end(item, length: int, ctx: _Ctx, where: tuple) -> tuple[int, int]:

@@ -780,6 +780,14 @@ class WallCueModel(_Timed):
     to_cdl: CDLModel | None = None
 
 
+class TakeModel(Model):
+    """Where a recorded take came from (written by ``previs take import`` / ``track record``)."""
+
+    source: Text = ""
+    timecode: Annotated[str, Field(pattern=r"^\d{2}:\d{2}:\d{2}[:;.]\d{2,3}$")] | None = None
+    frame_rate: Annotated[Fraction, BeforeValidator(lambda v: parse_frame_rate(v))]
+
+
 class Shot(Model):
     id: NonEmptyText
     scene: NonEmptyText
@@ -798,6 +806,7 @@ class Shot(Model):
     shot_size: NonEmptyText | None = None
     angle: NonEmptyText | None = None
     movement: NonEmptyText | None = None
+    take: TakeModel | None = None
 
     @field_validator("id")
     @classmethod
@@ -827,6 +836,59 @@ def parse_frame_rate(value) -> Fraction:
         raise fail(str(exc)) from None
 
 
+# ---------------------------------------------------------------- live camera tracking
+ENCODER_MAX = 2**24 - 1  # FreeD's zoom and focus are 24-bit counts
+Counts = Annotated[float, Field(ge=0, le=ENCODER_MAX)]
+
+
+def _table(what: str, value_type):
+    """A calibration table: rows [counts, value], at least two, counts strictly increasing."""
+
+    def check(rows):
+        for k in range(1, len(rows)):
+            if rows[k][0] <= rows[k - 1][0]:
+                raise fail(f"{what} counts must increase row by row; row {k} has {rows[k][0]:g} "
+                           f"after {rows[k - 1][0]:g}", key=(k,))
+        return rows
+
+    row = Annotated[tuple[Counts, value_type], _vector(2, "[counts, value]")]
+    return Annotated[list[row], Field(min_length=2, max_length=4096), AfterValidator(check)]
+
+
+class LensCalibrationModel(Model):
+    """One lens's encoder tables: counts -> focal length (mm) and counts -> focus (m)."""
+
+    focal_length_mm: FocalMM
+    zoom: _table("zoom", FocalMM) | None = None
+    focus: _table("focus", Annotated[float, Field(gt=0, le=lim.MAX_MAGNITUDE)]) | None = None
+
+
+_AXIS = re.compile(r"^[+-]?[xyz]$")
+
+
+def _axes(value):
+    if not isinstance(value, list | tuple) or len(value) != 3 or not all(isinstance(a, str) for a in value):
+        raise fail(f"expected axes as three of x, y, z with an optional sign (e.g. [x, z, -y]), "
+                   f"got {describe(value)}")
+    if not all(_AXIS.match(a) for a in value) or len({a.lstrip("+-") for a in value}) != 3:
+        raise fail(f"axes {list(value)} must name each of x, y and z once, each with an optional "
+                   "sign (e.g. [x, z, -y])")
+    return tuple(value)
+
+
+class TrackingModel(Model):
+    """How a camera tracker's numbers land on the stage (see previs.core.scene.Tracking)."""
+
+    axes: Annotated[tuple[str, str, str], BeforeValidator(_axes)] = ("x", "z", "-y")
+    yaw_deg: Angle = 0.0
+    origin_m: Point3 = (0.0, 0.0, 0.0)
+    pupil_offset_m: Annotated[tuple[Annotated[float, Field(ge=-10, le=10)], ...], _vector(3, "[x, y, z]")] = (
+        0.0, 0.0, 0.0)
+    flip_angles: Annotated[list[Literal["pan", "tilt", "roll"]], Field(max_length=3)] = Field(
+        default_factory=list)
+    lenses: Annotated[list[LensCalibrationModel], Field(max_length=256)] = Field(default_factory=list)
+
+
 class SceneFile(Model):
     format_version: int
     name: NonEmptyText
@@ -838,6 +900,7 @@ class SceneFile(Model):
     lights: Lights = Field(default_factory=list)
     camera: Camera
     shots: Annotated[list[Shot], Field(max_length=lim.MAX_SHOTS)] = Field(default_factory=list)
+    tracking: TrackingModel | None = None
 
     @model_validator(mode="after")
     def _wall_brightness(self):
