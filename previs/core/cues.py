@@ -183,7 +183,12 @@ def _rgb3(v, what: str) -> tuple[float, float, float]:
     a = np.asarray(v, dtype=np.float64)
     if a.shape != (3,) or not np.all(np.isfinite(a)) or np.any(a < 0.0) or not a.any():
         raise CueError(f"{what}: needs a non-negative, non-black linear RGB triple, got {show(v)}")
-    return tuple(float(x) for x in a)
+    return _vec3(a)
+
+
+def _vec3(v) -> tuple[float, float, float]:
+    x, y, z = (float(c) for c in v)
+    return (x, y, z)
 
 
 def _unit_luminance(rgb) -> np.ndarray:
@@ -495,7 +500,7 @@ def light_at(light: Light, cues, frame: int, frame_rate) -> Light:
             color, on = police_state(t, p["rate_hz"], p["colors"], p["duty"])
             intensity *= on
             kelvin = None
-    return replace(light, intensity=float(intensity), color_linear=tuple(float(x) for x in color), kelvin=kelvin)
+    return replace(light, intensity=float(intensity), color_linear=_vec3(color), kelvin=kelvin)
 
 
 def check_light_cues(lights, cues) -> None:
@@ -552,8 +557,8 @@ class WallState:
 
     @property
     def sky(self) -> Sky | None:
-        if self.sun_azimuth_deg is None:
-            return None
+        if self.sun_azimuth_deg is None or self.sun_elevation_deg is None or self.turbidity is None:
+            return None  # no sky (all three are set together, from the scene's sky)
         return Sky(self.sun_azimuth_deg, self.sun_elevation_deg, self.turbidity)
 
 
@@ -651,14 +656,14 @@ def wall_at(env: Environment, cues, frame: int, frame_rate) -> WallState:
     world = tf.trs(offset, st.rotation) @ env.world_from_env if moved else np.array(env.world_from_env, dtype=np.float64)
     return WallState(world_from_env=world, sun_azimuth_deg=st.azimuth, sun_elevation_deg=st.elevation,
                      turbidity=st.turbidity, brightness_nits=st.nits, cdl=CDL.from_array(st.cdl),
-                     time_of_day_h=st.time_h, world_offset_m=tuple(float(x) for x in offset))
+                     time_of_day_h=st.time_h, world_offset_m=_vec3(offset))
 
 
 # ---------------------------------------------------------------- key frames
 def cue_frames(*cue_lists, length_frames: int | None = None) -> list[int]:
     """Every frame where a cue starts or ends (for key panels), sorted, within the shot when its
     length is given. Accepts any number of cue lists (light and wall cues may be mixed)."""
-    frames = set()
+    frames: set[int] = set()
     for cues in cue_lists:
         for c in cues:
             frames.update((int(c.start_frame), int(c.end_frame)))

@@ -276,7 +276,7 @@ def shutter_time_s(shutter_angle_deg: float, frame_rate: float | Fraction) -> fl
     a = _positive("shutter angle (deg)", shutter_angle_deg)
     if a > 360.0:
         raise PresetError(f"shutter angle must be at most 360°, got {a:g}")
-    fps = _positive("frame rate", frame_rate)
+    fps = _positive("frame rate", float(frame_rate))
     return a / (360.0 * fps)
 
 

@@ -371,8 +371,9 @@ def _xy(value: Any, where: str) -> tuple[float, float]:
 def _parse_panel(pid: str, e: dict[str, Any]) -> PanelModel:
     where = f"previs/data/panels.yaml: panels.{pid}"
     prim = _need(e, "primaries_xy", where)
-    primaries = tuple(_xy(_need(prim, c, f"{where}.primaries_xy"), f"{where}.primaries_xy.{c}")
-                      for c in ("red", "green", "blue"))
+    red, green, blue = (_xy(_need(prim, c, f"{where}.primaries_xy"), f"{where}.primaries_xy.{c}")
+                        for c in ("red", "green", "blue"))
+    primaries = (red, green, blue)
     scan = _number(e, "scan_ratio", where, 1, 64)
     if scan != int(scan):
         raise PresetError(f"{where}.scan_ratio: expected a whole number, got {scan:g}")

@@ -203,10 +203,10 @@ def _build_facets(volume: LedVolume) -> _Facets:
         sec.append(np.full(k, i, dtype=np.int32))
     if volume.ceiling is not None:
         c, lay = volume.ceiling, layouts[-1]
-        w, d = lay.width_m, lay.height_m
-        a.append(np.array([[c.center_xz_m[0] - w / 2, c.height_m, c.center_xz_m[1] + d / 2]]))
-        e1.append(np.array([[w, 0.0, 0.0]]))
-        e2.append(np.array([[0.0, 0.0, -d]]))
+        width_m, depth_m = lay.width_m, lay.height_m
+        a.append(np.array([[c.center_xz_m[0] - width_m / 2, c.height_m, c.center_xz_m[1] + depth_m / 2]]))
+        e1.append(np.array([[width_m, 0.0, 0.0]]))
+        e2.append(np.array([[0.0, 0.0, -depth_m]]))
         uv0.append(np.zeros((1, 2)))
         duv.append(np.array([[float(lay.columns), float(lay.rows)]]))
         sec.append(np.array([len(volume.sections)], dtype=np.int32))
