@@ -277,6 +277,11 @@ class Shot:
     angle: str | None = None
     movement: str | None = None
     take: Take | None = None  # a recorded camera take this shot's keys came from
+    action: str = ""  # what happens in frame (boards and shot list)
+    dialogue: str = ""
+    support: str | None = None  # sticks, dolly, crane, steadicam, handheld ... (None: from the moves)
+    transition: str = "cut"  # how the cut comes into this shot: "cut" or "dissolve"
+    transition_frames: int = 0  # a dissolve's length, centred on the cut
 
     @property
     def is_static(self) -> bool:

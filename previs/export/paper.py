@@ -6,9 +6,14 @@
     width_mm, height_mm = paper_size_mm("A4")
     write_atomic(path, data)                  # from previs.export.atomic, re-exported here
 
-Fonts: ``PREVIS_PDF_FONT`` (and ``PREVIS_PDF_FONT_BOLD``) when set, else the first family asked
-for found in the usual font folders (matplotlib's bundled DejaVu among them), else ``fc-match``;
-None when there is none (the caller falls back to a core PDF font or PIL's default).
+Fonts: ``PREVIS_PDF_FONT`` (and ``PREVIS_PDF_FONT_BOLD``) when set, else the DejaVu Sans
+Condensed shipped in ``previs/data/fonts`` (so a PDF embeds the same glyphs on every machine),
+else the first family asked for found in the usual font folders (matplotlib's bundled DejaVu
+among them), else ``fc-match``; None when there is none (the caller falls back to a core PDF font
+or PIL's default).
+
+Paper: :func:`default_paper` is Letter where the locale (``LC_ALL``, ``LC_PAPER``, ``LANG``) names
+the United States or Canada, else A4; ``previs export --paper`` overrides it.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from pathlib import Path
 from previs.errors import ExportError, PrevisError
 from previs.export.atomic import write_atomic, write_png
 
-__all__ = ["safe_name", "build_date", "find_fonts", "FONT_DIRS", "PAPER_MM", "paper_name",
-           "paper_size_mm", "write_atomic", "write_png"]
+__all__ = ["safe_name", "build_date", "find_fonts", "bundled_fonts", "FONT_DIRS", "PAPER_MM", "paper_name",
+           "paper_size_mm", "default_paper", "write_atomic", "write_png"]
 
 
 def safe_name(s) -> str:
@@ -73,10 +78,24 @@ def _pair(regular: Path, bold_name: str) -> tuple[Path, Path]:
     return regular, bold if bold.is_file() else regular
 
 
-def find_fonts(families: Sequence[str] = ("DejaVuSansCondensed", "DejaVuSans")
+BUNDLED_FAMILY = "DejaVuSansCondensed"
+
+
+def bundled_fonts() -> tuple[Path, Path] | None:
+    """(regular, bold) of the DejaVu Sans Condensed shipped with previs (package data), or None
+    in a broken install that lacks them."""
+    from importlib.resources import files
+
+    folder = Path(str(files("previs.data") / "fonts"))
+    regular, bold = folder / f"{BUNDLED_FAMILY}.ttf", folder / f"{BUNDLED_FAMILY}-Bold.ttf"
+    return (regular, bold) if regular.is_file() and bold.is_file() else None
+
+
+def find_fonts(families: Sequence[str] = ("DejaVuSansCondensed", "DejaVuSans"), *, bundled: bool = True
                ) -> tuple[Path, Path] | None:
-    """(regular, bold) TTF files of the first of ``families`` (file stems, e.g. ``DejaVuSans``)
-    found; the bold is the regular where there is no bold. See the module notes for the order."""
+    """(regular, bold) TTF files: ``PREVIS_PDF_FONT``, else the bundled DejaVu Sans Condensed
+    (``bundled=False`` skips it), else the first of ``families`` (file stems, e.g.
+    ``DejaVuSans``) found on the system; the bold is the regular where there is no bold."""
     env = os.environ.get("PREVIS_PDF_FONT")
     if env:
         regular = Path(env).expanduser()
@@ -84,6 +103,10 @@ def find_fonts(families: Sequence[str] = ("DejaVuSansCondensed", "DejaVuSans")
             raise ExportError(f"PREVIS_PDF_FONT: no font file {regular}")
         bold = Path(os.environ.get("PREVIS_PDF_FONT_BOLD", "") or regular).expanduser()
         return regular, bold if bold.is_file() else regular
+    if bundled:
+        own = bundled_fonts()
+        if own is not None:
+            return own
     dirs = _font_dirs()
     for family in families:
         for d in dirs:
@@ -114,6 +137,23 @@ def paper_name(paper: str) -> str:
     if key not in PAPER_MM:
         raise PrevisError(f"unknown paper '{paper}' (use one of: {', '.join(PAPER_MM)})")
     return key
+
+
+LETTER_TERRITORIES = ("US", "CA")
+"""Locale territories whose default paper is Letter (everywhere else: A4)."""
+
+
+def default_paper(environ=None) -> str:
+    """``letter`` when the locale's territory (``LC_ALL``, then ``LC_PAPER``, then ``LANG``:
+    ``en_US.UTF-8`` -> ``US``) is one of :data:`LETTER_TERRITORIES`, else ``a4``."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_PAPER", "LANG"):
+        value = env.get(var) or ""
+        if value:
+            lang = value.split(".")[0].split("@")[0]
+            territory = lang.split("_")[1].upper() if "_" in lang else ""
+            return "letter" if territory in LETTER_TERRITORIES else "a4"
+    return "a4"
 
 
 def paper_size_mm(paper: str) -> tuple[float, float]:

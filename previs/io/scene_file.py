@@ -618,8 +618,14 @@ def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings
         focus_m=cam.focus_m,
         t_stop=cam.t_stop,
     )
+    tr = s.transition
+    if tr is not None and tr.frames > length:  # a dissolve centred on the cut needs half of it here
+        raise ctx.error(f"a {tr.frames}-frame dissolve is longer than the shot ({length} frames)",
+                        ("shots", i, "transition", "frames"))
     return sc.Shot(id=s.id, scene_number=s.scene, description=s.description, length_frames=length,
-                   camera=placement, notes=s.notes,
+                   camera=placement, notes=s.notes, action=s.action, dialogue=s.dialogue,
+                   support=s.support, transition="cut" if tr is None else tr.type,
+                   transition_frames=0 if tr is None else tr.frames,
                    moves=_moves(s, i, length, ctx),
                    keys=_keys(s, i, length, ctx),
                    walks=_walks(s, i, length, m, ctx),

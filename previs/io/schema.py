@@ -788,6 +788,30 @@ class TakeModel(Model):
     frame_rate: Annotated[Fraction, BeforeValidator(lambda v: parse_frame_rate(v))]
 
 
+SUPPORTS = ("sticks", "hi-hat", "dolly", "slider", "crane", "steadicam", "gimbal", "handheld", "car-mount")
+"""What a shot's camera stands on (the shot list's Support column; derived from the moves when not given)."""
+
+
+def _transition(value):
+    """``cut`` / ``{type: dissolve, frames: 12}``: a bare word is the type."""
+    return {"type": value} if isinstance(value, str) else value
+
+
+class TransitionModel(Model):
+    """How the cut comes into this shot from the one before it on the timeline."""
+
+    type: Literal["cut", "dissolve"] = "cut"
+    frames: Annotated[int, Field(ge=0, le=lim.MAX_SHOT_FRAMES)] = 0
+
+    @model_validator(mode="after")
+    def _length(self):
+        if self.type == "dissolve" and self.frames < 2:
+            raise fail("a dissolve lasts 2 frames or more: give its length (frames: 12)", key="frames")
+        if self.type == "cut" and self.frames:
+            raise fail("a cut has no length (frames: is for a dissolve)", key="frames")
+        return self
+
+
 class Shot(Model):
     id: NonEmptyText
     scene: NonEmptyText
@@ -807,6 +831,11 @@ class Shot(Model):
     angle: NonEmptyText | None = None
     movement: NonEmptyText | None = None
     take: TakeModel | None = None
+    # the boards' and shot list's words, the camera support, and the cut into this shot
+    action: FreeText = ""
+    dialogue: FreeText = ""
+    support: Literal[SUPPORTS] | None = None
+    transition: Annotated[TransitionModel, BeforeValidator(_transition)] | None = None
 
     @field_validator("id")
     @classmethod
