@@ -236,3 +236,156 @@ def test_unknown_shot_is_a_previs_error(scene):
 
     with pytest.raises(PrevisError):
         fp.plan_primitives(scene, ["9Z"])
+
+
+# ---------------------------------------------------------------- labels, lenses, marks, tracks, legend
+def _label_and_symbol_boxes(path: Path):
+    """Label boxes from the SVG's text as the PNG's font measures it (px), mark discs, and the
+    boxes of the symbols labels must keep off (cameras, stand-ins, lights, crane columns)."""
+    from PIL import ImageFont
+
+    root = ET.parse(path).getroot()
+    labels, symbols, discs = [], [], []
+    for g in root.iter(NS + "g"):
+        layer = g.get("class")
+        for el in g:
+            pid = el.get("id") or ""
+            if el.tag == NS + "circle" and (layer == "layer-labels" or
+                                            re.match(r"(camera|camera-end|standin|light)-", pid)):
+                cx, cy, r = (float(el.get(k)) for k in ("cx", "cy", "r"))
+                (discs if layer == "layer-labels" else symbols).append(
+                    (cx - r, cy - r, cx + r, cy + r, pid))
+            elif el.tag == NS + "polygon" and re.match(r"(light|crane-pivot)-", pid):
+                pts = _points(el)
+                symbols.append((*pts.min(axis=0), *pts.max(axis=0), pid))
+            elif el.tag == NS + "text" and layer == "layer-labels":
+                size = float(el.get("font-size"))
+                font = ImageFont.load_default(size=max(1, round(size)))
+                anchor = {"start": "lm", "middle": "mm", "end": "rm"}[el.get("text-anchor")]
+                x, y = float(el.get("x")), float(el.get("y"))
+                if any(abs((d[0] + d[2]) / 2 - x) < 0.01 and abs((d[1] + d[3]) / 2 - y) < 0.01
+                       for d in discs):
+                    continue  # a mark's number, inside its disc
+                x0, y0, x1, y1 = font.getbbox(el.text, anchor=anchor)
+                labels.append((x + x0, y + y0, x + x1, y + y1, el.text))
+    return labels + discs, symbols
+
+
+def _hit(a, b, tol_px=0.5) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > tol_px and min(a[3], b[3]) - max(a[1], b[1]) > tol_px
+
+
+def test_no_label_overlaps_another_label_or_a_symbol(scene, plans):
+    out, _ = plans
+    for name in ["plan.svg"] + [f"plan_{s.id}.svg" for s in scene.shots]:
+        labels, symbols = _label_and_symbol_boxes(out / name)
+        assert len(labels) > 20, name
+        for i, a in enumerate(labels):
+            for b in labels[i + 1:]:
+                assert not _hit(a, b), (name, a[4], b[4])
+            for s in symbols:
+                assert not _hit(a, s), (name, a[4], s[4])
+    # the two the example used to get wrong
+    labels, _ = _label_and_symbol_boxes(out / "plan.svg")
+    texts = [b[4] for b in labels]
+    assert "Attendant" in texts and "pump 1" in texts and "fuel island" in texts
+
+
+def test_every_camera_label_carries_its_lens(scene, plans):
+    out, _ = plans
+    for name in ["plan.svg"] + [f"plan_{s.id}.svg" for s in scene.shots]:
+        _, ids, _, _ = _svg(out / name)
+        shots = scene.shots if name == "plan.svg" else [scene.shot(name[5:-4])]
+        for shot in shots:
+            lab = ids[f"camera-label-{shot.id}"].text
+            f = evaluate(scene, shot, 0).focal_length_mm
+            assert lab.startswith(shot.id) and f"{f:g}mm" in lab, (name, lab)
+    _, ids, _, _ = _svg(out / "plan.svg")
+    assert ids["camera-label-1D"].text == "1D 75mm" and ids["camera-label-1A"].text == "1A 25mm"
+
+
+def test_walk_marks_in_the_characters_colour(scene, plans):
+    out, _ = plans
+    for name in ("plan.svg", "plan_3C.svg"):
+        _, ids, to_m, _ = _svg(out / name)
+        want = [((1.8, -2.1), 12, "start"), ((2.6, -1.6), None, "turn"), ((3.2, -2.0), 84, "end")]
+        walk = ids["walk-3C-Attendant"]
+        for n, (pt, frame, kind) in enumerate(want, start=1):
+            m = ids[f"mark-Attendant-{n}"]
+            assert (float(m.get("data-x-m")), float(m.get("data-z-m"))) == pytest.approx(pt, abs=1e-3)
+            assert m.get("data-kind") == kind and m.get("data-number") == str(n)
+            if frame is not None:
+                assert int(m.get("data-frame")) == frame
+            assert 12 < int(ids["mark-Attendant-2"].get("data-frame")) < 84
+            assert m.get("fill") == walk.get("stroke")  # the mark and the walk share a colour
+            # the number sits beside its mark (within a metre), not across the plan
+            x, z = to_m(float(m.get("cx")), float(m.get("cy")))
+            assert math.hypot(x - pt[0], z - pt[1]) < 1.0
+        assert "mark-Attendant-4" not in ids and "mark-Mara-1" not in ids  # Mara does not walk
+        stand = ids["standin-Attendant"]
+        assert stand.get("stroke") == walk.get("stroke")
+    # the three stand-ins have three different colours, from the colour-blind-safe set
+    _, ids, _, _ = _svg(out / "plan.svg")
+    cols = {ids[f"standin-{n}"].get("stroke") for n in ("Mara", "Dale", "Attendant")}
+    palette = {"#{:02x}{:02x}{:02x}".format(*c) for c in fp.CHARACTER_COLOURS}
+    assert len(cols) == 3 and cols <= palette
+    _, ids1a, _, _ = _svg(out / "plan_1A.svg")
+    assert not [k for k in ids1a if k.startswith("mark-")]  # nobody walks in 1A
+
+
+def test_dolly_track_under_the_dolly_and_the_orbit(scene, plans):
+    out, _ = plans
+    _, ids, to_m, _ = _svg(out / "plan.svg")
+    for sid, move in (("3A", "dolly"), ("3B", "orbit")):
+        rail = ids[f"track-{sid}"]
+        assert rail.get("data-move") == move
+    for sid in ("1A", "2B", "3C"):
+        assert f"track-{sid}" not in ids and f"crane-{sid}" not in ids
+    # the 3A rails: two parallel lines the gauge apart, the 2 m dolly plus the overrun at each end
+    g = next(g for g in ET.parse(out / "plan_3A.svg").getroot().iter(NS + "g")
+             if any(e.get("id") == "track-3A" for e in g))
+    rails = [e for e in g if e.tag == NS + "polyline" and e.get("stroke-width") == "1.6"]
+    assert len(rails) == 2
+    (xa, za), (xb, zb) = (to_m(*_points(r).T) for r in rails)
+    gap = np.hypot(xa - xb, za - zb)
+    assert np.allclose(gap, 0.62, atol=0.01)
+    # centred on the camera's path: each midpoint within 1 cm of the path-3A polyline
+    path = np.stack(to_m(*_points(ids["path-3A"]).T), axis=1)
+    a, b = path[:-1], path[1:]
+    for m in np.stack([(xa + xb) / 2, (za + zb) / 2], axis=1)[1:-1]:
+        t = np.clip(np.einsum("ij,ij->i", m - a, b - a) / np.maximum(np.einsum("ij,ij->i", b - a, b - a),
+                                                                     1e-12), 0, 1)
+        assert np.min(np.linalg.norm(a + (b - a) * t[:, None] - m, axis=1)) < 0.01
+    assert float(np.hypot(np.diff(xa), np.diff(za)).sum()) == pytest.approx(2.8, abs=0.02)
+    assert float(ids["track-3A"].get("data-length-m")) == pytest.approx(2.8, abs=0.01)
+
+
+def test_crane_arc_and_truck_track(scene):
+    from previs.core.moves import Move
+
+    crane = Move("crane", 0, 100, {"arm_length_m": 3.0, "swing_deg": 40, "boom_deg": 15})
+    truck = Move("truck", 0, 100, {"distance_m": 1.5})
+    shots = (replace(scene.shot("1B"), moves=(crane,)), replace(scene.shot("1C"), moves=(truck,)))
+    sc = replace(scene, shots=shots)
+    prims = {p.id: p for p in fp.plan_primitives(sc) if p.id}
+    arc = prims["crane-1B"]
+    piv = np.array([float(arc.data["pivot-x-m"]), float(arc.data["pivot-z-m"])])
+    # the default pivot: the arm's length behind the camera (at (0, 2.6), facing upstage)
+    assert piv == pytest.approx((0.075, 5.6), abs=0.01)
+    r = np.linalg.norm(arc.points - piv, axis=1)
+    assert np.allclose(r, 3.0, atol=1e-3)  # the arm's reach
+    assert abs(float(arc.data["swing-deg"])) == pytest.approx(40.0, abs=0.5)
+    assert "crane-pivot-1B" in prims and "track-1B" not in prims
+    track = prims["track-1C"]
+    assert track.data["move"] == "truck"
+    assert float(track.data["length-m"]) == pytest.approx(1.5 + 0.8, abs=0.01)
+
+
+def test_legend_explains_what_the_plan_shows(scene, plans):
+    out, _ = plans
+    _, ids, _, _ = _svg(out / "plan.svg")
+    for key in ("camera", "fov", "move", "track", "standin", "walk", "mark", "light", "wall", "ceiling"):
+        assert f"legend-{key}" in ids, key
+    assert "legend-crane" not in ids  # no crane in the example
+    _, ids1a, _, _ = _svg(out / "plan_1A.svg")
+    assert "legend-camera" in ids1a and "legend-track" not in ids1a and "legend-mark" not in ids1a

@@ -12,7 +12,7 @@ simply the world ``(x, z)`` of a thing (its height dropped).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,7 +21,9 @@ from previs.core.scene import Scene, Shot
 
 __all__ = ["WALL_THICKNESS_M", "FRUSTUM_M", "FRUSTUM_MAX_M", "TITLE_BLOCK_M", "MARGIN_M", "PlanCamera",
            "PlanGeometry", "plan_geometry", "camera_path", "wall_outline", "wedge", "forward_xz",
-           "walk_points", "hull_xz", "path_length", "point_at", "rotate_xz", "unit"]
+           "walk_points", "hull_xz", "path_length", "point_at", "rotate_xz", "unit", "Support",
+           "camera_supports", "Mark", "character_marks", "offset_polyline", "TRACK_MOVES",
+           "CRANE_MOVES", "TRACK_GAUGE_M"]
 
 WALL_THICKNESS_M = 0.15
 """Depth drawn behind the LED face: cabinet plus frame."""
@@ -29,10 +31,19 @@ FRUSTUM_M = 6.0
 """How far the field-of-view wedge reaches on the scene plan (it stops earlier at the wall)."""
 FRUSTUM_MAX_M = 40.0
 """On a single shot's plan the wedge runs to the wall, or this far where it meets none."""
-TITLE_BLOCK_M = 3.4
-"""Depth of the title block under the plan."""
+TITLE_BLOCK_M = 4.8
+"""Depth of the title block (with the legend) under the plan."""
 MARGIN_M = 1.2
 """Room round everything on the plan."""
+TRACK_MOVES = ("dolly", "truck", "path", "push_in", "dolly_zoom", "orbit")
+"""Moves a grip lays track for (an orbit: curved track round the subject)."""
+CRANE_MOVES = ("crane",)
+TRACK_GAUGE_M = 0.62
+"""Between the rails of standard dolly track (24.5 in)."""
+TRACK_OVERRUN_M = 0.4
+"""Track laid past each end of the move, for the dolly's wheelbase."""
+MARK_SAME_M = 0.05
+"""Two marks closer than this are one (a walk that starts where the last one ended)."""
 
 
 # ---------------------------------------------------------------- plan vectors
@@ -181,6 +192,126 @@ def plan_camera(scene: Scene, shot: Shot) -> PlanCamera:
     return PlanCamera(shot, s0, s1, camera_path(scene, shot), last)
 
 
+def offset_polyline(pts: np.ndarray, by_m: float) -> np.ndarray:
+    """A plan polyline moved sideways by ``by_m`` (+ = to its right on the page, i.e. clockwise
+    of its direction), with mitred vertices: one rail of a track."""
+    pts = np.asarray(pts, dtype=np.float64)
+    seg = np.diff(pts, axis=0)
+    lens = np.linalg.norm(seg, axis=1)
+    keep = np.concatenate([[True], lens > 1e-9])
+    pts = pts[keep]
+    if len(pts) < 2:
+        return pts
+    seg = np.diff(pts, axis=0)
+    d = seg / np.linalg.norm(seg, axis=1)[:, None]
+    n = np.stack([-d[:, 1], d[:, 0]], axis=1)  # the page's right of each segment
+    vn = np.vstack([n[:1], (n[:-1] + n[1:]) / 2.0, n[-1:]])
+    vn = vn / np.maximum(np.einsum("ij,ij->i", vn, vn), 0.25)[:, None]
+    return pts + vn * by_m
+
+
+def _extend(pts: np.ndarray, by_m: float) -> np.ndarray:
+    """The polyline with ``by_m`` more at each end, straight on."""
+    pts = np.asarray(pts, dtype=np.float64)
+    L = path_length(pts)
+    if L < 1e-9:
+        return pts
+    _, d0 = point_at(pts, 0.0)
+    _, d1 = point_at(pts, L)
+    return np.vstack([pts[:1] - d0 * by_m, pts, pts[-1:] + d1 * by_m])
+
+
+@dataclass(frozen=True, eq=False)
+class Support:
+    """What carries the camera through one of a shot's moves, on the plan.
+
+    ``kind`` ``track``: dolly track along ``path`` (the camera's plan path over the move, laid
+    :data:`TRACK_OVERRUN_M` past both ends); ``crane``: the arm swings about ``pivot`` (the
+    column, plan point) and the camera's plan path over the move is ``path``, at most
+    ``reach_m`` from the pivot."""
+
+    shot_id: str
+    kind: str  # "track" | "crane"
+    move_type: str
+    start_frame: int
+    end_frame: int
+    path: np.ndarray
+    pivot: np.ndarray | None = None
+    reach_m: float = 0.0
+
+    def laid(self) -> np.ndarray:
+        """The track's centre line: the camera's path and the overrun at both ends."""
+        return _extend(self.path, TRACK_OVERRUN_M)
+
+    def rails(self) -> tuple[np.ndarray, np.ndarray]:
+        """The two rails, :data:`TRACK_GAUGE_M` apart, centred on the camera's path."""
+        laid = self.laid()
+        return offset_polyline(laid, -TRACK_GAUGE_M / 2), offset_polyline(laid, TRACK_GAUGE_M / 2)
+
+    @property
+    def length_m(self) -> float:
+        """Track to lay (the move plus the overrun at both ends); the arc for a crane."""
+        L = path_length(self.path)
+        return L + 2 * TRACK_OVERRUN_M if self.kind == "track" else L
+
+
+def camera_supports(scene: Scene, shot: Shot, path: np.ndarray | None = None) -> list[Support]:
+    """Dolly track for the shot's travelling moves and the crane for its crane moves, in move
+    order; a move that leaves the camera where it is (under 1 cm of travel) needs neither."""
+    path = camera_path(scene, shot) if path is None else path
+    out = []
+    for m in shot.moves:
+        if m.type not in TRACK_MOVES + CRANE_MOVES:
+            continue
+        a, b = max(0, m.start_frame), min(m.end_frame, len(path) - 1)
+        seg = path[a:b + 1]
+        if b <= a or path_length(seg) < 0.01:
+            continue
+        if m.type in TRACK_MOVES:
+            out.append(Support(shot.id, "track", m.type, a, b, seg))
+            continue
+        if m.params.get("pivot_m") is not None:
+            pivot = np.asarray(m.params["pivot_m"], dtype=np.float64)[[0, 2]]
+        else:  # the default pivot: the arm's length behind the camera at the move's start
+            st = evaluate(scene, shot, a)
+            pivot = seg[0] - forward_xz(st.world_from_camera) * float(m.params["arm_length_m"])
+        reach = float(np.linalg.norm(seg - pivot, axis=1).max())
+        out.append(Support(shot.id, "crane", m.type, a, b, seg, pivot, reach))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Mark:
+    """A stand-in's floor mark: numbered 1, 2, 3 ... per stand-in in the order they are hit
+    over the shots drawn (a walk's start, its turns, its end)."""
+
+    standin: str
+    number: int
+    point: np.ndarray  # plan metres
+    shot_id: str
+    frame: int
+    kind: str  # "start" | "turn" | "end"
+
+
+def character_marks(scene: Scene, shot_ids) -> dict[str, tuple[Mark, ...]]:
+    """Every walking stand-in's marks over ``shot_ids`` (in that order), by stand-in name."""
+    out: dict[str, list[Mark]] = {}
+    for sid in shot_ids:
+        for w in scene.shot(sid).walks:
+            pts = [np.asarray(p, dtype=np.float64)[[0, 2]] for p in w.points_m]
+            marks = out.setdefault(w.standin, [])
+            walked = walk_points(w)
+            for i, p in enumerate(pts):
+                kind = "start" if i == 0 else ("end" if i == len(pts) - 1 else "turn")
+                # a turn's frame: when the walk passes nearest that point
+                frame = w.start_frame if kind == "start" else w.end_frame if kind == "end" else \
+                    w.start_frame + int(np.argmin(np.linalg.norm(walked - p, axis=1)))
+                if marks and np.linalg.norm(marks[-1].point - p) < MARK_SAME_M:
+                    continue
+                marks.append(Mark(w.standin, len(marks) + 1, p, sid, frame, kind))
+    return {k: tuple(v) for k, v in out.items()}
+
+
 # ---------------------------------------------------------------- the page
 def page_bounds(scene: Scene, walls, cams) -> tuple[float, float, float, float]:
     """(x0, z0, x1, z1) of the plan area, whole metres: everything on the plan and
@@ -218,6 +349,8 @@ class PlanGeometry:
     walls: tuple[dict, ...]  # :func:`wall_outline`
     cameras: dict[str, PlanCamera]  # the shots drawn, by id
     bounds_m: tuple[float, float, float, float]  # (x0, z0, x1, z1) of the plan, title block excluded
+    supports: dict[str, tuple[Support, ...]] = field(default_factory=dict)  # by shot id
+    marks: dict[str, tuple[Mark, ...]] = field(default_factory=dict)  # by stand-in name
 
     @property
     def single(self) -> bool:
@@ -240,4 +373,6 @@ def plan_geometry(scene: Scene, shot_ids=None, *, frustum_m: float | None = None
     walls = wall_outline(scene) if scene.stage is not None else []
     cams_all = {s.id: plan_camera(scene, s) for s in scene.shots}
     bounds = page_bounds(scene, walls, cams_all.values())
-    return PlanGeometry(tuple(chosen), cap, tuple(walls), {i: cams_all[i] for i in chosen}, bounds)
+    supports = {i: tuple(camera_supports(scene, cams_all[i].shot, cams_all[i].path)) for i in chosen}
+    return PlanGeometry(tuple(chosen), cap, tuple(walls), {i: cams_all[i] for i in chosen}, bounds,
+                        supports, character_marks(scene, chosen))

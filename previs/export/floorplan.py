@@ -26,10 +26,22 @@ and ``data-z0-m`` so a reader can map any coordinate back to metres. The PNG at 
 Elements a script can find by id in the SVG: ``camera-<shot>`` (a circle at the camera's frame-0
 position, with ``data-x-m``/``data-y-m``/``data-z-m``, ``data-hfov-deg``), ``frustum-<shot>``,
 ``path-<shot>`` (the sampled camera positions, every frame; ``data-length-m``),
-``walk-<shot>-<stand-in>``, ``wall-<section>`` (the lit face as built, one vertex per cabinet
+``walk-<shot>-<stand-in>``, ``mark-<stand-in>-<n>`` (a floor mark's numbered disc, with
+``data-number``, ``data-x-m``/``data-z-m`` of the mark, ``data-frame``, ``data-kind`` start/turn/
+end), ``camera-label-<shot>`` (the shot and its lens, ``25mm`` or ``24–50mm`` for a zoom),
+``track-<shot>`` (one rail of the dolly track under a dolly, truck, path, push-in, dolly zoom or
+orbit: ``data-move``, ``data-length-m`` with the overrun, ``data-gauge-m``), ``crane-<shot>`` (the
+arc the crane's arm can sweep: ``data-pivot-x-m``/``-z-m``, ``data-reach-m``, ``data-swing-deg``)
+and ``crane-pivot-<shot>``, ``legend-<key>`` (each legend entry's words), ``wall-<section>`` (the lit face as built, one vertex per cabinet
 column joint), ``ceiling``, ``set-<piece>``, ``standin-<name>``, ``light-<name>``, ``scale-bar``
 (``data-length-m``) and ``scale-bar-label``. Ids are the names with anything outside
 ``[A-Za-z0-9_.-]`` replaced by ``-``.
+
+**Labels** never overlap each other or a symbol (camera, stand-in, light, mark, crane column):
+most important first, each takes the nearest free spot round its marker, with a leader line
+when it had to move away. Stand-ins keep one colour on every plan: the scene's ``color`` for the
+piece, else the next of a colour-blind-safe set (:data:`CHARACTER_COLOURS`); their walks, arrows
+and numbered marks are drawn in it. The title block holds a legend of what the plan shows.
 
 The title block carries the date: ``date=`` when given, else ``SOURCE_DATE_EPOCH`` when set (for
 reproducible builds), else today.
@@ -44,6 +56,7 @@ from previs.core.plan import camera_path
 from previs.core.scene import Scene
 from previs.export.atomic import write_atomic
 from previs.export.plan_drawing import (
+    CHARACTER_COLOURS,
     FRUSTUM_M,
     FRUSTUM_MAX_M,
     PX_PER_M,
@@ -56,11 +69,12 @@ from previs.export.plan_drawing import (
     plan_primitives,
     png_image,
     shot_colour,
+    standin_colours,
     svg_bytes,
 )
 
 __all__ = ["Primitive", "plan_primitives", "write_svg", "write_png", "export_floorplans", "svg_bytes",
-           "png_image", "page_size_px", "shot_colour", "footprint", "camera_path", "PX_PER_M",
+           "png_image", "page_size_px", "shot_colour", "standin_colours", "CHARACTER_COLOURS", "footprint", "camera_path", "PX_PER_M",
            "FRUSTUM_M", "FRUSTUM_MAX_M", "TITLE_BLOCK_M", "WALL_THICKNESS_M"]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -29,9 +29,11 @@ from previs.core.plan import (
     FRUSTUM_MAX_M,
     MARGIN_M,
     TITLE_BLOCK_M,
+    TRACK_GAUGE_M,
     WALL_THICKNESS_M,
     PlanCamera,
     PlanGeometry,
+    Support,
     forward_xz,
     hull_xz,
     path_length,
@@ -45,7 +47,8 @@ from previs.core.plan import (
 from previs.core.scene import Scene, SetPiece
 from previs.export.paper import build_date
 
-__all__ = ["Primitive", "plan_primitives", "footprint", "shot_colour", "svg_bytes", "png_image",
+__all__ = ["Primitive", "plan_primitives", "footprint", "shot_colour", "standin_colours",
+           "CHARACTER_COLOURS", "svg_bytes", "png_image",
            "page_size_px", "PX_PER_M", "FRUSTUM_M", "FRUSTUM_MAX_M", "TITLE_BLOCK_M", "WALL_THICKNESS_M"]
 
 PX_PER_M = 40.0
@@ -72,6 +75,15 @@ SHOT_COLOURS: tuple[RGB, ...] = (
 )
 """Shot colours, assigned by the shot's place in the scene (so a shot keeps its colour on every
 plan)."""
+CHARACTER_COLOURS: tuple[RGB, ...] = (
+    (213, 94, 0), (0, 114, 178), (204, 121, 167), (0, 158, 115), (230, 159, 0), (86, 180, 233),
+    (120, 48, 140), (90, 90, 90),
+)
+"""Stand-ins' colours where the scene states none: Okabe & Ito's colour-blind-safe set
+(vermillion, blue, reddish purple, bluish green, orange, sky blue; its yellow is too pale on
+white), then purple and grey; by the stand-in's place among the scene's stand-ins."""
+TRACK: RGB = (122, 104, 84)
+CRANE: RGB = (70, 74, 84)
 
 
 # ---------------------------------------------------------------- the geometry layer
@@ -115,6 +127,22 @@ def _slug(name: str) -> str:
 def shot_colour(scene: Scene, shot_id: str) -> RGB:
     ids = [s.id for s in scene.shots]
     return SHOT_COLOURS[ids.index(shot_id) % len(SHOT_COLOURS)]
+
+
+def standin_colours(scene: Scene) -> dict[str, RGB]:
+    """Each stand-in's colour on the plans: its ``color`` from the scene file when it states one,
+    else the next of :data:`CHARACTER_COLOURS` (so every character keeps one colour everywhere)."""
+    out: dict[str, RGB] = {}
+    k = 0
+    for piece in scene.set_pieces:
+        if piece.kind != "standin":
+            continue
+        if tuple(piece.color_linear) != (0.5, 0.5, 0.5):  # the loader's "none stated"
+            out[piece.name] = _mix(_srgb8(piece.color_linear), INK, 0.15)
+        else:
+            out[piece.name] = CHARACTER_COLOURS[k % len(CHARACTER_COLOURS)]
+            k += 1
+    return out
 
 
 def _srgb8(linear) -> RGB:
@@ -177,74 +205,109 @@ class _Label:
     id: str | None = None
     fixed_anchor: str | None = None  # place exactly here with this anchor (no search)
     inside: bool = False  # try the anchor itself (centred) first
+    badge: bool = False  # white text on a disc of ``colour`` (a mark's number)
+    data: dict = field(default_factory=dict)
+
+
+# Directions a label tries round its anchor, in order of preference: beside, above, below, then
+# the diagonals and the sixteenths between them (unit plan vectors; -z is up the page).
+_DIRS = [np.array(v, float) / np.linalg.norm(v) for v in
+         [(1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1)]] + \
+    [rotate_xz(np.array([1.0, 0.0]), a) for a in (22.5, 67.5, 112.5, 157.5, 202.5, 247.5, 292.5, 337.5)]
+_LEADER_AFTER = 0.6
+"""A label further than this many text heights from its marker gets a leader line."""
+_REACH_M = 6.0
+"""How far a label may move from its marker to find free room."""
 
 
 class _Placer:
-    """Greedy label placement: each label tries spots round its anchor and takes the first free
-    one (else the least crowded), with a leader line when it had to move away."""
+    """Label placement: labels go most important first; each takes the nearest spot round its
+    anchor (rings outwards, :data:`_DIRS` in each) whose box overlaps no placed label and no
+    symbol and stays inside the plan; a label that had to move away gets a leader line. Only when
+    no spot within :data:`_REACH_M` is free does it take the least crowded one."""
 
     def __init__(self, area):
         self.area = area  # (x0, z0, x1, z1) labels must stay inside
-        self.boxes: list[tuple[float, float, float, float]] = []
+        self.boxes: list[tuple[float, float, float, float]] = []  # placed labels
+        self.obstacles: list[tuple[float, float, float, float]] = []  # symbols, walls
 
     def block(self, box) -> None:
-        self.boxes.append(box)
+        self.obstacles.append(tuple(float(v) for v in box))
 
     def block_circle(self, c, r: float) -> None:
-        self.boxes.append((c[0] - r, c[1] - r, c[0] + r, c[1] + r))
+        self.obstacles.append((c[0] - r, c[1] - r, c[0] + r, c[1] + r))
 
     def _cost(self, box) -> float:
         x0, z0, x1, z1 = self.area
         out = max(0.0, x0 - box[0]) + max(0.0, box[2] - x1) + max(0.0, z0 - box[1]) + max(0.0, box[3] - z1)
-        return sum(_overlap(box, b) for b in self.boxes) + 10.0 * out
+        return sum(_overlap(box, b) for b in self.boxes) + sum(_overlap(box, b) for b in self.obstacles) \
+            + 10.0 * out
+
+    @staticmethod
+    def _box(lab: _Label, centre) -> tuple[float, float, float, float]:
+        if lab.badge:
+            r = _badge_r(lab)
+            return (centre[0] - r, centre[1] - r, centre[0] + r, centre[1] + r)
+        return _text_box(lab.text, centre, lab.size_m, "middle", lab.bold)
 
     def place(self, lab: _Label) -> list[Primitive]:
         s = lab.size_m
         if lab.fixed_anchor:
-            box = _text_box(lab.text, lab.at, s, lab.fixed_anchor, lab.bold)
-            self.boxes.append(box)
+            self.boxes.append(_text_box(lab.text, lab.at, s, lab.fixed_anchor, lab.bold))
             return [self._text(lab, lab.at, lab.fixed_anchor)]
-        best = None
         if lab.inside:
-            box = _text_box(lab.text, lab.at, s, "middle", lab.bold)
+            box = self._box(lab, lab.at)
             if self._cost(box) <= 1e-12:
                 self.boxes.append(box)
-                return [self._text(lab, lab.at, "middle")]
-        for ring in (1.0, 2.2, 3.6):
-            g = lab.clear_m * ring + 0.12 * s + (ring - 1.0) * s
-            d = g * 0.7071
-            cands = [((g, 0.0), "start"), ((-g, 0.0), "end"),
-                     ((0.0, -(g + s * 0.45)), "middle"), ((0.0, g + s * 0.45), "middle"),
-                     ((d, -(d + s * 0.3)), "start"), ((-d, -(d + s * 0.3)), "end"),
-                     ((d, d + s * 0.3), "start"), ((-d, d + s * 0.3), "end")]
-            for (dx, dz), anchor in cands:
-                at = lab.at + np.array([dx, dz])
-                box = _text_box(lab.text, at, s, anchor, lab.bold)
-                cost = self._cost(box) + (ring - 1.0) * 0.02
-                if best is None or cost < best[0] - 1e-12:
-                    best = (cost, at, anchor, box, ring)
+                return self._draw(lab, lab.at, box, leader=False)
+        b0 = self._box(lab, (0.0, 0.0))
+        half = np.array([(b0[2] - b0[0]) / 2, (b0[3] - b0[1]) / 2])
+        best = None
+        gap = 0.08 * s
+        step = max(0.5 * s, 0.12)
+        for k in range(int(_REACH_M / step) + 1):
+            r = lab.clear_m + gap + k * step
+            for d in _DIRS:
+                # the box's centre so that its nearest side is r from the anchor along d
+                centre = lab.at + d * (r + abs(d[0]) * half[0] + abs(d[1]) * half[1])
+                box = self._box(lab, centre)
+                cost = self._cost(box)
                 if cost <= 1e-12:
-                    break
-            if best[0] <= 1e-12:
-                break
-        _, at, anchor, box, ring = best
+                    self.boxes.append(box)
+                    return self._draw(lab, centre, box, leader=k * step > _LEADER_AFTER * s)
+                if best is None or cost < best[0] - 1e-12:
+                    best = (cost, centre, box, k * step)
+        _, centre, box, moved = best
         self.boxes.append(box)
+        return self._draw(lab, centre, box, leader=moved > _LEADER_AFTER * s)
+
+    def _draw(self, lab: _Label, centre, box, *, leader: bool) -> list[Primitive]:
         out = []
-        if ring > 1.0:  # a leader from the marker's edge to the label
+        if leader:  # from the marker's edge to the label's nearest point
             cx = min(max(lab.at[0], box[0]), box[2])
             cz = min(max(lab.at[1], box[1]), box[3])
             v = unit(np.array([cx, cz]) - lab.at)
             if v is not None:
                 a = lab.at + v * lab.clear_m
-                out.append(_P("polyline", [a, (cx, cz)], stroke=lab.colour, width_m=0.015,
-                              stroke_alpha=0.7, layer="labels"))
-        out.append(self._text(lab, at, anchor))
+                out.append(_P("polyline", [a, (cx, cz)], stroke=lab.colour, width_m=0.018,
+                              stroke_alpha=0.8, layer="labels", data={"leader": lab.text}))
+        if lab.badge:
+            out.append(_P("circle", [centre], radius_m=_badge_r(lab), fill=lab.colour, stroke=PAPER,
+                          width_m=0.03, layer="labels", id=lab.id, data=lab.data))
+            out.append(_P("text", [centre], fill=PAPER, text=lab.text, size_m=lab.size_m,
+                          anchor="middle", bold=True, layer="labels"))
+            return out
+        out.append(self._text(lab, centre, "middle"))
         return out
 
     @staticmethod
     def _text(lab: _Label, at, anchor: str) -> Primitive:
         return _P("text", [at], fill=lab.colour, text=lab.text, size_m=lab.size_m, anchor=anchor,
-                  bold=lab.bold, halo=True, layer="labels", id=lab.id)
+                  bold=lab.bold, halo=True, layer="labels", id=lab.id, data=lab.data)
+
+
+def _badge_r(lab: _Label) -> float:
+    return max(lab.size_m * 0.75, _text_w_em(lab.text) * lab.size_m * 0.5 + 0.06)
 
 
 # ---------------------------------------------------------------- set pieces
@@ -281,6 +344,7 @@ class _Sheet:
     light_symbols: list[Primitive] = field(default_factory=list)
     camera_symbols: list[Primitive] = field(default_factory=list)
     standin_symbols: list[Primitive] = field(default_factory=list)
+    legend: set[str] = field(default_factory=set)  # what the legend explains: what was drawn
 
 
 def plan_primitives(scene: Scene, shot_ids=None, *, date=None, frustum_m: float | None = None,
@@ -308,8 +372,16 @@ def plan_primitives(scene: Scene, shot_ids=None, *, date=None, frustum_m: float 
     _draw_standins(sheet)
     _draw_symbols(sheet)
     _draw_labels(sheet)
+    sheet.legend |= {"camera", "fov"} | ({"wall"} if scene.stage is not None else set())
+    if any(lt.type != "directional" for lt in scene.lights):
+        sheet.legend.add("light")
+    if any(path_length(c.path) > 0.01 for c in geo.cameras.values()):
+        sheet.legend.add("move")
+    if any("ceiling" in w for w in geo.walls):
+        sheet.legend.add("ceiling")
     sheet.prims += _title_block(scene, list(geo.shot_ids), geo.single, x0, x1, z1, geo.page_h_m + z0,
                                 build_date(date).isoformat())
+    sheet.prims += _legend(sheet, x0 + 0.5, z1 + 2.85, x1 - 10.2)
     return sheet.prims
 
 
@@ -497,6 +569,8 @@ def _draw_camera(sheet: _Sheet, sid: str, cam: PlanCamera) -> None:
     col = shot_colour(sheet.scene, sid)
     fwd = forward_xz(cam.start.world_from_camera)
     _draw_frusta(sheet, sid, cam, col, fwd)
+    for k, sup in enumerate(sheet.geo.supports.get(sid, ())):
+        _draw_support(sheet, sid, k, sup, col)
     if path_length(cam.path) > 0.01:
         _draw_path(sheet, sid, cam, col)
     # the camera itself, at frame 0
@@ -509,8 +583,17 @@ def _draw_camera(sheet: _Sheet, sid: str, cam: PlanCamera) -> None:
                                          "z-m": f"{pos[2]:.4f}", "hfov-deg": f"{s0.hfov_deg:.3f}",
                                          "focal-length-mm": f"{s0.focal_length_mm:g}", "frame": 0}))
     sheet.placer.block_circle(pos[[0, 2]], 0.2)
-    text = sid if not single else f"{sid} \u00b7 {s0.focal_length_mm:g} mm \u00b7 lens h {pos[1]:.2f} m"
-    sheet.labels.append(_Label(text, pos[[0, 2]], 0.22, 0.34, _mix(col, INK, 0.25), 0, bold=True))
+    lens = _lens_text(cam)
+    text = f"{sid} {lens}" if not single else f"{sid} \u00b7 {lens} \u00b7 lens h {pos[1]:.2f} m"
+    sheet.labels.append(_Label(text, pos[[0, 2]], 0.22, 0.34 if single else 0.3, _mix(col, INK, 0.25), 0,
+                               bold=True, id=f"camera-label-{_slug(sid)}",
+                               data={"shot": sid, "focal-length-mm": f"{s0.focal_length_mm:g}"}))
+
+
+def _lens_text(cam: PlanCamera) -> str:
+    """``40mm``, or ``24-50mm`` when the shot zooms (a crew reads the lens off the plan)."""
+    f0, f1 = cam.start.focal_length_mm, cam.end.focal_length_mm
+    return f"{f0:g}mm" if abs(f1 - f0) < 0.05 else f"{f0:g}\u2013{f1:g}mm"
 
 
 def _draw_frusta(sheet: _Sheet, sid: str, cam: PlanCamera, col: RGB, fwd: np.ndarray) -> None:
@@ -563,9 +646,52 @@ def _draw_path(sheet: _Sheet, sid: str, cam: PlanCamera, col: RGB) -> None:
     placer.block_circle(path[-1], 0.14)
 
 
+def _draw_support(sheet: _Sheet, sid: str, k: int, sup: Support, col: RGB) -> None:
+    """Dolly track (two rails :data:`TRACK_GAUGE_M` apart with sleepers) or a crane (its column,
+    the arm at the move's start and end, the arc its tip can sweep) under a move."""
+    pid = f"{sup.kind}-{_slug(sid)}" + (f"-{k + 1}" if k else "")
+    data = {"shot": sid, "move": sup.move_type, "start-frame": sup.start_frame,
+            "end-frame": sup.end_frame, "length-m": f"{sup.length_m:.3f}"}
+    P = sheet.prims
+    sheet.legend.add(sup.kind)
+    if sup.kind == "track":
+        left, right = sup.rails()
+        centre = sup.laid()
+        L = path_length(centre)
+        for t in np.arange(0.15, L, 0.45):  # sleepers
+            c, d = point_at(centre, float(t))
+            n = np.array([-d[1], d[0]]) * (TRACK_GAUGE_M / 2 + 0.1)
+            P.append(_P("polyline", [c - n, c + n], stroke=_mix(TRACK, PAPER, 0.35), width_m=0.07,
+                        layer="tracks"))
+        P.append(_P("polyline", left, stroke=TRACK, width_m=0.04, layer="tracks", id=pid,
+                    data={**data, "gauge-m": f"{TRACK_GAUGE_M:g}"}))
+        P.append(_P("polyline", right, stroke=TRACK, width_m=0.04, layer="tracks"))
+        return
+    piv, path = sup.pivot, sup.path
+    a0 = math.atan2(*(path[0] - piv)[::-1])
+    a1 = math.atan2(*(path[-1] - piv)[::-1])
+    sweep = (a1 - a0 + math.pi) % (2 * math.pi) - math.pi
+    ang = a0 + np.linspace(0.0, sweep, 33)
+    arc = piv + sup.reach_m * np.stack([np.cos(ang), np.sin(ang)], axis=1)
+    P.append(_P("polyline", arc, stroke=CRANE, width_m=0.035, dash_m=(0.25, 0.12), layer="tracks",
+                id=pid, data={**data, "pivot-x-m": f"{piv[0]:.4f}", "pivot-z-m": f"{piv[1]:.4f}",
+                              "reach-m": f"{sup.reach_m:.4f}", "swing-deg": f"{math.degrees(sweep):.2f}"}))
+    for end in (path[0], path[-1]):
+        P.append(_P("polyline", [piv, end], stroke=CRANE, width_m=0.03, stroke_alpha=0.7, layer="tracks"))
+    base = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], float) * 0.22 + piv
+    sheet.camera_symbols.append(_P("polygon", base, fill=PAPER, stroke=CRANE, width_m=0.04, layer="cameras",
+                                   id=f"crane-pivot-{_slug(sid)}" + (f"-{k + 1}" if k else "")))
+    sheet.camera_symbols.append(_P("polyline", [base[0], base[2]], stroke=CRANE, width_m=0.03, layer="cameras"))
+    sheet.camera_symbols.append(_P("polyline", [base[1], base[3]], stroke=CRANE, width_m=0.03, layer="cameras"))
+    sheet.placer.block_circle(piv, 0.24)
+    sheet.labels.append(_Label(f"{sid} crane, reach {sup.reach_m:.1f} m", piv, 0.26, 0.24, CRANE, 4))
+
+
 def _draw_standins(sheet: _Sheet) -> None:
-    """Stand-ins where they stand, facing their way, and the walks of the shots drawn."""
+    """Stand-ins where they stand, facing their way, each in its colour; the walks of the shots
+    drawn (arrows in the stand-in's colour) and their numbered marks."""
     scene, labels, placer, syms = sheet.scene, sheet.labels, sheet.placer, sheet.standin_symbols
+    colours = standin_colours(scene)
     walking = {}
     for sid in sheet.geo.shot_ids:
         for w in scene.shot(sid).walks:
@@ -573,28 +699,50 @@ def _draw_standins(sheet: _Sheet) -> None:
     for piece in scene.set_pieces:
         if piece.kind != "standin":
             continue
+        col = colours[piece.name]
+        sheet.legend.add("standin")
         c = piece.world_from_local[[0, 2], 3]
         face = unit((piece.world_from_local[:3, :3] @ np.array([0.0, 0.0, 1.0]))[[0, 2]])
-        syms += _standin_symbol(c, face, STANDIN, f"standin-{_slug(piece.name)}", piece.name)
+        syms += _standin_symbol(c, face, col, f"standin-{_slug(piece.name)}", piece.name)
         placer.block_circle(c, 0.26)
-        labels.append(_Label(piece.name, c, 0.28, 0.28, STANDIN, 1, bold=True))
+        labels.append(_Label(piece.name, c, 0.28, 0.28, _mix(col, INK, 0.2), 1, bold=True))
         for sid, w in walking.get(piece.name, ()):
+            sheet.legend.add("walk")
             pts = walk_points(w)
             L = path_length(pts)
-            sheet.prims.append(_P("polyline", pts, stroke=STANDIN, width_m=0.04, dash_m=(0.18, 0.1),
+            sheet.prims.append(_P("polyline", pts, stroke=col, width_m=0.04, dash_m=(0.18, 0.1),
                                   layer="walks", id=f"walk-{_slug(sid)}-{_slug(piece.name)}",
                                   data={"shot": sid, "standin": piece.name, "length-m": f"{L:.4f}",
-                                        "start-frame": w.start_frame, "end-frame": w.end_frame}))
+                                        "start-frame": w.start_frame, "end-frame": w.end_frame,
+                                        "colour": _hex(col)}))
             n_arrows = max(1, int(L // 1.2))
             for k in range(n_arrows):
                 p, d = point_at(pts, L * (k + 0.5) / n_arrows + 0.12)
-                syms.append(_P("polygon", _arrowhead(p, d, 0.26), fill=STANDIN, layer="walks"))
-            syms.append(_P("circle", [pts[0]], radius_m=0.08, fill=STANDIN, layer="walks"))
+                syms.append(_P("polygon", _arrowhead(p, d, 0.26), fill=col, layer="walks",
+                               data={"walk-arrow": piece.name}))
             end_face = unit(pts[-1] - pts[-2]) if len(pts) > 1 else face
-            syms += _standin_symbol(pts[-1], end_face, STANDIN, None, None, ghost=True)
+            syms += _standin_symbol(pts[-1], end_face, col, None, None, ghost=True)
             placer.block_circle(pts[-1], 0.26)
-            labels.append(_Label(f"{piece.name} ({sid}) f{w.start_frame}-f{w.end_frame}", pts[-1], 0.3,
-                                 0.24, STANDIN, 2))
+            if sheet.geo.single:
+                labels.append(_Label(f"{piece.name} walks f{w.start_frame}-f{w.end_frame}", pts[-1],
+                                     0.3, 0.24, _mix(col, INK, 0.2), 2))
+        for m in sheet.geo.marks.get(piece.name, ()):
+            _draw_mark(sheet, m, col)
+
+
+def _draw_mark(sheet: _Sheet, m, col: RGB) -> None:
+    """A floor mark: a tape cross where the stand-in hits it, and its number on a disc beside."""
+    sheet.legend.add("mark")
+    p = m.point
+    for d in ((1, 1), (1, -1)):
+        v = np.array(d, float) * 0.09
+        sheet.standin_symbols.append(_P("polyline", [p - v, p + v], stroke=col, width_m=0.05,
+                                        layer="marks"))
+    sheet.placer.block_circle(p, 0.1)
+    sheet.labels.append(_Label(
+        str(m.number), p, 0.3, 0.22, col, 1, badge=True, id=f"mark-{_slug(m.standin)}-{m.number}",
+        data={"standin": m.standin, "number": m.number, "shot": m.shot_id, "frame": m.frame,
+              "kind": m.kind, "x-m": f"{p[0]:.4f}", "z-m": f"{p[1]:.4f}"}))
 
 
 def _draw_symbols(sheet: _Sheet) -> None:
@@ -654,6 +802,85 @@ def _standin_symbol(c, face, col, pid, name, ghost=False) -> list[Primitive]:
     return out
 
 
+_LEGEND = (  # (key, text), in the legend's reading order
+    ("camera", "camera at frame 0: shot, lens"), ("fov", "field of view (dashed: at the end)"),
+    ("move", "camera move (rings: key frames)"), ("track", "dolly track"), ("crane", "crane column, arc"),
+    ("standin", "stand-in, facing"), ("walk", "walk"), ("mark", "mark, in walk order"), ("light", "light"),
+    ("wall", "LED wall"), ("ceiling", "LED ceiling (above)"),
+)
+
+
+def _legend(sheet: _Sheet, lx: float, top: float, right: float) -> list[Primitive]:
+    """What the plan's symbols mean, for the things this plan shows: rows of a sample symbol and
+    its words, left to right from ``(lx, top)`` and no further right than ``right``."""
+    out: list[Primitive] = []
+    cols = 3
+    cell = (right - lx - 1.4) / cols
+    shown = [(k, t) for k, t in _LEGEND if k in sheet.legend]
+    shot_col = shot_colour(sheet.scene, sheet.geo.shot_ids[0]) if sheet.geo.shot_ids else SHOT_COLOURS[0]
+    char_col = next(iter(standin_colours(sheet.scene).values()), CHARACTER_COLOURS[0])
+    out.append(_P("text", [(lx, top - 0.05)], fill=INK, text="LEGEND", size_m=0.24, bold=True, layer="title"))
+    for i, (key, words) in enumerate(shown):
+        x = lx + 1.5 + (i % cols) * cell
+        z = top + (i // cols) * 0.5
+        c = np.array([x + 0.35, z])
+        sym: list[Primitive] = []
+        if key == "camera":
+            sym = [_P("polyline", [c, c + (0.38, 0)], stroke=INK, width_m=0.05, layer="title"),
+                   _P("circle", [c], radius_m=0.16, fill=shot_col, stroke=INK, width_m=0.035, layer="title")]
+        elif key == "fov":
+            sym = [_P("polygon", [c - (0.35, 0), c + (0.35, -0.22), c + (0.35, 0.22)], fill=shot_col,
+                      fill_alpha=0.1, stroke=shot_col, width_m=0.025, layer="title")]
+        elif key == "move":
+            sym = [_P("polyline", [c - (0.4, 0), c + (0.2, 0)], stroke=shot_col, width_m=0.06, layer="title"),
+                   _P("polygon", _arrowhead(c + (0.42, 0), (1, 0), 0.3), fill=shot_col, layer="title")]
+        elif key == "track":
+            for dz in (-0.12, 0.12):
+                sym.append(_P("polyline", [c + (-0.4, dz), c + (0.4, dz)], stroke=TRACK, width_m=0.04,
+                              layer="title"))
+            for dx in (-0.3, 0.0, 0.3):
+                sym.insert(0, _P("polyline", [c + (dx, -0.2), c + (dx, 0.2)], stroke=_mix(TRACK, PAPER, 0.35),
+                                 width_m=0.07, layer="title"))
+        elif key == "crane":
+            base = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], float) * 0.14 + c - (0.3, 0)
+            ang = np.linspace(-0.6, 0.6, 9)
+            sym = [_P("polyline", c - (0.3, 0) + 0.65 * np.stack([np.cos(ang), np.sin(ang)], 1), stroke=CRANE,
+                      width_m=0.035, dash_m=(0.12, 0.06), layer="title"),
+                   _P("polygon", base, fill=PAPER, stroke=CRANE, width_m=0.035, layer="title")]
+        elif key == "standin":
+            sym = _standin_symbol(c, np.array([1.0, 0.0]), char_col, None, None)
+        elif key == "walk":
+            sym = [_P("polyline", [c - (0.4, 0), c + (0.3, 0)], stroke=char_col, width_m=0.04,
+                      dash_m=(0.18, 0.1), layer="title"),
+                   _P("polygon", _arrowhead(c + (0.2, 0), (1, 0), 0.24), fill=char_col, layer="title")]
+        elif key == "mark":
+            sym = [_P("polyline", [c - (0.09, 0.09), c + (0.09, 0.09)], stroke=char_col, width_m=0.05,
+                      layer="title"),
+                   _P("polyline", [c - (0.09, -0.09), c + (0.09, -0.09)], stroke=char_col, width_m=0.05,
+                      layer="title"),
+                   _P("circle", [c + (0.36, -0.05)], radius_m=0.17, fill=char_col, stroke=PAPER,
+                      width_m=0.03, layer="title"),
+                   _P("text", [c + (0.36, -0.05)], fill=PAPER, text="1", size_m=0.22, anchor="middle",
+                      bold=True, layer="title")]
+        elif key == "light":
+            sym = _light_symbol(sheet.scene.lights[0], c, np.array([1.0, 0.0]), (255, 236, 200),
+                                _mix((255, 236, 200), INK, 0.6), "legend")
+            sym = [replace(q, id=None, data={}, layer="title") for q in sym]
+        elif key == "wall":
+            sym = [_P("polygon", [c + (-0.4, -0.12), c + (0.4, -0.12), c + (0.4, 0.05), c + (-0.4, 0.05)],
+                      fill=WALL_BODY, layer="title"),
+                   _P("polyline", [c + (-0.4, 0.05), c + (0.4, 0.05)], stroke=WALL_FACE, width_m=0.06,
+                      layer="title")]
+        elif key == "ceiling":
+            sym = [_P("polyline", [c + (-0.4, 0), c + (0.4, 0)], stroke=CEILING, width_m=0.04,
+                      dash_m=(0.2, 0.1), layer="title")]
+        sym = [replace(q, layer="title") for q in sym]
+        out += sym
+        out.append(_P("text", [(x + 0.95, z)], fill=INK, text=words, size_m=0.24, layer="title",
+                      id=f"legend-{key}"))
+    return out
+
+
 def _title_block(scene: Scene, chosen, single, x0, x1, zt, zb, date: str) -> list[Primitive]:
     out: list[Primitive] = []
     out.append(_P("polygon", [(x0, zt), (x1, zt), (x1, zb), (x0, zb)], fill=(250, 250, 248), stroke=INK,
@@ -684,14 +911,12 @@ def _title_block(scene: Scene, chosen, single, x0, x1, zt, zb, date: str) -> lis
          f"previs {__version__}", lx, zt + 1.8, 0.27, MUTED)
     text("Seen from above: +X to the right, -Z up the page (upstage); the stage front (+Z) at the "
          "bottom.", lx, zt + 2.3, 0.27, MUTED)
-    text("Camera dots at frame 0; wedges = horizontal field of view (dashed: last frame); lines = moves "
-         "(rings = key frames).", lx, zt + 2.75, 0.27, MUTED)
 
     # scale bar, bottom right: 5 m in 1 m blocks
     bar_len = 5.0
     bx1 = x1 - 0.8
     bx0 = bx1 - bar_len
-    bz = zt + 2.35
+    bz = zt + 3.4
     for k in range(int(bar_len)):
         out.append(_P("polygon", [(bx0 + k, bz - 0.12), (bx0 + k + 1, bz - 0.12), (bx0 + k + 1, bz + 0.12),
                                   (bx0 + k, bz + 0.12)], fill=INK if k % 2 == 0 else PAPER, stroke=INK,
@@ -704,7 +929,7 @@ def _title_block(scene: Scene, chosen, single, x0, x1, zt, zb, date: str) -> lis
     text("{ppm} px/m", bx0 - 0.2, bz, 0.24, MUTED, "end")
 
     # orientation arrow: -Z (upstage) up the page, +X right
-    ox, oz = x1 - 9.2, zt + 2.7
+    ox, oz = x1 - 9.2, zt + 3.9
     out.append(_P("polyline", [(ox, oz), (ox, oz - 1.5)], stroke=INK, width_m=0.05, layer="title"))
     out.append(_P("polygon", _arrowhead((ox, oz - 1.85), (0, -1), 0.4), fill=INK, layer="title"))
     out.append(_P("polyline", [(ox, oz), (ox + 1.1, oz)], stroke=INK, width_m=0.05, layer="title"))
