@@ -25,6 +25,16 @@ The rules (the shot list's module notes say them in a first AD's words):
   what they change (position > 5 cm, angles > 1°, focal length > 0.5 mm, focus > 0.05 dioptre).
 * **Setups**: within a scene number, a shot joins the first earlier setup whose camera is within
   :data:`SETUP_DISTANCE_M` and whose lens axis is within :data:`SETUP_ANGLE_DEG` at frame 0.
+* **Who is seen** (:func:`visibility`): each stand-in's body as capsules (:data:`BODY_PARTS`);
+  rays through a grid over the frame lines meet the nearest body, so a body hides the ones behind
+  it (the set does not). A stand-in is in the cast with its head in frame, or with at least 1 %
+  of the frame (:func:`is_seen`); its share of the frame is printed with it.
+* **Over the shoulder** (:func:`over_the_shoulder`): a stand-in seen from behind, nearer than
+  3/4 of the subject's distance, whose head, neck, shoulder or upper arm covers 2 % of the frame:
+  the size reads ``OTS CU``.
+* **Support** (:func:`support_of`), **height and tilt** (:func:`height_tilt`), the **arrows** a
+  move calls for (:func:`arrow_kinds`) and the **frames a board gets** (:func:`board_frames`:
+  first, last, and one per 0.3 frame widths of picture change, placed at equal shares of it).
 * **Camera motion** (:func:`camera_motion`): a grid of points in front of the next camera, at the
   depth of what this camera looks at, projected into this camera's image; a similarity fitted to
   that motion field gives the framing's shift, scale and roll; lens axes that meet in front of
@@ -55,7 +65,9 @@ __all__ = ["SHOT_SIZE_BOUNDS", "Framing", "FrameAnalysis", "ShotAnalysis", "Came
            "frame_half_extents", "framings", "subject_of", "shot_size_for_ratio", "shot_size_at",
            "angle_at", "sample_frames", "shot_states", "analyse_frame", "analyse_shot", "shot_size",
            "angle", "movement", "move_label", "assign_setups", "camera_motion", "subject_paths",
-           "projector", "frame_rect_px", "axes_meet", "cast_of"]
+           "projector", "frame_rect_px", "axes_meet", "cast_of", "cast_shares", "Visibility", "visibility",
+           "over_the_shoulder", "seen_in", "is_seen", "support_of", "height_tilt", "moves_between",
+           "arrow_kinds", "ARROWS_BY_MOVE", "ARROW_KINDS", "picture_change", "board_frames", "BODY_PARTS"]
 
 SHOT_SIZE_BOUNDS: tuple[tuple[str, float], ...] = (
     ("ECU", 0.14), ("CU", 0.25), ("MCU", 0.37), ("MS", 0.55), ("MWS", 0.9), ("FS", 1.4), ("WS", 3.0))
@@ -213,11 +225,20 @@ class FrameAnalysis:
     subject: Framing | None
     shot_size: str
     angle: str
+    seen: tuple[tuple[str, float], ...] = ()  # stand-ins in the shot and their share of the frame
+    ots: str | None = None  # whose shoulder the shot looks over
 
 
 def analyse_frame(scene: Scene, state: FrameState) -> FrameAnalysis:
+    """One frame judged: framings, subject, size (``OTS`` before it when a foreground
+    shoulder frames the subject: :func:`over_the_shoulder`), angle, who is seen."""
     frs = tuple(framings(scene, state))
-    return FrameAnalysis(state, frs, subject_of(frs), shot_size_at(state, frs), angle_at(state, frs))
+    subject = subject_of(frs)
+    vis = visibility(scene, state)
+    ots = over_the_shoulder(vis, subject.name if subject is not None else None)
+    size = shot_size_at(state, frs)
+    seen = tuple(sorted(seen_in(vis).items(), key=lambda kv: -kv[1]))
+    return FrameAnalysis(state, frs, subject, f"OTS {size}" if ots else size, angle_at(state, frs), seen, ots)
 
 
 def _shot(scene: Scene, shot: Shot | str) -> Shot:
@@ -267,14 +288,25 @@ def angle(scene: Scene, shot: Shot | str, frames: Sequence[FrameAnalysis] | None
 
 
 def cast_of(frames: Sequence[FrameAnalysis]) -> tuple[str, ...]:
-    """The stand-ins in frame at any sampled frame: in order of first appearance, the subject
-    of that frame first, then nearest the lens axis."""
+    """The stand-ins seen (:func:`is_seen`) at any sampled frame: in order of first appearance,
+    the subject of that frame first, then nearest the lens axis."""
     cast: dict[str, tuple[int, float]] = {}
     for i, fa in enumerate(frames):
+        seen = dict(fa.seen)
         for f in fa.framings:
-            if f.in_frame and f.name not in cast:
+            if f.name in seen and f.name not in cast:
                 cast[f.name] = (i, 0.0 if f is fa.subject else 1.0 + f.axis_angle_deg)
     return tuple(sorted(cast, key=lambda n: cast[n]))
+
+
+def cast_shares(frames: Sequence[FrameAnalysis]) -> dict[str, float]:
+    """Each seen stand-in's largest share of the frame over the sampled frames, in
+    :func:`cast_of` order."""
+    best: dict[str, float] = {}
+    for fa in frames:
+        for name, share in fa.seen:
+            best[name] = max(best.get(name, 0.0), share)
+    return {name: best[name] for name in cast_of(frames)}
 
 
 # ---------------------------------------------------------------- movement
@@ -331,8 +363,13 @@ def _key_spans(shot: Shot, track, driven: set[str]) -> dict[str, tuple[int, int]
 
 def _key_moves(shot: Shot, track, driven: set[str]) -> list[tuple[int, str]]:
     """(start frame, label) of what explicit keys on channels no move drives do."""
+    return [(f0, label) for f0, _, label in _key_move_spans(shot, track, driven)]
+
+
+def _key_move_spans(shot: Shot, track, driven: set[str]) -> list[tuple[int, int, str]]:
+    """(start frame, end frame, label) of what explicit keys on channels no move drives do."""
     spans = _key_spans(shot, track, driven)
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, int, str]] = []
     if "position_m" in spans:
         f0, f1 = spans["position_m"]
         a, b = track.sample(f0), track.sample(f1)
@@ -344,30 +381,31 @@ def _key_moves(shot: Shot, track, driven: set[str]) -> list[tuple[int, str]]:
         words = {"dolly": ("in", "out"), "truck": ("right", "left"), "pedestal": ("up", "down")}
         for kind, v in comps.items():
             if abs(v) > KEY_POSITION_MIN_M and abs(v) >= 0.25 * big:
-                out.append((f0, f"{kind} {words[kind][0 if v > 0 else 1]}"))
+                out.append((f0, f1, f"{kind} {words[kind][0 if v > 0 else 1]}"))
     for name, kind, pos, neg in (("pan_deg", "pan", "left", "right"), ("tilt_deg", "tilt", "up", "down"),
                                  ("roll_deg", "dutch", "", "")):
         if name in spans:
             f0, f1 = spans[name]
             delta = tf.wrap180(getattr(track.sample(f1), name) - getattr(track.sample(f0), name))
             if abs(delta) > KEY_ANGLE_MIN_DEG:
-                out.append((f0, f"{kind} {pos if delta > 0 else neg}".strip()))
+                out.append((f0, f1, f"{kind} {pos if delta > 0 else neg}".strip()))
     if "focal_length_mm" in spans:
         f0, f1 = spans["focal_length_mm"]
         delta = track.sample(f1).focal_length_mm - track.sample(f0).focal_length_mm
         if abs(delta) > KEY_FOCAL_MIN_MM:
             zoom = "zoom in" if delta > 0 else "zoom out"
-            dolly = [i for i, (_, lab) in enumerate(out) if lab.startswith("dolly ")]
-            opposite = dolly and ((out[dolly[0]][1] == "dolly in") != (delta > 0))
+            dolly = [i for i, (_, _, lab) in enumerate(out) if lab.startswith("dolly ")]
+            opposite = dolly and ((out[dolly[0]][2] == "dolly in") != (delta > 0))
             if opposite:
-                out[dolly[0]] = (min(out[dolly[0]][0], f0), "dolly zoom")
+                d0, d1, _ = out[dolly[0]]
+                out[dolly[0]] = (min(d0, f0), max(d1, f1), "dolly zoom")
             else:
-                out.append((f0, zoom))
+                out.append((f0, f1, zoom))
     if "focus_m" in spans:
         f0, f1 = spans["focus_m"]
         a, b = track.sample(f0).focus_m, track.sample(f1).focus_m
         if abs((0.0 if math.isinf(a) else 1 / a) - (0.0 if math.isinf(b) else 1 / b)) > KEY_FOCUS_MIN_DIOPTRE:
-            out.append((f0, "rack focus"))
+            out.append((f0, f1, "rack focus"))
     return out
 
 
@@ -399,6 +437,11 @@ class ShotAnalysis:
     angle: str
     movement: str
     cast: tuple[str, ...]
+    cast_share: tuple[tuple[str, float], ...] = ()  # (name, largest share of the frame)
+    support: str = "sticks"
+    height_m: tuple[float, ...] = ()  # lens height above the floor at the sampled frames
+    tilt_deg: tuple[float, ...] = ()
+    ots: str | None = None  # whose shoulder it looks over (at any sampled frame)
 
     @property
     def states(self) -> list[FrameState]:
@@ -408,8 +451,11 @@ class ShotAnalysis:
 def analyse_shot(scene: Scene, shot: Shot | str) -> ShotAnalysis:
     shot = _shot(scene, shot)
     frames = tuple(analyse_frame(scene, st) for st in shot_states(scene, shot))
+    heights, tilts = height_tilt([f.state for f in frames])
+    ots = next((f.ots for f in frames if f.ots), None)
     return ShotAnalysis(shot, frames, shot_size(scene, shot, frames), angle(scene, shot, frames),
-                        movement(scene, shot), cast_of(frames))
+                        movement(scene, shot), cast_of(frames), tuple(cast_shares(frames).items()),
+                        support_of(scene, shot), heights, tilts, ots)
 
 
 # ---------------------------------------------------------------- setups
@@ -571,3 +617,335 @@ def subject_paths(scene: Scene, shot: Shot, frame: int) -> dict[str, np.ndarray]
         pts = [(walk_poses(scene, shot, int(f))[w.standin] @ local)[:3] for f in frames]
         out[w.standin] = np.asarray(pts)
     return out
+
+
+# ---------------------------------------------------------------- who is seen, and how much
+# A stand-in's body as capsules (stature fractions of previs.io.meshes.standin_meshes, Drillis &
+# Contini): (part, (x, y, z) end, (x, y, z) end, radius), x to the figure's left, z its front.
+BODY_PARTS: tuple[tuple[str, tuple[float, float, float], tuple[float, float, float], float], ...] = (
+    ("head", (0.0, 0.935, 0.0), (0.0, 0.935, 0.0), 0.062),
+    ("neck", (0.0, 0.788, 0.0), (0.0, 0.858, 0.0), 0.045),
+    ("torso", (0.0, 0.61, 0.0), (0.0, 0.768, 0.0), 0.085),
+    ("shoulders", (-0.13, 0.798, 0.0), (0.13, 0.798, 0.0), 0.03),
+    ("arm", (-0.13, 0.788, 0.0), (-0.15, 0.63, 0.01), 0.028),
+    ("arm", (0.13, 0.788, 0.0), (0.15, 0.63, 0.01), 0.028),
+    ("arm", (-0.15, 0.63, 0.01), (-0.155, 0.47, 0.04), 0.024),
+    ("arm", (0.15, 0.63, 0.01), (0.155, 0.47, 0.04), 0.024),
+    ("leg", (-0.055, 0.53, 0.0), (-0.055, 0.04, 0.0), 0.04),
+    ("leg", (0.055, 0.53, 0.0), (0.055, 0.04, 0.0), 0.04),
+)
+VISIBLE_SHARE_MIN = 0.002  # a stand-in covering less of the frame than this is not "in" the shot
+OTS_DEPTH_RATIO = 0.75  # a foreground shoulder is nearer than this share of the subject's distance
+OTS_SHARE_MIN = 0.02  # ... and covers at least this share of the frame
+CAST_SHARE_NO_HEAD = 0.01
+SHOULDER_LINE = frozenset({"head", "neck", "shoulders", "arm"})  # what frames an over-the-shoulder
+GRID_COLUMNS = 160  # rays across the delivered frame for the silhouettes
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """How much of the delivered frame a stand-in covers, nearer stand-ins hiding farther ones
+    (the set is not counted), and which of its parts show."""
+
+    name: str
+    share: float  # of the frame's area, 0..1
+    parts: frozenset[str]  # the body parts that win some of the frame
+    eye_depth_m: float
+    faces_away: bool  # the camera sees its back (its front points away from the lens)
+
+
+def _ray_capsule(origin, dirs, p0, p1, r):
+    """Distance along each ray (unit ``dirs`` from ``origin``) to the capsule p0-p1 of radius r,
+    inf where it misses (closest approach of the ray and the segment; a silhouette's accuracy)."""
+    u = p1 - p0
+    w0 = origin - p0
+    b = dirs @ u
+    c = float(u @ u)
+    d = dirs @ w0
+    e = float(u @ w0)
+    if c < 1e-12:  # a sphere
+        t = np.zeros_like(b)
+        s = np.maximum(-d, 0.0)
+    else:  # minimise |w0 + s·dir - t·u|: t from the two normal equations, clamped, then s
+        t = np.clip((e - b * d) / np.maximum(c - b * b, 1e-12), 0.0, 1.0)
+        s = t * b - d
+        behind = s < 0  # the closest point is behind the camera: the ray's start is nearest
+        t = np.where(behind, np.clip(e / c, 0.0, 1.0), t)
+        s = np.maximum(s, 0.0)
+    gap = w0 + s[:, None] * dirs - t[:, None] * u
+    hit = np.einsum("ij,ij->i", gap, gap) <= r * r
+    return np.where(hit, s, np.inf)
+
+
+def frame_rays(state: FrameState, columns: int = GRID_COLUMNS) -> np.ndarray:
+    """Unit world directions through a grid over the delivered frame (columns across, rows
+    keeping the cells square), row-major from the top left."""
+    hx, hy = frame_half_extents(state.image_aspect, state.delivery_aspect)
+    tan_y = math.tan(state.yfov_rad / 2)
+    aspect = state.image_aspect
+    rows = max(4, round(columns * hy / (hx * aspect)))
+    x = (np.arange(columns) + 0.5) / columns * 2 * hx - hx
+    y = hy - (np.arange(rows) + 0.5) / rows * 2 * hy
+    xx, yy = np.meshgrid(x * tan_y * aspect, y * tan_y)
+    cam = np.c_[xx.ravel(), yy.ravel(), -np.ones(xx.size)]
+    world = cam @ state.world_from_camera[:3, :3].T
+    return world / np.linalg.norm(world, axis=1, keepdims=True), (rows, columns)
+
+
+def visibility(scene: Scene, state: FrameState, columns: int = GRID_COLUMNS) -> dict[str, Visibility]:
+    """Every stand-in's :class:`Visibility` in ``state``: rays through a grid over the frame
+    lines meet the bodies' capsules; the nearest body wins each ray."""
+    dirs, _ = frame_rays(state, columns)
+    origin = state.world_from_camera[:3, 3]
+    poses = state.poses or {}
+    names, best, part_of = [], np.full(len(dirs), np.inf), np.full(len(dirs), -1)
+    part_names: list[tuple[int, str]] = []
+    info: dict[str, tuple[float, bool]] = {}
+    for piece in scene.set_pieces:
+        if piece.kind != "standin":
+            continue
+        pose = np.asarray(poses.get(piece.name, piece.world_from_local), float)
+        h = piece.height_m
+        k = len(names)
+        names.append(piece.name)
+        for part, a, b, r in BODY_PARTS:
+            p0 = tf.transform_points(pose, [np.asarray(a) * h])[0]
+            p1 = tf.transform_points(pose, [np.asarray(b) * h])[0]
+            dist = _ray_capsule(origin, dirs, p0, p1, r * h)
+            win = dist < best
+            best = np.where(win, dist, best)
+            part_of = np.where(win, len(part_names), part_of)
+            part_names.append((k, part))
+        eye = tf.transform_points(pose, [(0.0, EYE_FRACTION * h, 0.0)])[0]
+        eye_depth = float(-(np.linalg.inv(state.world_from_camera) @ np.r_[eye, 1.0])[2])
+        front = pose[:3, :3] @ np.array([0.0, 0.0, 1.0])
+        info[piece.name] = (eye_depth, float(np.dot(front, eye - origin)) > 0.0)
+    out = {}
+    total = len(dirs)
+    for k, name in enumerate(names):
+        ids = [i for i, (kk, _) in enumerate(part_names) if kk == k]
+        mask = np.isin(part_of, ids)
+        shown = frozenset(part_names[i][1] for i in np.unique(part_of[mask]))
+        out[name] = Visibility(name, float(mask.sum()) / total, shown, *info[name])
+    return out
+
+
+def over_the_shoulder(vis: dict[str, Visibility], subject: str | None) -> str | None:
+    """The stand-in whose shoulder frames ``subject`` (an over-the-shoulder): seen from behind,
+    nearer than :data:`OTS_DEPTH_RATIO` of the subject's distance, covering at least
+    :data:`OTS_SHARE_MIN` of the frame with the back of its head, neck, shoulders or upper arm
+    (:data:`SHOULDER_LINE`); None when there is none."""
+    if subject is None or subject not in vis:
+        return None
+    s = vis[subject]
+    for v in sorted(vis.values(), key=lambda v: v.eye_depth_m):
+        if v.name == subject or v.share < VISIBLE_SHARE_MIN or not v.faces_away:
+            continue
+        if v.share < OTS_SHARE_MIN:
+            continue
+        if 0 < v.eye_depth_m < OTS_DEPTH_RATIO * s.eye_depth_m and v.parts & SHOULDER_LINE:
+            return v.name
+    return None
+
+
+def seen_in(vis: dict[str, Visibility]) -> dict[str, float]:
+    """The stand-ins a frame shows (see :func:`is_seen`) with their share of the frame."""
+    return {v.name: v.share for v in vis.values() if is_seen(v)}
+
+
+def is_seen(v: Visibility) -> bool:
+    """In the shot: at least :data:`VISIBLE_SHARE_MIN` of the frame, and its head or at least
+    :data:`CAST_SHARE_NO_HEAD` of the frame (a sliver of shoulder at the edge is no performance)."""
+    return v.share >= VISIBLE_SHARE_MIN and ("head" in v.parts or v.share >= CAST_SHARE_NO_HEAD)
+
+
+# ---------------------------------------------------------------- height, tilt, support
+HI_HAT_HEIGHT_M = 0.6  # a locked-off lens lower than this sits on a hi-hat, not on sticks
+CRANE_RISE_M = 0.9  # a pedestal move rising more than this needs a crane arm
+SUPPORT_NAMES = {"steadicam": "Steadicam", "car-mount": "car mount"}
+# what a move needs under the camera, strongest first (a crane move on a dolly is a crane shot)
+_SUPPORT_RANK = ("crane", "steadicam", "handheld", "gimbal", "dolly", "slider", "hi-hat", "sticks")
+_SUPPORT_BY_MOVE = {"crane": "crane", "handheld": "handheld", "dolly": "dolly", "truck": "dolly",
+                    "push_in": "dolly", "dolly_zoom": "dolly", "orbit": "dolly", "path": "dolly",
+                    "pedestal": "dolly"}
+
+
+def support_of(scene: Scene, shot: Shot | str) -> str:
+    """What the camera stands on: the shot's own ``support`` when stated, else from its moves
+    (crane; handheld; dolly for dolly, truck, push-in, orbit, path moves and keyed position
+    changes, a crane for a pedestal rise over :data:`CRANE_RISE_M`; sticks for pans, tilts,
+    zooms and racks) and, on sticks, a hi-hat below :data:`HI_HAT_HEIGHT_M`."""
+    shot = _shot(scene, shot)
+    if shot.support:
+        return SUPPORT_NAMES.get(shot.support, shot.support)
+    needs = set()
+    for m in shot.moves:
+        kind = _SUPPORT_BY_MOVE.get(m.type, "sticks")
+        if m.type == "pedestal" and abs(float(m.params.get("distance_m", 0.0))) > CRANE_RISE_M:
+            kind = "crane"
+        needs.add(kind)
+    if shot.keys:
+        track = camera_track(scene, shot)
+        driven = {ch for m in shot.moves for ch in m.drives()}
+        for _, _, label in _key_move_spans(shot, track, driven):
+            needs.add("dolly" if label.split()[0] in ("dolly", "truck", "pedestal") else "sticks")
+    if not needs - {"sticks"}:
+        height = evaluate(scene, shot, 0).position_m[1]
+        return "hi-hat" if height < HI_HAT_HEIGHT_M else "sticks"
+    return SUPPORT_NAMES.get(best := min(needs, key=_SUPPORT_RANK.index), best)
+
+
+def height_tilt(states: Sequence[FrameState]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The lens height above the floor (m, to the centimetre) and the tilt (degrees, + up, to
+    the degree) at each state, repeats collapsed."""
+    heights: list[float] = []
+    tilts: list[float] = []
+    for st in states:
+        h = round(float(st.position_m[1]), 2)
+        t = round(tf.pan_tilt_roll_of(st.world_from_camera)[1]) + 0.0
+        if not heights or heights[-1] != h:
+            heights.append(h)
+        if not tilts or tilts[-1] != t:
+            tilts.append(t)
+    return tuple(heights), tuple(tilts)
+
+
+# ---------------------------------------------------------------- what moves between two panels
+def moves_between(scene: Scene, shot: Shot | str, frame: int, next_frame: int) -> list[str]:
+    """The move labels (:func:`move_label`, and what explicit keys do) of the moves under way
+    between two frames of a shot, in order of start frame."""
+    shot = _shot(scene, shot)
+    if not (shot.moves or shot.keys) or next_frame <= frame:
+        return []
+    track = camera_track(scene, shot)
+    items = [(m.start_frame, move_label(m, track)) for m in shot.moves
+             if m.start_frame < next_frame and m.end_frame > frame]
+    driven = {ch for m in shot.moves for ch in m.drives()}
+    items += [(f0, label) for f0, f1, label in _key_move_spans(shot, track, driven)
+              if f0 < next_frame and f1 > frame]
+    return list(dict.fromkeys(label for _, label in sorted(items, key=lambda i: i[0])))
+
+
+# The storyboard arrow each move calls for: push-in/pull-out arrows at the frame's corners (in
+# or out), pans, trucks and crane swings along the bottom edge, tilts at the right side,
+# pedestal and crane rises at the left side, an arc for an orbit, a curl for a Dutch roll.
+ARROWS_BY_MOVE = {
+    "dolly in": ("push_in",), "push-in": ("push_in",), "dolly out": ("pull_out",),
+    "zoom in": ("zoom_in",), "zoom out": ("zoom_out",), "dolly zoom": ("push_in", "zoom_out"),
+    "pan left": ("pan_left",), "pan right": ("pan_right",),
+    "truck left": ("truck_left",), "truck right": ("truck_right",),
+    "tilt up": ("tilt_up",), "tilt down": ("tilt_down",),
+    "pedestal up": ("pedestal_up",), "pedestal down": ("pedestal_down",),
+    "crane up": ("crane_up",), "crane down": ("crane_down",),
+    "orbit left": ("orbit_left",), "orbit right": ("orbit_right",),
+    "dutch": ("roll",), "rack focus": (), "handheld": (),
+}
+ARROW_KINDS = ("push_in", "pull_out", "zoom_in", "zoom_out", "pan_left", "pan_right", "truck_left",
+               "truck_right", "tilt_up", "tilt_down", "pedestal_up", "pedestal_down", "crane_up",
+               "crane_down", "orbit_left", "orbit_right", "roll", "swing_left", "swing_right")
+
+
+def arrow_kinds(labels: Iterable[str], motion: CameraMotion | None = None) -> tuple[str, ...]:
+    """The camera arrows a panel gets for the moves under way until the next panel (labels of
+    :func:`moves_between`), by the storyboard conventions of :data:`ARROWS_BY_MOVE`. Moves that
+    name no direction (a crane swing, a path) take it from ``motion`` (:func:`camera_motion`):
+    sideways as a truck (a swing as a swing), nearer or farther as a push-in or pull-out, up or
+    down as a pedestal."""
+    out: list[str] = []
+    for label in labels:
+        if label in ARROWS_BY_MOVE:
+            out += ARROWS_BY_MOVE[label]
+        elif motion is not None and label in ("crane swing", "tracking (path)"):
+            x0, _, x1, _ = motion.frame_px
+            fw = max(x1 - x0, 1.0)
+            dx, dy = float(motion.shift_px[0]) / fw, float(motion.shift_px[1]) / fw
+            side = "swing" if label == "crane swing" else "truck"
+            if abs(dx) > 0.03 and abs(dx) >= 0.5 * abs(dy):
+                out.append(f"{side}_{'right' if dx > 0 else 'left'}")
+            if label != "crane swing" and abs(math.log(max(motion.move_scale, 1e-6))) > 0.025:
+                out.append("push_in" if motion.move_scale < 1 else "pull_out")
+            if label != "crane swing" and abs(dy) > 0.03 and abs(dy) > 0.5 * abs(dx):
+                out.append("pedestal_up" if dy < 0 else "pedestal_down")
+    return tuple(dict.fromkeys(out))
+
+
+# ---------------------------------------------------------------- which frames get a panel
+PANEL_CHANGE_STEP = 0.3  # a panel for each this much picture change (frame widths, see below)
+PANEL_CHANGE_MIN = 0.06  # less change than this over the whole shot: one panel
+MAX_PANELS = 6
+CHANGE_SAMPLES = 48
+FOCUS_CHANGE_WEIGHT = 0.5  # picture change per dioptre of focus pulled
+ORBIT_CHANGE_WEIGHT = 0.5  # per horizontal field of view an orbit turns the lens axis
+_CHANGE_W = 240
+
+
+def picture_change(scene: Scene, shot: Shot, a: FrameState, b: FrameState) -> float:
+    """How much the picture changes from ``a`` to ``b``, in frame widths: the framing's shift,
+    its size change (|log scale|), its roll (per 45°), an orbit's turn of the lens axis
+    (:data:`ORBIT_CHANGE_WEIGHT` per field of view), the biggest move in the image of a
+    stand-in that walks in the shot, and :data:`FOCUS_CHANGE_WEIGHT` per dioptre of focus."""
+    h = max(8, round(_CHANGE_W / a.image_aspect))
+    x0, y0, x1, y1 = frame_rect_px(a, _CHANGE_W, h)
+    fw = max(x1 - x0, 1.0)
+    change = 0.0
+    if not np.allclose(a.world_from_camera, b.world_from_camera, atol=1e-9) or a.yfov_rad != b.yfov_rad:
+        m = camera_motion(a, b, _CHANGE_W, h)
+        change += float(np.linalg.norm(m.shift_px)) / fw + abs(math.log(max(m.scale, 1e-6)))
+        change += abs(m.roll_deg) / 45.0
+        orbiting = any(mv.type in ("orbit", "crane") and mv.start_frame < b.frame and mv.end_frame > a.frame
+                       for mv in shot.moves)
+        if orbiting:  # round the subject: the background swings past, the subject barely moves
+            axes = float(np.dot(a.world_from_camera[:3, 2], b.world_from_camera[:3, 2]))
+            change += ORBIT_CHANGE_WEIGHT * math.degrees(math.acos(min(1.0, max(-1.0, axes)))) / a.hfov_deg
+    walkers = {w.standin for w in shot.walks}
+    if walkers and (a.poses or b.poses):
+        pieces = {p.name: p for p in scene.set_pieces}
+        pa, pb = projector(a, _CHANGE_W, h), projector(b, _CHANGE_W, h)
+        best = 0.0
+        for name in walkers:
+            piece = pieces[name]
+            mid = np.array([0.0, 0.55 * piece.height_m, 0.0, 1.0])
+            wa = (np.asarray((a.poses or {}).get(name, piece.world_from_local)) @ mid)[:3]
+            wb = (np.asarray((b.poses or {}).get(name, piece.world_from_local)) @ mid)[:3]
+            (xa, da), (xb, db) = pa(wa), pb(wb)
+            if da[0] <= 0 or db[0] <= 0:
+                continue
+            inside = [x0 <= p[0] <= x1 and y0 <= p[1] <= y1 for p in (xa[0], xb[0])]
+            if any(inside):
+                best = max(best, float(np.linalg.norm(xb[0] - xa[0])) / fw)
+        change += best
+
+    def dioptre(f):
+        return 0.0 if math.isinf(f) else 1.0 / max(f, 1e-3)
+
+    return change + FOCUS_CHANGE_WEIGHT * abs(dioptre(b.focus_m) - dioptre(a.focus_m))
+
+
+def board_frames(scene: Scene, shot: Shot | str, max_panels: int = MAX_PANELS) -> list[int]:
+    """The frames a shot is boarded at: frame 0 of a shot whose picture hardly changes
+    (:data:`PANEL_CHANGE_MIN`); else its first and last frames and, between them, a panel for
+    each :data:`PANEL_CHANGE_STEP` of picture change (:func:`picture_change` summed over
+    :data:`CHANGE_SAMPLES` steps), at most ``max_panels`` in all, placed at equal shares of the
+    change: they crowd where the picture changes fastest and none repeats its neighbour."""
+    shot = _shot(scene, shot)
+    n = shot.length_frames
+    if shot.is_static or n < 2:
+        return [0]
+    frames = np.unique(np.round(np.linspace(0, n - 1, min(n, CHANGE_SAMPLES + 1))).astype(int))
+    states = [evaluate(scene, shot, int(f)) for f in frames]
+    steps = [picture_change(scene, shot, a, b) for a, b in zip(states, states[1:], strict=False)]
+    total_change = np.concatenate([[0.0], np.cumsum(steps)])
+    total = float(total_change[-1])
+    if total < PANEL_CHANGE_MIN:
+        return [0]
+    count = int(min(max_panels, max(2, 1 + math.ceil(total / PANEL_CHANGE_STEP - 1e-9))))
+    picks = [0]
+    for target in np.linspace(0.0, total, count)[1:-1]:
+        i = int(np.searchsorted(total_change, target))
+        # the sampled frame nearest the target share, interpolated between samples
+        lo = max(i - 1, 0)
+        span = total_change[i] - total_change[lo]
+        t = 0.0 if span <= 0 else (target - total_change[lo]) / span
+        picks.append(int(round(frames[lo] + t * (frames[i] - frames[lo]))))
+    picks.append(n - 1)
+    return sorted(set(picks))
