@@ -1115,9 +1115,23 @@ class Renderer:
         self._mark("depth of field")
         return image
 
+    # The post pass as tests and bench/bench_pass.py reach it (they swap its programs).
     def _post_draw(self, variant: str) -> None:
-        """One post variant over the bound framebuffer at this size (for tests)."""
         self.post_pass.draw(variant, (self.width, self.height))
+
+    def _post_pass(self, image, target: str) -> None:
+        self.post_pass.antialias(image, self._targets, target, (self.width, self.height), self.antialias)
+
+    def _post(self, variant: str):
+        return self.post_pass.program(variant)
+
+    @property
+    def _post_progs(self) -> dict:
+        return self.post_pass._programs
+
+    @_post_progs.setter
+    def _post_progs(self, programs: dict) -> None:
+        self.post_pass._programs = programs
 
     def release(self) -> None:
         self._release_resources()
