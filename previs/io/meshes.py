@@ -34,7 +34,8 @@ from previs.io.safe_files import (
     stat_regular,
 )
 
-SUPPORTED_SUFFIXES = (".glb", ".gltf", ".obj", ".stl", ".ply")
+SUPPORTED_SUFFIXES = (".glb", ".gltf", ".obj", ".stl", ".ply", ".usd", ".usda", ".usdc", ".usdz")
+_USD_SUFFIXES = (".usd", ".usda", ".usdc", ".usdz")  # read by previs.io.usd (usd-core)
 
 
 def _srgb_to_linear(c):
@@ -260,8 +261,9 @@ def _asset_from_parts(source: str, parts: list[MeshPart]) -> Asset:
 
 
 # ---------------------------------------------------------------- loading
-def load_asset(path: str | Path) -> Asset:
-    """Load a mesh file (glTF/GLB, OBJ, STL, PLY) into an :class:`Asset`; cached per file version.
+def load_asset(path: str | Path, *, variants: dict[str, str] | None = None) -> Asset:
+    """Load a mesh file (glTF/GLB, OBJ, STL, PLY, USD) into an :class:`Asset`; cached per file
+    version (and, for USD, per ``variants`` selection: ``{variant set: variant}``).
 
     Anything wrong with the file, however hostile, is one :class:`AssetError` line naming it
     (``err.path``, ``err.reason`` hold the parts): only regular files are read, within the
@@ -280,7 +282,10 @@ def load_asset(path: str | Path) -> Asset:
         reason = "file not found" if exc.reason == "not found" else exc.reason
         raise _asset_error(written, reason) from None
     resolved = str(written.resolve())
+    chosen = tuple(sorted((str(k), str(v)) for k, v in (variants or {}).items()))
     try:
+        if written.suffix.lower() in _USD_SUFFIXES:
+            return _load_usd_cached(resolved, st.st_mtime_ns, st.st_size, st.st_ino, chosen)
         return _load_asset_cached(resolved, st.st_mtime_ns, st.st_size, st.st_ino)
     except AssetError as exc:
         if resolved == str(written):
@@ -299,6 +304,17 @@ def _load_asset_cached(path: str, _mtime_ns: int, _size: int, _ino: int) -> Asse
     except (_Refusal, UnsafeFile) as exc:
         raise _asset_error(path, exc.reason) from None
     return _asset_from_parts(path, parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_usd_cached(path: str, _mtime_ns: int, _size: int, _ino: int,
+                     variants: tuple[tuple[str, str], ...]) -> Asset:
+    from previs.io.usd import UsdRefusal, load_usd
+
+    try:
+        return load_usd(path, dict(variants) or None)
+    except (UsdRefusal, UnsafeFile) as exc:
+        raise _asset_error(path, exc.reason) from None
 
 
 class _SideFiles:
