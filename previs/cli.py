@@ -60,8 +60,6 @@ def _output_folder(path: str) -> Path:
 
 
 def _cmd_render(args) -> int:
-    from tqdm import tqdm
-
     from previs import api
     from previs.check import plausibility_warnings
     from previs.core.frame import key_frames
@@ -77,6 +75,26 @@ def _cmd_render(args) -> int:
             print(f"previs: warning: {shot.id}: {w}", file=sys.stderr)
     out_dir = _output_folder(args.output)
     stem = _safe_name(scene.source_path.stem if scene.source_path else scene.name)
+    from previs.batch.options import batch_wanted
+
+    if batch_wanted(args):  # on worker processes or a Dask cluster
+        from previs.batch.run import render_storyboards
+
+        with _writing(out_dir, "previs render") as written:
+            written += render_storyboards(args, scene, jobs, out_dir, stem)
+    else:
+        written = _render_here(args, scene, jobs, out_dir, stem)
+    print(f"wrote {len(written)} storyboard frame{'s' if len(written) != 1 else ''} to {out_dir.resolve()}")
+    for p in written:
+        print(f"  {p}")
+    return 0
+
+
+def _render_here(args, scene, jobs, out_dir, stem) -> list[Path]:
+    from tqdm import tqdm
+
+    from previs import api
+
     with _writing(out_dir, "previs render") as written, \
             api.StageRenderer(scene, width=args.width, antialias=not args.no_aa,
                               shadows=not args.no_shadows, dof=args.dof) as r:
@@ -87,10 +105,7 @@ def _cmd_render(args) -> int:
             path = out_dir / f"{stem}_{_safe_name(state.shot_id)}{suffix}.png"
             api.write_storyboard_frame(frame, state, scene, path)
             written.append(path)
-    print(f"wrote {len(written)} storyboard frame{'s' if len(written) != 1 else ''} to {out_dir.resolve()}")
-    for p in written:
-        print(f"  {p}")
-    return 0
+    return written
 
 
 def _cmd_check(args) -> int:
@@ -99,9 +114,16 @@ def _cmd_check(args) -> int:
     scene = load_scene_warning(args.scene)
     shot_ids = [scene.shot(s).id for s in args.shot] if args.shot else [s.id for s in scene.shots]
     out_dir = _output_folder(args.output)
+    from previs.batch.options import batch_wanted
+
     with _writing(out_dir, "previs check"):
-        results, written = run_checks(scene, shot_ids, out_dir, width=args.width,
-                                      progress=not args.quiet)
+        if batch_wanted(args):  # a task per shot on worker processes or a Dask cluster
+            from previs.batch import run
+
+            results, written = run.run_checks(args, scene, shot_ids, out_dir)
+        else:
+            results, written = run_checks(scene, shot_ids, out_dir, width=args.width,
+                                          progress=not args.quiet)
     failed = [r.shot for r in results if r.failed]
     if args.json:  # stdout is the report alone: the files written go to stderr
         print(_json(report_dict(scene, results)))
@@ -117,7 +139,7 @@ def _cmd_check(args) -> int:
     return 1 if failed else 0
 
 
-EXPORTS = ("shotlist", "boards", "otio", "cameras", "plan")
+EXPORTS = ("shotlist", "boards", "otio", "cameras", "plan", "review")
 
 
 def _cmd_export(args) -> int:
@@ -135,7 +157,7 @@ def _cmd_export(args) -> int:
     if unknown:
         print(f"previs: unknown export '{unknown[0]}' (use any of: {', '.join(EXPORTS)})", file=sys.stderr)
         return 2
-    if args.checks is not None and "shotlist" not in what:
+    if args.checks is not None and "shotlist" not in what and "review" not in what:
         print("previs: --checks fills the shot list's Stage checks column: add shotlist to --what", file=sys.stderr)
         return 2
     scene = load_scene_warning(args.scene)
@@ -229,6 +251,11 @@ def _export_into(args, scene, what, shot_ids, out, checks, source, written: list
             from previs.export.floorplan import export_floorplans
 
             written += export_floorplans(scene, out / "plans", shot_ids=shot_ids if args.shot else None)
+        elif w == "review":
+            from previs.export.review import export_review
+
+            written += export_review(scene, out / "review", shot_ids=shot_ids, checks=checks,
+                                     checks_source=source, media_dir=args.media, progress=not args.quiet)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -240,6 +267,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from previs import __version__
+    from previs.batch.options import add_batch_arguments
 
     ap = _Parser(prog="previs", description="Virtual-production previsualisation.")
     ap.add_argument("--version", action="version", version=f"previs {__version__}")
@@ -257,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dof", action="store_true",
                    help="depth of field as the lens gives it at its T-stop and focus (default: all sharp)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_batch_arguments(p)
     p.set_defaults(func=_cmd_render)
     from previs.export.animatic import add_animatic_command
 
@@ -269,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="print the report (check.json's contents) on stdout instead of the table")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_batch_arguments(p)
     p.set_defaults(func=_cmd_check)
     p = sub.add_parser("export", help="shot list, storyboard sheets, editorial timeline, camera data, floor plans")
     p.add_argument("scene", nargs="?", help="scene file (YAML)")  # checked in _cmd_export: see --checks
@@ -296,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_info)
     p = sub.add_parser("presets", help="list camera bodies, recording modes and lens kits")
     p.set_defaults(func=_cmd_presets)
+    from previs.batch.farm import add_farm_commands
+
+    add_farm_commands(sub)
     return ap
 
 
