@@ -520,3 +520,82 @@ def test_missing_sublayer_warns(tmp_path):
     asset = load_asset(f)
     assert asset.triangle_count == 12
     assert any("gone.usda" in w and w.startswith("missing layer") for w in asset.warnings)
+
+
+# ---------------------------------------------------------------- scene files and rendering
+TEAPOT_SCENE = """format_version: 1
+name: USD teapot
+frame_rate: 24
+set:
+  - {{name: teapot, type: mesh, path: "{teapot}", scale: [3, 3, 3]{extra}}}
+lights:
+  - {{name: key, type: spot, position_m: [2, 3, 3], target_m: [0, 0.3, 0], intensity_cd: 4000,
+     beam_angle_deg: 40, field_angle_deg: 60}}
+camera: {{body: alexa-35, lens_kit: cooke-s4i, iso: 800, t_stop: 2.8}}
+shots:
+  - id: 1A
+    scene: 1
+    length_frames: 1
+    camera: {{position_m: [0, 0.35, 3], look_at_m: [0, 0.35, 0], focal_length_mm: 32, focus_m: 3}}
+"""
+
+
+@needs_assets
+def test_scene_file_variants_and_warnings(tmp_path):
+    from previs.errors import SceneError
+    from previs.io.scene_file import load_scene
+
+    teapot = ASSETS / "full_assets" / "Teapot" / "Teapot.usd"
+    f = tmp_path / "s.yaml"
+    f.write_text(TEAPOT_SCENE.format(teapot=teapot, extra=", variants: {modelVariant: Fancy}"))
+    scene = load_scene(f)
+    (piece,) = scene.set_pieces
+    assert piece.mesh_path == teapot
+    assert any("control cage" in w and "set[0].path" in w for w in scene.warnings)
+    f.write_text(TEAPOT_SCENE.format(teapot=teapot, extra=", variants: {modelVariant: Tall}"))
+    with pytest.raises(SceneError) as info:
+        load_scene(f)
+    msg = str(info.value)
+    assert "s.yaml:5: set[0].variants:" in msg and "no variant 'Tall'" in msg and "Fancy" in msg
+    assert "\n" not in msg
+
+
+@needs_assets
+def test_a_usd_teapot_renders_where_the_lens_puts_it(tmp_path, gl_context):
+    """The teapot (3x, 0.69 m tall, standing on y = 0) in front of a 32 mm lens: its pixels
+    (finite depth) fill the box its bounds project to, and its colour is the file's lime green."""
+    from PIL import Image
+
+    from previs import api
+    from previs.io.scene_file import load_scene
+
+    teapot = ASSETS / "full_assets" / "Teapot" / "Teapot.usd"
+    f = tmp_path / "s.yaml"
+    f.write_text(TEAPOT_SCENE.format(teapot=teapot, extra=""))
+    scene = load_scene(f)
+    state = api.evaluate(scene, scene.shots[0], 0)
+    with api.StageRenderer(scene, width=480) as r:
+        frame = r.render(state, read_depth=True)
+    png = tmp_path / "teapot.png"
+    api.write_storyboard_frame(frame, state, scene, png)
+    assert Image.open(png).size[0] == 480
+    h, w = frame.depth_m.shape
+    hit = np.isfinite(frame.depth_m) & (frame.depth_m < 100)
+    assert 0.02 < hit.mean() < 0.5
+    # project the bounds' corners through the shot's camera
+    asset = load_asset(teapot)
+    lo, hi = asset.bounds_min * 3, asset.bounds_max * 3
+    corners = np.array([[x, y, z, 1.0] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
+                        for z in (lo[2], hi[2])])
+    cam = np.linalg.inv(state.world_from_camera) @ corners.T
+    t = np.tan(state.yfov_rad / 2)
+    col = ((cam[0] / -cam[2]) / (t * w / h) + 1) / 2 * w
+    row = (1 - (cam[1] / -cam[2]) / t) / 2 * h
+    rows, cols = np.nonzero(hit)
+    assert rows.min() >= row.min() - 2 and rows.max() <= row.max() + 2
+    assert cols.min() >= col.min() - 2 and cols.max() <= col.max() + 2
+    # the silhouette reaches the projected top and bottom (the body is widest in x, not z)
+    assert rows.max() - rows.min() > 0.8 * (row.max() - row.min())
+    rgb = frame.color[hit].astype(np.float64)
+    green = (rgb[:, 1] > rgb[:, 2] + 40) & (rgb[:, 1] > 0.8 * rgb[:, 0])
+    assert green.mean() > 0.5  # lime: green high, blue low

@@ -75,6 +75,7 @@ class _Ctx:
         self.folder = path.parent
         self.raw = raw
         self.lines = lines
+        self.asset_warnings: list[str] = []  # what mesh files said as they loaded (USD)
 
     def error(self, message: str, path: PathT) -> SceneError:
         return SceneError(one_line(message), file=self.path, field=format_path(path) or None,
@@ -244,7 +245,7 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
         tracking=_tracking(m.tracking),
     )
     _check_motion(scene, m, ctx)
-    warnings = _facing_warnings(scene, ctx)
+    warnings = ctx.asset_warnings + _facing_warnings(scene, ctx)
     if warnings:
         scene = dataclasses.replace(scene, warnings=tuple(warnings))
     return scene
@@ -450,7 +451,8 @@ def _stage(st: schema.Stage | None, ctx: _Ctx) -> sc.LedVolume | None:
                         processor=processor.id, render_node_budget_px=int(budget))
 
 
-def _asset_path(ctx: _Ctx, written: str, field: PathT, *, kind: str) -> Path:
+def _asset_path(ctx: _Ctx, written: str, field: PathT, *, kind: str,
+                variants: dict[str, str] | None = None) -> Path:
     """Resolve a mesh path against the scene folder and load it once (cached) to prove it works.
     :func:`load_asset` judges the path (FIFOs, devices, too-long names) in its own words."""
     shown = printable(written)
@@ -462,15 +464,22 @@ def _asset_path(ctx: _Ctx, written: str, field: PathT, *, kind: str) -> Path:
     if os.path.isfile(full) and not os.access(full, os.R_OK):
         raise ctx.error(f"{kind} file '{shown}' is not readable (permission denied)", field)
     try:
-        load_asset(full)
+        asset = load_asset(full, variants=variants or None)
     except AssetError as exc:
         why = getattr(exc, "reason", None) or str(exc)
+        if variants and why.startswith("variant set"):
+            raise ctx.error(f"{kind} '{shown}': {why}", (*field[:-1], "variants")) from None
         if why == "file not found" or why == "not found":
             raise ctx.error(f"{kind} file '{shown}' not found (looked for {printable(full)})",
                             field) from None
         if why.startswith("a directory"):
             raise ctx.error(f"{kind} path '{shown}' is a directory, not a file", field) from None
         raise ctx.error(f"cannot load {kind} '{shown}': {why}", field) from None
+    if variants and full.suffix.lower() not in (".usd", ".usda", ".usdc", ".usdz"):
+        raise ctx.error(f"variants are for USD files; '{shown}' is not one",
+                        (*field[:-1], "variants"))
+    for w in getattr(asset, "warnings", ()):  # a USD file's missing layers, subdivision, ...
+        ctx.asset_warnings.append(str(ctx.error(f"{kind} '{shown}': {w}", field)))
     return full.resolve()
 
 
@@ -501,7 +510,8 @@ def _piece(p, i: int, ctx: _Ctx) -> sc.SetPiece:
     extra: dict[str, Any] = {}
     if kind == "mesh":
         scale = scale * schema.UNIT_SCALE[p.units]
-        extra["mesh_path"] = _asset_path(ctx, p.path, ("set", i, "path"), kind="mesh")
+        extra["mesh_path"] = _asset_path(ctx, p.path, ("set", i, "path"), kind="mesh",
+                                         variants=p.variants)
     elif kind in ("box", "plane"):
         extra["size_m"] = tuple(p.size_m)
     elif kind == "cylinder":

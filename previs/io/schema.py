@@ -435,6 +435,8 @@ class MeshPiece(_Piece):
     type: Literal["mesh"]
     path: PathText
     units: Literal["m", "cm", "mm", "in", "ft"] = "m"
+    # USD only: {variant set: variant}, chosen on every prim that offers it
+    variants: Annotated[dict[NonEmptyText, NonEmptyText], Field(max_length=64)] = {}
 
 
 class BoxPiece(_Piece):
