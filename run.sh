@@ -61,6 +61,11 @@ if [[ "${1:-}" = test* ]] && ! command -v pdftoppm >/dev/null 2>&1; then
   apt_install poppler-utils || exit 1
 fi
 
+# The review page is loaded in headless Chromium, as its readers would open it.
+if [[ "${1:-}" = test* ]] && ! command -v chromium >/dev/null 2>&1; then
+  apt_install chromium || exit 1
+fi
+
 case "${1:-}" in
   storyboard)
     shift

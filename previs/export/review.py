@@ -126,7 +126,7 @@ section.shot > header .desc { font-size:15px; flex:1 1 400px; }
 .pager { margin-left:auto; display:flex; gap:6px; font-size:12px; }
 .pager a { color:var(--accent); text-decoration:none; border:1px solid var(--line); padding:2px 8px;
   border-radius:4px; }
-.panels { display:grid; grid-template-columns:repeat(auto-fill, minmax(300px, 1fr)); gap:12px; }
+.panels { display:grid; grid-template-columns:repeat(auto-fill, minmax(400px, 1fr)); gap:14px; }
 .panels figure img { width:100%; display:block; border-radius:4px; background:#000; }
 .panels figcaption { font-size:12px; color:var(--muted); margin-top:4px; }
 video { width:100%; max-width:760px; border-radius:6px; background:#000; margin-top:12px; }
@@ -247,7 +247,7 @@ def review_html(scene: Scene, shots, rows: dict, panels: dict, movies: dict, pla
         out.append('<h3>Shot list</h3><table class="fields">')
         cells = row.cells()
         for key, title in COLUMNS:
-            if key in ("scene", "shot", "description", "stage_checks", "notes"):
+            if key in ("scene", "shot", "description", "stage_checks", "notes") or not cells.get(key):
                 continue
             out.append(f"<tr><th>{_e(title)}</th><td>{_e(cells.get(key, ''))}</td></tr>")
         out.append("</table>")
