@@ -290,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     from previs.export.animatic import add_animatic_command
 
     add_animatic_command(sub)
+    from previs.track.command import add_take_command, add_track_command
+    add_take_command(sub), add_track_command(sub)
     p = sub.add_parser("check", help="stage checks per shot: moiré, wall distance, viewing angle, camera on stage, rig")
     p.add_argument("scene", help="scene file (YAML)")
     p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")

@@ -665,6 +665,40 @@ class SceneDocument:
 
         self.edit(f"Add shot {shot_id}", fn)
 
+    def add_keyed_shot(self, shot_id: str, *, camera: dict, scene_label: str, length_frames: int,
+                       keys: dict, description: str = "", take: dict | None = None,
+                       after: str | None = None) -> None:
+        """A new shot as :meth:`add_shot` makes it, with explicit camera keys (``{channel:
+        [(frame, value, interp), ...]}``, values written as :meth:`set_camera_key` writes them)
+        and a ``take:`` record (source, timecode, frame_rate), in one edit (a recorded take)."""
+        pos = self._index(after)[0] + 1 if after is not None else len(self.scene.shots)
+        cam = _block_map([(k, _written(k, v) if k in CAMERA_CHANNELS else v)
+                          for k, v in camera.items() if v is not None])
+        label = str(scene_label)
+        items = [("id", str(shot_id)), ("scene", int(label) if label.isdigit() and str(int(label)) == label
+                                        else label)]
+        if description:
+            items.append(("description", description))
+        items.append(("length_frames", length_frames))
+        if take:
+            items.append(("take", _block_map(list(take.items()))))
+        items.append(("camera", cam))
+        if keys:
+            items.append(("keys", _block_map([(c, _block_seq([_flow([int(f), _written(c, v), interp])
+                                                              for f, v, interp in keys[c]]))
+                                              for c in CAMERA_CHANNELS if c in keys])))
+        node = _block_map(items)
+
+        def fn(tree):
+            if tree.get("shots") is None:
+                _put_key(tree, "shots", _block_seq())
+            shots = tree["shots"]
+            if shots.fa.flow_style():
+                shots.fa.set_block_style()
+            _insert_item(shots, pos, node, separate=True)
+
+        self.edit(f"Add take {shot_id}", fn)
+
     def duplicate_shot(self, shot_id: str, new_id: str) -> None:
         """A copy of the shot (comments, moves, keys and all) right after it, with a new id."""
         i, _ = self._index(shot_id)
