@@ -230,14 +230,15 @@ def _export_into(args, scene, what, shot_ids, out, checks, source, written: list
             from previs.export.shotlist import export_shotlist, led_checks_note
 
             written += export_shotlist(scene, out / "shotlist", shot_ids=shot_ids if args.shot else None,
-                                       checks=checks, checks_source=source)
+                                       checks=checks, checks_source=source, paper=args.paper)
             if checks is not None:
                 print(led_checks_note({s: checks[s] for s in shot_ids}, source))
         elif w == "boards":
             from previs.export.boards import export_boards
 
             written += export_boards(scene, out / "boards", shot_ids=shot_ids, per_page=args.per_page,
-                                     per_scene=args.per_scene, progress=not args.quiet)
+                                     per_scene=args.per_scene, progress=not args.quiet, paper=args.paper,
+                                     orientation=args.orientation, open_gate=args.open_gate)
         elif w == "otio":
             from previs.export.editorial import export_editorial
 
@@ -308,7 +309,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"comma-separated, any of: {', '.join(EXPORTS)} (default: all)")
     p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")
     p.add_argument("-o", "--output", default="out/export", help="output folder (default: out/export)")
-    p.add_argument("--per-page", type=int, choices=(4, 6, 8), default=6, help="storyboard panels per page")
+    p.add_argument("--per-page", type=int, choices=(1, 2, 3, 4, 6, 8), default=6, help="storyboard panels per page")
+    p.add_argument("--orientation", choices=("portrait", "landscape"),
+                   help="storyboard pages (default: whichever gives the pictures more room)")
+    p.add_argument("--open-gate", action="store_true",
+                   help="board panels show the whole sensor with the frame lines (default: the delivered frame)")
+    p.add_argument("--paper", type=str.lower, choices=("a4", "letter"),
+                   help="paper for the boards and the shot list (default: letter in a US or Canadian "
+                        "locale, else A4)")
     p.add_argument("--per-scene", action="store_true", help="one storyboard PDF per scene number")
     p.add_argument("--media", help="folder of animatic MP4s or storyboard panels for the editorial timeline "
                                    "(its animatic/ and storyboard/ subfolders are searched too)")

@@ -34,8 +34,15 @@ EVENT = re.compile(r"^(\d{3})\s+(\S+)\s+V\s+C\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*
 
 
 @pytest.fixture(scope="module")
-def scene():
+def example():
     return api.load_scene(SCENE)
+
+
+@pytest.fixture(scope="module")
+def scene(example):
+    """The example cut straight (its dissolve into 2A is tested on its own, below)."""
+    shots = tuple(dataclasses.replace(s, transition="cut", transition_frames=0) for s in example.shots)
+    return dataclasses.replace(example, shots=shots)
 
 
 def _url_path(url: str) -> Path:
@@ -394,3 +401,41 @@ def test_a_line_break_in_a_name_never_starts_an_edl_event(bad_names):
     assert text.splitlines()[0] == "TITLE: Diner cut"
     back = otio.adapters.read_from_file(str(bad_names[".edl"]), rate=24)
     assert [c.name for c in back.find_clips()] == ["1A [31m", "1B x", "1C LEVEL 2 002 AX V C 00:00:00:00", "1D", "1E e"]
+
+
+# ---------------------------------------------------------------- transitions
+def test_the_examples_dissolve_reaches_every_format(example, tmp_path):
+    """2A dissolves in from 1F over 12 frames: an OTIO SMPTE dissolve centred on the cut whose
+    handles come from the shots' own frames, read back from the .otio, the EDL and the FCP XML."""
+    assert example.shot("2A").transition == "dissolve" and example.shot("2A").transition_frames == 12
+    paths = {p.suffix: p for p in export_editorial(example, tmp_path)}
+    tl = otio.adapters.read_from_file(str(paths[".otio"]))
+    items = list(tl.tracks[0])
+    (i,) = [k for k, x in enumerate(items) if isinstance(x, otio.schema.Transition)]
+    tr = items[i]
+    assert (items[i - 1].name, items[i + 1].name) == ("1F", "2A")
+    assert tr.transition_type == otio.schema.TransitionTypes.SMPTE_Dissolve
+    assert (tr.in_offset.value, tr.out_offset.value) == (6, 6)
+    f1, a2 = items[i - 1], items[i + 1]
+    assert (f1.source_range.start_time.value, f1.source_range.duration.value) == (0, 144 - 6)
+    assert (a2.source_range.start_time.value, a2.source_range.duration.value) == (6, 96 - 6)
+    assert tl.tracks[0].duration().value == sum(LENGTHS) - 12  # the two shots overlap for 12 frames
+    assert a2.metadata["previs"]["transition"] == {"type": "dissolve", "frames": 12, "applied": True}
+    # the EDL: a D event of 12 frames into 2A, read back by the cmx_3600 adapter
+    text = paths[".edl"].read_text()
+    assert re.search(r"^\d{3}\s+2A\s+V\s+D 012\s", text, re.M), text
+    edl = otio.adapters.read_from_file(str(paths[".edl"]), rate=24)
+    (back,) = [x for x in edl.tracks[0] if isinstance(x, otio.schema.Transition)]
+    assert back.in_offset.value + back.out_offset.value == 12
+    # the FCP XML: a transitionitem the fcp_xml adapter reads back as the same dissolve
+    xml = otio.adapters.read_from_file(str(paths[".xml"]))
+    (back,) = [x for x in xml.tracks[0] if isinstance(x, otio.schema.Transition)]
+    assert (back.in_offset.value, back.out_offset.value) == (6, 6)
+    assert [c.name for c in xml.find_clips()] == SHOTS
+
+
+def test_a_dissolve_longer_than_its_shots_is_refused(example):
+    shots = list(example.shots)
+    shots[7] = dataclasses.replace(shots[7], transition="dissolve", transition_frames=180)  # 90 of 2A's 96 frames, and 6 for its own
+    with pytest.raises(ExportError, match="too short for its dissolves"):
+        build_timeline(dataclasses.replace(example, shots=tuple(shots)))

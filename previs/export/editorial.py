@@ -11,6 +11,12 @@ The cut
   named after its shot id and lasts exactly the shot's ``length_frames`` at the scene's rate;
   every time is a ``RationalTime`` at ``float(scene.frame_rate)`` (23.976 is ``24000/1001``).
   Source ranges start at frame 0 of the shot's media (``00:00:00:00``).
+* **Transitions**: a shot's ``transition`` is how the cut comes into it. A ``dissolve`` of N
+  frames is an OTIO ``SMPTE_Dissolve`` centred on the cut (``in_offset`` N//2, ``out_offset`` the
+  rest); its handles come from the two shots' own frames (the outgoing clip ends the
+  ``out_offset`` early, the incoming one starts ``in_offset`` late), so the two overlap and the
+  cut is N frames shorter. The EDL carries it as a ``D`` event and the FCP XML as a
+  ``transitionitem`` (both through the OTIO adapters). A dissolve into the first shot is left out.
 * **Record start 01:00:00:00.** ``timeline.global_start_time`` is one hour of timecode, the
   editorial convention (the first hour is left for bars, slates and pre-roll): frame 86400 at 24
   and 23.976, 90000 at 25, 107892 at 29.97 drop-frame (``01:00:00;00``). The EDL's record
@@ -340,9 +346,11 @@ def build_timeline(scene, *, media_dir: Path | str | Sequence[Path | str] | None
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     tl.tracks.append(track)
 
+    head, tail = _dissolve_handles(shots)
     rec = start
-    for shot in shots:
+    for i, shot in enumerate(shots):
         n = int(shot.length_frames)
+        used = n - head[i] - tail[i]  # the frames the cut shows of this shot outside its dissolves
         kind, found = _find_media(scene, shot, dirs)
         media: dict = {"kind": kind}
         if kind == "animatic":
@@ -361,15 +369,48 @@ def build_timeline(scene, *, media_dir: Path | str | Sequence[Path | str] | None
         if drop:
             ref.metadata["fcp_xml"] = {"timecode": {"displayformat": "DF"}}
         clip = otio.schema.Clip(name=_clean(shot.id), media_reference=ref,
-                                source_range=_TR(_RT(0, rate), _RT(n, rate)))
+                                source_range=_TR(_RT(head[i], rate), _RT(used, rate)))
         meta = _clean_meta(_shot_metadata(scene, shot, rec, media))
+        meta["record_out"] = frames_to_timecode(rec + used, rate_q)
+        meta["transition"] = {"type": shot.transition, "frames": int(shot.transition_frames),
+                              "applied": bool(i and shot.transition == "dissolve")}
+        if i and shot.transition == "dissolve":
+            before, after = _split(shot.transition_frames)
+            track.append(otio.schema.Transition(
+                name=_clean(f"{shots[i - 1].id} > {shot.id}"),
+                transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                in_offset=_RT(before, rate), out_offset=_RT(after, rate)))
         clip.metadata["previs"] = meta
         lens = f"{meta['lens_mm']:g}MM" + (f"-{meta['lens_mm_end']:g}MM" if meta["lens_mm_end"] != meta["lens_mm"] else "")
         comment = f"PREVIS: SC {meta['scene_number']} {lens} T{meta['t_stop']:g} {meta['movement'].upper()}"
         clip.metadata["cmx_3600"] = {"reel": reels[shot.id], "comments": [_ascii(comment)]}
         track.append(clip)
-        rec += n
+        rec += used
     return tl
+
+
+def _split(frames: int) -> tuple[int, int]:
+    """A dissolve of ``frames`` centred on the cut: (frames before it, frames after it)."""
+    return frames // 2, frames - frames // 2
+
+
+def _dissolve_handles(shots) -> tuple[list[int], list[int]]:
+    """Per shot, the frames its dissolves take as handles: (from its head, from its tail). A
+    dissolve from shot A into B plays A past its cut and B before its cut, so the cut shows A
+    shortened at its tail by the half after the cut and B starting the half before the cut late
+    (shots have no media beyond their own frames). The first shot's dissolve has nothing to
+    dissolve from and is left out."""
+    head, tail = [0] * len(shots), [0] * len(shots)
+    for i, shot in enumerate(shots):
+        if i and shot.transition == "dissolve":
+            before, after = _split(int(shot.transition_frames))
+            head[i] += before
+            tail[i - 1] += after
+    for i, shot in enumerate(shots):
+        if head[i] + tail[i] >= shot.length_frames:
+            raise ExportError(f"shot {shot.id} ({shot.length_frames} frames) is too short for its dissolves "
+                              f"({head[i] + tail[i]} frames of handles)")
+    return head, tail
 
 
 # ---------------------------------------------------------------- the files
