@@ -304,3 +304,22 @@ def test_bad_urls_are_one_line(stage, capsys):
     assert "give the receiver's port" in capsys.readouterr().err
     with pytest.raises(Exception, match="rate"):
         send_packets([[b"x"]], "freed://127.0.0.1:9", 0.0)
+
+
+def test_opentrackio_multicast_group_on_loopback(stage):
+    """OpenTrackIO's multicast group 239.135.1.N, joined and sent on the loopback interface only."""
+    from previs.errors import PrevisError
+
+    scene = load_scene(stage)
+    frames = shot_packets(scene, "3A", "opentrackio")[:12]
+    try:
+        rx = Receiver("opentrackio://239.135.1.7:0?iface=127.0.0.1").start()
+    except PrevisError as exc:
+        pytest.skip(f"no multicast on loopback here: {exc}")
+    try:
+        send_packets(frames, f"opentrackio://239.135.1.7:{rx.port}?iface=127.0.0.1", 1000.0)
+        assert rx.wait_for(12, GUARD_S)
+        stats, samples = rx.snapshot()
+    finally:
+        rx.stop()
+    assert stats.bad_total == 0 and [s.sequence for _, s in samples] == list(range(12))
