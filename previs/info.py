@@ -18,6 +18,19 @@ def _finite_or_none(x: float) -> float | None:
     return None if math.isinf(x) else float(x)
 
 
+def _file_meta(piece) -> dict | None:
+    """What a USD set piece's file says of itself (up axis, metres per unit, variants ...), as
+    written in the file (previs converts to metres, +Y up); None for other pieces."""
+    if piece.mesh_path is None or piece.mesh_path.suffix.lower() not in (".usd", ".usda", ".usdc",
+                                                                         ".usdz"):
+        return None
+    from previs.io.meshes import load_asset  # cached: the scene loader read it already
+
+    asset = load_asset(piece.mesh_path, variants=dict(piece.mesh_variants) or None)
+    meta = dict(getattr(asset, "source_meta", {}) or {})
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in meta.items()}
+
+
 def scene_summary(scene: Scene) -> dict:
     """The stage, wall, set, lights, camera and shots of a loaded scene, in JSON types (an
     infinite far depth of field is ``None``)."""
@@ -47,7 +60,8 @@ def scene_summary(scene: Scene) -> dict:
         "brightness_nits": env.wall_brightness_nits}
     out["set"] = [{"name": piece.name,
                    "mesh": str(piece.mesh_path) if piece.mesh_path else None, "kind": piece.kind,
-                   "position_m": [float(v) for v in piece.world_from_local[:3, 3]]}
+                   "position_m": [float(v) for v in piece.world_from_local[:3, 3]],
+                   "file": _file_meta(piece)}
                   for piece in scene.set_pieces]
     out["lights"] = [{"name": lt.name, "type": lt.type, "intensity": lt.intensity,
                       "intensity_unit": "lx" if lt.type == "directional" else "cd",
@@ -144,7 +158,12 @@ def format_summary(d: dict) -> str:
     for piece in d["set"]:
         what = piece["mesh"].rsplit("/", 1)[-1] if piece["mesh"] else piece["kind"]
         pos = ", ".join(f"{v:.2f}" for v in piece["position_m"])
-        out.append(f"        {P(piece['name']):<18} {P(what):<22} at ({pos})")
+        meta = piece.get("file")
+        note = ""
+        if meta:
+            note = (f"  (USD: {meta.get('up_axis', '?')}-up, {meta.get('meters_per_unit', '?'):g} m "
+                    f"per unit as written)")
+        out.append(f"        {P(piece['name']):<18} {P(what):<22} at ({pos}){note}")
     out.append(f"lights  {len(d['lights'])}")
     for lt in d["lights"]:
         col = f"{lt['kelvin']:g} K" if lt["kelvin"] else "rgb"

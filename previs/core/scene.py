@@ -172,6 +172,8 @@ class SetPiece:
     color_linear: tuple[float, float, float] = (0.5, 0.5, 0.5)
     roughness: float = 0.7
     metallic: float = 0.0
+    # USD variant selections for the mesh file ((set name, selection), ...), sorted: hashable
+    mesh_variants: tuple[tuple[str, str], ...] = ()
 
 
 # ---------------------------------------------------------------- lights

@@ -315,7 +315,7 @@ def _piece_points_world(piece: SetPiece) -> np.ndarray:
     from previs.io.meshes import load_asset, primitive_asset
 
     if piece.kind == "mesh":
-        asset = load_asset(piece.mesh_path)
+        asset = load_asset(piece.mesh_path, variants=dict(piece.mesh_variants) or None)
     else:
         asset = primitive_asset(piece.kind, size_m=piece.size_m, radius_m=piece.radius_m,
                                 height_m=piece.height_m, key=f"plan:{piece.name}")

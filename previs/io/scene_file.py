@@ -512,6 +512,7 @@ def _piece(p, i: int, ctx: _Ctx) -> sc.SetPiece:
         scale = scale * schema.UNIT_SCALE[p.units]
         extra["mesh_path"] = _asset_path(ctx, p.path, ("set", i, "path"), kind="mesh",
                                          variants=p.variants)
+        extra["mesh_variants"] = tuple(sorted((p.variants or {}).items()))
     elif kind in ("box", "plane"):
         extra["size_m"] = tuple(p.size_m)
     elif kind == "cylinder":

@@ -21,7 +21,7 @@ class AssetSource(Protocol):
     """Where a scene's geometry comes from: its mesh files and its primitives (the module
     previs.io.meshes is one). Render never reads files itself."""
 
-    def load_asset(self, path: str | Path) -> Asset: ...
+    def load_asset(self, path: str | Path, *, variants: dict[str, str] | None = None) -> Asset: ...
 
     def primitive_asset(self, kind: str, **options) -> Asset: ...
 
@@ -29,7 +29,7 @@ class AssetSource(Protocol):
 def piece_asset(piece: SetPiece, assets: AssetSource) -> Asset:
     """A set piece's geometry: its mesh file (tinted by the scene's colour) or its primitive."""
     if piece.kind == "mesh":
-        asset = assets.load_asset(piece.mesh_path)
+        asset = assets.load_asset(piece.mesh_path, variants=dict(piece.mesh_variants) or None)
         tint = tuple(piece.color_linear)
         if tint == (1.0, 1.0, 1.0):
             return asset  # no colour in the scene file: the mesh's own materials
