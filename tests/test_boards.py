@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +106,20 @@ shots:
     camera: {position_m: [0, 1.2, 5.0], pan_deg: 0, tilt_deg: 0, focal_length_mm: 35}
     moves:
       - {type: dutch, start_frame: 0, end_frame: 23, angle_deg: 15}
+  - id: CRN
+    scene: 8
+    description: crane up
+    length_frames: 24
+    camera: {position_m: [0, 1.2, 5.0], pan_deg: 0, tilt_deg: 0, focal_length_mm: 35}
+    moves:
+      - {type: crane, start_frame: 0, end_frame: 23, arm_length_m: 3.0, boom_deg: 25}
+  - id: OUT
+    scene: 8
+    description: dolly out
+    length_frames: 24
+    camera: {position_m: [0.8, 0.6, 3.0], pan_deg: 0, tilt_deg: 0, focal_length_mm: 35}
+    moves:
+      - {type: dolly, start_frame: 0, end_frame: 23, distance_m: -2.0}
 """
 
 
@@ -145,144 +158,160 @@ def _cyan(img: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- panels per shot
-def test_panel_count_is_the_key_frames(led_scene):
-    """A static shot gets one panel; the dolly-with-rack 3A gets first, rack start/end and last."""
+def test_panels_follow_what_changes(led_scene):
+    """A static shot gets one panel; 3A (a 2 m dolly in with a rack) first, last and one where the
+    picture has changed most; the drive-by 3C (a locked-off camera, the attendant walking) two
+    distinct panels, not six near-identical ones at every cue boundary."""
+    from previs.core.analysis import board_frames
+
+    assert board_frames(led_scene, "1A") == [0]
+    assert len(key_frames(led_scene, led_scene.shot("3C"))) == 6  # what it used to get
+    assert board_frames(led_scene, "3C") == [0, 95]
+    three_a = board_frames(led_scene, "3A")
+    assert three_a[0] == 0 and three_a[-1] == 119 and len(three_a) == 3 and 40 < three_a[1] < 80
+    assert len(board_frames(led_scene, "3B")) >= 3  # a 60 deg orbit: the background swings past
     with api.StageRenderer(led_scene, width=320) as r:
         static = panels_for_shot(led_scene, "1A", r, width=320)
         moving = panels_for_shot(led_scene, "3A", r, width=320)
+        drive_by = panels_for_shot(led_scene, "3C", r, width=320)
+        gate = panels_for_shot(led_scene, "1A", r, width=320, open_gate=True)
     assert len(static) == 1 and static[0].frame == 0
-    assert [p.frame for p in moving] == key_frames(led_scene, led_scene.shot("3A")) == [0, 60, 100, 119]
-    assert [(p.index, p.count) for p in moving] == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    for p in static + moving:
+    assert [p.frame for p in moving] == three_a and [(p.index, p.count) for p in moving] == [(1, 3), (2, 3), (3, 3)]
+    assert len(drive_by) == 2
+    # distinct: the attendant has walked across the frame between the two
+    diff = np.abs(drive_by[0].image.astype(int) - drive_by[1].image.astype(int)).mean()
+    assert diff > 3.0, diff
+    for p in static + moving:  # the delivered frame: 2.39, cropped to the frame lines
         h, w = p.image.shape[:2]
-        assert w == 320 and h == round(320 / p.state.image_aspect)  # the recording mode's aspect, unstretched
-        assert p.image.std() > 10
-    assert moving[0].caption[0].startswith("3A") and "00:00:02:12" in moving[1].caption[0]
-    assert "dolly in 2 m" in moving[0].caption[3] and "rack focus to Mara" in moving[1].caption[3]
-    assert "end of shot" in moving[3].caption[3] and static[0].caption[3] == "Move: static"
-    assert "T4" in moving[0].caption[2] and "40 mm" in moving[0].caption[2]
-    # the dolly shows on every panel but the last, and only there
-    assert all(any(a.kind == "dolly_in" for a in p.arrows) for p in moving[:3])
-    assert not moving[3].arrows and not static[0].arrows
+        assert w == 320 and abs(w / h - 2.39) < 0.02 and p.image.std() > 10
+        assert (p.image[:3].min(axis=2) > 235).mean() < 0.5  # no white frame line along the top edge
+    h, w = gate[0].image.shape[:2]
+    assert abs(w / h - gate[0].state.image_aspect) < 0.01  # the open gate: the whole 3:2 sensor
+    t = moving[0].text
+    assert t["title"].startswith("3A") and "panel 1 of 3" in t["title"]
+    assert "dolly in 2 m" in t["move"] and "rack focus to Mara" in moving[1].text["move"]
+    assert "end of shot" in moving[2].text["move"] and static[0].text["move"] == "Move: static"
+    assert "T4" in t["lens"] and "40 mm" in t["lens"]
+    assert "cam 1.50 m, tilt +1°" in t["size"] and "dolly" in t["size"] and t["size"].startswith("FS")
+    assert static[0].text["notes"].startswith("NOTES: Hold for the full scene")
+    assert static[0].text["action"].startswith("ACTION: Mara tops up")
+    # the push-in shows on every panel but the last, at the corners
+    assert all({a.kind for a in p.arrows} == {"push_in"} for p in moving[:2])
+    assert not moving[2].arrows and not static[0].arrows
 
 
-# ---------------------------------------------------------------- camera arrows
-def test_pan_left_arrow_points_left_in_data_and_pixels(test_scene, test_renderer):
-    a, b = _ends(test_scene, "PAN")
-    raw = test_renderer.render(a, read_depth=False).color
-    h, w = raw.shape[:2]
-    arrows = motion_arrows(a, b, test_scene, (w, h))
-    assert [x.kind for x in arrows] == ["shift"]
-    v = arrows[0].vector
-    assert v[0] < -0.9 * np.linalg.norm(v), v  # left, barely any vertical
-    assert arrows[0].label == "left"
-    drawn = draw_motion_arrows(raw, a, b, test_scene)
-    changed = np.abs(drawn.astype(int) - raw.astype(int)).sum(axis=2) > 30
-    amber = _amber(drawn) & changed
-    assert amber.sum() > 150
-    ys, xs = np.nonzero(amber)
-    # the head is wider than the shaft: the colour's centroid lies towards the head, i.e. left of
-    # the middle of the arrow's extent
-    assert xs.mean() < (xs.min() + xs.max()) / 2 - 3
-    assert np.ptp(xs) > 4 * np.ptp(ys)
-    # everything drawn stays inside the scope frame lines
-    x0, y0, x1, y1 = boards.frame_rect_px(a, w, h)
-    ys_all, xs_all = np.nonzero(changed)
-    assert ys_all.min() >= int(y0) and ys_all.max() <= int(np.ceil(y1))
+# ---------------------------------------------------------------- camera arrows, by convention
+@pytest.mark.parametrize("label,kinds", [
+    ("dolly in", ("push_in",)), ("push-in", ("push_in",)), ("dolly out", ("pull_out",)),
+    ("zoom in", ("zoom_in",)), ("zoom out", ("zoom_out",)), ("dolly zoom", ("push_in", "zoom_out")),
+    ("pan left", ("pan_left",)), ("pan right", ("pan_right",)), ("truck right", ("truck_right",)),
+    ("tilt up", ("tilt_up",)), ("tilt down", ("tilt_down",)), ("pedestal down", ("pedestal_down",)),
+    ("crane up", ("crane_up",)), ("crane down", ("crane_down",)), ("orbit left", ("orbit_left",)),
+    ("orbit right", ("orbit_right",)), ("dutch", ("roll",)), ("rack focus", ()), ("handheld", ()),
+])
+def test_each_move_gets_its_conventional_arrow_and_no_other(label, kinds):
+    from previs.core.analysis import arrow_kinds
+
+    assert arrow_kinds([label]) == kinds
+    rect = (0.0, 0.0, 478.0, 200.0)
+    arrows = [a for a in boards.camera_arrows(kinds, rect) if a.kind != "bracket"]
+    assert [a.kind for a in arrows] == [k for k in kinds for _ in range(4 if k[:4] in ("push", "pull", "zoom") else 1)]
+    c = np.array([239.0, 100.0])
+    for a in arrows:
+        v, k = a.vector, a.kind
+        tail, head = a.points[0], a.points[-1]
+        assert ((a.points >= 4) & (a.points <= [474, 196])).all()  # inside the frame
+        if k in ("push_in", "zoom_in"):  # at a corner, pointing in
+            assert np.linalg.norm(head - c) < np.linalg.norm(tail - c) and np.linalg.norm(tail - c) > 180
+        elif k in ("pull_out", "zoom_out"):
+            assert np.linalg.norm(head - c) > np.linalg.norm(tail - c) and np.linalg.norm(head - c) > 180
+        elif k.startswith(("pan_", "truck_")):  # along the bottom edge, the way the frame goes
+            assert tail[1] == head[1] > 0.8 * 200 and np.sign(v[0]) == (1 if k.endswith("right") else -1)
+        elif k.startswith("tilt_"):  # up or down the right edge
+            assert tail[0] == head[0] > 0.9 * 478 and np.sign(v[1]) == (-1 if k.endswith("up") else 1)
+        elif k.startswith(("crane_", "pedestal_")):  # a vertical arrow at the (left) side
+            assert tail[0] == head[0] < 0.1 * 478 and np.sign(v[1]) == (-1 if k.endswith("up") else 1)
+        elif k.startswith("orbit_"):  # an arc low in the frame, bowed down, the way the camera travels
+            mid = a.points[len(a.points) // 2]
+            assert len(a.points) > 8 and mid[1] > max(tail[1], head[1]) + 10 and mid[1] > 100
+            assert np.sign(v[0]) == (1 if k.endswith("right") else -1)
+        elif k == "roll":
+            assert len(a.points) > 8 and (a.points[:, 0] > 0.6 * 478).all() and (a.points[:, 1] < 0.6 * 200).all()
+        # nothing crosses the middle of the frame, where the faces are
+        assert not ((np.abs(a.points[:, 0] - c[0]) < 0.12 * 478) & (np.abs(a.points[:, 1] - c[1]) < 0.2 * 200)).any()
 
 
-def test_dolly_in_arrows_point_outward(test_scene, test_renderer):
-    a, b = _ends(test_scene, "DOL")
-    raw = test_renderer.render(a, read_depth=False).color
-    h, w = raw.shape[:2]
-    arrows = motion_arrows(a, b, test_scene, (w, h))
-    push = [x for x in arrows if x.kind == "dolly_in"]
-    assert len(push) == 4 and not [x for x in arrows if x.kind in ("zoom_in", "zoom_out", "dolly_out")]
-    x0, y0, x1, y1 = boards.frame_rect_px(a, w, h)
-    c = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-    quads = set()
-    for x in push:
-        out = x.points[0] - c
-        assert np.dot(x.vector, out) > 0.9 * np.linalg.norm(x.vector) * np.linalg.norm(out)  # radial, outward
-        assert np.linalg.norm(x.points[-1] - c) > np.linalg.norm(x.points[0] - c)
-        quads.add((np.sign(out[0]), np.sign(out[1])))
-    assert len(quads) == 4  # one towards each corner
+@pytest.mark.parametrize("sid,kind", [("PAN", "pan_left"), ("DOL", "push_in"), ("OUT", "pull_out"),
+                                      ("TRK", "truck_right"), ("TLT", "tilt_up"), ("PED", "pedestal_down"),
+                                      ("CRN", "crane_up"), ("ORB", "orbit_right"), ("DUT", "roll")])
+def test_a_board_of_each_move_gets_its_arrow(test_scene, sid, kind):
+    a, b = _ends(test_scene, sid)
+    arrows = motion_arrows(a, b, test_scene, (478, 200))
+    assert {x.kind for x in arrows} == {kind}, [x.kind for x in arrows]
+    assert motion_arrows(a, None, test_scene, (478, 200)) == []  # the last panel: none
+
+
+@pytest.mark.parametrize("sid,where", [("PAN", "bottom"), ("DOL", "corners"), ("CRN", "left"), ("TLT", "right"),
+                                       ("ORB", "low")])
+def test_rendered_arrows_sit_where_the_convention_puts_them(test_scene, test_renderer, sid, where):
+    """In the pixels of the delivered frame: amber where the arrow belongs and none over the middle."""
+    a, b = _ends(test_scene, sid)
+    full = test_renderer.render(a, overlay=False, read_depth=False).color
+    h, w = full.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in boards.frame_rect_px(a, w, h))
+    raw = np.ascontiguousarray(full[y0:y1, x0:x1])
     drawn = draw_motion_arrows(raw, a, b, test_scene)
     amber = _amber(drawn) & (np.abs(drawn.astype(int) - raw.astype(int)).sum(axis=2) > 30)
     ys, xs = np.nonzero(amber)
-    assert amber.sum() > 150
-    # amber in all four quadrants round the centre, and more of it far out (the heads) than near
-    for sx, sy in quads:
-        assert ((np.sign(xs - c[0]) == sx) & (np.sign(ys - c[1]) == sy)).sum() > 20
-    r = np.hypot((xs - c[0]) / (x1 - x0), (ys - c[1]) / (y1 - y0))
-    assert (r > 0.3).sum() > (r < 0.2).sum()
+    fh, fw = raw.shape[:2]
+    assert amber.sum() > 60, amber.sum()
+    middle = amber[int(0.3 * fh):int(0.7 * fh), int(0.38 * fw):int(0.62 * fw)]
+    assert middle.sum() == 0
+    if where == "bottom":
+        assert ys.min() > 0.7 * fh and np.ptp(xs) > 0.4 * fw
+        assert xs[ys > np.percentile(ys, 10)].mean() < fw / 2  # the head (wider) is on the left: pan left
+    elif where == "corners":
+        for qx, qy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+            q = amber[qy * fh // 2:(qy + 1) * fh // 2, qx * fw // 2:(qx + 1) * fw // 2]
+            assert q.sum() > 10
+    elif where == "left":
+        assert xs.max() < 0.15 * fw and np.ptp(ys) > 0.4 * fh
+    elif where == "right":
+        assert xs.min() > 0.85 * fw and np.ptp(ys) > 0.4 * fh
+    elif where == "low":
+        assert np.median(ys) > 0.55 * fh and np.ptp(xs) > 0.5 * fw
 
 
-@pytest.mark.parametrize("sid,kind,check", [
-    ("TRK", "shift", lambda v: v[0] > 0.9 * np.linalg.norm(v)),         # truck right: arrow right
-    ("TLT", "shift", lambda v: -v[1] > 0.9 * np.linalg.norm(v)),        # tilt up: arrow up (y down)
-    ("PED", "shift", lambda v: v[1] > 0.9 * np.linalg.norm(v)),         # pedestal down: arrow down
-])
-def test_straight_moves_point_the_way_the_framing_goes(test_scene, sid, kind, check):
-    a, b = _ends(test_scene, sid)
-    arrows = motion_arrows(a, b, test_scene, (400, 225))
-    assert [x.kind for x in arrows] == [kind]
-    assert check(arrows[0].vector), arrows[0].vector
-
-
-def test_orbit_is_a_curved_arrow_the_way_the_camera_travels(test_scene):
-    a, b = _ends(test_scene, "ORB")  # +40 deg counter-clockwise from above: the camera goes to its right
-    arrows = motion_arrows(a, b, test_scene, (400, 225))
-    kinds = [x.kind for x in arrows]
-    assert kinds == ["orbit"], kinds  # no dolly: the distance to the subject holds
-    pts = arrows[0].points
-    assert len(pts) > 8 and pts[-1][0] > pts[0][0]  # travels right
-    mid = pts[len(pts) // 2]
-    assert mid[1] > max(pts[0][1], pts[-1][1]) + 10  # bowed: the front of an ellipse round the subject
-    # the mirror-image orbit travels left
-    mirror = replace(b, world_from_camera=np.diag([-1.0, 1, 1, 1]) @ b.world_from_camera @ np.diag([-1.0, 1, 1, 1]))
-    back = motion_arrows(a, mirror, test_scene, (400, 225))
-    assert [x.kind for x in back] == ["orbit"] and back[0].points[-1][0] < back[0].points[0][0]
-
-
-def test_dutch_is_a_curved_arrow_and_static_has_none(test_scene):
-    a, b = _ends(test_scene, "DUT")
-    arrows = motion_arrows(a, b, test_scene, (400, 225))
-    assert [x.kind for x in arrows] == ["roll"]
-    pts = arrows[0].points
-    assert pts[-1][0] > pts[0][0]  # clockwise over the top: left to right
-    assert motion_arrows(a, a, test_scene, (400, 225)) == []
-    assert motion_arrows(a, None, test_scene, (400, 225)) == []
-
-
-def test_zoom_draws_converging_brackets(test_scene):
-    a, _ = _ends(test_scene, "PAN")
-    lens = replace(a.lens, focal_length_mm=70.0)
-    b = replace(a, focal_length_mm=70.0, lens=lens)
-    arrows = motion_arrows(a, b, test_scene, (400, 225))
-    zoom = [x for x in arrows if x.kind == "zoom_in"]
-    assert len(zoom) == 4 and len([x for x in arrows if x.kind == "bracket"]) == 4
-    assert not [x for x in arrows if x.kind.startswith("dolly") or x.kind == "shift"]
-    c = np.array([200.0, 112.5])
-    for x in zoom:  # from the corners in towards the centre
-        assert np.linalg.norm(x.points[-1] - c) < np.linalg.norm(x.points[0] - c)
+def test_zoom_draws_corner_arrows_with_the_end_framings_brackets():
+    arrows = boards.camera_arrows(("zoom_in",), (0, 0, 400, 200))
+    assert sorted({a.kind for a in arrows}) == ["bracket", "zoom_in"] and len(arrows) == 8
+    c = np.array([200.0, 100.0])
+    for x in arrows:
+        if x.kind == "zoom_in":
+            assert np.linalg.norm(x.points[-1] - c) < np.linalg.norm(x.points[0] - c)
 
 
 # ---------------------------------------------------------------- subject arrows
-def test_walk_arrow_lies_along_the_projected_path(test_scene, test_renderer):
+def test_walk_arrow_starts_beside_the_walker_and_follows_the_path(test_scene, test_renderer):
     shot = test_scene.shot("WLK")
     st = evaluate(test_scene, shot, 0)
-    raw = test_renderer.render(st, read_depth=False).color
+    raw = test_renderer.render(st, overlay=True, read_depth=False).color
     h, w = raw.shape[:2]
-    arrows = motion_arrows(st, None, test_scene, (w, h))
+    arrows = motion_arrows(st, None, test_scene, (w, h), open_gate=True)
     assert [x.kind for x in arrows] == ["subject"] and arrows[0].label == "walker"
     pts = arrows[0].points
     # the path by hand: the walker's pose over the walk, at half its height, through the camera
     clip = tf.perspective(st.yfov_rad, w / h, st.near_m, st.far_m) @ np.linalg.inv(st.world_from_camera)
     world = np.array([(walk_poses(test_scene, shot, f)["walker"] @ [0, 0.9, 0, 1])[:3] for f in range(48)])
     expected = tf.project_to_pixels(clip, world, w, h)
-    np.testing.assert_allclose(pts[0], expected[0], atol=0.5)
     np.testing.assert_allclose(pts[-1], expected[-1], atol=0.5)
+    # it starts beside the walker, not on the body: past its half width at its middle
+    head = (walk_poses(test_scene, shot, 0)["walker"] @ [0, 1.8 - 0.062 * 1.8, 0, 1])[:3]
+    side = (walk_poses(test_scene, shot, 0)["walker"] @ [0, 0.99, 0, 1])[:3] + 0.36 * st.world_from_camera[:3, 0]
+    head_px, side_px, mid_px = tf.project_to_pixels(clip, np.array([head, side, world[0]]), w, h)
+    half_w = np.linalg.norm(side_px - mid_px)
+    assert np.linalg.norm(pts[0] - mid_px) > 1.2 * half_w
+    assert np.linalg.norm(pts[0] - head_px) > 2.0 * 0.062 * 1.8 / 0.36 * half_w * 0.5  # nowhere near the face
 
     def dist_to_path(p):
         a, b = expected[:-1], expected[1:]
@@ -290,19 +319,33 @@ def test_walk_arrow_lies_along_the_projected_path(test_scene, test_renderer):
         return np.min(np.linalg.norm(a + t[:, None] * (b - a) - p, axis=1))
 
     assert max(dist_to_path(p) for p in pts) < 1.0
-    assert pts[-1][0] - pts[0][0] > 0.3 * w  # left to right across the frame
-    # in the pixels: cyan along that path
-    drawn = draw_motion_arrows(raw, st, None, test_scene)
+    assert pts[-1][0] - pts[0][0] > 0.25 * w  # left to right across the frame
+    drawn = draw_motion_arrows(raw, st, None, test_scene, open_gate=True)
     cyan = _cyan(drawn) & (np.abs(drawn.astype(int) - raw.astype(int)).sum(axis=2) > 30)
     ys, xs = np.nonzero(cyan)
     assert len(xs) > 150
     d = np.array([dist_to_path(np.array([x + 0.5, y + 0.5])) for x, y in zip(xs[::3], ys[::3], strict=True)])
     assert np.median(d) < 3.0 and d.max() < 12.0
-    # half-way through, the arrow starts where the walker is then
+    # half-way through, the arrow starts beside where the walker is then; at the end there is none
     mid = evaluate(test_scene, shot, 24)
-    arr = motion_arrows(mid, None, test_scene, (w, h))[0]
-    np.testing.assert_allclose(arr.points[0], expected[24], atol=0.5)
-    assert motion_arrows(evaluate(test_scene, shot, 47), None, test_scene, (w, h)) == []  # walk over
+    arr = motion_arrows(mid, None, test_scene, (w, h), open_gate=True)[0]
+    assert arr.points[0][0] > expected[24][0]
+    assert motion_arrows(evaluate(test_scene, shot, 47), None, test_scene, (w, h)) == []
+
+
+def test_the_drive_by_walk_arrow_covers_no_face(led_scene):
+    from previs.export.boards import _delivered, _faces_and_bodies
+
+    st = evaluate(led_scene, "3C", 0)
+    size = (478, 200)
+    arrows = [a for a in motion_arrows(st, None, led_scene, size) if a.kind == "subject"]
+    assert [a.label for a in arrows] == ["Attendant"]
+    full_w, full_h, offset, _ = _delivered(st, size, False)
+    faces = _faces_and_bodies(led_scene, st, boards.projector(st, round(full_w), round(full_h)), offset)
+    for box, _, _ in faces.values():
+        inside = ((arrows[0].points[:, 0] >= box[0]) & (arrows[0].points[:, 0] <= box[2])
+                  & (arrows[0].points[:, 1] >= box[1]) & (arrows[0].points[:, 1] <= box[3]))
+        assert not inside.any()
 
 
 # ---------------------------------------------------------------- sheets
@@ -336,14 +379,18 @@ SCENE1 = [(s, 0) for s in ("1A", "1B", "1C", "1D", "1E", "1F")]
 
 
 @needs_poppler
-@pytest.mark.parametrize("per_page,pages", [(4, 4), (6, 3), (8, 2)])
-def test_sheet_pages_and_panels_where_the_layout_says(led_scene, tmp_path, per_page, pages):
+@pytest.mark.parametrize("per_page,pages,orientation", [(1, 14, "L"), (2, 7, "P"), (3, 5, None), (4, 4, None),
+                                                       (6, 3, "portrait"), (8, 2, None)])
+def test_sheet_pages_and_panels_where_the_layout_says(led_scene, tmp_path, per_page, pages, orientation):
     panels = _fake_panels(led_scene, (SCENE1 * 3)[:14])
-    (pdf,) = write_sheets(panels, tmp_path, led_scene, per_page=per_page, date="2026-06-15", version="v3")
+    (pdf,) = write_sheets(panels, tmp_path, led_scene, per_page=per_page, date="2026-06-15", version="v3",
+                          paper="letter", orientation=orientation)
     assert pdf.name == "led_stage_boards.pdf"
     imgs = _pages(pdf, tmp_path)
     assert len(imgs) == pages
-    lay = boards.sheet_layout(per_page, 330 / 227)
+    lay = boards.sheet_layout(per_page, 330 / 227, "letter", orientation=orientation)
+    if orientation:
+        assert lay.orientation == orientation[0].upper()
     px = 40 / 25.4
     for n, page in enumerate(imgs):
         assert page.std() > 20 and (page < 128).mean() > 0.05  # not blank
@@ -368,6 +415,7 @@ def test_sheet_pages_and_panels_where_the_layout_says(led_scene, tmp_path, per_p
         assert sid in text
     assert "v3" in text and "2026-06-15" in text and "Desert Diner" in text
     assert "WIDE MASTER" in text and "T4" in text
+    assert "ARRI Signature Prime" in text  # the package once, in the title block
 
 
 @needs_poppler
@@ -410,25 +458,34 @@ def test_sheets_are_deterministic_and_refuse_bad_requests(led_scene, tmp_path):
     (a,) = write_sheets(panels, tmp_path / "a.pdf", led_scene, date="2026-06-15")
     (b,) = write_sheets(panels, tmp_path / "b.pdf", led_scene, date="2026-06-15")
     assert a.read_bytes() == b.read_bytes() and a.read_bytes().startswith(b"%PDF")
-    with pytest.raises(PrevisError, match="4, 6 or 8"):
+    with pytest.raises(PrevisError, match="1, 2, 3, 4, 6 or 8"):
         write_sheets(panels, tmp_path, led_scene, per_page=5)
+    with pytest.raises(PrevisError, match="portrait or landscape"):
+        write_sheets(panels, tmp_path, led_scene, orientation="sideways")
     with pytest.raises(PrevisError):
         write_sheets([], tmp_path, led_scene)
     assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_grid_gives_the_panels_the_most_room():
+    assert boards.sheet_grid(1, 2.39) == (1, 1, "L")            # one scope panel: landscape, page wide
+    assert boards.sheet_grid(3, 2.39) == (1, 3, "P")            # three scope panels stacked on a portrait page
     assert boards.sheet_grid(6, 27.99 / 19.22) == (3, 2, "L")   # 3:2 open gate: 3 x 2 landscape
-    assert boards.sheet_grid(8, 16 / 9) == (2, 4, "P")          # 16:9: 2 columns x 4 rows portrait
-    assert boards.sheet_grid(4, 16 / 9) == (2, 2, "L")
-    for per_page in (4, 6, 8):
+    assert boards.sheet_grid(8, 2.39, orientation="P") == (2, 4, "P")
+    for per_page in boards.PER_PAGE:
         for aspect in (1.33, 1.457, 1.78, 2.39):
-            lay = boards.sheet_layout(per_page, aspect)
-            assert len(lay.images) == per_page
-            for (_, y, w, h), (cx, cy, cw, ch) in zip(lay.images, lay.cells, strict=True):
-                assert w / h == pytest.approx(aspect)  # never stretched
-                assert cx >= lay.margin - 1e-6 and cx + cw <= lay.page_w - lay.margin + 1e-6
-                assert cy + ch <= lay.page_h - lay.margin - lay.footer_h + 1e-6 and y > lay.margin + lay.title_h
+            for orientation in (None, "P", "L"):
+                lay = boards.sheet_layout(per_page, aspect, "a4", orientation=orientation)
+                assert len(lay.images) == per_page
+                # no other grid of that orientation gives a bigger picture
+                best = max(boards.sheet_layout(per_page, aspect, "a4", grid=g).images[0][2]
+                           for g in boards._grids(per_page, orientation))
+                assert lay.images[0][2] == pytest.approx(best)
+                for (_, y, w, h), (cx, cy, cw, ch) in zip(lay.images, lay.cells, strict=True):
+                    assert w / h == pytest.approx(aspect)  # never stretched
+                    assert cx >= lay.margin - 1e-6 and cx + cw <= lay.page_w - lay.margin + 1e-6
+                    assert cy + ch <= lay.page_h - lay.margin - lay.footer_h + 1e-6 and y > lay.margin + lay.title_h
+                    assert ch - h >= 5 * boards.CAPTION_LINE_MM  # room for the caption under it
 
 
 # ---------------------------------------------------------------- end to end
@@ -436,16 +493,25 @@ def test_grid_gives_the_panels_the_most_room():
 def test_export_boards_writes_panel_pngs_and_sheets(led_scene, tmp_path):
     from PIL import Image
 
-    paths = boards.export_boards(led_scene, tmp_path, shot_ids=["1A", "3A"], per_page=4, width=320,
-                                 date="2026-06-15")
+    paths = boards.export_boards(led_scene, tmp_path, shot_ids=["1A", "1C", "3A"], per_page=4, width=320,
+                                 date="2026-06-15", paper="a4")
     names = [p.name for p in paths]
-    assert names == ["led_stage_1A_p01.png", "led_stage_3A_p01.png", "led_stage_3A_p02.png",
-                     "led_stage_3A_p03.png", "led_stage_3A_p04.png", "led_stage_boards.pdf"]
-    png = np.asarray(Image.open(paths[1]).convert("RGB"))
-    assert png.shape[1] == 320 and png.shape[0] > round(320 / (27.99 / 19.22))  # the frame plus its caption
-    assert _amber(png).sum() > 50  # the dolly's arrows
+    assert names == ["led_stage_1A_p01.png", "led_stage_1C_p01.png", "led_stage_3A_p01.png",
+                     "led_stage_3A_p02.png", "led_stage_3A_p03.png", "led_stage_boards.pdf"]
+    png = np.asarray(Image.open(paths[2]).convert("RGB"))
+    assert png.shape[1] == 320 and png.shape[0] > round(320 / 2.39) + 60  # the frame plus its caption
+    assert _amber(png).sum() > 50  # the push-in's arrows
     text = _text(paths[-1])
+    words = " ".join(text.split())
     assert "Page 2 of 2" in text and "1A" in text and "3A" in text and "DOLLY IN" in text
+    # the fields under each panel, legible: size, angle, height and tilt, lens, stop, focus, move, words
+    for want in ("WS · eye level · cam 1.70 m, tilt -2° · sticks", "OTS MCU", "25 mm · T4 · focus 9.00 m",
+                 "Move: dolly in 2 m", "ACTION: Mara tops up the sedan", "DIALOGUE: MARA: You said sundown.",
+                 "NOTES: Hold for the full scene"):
+        assert want in words, want
+    info = subprocess.run(["pdfinfo", str(paths[-1])], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(["pdffonts", str(paths[-1])], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info and "DejaVuSansCondensed" in fonts  # the bundled font, embedded
     assert not list(tmp_path.glob(".*.tmp"))
 
 

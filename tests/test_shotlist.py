@@ -49,7 +49,8 @@ def test_example_shot_sizes_are_what_a_dp_would_call_them(rows):
     r = _by_id(rows)
     assert [x.shot for x in rows] == SHOT_IDS
     assert r["1A"].shot_size in ("WS", "FS")          # wide master, 25 mm from 9 m
-    assert r["1C"].shot_size in ("MCU", "CU")         # OTS onto Mara
+    assert r["1C"].shot_size == "OTS MCU"             # over Dale's shoulder onto Mara
+    assert r["1D"].shot_size == "OTS CU"              # over (the back of) Mara's head onto Dale
     assert r["1E"].shot_size in ("CU", "MCU")         # CU - Mara
     assert r["1F"].shot_size in ("CU", "ECU")         # tight CU - Dale
     assert r["2A"].shot_size in ("INSERT", "ECU")     # the nozzle, focus 1.2 m, nobody in frame
@@ -81,7 +82,8 @@ def test_example_columns_have_values(rows):
     assert set(a.cast) >= {"Mara", "Dale"}
     assert r["1F"].cast[0] == "Dale"           # the subject comes first
     assert "Mara" not in r["1F"].cast          # 1F looks at Dale; Mara is far off frame left
-    assert r["2A"].cast == ()
+    assert r["2A"].cast == ("Attendant",)      # his arm and side fill the right of the insert
+    assert r["1E"].cast == ("Mara", "Attendant")  # a clean single: Dale's sliver of shoulder is not cast
     # 3A racks from Dale (5.2 m) to Mara's depth at the dolly's end
     assert r["3A"].focus_m[0] == 5.2 and len(r["3A"].focus_m) == 2 and r["3A"].focus_m[1] < 4.0
     assert r["3C"].lighting_cue == "key HMI flicker 24–72; wall: world moves 12 m/s, sun to 8°, 110 nits 0–95"
@@ -242,9 +244,10 @@ def test_csv_reads_back(rows, tmp_path):
     with open(path, newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
     header, body = table[0], table[1:]
-    assert header == ["Scene", "Shot", "Setup", "Description", "Shot size", "Angle", "Movement", "Lens",
-                      "Lens kit", "Camera", "T-stop", "Focus", "Frames", "Duration", "Cast / stand-ins",
-                      "Lighting cue", "Stage checks", "Notes"]
+    assert header == ["Scene", "Shot", "Setup", "Description", "Action", "Dialogue", "Shot size", "Angle",
+                      "Camera height / tilt", "Support", "Movement", "Lens", "Lens kit", "Camera", "T-stop",
+                      "Focus", "Frames", "Duration", "Cast / stand-ins", "Transition in", "Lighting cue",
+                      "Stage checks", "Notes"]
     assert [r[1] for r in body] == SHOT_IDS
     one = dict(zip(header, body[0], strict=True))
     assert one["Lens"] == "25 mm" and one["Frames"] == "480" and one["Duration"] == "00:00:20:00"
@@ -258,7 +261,7 @@ def test_csv_reads_back(rows, tmp_path):
 def test_json_round_trips(scene, rows, tmp_path):
     path = sl.write_json(rows, tmp_path / "list.json", scene)
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert (doc["format"], doc["version"]) == ("previs-shotlist", 1)
+    assert (doc["format"], doc["version"]) == ("previs-shotlist", 2)
     assert doc["scene"] == "Desert Diner - LED stage previs" and doc["frame_rate"] == "24"
     assert [s["shot"] for s in doc["shots"]] == SHOT_IDS
     first = doc["shots"][0]
@@ -275,7 +278,7 @@ def test_markdown_has_a_row_per_shot(scene, rows, tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     table = [ln for ln in lines if ln.startswith("|")]
     assert len(table) == 2 + len(SHOT_IDS)
-    assert table[0].startswith("| Scene | Shot | Setup | Description | Shot size |")
+    assert table[0].startswith("| Scene | Shot | Setup | Description | Action | Dialogue | Shot size |")
     for line, sid in zip(table[2:], SHOT_IDS, strict=True):
         cells = [c.strip() for c in line.replace("\\|", "\x00").strip("|").split("|")]
         assert len(cells) == len(sl.COLUMNS) and cells[1] == sid
@@ -311,15 +314,15 @@ def _text(pdf: Path, column: str | None = None) -> str:
 
 @needs_poppler
 def test_pdf_renders_with_every_shot(scene, rows, tmp_path):
-    path = sl.write_pdf(rows, tmp_path / "list.pdf", scene, when=date(2025, 3, 14))
+    path = sl.write_pdf(rows, tmp_path / "list.pdf", scene, when=date(2025, 3, 14), paper="a4")
     pages = _render_pages(path, tmp_path)
-    assert len(pages) == 1
+    assert len(pages) == 2  # the table, then the shooting order
     assert pages[0].shape[1] > pages[0].shape[0]  # landscape
     assert all(p.std() > 10 for p in pages)
     text = _text(path)
     for sid in SHOT_IDS:
         assert sid in text
-    assert "Desert Diner - LED stage previs" in text and "2025-03-14" in text and "Page 1 of 1" in text
+    assert "Desert Diner - LED stage previs" in text and "2025-03-14" in text and "Page 2 of 2" in text
     if sl.find_pdf_fonts():
         assert "→" in text  # the TTF shows the arrow as it is (pdftotext may split the cell)
 
@@ -333,7 +336,7 @@ def test_pdf_pages_repeat_the_header(scene, rows, tmp_path):
     n = len(pages)
     assert n >= 2 and all(p.std() > 10 for p in pages)
     text = _text(path)
-    assert text.count("Stage checks") == n  # the header row on every page
+    assert text.count("Stage checks") >= n - 1  # the header row on every page of the table
     for i in range(1, n + 1):
         assert f"Page {i} of {n}" in text
     for r in many:
@@ -460,7 +463,8 @@ def test_checked_shotlist_reads_back_in_every_format(checked, tmp_path):
     import sys
 
     report, results = checked
-    cmd = [sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--what", "shotlist", "-o", str(tmp_path)]
+    cmd = [sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--what", "shotlist", "-o", str(tmp_path),
+           "--paper", "a4"]
     for sid in CHECKED:
         cmd += ["--shot", sid]
     run = subprocess.run([*cmd, "--checks", str(report)], capture_output=True, text=True, timeout=120)
@@ -492,3 +496,61 @@ def test_without_checks_the_sheets_say_they_did_not_run(scene, rows, tmp_path):
     assert "LED stage checks not run" in " ".join(_text(path).split())
     doc = json.loads(sl.write_json(rows, tmp_path / "list.json", scene).read_text(encoding="utf-8"))
     assert doc["led_checks"] == sl.LED_CHECKS_NOT_RUN
+
+
+# ---------------------------------------------------------------- who is in frame, and the new columns
+def test_cast_shares_height_support_and_words(rows):
+    r = _by_id(rows)
+    c = r["1C"]
+    assert c.cast_text.startswith("Mara ") and "Dale 3" in c.cast_text  # the OTS shoulder fills a third
+    assert len(c.cast_share) == len(c.cast) and all(0 < x < 1 for x in c.cast_share)
+    assert r["1A"].height_text == "1.70 m, tilt -2°" and r["2B"].camera_height_m == (0.35,)
+    assert r["2B"].support == "hi-hat" and r["3A"].support == "dolly" and r["1A"].support == "sticks"
+    assert r["3B"].support == "dolly" and r["3C"].support == "sticks"
+    assert r["1C"].dialogue.startswith("MARA:") and r["1A"].action.startswith("Mara tops up")
+    assert r["2A"].transition == "dissolve 12 fr" and r["1A"].transition == "cut"
+
+
+def test_ots_is_a_foreground_shoulder_seen_from_behind(scene):
+    """Turn 1C's foreground Dale round to face the lens: a dirty two-shot, not an OTS; move him out
+    of frame: a clean MCU on Mara, and he leaves the cast."""
+    from previs.core import analysis
+
+    assert analysis.analyse_shot(scene, "1C").ots == "Dale"
+    dale = next(p for p in scene.set_pieces if p.name == "Dale")
+    turned = dataclasses.replace(dale, world_from_local=dale.world_from_local @ tf.rotation_y(180.0))
+    gone = dataclasses.replace(dale, world_from_local=tf.trs((-6.0, 0.0, 6.0)))
+    for piece, ots in ((turned, None), (gone, None)):
+        sc = dataclasses.replace(scene, set_pieces=tuple(piece if p.name == "Dale" else p for p in scene.set_pieces))
+        judged = analysis.analyse_shot(sc, "1C")
+        assert judged.ots is ots and not judged.shot_size.startswith("OTS")
+    assert "Dale" not in analysis.analyse_shot(
+        dataclasses.replace(scene, set_pieces=tuple(gone if p.name == "Dale" else p for p in scene.set_pieces)),
+        "1C").cast
+
+
+def test_pdf_says_the_package_once_and_the_schedule(scene, rows, tmp_path):
+    path = sl.write_pdf(rows, tmp_path / "list.pdf", scene, when=date(2025, 3, 14), paper="a4")
+    text = _text(path)
+    assert text.count("ARRI Signature Prime") == 1 and text.count("ALEXA 35") == 1
+    assert "Shooting order by setup" in text and "hi-hat" in text and "DIALOGUE: MARA" in " ".join(text.split())
+    order = sl.schedule(rows)
+    assert order[0] == ("1", 1, "25 mm", "sticks", ["1A"]) and len(order) == len(rows)
+    twin = dataclasses.replace(rows[0], shot="1G", focal_length_mm=(40.0,))
+    assert [g[4] for g in sl.schedule([rows[0], twin, rows[1]])] == [["1A"], ["1G"], ["1B"]]  # a lens change
+
+
+@needs_poppler
+@pytest.mark.parametrize("paper,name", [("a4", "(A4)"), ("letter", "(letter)")])
+def test_paper_and_bundled_font(scene, rows, tmp_path, paper, name, monkeypatch):
+    monkeypatch.delenv("PREVIS_PDF_FONT", raising=False)
+    path = sl.write_pdf(rows, tmp_path / f"{paper}.pdf", scene, when=date(2025, 3, 14), paper=paper)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert name in info  # poppler names the paper from the page size
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "DejaVuSansCondensed" in fonts and "DejaVuSansCondensed-Bold" in fonts.replace("CondensedBold",
+                                                                                            "Condensed-Bold")
+    from previs.export.paper import bundled_fonts, find_fonts
+
+    assert find_fonts() == bundled_fonts() and bundled_fonts()[0].parent.name == "fonts"
+    assert (bundled_fonts()[0].parent / "LICENSE").read_text().count("Bitstream") >= 2

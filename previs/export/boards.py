@@ -1,49 +1,54 @@
 """Storyboard panels and sheets.
 
     with previs.StageRenderer(scene, width=960) as r:
-        panels = panels_for_shot(scene, "3A", r)          # first, key and last frames of the shot
-    write_sheets(panels, "out/boards", scene, per_page=6)  # -> [out/boards/led_stage_boards.pdf]
+        panels = panels_for_shot(scene, "3A", r)          # first, last and where the picture changes
+    write_sheets(panels, "out/boards", scene, per_page=3, orientation="P", paper="a4")
     export_boards(scene, "out/boards", shot_ids=["3A"])    # panels as PNGs and the sheets in one go
 
 Panels
 ------
-A static shot gets one panel; a moving shot one at its first frame, at every key frame
-(:func:`previs.core.frame.key_frames`: where a move, walk or cue starts or ends) and at its last.
-Each panel is the rendered frame with the delivery frame lines, and arrows drawn inside the
-frame lines:
+A shot whose picture hardly changes gets one panel; a moving shot one at its first frame, one at
+its last, and between them one for each step of picture change
+(:func:`previs.core.analysis.board_frames`: the framing's shift, size and roll, an orbit's swing,
+a walking stand-in's move across the frame, a focus pull), so a long slow move and a locked-off
+drive-by do not get six panels of the same picture. Each panel shows the *delivered* frame: the
+render cropped to the frame lines. With ``open_gate`` it shows the whole recorded image with the
+frame lines and the matte drawn.
 
-* **Camera** (amber): the camera at the next key frame is compared with the camera at this
-  panel. A grid of points in front of the next camera (inside its frame lines, at the depth of
-  what this camera looks at) is projected into this panel's image; a similarity fitted to that
-  motion field says where the next framing lies in this one. Its shift is drawn as a straight
-  arrow (pan left: the arrow points left; tilt, truck, pedestal alike); a change of the
-  camera's distance to what it looks at is a dolly: four arrows pushing out from the centre (in)
-  or in towards it (out); a change of focal length is a zoom: corner brackets with arrows
-  converging onto the new framing (in) or opening out of it (out); a roll is a curved arrow
-  round the centre. When the two lens axes meet in front of both cameras and the camera moved
-  sideways (an orbit, a swinging crane), the framing barely shifts at the point they meet while
-  the background does: that is drawn as a curved arrow round the subject, its head towards the
-  way the camera travels. The last panel of a shot has no camera arrow.
-* **Subjects** (cyan): each walking stand-in's path from where it stands at this panel to the
-  end of its walk (``walk_poses``, at half its height) projected into the image, an arrowed
-  polyline.
+Arrows, drawn inside the frame:
+
+* **Camera** (amber), for the moves under way until the next panel
+  (:func:`previs.core.analysis.moves_between`), by the storyboard convention each calls for
+  (:func:`previs.core.analysis.arrow_kinds`): a push-in (dolly in) is four arrows at the frame's
+  corners pointing in, a pull-out the same pointing out; a zoom the same corner arrows with the
+  brackets of the framing it ends on (in) or starts from (out); a pan, truck or crane swing an
+  arrow along the bottom edge the way the frame goes; a tilt an arrow up or down the right edge;
+  a pedestal or crane rise an arrow up or down the left edge; an orbit (and only an orbit) an arc
+  across the bottom of the frame, its head the way the camera travels; a Dutch roll a curl in the
+  top right corner. A rack focus and handheld have no arrow (the caption says them). The last
+  panel of a shot has no camera arrow. Nothing is drawn over the middle of the frame, where the
+  faces are.
+* **Subjects** (cyan): each walking stand-in's path to the end of its walk, at half its height,
+  starting beside the stand-in (not on it) and never over a face.
 
 Arrows are drawn with PIL at twice the size and scaled down (anti-aliased), bold colours with a
 dark outline so they read on any image. :func:`motion_arrows` returns them as data.
 
 Sheets
 ------
-PDF (fpdf2): 4, 6 or 8 panels a page. The grid and orientation are chosen to give the panels the
-most area for the recording mode's aspect: 4 → 2 × 2, 6 → 3 × 2 landscape or 2 × 3 portrait,
-8 → 2 × 4 portrait or 4 × 2 landscape (a 3:2 open gate reads best 3 × 2 and 4 × 2 landscape, a
-16:9 or scope image 2 × 4 portrait). Panels keep their aspect. Each page has a title block
-(production, "Storyboard", scene number(s), date, version, page x of y) and a footer with the
-versioned name (``Title_v1_2026-06-15``); under each panel its caption: shot id, panel n of m,
-frame and timecode; the description wrapped to two lines; lens, T-stop and focus; the movement.
-Caption text is 8 pt or larger at print size. By default each scene starts on a new page.
-The date is ``date`` if given, else the reproducible-builds ``SOURCE_DATE_EPOCH`` if set, else
-today; the PDF's own creation date is that day at midnight, so the same scene, version and date
-give the same bytes.
+PDF (fpdf2) with the bundled DejaVu Sans Condensed: 1, 2, 3, 4, 6 or 8 panels a page, portrait,
+landscape or whichever gives the picture the most room (``orientation`` ``P``, ``L`` or None);
+of the grids that hold that many panels the one with the largest picture wins, after room for
+the caption. Paper is ``letter`` or ``a4`` (default: :func:`previs.export.paper.default_paper`).
+Each page has a title block (production, "Storyboard", scene number(s), date, version, page x of
+y) and a footer with the versioned name (``Title_v1_2026-06-15``). Under each panel, in 8 pt or
+larger: shot, scene, panel n of m, frame and timecode, the transition into the shot; shot size
+(``OTS CU`` when a foreground shoulder frames it), angle, camera height and tilt, support; lens,
+T-stop, focus; the move; then the description, ACTION, DIALOGUE and NOTES. A wide card (one or
+two panels across) puts the words beside the camera data. Text that does not fit ends in an
+ellipsis. By default each scene starts on a new page. The date is ``date`` if given, else the
+reproducible-builds ``SOURCE_DATE_EPOCH`` if set, else today; the PDF's own creation date is that
+day at midnight, so the same scene, version and date give the same bytes.
 """
 
 from __future__ import annotations
@@ -58,36 +63,50 @@ from pathlib import Path
 import numpy as np
 
 from previs.core.analysis import (
+    BODY_PARTS,
     CameraMotion,
+    analyse_frame,
+    arrow_kinds,
+    board_frames,
     camera_motion,
     frame_rect_px,
+    height_tilt,
+    moves_between,
     projector,
-    shot_states,
     subject_paths,
+    support_of,
 )
-from previs.core.frame import FrameState
+from previs.core.frame import FrameState, evaluate, frame_rect_uv
 from previs.core.scene import Scene, Shot
 from previs.errors import ExportError, PrevisError
-from previs.export.paper import PAPER_MM, build_date, find_fonts, paper_name, safe_name
+from previs.export.paper import (
+    PAPER_MM,
+    build_date,
+    default_paper,
+    find_fonts,
+    paper_name,
+    safe_name,
+)
 
 __all__ = ["Panel", "Arrow", "panels_for_shot", "motion_arrows", "draw_motion_arrows", "panel_image",
            "write_panel_png", "write_sheets", "export_boards", "sheet_grid", "sheet_layout", "SheetLayout",
-           "movement_text", "subject_paths"]
+           "movement_text", "subject_paths", "camera_arrows", "PER_PAGE", "panel_caption", "CAPTION_KEYS"]
 
 CAMERA_RGB = (255, 196, 0)     # amber: what the camera does
 SUBJECT_RGB = (0, 214, 255)    # cyan: where the stand-ins go
 OUTLINE_RGBA = (12, 12, 12, 235)
 
-# Candidate grids (columns, rows, orientation) per page; the first wins a tie.
-GRIDS = {4: ((2, 2, "L"), (2, 2, "P")), 6: ((3, 2, "L"), (2, 3, "P")), 8: ((2, 4, "P"), (4, 2, "L"))}
+PER_PAGE = (1, 2, 3, 4, 6, 8)
+"""Panels a sheet page holds."""
 
-# thresholds for the camera arrows (fractions of the frame width, log-scale ratios, degrees)
-SHIFT_MIN = 0.03
-SCALE_MIN = 0.025
-ROLL_MIN_DEG = 2.5
-
-CAPTION_LINE_MM = 3.25  # 8 pt at 1.15 leading
-CAPTION_MM = 1.9 + 5 * CAPTION_LINE_MM + 0.6  # id line, two of description, lens, movement
+CAPTION_PT = 8.5
+CAPTION_LINE_MM = 3.55  # 8.5 pt at 1.18 leading
+CAPTION_PAD_MM = 1.3
+NARROW_CAPTION_LINES = 9  # title, size, lens, move, description x2, action, dialogue, notes
+WIDE_CAPTION_LINES = 5  # the words beside the camera data
+WIDE_CARD_MM = 120.0  # a card this wide puts the words in a second column
+CAPTION_KEYS = ("title", "size", "lens", "move", "description", "action", "dialogue", "notes")
+"""What :attr:`Panel.caption` holds, in order."""
 
 
 # ---------------------------------------------------------------- data
@@ -95,7 +114,7 @@ CAPTION_MM = 1.9 + 5 * CAPTION_LINE_MM + 0.6  # id line, two of description, len
 class Arrow:
     """One arrow drawn on a panel: a polyline in pixels (x right, y down) ending at the head."""
 
-    kind: str  # "shift", "dolly_in", "dolly_out", "zoom_in", "zoom_out", "orbit", "roll", "subject"
+    kind: str  # an analysis.ARROW_KINDS entry, "bracket" (a zoom's framing) or "subject"
     points: np.ndarray  # (N, 2) pixels, tail first, head last
     rgb: tuple[int, int, int] = CAMERA_RGB
     label: str = ""
@@ -108,120 +127,169 @@ class Arrow:
 
 @dataclass(frozen=True)
 class Panel:
-    """One storyboard panel: the frame with frame lines and arrows, and its caption."""
+    """One storyboard panel: the frame (the delivered frame, or the open gate with its lines)
+    with its arrows, and its caption (:data:`CAPTION_KEYS`)."""
 
     shot_id: str
     frame: int
-    image: np.ndarray  # (H, W, 3) uint8, the recording mode's desqueezed aspect
-    caption: tuple[str, ...]  # (id line, description, lens line, movement line)
+    image: np.ndarray  # (H, W, 3) uint8
+    caption: tuple[str, ...]
     state: FrameState
     index: int = 1  # 1-based within the shot
     count: int = 1
     scene_number: str = ""
     arrows: tuple[Arrow, ...] = field(default=(), repr=False)
 
+    @property
+    def text(self) -> dict[str, str]:
+        """The caption by :data:`CAPTION_KEYS`."""
+        return dict(zip(CAPTION_KEYS, tuple(self.caption) + ("",) * len(CAPTION_KEYS), strict=False))
+
 
 # ---------------------------------------------------------------- arrows as data
-def _fit_in_rect(c, v, rect, margin):
-    """Largest t so that c ± t·v/2 stays inside rect shrunk by margin."""
-    x0, y0, x1, y1 = rect[0] + margin, rect[1] + margin, rect[2] - margin, rect[3] - margin
-    t = np.inf
-    for comp, lo, hi, cc in ((v[0], x0, x1, c[0]), (v[1], y0, y1, c[1])):
-        if abs(comp) > 1e-9:
-            t = min(t, 2 * min(hi - cc, cc - lo) / abs(comp))
-    return t
-
-
-def _arc(c, rx, ry, a0_deg, a1_deg, n=32, rot=0.0):
+def _arc(c, rx, ry, a0_deg, a1_deg, n=32):
     a = np.radians(np.linspace(a0_deg, a1_deg, n))
-    pts = np.c_[rx * np.cos(a), ry * np.sin(a)]
-    if rot:
-        cr, sr = math.cos(rot), math.sin(rot)
-        pts = pts @ np.array([[cr, sr], [-sr, cr]])
-    return pts + c
+    return np.c_[rx * np.cos(a), ry * np.sin(a)] + c
 
 
-def camera_arrows(m: CameraMotion) -> list[Arrow]:
-    x0, y0, x1, y1 = m.frame_px
+def camera_arrows(kinds: Iterable[str], rect, motion: CameraMotion | None = None) -> list[Arrow]:
+    """The arrows of :func:`previs.core.analysis.arrow_kinds` drawn in ``rect`` (x0, y0, x1, y1
+    pixels: the frame), by the conventions of the module notes. ``motion`` sizes a zoom's
+    brackets and turns a roll's curl; without it they take typical values."""
+    x0, y0, x1, y1 = (float(v) for v in rect)
     fw, fh = x1 - x0, y1 - y0
     c = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    inset = 0.07 * fh
+    corner_len = 0.24 * fh
     out: list[Arrow] = []
-    half = np.array([fw, fh]) / 2
-    # dolly (the size change the focal length does not explain) and zoom
-    s_move = m.move_scale
-    if abs(math.log(s_move)) > SCALE_MIN:
-        inward = s_move < 1  # the next framing is smaller: the camera moves in
-        for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
-            d = np.array([sx, sy]) * half
-            a, b = c + 0.14 * d, c + 0.62 * d
-            pts = np.array([a, b]) if inward else np.array([b, a])
-            out.append(Arrow("dolly_in" if inward else "dolly_out", pts, CAMERA_RGB,
-                             "dolly in" if inward else "dolly out"))
-    if abs(math.log(m.zoom_scale)) > SCALE_MIN:
-        zin = m.zoom_scale < 1
-        inner = float(np.clip(m.zoom_scale if zin else 1 / m.zoom_scale, 0.38, 0.78))
-        for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
-            d = np.array([sx, sy]) * half
-            outer_pt, inner_pt = c + 0.92 * d, c + inner * d
-            pts = np.array([outer_pt, inner_pt]) if zin else np.array([inner_pt, outer_pt])
-            out.append(Arrow("zoom_in" if zin else "zoom_out", pts, CAMERA_RGB, "zoom in" if zin else "zoom out"))
-            # the bracket of the framing the zoom ends on (in) or starts from (out): an L at inner_pt
-            arm = 0.12 * min(fw, fh)
-            br = np.array([inner_pt + np.array([0, -sy * arm]), inner_pt, inner_pt + np.array([-sx * arm, 0])])
-            out.append(Arrow("bracket", br, CAMERA_RGB, ""))
-    # orbit: a curved arrow round the subject, the way the camera travels
-    if m.orbit is not None:
-        dx, dy = m.orbit
-        if abs(dx) >= abs(dy):  # round the subject: the front half of an ellipse, left to right
-            pts = _arc(c + np.array([0.0, 0.02 * fh]), 0.36 * fw, 0.3 * fh, 165, 15)
-            if dx < 0:
-                pts = pts[::-1]
-        else:  # over or under it (a crane): the side half, top to bottom
-            pts = _arc(c, 0.3 * fw, 0.36 * fh, -75, 75)
-            if dy < 0:
-                pts = pts[::-1]
-        out.append(Arrow("orbit", pts, CAMERA_RGB, "orbit"))
-    # roll: a curved arrow over the centre, clockwise for a clockwise roll
-    if abs(m.roll_deg) > ROLL_MIN_DEG:
-        r = 0.32 * fh
-        a0, a1 = (-140, -40) if m.roll_deg > 0 else (-40, -140)
-        out.append(Arrow("roll", _arc(c, r, r, a0, a1), CAMERA_RGB, "roll"))
-    # the framing's shift: a straight arrow through the centre
-    shift = np.asarray(m.shift_px, float)
-    n = np.linalg.norm(shift)
-    if n > SHIFT_MIN * fw and m.orbit is None or (m.orbit is not None and n > 0.25 * fw):
-        v = shift / n
-        length = min(max(n, 0.3 * fw), 0.6 * fw)
-        length = min(length, _fit_in_rect(c, v, m.frame_px, 0.06 * min(fw, fh)))
-        pts = np.array([c - v * length / 2, c + v * length / 2])
-        out.append(Arrow("shift", pts, CAMERA_RGB, _shift_label(v)))
+    corners = [np.array([x0 + inset, y0 + inset]), np.array([x1 - inset, y0 + inset]),
+               np.array([x1 - inset, y1 - inset]), np.array([x0 + inset, y1 - inset])]
+    for kind in kinds:
+        label = kind.replace("_", " ")
+        if kind in ("push_in", "pull_out"):
+            for p in corners:
+                u = (c - p) / np.linalg.norm(c - p)
+                a, b = p, p + corner_len * u
+                out.append(Arrow(kind, np.array([a, b] if kind == "push_in" else [b, a]), CAMERA_RGB, label))
+        elif kind in ("zoom_in", "zoom_out"):
+            scale = 0.62
+            if motion is not None and abs(math.log(max(motion.zoom_scale, 1e-6))) > 1e-3:
+                scale = motion.zoom_scale if motion.zoom_scale < 1 else 1 / motion.zoom_scale
+            inner = float(np.clip(scale, 0.45, 0.8))
+            arm = 0.1 * fh
+            for p in corners:
+                d = p - c
+                q = c + inner * d  # the corner of the framing the zoom ends on (in) or starts from (out)
+                out.append(Arrow(kind, np.array([p, q] if kind == "zoom_in" else [q, p]), CAMERA_RGB, label))
+                sx, sy = np.sign(d)
+                out.append(Arrow("bracket", np.array([q + [0, -sy * arm], q, q + [-sx * arm, 0]]), CAMERA_RGB))
+        elif kind.startswith(("pan_", "truck_", "swing_")):
+            way = 1.0 if kind.endswith("right") else -1.0
+            y = y1 - 1.4 * inset
+            half = 0.26 * fw
+            out.append(Arrow(kind, np.array([[c[0] - way * half, y], [c[0] + way * half, y]]), CAMERA_RGB, label))
+        elif kind.startswith("tilt_"):
+            way = -1.0 if kind.endswith("up") else 1.0
+            x = x1 - 1.4 * inset
+            half = 0.3 * fh
+            out.append(Arrow(kind, np.array([[x, c[1] - way * half], [x, c[1] + way * half]]), CAMERA_RGB, label))
+        elif kind.startswith(("pedestal_", "crane_")):
+            way = -1.0 if kind.endswith("up") else 1.0
+            x = x0 + 1.4 * inset
+            half = 0.3 * fh
+            out.append(Arrow(kind, np.array([[x, c[1] - way * half], [x, c[1] + way * half]]), CAMERA_RGB, label))
+        elif kind.startswith("orbit_"):
+            # the front half of a ring round the subject, low in the frame
+            pts = _arc(np.array([c[0], y1 - 0.36 * fh]), 0.34 * fw, 0.2 * fh, 165, 15)
+            out.append(Arrow(kind, pts if kind.endswith("right") else pts[::-1], CAMERA_RGB, label))
+        elif kind == "roll":
+            r = 0.13 * fh
+            cw = motion is None or motion.roll_deg >= 0  # + = clockwise as seen
+            pts = _arc(np.array([x1 - r - 1.6 * inset, y0 + r + 1.2 * inset]), r, r, 160, 400)
+            out.append(Arrow(kind, pts if cw else pts[::-1], CAMERA_RGB, "roll"))
     return out
 
 
-def _shift_label(v) -> str:
-    ang = math.degrees(math.atan2(-v[1], v[0]))
-    names = ["right", "up-right", "up", "up-left", "left", "down-left", "down", "down-right"]
-    return names[int(round(ang / 45.0)) % 8]
+def _delivered(state: FrameState, size: tuple[int, int], open_gate: bool):
+    """(full image width, height, offset of the panel's pixels in it, the frame rect in panel
+    pixels) for a panel of ``size``: the delivered frame (cropped) or the open gate."""
+    w, h = size
+    if open_gate:
+        return w, h, np.zeros(2), frame_rect_px(state, w, h)
+    u0, v0, u1, v1 = frame_rect_uv(state.image_aspect, state.delivery_aspect)
+    if u1 <= u0 or v1 <= v0:
+        return w, h, np.zeros(2), (0.0, 0.0, float(w), float(h))
+    full_w, full_h = w / (u1 - u0), h / (v1 - v0)
+    return full_w, full_h, np.array([u0 * full_w, v0 * full_h]), (0.0, 0.0, float(w), float(h))
+
+
+def _faces_and_bodies(scene: Scene, state: FrameState, project, offset):
+    """Per stand-in: its face box (x0, y0, x1, y1 px) and its body's half width in pixels at
+    its middle, with the middle's pixel position (stand-ins in front of the lens only)."""
+    poses = state.poses or {}
+    head = next(p for p in BODY_PARTS if p[0] == "head")
+    out = {}
+    for piece in scene.set_pieces:
+        if piece.kind != "standin":
+            continue
+        pose = np.asarray(poses.get(piece.name, piece.world_from_local), float)
+        h = piece.height_m
+        centre = (pose @ np.r_[np.asarray(head[1]) * h, 1.0])[:3]
+        mid = (pose @ np.array([0.0, 0.55 * h, 0.0, 1.0]))[:3]
+        right = state.world_from_camera[:3, 0]
+        up = state.world_from_camera[:3, 1]
+        r = 1.6 * head[3] * h
+        xy, w = project(np.array([centre - r * right + r * up, centre + r * right - r * up, mid,
+                                  mid + 0.2 * h * right]))
+        if (w <= 0.05).any():
+            continue
+        xy = xy - offset
+        box = (min(xy[0, 0], xy[1, 0]), min(xy[0, 1], xy[1, 1]), max(xy[0, 0], xy[1, 0]), max(xy[0, 1], xy[1, 1]))
+        out[piece.name] = (box, float(np.linalg.norm(xy[3] - xy[2])), xy[2])
+    return out
+
+
+def _in_box(p, box, pad=0.0) -> bool:
+    return box[0] - pad <= p[0] <= box[2] + pad and box[1] - pad <= p[1] <= box[3] + pad
 
 
 def motion_arrows(state: FrameState, next_state: FrameState | None, scene: Scene,
-                  size: tuple[int, int]) -> list[Arrow]:
-    """The arrows of a panel of ``size`` (width, height) pixels: the camera's (from ``state`` to
-    ``next_state``; none when that is None) and each walking stand-in's path."""
-    width, height = size
+                  size: tuple[int, int], *, open_gate: bool = False) -> list[Arrow]:
+    """The arrows of a panel of ``size`` (width, height) pixels: the camera's for the moves
+    between ``state`` and ``next_state`` (none when that is None) and each walking stand-in's
+    path. The panel is the delivered frame, or the whole recorded image with ``open_gate``."""
+    full_w, full_h, offset, rect = _delivered(state, size, open_gate)
+    shot = scene.shot(state.shot_id)
     arrows: list[Arrow] = []
     if next_state is not None:
-        arrows += camera_arrows(camera_motion(state, next_state, width, height))
-    shot = scene.shot(state.shot_id)
-    project = projector(state, width, height)
-    for name, pts in subject_paths(scene, shot, state.frame).items():
+        labels = moves_between(scene, shot, state.frame, next_state.frame)
+        motion = None
+        if any(lab in ("crane swing", "tracking (path)", "dutch") for lab in labels) or any(
+                lab.startswith("zoom") for lab in labels):
+            motion = camera_motion(state, next_state, max(2, round(full_w)), max(2, round(full_h)))
+        arrows += camera_arrows(arrow_kinds(labels, motion), rect, motion)
+    project = projector(state, max(2, round(full_w)), max(2, round(full_h)))
+    paths = subject_paths(scene, shot, state.frame)
+    bodies = _faces_and_bodies(scene, state, project, offset) if paths else {}
+    for name, pts in paths.items():
         xy, w = project(pts)
         vis = w > 0.05
         if vis.sum() < 2 or not vis[0]:
             continue
         run = np.argmin(vis) if not vis.all() else len(vis)  # the first stretch in front of the camera
-        xy = xy[:run]
-        if np.linalg.norm(xy[-1] - xy[0]) < 4 and len(xy) < 3:
+        xy = xy[:run] - offset
+        if name in bodies:  # start beside the stand-in, not on it
+            _, half_w, mid = bodies[name]
+            away = np.linalg.norm(xy - mid, axis=1) > 1.25 * half_w
+            if not away.any():
+                continue
+            xy = xy[int(np.argmax(away)):]
+        faces = [b[0] for b in bodies.values()]
+        keep = [not any(_in_box(p, f, 2.0) for f in faces) for p in xy]
+        if not all(keep):  # cut the path at the first face it would cross
+            stop = keep.index(False)
+            xy = xy[:stop]
+        if len(xy) < 2 or np.linalg.norm(xy[-1] - xy[0]) < 0.04 * (rect[2] - rect[0]):
             continue
         arrows.append(Arrow("subject", xy, SUBJECT_RGB, name))
     return arrows
@@ -315,12 +383,15 @@ def draw_arrows(image: np.ndarray, arrows: Sequence[Arrow], clip_rect=None) -> n
 
 
 def draw_motion_arrows(image: np.ndarray, state: FrameState, next_state: FrameState | None,
-                       scene: Scene) -> np.ndarray:
-    """The panel image with its camera and subject arrows drawn inside the frame lines."""
+                       scene: Scene, *, open_gate: bool | None = None) -> np.ndarray:
+    """The panel image with its camera and subject arrows drawn inside the frame. ``open_gate``
+    None: an image of the recording mode's aspect is the open gate, any other the delivered frame."""
     img = np.asarray(image, np.uint8)
     h, w = img.shape[:2]
-    arrows = motion_arrows(state, next_state, scene, (w, h))
-    return draw_arrows(img, arrows, frame_rect_px(state, w, h))
+    if open_gate is None:
+        open_gate = abs(w / h - state.image_aspect) < 0.02
+    arrows = motion_arrows(state, next_state, scene, (w, h), open_gate=open_gate)
+    return draw_arrows(img, arrows, _delivered(state, (w, h), open_gate)[3])
 
 
 # ---------------------------------------------------------------- captions
@@ -378,25 +449,52 @@ def movement_text(shot: Shot, frame: int, next_frame: int | None) -> str:
     return "; ".join([cam] + walks)
 
 
-def panel_caption(state: FrameState, scene: Scene, index: int, count: int, next_frame: int | None) -> tuple[str, ...]:
+def _transition_text(shot: Shot) -> str:
+    if shot.transition == "dissolve":
+        return f"DISSOLVE IN {shot.transition_frames} fr"
+    return ""
+
+
+def panel_caption(state: FrameState, scene: Scene, index: int, count: int, next_frame: int | None,
+                  *, size: str | None = None, angle: str | None = None) -> tuple[str, ...]:
+    """The caption of a panel, by :data:`CAPTION_KEYS`: title (shot, scene, panel n of m, frame,
+    timecode, the transition in on the first panel), size line (shot size, angle, camera height and
+    tilt, support), lens line (focal length, T-stop, focus), move, description, ACTION,
+    DIALOGUE, NOTES (empty where the shot has none). ``size``/``angle``: the frame's own
+    (default: judged here; the shot's stated values win)."""
     shot = scene.shot(state.shot_id)
-    when = f"fr {state.frame}  ·  {state.timecode}"
-    first = f"{shot.id}  ·  Sc {shot.scene_number}  ·  panel {index} of {count}  ·  {when}"
+    if size is None or angle is None:
+        fa = analyse_frame(scene, state)
+        size, angle = size or fa.shot_size, angle or fa.angle
+    size = shot.shot_size or size
+    angle = shot.angle or angle
+    title = f"{shot.id}  ·  Sc {shot.scene_number}  ·  panel {index} of {count}  ·  fr {state.frame}  ·  {state.timecode}"
+    if index == 1 and _transition_text(shot):
+        title += f"  ·  {_transition_text(shot)}"
+    (height,), (tilt,) = height_tilt([state])
+    size_line = (f"{size}  ·  {angle}  ·  cam {height:.2f} m, tilt {tilt:+.0f}°  ·  "
+                 f"{support_of(scene, shot)}")
     sq = f" {state.squeeze:g}x anamorphic" if state.squeeze != 1 else ""
     focus = "inf" if math.isinf(state.focus_m) else f"{state.focus_m:.2f} m"
-    lens = f"{state.focal_length_mm:g} mm {state.lens.kit_name}{sq}  ·  T{state.t_stop:g}  ·  focus {focus}"
+    lens = f"{state.focal_length_mm:g} mm{sq}  ·  T{state.t_stop:g}  ·  focus {focus}"
     move = "Move: " + movement_text(shot, state.frame, next_frame)
-    return (first, shot.description, lens, move)
+    return (title, size_line, lens, move, shot.description,
+            f"ACTION: {shot.action}" if shot.action else "",
+            f"DIALOGUE: {shot.dialogue}" if shot.dialogue else "",
+            f"NOTES: {shot.notes}" if shot.notes else "")
 
 
 # ---------------------------------------------------------------- panels
-def panels_for_shot(scene: Scene, shot: Shot | str, renderer=None, *, width: int = 960) -> list[Panel]:
-    """Render the panels of one shot: its first, key and last frames (a static shot: one), each
-    with frame lines, arrows and a caption. ``renderer`` is a :class:`previs.api.StageRenderer`
-    for this scene (one is made and released when None); panels are ``width`` pixels wide."""
+def panels_for_shot(scene: Scene, shot: Shot | str, renderer=None, *, width: int = 960, open_gate: bool = False,
+                    max_panels: int = 6) -> list[Panel]:
+    """Render the panels of one shot at :func:`previs.core.analysis.board_frames` (a shot whose
+    picture hardly changes: one), each the delivered frame (``open_gate``: the whole recorded
+    image with the frame lines) with its arrows and caption. ``renderer`` is a
+    :class:`previs.api.StageRenderer` for this scene (one is made and released when None); the
+    recorded image is ``width`` pixels wide before the crop."""
     if isinstance(shot, str):
         shot = scene.shot(shot)
-    states = shot_states(scene, shot)
+    states = [evaluate(scene, shot, f) for f in board_frames(scene, shot, max_panels)]
     own = renderer is None
     if own:
         from previs.api import StageRenderer
@@ -408,10 +506,14 @@ def panels_for_shot(scene: Scene, shot: Shot | str, renderer=None, *, width: int
         panels = []
         for i, st in enumerate(states):
             nxt = states[i + 1] if i + 1 < len(states) else None
-            color = renderer.render(st, read_depth=False).color
+            color = renderer.render(st, overlay=open_gate, read_depth=False).color
+            if not open_gate:
+                h, w = color.shape[:2]
+                x0, y0, x1, y1 = frame_rect_px(st, w, h)
+                color = np.ascontiguousarray(color[int(round(y0)):int(round(y1)), int(round(x0)):int(round(x1))])
             h, w = color.shape[:2]
-            arrows = motion_arrows(st, nxt, scene, (w, h))
-            img = draw_arrows(color, arrows, frame_rect_px(st, w, h))
+            arrows = motion_arrows(st, nxt, scene, (w, h), open_gate=open_gate)
+            img = draw_arrows(color, arrows, _delivered(st, (w, h), open_gate)[3])
             cap = panel_caption(st, scene, i + 1, len(states), None if nxt is None else nxt.frame)
             panels.append(Panel(shot.id, st.frame, img, cap, st, i + 1, len(states), str(shot.scene_number),
                                 tuple(arrows)))
@@ -468,40 +570,47 @@ def _ellipsize(text: str, width_of, max_w: float, force: bool) -> str:
     return text.rstrip() + "…"
 
 
+_TEXT_RGB = {"title": (10, 10, 10), "size": (25, 25, 25), "lens": (70, 70, 70), "move": (150, 90, 0),
+             "description": (25, 25, 25), "action": (25, 25, 25), "dialogue": (20, 40, 110), "notes": (90, 60, 60)}
+_MAX_LINES = {"description": 2, "action": 2, "dialogue": 2, "notes": 2}
+
+
+def _caption_lines(panel: Panel, width_of, max_w: float, keys=CAPTION_KEYS) -> list[tuple[str, str]]:
+    """(key, line) for the panel's caption wrapped to ``max_w``: the words fields up to two lines."""
+    out = []
+    for key in keys:
+        text = panel.text.get(key, "")
+        if text:
+            out += [(key, line) for line in _wrap_words(text, width_of, max_w, _MAX_LINES.get(key, 2))]
+    return out
+
+
 def panel_image(panel: Panel):
-    """The panel as a PIL image: the frame (with a panel tab top left) over a caption strip."""
+    """The panel as a PIL image: the frame (with a panel tab top left) over its caption."""
     from PIL import Image, ImageDraw
 
     img = Image.fromarray(panel.image)
     w, h = img.size
-    size = max(11, w // 64)
+    size = max(12, w // 60)
     f_bold, f_reg = _pil_font(int(size * 1.1), True), _pil_font(size)
     pad = size // 2 + 2
     lh = int(size * 1.35)
-    out_h = h + pad * 2 + lh * 5
-    out = Image.new("RGB", (w, out_h), (250, 250, 248))
+    probe = ImageDraw.Draw(Image.new("RGB", (8, 8)))
+    lines = _caption_lines(panel, lambda t: probe.textlength(t, font=f_reg), w - 2 * pad)
+    out = Image.new("RGB", (w, h + 2 * pad + lh * len(lines)), (250, 250, 248))
     out.paste(img, (0, 0))
     d = ImageDraw.Draw(out)
     tab = f"{panel.shot_id}-{panel.index}"
     tw = d.textlength(tab, font=f_bold)
     d.rectangle([0, 0, tw + 2 * pad, lh + pad], fill=(15, 15, 15))
     d.text((pad, pad // 2 + 1), tab, fill=(255, 255, 255), font=f_bold)
-    maxw = w - 2 * pad
-
-    def width_reg(s):
-        return d.textlength(s, font=f_reg)
-
     y = h + pad
-    first, desc, lens, move = panel.caption
-    d.text((pad, y), _ellipsize(first, lambda s: d.textlength(s, font=f_bold), maxw, False), fill=(10, 10, 10),
-           font=f_bold)
-    y += lh
-    for line in _wrap_words(desc, width_reg, maxw, 2):
-        d.text((pad, y), line, fill=(30, 30, 30), font=f_reg)
+    for key, line in lines:
+        font = f_bold if key in ("title", "move") else f_reg
+        d.text((pad, y), _ellipsize(line, lambda t, f=font: d.textlength(t, font=f), w - 2 * pad, False),
+               fill=_TEXT_RGB[key], font=font)
         y += lh
-    d.text((pad, y), _ellipsize(lens, width_reg, maxw, False), fill=(70, 70, 70), font=f_reg)
-    d.text((pad, y + lh), _ellipsize(move, width_reg, maxw, False), fill=(150, 90, 0), font=f_reg)
-    return out.crop((0, 0, w, y + 2 * lh + pad))
+    return out
 
 
 def write_panel_png(panel: Panel, path: str | Path) -> Path:
@@ -535,38 +644,66 @@ class SheetLayout:
     cells: tuple[tuple[float, float, float, float], ...]  # (x, y, w, h) of each panel's card
     images: tuple[tuple[float, float, float, float], ...]  # (x, y, w, h) of each panel's image
 
+    @property
+    def wide(self) -> bool:
+        """Cards wide enough to put the words beside the camera data."""
+        return self.cells[0][2] >= WIDE_CARD_MM
 
-def sheet_grid(per_page: int, image_aspect: float, paper: str = "letter") -> tuple[int, int, str]:
-    """(columns, rows, orientation) giving the panels the most area for this aspect."""
+
+def _grids(per_page: int, orientation: str | None) -> list[tuple[int, int, str]]:
+    if per_page not in PER_PAGE:
+        raise PrevisError(f"storyboard sheets hold {', '.join(map(str, PER_PAGE[:-1]))} or {PER_PAGE[-1]} "
+                          f"panels a page, not {per_page}")
+    orients = ("P", "L") if orientation is None else (_orientation(orientation),)
+    return [(c, per_page // c, o) for o in orients for c in range(1, per_page + 1) if per_page % c == 0]
+
+
+def _orientation(orientation: str) -> str:
+    key = str(orientation).strip().upper()[:1]
+    if key not in ("P", "L"):
+        raise PrevisError(f"orientation '{orientation}' is not portrait or landscape")
+    return key
+
+
+def sheet_grid(per_page: int, image_aspect: float, paper: str = "letter",
+               orientation: str | None = None) -> tuple[int, int, str]:
+    """(columns, rows, orientation) giving the pictures the most area for this aspect, after room
+    for their captions (``orientation`` None: portrait or landscape, whichever is larger)."""
     best = None
-    for cols, rows, orient in GRIDS[per_page]:
-        lay = sheet_layout(per_page, image_aspect, paper, grid=(cols, rows, orient))
+    for grid in _grids(per_page, orientation):
+        lay = sheet_layout(per_page, image_aspect, paper, grid=grid)
         area = lay.images[0][2] * lay.images[0][3]
         if best is None or area > best[0] + 1e-6:
-            best = (area, (cols, rows, orient))
+            best = (area, grid)
     return best[1]
 
 
-def sheet_layout(per_page: int, image_aspect: float, paper: str = "letter", *, grid=None) -> SheetLayout:
-    if per_page not in GRIDS:
-        raise PrevisError(f"storyboard sheets hold 4, 6 or 8 panels a page, not {per_page}")
+def sheet_layout(per_page: int, image_aspect: float, paper: str = "letter", *, grid=None,
+                 orientation: str | None = None) -> SheetLayout:
+    if grid is None:
+        grid = sheet_grid(per_page, image_aspect, paper, orientation)
+    else:
+        _grids(per_page, None)
     paper = paper_name(paper)
-    cols, rows, orient = grid or sheet_grid(per_page, image_aspect, paper)
+    cols, rows, orient = grid
     pw, ph = PAPER_MM[paper]
     if orient == "L":
         pw, ph = ph, pw
-    margin, title_h, footer_h = 10.0, 17.0, 7.0
+    margin, title_h, footer_h = 10.0, 20.0, 7.0
     gap_x, gap_y = 6.0, 5.0
-    caption_h = CAPTION_MM
     area_w = pw - 2 * margin
     area_y = margin + title_h + 4.0
     area_h = ph - area_y - margin - footer_h
     col_w = (area_w - gap_x * (cols - 1)) / cols
     row_h = (area_h - gap_y * (rows - 1)) / rows
-    img_h = min(col_w / image_aspect, row_h - caption_h)
+    lines = WIDE_CAPTION_LINES if col_w >= WIDE_CARD_MM else NARROW_CAPTION_LINES
+    caption_min = 2 * CAPTION_PAD_MM + lines * CAPTION_LINE_MM
+    img_h = max(1.0, min(col_w / image_aspect, row_h - caption_min))
     img_w = img_h * image_aspect
-    caption_h = min(row_h - img_h, CAPTION_MM + 2 * CAPTION_LINE_MM)  # room to wrap the lens and move lines
     card_w = max(img_w, min(col_w, 70.0))  # captions get at least 70 mm where the column allows
+    # spare height goes to the caption, up to the lines a caption can use
+    most = 2 * CAPTION_PAD_MM + (NARROW_CAPTION_LINES + 4) * CAPTION_LINE_MM
+    caption_h = min(row_h - img_h, max(caption_min, most if card_w < WIDE_CARD_MM else caption_min + 2 * CAPTION_LINE_MM))
     grid_w = card_w * cols + gap_x * (cols - 1)
     gx = margin + (area_w - grid_w) / 2
     card_h = img_h + caption_h
@@ -660,8 +797,11 @@ class _Sheet:
         pdf.rect(x0, y0, 3.0, h, style="F")
         self.text(x0 + 6, y0 + 2.6, self.title, size=13, bold=True, w=fx - x0 - 10)
         shot_list = shots[0] if len(shots) == 1 else f"{shots[0]}–{shots[-1]}"
-        self.text(x0 + 6, y0 + 10.0, f"STORYBOARD  ·  shots {shot_list}", size=8.5, rgb=(90, 90, 90),
+        st = panels[0].state  # the package, once a page (the captions give each panel's lens)
+        package = f"{st.mode.body_name} {st.mode.mode_name}  ·  {st.lens.kit_name}  ·  {st.delivery_aspect or 'full'}"
+        self.text(x0 + 6, y0 + 9.6, f"STORYBOARD  ·  shots {shot_list}", size=8.5, rgb=(90, 90, 90),
                   w=fx - x0 - 10)
+        self.text(x0 + 6, y0 + 14.4, package, size=8, rgb=(90, 90, 90), w=fx - x0 - 10)
         pdf.set_line_width(0.25)
         for (label, value), fw in zip(fields, widths, strict=True):
             pdf.line(fx, y0, fx, y0 + h)
@@ -702,32 +842,42 @@ class _Sheet:
         pdf.set_fill_color(20, 20, 20)
         pdf.rect(ix, iy, tw, 4.6, style="F")
         self.text(ix + 1.5, iy + 0.9, tab, size=8.5, bold=True, rgb=(255, 255, 255))
-        # caption
-        first, desc, lens, move = panel.caption
-        y = iy + ih + 1.3
+        # caption: the camera data, then the words (beside it on a wide card)
+        y0 = iy + ih + CAPTION_PAD_MM
+        bottom = cy + ch - CAPTION_PAD_MM * 0.5
+        self.font(CAPTION_PT)
+        width_of = self.pdf.get_string_width
+        tech = ("title", "size", "lens", "move")
+        words = tuple(k for k in CAPTION_KEYS if k not in tech)
+        if self.lay.wide:
+            col = (cw - 5.0) / 2
+            self._lines(panel, tech, cx, y0, col, bottom, width_of)
+            pdf.set_draw_color(200, 200, 200)
+            pdf.set_line_width(0.2)
+            pdf.line(cx + col + 2.5, y0, cx + col + 2.5, bottom)
+            self._lines(panel, words, cx + col + 5.0, y0, col, bottom, width_of)
+        else:
+            self._lines(panel, CAPTION_KEYS, cx, y0, cw, bottom, width_of)
+
+    def _lines(self, panel: Panel, keys, x, y, w, bottom, width_of) -> None:
+        """The caption fields ``keys`` from y down, wrapped to w, cut (with an ellipsis) at bottom."""
         lh = CAPTION_LINE_MM
-        left = f"{panel.shot_id}  Sc {panel.scene_number}  ·  {panel.index}/{panel.count}"
-        right = f"fr {panel.frame}  ·  {panel.state.timecode}"
-        self.font(8, False)
-        rw = pdf.get_string_width(self.t(right))
-        self.text(cx, y, left, size=9, bold=True, w=cw - rw - 2)
-        self.text(cx + cw, y + 0.4, right, size=8, rgb=(60, 60, 60), align="R")
-        y += lh + 0.6
-        self.font(8)
-        for line in _wrap_words(self.t(desc), pdf.get_string_width, cw, 2):
-            self.text(cx, y, line, size=8, rgb=(25, 25, 25))
-            y += lh
-        # lens and movement: a line each, wrapped onto a second where the caption has room
-        y = iy + ih + 1.3 + lh + 0.6 + 2 * lh
-        spare = max(0, int((self.lay.caption_h - CAPTION_MM) / lh + 1e-6))
-        lens_lines = _wrap_words(self.t(lens), pdf.get_string_width, cw, 1 + min(spare, 1))
-        spare -= len(lens_lines) - 1
-        for line in lens_lines:
-            self.text(cx, y, line, size=8, rgb=(80, 80, 80))
-            y += lh
-        self.font(8, True)
-        for line in _wrap_words(self.t(move), pdf.get_string_width, cw, 1 + min(spare, 1)):
-            self.text(cx, y, line, size=8, bold=True, rgb=(150, 90, 0))
+        lines = []
+        for key in keys:
+            text = self.t(panel.text.get(key, ""))
+            if not text:
+                continue
+            bold = key in ("title", "move")
+            self.font(CAPTION_PT, bold)
+            lines += [(key, line, bold) for line in _wrap_words(text, self.pdf.get_string_width, w,
+                                                                 _MAX_LINES.get(key, 2))]
+        room = max(0, int((bottom - y) / lh + 1e-6))
+        if len(lines) > room and room:
+            key, line, bold = lines[room - 1]
+            self.font(CAPTION_PT, bold)
+            lines[room - 1] = (key, _ellipsize(line, self.pdf.get_string_width, w, True), bold)
+        for key, line, bold in lines[:room]:
+            self.text(x, y, line, size=CAPTION_PT, bold=bold, rgb=_TEXT_RGB[key], w=w)
             y += lh
 
     def output(self) -> bytes:
@@ -752,20 +902,23 @@ def _paginate(panels: Sequence[Panel], per_page: int, scene_breaks: bool) -> lis
 
 def write_sheets(panels: Sequence[Panel], path_or_dir: str | Path, scene: Scene, *, per_page: int = 6,
                  per_scene: bool = False, title: str | None = None, version: str = "v1", date=None,
-                 paper: str = "letter", scene_breaks: bool = True) -> list[Path]:
+                 paper: str | None = None, orientation: str | None = None,
+                 scene_breaks: bool = True) -> list[Path]:
     """Typeset panels onto storyboard sheets (PDF) and write them atomically.
 
     ``path_or_dir``: a ``.pdf`` path, or a folder (the file is ``<stem>_boards.pdf``). With
     ``per_scene`` one file per scene number, ``<stem>_boards_sc<N>.pdf`` (beside the given
-    ``.pdf`` path, named after it, or in the folder). ``scene_breaks``: each scene starts on a new
-    page. Returns the files written."""
+    ``.pdf`` path, named after it, or in the folder). ``paper``: ``letter`` or ``a4`` (None: the
+    locale's); ``orientation``: ``P``/``portrait``, ``L``/``landscape`` or None (whichever gives
+    the pictures more room). ``scene_breaks``: each scene starts on a new page. Returns the files
+    written."""
     from previs.export.atomic import write_atomic
 
     panels = list(panels)
     if not panels:
         raise ExportError("no storyboard panels to put on sheets")
-    if per_page not in GRIDS:
-        raise PrevisError(f"storyboard sheets hold 4, 6 or 8 panels a page, not {per_page}")
+    _grids(per_page, orientation)
+    paper = paper_name(paper or default_paper())
     panels = [p if p.scene_number else _with_scene(p, scene) for p in panels]
     target = Path(path_or_dir)
     if target.suffix.lower() == ".pdf":
@@ -780,7 +933,7 @@ def write_sheets(panels: Sequence[Panel], path_or_dir: str | Path, scene: Scene,
         groups = [(folder / f"{stem}.pdf" if target.suffix.lower() != ".pdf" else target, panels)]
     when = build_date(date)
     aspect = panels[0].image.shape[1] / panels[0].image.shape[0]
-    layout = sheet_layout(per_page, aspect, paper)
+    layout = sheet_layout(per_page, aspect, paper, orientation=orientation)
     source = scene.source_path.name if scene.source_path else scene.name
     written = []
     for path, group in groups:
@@ -800,13 +953,21 @@ def _with_scene(p: Panel, scene: Scene) -> Panel:
 
 
 # ---------------------------------------------------------------- all at once
+WIDTH_BY_PER_PAGE = {1: 1920, 2: 1600, 3: 1280, 4: 1280, 6: 960, 8: 960}
+"""Render width (pixels) of a panel for each layout: about 150 dpi on the sheet."""
+
+
 def export_boards(scene: Scene, out_dir: str | Path, *, shot_ids: Sequence[str] | None = None, per_page: int = 6,
-                  per_scene: bool = False, width: int = 960, version: str = "v1", date=None,
-                  paper: str = "letter", renderer=None, progress: bool = False) -> list[Path]:
+                  per_scene: bool = False, width: int | None = None, version: str = "v1", date=None,
+                  paper: str | None = None, orientation: str | None = None, open_gate: bool = False,
+                  renderer=None, progress: bool = False) -> list[Path]:
     """Render every shot's panels (or ``shot_ids``'), write each as ``<stem>_<shot>_p<NN>.png`` and
-    the sheets as PDF (one for the project, or one per scene). Returns the PNGs, then the PDFs."""
-    if per_page not in GRIDS:
-        raise PrevisError(f"storyboard sheets hold 4, 6 or 8 panels a page, not {per_page}")
+    the sheets as PDF (one for the project, or one per scene). Returns the PNGs, then the PDFs.
+    ``width``: of the recorded image (default: :data:`WIDTH_BY_PER_PAGE`); ``open_gate``: panels
+    show the whole sensor with the frame lines instead of the delivered frame."""
+    _grids(per_page, orientation)
+    paper = paper_name(paper or default_paper())
+    width = int(width or WIDTH_BY_PER_PAGE[per_page])
     shots = [scene.shot(s) for s in shot_ids] if shot_ids else list(scene.shots)
     if not shots:
         raise ExportError(f"{scene.source_path or scene.name} has no shots to board")
@@ -828,7 +989,7 @@ def export_boards(scene: Scene, out_dir: str | Path, *, shot_ids: Sequence[str] 
 
             it = tqdm(shots, desc="boards", unit="shot", file=sys.stderr, disable=None)  # off the terminal: quiet
         for shot in it:
-            for p in panels_for_shot(scene, shot, renderer, width=width):
+            for p in panels_for_shot(scene, shot, renderer, width=width, open_gate=open_gate):
                 path = out / f"{stem}_{safe_name(shot.id)}_p{p.index:02d}.png"
                 write_panel_png(p, path)
                 written.append(path)
@@ -837,5 +998,5 @@ def export_boards(scene: Scene, out_dir: str | Path, *, shot_ids: Sequence[str] 
         if own:
             renderer.release()
     written += write_sheets(panels, out, scene, per_page=per_page, per_scene=per_scene, version=version,
-                            date=date, paper=paper)
+                            date=date, paper=paper, orientation=orientation)
     return written

@@ -116,23 +116,26 @@ from previs.core.analysis import movement as derive_movement
 from previs.core.scene import Scene, Shot
 from previs.core.timecode import format_rate, frames_to_timecode
 from previs.errors import ExportError, PrevisError
-from previs.export.paper import build_date, find_fonts, paper_name, safe_name
+from previs.export.paper import build_date, default_paper, find_fonts, paper_name, safe_name
 
 __all__ = ["ShotRow", "COLUMNS", "Framing", "shot_rows", "write_csv", "write_json", "read_json",
            "write_markdown", "write_pdf", "export_shotlist", "framings", "shot_size_for_ratio",
            "derive_shot_size", "derive_angle", "derive_movement", "assign_setups", "lighting_summary",
            "stage_checks", "frame_half_extents", "SHOT_SIZE_BOUNDS", "FORMATS", "led_checks_note",
-           "LED_CHECKS_NOT_RUN"]
+           "LED_CHECKS_NOT_RUN", "schedule"]
 
 FORMAT = "previs-shotlist"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: action, dialogue, camera height and tilt, support, cast shares, transition
 FORMATS = ("csv", "json", "md", "pdf")
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("scene", "Scene"), ("shot", "Shot"), ("setup", "Setup"), ("description", "Description"),
-    ("shot_size", "Shot size"), ("angle", "Angle"), ("movement", "Movement"), ("lens", "Lens"),
+    ("action", "Action"), ("dialogue", "Dialogue"),
+    ("shot_size", "Shot size"), ("angle", "Angle"), ("height", "Camera height / tilt"), ("support", "Support"),
+    ("movement", "Movement"), ("lens", "Lens"),
     ("lens_kit", "Lens kit"), ("camera", "Camera"), ("t_stop", "T-stop"), ("focus", "Focus"),
     ("duration_frames", "Frames"), ("duration_tc", "Duration"), ("cast", "Cast / stand-ins"),
+    ("transition", "Transition in"),
     ("lighting_cue", "Lighting cue"), ("stage_checks", "Stage checks"), ("notes", "Notes"))
 """(key, title) of every column, in order: the CSV header is the titles, the JSON uses fields."""
 
@@ -163,6 +166,29 @@ class ShotRow:
     lighting_cue: str
     stage_checks: tuple[str, ...]
     notes: str
+    action: str = ""
+    dialogue: str = ""
+    camera_height_m: tuple[float, ...] = ()
+    tilt_deg: tuple[float, ...] = ()
+    support: str = ""
+    cast_share: tuple[float, ...] = ()  # each cast member's largest share of the frame, 0..1
+    transition: str = "cut"  # "cut" or "dissolve 12 fr"
+
+    @property
+    def height_text(self) -> str:
+        """``1.55 m, tilt +2°``; ``1.50 → 1.20 m`` when a move changes it."""
+        if not self.camera_height_m:
+            return ""
+        return (" → ".join(f"{h:.2f}" for h in self.camera_height_m) + " m, tilt "
+                + " → ".join(f"{t:+.0f}°" for t in self.tilt_deg))
+
+    @property
+    def cast_text(self) -> str:
+        """``Dale 32 %, Mara 18 %`` (the share of the frame each covers at most); names alone
+        where the shares are not known (an override)."""
+        if len(self.cast_share) != len(self.cast):
+            return ", ".join(self.cast)
+        return ", ".join(f"{n} {max(1, round(100 * sh))} %" for n, sh in zip(self.cast, self.cast_share, strict=True))
 
     @property
     def lens(self) -> str:
@@ -190,8 +216,10 @@ class ShotRow:
                 "movement": self.movement, "lens": self.lens, "lens_kit": self.lens_kit,
                 "camera": self.camera, "t_stop": self.t_stop_text, "focus": self.focus_text,
                 "duration_frames": str(self.duration_frames), "duration_tc": self.duration_tc,
-                "cast": ", ".join(self.cast), "lighting_cue": self.lighting_cue,
-                "stage_checks": "; ".join(self.stage_checks), "notes": self.notes}
+                "cast": self.cast_text, "lighting_cue": self.lighting_cue,
+                "stage_checks": "; ".join(self.stage_checks), "notes": self.notes,
+                "action": self.action, "dialogue": self.dialogue, "height": self.height_text,
+                "support": self.support, "transition": self.transition}
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
@@ -203,11 +231,13 @@ class ShotRow:
         kw = {}
         for f in dataclasses.fields(cls):
             if f.name not in d:
+                if f.default is not dataclasses.MISSING:  # a version-1 list: the later columns are blank
+                    continue
                 raise ExportError(f"shot-list row lacks '{f.name}'")
             v = d[f.name]
             if f.name == "focus_m":
                 v = tuple(math.inf if x is None else float(x) for x in v)
-            elif f.name in ("focal_length_mm", "t_stop"):
+            elif f.name in ("focal_length_mm", "t_stop", "camera_height_m", "tilt_deg", "cast_share"):
                 v = tuple(float(x) for x in v)
             elif isinstance(v, list):
                 v = tuple(v)
@@ -328,7 +358,8 @@ def _distinct(values: Iterable[float], digits: int) -> tuple[float, ...]:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(ShotRow)}
-_TUPLE_FIELDS = {"focal_length_mm", "t_stop", "focus_m", "cast", "stage_checks"}
+_TUPLE_FIELDS = {"focal_length_mm", "t_stop", "focus_m", "cast", "stage_checks", "camera_height_m", "tilt_deg",
+                 "cast_share"}
 
 
 def _override(row: ShotRow, values: Mapping) -> ShotRow:
@@ -339,7 +370,7 @@ def _override(row: ShotRow, values: Mapping) -> ShotRow:
                               f"(use: {', '.join(_FIELDS)})")
         if name in _TUPLE_FIELDS:
             v = tuple(v) if isinstance(v, list | tuple) else (v,)
-            if name in ("focal_length_mm", "t_stop", "focus_m"):
+            if name in ("focal_length_mm", "t_stop", "focus_m", "camera_height_m", "tilt_deg", "cast_share"):
                 v = tuple(float(x) for x in v)
         elif name in ("setup", "duration_frames"):
             v = int(v)
@@ -389,6 +420,13 @@ def shot_rows(scene: Scene, overrides: Mapping[str, Mapping] | None = None, *,
             lighting_cue=lighting_summary(shot),
             stage_checks=_stage_column(scene, shot, checks),
             notes=shot.notes,
+            action=shot.action,
+            dialogue=shot.dialogue,
+            camera_height_m=judged.height_m,
+            tilt_deg=judged.tilt_deg,
+            support=judged.support,
+            cast_share=tuple(share for _, share in judged.cast_share),
+            transition=("cut" if shot.transition == "cut" else f"{shot.transition} {shot.transition_frames} fr"),
         )
         if shot.id in overrides:
             row = _override(row, overrides[shot.id])
@@ -504,27 +542,50 @@ def _latin1(text: str) -> str:
     return text.encode("latin-1", errors="replace").decode("latin-1")
 
 
-# PDF column layout: (title, relative width, how to build the cell from a row)
+def _words(r: ShotRow) -> str:
+    parts = [r.description]
+    if r.action:
+        parts.append(f"ACTION: {r.action}")
+    if r.dialogue:
+        parts.append(f"DIALOGUE: {r.dialogue}")
+    return "\n".join(p for p in parts if p)
+
+
+# PDF column layout: (title, relative width, how to build the cell from a row). The camera
+# package (body, mode, lens kit) is the same for every row: the heading says it once.
 _PDF_COLUMNS = (
-    ("Sc", 6, lambda r: r.scene),
-    ("Shot", 8, lambda r: r.shot),
-    ("Setup", 10, lambda r: str(r.setup)),
-    ("Description", 35, lambda r: r.description),
+    ("Sc", 5, lambda r: r.scene),
+    ("Shot", 7, lambda r: r.shot + ("" if r.transition == "cut" else f"\n{r.transition.replace('dissolve', 'diss.')}")),
+    ("Setup", 8, lambda r: str(r.setup)),
+    ("Description · action · dialogue", 46, _words),
     ("Size", 11, lambda r: r.shot_size),
-    ("Angle", 12, lambda r: r.angle),
-    ("Movement", 21, lambda r: r.movement),
-    ("Lens · kit · camera", 32, lambda r: f"{r.lens}\n{r.lens_kit}\n{r.camera}"),
-    ("T-stop", 10, lambda r: r.t_stop_text),
-    ("Focus", 14, lambda r: r.focus_text),
-    ("Duration", 16, lambda r: f"{r.duration_tc}\n{r.duration_frames} fr"),
-    ("Cast", 17, lambda r: ", ".join(r.cast)),
-    ("Lighting cue", 24, lambda r: r.lighting_cue),
-    ("Stage checks", 35, lambda r: "\n".join(r.stage_checks)),
-    ("Notes", 26, lambda r: r.notes),
+    ("Angle", 11, lambda r: r.angle),
+    ("Height · tilt", 14, lambda r: r.height_text.replace(", ", "\n")),
+    ("Support", 11, lambda r: r.support),
+    ("Movement", 18, lambda r: r.movement),
+    ("Lens", 9, lambda r: r.lens.replace(" anamorphic", "\nanamorphic")),
+    ("Stop · focus", 13, lambda r: f"{r.t_stop_text}\n{r.focus_text}"),
+    ("Duration", 14, lambda r: f"{r.duration_tc}\n{r.duration_frames} fr"),
+    ("Cast (share of frame)", 19, lambda r: r.cast_text.replace(", ", "\n")),
+    ("Lighting cue", 20, lambda r: r.lighting_cue),
+    ("Stage checks", 30, lambda r: "\n".join(r.stage_checks)),
+    ("Notes", 22, lambda r: r.notes),
 )
 
 
-def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = "A4",
+def schedule(rows: Sequence[ShotRow]) -> list[tuple[str, int, str, str, list[str]]]:
+    """The shooting order: (scene, setup, lens, support, shot ids) for each camera position and
+    lens, setups in order within each scene (a lens change at one position is its own line)."""
+    groups: dict[tuple[str, int, str], list[ShotRow]] = {}
+    for r in rows:
+        groups.setdefault((r.scene, r.setup, r.lens), []).append(r)
+    scenes = list(dict.fromkeys(r.scene for r in rows))
+    order = sorted(groups, key=lambda k: (scenes.index(k[0]), k[1], min(rows.index(r) for r in groups[k])))
+    return [(sc, su, lens, ", ".join(dict.fromkeys(r.support for r in groups[(sc, su, lens)])),
+             [r.shot for r in groups[(sc, su, lens)]]) for sc, su, lens in order]
+
+
+def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str | None = None,
               fonts: tuple[Path, Path] | None | bool = True, led_note: str = LED_CHECKS_NOT_RUN) -> bytes:
     """The PDF as bytes (see :func:`write_pdf`). ``fonts``: True = find them, None/False = core
     Helvetica, or a (regular, bold) pair of TTF paths."""
@@ -533,7 +594,7 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = 
 
     from previs import __version__
 
-    paper_format = paper_name(paper)  # fpdf's own A4 (595.28 pt) keeps the bytes as they were
+    paper_format = paper_name(paper or default_paper())  # fpdf's own A4/Letter sizes
     if fonts is True:
         fonts = find_pdf_fonts()
     day = build_date(when)
@@ -569,8 +630,9 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = 
     pdf.set_font(family, "", 9)
     cams = sorted({r.camera for r in rows})
     kits = sorted({r.lens_kit for r in rows})
-    lines = [f"Shot list  ·  {len(rows)} shots  ·  {info['frame_rate']} fps  ·  delivery {info['delivery_aspect']}"
-             f"  ·  {', '.join(cams)}  ·  {', '.join(kits)}",
+    lines = [f"Shot list  ·  {len(rows)} shots  ·  {info['frame_rate']} fps  ·  delivery {info['delivery_aspect']}",
+             f"Camera {', '.join(cams)}  ·  lenses {', '.join(kits)} (every shot; the Lens column gives the focal "
+             f"length)",
              f"Date {day.isoformat()}  ·  source {info['source'] or '-'}  ·  previs {__version__}"]
     for line in lines:
         pdf.cell(0, 4.6, fix(line), new_x="LMARGIN", new_y="NEXT")
@@ -592,14 +654,31 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str = 
             for title, _, get in _PDF_COLUMNS:
                 failing = title == "Stage checks" and any(c.startswith("FAIL") for c in r.stage_checks)
                 row.cell(fix(get(r)), style=fail_style if failing else None)
+    # the shooting order: one line per camera position and lens
+    pdf.ln(4)
+    pdf.set_font(family, "B", 10)
+    pdf.cell(0, 6, fix("Shooting order by setup (same camera position and lens)"), new_x="LMARGIN",
+             new_y="NEXT")
+    pdf.set_font(family, "", 7.5)
+    with pdf.table(col_widths=(8, 10, 18, 24, 40), width=110, align="LEFT", text_align="LEFT", line_height=3.6,
+                   padding=0.8, headings_style=FontFace(emphasis="BOLD", fill_color=grey),
+                   cell_fill_color=(246, 246, 246), cell_fill_mode=TableCellFillMode.ROWS) as table:
+        head = table.row()
+        for title in ("Sc", "Setup", "Lens", "Support", "Shots"):
+            head.cell(fix(title))
+        for sc, su, lens, support, shots in schedule(rows):
+            row = table.row()
+            for value in (sc, str(su), lens, support, ", ".join(shots)):
+                row.cell(fix(value))
     return bytes(pdf.output())
 
 
-def write_pdf(rows: Sequence[ShotRow], path, scene: Scene, *, when=None, paper: str = "A4",
+def write_pdf(rows: Sequence[ShotRow], path, scene: Scene, *, when=None, paper: str | None = None,
               led_note: str = LED_CHECKS_NOT_RUN) -> Path:
     """A printable shot list: landscape ``paper`` (A4 or Letter), a title block (production,
-    rate, camera, date), the table with wrapped text and its header row repeated on every page,
-    and "Page x of y". ``when`` (a date; default ``SOURCE_DATE_EPOCH`` or today) is printed and
+    rate, camera package once, date), the table with wrapped text and its header row repeated on
+    every page, the shooting order by set-up and lens (:func:`schedule`), and "Page x of y".
+    ``paper`` None: :func:`previs.export.paper.default_paper`. ``when`` (a date; default ``SOURCE_DATE_EPOCH`` or today) is printed and
     stamped as the creation date, so the same rows and date give the same bytes."""
     from previs.export.atomic import write_atomic
 
@@ -614,7 +693,7 @@ def _stem(scene: Scene) -> str:
 
 
 def export_shotlist(scene: Scene, out_dir, formats: Sequence[str] = FORMATS, *,
-                    overrides: Mapping[str, Mapping] | None = None, when=None, paper: str = "A4",
+                    overrides: Mapping[str, Mapping] | None = None, when=None, paper: str | None = None,
                     shot_ids: Sequence[str] | None = None, checks: Mapping | None = None,
                     checks_source: str | None = None) -> list[Path]:
     """Write the shot list in each of ``formats`` (``csv``, ``json``, ``md``, ``pdf``) to
