@@ -260,3 +260,85 @@ def test_paper(monkeypatch):
     assert paper.paper_size_mm("A4") == (210.0, 297.0) and paper.paper_name("Letter") == "letter"
     with pytest.raises(PrevisError, match="unknown paper"):
         paper.paper_name("A3")
+
+
+@pytest.mark.parametrize("env,want", [
+    ({"LANG": "en_US.UTF-8"}, "letter"), ({"LANG": "fr_CA.UTF-8"}, "letter"), ({"LANG": "de_DE.UTF-8"}, "a4"),
+    ({"LANG": "en_GB.UTF-8", "LC_PAPER": "en_US.UTF-8"}, "letter"),  # LC_PAPER before LANG
+    ({"LC_ALL": "en_AU.UTF-8", "LC_PAPER": "en_US.UTF-8"}, "a4"),    # LC_ALL before both
+    ({"LANG": "C.UTF-8"}, "a4"), ({}, "a4"), ({"LANG": "en_US@euro"}, "letter")])
+def test_default_paper_from_the_locale(env, want):
+    assert paper.default_paper(env) == want
+
+
+def test_bundled_fonts_come_first_and_carry_their_licence(monkeypatch):
+    monkeypatch.delenv("PREVIS_PDF_FONT", raising=False)
+    regular, bold = paper.bundled_fonts()
+    assert regular.name == "DejaVuSansCondensed.ttf" and bold.name == "DejaVuSansCondensed-Bold.ttf"
+    assert regular.read_bytes()[:4] == b"\x00\x01\x00\x00"  # a TrueType file
+    assert paper.find_fonts(("DejaVuSans",)) == (regular, bold)
+    assert "Bitstream" in (regular.parent / "LICENSE").read_text()
+    found = paper.find_fonts(("DejaVuSans",), bundled=False)
+    assert found is None or found[0] != regular
+
+
+# ---------------------------------------------------------------- who is seen, support, height
+def test_a_nearer_body_hides_the_one_behind_it(base):
+    cam = CameraPlacement(position_m=(0.0, 1.6, 4.0), look_at_m=(0.0, 1.2, 0.0), focal_length_mm=35, focus_m=4.0)
+    sc, shot = _scene(base, cam)
+    pat = sc.set_pieces[0]
+    alone = an.visibility(sc, evaluate(sc, shot, 0))["Pat"]
+    assert 0.02 < alone.share < 0.3 and "head" in alone.parts and not alone.faces_away  # Pat faces +Z: us
+    twin = dataclasses.replace(pat, name="Lee", world_from_local=tf.trs((0.0, 0.0, 2.0)) @ tf.rotation_y(180.0))
+    sc2 = dataclasses.replace(sc, set_pieces=(pat, twin))
+    vis = an.visibility(sc2, evaluate(sc2, shot, 0))
+    assert vis["Lee"].faces_away and vis["Lee"].share > vis["Pat"].share
+    assert vis["Pat"].share < 0.5 * alone.share  # mostly hidden behind Lee
+    # Lee (2 m nearer, seen from behind, head and shoulders in frame) frames Pat: an over-the-shoulder
+    assert an.over_the_shoulder(vis, "Pat") == "Lee"
+    assert an.over_the_shoulder(vis, "Lee") is None
+
+
+def test_support_and_height_from_the_moves(base):
+    cam = CameraPlacement(position_m=(0.0, 1.5, 4.0), focal_length_mm=35)
+    cases = [((), "sticks"), ((Move("pan", 0, 23, {"angle_deg": 10.0}),), "sticks"),
+             ((Move("dolly", 0, 23, {"distance_m": 1.0}),), "dolly"),
+             ((Move("pedestal", 0, 23, {"distance_m": 1.2}),), "crane"),
+             ((Move("handheld", 0, 23, {}),), "handheld"),
+             ((Move("dolly", 0, 23, {"distance_m": 1.0}), Move("crane", 0, 23, {"arm_length_m": 2.0,
+                                                                               "boom_deg": 10.0})), "crane")]
+    for moves, want in cases:
+        sc, shot = _scene(base, cam, moves=moves)
+        assert an.support_of(sc, shot) == want, (moves, want)
+    low = CameraPlacement(position_m=(0.0, 0.4, 4.0), focal_length_mm=35)
+    sc, shot = _scene(base, low)
+    assert an.support_of(sc, shot) == "hi-hat"
+    stated = dataclasses.replace(shot, support="steadicam")
+    assert an.support_of(dataclasses.replace(sc, shots=(stated,)), stated) == "Steadicam"
+    tilted = CameraPlacement(position_m=(0.0, 1.234, 4.0), tilt_deg=-12.4, focal_length_mm=35)
+    sc, shot = _scene(base, tilted)
+    assert an.height_tilt([evaluate(sc, shot, 0)]) == ((1.23,), (-12.0,))
+
+
+def test_moves_between_two_panels(base):
+    cam = CameraPlacement(position_m=(0.0, 1.5, 4.0), focal_length_mm=35)
+    moves = (Move("dolly", 0, 11, {"distance_m": 1.0}), Move("pan", 12, 23, {"angle_deg": -10.0}))
+    sc, shot = _scene(base, cam, moves=moves)
+    assert an.moves_between(sc, shot, 0, 12) == ["dolly in"]
+    assert an.moves_between(sc, shot, 12, 23) == ["pan right"]
+    assert an.moves_between(sc, shot, 0, 23) == ["dolly in", "pan right"]
+    assert an.arrow_kinds(an.moves_between(sc, shot, 0, 23)) == ("push_in", "pan_right")
+
+
+def test_scene_file_fields_for_the_paperwork(tmp_path):
+    text = EXAMPLE.read_text()
+    sc = load_scene(EXAMPLE)
+    assert sc.shot("1C").dialogue.startswith("MARA:") and sc.shot("2A").transition_frames == 12
+    bad = tmp_path / "bad.yaml"
+    text = text.replace("geometry/", f"{EXAMPLE.parent / 'geometry'}/")  # the example's meshes, from here
+    for old, new, match in (("frames: 12}", "frames: 200}", "200-frame dissolve is longer than the shot"),
+                            ("{type: dissolve, frames: 12}", "dissolve", "a dissolve lasts 2 frames or more"),
+                            ("{type: dissolve, frames: 12}", "{type: wipe, frames: 12}", "transition.type")):
+        bad.write_text(text.replace(old, new))
+        with pytest.raises(PrevisError, match=match):
+            load_scene(bad)
