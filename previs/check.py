@@ -57,6 +57,9 @@ class ShotCheck:
     # The verdict in a few words per item, worst first, with the numbers: the shot list's
     # "Stage checks" column (``FAIL moiré: 0.77 photosites/LED pitch at 13.9 m``).
     summary: list[str] = field(default_factory=list)
+    # What would make each failing (or warned) geometric check pass, computed
+    # (previs.core.remedies): {"check", "verdict", "remedy", "short", "values": {numbers}}.
+    remedies: list[dict] = field(default_factory=list)
     # The stage's light and time (previs.core.stage_light), each a JSON mapping with its numbers,
     # a ``verdict`` and a ``remedy`` (empty when none is needed); {} where not checked.
     exposure: dict = field(default_factory=dict)  # the seen wall against exposure and latitude
@@ -417,6 +420,7 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
     below: list[int] = []
     outside: list[int] = []
     in_piece: dict[str, list[int]] = {}
+    rated: list[tuple] = []  # (frame, rating, focus, stop, rated depths, in-frame depths): remedies
     for f in _frames(shot):
         st = evaluate(scene, shot, f)
         res.frames_checked += 1
@@ -441,6 +445,7 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
         view = ledcheck.wall_view(vol, st.world_from_camera, st.yfov_rad, cols / rows, cols=cols, rows=rows)
         inside = delivery_mask(st, cols, rows)  # only what the delivered frame shows counts
         visible = view.hit & (depth >= view.depth_m * 0.98) & inside  # LED not hidden by the set
+        in_frame_m = view.depth_m[view.hit & inside]  # hidden or not: a dolly-in may reveal it
         view = ledcheck.WallView(hit=visible, depth_m=np.where(visible, view.depth_m, np.inf),
                                  incidence_deg=np.where(visible, view.incidence_deg, np.nan), section=view.section)
         dark = ~np.isfinite(depth) & inside
@@ -472,6 +477,8 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
         rating, worst = ledcheck.worst_moire(pitch, st.mode.photosite_pitch_um, st.focal_length_mm, st.t_stop,
                                              st.focus_m, view.depth_m[view.hit])
         grid[view.hit] = rating
+        if worst.rating != "low":
+            rated.append((f, worst.rating, st.focus_m, st.t_stop, view.depth_m[view.hit], in_frame_m))
         if ledcheck.RATINGS.index(worst.rating) > ledcheck.RATINGS.index(res.moire) or res.moire_frame is None:
             res.moire, res.moire_frame = worst.rating, f
             res.photosites_per_pitch, res.blur_in_pitches = worst.photosites_per_pitch, worst.blur_in_pitches
@@ -505,7 +512,10 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
     light_fail, light_warn = light.verdicts(scene, shot, res) if vol is not None else ([], [])
     rig = plausibility_warnings(scene, shot)
     res.warnings += rig
-    res.summary = _summary(res, shot, vol, below, outside, in_piece, causes, rig, light_fail, light_warn)
+    if vol is not None:
+        res.remedies = prescribe(scene, shot, res, renderer, solids or [], rated, causes)
+    res.summary = _with_remedies(_summary(res, shot, vol, below, outside, in_piece, causes, rig, light_fail,
+                                          light_warn), res.remedies)
     keep = {res.moire_frame, res.shooting_off_frames[0] if res.shooting_off_frames else None}
     return res, {f: g for f, g in grids.items() if f in keep}
 
@@ -516,6 +526,239 @@ def _off_causes(res: ShotCheck, vol) -> list[tuple[str, float]]:
     found = [(top, res.off_over_top_max), ("past the wall's end", res.off_past_ends_max),
              ("bare floor", res.off_bare_floor_max)]
     return sorted(((c, v) for c, v in found if v > 0), key=lambda cv: -cv[1])
+
+
+# ---------------------------------------------------------------- remedies: what makes a check pass
+REMEDY_SHORT_MAX = 120  # a summary line with its fix still fits the shot list's Stage checks cell
+
+
+def _pixel_dirs(state, rows: int, cols: int) -> np.ndarray:
+    """(rows, cols, 3) world directions through pixel centres, at camera depth 1 (the probe's
+    depth times these is the point it saw)."""
+    th = math.tan(state.yfov_rad / 2)
+    u = ((np.arange(cols) + 0.5) / cols * 2 - 1) * th * (cols / rows)
+    v = (1 - (np.arange(rows) + 0.5) / rows * 2) * th
+    uu, vv = np.meshgrid(u, v)
+    return np.stack([uu, vv, -np.ones_like(uu)], axis=-1) @ state.world_from_camera[:3, :3].T
+
+
+def _measure(scene: Scene, st, renderer) -> dict:
+    """The checks' own per-frame measures, as :func:`check_shot` takes them: the share of the
+    delivered frame shooting off, the steepest visible viewing angle, and the masks behind them."""
+    depth = renderer.render(st, overlay=False).depth_m
+    rows, cols = depth.shape
+    view = ledcheck.wall_view(scene.stage, st.world_from_camera, st.yfov_rad, cols / rows, cols=cols, rows=rows)
+    inside = delivery_mask(st, cols, rows)
+    visible = view.hit & (depth >= view.depth_m * 0.98) & inside
+    dark = ~np.isfinite(depth) & inside
+    floor = _bare_floor(st, depth) & inside
+    angle = float(np.max(view.incidence_deg[visible])) if visible.any() else 0.0
+    return {"depth": depth, "dark": dark, "floor": floor, "visible": visible, "view": view, "angle": angle,
+            "off": float((dark | floor).sum() / max(int(inside.sum()), 1))}
+
+
+def _posed(st, pan_deg: float = 0.0, tilt_deg: float = 0.0, move_m=(0.0, 0.0, 0.0)):
+    """The frame with its camera (and the tracked camera) panned, tilted or moved."""
+    from dataclasses import replace
+
+    from previs.core.remedies import offset_pose
+
+    tracked = st.tracked_world_from_camera
+    return replace(st, world_from_camera=offset_pose(st.world_from_camera, pan_deg, tilt_deg, move_m),
+                   tracked_world_from_camera=None if tracked is None
+                   else offset_pose(tracked, pan_deg, tilt_deg, move_m))
+
+
+def _xyz(p) -> str:
+    return "(" + ", ".join(f"{float(x):.2f}" for x in p) + ")"
+
+
+def prescribe(scene: Scene, shot: Shot, res: ShotCheck, renderer, solids: list, rated: list,
+              causes: list) -> list[dict]:
+    """Per failing (or warned) geometric check, what makes it pass, computed: the moiré's focus,
+    stop and wall distance (previs.core.remedies), the pan or tilt limit and the set extension
+    that keep the frame on the LED and the set, and the move that eases a steep viewing angle.
+    The searches re-run the check's own measure (:func:`_measure`) at the changed pose."""
+    from previs.core import remedies as rm
+
+    out = []
+    vol = scene.stage
+    moving = not shot.is_static
+    if res.moire in ("high", "medium") and rated:
+        risky = [r for r in rated if r[1] == res.moire]
+        st = evaluate(scene, shot, risky[0][0])
+        r = rm.moire_remedy(pixel_pitch_mm=vol.panel.pixel_pitch_mm, photosite_pitch_um=st.mode.photosite_pitch_um,
+                            focal_length_mm=st.focal_length_mm, t_stop_widest=st.lens.t_stop_max,
+                            close_focus_m=st.lens.close_focus_m, frames=[x[2:] for x in risky],
+                            verdict="FAIL" if res.moire == "high" else "warning")
+        dolly = r["values"]["dolly_in_m"]
+        if dolly > 0:  # where the dolly-in puts the lens, and whether there is room for it there
+            fwd = -st.world_from_camera[:3, 2]
+            at = st.position_m + fwd * dolly
+            r["values"]["position_m"] = [round(float(v), 3) for v in at]
+            if shot.camera.look_at_m is not None and not moving:
+                r["values"]["look_at_m"] = [round(float(v), 3) for v in np.asarray(shot.camera.look_at_m) + fwd * dolly]
+            blocked = inside_solid(solids, at)
+            if blocked or not ledcheck.inside_volume(vol, at) or at[1] <= 0.0:
+                r["remedy"] += (f" (no room: that puts the lens at {_xyz(at)}, "
+                                + (f"inside '{blocked}')" if blocked else "off the stage)"))
+        if moving:
+            r["remedy"] += f" ({_frames_text([x[0] for x in risky])})"
+        out.append(r)
+    if res.shooting_off_frames and causes:
+        out.append(_shooting_off_remedy(scene, shot, res, renderer, causes))
+    if res.steepest_angle_deg > VIEWING_ANGLE_WARN_DEG and res.steepest_frame is not None:
+        out.append(_viewing_angle_remedy(scene, shot, res, renderer, solids))
+    return out
+
+
+def _shooting_off_remedy(scene: Scene, shot: Shot, res: ShotCheck, renderer, causes) -> dict:
+    """The pan or tilt limit that keeps every sampled frame on the LED and the set (the shot's
+    largest cause picks the way: over the top tilts down, bare floor tilts up, past the wall's
+    end pans back onto it), and the set extension that covers what the frame saw instead."""
+    from previs.core import remedies as rm
+
+    vol = scene.stage
+    states = {f: evaluate(scene, shot, f) for f in _frames(shot)}
+    off = list(res.shooting_off_frames)
+    order = off + [f for f in states if f not in set(off)]  # a failing frame fails fastest
+    first = _measure(scene, states[off[0]], renderer)
+    cause = causes[0][0]
+    if cause == "past the wall's end":
+        axis, limit = "pan", 90.0
+        cols = first["dark"].shape[1]
+        left = float(np.mean(np.nonzero(first["dark"])[1])) < cols / 2  # the gap on frame left
+        sign = -1.0 if left else 1.0  # pan + is left: pan away from the side that sees past the end
+    else:
+        axis, limit = "tilt", 45.0
+        sign = 1.0 if cause == "bare floor" else -1.0
+
+    def passes(x: float) -> bool:
+        kw = {f"{axis}_deg": sign * x}
+        return all(_measure(scene, _posed(states[f], **kw), renderer)["off"] <= SHOOTING_OFF_WARN for f in order)
+
+    x = rm.smallest_passing(passes, limit, step=1.0, tol=0.05)
+    if x is not None:  # named to 0.1 degree, past the bound, and checked again at that value
+        x = math.ceil(x * 10 - 1e-9) / 10
+        while not passes(x) and x < limit:
+            x = round(x + 0.1, 1)
+    way = {("tilt", -1.0): "down", ("tilt", 1.0): "up", ("pan", -1.0): "right", ("pan", 1.0): "left"}[(axis, sign)]
+    values: dict = {"cause": cause, "axis": axis, "offset_deg": None if x is None else sign * x}
+    c = shot.camera
+    if x is None:
+        parts = [f"no {axis} within {limit:g}° keeps the frame on the LED and the set"]
+    elif not shot.is_static:
+        parts = [f"{axis} {x:.1f}° further {way} throughout the move"]
+    elif c.look_at_m is None:
+        now = c.tilt_deg if axis == "tilt" else c.pan_deg
+        values[f"{axis}_deg"] = round(now + sign * x, 1)
+        bound = "at most" if sign < 0 else "at least"
+        parts = [f"{axis} {bound} {now + sign * x:.1f}° (now {now:g}°: {x:.1f}° further {way})"]
+    else:
+        aim = rm.look_at_after(states[0].world_from_camera, c.look_at_m, **{f"{axis}_deg": sign * x})
+        values["look_at_m"] = [round(float(v), 3) for v in aim]
+        parts = [f"{axis} {x:.1f}° further {way}: look at {_xyz(aim)} (now {_xyz(c.look_at_m)})"]
+    # The set extension: the frames' own rays, where they went instead of the LED and the set.
+    measured = [(states[f], first if f == off[0] else _measure(scene, states[f], renderer)) for f in off]
+    over = [(st.position_m, _pixel_dirs(st, *m["dark"].shape)[m["dark"] & _ray_up(st, *m["dark"].shape)])
+            for st, m in measured]
+    if any(d.size for _, d in over):
+        origins = np.concatenate([np.broadcast_to(o, d.shape) for o, d in over])
+        for i, h in rm.wall_height_needed(vol, origins, np.concatenate([d for _, d in over])):
+            sec = vol.sections[i]
+            h = math.ceil(h * 10 - 1e-9) / 10
+            values.setdefault("wall_height_m", {})[sec.name] = h
+            parts.append(f"raise '{sec.name}' to {h:.1f} m (now {sec.height_m:g} m)")
+    floor = [st.position_m + _pixel_dirs(st, *m["floor"].shape)[m["floor"]] * m["depth"][m["floor"]][:, None]
+             for st, m in measured]
+    points = np.concatenate(floor) if floor else np.zeros((0, 3))
+    if len(points):
+        planes = [p for p in scene.set_pieces if p.kind == "plane"]
+        if planes:
+            mid = points.mean(axis=0)
+            piece = min(planes, key=lambda p: float(np.linalg.norm(p.world_from_local[[0, 2], 3] - mid[[0, 2]])))
+            size, centre = rm.floor_extension(piece.world_from_local, piece.size_m, points)
+            values["floor"] = {"piece": piece.name, "size_m": [round(size[0], 2), round(size[1], 2)],
+                               "translation_m": [round(float(v), 3) for v in centre]}
+            parts.append(f"lay '{piece.name}' out to {size[0]:.1f} x {size[1]:.1f} m at {_xyz(centre)} (now "
+                         f"{piece.size_m[0]:g} x {piece.size_m[1]:g} m at {_xyz(piece.world_from_local[:3, 3])})")
+        else:
+            lo, hi = points.min(axis=0) - 0.1, points.max(axis=0) + 0.1
+            values["floor"] = {"piece": None, "x_m": [float(lo[0]), float(hi[0])], "z_m": [float(lo[2]), float(hi[2])]}
+            parts.append(f"lay a floor over x {lo[0]:.1f}..{hi[0]:.1f} m, z {lo[2]:.1f}..{hi[2]:.1f} m")
+    short = parts[0].split(" (")[0].split(":")[0]
+    return {"check": "shooting off", "verdict": "FAIL", "remedy": ", or ".join(parts), "short": short,
+            "values": values}
+
+
+def _viewing_angle_remedy(scene: Scene, shot: Shot, res: ShotCheck, renderer, solids) -> dict:
+    """The least move of the camera (the same for every frame, its aim kept) toward the normal
+    through the steepest panel it sees that brings every sampled frame's steepest visible angle
+    within VIEWING_ANGLE_WARN_DEG, keeping the camera inside the volume and out of the set."""
+    from previs.core import remedies as rm
+
+    vol = scene.stage
+    states = {f: evaluate(scene, shot, f) for f in _frames(shot)}
+    st = states[res.steepest_frame]
+    m = _measure(scene, st, renderer)
+    inc = np.where(m["visible"], m["view"].incidence_deg, -1.0)
+    r, c = np.unravel_index(int(np.argmax(inc)), inc.shape)
+    eye = st.position_m
+    point = eye + _pixel_dirs(st, *inc.shape)[r, c] * m["view"].depth_m[r, c]
+    normal = ledcheck.facet_normals(vol, point[None], m["view"].section[r, c][None])[0]
+    foot = point + normal * float((eye - point) @ normal)  # where that panel is seen square on
+    span = float(np.linalg.norm(foot - eye))
+    way = (foot - eye) / max(span, 1e-9)
+    order = [res.steepest_frame] + [f for f in states if f != res.steepest_frame]
+
+    def passes(t: float) -> bool:
+        move = way * t
+        for f in order:
+            moved = _posed(states[f], move_m=move)
+            p = moved.position_m
+            if p[1] <= 0.0 or not ledcheck.inside_volume(vol, p) or inside_solid(solids, p):
+                return False
+            if _measure(scene, moved, renderer)["angle"] > VIEWING_ANGLE_WARN_DEG:
+                return False
+        return True
+
+    t = rm.smallest_passing(passes, span, step=0.25, tol=0.01) if span > 1e-6 else None
+    if t is not None:
+        t = math.ceil(t * 20 - 1e-9) / 20  # to 5 cm, past the bound, and checked there
+        while not passes(t) and t < span:
+            t = round(t + 0.05, 2)
+    values: dict = {"angle_now_deg": res.steepest_angle_deg, "limit_deg": VIEWING_ANGLE_WARN_DEG,
+                    "direction": [round(float(v), 4) for v in way], "move_m": None if t is None else t}
+    if t is None:
+        text = (f"no move toward the square-on view of the steepest panel (up to {span:.1f} m) brings "
+                f"the view within {VIEWING_ANGLE_WARN_DEG:g}°")
+        return {"check": "viewing angle", "verdict": "warning", "remedy": text, "short": "", "values": values}
+    move = way * t
+    new = shot.camera.position_m + move
+    values["position_m"] = [round(float(v), 3) for v in new]
+    text = f"move the camera {t:.2f} m toward the square-on view of the steepest panel, to {_xyz(new)}"
+    if shot.camera.look_at_m is not None:
+        aim = np.asarray(shot.camera.look_at_m, float) + move
+        values["look_at_m"] = [round(float(v), 3) for v in aim]
+        text += f", aiming at {_xyz(aim)} (the same direction)"
+    if not shot.is_static:
+        text += " (the whole move shifted)"
+    return {"check": "viewing angle", "verdict": "warning",
+            "remedy": text + f" (now {_xyz(shot.camera.position_m)})", "short": f"move {t:.2f} m", "values": values}
+
+
+def _with_remedies(summary: list[str], remedies: list[dict]) -> list[str]:
+    """The summary's lines with each check's short fix appended where the line stays short."""
+    starts = {"moiré": "FAIL moiré", "moiré (medium)": "moiré medium", "shooting off": "FAIL shooting off",
+              "viewing angle": "steep "}
+    out = []
+    for line in summary:
+        for r in remedies:
+            fix = r.get("short")
+            if fix and line.startswith(starts.get(r["check"], "\0")) and len(line) + len(fix) + 7 <= REMEDY_SHORT_MAX:
+                line = f"{line}; fix: {fix}"
+        out.append(line)
+    return out
 
 
 def _summary(res: ShotCheck, shot: Shot, vol, below, outside, in_piece, causes, rig,
@@ -557,19 +800,55 @@ def _summary(res: ShotCheck, shot: Shot, vol, below, outside, in_piece, causes, 
     return out + list(rig)
 
 
-def tint_frame(color: np.ndarray, grid: np.ndarray) -> np.ndarray:
+TINTS = {1: ("medium moiré", (255, 150, 0)), 2: ("high moiré", (255, 0, 0)), 3: ("shooting off", (255, 0, 255))}
+
+
+def tint_frame(color: np.ndarray, grid: np.ndarray, legend: bool = True) -> np.ndarray:
     """The frame tinted where it goes wrong: medium moiré orange, high moiré red, shooting off
-    magenta."""
+    magenta; with ``legend`` a key to the tints in the bottom-left corner."""
     h, w = color.shape[:2]
     rows, cols = grid.shape
     yi = np.minimum((np.arange(h) * rows) // h, rows - 1)
     xi = np.minimum((np.arange(w) * cols) // w, cols - 1)
     g = grid[yi][:, xi]
     out = color.astype(np.float32)
-    for level, rgb in ((1, (255, 150, 0)), (2, (255, 0, 0)), (3, (255, 0, 255))):
+    for level, (_, rgb) in TINTS.items():
         sel = g == level
         out[sel] = out[sel] * 0.55 + np.asarray(rgb, np.float32) * 0.45
-    return out.astype(np.uint8)
+    out = out.astype(np.uint8)
+    return draw_legend(out) if legend else out
+
+
+def draw_legend(image: np.ndarray) -> np.ndarray:
+    """A key to the tints (a swatch each, as tinted over mid-grey, and low moiré untinted) on a
+    dark panel in the image's bottom-left corner, sized to the image (readable from 320 px)."""
+    from importlib import resources
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.fromarray(np.ascontiguousarray(image[..., :3]))
+    size = max(10, round(img.width / 55))
+    try:
+        with resources.as_file(resources.files("previs") / "data" / "fonts" / "DejaVuSansCondensed.ttf") as p:
+            font = ImageFont.truetype(str(p), size)
+    except OSError:  # the bundled font missing: Pillow's own at that size
+        font = ImageFont.load_default(size)
+    entries = [("low moiré (untinted)", None)] + [(name, rgb) for name, rgb in TINTS.values()]
+    pad, sw = max(3, size // 3), size
+    line = size + pad
+    text_w = max(int(font.getlength(name)) for name, _ in entries)
+    box_w, box_h = pad * 3 + sw + text_w, pad + line * len(entries)
+    x0, y0 = pad, img.height - box_h - pad
+    draw = ImageDraw.Draw(img, "RGBA")
+    draw.rectangle([x0, y0, x0 + box_w, y0 + box_h], fill=(20, 20, 24, 215), outline=(235, 235, 235, 255))
+    grey = np.float32(128)
+    for i, (name, rgb) in enumerate(entries):
+        y = y0 + pad + i * line
+        # the swatch as the tint looks over a mid-grey picture (the same 45 % blend)
+        fill = (128, 128, 128) if rgb is None else tuple(int(grey * 0.55 + c * 0.45) for c in rgb)
+        draw.rectangle([x0 + pad, y, x0 + pad + sw, y + sw], fill=fill, outline=(255, 255, 255, 255))
+        draw.text((x0 + pad * 2 + sw, y + sw / 2), name, fill=(255, 255, 255, 255), font=font, anchor="lm")
+    return np.asarray(img)
 
 
 def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width: int = 960,
@@ -711,6 +990,11 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
         for k in ("exposure", "banding", "white_point", "gamut", "frustum"):
             if k in kw and not isinstance(kw[k], dict):
                 raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a mapping")
+        # remedies: absent from reports before them (read as none); each a mapping or a sentence
+        if "remedies" in kw and not (isinstance(kw["remedies"], list) and all(
+                isinstance(x, str) or (isinstance(x, dict) and isinstance(x.get("remedy", ""), str))
+                for x in kw["remedies"])):
+            raise ExportError(f"{path}: shot '{d['shot']}': remedies is not a list of remedies")
         try:
             r = ShotCheck(**kw)
         except TypeError as exc:
@@ -752,6 +1036,11 @@ def format_table(results: list[ShotCheck]) -> str:
                      f"{r.overscan_needed_pct:>12.1f}{stops:>12}{band:>14}{size:>12}{nodes:>7}")
         lines += [f"        problem: {p}" for p in r.problems]
         lines += [f"        warning: {w}" for w in r.warnings]
+    fixes = [(r.shot, x if isinstance(x, dict) else {"remedy": x}) for r in results for x in r.remedies]
+    fixes = [(shot, x) for shot, x in fixes if x.get("remedy")]
+    if fixes:
+        lines.append("remedies (each computed to make its check pass):")
+        lines += [f"  {shot:<6}{x.get('check', '')} ({x.get('verdict', '')}): {x['remedy']}" for shot, x in fixes]
     white = next((r.white_point for r in results if r.white_point), None)
     if white:
         line = (f"white point: the wall's white {white['wall_cct_k']:.0f} K, Δuv {white['wall_duv']:+.4f}, "
