@@ -525,3 +525,26 @@ def test_captions_wrap_to_two_lines_and_say_when_cut():
     assert lines[0] == "DOLLY IN - from the two-shot" and lines[1].endswith("…")
     assert boards._wrap_words("CU - Mara", width_of, 30, 2) == ["CU - Mara"]
     assert boards._wrap_words("a b c d", width_of, 3, 2) == ["a b", "c d"]  # exactly full: no ellipsis
+
+
+@needs_poppler
+def test_cli_paper_layout_and_open_gate(tmp_path):
+    """previs export --paper letter --per-page 2 --orientation landscape --open-gate: two panels a
+    landscape Letter page, each the whole 3:2 sensor."""
+    import sys
+
+    from PIL import Image
+
+    cmd = [sys.executable, "-m", "previs.cli", "export", str(ROOT / "scenes" / "led_stage.yaml"), "--what",
+           "boards", "--shot", "3C", "-o", str(tmp_path), "--paper", "letter", "--per-page", "2",
+           "--orientation", "landscape", "--open-gate", "-q"]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    pdf = tmp_path / "boards" / "led_stage_boards.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "792 x 612" in info and re.search(r"Pages:\s+1\n", info)  # landscape Letter, both 3C panels
+    png = np.asarray(Image.open(tmp_path / "boards" / "led_stage_3C_p01.png").convert("RGB"))
+    assert png.shape[1] == 1600
+    assert "panel 2 of 2" in " ".join(_text(pdf).split())
+    bad = subprocess.run(cmd[:-8] + ["--paper", "A3"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr

@@ -572,7 +572,7 @@ def _ellipsize(text: str, width_of, max_w: float, force: bool) -> str:
 
 _TEXT_RGB = {"title": (10, 10, 10), "size": (25, 25, 25), "lens": (70, 70, 70), "move": (150, 90, 0),
              "description": (25, 25, 25), "action": (25, 25, 25), "dialogue": (20, 40, 110), "notes": (90, 60, 60)}
-_MAX_LINES = {"description": 2, "action": 2, "dialogue": 2, "notes": 2}
+_MAX_LINES = {"description": 3, "action": 3, "dialogue": 3, "notes": 3}  # the room left cuts them shorter
 
 
 def _caption_lines(panel: Panel, width_of, max_w: float, keys=CAPTION_KEYS) -> list[tuple[str, str]]:
