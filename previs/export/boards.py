@@ -801,6 +801,9 @@ class _Sheet:
         package = f"{st.mode.body_name} {st.mode.mode_name}  ·  {st.lens.kit_name}  ·  {st.delivery_aspect or 'full'}"
         self.text(x0 + 6, y0 + 9.6, f"STORYBOARD  ·  shots {shot_list}", size=8.5, rgb=(90, 90, 90),
                   w=fx - x0 - 10)
+        self.font(8)
+        if self.pdf.get_string_width(self.t(package)) > fx - x0 - 10:  # a narrow page: the body without its mode
+            package = f"{st.mode.body_name}  ·  {st.lens.kit_name}  ·  {st.delivery_aspect or 'full'}"
         self.text(x0 + 6, y0 + 14.4, package, size=8, rgb=(90, 90, 90), w=fx - x0 - 10)
         pdf.set_line_width(0.25)
         for (label, value), fw in zip(fields, widths, strict=True):
