@@ -529,7 +529,7 @@ def _off_causes(res: ShotCheck, vol) -> list[tuple[str, float]]:
 
 
 # ---------------------------------------------------------------- remedies: what makes a check pass
-REMEDY_SHORT_MAX = 120  # a summary line with its fix still fits the shot list's Stage checks cell
+REMEDY_SHORT_MAX = 60  # a longer fix stays in the remedies, out of the shot list's Stage checks cell
 
 
 def _pixel_dirs(state, rows: int, cols: int) -> np.ndarray:
@@ -748,16 +748,16 @@ def _viewing_angle_remedy(scene: Scene, shot: Shot, res: ShotCheck, renderer, so
 
 
 def _with_remedies(summary: list[str], remedies: list[dict]) -> list[str]:
-    """The summary's lines with each check's short fix appended where the line stays short."""
+    """The summary with each check's short fix as its own item right after that check's verdict
+    (``fix: focus ≤ 8.2 m / T3.2 / wall ≤ 5.8 m``), where the fix is short: the shot list's Stage
+    checks cell joins the items, so the fix follows its verdict there."""
     starts = {"moiré": "FAIL moiré", "moiré (medium)": "moiré medium", "shooting off": "FAIL shooting off",
               "viewing angle": "steep "}
     out = []
     for line in summary:
-        for r in remedies:
-            fix = r.get("short")
-            if fix and line.startswith(starts.get(r["check"], "\0")) and len(line) + len(fix) + 7 <= REMEDY_SHORT_MAX:
-                line = f"{line}; fix: {fix}"
         out.append(line)
+        out += [f"fix: {r['short']}" for r in remedies
+                if r.get("short") and len(r["short"]) <= REMEDY_SHORT_MAX and line.startswith(starts.get(r["check"], "\0"))]
     return out
 
 

@@ -154,7 +154,8 @@ def test_1a_moire_each_prescription_passes(tmp_path):
     assert before.moire == "high" and before.failed
     v = _fix(before, "moiré")["values"]
     assert v["focus_m"] < 9.0 and 1.8 <= v["t_stop"] < 4.0 and v["dolly_in_m"] > 0
-    assert any(s.startswith("FAIL moiré") and "; fix: focus ≤" in s for s in before.summary)
+    i = next(i for i, s in enumerate(before.summary) if s.startswith("FAIL moiré"))
+    assert before.summary[i + 1].startswith("fix: focus ≤ ")  # the fix follows its verdict
     focus = _check(_variant(tmp_path, "focus", **{"      focus_m: 9.0\n": f"      focus_m: {v['focus_m']}\n"}), "1A")
     assert focus.moire != "high" and focus.blur_in_pitches >= 1.5
     stop = _check(_variant(tmp_path, "stop", **{"      focus_m: 9.0\n": f"      focus_m: 9.0\n      t_stop: {v['t_stop']}\n"}),
