@@ -58,57 +58,61 @@ class _Frame:
         state = evaluate(scene, scene.shot(shot_id), frame)
         self.stage.render(state, read_depth=False)
         self.view, self.exposure = api.camera_view(state, (r.width, r.height)), state.exposure_scale
-        r.ctx.__enter__()  # stays current: the passes below call the renderer's internals
+        r.ctx.__enter__()  # stays current: the passes below are drawn on their own
         self.programs: dict[str, object] = {}
 
     def compile(self, name: str, source, which: str) -> None:
         import previs.render.context as context
-        import previs.render.renderer as renderer
+        from previs.render.gl import vertex_array
 
         r = self.r
         keep = context.shader_source
         context.shader_source = source
         try:
             if which == "gbuffer":  # one program per material variant, shared as the renderer does
-                r._gbuffer_progs = {}
-                vaos = [renderer._vertex_array(r.ctx, r._gbuffer_prog(b.material), b.vbo, b.ibo) for b in r._batches]
-                self.programs[name] = (r._gbuffer_progs, vaos)
+                geometry = r.geometry_pass
+                geometry.programs = {}
+                vaos = [vertex_array(r.ctx, geometry.gbuffer_program(b.material), b.vbo, b.ibo)
+                        for b in geometry.batches]
+                self.programs[name] = (geometry.programs, vaos)
             elif which == "post":  # FXAA as two passes (marks, then FXAA where marked) or one
-                r._post_progs = {}
-                self.programs[name] = {v: r._post(v) for v in (
+                r.post_pass.programs = {}
+                self.programs[name] = {v: r.post_pass.program(v) for v in (
                     ("mark", "fxaa") if "FXAA_MARK" in source("post.frag") else ("fxaa",))}
             else:
-                part = "surface" if which == "lighting" else which
-                r._light_progs = {k: v for k, v in r._light_progs.items() if k[1] != part}
-                r._lighting("display", part)
-                self.programs[name] = next(v for k, v in r._light_progs.items() if k[1] == part)
+                lighting = r.lighting_pass
+                key = lighting.variant("display", "surface" if which == "lighting" else which)
+                lighting.programs.pop(key, None)  # (the renderer's own, left for the GC: still in use)
+                self.programs[name] = lighting.program(key.mode, key.part)
         finally:
             context.shader_source = keep
 
     def draw(self, name: str, which: str) -> None:
-
-        r, ctx, t, view = self.r, self.r.ctx, self.r._targets, self.view
+        r, ctx, t, view = self.r, self.r.ctx, self.r.targets, self.view
+        size = (r.width, r.height)
         if which == "gbuffer":  # the renderer's own geometry pass, with this side's programs
-            r._gbuffer_progs, vaos = self.programs[name]
-            for b, vao in zip(r._batches, vaos, strict=True):
+            geometry = r.geometry_pass
+            geometry.programs, vaos = self.programs[name]
+            for b, vao in zip(geometry.batches, vaos, strict=True):
                 b.vao = vao
-            r._geometry_pass(view, "display", None, None)
+            walls = geometry.draw_set(t, view, None)
+            geometry.draw_wall(t, walls, view, r.wall_pass, r.lens)
         elif which == "post":
-            r._post_progs = self.programs[name]
-            if "mark" in r._post_progs:
-                r._post_pass(t["image"], "ldr")
+            r.post_pass.programs = self.programs[name]
+            if "mark" in r.post_pass.programs:
+                r.post_pass.antialias(t["image"], t, "ldr", size, True)
             else:
                 t["ldr_fbo"].use()
                 t["image"].use(0)
-                r._post_draw("fxaa")
+                r.post_pass.draw("fxaa", size)
         else:
+            lighting = r.lighting_pass
             part = "surface" if which == "lighting" else which
-            key = next(k for k in r._light_progs if k[1] == part)
-            r._light_progs[key] = self.programs[name]
+            lighting.programs[lighting.variant("display", part)] = self.programs[name]
             fbo = {"half": "half_fbo", "resolve": "resolve_fbo", "surface": "image_fbo"}[part]
             (ctx.disable if part == "half" else ctx.enable)(ctx.DEPTH_TEST)
             t[fbo].use()
-            r._lighting_pass("display", part, view, self.exposure)
+            lighting.draw(t, size, "display", part, view, self.exposure)
             ctx.depth_func = "<"
         ctx.finish()
 

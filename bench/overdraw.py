@@ -21,34 +21,34 @@ import numpy as np
 from example import SCENE, example_scene_16x9
 
 
-def _nearest_point_order(r, eye: np.ndarray) -> list:
-    from previs.render.renderer import _variant
+def _nearest_point_order(geometry, eye: np.ndarray) -> list:
+    from previs.render.gl import variant
 
     def key(b):
-        lo, hi = b.world_bounds if b.world_bounds is not None else r._batch_bounds(b)
+        lo, hi = b.world_bounds if b.world_bounds is not None else geometry.batch_bounds(b)
         gap = np.maximum(np.maximum(lo - eye, eye - hi), 0.0)
-        return ({"opaque": 0, "masked": 1, "wall": 2}[_variant(b.material)], float(gap @ gap))
+        return ({"opaque": 0, "masked": 1, "wall": 2}[variant(b.material)], float(gap @ gap))
 
-    return sorted(r._batches, key=key)
+    return sorted(geometry.batches, key=key)
 
 
 def _shaded_per_pixel(r, view, order) -> float:
     """The G-buffer pass of ``view`` with the batches in ``order`` (after the frame's own render,
     so every uniform but the camera is set): samples passed over pixels."""
-    from previs.render.renderer import _write
+    from previs.render.gl import write
 
-    ctx, gbuffer = r.ctx, r._targets["gbuffer"]
+    ctx, gbuffer, geometry = r.ctx, r.targets["gbuffer"], r.geometry_pass
     with ctx:
         gbuffer.scissor = None
         gbuffer.use()
         gbuffer.clear(depth=1.0)
         ctx.enable(ctx.DEPTH_TEST)
         ctx.depth_func = "<"
-        for p in {id(b.vao.program): b.vao.program for b in r._batches}.values():
-            _write(p, "u_clip_from_world", view.clip_from_world.T.astype("f4").tobytes())
+        for p in {id(b.vao.program): b.vao.program for b in geometry.batches}.values():
+            write(p, "u_clip_from_world", view.clip_from_world.T.astype("f4").tobytes())
         query = ctx.query(samples=True)
         with query:
-            r._draw_batches(order)
+            geometry.draw_batches(order)
         ctx.disable(ctx.DEPTH_TEST)
         ctx.disable(ctx.CULL_FACE)
         return query.samples / (r.width * r.height)  # (read while the context is current)
@@ -76,8 +76,8 @@ def main() -> int:
                 stage.render(state, read_depth=False)
                 view = api.camera_view(state, (r.width, r.height))
                 eye = view.world_from_camera[:3, 3]
-                ours.append(_shaded_per_pixel(r, view, r._draw_order(eye)))
-                nearest.append(_shaded_per_pixel(r, view, _nearest_point_order(r, eye)))
+                ours.append(_shaded_per_pixel(r, view, r.geometry_pass.draw_order(eye)))
+                nearest.append(_shaded_per_pixel(r, view, _nearest_point_order(r.geometry_pass, eye)))
                 print(f"| {shot.id} | {frame} | {ours[-1]:.3f} | {nearest[-1]:.3f} |")
     print(f"| mean | | {statistics.mean(ours):.3f} | {statistics.mean(nearest):.3f} |")
     return 0

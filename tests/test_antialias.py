@@ -85,7 +85,7 @@ def test_two_pass_fxaa_is_fxaa_over_every_pixel(gl_context):
         r.render(_view(), read_depth=False)
         r.set_world(items(0.0), [key])
         two_pass = r.render(_view(), overlay=Overlay(), read_depth=False).color
-        t = r._targets
+        t = r.targets
         with r.ctx:
             def read():
                 return np.frombuffer(t["ldr_fbo"].read(components=3, alignment=1), np.uint8).reshape(H, W, 3)[::-1]
@@ -93,9 +93,9 @@ def test_two_pass_fxaa_is_fxaa_over_every_pixel(gl_context):
             marks = np.frombuffer(t["ldr_marked_fbo"].read(components=1, attachment=-1, dtype="f4"), np.float32)
             t["ldr_fbo"].use()
             t["image"].use(0)
-            r._post_draw("fxaa")
+            r.post_pass.draw("fxaa", (W, H))
             every_pixel = read()
-            r._post_draw("copy")
+            r.post_pass.draw("copy", (W, H))
             copy = read()
     finally:
         r.release()

@@ -103,9 +103,9 @@ def test_rendering_lets_other_python_threads_run(gl_context, monkeypatch):
     import os
     import threading
 
-    from previs.render import renderer as R
+    from previs.render import gl
 
-    fn = R._gl_finish()
+    fn = gl.gl_finish()
     assert fn is not None and not fn._flags_ & ctypes._FUNCFLAG_PYTHONAPI
 
     libc = ctypes.CDLL(None)
@@ -126,7 +126,7 @@ def test_rendering_lets_other_python_threads_run(gl_context, monkeypatch):
         entered.wait()
         os.write(write_fd, b"x")  # Python code: needs the GIL the waiting call let go
 
-    monkeypatch.setattr(R, "_gl_finish", lambda: waits_for_the_writer)
+    monkeypatch.setattr(gl, "gl_finish", lambda: waits_for_the_writer)
     th = threading.Thread(target=writer)
     th.start()
     scene = api.load_scene(SCENE)
@@ -161,7 +161,7 @@ def test_a_uniform_is_set_again_only_when_it_changes_and_never_left_stale(gl_con
     """The renderer skips a uniform value its program already holds. What GL holds (read back
     from the program) always follows the last value given, including after an array, which is
     never remembered, replaced a remembered tuple."""
-    import previs.render.renderer as R
+    from previs.render import gl
 
     with gl_context:  # (another renderer may have left its own context current)
         prog = gl_context.program(
@@ -169,11 +169,11 @@ def test_a_uniform_is_set_again_only_when_it_changes_and_never_left_stale(gl_con
             fragment_shader="#version 330\nuniform vec2 u_v; out vec4 o; void main() { o = vec4(u_v, 0.0, 1.0); }")
         member = prog["u_v"]
         for value in [(1.0, 2.0), (1.0, 2.0), (3.0, 4.0), np.array([5.0, 6.0]), (3.0, 4.0), (3.0, 4.0)]:
-            R._uniform(prog, "u_v", value)
+            gl.uniform(prog, "u_v", value)
             assert member.value == tuple(float(v) for v in value)
-        R._write(prog, "u_v", np.array([7.0, 8.0], "f4").tobytes())
+        gl.write(prog, "u_v", np.array([7.0, 8.0], "f4").tobytes())
         assert member.value == (7.0, 8.0)
-        R._uniform(prog, "u_v", (3.0, 4.0))  # last remembered as bytes: a different type, so set
+        gl.uniform(prog, "u_v", (3.0, 4.0))  # last remembered as bytes: a different type, so set
         assert member.value == (3.0, 4.0)
         prog.release()
 
@@ -183,10 +183,9 @@ def test_the_floor_is_drawn_after_what_stands_on_it(gl_context):
     large floor is drawn first, so the floor under it fails the early depth test instead of being
     shaded and then overdrawn (by the nearest point the floor, right under the camera, went
     first). Fewer fragments pass the depth test than in the floor-first order."""
-    import previs.render.renderer as R
     from previs.core import transforms as tf
     from previs.io.meshes import primitive_asset
-    from previs.render import CameraView, DrawItem, Renderer
+    from previs.render import CameraView, DrawItem, Renderer, gl
 
     floor = primitive_asset("plane", size_m=(20.0, 20.0), key="floor")
     crate = primitive_asset("box", size_m=(1.0, 1.0, 1.0), key="crate")
@@ -194,19 +193,20 @@ def test_the_floor_is_drawn_after_what_stands_on_it(gl_context):
     view = CameraView(tf.look_at(eye, (0.0, 0.5, 0.0), (0.0, 1.0, 0.0)), 0.8, 1.5, 0.05, 100.0)
     with Renderer(96, 64, antialias=False, ctx=gl_context) as r:
         r.set_world([DrawItem(floor, np.eye(4)), DrawItem(crate, np.eye(4))], [])
-        order = r._draw_order(eye)
+        geometry = r.geometry_pass
+        order = geometry.draw_order(eye)
         assert [b.material.key for b in order][:2] == [crate.parts[0].material.key, floor.parts[0].material.key]
 
         def shaded(batches) -> int:
             with r.ctx:
-                r._targets["gbuffer"].use()
-                r._targets["gbuffer"].clear(depth=1.0)
+                r.targets["gbuffer"].use()
+                r.targets["gbuffer"].clear(depth=1.0)
                 r.ctx.enable(r.ctx.DEPTH_TEST)
                 for p in {id(b.vao.program): b.vao.program for b in batches}.values():
-                    R._write(p, "u_clip_from_world", view.clip_from_world.T.astype("f4").tobytes())
+                    gl.write(p, "u_clip_from_world", view.clip_from_world.T.astype("f4").tobytes())
                 query = r.ctx.query(samples=True)
                 with query:
-                    r._draw_batches(batches)
+                    geometry.draw_batches(batches)
                 r.ctx.disable(r.ctx.DEPTH_TEST)
                 return query.samples
 

@@ -57,6 +57,13 @@ def lights_define(lights: tuple) -> str:
     return "LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r}, {b})" for i, (t, n, f, r, b) in enumerate(lights))
 
 
+def cube_texture(ctx, size: int):
+    """An RGB half-float cube map of ``size`` texels a face, linearly filtered."""
+    tex = ctx.texture_cube((size, size), 3, dtype="f2")
+    tex.filter = (ctx.LINEAR, ctx.LINEAR)
+    return tex
+
+
 def clamp_to_edge(tex) -> None:
     """Clamp-to-edge wrapping for a texture the renderer makes (a target or a lookup table):
     nothing reads it past its edges on purpose, and llvmpipe samples it a little faster than with

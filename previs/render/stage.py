@@ -13,7 +13,8 @@ import numpy as np
 from previs.core.frame import FrameState
 from previs.core.mesh import Asset
 from previs.core.scene import Scene, SetPiece
-from previs.render.renderer import SEEN_TILE_PX, CameraView, DrawItem, Overlay, Renderer
+from previs.render.passes.wall import SEEN_TILE_PX
+from previs.render.renderer import CameraView, DrawItem, Overlay, Renderer
 from previs.render.wall import WallContent, led_light, wall_items
 
 

@@ -50,7 +50,7 @@ class PostPass:
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self._programs: dict[str, tuple[object, object]] = {}  # variant: (program, vao)
+        self.programs: dict[str, tuple[object, object]] = {}  # variant: (program, vao)
         self._overlay: _OverlayGL | None = None
         self._upscaler: _Upscaler | None = None
 
@@ -95,11 +95,11 @@ class PostPass:
     def program(self, variant: str):
         """The post program (and VAO) of a variant: "copy", "mark" or "fxaa", each compiled on
         its own: llvmpipe runs both sides of a branch, so a uniform switch would pay for all."""
-        hit = self._programs.get(variant)
+        hit = self.programs.get(variant)
         if hit is None:
             defines = {"copy": (), "mark": ("FXAA_MARK",), "fxaa": ("FXAA",)}[variant]
             prog = program(self.ctx, "fullscreen.vert", "post.frag", defines)
-            hit = self._programs[variant] = (prog, self.ctx.vertex_array(prog, []))
+            hit = self.programs[variant] = (prog, self.ctx.vertex_array(prog, []))
         return hit
 
     def overlay(self, ov: Overlay, size: tuple[int, int]) -> None:
@@ -152,9 +152,9 @@ class PostPass:
         return fbo
 
     def release(self) -> None:
-        for prog, vao in self._programs.values():
+        for prog, vao in self.programs.values():
             vao.release(), prog.release()
-        self._programs = {}
+        self.programs = {}
         if self._overlay is not None:
             for obj in (self._overlay.vao, self._overlay.vbo, self._overlay.program):
                 obj.release()
