@@ -851,6 +851,67 @@ def draw_legend(image: np.ndarray) -> np.ndarray:
     return np.asarray(img)
 
 
+class ShotChecker:
+    """What checking shots needs, made once: the set's solids, the depth probe (GRID_COLS wide,
+    no shadows, wall content or wall light: they change colour, not depth) and the wall's
+    content for the exposure and gamut checks. :func:`run_checks` makes one per run; a batch
+    worker keeps one between its tasks."""
+
+    def __init__(self, scene: Scene):
+        from previs import api
+
+        self.scene = scene
+        self.solids = set_solids(scene)
+        self.probe = api.StageRenderer(scene, width=GRID_COLS, antialias=False, shadows=False,
+                                       depth_only=True)
+        try:
+            # The wall's content for the exposure and gamut checks: a small cube of its own.
+            self.wall_light = WallLight(scene) if scene.stage is not None else None
+        except BaseException:
+            self.probe.release()
+            raise
+
+    def check(self, shot_id: str, on_frame=None) -> tuple[ShotCheck, dict[int, np.ndarray]]:
+        return check_shot(self.scene, self.scene.shot(shot_id), self.probe, self.solids,
+                          on_frame=on_frame, wall_light=self.wall_light)
+
+    def release(self) -> None:
+        try:
+            if self.wall_light is not None:
+                self.wall_light.release()
+        finally:
+            self.probe.release()
+
+
+def write_flagged(scene: Scene, renderer, shot_id: str, grids: dict[int, np.ndarray], out_dir: Path,
+                  on_frame=None) -> list[Path]:
+    """The shot's flagged frames, tinted where they go wrong, as ``flagged_<shot>_f<frame>.png``;
+    ``renderer`` is a StageRenderer at the PNGs' width."""
+    from PIL import Image
+
+    from previs.export.atomic import write_png
+
+    written = []
+    for f, grid in grids.items():
+        st = evaluate(scene, scene.shot(shot_id), f)
+        img = tint_frame(renderer.render(st, read_depth=False).color, grid)
+        p = Path(out_dir) / f"flagged_{shot_id}_f{f:04d}.png"
+        write_png(Image.fromarray(img), p)
+        written.append(p)
+        if on_frame is not None:
+            on_frame()
+    return written
+
+
+def write_report(scene: Scene, results: list[ShotCheck], out_dir: Path) -> Path:
+    """``<out_dir>/check.json``, written whole."""
+    from previs.export.atomic import write_atomic
+
+    path = Path(out_dir) / "check.json"
+    write_atomic(path, json.dumps(report_dict(scene, results), indent=2, ensure_ascii=False).encode())
+    return path
+
+
 def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width: int = 960,
                progress: bool = False):
     """Check the shots; write the JSON report and the flagged frames (tinted) when ``out_dir``.
@@ -858,30 +919,23 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
     from tqdm import tqdm
 
     from previs import api
-    from previs.export.atomic import write_atomic, write_png
 
     results, flagged = [], {}
-    solids = set_solids(scene)
     total = sum(len(_frames(scene.shot(sid))) for sid in shot_ids)
     bar = tqdm(total=total, desc="checking", unit="frame", file=sys.stderr, dynamic_ncols=True,
                disable=None if progress else True)
-    # Only the depth is read: no shadow maps, wall content or wall light (they change colour,
-    # not depth).
-    wall_light = None
+    checker = None
     try:
-        with api.StageRenderer(scene, width=GRID_COLS, antialias=False, shadows=False,
-                               depth_only=True) as probe:
-            # The wall's content for the exposure and gamut checks: a small cube of its own.
-            wall_light = WallLight(scene) if scene.stage is not None else None
-            for sid in shot_ids:
-                bar.set_postfix_str(sid)
-                res, grids = check_shot(scene, scene.shot(sid), probe, solids,
-                                        on_frame=lambda: bar.update(1), wall_light=wall_light)
-                results.append(res)
-                flagged.update({(sid, f): g for f, g in grids.items()})
+        checker = ShotChecker(scene)
+        for sid in shot_ids:
+            bar.set_postfix_str(sid)
+            res, grids = checker.check(sid, on_frame=lambda: bar.update(1))
+            results.append(res)
+            if grids:
+                flagged[sid] = grids
     finally:
-        if wall_light is not None:
-            wall_light.release()
+        if checker is not None:
+            checker.release()
         bar.close()
     written = []
     if out_dir is not None:
@@ -889,20 +943,12 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
         # that points at frames it never wrote.
         out_dir = Path(out_dir)
         if flagged:
-            from PIL import Image
-
-            with api.StageRenderer(scene, width=width) as r:
-                for (sid, f), grid in tqdm(flagged.items(), desc="flagged frames", unit="frame",
-                                           file=sys.stderr, disable=None if progress else True):
-                    st = evaluate(scene, scene.shot(sid), f)
-                    img = tint_frame(r.render(st, read_depth=False).color, grid)
-                    p = out_dir / f"flagged_{sid}_f{f:04d}.png"
-                    write_png(Image.fromarray(img), p)
-                    written.append(p)
-        path = out_dir / "check.json"
-        report = report_dict(scene, results)
-        write_atomic(path, json.dumps(report, indent=2, ensure_ascii=False).encode())
-        written.insert(0, path)
+            with api.StageRenderer(scene, width=width) as r, \
+                    tqdm(total=sum(map(len, flagged.values())), desc="flagged frames", unit="frame",
+                         file=sys.stderr, disable=None if progress else True) as fbar:
+                for sid, grids in flagged.items():
+                    written += write_flagged(scene, r, sid, grids, out_dir, on_frame=lambda: fbar.update(1))
+        written.insert(0, write_report(scene, results, out_dir))
     return results, written
 
 

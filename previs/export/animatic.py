@@ -57,7 +57,8 @@ from previs.export.storyboard import fit_text
 
 __all__ = ["BurnIn", "burn_in", "burn_in_lines", "FrameSequence", "encode_mp4", "concat_mp4",
            "render_animatic", "AnimaticResult", "Mp4Info", "mp4_info", "add_animatic_command", "FrameWriter",
-           "animatic_lock", "clean_output", "encode_png"]
+           "animatic_lock", "clean_output", "encode_png", "settings_key", "animatic_cache_key",
+           "render_frames"]
 
 MANIFEST_VERSION = 2
 """Version of the frames' settings key (2: the key travels in each frame, not in a manifest)."""
@@ -651,10 +652,41 @@ class AnimaticResult:
     encode_seconds: float = 0.0
 
 
+def settings_key(width: int, burn_in: BurnIn, cache_key: str) -> str:
+    """The key every frame of a run carries (see :class:`FrameSequence`): batch workers compute
+    the same one from the same settings."""
+    return hashlib.sha256(repr((MANIFEST_VERSION, int(width), burn_in, str(cache_key))).encode()).hexdigest()[:16]
+
+
+def animatic_cache_key(scene, *, render_width: int, width: int, antialias: bool, shadows: bool,
+                       full_res_lighting: bool) -> str:
+    """``previs animatic``'s cache key: the scene file's bytes, the version and what changes the
+    picture. The client, its batch workers and a farm's tasks all derive it this way."""
+    from previs import __version__
+
+    digest = hashlib.sha256()
+    if scene.source_path is not None:
+        digest.update(Path(scene.source_path).read_bytes())
+    return (f"{digest.hexdigest()} previs {__version__} aa={antialias} shadows={shadows}"
+            f" lights={'full' if full_res_lighting else 'half'}-res"
+            + (f" scale={render_width} up=gpu-bicubic" if render_width != width else ""))
+
+
+def render_frames(writer: FrameWriter, scene, shot, seq: FrameSequence, frames, *, render_frame: Callable,
+                  evaluate: Callable, burn_in: BurnIn, on_done=None) -> None:
+    """Render ``frames`` of ``shot`` into ``seq`` through ``writer`` (the one loop a run and a
+    batch worker share, so their frames are the same bytes)."""
+    for f in frames:
+        state = evaluate(scene, shot, f)
+        lines = burn_in_lines(state, scene, burn_in) if burn_in.any else None
+        writer.submit(seq, f, render_frame(state), lines, on_done=on_done)
+    writer.wait()
+
+
 def render_animatic(scene, shot_ids, out_dir, *, width: int = 1280, burn_in: BurnIn = BurnIn(),
-                    render_frame: Callable, evaluate: Callable, progress: bool = True,
+                    render_frame: Callable | None = None, evaluate: Callable, progress: bool = True,
                     crf: int = 18, preset: str = "medium", cache_key: str = "",
-                    sequence: bool = True) -> AnimaticResult:
+                    sequence: bool = True, frames_runner: Callable | None = None) -> AnimaticResult:
     """Render every frame of the shots (all of them when ``shot_ids`` is empty or None), write
     ``<out>/<shot>.mp4`` for each and ``<out>/sequence.mp4`` cutting them together.
 
@@ -663,7 +695,14 @@ def render_animatic(scene, shot_ids, out_dir, *, width: int = 1280, burn_in: Bur
     ``evaluate(scene, shot, frame)`` gives the FrameState. Frames already on disk and valid are
     skipped (resume); ``cache_key`` should change whenever the picture would (the CLI passes a
     hash of the scene file), as do ``width`` and ``burn_in``, which are part of the key.
+
+    ``frames_runner(work, key, advance)`` (instead of ``render_frame``) renders the missing
+    frames elsewhere (previs.batch: worker processes, a Dask cluster): ``work`` is a list of
+    (shot, FrameSequence, frames) and ``advance(n)`` moves the progress bar. This process still
+    holds the folder's lock, and encodes the MP4s once every frame is on disk.
     """
+    if (render_frame is None) == (frames_runner is None):
+        raise TypeError("render_animatic needs render_frame or frames_runner (one of them)")
     out_dir = Path(out_dir)
     shots = [scene.shot(s) if isinstance(s, str) else s for s in (shot_ids or [])] or list(scene.shots)
     if not shots:
@@ -679,11 +718,11 @@ def render_animatic(scene, shot_ids, out_dir, *, width: int = 1280, burn_in: Bur
     if sequence and len(rates) > 1:
         raise ExportError("shots at different frame rates cannot be cut into one sequence: "
                           + ", ".join(f"{st.shot_id} {format_rate(st.frame_rate)}" for st in firsts))
-    key = hashlib.sha256(repr((MANIFEST_VERSION, int(width), burn_in, str(cache_key))).encode()).hexdigest()[:16]
+    key = settings_key(width, burn_in, cache_key)
     with animatic_lock(out_dir):
         return _render_locked(scene, shots, firsts, out_dir, key, width=width, burn_in=burn_in,
                               render_frame=render_frame, evaluate=evaluate, progress=progress, crf=crf,
-                              preset=preset, sequence=sequence)
+                              preset=preset, sequence=sequence, frames_runner=frames_runner)
 
 
 def animatic_lock(out_dir) -> FolderLock:
@@ -706,7 +745,7 @@ def clean_output(out_dir) -> None:
 
 
 def _render_locked(scene, shots, firsts, out_dir: Path, key: str, *, width, burn_in, render_frame,
-                   evaluate, progress, crf, preset, sequence) -> AnimaticResult:
+                   evaluate, progress, crf, preset, sequence, frames_runner=None) -> AnimaticResult:
     clean_output(out_dir)
     frames_dir = out_dir / "frames"
     seqs = []
@@ -728,20 +767,34 @@ def _render_locked(scene, shots, firsts, out_dir: Path, key: str, *, width, burn
     if progress and n_todo < n_all:
         bar.write(f"resuming: {n_all - n_todo} of {n_all} frames already rendered in {frames_dir}",
                   file=sys.stderr)
-    writer = FrameWriter()
-    try:
+    if frames_runner is not None:
+        try:
+            if n_todo:
+                frames_runner([w for w in zip(shots, seqs, todo, strict=True) if w[2]], key, bar.update)
+        finally:
+            bar.close()
+        clean_output(out_dir)  # the temporaries of workers killed mid-frame
         for shot, seq, frames in zip(shots, seqs, todo, strict=True):
-            bar.set_postfix_str(str(shot.id))
-            for f in frames:
-                state = evaluate(scene, shot, f)
-                lines = burn_in_lines(state, scene, burn_in) if burn_in.any else None
-                writer.submit(seq, f, render_frame(state), lines, on_done=lambda: bar.update(1))
-            writer.wait()
+            lost = seq.missing() if frames else []
+            if lost:  # a worker wrote where this process cannot see: storage not shared
+                raise ExportError(f"{seq.folder}: {len(lost)} frame{'s' if len(lost) > 1 else ''} the "
+                                  f"workers rendered {'are' if len(lost) > 1 else 'is'} not there (first: "
+                                  f"{seq.path(lost[0]).name}); the output folder must be on storage "
+                                  "the workers share")
             result.shot_frames[shot.id] = (len(frames), seq.frame_count - len(frames))
             result.frames_rendered += len(frames)
-    finally:
-        writer.close()
-        bar.close()
+    else:
+        writer = FrameWriter()
+        try:
+            for shot, seq, frames in zip(shots, seqs, todo, strict=True):
+                bar.set_postfix_str(str(shot.id))
+                render_frames(writer, scene, shot, seq, frames, render_frame=render_frame,
+                              evaluate=evaluate, burn_in=burn_in, on_done=lambda: bar.update(1))
+                result.shot_frames[shot.id] = (len(frames), seq.frame_count - len(frames))
+                result.frames_rendered += len(frames)
+        finally:
+            writer.close()
+            bar.close()
     result.render_seconds = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -782,12 +835,15 @@ def add_animatic_command(subparsers):
     p.add_argument("--no-aa", action="store_true", help="no anti-aliasing")
     p.add_argument("--no-shadows", action="store_true", help="render without shadow maps")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    from previs.batch.options import add_batch_arguments
+
+    add_batch_arguments(p)
     p.set_defaults(func=_cmd_animatic)
     return p
 
 
 def _cmd_animatic(args) -> int:
-    from previs import __version__, api
+    from previs import api
     from previs.core.frame import evaluate
 
     if not 0 <= args.crf <= 51:
@@ -803,13 +859,19 @@ def _cmd_animatic(args) -> int:
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
     for shot in shots:  # a wrong shot id or lens fails before the renderer starts
         evaluate(scene, shot, 0)
-    digest = hashlib.sha256()
-    if scene.source_path is not None:
-        digest.update(Path(scene.source_path).read_bytes())
-    key = (f"{digest.hexdigest()} previs {__version__} aa={not args.no_aa} shadows={not args.no_shadows}"
-           f" lights={'full' if args.full_res_lighting else 'half'}-res"
-           + (f" scale={render_width} up=gpu-bicubic" if render_width != args.width else ""))
+    key = animatic_cache_key(scene, render_width=render_width, width=args.width, antialias=not args.no_aa,
+                             shadows=not args.no_shadows, full_res_lighting=args.full_res_lighting)
     flags = BurnIn.none() if args.no_burn_in else BurnIn()
+    from previs.batch.options import batch_wanted
+
+    if batch_wanted(args):  # worker processes or a Dask cluster render; this process encodes
+        from previs.batch.run import animatic_runner
+
+        with animatic_lock(args.output), animatic_runner(args, scene, render_width, flags) as runner:
+            res = render_animatic(scene, shots, args.output, width=args.width, burn_in=flags,
+                                  frames_runner=runner, evaluate=evaluate, progress=not args.quiet,
+                                  crf=args.crf, cache_key=key)
+        return _report(res)
     # The folder is locked before the renderer starts, so a second run refuses at once.
     with animatic_lock(args.output), \
             api.StageRenderer(scene, width=render_width, antialias=not args.no_aa, shadows=not args.no_shadows,
@@ -818,6 +880,10 @@ def _cmd_animatic(args) -> int:
                               render_frame=lambda state: r.render(state, read_depth=False,
                                                                   output_width=args.width).color,
                               evaluate=evaluate, progress=not args.quiet, crf=args.crf, cache_key=key)
+    return _report(res)
+
+
+def _report(res: AnimaticResult) -> int:
     total = res.frames_rendered + res.frames_skipped
     print(f"rendered {res.frames_rendered} of {total} frames ({res.frames_skipped} already done) "
           f"in {res.render_seconds:.1f} s; encoded in {res.encode_seconds:.1f} s")

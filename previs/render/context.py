@@ -12,11 +12,26 @@ from previs.errors import RenderError
 GL_VERSION = 330
 
 
-def create_offscreen_context():
+def create_offscreen_context(device_index: int | None = None):
     """A standalone OpenGL context with no window: EGL first (Mesa llvmpipe or a GPU driver),
-    then whatever moderngl's default backend finds. ``PREVIS_GL_BACKEND`` forces one."""
+    then whatever moderngl's default backend finds. ``PREVIS_GL_BACKEND`` forces one.
+
+    ``device_index`` (or ``PREVIS_EGL_DEVICE``) picks the EGL device (one GPU of several, for a
+    batch worker per GPU); then only EGL is tried, and a missing device is one RenderError line."""
     import moderngl
 
+    if device_index is None and os.environ.get("PREVIS_EGL_DEVICE", "").strip():
+        raw = os.environ["PREVIS_EGL_DEVICE"].strip()
+        if not raw.isdigit():
+            raise RenderError(f"PREVIS_EGL_DEVICE must be an EGL device number (0, 1, ...), got {raw!r}")
+        device_index = int(raw)
+    if device_index is not None:
+        try:
+            return moderngl.create_standalone_context(require=GL_VERSION, backend="egl",
+                                                      device_index=int(device_index))
+        except Exception as exc:  # glcontext: "requested device index N, but found M devices"
+            raise RenderError(f"no OpenGL 3.3 context on EGL device {device_index}: "
+                              + " ".join(str(exc).split())) from None
     wanted = os.environ.get("PREVIS_GL_BACKEND")
     backends = [wanted] if wanted else ["egl", None]
     errors = []
