@@ -67,6 +67,11 @@ class ShotCheck:
     white_point: dict = field(default_factory=dict)  # the wall's white against the camera's
     gamut: dict = field(default_factory=dict)  # seen content outside the panels' primaries
     frustum: dict = field(default_factory=dict)  # the inner frustum on the wall, render nodes
+    # The blocking (blocking_checks): the DP's meter at the faces in frame, and collisions and
+    # light stands in frame.
+    meter: dict = field(default_factory=dict)
+    blocking: dict = field(default_factory=dict)
+
 
     @property
     def failed(self) -> bool:
@@ -516,6 +521,7 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
         res.remedies = prescribe(scene, shot, res, renderer, solids or [], rated, causes)
     res.summary = _with_remedies(_summary(res, shot, vol, below, outside, in_piece, causes, rig, light_fail,
                                           light_warn), res.remedies)
+    blocking_checks(scene, shot, res, solids or [])
     keep = {res.moire_frame, res.shooting_off_frames[0] if res.shooting_off_frames else None}
     return res, {f: g for f, g in grids.items() if f in keep}
 
@@ -1033,7 +1039,7 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
             if k in kw and not (isinstance(kw[k], list) and all(isinstance(x, kind) and not isinstance(x, bool)
                                                                   for x in kw[k])):
                 raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a list of {what}")
-        for k in ("exposure", "banding", "white_point", "gamut", "frustum"):
+        for k in ("exposure", "banding", "white_point", "gamut", "frustum", "meter", "blocking"):
             if k in kw and not isinstance(kw[k], dict):
                 raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a mapping")
         # remedies: absent from reports before them (read as none); each a mapping or a sentence
@@ -1082,6 +1088,7 @@ def format_table(results: list[ShotCheck]) -> str:
                      f"{r.overscan_needed_pct:>12.1f}{stops:>12}{band:>14}{size:>12}{nodes:>7}")
         lines += [f"        problem: {p}" for p in r.problems]
         lines += [f"        warning: {w}" for w in r.warnings]
+        lines += meter_lines(r)
     fixes = [(r.shot, x if isinstance(x, dict) else {"remedy": x}) for r in results for x in r.remedies]
     fixes = [(shot, x) for shot, x in fixes if x.get("remedy")]
     if fixes:
@@ -1097,3 +1104,119 @@ def format_table(results: list[ShotCheck]) -> str:
         lines.append("wall st: the seen wall's brightest/median stops over mid-grey; banding: N refresh "
                      "periods per exposure; frustum m: the inner frustum on the wall (w x h)")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- blocking: the meter, bodies, stands
+def _boxes(solids) -> list:
+    from previs.core.meter import Box
+
+    return [Box(s.name, tuple(float(v) for v in s.lo), tuple(float(v) for v in s.hi)) for s in solids]
+
+
+def _face_remedy(stops: float) -> str:
+    return ("take light off the face (dimmer, ND) or stop down" if stops > 0
+            else "add light to the face or open up")
+
+
+def blocking_checks(scene: Scene, shot: Shot, res: ShotCheck, solids=()) -> None:
+    """The DP's meter at the faces of the stand-ins in frame (previs.core.meter), stand-ins in
+    the set or in each other and light stands in frame (previs.core.collisions), over the shot's
+    sampled frames: ``res.meter``, ``res.blocking`` and a warning for each finding (a face more
+    than a stop off the shot's T-stop, an overlap, a stand in frame). Pure: no renderer."""
+    from previs.core import collisions as co
+    from previs.core import meter as mt
+    from previs.core.analysis import framings
+    from previs.core.stage_light import exposure_time_s
+
+    # Set pieces shade the faces; bodies do not (a stand-in's box is far wider than its shadow)
+    bodies_ = {p.name for p in scene.set_pieces if p.kind == "standin"}
+    occluders = [b for b in _boxes(solids) if b.name not in bodies_]
+    meter_frames = set(_light_frames(shot))
+    readings: dict[str, list] = {}
+    bodies: dict[tuple[str, str, bool], list] = {}
+    stands: dict[tuple[str, str], list[int]] = {}
+    tape: dict[str, dict] = {}
+    wall = None
+    for f in _frames(shot):
+        st = evaluate(scene, shot, f)
+        for o in co.overlaps(scene, st.poses, solids=solids):
+            bodies.setdefault((o.standin, o.other, o.other_is_standin), []).append((f, o.depth_m))
+        for name, seen in co.stands_in_frame(st).items():
+            stands.setdefault((name, seen), []).append(f)
+        if f not in meter_frames:
+            continue
+        exposure_s = exposure_time_s(st.shutter_angle_deg, st.frame_rate)
+        if wall is None and scene.stage is not None:
+            nits = st.wall.brightness_nits if st.wall is not None else scene.environment.wall_brightness_nits
+            wall = {"frame": f, "wall_white_nits": nits,
+                    "wall_white_stops": mt.wall_stops(nits, st.t_stop, exposure_s, st.iso)}
+        for fr in framings(scene, st):
+            if not fr.in_frame:
+                continue
+            readings.setdefault(fr.name, []).append((f, mt.read_face(scene, st, fr.name, occluders=occluders)))
+            if fr.name not in tape:
+                t = co.tape(scene, st, fr.name)
+                tape[fr.name] = {"frame": f, "lens_to_subject_m": t.lens_to_subject_m,
+                                 "subject_to_wall_m": _finite(t.subject_to_wall_m) if t.subject_to_wall_m else None,
+                                 "wall_behind_m": _finite(t.wall_behind_m) if t.wall_behind_m else None}
+    moving = not shot.is_static
+    subjects = []
+    for name, rs in readings.items():
+        f, r = max(rs, key=lambda fr: abs(fr[1].stops) if math.isfinite(fr[1].stops) else math.inf)
+        finite = [x.stops for _, x in rs if math.isfinite(x.stops)]
+        subjects.append({
+            "name": name, "frame": f, "lux": r.lux, "t_stop": r.t_stop, "shot_t_stop": r.shot_t_stop,
+            "stops": _finite(r.stops), "stops_range": [min(finite), max(finite)] if finite else None,
+            "key": r.key, "fill": r.fill, "key_fill_stops": r.key_fill_stops,
+            "lights_lux": r.by_light(),
+            "shadowed": {c.light: c.shadowed_by for c in r.contributions if c.shadowed_by},
+            "near_field": [c.light for c in r.contributions if c.near_field and c.lux > 0]})
+        at = f", frame {f}" if moving else ""
+        if r.t_stop is None:
+            res.warnings.append(f"meter: no light on {name}'s face{at}: add light")
+        elif abs(r.stops) > mt.FACE_EXPOSURE_WARN_STOPS:
+            res.warnings.append(f"meter: {name}'s face reads T{r.t_stop:.1f} ({r.lux:.0f} lux) against "
+                                f"the shot's T{r.shot_t_stop:g}: {r.stops:+.1f} stops{at}; "
+                                f"{_face_remedy(r.stops)}")
+    exposure_s = exposure_time_s(scene.camera.shutter_angle_deg, scene.frame_rate)
+    res.meter = {"iso": scene.camera.iso, "exposure_s": exposure_s, "frames": sorted(meter_frames),
+                 "subjects": subjects, **(wall or {})}
+    overlaps = []
+    for (a, b, both), hits in bodies.items():
+        frames = [f for f, _ in hits]
+        depth = max(d for _, d in hits)
+        overlaps.append({"standin": a, "other": b, "other_is_standin": both, "frames": frames,
+                         "depth_m": depth})
+        what = f"overlaps {b}" if both else f"is inside the set piece '{b}'"
+        by = f" by {100 * depth:.0f} cm" if depth > 0 else ""
+        res.warnings.append(f"collision: {a} {what}{by}" + (f" ({_frames_text(frames)})" if moving else ""))
+    seen = []
+    for (name, part), frames in stands.items():
+        seen.append({"light": name, "seen": part, "frames": frames})
+        what = "its head" if part == "head" else "its stand"
+        res.warnings.append(f"light '{name}' in frame ({what})" + (f", {_frames_text(frames)}" if moving else ""))
+    res.blocking = {"overlaps": overlaps, "stands_in_frame": seen,
+                    "tape": [{"subject": k, **v} for k, v in tape.items()]}
+
+
+def meter_lines(r: ShotCheck) -> list[str]:
+    """The meter under a shot's row: each face in frame (incident lux, the T-stop it meters, the
+    stops against the shot's, key to fill), then the wall's white against the exposure."""
+    m = r.meter or {}
+    out = []
+    for s in m.get("subjects", []):
+        at = f" (frame {s['frame']})" if len(m.get("frames", ())) > 1 else ""
+        if s["t_stop"] is None:
+            out.append(f"        meter: {s['name']}{at} no light on the face")
+            continue
+        kf = ""
+        if s.get("key_fill_stops") is not None:
+            kf = (f"; key '{s['key']}' to fill '{s['fill']}' {2 ** s['key_fill_stops']:.1f}:1 "
+                  f"({s['key_fill_stops']:.1f} stops)")
+        out.append(f"        meter: {s['name']}{at} {s['lux']:.0f} lux = T{s['t_stop']:.1f} at ISO "
+                   f"{m['iso']:g}, 1/{1 / m['exposure_s']:.0f} s; shot at T{s['shot_t_stop']:g}: "
+                   f"{s['stops']:+.1f} stops{kf}")
+    if m.get("wall_white_stops") is not None:
+        out.append(f"        meter: wall white {m['wall_white_nits']:g} nits = {m['wall_white_stops']:+.1f} "
+                   "stops over mid-grey")
+    return out

@@ -14,6 +14,23 @@ SUMMARY_FORMAT = "previs-info"
 SUMMARY_VERSION = 1
 
 
+def _rigging(lt) -> dict:
+    """A library fixture's rigging (fixture, setting, dimmer, gel), as the scene set it."""
+    if lt.fixture is None and lt.gel is None and lt.dimmer_pct == 100.0:
+        return {}
+    return {"fixture": lt.fixture, "setting": lt.setting, "dimmer_pct": lt.dimmer_pct, "gel": lt.gel,
+            "beam_angle_deg": lt.beam_angle_deg, "field_angle_deg": lt.field_angle_deg}
+
+
+def _rigging_text(lt: dict) -> str:
+    parts = [lt["fixture"] + (f" {lt['setting']}" if lt.get("setting") else "")] if lt.get("fixture") else []
+    if lt.get("dimmer_pct", 100.0) != 100.0:
+        parts.append(f"{lt['dimmer_pct']:g} %")
+    if lt.get("gel"):
+        parts.append(f"gel {lt['gel']}")
+    return f"  ({', '.join(parts)})" if parts else ""
+
+
 def _finite_or_none(x: float) -> float | None:
     return None if math.isinf(x) else float(x)
 
@@ -65,7 +82,8 @@ def scene_summary(scene: Scene) -> dict:
                   for piece in scene.set_pieces]
     out["lights"] = [{"name": lt.name, "type": lt.type, "intensity": lt.intensity,
                       "intensity_unit": "lx" if lt.type == "directional" else "cd",
-                      "kelvin": lt.kelvin, "shadows": bool(lt.shadows)} for lt in scene.lights]
+                      "kelvin": lt.kelvin, "shadows": bool(lt.shadows), **_rigging(lt)}
+                     for lt in scene.lights]
     cam = scene.camera
     out["camera"] = {"body": cam.body, "mode": cam.mode, "lens_kit": cam.lens_kit, "iso": cam.iso,
                      "shutter_angle_deg": cam.shutter_angle_deg, "t_stop": cam.t_stop,
@@ -168,7 +186,8 @@ def format_summary(d: dict) -> str:
     for lt in d["lights"]:
         col = f"{lt['kelvin']:g} K" if lt["kelvin"] else "rgb"
         out.append(f"        {P(lt['name']):<18} {lt['type']:<11} {lt['intensity']:g} "
-                   f"{lt['intensity_unit']}, {col}, shadows {'on' if lt['shadows'] else 'off'}")
+                   f"{lt['intensity_unit']}, {col}, shadows {'on' if lt['shadows'] else 'off'}"
+                   + _rigging_text(lt))
     c = d["camera"]
     out.append(f"camera  {P(c['body'])} / {P(c['mode'])}, {P(c['lens_kit'])}; ISO {c['iso']:g}, "
                f"{c['shutter_angle_deg']:g}°, T{c['t_stop']:g}, delivery {P(str(c['delivery_aspect']))}")

@@ -468,6 +468,9 @@ def format_presets_table() -> str:
             lines.append(f"    {focal:<12} T{s.t_stop_max:<4g} close focus {s.close_focus_m:g} m"
                          f"  [{s.confidence}]{note}")
         lines.append("")
+    from previs.core.fixtures import fixture_table  # fixtures import this module's helpers
+
+    lines += fixture_table()
     lines.append("* default mode. Confidence: V verified, S stated by a cited source, "
                  "D derived, R recollection (verify).")
     return "\n".join(lines)

@@ -197,7 +197,15 @@ class Light:
     range_m: float = 0.0  # 0: no cut-off
     size_m: float = 0.0  # emitter size for soft shadows; 0 = hard
     shadows: bool = True
-    kelvin: float | None = None
+    kelvin: float | None = None  # after the gel
+    # A library fixture (previs.core.fixtures): its id, the setting as rigged ("spot", "30°"),
+    # the dimmer, the gel's id and its own CCT before the gel (None: the fixture's default);
+    # the photometrics above are already worked out from them.
+    fixture: str | None = None
+    setting: str | None = None
+    dimmer_pct: float = 100.0
+    gel: str | None = None
+    fixture_kelvin: float | None = None
 
 
 # ---------------------------------------------------------------- camera and shots

@@ -238,7 +238,7 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
         stage=_stage(m.stage, ctx),
         environment=_environment(m.environment, ctx),
         set_pieces=tuple(_piece(p, i, ctx) for i, p in enumerate(m.set_pieces)),
-        lights=tuple(_light(li, i) for i, li in enumerate(m.lights)),
+        lights=tuple(_light(li, i, ctx) for i, li in enumerate(m.lights)),
         camera=camera,
         shots=tuple(_shot(s, i, m, camera, ctx) for i, s in enumerate(m.shots)),
         format_version=FORMAT_VERSION,
@@ -544,7 +544,9 @@ def light_colour(kelvin: float | None, srgb) -> tuple[float, float, float]:
     return tuple(float(c) for c in rgb / luminance(rgb))
 
 
-def _light(li: schema.Light, i: int) -> sc.Light:
+def _light(li: schema.Light, i: int, ctx: _Ctx | None = None) -> sc.Light:
+    if li.fixture is not None or li.gel is not None or li.dimmer_pct is not None:
+        return _rigged_light(li, i, ctx)
     name = li.name or f"{li.type} {i + 1}"
     beam, field = li.angles_deg()
     kw: dict[str, Any] = {}
@@ -569,6 +571,56 @@ def _light(li: schema.Light, i: int) -> sc.Light:
                     intensity=float(intensity), beam_angle_deg=beam, field_angle_deg=field,
                     range_m=li.range_m, size_m=li.size_m, shadows=li.shadows, kelvin=li.kelvin,
                     **kw)
+
+
+def _rigged_light(li: schema.Light, i: int, ctx: _Ctx | None) -> sc.Light:
+    """A library fixture (previs.core.fixtures), or a raw light through a dimmer and a gel:
+    each library mistake one line naming the field."""
+    from previs.core import fixtures as fx
+
+    def error(exc: PrevisError, key: str) -> PrevisError:
+        return ctx.error(str(exc), ("lights", i, key)) if ctx is not None else exc
+
+    gel = None
+    if li.gel is not None:
+        try:
+            gel = fx.get_gel(li.gel)
+        except PresetError as exc:
+            raise error(exc, "gel") from None
+    dimmer = 100.0 if li.dimmer_pct is None else float(li.dimmer_pct)
+    if li.fixture is None:  # a raw light: its own photometrics, dimmed and gelled
+        raw = dataclasses.replace(_light(li.model_copy(update={"gel": None, "dimmer_pct": None}), i),
+                                  dimmer_pct=dimmer)
+        try:
+            kelvin, rgb, transmission = fx.gelled(raw.kelvin, raw.color_linear, gel)
+        except PresetError as exc:
+            raise error(exc, "gel") from None
+        return dataclasses.replace(raw, intensity=raw.intensity * dimmer / 100.0 * transmission,
+                                   kelvin=kelvin, color_linear=tuple(float(c) for c in rgb),
+                                   gel=None if gel is None else gel.id)
+    try:
+        fixture = fx.get_fixture(li.fixture)
+    except PresetError as exc:
+        raise error(exc, "fixture") from None
+    try:
+        fixture.setting(li.setting)
+    except PresetError as exc:
+        raise error(exc, "setting") from None
+    colour = None if li.color is None else srgb_to_linear(np.asarray(li.color, dtype=np.float64))
+    try:
+        p = fx.rig(fixture, li.setting, dimmer_pct=dimmer, kelvin=li.kelvin, gel=gel,
+                   color_linear=colour)
+    except PresetError as exc:
+        key = ("gel" if gel is not None and str(exc).startswith(gel.name)
+               else "color" if li.color is not None else "kelvin")
+        raise error(exc, key) from None
+    aim = li.direction if li.direction is not None else np.subtract(li.target_m, li.position_m)
+    return sc.Light(name=li.name or f"{fixture.id} {i + 1}", type="spot", color_linear=p.color_linear,
+                    intensity=p.intensity_cd, position_m=tuple(li.position_m), direction=_unit(aim),
+                    beam_angle_deg=p.beam_deg, field_angle_deg=p.field_deg, range_m=li.range_m,
+                    size_m=li.size_m if "size_m" in li.model_fields_set else p.size_m,
+                    shadows=li.shadows, kelvin=p.kelvin, fixture=fixture.id, setting=p.setting,
+                    dimmer_pct=dimmer, gel=None if gel is None else gel.id, fixture_kelvin=li.kelvin)
 
 
 def _camera(m: schema.SceneFile, ctx: _Ctx) -> sc.CameraSettings:

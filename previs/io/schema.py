@@ -465,9 +465,27 @@ SetPiece = Annotated[MeshPiece | BoxPiece | CylinderPiece | PlanePiece | Standin
 
 
 # ---------------------------------------------------------------- lights
+def _setting(value):
+    """A fixture's setting: a name (spot, flood, a diffuser) or a beam angle in degrees."""
+    if isinstance(value, bool) or value is None:
+        raise fail(f"expected a setting name (spot, flood, ...) or a beam angle in degrees, got "
+                   f"{describe(value)}")
+    if isinstance(value, int | float):
+        if not 0 < value < 180:
+            raise fail(f"a beam angle must be between 0 and 180 degrees, got {value:g}")
+        return float(value)
+    return value
+
+
 class Light(Model):
-    type: Literal["directional", "point", "spot"]
+    type: Literal["directional", "point", "spot"] | None = None  # None: a fixture's (spot)
     name: Text | None = None
+    # a fixture from the library (previs presets) instead of raw photometrics; dimmer and gel
+    # also work on raw lights
+    fixture: NonEmptyText | None = None
+    setting: Annotated[float | NonEmptyText, BeforeValidator(_setting)] | None = None
+    dimmer_pct: Annotated[float, Field(ge=0, le=100)] | None = None
+    gel: NonEmptyText | None = None
     # where it is and where it points
     position_m: Point3 | None = None
     target_m: Point3 | None = None
@@ -501,6 +519,13 @@ class Light(Model):
 
     @model_validator(mode="after")
     def _combinations(self):
+        if self.fixture is not None:
+            return self._fixture_combinations()
+        if self.setting is not None:
+            raise fail("setting is a fixture's (spot, flood, a beam angle): give fixture too",
+                       key="setting")
+        if self.type is None:
+            raise fail("missing required key 'type' (or name a fixture)", key="type")
         t = self.type
         _one_of(self, ("kelvin", "color"), required=False)
         if t == "directional":
@@ -545,6 +570,29 @@ class Light(Model):
             raise fail("direction must not be [0, 0, 0]", key="direction")
         if self.target_m is not None and self.position_m is not None \
                 and math.dist(self.target_m, self.position_m) < 1e-6:
+            raise fail("target_m is the light's own position", key="target_m")
+        return self
+
+    def _fixture_combinations(self):
+        """A fixture light is a spot placed and aimed like one; its output, beam and colour
+        range come from the library (checked by the loader, which knows the library)."""
+        if self.type not in (None, "spot"):
+            raise fail(f"a fixture light is a spot (aimed with target_m or direction), not a "
+                       f"{self.type} light: leave type out", key="type")
+        self.type = "spot"
+        for k in ("illuminance_lux", "intensity_cd", "lumens", "beam_angle_deg", "field_angle_deg",
+                  "azimuth_deg", "elevation_deg"):
+            if getattr(self, k) is not None:
+                raise fail(f"a fixture light takes its output and beam from the library; drop {k} "
+                           "(use dimmer_pct, setting and gel)", key=k)
+        _one_of(self, ("kelvin", "color"), required=False)
+        if self.position_m is None:
+            raise fail("missing required key 'position_m' (a fixture light needs a position)",
+                       key="position_m")
+        _one_of(self, ("target_m", "direction"), required=True, where=" to aim a fixture")
+        if self.direction is not None and math.hypot(*self.direction) < 1e-9:
+            raise fail("direction must not be [0, 0, 0]", key="direction")
+        if self.target_m is not None and math.dist(self.target_m, self.position_m) < 1e-6:
             raise fail("target_m is the light's own position", key="target_m")
         return self
 
