@@ -72,7 +72,6 @@ class ShotCheck:
     meter: dict = field(default_factory=dict)
     blocking: dict = field(default_factory=dict)
 
-
     @property
     def failed(self) -> bool:
         return bool(self.problems)
