@@ -53,7 +53,7 @@ def _warm_window(shot: str, adaptive: bool, panels: bool):
     except BaseException:
         app.close()
         raise
-    return app, app._image_rect()[2]
+    return app, app.image_rect()[2]
 
 
 def one_play(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:

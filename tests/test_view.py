@@ -71,22 +71,22 @@ def settle(app):
     img = None
     for _ in range(6):
         img = app.step(DT, screenshot=True)
-    assert app.render_width == app._image_rect()[2]
+    assert app.render_width == app.image_rect()[2]
     return img
 
 
 def crop(app, img):
-    x, y, w, h = app._image_rect()
+    x, y, w, h = app.image_rect()
     return img[y:y + h, x:x + w]
 
 
 def test_window_shows_the_shot_through_its_frame_lines(app):
     """The picture sits where the layout says, at full resolution, with the 2.39 frame lines of
     the renderer's overlay exactly where the delivery aspect puts them inside the 3:2 image."""
-    app._select_shot("1A")
+    app.session.select_shot("1A")
     img = settle(app)
     assert img.shape == (SIZE[1], SIZE[0], 3)
-    x, y, w, h = app._image_rect()
+    x, y, w, h = app.image_rect()
     assert abs(w / h - app.state().image_aspect) < 0.01
     pic = crop(app, img).astype(float)
     assert pic.mean() > 40  # a lit stage, not the clear colour
@@ -110,7 +110,7 @@ def _line_runs(app, img, st):
     from previs.core.frame import frame_rect_uv
     from previs.render import Overlay
 
-    _x, _y, w, h = app._image_rect()
+    _x, _y, w, h = app.image_rect()
     pic = crop(app, img)[:, w // 4: 3 * w // 4].astype(int)
     line = np.round(np.asarray(Overlay().line_rgb) * 255).astype(int)
     full = np.all(pic == line, axis=(1, 2))
@@ -127,7 +127,7 @@ def test_a_moving_picture_lights_at_half_resolution_and_a_resting_one_in_full(ap
     taken mid-move lights every pixel."""
     import glfw
 
-    app._select_shot("3A")
+    app.session.select_shot("3A")
     settle(app)
     lit_half = lambda: app.stage._renderer.half_res_lighting  # noqa: E731 (what the last frame used)
     saved = app.adaptive
@@ -137,7 +137,7 @@ def test_a_moving_picture_lights_at_half_resolution_and_a_resting_one_in_full(ap
         app.on_key(glfw.KEY_W, glfw.PRESS, 0)
         app.step(DT)
         app.on_key(glfw.KEY_W, glfw.RELEASE, 0)
-        assert lit_half() and app.render_width == app._image_rect()[2]
+        assert lit_half() and app.render_width == app.image_rect()[2]
         app.capture()
         assert not lit_half()
         rendered = app.frames_rendered
@@ -147,7 +147,7 @@ def test_a_moving_picture_lights_at_half_resolution_and_a_resting_one_in_full(ap
         assert not lit_half()
     finally:
         app.adaptive = saved
-        app.rig = None
+        app.session.rig = None
 
 
 def test_frame_lines_stay_crisp_at_a_low_render_width(app):
@@ -159,10 +159,10 @@ def test_frame_lines_stay_crisp_at_a_low_render_width(app):
 
     from previs.view.controls import AdaptiveResolution
 
-    app._select_shot("1A")
+    app.session.select_shot("1A")
     img_full = settle(app)
     st = app.state()
-    full = app._image_rect()[2]
+    full = app.image_rect()[2]
     saved = app.adaptive
     app.adaptive = AdaptiveResolution(full_width=full, width=128, min_width=128)  # a draft width
     try:
@@ -172,7 +172,7 @@ def test_frame_lines_stay_crisp_at_a_low_render_width(app):
         assert app.render_width == 128 < full / 3
     finally:
         app.adaptive = saved
-        app.rig = None  # back to the shot's track
+        app.session.rig = None  # back to the shot's track
     found = {}
     for name, img in (("full", img_full), ("low", img_low)):
         runs, edges, mean = _line_runs(app, img, st)
@@ -194,13 +194,13 @@ def test_frame_line_rects_are_post_frags_rectangles_in_window_pixels():
     93 % and 90 % of it about its centre; none without a delivery aspect or safe areas."""
     from types import SimpleNamespace
 
-    from previs.view.app import ViewerApp
+    from previs.view.drawing import frame_line_rects
 
-    rects = ViewerApp.frame_line_rects(SimpleNamespace(delivery_aspect=4 / 3, safe_areas=True), 300, 200)
+    rects = frame_line_rects(SimpleNamespace(delivery_aspect=4 / 3, safe_areas=True), 300, 200)
     assert rects == ((17, 0, 283, 200), (26, 7, 274, 193), (30, 10, 270, 190))
-    off = ViewerApp.frame_line_rects(SimpleNamespace(delivery_aspect=4 / 3, safe_areas=False), 300, 200)
+    off = frame_line_rects(SimpleNamespace(delivery_aspect=4 / 3, safe_areas=False), 300, 200)
     assert off[0] == (17, 0, 283, 200) and off[1:] == ((0, 0, 0, 0),) * 2
-    none = ViewerApp.frame_line_rects(SimpleNamespace(delivery_aspect=None, safe_areas=True), 300, 200)
+    none = frame_line_rects(SimpleNamespace(delivery_aspect=None, safe_areas=True), 300, 200)
     assert none == ((0, 0, 0, 0),) * 3
 
 
@@ -212,7 +212,7 @@ def test_scripted_session_moves_the_camera_switches_lens_keys_and_saves(app, sce
     from previs.core.frame import evaluate
     from previs.view.controls import step_focal_mm
 
-    app._select_shot("1B")
+    app.session.select_shot("1B")
     before = settle(app)
     st0 = app.state()
     hold(app, glfw.KEY_W, 12)  # fly forward half a second
@@ -232,7 +232,7 @@ def test_scripted_session_moves_the_camera_switches_lens_keys_and_saves(app, sce
     pan1 = tf.pan_tilt_roll_of(st1.world_from_camera)[0]
     assert pan1 - pan0 == pytest.approx(30.0 * 6 * DT - 40 * 0.15, abs=1e-6)
     # Next prime, then stop down a stop.
-    kit_next = step_focal_mm(app._kit(), st0.focal_length_mm, +1)
+    kit_next = step_focal_mm(app.session.lens_kit(), st0.focal_length_mm, +1)
     press(app, glfw.KEY_RIGHT_BRACKET)
     press(app, glfw.KEY_9)
     after = settle(app)
@@ -245,12 +245,12 @@ def test_scripted_session_moves_the_camera_switches_lens_keys_and_saves(app, sce
     for _ in range(30):
         press(app, glfw.KEY_PERIOD)
     assert app.frame == 30
-    app.rig = None  # stepping frames dropped the live camera: set it again at frame 30
+    app.session.rig = None  # stepping frames dropped the live camera: set it again at frame 30
     hold(app, glfw.KEY_W, 12)
     press(app, glfw.KEY_RIGHT_BRACKET)
     st_key = app.state()
     press(app, glfw.KEY_K)
-    assert app.rig is None and app.doc.dirty
+    assert app.session.rig is None and app.doc.dirty
     assert 30 in app.doc.explicit_key_frames("1B")
     press(app, glfw.KEY_S, glfw.MOD_CONTROL)
     assert not app.doc.dirty
@@ -273,21 +273,21 @@ def test_scripted_session_moves_the_camera_switches_lens_keys_and_saves(app, sce
 def test_pull_focus_to_what_is_under_the_cursor(app):
     import glfw
 
-    app._select_shot("1C")
+    app.session.select_shot("1C")
     settle(app)
-    x, y, w, h = app._image_rect()
+    x, y, w, h = app.image_rect()
     cx, cy = x + w // 2, y + h // 2
     app.on_mouse_move(cx, cy)
     app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS, 0)
     app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.RELEASE, 0)
-    depth = app._last_frame.depth_m
+    depth = app.last_frame.depth_m
     dh, dw = depth.shape
     px, py = int((cx - x) / w * dw), int((cy - y) / h * dh)
     expected = float(depth[py - 1:py + 2, px - 1:px + 2].min())
     assert np.isfinite(expected)
     assert app.state().focus_m == pytest.approx(max(expected, app.state().lens.close_focus_m), abs=2e-3)
     press(app, glfw.KEY_BACKSPACE)  # drop it
-    assert app.rig is None
+    assert app.session.rig is None
 
 
 def test_playback_advances_the_shot_by_the_clock_and_loops(app):
@@ -295,7 +295,7 @@ def test_playback_advances_the_shot_by_the_clock_and_loops(app):
     frames' time two frames (the shot never waits for the picture); it loops at the end."""
     import glfw
 
-    app._select_shot("3A")  # the dolly with the rack focus
+    app.session.select_shot("3A")  # the dolly with the rack focus
     settle(app)
     n = app.shot.length_frames
     press(app, glfw.KEY_SPACE)
@@ -316,7 +316,7 @@ def test_playback_advances_the_shot_by_the_clock_and_loops(app):
     assert app.frame == 0
     app.step(1 / 24)
     assert app.frame == 1
-    assert 0 < app.render_width <= app._image_rect()[2]
+    assert 0 < app.render_width <= app.image_rect()[2]
     press(app, glfw.KEY_SPACE)
     assert not app.playing
     app.step(1 / 24)
@@ -341,7 +341,7 @@ def _play_with_clock(app, clock, render_cost_s, steps: int):
     time played)."""
     import glfw
 
-    real_render = app._render
+    real_render = app.render
     rendered = []
 
     def costly_render(state, width, **kw):
@@ -349,20 +349,20 @@ def _play_with_clock(app, clock, render_cost_s, steps: int):
         rendered.append(width)
         return real_render(state, width, **kw)
 
-    app.clock, app._render = clock, costly_render
+    app.clock, app.render = clock, costly_render
     try:
         press(app, glfw.KEY_SPACE)
         app.step()  # starts the clock
-        t0, advanced, prev = app._t_last, 0, app.frame
+        t0, advanced, prev = app.session.last_tick_s, 0, app.frame
         for _ in range(steps):
             clock.now_s += clock.step_s  # events, panels, swap
             app.step()  # time from the clock, as in the run loop
             advanced += (app.frame - prev) % app.shot.length_frames
             prev = app.frame
-        elapsed_s = app._t_last - t0
+        elapsed_s = app.session.last_tick_s - t0
         press(app, glfw.KEY_SPACE)
     finally:
-        del app._render  # the instance attribute: back to the method
+        del app.render  # the instance attribute: back to the method
     return rendered, advanced, elapsed_s
 
 
@@ -373,9 +373,9 @@ def test_slow_frames_lower_the_width_not_the_shot_rate(app):
     from previs.view.controls import AdaptiveResolution
 
     saved = app.clock, app.adaptive
-    app._select_shot("3A")
+    app.session.select_shot("3A")
     settle(app)
-    full = app._image_rect()[2]
+    full = app.image_rect()[2]
     app.adaptive = AdaptiveResolution(full_width=full, target_fps=24.0)
     try:
         widths, advanced, elapsed_s = _play_with_clock(
@@ -394,9 +394,9 @@ def test_a_fast_renderer_keeps_the_full_width_while_playing(app):
     from previs.view.controls import AdaptiveResolution
 
     saved = app.clock, app.adaptive
-    app._select_shot("3A")
+    app.session.select_shot("3A")
     settle(app)
-    full = app._image_rect()[2]
+    full = app.image_rect()[2]
     app.adaptive = AdaptiveResolution(full_width=full, target_fps=24.0)
     clock = SimulatedClock(step_s=1 / 96)  # the window wakes four times a frame of the shot
     try:
@@ -411,26 +411,29 @@ def test_a_fast_renderer_keeps_the_full_width_while_playing(app):
 def test_an_unkeyed_change_dropped_by_playback_says_so_over_the_picture(app):
     import glfw
 
-    from previs.view.app import STATUS_ERROR_S
+    from previs.view.session import STATUS_ERROR_S
 
-    app._select_shot("1A")
+    app.session.select_shot("1A")
     settle(app)
     hold(app, glfw.KEY_E, 4)  # pedestal up: a live change, not keyed
-    assert app.rig is not None
+    assert app.session.rig is not None
     press(app, glfw.KEY_SPACE)  # playing follows the track
-    assert app.rig is None and app.playing
-    assert "unkeyed camera change dropped" in app.status and app.status_error
+    assert app.session.rig is None and app.playing
+    assert "unkeyed camera change dropped" in app.session.status and app.session.status_error
     img = app.step(DT, screenshot=True)
     press(app, glfw.KEY_SPACE)
-    x, y, w, h = app._image_rect()
+    x, y, w, h = app.image_rect()
     corner = img[y + 8: y + 30, x + 8: x + min(w, 420)].astype(int)
     warn = (np.abs(corner - [255, 115, 89]).max(axis=2) < 40).sum()  # the warning's colour
     assert warn > 30
-    app._status_at -= STATUS_ERROR_S + 1  # the message has had its time
-    img = app.step(DT, screenshot=True)
+    real_clock = app.clock
+    app.clock = lambda: real_clock() + STATUS_ERROR_S + 1  # the message has had its time
+    try:
+        img = app.step(DT, screenshot=True)
+    finally:
+        app.clock = real_clock
     corner = img[y + 8: y + 30, x + 8: x + min(w, 420)].astype(int)
     assert (np.abs(corner - [255, 115, 89]).max(axis=2) < 40).sum() == 0
-    app.status = ""
 
 
 def test_overview_lines_behind_the_set_are_dashed_and_faint(app):
@@ -439,13 +442,13 @@ def test_overview_lines_behind_the_set_are_dashed_and_faint(app):
     dashes where the picture's depth says something is in front."""
     import glfw
 
-    app._select_shot("3A")
+    app.session.select_shot("3A")
     press(app, glfw.KEY_2)
     settle(app)
-    x, y, w, h = app._image_rect()
-    dw, dh = app._depth_tex.size
+    x, y, w, h = app.image_rect()
+    dw, dh = app.drawing.depth_texture.size
     assert dw == w and abs(dh - h) <= 1  # full resolution at rest: a texel per window pixel
-    depth = np.frombuffer(app._depth_tex.read(), "f4").reshape(dh, dw)
+    depth = np.frombuffer(app.drawing.depth_texture.read(), "f4").reshape(dh, dw)
     # The farthest / nearest of each pixel's 3x3 neighbourhood (the shader takes the farthest).
     pad = np.pad(depth, 1, mode="edge")
     stack = np.stack([pad[1 + dy: 1 + dy + dh, 1 + dx: 1 + dx + dw] for dy in (-1, 0, 1) for dx in (-1, 0, 1)])
@@ -464,17 +467,17 @@ def test_overview_lines_behind_the_set_are_dashed_and_faint(app):
     assert pick is not None, "no row with set pieces both nearer and farther"
     r, z, hidden, shown = pick
     st = app.state()
-    view = app._overview_state(st)
+    view = app.session.overview_state(st)
     ty = np.tan(view.yfov_rad / 2)
     ndc_y = 1 - 2 * (r + 0.5) / h
     cam = np.array([[-0.98 * ty * w / h * z, ndc_y * ty * z, -z, 1.0], [0.98 * ty * w / h * z, ndc_y * ty * z, -z, 1.0]])
     seg = (view.world_from_camera @ cam.T).T[:, :3].reshape(1, 2, 3)
     plain = app.step(DT, screenshot=True)
-    app._gizmos = lambda _st: [(seg, (1.0, 0.0, 1.0))]
+    app.drawing.gizmos = lambda *_args: [(seg, (1.0, 0.0, 1.0))]
     try:
         img = app.step(DT, screenshot=True)
     finally:
-        del app._gizmos
+        del app.drawing.gizmos
     rows = slice(y + r - 1, y + r + 2)
     band = img[rows, x: x + w].astype(int)
     full = (np.abs(band - [255, 0, 255]).max(axis=2) < 30).any(axis=0)
@@ -490,7 +493,7 @@ def test_stage_overview_and_plan(app):
 
     from previs.view import gizmos
 
-    app._select_shot("1A")
+    app.session.select_shot("1A")
     press(app, glfw.KEY_2)
     img = settle(app)
     pic = crop(app, img).astype(int)
@@ -504,7 +507,7 @@ def test_stage_overview_and_plan(app):
     shot_pose = app.state().world_from_camera.copy()
     hold(app, glfw.KEY_S, 6)
     assert np.allclose(app.state().world_from_camera, shot_pose)
-    assert app.rig is None
+    assert app.session.rig is None
     press(app, glfw.KEY_3)
     img = settle(app)
     pic = crop(app, img).astype(int)
@@ -513,21 +516,21 @@ def test_stage_overview_and_plan(app):
     assert near(body) > 20  # the live camera's wedge
     assert paper > 0.3
     press(app, glfw.KEY_1)
-    assert app.view == "camera"
+    assert app.session.view == "camera"
 
 
 def test_shots_new_duplicate_rename_and_capture(app):
     import glfw
     from PIL import Image
 
-    app._select_shot("1A")
+    app.session.select_shot("1A")
     n = len(app.scene.shots)
     press(app, glfw.KEY_D, glfw.MOD_CONTROL)
     assert len(app.scene.shots) == n + 1
     dup = app.shot_id
     assert dup != "1A" and app.shot.description == app.scene.shot("1A").description
     press(app, glfw.KEY_F2)
-    assert app.modal == "rename"
+    assert app.session.modal == "rename"
     for _ in range(3):  # the popup opens and its field takes the keyboard (its text selected)
         app.step(DT)
     press(app, glfw.KEY_BACKSPACE)
@@ -538,17 +541,17 @@ def test_shots_new_duplicate_rename_and_capture(app):
     press(app, glfw.KEY_ENTER)
     for _ in range(4):  # ImGui takes queued input one event per frame
         app.step(DT)
-        if app.modal is None:
+        if app.session.modal is None:
             break
-    assert app.modal is None, app.status
+    assert app.session.modal is None, app.session.status
     assert app.shot_id == "1Z" and "1Z" in [s.id for s in app.scene.shots]
     # New shot from the live camera.
     hold(app, glfw.KEY_E, 6)
     live = app.state().position_m
     press(app, glfw.KEY_N, glfw.MOD_CONTROL)
-    assert app.modal == "new_shot"
-    app.modal_text = "9A"
-    app._submit_text_modal()
+    assert app.session.modal == "new_shot"
+    app.session.modal_text = "9A"
+    app.session.submit_text_modal()
     assert app.shot_id == "9A"
     assert np.allclose(app.state().position_m, live, atol=1e-5)
     # Capture a storyboard panel: a PNG with the caption strip under the frame.
@@ -574,19 +577,19 @@ def test_quitting_with_unsaved_changes_asks(app):
     assert app.doc.dirty  # the shots made above are not saved
     press(app, glfw.KEY_SPACE)
     press(app, glfw.KEY_ESCAPE)  # Esc while playing stops the shot, nothing more
-    assert not app.playing and app.modal is None and not app.should_close
+    assert not app.playing and app.session.modal is None and not app.session.should_close
     press(app, glfw.KEY_SPACE)
-    app._close_requested()  # the window's close button while playing: asks at once
-    assert app.modal == "quit" and not app.should_close
+    app.on_close()  # the window's close button while playing: asks at once
+    assert app.session.modal == "quit" and not app.session.should_close
     app.step(DT)
     press(app, glfw.KEY_ESCAPE)  # cancel
-    assert app.modal is None and not app.should_close
+    assert app.session.modal is None and not app.session.should_close
     press(app, glfw.KEY_SPACE)
     press(app, glfw.KEY_ESCAPE)
-    assert app.modal == "quit" and not app.should_close
+    assert app.session.modal == "quit" and not app.session.should_close
     app.step(DT)
     press(app, glfw.KEY_ESCAPE)  # cancel
-    assert app.modal is None and not app.should_close
+    assert app.session.modal is None and not app.session.should_close
     # A save that fails (here a folder stands where the scene file was) keeps the window open
     # and the work unsaved, and says why.
     aside = app.path.with_name(app.path.name + ".aside")
@@ -595,14 +598,14 @@ def test_quitting_with_unsaved_changes_asks(app):
     try:
         press(app, glfw.KEY_ESCAPE)
         press(app, glfw.KEY_S)  # save
-        assert not app.should_close and app.doc.dirty and app.status_error, app.status
+        assert not app.session.should_close and app.doc.dirty and app.session.status_error, app.session.status
     finally:
         app.path.rmdir()
         aside.rename(app.path)
     press(app, glfw.KEY_ESCAPE)
     press(app, glfw.KEY_S)  # save
-    assert app.should_close and not app.doc.dirty
-    app.should_close = False
+    assert app.session.should_close and not app.doc.dirty
+    app.session.should_close = False
 
 
 def test_quitting_with_only_an_unkeyed_camera_move_asks_and_keys_it(app):
@@ -615,15 +618,15 @@ def test_quitting_with_only_an_unkeyed_camera_move_asks_and_keys_it(app):
     app.do("save")
     assert not app.doc.dirty
     hold(app, glfw.KEY_W, 6)  # fly forward: the live camera leaves the track
-    assert not app.doc.dirty and app.unkeyed_change()
+    assert not app.doc.dirty and app.session.unkeyed_change()
     moved = app.state().position_m.copy()
     press(app, glfw.KEY_ESCAPE)
-    assert app.modal == "quit" and not app.should_close
+    assert app.session.modal == "quit" and not app.session.should_close
     press(app, glfw.KEY_S)  # key and save
-    assert app.should_close and not app.doc.dirty and not app.unkeyed_change()
+    assert app.session.should_close and not app.doc.dirty and not app.session.unkeyed_change()
     saved = evaluate(load_scene(app.path), app.shot_id, app.frame)
     np.testing.assert_allclose(saved.position_m, moved, atol=1e-4)
-    app.should_close = False
+    app.session.should_close = False
 
 
 # A session that moves the camera (KEY held 12 frames), maybe keys it, lets autosave run, prints
@@ -678,11 +681,11 @@ def test_a_killed_sessions_recovery_file_restores_its_edits(xvfb_display, scene_
     assert SceneDocument.recovery_for(path) is not None
     a = ViewerApp(path, size=(320, 240), panels=False)  # offered on start
     try:
-        assert a.modal == "recover"
+        assert a.session.modal == "recover"
         assert a.state().position_m[1] != pytest.approx(height)
         a.step(DT)
         press(a, glfw.KEY_R)
-        assert a.modal is None and a.doc.dirty
+        assert a.session.modal is None and a.doc.dirty
         assert a.state().position_m[1] == pytest.approx(height, abs=1e-6)
         assert a.state().position_m[1] > 1.0
     finally:
@@ -690,7 +693,7 @@ def test_a_killed_sessions_recovery_file_restores_its_edits(xvfb_display, scene_
     # The flags answer too: --discard-recovery drops it.
     b = ViewerApp(path, size=(320, 240), panels=False, recover=False)
     try:
-        assert b.modal is None and not b.doc.dirty
+        assert b.session.modal is None and not b.doc.dirty
         assert SceneDocument.recovery_for(path) is None
     finally:
         b.close()
@@ -708,17 +711,17 @@ def test_a_killed_sessions_unkeyed_camera_comes_back(xvfb_display, scene_dir):  
     shot, frame, where = line[0], int(line[1]), np.array([float(v) for v in line[2:5]])
     a = ViewerApp(path, size=(320, 240), panels=False)
     try:
-        assert a.modal == "recover"
+        assert a.session.modal == "recover"
         a.step(DT)
         press(a, glfw.KEY_R)
-        assert a.modal is None and not a.doc.dirty and a.unkeyed_change()
+        assert a.session.modal is None and not a.doc.dirty and a.session.unkeyed_change()
         assert (a.shot_id, a.frame) == (shot, frame)
         np.testing.assert_allclose(a.state().position_m, where, atol=1e-9)
     finally:
         a.close()
     b = ViewerApp(path, size=(320, 240), panels=False, recover=True)  # `previs view --recover`
     try:
-        assert b.modal is None and b.unkeyed_change() and (b.shot_id, b.frame) == (shot, frame)
+        assert b.session.modal is None and b.session.unkeyed_change() and (b.shot_id, b.frame) == (shot, frame)
         np.testing.assert_allclose(b.state().position_m, where, atol=1e-9)
     finally:
         b.close()

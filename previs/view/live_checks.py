@@ -108,3 +108,29 @@ def check_frame(scene, state, depth_m: np.ndarray, solids=None) -> FrameCheck:
         blur_in_pitches=worst.blur_in_pitches if worst else None, nearest_wall_m=nearest,
         steepest_angle_deg=angle, inside_volume=ledcheck.inside_volume(vol, pos), inside_piece=piece,
         grid=grid)
+
+
+CHECK_INTERVAL_S = 0.25  # live stage checks refresh at most this often while the picture rests
+CHECK_MOVING_S = 0.75  # and this often while it moves (a check costs a frame's worth of time)
+
+
+class LiveChecks:
+    """The window's checks of the frame on screen, refreshed when the frame changes but no more
+    often than a few times a second (``latest``: the last :class:`FrameCheck`, or None)."""
+
+    def __init__(self):
+        self.latest: FrameCheck | None = None
+        self._key = None
+        self._at = -1e9
+        self._solids = None
+
+    def refresh(self, scene, state, depth_m: np.ndarray, revision, now_s: float,
+                moving: bool = False) -> None:
+        key = (revision, state.shot_id, state.frame, state.world_from_camera.tobytes(),
+               state.focal_length_mm, state.focus_m, state.t_stop)
+        if key == self._key or now_s - self._at < (CHECK_MOVING_S if moving else CHECK_INTERVAL_S):
+            return
+        if self._solids is None or self._solids[0] is not scene.set_pieces:  # a restore can change the set
+            self._solids = (scene.set_pieces, check.set_solids(scene))
+        self.latest = check_frame(scene, state, depth_m, self._solids[1])
+        self._key, self._at = key, now_s

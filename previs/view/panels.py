@@ -1,15 +1,21 @@
 """The window's Dear ImGui panels: shot list and properties, lens, live stage checks, the HUD
-with the timeline, key help and the modals (recovery, unsaved changes, shot ids)."""
+with the timeline, key help, the modals (recovery, unsaved changes, shot ids) and the latest
+message over the picture. They read and change the blocking only through the
+:class:`~previs.view.session.Session`'s public interface; what the window alone knows (its
+frame rate, the render width, the picture's place, the live checks) comes in a :class:`Hud`."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from imgui_bundle import imgui
 
 from previs.core import optics
 from previs.errors import PrevisError
 from previs.view import controls as ctl
+from previs.view.layout import BAR_PX, PANEL_LEFT_PX, PANEL_RIGHT_PX
+from previs.view.session import Session
 
 _FIXED = (imgui.WindowFlags_.no_move | imgui.WindowFlags_.no_resize | imgui.WindowFlags_.no_collapse
           | imgui.WindowFlags_.no_saved_settings)
@@ -21,86 +27,100 @@ GREY = imgui.ImVec4(0.65, 0.65, 0.65, 1.0)
 RATING_COLOUR = {"low": GREEN, "medium": AMBER, "high": RED}
 
 
-def build(app, st) -> None:
-    from previs.view.app import BAR_PX, PANEL_LEFT_PX, PANEL_RIGHT_PX
+@dataclass(frozen=True)
+class Hud:
+    """What the window tells the panels about its picture this frame."""
 
-    w, h = imgui.get_io().display_size
-    if app.panels:
-        _shots_panel(app, st, PANEL_LEFT_PX, h - BAR_PX)
-        _lens_panel(app, st, w - PANEL_RIGHT_PX, PANEL_RIGHT_PX, h - BAR_PX)
-    _bar(app, st, w, h, BAR_PX)
-    if app.show_help:
-        _help(w, h)
-    _modals(app, w, h)
+    fps: float  # frames rendered per second
+    render_width: int  # the last render's width (px)
+    image_rect: tuple[int, int, int, int]  # the picture in the window: x, y, width, height (y down)
+    checks: object | None  # the camera view's live stage checks (live_checks.FrameCheck)
 
 
-def _try(app, fn, *args, **kw) -> None:
+class Panels:
+    """The panels of one window (a text field's edit in progress is kept between frames)."""
+
+    def __init__(self):
+        self._pending_desc: str | None = None
+
+    def build(self, session: Session, st, hud: Hud) -> None:
+        """All panels for this frame (between ImGui's new_frame and render)."""
+        w, h = imgui.get_io().display_size
+        if session.panels:
+            self._shots_panel(session, PANEL_LEFT_PX, h - BAR_PX)
+            _lens_panel(session, st, hud, w - PANEL_RIGHT_PX, PANEL_RIGHT_PX, h - BAR_PX)
+        _bar(session, st, hud, w, h, BAR_PX)
+        if session.show_help:
+            _help(w, h)
+        _modals(session, w, h)
+        _status_over_picture(session, hud.image_rect)
+
+    def _shots_panel(self, session: Session, width, height) -> None:
+        imgui.set_next_window_pos(imgui.ImVec2(0, 0))
+        imgui.set_next_window_size(imgui.ImVec2(width, height))
+        imgui.begin("Shots", None, _FIXED)
+        scene = session.scene
+        for shot in scene.shots:
+            tag = "" if shot.is_static else "  (moves)"
+            clicked, _ = imgui.selectable(f"{shot.id}  sc {shot.scene_number}{tag}##shot-{shot.id}",
+                                          shot.id == session.shot_id)
+            if clicked and shot.id != session.shot_id:
+                session.select_shot(shot.id)
+        imgui.separator()
+        if imgui.button("New"):
+            session.do("new_shot")
+        imgui.same_line()
+        if imgui.button("Duplicate"):
+            session.do("duplicate_shot")
+        imgui.same_line()
+        if imgui.button("Rename"):
+            session.do("rename_shot")
+        imgui.same_line()
+        if imgui.button("Delete") and len(scene.shots) > 1:
+            _try(session, session.delete_shot)
+        imgui.separator()
+        shot = session.shot
+        imgui.text(f"Shot {shot.id}")
+        # ImGui keeps the text while the field is active; the edit is committed when it is left.
+        changed, desc = imgui.input_text("description", shot.description)
+        if changed:
+            self._pending_desc = desc
+        if imgui.is_item_deactivated_after_edit():
+            text = desc if self._pending_desc is None else self._pending_desc
+            _try(session, session.set_shot_fields, "description", description=text)
+            self._pending_desc = None
+        changed, n = imgui.input_int("frames", shot.length_frames, 1, 24)
+        if changed and n >= 1:
+            _try(session, session.set_shot_fields, "length", length_frames=int(n))
+        imgui.text_colored(GREY, f"{shot.length_frames} fr at {float(scene.frame_rate):g} fps "
+                                 f"= {shot.length_frames / float(scene.frame_rate):.2f} s")
+        imgui.text(f"moves {len(shot.moves)}  walks {len(shot.walks)}  cues {len(shot.light_cues) + len(shot.wall_cues)}")
+        imgui.separator()
+        imgui.text("Camera keys")
+        keys = session.explicit_key_frames()
+        if not keys:
+            imgui.text_colored(GREY, "none (K sets one here)")
+        for f in keys:
+            clicked, _ = imgui.selectable(f"frame {f}##key-{f}", f == session.frame)
+            if clicked:
+                session.goto(f)
+        imgui.end()
+
+
+def _try(session: Session, fn, *args, **kw) -> None:
+    """A refused edit becomes the status line, as it does from a key."""
     try:
         fn(*args, **kw)
     except PrevisError as exc:
-        app._say(str(exc), error=True)
+        session.say(str(exc), error=True)
 
 
-def _shots_panel(app, st, width, height) -> None:
-    imgui.set_next_window_pos(imgui.ImVec2(0, 0))
-    imgui.set_next_window_size(imgui.ImVec2(width, height))
-    imgui.begin("Shots", None, _FIXED)
-    scene = app.scene
-    for shot in scene.shots:
-        tag = "" if shot.is_static else "  (moves)"
-        clicked, _ = imgui.selectable(f"{shot.id}  sc {shot.scene_number}{tag}##shot-{shot.id}",
-                                      shot.id == app.shot_id)
-        if clicked and shot.id != app.shot_id:
-            app._select_shot(shot.id)
-    imgui.separator()
-    if imgui.button("New"):
-        app.do("new_shot")
-    imgui.same_line()
-    if imgui.button("Duplicate"):
-        app.do("duplicate_shot")
-    imgui.same_line()
-    if imgui.button("Rename"):
-        app.do("rename_shot")
-    imgui.same_line()
-    if imgui.button("Delete") and len(scene.shots) > 1:
-        _try(app, lambda: (app.doc.delete_shot(app.shot_id), app._edited(f"deleted {st.shot_id}")))
-    imgui.separator()
-    shot = app.shot
-    imgui.text(f"Shot {shot.id}")
-    # ImGui keeps the text while the field is active; the edit is committed when it is left.
-    changed, desc = imgui.input_text("description", shot.description)
-    if changed:
-        app._pending_desc = desc
-    if imgui.is_item_deactivated_after_edit():
-        text = getattr(app, "_pending_desc", desc)
-        _try(app, lambda: (app.doc.set_shot_fields(shot.id, description=text), app._edited("description")))
-    changed, n = imgui.input_int("frames", shot.length_frames, 1, 24)
-    if changed and n >= 1:
-        _try(app, lambda: (app.doc.set_shot_fields(shot.id, length_frames=int(n)), app._edited("length")))
-    imgui.text_colored(GREY, f"{shot.length_frames} fr at {float(scene.frame_rate):g} fps "
-                             f"= {shot.length_frames / float(scene.frame_rate):.2f} s")
-    imgui.text(f"moves {len(shot.moves)}  walks {len(shot.walks)}  cues {len(shot.light_cues) + len(shot.wall_cues)}")
-    imgui.separator()
-    imgui.text("Camera keys")
-    try:
-        keys = app.doc.explicit_key_frames(shot.id)
-    except PrevisError:
-        keys = []
-    if not keys:
-        imgui.text_colored(GREY, "none (K sets one here)")
-    for f in keys:
-        clicked, _ = imgui.selectable(f"frame {f}##key-{f}", f == app.frame)
-        if clicked:
-            app._goto(f)
-    imgui.end()
-
-
-def _lens_panel(app, st, x, width, height) -> None:
+def _lens_panel(session: Session, st, hud: Hud, x, width, height) -> None:
     imgui.set_next_window_pos(imgui.ImVec2(x, 0))
     imgui.set_next_window_size(imgui.ImVec2(width, height * 0.48))
     imgui.begin("Lens", None, _FIXED)
     lens = st.lens
-    kit = app._kit()
+    kit = session.lens_kit()
     imgui.text(f"{st.mode.body_name}")
     imgui.text_colored(GREY, f"{st.mode.mode_name}")
     imgui.text(f"{lens.kit_name}")
@@ -110,30 +130,30 @@ def _lens_panel(app, st, x, width, height) -> None:
         cur = min(range(len(stops)), key=lambda i: abs(stops[i] - st.focal_length_mm))
         changed, idx = imgui.combo("focal", cur, labels)
         if changed:
-            _try(app, app._set_focal, stops[idx])
+            _try(session, session.set_focal, stops[idx])
     else:
         rng = ctl.zoom_range_mm(kit, st.focal_length_mm) or (stops[0], stops[-1])
         changed, f = imgui.slider_float("focal mm", st.focal_length_mm, rng[0], rng[1], "%.1f")
         if changed:
-            _try(app, app._set_focal, round(f, 1))
+            _try(session, session.set_focal, round(f, 1))
     changed, t = imgui.slider_float("T-stop", st.t_stop, lens.t_stop_max, lens.t_stop_min, "T%.1f",
                                     imgui.SliderFlags_.logarithmic)
     if changed:
-        app._live().t_stop = t
+        session.set_t_stop(t)
     changed, fm = imgui.drag_float("focus m", st.focus_m, 0.02, lens.close_focus_m, 1000.0, "%.2f m")
     if changed:
-        app._live().focus_m = max(lens.close_focus_m, fm)
+        session.set_focus(fm)
     near, far = optics.dof_limits_m(st.focal_length_mm, st.t_stop, st.mode.coc_mm, st.focus_m)
     imgui.text(f"HFOV {st.hfov_deg:.1f}°   ISO {st.iso:g}  {st.shutter_angle_deg:g}°")
     imgui.text(f"DOF {near:.2f} - {'inf' if math.isinf(far) else f'{far:.2f}'} m")
-    if app.rig is not None:
+    if session.rig is not None:
         imgui.text_colored(AMBER, "live camera: not keyed (K keys it)")
     imgui.end()
     imgui.set_next_window_pos(imgui.ImVec2(x, height * 0.48))
     imgui.set_next_window_size(imgui.ImVec2(width, height * 0.52))
     imgui.begin("Stage checks (this frame)", None, _FIXED)
-    c = app._checks
-    if app.view != "camera":
+    c = hud.checks
+    if session.view != "camera":
         imgui.text_colored(GREY, "shown in the camera view (1)")
     elif c is None:
         imgui.text_colored(GREY, "…")
@@ -158,32 +178,32 @@ def _lens_panel(app, st, x, width, height) -> None:
     imgui.end()
 
 
-def _bar(app, st, w, h, bar_px) -> None:
+def _bar(session: Session, st, hud: Hud, w, h, bar_px) -> None:
     imgui.set_next_window_pos(imgui.ImVec2(0, h - bar_px))
     imgui.set_next_window_size(imgui.ImVec2(w, bar_px))
     imgui.begin("HUD", None, _BAR)
     focus = "inf" if math.isinf(st.focus_m) else f"{st.focus_m:.2f} m"
-    dirty = " *" if app.doc.dirty else ""
-    view = {"camera": "camera", "stage": "stage overview", "plan": "plan"}[app.view]
-    imgui.text(f"{st.shot_id}{dirty}  {st.timecode}  fr {st.frame}/{app.shot.length_frames - 1}   "
+    dirty = " *" if session.doc.dirty else ""
+    view = {"camera": "camera", "stage": "stage overview", "plan": "plan"}[session.view]
+    imgui.text(f"{st.shot_id}{dirty}  {st.timecode}  fr {st.frame}/{session.shot.length_frames - 1}   "
                f"{st.focal_length_mm:g} mm  T{st.t_stop:g}  focus {focus}   "
-               f"{app.fps:4.1f} fps  {app.render_width}/{app._image_rect()[2]} px   "  # render/full
-               f"{view}{'  PLAY' if app.playing else ''}"
-               f"{'  ORBIT' if app.orbit else ''}")
-    if app.status:
+               f"{hud.fps:4.1f} fps  {hud.render_width}/{hud.image_rect[2]} px   "  # render/full
+               f"{view}{'  PLAY' if session.playing else ''}"
+               f"{'  ORBIT' if session.orbit else ''}")
+    if session.status:
         imgui.same_line()
-        imgui.text_colored(RED if app.status_error else GREY, f"   {app.status}")
-    n = app.shot.length_frames
+        imgui.text_colored(RED if session.status_error else GREY, f"   {session.status}")
+    n = session.shot.length_frames
     imgui.set_next_item_width(w - 16)
-    changed, f = imgui.slider_int("##timeline", app.frame, 0, max(n - 1, 0), "%d")
+    changed, f = imgui.slider_int("##timeline", session.frame, 0, max(n - 1, 0), "%d")
     if changed:
-        app.playing = False
-        app._goto(f)
+        session.play(False)
+        session.goto(f)
     # Key ticks over the timeline.
     lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
     dl = imgui.get_window_draw_list()
     grab = 10.0
-    for k in app.key_frames():
+    for k in session.key_frames():
         x = lo.x + grab / 2 + (hi.x - lo.x - grab) * (k / max(n - 1, 1))
         dl.add_line(imgui.ImVec2(x, lo.y), imgui.ImVec2(x, lo.y + 5), imgui.get_color_u32(AMBER), 2.0)
     imgui.end()
@@ -201,56 +221,73 @@ def _help(w, h) -> None:
     imgui.end()
 
 
-def _modals(app, w, h) -> None:
+def _modals(session: Session, w, h) -> None:
     names = {"recover": "Recover unsaved work?", "quit": "Unsaved changes",
              "rename": "Rename shot", "new_shot": "New shot"}
-    if app.modal is None:
+    if session.modal is None:
         return
-    title = names[app.modal]
+    title = names[session.modal]
     if not imgui.is_popup_open(title):
         imgui.open_popup(title)
     imgui.set_next_window_pos(imgui.ImVec2(w * 0.5, h * 0.4), 0, imgui.ImVec2(0.5, 0.5))
     opened, _ = imgui.begin_popup_modal(title, None, imgui.WindowFlags_.always_auto_resize)
     if not opened:
         return
-    if app.modal == "recover":
-        imgui.text(f"{app.path.name} has unsaved work from a session that did not end cleanly:")
-        imgui.text_colored(GREY, str(app.recovery_offer))
+    if session.modal == "recover":
+        imgui.text(f"{session.path.name} has unsaved work from a session that did not end cleanly:")
+        imgui.text_colored(GREY, str(session.recovery_offer))
         if imgui.button("Restore (R)"):
-            _try(app, app.answer_recovery, "restore")
+            _try(session, session.answer_recovery, "restore")
         imgui.same_line()
         if imgui.button("Discard (D)"):
-            _try(app, app.answer_recovery, "discard")
+            _try(session, session.answer_recovery, "discard")
         imgui.same_line()
         if imgui.button("Later (Esc)"):
-            app.answer_recovery("later")
-    elif app.modal == "quit":
-        unkeyed = app.unkeyed_change()
-        if app.doc.dirty:
-            imgui.text(f"{app.path.name} has unsaved changes.")
+            session.answer_recovery("later")
+    elif session.modal == "quit":
+        unkeyed = session.unkeyed_change()
+        if session.doc.dirty:
+            imgui.text(f"{session.path.name} has unsaved changes.")
         if unkeyed:
-            imgui.text(f"The camera of {app.shot_id} at frame {app.frame} was moved without a key.")
+            imgui.text(f"The camera of {session.shot_id} at frame {session.frame} was moved without a key.")
         if imgui.button("Key and save (S)" if unkeyed else "Save (S)"):
-            _try(app, app.answer_quit, "save")
+            _try(session, session.answer_quit, "save")
         imgui.same_line()
         if imgui.button("Discard (D)"):
-            app.answer_quit("discard")
+            session.answer_quit("discard")
         imgui.same_line()
         if imgui.button("Cancel (Esc)"):
-            app.answer_quit("cancel")
+            session.answer_quit("cancel")
     else:
         imgui.text("shot id")
         if imgui.is_window_appearing():
             imgui.set_keyboard_focus_here()
-        entered, app.modal_text = imgui.input_text("##shot-id", app.modal_text,
+        entered, session.modal_text = imgui.input_text("##shot-id", session.modal_text,
                                                    imgui.InputTextFlags_.enter_returns_true)
         if entered:
-            app._submit_text_modal()
+            session.submit_text_modal()
         if imgui.button("OK (Enter)"):
-            app._submit_text_modal()
+            session.submit_text_modal()
         imgui.same_line()
         if imgui.button("Cancel (Esc)"):
-            app.modal = None
-    if app.modal is None:
+            session.cancel_modal()
+    if session.modal is None:
         imgui.close_current_popup()
     imgui.end_popup()
+
+
+def _status_over_picture(session: Session, rect) -> None:
+    """The latest message over the picture's corner while it is fresh (longer when it is a
+    warning), where the eye is: the HUD line can be cut off in a narrow window."""
+    text = session.status_shown()
+    if text is None:
+        return
+    x, y, _w, _h = rect
+    pad = 6.0
+    size = imgui.calc_text_size(text)
+    dl = imgui.get_foreground_draw_list()
+    p0 = imgui.ImVec2(x + 8, y + 8)
+    dl.add_rect_filled(p0, imgui.ImVec2(p0.x + size.x + 2 * pad, p0.y + size.y + 2 * pad),
+                       imgui.get_color_u32(imgui.ImVec4(0.0, 0.0, 0.0, 0.7)), 3.0)
+    rgb = (1.0, 0.45, 0.35) if session.status_error else (0.95, 0.95, 0.95)
+    dl.add_text(imgui.ImVec2(p0.x + pad, p0.y + pad), imgui.get_color_u32(imgui.ImVec4(*rgb, 1.0)), text)

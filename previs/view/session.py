@@ -1,0 +1,688 @@
+"""The blocking session: what a director and a DP are doing in the window, without the window.
+
+A :class:`Session` holds the scene document (every edit goes through
+:class:`~previs.view.document.SceneDocument`, so undo, saving and autosave cover it), the shot and
+frame on screen, playback and its clock, the camera being flown, the view mode, the selection,
+the status line and the questions the window is asking (recovery, unsaved changes, shot ids).
+No glfw, no GL and no ImGui here: the window (:mod:`previs.view.app`) maps input onto these
+operations and draws what they leave, and the tests drive the same operations headless with an
+injected clock.
+
+Names of operations a key can trigger are actions (:meth:`Session.do`); the front end adds its
+own (capturing a panel needs the renderer) with :meth:`Session.register_action`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from previs.errors import PrevisError
+from previs.view import controls as ctl
+from previs.view.controls import Rig
+from previs.view.document import SceneDocument
+
+STATUS_S = 4.0  # a message stays over the picture this long (warnings: STATUS_ERROR_S)
+STATUS_ERROR_S = 8.0
+VIEWS = ("camera", "stage", "plan")
+SELECTABLE = ("set_piece", "light")  # kinds of scene object a selection can name
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """A scene object by kind and name: what is selected (stand-ins are set pieces today)."""
+
+    kind: str
+    name: str
+
+
+def next_shot_id(existing: list[str], base: str) -> str:
+    """A free shot id near ``base``: the next letter in its scene (1A -> 1B ...), else base-2."""
+    taken = set(existing)
+    head = base.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    if head and head != base:
+        for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+            if head + c not in taken:
+                return head + c
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+class Session:
+    """One scene file being blocked: its document, the shot and frame, the live camera, playback,
+    the view, the selection and the messages. ``clock`` returns seconds (injected by tests)."""
+
+    def __init__(self, scene_path, *, shot: str | None = None, recover: bool | None = None,
+                 autosave_s: float = 60.0, panels: bool = True,
+                 clock: Callable[[], float] = time.perf_counter):
+        self.path = Path(scene_path)
+        self.clock = clock
+        self.autosave_s = float(autosave_s)
+        self.status = ""  # the last message, shown in the HUD
+        self.status_error = False
+        self._status_at = -1e9
+        self.modal: str | None = None  # "recover", "quit", "rename", "new_shot"
+        self.modal_text = ""
+        self.should_close = False
+        # The document; a recovery file left by a crash is restored, discarded or offered.
+        self.recovery_offer: Path | None = None
+        rec = SceneDocument.recovery_for(self.path)
+        if rec is not None and recover:
+            self.doc = SceneDocument.open_recovery(self.path)
+            self.say(f"restored unsaved work from {rec.name}")
+        else:
+            self.doc = SceneDocument.open(self.path)
+            if rec is not None and recover is False:
+                self.doc.discard_recovery()
+            elif rec is not None:
+                self.recovery_offer = rec
+                self.modal = "recover"
+        scene = self.doc.scene
+        if not scene.shots:
+            raise PrevisError(f"{self.path}: the scene has no shots to view")
+        self.shot_id = scene.shot(shot).id if shot else scene.shots[0].id
+        self.frame = 0
+        self.view = "camera"
+        self.panels = panels
+        self.show_help = False
+        self.dof = False
+        self.playing = False
+        self._play_pos = 0.0
+        self.last_tick_s: float | None = None  # the clock at the last frame's start
+        self.rig: Rig | None = None  # the live camera while it differs from the shot's track
+        self.free: Rig | None = None  # the stage overview's own camera
+        self.orbit = False
+        self.orbit_target: np.ndarray | None = None
+        self.selection: ObjectRef | None = None
+        self._actions: dict[str, Callable[[], object]] = {}
+        self._autosaved_rev = self.doc.revision
+        self._autosaved_live = None
+        self._autosave_at = clock()
+        self._restore_live_camera()  # --recover: the unkeyed camera too
+
+    # ------------------------------------------------------------ what is on screen
+    @property
+    def scene(self):
+        return self.doc.scene
+
+    @property
+    def shot(self):
+        return self.scene.shot(self.shot_id)
+
+    def rate(self) -> float:
+        """The scene's frame rate (frames per second)."""
+        return float(self.scene.frame_rate)
+
+    def lens_kit(self):
+        from previs.core.presets import get_lens_kit
+
+        return get_lens_kit(self.scene.camera.lens_kit)
+
+    def picture_aspect(self) -> float:
+        """The camera picture's width over height (the sensor mode, desqueezed)."""
+        from previs.core import optics, presets
+
+        cam = self.scene.camera
+        mode = presets.get_mode(cam.body, cam.mode)
+        return optics.desqueezed_aspect(mode, presets.get_lens_kit(cam.lens_kit).squeeze)
+
+    def track_state(self):
+        """The shot's FrameState at the current frame, as the scene file has it."""
+        from previs.core.frame import evaluate
+
+        return evaluate(self.scene, self.shot, self.frame)
+
+    def state(self):
+        """What the camera sees now: the shot's state with the live camera over it."""
+        from previs.core import optics, presets
+
+        base = self.track_state()
+        if self.rig is None:
+            return base
+        r = self.rig
+        lens = presets.get_lens(self.scene.camera.lens_kit, r.focal_length_mm)
+        m = r.world_from_camera
+        yfov = math.radians(optics.vertical_fov_deg(base.mode, r.focal_length_mm))
+        return replace(base, world_from_camera=m, lens=lens, focal_length_mm=float(lens.focal_length_mm),
+                       focus_m=float(r.focus_m), t_stop=float(r.t_stop), tracked_world_from_camera=m,
+                       tracked_yfov_rad=yfov)
+
+    def overview_state(self, shot_state):
+        """The shot's state seen from the free camera (the wall keeps the shot's inner frustum)."""
+        f = self._free()
+        return replace(shot_state, world_from_camera=f.world_from_camera, focal_length_mm=f.focal_length_mm,
+                       focus_m=f.focus_m, near_m=0.05, far_m=2000.0)
+
+    def view_state(self, shot_state):
+        """The state the picture shows in this view: the overview's camera in the stage view."""
+        return self.overview_state(shot_state) if self.view == "stage" else shot_state
+
+    # ------------------------------------------------------------ the cameras being flown
+    def live_rig(self) -> Rig:
+        """The live camera, taken from the track the first time it is touched."""
+        if self.rig is None:
+            self.rig = Rig.from_state(self.track_state())
+        return self.rig
+
+    def moving_rig(self) -> Rig:
+        """The rig the movement keys drive: the overview's free camera in that view."""
+        return self._free() if self.view == "stage" else self.live_rig()
+
+    def _free(self) -> Rig:
+        if self.free is None:
+            self.free = self._default_free()
+        return self.free
+
+    def _default_free(self) -> Rig:
+        """Behind and above the shot camera, looking over it at what it sees."""
+        st = self.state()
+        r = Rig.from_state(st)
+        target = st.position_m + r.forward * 4.0
+        back = r.forward_flat
+        pos = st.position_m - back * 6.0 + np.array([0.0, 3.5, 0.0])
+        free = Rig(pos, focal_length_mm=18.0, focus_m=10.0, t_stop=st.t_stop)
+        free.aim_at(target)
+        return free
+
+    def orbiting(self) -> bool:
+        """Whether the movement keys orbit a subject (orbit mode, in the camera view)."""
+        return self.orbit and self.view == "camera"
+
+    def orbit_point(self) -> np.ndarray:
+        """The point the camera orbits: the subject nearest the lens axis when orbit began."""
+        if self.orbit_target is None:
+            self.orbit_target = self.nearest_subject()[1]
+        return self.orbit_target
+
+    def nearest_subject(self):
+        """(name, point) of the subject (stand-in's eyes, a set piece's centre) closest to the
+        lens axis, or (None, None)."""
+        from previs.core.frame import subjects
+
+        st = self.state()
+        fwd = -st.world_from_camera[:3, 2]
+        best, best_cos = (None, None), 0.5
+        for name, p in subjects(self.scene).items():
+            v = p - st.position_m
+            d = np.linalg.norm(v)
+            if d < 0.2:
+                continue
+            c = float(v @ fwd / d)
+            if c > best_cos:
+                best, best_cos = (name, p), c
+        return best
+
+    def set_focal(self, focal_mm: float) -> None:
+        """The kit's lens nearest ``focal_mm`` on the live camera (focus and stop kept in its range)."""
+        from previs.core.presets import get_lens
+
+        rig = self.live_rig()
+        lens = get_lens(self.scene.camera.lens_kit, focal_mm)
+        rig.focal_length_mm = lens.focal_length_mm
+        rig.focus_m = max(rig.focus_m, lens.close_focus_m)
+        rig.t_stop = min(lens.t_stop_min, max(lens.t_stop_max, rig.t_stop))
+        self.say(f"{lens.kit_name} {lens.focal_length_mm:g} mm")
+
+    def zoom_by(self, factor: float) -> None:
+        """Zoom the live camera's lens by ``factor`` within its range (a prime says it cannot)."""
+        rig, kit = self.live_rig(), self.lens_kit()
+        new = ctl.zoom_mm(kit, rig.focal_length_mm, factor)
+        if new == rig.focal_length_mm and ctl.zoom_range_mm(kit, new) is None:
+            self.say("a prime does not zoom: [ and ] change lenses")
+        else:
+            rig.focal_length_mm = new
+
+    def set_t_stop(self, t_stop: float) -> None:
+        self.live_rig().t_stop = float(t_stop)
+
+    def step_stop(self, n: int) -> None:
+        """Open up (n < 0) or stop down (n > 0) by ``n`` full stops, within the lens's range."""
+        st = self.state()
+        rig = self.live_rig()
+        rig.t_stop = ctl.step_t_stop(rig.t_stop, n, st.lens.t_stop_max, st.lens.t_stop_min)
+        self.say(f"T{rig.t_stop:g}")
+
+    def set_focus(self, focus_m: float) -> None:
+        """Focus the live camera at ``focus_m`` (never nearer than the lens's close focus)."""
+        self.live_rig().focus_m = max(self.state().lens.close_focus_m, float(focus_m))
+
+    def rack_focus_by(self, factor: float) -> None:
+        rig = self.live_rig()
+        rig.focus_m = max(self.state().lens.close_focus_m, min(1000.0, rig.focus_m * factor))
+
+    def pull_focus(self, distance_m: float) -> float | None:
+        """Focus on a surface ``distance_m`` away (what the picture shows under the cursor);
+        None, and says so, when there is nothing there (infinite depth)."""
+        if not math.isfinite(distance_m):
+            self.say("nothing under the cursor to focus on")
+            return None
+        st = self.state()
+        rig = self.live_rig()
+        rig.focus_m = round(max(distance_m, st.lens.close_focus_m), 3)
+        self.say(f"focus pulled to {rig.focus_m:.2f} m")
+        return rig.focus_m
+
+    def unkeyed_change(self) -> bool:
+        """Whether the live camera differs from the shot's track at this frame: work that only a
+        key (K) puts in the document."""
+        try:
+            return self.rig is not None and not self.rig.same_as(Rig.from_state(self.track_state()))
+        except PrevisError:  # the shot itself is gone (deleted, undone)
+            return False
+
+    def drop_live(self) -> bool:
+        """Back to the track; says so when that loses an unkeyed change (Ctrl+Z cannot bring
+        back what was never keyed). Returns whether it did."""
+        lost = self.unkeyed_change()
+        if lost:
+            self.say(f"unkeyed camera change dropped at frame {self.frame} (K keys it)", error=True)
+        self.rig = None
+        return lost
+
+    # ------------------------------------------------------------ shots, frames and playback
+    def select_shot(self, shot_id: str) -> None:
+        if shot_id != self.shot_id:
+            self.drop_live()
+        self.shot_id = shot_id
+        self.rig = None
+        self.playing = False
+        self.frame = 0
+        self._play_pos = 0.0
+        self.orbit_target = None
+
+    def goto(self, frame: int) -> None:
+        """Frame ``frame`` of the shot (clamped); leaving the frame drops the live camera."""
+        n = self.shot.length_frames
+        frame = max(0, min(n - 1, int(frame)))
+        if frame != self.frame:
+            self.drop_live()
+        self.frame = frame
+        self._play_pos = float(frame)
+
+    def key_frames(self) -> list[int]:
+        """Frames worth jumping to: first, last, keys, starts and ends of moves, walks and cues."""
+        return self.doc.key_frames(self.shot_id)
+
+    def explicit_key_frames(self) -> list[int]:
+        """The shot's camera keys (empty when the shot has none or is gone)."""
+        try:
+            return self.doc.explicit_key_frames(self.shot_id)
+        except PrevisError:
+            return []
+
+    def play(self, on: bool = True) -> None:
+        """Start (from this frame, on the shot's track) or stop playback."""
+        self.playing = on
+        if on:
+            self.drop_live()
+            self._play_pos = float(self.frame)
+
+    def start_frame(self, dt: float | None = None) -> float:
+        """A new frame of the window begins: its time step, ``dt`` if given (scripts), else the
+        clock's time since the last one."""
+        t0 = self.clock()
+        if dt is None:
+            dt = 0.0 if self.last_tick_s is None else t0 - self.last_tick_s
+        self.last_tick_s = t0
+        return dt
+
+    def advance_playback(self, dt: float) -> None:
+        """The shot moves on by the time that passed, at its rate, whatever the frames cost (a
+        slow machine shows fewer of them, at a lower width, never a slower shot); it loops."""
+        if not self.playing:
+            return
+        n = max(self.shot.length_frames, 1)
+        # Rounded so that steps of exactly one frame's time never fall a hair short of a frame.
+        self._play_pos = round(self._play_pos + dt * self.rate(), 9) % n
+        self.frame = int(self._play_pos)
+
+    def seconds_to_next_frame(self) -> float:
+        """While playing: how long until the shot reaches its next frame (from the last frame)."""
+        if not self.playing:
+            return math.inf
+        due_s = (math.floor(self._play_pos) + 1 - self._play_pos) / self.rate()
+        return due_s - (self.clock() - (self.last_tick_s or 0.0))
+
+    # ------------------------------------------------------------ edits (undo covers them)
+    def edit(self, label: str, change: Callable[[], object]) -> None:
+        """Run ``change`` (one document edit, e.g. ``lambda: doc.delete_shot(id)``), then follow
+        it: the shot and frame still exist, the selection too, and the status says ``label``.
+        A refused edit raises PrevisError and changes nothing."""
+        change()
+        self._edited(label)
+
+    def _edited(self, label: str, error: bool = False) -> None:
+        ids = [s.id for s in self.scene.shots]
+        if self.shot_id not in ids:
+            self.select_shot(ids[0])
+        self.frame = min(self.frame, self.shot.length_frames - 1)
+        if self.selection is not None and self.selected() is None:  # undone, deleted
+            self.selection = None
+        self.say(label, error)
+
+    def set_key(self) -> None:
+        """Key the live camera at this frame (it becomes the track)."""
+        rig = self.live_rig()
+        self.doc.set_camera_key(self.shot_id, self.frame, rig.key_values())
+        self.rig = None
+        self._edited(f"key set: {self.shot_id} frame {self.frame}")
+
+    def delete_key(self) -> None:
+        if self.frame not in self.doc.explicit_key_frames(self.shot_id):
+            self.say(f"no key at frame {self.frame}")
+            return
+        self.doc.delete_camera_key(self.shot_id, self.frame)
+        self.rig = None
+        self._edited(f"key deleted: {self.shot_id} frame {self.frame}")
+
+    def new_shot(self, new_id: str) -> None:
+        """A new shot ``new_id`` after this one's scene, static at what the camera sees now."""
+        rig = Rig.from_state(self.state())
+        shot = self.shot
+        self.doc.add_shot(new_id, camera=rig.key_values(), scene_label=str(shot.scene_number),
+                          length_frames=int(shot.length_frames), description="")
+        self.rig = None  # it is the new shot's camera now
+        self.select_shot(new_id)
+        self._edited(f"new shot {new_id}")
+
+    def duplicate_shot(self) -> str:
+        new_id = next_shot_id([s.id for s in self.scene.shots], self.shot_id)
+        self.doc.duplicate_shot(self.shot_id, new_id)
+        self.select_shot(new_id)
+        self._edited(f"duplicated as {new_id}")
+        return new_id
+
+    def rename_shot(self, new_id: str) -> None:
+        old = self.shot_id
+        self.doc.rename_shot(old, new_id)
+        self.shot_id = new_id
+        self._edited(f"renamed {old} to {new_id}")
+
+    def delete_shot(self) -> None:
+        """Delete the shot on screen (the last one stays: a scene needs a shot)."""
+        if len(self.scene.shots) > 1:
+            sid = self.shot_id
+            self.edit(f"deleted {sid}", lambda: self.doc.delete_shot(sid))
+
+    def set_shot_fields(self, label: str, **fields) -> None:
+        """Shot fields (``description``, ``length_frames``) of the shot on screen."""
+        sid = self.shot_id
+        self.edit(label, lambda: self.doc.set_shot_fields(sid, **fields))
+
+    def undo(self) -> None:
+        lost = self.drop_live()
+        label = self.doc.undo()
+        self._edited((f"undid {label}" if label else "nothing to undo")
+                     + ("; unkeyed camera change dropped" if lost else ""), error=lost)
+
+    def redo(self) -> None:
+        lost = self.drop_live()
+        label = self.doc.redo()
+        self._edited((f"redid {label}" if label else "nothing to redo")
+                     + ("; unkeyed camera change dropped" if lost else ""), error=lost)
+
+    def save(self) -> Path:
+        path = self.doc.save()
+        self.say(f"saved {path}")
+        return path
+
+    # ------------------------------------------------------------ selection
+    def select(self, ref: ObjectRef | None) -> None:
+        """Select a scene object (None: nothing). An unknown object raises PrevisError."""
+        if ref is not None and self._find(ref) is None:
+            names = [o.name for o in self._objects(ref.kind)] if ref.kind in SELECTABLE else list(SELECTABLE)
+            raise PrevisError(f"no {ref.kind.replace('_', ' ')} '{ref.name}' in the scene "
+                              f"(there are: {', '.join(names) or 'none'})")
+        self.selection = ref
+
+    def selected(self):
+        """The selected scene object (a SetPiece, a Light), or None."""
+        return None if self.selection is None else self._find(self.selection)
+
+    def _objects(self, kind: str):
+        return {"set_piece": self.scene.set_pieces, "light": self.scene.lights}.get(kind, ())
+
+    def _find(self, ref: ObjectRef):
+        return next((o for o in self._objects(ref.kind) if o.name == ref.name), None)
+
+    # ------------------------------------------------------------ messages and autosave
+    def say(self, msg: str, error: bool = False) -> None:
+        self.status, self.status_error = msg, error
+        self._status_at = self.clock()
+
+    def status_shown(self) -> str | None:
+        """The latest message while it is fresh (a few seconds, longer for a warning), else None."""
+        age_s = self.clock() - self._status_at
+        if not self.status or age_s > (STATUS_ERROR_S if self.status_error else STATUS_S):
+            return None
+        return self.status
+
+    def autosave_due(self) -> bool:
+        return self.clock() - self._autosave_at >= self.autosave_s
+
+    def autosave_tick(self) -> Path | None:
+        """Every ``autosave_s``: the document, and an unkeyed camera, to the recovery file when
+        they changed since the last time. Returns the file written, if any."""
+        now = self.clock()
+        if now - self._autosave_at < self.autosave_s:
+            return None
+        self._autosave_at = now
+        # An unkeyed camera goes into the recovery file too: a crash must not lose it either.
+        live = ({"shot": self.shot_id, "frame": self.frame, "values": self.rig.key_values()}
+                if self.unkeyed_change() else None)
+        if (self.doc.revision, live) == (self._autosaved_rev, self._autosaved_live):
+            return None
+        try:  # (undone back to the saved file and no live camera: removes it)
+            path = self.doc.autosave(live)
+        except PrevisError as exc:  # a full disk must not close the window and lose the work
+            self.say(f"autosave failed: {exc}", error=True)
+            return None
+        self._autosaved_rev, self._autosaved_live = self.doc.revision, live
+        if path is not None:
+            self.say(f"autosaved to {path.name}")
+        return path
+
+    def _restore_live_camera(self) -> None:
+        """Put back the unkeyed camera a recovered session had (still unkeyed: K keys it)."""
+        cam = self.doc.recovered_camera
+        if cam is None:
+            return
+        self.doc.recovered_camera = None
+        self.select_shot(cam["shot"])
+        self.frame = cam["frame"]
+        self._play_pos = float(self.frame)
+        self.rig = Rig.from_key_values(cam["values"])
+        self.say(f"restored the unkeyed camera of {self.shot_id} at frame {self.frame} (K keys it)")
+
+    # ------------------------------------------------------------ questions and quitting
+    def request_quit(self) -> None:
+        """Close the window, asking first when there are unsaved changes or the camera was
+        moved without a key."""
+        if self.doc.dirty or self.unkeyed_change():
+            self.modal = "quit"
+        else:
+            self.should_close = True
+
+    def answer_quit(self, choice: str) -> None:
+        """The unsaved-changes question: ``save`` (an unkeyed camera change is keyed first, as
+        the question says), ``discard`` or ``cancel``."""
+        self.modal = None
+        if choice == "save":
+            if self.unkeyed_change():
+                self.do("set_key")
+                if self.unkeyed_change():  # the key was refused (said why): keep the window
+                    return
+            self.do("save")
+            self.should_close = not self.doc.dirty  # a failed save keeps the window and the work
+        elif choice == "discard":
+            self.doc.discard_recovery()
+            self.should_close = True
+
+    def answer_recovery(self, choice: str) -> None:
+        """The recovery offer: ``restore``, ``discard`` or ``later`` (keep the file, decide next time)."""
+        self.modal = None
+        if choice == "restore":
+            try:
+                self.doc = SceneDocument.open_recovery(self.path)
+            except PrevisError as exc:  # a damaged recovery file: say so, keep the saved scene open
+                self.say(str(exc), error=True)
+            else:
+                self._edited("restored unsaved work from the recovery file")
+                self._restore_live_camera()
+                self._autosaved_rev = None
+        elif choice == "discard":
+            self.doc.discard_recovery()
+            self.say("recovery file discarded")
+        self.recovery_offer = None
+
+    def submit_text_modal(self) -> None:
+        """The shot id typed into the rename or new-shot question (``modal_text``)."""
+        kind, text = self.modal, self.modal_text.strip()
+        self.modal = None
+        if not text:
+            return
+        try:
+            self.rename_shot(text) if kind == "rename" else self.new_shot(text)
+        except PrevisError as exc:
+            self.say(str(exc), error=True)
+
+    def cancel_modal(self) -> None:
+        self.modal = None
+
+    # ------------------------------------------------------------ actions (keys, buttons, scripts)
+    def do(self, action: str) -> None:
+        """Run one bound action by name; a refusal (PrevisError) becomes the status line."""
+        try:
+            fn = self._actions.get(action) or getattr(self, f"_act_{action}")
+            fn()
+        except PrevisError as exc:
+            self.say(str(exc), error=True)
+
+    def register_action(self, name: str, fn: Callable[[], object]) -> None:
+        """An action the front end runs (capturing a panel needs its renderer)."""
+        self._actions[name] = fn
+
+    def has_action(self, name: str) -> bool:
+        return name in self._actions or hasattr(self, f"_act_{name}")
+
+    def _act_view_camera(self):
+        self.view = "camera"
+
+    def _act_view_stage(self):
+        self.view = "stage"
+
+    def _act_view_plan(self):
+        self.view = "plan"
+
+    def _act_toggle_panels(self):
+        self.panels = not self.panels
+
+    def _act_toggle_help(self):
+        self.show_help = not self.show_help
+
+    def _act_toggle_dof(self):
+        self.dof = not self.dof
+        self.say(f"depth-of-field preview {'on' if self.dof else 'off'}")
+
+    def _act_toggle_orbit(self):
+        self.orbit = not self.orbit
+        if self.orbit:
+            name, target = self.nearest_subject()
+            self.orbit_target = target
+            self.say(f"orbit {name}" if name else "orbit: nothing in front of the lens")
+            self.orbit = name is not None
+        else:
+            self.say("fly")
+
+    def _act_revert_camera(self):
+        self.rig = None
+        self.say("camera back on the shot's track")
+
+    def _act_next_prime(self):
+        self.set_focal(ctl.step_focal_mm(self.lens_kit(), self.live_rig().focal_length_mm, +1))
+
+    def _act_prev_prime(self):
+        self.set_focal(ctl.step_focal_mm(self.lens_kit(), self.live_rig().focal_length_mm, -1))
+
+    def _act_stop_down(self):
+        self.step_stop(+1)
+
+    def _act_open_up(self):
+        self.step_stop(-1)
+
+    def _act_play(self):
+        self.play(not self.playing)
+
+    def _act_next_frame(self):
+        self.goto(self.frame + 1)
+
+    def _act_prev_frame(self):
+        self.goto(self.frame - 1)
+
+    def _act_first_frame(self):
+        self.goto(0)
+
+    def _act_last_frame(self):
+        self.goto(self.shot.length_frames - 1)
+
+    def _act_next_key(self):
+        later = [f for f in self.key_frames() if f > self.frame]
+        if later:
+            self.goto(later[0])
+
+    def _act_prev_key(self):
+        earlier = [f for f in self.key_frames() if f < self.frame]
+        if earlier:
+            self.goto(earlier[-1])
+
+    def _act_next_shot(self):
+        ids = [s.id for s in self.scene.shots]
+        self.select_shot(ids[(ids.index(self.shot_id) + 1) % len(ids)])
+
+    def _act_prev_shot(self):
+        ids = [s.id for s in self.scene.shots]
+        self.select_shot(ids[(ids.index(self.shot_id) - 1) % len(ids)])
+
+    def _act_set_key(self):
+        self.set_key()
+
+    def _act_delete_key(self):
+        self.delete_key()
+
+    def _act_new_shot(self):
+        self.modal, self.modal_text = "new_shot", next_shot_id([s.id for s in self.scene.shots], self.shot_id)
+
+    def _act_duplicate_shot(self):
+        self.duplicate_shot()
+
+    def _act_rename_shot(self):
+        self.modal, self.modal_text = "rename", self.shot_id
+
+    def _act_undo(self):
+        self.undo()
+
+    def _act_redo(self):
+        self.redo()
+
+    def _act_save(self):
+        self.save()
+
+    def _act_quit(self):
+        """Esc: stops what is going on first (playback, the key help, orbiting), then quits: a
+        DP pressing Esc to stop the shot does not lose the window."""
+        if self.playing:
+            self.playing = False
+            self.say("paused (Esc again quits)")
+        elif self.show_help:
+            self.show_help = False
+        elif self.orbit:
+            self._act_toggle_orbit()
+        else:
+            self.request_quit()
