@@ -465,7 +465,7 @@ class Renderer:
         """The G-buffer: the set, ``before_wall(self)`` if any wall is drawn, the LED wall."""
         name = "gbuffer" if mode == "display" else f"gbuffer ({mode})"
         walls = self.geometry_pass.draw_set(self._targets, view, rects)
-        hook = walls and before_wall is not None
+        hook = bool(walls) and before_wall is not None
         if hook:
             self._mark(name)
             before_wall(self)
