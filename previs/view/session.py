@@ -556,12 +556,15 @@ class Session:
     def cancel_modal(self) -> None:
         self.modal = None
 
-    # ------------------------------------------------------------ actions (keys, buttons, scripts)
+    # ------------------------------------------------------------ actions by name (keys, buttons, scripts)
     def do(self, action: str) -> None:
-        """Run one bound action by name; a refusal (PrevisError) becomes the status line."""
+        """Run one bound action by name (:data:`ACTIONS`, or one registered by the front end);
+        a refusal (PrevisError) becomes the status line."""
         try:
-            fn = self._actions.get(action) or getattr(self, f"_act_{action}")
-            fn()
+            if action in self._actions:
+                self._actions[action]()
+            else:
+                ACTIONS[action](self)
         except PrevisError as exc:
             self.say(str(exc), error=True)
 
@@ -570,28 +573,27 @@ class Session:
         self._actions[name] = fn
 
     def has_action(self, name: str) -> bool:
-        return name in self._actions or hasattr(self, f"_act_{name}")
+        return name in self._actions or name in ACTIONS
 
-    def _act_view_camera(self):
-        self.view = "camera"
+    # ------------------------------------------------------------ what the keys do
+    def set_view(self, view: str) -> None:
+        """``camera`` (through the shot camera), ``stage`` (overview, free camera) or ``plan``."""
+        if view not in VIEWS:
+            raise PrevisError(f"no view '{view}' (there are: {', '.join(VIEWS)})")
+        self.view = view
 
-    def _act_view_stage(self):
-        self.view = "stage"
-
-    def _act_view_plan(self):
-        self.view = "plan"
-
-    def _act_toggle_panels(self):
+    def toggle_panels(self) -> None:
         self.panels = not self.panels
 
-    def _act_toggle_help(self):
+    def toggle_help(self) -> None:
         self.show_help = not self.show_help
 
-    def _act_toggle_dof(self):
+    def toggle_dof(self) -> None:
         self.dof = not self.dof
         self.say(f"depth-of-field preview {'on' if self.dof else 'off'}")
 
-    def _act_toggle_orbit(self):
+    def toggle_orbit(self) -> None:
+        """Orbit the subject nearest the lens axis (nothing there: stays flying), or fly again."""
         self.orbit = not self.orbit
         if self.orbit:
             name, target = self.nearest_subject()
@@ -601,80 +603,30 @@ class Session:
         else:
             self.say("fly")
 
-    def _act_revert_camera(self):
+    def revert_camera(self) -> None:
         self.rig = None
         self.say("camera back on the shot's track")
 
-    def _act_next_prime(self):
-        self.set_focal(ctl.step_focal_mm(self.lens_kit(), self.live_rig().focal_length_mm, +1))
+    def step_prime(self, direction: int) -> None:
+        """The kit's next longer (+1) or wider (-1) lens."""
+        self.set_focal(ctl.step_focal_mm(self.lens_kit(), self.live_rig().focal_length_mm, direction))
 
-    def _act_prev_prime(self):
-        self.set_focal(ctl.step_focal_mm(self.lens_kit(), self.live_rig().focal_length_mm, -1))
+    def goto_key(self, direction: int) -> None:
+        """The next (+1) or previous (-1) frame worth jumping to (:meth:`key_frames`)."""
+        frames = [f for f in self.key_frames() if (f - self.frame) * direction > 0]
+        if frames:
+            self.goto(frames[0] if direction > 0 else frames[-1])
 
-    def _act_stop_down(self):
-        self.step_stop(+1)
-
-    def _act_open_up(self):
-        self.step_stop(-1)
-
-    def _act_play(self):
-        self.play(not self.playing)
-
-    def _act_next_frame(self):
-        self.goto(self.frame + 1)
-
-    def _act_prev_frame(self):
-        self.goto(self.frame - 1)
-
-    def _act_first_frame(self):
-        self.goto(0)
-
-    def _act_last_frame(self):
-        self.goto(self.shot.length_frames - 1)
-
-    def _act_next_key(self):
-        later = [f for f in self.key_frames() if f > self.frame]
-        if later:
-            self.goto(later[0])
-
-    def _act_prev_key(self):
-        earlier = [f for f in self.key_frames() if f < self.frame]
-        if earlier:
-            self.goto(earlier[-1])
-
-    def _act_next_shot(self):
+    def step_shot(self, direction: int) -> None:
         ids = [s.id for s in self.scene.shots]
-        self.select_shot(ids[(ids.index(self.shot_id) + 1) % len(ids)])
+        self.select_shot(ids[(ids.index(self.shot_id) + direction) % len(ids)])
 
-    def _act_prev_shot(self):
-        ids = [s.id for s in self.scene.shots]
-        self.select_shot(ids[(ids.index(self.shot_id) - 1) % len(ids)])
+    def ask_shot_id(self, kind: str) -> None:
+        """Ask for a shot id: ``new_shot`` (a free id offered) or ``rename`` (this one's)."""
+        suggested = next_shot_id([s.id for s in self.scene.shots], self.shot_id)
+        self.modal, self.modal_text = kind, suggested if kind == "new_shot" else self.shot_id
 
-    def _act_set_key(self):
-        self.set_key()
-
-    def _act_delete_key(self):
-        self.delete_key()
-
-    def _act_new_shot(self):
-        self.modal, self.modal_text = "new_shot", next_shot_id([s.id for s in self.scene.shots], self.shot_id)
-
-    def _act_duplicate_shot(self):
-        self.duplicate_shot()
-
-    def _act_rename_shot(self):
-        self.modal, self.modal_text = "rename", self.shot_id
-
-    def _act_undo(self):
-        self.undo()
-
-    def _act_redo(self):
-        self.redo()
-
-    def _act_save(self):
-        self.save()
-
-    def _act_quit(self):
+    def escape(self) -> None:
         """Esc: stops what is going on first (playback, the key help, orbiting), then quits: a
         DP pressing Esc to stop the shot does not lose the window."""
         if self.playing:
@@ -683,6 +635,42 @@ class Session:
         elif self.show_help:
             self.show_help = False
         elif self.orbit:
-            self._act_toggle_orbit()
+            self.toggle_orbit()
         else:
             self.request_quit()
+
+
+# The actions keys are bound to (controls.BINDINGS), by name; the window adds its own with
+# Session.register_action. Held movement keys are not actions: input.InputMapper.apply_held.
+ACTIONS: dict[str, Callable[[Session], object]] = {
+    "view_camera": lambda s: s.set_view("camera"),
+    "view_stage": lambda s: s.set_view("stage"),
+    "view_plan": lambda s: s.set_view("plan"),
+    "toggle_panels": Session.toggle_panels,
+    "toggle_help": Session.toggle_help,
+    "toggle_dof": Session.toggle_dof,
+    "toggle_orbit": Session.toggle_orbit,
+    "revert_camera": Session.revert_camera,
+    "next_prime": lambda s: s.step_prime(+1),
+    "prev_prime": lambda s: s.step_prime(-1),
+    "stop_down": lambda s: s.step_stop(+1),
+    "open_up": lambda s: s.step_stop(-1),
+    "play": lambda s: s.play(not s.playing),
+    "next_frame": lambda s: s.goto(s.frame + 1),
+    "prev_frame": lambda s: s.goto(s.frame - 1),
+    "first_frame": lambda s: s.goto(0),
+    "last_frame": lambda s: s.goto(s.shot.length_frames - 1),
+    "next_key": lambda s: s.goto_key(+1),
+    "prev_key": lambda s: s.goto_key(-1),
+    "next_shot": lambda s: s.step_shot(+1),
+    "prev_shot": lambda s: s.step_shot(-1),
+    "set_key": Session.set_key,
+    "delete_key": Session.delete_key,
+    "new_shot": lambda s: s.ask_shot_id("new_shot"),
+    "duplicate_shot": Session.duplicate_shot,
+    "rename_shot": lambda s: s.ask_shot_id("rename"),
+    "undo": Session.undo,
+    "redo": Session.redo,
+    "save": Session.save,
+    "quit": Session.escape,
+}
