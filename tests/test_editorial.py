@@ -119,7 +119,7 @@ def test_otio_metadata(exported):
     assert m3a["focus_m"] == 5.2 and 3.0 < m3a["focus_m_end"] < 4.5  # racked onto Mara after a 2 m dolly
     assert meta["3B"]["movement"] == "orbit"
     assert list(meta["3C"]["walks"]) == ["Attendant"] and meta["3C"]["light_cues"] == 1
-    assert a["scene_file"] == str(SCENE) and a["scene_format_version"] == 1
+    assert a["scene_file"] == str(SCENE) and a["scene_format_version"] == 2
     top = tl.metadata["previs"]
     assert top["format_version"] == 1 and top["frame_rate"] == "24/1" and top["record_start"] == "01:00:00:00"
     assert top["drop_frame"] is False

@@ -162,3 +162,42 @@ def check_track(track: CameraTrack, moves, frame_rate, lens_zoom_range_mm=None,
                                    f"{lo:g}–{hi:g} mm", worst, limit))
     out.sort(key=lambda w: (w.shot_frame_range, w.kind))
     return out
+
+
+# ---------------------------------------------------------------- people
+@dataclass(frozen=True)
+class PeopleLimits:
+    """Speeds a person covers ground at (m/s; sources in previs.core.figure): a walk between
+    0.5 (slower reads as a shuffle) and 2.0 (people break into a run near there, Thorstensson &
+    Roberthson 1987); a run up to 7.0 (an actor's sprint for camera; trained sprinters peak near
+    10-12)."""
+
+    walk_mps: tuple[float, float] = (0.5, 2.0)
+    run_mps: tuple[float, float] = (2.0, 7.0)
+
+
+def check_walk(walk, frame_rate, limits: PeopleLimits | None = None) -> list[Warning]:
+    """A walk's (``previs.core.scene.Walk``) average speed against the human range of its gait:
+    one ``walk_speed`` or ``run_speed`` warning when it is outside."""
+    from previs.core.moves import _path_points, _path_samples
+
+    limits = limits or PeopleLimits()
+    fps = float(frame_rate)
+    pts = _path_points("walk", None, walk.points_m)
+    pos, _ = _path_samples(pts, np.linspace(0.0, 1.0, 257), True)
+    length_m = float(np.linalg.norm(np.diff(pos, axis=0), axis=1).sum())
+    seconds = (walk.end_frame - walk.start_frame) / fps
+    speed = length_m / seconds
+    lo, hi = limits.run_mps if walk.gait == "run" else limits.walk_mps
+    if lo <= speed <= hi:
+        return []
+    kind = f"{walk.gait}_speed"
+    side, limit = ("below", lo) if speed < lo else ("above", hi)
+    hint = {("walk", "above"): "; make it a run (gait: run) or give it more frames",
+            ("walk", "below"): "; give it fewer frames",
+            ("run", "above"): "; give it more frames",
+            ("run", "below"): "; make it a walk (gait: walk)"}[(walk.gait, side)]
+    return [Warning(kind, (walk.start_frame, walk.end_frame),
+                    f"{walk.standin} {'walks' if walk.gait == 'walk' else 'runs'} {length_m:.2f} m in "
+                    f"{seconds:.2f} s: {speed:.2f} m/s is {side} a person's {lo:g}-{hi:g} m/s"
+                    f"{hint}", speed, float(limit))]

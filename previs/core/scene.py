@@ -25,8 +25,9 @@ def shadow_tiles(light_type: str, shadows: bool) -> int:
     """Atlas tiles a light's shadows take (see :data:`MAX_SHADOW_TILES`)."""
     return (6 if light_type == "point" else 1) if shadows else 0
 
-FORMAT_VERSION = 1
-"""The scene-file format version this build writes and reads (older versions are migrated)."""
+FORMAT_VERSION = 2
+"""The scene-file format version this build writes and reads (older versions are migrated).
+2: characters (poses, looks, colours), named floor marks, walks by marks and speed."""
 
 
 # ---------------------------------------------------------------- the LED volume
@@ -174,6 +175,12 @@ class SetPiece:
     metallic: float = 0.0
     # USD variant selections for the mesh file ((set name, selection), ...), sorted: hashable
     mesh_variants: tuple[tuple[str, str], ...] = ()
+    # A character (kind "standin"): the pose it holds where no shot keys one, and for ``sit``
+    # the set piece it sits on and the seat's height under its hips (world y, found on load).
+    pose: str = "stand"
+    seat: str | None = None
+    seat_height_m: float | None = None
+    color_stated: bool = True  # False: the file gave none (plans take the palette's colour)
 
 
 # ---------------------------------------------------------------- lights
@@ -246,7 +253,9 @@ class CameraPlacement:
 
 @dataclass(frozen=True)
 class Walk:
-    """A stand-in walking through floor points between two frames of a shot."""
+    """A character (``standin``: its name) walking or running (``gait``) through floor points
+    between two frames of a shot; ``marks`` names the marks it goes through when it was written
+    mark to mark."""
 
     standin: str
     points_m: tuple[tuple[float, float, float], ...]
@@ -254,6 +263,53 @@ class Walk:
     end_frame: int
     constant_speed: bool = True
     interp: str = "linear"
+    gait: str = "walk"
+    marks: tuple[str, ...] = ()
+
+    @property
+    def character(self) -> str:
+        return self.standin
+
+
+@dataclass(frozen=True)
+class FloorMark:
+    """A named floor mark a character hits in a shot (tape on the floor): ``point_m`` on the
+    floor under the character (x, y, z)."""
+
+    character: str
+    name: str
+    point_m: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class PoseKey:
+    """From ``frame`` on, ``character`` holds ``pose`` (previs.core.figure.POSES), blended in over
+    ``blend_frames``. ``seat_height_m``: world height of the seat under a ``sit``'s hips (found on
+    load); ``aim_m``: where a ``point``/``reach`` aims (a point, or None: ahead); ``aim_subject``:
+    the subject it aims at, resolved each frame."""
+
+    character: str
+    frame: int
+    pose: str
+    blend_frames: int = 6
+    seat: str | None = None
+    seat_height_m: float | None = None
+    aim_m: tuple[float, float, float] | None = None
+    aim_subject: str | None = None
+
+
+@dataclass(frozen=True)
+class LookKey:
+    """From ``frame`` on, ``character``'s head turns to ``at`` (a subject name, ``lens`` or
+    ``ahead``), to the point ``at_m``, or by ``yaw_deg`` (+ to its left) / ``pitch_deg`` (+ up)."""
+
+    character: str
+    frame: int
+    at: str | None = None
+    at_m: tuple[float, float, float] | None = None
+    yaw_deg: float = 0.0
+    pitch_deg: float = 0.0
+    blend_frames: int = 6
 
 
 @dataclass(frozen=True)
@@ -292,10 +348,15 @@ class Shot:
     support: str | None = None  # sticks, dolly, crane, steadicam, handheld ... (None: from the moves)
     transition: str = "cut"  # how the cut comes into this shot: "cut" or "dissolve"
     transition_frames: int = 0  # a dissolve's length, centred on the cut
+    marks: tuple[FloorMark, ...] = ()  # named floor marks, per character
+    poses: tuple[PoseKey, ...] = ()  # sorted by frame
+    looks: tuple[LookKey, ...] = ()  # sorted by frame
 
     @property
     def is_static(self) -> bool:
-        return not (self.moves or self.keys or self.walks or self.light_cues or self.wall_cues)
+        """Nothing changes over the shot (a pose or look keyed after the first frame does)."""
+        return not (self.moves or self.keys or self.walks or self.light_cues or self.wall_cues
+                    or any(k.frame > 0 for k in (*self.poses, *self.looks)))
 
 
 # ---------------------------------------------------------------- camera tracking
@@ -347,6 +408,11 @@ class Scene:
     # print them as warnings; they never stop a load.
     warnings: tuple[str, ...] = ()
     tracking: Tracking | None = None  # how a live tracker's numbers land on this stage
+
+    @property
+    def characters(self) -> tuple[SetPiece, ...]:
+        """The characters (``standin`` pieces: the mannequins), in the file's order."""
+        return tuple(p for p in self.set_pieces if p.kind == "standin")
 
     def shot(self, shot_id: str) -> Shot:
         for s in self.shots:

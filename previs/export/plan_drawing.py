@@ -23,6 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from previs.core.colour import linear_to_srgb
+from previs.core.figure import CHARACTER_COLOURS_SRGB8, character_colours_srgb8
 from previs.core.frame import key_frames
 from previs.core.plan import (
     FRUSTUM_M,
@@ -75,13 +76,8 @@ SHOT_COLOURS: tuple[RGB, ...] = (
 )
 """Shot colours, assigned by the shot's place in the scene (so a shot keeps its colour on every
 plan)."""
-CHARACTER_COLOURS: tuple[RGB, ...] = (
-    (213, 94, 0), (0, 114, 178), (204, 121, 167), (0, 158, 115), (230, 159, 0), (86, 180, 233),
-    (120, 48, 140), (90, 90, 90),
-)
-"""Stand-ins' colours where the scene states none: Okabe & Ito's colour-blind-safe set
-(vermillion, blue, reddish purple, bluish green, orange, sky blue; its yellow is too pale on
-white), then purple and grey; by the stand-in's place among the scene's stand-ins."""
+CHARACTER_COLOURS: tuple[RGB, ...] = CHARACTER_COLOURS_SRGB8
+"""Stand-ins' colours where the scene states none (previs.core.figure)."""
 TRACK: RGB = (122, 104, 84)
 CRANE: RGB = (70, 74, 84)
 
@@ -131,17 +127,12 @@ def shot_colour(scene: Scene, shot_id: str) -> RGB:
 
 def standin_colours(scene: Scene) -> dict[str, RGB]:
     """Each stand-in's colour on the plans: its ``color`` from the scene file when it states one,
-    else the next of :data:`CHARACTER_COLOURS` (so every character keeps one colour everywhere)."""
+    else the next of :data:`CHARACTER_COLOURS` (so every character keeps one colour everywhere;
+    previs.core.figure.character_colours_srgb8)."""
     out: dict[str, RGB] = {}
-    k = 0
-    for piece in scene.set_pieces:
-        if piece.kind != "standin":
-            continue
-        if tuple(piece.color_linear) != (0.5, 0.5, 0.5):  # the loader's "none stated"
-            out[piece.name] = _mix(_srgb8(piece.color_linear), INK, 0.15)
-        else:
-            out[piece.name] = CHARACTER_COLOURS[k % len(CHARACTER_COLOURS)]
-            k += 1
+    for name, rgb in character_colours_srgb8(scene.set_pieces).items():
+        stated = rgb not in CHARACTER_COLOURS
+        out[name] = _mix(rgb, INK, 0.15) if stated else rgb
     return out
 
 

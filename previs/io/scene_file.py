@@ -45,9 +45,41 @@ from previs.io.yaml_lines import LineMap, PathT, format_path, load_yaml, load_ya
 
 FORMAT_VERSION = sc.FORMAT_VERSION
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
-"""``MIGRATIONS[v]`` turns a version-``v`` document into a version ``v + 1`` one. Version 1 is the
-first published format, so there are none yet; add one here whenever FORMAT_VERSION goes up."""
+MOVED_KEY = "__moved__"
+"""A migration step may record where it moved things: ``data[MOVED_KEY]`` maps a new path prefix
+to the one written in the file, so errors still name the user's own field and line."""
+
+
+def _v1_to_v2(data: dict) -> dict:
+    """Format 2 gives people their own list: every ``type: standin`` set piece becomes a
+    character (its name, or the name format 1 gave it; default colour and pose; its placement
+    keys kept as written). Walks keep their ``standin:`` key (format 2 reads it as character)."""
+    pieces = data.get("set")
+    if not isinstance(pieces, list):
+        return data
+    kept, characters, moved = [], [], {}
+    for i, p in enumerate(pieces):
+        if isinstance(p, dict) and p.get("type") == "standin":
+            c = {k: v for k, v in p.items() if k != "type"}
+            if c.get("name") is None:
+                c["name"] = f"standin {i + 1}"  # the name format 1 gave an unnamed stand-in
+            moved[("characters", len(characters))] = ("set", i)
+            characters.append(c)
+        else:
+            moved[("set", len(kept))] = ("set", i)
+            kept.append(p)
+    if not characters:
+        return data
+    out = dict(data)
+    out["set"] = kept
+    out["characters"] = characters + list(data.get("characters") or [])
+    out[MOVED_KEY] = moved
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+"""``MIGRATIONS[v]`` turns a version-``v`` document into a version ``v + 1`` one; add one here
+whenever FORMAT_VERSION goes up."""
 
 
 def migrate(raw: dict, version: int) -> dict:
@@ -55,15 +87,33 @@ def migrate(raw: dict, version: int) -> dict:
     if version > FORMAT_VERSION:
         raise SceneError(f"format_version {version} was written by a newer previs (this one reads "
                          f"up to {FORMAT_VERSION}); update previs", field="format_version")
+    if version < 1:
+        raise SceneError(f"format_version {version} is not a version any previs wrote "
+                         f"(this one reads 1 to {FORMAT_VERSION})", field="format_version")
     data = dict(raw)
+    moved: dict = {}
     for v in range(version, FORMAT_VERSION):
         step = MIGRATIONS.get(v)
         if step is None:
             raise SceneError(f"format_version {version} is not a version any previs wrote "
                              f"(this one reads 1 to {FORMAT_VERSION})", field="format_version")
         data = step(data)
+        step_moved = data.pop(MOVED_KEY, {})
+        # compose: a path moved by this step, then by the earlier ones
+        moved = {new: _remap(old, moved) for new, old in step_moved.items()} or moved
         data["format_version"] = v + 1
+    if moved:
+        data[MOVED_KEY] = moved
     return data
+
+
+def _remap(path: tuple, moved: dict) -> tuple:
+    """``path`` in the migrated document -> the same thing's path in the file as written."""
+    for n in (2, 1):
+        head = tuple(path[:n])
+        if head in moved:
+            return tuple(moved[head]) + tuple(path[n:])
+    return tuple(path)
 
 
 # ---------------------------------------------------------------- error plumbing
@@ -76,8 +126,10 @@ class _Ctx:
         self.raw = raw
         self.lines = lines
         self.asset_warnings: list[str] = []  # what mesh files said as they loaded (USD)
+        self.moved: dict = {}  # migrated path prefix -> the path as written (see MOVED_KEY)
 
     def error(self, message: str, path: PathT) -> SceneError:
+        path = _remap(tuple(path), self.moved)
         return SceneError(one_line(message), file=self.path, field=format_path(path) or None,
                           line=self.lines.line_of(path))
 
@@ -159,7 +211,8 @@ def _validation_error(exc: ValidationError, ctx: _Ctx) -> SceneError:
         if "key" in ectx:
             key = ectx["key"]
             path.extend(key if isinstance(key, tuple | list) else [key])
-        found.append((ctx.lines.line_of(tuple(path)) or 0, len(found), path, _message(err, path)))
+        found.append((ctx.lines.line_of(_remap(tuple(path), ctx.moved)) or 0, len(found), path,
+                      _message(err, path)))
     line, _, path, message = min(found)
     return ctx.error(message, tuple(path))
 
@@ -203,6 +256,7 @@ def _load(raw, lines, path: Path) -> sc.Scene:
             raw = migrate(raw, version)
         except SceneError as exc:
             raise ctx.error(exc.message, ("format_version",)) from None
+        ctx.moved = raw.pop(MOVED_KEY, {})
         ctx.raw = raw
     try:
         model = schema.SceneFile.model_validate(raw)
@@ -229,15 +283,19 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
     _unique(ctx, m.shots, "id", "shot id", "shots")
     _frame_budget(m, ctx)
     _unique(ctx, m.set_pieces, "name", "set piece name", "set")
+    _unique(ctx, m.characters, "name", "character name", "characters")
+    _unique_people(ctx, m)
     _unique(ctx, m.lights, "name", "light name", "lights")
     camera = _camera(m, ctx)
+    stage, environment = _stage(m.stage, ctx), _environment(m.environment, ctx)  # (error order)
+    pieces = tuple(_piece(p, i, ctx) for i, p in enumerate(m.set_pieces))
     scene = sc.Scene(
         source_path=ctx.path,
         name=m.name,
         frame_rate=m.frame_rate,
-        stage=_stage(m.stage, ctx),
-        environment=_environment(m.environment, ctx),
-        set_pieces=tuple(_piece(p, i, ctx) for i, p in enumerate(m.set_pieces)),
+        stage=stage,
+        environment=environment,
+        set_pieces=pieces + tuple(_character(c, i, m, pieces, ctx) for i, c in enumerate(m.characters)),
         lights=tuple(_light(li, i, ctx) for i, li in enumerate(m.lights)),
         camera=camera,
         shots=tuple(_shot(s, i, m, camera, ctx) for i, s in enumerate(m.shots)),
@@ -245,7 +303,10 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
         tracking=_tracking(m.tracking),
     )
     _check_motion(scene, m, ctx)
-    warnings = ctx.asset_warnings + _facing_warnings(scene, ctx)
+    from previs.io.blocking import seat_heights
+
+    scene = seat_heights(scene, m, ctx)
+    warnings = ctx.asset_warnings + _facing_warnings(scene, ctx) + list(scene.warnings)
     if warnings:
         scene = dataclasses.replace(scene, warnings=tuple(warnings))
     return scene
@@ -518,7 +579,8 @@ def _piece(p, i: int, ctx: _Ctx) -> sc.SetPiece:
     elif kind == "cylinder":
         extra.update(radius_m=p.radius_m, height_m=p.height_m)
     elif kind == "standin":
-        extra["height_m"] = p.height_m
+        raise ctx.error("in format 2 a stand-in is a character: list it under characters: "
+                        "(name, height_m, position_m, facing_deg)", ("set", i, "type"))
     colour = (0.5, 0.5, 0.5) if p.color is None else _linear(p.color)
     if p.color is None and kind == "mesh":
         colour = (1.0, 1.0, 1.0)  # a mesh keeps its own materials; white multiplies by one
@@ -692,6 +754,9 @@ def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings
                    moves=_moves(s, i, length, ctx),
                    keys=_keys(s, i, length, ctx),
                    walks=_walks(s, i, length, m, ctx),
+                   marks=_marks(s, i, m, ctx),
+                   poses=_pose_keys(s, i, length, m, ctx),
+                   looks=_look_keys(s, i, length, m, ctx),
                    light_cues=_light_cues(s, i, length, m, ctx),
                    wall_cues=_wall_cues(s, i, length, ctx),
                    shot_size=s.shot_size, angle=s.angle, movement=s.movement,
@@ -786,15 +851,136 @@ def _named(ctx: _Ctx, name: str, names: list, what: str, where: tuple) -> None:
 
 
 def _walks(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:
-    standins = [p.name for p in m.set_pieces if p.type == "standin"]
+    from previs.io.blocking import walk_points
+
+    people = [c.name for c in m.characters]
     out = []
     for j, w in enumerate(s.walks):
         where = ("shots", i, "walks", j)
-        _named(ctx, w.standin, standins, "stand-in", where + ("standin",))
-        start, end = _end(w, length, ctx, where)
-        out.append(sc.Walk(standin=w.standin, points_m=tuple(tuple(p) for p in w.points_m), start_frame=start,
-                           end_frame=end, constant_speed=w.constant_speed, interp=w.interp))
+        who_key = "character" if w.character is not None else "standin"
+        _named(ctx, w.who, people, "character", where + (who_key,))
+        points = walk_points(w, s, i, j, m, ctx)
+        if w.speed_mps is not None:  # the end frame follows from the path and the speed
+            from previs.core.moves import _path_points, _path_samples  # noqa: PLC2701
+
+            try:
+                pts = _path_points("walk", None, points)
+            except PrevisError as exc:
+                raise ctx.error(str(exc), where) from None
+            pos, _ = _path_samples(pts, np.linspace(0.0, 1.0, 257), True)
+            length_m = float(np.linalg.norm(np.diff(pos, axis=0), axis=1).sum())
+            frames = max(1, round(length_m / w.speed_mps * float(m.frame_rate)))
+            end = w.start_frame + frames
+            if end >= length:
+                raise ctx.error(f"{length_m:.2f} m at {w.speed_mps:g} m/s takes {frames} frames: the "
+                                f"walk would end at frame {end}, past the shot's last frame "
+                                f"{length - 1}", where + ("speed_mps",))
+            if w.start_frame >= length:
+                raise ctx.error(f"start_frame {w.start_frame} is past the shot's last frame "
+                                f"{length - 1}", where + ("start_frame",))
+            start = w.start_frame
+        else:
+            start, end = _end(w, length, ctx, where)
+        out.append(sc.Walk(standin=w.who, points_m=points, start_frame=start, end_frame=end,
+                           constant_speed=w.constant_speed, interp=w.interp, gait=w.gait,
+                           marks=tuple(w.marks or ())))
     return tuple(out)
+
+
+def _unique_people(ctx: _Ctx, m: schema.SceneFile) -> None:
+    """Characters and set pieces share one namespace (moves aim at either by name)."""
+    pieces = {p.name: k for k, p in enumerate(m.set_pieces) if p.name is not None}
+    for k, c in enumerate(m.characters):
+        if c.name in pieces:
+            j = pieces[c.name]
+            raise ctx.error(f"character '{c.name}' has the name of set[{j}] (line "
+                            f"{ctx.lines.line_of(('set', j, 'name'))}); names must differ",
+                            ("characters", k, "name"))
+
+
+def _character(c: schema.Character, i: int, m: schema.SceneFile, pieces, ctx: _Ctx) -> sc.SetPiece:
+    where = ("characters", i)
+    if c.seat is not None:
+        _named(ctx, c.seat, [p.name for p in pieces], "set piece", where + ("seat",))
+    pos = c.position_m if c.position_m is not None else (c.translation_m or (0.0, 0.0, 0.0))
+    rot = c.rotation_deg if c.rotation_deg is not None else (0.0, c.facing_deg or 0.0, 0.0)
+    from previs.core.figure import CHARACTER_COLOURS_SRGB8, srgb8_to_linear
+
+    if c.color is not None:
+        colour = _linear(c.color)
+    elif ("characters", i) in ctx.moved:  # a format-1 stand-in renders grey, as it did
+        colour = (0.5, 0.5, 0.5)
+    else:  # the palette colour the plans give it: one colour everywhere
+        k = sum(1 for other in m.characters[:i] if other.color is None)
+        colour = srgb8_to_linear(CHARACTER_COLOURS_SRGB8[k % len(CHARACTER_COLOURS_SRGB8)])
+    return sc.SetPiece(name=c.name, kind="standin", world_from_local=trs(pos, rot, np.asarray(c.scale)),
+                       height_m=c.height_m, color_linear=colour, roughness=c.roughness,
+                       metallic=c.metallic, pose=c.pose, seat=c.seat, color_stated=c.color is not None)
+
+
+def _marks(s: schema.Shot, i: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:
+    people = {c.name: c for c in m.characters}
+    out = []
+    for who, marks in s.marks.items():
+        _named(ctx, who, list(people), "character", ("shots", i, "marks", who))
+        c = people[who]
+        y = (c.position_m or c.translation_m or (0.0, 0.0, 0.0))[1]
+        for name, (x, z) in marks.items():
+            out.append(sc.FloorMark(who, name, (float(x), float(y), float(z))))
+    return tuple(out)
+
+
+def _key_frame(ctx: _Ctx, frame: int, length: int, where: tuple) -> int:
+    if frame >= length:
+        raise ctx.error(f"frame {frame} is past the shot's last frame {length - 1}", where + ("frame",))
+    return frame
+
+
+def _pose_keys(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:
+    people = [c.name for c in m.characters]
+    pieces = [p.name for p in m.set_pieces if p.name is not None]
+    out = []
+    for j, k in enumerate(s.poses):
+        where = ("shots", i, "poses", j)
+        _named(ctx, k.character, people, "character", where + ("character",))
+        if k.seat is not None:
+            _named(ctx, k.seat, pieces, "set piece", where + ("seat",))
+        if k.at is not None:
+            _named(ctx, k.at, people + pieces, "subject", where + ("at",))
+        out.append(sc.PoseKey(k.character, _key_frame(ctx, k.frame, length, where), k.pose,
+                              blend_frames=k.blend_frames, seat=k.seat,
+                              aim_m=None if k.at_m is None else tuple(k.at_m), aim_subject=k.at))
+    _one_key_a_frame(ctx, out, ("shots", i, "poses"))
+    return tuple(sorted(out, key=lambda k: k.frame))
+
+
+def _look_keys(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:
+    people = [c.name for c in m.characters]
+    targets = people + [p.name for p in m.set_pieces if p.name is not None] + ["lens", "ahead"]
+    out = []
+    for j, k in enumerate(s.looks):
+        where = ("shots", i, "looks", j)
+        _named(ctx, k.character, people, "character", where + ("character",))
+        if k.at is not None:
+            _named(ctx, k.at, targets, "subject (a character, a set piece, lens or ahead)",
+                   where + ("at",))
+            if k.at == k.character:
+                raise ctx.error(f"{k.character} cannot look at itself", where + ("at",))
+        out.append(sc.LookKey(k.character, _key_frame(ctx, k.frame, length, where), at=k.at,
+                              at_m=None if k.at_m is None else tuple(k.at_m),
+                              yaw_deg=k.yaw_deg or 0.0, pitch_deg=k.pitch_deg or 0.0,
+                              blend_frames=k.blend_frames))
+    _one_key_a_frame(ctx, out, ("shots", i, "looks"))
+    return tuple(sorted(out, key=lambda k: k.frame))
+
+
+def _one_key_a_frame(ctx: _Ctx, keys, where: tuple) -> None:
+    seen = {}
+    for j, k in enumerate(keys):
+        if (k.character, k.frame) in seen:
+            raise ctx.error(f"two keys for {k.character} at frame {k.frame} (also "
+                            f"{where[-1]}[{seen[(k.character, k.frame)]}])", where + (j,))
+        seen[(k.character, k.frame)] = j
 
 
 def _light_cues(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:

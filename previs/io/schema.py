@@ -464,6 +464,39 @@ SetPiece = Annotated[MeshPiece | BoxPiece | CylinderPiece | PlanePiece | Standin
                      Field(discriminator="type")]
 
 
+class Character(Model):
+    """A person on the set (format 2): an articulated mannequin of ``height_m`` in its own
+    ``color``, standing at ``position_m`` facing ``facing_deg`` (0 = +Z, + towards +X), in
+    ``pose`` (on ``seat``) unless a shot keys another. Format 1's stand-in keys
+    (``translation_m``, ``rotation_deg``, ``scale``, ``roughness``, ``metallic``) still place it."""
+
+    name: NonEmptyText
+    height_m: Annotated[float, Field(ge=0.3, le=2.6)] = 1.75
+    color: SRGB | None = None
+    position_m: Point3 | None = None
+    facing_deg: Angle | None = None
+    pose: PoseName = "stand"
+    seat: NonEmptyText | None = None
+    translation_m: Point3 | None = None
+    rotation_deg: Rotation3 | None = None
+    scale: Scale = (1.0, 1.0, 1.0)
+    roughness: Unit = 0.7
+    metallic: Unit = 0.0
+
+    @field_validator("color")
+    @classmethod
+    def _colour_in_range(cls, v):
+        return None if v is None else _colour_range(v)
+
+    @model_validator(mode="after")
+    def _placed(self):
+        _one_of(self, ("position_m", "translation_m"), required=False)
+        _one_of(self, ("facing_deg", "rotation_deg"), required=False)
+        if self.seat is not None and self.pose != "sit":
+            raise fail(f"seat is for pose: sit, not {self.pose}", key="seat")
+        return self
+
+
 # ---------------------------------------------------------------- lights
 def _setting(value):
     """A fixture's setting: a name (spot, flood, a diffuser) or a beam angle in degrees."""
@@ -752,12 +785,93 @@ class Move(_Timed):
 
 
 class Walk(_Timed):
-    """A stand-in walking a path through points on the floor."""
+    """A character walking (or running) mark to mark, or through points on the floor; timed by
+    its frames or by ``speed_mps`` (then end_frame follows from the path's length). ``standin``
+    is format 1's word for ``character``."""
 
-    standin: NonEmptyText
-    points_m: Points
+    character: NonEmptyText | None = None
+    standin: NonEmptyText | None = None
+    points_m: Points | None = None
+    marks: Annotated[list[NonEmptyText], Field(min_length=2, max_length=lim.MAX_PATH_POINTS)] | None = None
+    speed_mps: Annotated[float, Field(gt=0, le=lim.MAX_SPEED_MPS)] | None = None
+    gait: Literal["walk", "run"] = "walk"
     constant_speed: bool = True
     interp: Interp = "linear"
+
+    @model_validator(mode="after")
+    def _who_and_where(self):
+        _one_of(self, ("character", "standin"), required=True)
+        _one_of(self, ("points_m", "marks"), required=True)
+        if self.speed_mps is not None and self.end_frame is not None:
+            raise fail("give end_frame or speed_mps, not both (the speed sets the end)", key="speed_mps")
+        return self
+
+    @property
+    def who(self) -> str:
+        return self.character if self.character is not None else self.standin
+
+
+def _pose_name(value):
+    from previs.core.figure import POSES
+
+    if isinstance(value, str) and value in POSES:
+        return value
+    if isinstance(value, str):
+        raise fail(f"unknown pose {show(value)}{suggest(value, POSES)}")
+    raise fail(f"expected a pose name ({', '.join(POSES)}), got {describe(value)}")
+
+
+PoseName = Annotated[str, BeforeValidator(_pose_name)]
+BlendFrames = Annotated[int, Field(ge=0, le=lim.MAX_SHOT_FRAMES)]
+
+
+class PoseKeyModel(Model):
+    """From ``frame`` on, ``character`` takes ``pose``, blending from the last over ``blend_frames``.
+    ``seat``: the set piece a ``sit`` sits on; ``at``/``at_m``: what a ``point``/``reach`` aims at."""
+
+    character: NonEmptyText
+    frame: FrameNo = 0
+    pose: PoseName
+    seat: NonEmptyText | None = None
+    at: NonEmptyText | None = None
+    at_m: Point3 | None = None
+    blend_frames: BlendFrames = 6
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.seat is not None and self.pose != "sit":
+            raise fail(f"seat is for pose: sit, not {self.pose}", key="seat")
+        _one_of(self, ("at", "at_m"), required=False)
+        for k in ("at", "at_m"):
+            if getattr(self, k) is not None and self.pose not in ("point", "reach"):
+                raise fail(f"{k} is for pose: point or reach, not {self.pose}", key=k)
+        return self
+
+
+class LookKeyModel(Model):
+    """From ``frame`` on, ``character`` looks ``at`` a subject (another character, a set piece, or
+    ``lens``), at a point ``at_m``, or turns its head ``yaw_deg`` (+ to its left) and
+    ``pitch_deg`` (+ up); ``ahead`` turns it back. Blends over ``blend_frames``."""
+
+    character: NonEmptyText
+    frame: FrameNo = 0
+    at: NonEmptyText | None = None
+    at_m: Point3 | None = None
+    yaw_deg: Annotated[float, Field(ge=-110, le=110)] | None = None
+    pitch_deg: Annotated[float, Field(ge=-60, le=60)] | None = None
+    blend_frames: BlendFrames = 6
+
+    @model_validator(mode="after")
+    def _one_aim(self):
+        aim = _one_of(self, ("at", "at_m", "yaw_deg"), required=False)
+        if aim is None and self.pitch_deg is None:
+            raise fail("missing: give at (a subject, lens or ahead), at_m, or yaw_deg/pitch_deg")
+        if aim in ("at", "at_m") and self.pitch_deg is not None:
+            raise fail(f"give {aim} or yaw_deg/pitch_deg, not both", key="pitch_deg")
+        return self
+
+
+MarkXZ = Annotated[dict[NonEmptyText, Vec2XZ], Field(max_length=lim.MAX_PATH_POINTS)]
 
 
 EFFECT_KEYS = ("depth", "speed_hz", "seed", "flashes", "peak", "floor", "rate_hz", "duty", "off", "colors")
@@ -874,6 +988,11 @@ class Shot(Model):
     keys: dict[Literal["position_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop"],
                Annotated[list[list[Any]], Field(max_length=lim.MAX_SHOT_FRAMES)]] = Field(default_factory=dict)
     walks: Annotated[list[Walk], Field(max_length=lim.MAX_WALKS)] = Field(default_factory=list)
+    # the blocking: floor marks per character ({Mara: {1: [x, z], 2: [x, z]}}), poses and looks
+    marks: Annotated[dict[NonEmptyText, MarkXZ], Field(max_length=lim.MAX_SET_PIECES)] = Field(
+        default_factory=dict)
+    poses: Annotated[list[PoseKeyModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
+    looks: Annotated[list[LookKeyModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
     light_cues: Annotated[list[LightCueModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
     wall_cues: Annotated[list[WallCueModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
     # shot-list columns stated by hand (else derived from the blocking)
@@ -976,6 +1095,7 @@ class SceneFile(Model):
     environment: Environment = Environment()
     set_pieces: Annotated[list[SetPiece], Field(max_length=lim.MAX_SET_PIECES)] = Field(
         default_factory=list, alias="set")
+    characters: Annotated[list[Character], Field(max_length=lim.MAX_SET_PIECES)] = Field(default_factory=list)
     lights: Lights = Field(default_factory=list)
     camera: Camera
     shots: Annotated[list[Shot], Field(max_length=lim.MAX_SHOTS)] = Field(default_factory=list)

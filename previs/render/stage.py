@@ -46,9 +46,49 @@ def piece_asset(piece: SetPiece, assets: AssetSource) -> Asset:
                                   key=f"piece:{piece.name}")
 
 
+FIGURE_SEP = "/"
+"""Draw items of a character's body pieces are named ``<character>/<piece>``."""
+
+
+def figure_items(scene: Scene) -> list[DrawItem]:
+    """Every character as its mannequin's rigid pieces (previs.io.figure_mesh) in its own colour,
+    standing where the scene puts it; :func:`figure_poses` moves the pieces each frame."""
+    from previs.core.frame import _rigid
+    from previs.io.figure_mesh import figure_assets
+
+    items = []
+    for p in scene.characters:
+        root, scale = _rigid(p.world_from_local)
+        for name, asset in figure_assets(p.height_m * scale, p.color_linear, p.roughness, p.metallic,
+                                         key=f"figure:{p.name}").items():
+            items.append(DrawItem(asset, root, name=f"{p.name}{FIGURE_SEP}{name}"))
+    return items
+
+
+def figure_names(scene: Scene) -> frozenset[str]:
+    """The draw-item names of every character's pieces (dynamic: they move every frame)."""
+    from previs.io.figure_mesh import PIECES
+
+    return frozenset(f"{p.name}{FIGURE_SEP}{k}" for p in scene.characters for k in PIECES)
+
+
+def figure_poses(state: FrameState) -> dict[str, np.ndarray]:
+    """World matrices of every character's pieces at ``state`` (its posed figures)."""
+    from previs.core.figure import segment_matrices
+
+    out = {}
+    for name, ch in state.figures.items():
+        for piece, m in segment_matrices(ch.posed).items():
+            out[f"{name}{FIGURE_SEP}{piece}"] = m
+    return out
+
+
 def set_items(scene: Scene, assets: AssetSource) -> list[DrawItem]:
-    """The physical set (and the stage floor) as renderer draw items."""
-    items = [DrawItem(piece_asset(p, assets), p.world_from_local, name=p.name) for p in scene.set_pieces]
+    """The physical set, the characters (:func:`figure_items`) and the stage floor as renderer
+    draw items."""
+    items = [DrawItem(piece_asset(p, assets), p.world_from_local, name=p.name)
+             for p in scene.set_pieces if p.kind != "standin"]
+    items += figure_items(scene)
     if scene.stage is not None:
         floor = assets.primitive_asset("plane", size_m=(scene.stage.floor_width_m, scene.stage.floor_depth_m),
                                        color_linear=(0.03, 0.03, 0.03), roughness=0.9, key="stage-floor")
@@ -115,7 +155,7 @@ class StageRenderer:
         frustum, wall drive, shadow maps of moving stand-ins) is always dropped, so nothing of
         the old scene is shown."""
         old = self._scene
-        walkers = frozenset(w.standin for shot in scene.shots for w in shot.walks)
+        walkers = figure_names(scene)  # every character's pieces: poses change per frame
         same_world = (old is not None and scene.set_pieces is old.set_pieces and scene.stage is old.stage
                       and scene.lights is old.lights and walkers == self._walkers)
         same_wall = (old is not None and scene.stage is old.stage and scene.environment is old.environment
@@ -154,10 +194,11 @@ class StageRenderer:
     def _apply(self, state: FrameState, width_px: int) -> None:
         r = self._renderer
         lights = list(state.lights) if state.lights else list(self.scene.lights)
-        if state.poses:
-            r.set_poses(state.poses)
-        self._poses_key = tuple((k, np.asarray(v).tobytes()) for k, v in sorted(state.poses.items())) \
-            if state.poses else None
+        poses = figure_poses(state) if self._walkers else {}
+        if poses:
+            r.set_poses(poses)
+        self._poses_key = tuple((k, np.asarray(v).tobytes()) for k, v in sorted(poses.items())) \
+            if poses else None
         if self._wall is not None:
             w = state.wall
             env = self.scene.environment
