@@ -141,7 +141,7 @@ _scenes: OrderedDict = OrderedDict()     # sha256 -> Scene
 _objects: OrderedDict = OrderedDict()    # (thread, sha256, what, options) -> renderer / checker
 KEEP_SCENES = 2
 KEEP_OBJECTS = 4
-stats = {"scene_loads": 0, "renderers_made": 0}  # per process, for tests and the benchmark
+stats = {"scene_loads": 0, "renderers_made": 0, "make_s": 0.0}  # per process (tests, benchmark)
 
 
 def _scene(spec: JobSpec):
@@ -163,11 +163,13 @@ def _kept(spec: JobSpec, what: str, options: dict, make):
     key = (threading.get_ident(), spec.scene_sha256, what, tuple(sorted(options.items())))
     obj = _objects.get(key)
     if obj is None:
+        t0 = time.perf_counter()
         try:
             obj = make()
         except RenderError as exc:  # no context on this machine or device: say where
             raise WorkerError(f"{worker_name()}: {exc}") from None
         stats["renderers_made"] += 1
+        stats["make_s"] += time.perf_counter() - t0
         _objects[key] = obj
         while len(_objects) > KEEP_OBJECTS:
             _objects.popitem(last=False)[1].release()
@@ -193,20 +195,24 @@ def release_all() -> None:
 def run_task(spec: JobSpec, task: Task) -> dict:
     """One task; returns {"frames", "written", "value", "error", "worker", "seconds"}: a
     PrevisError is returned in "error" (see :func:`error_data`); anything else is a bug and
-    keeps its traceback."""
-    t0 = time.perf_counter()
+    keeps its traceback. "seconds": paths (the checks), scene (loading it, once per worker),
+    renderer (making it, once), work (rendering and writing the frames)."""
     out = {"frames": 0, "written": [], "value": None, "error": None, "worker": None,
-           "seconds": {"setup": 0.0, "work": 0.0}}
+           "seconds": {"paths": 0.0, "scene": 0.0, "renderer": 0.0, "work": 0.0}}
+    secs = out["seconds"]
     with _lock:
         try:
+            t0 = time.perf_counter()
             out["worker"] = worker_name()
             _setup_env(spec)
             check_paths(spec)
-            scene = _scene(spec)
             t1 = time.perf_counter()
-            out["seconds"]["setup"] = t1 - t0
+            scene = _scene(spec)
+            t2 = time.perf_counter()
+            made = stats["make_s"]
             {"animatic": _animatic, "render": _storyboard, "check": _check}[spec.job](spec, scene, task, out)
-            out["seconds"]["work"] = time.perf_counter() - t1
+            secs["renderer"] = stats["make_s"] - made
+            secs.update(paths=t1 - t0, scene=t2 - t1, work=time.perf_counter() - t2 - secs["renderer"])
         except PrevisError as exc:
             out["error"] = error_data(exc)
     return out
