@@ -342,7 +342,7 @@ def walk_cycle_pose(height_m: float, phase: float, stride: float, gait: str = "w
     angles["elbow_r"] = (elbow - (8 if gait == "walk" else 10) * max(0.0, swing["l"]), 0, 0)
     lean = 3.0 if gait == "walk" else 10.0
     angles["spine"] = (lean, 0, 0)
-    angles["pelvis"] = (0, 5.0 * (swing["l"] - swing["r"]) / 2, 0)  # the pelvis turns with the step
+    # the shoulders turn against the step (the pelvis stays square: it carries the planted feet)
     angles["chest"] = (0, -5.0 * (swing["l"] - swing["r"]) / 2, 0)
     angles["head"] = (-lean * 0.8, 0, 0)
     return _pose(h, angles, hip_y)

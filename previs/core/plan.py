@@ -286,7 +286,7 @@ class Mark:
     over the shots drawn (a walk's start, its turns, its end)."""
 
     standin: str
-    number: int
+    number: int | str  # a named mark's name, else its place in walk order
     point: np.ndarray  # plan metres
     shot_id: str
     frame: int
@@ -294,10 +294,28 @@ class Mark:
 
 
 def character_marks(scene: Scene, shot_ids) -> dict[str, tuple[Mark, ...]]:
-    """Every walking stand-in's marks over ``shot_ids`` (in that order), by stand-in name."""
+    """Every character's marks over ``shot_ids`` (in that order), by name: the shot's named floor
+    marks as written (``number`` is the mark's name), and for walks through bare points, their
+    start, turns and end numbered 1, 2, 3 ... in the order they are hit."""
     out: dict[str, list[Mark]] = {}
     for sid in shot_ids:
-        for w in scene.shot(sid).walks:
+        shot = scene.shot(sid)
+        named = {m.character for m in shot.marks}
+        for fm in shot.marks:
+            hit = [w for w in shot.walks if w.standin == fm.character and fm.name in w.marks]
+            frame, kind = 0, "mark"
+            if hit:
+                w = hit[0]
+                k = w.marks.index(fm.name)
+                kind = "start" if k == 0 else ("end" if k == len(w.marks) - 1 else "turn")
+                frame = w.start_frame if kind == "start" else w.end_frame if kind == "end" else \
+                    w.start_frame + int(np.argmin(np.linalg.norm(
+                        walk_points(w) - np.asarray(fm.point_m)[[0, 2]], axis=1)))
+            out.setdefault(fm.character, []).append(
+                Mark(fm.character, fm.name, np.asarray(fm.point_m, dtype=np.float64)[[0, 2]], sid, frame, kind))
+        for w in shot.walks:
+            if w.standin in named:
+                continue
             pts = [np.asarray(p, dtype=np.float64)[[0, 2]] for p in w.points_m]
             marks = out.setdefault(w.standin, [])
             walked = walk_points(w)

@@ -719,6 +719,44 @@ def _draw_standins(sheet: _Sheet) -> None:
                                      0.3, 0.24, _mix(col, INK, 0.2), 2))
         for m in sheet.geo.marks.get(piece.name, ()):
             _draw_mark(sheet, m, col)
+    if sheet.geo.single and sheet.geo.shot_ids:
+        _draw_eyelines(sheet, colours)
+
+
+EYELINE_M = 1.5  # an eyeline with nothing to look at: this long
+
+
+def _draw_eyelines(sheet: _Sheet, colours) -> None:
+    """Where each character looks at the shot's first frame, when a look is keyed: a thin dotted
+    line in its colour from its eyes to what it looks at (or :data:`EYELINE_M` along its gaze)."""
+    from previs.core.frame import evaluate
+
+    sid = sheet.geo.shot_ids[0]
+    shot = sheet.scene.shot(sid)
+    lookers = {k.character for k in shot.looks}
+    if not lookers:
+        return
+    figures = evaluate(sheet.scene, shot, 0).figures
+    for name in sorted(lookers):
+        ch = figures.get(name)
+        if ch is None:
+            continue
+        eye = ch.posed.eye_m[[0, 2]]
+        gaze = ch.posed.gaze[[0, 2]]
+        if np.linalg.norm(gaze) < 1e-6:
+            continue
+        gaze = gaze / np.linalg.norm(gaze)
+        length = EYELINE_M
+        if ch.look_target_m is not None:
+            length = max(0.3, float(np.linalg.norm(ch.look_target_m[[0, 2]] - eye)))
+        end = eye + gaze * length
+        col = colours[name]
+        sheet.legend.add("eyeline")
+        sheet.prims.append(_P("polyline", [eye, end], stroke=col, width_m=0.025, dash_m=(0.05, 0.07),
+                              layer="eyelines", id=f"eyeline-{_slug(sid)}-{_slug(name)}",
+                              data={"shot": sid, "character": name, "x-m": f"{end[0]:.4f}",
+                                    "z-m": f"{end[1]:.4f}"}))
+        sheet.standin_symbols.append(_P("polygon", _arrowhead(end, gaze, 0.16), fill=col, layer="eyelines"))
 
 
 def _draw_mark(sheet: _Sheet, m, col: RGB) -> None:
@@ -796,7 +834,8 @@ def _standin_symbol(c, face, col, pid, name, ghost=False) -> list[Primitive]:
 _LEGEND = (  # (key, text), in the legend's reading order
     ("camera", "camera at frame 0: shot, lens"), ("fov", "field of view (dashed: at the end)"),
     ("move", "camera move (rings: key frames)"), ("track", "dolly track"), ("crane", "crane column, arc"),
-    ("standin", "stand-in, facing"), ("walk", "walk"), ("mark", "mark, in walk order"), ("light", "light"),
+    ("standin", "stand-in, facing"), ("walk", "walk"), ("mark", "mark, in walk order"),
+    ("eyeline", "eyeline at frame 0"), ("light", "light"),
     ("wall", "LED wall"), ("ceiling", "LED ceiling (above)"),
 )
 
@@ -853,6 +892,10 @@ def _legend(sheet: _Sheet, lx: float, top: float, right: float) -> list[Primitiv
                       width_m=0.03, layer="title"),
                    _P("text", [c + (0.36, -0.05)], fill=PAPER, text="1", size_m=0.22, anchor="middle",
                       bold=True, layer="title")]
+        elif key == "eyeline":
+            sym = [_P("polyline", [c - (0.4, 0), c + (0.25, 0)], stroke=char_col, width_m=0.025,
+                      dash_m=(0.05, 0.07), layer="title"),
+                   _P("polygon", _arrowhead(c + (0.35, 0), (1, 0), 0.16), fill=char_col, layer="title")]
         elif key == "light":
             sym = _light_symbol(sheet.scene.lights[0], c, np.array([1.0, 0.0]), (255, 236, 200),
                                 _mix((255, 236, 200), INK, 0.6), "legend")
