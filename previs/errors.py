@@ -38,7 +38,11 @@ class PresetError(PrevisError):
 
 
 class AssetError(PrevisError):
-    """A mesh or texture that is missing, unreadable or empty."""
+    """A mesh or texture that is missing, unreadable or empty. ``path`` and ``reason`` keep the
+    message's parts for a caller (the scene loader) that names the file its own way."""
+
+    path: str | None = None
+    reason: str | None = None
 
 
 class RenderError(PrevisError):

@@ -189,7 +189,7 @@ def shot_size_at(state: FrameState, frs: Sequence[Framing]) -> str:
     """The shot size of one frame: the subject's, else ``INSERT`` / ``WS`` / ``EWS`` from the
     frame at the focus distance."""
     subj = subject_of(frs)
-    if subj is not None:
+    if subj is not None and subj.ratio is not None:  # (subject_of only picks framed ones)
         return shot_size_for_ratio(subj.ratio)
     if state.focus_m < INSERT_FOCUS_M:
         return "INSERT"
@@ -677,9 +677,9 @@ def _ray_capsule(origin, dirs, p0, p1, r):
     return np.where(hit, s, np.inf)
 
 
-def frame_rays(state: FrameState, columns: int = GRID_COLUMNS) -> np.ndarray:
+def frame_rays(state: FrameState, columns: int = GRID_COLUMNS) -> tuple[np.ndarray, tuple[int, int]]:
     """Unit world directions through a grid over the delivered frame (columns across, rows
-    keeping the cells square), row-major from the top left."""
+    keeping the cells square), row-major from the top left, and the grid's (rows, columns)."""
     hx, hy = frame_half_extents(state.image_aspect, state.delivery_aspect)
     tan_y = math.tan(state.yfov_rad / 2)
     aspect = state.image_aspect
@@ -698,7 +698,8 @@ def visibility(scene: Scene, state: FrameState, columns: int = GRID_COLUMNS) -> 
     dirs, _ = frame_rays(state, columns)
     origin = state.world_from_camera[:3, 3]
     poses = state.poses or {}
-    names, best, part_of = [], np.full(len(dirs), np.inf), np.full(len(dirs), -1)
+    names: list[str] = []
+    best, part_of = np.full(len(dirs), np.inf), np.full(len(dirs), -1)
     part_names: list[tuple[int, str]] = []
     info: dict[str, tuple[float, bool]] = {}
     for piece in scene.set_pieces:

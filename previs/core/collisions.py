@@ -180,8 +180,9 @@ def overlaps(scene: Scene, poses: Mapping[str, np.ndarray] | None = None, *, sol
     by_name = {s.name: s for s in solids}
     standins = [p for p in scene.set_pieces if p.kind == "standin"]
     for p in standins:
-        if getattr(p, "seat", None) and p.name not in seats:
-            seats[p.name] = p.seat
+        seat = getattr(p, "seat", None)
+        if seat and p.name not in seats:
+            seats[p.name] = seat
     out: list[Overlap] = []
     for i, a in enumerate(standins):
         pa = poses.get(a.name)

@@ -77,6 +77,7 @@ from previs.core import transforms as tf
 from previs.core.animation import INTERPOLATIONS, Channel, key
 from previs.core.colour import REC709_LUMA, kelvin_to_linear_rgb, luminance
 from previs.core.scene import Environment, Light, Sky
+from previs.core.transforms import vec3
 from previs.errors import PrevisError, show
 
 
@@ -183,12 +184,8 @@ def _rgb3(v, what: str) -> tuple[float, float, float]:
     a = np.asarray(v, dtype=np.float64)
     if a.shape != (3,) or not np.all(np.isfinite(a)) or np.any(a < 0.0) or not a.any():
         raise CueError(f"{what}: needs a non-negative, non-black linear RGB triple, got {show(v)}")
-    return _vec3(a)
+    return vec3(a)
 
-
-def _vec3(v) -> tuple[float, float, float]:
-    x, y, z = (float(c) for c in v)
-    return (x, y, z)
 
 
 def _unit_luminance(rgb) -> np.ndarray:
@@ -500,7 +497,7 @@ def light_at(light: Light, cues, frame: int, frame_rate) -> Light:
             color, on = police_state(t, p["rate_hz"], p["colors"], p["duty"])
             intensity *= on
             kelvin = None
-    return replace(light, intensity=float(intensity), color_linear=_vec3(color), kelvin=kelvin)
+    return replace(light, intensity=float(intensity), color_linear=vec3(color), kelvin=kelvin)
 
 
 def check_light_cues(lights, cues) -> None:
@@ -656,7 +653,7 @@ def wall_at(env: Environment, cues, frame: int, frame_rate) -> WallState:
     world = tf.trs(offset, st.rotation) @ env.world_from_env if moved else np.array(env.world_from_env, dtype=np.float64)
     return WallState(world_from_env=world, sun_azimuth_deg=st.azimuth, sun_elevation_deg=st.elevation,
                      turbidity=st.turbidity, brightness_nits=st.nits, cdl=CDL.from_array(st.cdl),
-                     time_of_day_h=st.time_h, world_offset_m=_vec3(offset))
+                     time_of_day_h=st.time_h, world_offset_m=vec3(offset))
 
 
 # ---------------------------------------------------------------- key frames

@@ -49,6 +49,7 @@ import numpy as np
 from previs.core.colour import KELVIN_MAX, KELVIN_MIN, kelvin_to_linear_rgb, luminance
 from previs.core.presets import _confidence, _did_you_mean, _need, _read_yaml, normalise_id
 from previs.core.scene import Light
+from previs.core.transforms import vec3
 from previs.errors import PresetError
 
 NEAR_FIELD_FACTOR = 5.0
@@ -369,7 +370,7 @@ def rig(fixture: Fixture | str, setting: str | float | None = None, *, dimmer_pc
     k, rgb, transmission = gelled(kelvin if color_linear is None else None,
                                   color_linear if color_linear is not None else None, g)
     return Photometrics(intensity_cd=s.candela * dimmer_pct / 100.0 * transmission, beam_deg=s.beam_deg,
-                        field_deg=s.field_deg, kelvin=k, color_linear=tuple(float(c) for c in rgb),
+                        field_deg=s.field_deg, kelvin=k, color_linear=vec3(rgb),
                         size_m=fx.emitter_m, setting=s.label)
 
 
@@ -380,7 +381,7 @@ def fixture_light(name: str, fixture: Fixture | str, position_m, target_m, *,
     fx = get_fixture(fixture) if isinstance(fixture, str) else fixture
     p = rig(fx, setting, dimmer_pct=dimmer_pct, kelvin=kelvin, gel=gel)
     light = Light(name=name, type="spot", color_linear=p.color_linear, intensity=p.intensity_cd,
-                  position_m=tuple(float(v) for v in position_m), beam_angle_deg=p.beam_deg,
+                  position_m=vec3(position_m), beam_angle_deg=p.beam_deg,
                   field_angle_deg=p.field_deg, size_m=p.size_m, shadows=shadows, kelvin=p.kelvin,
                   fixture=fx.id, setting=p.setting, dimmer_pct=float(dimmer_pct),
                   gel=get_gel(gel).id if gel else None, fixture_kelvin=kelvin)
@@ -414,13 +415,13 @@ def aim_light_at(light: Light, target_m) -> Light:
     n = float(np.linalg.norm(d))
     if n < 1e-9:
         raise PresetError(f"light '{light.name}' cannot aim at its own position")
-    return dataclasses.replace(light, direction=tuple(float(v) for v in d / n))
+    return dataclasses.replace(light, direction=vec3(d / n))
 
 
 def move_light(light: Light, position_m, *, keep_target_m=None) -> Light:
     """The light moved to ``position_m``; still aimed at ``keep_target_m`` when given (a stand
     dragged on the floor keeps its head on the subject), else pointing the same way."""
-    moved = dataclasses.replace(light, position_m=tuple(float(v) for v in position_m))
+    moved = dataclasses.replace(light, position_m=vec3(position_m))
     return moved if keep_target_m is None else aim_light_at(moved, keep_target_m)
 
 

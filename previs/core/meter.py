@@ -47,6 +47,7 @@ import numpy as np
 
 from previs.core import optics
 from previs.core.scene import Light
+from previs.core.transforms import vec3
 
 EYE_FRACTION = 0.935  # eye height over stature, as previs.core.frame.subjects
 FACE_FORWARD_M = 0.1  # the meter is held this far in front of the eyes
@@ -237,7 +238,7 @@ def read(subject: str, point_m, normal, lights: Iterable[Light], *, iso: float, 
     if key is None and fill is None:
         key, fill = pick_key_fill(parts)
     ratio = key_fill_stops(parts, key, fill) if key and fill else None
-    return Reading(subject, tuple(float(v) for v in point_m), tuple(float(v) for v in normal), total,
+    return Reading(subject, vec3(point_m), vec3(normal), total,
                    parts, t, float(shot_t_stop), stops_against(t, shot_t_stop), float(iso),
                    float(exposure_s), key, fill, ratio)
 

@@ -290,7 +290,7 @@ def load_asset(path: str | Path, *, variants: dict[str, str] | None = None) -> A
     except AssetError as exc:
         if resolved == str(written):
             raise
-        raise _asset_error(written, exc.reason) from None
+        raise _asset_error(written, exc.reason or str(exc)) from None
 
 
 @functools.lru_cache(maxsize=64)
