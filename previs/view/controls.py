@@ -337,7 +337,21 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("Z", "undo", ("ctrl",), help="undo"),
     Binding("Z", "redo", ("ctrl", "shift"), help="redo"),
     Binding("Y", "redo", ("ctrl",), help="redo"),
-    Binding("ESCAPE", "quit", help="quit (asks when there are unsaved changes)"),
+    Binding("ESCAPE", "quit", help="stop, deselect, then quit (asks when there are unsaved changes)"),
+    # blocking: the selection (click it; drag it on the floor, Ctrl snaps to 5 cm)
+    Binding("DELETE", "delete_selected", help="delete the selection"),
+    Binding("D", "duplicate_selected", ("ctrl", "shift"), help="duplicate the selection beside it"),
+    Binding("UP", "raise_selected", ("ctrl",), help="raise the selection 5 cm"),
+    Binding("DOWN", "lower_selected", ("ctrl",), help="lower the selection 5 cm"),
+    Binding("LEFT", "turn_left", ("ctrl",), help="turn the selection 15 degrees"),
+    Binding("RIGHT", "turn_right", ("ctrl",), help="turn the selection back 15 degrees"),
+    Binding("EQUAL", "grow_selected", ("ctrl",), help="scale the set piece up 10 %"),
+    Binding("MINUS", "shrink_selected", ("ctrl",), help="scale the set piece down 10 %"),
+    Binding("B", "add_box", help="add a box under the cursor"),
+    Binding("B", "add_cylinder", ("shift",), help="add a cylinder under the cursor"),
+    Binding("B", "add_plane", ("ctrl",), help="add a floor plane under the cursor"),
+    Binding("G", "add_character", help="add a character under the cursor"),
+    Binding("L", "add_light", help="add a spot light over the cursor, aimed at it"),
 )
 
 

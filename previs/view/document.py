@@ -776,6 +776,236 @@ class SceneDocument:
                          f"({', '.join(bad)} will not settle)", file=self.path,
                          field=format_path(("shots", i)))
 
+    # ------------------------------------------------------------ set pieces, characters, lights, marks
+    # Blocking edits from the window (previs.view.editing): each one undo step, written into the
+    # round-trip tree so the user's comments and layout stay. Pieces are found by name among
+    # ``set:`` and ``characters:``; a piece without a name is "<type> <n>" as the loader names it.
+    def _node(self, tree, name: str, lists: tuple[str, ...] = ("set", "characters")):
+        """(list key, index, node) of the piece, character or light called ``name``."""
+        for key in lists:
+            for i, node in enumerate(tree.get(key) or ()):
+                if not isinstance(node, CommentedMap):
+                    continue
+                own = node.get("name") or f"{node.get('type')} {i + 1}"
+                if str(own) == str(name):
+                    return key, i, node
+        what = "light" if lists == ("lights",) else "set piece or character"
+        known = [str(n.get("name") or f"{n.get('type')} {i + 1}") for key in lists
+                 for i, n in enumerate(tree.get(key) or ()) if isinstance(n, CommentedMap)]
+        raise SceneError(f"no {what} '{name}'{schema.suggest(str(name), known)}", file=self.path,
+                         field=lists[0])
+
+    @staticmethod
+    def _put_vector(node: CommentedMap, key: str, values, *, after=()) -> None:
+        """``node[key] = [values]``, numbers changed in place when the key has a list of that
+        length (its flow style and comments stay), else a new flow list."""
+        vals = [_num(v, _POSE_DIGITS) for v in values]
+        old = node.get(key)
+        if isinstance(old, CommentedSeq) and len(old) == len(vals):
+            for k, v in enumerate(vals):
+                old[k] = v
+        else:
+            _put_key(node, key, _flow(vals), after=after)
+
+    def _names_in(self, tree) -> set[str]:
+        return {str(n.get("name") or f"{n.get('type')} {i + 1}") for key in ("set", "characters", "lights")
+                for i, n in enumerate(tree.get(key) or ()) if isinstance(n, CommentedMap)}
+
+    def move_piece(self, name: str, position_m) -> None:
+        """Put a set piece's origin (``translation_m``) or a character's feet (``position_m``) at
+        ``position_m`` [x, y, z]."""
+        pos = _vector3(position_m, "position_m")
+
+        def fn(tree):
+            key, _, node = self._node(tree, name)
+            field = ("position_m" if "position_m" in node or "translation_m" not in node else "translation_m") \
+                if key == "characters" else "translation_m"
+            self._put_vector(node, field, pos, after=("name", "type", "path", "units", "size_m", "radius_m",
+                                                      "height_m"))
+
+        self.edit(f"Move {name}", fn)
+
+    def rotate_piece(self, name: str, yaw_deg: float) -> None:
+        """Turn a set piece (``rotation_deg``'s y) or a character (``facing_deg``) to ``yaw_deg``."""
+        yaw = _num(_wrap180(float(yaw_deg)), _POSE_DIGITS)
+
+        def fn(tree):
+            key, _, node = self._node(tree, name)
+            if key == "characters" and "rotation_deg" not in node:
+                _put_key(node, "facing_deg", yaw, after=("position_m", "translation_m"))
+            elif isinstance(node.get("rotation_deg"), CommentedSeq) and len(node["rotation_deg"]) == 3:
+                node["rotation_deg"][1] = yaw
+            else:
+                _put_key(node, "rotation_deg", _flow([0, yaw, 0]), after=("translation_m", "position_m"))
+
+        self.edit(f"Turn {name}", fn)
+
+    def scale_piece(self, name: str, factor: float) -> None:
+        """Scale a set piece by ``factor`` (its ``scale``: one number or [x, y, z], multiplied)."""
+        f = float(factor)
+        if not (math.isfinite(f) and f > 0):
+            raise SceneError(f"a scale factor must be a positive number, got {factor!r}", file=self.path)
+
+        def fn(tree):
+            key, i, node = self._node(tree, name, ("set",))
+            old = node.get("scale", 1)
+            if isinstance(old, CommentedSeq):
+                for k in range(len(old)):
+                    old[k] = _num(float(old[k]) * f, _POSE_DIGITS)
+            else:
+                _put_key(node, "scale", _num(float(old) * f, _POSE_DIGITS),
+                         after=("rotation_deg", "translation_m"))
+
+        self.edit(f"Scale {name}", fn)
+
+    def duplicate_piece(self, name: str, new_name: str | None = None, offset_m=(0.5, 0.0, 0.5)) -> str:
+        """A copy of a set piece, character or light beside it (``offset_m``), named ``new_name``
+        (default: "<name> 2", ...). Returns the new name."""
+        from previs.view.editing import free_name
+
+        tree = self._current_tree()
+        key, _, _ = self._node(tree, name, ("set", "characters", "lights"))
+        new = new_name or free_name(self._names_in(tree), name)
+
+        def fn(tree):
+            key, i, node = self._node(tree, name, ("set", "characters", "lights"))
+            twin = copy.deepcopy(node)
+            _put_key(twin, "name", new, before=tuple(twin))
+            field = next((f for f in ("translation_m", "position_m") if f in twin), None)
+            if field is not None:
+                self._put_vector(twin, field, np.asarray(twin[field], float) + np.asarray(offset_m, float))
+            elif key != "lights":
+                self._put_vector(twin, "translation_m" if key == "set" else "position_m", offset_m)
+            _set_tail(twin, "", own_end=False)  # the original keeps what trailed it
+            _insert_item(tree[key], i + 1, twin, separate=False)
+
+        self.edit(f"Duplicate {name}", fn)
+        return new
+
+    def delete_piece(self, name: str) -> None:
+        """Remove a set piece, character or light (refused, with the loader's line, while a shot
+        still names it)."""
+
+        def fn(tree):
+            key, i, _ = self._node(tree, name, ("set", "characters", "lights"))
+            _delete_item(tree[key], i)
+
+        self.edit(f"Delete {name}", fn)
+
+    def add_piece(self, kind: str, position_m, *, name: str | None = None, yaw_deg: float = 0.0,
+                  size_m=None, radius_m: float = 0.3, height_m: float | None = None,
+                  color: str | None = None) -> str:
+        """A new ``box`` (``size_m`` [x, y, z], default 1 m), ``cylinder`` (``radius_m``,
+        ``height_m``), ``plane`` (``size_m`` [x, z]) or ``character`` (``height_m``, default
+        1.75) at ``position_m``, turned ``yaw_deg``. Returns its name."""
+        from previs.view.editing import free_name
+
+        kinds = ("box", "cylinder", "plane", "character")
+        if kind not in kinds:
+            raise SceneError(f"cannot add a '{kind}'{schema.suggest(kind, kinds)}", file=self.path)
+        pos = [_num(v, _POSE_DIGITS) for v in _vector3(position_m, "position_m")]
+        new = name or free_name(self._names_in(self._current_tree()), kind)
+        if kind == "character":
+            items = [("name", new), ("height_m", _num(height_m or 1.75)), ("position_m", _flow(pos)),
+                     ("facing_deg", _num(yaw_deg, _POSE_DIGITS))]
+            key = "characters"
+        else:
+            items = [("name", new), ("type", kind)]
+            if kind == "box":
+                items.append(("size_m", _flow([_num(v) for v in (size_m or (1.0, 1.0, 1.0))])))
+            elif kind == "plane":
+                items.append(("size_m", _flow([_num(v) for v in (size_m or (2.0, 2.0))])))
+            else:
+                items += [("radius_m", _num(radius_m)), ("height_m", _num(height_m or 1.0))]
+            items.append(("translation_m", _flow(pos)))
+            if yaw_deg:
+                items.append(("rotation_deg", _flow([0, _num(yaw_deg, _POSE_DIGITS), 0])))
+            key = "set"
+        if color is not None:
+            items.append(("color", color))
+
+        def fn(tree):
+            if tree.get(key) is None:
+                _put_key(tree, key, _block_seq(), before=("lights", "camera", "shots"))
+            _insert_item(tree[key], len(tree[key]), _block_map(items), separate=False)
+
+        self.edit(f"Add {new}", fn)
+        return new
+
+    def move_light(self, name: str, position_m) -> None:
+        """Move a point or spot light (a spot with ``target_m`` keeps aiming at it)."""
+        pos = _vector3(position_m, "position_m")
+
+        def fn(tree):
+            _, i, node = self._node(tree, name, ("lights",))
+            if node.get("type") == "directional":
+                raise SceneError(f"light '{name}' is directional: it has no position to move",
+                                 file=self.path, field=format_path(("lights", i)))
+            self._put_vector(node, "position_m", pos, after=("type", "name"))
+
+        self.edit(f"Move {name}", fn)
+
+    def aim_light(self, name: str, target_m) -> None:
+        """Aim a spot light at ``target_m`` (its ``target_m``; a ``direction`` it had goes)."""
+        target = _vector3(target_m, "target_m")
+
+        def fn(tree):
+            _, i, node = self._node(tree, name, ("lights",))
+            if node.get("type") != "spot":
+                raise SceneError(f"light '{name}' is not a spot: only a spot aims at a point",
+                                 file=self.path, field=format_path(("lights", i)))
+            self._put_vector(node, "target_m", target, after=("position_m",))
+            _del_key(node, "direction")
+
+        self.edit(f"Aim {name}", fn)
+
+    def add_light(self, position_m, target_m, *, name: str | None = None, intensity_cd: float = 2000.0,
+                  kelvin: float = 5600.0, beam_angle_deg: float = 30.0, field_angle_deg: float = 45.0) -> str:
+        """A new spot light at ``position_m`` aimed at ``target_m``. Returns its name."""
+        from previs.view.editing import free_name
+
+        pos, tgt = _vector3(position_m, "position_m"), _vector3(target_m, "target_m")
+        new = name or free_name(self._names_in(self._current_tree()), "spot")
+        items = [("name", new), ("type", "spot"), ("position_m", _flow([_num(v, _POSE_DIGITS) for v in pos])),
+                 ("target_m", _flow([_num(v, _POSE_DIGITS) for v in tgt])), ("intensity_cd", _num(intensity_cd)),
+                 ("beam_angle_deg", _num(beam_angle_deg)), ("field_angle_deg", _num(field_angle_deg)),
+                 ("kelvin", _num(kelvin))]
+
+        def fn(tree):
+            if tree.get("lights") is None:
+                _put_key(tree, "lights", _block_seq(), before=("camera", "shots"))
+            _insert_item(tree["lights"], len(tree["lights"]), _block_map(items), separate=False)
+
+        self.edit(f"Add {new}", fn)
+        return new
+
+    def move_mark(self, shot_id: str, character: str, mark, point_m) -> None:
+        """Move a shot's floor mark to the floor point ``point_m`` ([x, y, z] or [x, z])."""
+        p = np.asarray(point_m, dtype=float).reshape(-1)
+        xz = (p[0], p[2]) if len(p) == 3 else (p[0], p[1])
+        i, _ = self._index(shot_id)
+
+        def fn(tree):
+            marks = (tree["shots"][i].get("marks") or {}).get(character)
+            key = None if marks is None else next((k for k in marks if str(k) == str(mark)), None)
+            if key is None:
+                raise SceneError(f"shot {shot_id} has no mark {mark} for {character}", file=self.path,
+                                 field=format_path(("shots", i, "marks")))
+            self._put_vector(marks, key, xz)
+
+        self.edit(f"Move mark {character} {mark}", fn)
+
+    def move_object(self, kind: str, name: str, position_m, *, shot_id: str | None = None) -> None:
+        """Move what a selection names (``set_piece``, ``character``, ``light``, or ``mark``
+        named ``<character>/<mark>`` in ``shot_id``)."""
+        if kind == "light":
+            self.move_light(name, position_m)
+        elif kind == "mark":
+            who, _, mark = name.rpartition("/")
+            self.move_mark(shot_id, who, mark, position_m)
+        else:
+            self.move_piece(name, position_m)
+
     # ------------------------------------------------------------ files
     def save(self, path: str | Path | None = None) -> Path:
         """Write the scene (see the module docstring: validation, backup, atomic write). Returns
@@ -1094,3 +1324,10 @@ class _KeyPlan:
         _delete_item(node["moves"], j)
         if not node["moves"]:
             _del_key(node, "moves")
+
+
+def _vector3(v, what: str) -> np.ndarray:
+    a = np.asarray(v, dtype=float).reshape(-1)
+    if a.shape != (3,) or not np.all(np.isfinite(a)):
+        raise SceneError(f"{what} must be [x, y, z] in metres, got {v!r}")
+    return a

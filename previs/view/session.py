@@ -24,21 +24,31 @@ import numpy as np
 
 from previs.errors import PrevisError
 from previs.view import controls as ctl
+from previs.view import editing
 from previs.view.controls import Rig
 from previs.view.document import SceneDocument
+from previs.view.editing import ObjectRef
 
 STATUS_S = 4.0  # a message stays over the picture this long (warnings: STATUS_ERROR_S)
 STATUS_ERROR_S = 8.0
 VIEWS = ("camera", "stage", "plan")
-SELECTABLE = ("set_piece", "light")  # kinds of scene object a selection can name
+SELECTABLE = editing.KINDS  # kinds of scene object a selection can name
+NUDGE_M = 0.05  # Ctrl+Up/Down raise or lower the selection this much
+TURN_STEP_DEG = 15.0  # Ctrl+Left/Right turn it this much
+SCALE_STEP = 1.1  # Ctrl+=/- scale a set piece by this factor
 
 
-@dataclass(frozen=True)
-class ObjectRef:
-    """A scene object by kind and name: what is selected (stand-ins are set pieces today)."""
+@dataclass
+class Drag:
+    """An object being dragged on the floor: where it started, the offset from the floor point
+    grabbed to its origin (it stays under the cursor), and where it is now (shown as a preview;
+    the document is edited once, when the drag ends)."""
 
-    kind: str
-    name: str
+    ref: ObjectRef
+    start_m: np.ndarray
+    grab_offset_m: np.ndarray
+    position_m: np.ndarray
+    moved: bool = False
 
 
 def next_shot_id(existing: list[str], base: str) -> str:
@@ -101,6 +111,10 @@ class Session:
         self.orbit = False
         self.orbit_target: np.ndarray | None = None
         self.selection: ObjectRef | None = None
+        self.drag: Drag | None = None
+        self._preview = None  # the scene with the dragged object where it is now
+        self.preview_rev = 0  # counts preview changes (the picture and plan follow them)
+        self.cursor_m: np.ndarray | None = None  # the floor point under the cursor (the window sets it)
         self._actions: dict[str, Callable[[], object]] = {}
         self._autosaved_rev = self.doc.revision
         self._autosaved_live = None
@@ -110,7 +124,13 @@ class Session:
     # ------------------------------------------------------------ what is on screen
     @property
     def scene(self):
-        return self.doc.scene
+        """The scene on screen: the document's, or its preview while an object is dragged."""
+        return self._preview if self._preview is not None else self.doc.scene
+
+    @property
+    def scene_key(self) -> tuple[int, int]:
+        """Changes whenever the scene on screen does (an edit, an undo, a drag's step)."""
+        return self.doc.revision, self.preview_rev
 
     @property
     def shot(self):
@@ -417,12 +437,14 @@ class Session:
         self.edit(label, lambda: self.doc.set_shot_fields(sid, **fields))
 
     def undo(self) -> None:
+        self.cancel_drag()
         lost = self.drop_live()
         label = self.doc.undo()
         self._edited((f"undid {label}" if label else "nothing to undo")
                      + ("; unkeyed camera change dropped" if lost else ""), error=lost)
 
     def redo(self) -> None:
+        self.cancel_drag()
         lost = self.drop_live()
         label = self.doc.redo()
         self._edited((f"redid {label}" if label else "nothing to redo")
@@ -437,20 +459,144 @@ class Session:
     def select(self, ref: ObjectRef | None) -> None:
         """Select a scene object (None: nothing). An unknown object raises PrevisError."""
         if ref is not None and self._find(ref) is None:
-            names = [o.name for o in self._objects(ref.kind)] if ref.kind in SELECTABLE else list(SELECTABLE)
+            names = editing.names(self.scene, self.shot_id, ref.kind) if ref.kind in SELECTABLE \
+                else list(SELECTABLE)
             raise PrevisError(f"no {ref.kind.replace('_', ' ')} '{ref.name}' in the scene "
                               f"(there are: {', '.join(names) or 'none'})")
         self.selection = ref
 
     def selected(self):
-        """The selected scene object (a SetPiece, a Light), or None."""
+        """The selected scene object (a SetPiece, a character's SetPiece, a Light, a FloorMark),
+        or None."""
         return None if self.selection is None else self._find(self.selection)
 
-    def _objects(self, kind: str):
-        return {"set_piece": self.scene.set_pieces, "light": self.scene.lights}.get(kind, ())
-
     def _find(self, ref: ObjectRef):
-        return next((o for o in self._objects(ref.kind) if o.name == ref.name), None)
+        if ref.kind == "set_piece":  # (a character is a set piece too, of kind standin)
+            return next((o for o in self.scene.set_pieces if o.name == ref.name), None)
+        return editing.find(self.scene, self.shot_id, ref)
+
+    # ------------------------------------------------------------ blocking: move, turn, add
+    def object_position(self, ref: ObjectRef) -> np.ndarray:
+        obj = self._find(ref)
+        if obj is None:
+            raise PrevisError(f"no {ref.kind.replace('_', ' ')} '{ref.name}'")
+        return editing.position_m(obj)
+
+    def begin_drag(self, ref: ObjectRef, grab_m) -> None:
+        """Start dragging ``ref`` (selecting it), grabbed at the floor point ``grab_m`` (on the
+        plane y = its base, see :meth:`drag_plane_y`)."""
+        if ref.kind == "light" and self._find(ref).type == "directional":
+            self.select(ref)
+            return  # the sun has no position to drag
+        self.select(ref)
+        pos = self.object_position(ref)
+        off = pos - np.asarray(grab_m, float)
+        off[1] = 0.0
+        self.drag = Drag(ref, pos, off, pos.copy())
+
+    def drag_plane_y(self, ref: ObjectRef | None = None) -> float:
+        """The height of the plane a drag moves on: the object's base (its origin's y)."""
+        ref = ref or (self.drag.ref if self.drag else self.selection)
+        return float(self.drag.start_m[1]) if self.drag and self.drag.ref == ref else \
+            float(self.object_position(ref)[1])
+
+    def drag_to(self, floor_m, snap: bool = False) -> None:
+        """The grabbed point follows the floor point ``floor_m`` (Ctrl: the object's origin on
+        the 5 cm grid); the picture and plan show it there at once, the file when it ends."""
+        d = self.drag
+        if d is None:
+            return
+        p = np.asarray(floor_m, float) + d.grab_offset_m
+        p[1] = d.start_m[1]
+        if snap:
+            p = editing.snap_xz(p)
+        d.position_m, d.moved = p, d.moved or not np.allclose(p, d.start_m, atol=1e-9)
+        self._preview = editing.moved_scene(self.doc.scene, self.shot_id, d.ref, p)
+        self.preview_rev += 1
+
+    def end_drag(self) -> None:
+        """Drop the dragged object: one undoable edit (nothing if it did not move)."""
+        d, self.drag = self.drag, None
+        if self._preview is not None:
+            self._preview = None
+            self.preview_rev += 1
+        if d is not None and d.moved:
+            self.move_object(d.ref, d.position_m)
+
+    def cancel_drag(self) -> None:
+        self.drag = None
+        if self._preview is not None:
+            self._preview = None
+            self.preview_rev += 1
+
+    def move_object(self, ref: ObjectRef, position_m) -> None:
+        p = [round(float(v), 7) for v in position_m]
+        where = ", ".join(f"{v:.2f}" for v in p)
+        self.edit(f"moved {ref.name} to [{where}] m",
+                  lambda: self.doc.move_object(ref.kind, ref.name, p, shot_id=self.shot_id))
+
+    def _need_selection(self, kinds=SELECTABLE):
+        ref = self.selection
+        if ref is None or self.selected() is None:
+            raise PrevisError("nothing selected: click a character, set piece, light or mark")
+        if ref.kind not in kinds:
+            raise PrevisError(f"a {ref.kind.replace('_', ' ')} cannot do that")
+        return ref
+
+    def raise_selected(self, dy_m: float) -> None:
+        """Raise (or lower, ``dy_m`` < 0) the selection."""
+        ref = self._need_selection(("set_piece", "character", "light"))
+        p = self.object_position(ref) + np.array([0.0, dy_m, 0.0])
+        self.move_object(ref, p)
+
+    def turn_selected(self, d_deg: float) -> None:
+        """Turn the selected piece or character by ``d_deg`` (+ towards +X), to a multiple of
+        ``d_deg`` (so 15-degree steps land on the 15-degree grid)."""
+        ref = self._need_selection(("set_piece", "character"))
+        yaw = editing.snap(editing.yaw_deg(self._find(ref)) + d_deg, abs(d_deg))
+        self.edit(f"turned {ref.name} to {yaw:g} deg", lambda: self.doc.rotate_piece(ref.name, yaw))
+
+    def scale_selected(self, factor: float) -> None:
+        ref = self._need_selection(("set_piece",))
+        self.edit(f"scaled {ref.name} by {factor:g}", lambda: self.doc.scale_piece(ref.name, factor))
+
+    def duplicate_selected(self) -> None:
+        ref = self._need_selection(("set_piece", "character", "light"))
+        new = []
+        self.edit(f"duplicated {ref.name}", lambda: new.append(self.doc.duplicate_piece(ref.name)))
+        self.select(ObjectRef(ref.kind, new[0]))
+
+    def delete_selected(self) -> None:
+        ref = self._need_selection(("set_piece", "character", "light"))
+        self.edit(f"deleted {ref.name}", lambda: self.doc.delete_piece(ref.name))
+        self.selection = None
+
+    def cursor_floor_m(self) -> np.ndarray:
+        """Where an added object goes: the floor under the cursor, else 3 m ahead of the camera."""
+        if self.cursor_m is not None:
+            return np.asarray(self.cursor_m, float)
+        st = self.state()
+        fwd = -st.world_from_camera[:3, 2]
+        flat = np.array([fwd[0], 0.0, fwd[2]])
+        n = np.linalg.norm(flat)
+        p = st.position_m + (flat / n * 3.0 if n > 1e-6 else 0.0)
+        return np.array([p[0], 0.0, p[2]])
+
+    def add_object(self, kind: str, floor_m) -> ObjectRef:
+        """Add a ``box``, ``cylinder``, ``plane``, ``character`` or ``light`` (a spot 3 m up,
+        aimed at the point) at the floor point ``floor_m``, and select it."""
+        p = np.asarray(floor_m, float)
+        new = []
+        if kind == "light":
+            self.edit("added a spot", lambda: new.append(self.doc.add_light(
+                p + np.array([0.0, 3.0, 0.0]), p + np.array([0.0, 1.0, 0.0]))))
+            ref = ObjectRef("light", new[0])
+        else:
+            self.edit(f"added a {kind}", lambda: new.append(self.doc.add_piece(kind, p)))
+            ref = ObjectRef("character" if kind == "character" else "set_piece", new[0])
+        self.selection = ref
+        self.say(f"added {ref.name}")
+        return ref
 
     # ------------------------------------------------------------ messages and autosave
     def say(self, msg: str, error: bool = False) -> None:
@@ -636,6 +782,10 @@ class Session:
             self.show_help = False
         elif self.orbit:
             self.toggle_orbit()
+        elif self.drag is not None:
+            self.cancel_drag()
+        elif self.selection is not None:
+            self.selection = None
         else:
             self.request_quit()
 
@@ -673,4 +823,14 @@ ACTIONS: dict[str, Callable[[Session], object]] = {
     "redo": Session.redo,
     "save": Session.save,
     "quit": Session.escape,
+    "delete_selected": Session.delete_selected,
+    "duplicate_selected": Session.duplicate_selected,
+    "raise_selected": lambda s: s.raise_selected(NUDGE_M),
+    "lower_selected": lambda s: s.raise_selected(-NUDGE_M),
+    "turn_left": lambda s: s.turn_selected(-TURN_STEP_DEG),
+    "turn_right": lambda s: s.turn_selected(TURN_STEP_DEG),
+    "grow_selected": lambda s: s.scale_selected(SCALE_STEP),
+    "shrink_selected": lambda s: s.scale_selected(1 / SCALE_STEP),
+    **{f"add_{k}": (lambda s, k=k: s.add_object(k, s.cursor_floor_m()))
+       for k in ("box", "cylinder", "plane", "character", "light")},
 }
