@@ -9,6 +9,10 @@ in vec2 v_uv;
 uniform sampler2D u_image;
 uniform vec2 u_px;              // one pixel in uv
 out vec4 frag_color;
+#if defined(OCIO)
+// With OCIO: u_image holds linear light; OpenColorIO's display transform makes display values.
+#include "ocio_display.glsl"
+#endif
 
 vec3 display(vec2 uv) { return texture(u_image, uv).rgb; }
 
@@ -55,7 +59,9 @@ vec3 fxaa(vec2 uv) {
 }
 
 void main() {
-#if defined(FXAA_MARK)
+#if defined(OCIO)
+    vec3 c = OCIODisplay(vec4(texelFetch(u_image, ivec2(gl_FragCoord.xy), 0).rgb, 1.0)).rgb;
+#elif defined(FXAA_MARK)
     Around s = around(ivec2(gl_FragCoord.xy));
     vec3 c = s.m;
     gl_FragDepth = flat_area(s) ? 1.0 : 0.0;

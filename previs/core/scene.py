@@ -389,6 +389,17 @@ class Tracking:
 
 
 @dataclass(frozen=True)
+class Output:
+    """How the camera's picture is shown (previs.render.ocio): ``filmic`` (previs's own film
+    curve and sRGB, the default) or an OpenColorIO display (or an alias: srgb, rec709,
+    rec2100-pq) and view (None: the display's default view) of ``config``."""
+
+    display: str = "filmic"
+    view: str | None = None
+    config: str = "ocio://default"
+
+
+@dataclass(frozen=True)
 class Scene:
     """A whole scene file, validated."""
 
@@ -408,6 +419,7 @@ class Scene:
     # print them as warnings; they never stop a load.
     warnings: tuple[str, ...] = ()
     tracking: Tracking | None = None  # how a live tracker's numbers land on this stage
+    output: Output = Output()  # the output transform of rendered pictures
 
     @property
     def characters(self) -> tuple[SetPiece, ...]:

@@ -301,6 +301,7 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
         shots=tuple(_shot(s, i, m, camera, ctx) for i, s in enumerate(m.shots)),
         format_version=FORMAT_VERSION,
         tracking=_tracking(m.tracking),
+        output=sc.Output(m.output.display, m.output.view, m.output.config),
     )
     _check_motion(scene, m, ctx)
     from previs.io.blocking import seat_heights

@@ -1087,6 +1087,14 @@ class TrackingModel(Model):
     lenses: Annotated[list[LensCalibrationModel], Field(max_length=256)] = Field(default_factory=list)
 
 
+class OutputModel(Model):
+    """``output:`` the display transform of rendered pictures (previs.render.ocio)."""
+
+    display: NonEmptyText = "filmic"
+    view: NonEmptyText | None = None
+    config: NonEmptyText = "ocio://default"
+
+
 class SceneFile(Model):
     format_version: int
     name: NonEmptyText
@@ -1100,6 +1108,7 @@ class SceneFile(Model):
     camera: Camera
     shots: Annotated[list[Shot], Field(max_length=lim.MAX_SHOTS)] = Field(default_factory=list)
     tracking: TrackingModel | None = None
+    output: OutputModel = OutputModel()
 
     @model_validator(mode="after")
     def _wall_brightness(self):

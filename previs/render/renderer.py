@@ -143,6 +143,10 @@ class Renderer:
         # take about two thirds of the time (3A at 1280x720), for animatics and a moving window;
         # a level or a few at edges and small highlights (bench/lighting_error.py).
         self.half_res_lighting = False
+        # The output transform (previs.render.ocio.DisplayShader): None is previs's filmic look
+        # (shaders/display.glsl); else frames are lit as linear light and OCIO's shader makes
+        # the display values (PostPass.display).
+        self.display_shader = None
         self.resize(width, height)
 
     # ------------------------------------------------------------ targets
@@ -292,7 +296,10 @@ class Renderer:
 
     def set_wall_drive(self, wall_nits: float, cdl=None) -> None:
         """How hard the wall is driven (nits for full white) and its grade (slope, offset, power,
-        saturation: an ASC CDL applied to the wall signal, as an LED processor would)."""
+        saturation: an ASC CDL applied to the wall signal, as an LED processor would). The grade
+        is in the wall's own colour space (display-referred signal in the panels' primaries),
+        before the wall emits and the camera sees it; the camera's output transform
+        (:attr:`display_shader`) never touches the content (previs.render.ocio)."""
         self.wall_pass.nits = float(wall_nits)
         slope, offset, power, sat = cdl if cdl is not None else ((1, 1, 1), (0, 0, 0), (1, 1, 1), 1)
         self.wall_pass.grade = WallGrade(tuple(map(float, slope)), tuple(map(float, offset)),
@@ -514,13 +521,32 @@ class Renderer:
             output_size = self._checked_size(*output_size, what="output")
             if output_size == (self.width, self.height):
                 output_size = None
-        self._draw(view, exposure=exposure, mode="display", before_wall=before_wall)
+        if self.display_shader is None:
+            self._draw(view, exposure=exposure, mode="display", before_wall=before_wall)
+        else:  # linear light, then OpenColorIO's display transform into the display image
+            self._draw(view, exposure=exposure, mode="hdr", before_wall=before_wall)
+            self.post_pass.display(self.display_shader, self._targets["hdr"], self._targets, "image",
+                                   (self.width, self.height))
+            self._mark("display (OCIO)")
         image = self._depth_of_field(view) if dof else self._targets["image"]
         color = self._post(image, overlay or Overlay(), output_size)
         depth = self._read_depth(view) if read_depth else None
         frame = Frame(color=np.ascontiguousarray(color), depth_m=depth)
         self._mark("readback")
         return frame
+
+    @_current
+    def render_linear(self, view: CameraView, *, exposure: float = 1.0,
+                      before_wall=None) -> tuple[np.ndarray, np.ndarray]:
+        """The frame before any output transform: scene-linear Rec.709 light times ``exposure``
+        ((H, W, 3) float32, no depth of field, FXAA or frame lines) and the distance along the
+        view axis in metres ((H, W) float32, inf where empty), row 0 at the top of both."""
+        self._draw(view, exposure=exposure, mode="hdr", before_wall=before_wall)
+        raw = self._targets["hdr_fbo"].read(components=3, dtype="f4", alignment=1)
+        rgb = np.frombuffer(raw, np.float32).reshape(self.height, self.width, 3)[::-1]
+        depth = self._read_depth(view)
+        self._mark("readback")
+        return np.ascontiguousarray(rgb), depth
 
     def _depth_of_field(self, view: CameraView):
         """The display image blurred by the lens's depth of field; the texture post reads."""

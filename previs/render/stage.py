@@ -13,6 +13,7 @@ import numpy as np
 from previs.core.frame import FrameState
 from previs.core.mesh import Asset
 from previs.core.scene import Scene, SetPiece
+from previs.render.ocio import display_shader
 from previs.render.passes.wall import SEEN_TILE_PX
 from previs.render.renderer import CameraView, DrawItem, Overlay, Renderer
 from previs.render.wall import WallContent, led_light, wall_items
@@ -162,6 +163,8 @@ class StageRenderer:
                      and scene.set_pieces is old.set_pieces)  # the wall's eye point follows the set
         self._scene = scene
         r = self._renderer
+        out = scene.output
+        r.display_shader = display_shader(out.display, out.view, out.config)
         if not same_wall:
             if self._wall is not None:
                 self._wall.release()
@@ -296,6 +299,19 @@ class StageRenderer:
                                                 else half_res_lighting)
         return self._renderer.render(view, exposure=state.exposure_scale, overlay=ov, read_depth=read_depth,
                                      dof=self.dof if dof is None else bool(dof), output_size=out, before_wall=hook)
+
+    def render_linear(self, state: FrameState, *, width: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The frame as scene-linear Rec.709 light (the camera's exposure applied, before any
+        output transform) and depth along the lens axis in metres: Renderer.render_linear, for
+        EXRs. ``width`` as :meth:`render`; lit at every pixel."""
+        w, h = state.image_size(self.width if width is None else int(width))
+        self._apply(state, w)
+        self._renderer.set_lens(state.focal_length_mm, state.t_stop, state.focus_m,
+                                sensor_width_mm=state.mode.width_mm * state.squeeze)
+        self._renderer.resize(w, h)
+        hook = self._render_inner if self._pending_inner is not None else None
+        return self._renderer.render_linear(camera_view(state, (w, h)), exposure=state.exposure_scale,
+                                            before_wall=hook)
 
     def release(self) -> None:
         if self._wall is not None:

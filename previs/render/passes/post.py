@@ -1,4 +1,5 @@
-"""Post: FXAA (or a plain copy), the delivery frame lines and the draft upscale."""
+"""Post: OpenColorIO's display transform (when an output other than filmic is chosen), FXAA (or
+a plain copy), the delivery frame lines and the draft upscale."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
 from previs.core.frame import frame_rect_uv
-from previs.render.context import program
+from previs.render.context import compile_program, program, shader_sources
 from previs.render.gl import finish_without_gil, uniform
 
 
@@ -36,6 +38,13 @@ class _OverlayGL:
 
 
 @dataclass
+class _OcioGL:
+    program: object
+    vao: object
+    textures: list  # (unit, texture), units from 1 (the image is on 0)
+
+
+@dataclass
 class _Upscaler:
     program: object
     vao: object
@@ -53,6 +62,42 @@ class PostPass:
         self.programs: dict[str, tuple[object, object]] = {}  # variant: (program, vao)
         self._overlay: _OverlayGL | None = None
         self._upscaler: _Upscaler | None = None
+        self._ocio: dict[str, _OcioGL] = {}  # by DisplayShader.key
+
+    def display(self, shader, image, targets: dict, target: str, size: tuple[int, int]) -> None:
+        """Linear light ``image`` into the target named ``target`` (of the same ``size``) as
+        display values: OpenColorIO's function of ``shader`` (a previs.render.ocio
+        DisplayShader) compiled into post.frag's OCIO variant, its LUTs on units 1.."""
+        gl = self._ocio.get(shader.key)
+        if gl is None:
+            gl = self._ocio[shader.key] = self._ocio_gl(shader)
+        self.plain_fbo(targets, target).use()
+        image.use(0)
+        uniform(gl.program, "u_image", 0)
+        for unit, tex in gl.textures:
+            tex.use(unit)
+        gl.vao.render(vertices=3)
+
+    def _ocio_gl(self, shader) -> _OcioGL:
+        ctx = self.ctx
+        generated = shader.glsl
+        sources = shader_sources(lambda name: generated if name == "ocio_display.glsl" else _shader_file(name))
+        prog = compile_program(ctx, sources, "fullscreen.vert", "post.frag", ("OCIO",))
+        textures = []
+        for unit, lut in enumerate(shader.textures, start=1):
+            if len(lut.size) == 3:
+                tex = ctx.texture3d(lut.size, lut.components, lut.data, dtype="f4")
+            else:
+                tex = ctx.texture(lut.size, lut.components, lut.data, dtype="f4")
+            tex.filter = (ctx.LINEAR, ctx.LINEAR) if lut.linear else (ctx.NEAREST, ctx.NEAREST)
+            tex.repeat_x = tex.repeat_y = False
+            if len(lut.size) == 3:
+                tex.repeat_z = False
+            uniform(prog, lut.sampler, unit)
+            textures.append((unit, tex))
+        for name, value in shader.uniforms:
+            uniform(prog, name, value)
+        return _OcioGL(prog, ctx.vertex_array(prog, []), textures)
 
     def antialias(self, image, targets: dict, target: str, size: tuple[int, int], enabled: bool) -> None:
         """``image`` into the target named ``target`` (of the same ``size``): FXAA, or a copy
@@ -155,6 +200,11 @@ class PostPass:
         for prog, vao in self.programs.values():
             vao.release(), prog.release()
         self.programs = {}
+        for gl in self._ocio.values():
+            for _, tex in gl.textures:
+                tex.release()
+            gl.vao.release(), gl.program.release()
+        self._ocio = {}
         if self._overlay is not None:
             for obj in (self._overlay.vao, self._overlay.vbo, self._overlay.program):
                 obj.release()
@@ -164,6 +214,11 @@ class PostPass:
                 fbo.color_attachments[0].release(), fbo.release()
             self._upscaler.vao.release(), self._upscaler.program.release()
             self._upscaler = None
+
+
+def _shader_file(name: str) -> str:
+    """A GLSL file's own text (its includes not yet expanded)."""
+    return resources.files("previs.shaders").joinpath(name).read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=8)
