@@ -31,6 +31,7 @@ from previs.render.gl import GL_SRGB8_ALPHA8, clamp_to_edge, finish_without_gil
 from previs.render.passes.dof import DepthOfFieldPass, TakingLens
 from previs.render.passes.geometry import GeometryPass
 from previs.render.passes.lighting import Ambient, LightingPass, Sky
+from previs.render.passes.picking import ObjectRef, PickingPass, PickItem
 from previs.render.passes.post import Overlay, PostPass
 from previs.render.passes.shadows import CUBE_FACES, ShadowPass, shadow_key
 from previs.render.passes.wall import (
@@ -132,6 +133,7 @@ class Renderer:
         self.lighting_pass = LightingPass(self.ctx, self.shadow_pass)
         self.dof_pass = DepthOfFieldPass(self.ctx)
         self.post_pass = PostPass(self.ctx)
+        self.picking_pass = PickingPass(self.ctx)  # its GL objects are made on the first pick
         self._view_clip = np.eye(4)  # clip_from_world of the frame being drawn
         self._targets: dict | None = None
         self._target_sets: dict[tuple[int, int], dict] = {}  # by size, least recently used first
@@ -416,6 +418,19 @@ class Renderer:
         self.resize(*old)
         return np.stack(faces)
 
+    # ------------------------------------------------------------ picking
+    @_current
+    def set_pick_items(self, items: list[PickItem], key=None) -> None:
+        """What :meth:`pick` can find (previs.render.passes.picking); ``key`` names their source."""
+        self.picking_pass.set_items(items, key)
+
+    @_current
+    def pick(self, view: CameraView, size: tuple[int, int], x_px: float, y_px: float,
+             poses: dict[str, np.ndarray] | None = None) -> ObjectRef | None:
+        """The object at picture point (``x_px``, ``y_px``) of a ``size`` picture through ``view``
+        (see PickingPass.pick); the render targets are left as they were."""
+        return self.picking_pass.pick(view.clip_from_world, size, x_px, y_px, poses)
+
     # ------------------------------------------------------------ frame
     def _mark(self, name: str | None, *, wait: bool = True) -> None:
         """Pass timing (see ``pass_ms``): the time since the last mark, GPU work included.
@@ -589,7 +604,7 @@ class Renderer:
     @_current
     def _release_resources(self) -> None:
         for p in (self.lighting_pass, self.post_pass, self.shadow_pass, self.geometry_pass, self.dof_pass,
-                  self.wall_pass):
+                  self.wall_pass, self.picking_pass):
             p.release()
         self._release_targets()
 

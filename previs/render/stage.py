@@ -313,6 +313,24 @@ class StageRenderer:
         return self._renderer.render_linear(camera_view(state, (w, h)), exposure=state.exposure_scale,
                                             before_wall=hook)
 
+    def pick(self, state: FrameState, x_px: float, y_px: float, *, width: int | None = None):
+        """The scene object (previs.render.passes.picking.ObjectRef) at picture point (``x_px``,
+        ``y_px``), pixels from the top-left of the picture ``state`` gives at ``width`` (default
+        the renderer's; a pixel's centre is ``i + 0.5``), as this renderer draws it; None for the
+        wall, the floor, the sky. An ID buffer of one pixel (PickingPass)."""
+        from previs.render.passes.picking import scene_pick_items
+
+        lights = list(state.lights) if state.lights else list(self.scene.lights)
+        key = (id(self.scene), state.shot_id, tuple((lt.name, lt.position_m) for lt in lights))
+        r = self._renderer
+        if r.picking_pass.key != key or getattr(self, "_pick_scene", None) is not self.scene:
+            self._pick_scene = self.scene  # (ids of freed scenes come back: identity decides)
+            r.set_pick_items(scene_pick_items(self.scene, state.shot_id, set_items(self.scene, self._assets),
+                                              wall_items(self.scene), lights), key)
+        size = state.image_size(self.width if width is None else int(width))
+        poses = figure_poses(state) if self._walkers else None
+        return r.pick(camera_view(state, size), size, float(x_px), float(y_px), poses)
+
     def release(self) -> None:
         if self._wall is not None:
             self._wall.release()
