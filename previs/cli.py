@@ -30,14 +30,39 @@ def _cmd_info(args) -> int:
     return 0
 
 
-def load_scene_warning(path):
-    """The scene, its load-time warnings (a flat wall facing away from the set ...) on stderr."""
+def load_scene_warning(path, args=None):
+    """The scene, its load-time warnings (a flat wall facing away from the set ...) on stderr;
+    ``args``' --display/--view (see :func:`add_display_arguments`) override its ``output:``."""
     from previs import api
 
     scene = api.load_scene(path)
     for w in scene.warnings:
         print(f"previs: warning: {w}", file=sys.stderr)
+    display, view = getattr(args, "display", None), getattr(args, "view", None)
+    if display is not None or view is not None:
+        import dataclasses
+
+        from previs.batch.options import batch_wanted
+        from previs.render.ocio import resolve
+
+        if batch_wanted(args):  # workers load the scene file itself
+            raise PrevisError("--display/--view apply in this process only: with --workers or --scheduler "
+                              "set output: in the scene file")
+        out = scene.output
+        out = dataclasses.replace(out, display=display or out.display,
+                                  view=view if view is not None else (None if display else out.view))
+        resolve(out.display, out.view, out.config)  # a wrong name fails before any rendering
+        scene = dataclasses.replace(scene, output=out)
     return scene
+
+
+def add_display_arguments(p) -> None:
+    """--display and --view: the output transform (previs.render.ocio), over the scene's."""
+    p.add_argument("--display", metavar="NAME",
+                   help="output display: filmic (previs's look, the default), srgb, rec709, rec2100-pq, or "
+                        "a display of the scene's OpenColorIO config (e.g. 'sRGB - Display')")
+    p.add_argument("--view", metavar="NAME",
+                   help="OpenColorIO view of the display (e.g. 'Un-tone-mapped'); default: the display's own")
 
 
 def _json(doc) -> str:
@@ -64,7 +89,7 @@ def _cmd_render(args) -> int:
     from previs.check import plausibility_warnings
     from previs.core.frame import key_frames
 
-    scene = load_scene_warning(args.scene)
+    scene = load_scene_warning(args.scene, args)
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
     jobs = []  # (shot, frame, file suffix); every frame evaluated before any rendering
     for shot in shots:
@@ -79,6 +104,9 @@ def _cmd_render(args) -> int:
 
     if batch_wanted(args):  # on worker processes or a Dask cluster
         from previs.batch.run import render_storyboards
+
+        if args.exr:
+            raise PrevisError("--exr renders in this process only (without --workers or --scheduler)")
 
         with _writing(out_dir, "previs render") as written:
             written += render_storyboards(args, scene, jobs, out_dir, stem)
@@ -105,6 +133,11 @@ def _render_here(args, scene, jobs, out_dir, stem) -> list[Path]:
             path = out_dir / f"{stem}_{_safe_name(state.shot_id)}{suffix}.png"
             api.write_storyboard_frame(frame, state, scene, path)
             written.append(path)
+            if args.exr:  # scene-linear colour and depth for compositing (previs.export.exr)
+                from previs.export.exr import write_exr
+
+                rgb, depth = r.render_linear(state)
+                written.append(write_exr(path.with_suffix(".exr"), rgb, depth, state, scene.name))
     return written
 
 
@@ -285,12 +318,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-shadows", action="store_true", help="render without shadow maps")
     p.add_argument("--dof", action="store_true",
                    help="depth of field as the lens gives it at its T-stop and focus (default: all sharp)")
+    p.add_argument("--exr", action="store_true",
+                   help="also an OpenEXR per frame: scene-linear colour (half) and depth Z (metres along the "
+                        "lens axis), the camera in its header, for compositing")
+    add_display_arguments(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_batch_arguments(p)
     p.set_defaults(func=_cmd_render)
     from previs.export.animatic import add_animatic_command
 
-    add_animatic_command(sub)
+    add_display_arguments(add_animatic_command(sub))
     from previs.track.command import add_take_command, add_track_command
     add_take_command(sub), add_track_command(sub)
     p = sub.add_parser("check", help="stage checks per shot: moiré, wall distance, viewing angle, camera on stage, rig")

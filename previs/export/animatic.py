@@ -669,7 +669,8 @@ def animatic_cache_key(scene, *, render_width: int, width: int, antialias: bool,
         digest.update(Path(scene.source_path).read_bytes())
     return (f"{digest.hexdigest()} previs {__version__} aa={antialias} shadows={shadows}"
             f" lights={'full' if full_res_lighting else 'half'}-res"
-            + (f" scale={render_width} up=gpu-bicubic" if render_width != width else ""))
+            + (f" scale={render_width} up=gpu-bicubic" if render_width != width else "")
+            + ("" if scene.output.display == "filmic" else f" output={scene.output}"))  # --display/--view
 
 
 def render_frames(writer: FrameWriter, scene, shot, seq: FrameSequence, frames, *, render_frame: Callable,
@@ -855,7 +856,7 @@ def _cmd_animatic(args) -> int:
     render_width = max(16, round(args.width * args.scale))
     from previs.cli import load_scene_warning
 
-    scene = load_scene_warning(args.scene)
+    scene = load_scene_warning(args.scene, args)  # (--display/--view)
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
     for shot in shots:  # a wrong shot id or lens fails before the renderer starts
         evaluate(scene, shot, 0)
