@@ -72,7 +72,8 @@ class ViewerApp:
         io.display_size = self._fb
         self.imgui_renderer = ImGuiRenderer(self.ctx)
         self.ui = Panels()
-        self.input = InputMapper(s, self._imgui_ctx, click=self.pull_focus_at)
+        self.input = InputMapper(s, self._imgui_ctx, click=self.pull_focus_at, pick=self.pick_at,
+                                 floor_at=self.floor_at)
         self.window.connect(key=self.on_key, char=self.on_char, mouse_move=self.on_mouse_move,
                             mouse_button=self.on_mouse_button, scroll=self.on_scroll, close=self.on_close)
         s.register_action("capture", self.capture)
@@ -203,6 +204,53 @@ class ViewerApp:
         win = f.depth_m[max(0, py - 1):py + 2, max(0, px - 1):px + 2]
         return self.session.pull_focus(float(np.min(win)))
 
+    def _picture_uv(self, x: float, y: float) -> tuple[float, float] | None:
+        rx, ry, rw, rh = self.image_rect()
+        if not (rx <= x < rx + rw and ry <= y < ry + rh):
+            return None
+        return (x - rx) / rw, (y - ry) / rh
+
+    def pick_at(self, x: float, y: float):
+        """The scene object under window pixel (x, y): the ID buffer in the camera and stage
+        views (StageRenderer.pick, at the window's resolution of the picture), the plan's own
+        geometry in the plan. None for nothing."""
+        from previs.view import editing
+
+        s = self.session
+        uv = self._picture_uv(x, y)
+        if uv is None:
+            return None
+        if s.view == "plan":
+            if self.drawing.plan_bounds is None:
+                return None
+            return editing.plan_pick(s.scene, s.shot_id,
+                                     *editing.plan_point_m(self.image_rect(), self.drawing.plan_bounds, x, y))
+        self._follow_document()
+        st = s.view_state(s.state())
+        w = self.image_rect()[2]
+        size = st.image_size(w)
+        ref = self.stage.pick(st, uv[0] * size[0], uv[1] * size[1], width=w)
+        self.window.make_current()
+        return ref
+
+    def floor_at(self, x: float, y: float, y_m: float = 0.0):
+        """The point of the horizontal plane at height ``y_m`` under window pixel (x, y) (the
+        plan: the plan point at that height); None off the picture or above the horizon."""
+        from previs.view import editing
+
+        s = self.session
+        uv = self._picture_uv(x, y)
+        if uv is None:
+            return None
+        if s.view == "plan":
+            if self.drawing.plan_bounds is None:
+                return None
+            xm, zm = editing.plan_point_m(self.image_rect(), self.drawing.plan_bounds, x, y)
+            return np.array([xm, y_m, zm])
+        st = s.view_state(s.state())
+        o, d = editing.pixel_ray(st.world_from_camera, st.yfov_rad, st.image_aspect, *uv)
+        return editing.ray_plane_y(o, d, y_m)
+
     def render(self, state, width: int, *, overlay: bool, read_depth: bool,
                shot_camera: bool = True, half_res_lighting: bool = False):
         """A frame of ``state`` from the stage renderer (previs.render's Frame)."""
@@ -242,7 +290,7 @@ class ViewerApp:
     # ------------------------------------------------------------ per frame
     def _render_key(self, st, view_st):
         s = self.session
-        return (s.view, s.doc.revision, st.shot_id, st.frame, st.world_from_camera.tobytes(),
+        return (s.view, s.scene_key, st.shot_id, st.frame, st.world_from_camera.tobytes(),
                 st.focal_length_mm, st.focus_m, st.t_stop, view_st.world_from_camera.tobytes(),
                 self.image_rect(), s.dof)
 
@@ -280,7 +328,8 @@ class ViewerApp:
         self.ui.build(s, st, Hud(self.fps, self.render_width, self.image_rect(), self.checks.latest))
         imgui.render()
         self.drawing.clear(self._fb)
-        self.drawing.draw(s.view, s.scene, st, view_st, self.image_rect(), fh)
+        self.drawing.draw(s.view, s.scene, st, view_st, self.image_rect(), fh,
+                          selection=self._selection_segments())
         self.imgui_renderer.render(imgui.get_draw_data(), (fw, fh))
         shot_img = self.drawing.read_screen(self._fb) if screenshot else None
         self.window.swap()
@@ -294,6 +343,18 @@ class ViewerApp:
             self.on_close()
         return shot_img
 
+    def _selection_segments(self):
+        """The selection's outline (world segments), kept while the scene and selection stay."""
+        from previs.view import gizmos
+
+        s = self.session
+        key = (s.scene_key, s.selection, s.shot_id)
+        if getattr(self, "_sel_cache", (None,))[0] != key:
+            obj = s.selected()
+            segs = None if obj is None else gizmos.selection_segments(s.selection.kind, obj)
+            self._sel_cache = (key, segs)
+        return self._sel_cache[1]
+
     def _update_picture(self, st, view_st, dt: float) -> tuple[int, float, float, bool]:
         """Render and upload the picture if it changed (or rests at a draft width), then refresh
         the live checks. Returns (width, render seconds, check seconds, whether it moves)."""
@@ -305,7 +366,7 @@ class ViewerApp:
         self._still_s = 0.0 if moving else self._still_s + dt
         width, render_s = full_w, 0.0
         if s.view == "plan":
-            self.drawing.ensure_plan(s.scene, s.shot_id, s.doc.revision)
+            self.drawing.ensure_plan(s.scene, s.shot_id, s.scene_key)
             self._last_width = self.render_width = full_w
         else:
             # Still: one full-width frame, every pixel lit, once the picture has rested a moment

@@ -126,9 +126,11 @@ class Drawing:
         raw = self.ctx.screen.read(components=3, alignment=1)
         return np.frombuffer(raw, np.uint8).reshape(fh, fw, 3)[::-1].copy()
 
-    def draw(self, view: str, scene, st, view_st, rect: tuple[int, int, int, int], fb_h: int) -> None:
+    def draw(self, view: str, scene, st, view_st, rect: tuple[int, int, int, int], fb_h: int,
+             selection=None) -> None:
         """The picture of ``view`` in ``rect`` (window pixels, y down): the camera view with its
-        frame lines; the overview and the plan with the gizmo lines over them."""
+        frame lines; the overview and the plan with the gizmo lines over them; ``selection``
+        (world segments with colours) outlined over every view."""
         import moderngl
 
         x, y, w, h = rect
@@ -150,10 +152,13 @@ class Drawing:
         prog["u_matte_opacity"].value = float(ov.matte_opacity)
         prog["u_line_color"].value = tuple(float(v) for v in ov.line_rgb)
         self._quad.render(moderngl.TRIANGLE_STRIP)
-        if view == "camera":
-            return
-        segs = self.gizmos(scene, view, st)
         viewport = (x, fb_h - y - h, w, h)
+        if view == "camera":
+            if selection:
+                self._draw_lines(selection, _perspective_clip(st, w / h), viewport)
+            self.ctx.viewport = (0, 0, *self.ctx.screen.size)
+            return
+        segs = self.gizmos(scene, view, st) + list(selection or ())
         if view == "stage":
             clip = _perspective_clip(view_st, w / h)
             self._draw_lines(segs, clip, viewport, np.linalg.inv(view_st.world_from_camera), self._depth_tex)

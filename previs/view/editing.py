@@ -10,9 +10,11 @@ No GL, no glfw: the session and the tests use these directly.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
+
+from previs.core.refs import ObjectRef
 
 SNAP_M = 0.05  # Ctrl while dragging: positions on a 5 cm grid
 SNAP_DEG = 15.0  # and turns in 15-degree steps
@@ -21,14 +23,6 @@ KINDS = ("set_piece", "character", "light", "mark")
 PLAN_CHARACTER_R_M = 0.3  # a character's disc on the plan (its symbol is 0.26 m)
 PLAN_MARK_R_M = 0.2
 PLAN_LIGHT_R_M = 0.35
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """A scene object by kind and name: what is selected, picked or dragged."""
-
-    kind: str
-    name: str
 
 
 def mark_ref(character: str, mark) -> ObjectRef:

@@ -126,3 +126,43 @@ def plan_clip_from_world(x0: float, z0: float, x1: float, z1: float) -> np.ndarr
     m[1, 2], m[1, 3] = -2.0 / (z1 - z0), 1.0 + 2.0 * z0 / (z1 - z0)
     m[3, 3] = 1.0
     return m
+
+
+SELECTION_RGB = (1.0, 0.78, 0.1)  # the selection's outline
+
+
+def _prism(hull_xz: np.ndarray, y0: float, y1: float) -> np.ndarray:
+    """Segments of a vertical prism over a closed floor polygon, from y0 to y1."""
+    segs = []
+    n = len(hull_xz)
+    for i in range(n):
+        (xa, za), (xb, zb) = hull_xz[i], hull_xz[(i + 1) % n]
+        segs += [[xa, y0, za], [xb, y0, zb], [xa, y1, za], [xb, y1, zb], [xa, y0, za], [xa, y1, za]]
+    return np.asarray(segs, float)
+
+
+def _circle(c, r: float, n: int = 24) -> np.ndarray:
+    a = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return np.stack([c[0] + r * np.cos(a), c[1] + r * np.sin(a)], 1)
+
+
+def selection_segments(kind: str, obj) -> list[tuple[np.ndarray, tuple]]:
+    """The outline of a selected object: a set piece's footprint raised to its height, a
+    character's cylinder, a light's box, a mark's circle on the floor."""
+    from previs.view.editing import position_m
+
+    p = position_m(obj)
+    if kind == "set_piece" and getattr(obj, "kind", None) != "standin":
+        from previs.export.plan_drawing import footprint
+
+        hull, y0, y1 = footprint(obj)
+        segs = _prism(np.asarray(hull), y0, y1)
+    elif kind in ("character", "set_piece"):
+        segs = _prism(_circle(p[[0, 2]], 0.3, 16), p[1], p[1] + obj.height_m)
+    elif kind == "light":
+        r = 0.25
+        sq = np.array([[-r, -r], [r, -r], [r, r], [-r, r]]) + p[[0, 2]]
+        segs = _prism(sq, p[1] - r, p[1] + r)
+    else:
+        segs = _prism(_circle(p[[0, 2]], 0.18, 16), p[1], p[1] + 0.01)
+    return [(segs, SELECTION_RGB)]

@@ -51,10 +51,18 @@ class InputMapper:
     """Key, mouse and wheel events (glfw's codes) onto ``session``; ``imgui_ctx`` gets them
     first. ``click(x, y)`` is called for a left click (not a drag) in the camera view."""
 
-    def __init__(self, session: Session, imgui_ctx, click: Callable[[float, float], object]):
+    def __init__(self, session: Session, imgui_ctx, click: Callable[[float, float], object],
+                 pick: Callable[[float, float], object] | None = None,
+                 floor_at: Callable[[float, float, float], object] | None = None):
         self.session = session
         self._imgui_ctx = imgui_ctx
         self._click = click
+        # Blocking: ``pick(x, y)`` the object under a window pixel (or None); ``floor_at(x, y,
+        # y_m)`` the point of the plane at height y_m under it (or None).
+        self._pick = pick
+        self._floor_at = floor_at
+        self.ctrl = False  # Ctrl is down: drags snap to 5 cm
+        self._grabbed = False  # the left button went down on an object: the drag moves it
         self._keys = _glfw_key_names()
         self._imkeys = _imgui_keys()
         self.held: dict[str, frozenset] = {}  # action -> modifiers it was pressed with
@@ -82,6 +90,10 @@ class InputMapper:
         io = self._io()
         name = self._keys.get(key)
         m = _mods(mods)
+        if name in ("LEFT_CONTROL", "RIGHT_CONTROL"):
+            self.ctrl = action != glfw.RELEASE
+        else:
+            self.ctrl = "ctrl" in m
         imk = self._imkeys.get(name)
         io.add_key_event(imgui.Key.mod_ctrl, "ctrl" in m)
         io.add_key_event(imgui.Key.mod_shift, "shift" in m)
@@ -136,7 +148,15 @@ class InputMapper:
         if self._press_at is not None and math.hypot(x - self._press_at[0], y - self._press_at[1]) > 3:
             self._dragged = True
         s = self.session
+        if self._floor_at is not None:
+            s.cursor_m = self._floor_at(x, y, 0.0)
         if not self.buttons or s.modal is not None:
+            return
+        if self._grabbed and glfw.MOUSE_BUTTON_LEFT in self.buttons:
+            if self._dragged and s.drag is not None:
+                p = self._floor_at(x, y, s.drag_plane_y())
+                if p is not None:  # (a ray over the horizon leaves it where it was)
+                    s.drag_to(p, snap=self.ctrl)
             return
         if s.view == "plan":
             if glfw.MOUSE_BUTTON_RIGHT in self.buttons:
@@ -164,13 +184,40 @@ class InputMapper:
                 return
             self.buttons.add(button)
             self._press_at, self._dragged = self.mouse, False
+            self.ctrl = bool(mods & glfw.MOD_CONTROL)
+            if button == glfw.MOUSE_BUTTON_LEFT and not mods & glfw.MOD_ALT:
+                self._grab(*self.mouse)
         else:
             was = button in self.buttons
             self.buttons.discard(button)
-            if (was and button == glfw.MOUSE_BUTTON_LEFT and not self._dragged
-                    and self.session.view == "camera"):
+            s = self.session
+            if was and button == glfw.MOUSE_BUTTON_LEFT and self._grabbed:
+                self._grabbed = False
+                s.end_drag()  # one undoable edit, if it moved
+            elif (was and button == glfw.MOUSE_BUTTON_LEFT and not self._dragged
+                    and s.view == "camera"):
+                s.selection = None  # a click on nothing (or Alt+click) pulls focus there
                 self._click(*self.mouse)
+            elif was and button == glfw.MOUSE_BUTTON_LEFT and not self._dragged:
+                s.selection = None
             self._press_at = None
+
+    def _grab(self, x: float, y: float) -> None:
+        """A left press: select what is under the cursor and get ready to drag it."""
+        s = self.session
+        self._grabbed = False
+        if self._pick is None or (s.view == "camera" and s.orbiting()):
+            return
+        ref = self._pick(x, y)
+        if ref is None:
+            return
+        self._grabbed = True
+        grab = self._floor_at(x, y, s.drag_plane_y(ref))
+        if grab is None:
+            s.select(ref)
+        else:
+            s.begin_drag(ref, grab)
+        s.say(f"{ref.kind.replace('_', ' ')} {ref.name}")
 
     def on_scroll(self, dx: float, dy: float) -> None:
         io = self._io()

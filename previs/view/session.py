@@ -521,7 +521,10 @@ class Session:
             self._preview = None
             self.preview_rev += 1
         if d is not None and d.moved:
-            self.move_object(d.ref, d.position_m)
+            try:
+                self.move_object(d.ref, d.position_m)
+            except PrevisError as exc:  # refused (a shot's move needs it where it was): back
+                self.say(str(exc), error=True)
 
     def cancel_drag(self) -> None:
         self.drag = None

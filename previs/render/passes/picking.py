@@ -18,20 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from previs.core import transforms as tf
+from previs.core.refs import ObjectRef
 from previs.render.context import program
 
 LIGHT_PROXY_R_M = 0.2  # a light's pickable sphere
 MARK_DISC_R_M = 0.15  # a floor mark's pickable disc
 MARK_LIFT_M = 0.01  # above the floor and a ground plane laid on it, so the disc wins the depth test
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """A scene object by kind (``set_piece``, ``character``, ``light``, ``mark``) and name (a
-    mark: ``<character>/<mark>``): what a pick returns and a selection names."""
-
-    kind: str
-    name: str
 
 
 @dataclass
