@@ -39,7 +39,9 @@ def test_example_frames_match_full_lighting(gl_context):
             np.testing.assert_array_equal(again, full)  # no GL state left behind by the new passes
             d = _levels(half, full)
             assert (d > 0).mean() > 0.001  # the lights really were evaluated at half resolution
-            assert d.mean() < 0.15, f"frame {frame}: mean {d.mean():.3f} levels"
+            # 0.2: the example's characters are articulated figures of 18 parts (format 2), whose
+            # joints and limbs add silhouette pixels; with the posts of format 1 it was under 0.15
+            assert d.mean() < 0.2, f"frame {frame}: mean {d.mean():.3f} levels"
             assert np.percentile(d, 99) <= 4, f"frame {frame}: 99th percentile {np.percentile(d, 99)} levels"
             assert (d > 8).mean() < 0.003, f"frame {frame}: {(d > 8).mean():.2%} of pixels over 8 levels"
 
