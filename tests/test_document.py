@@ -489,3 +489,51 @@ def test_recovery_carries_an_unkeyed_camera_and_survives_a_damaged_one(doc, scen
         assert got.scene.shot("1A").notes == "unsaved"
     json.loads(rec.read_text())  # still a readable file
     assert doc.autosave(None) == rec  # the edit alone still needs it
+
+
+# ---------------------------------------------------------------- blocking edits
+def test_blocking_edits_write_the_file_round_trip_and_undo_to_the_same_bytes(doc):
+    original = doc.text
+    doc.move_piece("oil drum", (0.5, 0, -4.0))
+    doc.rotate_piece("crates", 45)
+    doc.scale_piece("crates", 1.5)
+    doc.move_piece("Mara", (1.0, 0, -2.0))
+    doc.rotate_piece("Mara", 10)
+    twin = doc.duplicate_piece("Dale")
+    box = doc.add_piece("box", (1, 0, 1))
+    doc.add_piece("character", (0, 0, 0), name="Extra")
+    doc.move_light("key HMI", (3, 4, 3))
+    doc.aim_light("key HMI", (0, 1.5, 0))
+    spot = doc.add_light((1, 3, 1), (0, 1, 0))
+    doc.move_mark("3C", "Attendant", 2, (2.7, 0, -1.5))
+    doc.delete_piece(box)
+    s = doc.scene
+    piece = {p.name: p for p in s.set_pieces}
+    assert np.allclose(piece["oil drum"].world_from_local[:3, 3], (0.5, 0, -4.0))
+    assert np.allclose(piece["Mara"].world_from_local[:3, 3], (1.0, 0, -2.0))
+    assert np.allclose(piece["crates"].world_from_local[:3, 2], np.array([np.sin(np.pi / 4), 0, np.cos(np.pi / 4)]) * 1.5)
+    assert np.allclose(piece[twin].world_from_local[:3, 3], (-0.1, 0, -0.7))  # Dale + (0.5, 0, 0.5)
+    assert "Extra" in piece and box not in piece
+    key = next(lt for lt in s.lights if lt.name == "key HMI")
+    d = np.array([0, 1.5, 0]) - np.array([3, 4, 3])
+    assert np.allclose(key.position_m, (3, 4, 3)) and np.allclose(key.direction, d / np.linalg.norm(d))
+    assert any(lt.name == spot for lt in s.lights)
+    assert next(m for m in s.shot("3C").marks if m.name == "2").point_m == (2.7, 0.0, -1.5)
+    # Comments stay: the line "facing_deg: 10   # facing Dale" keeps its comment.
+    assert "# facing Dale" in doc.text and "# between Mara and Dale" in doc.text
+    while doc.undo():
+        pass
+    assert doc.text == original
+
+
+def test_blocking_edits_refused_change_nothing(doc):
+    before = doc.text
+    with pytest.raises(PrevisError, match="no set piece or character 'Nobody'"):
+        doc.move_piece("Nobody", (0, 0, 0))
+    with pytest.raises(PrevisError, match="directional"):
+        doc.move_light("sun", (0, 1, 0))
+    with pytest.raises(PrevisError, match="character"):
+        doc.delete_piece("Attendant")  # shots still name him
+    with pytest.raises(PrevisError, match="positive"):
+        doc.scale_piece("crates", 0)
+    assert doc.text == before and not doc.can_undo

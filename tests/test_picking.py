@@ -105,3 +105,39 @@ def test_example_scene_picks_characters_pieces_lights_and_marks(stage):
     # The next frame renders as before the picks.
     again = r.render(st, width=640, read_depth=True)
     assert np.isfinite(again.depth_m).any()
+
+
+def test_floor_ray_snapping_and_plan_pixels():
+    from previs.view import editing
+
+    cam = tf.look_at((0.0, 2.0, 5.0), (0.0, 0.0, 0.0))
+    o, d = editing.pixel_ray(cam, np.radians(40), 16 / 9, 0.5, 0.5)  # the centre looks at the origin
+    assert np.allclose(editing.ray_plane_y(o, d, 0.0), (0, 0, 0), atol=1e-12)
+    # Another pixel: the floor point projects back onto it.
+    o, d = editing.pixel_ray(cam, np.radians(40), 16 / 9, 0.3, 0.8)
+    p = editing.ray_plane_y(o, d, 0.15)
+    assert p[1] == 0.15
+    c = tf.perspective(np.radians(40), 16 / 9, 0.1, 100) @ np.linalg.inv(cam) @ np.r_[p, 1]
+    assert np.allclose([(c[0] / c[3] + 1) / 2, (1 - c[1] / c[3]) / 2], (0.3, 0.8))
+    assert editing.ray_plane_y(o, -d, 0.0) is None  # behind the camera
+    assert editing.ray_plane_y(o, np.array([1.0, 0, 0]), 0.0) is None  # parallel
+    assert np.allclose(editing.snap_xz((1.024, 0.3, -0.976)), (1.0, 0.3, -1.0))
+    assert editing.snap(22.0, 15) == 15 and editing.snap(23.0, 15) == 30
+    rect, bounds = (10, 20, 400, 300), (-4.0, -6.0, 4.0, 0.0)
+    assert editing.plan_point_m(rect, bounds, 10, 20) == (-4.0, -6.0)  # top-left: upstage left
+    assert editing.plan_point_m(rect, bounds, 410, 320) == (4.0, 0.0)
+    assert np.allclose(editing.plan_pixel(rect, bounds, *editing.plan_point_m(rect, bounds, 123, 45)), (123, 45))
+
+
+def test_plan_pick_by_the_plans_geometry():
+    from previs.io.scene_file import load_scene
+    from previs.view.editing import ObjectRef, plan_pick
+
+    scene = load_scene(ROOT / "scenes" / "led_stage.yaml")
+    assert plan_pick(scene, "3C", 0.1, -4.3) == ObjectRef("set_piece", "oil drum")
+    assert plan_pick(scene, "3C", 1.2, -2.8) == ObjectRef("set_piece", "pump 1")  # on the island
+    assert plan_pick(scene, "3C", 0.5, -2.8) == ObjectRef("set_piece", "fuel island")
+    assert plan_pick(scene, "3C", 0.4, -1.6) == ObjectRef("character", "Mara")
+    assert plan_pick(scene, "3C", 3.2, -2.0) == ObjectRef("mark", "Attendant/3")
+    assert plan_pick(scene, "3C", 3.5, 2.5) == ObjectRef("light", "key HMI")
+    assert plan_pick(scene, "3C", 9.0, 9.0) is None
