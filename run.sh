@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: sets everything up, then runs what you ask for.
 #   bash run.sh storyboard   render the example stage's storyboard frames into out/storyboard
-#   bash run.sh test         run the whole test suite
+#   bash run.sh test         type-check previs.core and previs.io (mypy), then the whole test suite
 #   bash run.sh test-lowest  the suite against the lowest dependency versions pyproject.toml allows
 # Set-up is idempotent: a virtual environment in .venv with previs and its dependencies, and
 # Mesa's EGL driver from apt when no OpenGL context can be made.
@@ -73,7 +73,8 @@ case "${1:-}" in
     ;;
   test)
     shift
-    .venv/bin/python -m pytest -q "$@"
+    # the type check first ([tool.mypy] in pyproject.toml: previs.core and previs.io)
+    .venv/bin/python -m mypy && .venv/bin/python -m pytest -q "$@"
     ;;
   test-lowest)
     shift
@@ -82,7 +83,7 @@ case "${1:-}" in
     [ -x .venv-lowest/bin/python ] || "$PY" -m venv .venv-lowest
     .venv/bin/python -m pip install -q uv
     .venv/bin/uv pip install -q --python .venv-lowest/bin/python --resolution lowest-direct -e '.[test]'
-    .venv-lowest/bin/python -m pytest -q --ignore tests/test_install.py "$@"
+    .venv-lowest/bin/python -m mypy && .venv-lowest/bin/python -m pytest -q --ignore tests/test_install.py "$@"
     ;;
   *)
     echo "usage: bash run.sh storyboard|test|test-lowest" >&2

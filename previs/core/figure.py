@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from previs.core.transforms import vec3
+
 # ---------------------------------------------------------------- proportions (fractions of H)
 EYE_FRACTION = 0.936
 CHIN_FRACTION = 0.870
@@ -149,7 +151,11 @@ class Pose:
         return self.angles_deg[JOINT_INDEX[joint]]
 
 
-def _pose(height_m: float, angles: dict, pelvis_y_m: float | None = None, body_deg=(0, 0, 0),
+_Angles = dict[str, tuple[float, float, float]]
+"""Joint name to (x, y, z) Euler angles, degrees."""
+
+
+def _pose(height_m: float, angles: _Angles, pelvis_y_m: float | None = None, body_deg=(0, 0, 0),
           pelvis_xz_m=(0.0, 0.0)) -> Pose:
     a = np.zeros((len(JOINTS), 3))
     for name, v in angles.items():
@@ -165,7 +171,7 @@ def blend(a: Pose, b: Pose, t: float) -> Pose:
                 a.body_deg + (b.body_deg - a.body_deg) * t)
 
 
-def _arms_down() -> dict:
+def _arms_down() -> _Angles:
     return {"shoulder_l": (0, 0, 6), "shoulder_r": (0, 0, -6), "elbow_l": (-8, 0, 0), "elbow_r": (-8, 0, 0)}
 
 
@@ -194,7 +200,7 @@ def named_pose(name: str, height_m: float, *, seat_height_m: float | None = None
         # the feet hang below the knees.
         lean = math.degrees(math.acos(min(1.0, drop / shank))) if drop < shank else 0.0
         knee = 90.0 - lean
-        angles = {"hip_l": (-90, 0, 3), "hip_r": (-90, 0, -3), "knee_l": (knee, 0, 0),
+        angles: _Angles = {"hip_l": (-90, 0, 3), "hip_r": (-90, 0, -3), "knee_l": (knee, 0, 0),
                   "knee_r": (knee, 0, 0), "ankle_l": (lean, 0, 0), "ankle_r": (lean, 0, 0),
                   "spine": (4, 0, 0), "shoulder_l": (-28, 0, 8), "shoulder_r": (-28, 0, -8),
                   "elbow_l": (-48, 0, 0), "elbow_r": (-48, 0, 0)}
@@ -411,7 +417,7 @@ def root_matrix(position_m, heading_deg: float) -> np.ndarray:
     """World from a character's root: on the floor at ``position_m``, facing ``heading_deg``."""
     c, s = math.cos(math.radians(heading_deg)), math.sin(math.radians(heading_deg))
     m = np.eye(4)
-    m[:3, :3] = [[c, 0, s], [0, 1, 0], [-s, 0, c]]
+    m[:3, :3] = [[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]]
     m[:3, 3] = np.asarray(position_m, float)
     return m
 
@@ -501,7 +507,7 @@ def character_colours_srgb8(pieces) -> dict[str, tuple[int, int, int]]:
     """Each character's (``standin`` piece's) colour on the plans, as 8-bit sRGB: its stated
     colour, else the next of :data:`CHARACTER_COLOURS_SRGB8` (the loader renders a format-2
     character that states none in that same colour; format-1 stand-ins keep their grey)."""
-    out = {}
+    out: dict[str, tuple[int, int, int]] = {}
     k = 0
     for p in pieces:
         if p.kind != "standin":
@@ -509,7 +515,8 @@ def character_colours_srgb8(pieces) -> dict[str, tuple[int, int, int]]:
         c = np.asarray(p.color_linear, float)
         if getattr(p, "color_stated", True) and tuple(p.color_linear) != UNSTATED_COLOUR_LINEAR:
             enc = np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(np.clip(c, 0, None), 1 / 2.4) - 0.055)
-            out[p.name] = tuple(int(round(v * 255)) for v in np.clip(enc, 0, 1))
+            r, g, b = (int(round(v * 255)) for v in np.clip(enc, 0, 1))
+            out[p.name] = (r, g, b)
         else:
             out[p.name] = CHARACTER_COLOURS_SRGB8[k % len(CHARACTER_COLOURS_SRGB8)]
             k += 1
@@ -518,4 +525,4 @@ def character_colours_srgb8(pieces) -> dict[str, tuple[int, int, int]]:
 
 def srgb8_to_linear(rgb) -> tuple[float, float, float]:
     c = np.asarray(rgb, float) / 255.0
-    return tuple(float(x) for x in np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4))
+    return vec3(np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4))

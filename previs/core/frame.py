@@ -336,8 +336,8 @@ def character_states(scene: Scene, shot: Shot, frame: int, lens_m=None) -> dict[
     out = {}
     for p in chars:
         n = p.name
-        keys = [k for k in shot.looks if k.character == n]
-        prev, cur = _keyed(keys, frame)
+        looks = [k for k in shot.looks if k.character == n]
+        prev, cur = _keyed(looks, frame)
         if cur is None:
             out[n] = CharacterState(n, first[n], names[n], None)
             continue

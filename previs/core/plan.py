@@ -112,6 +112,8 @@ def wall_outline(scene: Scene) -> list[dict]:
     from previs.core.stage import section_layouts, wall_mesh
 
     stage = scene.stage
+    if stage is None:  # no LED volume: no wall to outline
+        return []
     mesh = wall_mesh(stage)
     layouts = section_layouts(stage)
     out = []
@@ -334,7 +336,7 @@ def character_marks(scene: Scene, shot_ids) -> dict[str, tuple[Mark, ...]]:
 def page_bounds(scene: Scene, walls, cams) -> tuple[float, float, float, float]:
     """(x0, z0, x1, z1) of the plan area, whole metres: everything on the plan and
     :data:`MARGIN_M` round it (``cams``: every shot's :class:`PlanCamera`)."""
-    pts = []
+    pts: list[tuple[float, float] | np.ndarray] = []
     if scene.stage is not None:
         w, d = scene.stage.floor_width_m, scene.stage.floor_depth_m
         pts += [(-w / 2, -d / 2), (w / 2, d / 2)]

@@ -356,7 +356,8 @@ class Shot:
     def is_static(self) -> bool:
         """Nothing changes over the shot (a pose or look keyed after the first frame does)."""
         return not (self.moves or self.keys or self.walks or self.light_cues or self.wall_cues
-                    or any(k.frame > 0 for k in (*self.poses, *self.looks)))
+                    or any(k.frame > 0 for k in self.poses)
+                    or any(k.frame > 0 for k in self.looks))
 
 
 # ---------------------------------------------------------------- camera tracking

@@ -125,6 +125,12 @@ def project_to_pixels(clip_from_world: np.ndarray, pts, width: int, height: int)
     return np.c_[x, y]
 
 
+def vec2(v) -> tuple[float, float]:
+    """Two numbers as a tuple of floats (a floor point or a chromaticity in plain data)."""
+    x, y = (float(c) for c in v)
+    return (x, y)
+
+
 def vec3(v) -> tuple[float, float, float]:
     """Three numbers as a tuple of floats (a point or a colour in plain data)."""
     x, y, z = (float(c) for c in v)

@@ -28,7 +28,7 @@ def walk_points(w: schema.Walk, s: schema.Shot, i: int, j: int, m: schema.SceneF
     c = next(c for c in m.characters if c.name == w.who)
     y = (c.position_m or c.translation_m or (0.0, 0.0, 0.0))[1]
     out = []
-    for k, name in enumerate(w.marks):
+    for k, name in enumerate(w.marks or ()):  # the schema gives a walk points_m or marks
         if name not in marks:
             known = list(marks) or ["(none: give the shot marks: {" + w.who + ": {1: [x, z]}})"]
             raise ctx.error(f"no mark {name!r} for {w.who} in this shot"
@@ -43,6 +43,8 @@ def _piece_triangles(piece: sc.SetPiece) -> np.ndarray:
     from previs.io.meshes import load_asset, primitive_asset
 
     if piece.kind == "mesh":
+        if piece.mesh_path is None:  # the loader gives every mesh piece its file
+            raise PrevisError(f"set piece {piece.name!r} is a mesh without a file")
         asset = load_asset(piece.mesh_path, variants=dict(piece.mesh_variants) or None)
     else:
         asset = primitive_asset(piece.kind, size_m=piece.size_m, radius_m=piece.radius_m,
@@ -139,13 +141,13 @@ def seat_heights(scene: sc.Scene, m: schema.SceneFile, ctx) -> sc.Scene:
     warnings = list(scene.warnings)
     for i, shot in enumerate(scene.shots):
         keys = []
-        for j, k in enumerate(shot.poses):
-            if k.pose == "sit":
-                who = people[k.character]
-                root = character_root(scene, shot, who, k.frame)
-                where = ("shots", i, "poses", j)
-                k = dataclasses.replace(k, seat_height_m=_seat(scene, who, k.seat, root, ctx, where, cache))
-            keys.append(k)
+        for j, key in enumerate(shot.poses):
+            if key.pose == "sit":
+                who = people[key.character]
+                root = character_root(scene, shot, who, key.frame)
+                seat_height = _seat(scene, who, key.seat, root, ctx, ("shots", i, "poses", j), cache)
+                key = dataclasses.replace(key, seat_height_m=seat_height)
+            keys.append(key)
         shots.append(dataclasses.replace(shot, poses=tuple(keys)))
         for j, w in enumerate(shot.walks):
             try:

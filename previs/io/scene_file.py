@@ -27,16 +27,17 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from previs.core import limits as lim
 from previs.core import optics, presets
 from previs.core import scene as sc
 from previs.core.colour import kelvin_to_linear_rgb, luminance, srgb_to_linear
-from previs.core.transforms import trs
+from previs.core.transforms import trs, vec2, vec3
 from previs.errors import AssetError, PresetError, PrevisError, SceneError, show
 from previs.io import schema
 from previs.io.meshes import SUPPORTED_SUFFIXES, load_asset
@@ -57,7 +58,9 @@ def _v1_to_v2(data: dict) -> dict:
     pieces = data.get("set")
     if not isinstance(pieces, list):
         return data
-    kept, characters, moved = [], [], {}
+    kept: list[Any] = []
+    characters: list[dict] = []
+    moved: dict[PathT, PathT] = {}
     for i, p in enumerate(pieces):
         if isinstance(p, dict) and p.get("type") == "standin":
             c = {k: v for k, v in p.items() if k != "type"}
@@ -78,6 +81,15 @@ def _v1_to_v2(data: dict) -> dict:
 
 
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+
+_T = TypeVar("_T")
+
+
+def _given(value: _T | None, what: str) -> _T:
+    """A value the schema's validators require here, though its field is optional elsewhere."""
+    if value is None:
+        raise PrevisError(f"scene file: {what} is missing")
+    return value
 """``MIGRATIONS[v]`` turns a version-``v`` document into a version ``v + 1`` one; add one here
 whenever FORMAT_VERSION goes up."""
 
@@ -163,7 +175,7 @@ _BOUNDS = {"greater_than": ("gt", "greater than"), "greater_than_equal": ("ge", 
            "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
 
 
-def _message(err: dict, path: list) -> str:
+def _message(err: ErrorDetails, path: list) -> str:
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     got = schema.describe(value)
     if kind == "previs":
@@ -200,7 +212,7 @@ def _message(err: dict, path: list) -> str:
 
 
 def _validation_error(exc: ValidationError, ctx: _Ctx) -> SceneError:
-    found = []
+    found: list[tuple[int, int, list, str]] = []
     for err in exc.errors():
         path = _raw_path(tuple(err["loc"]), ctx.raw)
         ectx = err.get("ctx") or {}
@@ -317,7 +329,8 @@ def _frame_budget(m: schema.SceneFile, ctx: _Ctx) -> None:
     """All shots together stay within MAX_SCENE_FRAMES (each is held to MAX_SHOT_FRAMES)."""
     total = 0
     for i, s in enumerate(m.shots):
-        total += s.length_frames if s.length_frames is not None else round(s.duration_s * m.frame_rate)
+        total += s.length_frames if s.length_frames is not None else \
+            round(_given(s.duration_s, "duration_s") * m.frame_rate)
         if total > lim.MAX_SCENE_FRAMES:
             raise ctx.error(f"the shots up to this one run {total:,} frames; a scene holds at most "
                             f"{lim.MAX_SCENE_FRAMES:,}", ("shots", i))
@@ -378,7 +391,8 @@ def _check_motion(scene: sc.Scene, m: schema.SceneFile, ctx: _Ctx) -> None:
 def _blame(shot: sc.Shot, s: schema.Shot, i: int, channel: str, frame: int) -> PathT:
     """Where a channel's value at ``frame`` comes from: the explicit key there, else the latest
     move driving the channel that has started by then, else the shot's camera."""
-    for j, row in enumerate(s.keys.get(channel, ())):
+    rows = next((r for ch, r in s.keys.items() if ch == channel), [])
+    for j, row in enumerate(rows):
         if row and row[0] == frame:
             return ("shots", i, "keys", channel, j)
     moves = [(mv.start_frame, j) for j, mv in enumerate(shot.moves)
@@ -477,7 +491,7 @@ def _stage(st: schema.Stage | None, ctx: _Ctx) -> sc.LedVolume | None:
                          p.panel_pixels[0], p.panel_pixels[1], p.peak_nits, p.viewing_angle_deg, p.fill_factor,
                          refresh_hz=model.refresh_hz if p.refresh_hz is None else p.refresh_hz,
                          scan_ratio=model.scan_ratio if p.scan_ratio is None else p.scan_ratio,
-                         primaries_xy=tuple(tuple(float(v) for v in c) for c in prim), model=model.id)
+                         primaries_xy=tuple(vec2(c) for c in prim), model=model.id)
     try:
         processor = presets.get_processor(st.processing.processor)
     except PresetError as exc:
@@ -492,7 +506,7 @@ def _stage(st: schema.Stage | None, ctx: _Ctx) -> sc.LedVolume | None:
             white_k = st.white_point.kelvin
             white = kelvin_to_xy_planck(white_k)
         else:
-            white = st.white_point.xy
+            white = _given(st.white_point.xy, "stage.white_point.xy")
     sections: list[sc.CurvedSection | sc.FlatSection] = []
     for i, s in enumerate(st.sections):
         name = s.name or f"section {i + 1}"
@@ -509,7 +523,7 @@ def _stage(st: schema.Stage | None, ctx: _Ctx) -> sc.LedVolume | None:
     inner = sc.InnerFrustum(f.enabled, f.overscan_pct, f.soft_edge_pct, f.latency_frames, f.resolution_px,
                             f.show_border)
     return sc.LedVolume(panel, tuple(sections), ceiling, st.floor_size_m[0], st.floor_size_m[1], inner,
-                        genlock=st.genlock, white_xy=tuple(float(v) for v in white), white_kelvin=white_k,
+                        genlock=st.genlock, white_xy=vec2(white), white_kelvin=white_k,
                         processor=processor.id, render_node_budget_px=int(budget))
 
 
@@ -562,7 +576,7 @@ def _environment(e: schema.Environment, ctx: _Ctx) -> sc.Environment:
 
 
 def _linear(srgb) -> tuple[float, float, float]:
-    return tuple(float(c) for c in srgb_to_linear(np.asarray(srgb, dtype=np.float64)))
+    return vec3(srgb_to_linear(np.asarray(srgb, dtype=np.float64)))
 
 
 def _piece(p, i: int, ctx: _Ctx) -> sc.SetPiece:
@@ -593,7 +607,7 @@ def _piece(p, i: int, ctx: _Ctx) -> sc.SetPiece:
 def _unit(v) -> tuple[float, float, float]:
     a = np.asarray(v, dtype=np.float64)
     a = a / np.linalg.norm(a)
-    return tuple(float(x) for x in a)
+    return vec3(a)
 
 
 def light_colour(kelvin: float | None, srgb) -> tuple[float, float, float]:
@@ -604,33 +618,38 @@ def light_colour(kelvin: float | None, srgb) -> tuple[float, float, float]:
         rgb = np.asarray(srgb_to_linear(np.asarray(srgb, dtype=np.float64)))
     else:
         rgb = np.ones(3)
-    return tuple(float(c) for c in rgb / luminance(rgb))
+    return vec3(rgb / luminance(rgb))
 
 
 def _light(li: schema.Light, i: int, ctx: _Ctx | None = None) -> sc.Light:
     if li.fixture is not None or li.gel is not None or li.dimmer_pct is not None:
         return _rigged_light(li, i, ctx)
-    name = li.name or f"{li.type} {i + 1}"
+    kind = _given(li.type, "a light's type")
+    name = li.name or f"{kind} {i + 1}"
     beam, field = li.angles_deg()
     kw: dict[str, Any] = {}
-    if li.type == "directional":
+    if kind == "directional":
         if li.direction is not None:
             kw["direction"] = _unit(li.direction)
         else:
-            az, el = math.radians(li.azimuth_deg), math.radians(li.elevation_deg)
+            az = math.radians(_given(li.azimuth_deg, "azimuth_deg"))
+            el = math.radians(_given(li.elevation_deg, "elevation_deg"))
             towards_light = (math.sin(az) * math.cos(el), math.sin(el), math.cos(az) * math.cos(el))
             kw["direction"] = _unit([-c for c in towards_light])
-        intensity = li.illuminance_lux
+        intensity = _given(li.illuminance_lux, "illuminance_lux")
     else:
-        kw["position_m"] = tuple(li.position_m)
-        if li.type == "spot":
-            aim = li.direction if li.direction is not None else np.subtract(li.target_m, li.position_m)
+        position = _given(li.position_m, "position_m")
+        kw["position_m"] = vec3(position)
+        if kind == "spot":
+            aim = li.direction if li.direction is not None else \
+                np.subtract(_given(li.target_m, "target_m"), position)
             kw["direction"] = _unit(aim)
             solid_angle = 2.0 * math.pi * (1.0 - math.cos(math.radians(field) / 2.0))
         else:
             solid_angle = 4.0 * math.pi
-        intensity = li.intensity_cd if li.intensity_cd is not None else li.lumens / solid_angle
-    return sc.Light(name=name, type=li.type, color_linear=light_colour(li.kelvin, li.color),
+        intensity = li.intensity_cd if li.intensity_cd is not None else \
+            _given(li.lumens, "lumens") / solid_angle
+    return sc.Light(name=name, type=kind, color_linear=light_colour(li.kelvin, li.color),
                     intensity=float(intensity), beam_angle_deg=beam, field_angle_deg=field,
                     range_m=li.range_m, size_m=li.size_m, shadows=li.shadows, kelvin=li.kelvin,
                     **kw)
@@ -659,7 +678,7 @@ def _rigged_light(li: schema.Light, i: int, ctx: _Ctx | None) -> sc.Light:
         except PresetError as exc:
             raise error(exc, "gel") from None
         return dataclasses.replace(raw, intensity=raw.intensity * dimmer / 100.0 * transmission,
-                                   kelvin=kelvin, color_linear=tuple(float(c) for c in rgb),
+                                   kelvin=kelvin, color_linear=vec3(rgb),
                                    gel=None if gel is None else gel.id)
     try:
         fixture = fx.get_fixture(li.fixture)
@@ -677,9 +696,11 @@ def _rigged_light(li: schema.Light, i: int, ctx: _Ctx | None) -> sc.Light:
         key = ("gel" if gel is not None and str(exc).startswith(gel.name)
                else "color" if li.color is not None else "kelvin")
         raise error(exc, key) from None
-    aim = li.direction if li.direction is not None else np.subtract(li.target_m, li.position_m)
+    position = _given(li.position_m, "position_m")
+    aim = li.direction if li.direction is not None else \
+        np.subtract(_given(li.target_m, "target_m"), position)
     return sc.Light(name=li.name or f"{fixture.id} {i + 1}", type="spot", color_linear=p.color_linear,
-                    intensity=p.intensity_cd, position_m=tuple(li.position_m), direction=_unit(aim),
+                    intensity=p.intensity_cd, position_m=vec3(position), direction=_unit(aim),
                     beam_angle_deg=p.beam_deg, field_angle_deg=p.field_deg, range_m=li.range_m,
                     size_m=li.size_m if "size_m" in li.model_fields_set else p.size_m,
                     shadows=li.shadows, kelvin=p.kelvin, fixture=fixture.id, setting=p.setting,
@@ -727,7 +748,7 @@ def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings
     if s.length_frames is not None:
         length = s.length_frames
     else:
-        length = round(s.duration_s * m.frame_rate)  # finite: duration_s is bounded
+        length = round(_given(s.duration_s, "duration_s") * m.frame_rate)  # finite: bounded
         if length < 1:
             raise ctx.error(f"{s.duration_s:g} s is less than one frame at {m.frame_rate} fps",
                             ("shots", i, "duration_s"))
@@ -735,8 +756,8 @@ def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings
             raise ctx.error(f"{s.duration_s:g} s is {length:,} frames at {m.frame_rate} fps; a shot "
                             f"has at most {lim.MAX_SHOT_FRAMES:,} frames", ("shots", i, "duration_s"))
     placement = sc.CameraPlacement(
-        position_m=tuple(cam.position_m),
-        look_at_m=None if cam.look_at_m is None else tuple(cam.look_at_m),
+        position_m=vec3(cam.position_m),
+        look_at_m=None if cam.look_at_m is None else vec3(cam.look_at_m),
         pan_deg=cam.pan_deg or 0.0,
         tilt_deg=cam.tilt_deg or 0.0,
         roll_deg=cam.roll_deg or 0.0,
@@ -769,11 +790,11 @@ def _tracking(t: schema.TrackingModel | None) -> sc.Tracking | None:
     if t is None:
         return None
     lenses = tuple(sc.LensCalibration(focal_length_mm=c.focal_length_mm,
-                                      zoom_counts=tuple(map(tuple, c.zoom or ())),
-                                      focus_counts=tuple(map(tuple, c.focus or ())))
+                                      zoom_counts=tuple(vec2(r) for r in c.zoom or ()),
+                                      focus_counts=tuple(vec2(r) for r in c.focus or ()))
                    for c in t.lenses)
-    return sc.Tracking(axes=tuple(t.axes), yaw_deg=t.yaw_deg, origin_m=tuple(t.origin_m),
-                       pupil_offset_m=tuple(t.pupil_offset_m), flip_angles=tuple(t.flip_angles),
+    return sc.Tracking(axes=t.axes, yaw_deg=t.yaw_deg, origin_m=vec3(t.origin_m),
+                       pupil_offset_m=vec3(t.pupil_offset_m), flip_angles=tuple(t.flip_angles),
                        lenses=lenses)
 
 
@@ -950,7 +971,7 @@ def _pose_keys(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _C
             _named(ctx, k.at, people + pieces, "subject", where + ("at",))
         out.append(sc.PoseKey(k.character, _key_frame(ctx, k.frame, length, where), k.pose,
                               blend_frames=k.blend_frames, seat=k.seat,
-                              aim_m=None if k.at_m is None else tuple(k.at_m), aim_subject=k.at))
+                              aim_m=None if k.at_m is None else vec3(k.at_m), aim_subject=k.at))
     _one_key_a_frame(ctx, out, ("shots", i, "poses"))
     return tuple(sorted(out, key=lambda k: k.frame))
 
@@ -968,7 +989,7 @@ def _look_keys(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _C
             if k.at == k.character:
                 raise ctx.error(f"{k.character} cannot look at itself", where + ("at",))
         out.append(sc.LookKey(k.character, _key_frame(ctx, k.frame, length, where), at=k.at,
-                              at_m=None if k.at_m is None else tuple(k.at_m),
+                              at_m=None if k.at_m is None else vec3(k.at_m),
                               yaw_deg=k.yaw_deg or 0.0, pitch_deg=k.pitch_deg or 0.0,
                               blend_frames=k.blend_frames))
     _one_key_a_frame(ctx, out, ("shots", i, "looks"))
@@ -976,7 +997,7 @@ def _look_keys(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _C
 
 
 def _one_key_a_frame(ctx: _Ctx, keys, where: tuple) -> None:
-    seen = {}
+    seen: dict[tuple[str, int], int] = {}
     for j, k in enumerate(keys):
         if (k.character, k.frame) in seen:
             raise ctx.error(f"two keys for {k.character} at frame {k.frame} (also "

@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from fractions import Fraction
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -632,9 +632,9 @@ class Light(Model):
     def angles_deg(self) -> tuple[float, float]:
         """(beam, field) full angles; a missing one follows from the other (field = 1.5 x beam)."""
         beam, field = self.beam_angle_deg, self.field_angle_deg
-        if beam is None and field is None:
-            return 30.0, 45.0
         if field is None:
+            if beam is None:
+                return 30.0, 45.0
             return beam, min(beam * 1.5, 179.0)
         if beam is None:
             return field / 1.5, field
@@ -648,7 +648,7 @@ def _few_lights(value):
 
 
 def _few_shadow_tiles(lights: list[Light]) -> list[Light]:
-    tiles = sum(shadow_tiles(lt.type, lt.shadows) for lt in lights)
+    tiles = sum(shadow_tiles(lt.type or "spot", lt.shadows) for lt in lights)  # None: a fixture's spot
     if tiles > MAX_SHADOW_TILES:
         raise fail(f"the shadowed lights need {tiles} shadow maps (a point light takes 6, others 1); "
                    f"previs holds {MAX_SHADOW_TILES}: set shadows: false on some")
@@ -808,7 +808,10 @@ class Walk(_Timed):
 
     @property
     def who(self) -> str:
-        return self.character if self.character is not None else self.standin
+        who = self.character if self.character is not None else self.standin
+        if who is None:  # _who_and_where requires one of them
+            raise ValueError("a walk names no character")
+        return who
 
 
 def _pose_name(value):
@@ -952,7 +955,9 @@ class TakeModel(Model):
     frame_rate: Annotated[Fraction, BeforeValidator(lambda v: parse_frame_rate(v))]
 
 
-SUPPORTS = ("sticks", "hi-hat", "dolly", "slider", "crane", "steadicam", "gimbal", "handheld", "car-mount")
+Support = Literal["sticks", "hi-hat", "dolly", "slider", "crane", "steadicam", "gimbal", "handheld",
+                  "car-mount"]
+SUPPORTS = get_args(Support)
 """What a shot's camera stands on (the shot list's Support column; derived from the moves when not given)."""
 
 
@@ -1003,7 +1008,7 @@ class Shot(Model):
     # the boards' and shot list's words, the camera support, and the cut into this shot
     action: FreeText = ""
     dialogue: FreeText = ""
-    support: Literal[SUPPORTS] | None = None
+    support: Support | None = None
     transition: Annotated[TransitionModel, BeforeValidator(_transition)] | None = None
 
     @field_validator("id")
@@ -1039,8 +1044,8 @@ ENCODER_MAX = 2**24 - 1  # FreeD's zoom and focus are 24-bit counts
 Counts = Annotated[float, Field(ge=0, le=ENCODER_MAX)]
 
 
-def _table(what: str, value_type):
-    """A calibration table: rows [counts, value], at least two, counts strictly increasing."""
+def _increasing(what: str):
+    """A calibration table's check: counts strictly increasing row by row."""
 
     def check(rows):
         for k in range(1, len(rows)):
@@ -1049,16 +1054,22 @@ def _table(what: str, value_type):
                            f"after {rows[k - 1][0]:g}", key=(k,))
         return rows
 
-    row = Annotated[tuple[Counts, value_type], _vector(2, "[counts, value]")]
-    return Annotated[list[row], Field(min_length=2, max_length=4096), AfterValidator(check)]
+    return AfterValidator(check)
+
+
+# A calibration table: rows [counts, value], at least two, counts strictly increasing.
+ZoomTable = Annotated[list[Annotated[tuple[Counts, FocalMM], _vector(2, "[counts, value]")]],
+                      Field(min_length=2, max_length=4096), _increasing("zoom")]
+FocusTable = Annotated[list[Annotated[tuple[Counts, Pos], _vector(2, "[counts, value]")]],
+                       Field(min_length=2, max_length=4096), _increasing("focus")]
 
 
 class LensCalibrationModel(Model):
     """One lens's encoder tables: counts -> focal length (mm) and counts -> focus (m)."""
 
     focal_length_mm: FocalMM
-    zoom: _table("zoom", FocalMM) | None = None
-    focus: _table("focus", Annotated[float, Field(gt=0, le=lim.MAX_MAGNITUDE)]) | None = None
+    zoom: ZoomTable | None = None
+    focus: FocusTable | None = None
 
 
 _AXIS = re.compile(r"^[+-]?[xyz]$")

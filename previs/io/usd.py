@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from previs.core.mesh import Asset, Material, MeshPart, TextureImage
+from previs.core.transforms import vec3
 from previs.io.meshes import MAX_MESH_FILE_BYTES, MAX_TRIANGLES, MAX_VERTICES
 from previs.io.safe_files import UnsafeFile, printable, read_regular, stat_regular
 
@@ -443,7 +444,8 @@ class _Reader:
         self.materials: dict[str, Material] = {}
         self.vertex_colour_keys: set[str] = set()  # materials multiplied by displayColor
         self.by_look: dict[tuple, Material] = {}
-        self.textures: dict[tuple, TextureImage | None] = {}
+        self.images: dict[str, np.ndarray | None] = {}  # decoded files by path (None: refused)
+        self.textures: dict[tuple, TextureImage] = {}
         self.geoms: dict[str, _Geom | None] = {}
         self.warnings: list[str] = []
         self.subdiv: set[str] = set()
@@ -729,7 +731,7 @@ class _Reader:
         from pxr import UsdShade
 
         api = UsdShade.MaterialBindingAPI(prim)
-        out = []
+        out: list[tuple[Material, np.ndarray | None]] = []
         taken = np.zeros(n_faces, bool)
         for subset in api.GetMaterialBindSubsets():
             idx = subset.GetIndicesAttr().Get(self.time)
@@ -884,8 +886,8 @@ class _Reader:
                 self.warnings.append(f"missing texture '{printable(authored)}' ({label}): "
                                      "drawn without it")
             return None, ""
-        if ("image", resolved) in self.textures:
-            return self.textures[("image", resolved)], resolved
+        if resolved in self.images:
+            return self.images[resolved], resolved
         try:
             blob = _read_asset_bytes(resolved)
             rgba = _decode(blob, f"{label} ('{printable(authored)}')")
@@ -897,7 +899,7 @@ class _Reader:
             self.warnings.append(f"texture '{printable(authored)}' is {exc.reason}; drawn "
                                  "without it")
             rgba = None
-        self.textures[("image", resolved)] = rgba
+        self.images[resolved] = rgba
         return rgba, resolved
 
     def _texture(self, tex, want: str, label: str, alpha_from=None) -> TextureImage | None:
@@ -989,6 +991,8 @@ def _decode(blob: bytes, label: str) -> np.ndarray:
             tex = meshes._image_to_rgba(im, "", label)
     except meshes._Refusal as exc:
         raise UsdRefusal(exc.reason) from None
+    if tex is None:  # only for no image at all; Image.open gave one or raised
+        raise UsdRefusal("not an image")
     return tex.rgba
 
 
@@ -1073,7 +1077,9 @@ def _gprim_arrays(prim, time):
 
 
 def _box(s: float):
-    pts, tris, nrm = [], [], []
+    pts: list[np.ndarray] = []
+    nrm: list[np.ndarray] = []
+    tris: list[tuple[int, int, int]] = []
     for axis in range(3):
         for sign in (-1.0, 1.0):
             n = np.zeros(3)
@@ -1099,7 +1105,9 @@ def _lathe(profile, seg: int, smooth: bool):
     seg_d = np.diff(prof, axis=0)
     seg_n = np.c_[seg_d[:, 1], -seg_d[:, 0]]  # (dr, dy) -> (dy, -dr): outward for rising y
     seg_n /= np.maximum(np.linalg.norm(seg_n, axis=1, keepdims=True), 1e-300)
-    pts, nrm, tris = [], [], []
+    pts: list[tuple[float, float, float]] = []
+    nrm: list[tuple[float, float, float]] = []
+    tris: list[tuple[int, int, int]] = []
     rows = []
     for i in range(len(prof) - 1):
         ends = []
@@ -1121,11 +1129,11 @@ def _lathe(profile, seg: int, smooth: bool):
             k1 = (k + 1) % seg
             a, b, c, d = a0 + k, a0 + k1, b0 + k1, b0 + k
             tris += [(a, b, c), (a, c, d)]
-    pts, tris = np.array(pts), np.array(tris, np.int64)
+    points, faces = np.array(pts), np.array(tris, np.int64)
     # drop triangles collapsed onto the axis
-    p = pts[tris]
+    p = points[faces]
     area = np.linalg.norm(np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]), axis=1)
-    return pts, tris[area > 1e-12 * max(float(np.abs(pts).max()), 1e-300) ** 2], np.array(nrm)
+    return points, faces[area > 1e-12 * max(float(np.abs(points).max()), 1e-300) ** 2], np.array(nrm)
 
 
 # ---------------------------------------------------------------- entry points
@@ -1331,7 +1339,7 @@ def _light(prim, t, scale: float, pos, fwd) -> UsdLight:
     kelvin = get(api.GetColorTemperatureAttr(), 6500) if api.GetEnableColorTemperatureAttr(
     ).Get(t) else None
     lum = float(col @ [0.2126, 0.7152, 0.0722])
-    color = tuple(float(c) for c in (col / lum if lum > 0 else np.ones(3)))
+    color = vec3(col / lum if lum > 0 else np.ones(3))
     nits *= max(lum, 0.0)
     normalize = bool(api.GetNormalizeAttr().Get(t))
     shape = getattr(UsdLux, usd_type, None)
@@ -1343,7 +1351,7 @@ def _light(prim, t, scale: float, pos, fwd) -> UsdLight:
 
     r, w, h, length = dim("Radius", 0.5), dim("Width", 1.0), dim("Height", 1.0), dim("Length",
                                                                                     1.0)
-    angle = get(s.GetAngleAttr(), 0.53) if usd_type == "DistantLight" else 0.53
+    angle = get(s.GetAngleAttr(), 0.53) if usd_type == "DistantLight" and s is not None else 0.53
     intensity = light_intensity(usd_type, nits, normalize=normalize, radius_m=r, width_m=w,
                                 height_m=h, length_m=length, angle_deg=angle)
     kind = {"DistantLight": "directional", "SphereLight": "point", "DomeLight": "dome",
