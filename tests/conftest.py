@@ -48,6 +48,18 @@ def gl_context():
     ctx.release()
 
 
+@pytest.fixture(autouse=True)
+def _gl_context_current(request):
+    """The shared context made current for each test that uses it: renderers that other tests
+    made (each its own context) leave theirs current, and GL calls go to the current one."""
+    if "gl_context" not in request.fixturenames:
+        yield
+        return
+    ctx = request.getfixturevalue("gl_context")
+    with ctx:
+        yield
+
+
 @pytest.fixture(scope="session")
 def shared_assets() -> Path:
     if not SHARED_ASSETS.is_dir():
