@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: sets everything up, then runs what you ask for.
 #   bash run.sh storyboard   render the example stage's storyboard frames into out/storyboard
-#   bash run.sh test         type-check previs.core and previs.io (mypy), then the whole test suite
+#   bash run.sh test         lint and format check (ruff), type check (mypy), then the whole test suite
 #   bash run.sh test-lowest  the suite against the lowest dependency versions pyproject.toml allows
 # Set-up is idempotent: a virtual environment in .venv with previs and its dependencies, and
 # Mesa's EGL driver from apt when no OpenGL context can be made.
@@ -73,8 +73,9 @@ case "${1:-}" in
     ;;
   test)
     shift
-    # the type check first ([tool.mypy] in pyproject.toml: previs.core and previs.io)
-    .venv/bin/python -m mypy && .venv/bin/python -m pytest -q "$@"
+    # lint and format (ruff), the type check ([tool.mypy]: previs.core and previs.io), the suite
+    .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/python -m mypy \
+      && .venv/bin/python -m pytest -q "$@"
     ;;
   test-lowest)
     shift

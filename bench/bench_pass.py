@@ -41,8 +41,17 @@ def _sources(base: str | None):
         return context.shader_source
     if Path(base).is_dir():  # an experiment not yet committed
         return context.shader_sources(lambda name: (Path(base) / name).read_text(encoding="utf-8"))
-    return context.shader_sources(lambda name: subprocess.run(
-        ["git", "show", f"{base}:shaders/{name}"], cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    return context.shader_sources(
+        lambda name: (
+            subprocess.run(
+                ["git", "show", f"{base}:shaders/{name}"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+    )
 
 
 class _Frame:
@@ -72,17 +81,23 @@ class _Frame:
             if which == "gbuffer":  # one program per material variant, shared as the renderer does
                 geometry = r.geometry_pass
                 geometry.programs = {}
-                vaos = [vertex_array(r.ctx, geometry.gbuffer_program(b.material), b.vbo, b.ibo)
-                        for b in geometry.batches]
+                vaos = [
+                    vertex_array(r.ctx, geometry.gbuffer_program(b.material), b.vbo, b.ibo)
+                    for b in geometry.batches
+                ]
                 self.programs[name] = (geometry.programs, vaos)
             elif which == "post":  # FXAA as two passes (marks, then FXAA where marked) or one
                 r.post_pass.programs = {}
-                self.programs[name] = {v: r.post_pass.program(v) for v in (
-                    ("mark", "fxaa") if "FXAA_MARK" in source("post.frag") else ("fxaa",))}
+                self.programs[name] = {
+                    v: r.post_pass.program(v)
+                    for v in (("mark", "fxaa") if "FXAA_MARK" in source("post.frag") else ("fxaa",))
+                }
             else:
                 lighting = r.lighting_pass
                 key = lighting.variant("display", "surface" if which == "lighting" else which)
-                lighting.programs.pop(key, None)  # (the renderer's own, left for the GC: still in use)
+                lighting.programs.pop(
+                    key, None
+                )  # (the renderer's own, left for the GC: still in use)
                 self.programs[name] = lighting.program(key.mode, key.part)
         finally:
             context.shader_source = keep
@@ -119,7 +134,11 @@ class _Frame:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", required=True, help="the commit whose shaders/ to compare with (or a folder of shaders)")
+    ap.add_argument(
+        "--base",
+        required=True,
+        help="the commit whose shaders/ to compare with (or a folder of shaders)",
+    )
     ap.add_argument("--pass", dest="which", default="resolve", choices=PASSES)
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--shot", default="3A")
@@ -128,26 +147,34 @@ def main() -> int:
     args = ap.parse_args()
     f = _Frame(args.shot, args.frame, args.width)
     sides = {args.base: _sources(args.base), "this tree": _sources(None)}
-    if args.which in ("half", "lighting") and "u_led_radiance_lod" in sides[args.base]("lighting.glsl"):
+    if args.which in ("half", "lighting") and "u_led_radiance_lod" in sides[args.base](
+        "lighting.glsl"
+    ):
         # Before 06b270f the wall's reflections were a cube map; this tree's Python binds a 3D
         # texture there, so the base would sample nothing and time a lighter pass.
-        print(f"{args.base}: its lighting reads the wall's reflections from a cube map, which this "
-              "tree no longer uploads; compare its half or lighting pass from a commit since 06b270f")
+        print(
+            f"{args.base}: its lighting reads the wall's reflections from a cube map, which this "
+            "tree no longer uploads; compare its half or lighting pass from a commit since 06b270f"
+        )
         return 2
     for name, source in sides.items():
         f.compile(name, source, args.which)
     ms = {name: [] for name in sides}
     for rnd in range(args.rounds):
-        for name in (list(sides) if rnd % 2 == 0 else list(sides)[::-1]):
-            f.draw(name, args.which)  # once unmeasured: the other side's draw left other data in cache
+        for name in list(sides) if rnd % 2 == 0 else list(sides)[::-1]:
+            f.draw(
+                name, args.which
+            )  # once unmeasured: the other side's draw left other data in cache
             t0 = time.perf_counter()
             f.draw(name, args.which)
             ms[name].append((time.perf_counter() - t0) * 1000.0)
     print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     m = machine()
     print(f"machine: {m['cpu']}, {m['cores']} cores; GL: {f.r.gl_renderer}")
-    print(f"pass {args.which}, shot {args.shot} frame {args.frame} of {SCENE.name}, {f.r.width}x{f.r.height}, "
-          f"median of {args.rounds} rounds, ms")
+    print(
+        f"pass {args.which}, shot {args.shot} frame {args.frame} of {SCENE.name}, {f.r.width}x{f.r.height}, "
+        f"median of {args.rounds} rounds, ms"
+    )
     base = statistics.median(ms[args.base])
     for name, v in ms.items():
         med = statistics.median(v)

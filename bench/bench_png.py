@@ -51,18 +51,25 @@ def main() -> int:
         def encode(rgb):
             with mock.patch.object(animatic, "_deflate", deflate):
                 return animatic.encode_png(rgb)
+
         return encode
 
     encoders = [("previs (ISA-L level 1)", animatic.encode_png)]
     try:
         from zlib_ng import zlib_ng
+
         encoders.append(("zlib-ng level 1, run-length", run_length(zlib_ng)))
     except ImportError:
         print("(zlib-ng is not installed: its row is left out)")
-    encoders += [("stdlib zlib level 1, run-length", run_length(zlib)), ("PIL, compress level 1", pil)]
+    encoders += [
+        ("stdlib zlib level 1, run-length", run_length(zlib)),
+        ("PIL, compress level 1", pil),
+    ]
 
     m = machine()
-    print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {m['cpu']}, {m['cores']} cores")
+    print(
+        f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {m['cpu']}, {m['cores']} cores"
+    )
     print(f"shot 3A frame 60 at {frame.shape[1]}x{frame.shape[0]}, median of {args.runs}")
     print("| encoder | ms | MB |")
     print("|---|---|---|")

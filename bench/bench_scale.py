@@ -76,8 +76,18 @@ def one_run(config: str, scene_path: Path, width: int, chunk: int) -> dict:
 
     scene = api.load_scene(scene_path)
     shot = scene.shot(SHOT)
-    key = settings_key(width, BurnIn(), animatic_cache_key(scene, render_width=width, width=width, antialias=True,
-                                                           shadows=True, full_res_lighting=False))
+    key = settings_key(
+        width,
+        BurnIn(),
+        animatic_cache_key(
+            scene,
+            render_width=width,
+            width=width,
+            antialias=True,
+            shadows=True,
+            full_res_lighting=False,
+        ),
+    )
     size = evaluate(scene, shot, 0).image_size(width)
     with tempfile.TemporaryDirectory() as out:
         seq = FrameSequence(Path(out) / "frames", shot.id, shot.length_frames, size, key=key)
@@ -89,13 +99,28 @@ def one_run(config: str, scene_path: Path, width: int, chunk: int) -> dict:
                 t1 = time.perf_counter()
                 writer = FrameWriter()
                 try:
-                    render_frames(writer, scene, shot, seq, frames, evaluate=evaluate, burn_in=BurnIn(),
-                                  render_frame=lambda s: r.render(s, read_depth=False, output_width=width).color)
+                    render_frames(
+                        writer,
+                        scene,
+                        shot,
+                        seq,
+                        frames,
+                        evaluate=evaluate,
+                        burn_in=BurnIn(),
+                        render_frame=lambda s: (
+                            r.render(s, read_depth=False, output_width=width).color
+                        ),
+                    )
                 finally:
                     writer.close()
                 t2 = time.perf_counter()
-            return {"start_s": 0.0, "render_s": t2 - t0, "frames_per_s": len(frames) / (t2 - t0),
-                    "renderer_s": t1 - t0, "gl_renderer": r._renderer.ctx.info["GL_RENDERER"]}
+            return {
+                "start_s": 0.0,
+                "render_s": t2 - t0,
+                "frames_per_s": len(frames) / (t2 - t0),
+                "renderer_s": t1 - t0,
+                "gl_renderer": r._renderer.ctx.info["GL_RENDERER"],
+            }
         from previs.batch.dask_runner import DaskRunner
 
         workers, cores = int(config[1]), int(config[3])
@@ -109,10 +134,25 @@ def one_run(config: str, scene_path: Path, width: int, chunk: int) -> dict:
             t0 = time.perf_counter()
             runner.client.gather(runner.client.map(_noop, range(n_noop), pure=False))
             per_task_ms = 1000 * (time.perf_counter() - t0) / n_noop
-            spec = JobSpec("animatic", str(scene_path), _sha(scene_path), out, lp_threads=cores, options={
-                "render": {"width": width, "antialias": True, "shadows": True, "half_res_lighting": True},
-                "output_width": width, "burn_in": BurnIn(), "key": key,
-                "shots": {shot.id: (seq.frame_count, seq.size)}})
+            spec = JobSpec(
+                "animatic",
+                str(scene_path),
+                _sha(scene_path),
+                out,
+                lp_threads=cores,
+                options={
+                    "render": {
+                        "width": width,
+                        "antialias": True,
+                        "shadows": True,
+                        "half_res_lighting": True,
+                    },
+                    "output_width": width,
+                    "burn_in": BurnIn(),
+                    "key": key,
+                    "shots": {shot.id: (seq.frame_count, seq.size)},
+                },
+            )
             tasks = split_frames("animatic", shot.id, frames, chunk, scope=key)
             results = []
             t0 = time.perf_counter()
@@ -124,12 +164,17 @@ def one_run(config: str, scene_path: Path, width: int, chunk: int) -> dict:
     firsts = {}
     for r in results:
         firsts.setdefault(r["worker"], r["seconds"])
-    return {"start_s": start, "render_s": render, "frames_per_s": len(frames) / render,
-            "noop_task_ms": per_task_ms, "tasks": len(tasks),
-            "scene_load_s": statistics.median(s["scene"] for s in firsts.values()),
-            "renderer_s": statistics.median(s["renderer"] for s in firsts.values()),
-            "paths_ms": 1000 * statistics.median(s["paths"] for s in secs),
-            "work_per_frame_s": sum(s["work"] for s in secs) / len(frames)}
+    return {
+        "start_s": start,
+        "render_s": render,
+        "frames_per_s": len(frames) / render,
+        "noop_task_ms": per_task_ms,
+        "tasks": len(tasks),
+        "scene_load_s": statistics.median(s["scene"] for s in firsts.values()),
+        "renderer_s": statistics.median(s["renderer"] for s in firsts.values()),
+        "paths_ms": 1000 * statistics.median(s["paths"] for s in secs),
+        "work_per_frame_s": sum(s["work"] for s in secs) / len(frames),
+    }
 
 
 def _noop(i):
@@ -151,7 +196,9 @@ def write_cost(width: int) -> float:
 
     rng = np.random.default_rng(1)
     h = width * 9 // 16
-    img = (rng.random((h, width, 3)) * 64 + np.linspace(0, 180, width)[None, :, None]).astype(np.uint8)
+    img = (rng.random((h, width, 3)) * 64 + np.linspace(0, 180, width)[None, :, None]).astype(
+        np.uint8
+    )
     times = []
     with tempfile.TemporaryDirectory() as d:
         for i in range(20):
@@ -183,27 +230,60 @@ def main() -> int:
             runs = []
             for _ in range(args.runs):
                 env = {k: v for k, v in os.environ.items() if k != "LP_NUM_THREADS"}
-                res = subprocess.run([sys.executable, __file__, "--one", f"{config},{scene}", "--width",
-                                      str(args.width), "--chunk", str(args.chunk)],
-                                     capture_output=True, text=True, env=env, cwd=ROOT)
+                res = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--one",
+                        f"{config},{scene}",
+                        "--width",
+                        str(args.width),
+                        "--chunk",
+                        str(args.chunk),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    cwd=ROOT,
+                )
                 if res.returncode != 0:
                     print(res.stderr, file=sys.stderr)
                     return 1
                 runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
-            rows[config] = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "gl_renderer"}
+            rows[config] = {
+                k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "gl_renderer"
+            }
             if "gl_renderer" in runs[0]:
                 rows[config]["gl_renderer"] = runs[0]["gl_renderer"]
-    print(json.dumps({"machine": machine(), "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="minutes"),
-                      "load_average": os.getloadavg(), "frames": args.frames, "width": args.width,
-                      "chunk": args.chunk, "runs": args.runs, "write_frame_s": write_cost(args.width)}, indent=1))
-    print(f"{'config':<7}{'frames/s':>10}{'render s':>10}{'start s':>9}{'noop ms':>9}{'scene s':>9}"
-          f"{'renderer s':>11}{'paths ms':>10}{'work/frame s':>13}")
+    print(
+        json.dumps(
+            {
+                "machine": machine(),
+                "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="minutes"),
+                "load_average": os.getloadavg(),
+                "frames": args.frames,
+                "width": args.width,
+                "chunk": args.chunk,
+                "runs": args.runs,
+                "write_frame_s": write_cost(args.width),
+            },
+            indent=1,
+        )
+    )
+    print(
+        f"{'config':<7}{'frames/s':>10}{'render s':>10}{'start s':>9}{'noop ms':>9}{'scene s':>9}"
+        f"{'renderer s':>11}{'paths ms':>10}{'work/frame s':>13}"
+    )
     for config, r in rows.items():
+
         def f(k, fmt, r=r):
             return format(r[k], fmt) if k in r else format("-", f">{fmt.split('.')[0]}")
-        print(f"{config:<7}{f('frames_per_s', '10.2f')}{f('render_s', '10.2f')}{f('start_s', '9.2f')}"
-              f"{f('noop_task_ms', '9.2f')}{f('scene_load_s', '9.3f')}{f('renderer_s', '11.3f')}"
-              f"{f('paths_ms', '10.2f')}{f('work_per_frame_s', '13.3f')}")
+
+        print(
+            f"{config:<7}{f('frames_per_s', '10.2f')}{f('render_s', '10.2f')}{f('start_s', '9.2f')}"
+            f"{f('noop_task_ms', '9.2f')}{f('scene_load_s', '9.3f')}{f('renderer_s', '11.3f')}"
+            f"{f('paths_ms', '10.2f')}{f('work_per_frame_s', '13.3f')}"
+        )
     return 0
 
 

@@ -45,8 +45,9 @@ def _warm_window(shot: str, adaptive: bool, panels: bool):
     """The window on ``shot`` after three frames; (app, full picture width in px)."""
     from previs.view.app import ViewerApp
 
-    app = ViewerApp(SCENE, size=(1280, 720), shot=shot, adaptive=adaptive, panels=panels,
-                    autosave_s=1e9)
+    app = ViewerApp(
+        SCENE, size=(1280, 720), shot=shot, adaptive=adaptive, panels=panels, autosave_s=1e9
+    )
     try:
         for _ in range(3):
             app.step()
@@ -81,14 +82,23 @@ def one_play(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
                 prev = app.frame
                 app.idle()
             wall_s = time.perf_counter() - t0
-            return {"fps": (app.frames_rendered - drawn0) / wall_s, "shot_fps": advanced / wall_s,
-                    "skipped": skipped, "advanced": advanced,
-                    "render_width_median": statistics.median(widths) if widths else 0}
+            return {
+                "fps": (app.frames_rendered - drawn0) / wall_s,
+                "shot_fps": advanced / wall_s,
+                "skipped": skipped,
+                "advanced": advanced,
+                "render_width_median": statistics.median(widths) if widths else 0,
+            }
 
         play(1.0)
         res = play(seconds)
-        return {**res, "full_width": full, "window_gl": app.gl_renderer, "stage_gl": app.stage_gl_renderer,
-                "shot_rate": float(app.scene.frame_rate)}
+        return {
+            **res,
+            "full_width": full,
+            "window_gl": app.gl_renderer,
+            "stage_gl": app.stage_gl_renderer,
+            "shot_rate": float(app.scene.frame_rate),
+        }
     finally:
         app.close()
 
@@ -116,8 +126,14 @@ def one_run(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
 
         move(1.0)
         n, dt, widths = move(seconds)
-        return {"fps": n / dt, "frames": n, "render_width_median": statistics.median(widths),
-                "full_width": full, "window_gl": app.gl_renderer, "stage_gl": app.stage_gl_renderer}
+        return {
+            "fps": n / dt,
+            "frames": n,
+            "render_width_median": statistics.median(widths),
+            "full_width": full,
+            "window_gl": app.gl_renderer,
+            "stage_gl": app.stage_gl_renderer,
+        }
     finally:
         app.close()
 
@@ -129,7 +145,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--shot", default="1A", help="the shot the move session lines up")
     ap.add_argument("--play-shot", default="3A", help="the shot the play session plays")
-    ap.add_argument("--panels", action="store_true", help="with the side panels (a smaller picture)")
+    ap.add_argument(
+        "--panels", action="store_true", help="with the side panels (a smaller picture)"
+    )
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: one run, JSON on stdout
     args = ap.parse_args()
     if args.one:
@@ -150,8 +168,16 @@ def main() -> int:
             for res in ("adaptive", "native"):
                 runs = []
                 for _ in range(args.runs):
-                    cmd = [sys.executable, __file__, "--one", f"{kind},{res}", "--shot", shot,
-                           "--seconds", str(args.seconds)]
+                    cmd = [
+                        sys.executable,
+                        __file__,
+                        "--one",
+                        f"{kind},{res}",
+                        "--shot",
+                        shot,
+                        "--seconds",
+                        str(args.seconds),
+                    ]
                     if args.panels:
                         cmd.append("--panels")
                     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
@@ -163,32 +189,45 @@ def main() -> int:
         if xvfb is not None:
             stop_xvfb(xvfb)
     first = next(iter(results.values()))[0]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=ROOT).stdout.strip()
-    print(f"previs view on {SCENE.name}, 1280x720 window{' with panels' if args.panels else ' without panels'}")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    print(
+        f"previs view on {SCENE.name}, 1280x720 window{' with panels' if args.panels else ' without panels'}"
+    )
     m = machine()
-    print(f"machine   {m['cpu']}, {m['cores']} cores, {m['os']}, load average at start "
-          f"{m['load_avg_at_start']}")
+    print(
+        f"machine   {m['cpu']}, {m['cores']} cores, {m['os']}, load average at start "
+        f"{m['load_avg_at_start']}"
+    )
     print(f"GL        window: {first['window_gl']}; renderer: {first['stage_gl']}")
-    print(f"date      {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC  commit {commit} "
-          f"(working tree may differ)")
-    print(f"runs      {args.runs} fresh processes per row, {args.seconds:g} s measured after 1 s warm-up; "
-          f"medians (each run in brackets)")
+    print(
+        f"date      {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC  commit {commit} "
+        f"(working tree may differ)"
+    )
+    print(
+        f"runs      {args.runs} fresh processes per row, {args.seconds:g} s measured after 1 s warm-up; "
+        f"medians (each run in brackets)"
+    )
     for (kind, res), runs in results.items():
         fps = statistics.median(r["fps"] for r in runs)
         w = statistics.median(r["render_width_median"] for r in runs)
         each = ", ".join(f"{r['fps']:.1f}" for r in runs)
         width = f"render width {w:g} of {runs[0]['full_width']} px"
         if kind == "move":
-            print(f"move {args.shot:<4} {res:<9} {fps:5.1f} frames/s drawn [{each}], {width}  "
-                  f"(trucking and panning every frame)")
+            print(
+                f"move {args.shot:<4} {res:<9} {fps:5.1f} frames/s drawn [{each}], {width}  "
+                f"(trucking and panning every frame)"
+            )
         else:
             shot_fps = statistics.median(r["shot_fps"] for r in runs)
             each_shot = ", ".join(f"{r['shot_fps']:.1f}" for r in runs)
             skipped = ", ".join(f"{r['skipped']}/{r['advanced']}" for r in runs)
-            print(f"play {args.play_shot:<4} {res:<9} {fps:5.1f} frames/s drawn [{each}], shot advancing "
-                  f"{shot_fps:.1f} frames/s [{each_shot}] (its rate: {runs[0]['shot_rate']:g}), {width}, "
-                  f"shot frames skipped [{skipped}]")
+            print(
+                f"play {args.play_shot:<4} {res:<9} {fps:5.1f} frames/s drawn [{each}], shot advancing "
+                f"{shot_fps:.1f} frames/s [{each_shot}] (its rate: {runs[0]['shot_rate']:g}), {width}, "
+                f"shot frames skipped [{skipped}]"
+            )
     return 0
 
 

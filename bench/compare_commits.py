@@ -46,11 +46,30 @@ def _child(root: Path, config: str, frames: int, width: int) -> float:
     # The base worktree's own package goes first on the path (its shaders through the link made
     # in main); this tree is what the virtual environment has installed (editable).
     env = {**os.environ, "PYTHONPATH": str(root)} if root != ROOT else dict(os.environ)
-    out = subprocess.run([sys.executable, str(root / "bench" / "bench_animatic.py"), "--child", wall_what,
-                          "--shot", "3A", "--frames", str(frames), "--width", str(width), "--scale", scale],
-                         capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(root / "bench" / "bench_animatic.py"),
+            "--child",
+            wall_what,
+            "--shot",
+            "3A",
+            "--frames",
+            str(frames),
+            "--width",
+            str(width),
+            "--scale",
+            scale,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
     if out.returncode != 0:
-        raise SystemExit(f"{root}: bench_animatic failed for {config}:\n{out.stderr.strip()[-2000:]}")
+        raise SystemExit(
+            f"{root}: bench_animatic failed for {config}:\n{out.stderr.strip()[-2000:]}"
+        )
     return float(json.loads(out.stdout.strip().splitlines()[-1])["fps"])
 
 
@@ -60,22 +79,36 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--frames", type=int, default=48)
     ap.add_argument("--width", type=int, default=1280)
-    ap.add_argument("--configs", default=DEFAULT_CONFIGS, help="';'-separated WALL,WHAT[,LIGHTS]:SCALE")
+    ap.add_argument(
+        "--configs", default=DEFAULT_CONFIGS, help="';'-separated WALL,WHAT[,LIGHTS]:SCALE"
+    )
     args = ap.parse_args()
     configs = [c for c in args.configs.split(";") if c]
     m = machine()  # before the runs: the load average says whether the machine was quiet
-    rev = subprocess.run(["git", "rev-parse", "--short", args.base], cwd=ROOT, capture_output=True, text=True)
+    rev = subprocess.run(
+        ["git", "rev-parse", "--short", args.base], cwd=ROOT, capture_output=True, text=True
+    )
     if rev.returncode != 0:
         print(f"--base {args.base}: not a commit of this repository", file=sys.stderr)
         return 2
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                          text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "previs", "shaders", "bench"], cwd=ROOT,
-                                capture_output=True, text=True).stdout.strip())
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = bool(
+        subprocess.run(
+            ["git", "status", "--porcelain", "--", "previs", "shaders", "bench"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     with tempfile.TemporaryDirectory(prefix="previs-base-") as tmp:
         base = Path(tmp) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(base), rev.stdout.strip()], cwd=ROOT,
-                       check=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "-q", str(base), rev.stdout.strip()],
+            cwd=ROOT,
+            check=True,
+        )
         try:
             (base / "previs" / "shaders").symlink_to(base / "shaders", target_is_directory=True)
             sides = {"base": base, "this": ROOT}
@@ -83,27 +116,45 @@ def main() -> int:
             fps: dict[tuple[str, str], list[float]] = {}
             for run in range(args.runs):
                 for config in configs:
-                    order = ["base", "this"] if (run + configs.index(config)) % 2 == 0 else ["this", "base"]
+                    order = (
+                        ["base", "this"]
+                        if (run + configs.index(config)) % 2 == 0
+                        else ["this", "base"]
+                    )
                     for side in order:
-                        fps.setdefault((config, side), []).append(_child(sides[side], config, args.frames,
-                                                                         args.width))
+                        fps.setdefault((config, side), []).append(
+                            _child(sides[side], config, args.frames, args.width)
+                        )
                 print(f"run {run + 1} of {args.runs} done", file=sys.stderr, flush=True)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=False)
-    print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; machine: {m['cpu']}, {m['cores']} cores, "
-          f"load average at start {m['load_avg_at_start']}")
-    print(f"base {rev.stdout.strip()} against this tree (HEAD {head}{', with changes' if dirty else ''}); "
-          f"shot 3A at {args.width} px, {args.frames} frames, {args.runs} runs each, interleaved; frames/s, median")
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=False
+            )
+    print(
+        f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; machine: {m['cpu']}, {m['cores']} cores, "
+        f"load average at start {m['load_avg_at_start']}"
+    )
+    print(
+        f"base {rev.stdout.strip()} against this tree (HEAD {head}{', with changes' if dirty else ''}); "
+        f"shot 3A at {args.width} px, {args.frames} frames, {args.runs} runs each, interleaved; frames/s, median"
+    )
     print("| configuration | base | this | change |")
     print("|---|---|---|---|")
     names = {"led": "LED simulation", "plain": "wall drawn plainly", "nowall": "no wall"}
     for config in configs:
         wall_what, scale = config.split(":")
         wall, what, lights = (wall_what.split(",") + ["full"])[:3]
-        label = (f"{'native' if float(scale) == 1 else f'{float(scale):g} draft'}, {names.get(wall, wall)}, "
-                 f"{'render + burn-in + PNG' if what == 'png' else 'render'}"
-                 + ("" if lights != "half" else ", lights at half resolution" if base_lights
-                    else ", this tree's lights at half resolution"))
+        label = (
+            f"{'native' if float(scale) == 1 else f'{float(scale):g} draft'}, {names.get(wall, wall)}, "
+            f"{'render + burn-in + PNG' if what == 'png' else 'render'}"
+            + (
+                ""
+                if lights != "half"
+                else ", lights at half resolution"
+                if base_lights
+                else ", this tree's lights at half resolution"
+            )
+        )
         b, t = statistics.median(fps[(config, "base")]), statistics.median(fps[(config, "this")])
         print(f"| {label} | {b:.2f} | {t:.2f} | {100 * (t - b) / b:+.0f} % |")
     return 0

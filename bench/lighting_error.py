@@ -27,8 +27,12 @@ def main() -> int:
     args = ap.parse_args()
     scene = api.load_scene(SCENE)
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
-    print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {SCENE.name} at {args.width} px wide")
-    print("| shot | frame | mean | 99th percentile | 99.9th percentile | max | pixels over 8 levels |")
+    print(
+        f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {SCENE.name} at {args.width} px wide"
+    )
+    print(
+        "| shot | frame | mean | 99th percentile | 99.9th percentile | max | pixels over 8 levels |"
+    )
     print("|---|---|---|---|---|---|---|")
     with api.StageRenderer(scene, width=args.width) as r:
         for shot in shots:
@@ -39,8 +43,10 @@ def main() -> int:
                     r.half_res_lighting = half
                     out[half] = r.render(state, read_depth=False).color.astype(np.int16)
                 d = np.abs(out[True] - out[False]).max(axis=2)
-                print(f"| {shot.id} | {frame} | {d.mean():.3f} | {np.percentile(d, 99):.0f} | "
-                      f"{np.percentile(d, 99.9):.0f} | {d.max()} | {100 * (d > 8).mean():.2f} % |")
+                print(
+                    f"| {shot.id} | {frame} | {d.mean():.3f} | {np.percentile(d, 99):.0f} | "
+                    f"{np.percentile(d, 99.9):.0f} | {d.max()} | {100 * (d > 8).mean():.2f} % |"
+                )
     return 0
 
 

@@ -64,7 +64,9 @@ def main() -> int:
     args = ap.parse_args()
     scene = example_scene_16x9()
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
-    print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {SCENE.name} at {args.width} px wide")
+    print(
+        f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; {SCENE.name} at {args.width} px wide"
+    )
     print("| shot | frame | farthest corner (the renderer's) | nearest point |")
     print("|---|---|---|---|")
     ours, nearest = [], []
@@ -77,7 +79,9 @@ def main() -> int:
                 view = api.camera_view(state, (r.width, r.height))
                 eye = view.world_from_camera[:3, 3]
                 ours.append(_shaded_per_pixel(r, view, r.geometry_pass.draw_order(eye)))
-                nearest.append(_shaded_per_pixel(r, view, _nearest_point_order(r.geometry_pass, eye)))
+                nearest.append(
+                    _shaded_per_pixel(r, view, _nearest_point_order(r.geometry_pass, eye))
+                )
                 print(f"| {shot.id} | {frame} | {ours[-1]:.3f} | {nearest[-1]:.3f} |")
     print(f"| mean | | {statistics.mean(ours):.3f} | {statistics.mean(nearest):.3f} |")
     return 0

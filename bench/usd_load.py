@@ -24,8 +24,10 @@ import numpy as np
 
 ASSETS = Path(__file__).resolve().parents[2] / "shared" / "assets" / "usd"
 CASES = {
-    "vehicle kit (sedan)": (ASSETS / "full_assets/Vehicles/USD_Mini_Car_Kit/assets/vehicles/"
-                            "vehicleVariants.usda", {"wheels": "sedan"}),
+    "vehicle kit (sedan)": (
+        ASSETS / "full_assets/Vehicles/USD_Mini_Car_Kit/assets/vehicles/vehicleVariants.usda",
+        {"wheels": "sedan"},
+    ),
     "teapot layout (intent-vfx)": (ASSETS / "intent-vfx/scenes/teapotScene_layout.usd", None),
 }
 
@@ -53,7 +55,8 @@ def _first_frame(scene_yaml: Path) -> float:
     with api.StageRenderer(scene, width=_first_frame.width, shadows=False) as r:
         r.render(state, read_depth=False)
         _first_frame.gl = (getattr(getattr(r, "ctx", None), "info", {}) or {}).get(
-            "GL_RENDERER", "?")
+            "GL_RENDERER", "?"
+        )
     return time.perf_counter() - t0
 
 
@@ -93,15 +96,20 @@ def main() -> int:
     _first_frame.width = args.width
     from previs.io.meshes import load_asset
 
-    print(f"{platform.node()} {platform.machine()} {platform.processor() or ''} "
-          f"Python {platform.python_version()} {datetime.datetime.now():%Y-%m-%d %H:%M}")
+    print(
+        f"{platform.node()} {platform.machine()} {platform.processor() or ''} "
+        f"Python {platform.python_version()} {datetime.datetime.now():%Y-%m-%d %H:%M}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for name, (usd, variants) in CASES.items():
             asset = load_asset(usd, variants=variants)
             glb = Path(tmp) / f"{usd.stem}.glb"
             _as_glb(asset, glb)
-            extra = "" if not variants else ", variants: {" + ", ".join(
-                f"{k}: {v}" for k, v in variants.items()) + "}"
+            extra = (
+                ""
+                if not variants
+                else ", variants: {" + ", ".join(f"{k}: {v}" for k, v in variants.items()) + "}"
+            )
             files = {}
             for kind, path, ex in (("usd", usd, extra), ("glb", glb, "")):
                 files[kind] = Path(tmp) / f"{usd.stem}_{kind}.yaml"
@@ -111,15 +119,20 @@ def main() -> int:
             for _ in range(args.runs):
                 for k, f in files.items():  # interleaved: drift hits both alike
                     times[k].append(_first_frame(f))
-                    loads[k].append(_load_only(usd if k == "usd" else glb, variants if k ==
-                                               "usd" else None))
+                    loads[k].append(
+                        _load_only(usd if k == "usd" else glb, variants if k == "usd" else None)
+                    )
             med = {k: statistics.median(v) for k, v in times.items()}
             lmed = {k: statistics.median(v) for k, v in loads.items()}
-            print(f"{name}: load only: USD {lmed['usd']:.3f} s, GLB {lmed['glb']:.3f} s "
-                  "(the GLB holds the triangles only, no materials or textures)")
-            print(f"{name}: {asset.triangle_count:,} triangles, {len(asset.parts)} parts; "
-                  f"median of {args.runs}: USD {med['usd']:.3f} s, GLB {med['glb']:.3f} s, "
-                  f"USD/GLB {med['usd'] / med['glb']:.2f}  [{_first_frame.gl}]")
+            print(
+                f"{name}: load only: USD {lmed['usd']:.3f} s, GLB {lmed['glb']:.3f} s "
+                "(the GLB holds the triangles only, no materials or textures)"
+            )
+            print(
+                f"{name}: {asset.triangle_count:,} triangles, {len(asset.parts)} parts; "
+                f"median of {args.runs}: USD {med['usd']:.3f} s, GLB {med['glb']:.3f} s, "
+                f"USD/GLB {med['usd'] / med['glb']:.2f}  [{_first_frame.gl}]"
+            )
     return 0
 
 

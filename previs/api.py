@@ -34,8 +34,14 @@ from previs.render.wall import (  # noqa: F401
     wall_items,
 )
 
-__all__ = ["load_scene", "evaluate", "StageRenderer", "write_storyboard_frame", "storyboard_image",
-           "set_items"]
+__all__ = [
+    "load_scene",
+    "evaluate",
+    "StageRenderer",
+    "write_storyboard_frame",
+    "storyboard_image",
+    "set_items",
+]
 
 
 def load_scene(path) -> Scene:

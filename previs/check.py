@@ -34,7 +34,9 @@ class ShotCheck:
     frames_checked: int
     led_share_min: float = 1.0
     led_share_max: float = 0.0
-    shooting_off_max: float = 0.0  # share of the frame that sees nothing (past the wall, no ceiling)
+    shooting_off_max: float = (
+        0.0  # share of the frame that sees nothing (past the wall, no ceiling)
+    )
     shooting_off_frames: list[int] = field(default_factory=list)
     # The same share by cause (each its own worst frame): over the wall's top (the seam under an
     # LED ceiling), past the wall's ends, onto the stage's bare floor.
@@ -86,8 +88,13 @@ def plausibility_warnings(scene: Scene, shot: Shot) -> list[str]:
     if not (shot.moves or shot.keys):
         return []
     lens = get_lens(scene.camera.lens_kit, shot.camera.focal_length_mm)
-    found = check_track(camera_track(scene, shot), list(shot.moves), scene.frame_rate,
-                        lens_zoom_range_mm=lens.zoom_range_mm, length_frames=shot.length_frames)
+    found = check_track(
+        camera_track(scene, shot),
+        list(shot.moves),
+        scene.frame_rate,
+        lens_zoom_range_mm=lens.zoom_range_mm,
+        length_frames=shot.length_frames,
+    )
     return [w.message for w in found]
 
 
@@ -116,8 +123,13 @@ def overscan_needed(scene: Scene, shot: Shot) -> tuple[float, float, int]:
         fwd = -local[:, 2]
         if np.any(fwd <= 1e-6):
             return math.inf, inner.overscan_pct, f
-        need = max(float(np.max(np.abs(local[:, 0] / fwd)) / t_tw),
-                   float(np.max(np.abs(local[:, 1] / fwd)) / t_th)) - 1.0
+        need = (
+            max(
+                float(np.max(np.abs(local[:, 0] / fwd)) / t_tw),
+                float(np.max(np.abs(local[:, 1] / fwd)) / t_th),
+            )
+            - 1.0
+        )
         if need > worst:
             worst, at = need, f
     return 100.0 * worst, inner.overscan_pct, at
@@ -161,7 +173,9 @@ def set_solids(scene: Scene) -> list[_Solid]:
         allv = np.concatenate(verts)
         tris = None
         if piece.kind == "mesh":
-            tris = np.concatenate([v[p.indices.astype(np.int64)] for v, p in zip(verts, asset.parts, strict=True)])
+            tris = np.concatenate(
+                [v[p.indices.astype(np.int64)] for v, p in zip(verts, asset.parts, strict=True)]
+            )
         out.append(_Solid(piece.name, allv.min(axis=0), allv.max(axis=0), tris))
     return out
 
@@ -208,7 +222,9 @@ def _frames(shot: Shot, max_samples: int = 96) -> list[int]:
     return frames
 
 
-SHOOTING_OFF_WARN = 0.005  # half a percent of the frame past the LED is already visible on a monitor
+SHOOTING_OFF_WARN = (
+    0.005  # half a percent of the frame past the LED is already visible on a monitor
+)
 GRID_COLS = 64
 
 
@@ -260,11 +276,15 @@ class WallLight:
         from previs.core.stage_light import sample_cube
 
         w, env = state.wall, scene.environment
-        self._content.update(env.world_from_env if w is None else w.world_from_env,
-                             env.sky if w is None else w.sky)
+        self._content.update(
+            env.world_from_env if w is None else w.world_from_env, env.sky if w is None else w.sky
+        )
         inner = scene.stage.inner_frustum
-        eye = (state.tracked_world_from_camera[:3, 3]
-               if inner.enabled and state.tracked_world_from_camera is not None else self.eye_m)
+        eye = (
+            state.tracked_world_from_camera[:3, 3]
+            if inner.enabled and state.tracked_world_from_camera is not None
+            else self.eye_m
+        )
         rgb = sample_cube(self._content.cube, points_m - eye).astype(np.float64)
         if w is not None and not w.cdl.is_identity:
             rgb = apply_cdl(rgb, w.cdl)
@@ -290,10 +310,20 @@ class _LightTally:
 
         vol = scene.stage
         inner = vol.inner_frustum
-        pose = st.tracked_world_from_camera if st.tracked_world_from_camera is not None else st.world_from_camera
+        pose = (
+            st.tracked_world_from_camera
+            if st.tracked_world_from_camera is not None
+            else st.world_from_camera
+        )
         yfov = st.tracked_yfov_rad if st.tracked_yfov_rad is not None else st.yfov_rad
-        self.footprints.append((f, frustum_footprint(vol, pose, yfov, st.image_aspect,
-                                                     inner.overscan_pct if inner.enabled else 0.0)))
+        self.footprints.append(
+            (
+                f,
+                frustum_footprint(
+                    vol, pose, yfov, st.image_aspect, inner.overscan_pct if inner.enabled else 0.0
+                ),
+            )
+        )
         if wall_light is None or not view.hit.any():
             return
         rows, cols = view.hit.shape
@@ -306,17 +336,35 @@ class _LightTally:
         seen = view.hit
         points = st.world_from_camera[:3, 3] + dirs[seen] * view.depth_m[seen][:, None]
         signal = wall_light.signal(scene, st, points)
-        nits_white = st.wall.brightness_nits if st.wall is not None else scene.environment.wall_brightness_nits
+        nits_white = (
+            st.wall.brightness_nits
+            if st.wall is not None
+            else scene.environment.wall_brightness_nits
+        )
         k = vol.panel.falloff_k * np.array([1.1, 1.0, 0.9])  # the renderer's off-axis model
         cos = np.clip(np.cos(np.radians(view.incidence_deg[seen])), 1e-3, 1.0)
         nits = (signal * nits_white * cos[:, None] ** k) @ REC709_LUMA
         body = get_body(scene.camera.body)
         t = sl.exposure_time_s(st.shutter_angle_deg, st.frame_rate)
-        self.exposures.append((f, sl.wall_exposure(
-            float(nits.max()), float(np.median(nits)), nits_white, t_stop=st.t_stop, exposure_s=t,
-            iso=st.iso, base_iso=body.base_iso, latitude_over_stops=body.latitude_stops_over,
-            latitude_under_stops=body.latitude_stops_under, peak_nits=vol.panel.peak_nits,
-            t_stop_widest=st.lens.t_stop_max, t_stop_closest=st.lens.t_stop_min)))
+        self.exposures.append(
+            (
+                f,
+                sl.wall_exposure(
+                    float(nits.max()),
+                    float(np.median(nits)),
+                    nits_white,
+                    t_stop=st.t_stop,
+                    exposure_s=t,
+                    iso=st.iso,
+                    base_iso=body.base_iso,
+                    latitude_over_stops=body.latitude_stops_over,
+                    latitude_under_stops=body.latitude_stops_under,
+                    peak_nits=vol.panel.peak_nits,
+                    t_stop_widest=st.lens.t_stop_max,
+                    t_stop_closest=st.lens.t_stop_min,
+                ),
+            )
+        )
         self.gamut.append((f, sl.out_of_gamut_share(signal, vol.panel.primaries_xy)))
 
     def verdicts(self, scene: Scene, shot: Shot, res: ShotCheck) -> tuple[list[str], list[str]]:
@@ -334,20 +382,34 @@ class _LightTally:
 
         if self.exposures:
             order = ("background clips", "in the noise", "clips", "noisy", "ok")
-            f, e = min(self.exposures, key=lambda fe: (order.index(fe[1].verdict), -fe[1].brightest_nits))
+            f, e = min(
+                self.exposures, key=lambda fe: (order.index(fe[1].verdict), -fe[1].brightest_nits)
+            )
             res.exposure = {
-                "frame": f, "verdict": e.verdict, "remedy": e.remedy,
-                "mid_grey_nits": e.mid_grey_nits, "wall_white_nits": e.wall_white_nits,
-                "brightest_nits": e.brightest_nits, "median_nits": e.median_nits,
-                "white_stops": _finite(e.white_stops), "brightest_stops": _finite(e.brightest_stops),
-                "median_stops": _finite(e.median_stops), "clip_stops": e.over_limit_stops,
-                "floor_stops": -e.under_limit_stops, "clip_nits": e.clip_nits, "floor_nits": e.floor_nits,
-                "brightest_nits_range": [min(x.brightest_nits for _, x in self.exposures),
-                                         max(x.brightest_nits for _, x in self.exposures)],
+                "frame": f,
+                "verdict": e.verdict,
+                "remedy": e.remedy,
+                "mid_grey_nits": e.mid_grey_nits,
+                "wall_white_nits": e.wall_white_nits,
+                "brightest_nits": e.brightest_nits,
+                "median_nits": e.median_nits,
+                "white_stops": _finite(e.white_stops),
+                "brightest_stops": _finite(e.brightest_stops),
+                "median_stops": _finite(e.median_stops),
+                "clip_stops": e.over_limit_stops,
+                "floor_stops": -e.under_limit_stops,
+                "clip_nits": e.clip_nits,
+                "floor_nits": e.floor_nits,
+                "brightest_nits_range": [
+                    min(x.brightest_nits for _, x in self.exposures),
+                    max(x.brightest_nits for _, x in self.exposures),
+                ],
             }
-            words = (f"wall {e.verdict}: {'median' if e.verdict in ('background clips', 'noisy') else 'brightest'} "
-                     f"{(e.median_stops if e.verdict in ('background clips', 'noisy') else e.brightest_stops):+.1f} "
-                     f"stops (clip {e.over_limit_stops:+.1f}, floor {-e.under_limit_stops:+.1f}){at(f)}")
+            words = (
+                f"wall {e.verdict}: {'median' if e.verdict in ('background clips', 'noisy') else 'brightest'} "
+                f"{(e.median_stops if e.verdict in ('background clips', 'noisy') else e.brightest_stops):+.1f} "
+                f"stops (clip {e.over_limit_stops:+.1f}, floor {-e.under_limit_stops:+.1f}){at(f)}"
+            )
             if e.verdict in ("background clips", "in the noise"):
                 fails.append(f"{words}: {e.remedy}")
                 res.problems.append(f"{words}; {e.remedy}")
@@ -355,51 +417,91 @@ class _LightTally:
                 warns.append(f"{words}: {e.remedy}")
                 res.warnings.append(f"{words}; {e.remedy}")
         body = get_body(scene.camera.body)
-        b = sl.banding(scene.camera.shutter_angle_deg, scene.frame_rate, vol.panel.refresh_hz,
-                       scan_ratio=vol.panel.scan_ratio, genlock=vol.genlock, readout_ms=body.readout_ms)
+        b = sl.banding(
+            scene.camera.shutter_angle_deg,
+            scene.frame_rate,
+            vol.panel.refresh_hz,
+            scan_ratio=vol.panel.scan_ratio,
+            genlock=vol.genlock,
+            readout_ms=body.readout_ms,
+        )
         remedy = ""
         if b.verdict in ("risk", "high"):
             safe = ", ".join(f"{a:g}°" for a in b.safe_angles_deg)
-            remedy = f"shutter at {safe} (whole refresh periods)" + ("" if vol.genlock else ", and genlock the wall")
+            remedy = f"shutter at {safe} (whole refresh periods)" + (
+                "" if vol.genlock else ", and genlock the wall"
+            )
         res.banding = {
-            "verdict": b.verdict, "remedy": remedy, "exposure_s": b.exposure_s,
-            "shutter_angle_deg": scene.camera.shutter_angle_deg, "refresh_hz": b.refresh_hz,
-            "scan_ratio": vol.panel.scan_ratio, "genlock": vol.genlock, "periods": b.periods,
-            "ripple_mid_grey": b.ripple_mid, "ripple_dark": b.ripple_dark,
-            "bands_per_frame": b.bands_per_frame, "readout_ms": body.readout_ms, "rolling": b.rolling,
+            "verdict": b.verdict,
+            "remedy": remedy,
+            "exposure_s": b.exposure_s,
+            "shutter_angle_deg": scene.camera.shutter_angle_deg,
+            "refresh_hz": b.refresh_hz,
+            "scan_ratio": vol.panel.scan_ratio,
+            "genlock": vol.genlock,
+            "periods": b.periods,
+            "ripple_mid_grey": b.ripple_mid,
+            "ripple_dark": b.ripple_dark,
+            "bands_per_frame": b.bands_per_frame,
+            "readout_ms": body.readout_ms,
+            "rolling": b.rolling,
             "safe_angles_deg": list(b.safe_angles_deg),
         }
         if b.verdict in ("risk", "high"):
             kind = "rolling " if b.rolling else ""
-            words = (f"banding {b.verdict}: {b.periods:.2f} refresh periods, {100 * b.ripple_mid:.1f} % "
-                     f"{kind}ripple, ~{b.bands_per_frame:.0f} bands")
+            words = (
+                f"banding {b.verdict}: {b.periods:.2f} refresh periods, {100 * b.ripple_mid:.1f} % "
+                f"{kind}ripple, ~{b.bands_per_frame:.0f} bands"
+            )
             (fails if b.verdict == "high" else warns).append(f"{words}: {remedy}")
             (res.problems if b.verdict == "high" else res.warnings).append(f"{words}; {remedy}")
         w = sl.white_cast(vol.white_xy, scene.camera.white_balance_k)
-        res.white_point = {"verdict": w.verdict, "remedy": w.remedy, "wall_xy": list(vol.white_xy),
-                           "wall_cct_k": w.wall_cct_k, "wall_duv": w.wall_duv,
-                           "camera_white_balance_k": w.camera_k, "mired_shift": w.mired_shift,
-                           "duv_shift": w.duv_shift}
+        res.white_point = {
+            "verdict": w.verdict,
+            "remedy": w.remedy,
+            "wall_xy": list(vol.white_xy),
+            "wall_cct_k": w.wall_cct_k,
+            "wall_duv": w.wall_duv,
+            "camera_white_balance_k": w.camera_k,
+            "mired_shift": w.mired_shift,
+            "duv_shift": w.duv_shift,
+        }
         # The whole stage's (the processor's white, the camera package's balance): in check.json
         # per shot, printed once under the table (format_table), never in every shot's summary.
         if self.gamut:
             f, share = max(self.gamut, key=lambda fs: fs[1])
             verdict = "outside" if share > GAMUT_WARN else "ok"
-            res.gamut = {"verdict": verdict, "frame": f, "outside_share_max": share,
-                         "panel_primaries_xy": [list(p) for p in vol.panel.primaries_xy],
-                         "remedy": "grade the content into the panels' gamut (the wall clips it)"
-                         if verdict != "ok" else ""}
+            res.gamut = {
+                "verdict": verdict,
+                "frame": f,
+                "outside_share_max": share,
+                "panel_primaries_xy": [list(p) for p in vol.panel.primaries_xy],
+                "remedy": "grade the content into the panels' gamut (the wall clips it)"
+                if verdict != "ok"
+                else "",
+            }
             if verdict != "ok":
-                warns.append(f"gamut: {100 * share:.0f} % of the seen wall outside the panels{at(f)}")
-                res.warnings.append(f"{100 * share:.1f} % of the seen wall's colours lie outside the "
-                                    f"panels' gamut{at(f)}: they clip")
+                warns.append(
+                    f"gamut: {100 * share:.0f} % of the seen wall outside the panels{at(f)}"
+                )
+                res.warnings.append(
+                    f"{100 * share:.1f} % of the seen wall's colours lie outside the "
+                    f"panels' gamut{at(f)}: they clip"
+                )
         if self.footprints:
             f, fp = max(self.footprints, key=lambda ff: ff[1].led_pixels)
             nodes = sl.render_nodes_needed(fp.led_pixels, vol.render_node_budget_px)
-            res.frustum = {"frame": f, "width_m": fp.width_m, "height_m": fp.height_m,
-                           "area_m2": fp.area_m2, "cabinets": fp.cabinets, "led_pixels": fp.led_pixels,
-                           "on_wall_share": fp.hit_share, "render_nodes": nodes,
-                           "render_node_budget_px": vol.render_node_budget_px}
+            res.frustum = {
+                "frame": f,
+                "width_m": fp.width_m,
+                "height_m": fp.height_m,
+                "area_m2": fp.area_m2,
+                "cabinets": fp.cabinets,
+                "led_pixels": fp.led_pixels,
+                "on_wall_share": fp.hit_share,
+                "render_nodes": nodes,
+                "render_node_budget_px": vol.render_node_budget_px,
+            }
         return fails, warns
 
 
@@ -407,8 +509,15 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *,
-               on_frame=None, wall_light: WallLight | None = None) -> tuple[ShotCheck, dict[int, np.ndarray]]:
+def check_shot(
+    scene: Scene,
+    shot: Shot,
+    renderer,
+    solids: list | None = None,
+    *,
+    on_frame=None,
+    wall_light: WallLight | None = None,
+) -> tuple[ShotCheck, dict[int, np.ndarray]]:
     """The shot's checks and, per flagged frame, the (rows, cols) grid of ratings (0 low, 1
     medium, 2 high moiré; 3 shooting off). ``renderer`` is a StageRenderer GRID_COLS pixels wide:
     its depth buffer tells which LED samples the set hides and which pixels see nothing.
@@ -433,7 +542,9 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
         pos = st.position_m
         if pos[1] <= 0.0:
             below.append(f)
-            res.problems.append(f"frame {f}: the lens is at or below the floor (y = {pos[1]:.2f} m)")
+            res.problems.append(
+                f"frame {f}: the lens is at or below the floor (y = {pos[1]:.2f} m)"
+            )
         hit = inside_solid(solids or [], pos)
         if hit:
             in_piece.setdefault(hit, []).append(f)
@@ -442,16 +553,24 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
             continue
         if not ledcheck.inside_volume(vol, pos):
             outside.append(f)
-            res.problems.append(f"frame {f}: the camera is outside the LED volume at "
-                                f"({pos[0]:.2f}, {pos[1]:.2f}, {pos[2]:.2f}) m")
+            res.problems.append(
+                f"frame {f}: the camera is outside the LED volume at "
+                f"({pos[0]:.2f}, {pos[1]:.2f}, {pos[2]:.2f}) m"
+            )
         depth = renderer.render(st, overlay=False).depth_m  # the set as the camera sees it
         rows, cols = depth.shape
-        view = ledcheck.wall_view(vol, st.world_from_camera, st.yfov_rad, cols / rows, cols=cols, rows=rows)
+        view = ledcheck.wall_view(
+            vol, st.world_from_camera, st.yfov_rad, cols / rows, cols=cols, rows=rows
+        )
         inside = delivery_mask(st, cols, rows)  # only what the delivered frame shows counts
         visible = view.hit & (depth >= view.depth_m * 0.98) & inside  # LED not hidden by the set
         in_frame_m = view.depth_m[view.hit & inside]  # hidden or not: a dolly-in may reveal it
-        view = ledcheck.WallView(hit=visible, depth_m=np.where(visible, view.depth_m, np.inf),
-                                 incidence_deg=np.where(visible, view.incidence_deg, np.nan), section=view.section)
+        view = ledcheck.WallView(
+            hit=visible,
+            depth_m=np.where(visible, view.depth_m, np.inf),
+            incidence_deg=np.where(visible, view.incidence_deg, np.nan),
+            section=view.section,
+        )
         dark = ~np.isfinite(depth) & inside
         floor = _bare_floor(st, depth) & inside
         off = dark | floor
@@ -478,48 +597,74 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
         if angle > res.steepest_angle_deg:
             res.steepest_angle_deg, res.steepest_frame = angle, f
         grid = np.zeros(view.hit.shape, dtype=np.int8)
-        rating, worst = ledcheck.worst_moire(pitch, st.mode.photosite_pitch_um, st.focal_length_mm, st.t_stop,
-                                             st.focus_m, view.depth_m[view.hit])
+        rating, worst = ledcheck.worst_moire(
+            pitch,
+            st.mode.photosite_pitch_um,
+            st.focal_length_mm,
+            st.t_stop,
+            st.focus_m,
+            view.depth_m[view.hit],
+        )
         grid[view.hit] = rating
         if worst.rating != "low":
-            rated.append((f, worst.rating, st.focus_m, st.t_stop, view.depth_m[view.hit], in_frame_m))
-        if ledcheck.RATINGS.index(worst.rating) > ledcheck.RATINGS.index(res.moire) or res.moire_frame is None:
+            rated.append(
+                (f, worst.rating, st.focus_m, st.t_stop, view.depth_m[view.hit], in_frame_m)
+            )
+        if (
+            ledcheck.RATINGS.index(worst.rating) > ledcheck.RATINGS.index(res.moire)
+            or res.moire_frame is None
+        ):
             res.moire, res.moire_frame = worst.rating, f
-            res.photosites_per_pitch, res.blur_in_pitches = worst.photosites_per_pitch, worst.blur_in_pitches
+            res.photosites_per_pitch, res.blur_in_pitches = (
+                worst.photosites_per_pitch,
+                worst.blur_in_pitches,
+            )
             res.moire_wall_m = worst.wall_depth_m
         grid[off] = 3
         if worst.rating != "low" or share_off > SHOOTING_OFF_WARN:
             grids[f] = grid
     if res.moire == "high":
-        res.problems.append(f"high moiré risk at frame {res.moire_frame}: {res.photosites_per_pitch:.2f} "
-                            f"photosites per LED pitch, wall blur {res.blur_in_pitches:.2f} pitches")
+        res.problems.append(
+            f"high moiré risk at frame {res.moire_frame}: {res.photosites_per_pitch:.2f} "
+            f"photosites per LED pitch, wall blur {res.blur_in_pitches:.2f} pitches"
+        )
     elif res.moire == "medium":
-        res.warnings.append(f"medium moiré risk at frame {res.moire_frame}: {res.photosites_per_pitch:.2f} "
-                            f"photosites per LED pitch, wall blur {res.blur_in_pitches:.2f} pitches")
+        res.warnings.append(
+            f"medium moiré risk at frame {res.moire_frame}: {res.photosites_per_pitch:.2f} "
+            f"photosites per LED pitch, wall blur {res.blur_in_pitches:.2f} pitches"
+        )
     causes = _off_causes(res, vol)
     if res.shooting_off_frames:
         fr = res.shooting_off_frames
         span = _frames_text(fr) + ("" if len(fr) == 1 else f" ({len(fr)} sampled)")
-        res.problems.append(f"shooting off: up to {100 * res.shooting_off_max:.1f} % of the frame sees past "
-                            f"the LED and the set ({', '.join(c for c, _ in causes)}), {span}")
+        res.problems.append(
+            f"shooting off: up to {100 * res.shooting_off_max:.1f} % of the frame sees past "
+            f"the LED and the set ({', '.join(c for c, _ in causes)}), {span}"
+        )
     if res.steepest_angle_deg > VIEWING_ANGLE_WARN_DEG:
-        res.warnings.append(f"steep view of the panels ({res.steepest_angle_deg:.0f}° at frame "
-                            f"{res.steepest_frame}): expect colour shift and dimming")
+        res.warnings.append(
+            f"steep view of the panels ({res.steepest_angle_deg:.0f}° at frame "
+            f"{res.steepest_frame}): expect colour shift and dimming"
+        )
     res.problems = sorted(set(res.problems), key=res.problems.index)[:5]
     if vol is not None and vol.inner_frustum.enabled and not shot.is_static:
         need, have, frame = overscan_needed(scene, shot)
         res.overscan_needed_pct, res.overscan_frame, res.overscan_set_pct = need, frame, have
         if need > have:
-            res.problems.append(f"overscan {have:g} % is too small: the fastest move (frame {frame}) needs "
-                                f"{need:.1f} % at {vol.inner_frustum.latency_frames} frames of latency; "
-                                "the outer frustum will show at the frame edge")
+            res.problems.append(
+                f"overscan {have:g} % is too small: the fastest move (frame {frame}) needs "
+                f"{need:.1f} % at {vol.inner_frustum.latency_frames} frames of latency; "
+                "the outer frustum will show at the frame edge"
+            )
     light_fail, light_warn = light.verdicts(scene, shot, res) if vol is not None else ([], [])
     rig = plausibility_warnings(scene, shot)
     res.warnings += rig
     if vol is not None:
         res.remedies = prescribe(scene, shot, res, renderer, solids or [], rated, causes)
-    res.summary = _with_remedies(_summary(res, shot, vol, below, outside, in_piece, causes, rig, light_fail,
-                                          light_warn), res.remedies)
+    res.summary = _with_remedies(
+        _summary(res, shot, vol, below, outside, in_piece, causes, rig, light_fail, light_warn),
+        res.remedies,
+    )
     blocking_checks(scene, shot, res, solids or [])
     keep = {res.moire_frame, res.shooting_off_frames[0] if res.shooting_off_frames else None}
     return res, {f: g for f, g in grids.items() if f in keep}
@@ -528,13 +673,18 @@ def check_shot(scene: Scene, shot: Shot, renderer, solids: list | None = None, *
 def _off_causes(res: ShotCheck, vol) -> list[tuple[str, float]]:
     """What a shot shooting off sees instead of LED, largest share first."""
     top = "ceiling seam" if vol is not None and vol.ceiling is not None else "over the wall top"
-    found = [(top, res.off_over_top_max), ("past the wall's end", res.off_past_ends_max),
-             ("bare floor", res.off_bare_floor_max)]
+    found = [
+        (top, res.off_over_top_max),
+        ("past the wall's end", res.off_past_ends_max),
+        ("bare floor", res.off_bare_floor_max),
+    ]
     return sorted(((c, v) for c, v in found if v > 0), key=lambda cv: -cv[1])
 
 
 # ---------------------------------------------------------------- remedies: what makes a check pass
-REMEDY_SHORT_MAX = 60  # a longer fix stays in the remedies, out of the shot list's Stage checks cell
+REMEDY_SHORT_MAX = (
+    60  # a longer fix stays in the remedies, out of the shot list's Stage checks cell
+)
 
 
 def _pixel_dirs(state, rows: int, cols: int) -> np.ndarray:
@@ -552,14 +702,23 @@ def _measure(scene: Scene, st, renderer) -> dict:
     delivered frame shooting off, the steepest visible viewing angle, and the masks behind them."""
     depth = renderer.render(st, overlay=False).depth_m
     rows, cols = depth.shape
-    view = ledcheck.wall_view(scene.stage, st.world_from_camera, st.yfov_rad, cols / rows, cols=cols, rows=rows)
+    view = ledcheck.wall_view(
+        scene.stage, st.world_from_camera, st.yfov_rad, cols / rows, cols=cols, rows=rows
+    )
     inside = delivery_mask(st, cols, rows)
     visible = view.hit & (depth >= view.depth_m * 0.98) & inside
     dark = ~np.isfinite(depth) & inside
     floor = _bare_floor(st, depth) & inside
     angle = float(np.max(view.incidence_deg[visible])) if visible.any() else 0.0
-    return {"depth": depth, "dark": dark, "floor": floor, "visible": visible, "view": view, "angle": angle,
-            "off": float((dark | floor).sum() / max(int(inside.sum()), 1))}
+    return {
+        "depth": depth,
+        "dark": dark,
+        "floor": floor,
+        "visible": visible,
+        "view": view,
+        "angle": angle,
+        "off": float((dark | floor).sum() / max(int(inside.sum()), 1)),
+    }
 
 
 def _posed(st, pan_deg: float = 0.0, tilt_deg: float = 0.0, move_m=(0.0, 0.0, 0.0)):
@@ -569,17 +728,22 @@ def _posed(st, pan_deg: float = 0.0, tilt_deg: float = 0.0, move_m=(0.0, 0.0, 0.
     from previs.core.remedies import offset_pose
 
     tracked = st.tracked_world_from_camera
-    return replace(st, world_from_camera=offset_pose(st.world_from_camera, pan_deg, tilt_deg, move_m),
-                   tracked_world_from_camera=None if tracked is None
-                   else offset_pose(tracked, pan_deg, tilt_deg, move_m))
+    return replace(
+        st,
+        world_from_camera=offset_pose(st.world_from_camera, pan_deg, tilt_deg, move_m),
+        tracked_world_from_camera=None
+        if tracked is None
+        else offset_pose(tracked, pan_deg, tilt_deg, move_m),
+    )
 
 
 def _xyz(p) -> str:
     return "(" + ", ".join(f"{float(x):.2f}" for x in p) + ")"
 
 
-def prescribe(scene: Scene, shot: Shot, res: ShotCheck, renderer, solids: list, rated: list,
-              causes: list) -> list[dict]:
+def prescribe(
+    scene: Scene, shot: Shot, res: ShotCheck, renderer, solids: list, rated: list, causes: list
+) -> list[dict]:
     """Per failing (or warned) geometric check, what makes it pass, computed: the moiré's focus,
     stop and wall distance (previs.core.remedies), the pan or tilt limit and the set extension
     that keep the frame on the LED and the set, and the move that eases a steep viewing angle.
@@ -592,21 +756,29 @@ def prescribe(scene: Scene, shot: Shot, res: ShotCheck, renderer, solids: list, 
     if res.moire in ("high", "medium") and rated:
         risky = [r for r in rated if r[1] == res.moire]
         st = evaluate(scene, shot, risky[0][0])
-        r = rm.moire_remedy(pixel_pitch_mm=vol.panel.pixel_pitch_mm, photosite_pitch_um=st.mode.photosite_pitch_um,
-                            focal_length_mm=st.focal_length_mm, t_stop_widest=st.lens.t_stop_max,
-                            close_focus_m=st.lens.close_focus_m, frames=[x[2:] for x in risky],
-                            verdict="FAIL" if res.moire == "high" else "warning")
+        r = rm.moire_remedy(
+            pixel_pitch_mm=vol.panel.pixel_pitch_mm,
+            photosite_pitch_um=st.mode.photosite_pitch_um,
+            focal_length_mm=st.focal_length_mm,
+            t_stop_widest=st.lens.t_stop_max,
+            close_focus_m=st.lens.close_focus_m,
+            frames=[x[2:] for x in risky],
+            verdict="FAIL" if res.moire == "high" else "warning",
+        )
         dolly = r["values"]["dolly_in_m"]
         if dolly > 0:  # where the dolly-in puts the lens, and whether there is room for it there
             fwd = -st.world_from_camera[:3, 2]
             at = st.position_m + fwd * dolly
             r["values"]["position_m"] = [round(float(v), 3) for v in at]
             if shot.camera.look_at_m is not None and not moving:
-                r["values"]["look_at_m"] = [round(float(v), 3) for v in np.asarray(shot.camera.look_at_m) + fwd * dolly]
+                r["values"]["look_at_m"] = [
+                    round(float(v), 3) for v in np.asarray(shot.camera.look_at_m) + fwd * dolly
+                ]
             blocked = inside_solid(solids, at)
             if blocked or not ledcheck.inside_volume(vol, at) or at[1] <= 0.0:
-                r["remedy"] += (f" (no room: that puts the lens at {_xyz(at)}, "
-                                + (f"inside '{blocked}')" if blocked else "off the stage)"))
+                r["remedy"] += f" (no room: that puts the lens at {_xyz(at)}, " + (
+                    f"inside '{blocked}')" if blocked else "off the stage)"
+                )
         if moving:
             r["remedy"] += f" ({_frames_text([x[0] for x in risky])})"
         out.append(r)
@@ -640,14 +812,22 @@ def _shooting_off_remedy(scene: Scene, shot: Shot, res: ShotCheck, renderer, cau
 
     def passes(x: float) -> bool:
         kw = {f"{axis}_deg": sign * x}
-        return all(_measure(scene, _posed(states[f], **kw), renderer)["off"] <= SHOOTING_OFF_WARN for f in order)
+        return all(
+            _measure(scene, _posed(states[f], **kw), renderer)["off"] <= SHOOTING_OFF_WARN
+            for f in order
+        )
 
     x = rm.smallest_passing(passes, limit, step=1.0, tol=0.05)
     if x is not None:  # named to 0.1 degree, past the bound, and checked again at that value
         x = math.ceil(x * 10 - 1e-9) / 10
         while not passes(x) and x < limit:
             x = round(x + 0.1, 1)
-    way = {("tilt", -1.0): "down", ("tilt", 1.0): "up", ("pan", -1.0): "right", ("pan", 1.0): "left"}[(axis, sign)]
+    way = {
+        ("tilt", -1.0): "down",
+        ("tilt", 1.0): "up",
+        ("pan", -1.0): "right",
+        ("pan", 1.0): "left",
+    }[(axis, sign)]
     values: dict = {"cause": cause, "axis": axis, "offset_deg": None if x is None else sign * x}
     c = shot.camera
     if x is None:
@@ -660,13 +840,22 @@ def _shooting_off_remedy(scene: Scene, shot: Shot, res: ShotCheck, renderer, cau
         bound = "at most" if sign < 0 else "at least"
         parts = [f"{axis} {bound} {now + sign * x:.1f}° (now {now:g}°: {x:.1f}° further {way})"]
     else:
-        aim = rm.look_at_after(states[0].world_from_camera, c.look_at_m, **{f"{axis}_deg": sign * x})
+        aim = rm.look_at_after(
+            states[0].world_from_camera, c.look_at_m, **{f"{axis}_deg": sign * x}
+        )
         values["look_at_m"] = [round(float(v), 3) for v in aim]
         parts = [f"{axis} {x:.1f}° further {way}: look at {_xyz(aim)} (now {_xyz(c.look_at_m)})"]
     # The set extension: the frames' own rays, where they went instead of the LED and the set.
-    measured = [(states[f], first if f == off[0] else _measure(scene, states[f], renderer)) for f in off]
-    over = [(st.position_m, _pixel_dirs(st, *m["dark"].shape)[m["dark"] & _ray_up(st, *m["dark"].shape)])
-            for st, m in measured]
+    measured = [
+        (states[f], first if f == off[0] else _measure(scene, states[f], renderer)) for f in off
+    ]
+    over = [
+        (
+            st.position_m,
+            _pixel_dirs(st, *m["dark"].shape)[m["dark"] & _ray_up(st, *m["dark"].shape)],
+        )
+        for st, m in measured
+    ]
     if any(d.size for _, d in over):
         origins = np.concatenate([np.broadcast_to(o, d.shape) for o, d in over])
         for i, h in rm.wall_height_needed(vol, origins, np.concatenate([d for _, d in over])):
@@ -674,26 +863,48 @@ def _shooting_off_remedy(scene: Scene, shot: Shot, res: ShotCheck, renderer, cau
             h = math.ceil(h * 10 - 1e-9) / 10
             values.setdefault("wall_height_m", {})[sec.name] = h
             parts.append(f"raise '{sec.name}' to {h:.1f} m (now {sec.height_m:g} m)")
-    floor = [st.position_m + _pixel_dirs(st, *m["floor"].shape)[m["floor"]] * m["depth"][m["floor"]][:, None]
-             for st, m in measured]
+    floor = [
+        st.position_m
+        + _pixel_dirs(st, *m["floor"].shape)[m["floor"]] * m["depth"][m["floor"]][:, None]
+        for st, m in measured
+    ]
     points = np.concatenate(floor) if floor else np.zeros((0, 3))
     if len(points):
         planes = [p for p in scene.set_pieces if p.kind == "plane"]
         if planes:
             mid = points.mean(axis=0)
-            piece = min(planes, key=lambda p: float(np.linalg.norm(p.world_from_local[[0, 2], 3] - mid[[0, 2]])))
+            piece = min(
+                planes,
+                key=lambda p: float(np.linalg.norm(p.world_from_local[[0, 2], 3] - mid[[0, 2]])),
+            )
             size, centre = rm.floor_extension(piece.world_from_local, piece.size_m, points)
-            values["floor"] = {"piece": piece.name, "size_m": [round(size[0], 2), round(size[1], 2)],
-                               "translation_m": [round(float(v), 3) for v in centre]}
-            parts.append(f"lay '{piece.name}' out to {size[0]:.1f} x {size[1]:.1f} m at {_xyz(centre)} (now "
-                         f"{piece.size_m[0]:g} x {piece.size_m[1]:g} m at {_xyz(piece.world_from_local[:3, 3])})")
+            values["floor"] = {
+                "piece": piece.name,
+                "size_m": [round(size[0], 2), round(size[1], 2)],
+                "translation_m": [round(float(v), 3) for v in centre],
+            }
+            parts.append(
+                f"lay '{piece.name}' out to {size[0]:.1f} x {size[1]:.1f} m at {_xyz(centre)} (now "
+                f"{piece.size_m[0]:g} x {piece.size_m[1]:g} m at {_xyz(piece.world_from_local[:3, 3])})"
+            )
         else:
             lo, hi = points.min(axis=0) - 0.1, points.max(axis=0) + 0.1
-            values["floor"] = {"piece": None, "x_m": [float(lo[0]), float(hi[0])], "z_m": [float(lo[2]), float(hi[2])]}
-            parts.append(f"lay a floor over x {lo[0]:.1f}..{hi[0]:.1f} m, z {lo[2]:.1f}..{hi[2]:.1f} m")
+            values["floor"] = {
+                "piece": None,
+                "x_m": [float(lo[0]), float(hi[0])],
+                "z_m": [float(lo[2]), float(hi[2])],
+            }
+            parts.append(
+                f"lay a floor over x {lo[0]:.1f}..{hi[0]:.1f} m, z {lo[2]:.1f}..{hi[2]:.1f} m"
+            )
     short = parts[0].split(" (")[0].split(":")[0]
-    return {"check": "shooting off", "verdict": "FAIL", "remedy": ", or ".join(parts), "short": short,
-            "values": values}
+    return {
+        "check": "shooting off",
+        "verdict": "FAIL",
+        "remedy": ", or ".join(parts),
+        "short": short,
+        "values": values,
+    }
 
 
 def _viewing_angle_remedy(scene: Scene, shot: Shot, res: ShotCheck, renderer, solids) -> dict:
@@ -732,42 +943,80 @@ def _viewing_angle_remedy(scene: Scene, shot: Shot, res: ShotCheck, renderer, so
         t = math.ceil(t * 20 - 1e-9) / 20  # to 5 cm, past the bound, and checked there
         while not passes(t) and t < span:
             t = round(t + 0.05, 2)
-    values: dict = {"angle_now_deg": res.steepest_angle_deg, "limit_deg": VIEWING_ANGLE_WARN_DEG,
-                    "direction": [round(float(v), 4) for v in way], "move_m": None if t is None else t}
+    values: dict = {
+        "angle_now_deg": res.steepest_angle_deg,
+        "limit_deg": VIEWING_ANGLE_WARN_DEG,
+        "direction": [round(float(v), 4) for v in way],
+        "move_m": None if t is None else t,
+    }
     if t is None:
-        text = (f"no move toward the square-on view of the steepest panel (up to {span:.1f} m) brings "
-                f"the view within {VIEWING_ANGLE_WARN_DEG:g}°")
-        return {"check": "viewing angle", "verdict": "warning", "remedy": text, "short": "", "values": values}
+        text = (
+            f"no move toward the square-on view of the steepest panel (up to {span:.1f} m) brings "
+            f"the view within {VIEWING_ANGLE_WARN_DEG:g}°"
+        )
+        return {
+            "check": "viewing angle",
+            "verdict": "warning",
+            "remedy": text,
+            "short": "",
+            "values": values,
+        }
     move = way * t
     new = shot.camera.position_m + move
     values["position_m"] = [round(float(v), 3) for v in new]
-    text = f"move the camera {t:.2f} m toward the square-on view of the steepest panel, to {_xyz(new)}"
+    text = (
+        f"move the camera {t:.2f} m toward the square-on view of the steepest panel, to {_xyz(new)}"
+    )
     if shot.camera.look_at_m is not None:
         aim = np.asarray(shot.camera.look_at_m, float) + move
         values["look_at_m"] = [round(float(v), 3) for v in aim]
         text += f", aiming at {_xyz(aim)} (the same direction)"
     if not shot.is_static:
         text += " (the whole move shifted)"
-    return {"check": "viewing angle", "verdict": "warning",
-            "remedy": text + f" (now {_xyz(shot.camera.position_m)})", "short": f"move {t:.2f} m", "values": values}
+    return {
+        "check": "viewing angle",
+        "verdict": "warning",
+        "remedy": text + f" (now {_xyz(shot.camera.position_m)})",
+        "short": f"move {t:.2f} m",
+        "values": values,
+    }
 
 
 def _with_remedies(summary: list[str], remedies: list[dict]) -> list[str]:
     """The summary with each check's short fix as its own item right after that check's verdict
     (``fix: focus ≤ 8.2 m / T3.2 / wall ≤ 5.8 m``), where the fix is short: the shot list's Stage
     checks cell joins the items, so the fix follows its verdict there."""
-    starts = {"moiré": "FAIL moiré", "moiré (medium)": "moiré medium", "shooting off": "FAIL shooting off",
-              "viewing angle": "steep "}
+    starts = {
+        "moiré": "FAIL moiré",
+        "moiré (medium)": "moiré medium",
+        "shooting off": "FAIL shooting off",
+        "viewing angle": "steep ",
+    }
     out = []
     for line in summary:
         out.append(line)
-        out += [f"fix: {r['short']}" for r in remedies
-                if r.get("short") and len(r["short"]) <= REMEDY_SHORT_MAX and line.startswith(starts.get(r["check"], "\0"))]
+        out += [
+            f"fix: {r['short']}"
+            for r in remedies
+            if r.get("short")
+            and len(r["short"]) <= REMEDY_SHORT_MAX
+            and line.startswith(starts.get(r["check"], "\0"))
+        ]
     return out
 
 
-def _summary(res: ShotCheck, shot: Shot, vol, below, outside, in_piece, causes, rig,
-             light_fail=(), light_warn=()) -> list[str]:
+def _summary(
+    res: ShotCheck,
+    shot: Shot,
+    vol,
+    below,
+    outside,
+    in_piece,
+    causes,
+    rig,
+    light_fail=(),
+    light_warn=(),
+) -> list[str]:
     """Short verdicts, worst first: what stops the shot (FAIL ...), then what to watch."""
     moving = not shot.is_static
 
@@ -782,30 +1031,44 @@ def _summary(res: ShotCheck, shot: Shot, vol, below, outside, in_piece, causes, 
     if outside:
         out.append(f"FAIL camera outside the LED volume ({_frames_text(outside)})")
     if res.moire == "high":
-        out.append(f"FAIL moiré: {res.photosites_per_pitch:.2f} photosites/LED pitch at "
-                   f"{res.moire_wall_m:.1f} m{at(res.moire_frame)}")
+        out.append(
+            f"FAIL moiré: {res.photosites_per_pitch:.2f} photosites/LED pitch at "
+            f"{res.moire_wall_m:.1f} m{at(res.moire_frame)}"
+        )
     if res.shooting_off_frames:
         fr = res.shooting_off_frames
-        out.append(f"FAIL shooting off {100 * res.shooting_off_max:.1f} % ({', '.join(c for c, _ in causes)})"
-                   + (f", {_frames_text(fr)}" if moving else ""))
+        out.append(
+            f"FAIL shooting off {100 * res.shooting_off_max:.1f} % ({', '.join(c for c, _ in causes)})"
+            + (f", {_frames_text(fr)}" if moving else "")
+        )
     if res.overscan_set_pct is not None and res.overscan_needed_pct > res.overscan_set_pct:
         need = "∞" if math.isinf(res.overscan_needed_pct) else f"{res.overscan_needed_pct:.0f}"
-        out.append(f"FAIL overscan {need} % needed > {res.overscan_set_pct:g} % set "
-                   f"({vol.inner_frustum.latency_frames} fr latency{at(res.overscan_frame)})")
+        out.append(
+            f"FAIL overscan {need} % needed > {res.overscan_set_pct:g} % set "
+            f"({vol.inner_frustum.latency_frames} fr latency{at(res.overscan_frame)})"
+        )
     out += [f"FAIL {t}" for t in light_fail]
     if not out:
         out.append("LED checks pass")
     out += list(light_warn)
     if res.moire == "medium":
-        out.append(f"moiré medium: {res.photosites_per_pitch:.2f} photosites/LED pitch at "
-                   f"{res.moire_wall_m:.1f} m{at(res.moire_frame)}")
+        out.append(
+            f"moiré medium: {res.photosites_per_pitch:.2f} photosites/LED pitch at "
+            f"{res.moire_wall_m:.1f} m{at(res.moire_frame)}"
+        )
     if res.steepest_angle_deg > VIEWING_ANGLE_WARN_DEG:
-        out.append(f"steep {res.steepest_angle_deg:.0f}° view of the panels (colour shift)"
-                   f"{at(res.steepest_frame)}")
+        out.append(
+            f"steep {res.steepest_angle_deg:.0f}° view of the panels (colour shift)"
+            f"{at(res.steepest_frame)}"
+        )
     return out + list(rig)
 
 
-TINTS = {1: ("medium moiré", (255, 150, 0)), 2: ("high moiré", (255, 0, 0)), 3: ("shooting off", (255, 0, 255))}
+TINTS = {
+    1: ("medium moiré", (255, 150, 0)),
+    2: ("high moiré", (255, 0, 0)),
+    3: ("shooting off", (255, 0, 255)),
+}
 
 
 def tint_frame(color: np.ndarray, grid: np.ndarray, legend: bool = True) -> np.ndarray:
@@ -834,7 +1097,9 @@ def draw_legend(image: np.ndarray) -> np.ndarray:
     img = Image.fromarray(np.ascontiguousarray(image[..., :3]))
     size = max(10, round(img.width / 55))
     try:
-        with resources.as_file(resources.files("previs") / "data" / "fonts" / "DejaVuSansCondensed.ttf") as p:
+        with resources.as_file(
+            resources.files("previs") / "data" / "fonts" / "DejaVuSansCondensed.ttf"
+        ) as p:
             font = ImageFont.truetype(str(p), size)
     except OSError:  # the bundled font missing: Pillow's own at that size
         font = ImageFont.load_default(size)
@@ -845,14 +1110,20 @@ def draw_legend(image: np.ndarray) -> np.ndarray:
     box_w, box_h = pad * 3 + sw + text_w, pad + line * len(entries)
     x0, y0 = pad, img.height - box_h - pad
     draw = ImageDraw.Draw(img, "RGBA")
-    draw.rectangle([x0, y0, x0 + box_w, y0 + box_h], fill=(20, 20, 24, 215), outline=(235, 235, 235, 255))
+    draw.rectangle(
+        [x0, y0, x0 + box_w, y0 + box_h], fill=(20, 20, 24, 215), outline=(235, 235, 235, 255)
+    )
     grey = np.float32(128)
     for i, (name, rgb) in enumerate(entries):
         y = y0 + pad + i * line
         # the swatch as the tint looks over a mid-grey picture (the same 45 % blend)
         fill = (128, 128, 128) if rgb is None else tuple(int(grey * 0.55 + c * 0.45) for c in rgb)
-        draw.rectangle([x0 + pad, y, x0 + pad + sw, y + sw], fill=fill, outline=(255, 255, 255, 255))
-        draw.text((x0 + pad * 2 + sw, y + sw / 2), name, fill=(255, 255, 255, 255), font=font, anchor="lm")
+        draw.rectangle(
+            [x0 + pad, y, x0 + pad + sw, y + sw], fill=fill, outline=(255, 255, 255, 255)
+        )
+        draw.text(
+            (x0 + pad * 2 + sw, y + sw / 2), name, fill=(255, 255, 255, 255), font=font, anchor="lm"
+        )
     return np.asarray(img)
 
 
@@ -867,8 +1138,9 @@ class ShotChecker:
 
         self.scene = scene
         self.solids = set_solids(scene)
-        self.probe = api.StageRenderer(scene, width=GRID_COLS, antialias=False, shadows=False,
-                                       depth_only=True)
+        self.probe = api.StageRenderer(
+            scene, width=GRID_COLS, antialias=False, shadows=False, depth_only=True
+        )
         try:
             # The wall's content for the exposure and gamut checks: a small cube of its own.
             self.wall_light = WallLight(scene) if scene.stage is not None else None
@@ -877,8 +1149,14 @@ class ShotChecker:
             raise
 
     def check(self, shot_id: str, on_frame=None) -> tuple[ShotCheck, dict[int, np.ndarray]]:
-        return check_shot(self.scene, self.scene.shot(shot_id), self.probe, self.solids,
-                          on_frame=on_frame, wall_light=self.wall_light)
+        return check_shot(
+            self.scene,
+            self.scene.shot(shot_id),
+            self.probe,
+            self.solids,
+            on_frame=on_frame,
+            wall_light=self.wall_light,
+        )
 
     def release(self) -> None:
         try:
@@ -888,8 +1166,9 @@ class ShotChecker:
             self.probe.release()
 
 
-def write_flagged(scene: Scene, renderer, shot_id: str, grids: dict[int, np.ndarray], out_dir: Path,
-                  on_frame=None) -> list[Path]:
+def write_flagged(
+    scene: Scene, renderer, shot_id: str, grids: dict[int, np.ndarray], out_dir: Path, on_frame=None
+) -> list[Path]:
     """The shot's flagged frames, tinted where they go wrong, as ``flagged_<shot>_f<frame>.png``;
     ``renderer`` is a StageRenderer at the PNGs' width."""
     from PIL import Image
@@ -913,12 +1192,20 @@ def write_report(scene: Scene, results: list[ShotCheck], out_dir: Path) -> Path:
     from previs.export.atomic import write_atomic
 
     path = Path(out_dir) / "check.json"
-    write_atomic(path, json.dumps(report_dict(scene, results), indent=2, ensure_ascii=False).encode())
+    write_atomic(
+        path, json.dumps(report_dict(scene, results), indent=2, ensure_ascii=False).encode()
+    )
     return path
 
 
-def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width: int = 960,
-               progress: bool = False):
+def run_checks(
+    scene: Scene,
+    shot_ids: list[str],
+    out_dir: Path | None,
+    *,
+    width: int = 960,
+    progress: bool = False,
+):
     """Check the shots; write the JSON report and the flagged frames (tinted) when ``out_dir``.
     ``progress`` shows a bar of frames checked on stderr (only on a terminal)."""
     from tqdm import tqdm
@@ -927,8 +1214,14 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
 
     results, flagged = [], {}
     total = sum(len(_frames(scene.shot(sid))) for sid in shot_ids)
-    bar = tqdm(total=total, desc="checking", unit="frame", file=sys.stderr, dynamic_ncols=True,
-               disable=None if progress else True)
+    bar = tqdm(
+        total=total,
+        desc="checking",
+        unit="frame",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        disable=None if progress else True,
+    )
     checker = None
     try:
         checker = ShotChecker(scene)
@@ -948,23 +1241,44 @@ def run_checks(scene: Scene, shot_ids: list[str], out_dir: Path | None, *, width
         # that points at frames it never wrote.
         out_dir = Path(out_dir)
         if flagged:
-            with api.StageRenderer(scene, width=width) as r, \
-                    tqdm(total=sum(map(len, flagged.values())), desc="flagged frames", unit="frame",
-                         file=sys.stderr, disable=None if progress else True) as fbar:
+            with (
+                api.StageRenderer(scene, width=width) as r,
+                tqdm(
+                    total=sum(map(len, flagged.values())),
+                    desc="flagged frames",
+                    unit="frame",
+                    file=sys.stderr,
+                    disable=None if progress else True,
+                ) as fbar,
+            ):
                 for sid, grids in flagged.items():
-                    written += write_flagged(scene, r, sid, grids, out_dir, on_frame=lambda: fbar.update(1))
+                    written += write_flagged(
+                        scene, r, sid, grids, out_dir, on_frame=lambda: fbar.update(1)
+                    )
         written.insert(0, write_report(scene, results, out_dir))
     return results, written
 
 
 def report_dict(scene: Scene, results: list[ShotCheck]) -> dict:
     """The check report as JSON types: what check.json holds and ``previs check --json`` prints."""
-    return {"format": REPORT_FORMAT, "version": REPORT_VERSION, "scene": scene.name,
-            "scene_file": str(scene.source_path), "scene_sha256": scene_digest(scene),
-            "shots": [{**asdict(r), "failed": r.failed,  # JSON has no infinity: None
-                       "nearest_wall_m": None if math.isinf(r.nearest_wall_m) else r.nearest_wall_m,
-                       "overscan_needed_pct": None if math.isinf(r.overscan_needed_pct)
-                       else r.overscan_needed_pct} for r in results]}
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "scene": scene.name,
+        "scene_file": str(scene.source_path),
+        "scene_sha256": scene_digest(scene),
+        "shots": [
+            {
+                **asdict(r),
+                "failed": r.failed,  # JSON has no infinity: None
+                "nearest_wall_m": None if math.isinf(r.nearest_wall_m) else r.nearest_wall_m,
+                "overscan_needed_pct": None
+                if math.isinf(r.overscan_needed_pct)
+                else r.overscan_needed_pct,
+            }
+            for r in results
+        ],
+    }
 
 
 REPORT_FORMAT = "previs-check"
@@ -994,8 +1308,9 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
 
     shown = printable(path)
     try:
-        doc = json.loads(read_regular(path, MAX_REPORT_BYTES).decode("utf-8"),
-                         parse_constant=no_constant)
+        doc = json.loads(
+            read_regular(path, MAX_REPORT_BYTES).decode("utf-8"), parse_constant=no_constant
+        )
     except UnsafeFile as exc:
         raise ExportError(f"{shown}: cannot read a check report: {exc.reason}") from None
     except UnicodeDecodeError:
@@ -1003,23 +1318,35 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
     except ValueError as exc:  # json's messages give a position, never the file's text
         raise ExportError(f"{shown}: not a previs check report ({printable(exc, 80)})") from None
     path = shown
-    if not isinstance(doc, dict) or doc.get("format") != REPORT_FORMAT or not isinstance(doc.get("shots"), list):
+    if (
+        not isinstance(doc, dict)
+        or doc.get("format") != REPORT_FORMAT
+        or not isinstance(doc.get("shots"), list)
+    ):
         raise ExportError(f"{path}: not a previs check report")
     version = doc.get("version", 0)
     if isinstance(version, bool) or not isinstance(version, int):
         raise ExportError(f"{path}: not a previs check report (version {version!r})")
     if version > REPORT_VERSION:
-        raise ExportError(f"{path}: check report version {doc['version']} is newer than this previs reads "
-                          f"({REPORT_VERSION})")
+        raise ExportError(
+            f"{path}: check report version {doc['version']} is newer than this previs reads "
+            f"({REPORT_VERSION})"
+        )
     here = scene.source_path.name if scene.source_path else scene.name
     if doc.get("scene") != scene.name:
-        raise ExportError(f"{path}: the check report is for scene '{printable(doc.get('scene'), 60)}', not '{scene.name}' "
-                          f"({here}): run previs check on {here}")
+        raise ExportError(
+            f"{path}: the check report is for scene '{printable(doc.get('scene'), 60)}', not '{scene.name}' "
+            f"({here}): run previs check on {here}"
+        )
     digest, theirs = scene_digest(scene), doc.get("scene_sha256")
     if theirs is not None and digest is not None and theirs != digest:
-        raise ExportError(f"{path}: stale check report: {here} changed since previs check ran; run it again")
+        raise ExportError(
+            f"{path}: stale check report: {here} changed since previs check ran; run it again"
+        )
     if theirs is None and Path(str(doc.get("scene_file"))).name != here:
-        raise ExportError(f"{path}: the check report is for {printable(doc.get('scene_file'), 80)}, not {here}")
+        raise ExportError(
+            f"{path}: the check report is for {printable(doc.get('scene_file'), 80)}, not {here}"
+        )
     known = {s.id for s in scene.shots}
     names = {f.name for f in fields(ShotCheck)}
     out: dict[str, ShotCheck] = {}
@@ -1027,24 +1354,36 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
         if not isinstance(d, dict) or not isinstance(d.get("shot"), str):
             raise ExportError(f"{path}: a shot entry lacks 'shot'")
         if d["shot"] not in known:
-            raise ExportError(f"{path}: stale check report: shot '{printable(d['shot'], 40)}' is not in {here}; "
-                              "run previs check again")
+            raise ExportError(
+                f"{path}: stale check report: shot '{printable(d['shot'], 40)}' is not in {here}; "
+                "run previs check again"
+            )
         kw = {k: v for k, v in d.items() if k in names}
         for k in ("nearest_wall_m", "overscan_needed_pct"):
             if kw.get(k, 0.0) is None:
                 kw[k] = math.inf
-        for k, kind, what in (("summary", str, "sentences"), ("problems", str, "sentences"),
-                              ("warnings", str, "sentences"), ("shooting_off_frames", int, "frame numbers")):
-            if k in kw and not (isinstance(kw[k], list) and all(isinstance(x, kind) and not isinstance(x, bool)
-                                                                  for x in kw[k])):
+        for k, kind, what in (
+            ("summary", str, "sentences"),
+            ("problems", str, "sentences"),
+            ("warnings", str, "sentences"),
+            ("shooting_off_frames", int, "frame numbers"),
+        ):
+            if k in kw and not (
+                isinstance(kw[k], list)
+                and all(isinstance(x, kind) and not isinstance(x, bool) for x in kw[k])
+            ):
                 raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a list of {what}")
         for k in ("exposure", "banding", "white_point", "gamut", "frustum", "meter", "blocking"):
             if k in kw and not isinstance(kw[k], dict):
                 raise ExportError(f"{path}: shot '{d['shot']}': {k} is not a mapping")
         # remedies: absent from reports before them (read as none); each a mapping or a sentence
-        if "remedies" in kw and not (isinstance(kw["remedies"], list) and all(
+        if "remedies" in kw and not (
+            isinstance(kw["remedies"], list)
+            and all(
                 isinstance(x, str) or (isinstance(x, dict) and isinstance(x.get("remedy", ""), str))
-                for x in kw["remedies"])):
+                for x in kw["remedies"]
+            )
+        ):
             raise ExportError(f"{path}: shot '{d['shot']}': remedies is not a list of remedies")
         try:
             r = ShotCheck(**kw)
@@ -1056,8 +1395,10 @@ def read_report(path, scene: Scene, shot_ids: list[str]) -> dict[str, ShotCheck]
         out[r.shot] = r
     missing = [s for s in shot_ids if s not in out]
     if missing:
-        raise ExportError(f"{path}: the check report lacks shot{'s' if len(missing) > 1 else ''} "
-                          f"{', '.join(missing)}; run previs check on {here} for them")
+        raise ExportError(
+            f"{path}: the check report lacks shot{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}; run previs check on {here} for them"
+        )
     return out
 
 
@@ -1066,15 +1407,19 @@ def format_table(results: list[ShotCheck]) -> str:
     brightest and median stops over mid-grey (``wall st``), the banding verdict and refresh
     periods per exposure, the inner frustum's size on the wall and the render nodes it needs;
     the stage-wide white point once at the end."""
-    head = (f"{'shot':<6}{'result':<8}{'moiré':<8}{'px/pitch':>9}{'blur/pitch':>11}{'wall m':>8}{'LED %':>9}"
-            f"{'off %':>7}{'angle°':>8}{'overscan %':>12}{'wall st':>12}{'banding':>14}{'frustum m':>12}"
-            f"{'nodes':>7}")
+    head = (
+        f"{'shot':<6}{'result':<8}{'moiré':<8}{'px/pitch':>9}{'blur/pitch':>11}{'wall m':>8}{'LED %':>9}"
+        f"{'off %':>7}{'angle°':>8}{'overscan %':>12}{'wall st':>12}{'banding':>14}{'frustum m':>12}"
+        f"{'nodes':>7}"
+    )
     lines = [head, "-" * len(head)]
     for r in results:
         px = "-" if r.photosites_per_pitch is None else f"{r.photosites_per_pitch:.2f}"
         blur = "-" if r.blur_in_pitches is None else f"{r.blur_in_pitches:.2f}"
         wall = "-" if math.isinf(r.nearest_wall_m) else f"{r.nearest_wall_m:.1f}"
-        share = f"{100 * r.led_share_min:.0f}-{100 * r.led_share_max:.0f}" if r.frames_checked else "-"
+        share = (
+            f"{100 * r.led_share_min:.0f}-{100 * r.led_share_max:.0f}" if r.frames_checked else "-"
+        )
         e, b, fr = r.exposure, r.banding, r.frustum
         stops = "-"
         if e.get("brightest_stops") is not None and e.get("median_stops") is not None:
@@ -1082,26 +1427,39 @@ def format_table(results: list[ShotCheck]) -> str:
         band = f"{b['verdict']} N={b['periods']:.2f}" if b else "-"
         size = f"{fr['width_m']:.1f}x{fr['height_m']:.1f}" if fr else "-"
         nodes = str(fr["render_nodes"]) if fr else "-"
-        lines.append(f"{r.shot:<6}{'FAIL' if r.failed else 'ok':<8}{r.moire:<8}{px:>9}{blur:>11}{wall:>8}"
-                     f"{share:>9}{100 * r.shooting_off_max:>7.1f}{r.steepest_angle_deg:>8.0f}"
-                     f"{r.overscan_needed_pct:>12.1f}{stops:>12}{band:>14}{size:>12}{nodes:>7}")
+        lines.append(
+            f"{r.shot:<6}{'FAIL' if r.failed else 'ok':<8}{r.moire:<8}{px:>9}{blur:>11}{wall:>8}"
+            f"{share:>9}{100 * r.shooting_off_max:>7.1f}{r.steepest_angle_deg:>8.0f}"
+            f"{r.overscan_needed_pct:>12.1f}{stops:>12}{band:>14}{size:>12}{nodes:>7}"
+        )
         lines += [f"        problem: {p}" for p in r.problems]
         lines += [f"        warning: {w}" for w in r.warnings]
         lines += meter_lines(r)
-    fixes = [(r.shot, x if isinstance(x, dict) else {"remedy": x}) for r in results for x in r.remedies]
+    fixes = [
+        (r.shot, x if isinstance(x, dict) else {"remedy": x}) for r in results for x in r.remedies
+    ]
     fixes = [(shot, x) for shot, x in fixes if x.get("remedy")]
     if fixes:
         lines.append("remedies (each computed to make its check pass):")
-        lines += [f"  {shot:<6}{x.get('check', '')} ({x.get('verdict', '')}): {x['remedy']}" for shot, x in fixes]
+        lines += [
+            f"  {shot:<6}{x.get('check', '')} ({x.get('verdict', '')}): {x['remedy']}"
+            for shot, x in fixes
+        ]
     white = next((r.white_point for r in results if r.white_point), None)
     if white:
-        line = (f"white point: the wall's white {white['wall_cct_k']:.0f} K, Δuv {white['wall_duv']:+.4f}, "
-                f"against the camera's {white['camera_white_balance_k']:.0f} K: "
-                f"{white['mired_shift']:+.0f} mired")
-        lines.append(line + (f" (warning: {white['remedy']})" if white["verdict"] != "ok" else " (ok)"))
+        line = (
+            f"white point: the wall's white {white['wall_cct_k']:.0f} K, Δuv {white['wall_duv']:+.4f}, "
+            f"against the camera's {white['camera_white_balance_k']:.0f} K: "
+            f"{white['mired_shift']:+.0f} mired"
+        )
+        lines.append(
+            line + (f" (warning: {white['remedy']})" if white["verdict"] != "ok" else " (ok)")
+        )
     if results and (results[0].exposure or results[0].frustum):
-        lines.append("wall st: the seen wall's brightest/median stops over mid-grey; banding: N refresh "
-                     "periods per exposure; frustum m: the inner frustum on the wall (w x h)")
+        lines.append(
+            "wall st: the seen wall's brightest/median stops over mid-grey; banding: N refresh "
+            "periods per exposure; frustum m: the inner frustum on the wall (w x h)"
+        )
     return "\n".join(lines)
 
 
@@ -1109,12 +1467,17 @@ def format_table(results: list[ShotCheck]) -> str:
 def _boxes(solids) -> list:
     from previs.core.meter import Box
 
-    return [Box(s.name, tuple(float(v) for v in s.lo), tuple(float(v) for v in s.hi)) for s in solids]
+    return [
+        Box(s.name, tuple(float(v) for v in s.lo), tuple(float(v) for v in s.hi)) for s in solids
+    ]
 
 
 def _face_remedy(stops: float) -> str:
-    return ("take light off the face (dimmer, ND) or stop down" if stops > 0
-            else "add light to the face or open up")
+    return (
+        "take light off the face (dimmer, ND) or stop down"
+        if stops > 0
+        else "add light to the face or open up"
+    )
 
 
 def blocking_checks(scene: Scene, shot: Shot, res: ShotCheck, solids=()) -> None:
@@ -1146,56 +1509,95 @@ def blocking_checks(scene: Scene, shot: Shot, res: ShotCheck, solids=()) -> None
             continue
         exposure_s = exposure_time_s(st.shutter_angle_deg, st.frame_rate)
         if wall is None and scene.stage is not None:
-            nits = st.wall.brightness_nits if st.wall is not None else scene.environment.wall_brightness_nits
-            wall = {"frame": f, "wall_white_nits": nits,
-                    "wall_white_stops": mt.wall_stops(nits, st.t_stop, exposure_s, st.iso)}
+            nits = (
+                st.wall.brightness_nits
+                if st.wall is not None
+                else scene.environment.wall_brightness_nits
+            )
+            wall = {
+                "frame": f,
+                "wall_white_nits": nits,
+                "wall_white_stops": mt.wall_stops(nits, st.t_stop, exposure_s, st.iso),
+            }
         for fr in framings(scene, st):
             if not fr.in_frame:
                 continue
-            readings.setdefault(fr.name, []).append((f, mt.read_face(scene, st, fr.name, occluders=occluders)))
+            readings.setdefault(fr.name, []).append(
+                (f, mt.read_face(scene, st, fr.name, occluders=occluders))
+            )
             if fr.name not in tape:
                 t = co.tape(scene, st, fr.name)
-                tape[fr.name] = {"frame": f, "lens_to_subject_m": t.lens_to_subject_m,
-                                 "subject_to_wall_m": _finite(t.subject_to_wall_m) if t.subject_to_wall_m else None,
-                                 "wall_behind_m": _finite(t.wall_behind_m) if t.wall_behind_m else None}
+                tape[fr.name] = {
+                    "frame": f,
+                    "lens_to_subject_m": t.lens_to_subject_m,
+                    "subject_to_wall_m": _finite(t.subject_to_wall_m)
+                    if t.subject_to_wall_m
+                    else None,
+                    "wall_behind_m": _finite(t.wall_behind_m) if t.wall_behind_m else None,
+                }
     moving = not shot.is_static
     subjects = []
     for name, rs in readings.items():
         f, r = max(rs, key=lambda fr: abs(fr[1].stops) if math.isfinite(fr[1].stops) else math.inf)
         finite = [x.stops for _, x in rs if math.isfinite(x.stops)]
-        subjects.append({
-            "name": name, "frame": f, "lux": r.lux, "t_stop": r.t_stop, "shot_t_stop": r.shot_t_stop,
-            "stops": _finite(r.stops), "stops_range": [min(finite), max(finite)] if finite else None,
-            "key": r.key, "fill": r.fill, "key_fill_stops": r.key_fill_stops,
-            "lights_lux": r.by_light(),
-            "shadowed": {c.light: c.shadowed_by for c in r.contributions if c.shadowed_by},
-            "near_field": [c.light for c in r.contributions if c.near_field and c.lux > 0]})
+        subjects.append(
+            {
+                "name": name,
+                "frame": f,
+                "lux": r.lux,
+                "t_stop": r.t_stop,
+                "shot_t_stop": r.shot_t_stop,
+                "stops": _finite(r.stops),
+                "stops_range": [min(finite), max(finite)] if finite else None,
+                "key": r.key,
+                "fill": r.fill,
+                "key_fill_stops": r.key_fill_stops,
+                "lights_lux": r.by_light(),
+                "shadowed": {c.light: c.shadowed_by for c in r.contributions if c.shadowed_by},
+                "near_field": [c.light for c in r.contributions if c.near_field and c.lux > 0],
+            }
+        )
         at = f", frame {f}" if moving else ""
         if r.t_stop is None:
             res.warnings.append(f"meter: no light on {name}'s face{at}: add light")
         elif abs(r.stops) > mt.FACE_EXPOSURE_WARN_STOPS:
-            res.warnings.append(f"meter: {name}'s face reads T{r.t_stop:.1f} ({r.lux:.0f} lux) against "
-                                f"the shot's T{r.shot_t_stop:g}: {r.stops:+.1f} stops{at}; "
-                                f"{_face_remedy(r.stops)}")
+            res.warnings.append(
+                f"meter: {name}'s face reads T{r.t_stop:.1f} ({r.lux:.0f} lux) against "
+                f"the shot's T{r.shot_t_stop:g}: {r.stops:+.1f} stops{at}; "
+                f"{_face_remedy(r.stops)}"
+            )
     exposure_s = exposure_time_s(scene.camera.shutter_angle_deg, scene.frame_rate)
-    res.meter = {"iso": scene.camera.iso, "exposure_s": exposure_s, "frames": sorted(meter_frames),
-                 "subjects": subjects, **(wall or {})}
+    res.meter = {
+        "iso": scene.camera.iso,
+        "exposure_s": exposure_s,
+        "frames": sorted(meter_frames),
+        "subjects": subjects,
+        **(wall or {}),
+    }
     overlaps = []
     for (a, b, both), hits in bodies.items():
         frames = [f for f, _ in hits]
         depth = max(d for _, d in hits)
-        overlaps.append({"standin": a, "other": b, "other_is_standin": both, "frames": frames,
-                         "depth_m": depth})
+        overlaps.append(
+            {"standin": a, "other": b, "other_is_standin": both, "frames": frames, "depth_m": depth}
+        )
         what = f"overlaps {b}" if both else f"is inside the set piece '{b}'"
         by = f" by {100 * depth:.0f} cm" if depth > 0 else ""
-        res.warnings.append(f"collision: {a} {what}{by}" + (f" ({_frames_text(frames)})" if moving else ""))
+        res.warnings.append(
+            f"collision: {a} {what}{by}" + (f" ({_frames_text(frames)})" if moving else "")
+        )
     seen = []
     for (name, part), frames in stands.items():
         seen.append({"light": name, "seen": part, "frames": frames})
         what = "its head" if part == "head" else "its stand"
-        res.warnings.append(f"light '{name}' in frame ({what})" + (f", {_frames_text(frames)}" if moving else ""))
-    res.blocking = {"overlaps": overlaps, "stands_in_frame": seen,
-                    "tape": [{"subject": k, **v} for k, v in tape.items()]}
+        res.warnings.append(
+            f"light '{name}' in frame ({what})" + (f", {_frames_text(frames)}" if moving else "")
+        )
+    res.blocking = {
+        "overlaps": overlaps,
+        "stands_in_frame": seen,
+        "tape": [{"subject": k, **v} for k, v in tape.items()],
+    }
 
 
 def meter_lines(r: ShotCheck) -> list[str]:
@@ -1210,12 +1612,18 @@ def meter_lines(r: ShotCheck) -> list[str]:
             continue
         kf = ""
         if s.get("key_fill_stops") is not None:
-            kf = (f"; key '{s['key']}' to fill '{s['fill']}' {2 ** s['key_fill_stops']:.1f}:1 "
-                  f"({s['key_fill_stops']:.1f} stops)")
-        out.append(f"        meter: {s['name']}{at} {s['lux']:.0f} lux = T{s['t_stop']:.1f} at ISO "
-                   f"{m['iso']:g}, 1/{1 / m['exposure_s']:.0f} s; shot at T{s['shot_t_stop']:g}: "
-                   f"{s['stops']:+.1f} stops{kf}")
+            kf = (
+                f"; key '{s['key']}' to fill '{s['fill']}' {2 ** s['key_fill_stops']:.1f}:1 "
+                f"({s['key_fill_stops']:.1f} stops)"
+            )
+        out.append(
+            f"        meter: {s['name']}{at} {s['lux']:.0f} lux = T{s['t_stop']:.1f} at ISO "
+            f"{m['iso']:g}, 1/{1 / m['exposure_s']:.0f} s; shot at T{s['shot_t_stop']:g}: "
+            f"{s['stops']:+.1f} stops{kf}"
+        )
     if m.get("wall_white_stops") is not None:
-        out.append(f"        meter: wall white {m['wall_white_nits']:g} nits = {m['wall_white_stops']:+.1f} "
-                   "stops over mid-grey")
+        out.append(
+            f"        meter: wall white {m['wall_white_nits']:g} nits = {m['wall_white_stops']:+.1f} "
+            "stops over mid-grey"
+        )
     return out

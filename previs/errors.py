@@ -16,8 +16,14 @@ class PrevisError(Exception):
 class SceneError(PrevisError):
     """A scene file is wrong: names the file, the field path and (where known) the line."""
 
-    def __init__(self, message: str, *, file: str | Path | None = None,
-                 field: str | None = None, line: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ):
         self.message = message
         self.file = str(file) if file is not None else None
         self.field = field

@@ -30,7 +30,7 @@ OUT = Path(__file__).resolve().parent / "geometry"
 
 def _rgba(hex_colour: str) -> list[int]:
     h = hex_colour.lstrip("#")
-    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [255]
+    return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [255]
 
 
 def box(size, at, colour=None) -> trimesh.Trimesh:
@@ -77,8 +77,11 @@ def frustum(r_bottom, r_top, height, at, sides=9, jitter=0.0, seed=0) -> trimesh
 
 def _pbr(mesh: trimesh.Trimesh, colour: str, roughness=0.8, metallic=0.0) -> trimesh.Trimesh:
     r, g, b, _ = _rgba(colour)
-    mesh.visual = trimesh.visual.TextureVisuals(material=PBRMaterial(
-        baseColorFactor=[r, g, b, 255], roughnessFactor=roughness, metallicFactor=metallic))
+    mesh.visual = trimesh.visual.TextureVisuals(
+        material=PBRMaterial(
+            baseColorFactor=[r, g, b, 255], roughnessFactor=roughness, metallicFactor=metallic
+        )
+    )
     return mesh
 
 
@@ -98,7 +101,10 @@ def desert() -> trimesh.Scene:
     for i in range(n - 1):
         for j in range(n - 1):
             a = i * n + j
-            faces += [[a, a + n, a + 1], [a + 1, a + n, a + n + 1]]  # counter-clockwise seen from +Y
+            faces += [
+                [a, a + n, a + 1],
+                [a + 1, a + n, a + n + 1],
+            ]  # counter-clockwise seen from +Y
     ground = trimesh.Trimesh(verts, faces, process=False)
     light, dark = np.array(_rgba("#d9b384")), np.array(_rgba("#b98b5a"))
     t = ((y.ravel() - y.min()) / max(np.ptp(y), 1e-9))[:, None]
@@ -106,12 +112,21 @@ def desert() -> trimesh.Scene:
 
     road = trimesh.Trimesh(
         [[-0.45, 0.0, -2.0], [0.45, 0.0, -2.0], [0.45, 0.0, -half], [-0.45, 0.0, -half]],
-        [[0, 1, 2], [0, 2, 3]], process=False)
+        [[0, 1, 2], [0, 2, 3]],
+        process=False,
+    )
     _pbr(road, "#3b3836", roughness=0.9)
 
     mesas = []
-    for k, (x, z, rb, h) in enumerate([(-60, -110, 22, 14), (45, -160, 30, 19), (120, -90, 16, 11),
-                                        (-150, -210, 35, 24), (10, -260, 26, 17)]):
+    for k, (x, z, rb, h) in enumerate(
+        [
+            (-60, -110, 22, 14),
+            (45, -160, 30, 19),
+            (120, -90, 16, 11),
+            (-150, -210, 35, 24),
+            (10, -260, 26, 17),
+        ]
+    ):
         mesas.append(frustum(rb, rb * 0.8, h, (x, -0.5, z), sides=11, jitter=0.35, seed=k))
     mesa = _pbr(trimesh.util.concatenate(mesas), "#a65d3a", roughness=0.95)
 
@@ -119,8 +134,17 @@ def desert() -> trimesh.Scene:
     for k, a in enumerate(np.linspace(-150, -30, 9)):  # a ring behind, left to right
         rad = math.radians(a)
         d = 270 + 20 * math.sin(3 * k)
-        peaks.append(frustum(60 + 9 * (k % 3), 4, 32 + 10 * ((k * 7) % 3),
-                             (d * math.cos(rad), -1, d * math.sin(rad)), sides=8, jitter=0.5, seed=10 + k))
+        peaks.append(
+            frustum(
+                60 + 9 * (k % 3),
+                4,
+                32 + 10 * ((k * 7) % 3),
+                (d * math.cos(rad), -1, d * math.sin(rad)),
+                sides=8,
+                jitter=0.5,
+                seed=10 + k,
+            )
+        )
     mountains = _pbr(trimesh.util.concatenate(peaks), "#7d6a80", roughness=1.0)
 
     scene = trimesh.Scene()
@@ -140,11 +164,20 @@ def diner() -> trimesh.Scene:
         "roof": _pbr(box([8.5, 0.3, 4.5], [0, 3.4, 0]), "#6e3b2e", 0.8),
         "trim": _pbr(box([8.1, 0.25, 4.1], [0, 0.0, 0]), "#3f7f86", 0.6),
         "door": _pbr(box([1.0, 2.2, 0.06], [0.4, 0.0, 2.0]), "#2a3d45", 0.4),
-        "windows": _pbr(trimesh.util.concatenate(
-            [box([1.5, 1.3, 0.05], [x, 1.0, 2.0]) for x in (-3.0, -1.2, 2.0)]), "#202a30", 0.08),
+        "windows": _pbr(
+            trimesh.util.concatenate(
+                [box([1.5, 1.3, 0.05], [x, 1.0, 2.0]) for x in (-3.0, -1.2, 2.0)]
+            ),
+            "#202a30",
+            0.08,
+        ),
         "awning": _pbr(box([7.2, 0.12, 1.3], [0, 2.6, 2.65]), "#b8342c", 0.7),
-        "sign_posts": _pbr(trimesh.util.concatenate(
-            [cylinder(0.06, 1.4, [x, 4.4, 0.3]) for x in (-1.8, 1.8)]), "#555555", 0.5, 1.0),
+        "sign_posts": _pbr(
+            trimesh.util.concatenate([cylinder(0.06, 1.4, [x, 4.4, 0.3]) for x in (-1.8, 1.8)]),
+            "#555555",
+            0.5,
+            1.0,
+        ),
         "sign": _pbr(box([4.6, 1.0, 0.15], [0, 4.2, 0.3]), "#f1e6a8", 0.5),
     }
     scene = trimesh.Scene()
@@ -160,7 +193,9 @@ def car() -> trimesh.Trimesh:
     cabin = box([240, 52, 160], [-25, 92, 0])
     roof = box([200, 6, 150], [-30, 144, 0])
     bumpers = [box([12, 18, 186], [x, 28, 0]) for x in (-236, 236)]
-    wheels = [cylinder(33, 24, [x, 33, z], axis="z", sections=20) for x in (-150, 145) for z in (-80, 80)]
+    wheels = [
+        cylinder(33, 24, [x, 33, z], axis="z", sections=20) for x in (-150, 145) for z in (-80, 80)
+    ]
     lamps = [cylinder(9, 4, [238, 66, z], axis="x", sections=12) for z in (-62, 62)]
     return trimesh.util.concatenate([body, hood, cabin, roof, *bumpers, *wheels, *lamps])
 
@@ -182,8 +217,11 @@ def bench() -> trimesh.Trimesh:
     parts = [box([60, 1.2, 3.2], [0, 16.8, z]) for z in (-6.5, -2.5, 1.5, 5.5)]  # seat slats
     parts += [box([60, 3.2, 1.2], [0, y, -8.5]) for y in (21.0, 25.5, 30.0)]  # back slats
     for x in (-27, 27):
-        parts += [box([2, 16.8, 2], [x, 0, 5.5]), box([2, 33.2, 2], [x, 0, -8.5]),
-                  box([2, 2, 16], [x, 15, -1.5])]
+        parts += [
+            box([2, 16.8, 2], [x, 0, 5.5]),
+            box([2, 33.2, 2], [x, 0, -8.5]),
+            box([2, 2, 16], [x, 15, -1.5]),
+        ]
     return trimesh.util.concatenate(parts)
 
 

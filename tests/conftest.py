@@ -20,14 +20,21 @@ SHARED_ASSETS = Path(__file__).resolve().parents[1].parent / "shared" / "assets"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--regen-golden", action="store_true", default=False,
-                     help="write tests/golden/*.png from the current renderer instead of comparing "
-                          "(also: PREVIS_REGEN_GOLDEN=1)")
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="write tests/golden/*.png from the current renderer instead of comparing "
+        "(also: PREVIS_REGEN_GOLDEN=1)",
+    )
 
 
 @pytest.fixture(scope="session")
 def regen_golden(request) -> bool:
-    return bool(request.config.getoption("--regen-golden")) or os.environ.get("PREVIS_REGEN_GOLDEN") == "1"
+    return (
+        bool(request.config.getoption("--regen-golden"))
+        or os.environ.get("PREVIS_REGEN_GOLDEN") == "1"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -63,5 +70,7 @@ def _gl_context_current(request):
 @pytest.fixture(scope="session")
 def shared_assets() -> Path:
     if not SHARED_ASSETS.is_dir():
-        pytest.skip("../shared/assets not found (third-party assets live beside the checkout, never in it)")
+        pytest.skip(
+            "../shared/assets not found (third-party assets live beside the checkout, never in it)"
+        )
     return SHARED_ASSETS

@@ -24,8 +24,12 @@ QUAD_IDX = np.array([[0, 1, 2], [0, 2, 3]], np.uint32)
 
 # ---------------------------------------------------------------- images
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def png_bytes(width: int = 2, height: int = 2, *, body: bool = True) -> bytes:
@@ -36,14 +40,25 @@ def png_bytes(width: int = 2, height: int = 2, *, body: bool = True) -> bytes:
         raw = b"".join(b"\x00" + bytes([200, 100, 50, 255]) * width for _ in range(height))
     else:
         raw = b"\x00" * 16
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
-            + _png_chunk(b"IDAT", zlib.compress(raw)) + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", zlib.compress(raw))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 # ---------------------------------------------------------------- glTF / GLB
-def gltf_doc(pos=QUAD_POS, idx=QUAD_IDX, *, image: bytes | None = None,
-             matrix=None, node_name: str = "quad", index_count: int | None = None,
-             position_count: int | None = None) -> tuple[dict, bytes]:
+def gltf_doc(
+    pos=QUAD_POS,
+    idx=QUAD_IDX,
+    *,
+    image: bytes | None = None,
+    matrix=None,
+    node_name: str = "quad",
+    index_count: int | None = None,
+    position_count: int | None = None,
+) -> tuple[dict, bytes]:
     """A glTF document with one mesh (positions, normals, uvs, uint32 indices) and its BIN."""
     pos = np.ascontiguousarray(pos, np.float32)
     n = len(pos)
@@ -59,12 +74,26 @@ def gltf_doc(pos=QUAD_POS, idx=QUAD_IDX, *, image: bytes | None = None,
         blob += c + b"\x00" * (-len(c) % 4)
     fin = pos if n else np.zeros((1, 3), np.float32)
     accessors = [
-        {"bufferView": 0, "componentType": 5126, "count": position_count or n, "type": "VEC3",
-         "min": [float(x) for x in np.nanmin(fin, axis=0)] if np.isfinite(fin).all() else [0, 0, 0],
-         "max": [float(x) for x in np.nanmax(fin, axis=0)] if np.isfinite(fin).all() else [1, 1, 1]},
+        {
+            "bufferView": 0,
+            "componentType": 5126,
+            "count": position_count or n,
+            "type": "VEC3",
+            "min": [float(x) for x in np.nanmin(fin, axis=0)]
+            if np.isfinite(fin).all()
+            else [0, 0, 0],
+            "max": [float(x) for x in np.nanmax(fin, axis=0)]
+            if np.isfinite(fin).all()
+            else [1, 1, 1],
+        },
         {"bufferView": 1, "componentType": 5126, "count": n, "type": "VEC3"},
         {"bufferView": 2, "componentType": 5126, "count": n, "type": "VEC2"},
-        {"bufferView": 3, "componentType": 5125, "count": index_count or len(idx), "type": "SCALAR"},
+        {
+            "bufferView": 3,
+            "componentType": 5125,
+            "count": index_count or len(idx),
+            "type": "SCALAR",
+        },
     ]
     prim = {"attributes": {"POSITION": 0, "NORMAL": 1, "TEXCOORD_0": 2}, "indices": 3}
     doc = {
@@ -92,15 +121,21 @@ def glb_bytes(doc: dict, blob: bytes) -> bytes:
     js += b" " * (-len(js) % 4)
     blob = blob + b"\x00" * (-len(blob) % 4)
     total = 12 + 8 + len(js) + 8 + len(blob)
-    return (struct.pack("<4sII", b"glTF", 2, total) + struct.pack("<I4s", len(js), b"JSON") + js
-            + struct.pack("<I4s", len(blob), b"BIN\x00") + blob)
+    return (
+        struct.pack("<4sII", b"glTF", 2, total)
+        + struct.pack("<I4s", len(js), b"JSON")
+        + js
+        + struct.pack("<I4s", len(blob), b"BIN\x00")
+        + blob
+    )
 
 
 def gltf_embedded(doc: dict, blob: bytes) -> bytes:
     """A .gltf whose buffer is a base64 data: URI."""
     doc = json.loads(json.dumps(doc))
-    doc["buffers"][0]["uri"] = ("data:application/octet-stream;base64,"
-                                + base64.b64encode(blob).decode())
+    doc["buffers"][0]["uri"] = (
+        "data:application/octet-stream;base64," + base64.b64encode(blob).decode()
+    )
     return json.dumps(doc).encode()
 
 
@@ -124,11 +159,18 @@ def obj_text(pos=QUAD_POS, faces: list[list[int]] | None = None, *, comment: str
 def ply_ascii(pos=QUAD_POS, faces=QUAD_IDX, *, vertex_count=None, face_count=None) -> bytes:
     pos = np.asarray(pos, float)
     faces = np.asarray(faces)
-    head = ["ply", "format ascii 1.0", f"comment {MARKER}",
-            f"element vertex {len(pos) if vertex_count is None else vertex_count}",
-            "property float x", "property float y", "property float z",
-            f"element face {len(faces) if face_count is None else face_count}",
-            "property list uchar int vertex_indices", "end_header"]
+    head = [
+        "ply",
+        "format ascii 1.0",
+        f"comment {MARKER}",
+        f"element vertex {len(pos) if vertex_count is None else vertex_count}",
+        "property float x",
+        "property float y",
+        "property float z",
+        f"element face {len(faces) if face_count is None else face_count}",
+        "property list uchar int vertex_indices",
+        "end_header",
+    ]
     body = [" ".join(repr(float(c)) for c in p) for p in pos]
     body += [f"{len(f)} " + " ".join(str(int(i)) for i in f) for f in faces]
     return ("\n".join(head + body) + "\n").encode()
@@ -137,11 +179,18 @@ def ply_ascii(pos=QUAD_POS, faces=QUAD_IDX, *, vertex_count=None, face_count=Non
 def ply_binary(pos=QUAD_POS, faces=QUAD_IDX, *, vertex_count=None, face_count=None) -> bytes:
     pos = np.asarray(pos, np.float32)
     faces = np.asarray(faces, np.int32)
-    head = ["ply", "format binary_little_endian 1.0", f"comment {MARKER}",
-            f"element vertex {len(pos) if vertex_count is None else vertex_count}",
-            "property float x", "property float y", "property float z",
-            f"element face {len(faces) if face_count is None else face_count}",
-            "property list uchar int vertex_indices", "end_header"]
+    head = [
+        "ply",
+        "format binary_little_endian 1.0",
+        f"comment {MARKER}",
+        f"element vertex {len(pos) if vertex_count is None else vertex_count}",
+        "property float x",
+        "property float y",
+        "property float z",
+        f"element face {len(faces) if face_count is None else face_count}",
+        "property list uchar int vertex_indices",
+        "end_header",
+    ]
     body = pos.astype("<f4").tobytes()
     for f in faces:
         body += struct.pack("<B", len(f)) + np.asarray(f, "<i4").tobytes()
@@ -159,8 +208,9 @@ def stl_ascii(pos=QUAD_POS, faces=QUAD_IDX) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
-def stl_binary(pos=QUAD_POS, faces=QUAD_IDX, *, count: int | None = None,
-               header: bytes | None = None) -> bytes:
+def stl_binary(
+    pos=QUAD_POS, faces=QUAD_IDX, *, count: int | None = None, header: bytes | None = None
+) -> bytes:
     pos = np.asarray(pos, np.float32)
     faces = np.asarray(faces)
     head = (header if header is not None else MARKER.encode()).ljust(80, b" ")[:80]

@@ -337,8 +337,10 @@ def rich_scene() -> dict:
                 # format 2's blocking (a format-1 file is migrated first, then read with them)
                 "marks": {"Mara": {"1": [0.4, -1.6], "2": [1.5, -1.8]}},
                 "poses": [{"character": "Mara", "frame": 0, "pose": "lean", "blend_frames": 6}],
-                "looks": [{"character": "Mara", "frame": 10, "at": "lens", "blend_frames": 4},
-                          {"character": "Mara", "frame": 90, "yaw_deg": 20, "pitch_deg": -5}],
+                "looks": [
+                    {"character": "Mara", "frame": 10, "at": "lens", "blend_frames": 4},
+                    {"character": "Mara", "frame": 90, "yaw_deg": 20, "pitch_deg": -5},
+                ],
                 "light_cues": [
                     {
                         "light": "key",

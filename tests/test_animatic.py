@@ -45,10 +45,20 @@ def test_mp4_has_the_frames_size_rate_and_content_sent(tmp_path):
     out = tmp_path / "grey.mp4"
     assert A.encode_mp4(grey_frames(32), out, 24) == 32
     info = A.mp4_info(out)
-    assert (info.frames, info.width, info.height, info.fps, info.codec) == (32, 160, 90, Fraction(24), "avc1")
+    assert (info.frames, info.width, info.height, info.fps, info.codec) == (
+        32,
+        160,
+        90,
+        Fraction(24),
+        "avc1",
+    )
     meta, frames = decode(out)
     assert frames.shape == (32, 90, 160, 3)
-    assert meta["codec"] == "h264" and meta["pix_fmt"].startswith("yuv420p") and "bt709" in meta["pix_fmt"]
+    assert (
+        meta["codec"] == "h264"
+        and meta["pix_fmt"].startswith("yuv420p")
+        and "bt709" in meta["pix_fmt"]
+    )
     means = frames.reshape(32, -1).mean(axis=1)
     np.testing.assert_allclose(means, 8 * np.arange(32), atol=3)
     assert leftovers(tmp_path) == ["grey.mp4"]
@@ -58,11 +68,11 @@ def test_colours_survive_the_yuv_round_trip(tmp_path):
     bars = np.zeros((90, 160, 3), np.uint8)
     cols = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (230, 200, 40)]
     for i, c in enumerate(cols):
-        bars[:, 40 * i:40 * i + 40] = c
+        bars[:, 40 * i : 40 * i + 40] = c
     A.encode_mp4([bars] * 3, tmp_path / "bars.mp4", 25)
     _, frames = decode(tmp_path / "bars.mp4")
     for i, c in enumerate(cols):
-        patch = frames[1, 20:70, 40 * i + 8:40 * i + 32].reshape(-1, 3).mean(axis=0)
+        patch = frames[1, 20:70, 40 * i + 8 : 40 * i + 32].reshape(-1, 3).mean(axis=0)
         np.testing.assert_allclose(patch, c, atol=4)
 
 
@@ -72,15 +82,17 @@ def test_odd_sizes_are_padded_to_even_with_black(tmp_path):
     info = A.mp4_info(out)
     assert (info.width, info.height, info.frames) == (162, 92, 4)
     _, frames = decode(out)
-    assert abs(frames[0, :88, :158].mean() - 200) < 3       # the picture, away from the chroma edge
+    assert abs(frames[0, :88, :158].mean() - 200) < 3  # the picture, away from the chroma edge
     assert frames[0, :, 161].mean() < 20 and frames[0, 91, :].mean() < 20  # the padding
 
 
-@pytest.mark.parametrize("rate, shown", [(NTSC24, 23.976), (Fraction(30000, 1001), 29.97), (25, 25.0)])
+@pytest.mark.parametrize(
+    "rate, shown", [(NTSC24, 23.976), (Fraction(30000, 1001), 29.97), (25, 25.0)]
+)
 def test_ntsc_rates_are_stored_exactly(tmp_path, rate, shown):
     out = tmp_path / "rate.mp4"
     A.encode_mp4(grey_frames(10), out, rate)
-    assert A.mp4_info(out).fps == Fraction(rate)   # e.g. 1001 ticks of a 24000 Hz clock per frame
+    assert A.mp4_info(out).fps == Fraction(rate)  # e.g. 1001 ticks of a 24000 Hz clock per frame
     meta, frames = decode(out)
     assert meta["fps"] == pytest.approx(shown, abs=0.006) and len(frames) == 10
 
@@ -102,19 +114,25 @@ def test_ffmpeg_failure_leaves_no_mp4_and_no_temp_and_keeps_the_old_file(tmp_pat
     with pytest.raises(ExportError) as err:
         A.encode_mp4(grey_frames(5), out, 24, preset="no-such-preset")
     msg = str(err.value)
-    assert "\n" not in msg and "ffmpeg failed" in msg and "no-such-preset" in msg and str(out) in msg
+    assert (
+        "\n" not in msg and "ffmpeg failed" in msg and "no-such-preset" in msg and str(out) in msg
+    )
     assert leftovers(tmp_path) == ["shot.mp4"] and out.read_bytes() == b"the previous good movie"
 
 
 def test_ffmpeg_that_dies_midway_is_reported_in_one_line(tmp_path, monkeypatch):
     fake = tmp_path / "bin" / "ffmpeg"
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\nhead -c 20000 >/dev/null\necho 'some banner' >&2\n"
-                    "echo 'Error writing trailer: No space left on device' >&2\nexit 1\n")
+    fake.write_text(
+        "#!/bin/sh\nhead -c 20000 >/dev/null\necho 'some banner' >&2\n"
+        "echo 'Error writing trailer: No space left on device' >&2\nexit 1\n"
+    )
     fake.chmod(0o755)
     monkeypatch.setattr(A, "_ffmpeg_exe", lambda: str(fake))
     out_dir = tmp_path / "out"
-    with pytest.raises(ExportError, match=r"exit status 1\): Error writing trailer: No space left on device$"):
+    with pytest.raises(
+        ExportError, match=r"exit status 1\): Error writing trailer: No space left on device$"
+    ):
         A.encode_mp4(grey_frames(40), out_dir / "x.mp4", 24)
     assert leftovers(out_dir) == []
 
@@ -154,12 +172,12 @@ def test_frame_sequence_validity(tmp_path):
     assert seq.missing() == []
     np.testing.assert_array_equal(seq.read(2), grey_frames(5)[2])
     data = seq.path(1).read_bytes()
-    seq.path(1).write_bytes(data[: len(data) // 2])                     # truncated
+    seq.path(1).write_bytes(data[: len(data) // 2])  # truncated
     bad = bytearray(seq.path(2).read_bytes())
     bad[len(bad) // 2] ^= 0xFF
-    seq.path(2).write_bytes(bytes(bad))                                  # corrupt IDAT (CRC)
+    seq.path(2).write_bytes(bytes(bad))  # corrupt IDAT (CRC)
     A.FrameSequence(tmp_path, "1A", 5, (80, 45)).write(3, grey_frames(1, 80, 45)[0])  # wrong size
-    seq.path(4).unlink()                                                 # missing
+    seq.path(4).unlink()  # missing
     assert seq.missing() == [1, 2, 3, 4]
     with pytest.raises(ExportError, match="160x90"):
         seq.write(0, grey_frames(1, 80, 45)[0])
@@ -204,7 +222,7 @@ def test_a_new_key_invalidates_old_frames(tmp_path):
     # sequence sees only its own
     assert [seq.frame_key(k) for k in range(3)] == ["width=160", "burn-in off", "width=160"]
     assert other.missing() == [0, 2] and seq.missing() == [1]
-    assert A.FrameSequence(tmp_path, "1A", 3, (160, 90)).missing() == []   # no key: any frame
+    assert A.FrameSequence(tmp_path, "1A", 3, (160, 90)).missing() == []  # no key: any frame
     assert not (tmp_path / "1A" / "frames.json").exists()
 
 
@@ -220,7 +238,7 @@ def test_frames_carry_their_key_in_a_text_chunk_and_stay_deterministic():
         assert im.info["previs-key"] == "k1"
         np.testing.assert_array_equal(np.asarray(im), img)
     # the chunk sits between IHDR and IDAT: keyword, NUL, text, with a good CRC (PIL verified it)
-    assert a[33:33 + 8 + len(b"previs-key\0k1")][4:] == b"tEXtprevis-key\0k1"
+    assert a[33 : 33 + 8 + len(b"previs-key\0k1")][4:] == b"tEXtprevis-key\0k1"
 
 
 def test_shorter_shot_and_stale_temporaries_are_cleaned_by_prepare(tmp_path):
@@ -229,16 +247,21 @@ def test_shorter_shot_and_stale_temporaries_are_cleaned_by_prepare(tmp_path):
     for k in range(4):
         seq.write(k, grey_frames(1, 16, 9)[0])
     # what a killed run leaves: api-style and previs-style temporaries (a dead pid)
-    stale = [seq.folder / ".1A_00002.png.ab12cd_z.tmp", seq.folder / ".1A_00003.png.previs-999999999-0a1b.tmp"]
+    stale = [
+        seq.folder / ".1A_00002.png.ab12cd_z.tmp",
+        seq.folder / ".1A_00003.png.previs-999999999-0a1b.tmp",
+    ]
     for t in stale:
         t.write_bytes(b"half a frame")
     live = seq.folder / f".1A_00001.png.previs-{__import__('os').getppid()}-0a1b.tmp"  # a live pid
     live.write_bytes(b"being written")
-    foreign = seq.folder / ".notes.txt.ab12cd_z.tmp"                                  # not ours
+    foreign = seq.folder / ".notes.txt.ab12cd_z.tmp"  # not ours
     foreign.write_bytes(b"x")
     shorter = A.FrameSequence(tmp_path, "1A", 2, (16, 9), key="k")
     shorter.prepare()
-    assert leftovers(seq.folder) == sorted([".notes.txt.ab12cd_z.tmp", live.name, "1A_00000.png", "1A_00001.png"])
+    assert leftovers(seq.folder) == sorted(
+        [".notes.txt.ab12cd_z.tmp", live.name, "1A_00000.png", "1A_00001.png"]
+    )
     assert shorter.missing() == []
 
 
@@ -246,17 +269,23 @@ def test_shorter_shot_and_stale_temporaries_are_cleaned_by_prepare(tmp_path):
 @pytest.mark.parametrize("w, h", [(160, 90), (640, 360), (1920, 1080)])
 def test_burn_in_marks_the_corners_and_bottom_only(w, h):
     img = np.full((h, w, 3), 128, np.uint8)
-    out = A.burn_in(img, ["1A  ·  Sc 1", "WIDE MASTER - a long description that has to be cut"],
-                    ["01:00:00:00"], ["ARRI Signature Prime 25 mm  ·  T4  ·  focus 9.00 m"])
-    assert out.shape == img.shape and out.dtype == np.uint8 and np.all(img == 128)  # input untouched
+    out = A.burn_in(
+        img,
+        ["1A  ·  Sc 1", "WIDE MASTER - a long description that has to be cut"],
+        ["01:00:00:00"],
+        ["ARRI Signature Prime 25 mm  ·  T4  ·  focus 9.00 m"],
+    )
+    assert (
+        out.shape == img.shape and out.dtype == np.uint8 and np.all(img == 128)
+    )  # input untouched
     changed = np.any(out != img, axis=2)
     ys, xs = np.nonzero(changed)
     top, bottom = ys < h * 0.4, ys > h * 0.6
-    assert np.all(top | bottom)                                          # nothing in the middle band
+    assert np.all(top | bottom)  # nothing in the middle band
     if w >= 640:
-        assert np.all((ys < h * 0.15) | (ys > h * 0.9))                  # small against the picture
+        assert np.all((ys < h * 0.15) | (ys > h * 0.9))  # small against the picture
     assert np.any(top & (xs < w * 0.5)) and np.any(top & (xs > w * 0.5)) and np.any(bottom)
-    assert not np.any(top & (xs > w * 0.49) & (xs < w * 0.51))          # two separate corner blocks
+    assert not np.any(top & (xs > w * 0.49) & (xs < w * 0.51))  # two separate corner blocks
     # white text on a darkened box
     assert out[changed].min() < 80 and out[changed].max() > 230
     # type scales with the frame: at least 12 px; about 1/56 of the width at 1920
@@ -279,8 +308,12 @@ def scene():
 
 
 def short_scene(scene, lengths=(12, 8), rate=None):
-    shots = tuple(dataclasses.replace(s, length_frames=n) for s, n in zip(scene.shots, lengths, strict=False))
-    return dataclasses.replace(scene, shots=shots, frame_rate=Fraction(rate) if rate else scene.frame_rate)
+    shots = tuple(
+        dataclasses.replace(s, length_frames=n) for s, n in zip(scene.shots, lengths, strict=False)
+    )
+    return dataclasses.replace(
+        scene, shots=shots, frame_rate=Fraction(rate) if rate else scene.frame_rate
+    )
 
 
 class GreyRenderer:
@@ -301,8 +334,9 @@ def run(scene, out, render, **kw):
     from previs.core.frame import evaluate
 
     kw.setdefault("burn_in", A.BurnIn.none())
-    return A.render_animatic(scene, None, out, width=160, render_frame=render, evaluate=evaluate,
-                             progress=False, **kw)
+    return A.render_animatic(
+        scene, None, out, width=160, render_frame=render, evaluate=evaluate, progress=False, **kw
+    )
 
 
 def test_animatic_writes_shot_movies_and_the_cut_sequence(tmp_path, scene):
@@ -312,15 +346,17 @@ def test_animatic_writes_shot_movies_and_the_cut_sequence(tmp_path, scene):
     ids = [s.id for s in sc.shots]
     assert (res.frames_rendered, res.frames_skipped) == (20, 0) and len(render.calls) == 20
     assert list(res.shot_movies) == ids and res.sequence == tmp_path / "sequence.mp4"
-    w, h = 160, 110   # the example's recording mode is 1.46:1 desqueezed: 160 / 1.456 -> 110
+    w, h = 160, 110  # the example's recording mode is 1.46:1 desqueezed: 160 / 1.456 -> 110
     for sid, n in zip(ids, (12, 8), strict=True):
         info = A.mp4_info(res.shot_movies[sid])
         assert (info.frames, info.width, info.height, info.fps) == (n, w, h, Fraction(24))
     meta, frames = decode(res.sequence)
     assert frames.shape == (20, h, w, 3) and meta["fps"] == pytest.approx(24)
-    expected = [8 * k for k in range(12)] + [100 + 8 * k for k in range(8)]   # the cut, in order
+    expected = [8 * k for k in range(12)] + [100 + 8 * k for k in range(8)]  # the cut, in order
     np.testing.assert_allclose(frames.reshape(20, -1).mean(axis=1), expected, atol=3)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{i}.mp4" for i in ids] + ["sequence.mp4", "frames"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{i}.mp4" for i in ids] + ["sequence.mp4", "frames"]
+    )
 
 
 def test_animatic_resumes_rendering_only_missing_or_broken_frames(tmp_path, scene):
@@ -331,7 +367,7 @@ def test_animatic_resumes_rendering_only_missing_or_broken_frames(tmp_path, scen
     seq_b = A.FrameSequence(tmp_path / "frames", second, 8, (160, 110))
     seq_a.path(5).unlink()
     data = bytearray(seq_b.path(2).read_bytes())
-    data[-30:] = b"\0" * 30                                           # corrupt the tail (IDAT/IEND)
+    data[-30:] = b"\0" * 30  # corrupt the tail (IDAT/IEND)
     seq_b.path(2).write_bytes(bytes(data))
     (tmp_path / "sequence.mp4").unlink()
     render = GreyRenderer(sc, 160)
@@ -377,16 +413,26 @@ def test_unknown_shot_fails_before_any_work(tmp_path, scene):
     from previs.core.frame import evaluate
 
     with pytest.raises(PrevisError, match="no shot 'ZZ'"):
-        A.render_animatic(scene, ["ZZ"], tmp_path / "o", render_frame=lambda s: None, evaluate=evaluate,
-                          progress=False)
+        A.render_animatic(
+            scene,
+            ["ZZ"],
+            tmp_path / "o",
+            render_frame=lambda s: None,
+            evaluate=evaluate,
+            progress=False,
+        )
     assert not (tmp_path / "o").exists()
 
 
 def test_shots_that_would_share_their_files_are_refused_before_any_work(tmp_path, scene):
     sc = short_scene(scene, lengths=(2, 2))
     a, b = sc.shots
-    sc = dataclasses.replace(sc, shots=(dataclasses.replace(a, id="1 A"), dataclasses.replace(b, id="1_A")))
-    with pytest.raises(ExportError, match=r"shots '1 A' and '1_A' would both be written as 1_A\.mp4"):
+    sc = dataclasses.replace(
+        sc, shots=(dataclasses.replace(a, id="1 A"), dataclasses.replace(b, id="1_A"))
+    )
+    with pytest.raises(
+        ExportError, match=r"shots '1 A' and '1_A' would both be written as 1_A\.mp4"
+    ):
         run(sc, tmp_path / "o", GreyRenderer(sc, 160))
     assert not (tmp_path / "o").exists()
 
@@ -395,11 +441,32 @@ def test_cli_command_registration_and_early_errors(tmp_path, capsys):
     ap = argparse.ArgumentParser(prog="previs")
     sub = ap.add_subparsers(dest="command", required=True)
     A.add_animatic_command(sub)
-    args = ap.parse_args(["animatic", "scenes/led_stage.yaml", "--shot", "1A", "--shot", "1B", "-o",
-                          str(tmp_path), "--width", "640", "--no-burn-in"])
+    args = ap.parse_args(
+        [
+            "animatic",
+            "scenes/led_stage.yaml",
+            "--shot",
+            "1A",
+            "--shot",
+            "1B",
+            "-o",
+            str(tmp_path),
+            "--width",
+            "640",
+            "--no-burn-in",
+        ]
+    )
     assert args.func is A._cmd_animatic
-    assert (args.shot, args.output, args.width, args.no_burn_in, args.crf) == (["1A", "1B"], str(tmp_path), 640, True, 18)
-    args = ap.parse_args(["animatic", str(ROOT / "scenes" / "led_stage.yaml"), "--shot", "ZZ", "-o", str(tmp_path)])
+    assert (args.shot, args.output, args.width, args.no_burn_in, args.crf) == (
+        ["1A", "1B"],
+        str(tmp_path),
+        640,
+        True,
+        18,
+    )
+    args = ap.parse_args(
+        ["animatic", str(ROOT / "scenes" / "led_stage.yaml"), "--shot", "ZZ", "-o", str(tmp_path)]
+    )
     with pytest.raises(PrevisError, match="no shot 'ZZ'"):
         args.func(args)
     args = ap.parse_args(["animatic", "x.yaml", "--crf", "60"])
@@ -417,8 +484,21 @@ def test_draft_scale_renders_small_and_delivers_full_size_frames(tmp_path, scene
     A.add_animatic_command(ap.add_subparsers(dest="command", required=True))
     src = ROOT / "scenes" / "led_stage.yaml"
     sc = short_scene(scene, lengths=(2,))
-    args = ap.parse_args(["animatic", str(src), "--shot", sc.shots[0].id, "-o", str(tmp_path), "--width", "160",
-                          "--scale", "0.5", "-q"])
+    args = ap.parse_args(
+        [
+            "animatic",
+            str(src),
+            "--shot",
+            sc.shots[0].id,
+            "-o",
+            str(tmp_path),
+            "--width",
+            "160",
+            "--scale",
+            "0.5",
+            "-q",
+        ]
+    )
     import previs.api as api_mod
 
     widths = []
@@ -474,8 +554,8 @@ def test_four_frames_of_the_real_example_at_160px(tmp_path, scene):
     assert (info.frames, info.width, info.height, info.fps) == (4, 160, 110, Fraction(24))
     _, frames = decode(res.shot_movies[sc.shots[0].id])
     png = A.FrameSequence(tmp_path / "frames", sc.shots[0].id, 4, (160, 110)).read(2)
-    assert png.std() > 10                                                   # a picture, not a flat fill
-    assert np.abs(frames[2].astype(int) - png).mean() < 6                   # the MP4 shows the PNG
+    assert png.std() > 10  # a picture, not a flat fill
+    assert np.abs(frames[2].astype(int) - png).mean() < 6  # the MP4 shows the PNG
 
 
 def test_lights_at_half_resolution_by_default_and_in_full_on_request(tmp_path, scene, capsys):
@@ -498,15 +578,19 @@ def test_lights_at_half_resolution_by_default_and_in_full_on_request(tmp_path, s
     api_mod.StageRenderer, api_mod.load_scene = Spy, lambda _path: sc
     try:
         for extra in ([], ["--full-res-lighting"], ["--full-res-lighting"]):
-            args = ap.parse_args(["animatic", str(src), "-o", str(tmp_path), "--width", "160", "-q", *extra])
+            args = ap.parse_args(
+                ["animatic", str(src), "-o", str(tmp_path), "--width", "160", "-q", *extra]
+            )
             assert args.func(args) == 0
     finally:
         api_mod.StageRenderer, api_mod.load_scene = real, orig_load
     assert modes == [True, True, False, False]
     out = capsys.readouterr().out
     assert [line.split(" in ")[0] for line in out.splitlines() if line.startswith("rendered")] == [
-        "rendered 2 of 2 frames (0 already done)", "rendered 2 of 2 frames (0 already done)",
-        "rendered 0 of 2 frames (2 already done)"]
+        "rendered 2 of 2 frames (0 already done)",
+        "rendered 2 of 2 frames (0 already done)",
+        "rendered 0 of 2 frames (2 already done)",
+    ]
 
 
 @pytest.mark.parametrize("size", [12, 20, 34])
@@ -517,8 +601,14 @@ def test_cached_burn_in_text_is_what_pil_draws(size):
     from PIL import Image, ImageDraw
 
     grad = np.linspace(0, 255, 400, dtype=np.uint8)
-    bg = np.stack([np.broadcast_to(grad, (80, 400)), np.broadcast_to(grad[::-1], (80, 400)),
-                   np.full((80, 400), 90, np.uint8)], axis=-1)
+    bg = np.stack(
+        [
+            np.broadcast_to(grad, (80, 400)),
+            np.broadcast_to(grad[::-1], (80, 400)),
+            np.full((80, 400), 90, np.uint8),
+        ],
+        axis=-1,
+    )
     font = A._font(size)
     for text in ("3A  ·  Sc 3", "Café — jÿg Ω fr 17 / 120", "01:00:04:17;"):
         for x, y in ((6, 9), (0, 0), (-5, -3), (250, 40)):

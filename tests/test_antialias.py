@@ -24,9 +24,16 @@ def _view() -> CameraView:
 def _card(rgb, key: str, *, emissive: bool):
     """A 1.6 m square card, glowing ``rgb`` (linear) or lit, double-sided."""
     card = primitive_asset("box", size_m=(1.6, 1.6, 0.01), key=key)
-    mat = (Material(key=key, base_color=(0.0, 0.0, 0.0, 1.0), emissive=tuple(4.0 * c for c in rgb),
-                    double_sided=True) if emissive
-           else Material(key=key, base_color=(*rgb, 1.0), roughness=0.4, double_sided=True))
+    mat = (
+        Material(
+            key=key,
+            base_color=(0.0, 0.0, 0.0, 1.0),
+            emissive=tuple(4.0 * c for c in rgb),
+            double_sided=True,
+        )
+        if emissive
+        else Material(key=key, base_color=(*rgb, 1.0), roughness=0.4, double_sided=True)
+    )
     return replace(card, parts=tuple(replace(p, material=mat) for p in card.parts))
 
 
@@ -70,15 +77,30 @@ def test_two_pass_fxaa_is_fxaa_over_every_pixel(gl_context):
     from previs.render import Overlay
 
     def items(shift_m: float):
-        return [DrawItem(_card((0.8, 0.3, 0.2), "red", emissive=False),
-                         tf.translation((-0.5 + shift_m, -0.9, -4.0)) @ tf.rotation_y(35.0)),
-                DrawItem(_card((0.2, 0.6, 0.9), "blue", emissive=False),
-                         tf.translation((0.7 - shift_m, -0.7, -5.0)) @ tf.rotation_z(-15.0)),
-                *_slanted_card()]
+        return [
+            DrawItem(
+                _card((0.8, 0.3, 0.2), "red", emissive=False),
+                tf.translation((-0.5 + shift_m, -0.9, -4.0)) @ tf.rotation_y(35.0),
+            ),
+            DrawItem(
+                _card((0.2, 0.6, 0.9), "blue", emissive=False),
+                tf.translation((0.7 - shift_m, -0.7, -5.0)) @ tf.rotation_z(-15.0),
+            ),
+            *_slanted_card(),
+        ]
 
     d = np.array([-0.4, -0.6, -1.0])
-    key = Light(name="key", type="spot", color_linear=(1.0, 1.0, 1.0), intensity=400.0, position_m=(2.0, 3.0, 0.0),
-                direction=tuple(d / np.linalg.norm(d)), beam_angle_deg=40.0, field_angle_deg=60.0, shadows=True)
+    key = Light(
+        name="key",
+        type="spot",
+        color_linear=(1.0, 1.0, 1.0),
+        intensity=400.0,
+        position_m=(2.0, 3.0, 0.0),
+        direction=tuple(d / np.linalg.norm(d)),
+        beam_angle_deg=40.0,
+        field_angle_deg=60.0,
+        shadows=True,
+    )
     r = Renderer(W, H, antialias=True, ctx=gl_context)
     try:
         r.set_world(items(0.6), [key])
@@ -87,10 +109,15 @@ def test_two_pass_fxaa_is_fxaa_over_every_pixel(gl_context):
         two_pass = r.render(_view(), overlay=Overlay(), read_depth=False).color
         t = r.targets
         with r.ctx:
-            def read():
-                return np.frombuffer(t["ldr_fbo"].read(components=3, alignment=1), np.uint8).reshape(H, W, 3)[::-1]
 
-            marks = np.frombuffer(t["ldr_marked_fbo"].read(components=1, attachment=-1, dtype="f4"), np.float32)
+            def read():
+                return np.frombuffer(
+                    t["ldr_fbo"].read(components=3, alignment=1), np.uint8
+                ).reshape(H, W, 3)[::-1]
+
+            marks = np.frombuffer(
+                t["ldr_marked_fbo"].read(components=1, attachment=-1, dtype="f4"), np.float32
+            )
             t["ldr_fbo"].use()
             t["image"].use(0)
             r.post_pass.draw("fxaa", (W, H))

@@ -39,8 +39,15 @@ def small_scene(folder: Path, frames: int = 24, name: str = "small") -> Path:
             piece["path"] = str(scenes / piece["path"])
     shot = next(s for s in doc["shots"] if s["id"] == SHOT)
     shot["length_frames"] = frames
-    shot["moves"] = [{"type": "dolly", "start_frame": 0, "end_frame": frames - 1, "distance_m": 0.5,
-                      "interp": "ease"}]
+    shot["moves"] = [
+        {
+            "type": "dolly",
+            "start_frame": 0,
+            "end_frame": frames - 1,
+            "distance_m": 0.5,
+            "interp": "ease",
+        }
+    ]
     doc["shots"] = [shot]
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -48,8 +55,14 @@ def small_scene(folder: Path, frames: int = 24, name: str = "small") -> Path:
 
 
 def previs(*args: str, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "previs.cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=GUARD_S)
+    return subprocess.run(
+        [sys.executable, "-m", "previs.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=GUARD_S,
+    )
 
 
 def ok(res: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
@@ -93,23 +106,60 @@ class Cluster:
     def __init__(self, folder: Path):
         self.folder = folder
         self.procs: list[subprocess.Popen] = []
-        self.env = {**os.environ, "LP_NUM_THREADS": "1", "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+        self.env = {
+            **os.environ,
+            "LP_NUM_THREADS": "1",
+            "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        }
         info = folder / "scheduler.json"
-        self.scheduler = self._start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                      "--no-dashboard", "--scheduler-file", str(info)])
+        self.scheduler = self._start(
+            [
+                str(BIN / "dask"),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(info),
+            ]
+        )
         wait_for(lambda: info.exists() and info.stat().st_size > 0, "the scheduler")
         self.address = json.loads(info.read_text())["address"]
 
     def _start(self, cmd, **kw) -> subprocess.Popen:
         log = open(self.folder / f"proc{len(self.procs)}.log", "wb")
-        p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, env=self.env,
-                             start_new_session=True, **kw)
+        p = subprocess.Popen(
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.folder,
+            env=self.env,
+            start_new_session=True,
+            **kw,
+        )
         self.procs.append(p)
         return p
 
     def worker(self, name: str, *extra: str, **kw) -> subprocess.Popen:
-        return self._start([str(BIN / "dask"), "worker", self.address, "--name", name, "--nthreads", "1",
-                            "--no-nanny", "--no-dashboard", "--host", "127.0.0.1", *extra], **kw)
+        return self._start(
+            [
+                str(BIN / "dask"),
+                "worker",
+                self.address,
+                "--name",
+                name,
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+                *extra,
+            ],
+            **kw,
+        )
 
     def workers(self) -> int:
         from distributed import Client
@@ -136,17 +186,34 @@ def cluster(tmp_path):
 # ---------------------------------------------------------------- results as one process
 def test_local_cluster_of_two_processes_gives_the_same_bytes(scene, reference, tmp_path):
     out = tmp_path / "animatic"
-    res = ok(previs("animatic", str(scene), "-o", str(out), "--width", "160", "-q", "--workers", "2",
-                    "--chunk", "5"))
+    res = ok(
+        previs(
+            "animatic",
+            str(scene),
+            "-o",
+            str(out),
+            "--width",
+            "160",
+            "-q",
+            "--workers",
+            "2",
+            "--chunk",
+            "5",
+        )
+    )
     assert everything(out) == reference["animatic"]  # 24 frames, 3A.mp4, sequence.mp4
     assert "rendered 24 of 24 frames" in res.stdout
     # A second run resumes from the frames on disk: nothing to render, no cluster started.
-    res = ok(previs("animatic", str(scene), "-o", str(out), "--width", "160", "-q", "--workers", "2"))
+    res = ok(
+        previs("animatic", str(scene), "-o", str(out), "--width", "160", "-q", "--workers", "2")
+    )
     assert "rendered 0 of 24 frames (24 already done)" in res.stdout
     assert everything(out) == reference["animatic"]
 
 
-def test_a_dask_cluster_renders_checks_and_animates_as_one_process(scene, reference, tmp_path, cluster):
+def test_a_dask_cluster_renders_checks_and_animates_as_one_process(
+    scene, reference, tmp_path, cluster
+):
     cluster.worker("a")
     cluster.worker("b")
     wait_for(lambda: cluster.workers() == 2, "two workers")
@@ -154,7 +221,20 @@ def test_a_dask_cluster_renders_checks_and_animates_as_one_process(scene, refere
     out = tmp_path / "animatic"
     ok(previs("animatic", str(scene), "-o", str(out), "--width", "160", "-q", "--chunk", "4", *at))
     assert everything(out) == reference["animatic"]
-    ok(previs("render", str(scene), "-o", str(tmp_path / "render"), "--width", "160", "-q", "--chunk", "1", *at))
+    ok(
+        previs(
+            "render",
+            str(scene),
+            "-o",
+            str(tmp_path / "render"),
+            "--width",
+            "160",
+            "-q",
+            "--chunk",
+            "1",
+            *at,
+        )
+    )
     assert everything(tmp_path / "render") == reference["render"]
     # The whole example's checks (11 shots, three of them flagged): a task per shot.
     example = str(ROOT / "scenes" / "led_stage.yaml")
@@ -183,18 +263,43 @@ if not getattr(animatic.FrameSequence.write, "held", False):  # Dask may run a p
 '''
 
 
-def test_a_worker_killed_mid_task_leaves_no_partial_or_duplicate_frame(scene, reference, tmp_path, cluster):
+def test_a_worker_killed_mid_task_leaves_no_partial_or_duplicate_frame(
+    scene, reference, tmp_path, cluster
+):
     preload = tmp_path / "hold_after_first_frame.py"
     preload.write_text(HOLD)
     doomed = cluster.worker("doomed", "--preload", str(preload))
     wait_for(lambda: cluster.workers() == 1, "the first worker")
     out = tmp_path / "animatic"
-    client = subprocess.Popen([sys.executable, "-m", "previs.cli", "animatic", str(scene), "-o", str(out),
-                               "--width", "160", "-q", "--chunk", "8", "--scheduler", cluster.address],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    client = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "previs.cli",
+            "animatic",
+            str(scene),
+            "-o",
+            str(out),
+            "--width",
+            "160",
+            "-q",
+            "--chunk",
+            "8",
+            "--scheduler",
+            cluster.address,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         frames = out / "frames" / SHOT
-        wait_for(lambda: frames.is_dir() and any(frames.glob("*.png")), "the doomed worker's first frame", client)
+        wait_for(
+            lambda: frames.is_dir() and any(frames.glob("*.png")),
+            "the doomed worker's first frame",
+            client,
+        )
         cluster.worker("rescuer")
         os.kill(doomed.pid, signal.SIGKILL)  # held inside its task, after one frame
         doomed.wait()
@@ -215,7 +320,9 @@ def test_a_scene_error_on_a_worker_is_the_scenes_own_line(scene, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(text.replace(str(ROOT / "scenes" / "geometry" / "car.obj"), str(broken)))
     here = previs("animatic", str(bad), "-o", str(tmp_path / "one"), "--width", "160", "-q")
-    there = previs("animatic", str(bad), "-o", str(tmp_path / "two"), "--width", "160", "-q", "--workers", "1")
+    there = previs(
+        "animatic", str(bad), "-o", str(tmp_path / "two"), "--width", "160", "-q", "--workers", "1"
+    )
     assert here.returncode == there.returncode == 2
     assert there.stderr == here.stderr and len(here.stderr.splitlines()) == 1, there.stderr
     assert "cannot load mesh" in here.stderr and "Traceback" not in there.stderr
@@ -223,25 +330,44 @@ def test_a_scene_error_on_a_worker_is_the_scenes_own_line(scene, tmp_path):
 
 def _can_hide_folders() -> bool:
     try:
-        return subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
-                              capture_output=True, timeout=30).returncode == 0
+        return (
+            subprocess.run(
+                ["unshare", "--mount", "--propagation", "private", "true"],
+                capture_output=True,
+                timeout=30,
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.SubprocessError):
         return False
 
 
-@pytest.mark.skipif(not _can_hide_folders(), reason="needs unshare --mount (root) to hide a folder from a worker")
+@pytest.mark.skipif(
+    not _can_hide_folders(), reason="needs unshare --mount (root) to hide a folder from a worker"
+)
 def test_a_worker_that_cannot_see_the_scene_says_so_in_one_line(tmp_path, cluster):
     # The scene lies in a folder the worker's own mount namespace covers with an empty tmpfs:
     # a machine whose storage does not hold the client's path.
     private = tmp_path / "private"
     private.mkdir()
     scene = small_scene(private)
-    script = (f"mount -t tmpfs none {private} && exec {BIN / 'dask'} worker {cluster.address} --name blind "
-              "--nthreads 1 --no-nanny --no-dashboard --host 127.0.0.1")
+    script = (
+        f"mount -t tmpfs none {private} && exec {BIN / 'dask'} worker {cluster.address} --name blind "
+        "--nthreads 1 --no-nanny --no-dashboard --host 127.0.0.1"
+    )
     cluster._start(["unshare", "--mount", "--propagation", "private", "sh", "-c", script])
     wait_for(lambda: cluster.workers() == 1, "the worker")
-    res = previs("animatic", str(scene), "-o", str(tmp_path / "out"), "--width", "160", "-q",
-                 "--scheduler", cluster.address)
+    res = previs(
+        "animatic",
+        str(scene),
+        "-o",
+        str(tmp_path / "out"),
+        "--width",
+        "160",
+        "-q",
+        "--scheduler",
+        cluster.address,
+    )
     assert res.returncode == 2
     line = res.stderr.strip()
     assert len(line.splitlines()) == 1 and "Traceback" not in line, res.stderr
@@ -258,7 +384,9 @@ def test_tasks_are_aligned_chunks_with_deterministic_keys():
     again = split_frames("animatic", "1A", [11, 10, 9, 4, 3, 2, 1, 0], 4, scope="abc")
     assert [t.key for t in again] == [t.key for t in tasks]  # same work, same names
     whole = split_frames("animatic", "1A", range(12), 4, scope="abc")
-    assert whole[0].key == tasks[0].key and whole[1].key != tasks[1].key  # a resumed chunk: its frames
+    assert (
+        whole[0].key == tasks[0].key and whole[1].key != tasks[1].key
+    )  # a resumed chunk: its frames
     assert tasks[0].key == "previs-animatic-abc-1A-00000-00003" and tasks[2].frame_range == "9-11"
     assert chunk_frames(0.1, task_seconds=5) == 50
     assert chunk_frames(0.1, workers=4, total_frames=48, task_seconds=5) == 3  # 4 tasks a worker
@@ -273,8 +401,10 @@ def test_errors_travel_as_the_same_class_and_line():
     from previs.batch.worker import error_data, error_from_data
     from previs.errors import ExportError, SceneError
 
-    for exc in (SceneError("must be positive", file="/s/a.yaml", field="shots[0].length_frames", line=7),
-                ExportError("/out: cannot write (Permission denied)")):
+    for exc in (
+        SceneError("must be positive", file="/s/a.yaml", field="shots[0].length_frames", line=7),
+        ExportError("/out: cannot write (Permission denied)"),
+    ):
         back = error_from_data(error_data(exc))
         assert type(back) is type(exc) and str(back) == str(exc)
 
@@ -286,7 +416,9 @@ def test_a_worker_checks_the_scene_and_the_output_before_work(scene, tmp_path):
 
     sha = hashlib.sha256(scene.read_bytes()).hexdigest()
     check_paths(JobSpec("animatic", str(scene), sha, str(tmp_path)))
-    with pytest.raises(WorkerError, match=r"^worker pid \d+ on .* cannot read the scene file /nowhere/s.yaml"):
+    with pytest.raises(
+        WorkerError, match=r"^worker pid \d+ on .* cannot read the scene file /nowhere/s.yaml"
+    ):
         check_paths(JobSpec("animatic", "/nowhere/s.yaml", sha, str(tmp_path)))
     with pytest.raises(WorkerError, match="reads another scene file"):
         check_paths(JobSpec("animatic", str(scene), "0" * 64, str(tmp_path)))
@@ -302,7 +434,9 @@ def test_the_egl_device_reaches_the_context_call_and_a_missing_one_fails_in_one_
     from previs.render.context import create_offscreen_context
 
     seen = []
-    monkeypatch.setattr(moderngl, "create_standalone_context", lambda **kw: seen.append(kw) or "ctx")
+    monkeypatch.setattr(
+        moderngl, "create_standalone_context", lambda **kw: seen.append(kw) or "ctx"
+    )
     monkeypatch.setenv("PREVIS_EGL_DEVICE", "1")
     assert create_offscreen_context() == "ctx"
     assert create_offscreen_context(device_index=3) == "ctx"
@@ -327,9 +461,15 @@ def test_the_egl_device_reaches_the_context_call_and_a_missing_one_fails_in_one_
 
 
 def test_batch_options_fail_in_one_line(scene, tmp_path):
-    for extra, words in ((("--workers", "0"), "--workers takes a number"),
-                         (("--workers", "2", "--chunk", "0"), "--chunk must be at least 1"),
-                         (("--scheduler", "tcp://127.0.0.1:1", "--gpus", "0"), "--gpus is for local workers"),
-                         (("--workers", "1", "--gpus", "x"), "--gpus takes EGL device numbers")):
-        res = previs("animatic", str(scene), "-o", str(tmp_path / "x"), "--width", "160", "-q", *extra)
-        assert res.returncode == 2 and words in res.stderr and len(res.stderr.splitlines()) == 1, res.stderr
+    for extra, words in (
+        (("--workers", "0"), "--workers takes a number"),
+        (("--workers", "2", "--chunk", "0"), "--chunk must be at least 1"),
+        (("--scheduler", "tcp://127.0.0.1:1", "--gpus", "0"), "--gpus is for local workers"),
+        (("--workers", "1", "--gpus", "x"), "--gpus takes EGL device numbers"),
+    ):
+        res = previs(
+            "animatic", str(scene), "-o", str(tmp_path / "x"), "--width", "160", "-q", *extra
+        )
+        assert res.returncode == 2 and words in res.stderr and len(res.stderr.splitlines()) == 1, (
+            res.stderr
+        )

@@ -141,17 +141,25 @@ def _sample(times: np.ndarray, values: np.ndarray, t: float, slerp: bool = False
 
 def _matrix_from_tq(t, q) -> np.ndarray:
     x, y, z, w = q
-    r = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                  [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                  [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+    r = np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
     m = np.eye(4)
     m[:3, :3], m[:3, 3] = r, t
     return m
 
 
 @pytest.mark.parametrize("shot_id", [*MOVING, "Z1"])
-def test_glb_camera_follows_the_shot_at_every_frame(shot_id, stage, zoom_scene, stage_out, zoom_out):
-    pygltflib = pytest.importorskip("pygltflib", reason="pygltflib (a test dependency) is not installed")
+def test_glb_camera_follows_the_shot_at_every_frame(
+    shot_id, stage, zoom_scene, stage_out, zoom_out
+):
+    pygltflib = pytest.importorskip(
+        "pygltflib", reason="pygltflib (a test dependency) is not installed"
+    )
     scene = _scene_for(shot_id, stage, zoom_scene)
     shot = scene.shot(shot_id)
     g = pygltflib.GLTF2().load(str(_out_for(shot_id, stage_out, zoom_out) / f"{shot_id}.glb"))
@@ -174,7 +182,10 @@ def test_glb_camera_follows_the_shot_at_every_frame(shot_id, stage, zoom_scene, 
     for ch in anim.channels:
         if ch.target.path == "pointer":
             assert ch.target.node is None  # KHR_animation_pointer: node MUST NOT be set
-            assert ch.target.extensions["KHR_animation_pointer"]["pointer"] == "/cameras/0/perspective/yfov"
+            assert (
+                ch.target.extensions["KHR_animation_pointer"]["pointer"]
+                == "/cameras/0/perspective/yfov"
+            )
             fov_sampler = anim.samplers[ch.sampler]
         else:
             assert ch.target.node == cam_node
@@ -184,7 +195,10 @@ def test_glb_camera_follows_the_shot_at_every_frame(shot_id, stage, zoom_scene, 
         assert s.interpolation == "LINEAR"
     times = _read_accessor(g, by_path["translation"].input)
     assert len(times) == shot.length_frames
-    trans, rot = _read_accessor(g, by_path["translation"].output), _read_accessor(g, by_path["rotation"].output)
+    trans, rot = (
+        _read_accessor(g, by_path["translation"].output),
+        _read_accessor(g, by_path["rotation"].output),
+    )
     fov_times, fovs = _read_accessor(g, fov_sampler.input), _read_accessor(g, fov_sampler.output)
     # consecutive keys in one hemisphere, so even a loader that slerps naively turns the short way
     assert np.all(np.sum(rot[1:].astype(float) * rot[:-1], axis=1) > 0)
@@ -197,7 +211,9 @@ def test_glb_camera_follows_the_shot_at_every_frame(shot_id, stage, zoom_scene, 
         t = float(Fraction(f) / rate)
         assert times[f] == pytest.approx(t, abs=1e-6)
         m = _matrix_from_tq(_sample(times, trans, t), _sample(times, rot, t, slerp=True))
-        np.testing.assert_allclose(m, st.world_from_camera, atol=1e-4, err_msg=f"{shot_id} frame {f}")
+        np.testing.assert_allclose(
+            m, st.world_from_camera, atol=1e-4, err_msg=f"{shot_id} frame {f}"
+        )
         assert _sample(fov_times, fovs, t) == pytest.approx(st.yfov_rad, abs=1e-4)
         assert extras["focal_length_mm"][f] == pytest.approx(st.focal_length_mm, abs=1e-9)
         assert extras["focus_m"][f] == pytest.approx(st.focus_m, abs=1e-9)
@@ -210,7 +226,9 @@ def test_glb_camera_follows_the_shot_at_every_frame(shot_id, stage, zoom_scene, 
 
 
 def test_glb_zoom_changes_the_field_of_view(zoom_scene, zoom_out):
-    pygltflib = pytest.importorskip("pygltflib", reason="pygltflib (a test dependency) is not installed")
+    pygltflib = pytest.importorskip(
+        "pygltflib", reason="pygltflib (a test dependency) is not installed"
+    )
     g = pygltflib.GLTF2().load(str(zoom_out / "Z1.glb"))
     (ch,) = [c for c in g.animations[0].channels if c.target.path == "pointer"]
     fovs = _read_accessor(g, g.animations[0].samplers[ch.sampler].output)
@@ -233,20 +251,29 @@ def test_glb_carries_the_set(stage, stage_out):
     expected_tris = sum(len(p.indices) for it in items for p in it.asset.parts)
     dumped = loaded.to_geometry()
     assert expected_tris > 1000 and len(dumped.faces) == expected_tris
-    pts = np.concatenate([p.positions.astype(float) @ it.world_from_asset[:3, :3].T + it.world_from_asset[:3, 3]
-                          for it in items for p in it.asset.parts])
+    pts = np.concatenate(
+        [
+            p.positions.astype(float) @ it.world_from_asset[:3, :3].T + it.world_from_asset[:3, 3]
+            for it in items
+            for p in it.asset.parts
+        ]
+    )
     np.testing.assert_allclose(dumped.bounds, [pts.min(axis=0), pts.max(axis=0)], atol=1e-4)
     # the set is where the scene puts it: the stage floor 24 m square, the sign 3.2 m up and more
     assert dumped.bounds[1][1] > 3.2 + 0.8 and dumped.bounds[0][0] == pytest.approx(-12.0, abs=1e-4)
 
 
 def test_glb_base_colours_are_materials(stage, stage_out):
-    pygltflib = pytest.importorskip("pygltflib", reason="pygltflib (a test dependency) is not installed")
+    pygltflib = pytest.importorskip(
+        "pygltflib", reason="pygltflib (a test dependency) is not installed"
+    )
     g = pygltflib.GLTF2().load(str(stage_out / "2B.glb"))
     (drum,) = [n for n in g.nodes if n.name == "oil drum"]
     mat = g.materials[g.meshes[drum.mesh].primitives[0].material]
     piece = next(p for p in stage.set_pieces if p.name == "oil drum")
-    np.testing.assert_allclose(mat.pbrMetallicRoughness.baseColorFactor, [*piece.color_linear, 1.0], atol=1e-9)
+    np.testing.assert_allclose(
+        mat.pbrMetallicRoughness.baseColorFactor, [*piece.color_linear, 1.0], atol=1e-9
+    )
     assert mat.pbrMetallicRoughness.metallicFactor == pytest.approx(0.6)
     np.testing.assert_allclose(np.reshape(drum.matrix, (4, 4)).T, piece.world_from_local, atol=1e-9)
     # pump 1 and pump 2 share one mesh
@@ -263,9 +290,13 @@ def _samples(path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("shot_id", [*MOVING, "Z1"])
-def test_opentrackio_samples_validate_against_the_schema(shot_id, stage, zoom_scene, stage_out, zoom_out):
+def test_opentrackio_samples_validate_against_the_schema(
+    shot_id, stage, zoom_scene, stage_out, zoom_out
+):
     if not SCHEMA.is_file():
-        pytest.skip(f"{SCHEMA} not found (the OpenTrackIO schema lives in ../shared, beside the checkout)")
+        pytest.skip(
+            f"{SCHEMA} not found (the OpenTrackIO schema lives in ../shared, beside the checkout)"
+        )
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
@@ -273,7 +304,9 @@ def test_opentrackio_samples_validate_against_the_schema(shot_id, stage, zoom_sc
     assert len(samples) == _scene_for(shot_id, stage, zoom_scene).shot(shot_id).length_frames
     for s in samples:
         errors = list(validator.iter_errors(s))
-        assert not errors, f"frame {s['timing']['sequenceNumber']}: {errors[0].message} at {list(errors[0].path)}"
+        assert not errors, (
+            f"frame {s['timing']['sequenceNumber']}: {errors[0].message} at {list(errors[0].path)}"
+        )
     # and the validator does reject a sample that breaks the schema
     bad = json.loads(json.dumps(samples[0]))
     bad["lens"]["focusDistance"] = -1.0
@@ -286,7 +319,9 @@ def test_opentrackio_pose_in_z_up_axes(stage, stage_out):
     s = _samples(stage_out / "2B.opentrackio.json")[0]
     (tr,) = s["transforms"]
     assert [tr["translation"][k] for k in "xyz"] == pytest.approx([0.9, -0.2, 0.35], abs=1e-12)
-    assert [tr["rotation"][k] for k in ("pan", "tilt", "roll")] == pytest.approx([47.0, 28.0, 0.0], abs=1e-9)
+    assert [tr["rotation"][k] for k in ("pan", "tilt", "roll")] == pytest.approx(
+        [47.0, 28.0, 0.0], abs=1e-9
+    )
     assert s["lens"]["pinholeFocalLength"] == 21.0 and s["lens"]["focusDistance"] == 2.6
     assert s["static"]["lens"]["nominalFocalLength"] == 21.0
     cam = s["static"]["camera"]
@@ -308,7 +343,11 @@ def test_opentrackio_pose_matches_the_frame(shot_id, frame, stage, stage_out):
     # rebuild: intrinsic Z-X-Y = Rz(pan) Rx(tilt) Ry(roll), camera looking along its +Y, +Z up
     r = _rz(tr["rotation"]["pan"]) @ _rx(tr["rotation"]["tilt"]) @ _ry(tr["rotation"]["roll"])
     to_z_up = np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]])
-    fwd, up, right = -st.world_from_camera[:3, 2], st.world_from_camera[:3, 1], st.world_from_camera[:3, 0]
+    fwd, up, right = (
+        -st.world_from_camera[:3, 2],
+        st.world_from_camera[:3, 1],
+        st.world_from_camera[:3, 0],
+    )
     np.testing.assert_allclose(r[:, 1], to_z_up @ fwd, atol=1e-9)
     np.testing.assert_allclose(r[:, 2], to_z_up @ up, atol=1e-9)
     np.testing.assert_allclose(r[:, 0], to_z_up @ right, atol=1e-9)
@@ -317,8 +356,14 @@ def test_opentrackio_pose_matches_the_frame(shot_id, frame, stage, stage_out):
     assert s["lens"]["tStop"] == pytest.approx(st.t_stop)
     # 24 fps: frame 97 is 4 s + 1 frame
     if frame == 97:
-        assert s["timing"]["timecode"] == {"hours": 0, "minutes": 0, "seconds": 4, "frames": 1,
-                                           "frameRate": {"num": 24, "denom": 1}, "dropFrame": False}
+        assert s["timing"]["timecode"] == {
+            "hours": 0,
+            "minutes": 0,
+            "seconds": 4,
+            "frames": 1,
+            "frameRate": {"num": 24, "denom": 1},
+            "dropFrame": False,
+        }
         assert s["timing"]["sampleTimestamp"] == {"seconds": 4, "nanoseconds": 41666667}
 
 
@@ -332,8 +377,13 @@ def test_opentrackio_rational_rate_and_zoom(zoom_scene, zoom_out):
     assert s["timing"]["sampleTimestamp"] == {"seconds": 1, "nanoseconds": 42708333}
     assert (s["timing"]["timecode"]["seconds"], s["timing"]["timecode"]["frames"]) == (1, 1)
     assert "nominalFocalLength" not in s["static"]["lens"]  # a zoom has none (the schema says so)
-    assert s["lens"]["pinholeFocalLength"] == pytest.approx(evaluate(zoom_scene, "Z1", 25).focal_length_mm)
-    assert samples[0]["lens"]["pinholeFocalLength"] == 30.0 and samples[-1]["lens"]["pinholeFocalLength"] == 120.0
+    assert s["lens"]["pinholeFocalLength"] == pytest.approx(
+        evaluate(zoom_scene, "Z1", 25).focal_length_mm
+    )
+    assert (
+        samples[0]["lens"]["pinholeFocalLength"] == 30.0
+        and samples[-1]["lens"]["pinholeFocalLength"] == 120.0
+    )
     pans = [x["transforms"][0]["rotation"]["pan"] for x in samples]
     assert pans[-1] - pans[0] == pytest.approx(300.0, abs=1e-6)  # unwrapped: no jump at 180 deg
     ids = {x["sampleId"] for x in samples}
@@ -361,7 +411,9 @@ def test_chan_rebuilds_the_pose_in_zxy_order(shot_id, stage, zoom_scene, stage_o
         m = np.eye(4)
         m[:3, :3] = _ry(ry) @ _rx(rx) @ _rz(rz)  # Nuke ZXY: Z first, then X, then Y
         m[:3, 3] = tx, ty, tz
-        np.testing.assert_allclose(m, st.world_from_camera, atol=1e-6, err_msg=f"{shot_id} frame {f}")
+        np.testing.assert_allclose(
+            m, st.world_from_camera, atol=1e-6, err_msg=f"{shot_id} frame {f}"
+        )
         assert vfov == pytest.approx(math.degrees(st.yfov_rad), abs=1e-6)
     # no frame-to-frame jumps of a turn
     assert np.abs(np.diff(rows[:, 4:7], axis=0)).max(initial=0.0) < 10.0
@@ -379,8 +431,15 @@ def test_chan_static_shot_by_hand(stage_out):
 def test_usda_layer_says_its_units_and_axes(stage_out):
     text = (stage_out / "3A.usda").read_text()
     assert text.startswith("#usda 1.0")
-    for line in ('upAxis = "Y"', "metersPerUnit = 1", "timeCodesPerSecond = 24.0", "startTimeCode = 0",
-                 "endTimeCode = 119", "float horizontalAperture = 0.2799", "0: 0.4,"):
+    for line in (
+        'upAxis = "Y"',
+        "metersPerUnit = 1",
+        "timeCodesPerSecond = 24.0",
+        "startTimeCode = 0",
+        "endTimeCode = 119",
+        "float horizontalAperture = 0.2799",
+        "0: 0.4,",
+    ):
         assert line in text
 
 
@@ -403,7 +462,9 @@ def test_usd_reads_back_with_the_same_camera(shot_id, stage, zoom_scene, stage_o
     for f in range(0, shot.length_frames, 7):
         st = evaluate(scene, shot, f)
         gc = cam.GetCamera(Usd.TimeCode(f))
-        assert math.radians(gc.GetFieldOfView(Gf.Camera.FOVVertical)) == pytest.approx(st.yfov_rad, abs=1e-5)
+        assert math.radians(gc.GetFieldOfView(Gf.Camera.FOVVertical)) == pytest.approx(
+            st.yfov_rad, abs=1e-5
+        )
         assert gc.GetFieldOfView(Gf.Camera.FOVHorizontal) == pytest.approx(st.hfov_deg, abs=1e-4)
         assert gc.focusDistance == pytest.approx(st.focus_m, rel=1e-6)
         assert gc.fStop == pytest.approx(st.t_stop, rel=1e-6)
@@ -430,7 +491,9 @@ def test_conversion_helpers_round_trip():
 
 
 def test_reexport_is_identical_and_bad_requests_are_errors(stage, stage_out, tmp_path):
-    again = cd.export_camera_data(stage, ["2B"], tmp_path, formats=("opentrackio", "chan", "usd", "glb"))
+    again = cd.export_camera_data(
+        stage, ["2B"], tmp_path, formats=("opentrackio", "chan", "usd", "glb")
+    )
     assert [p.name for p in again] == ["2B.opentrackio.json", "2B.chan", "2B.usda", "2B.glb"]
     for p in again:
         assert p.read_bytes() == (stage_out / p.name).read_bytes()
@@ -445,17 +508,21 @@ def test_anamorphic_lens_and_focus_at_infinity(stage, tmp_path):
     from dataclasses import replace
 
     shot = replace(stage.shot("1B"), camera=replace(stage.shot("1B").camera, focus_m=math.inf))
-    scene = replace(stage, camera=replace(stage.camera, lens_kit="arri-master-anamorphic"), shots=(shot,))
+    scene = replace(
+        stage, camera=replace(stage.camera, lens_kit="arri-master-anamorphic"), shots=(shot,)
+    )
     st = evaluate(scene, "1B", 0)
     assert st.squeeze == 2.0 and math.isinf(st.focus_m)
     paths = cd.export_camera_data(scene, ["1B"], tmp_path)
     glb, otio, chan, usda = paths
     # glTF: the vertical FOV ignores a horizontal squeeze; the aspect is the desqueezed one
-    doc = json.loads(glb.read_bytes()[20:20 + int.from_bytes(glb.read_bytes()[12:16], "little")])
+    doc = json.loads(glb.read_bytes()[20 : 20 + int.from_bytes(glb.read_bytes()[12:16], "little")])
     cam = doc["cameras"][0]
     assert cam["perspective"]["yfov"] == pytest.approx(2 * math.atan(19.22 / 80.0), abs=1e-12)
     assert cam["perspective"]["aspectRatio"] == pytest.approx(2 * 27.99 / 19.22, abs=1e-12)
-    assert cam["extras"]["previs"]["squeeze"] == 2.0 and cam["extras"]["previs"]["focus_m"][0] is None
+    assert (
+        cam["extras"]["previs"]["squeeze"] == 2.0 and cam["extras"]["previs"]["focus_m"][0] is None
+    )
     s = _samples(otio)[0]
     assert s["static"]["camera"]["anamorphicSqueeze"] == {"num": 2, "denom": 1}
     assert "focusDistance" not in s["lens"]  # infinity: the schema has no way to say it
@@ -471,7 +538,9 @@ def test_anamorphic_lens_and_focus_at_infinity(stage, tmp_path):
     layer = Usd.Stage.Open(str(usda))  # keep the stage alive while its prims are used
     gc = UsdGeom.Camera(layer.GetPrimAtPath("/shot_1B/camera")).GetCamera(Usd.TimeCode(0))
     assert gc.GetFieldOfView(Gf.Camera.FOVHorizontal) == pytest.approx(st.hfov_deg, abs=1e-4)
-    assert math.radians(gc.GetFieldOfView(Gf.Camera.FOVVertical)) == pytest.approx(st.yfov_rad, abs=1e-6)
+    assert math.radians(gc.GetFieldOfView(Gf.Camera.FOVVertical)) == pytest.approx(
+        st.yfov_rad, abs=1e-6
+    )
     assert math.isinf(gc.focusDistance)
 
 
@@ -481,10 +550,21 @@ def _with_transmittance(states, tau):
     import dataclasses
 
     lens_cls = type(states[0].lens)
-    with_tau = dataclasses.make_dataclass(f"{lens_cls.__name__}WithTransmittance",
-                                          [("transmittance", float, tau)], bases=(lens_cls,), frozen=True)
-    return [dataclasses.replace(s, lens=with_tau(**{f.name: getattr(s.lens, f.name)
-                                                   for f in dataclasses.fields(lens_cls)})) for s in states]
+    with_tau = dataclasses.make_dataclass(
+        f"{lens_cls.__name__}WithTransmittance",
+        [("transmittance", float, tau)],
+        bases=(lens_cls,),
+        frozen=True,
+    )
+    return [
+        dataclasses.replace(
+            s,
+            lens=with_tau(
+                **{f.name: getattr(s.lens, f.name) for f in dataclasses.fields(lens_cls)}
+            ),
+        )
+        for s in states
+    ]
 
 
 def test_f_number_from_the_t_stop_and_transmittance_by_hand():
@@ -529,7 +609,11 @@ def test_usd_fstop_without_transmittance_is_the_t_stop_and_says_so(stage_out):
 
     usd = Usd.Stage.Open(str(stage_out / "3A.usda"))
     cam = UsdGeom.Camera(usd.GetPrimAtPath("/shot_3A/camera"))
-    assert cam.GetFStopAttr().Get(Usd.TimeCode(0)) == 4.0 == cam.GetExposureFStopAttr().Get(Usd.TimeCode(0))
+    assert (
+        cam.GetFStopAttr().Get(Usd.TimeCode(0))
+        == 4.0
+        == cam.GetExposureFStopAttr().Get(Usd.TimeCode(0))
+    )
     source = Sdf.Layer.FindOrOpen(str(stage_out / "3A.usda")).customLayerData["previs:fStop_source"]
     assert source.startswith("the T-stop: the lens data gives no transmittance")
 
@@ -537,12 +621,16 @@ def test_usd_fstop_without_transmittance_is_the_t_stop_and_says_so(stage_out):
 def test_opentrackio_gives_an_fstop_only_where_the_lens_data_allows(stage, stage_out):
     assert "fStop" not in _samples(stage_out / "3A.opentrackio.json")[0]["lens"]  # none invented
     shot = stage.shot("3A")
-    samples = cd.opentrackio_samples(stage, shot, _with_transmittance(cd.shot_states(stage, shot)[:3], 0.81))
+    samples = cd.opentrackio_samples(
+        stage, shot, _with_transmittance(cd.shot_states(stage, shot)[:3], 0.81)
+    )
     assert samples[0]["lens"]["tStop"] == 4.0 and samples[0]["lens"]["fStop"] == pytest.approx(3.6)
     if SCHEMA.is_file():
         import jsonschema
 
-        jsonschema.validate(samples[0], json.loads(SCHEMA.read_text()), cls=jsonschema.Draft202012Validator)
+        jsonschema.validate(
+            samples[0], json.loads(SCHEMA.read_text()), cls=jsonschema.Draft202012Validator
+        )
 
 
 # ---------------------------------------------------------------- names that are not text
@@ -553,14 +641,14 @@ def test_names_with_control_characters_and_escapes_reach_every_reader(stage, tmp
     shot = replace(stage.shot("3A"), id=bad_id, length_frames=3, moves=())
     scene = replace(stage, name="Diner " + "\x07" * 3 + "x" * 2000, shots=(shot,))
     glb, otio, chan, usda = cd.export_camera_data(scene, None, tmp_path)
-    assert glb.name == "3A__31m__q__é__.glb"   # letters and digits kept, the rest "_"
+    assert glb.name == "3A__31m__q__é__.glb"  # letters and digits kept, the rest "_"
     # glTF: the JSON chunk is JSON a glTF loader reads, names kept but for what is not text
     data = glb.read_bytes()
-    doc = json.loads(data[20:20 + int.from_bytes(data[12:16], "little")].decode("utf-8"))
-    assert doc["cameras"][0]["name"] == "camera 3A\ufffd[31m\n\"q\"\\é\ufffd\ufffd"
+    doc = json.loads(data[20 : 20 + int.from_bytes(data[12:16], "little")].decode("utf-8"))
+    assert doc["cameras"][0]["name"] == 'camera 3A\ufffd[31m\n"q"\\é\ufffd\ufffd'
     # OpenTrackIO: valid against the schema (slate and notes at most 1,023 characters)
     s = _samples(otio)[0]
-    assert s["tracker"]["slate"] == "3A\ufffd[31m\n\"q\"\\é\ufffd\ufffd"
+    assert s["tracker"]["slate"] == '3A\ufffd[31m\n"q"\\é\ufffd\ufffd'
     assert len(s["tracker"]["notes"]) == 1023
     if SCHEMA.is_file():
         import jsonschema
@@ -573,7 +661,7 @@ def test_names_with_control_characters_and_escapes_reach_every_reader(stage, tmp
         return
     layer = Sdf.Layer.FindOrOpen(str(usda))
     assert layer is not None
-    assert layer.customLayerData["previs:shot"] == '3A\x1b[31m\n"q"\\é\ufffd\x00'   # exact, escaped
+    assert layer.customLayerData["previs:shot"] == '3A\x1b[31m\n"q"\\é\ufffd\x00'  # exact, escaped
     assert layer.customLayerData["previs:scene"] == scene.name
     usd = Usd.Stage.Open(str(usda))
     root = usd.GetDefaultPrim()
@@ -584,6 +672,8 @@ def test_shots_that_would_share_their_files_are_refused(stage, tmp_path):
     from dataclasses import replace
 
     shots = (replace(stage.shot("1A"), id="1 A"), replace(stage.shot("1B"), id="1_A"))
-    with pytest.raises(ExportError, match=r"shots '1 A' and '1_A' would both be written as 1_A\.\*"):
+    with pytest.raises(
+        ExportError, match=r"shots '1 A' and '1_A' would both be written as 1_A\.\*"
+    ):
         cd.export_camera_data(replace(stage, shots=shots), None, tmp_path / "o")
     assert not (tmp_path / "o").exists()

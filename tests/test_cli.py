@@ -51,8 +51,13 @@ shots:
 
 
 def previs(*args, cwd=None, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "previs.cli", *map(str, args)], cwd=cwd or ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "previs.cli", *map(str, args)],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def one_line_error(res: subprocess.CompletedProcess, *needles: str) -> str:
@@ -61,7 +66,9 @@ def one_line_error(res: subprocess.CompletedProcess, *needles: str) -> str:
     assert res.returncode != 0, f"exit status 0; stdout: {res.stdout[-500:]}"
     assert "Traceback" not in err, err
     lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].strip(), f"expected one line on stderr, got {len(lines)}:\n{err}"
+    assert len(lines) == 1 and lines[0].strip(), (
+        f"expected one line on stderr, got {len(lines)}:\n{err}"
+    )
     for n in needles:
         assert n.lower() in lines[0].lower(), f"{n!r} not in: {lines[0]}"
     return lines[0]
@@ -110,7 +117,9 @@ def test_render_file_is_readable_like_any_file_the_user_makes(rendered_1a):
     path = pngs(out)[0]
     umask = os.umask(0)
     os.umask(umask)
-    assert path.stat().st_mode & 0o777 == 0o666 & ~umask, f"{path.name} has mode {oct(path.stat().st_mode & 0o777)}"
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask, (
+        f"{path.name} has mode {oct(path.stat().st_mode & 0o777)}"
+    )
 
 
 def test_render_is_deterministic(rendered_1a, tmp_path):
@@ -135,13 +144,13 @@ def test_render_dof_blurs_what_the_lens_leaves_out_of_focus(tmp_path, gl_context
     def steepest_step(img, rows, cols, axis):  # median over lines of the largest one-pixel step
         return np.median(np.abs(np.diff(img[rows, cols], axis=axis)).max(axis=axis))
 
-    pump_top = (slice(95, 140), slice(40, 170), 0)    # the left pump's top edge, a horizontal edge
+    pump_top = (slice(95, 140), slice(40, 170), 0)  # the left pump's top edge, a horizontal edge
     mara_edge = (slice(140, 200), slice(170, 205), 1)  # the left outline of Mara's head
     assert steepest_step(a, *pump_top) > 30  # a hard edge without depth of field
     assert steepest_step(b, *pump_top) < 0.5 * steepest_step(a, *pump_top)
     assert steepest_step(b, *mara_edge) > 0.85 * steepest_step(a, *mara_edge)
     image_h = round(480 / 1.456)  # the caption strip is drawn after the picture and stays sharp
-    assert np.array_equal(a[image_h + 5:], b[image_h + 5:])
+    assert np.array_equal(a[image_h + 5 :], b[image_h + 5 :])
 
 
 # ---------------------------------------------------------------- info, presets
@@ -232,14 +241,20 @@ def test_impossible_focal_length(scene_dir, focal):
 
 
 def test_missing_mesh(scene_dir):
-    p = variant(scene_dir, "    type: box\n    size_m: [1, 1, 1]\n", "    type: mesh\n    path: props/nothing.glb\n")
+    p = variant(
+        scene_dir,
+        "    type: box\n    size_m: [1, 1, 1]\n",
+        "    type: mesh\n    path: props/nothing.glb\n",
+    )
     one_line_error(previs("render", p, "-o", scene_dir / "out"), "nothing.glb")
     assert pngs(scene_dir / "out") == []
 
 
 def test_unknown_shot_id_renders_nothing(scene_dir):
     out = scene_dir / "out"
-    one_line_error(previs("render", scene_dir / "base.yaml", "--shot", "S1", "--shot", "9Z", "-o", out), "9Z")
+    one_line_error(
+        previs("render", scene_dir / "base.yaml", "--shot", "S1", "--shot", "9Z", "-o", out), "9Z"
+    )
     assert pngs(out) == [], "shots are validated before anything is rendered"
 
 
@@ -251,15 +266,32 @@ def test_unwritable_output_dir(scene_dir, gl_context):
 
 
 def test_bad_width(scene_dir):
-    one_line_error(previs("render", scene_dir / "base.yaml", "--width", 0, "-o", scene_dir / "out"), "width")
+    one_line_error(
+        previs("render", scene_dir / "base.yaml", "--width", 0, "-o", scene_dir / "out"), "width"
+    )
     assert pngs(scene_dir / "out") == []
     # wider than any OpenGL texture: refused by the renderer in one line, nothing written
-    one_line_error(previs("render", scene_dir / "base.yaml", "--width", 100000, "-o", scene_dir / "out"),
-                   "100000x", "limit")
+    one_line_error(
+        previs("render", scene_dir / "base.yaml", "--width", 100000, "-o", scene_dir / "out"),
+        "100000x",
+        "limit",
+    )
     assert pngs(scene_dir / "out") == []
     # a draft whose render fits but whose delivered size does not: the same one line
-    one_line_error(previs("animatic", scene_dir / "base.yaml", "--width", 20000, "--scale", 0.25,
-                          "-o", scene_dir / "anim"), "output size 20000x", "limit")
+    one_line_error(
+        previs(
+            "animatic",
+            scene_dir / "base.yaml",
+            "--width",
+            20000,
+            "--scale",
+            0.25,
+            "-o",
+            scene_dir / "anim",
+        ),
+        "output size 20000x",
+        "limit",
+    )
 
 
 def test_failed_write_leaves_no_half_written_file(scene_dir, gl_context):

@@ -77,17 +77,33 @@ def test_progress_is_quiet_off_a_terminal_and_with_q(tmp_path):
     """tqdm's bars go to a terminal only: a pipeline's log gets the result lines, no bars."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for extra in ((), ("-q",)):
-        res = subprocess.run([sys.executable, "-m", "previs.cli", "check", str(EXAMPLE), "--shot", "3A",
-                              "-o", str(tmp_path / "c"), *extra], capture_output=True, text=True,
-                             env=env, timeout=300)
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "previs.cli",
+                "check",
+                str(EXAMPLE),
+                "--shot",
+                "3A",
+                "-o",
+                str(tmp_path / "c"),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
         assert res.returncode == 0, res.stderr
         assert "checking" not in res.stderr and "\r" not in res.stderr, res.stderr
 
 
 def test_checks_takes_a_value_so_it_never_swallows_the_scene():
     rc, _, err = run_cli("export", "--checks", EXAMPLE)
-    assert_one_line_refusal(rc, err, "--checks takes 'run' or a check.json report",
-                            "previs export SCENE --checks run")
+    assert_one_line_refusal(
+        rc, err, "--checks takes 'run' or a check.json report", "previs export SCENE --checks run"
+    )
     rc, _, err = run_cli("export", EXAMPLE, "--checks")
     assert_one_line_refusal(rc, err, "--checks", "expected one argument")
 
@@ -114,28 +130,61 @@ def _hostile_cases(tmp: Path):
     (tmp / "dir.yaml").mkdir()
     (tmp / "zero.yaml").symlink_to("/dev/zero")
     long_name = tmp / ("x" * 300 + ".yaml")
-    numeric = {"render": ["--width"], "check": ["--width"], "animatic": ["--width", "--scale", "--crf"],
-               "export": ["--per-page"]}
+    numeric = {
+        "render": ["--width"],
+        "check": ["--width"],
+        "animatic": ["--width", "--scale", "--crf"],
+        "export": ["--per-page"],
+    }
     for cmd, opts in numeric.items():
         for opt, bad in itertools.product(opts, NUMBERS):
             if opt == "--crf" and bad == "0":
                 continue  # lossless: a valid choice
             # 1A fails its checks: check's flagged frames are drawn at --width
-            yield f"{cmd} {opt}={bad!r}", [cmd, EXAMPLE, "--shot", "1A", "-o", tmp / "out", opt, bad], []
-    bad_scenes = [(tmp / "missing.yaml", "missing.yaml"), (fifo, "fifo.yaml"), (tmp / "dir.yaml", "dir.yaml"),
-                  (tmp / "zero.yaml", "zero.yaml"), (long_name, "x" * 20)]
-    for cmd, (scene, word) in itertools.product(("info", "render", "check", "export", "animatic"), bad_scenes):
-        yield f"{cmd} {scene.name[:20]}", [cmd, scene, "-o", tmp / "out"] if cmd != "info" else [cmd, scene], [word]
+            yield (
+                f"{cmd} {opt}={bad!r}",
+                [cmd, EXAMPLE, "--shot", "1A", "-o", tmp / "out", opt, bad],
+                [],
+            )
+    bad_scenes = [
+        (tmp / "missing.yaml", "missing.yaml"),
+        (fifo, "fifo.yaml"),
+        (tmp / "dir.yaml", "dir.yaml"),
+        (tmp / "zero.yaml", "zero.yaml"),
+        (long_name, "x" * 20),
+    ]
+    for cmd, (scene, word) in itertools.product(
+        ("info", "render", "check", "export", "animatic"), bad_scenes
+    ):
+        yield (
+            f"{cmd} {scene.name[:20]}",
+            [cmd, scene, "-o", tmp / "out"] if cmd != "info" else [cmd, scene],
+            [word],
+        )
     for cmd in ("render", "check", "export", "animatic"):
         yield f"{cmd} unknown shot", [cmd, EXAMPLE, "--shot", "NOPE", "-o", tmp / "out"], ["NOPE"]
-    bad_reports = {"garbage.json": b"\x00\xff not json", "list.json": b"[1, 2]",
-                   "nan.json": b'{"format": "previs-check", "version": NaN}'}
+    bad_reports = {
+        "garbage.json": b"\x00\xff not json",
+        "list.json": b"[1, 2]",
+        "nan.json": b'{"format": "previs-check", "version": NaN}',
+    }
     for name, data in bad_reports.items():
         (tmp / name).write_bytes(data)
-        yield f"export --checks {name}", ["export", EXAMPLE, "--what", "shotlist", "--checks", tmp / name,
-                                          "-o", tmp / "out"], [name]
-    yield "export --checks fifo", ["export", EXAMPLE, "--what", "shotlist", "--checks", fifo, "-o", tmp / "out"], []
-    yield "export --what nonsense", ["export", EXAMPLE, "--what", "boards,nonsense", "-o", tmp / "out"], ["nonsense"]
+        yield (
+            f"export --checks {name}",
+            ["export", EXAMPLE, "--what", "shotlist", "--checks", tmp / name, "-o", tmp / "out"],
+            [name],
+        )
+    yield (
+        "export --checks fifo",
+        ["export", EXAMPLE, "--what", "shotlist", "--checks", fifo, "-o", tmp / "out"],
+        [],
+    )
+    yield (
+        "export --what nonsense",
+        ["export", EXAMPLE, "--what", "boards,nonsense", "-o", tmp / "out"],
+        ["nonsense"],
+    )
     yield "unknown command", ["frobnicate", EXAMPLE], ["frobnicate"]
     yield "unknown option", ["render", EXAMPLE, "--widht", "100"], ["--widht"]
 
@@ -160,7 +209,9 @@ def test_hostile_command_lines_end_in_one_line(tmp_path):
 def test_a_report_that_is_not_this_scenes_is_refused_before_writing(tmp_path, report_bytes):
     report = tmp_path / "check.json"
     report.write_bytes(report_bytes)
-    rc, _, err = run_cli("export", EXAMPLE, "--what", "shotlist", "--checks", report, "-o", tmp_path / "o")
+    rc, _, err = run_cli(
+        "export", EXAMPLE, "--what", "shotlist", "--checks", report, "-o", tmp_path / "o"
+    )
     assert_one_line_refusal(rc, err, "check.json")
     assert not (tmp_path / "o").exists()
 
@@ -178,16 +229,24 @@ with FolderLock(sys.argv[1], "previs export"):
 @pytest.mark.parametrize("cmd", ["export", "render", "check"])
 def test_a_second_run_into_a_busy_folder_refuses_in_one_line(tmp_path, cmd):
     out = tmp_path / "out"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(out)], stdout=subprocess.PIPE,
-                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         rc, _, err = run_cli(cmd, EXAMPLE, "--shot", "1E", "-o", out, "-q")
-        assert_one_line_refusal(rc, err, f"{out} is being written by another previs export (pid {holder.pid})")
+        assert_one_line_refusal(
+            rc, err, f"{out} is being written by another previs export (pid {holder.pid})"
+        )
     finally:
         holder.kill()
         holder.wait()
-    rc, _, err = run_cli(cmd, EXAMPLE, "--shot", "1E", "-o", out, "-q")  # the lock went with its holder
+    rc, _, err = run_cli(
+        cmd, EXAMPLE, "--shot", "1E", "-o", out, "-q"
+    )  # the lock went with its holder
     assert rc == 0, err
 
 
@@ -207,7 +266,9 @@ def test_an_unfinished_export_stays_marked_until_a_run_completes(tmp_path, monke
     rc, _, err = run_cli("export", EXAMPLE, "--what", "shotlist,plan", "-o", out, "-q")
     assert_one_line_refusal(rc, err, "disk full")
     assert (out / "INCOMPLETE.txt").is_file() and (out / "shotlist").is_dir()
-    stale = out / "shotlist" / ".led_stage_shotlist.csv.previs-999999999-0a1b2c3d.tmp"  # a dead pid's
+    stale = (
+        out / "shotlist" / ".led_stage_shotlist.csv.previs-999999999-0a1b2c3d.tmp"
+    )  # a dead pid's
     stale.write_bytes(b"half")
     monkeypatch.undo()
     rc, out_text, err = run_cli("export", EXAMPLE, "--what", "shotlist,plan", "-o", out, "-q")

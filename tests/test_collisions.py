@@ -44,8 +44,12 @@ def test_a_turned_box_is_exact():
     from previs.core import scene as sc
     from previs.core.transforms import trs
 
-    flat = sc.SetPiece(name="flat", kind="box", world_from_local=trs((0, 0, 0), (0, 45, 0), (1, 1, 1)),
-                       size_m=(2.0, 2.5, 0.2))
+    flat = sc.SetPiece(
+        name="flat",
+        kind="box",
+        world_from_local=trs((0, 0, 0), (0, 45, 0), (1, 1, 1)),
+        size_m=(2.0, 2.5, 0.2),
+    )
     off = flat.world_from_local[:3, 2]  # the flat's normal
     assert abs(off[0]) == pytest.approx(math.sqrt(0.5))
     for d, hit in ((0.3, False), (0.2, True)):
@@ -55,8 +59,15 @@ def test_a_turned_box_is_exact():
 
 
 def test_a_light_stand_in_frame():
-    s = scene_of([], [point("in shot", (0.5, 1.6, -2), 100), point("high", (0.5, 9.0, -4), 100),
-                      point("behind", (0, 1.6, 8), 100), point("wide", (9, 1.6, 0), 100)])
+    s = scene_of(
+        [],
+        [
+            point("in shot", (0.5, 1.6, -2), 100),
+            point("high", (0.5, 9.0, -4), 100),
+            point("behind", (0, 1.6, 8), 100),
+            point("wide", (9, 1.6, 0), 100),
+        ],
+    )
     st = evaluate(s, "1")  # the lens at (0, 1.6, 4) looking down -Z on a 35 mm
     assert co.stands_in_frame(st) == {"in shot": "head", "high": "stand"}
 
@@ -64,8 +75,15 @@ def test_a_light_stand_in_frame():
 def test_previs_check_reports_collisions_and_stands():
     from previs.check import ShotCheck, blocking_checks
 
-    s = scene_of([standin("A", 0, 0), standin("B", 0.2, 0), box("crate", (1.0, 0), (0.6, 0.8, 0.6)),
-                  standin("C", 1.0, 0.1)], [point("lamp", (0.5, 1.6, -2), 100)])
+    s = scene_of(
+        [
+            standin("A", 0, 0),
+            standin("B", 0.2, 0),
+            box("crate", (1.0, 0), (0.6, 0.8, 0.6)),
+            standin("C", 1.0, 0.1),
+        ],
+        [point("lamp", (0.5, 1.6, -2), 100)],
+    )
     res = ShotCheck(shot="1", frames_checked=0)
     blocking_checks(s, s.shots[0], res)
     assert "collision: A overlaps B by 10 cm" in res.warnings

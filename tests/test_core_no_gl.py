@@ -50,9 +50,18 @@ def test_core_and_io_work_without_moderngl_or_glfw(tmp_path):
                               hfov=st.hfov_deg, wall_vertices=len(mesh.positions),
                               box_triangles=box.triangle_count, body=presets.get_body("alexa-35").name)))
     """)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
-    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=120)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
+    }
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["n"] == 11
@@ -72,8 +81,14 @@ def test_the_blocker_really_blocks(tmp_path):
     (tmp_path / "sitecustomize.py").write_text(BLOCKER)
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     code = "from previs.render.context import create_offscreen_context; create_offscreen_context()"
-    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode != 0 and "moderngl" in res.stderr, res.stderr[-2000:]
 
 
@@ -87,14 +102,21 @@ def _imported_modules(path: Path) -> set[str]:
             found.add(node.module.split(".")[0])
             if node.module.startswith("previs.render"):
                 found.add("previs.render")
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
-                "import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", ""))
+            in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             found.add(str(node.args[0].value).split(".")[0])
     return found
 
 
 def test_no_file_under_core_or_io_imports_gl():
-    files = sorted((ROOT / "previs" / "core").rglob("*.py")) + sorted((ROOT / "previs" / "io").rglob("*.py"))
+    files = sorted((ROOT / "previs" / "core").rglob("*.py")) + sorted(
+        (ROOT / "previs" / "io").rglob("*.py")
+    )
     assert len(files) >= 8
     offenders = {}
     for f in files:

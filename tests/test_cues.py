@@ -44,8 +44,10 @@ def _intensities(light, cues, frames, rate=24):
 
 # ---------------------------------------------------------------- fades
 def test_intensity_fade_0_to_1_is_eased_and_monotone():
-    cues = [LightCue("key HMI", 0, 0, to_intensity_scale=0.0),  # a cut to off at the top of the shot
-            LightCue("key HMI", 10, 34, to_intensity_scale=1.0)]
+    cues = [
+        LightCue("key HMI", 0, 0, to_intensity_scale=0.0),  # a cut to off at the top of the shot
+        LightCue("key HMI", 10, 34, to_intensity_scale=1.0),
+    ]
     v = _intensities(KEY, cues, range(0, 50))
     assert np.all(v[:11] == 0.0)
     assert np.all(v[34:] == pytest.approx(100.0))
@@ -60,8 +62,10 @@ def test_intensity_fade_0_to_1_is_eased_and_monotone():
 
 
 def test_a_later_cue_starts_where_the_earlier_one_had_got_to():
-    cues = [LightCue("key HMI", 0, 20, to_intensity_scale=0.0, interp="linear"),
-            LightCue("key HMI", 10, 20, to_intensity_scale=2.0, interp="linear")]
+    cues = [
+        LightCue("key HMI", 0, 20, to_intensity_scale=0.0, interp="linear"),
+        LightCue("key HMI", 10, 20, to_intensity_scale=2.0, interp="linear"),
+    ]
     assert light_at(KEY, cues, 10, 24).intensity == pytest.approx(50.0)  # the first fade's midpoint
     assert light_at(KEY, cues, 15, 24).intensity == pytest.approx(125.0)  # 50 -> 200, half way
     assert light_at(KEY, cues, 99, 24).intensity == pytest.approx(200.0)
@@ -145,10 +149,14 @@ def test_police_alternates_colours_at_the_rate():
 
 
 def test_lightning_is_deterministic_brighter_and_sharp():
-    cue = LightCue("key HMI", 0, 240, effect="lightning", params={"seed": 7, "flashes": 3, "peak": 5.0})
+    cue = LightCue(
+        "key HMI", 0, 240, effect="lightning", params={"seed": 7, "flashes": 3, "peak": 5.0}
+    )
     v = _intensities(KEY, [cue], range(240))
     assert np.array_equal(v, _intensities(KEY, [cue], range(240)))
-    other = LightCue("key HMI", 0, 240, effect="lightning", params={"seed": 8, "flashes": 3, "peak": 5.0})
+    other = LightCue(
+        "key HMI", 0, 240, effect="lightning", params={"seed": 8, "flashes": 3, "peak": 5.0}
+    )
     assert not np.array_equal(v, _intensities(KEY, [other], range(240)))
     assert v.max() > 2.0 * KEY.intensity and v.max() <= 5.0 * KEY.intensity + 1e-9
     assert np.all(v >= KEY.intensity)
@@ -173,26 +181,36 @@ def test_lightning_is_deterministic_brighter_and_sharp():
 
 
 def test_flicker_is_bounded_by_depth_smooth_and_rate_independent():
-    cue = LightCue("key HMI", 0, 2400, effect="flicker", params={"depth": 0.4, "speed_hz": 6.0, "seed": 3})
+    cue = LightCue(
+        "key HMI", 0, 2400, effect="flicker", params={"depth": 0.4, "speed_hz": 6.0, "seed": 3}
+    )
     v = _intensities(KEY, [cue], range(2400)) / KEY.intensity
     assert v.min() >= 0.6 - 1e-12 and v.max() <= 1.0
     assert v.min() < 0.75 and v.std() > 0.02  # it does dip
-    cue60 = LightCue("key HMI", 0, 6000, effect="flicker", params={"depth": 0.4, "speed_hz": 6.0, "seed": 3})
+    cue60 = LightCue(
+        "key HMI", 0, 6000, effect="flicker", params={"depth": 0.4, "speed_hz": 6.0, "seed": 3}
+    )
     for sec in (1, 3, 7):
         assert light_at(KEY, [cue60], 60 * sec, 60).intensity == pytest.approx(
-            light_at(KEY, [cue], 24 * sec, 24).intensity)
+            light_at(KEY, [cue], 24 * sec, 24).intensity
+        )
 
 
 def test_effects_multiply_the_faded_intensity():
-    cues = [LightCue("key HMI", 0, 10, to_intensity_scale=0.5),
-            LightCue("key HMI", 0, 48, effect="strobe", params={"rate_hz": 12.0})]
+    cues = [
+        LightCue("key HMI", 0, 10, to_intensity_scale=0.5),
+        LightCue("key HMI", 0, 48, effect="strobe", params={"rate_hz": 12.0}),
+    ]
     assert light_at(KEY, cues, 20, 24).intensity == pytest.approx(50.0)
     assert light_at(KEY, cues, 21, 24).intensity == 0.0
 
 
 # ---------------------------------------------------------------- the wall
-ENV = Environment(world_from_env=tf.translation((1.0, 0.0, 0.0)), sky=Sky(200.0, 25.0, 3.0),
-                  wall_brightness_nits=800.0)
+ENV = Environment(
+    world_from_env=tf.translation((1.0, 0.0, 0.0)),
+    sky=Sky(200.0, 25.0, 3.0),
+    wall_brightness_nits=800.0,
+)
 
 
 def test_velocity_cue_moves_the_world_by_v_t():
@@ -212,7 +230,9 @@ def test_keyed_world_rotation_and_translation():
     cue = WallCue(0, 10, to_translation_m=(0.0, 0.0, 5.0), to_rotation_deg=(0.0, 90.0, 0.0))
     st = wall_at(ENV, [cue], 10, 24)
     assert np.allclose(st.world_from_env, tf.trs((0, 0, 5), (0, 90, 0)) @ ENV.world_from_env)
-    assert np.allclose(st.world_from_env @ [0, 0, 0, 1], [0.0, 0.0, 4.0, 1.0])  # env origin at (1,0,0) turned to -Z
+    assert np.allclose(
+        st.world_from_env @ [0, 0, 0, 1], [0.0, 0.0, 4.0, 1.0]
+    )  # env origin at (1,0,0) turned to -Z
 
 
 def test_solar_position_hand_derived():
@@ -230,8 +250,10 @@ def test_solar_position_hand_derived():
 
 
 def test_time_of_day_cues_follow_the_sun():
-    cues = [WallCue(0, 24, to_time_of_day_h=17.0, latitude_deg=34.0),
-            WallCue(24, 72, to_time_of_day_h=19.0, latitude_deg=34.0, interp="linear")]
+    cues = [
+        WallCue(0, 24, to_time_of_day_h=17.0, latitude_deg=34.0),
+        WallCue(24, 72, to_time_of_day_h=19.0, latitude_deg=34.0, interp="linear"),
+    ]
     start = wall_at(ENV, cues, 0, 24)
     assert (start.sun_azimuth_deg, start.sun_elevation_deg) == (200.0, 25.0)
     st = wall_at(ENV, cues, 24, 24)
@@ -247,7 +269,9 @@ def test_brightness_and_cdl_fades():
     cues = [WallCue(0, 10, to_brightness_nits=400.0, to_cdl=grade, interp="linear")]
     mid = wall_at(ENV, cues, 5, 24)
     assert mid.brightness_nits == pytest.approx(600.0)
-    assert mid.cdl.slope == pytest.approx((1.1, 1.1, 1.1)) and mid.cdl.saturation == pytest.approx(0.9)
+    assert mid.cdl.slope == pytest.approx((1.1, 1.1, 1.1)) and mid.cdl.saturation == pytest.approx(
+        0.9
+    )
     assert wall_at(ENV, cues, 0, 24).cdl.is_identity
     assert wall_at(ENV, cues, 10, 24).cdl == grade
 
@@ -270,7 +294,10 @@ def test_apply_cdl_identity_and_hand_case():
 
 
 def test_cue_frames():
-    cues = [LightCue("key HMI", 10, 34, to_intensity_scale=0.0), WallCue(0, 48, to_brightness_nits=100.0),
-            LightCue("fill", 34, 40, to_kelvin=5600.0)]
+    cues = [
+        LightCue("key HMI", 10, 34, to_intensity_scale=0.0),
+        WallCue(0, 48, to_brightness_nits=100.0),
+        LightCue("fill", 34, 40, to_kelvin=5600.0),
+    ]
     assert cue_frames(cues) == [0, 10, 34, 40, 48]
     assert cue_frames(cues[:1], cues[1:], length_frames=45) == [0, 10, 34, 40]

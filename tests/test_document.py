@@ -71,11 +71,18 @@ def assert_keyed(scene, shot_id: str, frame: int, values: dict) -> None:
     if "position_m" in values:
         err = np.max(np.abs(st.world_from_camera[:3, 3] - np.asarray(values["position_m"])))
         assert err <= 1e-6, f"position off by {err} m at frame {frame}"
-    angles = dict(zip(("pan_deg", "tilt_deg", "roll_deg"), tf.pan_tilt_roll_of(st.world_from_camera),
-                      strict=True))
+    angles = dict(
+        zip(
+            ("pan_deg", "tilt_deg", "roll_deg"),
+            tf.pan_tilt_roll_of(st.world_from_camera),
+            strict=True,
+        )
+    )
     for name, got in angles.items():
         if name in values:
-            assert abs(_wrap(got - values[name])) <= 1e-6, f"{name} {got} != {values[name]} at frame {frame}"
+            assert abs(_wrap(got - values[name])) <= 1e-6, (
+                f"{name} {got} != {values[name]} at frame {frame}"
+            )
     for name in LENS:
         if name in values:
             assert getattr(st, name) == values[name], name
@@ -92,9 +99,14 @@ def assert_same_shots(a, b) -> None:
         assert sa.length_frames == sb.length_frames
         for f in sorted(set(frames_of(a, sa)) | set(frames_of(b, sb))):
             ea, eb = evaluate(a, sa, f), evaluate(b, sb, f)
-            np.testing.assert_allclose(ea.world_from_camera, eb.world_from_camera, atol=1e-9,
-                                       err_msg=f"{sa.id} frame {f}")
-            assert (ea.focal_length_mm, ea.focus_m, ea.t_stop) == (eb.focal_length_mm, eb.focus_m, eb.t_stop)
+            np.testing.assert_allclose(
+                ea.world_from_camera, eb.world_from_camera, atol=1e-9, err_msg=f"{sa.id} frame {f}"
+            )
+            assert (ea.focal_length_mm, ea.focus_m, ea.t_stop) == (
+                eb.focal_length_mm,
+                eb.focus_m,
+                eb.t_stop,
+            )
 
 
 # ---------------------------------------------------------------- opening
@@ -114,8 +126,15 @@ def test_frame_zero_of_a_static_shot_edits_its_camera_block(doc):
     assert "look_at_m: [-0.3, 1.3, -3.0]" in doc.text  # a lens change keeps the aim point
     assert_keyed(doc.scene, "1A", 0, focus_only)
 
-    values = {"position_m": [0.31, 1.62, 7.04], "pan_deg": 4.5, "tilt_deg": -2.25, "roll_deg": 1.5,
-              "focal_length_mm": 29.0, "focus_m": 8.125, "t_stop": 2.8}
+    values = {
+        "position_m": [0.31, 1.62, 7.04],
+        "pan_deg": 4.5,
+        "tilt_deg": -2.25,
+        "roll_deg": 1.5,
+        "focal_length_mm": 29.0,
+        "focus_m": 8.125,
+        "t_stop": 2.8,
+    }
     doc.set_camera_key("1A", 0, values)
     shot = doc.scene.shot("1A")
     assert shot.is_static and not shot.keys  # a static shot stays static
@@ -156,15 +175,24 @@ def test_a_key_inside_a_move_bakes_it_and_passes_through_the_key(doc):
     assert shot.moves == () and {n for n, _ in shot.keys} == {"position_m", "pan_deg", "tilt_deg"}
     assert_keyed(doc.scene, "3B", 70, values)
     for f in (0, 143):  # the offset fades out to the move's ends
-        assert_keyed(doc.scene, "3B", f, {k: before[f][k] for k in ("position_m", "pan_deg", "tilt_deg")})
+        assert_keyed(
+            doc.scene, "3B", f, {k: before[f][k] for k in ("position_m", "pan_deg", "tilt_deg")}
+        )
     # Every frame follows the orbit plus the eased offset (in over 0-70, out over 70-143).
     shift = np.asarray(values["position_m"]) - before[70]["position_m"]
     tilt_shift = 1.0 - before[70]["tilt_deg"]
     for f in range(144):
         t = f / 70 if f <= 70 else (143 - f) / 73
         w = t * t * (3 - 2 * t)
-        assert_keyed(doc.scene, "3B", f, {"position_m": before[f]["position_m"] + w * shift,
-                                          "tilt_deg": before[f]["tilt_deg"] + w * tilt_shift})
+        assert_keyed(
+            doc.scene,
+            "3B",
+            f,
+            {
+                "position_m": before[f]["position_m"] + w * shift,
+                "tilt_deg": before[f]["tilt_deg"] + w * tilt_shift,
+            },
+        )
     # a lens key inside a move on another channel leaves the move alone
     doc.set_camera_key("3A", 30, {"focus_m": 4.5})
     assert [m.type for m in doc.scene.shot("3A").moves] == ["dolly", "rack_focus"]
@@ -189,7 +217,9 @@ def test_a_key_at_a_move_end_edits_the_move(doc):
 
 
 def test_a_key_after_a_move_does_not_start_the_camera_early(doc):
-    doc.edit("dolly later", lambda t: t["shots"][8]["moves"][0].update(start_frame=24, end_frame=72))
+    doc.edit(
+        "dolly later", lambda t: t["shots"][8]["moves"][0].update(start_frame=24, end_frame=72)
+    )
     still = doc.camera_at("3A", 0)
     values = {"position_m": [0.6, 1.5, 1.2]}
     doc.set_camera_key("3A", 110, values)
@@ -213,7 +243,9 @@ def test_zoom_end_and_handheld_keys_are_exact(tmp_path):
     assert "handheld" in [m.type for m in doc.scene.shot("Z1").moves]
     key = dict(doc.scene.shot("Z1").keys)["position_m"]
     written = next(k.value for k in key if k.frame == 40)
-    assert 1e-4 < np.max(np.abs(np.subtract(written, values["position_m"]))) < 0.03  # shake taken off
+    assert (
+        1e-4 < np.max(np.abs(np.subtract(written, values["position_m"]))) < 0.03
+    )  # shake taken off
 
 
 def test_prime_lens_changes_for_the_whole_shot(doc):
@@ -230,7 +262,10 @@ def test_delete_camera_key(doc):
     doc.delete_camera_key("1C", 48)
     assert doc.explicit_key_frames("1C") == [96] and doc.undo_label == "Delete key 1C @ 48"
     doc.delete_camera_key("1C", 96)
-    assert doc.scene.shot("1C").is_static and "keys:" not in doc.text.split("id: 1C")[1].split("- id:")[0]
+    assert (
+        doc.scene.shot("1C").is_static
+        and "keys:" not in doc.text.split("id: 1C")[1].split("- id:")[0]
+    )
     with pytest.raises(SceneError, match="no camera key at frame 96"):
         doc.delete_camera_key("1C", 96)
 
@@ -242,8 +277,12 @@ def test_a_bad_edit_names_field_and_line_and_changes_nothing(doc):
         doc.edit("bad lens", lambda t: t["shots"][1]["camera"].__setitem__("focal_length_mm", 41))
     e = err.value
     assert e.field == "shots[1].camera.focal_length_mm"
-    line = next(i for i, ln in enumerate(doc.text.splitlines(), 1) if ln.strip() == "focal_length_mm: 40"
-                and i > doc.text[:doc.text.index("id: 1B")].count("\n"))
+    line = next(
+        i
+        for i, ln in enumerate(doc.text.splitlines(), 1)
+        if ln.strip() == "focal_length_mm: 40"
+        and i > doc.text[: doc.text.index("id: 1B")].count("\n")
+    )
     assert e.line == line and e.file == str(doc.path)
     with pytest.raises(SceneError) as err:
         doc.set_camera_key("1A", 0, {"tilt_deg": 95.0})
@@ -269,9 +308,15 @@ def test_undo_and_redo_every_kind_of_edit(doc):
         ("Key 1B @ 24", lambda: doc.set_camera_key("1B", 24, {"pan_deg": 3.0})),
         ("Delete key 1B @ 24", lambda: doc.delete_camera_key("1B", 24)),
         ("Edit shot 1C", lambda: doc.set_shot_fields("1C", description="OTS, wider", notes="new")),
-        ("Add shot 4A", lambda: doc.add_shot("4A", camera={"position_m": [0, 1.6, 4], "pan_deg": 0,
-                                                           "focal_length_mm": 40},
-                                             scene_label="4", length_frames=48)),
+        (
+            "Add shot 4A",
+            lambda: doc.add_shot(
+                "4A",
+                camera={"position_m": [0, 1.6, 4], "pan_deg": 0, "focal_length_mm": 40},
+                scene_label="4",
+                length_frames=48,
+            ),
+        ),
         ("Duplicate shot 1D as 1D2", lambda: doc.duplicate_shot("1D", "1D2")),
         ("Rename shot 1E to 1E-alt", lambda: doc.rename_shot("1E", "1E-alt")),
         ("Delete shot 1F", lambda: doc.delete_shot("1F")),
@@ -313,7 +358,12 @@ def test_history_is_bounded(doc, monkeypatch):
 def test_save_writes_what_load_scene_reads_back(doc, scene_path):
     keyed = {}
     doc.set_camera_key("1A", 0, {"position_m": [0.4, 1.65, 7.2], "pan_deg": 3.0})
-    keyed[("1B", 120)] = {"position_m": [0.2, 1.5, 2.0], "pan_deg": 6.5, "tilt_deg": -1.0, "focus_m": 3.5}
+    keyed[("1B", 120)] = {
+        "position_m": [0.2, 1.5, 2.0],
+        "pan_deg": 6.5,
+        "tilt_deg": -1.0,
+        "focus_m": 3.5,
+    }
     keyed[("3A", 60)] = {"position_m": [0.2, 1.5, 2.9], "pan_deg": -5.0}
     keyed[("3B", 100)] = {"focus_m": 3.75, "roll_deg": 2.5}
     keyed[("3C", 48)] = {"pan_deg": -15.0, "t_stop": 5.6}
@@ -322,8 +372,18 @@ def test_save_writes_what_load_scene_reads_back(doc, scene_path):
     doc.set_camera_key("1B", 200, {"roll_deg": 2.0})
     doc.delete_camera_key("1B", 200)
     doc.set_shot_fields("1D", notes="reverse, wider", length_frames=200)
-    doc.add_shot("4A", camera={"position_m": [1, 1.4, 3], "look_at_m": [0, 1.5, -1], "focal_length_mm": 35,
-                               "focus_m": 4.2}, scene_label="4", length_frames=72, description="NEW")
+    doc.add_shot(
+        "4A",
+        camera={
+            "position_m": [1, 1.4, 3],
+            "look_at_m": [0, 1.5, -1],
+            "focal_length_mm": 35,
+            "focus_m": 4.2,
+        },
+        scene_label="4",
+        length_frames=72,
+        description="NEW",
+    )
     doc.duplicate_shot("1D", "1D2")
     doc.rename_shot("2A", "2A-insert")
     doc.delete_shot("1E")
@@ -333,8 +393,20 @@ def test_save_writes_what_load_scene_reads_back(doc, scene_path):
     assert_same_shots(doc.scene, again)
     for (shot, frame), values in keyed.items():
         assert_keyed(again, shot, frame, values)
-    assert [s.id for s in again.shots] == ["1A", "1B", "1C", "1D", "1D2", "1F", "2A-insert", "2B", "3A",
-                                           "3B", "3C", "4A"]
+    assert [s.id for s in again.shots] == [
+        "1A",
+        "1B",
+        "1C",
+        "1D",
+        "1D2",
+        "1F",
+        "2A-insert",
+        "2B",
+        "3A",
+        "3B",
+        "3C",
+        "4A",
+    ]
 
 
 def test_comments_survive_edits_and_save(scene_path):
@@ -343,23 +415,36 @@ def test_comments_survive_edits_and_save(scene_path):
     doc = SceneDocument.open(scene_path)
     doc.duplicate_shot("2B", "2B2")
     doc.set_camera_key("3B", 50, {"pan_deg": -20.0})  # bakes the orbit, the last move of 3B
-    doc.add_shot("4A", camera={"position_m": [0, 1.6, 4], "pan_deg": 0, "focal_length_mm": 40},
-                 scene_label="4", length_frames=24)
+    doc.add_shot(
+        "4A",
+        camera={"position_m": [0, 1.6, 4], "pan_deg": 0, "focal_length_mm": 40},
+        scene_label="4",
+        length_frames=24,
+    )
     doc.delete_shot("1C")
     doc.save()
     saved = scene_path.read_text()
-    for comment in ("# previs scene file: a roadside diner", "# BEFORE THE SHOTS", "# AFTER THE LAST SHOT",
-                    "# ---- moving shots", "# Mara's eyes", "# named moves; each starts where",
-                    "# lens 35 cm off the floor", "# stand-ins walking through floor points"):
+    for comment in (
+        "# previs scene file: a roadside diner",
+        "# BEFORE THE SHOTS",
+        "# AFTER THE LAST SHOT",
+        "# ---- moving shots",
+        "# Mara's eyes",
+        "# named moves; each starts where",
+        "# lens 35 cm off the floor",
+        "# stand-ins walking through floor points",
+    ):
         assert saved.count(comment) == {"# lens 35 cm off the floor": 2}.get(comment, 1), comment
     lines = saved.splitlines()
     assert lines[0].startswith("# previs scene file") and lines[-1] == "# AFTER THE LAST SHOT"
     assert lines.index("# BEFORE THE SHOTS") + 1 == lines.index("shots:")
     heading = next(i for i, ln in enumerate(lines) if "# ---- moving shots" in ln)
-    assert lines[heading + 1] == "  - id: 3A" and lines[heading - 1] == ""  # still heads the moving shots
+    assert (
+        lines[heading + 1] == "  - id: 3A" and lines[heading - 1] == ""
+    )  # still heads the moving shots
     assert "  - id: 4A" in lines[-12:]
     # untouched parts are byte for byte what the user wrote
-    head = text[:text.index("# BEFORE THE SHOTS")]
+    head = text[: text.index("# BEFORE THE SHOTS")]
     assert saved.startswith(head)
 
 
@@ -389,7 +474,9 @@ def test_a_failed_save_leaves_the_file_intact(doc, scene_path, tmp_path):
     assert scene_path.read_bytes() == original and doc.dirty
     elsewhere = tmp_path / "other" / "led_stage.yaml"
     elsewhere.parent.mkdir()
-    with pytest.raises(SceneError, match="environment.gltf: environment file 'geometry/desert.glb' not found"):
+    with pytest.raises(
+        SceneError, match="environment.gltf: environment file 'geometry/desert.glb' not found"
+    ):
         doc.save(elsewhere)  # its relative meshes are not there
     assert not elsewhere.exists() and doc.path == scene_path
     if os.geteuid() != 0:  # root writes into read-only folders
@@ -421,8 +508,9 @@ def test_a_killed_session_leaves_edits_that_come_back(tmp_path):
     scene_path.write_text(ZOOM_SCENE)
     original = scene_path.read_bytes()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", _CRASH, str(scene_path)], stdout=subprocess.PIPE,
-                            text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CRASH, str(scene_path)], stdout=subprocess.PIPE, text=True, env=env
+    )
     try:
         written = proc.stdout.readline().strip()
     finally:
@@ -474,15 +562,30 @@ def test_recovery_carries_an_unkeyed_camera_and_survives_a_damaged_one(doc, scen
     that is damaged or names a shot that is gone is dropped, the recovered edits are not."""
     import json
 
-    live = {"shot": "3A", "frame": 12, "values": {"position_m": [0.1, 1.6, 3.0], "pan_deg": 5.0, "tilt_deg": -2.0,
-                                                  "roll_deg": 0.0, "focal_length_mm": 40.0, "focus_m": 4.0,
-                                                  "t_stop": 4.0}}
+    live = {
+        "shot": "3A",
+        "frame": 12,
+        "values": {
+            "position_m": [0.1, 1.6, 3.0],
+            "pan_deg": 5.0,
+            "tilt_deg": -2.0,
+            "roll_deg": 0.0,
+            "focal_length_mm": 40.0,
+            "focus_m": 4.0,
+            "t_stop": 4.0,
+        },
+    }
     rec = doc.autosave(live)
     assert rec is not None and not doc.dirty
     assert SceneDocument.open_recovery(scene_path).recovered_camera == live
     doc.set_shot_fields("1A", notes="unsaved")
-    for bad in ({**live, "shot": "9Z"}, {**live, "frame": 10**6}, {**live, "values": {"pan_deg": "left"}},
-                {**live, "values": {**live["values"], "focus_m": float("nan")}}, "camera"):
+    for bad in (
+        {**live, "shot": "9Z"},
+        {**live, "frame": 10**6},
+        {**live, "values": {"pan_deg": "left"}},
+        {**live, "values": {**live["values"], "focus_m": float("nan")}},
+        "camera",
+    ):
         rec = doc.autosave(bad)
         got = SceneDocument.open_recovery(scene_path)
         assert got.recovered_camera is None, bad
@@ -511,12 +614,17 @@ def test_blocking_edits_write_the_file_round_trip_and_undo_to_the_same_bytes(doc
     piece = {p.name: p for p in s.set_pieces}
     assert np.allclose(piece["oil drum"].world_from_local[:3, 3], (0.5, 0, -4.0))
     assert np.allclose(piece["Mara"].world_from_local[:3, 3], (1.0, 0, -2.0))
-    assert np.allclose(piece["crates"].world_from_local[:3, 2], np.array([np.sin(np.pi / 4), 0, np.cos(np.pi / 4)]) * 1.5)
+    assert np.allclose(
+        piece["crates"].world_from_local[:3, 2],
+        np.array([np.sin(np.pi / 4), 0, np.cos(np.pi / 4)]) * 1.5,
+    )
     assert np.allclose(piece[twin].world_from_local[:3, 3], (-0.1, 0, -0.7))  # Dale + (0.5, 0, 0.5)
     assert "Extra" in piece and box not in piece
     key = next(lt for lt in s.lights if lt.name == "key HMI")
     d = np.array([0, 1.5, 0]) - np.array([3, 4, 3])
-    assert np.allclose(key.position_m, (3, 4, 3)) and np.allclose(key.direction, d / np.linalg.norm(d))
+    assert np.allclose(key.position_m, (3, 4, 3)) and np.allclose(
+        key.direction, d / np.linalg.norm(d)
+    )
     assert any(lt.name == spot for lt in s.lights)
     assert next(m for m in s.shot("3C").marks if m.name == "2").point_m == (2.7, 0.0, -1.5)
     # Comments stay: the line "facing_deg: 10   # facing Dale" keeps its comment.

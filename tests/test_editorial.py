@@ -41,7 +41,9 @@ def example():
 @pytest.fixture(scope="module")
 def scene(example):
     """The example cut straight (its dissolve into 2A is tested on its own, below)."""
-    shots = tuple(dataclasses.replace(s, transition="cut", transition_frames=0) for s in example.shots)
+    shots = tuple(
+        dataclasses.replace(s, transition="cut", transition_frames=0) for s in example.shots
+    )
     return dataclasses.replace(example, shots=shots)
 
 
@@ -116,12 +118,18 @@ def test_otio_metadata(exported):
     m3a = meta["3A"]
     assert "dolly" in m3a["movement"] and "rack focus" in m3a["movement"]
     assert [m["type"] for m in m3a["moves"]] == ["dolly", "rack_focus"]
-    assert m3a["focus_m"] == 5.2 and 3.0 < m3a["focus_m_end"] < 4.5  # racked onto Mara after a 2 m dolly
+    assert (
+        m3a["focus_m"] == 5.2 and 3.0 < m3a["focus_m_end"] < 4.5
+    )  # racked onto Mara after a 2 m dolly
     assert meta["3B"]["movement"] == "orbit"
     assert list(meta["3C"]["walks"]) == ["Attendant"] and meta["3C"]["light_cues"] == 1
     assert a["scene_file"] == str(SCENE) and a["scene_format_version"] == 2
     top = tl.metadata["previs"]
-    assert top["format_version"] == 1 and top["frame_rate"] == "24/1" and top["record_start"] == "01:00:00:00"
+    assert (
+        top["format_version"] == 1
+        and top["frame_rate"] == "24/1"
+        and top["record_start"] == "01:00:00:00"
+    )
     assert top["drop_frame"] is False
 
 
@@ -130,8 +138,13 @@ def test_media_references(exported, media):
     clips = {c.name: c for c in tl.find_clips()}
     ref = clips["1A"].media_reference
     assert isinstance(ref, otio.schema.ExternalReference)
-    assert _url_path(ref.target_url) == (media / "1A.mp4").resolve() and _url_path(ref.target_url).is_file()
-    assert ref.available_range.duration.value == 480  # an unreadable MP4: the shot's length is assumed
+    assert (
+        _url_path(ref.target_url) == (media / "1A.mp4").resolve()
+        and _url_path(ref.target_url).is_file()
+    )
+    assert (
+        ref.available_range.duration.value == 480
+    )  # an unreadable MP4: the shot's length is assumed
     assert clips["1A"].metadata["previs"]["media"]["kind"] == "animatic"
     panel = clips["1B"].media_reference
     assert _url_path(panel.target_url) == (media / "led_stage_1B.png").resolve()
@@ -167,7 +180,9 @@ def test_animatic_wins_and_subfolders_are_searched(scene, tmp_path):
     movie = clips["2A"].media_reference
     assert _url_path(movie.target_url) == (tmp_path / "animatic" / "2A.mp4").resolve()
     assert movie.available_range.duration.value == 5  # read from the MP4 itself
-    assert clips["2A"].metadata["previs"]["media"]["length_mismatch"] is True  # 5 frames, shot has 96
+    assert (
+        clips["2A"].metadata["previs"]["media"]["length_mismatch"] is True
+    )  # 5 frames, shot has 96
     assert clips["2A"].duration().value == 96  # the cut keeps the shot's length
     assert _url_path(clips["1C"].media_reference.target_url).name == "led_stage_1C.png"
     assert tl.name == "cut 1"
@@ -198,7 +213,9 @@ def test_edl_read_by_the_cmx_adapter(exported):
 def test_edl_events_by_hand(exported):
     text = exported[".edl"].read_text()
     lines = text.splitlines()
-    assert lines[0] == "TITLE: Desert Diner - LED stage previs" and lines[1] == "FCM: NON-DROP FRAME"
+    assert (
+        lines[0] == "TITLE: Desert Diner - LED stage previs" and lines[1] == "FCM: NON-DROP FRAME"
+    )
     events = parse_edl(text)
     assert [int(e[0]) for e in events] == list(range(1, 12))
     assert [e[1] for e in events] == SHOTS  # reels: the shot ids (all ≤ 8 characters)
@@ -248,7 +265,10 @@ def test_23_976_rates_and_non_drop(scene, tmp_path):
 
 def test_long_shot_ids_get_unique_8_char_reels(scene, tmp_path):
     ids = ["SC012_SH0010", "SC012_SH0020", "sc012-sh0030"]
-    shots = tuple(dataclasses.replace(scene.shot(s), id=i) for s, i in zip(("1A", "1B", "1C"), ids, strict=True))
+    shots = tuple(
+        dataclasses.replace(scene.shot(s), id=i)
+        for s, i in zip(("1A", "1B", "1C"), ids, strict=True)
+    )
     sc = dataclasses.replace(scene, shots=shots)
     (edl,) = export_editorial(sc, tmp_path, formats=["edl"])
     text = edl.read_text()
@@ -262,8 +282,12 @@ def test_long_shot_ids_get_unique_8_char_reels(scene, tmp_path):
 
 
 def test_reel_names():
-    assert reel_names(["1A", "1a", "___", "ABCDEFGHIJ"]) == {"1A": "1A", "1a": "1A2", "___": "SH003",
-                                                              "ABCDEFGHIJ": "ABCDEFGH"}
+    assert reel_names(["1A", "1a", "___", "ABCDEFGHIJ"]) == {
+        "1A": "1A",
+        "1a": "1A2",
+        "___": "SH003",
+        "ABCDEFGHIJ": "ABCDEFGH",
+    }
 
 
 # ---------------------------------------------------------------- FCP 7 XML
@@ -294,7 +318,9 @@ def test_fcp_xml_by_hand(exported, media):
 
 
 def test_fcp_xml_drop_frame_sequence_timecode(scene, tmp_path):
-    (xml,) = export_editorial(_with_rate(scene, Fraction(30000, 1001)), tmp_path, formats=("fcpxml",))
+    (xml,) = export_editorial(
+        _with_rate(scene, Fraction(30000, 1001)), tmp_path, formats=("fcpxml",)
+    )
     seq = ET.parse(xml).getroot().find("./project/children/sequence")
     assert seq.find("./timecode/string").text == "01:00:00;00"
     assert seq.find("./timecode/displayformat").text == "DF"
@@ -307,11 +333,20 @@ def test_files_atomic_deterministic_and_named_after_the_scene(scene, media, expo
     out = tmp_path / "ed"
     first = export_editorial(scene, out, media_dir=media, formats=("fcpxml", "otio"))
     assert [p.name for p in first] == ["led_stage.otio", "led_stage.xml"]  # fixed order
-    assert sorted(p.name for p in out.iterdir()) == ["led_stage.otio", "led_stage.xml"]  # no temporaries
+    assert sorted(p.name for p in out.iterdir()) == [
+        "led_stage.otio",
+        "led_stage.xml",
+    ]  # no temporaries
     again = export_editorial(scene, out, media_dir=media)
-    assert sorted(p.name for p in out.iterdir()) == ["led_stage.edl", "led_stage.otio", "led_stage.xml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "led_stage.edl",
+        "led_stage.otio",
+        "led_stage.xml",
+    ]
     for p in again:
-        assert p.read_bytes() == exported[p.suffix].read_bytes()  # same scene, same media: same bytes
+        assert (
+            p.read_bytes() == exported[p.suffix].read_bytes()
+        )  # same scene, same media: same bytes
     with pytest.raises(ExportError, match="unknown editorial format 'aaf'"):
         export_editorial(scene, out, formats=("otio", "aaf"))
 
@@ -361,18 +396,30 @@ def test_mixed_media_each_clip_its_own_file(exported, media):
     clips = {c.name: c for c in otio.adapters.read_from_file(str(exported[".xml"])).find_clips()}
     assert _url_path(clips["1A"].media_reference.target_url) == (media / "1A.mp4").resolve()
     assert _url_path(clips["3A"].media_reference.target_url).name == "led_stage_3A_f0000.png"
-    assert clips["1C"].media_reference.name == "1C.mp4" and clips["3C"].media_reference.name == "3C.mp4"
+    assert (
+        clips["1C"].media_reference.name == "1C.mp4"
+        and clips["3C"].media_reference.name == "3C.mp4"
+    )
 
 
 # ---------------------------------------------------------------- names that are not text
-BAD_IDS = ["1A\x1b[31m", "1B\x00x", "1C\nLEVEL 2\n002  AX V C 00:00:00:00", "1D\x7f\x85\ufffe", "1E\ud800é"]
+BAD_IDS = [
+    "1A\x1b[31m",
+    "1B\x00x",
+    "1C\nLEVEL 2\n002  AX V C 00:00:00:00",
+    "1D\x7f\x85\ufffe",
+    "1E\ud800é",
+]
 
 
 @pytest.fixture(scope="module")
 def bad_names(scene, tmp_path_factory):
-    shots = tuple(dataclasses.replace(scene.shot(s), id=i, description=f"line one\nline two\x1b{i}",
-                                      notes="tab\there\x00")
-                  for s, i in zip(SHOTS, BAD_IDS, strict=False))
+    shots = tuple(
+        dataclasses.replace(
+            scene.shot(s), id=i, description=f"line one\nline two\x1b{i}", notes="tab\there\x00"
+        )
+        for s, i in zip(SHOTS, BAD_IDS, strict=False)
+    )
     sc = dataclasses.replace(scene, shots=shots, name="Diner \x07 cut\x00")
     out = tmp_path_factory.mktemp("bad")
     return {p.suffix: p for p in export_editorial(sc, out)}
@@ -380,34 +427,50 @@ def bad_names(scene, tmp_path_factory):
 
 def test_control_characters_in_names_reach_no_writer(bad_names):
     xml = bad_names[".xml"].read_text(encoding="utf-8")
-    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe]", xml)   # XML 1.0 text only
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe]", xml)  # XML 1.0 text only
     clips = otio.adapters.read_from_file(str(bad_names[".xml"])).find_clips()
-    assert [c.name for c in clips] == ["1A\ufffd[31m", "1B\ufffdx", "1C\ufffdLEVEL 2\ufffd002  AX V C 00:00:00:00",
-                                       "1D\ufffd\ufffd\ufffd", "1E\ufffdé"]
+    assert [c.name for c in clips] == [
+        "1A\ufffd[31m",
+        "1B\ufffdx",
+        "1C\ufffdLEVEL 2\ufffd002  AX V C 00:00:00:00",
+        "1D\ufffd\ufffd\ufffd",
+        "1E\ufffdé",
+    ]
     assert len({c.media_reference.metadata["fcp_xml"]["@id"] for c in clips}) == 5
     tl = otio.adapters.read_from_file(str(bad_names[".otio"]))
     assert [c.name for c in tl.find_clips()] == [c.name for c in clips]
     assert tl.name == "Diner \ufffd cut\ufffd"
     meta = tl.find_clips()[0].metadata["previs"]
-    assert meta["description"] == "line one\nline two\ufffd1A\ufffd[31m" and meta["notes"] == "tab\there\ufffd"
+    assert (
+        meta["description"] == "line one\nline two\ufffd1A\ufffd[31m"
+        and meta["notes"] == "tab\there\ufffd"
+    )
 
 
 def test_a_line_break_in_a_name_never_starts_an_edl_event(bad_names):
-    text = bad_names[".edl"].read_text(encoding="ascii")   # ASCII, no control characters
+    text = bad_names[".edl"].read_text(encoding="ascii")  # ASCII, no control characters
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", text)
     events = parse_edl(text)
-    assert [int(e[0]) for e in events] == [1, 2, 3, 4, 5]   # the fake "002 AX ..." is no event
+    assert [int(e[0]) for e in events] == [1, 2, 3, 4, 5]  # the fake "002 AX ..." is no event
     assert "* FROM CLIP NAME:  1C LEVEL 2 002 AX V C 00:00:00:00" in text
     assert text.splitlines()[0] == "TITLE: Diner cut"
     back = otio.adapters.read_from_file(str(bad_names[".edl"]), rate=24)
-    assert [c.name for c in back.find_clips()] == ["1A [31m", "1B x", "1C LEVEL 2 002 AX V C 00:00:00:00", "1D", "1E e"]
+    assert [c.name for c in back.find_clips()] == [
+        "1A [31m",
+        "1B x",
+        "1C LEVEL 2 002 AX V C 00:00:00:00",
+        "1D",
+        "1E e",
+    ]
 
 
 # ---------------------------------------------------------------- transitions
 def test_the_examples_dissolve_reaches_every_format(example, tmp_path):
     """2A dissolves in from 1F over 12 frames: an OTIO SMPTE dissolve centred on the cut whose
     handles come from the shots' own frames, read back from the .otio, the EDL and the FCP XML."""
-    assert example.shot("2A").transition == "dissolve" and example.shot("2A").transition_frames == 12
+    assert (
+        example.shot("2A").transition == "dissolve" and example.shot("2A").transition_frames == 12
+    )
     paths = {p.suffix: p for p in export_editorial(example, tmp_path)}
     tl = otio.adapters.read_from_file(str(paths[".otio"]))
     items = list(tl.tracks[0])
@@ -420,7 +483,11 @@ def test_the_examples_dissolve_reaches_every_format(example, tmp_path):
     assert (f1.source_range.start_time.value, f1.source_range.duration.value) == (0, 144 - 6)
     assert (a2.source_range.start_time.value, a2.source_range.duration.value) == (6, 96 - 6)
     assert tl.tracks[0].duration().value == sum(LENGTHS) - 12  # the two shots overlap for 12 frames
-    assert a2.metadata["previs"]["transition"] == {"type": "dissolve", "frames": 12, "applied": True}
+    assert a2.metadata["previs"]["transition"] == {
+        "type": "dissolve",
+        "frames": 12,
+        "applied": True,
+    }
     # the EDL: a D event of 12 frames into 2A, read back by the cmx_3600 adapter
     text = paths[".edl"].read_text()
     assert re.search(r"^\d{3}\s+2A\s+V\s+D 012\s", text, re.M), text
@@ -436,6 +503,8 @@ def test_the_examples_dissolve_reaches_every_format(example, tmp_path):
 
 def test_a_dissolve_longer_than_its_shots_is_refused(example):
     shots = list(example.shots)
-    shots[7] = dataclasses.replace(shots[7], transition="dissolve", transition_frames=180)  # 90 of 2A's 96 frames, and 6 for its own
+    shots[7] = dataclasses.replace(
+        shots[7], transition="dissolve", transition_frames=180
+    )  # 90 of 2A's 96 frames, and 6 for its own
     with pytest.raises(ExportError, match="too short for its dissolves"):
         build_timeline(dataclasses.replace(example, shots=tuple(shots)))

@@ -20,8 +20,23 @@ EXAMPLE = ROOT / "scenes" / "led_stage.yaml"
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     out = tmp_path_factory.mktemp("export")
-    run = subprocess.run([sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--shot", "1B",
-                          "--shot", "3A", "-o", str(out)], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "previs.cli",
+            "export",
+            str(EXAMPLE),
+            "--shot",
+            "1B",
+            "--shot",
+            "3A",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
     return out, run.stdout
@@ -29,13 +44,24 @@ def exported(tmp_path_factory):
 
 def test_every_export_is_written_and_listed(exported):
     out, stdout = exported
-    for rel in ("shotlist/led_stage_shotlist.csv", "shotlist/led_stage_shotlist.pdf", "boards/led_stage_boards.pdf",
-                "editorial/led_stage.otio", "editorial/led_stage.edl", "editorial/led_stage.xml",
-                "cameras/3A.glb", "cameras/3A.opentrackio.json", "cameras/3A.chan", "plans/plan.svg",
-                "plans/plan_3A.png"):
+    for rel in (
+        "shotlist/led_stage_shotlist.csv",
+        "shotlist/led_stage_shotlist.pdf",
+        "boards/led_stage_boards.pdf",
+        "editorial/led_stage.otio",
+        "editorial/led_stage.edl",
+        "editorial/led_stage.xml",
+        "cameras/3A.glb",
+        "cameras/3A.opentrackio.json",
+        "cameras/3A.chan",
+        "plans/plan.svg",
+        "plans/plan_3A.png",
+    ):
         assert (out / rel).is_file(), rel
         assert str(out / rel) in stdout
-    assert not list(out.rglob("*.tmp")) and not list(out.rglob(".*"))  # atomic writes leave nothing behind
+    assert not list(out.rglob("*.tmp")) and not list(
+        out.rglob(".*")
+    )  # atomic writes leave nothing behind
 
 
 def test_stated_shot_size_wins_and_derived_movement_reads_right(exported):
@@ -62,15 +88,43 @@ def test_editorial_and_plan_read_back(exported):
 def test_rerun_replaces_cleanly(exported, tmp_path):
     out, _ = exported
     before = (out / "cameras" / "3A.chan").read_bytes()
-    run = subprocess.run([sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--shot", "3A",
-                          "--what", "cameras", "-o", str(out)], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "previs.cli",
+            "export",
+            str(EXAMPLE),
+            "--shot",
+            "3A",
+            "--what",
+            "cameras",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert (out / "cameras" / "3A.chan").read_bytes() == before  # deterministic, replaced in place
 
 
 def test_unknown_export_kind_is_one_line(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--what", "shotlist,bords",
-                          "-o", str(tmp_path)], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "previs.cli",
+            "export",
+            str(EXAMPLE),
+            "--what",
+            "shotlist,bords",
+            "-o",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1 and "bords" in run.stderr
 
@@ -96,8 +150,12 @@ def test_without_checks_the_shot_list_says_they_did_not_run(exported):
 
 
 def _export(*args):
-    return subprocess.run([sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--what", "shotlist",
-                           *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--what", "shotlist", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_checks_run_at_export_and_reports_refused(tmp_path):
@@ -106,16 +164,34 @@ def test_checks_run_at_export_and_reports_refused(tmp_path):
     run = _export("--shot", "1A", "--shot", "1E", "--checks", "run", "-o", str(tmp_path / "now"))
     assert run.returncode == 0, run.stderr
     assert "LED stage checks (run at export): 1 of 2 shots pass; failing 1A" in run.stdout
-    with open(tmp_path / "now" / "shotlist" / "led_stage_shotlist.csv", encoding="utf-8-sig", newline="") as f:
+    with open(
+        tmp_path / "now" / "shotlist" / "led_stage_shotlist.csv", encoding="utf-8-sig", newline=""
+    ) as f:
         col = {r["Shot"]: r["Stage checks"] for r in csv.DictReader(f)}
     assert col["1A"].startswith("FAIL moiré: 0.") and "photosites/LED pitch at " in col["1A"]
     assert col["1E"] == "LED checks pass"
 
-    chk = subprocess.run([sys.executable, "-m", "previs.cli", "check", str(EXAMPLE), "--shot", "1E",
-                          "-o", str(tmp_path / "check")], capture_output=True, text=True, timeout=300)
+    chk = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "previs.cli",
+            "check",
+            str(EXAMPLE),
+            "--shot",
+            "1E",
+            "-o",
+            str(tmp_path / "check"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert chk.returncode == 0, chk.stderr
     report = tmp_path / "check" / "check.json"
-    short = _export("--checks", str(report), "-o", str(tmp_path / "short"))  # every shot: 1E only checked
+    short = _export(
+        "--checks", str(report), "-o", str(tmp_path / "short")
+    )  # every shot: 1E only checked
     doc = json.loads(report.read_text(encoding="utf-8"))
     foreign = tmp_path / "foreign.json"
     foreign.write_text(json.dumps({**doc, "scene": "Another show"}), encoding="utf-8")

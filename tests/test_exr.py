@@ -52,7 +52,9 @@ def test_exr_header_has_the_camera(linear_frame, tmp_path):
     assert h["nominalFocalLength"] == pytest.approx(state.focal_length_mm)
     assert h["focus"] == pytest.approx(state.focus_m) and h["tStop"] == pytest.approx(state.t_stop)
     assert h["expTime"] == pytest.approx(state.shutter_angle_deg / 360 / float(state.frame_rate))
-    assert h["isoSpeed"] == pytest.approx(state.iso) and h["shutterAngle"] == pytest.approx(state.shutter_angle_deg)
+    assert h["isoSpeed"] == pytest.approx(state.iso) and h["shutterAngle"] == pytest.approx(
+        state.shutter_angle_deg
+    )
     assert float(h["framesPerSecond"]) == pytest.approx(float(state.frame_rate))
     assert h["previs/shot"] == state.shot_id and h["previs/frame"] == state.frame
     assert h["previs/timecode"] == state.timecode
@@ -75,6 +77,25 @@ def test_render_exr_from_the_cli(tmp_path):
     from previs.cli import main
 
     out = tmp_path / "sb"
-    assert main(["render", str(ROOT / "scenes" / "led_stage.yaml"), "--shot", "1A", "--frames", "first",
-                 "--width", "96", "--exr", "--display", "srgb", "-q", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "render",
+                str(ROOT / "scenes" / "led_stage.yaml"),
+                "--shot",
+                "1A",
+                "--frames",
+                "first",
+                "--width",
+                "96",
+                "--exr",
+                "--display",
+                "srgb",
+                "-q",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert sorted(p.suffix for p in out.iterdir()) == [".exr", ".png"]

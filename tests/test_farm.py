@@ -39,11 +39,16 @@ def test_the_template_validates_and_splits_shots_into_frame_chunks(job):
     assert params["SceneFile"]["type"] == params["OutputDir"]["type"] == "PATH"
     assert "default" not in params["SceneFile"]  # outside the job's folder: a value, not a default
     assert params["OutputDir"]["default"] == "animatic"  # relative to the job's folder
-    assert yaml.safe_load((d / "job" / "parameter_values.yaml").read_text())["parameterValues"][0] == {
-        "name": "SceneFile", "value": str(scene)}
-    made = create_job(job_template=template, job_parameter_values={
-        "OutputDir": ParameterValue(type=ParameterValueType.PATH, value=str(d / "elsewhere")),
-        "SceneFile": ParameterValue(type=ParameterValueType.PATH, value=str(scene))})
+    assert yaml.safe_load((d / "job" / "parameter_values.yaml").read_text())["parameterValues"][
+        0
+    ] == {"name": "SceneFile", "value": str(scene)}
+    made = create_job(
+        job_template=template,
+        job_parameter_values={
+            "OutputDir": ParameterValue(type=ParameterValueType.PATH, value=str(d / "elsewhere")),
+            "SceneFile": ParameterValue(type=ParameterValueType.PATH, value=str(scene)),
+        },
+    )
     steps = {s.name: s for s in made.steps}
     assert list(steps) == ["Render", "Encode", "Sequence"]
     space = steps["Render"].parameterSpace
@@ -61,19 +66,47 @@ def test_the_template_validates_and_splits_shots_into_frame_chunks(job):
 def test_openjd_run_renders_the_same_bytes_as_one_process(job):
     scene, d, reference, _ = job
     out = d / "openjd-out"
-    res = subprocess.run([str(BIN / "openjd"), "run", str(d / "job" / "template.yaml"), "--step", "Sequence",
-                          "--run-dependencies", "-p", f"file://{d / 'job' / 'params.json'}", "-p", f"Previs={BIN / 'previs'}",
-                          "-p", f"OutputDir={out}"],
-                         capture_output=True, text=True, timeout=GUARD_S, cwd=d)
+    res = subprocess.run(
+        [
+            str(BIN / "openjd"),
+            "run",
+            str(d / "job" / "template.yaml"),
+            "--step",
+            "Sequence",
+            "--run-dependencies",
+            "-p",
+            f"file://{d / 'job' / 'params.json'}",
+            "-p",
+            f"Previs={BIN / 'previs'}",
+            "-p",
+            f"OutputDir={out}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=GUARD_S,
+        cwd=d,
+    )
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
     assert everything(out) == reference
 
 
 def test_a_task_of_frames_outside_the_shot_or_before_its_frames_fails_in_one_line(job, tmp_path):
     scene, d, _, _ = job
-    res = previs("batch-task", str(scene), "-o", str(tmp_path), "--shot", SHOT, "--frames", "20-30",
-                 "--width", "160")
+    res = previs(
+        "batch-task",
+        str(scene),
+        "-o",
+        str(tmp_path),
+        "--shot",
+        SHOT,
+        "--frames",
+        "20-30",
+        "--width",
+        "160",
+    )
     assert res.returncode == 2 and "has 24 frames; --frames 20-30 is outside it" in res.stderr
-    res = previs("batch-task", str(scene), "-o", str(tmp_path), "--shot", SHOT, "--encode", "--width", "160")
+    res = previs(
+        "batch-task", str(scene), "-o", str(tmp_path), "--shot", SHOT, "--encode", "--width", "160"
+    )
     assert res.returncode == 2 and "24 of 24 frames missing" in res.stderr
     assert len(res.stderr.splitlines()) == 1 and not list(tmp_path.glob("*.mp4"))

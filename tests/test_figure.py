@@ -42,7 +42,9 @@ def _with_blocking(blocking: str) -> object:
     text = (ROOT / "scenes" / "led_stage.yaml").read_text()
     anchor = "      focal_length_mm: 25\n      focus_m: 9.0\n"
     assert anchor in text
-    return load_scene_text(text.replace(anchor, anchor + blocking, 1), ROOT / "scenes" / "led_stage.yaml")
+    return load_scene_text(
+        text.replace(anchor, anchor + blocking, 1), ROOT / "scenes" / "led_stage.yaml"
+    )
 
 
 def test_the_attendant_sits_on_the_example_bench():
@@ -51,14 +53,17 @@ def test_the_attendant_sits_on_the_example_bench():
         "    marks:\n      Attendant: {bench: [-2.4, -2.1], A: [-2.2, -1.55], pumps: [1.8, -2.1]}\n"
         "    poses:\n      - {character: Attendant, frame: 0, pose: sit, seat: bench}\n"
         "      - {character: Attendant, frame: 300, pose: stand, blend_frames: 20}\n"
-        "    walks:\n      - {character: Attendant, marks: [bench, A, pumps], start_frame: 320, end_frame: 440}\n")
+        "    walks:\n      - {character: Attendant, marks: [bench, A, pumps], start_frame: 320, end_frame: 440}\n"
+    )
     seat_top_m = 18 * 0.0254
     st = evaluate(scene, "1A", 0)
     a = st.figures["Attendant"]
     assert a.pose == "sit"
     assert fig.seat_contact_height_m(a.posed) == pytest.approx(seat_top_m, abs=0.03)
     standing = evaluate(scene, "1A", 319).figures["Attendant"]
-    assert standing.pose == "stand" and standing.posed.eye_m[1] == pytest.approx(0.936 * 1.75, abs=0.02)
+    assert standing.pose == "stand" and standing.posed.eye_m[1] == pytest.approx(
+        0.936 * 1.75, abs=0.02
+    )
     walking = evaluate(scene, "1A", 380).figures["Attendant"]
     assert walking.pose == "walk"
 
@@ -80,7 +85,8 @@ def test_walking_feet_are_planted_and_step_the_stride():
     successive footfalls are a step (half the stride at the walk's speed) apart."""
     scene = _with_blocking(
         "    marks:\n      Attendant: {1: [-3.0, 0.0], 2: [3.0, 0.0]}\n"
-        "    walks:\n      - {character: Attendant, marks: [1, 2], start_frame: 0, end_frame: 239}\n")
+        "    walks:\n      - {character: Attendant, marks: [1, 2], start_frame: 0, end_frame: 239}\n"
+    )
     shot = scene.shot("1A")
     w = shot.walks[0]
     speed = walk_speed_mps(w, scene.frame_rate)
@@ -109,14 +115,20 @@ def test_poses_blend_over_their_frames():
     a, b = fig.named_pose("stand", H), fig.named_pose("kneel", H)
     mid = fig.blend(a, b, 0.5)
     assert mid.pelvis_m[1] == pytest.approx((a.pelvis_m[1] + b.pelvis_m[1]) / 2)
-    scene = _with_blocking("    poses:\n      - {character: Dale, frame: 100, pose: kneel, blend_frames: 10}\n")
-    hip = [evaluate(scene, "1A", f).figures["Dale"].posed.joint("pelvis")[1] for f in (99, 105, 110, 200)]
+    scene = _with_blocking(
+        "    poses:\n      - {character: Dale, frame: 100, pose: kneel, blend_frames: 10}\n"
+    )
+    hip = [
+        evaluate(scene, "1A", f).figures["Dale"].posed.joint("pelvis")[1]
+        for f in (99, 105, 110, 200)
+    ]
     assert hip[0] > hip[1] > hip[2] == pytest.approx(hip[3])
 
 
 def test_heads_turn_to_what_they_look_at():
-    scene = _with_blocking("    looks:\n      - {character: Dale, at: lens}\n"
-                           "      - {character: Mara, at: Dale}\n")
+    scene = _with_blocking(
+        "    looks:\n      - {character: Dale, at: lens}\n      - {character: Mara, at: Dale}\n"
+    )
     st = evaluate(scene, "1A", 0)
     for who, target in (("Dale", st.position_m), ("Mara", st.figures["Dale"].posed.eye_m)):
         p = st.figures[who].posed

@@ -22,30 +22,42 @@ def test_library_has_ten_fixtures_with_sources_and_confidence():
         assert f.cct_min_k <= f.default_kelvin <= f.cct_max_k
         for s in f.settings:
             assert 0 < s.beam_deg < s.field_deg < 180
-    for name in ("skypanel-s60c", "skypanel-s360c", "arri-m18", "fresnel-650w", "fresnel-2k",
-                 "aputure-ls600d-pro", "astera-titan-tube", "creamsource-vortex8",
-                 "litepanels-gemini-2x1", "kinoflo-celeb-450"):
+    for name in (
+        "skypanel-s60c",
+        "skypanel-s360c",
+        "arri-m18",
+        "fresnel-650w",
+        "fresnel-2k",
+        "aputure-ls600d-pro",
+        "astera-titan-tube",
+        "creamsource-vortex8",
+        "litepanels-gemini-2x1",
+        "kinoflo-celeb-450",
+    ):
         assert name in lib
 
 
-@pytest.mark.parametrize("fixture, setting, lux, at_m", [
-    ("skypanel-s60c", "standard", 1535, 3),  # ARRI table (recollection, R)
-    ("arri-m18", "spot", 860, 10),  # ARRI Photometric App via levelnineproductions.com (S)
-    ("arrimax-18k", "spot", 1106, 30),  # the same source
-    ("aputure-ls600d-pro", "hyper-reflector", 13000, 1),  # aputureus.com blog (S)
-])
+@pytest.mark.parametrize(
+    "fixture, setting, lux, at_m",
+    [
+        ("skypanel-s60c", "standard", 1535, 3),  # ARRI table (recollection, R)
+        ("arri-m18", "spot", 860, 10),  # ARRI Photometric App via levelnineproductions.com (S)
+        ("arrimax-18k", "spot", 1106, 30),  # the same source
+        ("aputure-ls600d-pro", "hyper-reflector", 13000, 1),  # aputureus.com blog (S)
+    ],
+)
 def test_candela_is_the_published_lux_times_the_throw_squared(fixture, setting, lux, at_m):
     r = fx.get_fixture(fixture).setting(setting)
-    assert r.candela == pytest.approx(lux * at_m ** 2)
-    assert r.candela / at_m ** 2 == pytest.approx(lux)
+    assert r.candela == pytest.approx(lux * at_m**2)
+    assert r.candela / at_m**2 == pytest.approx(lux)
 
 
 def test_the_published_second_distances_follow_inverse_square():
     """The same source quotes the M18 at 20 m (215 lx) and the ARRIMAX at 40 m (622 lx)."""
     m18 = fx.get_fixture("m18").setting("spot").candela
-    assert m18 / 20 ** 2 == pytest.approx(215, rel=0.01)
+    assert m18 / 20**2 == pytest.approx(215, rel=0.01)
     maxi = fx.get_fixture("arrimax").setting("spot").candela
-    assert maxi / 40 ** 2 == pytest.approx(622, rel=0.01)
+    assert maxi / 40**2 == pytest.approx(622, rel=0.01)
 
 
 def test_derived_field_angles_from_a_cos_n_beam():
@@ -68,7 +80,7 @@ def test_focusing_between_spot_and_flood():
     # log I linear in log solid angle: the 40° intensity from the two published points
     w = [math.log(2 * math.pi * (1 - math.cos(math.radians(a / 2)))) for a in (20, 40, 60)]
     u = (w[1] - w[0]) / (w[2] - w[0])
-    assert mid.candela == pytest.approx(spot.candela ** (1 - u) * flood.candela ** u)
+    assert mid.candela == pytest.approx(spot.candela ** (1 - u) * flood.candela**u)
     with pytest.raises(PresetError, match="focuses from 20 to 60"):
         m18.setting(70)
     with pytest.raises(PresetError, match="does not focus"):
@@ -83,8 +95,12 @@ def test_dimmer_gel_and_kelvin():
     # LEE's stated uses: 204 takes 6500 K to 3200 K, 201 takes 3200 K to 5700 K
     assert fx.get_gel("cto").kelvin_through(6500) == pytest.approx(3200, abs=10)
     assert fx.get_gel("full ctb").kelvin_through(3200) == pytest.approx(5700, abs=10)
-    for name, density in (("nd 0.3", 0.3), ("nd-0.6", 0.6), ("ND .9", 0.9)):  # T = 10^-D: ~1, 2, 3 stops
-        assert fx.get_gel(name).transmission == pytest.approx(10 ** -density, rel=0.002)
+    for name, density in (
+        ("nd 0.3", 0.3),
+        ("nd-0.6", 0.6),
+        ("ND .9", 0.9),
+    ):  # T = 10^-D: ~1, 2, 3 stops
+        assert fx.get_gel(name).transmission == pytest.approx(10**-density, rel=0.002)
     green = np.array(fx.rig("s60", gel="plus green").color_linear)
     white = np.array(fx.rig("s60").color_linear)
     assert green[1] / green[0] > 1.9 * white[1] / white[0]  # CC30G: red held back by 0.3 density
@@ -117,7 +133,9 @@ def test_aim_refit_and_move():
     moved = fx.move_light(lt, (0, 2, 4), keep_target_m=(0, 2, 0))
     assert moved.direction == pytest.approx((0.0, 0.0, -1.0))
     assert fx.throw_m(moved, (0, 2, 0)) == pytest.approx(4.0)
-    assert fx.near_field(fx.get_fixture("titan"), 1.0) and not fx.near_field(fx.get_fixture("m18"), 10)
+    assert fx.near_field(fx.get_fixture("titan"), 1.0) and not fx.near_field(
+        fx.get_fixture("m18"), 10
+    )
 
 
 def test_presets_table_lists_fixtures_and_gels():
@@ -164,20 +182,41 @@ def test_scene_file_fixture_lights():
     assert key.kelvin == pytest.approx(1e6 / (1e6 / 4300 + 109)) and key.fixture_kelvin == 4300
     assert key.size_m == 0.65 and key.direction == pytest.approx((-0.6, 0.0, -0.8))
     assert hmi.beam_angle_deg == 40 and hmi.setting == "40°"
-    assert raw.intensity == pytest.approx(360) and raw.kelvin == pytest.approx(1e6 / (1e6 / 3200 - 137))
+    assert raw.intensity == pytest.approx(360) and raw.kelvin == pytest.approx(
+        1e6 / (1e6 / 3200 - 137)
+    )
 
 
-@pytest.mark.parametrize("old, new, line, field, words", [
-    ("fixture: M18", "fixture: arri-m81", 14, "lights[1].fixture", "did you mean 'arri-m18'"),
-    ("kelvin: 4300", "kelvin: 12000", 9, "lights[0].kelvin", "outside the ARRI SkyPanel S60-C's range"),
-    ("setting: 40", "setting: 75", 15, "lights[1].setting", "focuses from 20 to 60 degrees"),
-    ("setting: 40", "setting: wide", 15, "lights[1].setting", "has no setting 'wide'"),
-    ("gel: ctb", "gel: cbt", 22, "lights[2].gel", "unknown gel"),
-    ("    intensity_cd: 1000\n", "    intensity_cd: 1000\n    setting: spot\n", 21,
-     "lights[2].setting", "give fixture too"),
-    ("    dimmer_pct: 50\n", "    dimmer_pct: 50\n    intensity_cd: 5\n", 9, "lights[0].intensity_cd",
-     "takes its output and beam from the library"),
-])
+@pytest.mark.parametrize(
+    "old, new, line, field, words",
+    [
+        ("fixture: M18", "fixture: arri-m81", 14, "lights[1].fixture", "did you mean 'arri-m18'"),
+        (
+            "kelvin: 4300",
+            "kelvin: 12000",
+            9,
+            "lights[0].kelvin",
+            "outside the ARRI SkyPanel S60-C's range",
+        ),
+        ("setting: 40", "setting: 75", 15, "lights[1].setting", "focuses from 20 to 60 degrees"),
+        ("setting: 40", "setting: wide", 15, "lights[1].setting", "has no setting 'wide'"),
+        ("gel: ctb", "gel: cbt", 22, "lights[2].gel", "unknown gel"),
+        (
+            "    intensity_cd: 1000\n",
+            "    intensity_cd: 1000\n    setting: spot\n",
+            21,
+            "lights[2].setting",
+            "give fixture too",
+        ),
+        (
+            "    dimmer_pct: 50\n",
+            "    dimmer_pct: 50\n    intensity_cd: 5\n",
+            9,
+            "lights[0].intensity_cd",
+            "takes its output and beam from the library",
+        ),
+    ],
+)
 def test_scene_file_fixture_errors_name_file_line_field(old, new, line, field, words):
     with pytest.raises(SceneError) as err:
         load_scene_text(SCENE.replace(old, new, 1), "/tmp/fixtures.yaml")

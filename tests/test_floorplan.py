@@ -52,7 +52,9 @@ def _points(el) -> np.ndarray:
 def test_files_written_for_the_scene_and_every_shot(scene, plans):
     out, written = plans
     names = sorted(p.name for p in written)
-    want = ["plan.png", "plan.svg"] + [f"plan_{s.id}.{e}" for s in scene.shots for e in ("png", "svg")]
+    want = ["plan.png", "plan.svg"] + [
+        f"plan_{s.id}.{e}" for s in scene.shots for e in ("png", "svg")
+    ]
     assert names == sorted(want)
     assert all((out / n).stat().st_size > 1000 for n in names)
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporaries
@@ -109,7 +111,9 @@ def test_wall_polyline_lies_on_the_cylinder(scene, plans):
     ce = ids["ceiling"]
     assert ce.get("stroke-dasharray")
     cx, cz = to_m(*_points(ce).T)
-    assert np.ptp(cx) == pytest.approx(14.0, abs=0.01) and np.ptp(cz) == pytest.approx(12.0, abs=0.01)
+    assert np.ptp(cx) == pytest.approx(14.0, abs=0.01) and np.ptp(cz) == pytest.approx(
+        12.0, abs=0.01
+    )
 
 
 def test_scale_bar_length_equals_its_label_times_px_per_m(plans):
@@ -218,8 +222,9 @@ def test_same_scene_same_files(scene, tmp_path):
 
 
 def test_flat_section_wall(scene):
-    stage = replace(scene.stage, sections=(FlatSection("back", (4.0, -5.0), (-4.0, -5.0), 5.0),),
-                    ceiling=None)
+    stage = replace(
+        scene.stage, sections=(FlatSection("back", (4.0, -5.0), (-4.0, -5.0), 5.0),), ceiling=None
+    )
     sc = replace(scene, stage=stage)
     prims = fp.plan_primitives(sc, ["1B"])
     wall = next(p for p in prims if p.id == "wall-back")
@@ -250,11 +255,13 @@ def _label_and_symbol_boxes(path: Path):
         layer = g.get("class")
         for el in g:
             pid = el.get("id") or ""
-            if el.tag == NS + "circle" and (layer == "layer-labels" or
-                                            re.match(r"(camera|camera-end|standin|light)-", pid)):
+            if el.tag == NS + "circle" and (
+                layer == "layer-labels" or re.match(r"(camera|camera-end|standin|light)-", pid)
+            ):
                 cx, cy, r = (float(el.get(k)) for k in ("cx", "cy", "r"))
                 (discs if layer == "layer-labels" else symbols).append(
-                    (cx - r, cy - r, cx + r, cy + r, pid))
+                    (cx - r, cy - r, cx + r, cy + r, pid)
+                )
             elif el.tag == NS + "polygon" and re.match(r"(light|crane-pivot)-", pid):
                 pts = _points(el)
                 symbols.append((*pts.min(axis=0), *pts.max(axis=0), pid))
@@ -263,8 +270,10 @@ def _label_and_symbol_boxes(path: Path):
                 font = ImageFont.load_default(size=max(1, round(size)))
                 anchor = {"start": "lm", "middle": "mm", "end": "rm"}[el.get("text-anchor")]
                 x, y = float(el.get("x")), float(el.get("y"))
-                if any(abs((d[0] + d[2]) / 2 - x) < 0.01 and abs((d[1] + d[3]) / 2 - y) < 0.01
-                       for d in discs):
+                if any(
+                    abs((d[0] + d[2]) / 2 - x) < 0.01 and abs((d[1] + d[3]) / 2 - y) < 0.01
+                    for d in discs
+                ):
                     continue  # a mark's number, inside its disc
                 x0, y0, x1, y1 = font.getbbox(el.text, anchor=anchor)
                 labels.append((x + x0, y + y0, x + x1, y + y1, el.text))
@@ -281,7 +290,7 @@ def test_no_label_overlaps_another_label_or_a_symbol(scene, plans):
         labels, symbols = _label_and_symbol_boxes(out / name)
         assert len(labels) > 20, name
         for i, a in enumerate(labels):
-            for b in labels[i + 1:]:
+            for b in labels[i + 1 :]:
                 assert not _hit(a, b), (name, a[4], b[4])
             for s in symbols:
                 assert not _hit(a, s), (name, a[4], s[4])
@@ -312,7 +321,9 @@ def test_walk_marks_in_the_characters_colour(scene, plans):
         walk = ids["walk-3C-Attendant"]
         for n, (pt, frame, kind) in enumerate(want, start=1):
             m = ids[f"mark-Attendant-{n}"]
-            assert (float(m.get("data-x-m")), float(m.get("data-z-m"))) == pytest.approx(pt, abs=1e-3)
+            assert (float(m.get("data-x-m")), float(m.get("data-z-m"))) == pytest.approx(
+                pt, abs=1e-3
+            )
             assert m.get("data-kind") == kind and m.get("data-number") == str(n)
             if frame is not None:
                 assert int(m.get("data-frame")) == frame
@@ -342,8 +353,11 @@ def test_dolly_track_under_the_dolly_and_the_orbit(scene, plans):
     for sid in ("1A", "2B", "3C"):
         assert f"track-{sid}" not in ids and f"crane-{sid}" not in ids
     # the 3A rails: two parallel lines the gauge apart, the 2 m dolly plus the overrun at each end
-    g = next(g for g in ET.parse(out / "plan_3A.svg").getroot().iter(NS + "g")
-             if any(e.get("id") == "track-3A" for e in g))
+    g = next(
+        g
+        for g in ET.parse(out / "plan_3A.svg").getroot().iter(NS + "g")
+        if any(e.get("id") == "track-3A" for e in g)
+    )
     rails = [e for e in g if e.tag == NS + "polyline" and e.get("stroke-width") == "1.6"]
     assert len(rails) == 2
     (xa, za), (xb, zb) = (to_m(*_points(r).T) for r in rails)
@@ -353,8 +367,12 @@ def test_dolly_track_under_the_dolly_and_the_orbit(scene, plans):
     path = np.stack(to_m(*_points(ids["path-3A"]).T), axis=1)
     a, b = path[:-1], path[1:]
     for m in np.stack([(xa + xb) / 2, (za + zb) / 2], axis=1)[1:-1]:
-        t = np.clip(np.einsum("ij,ij->i", m - a, b - a) / np.maximum(np.einsum("ij,ij->i", b - a, b - a),
-                                                                     1e-12), 0, 1)
+        t = np.clip(
+            np.einsum("ij,ij->i", m - a, b - a)
+            / np.maximum(np.einsum("ij,ij->i", b - a, b - a), 1e-12),
+            0,
+            1,
+        )
         assert np.min(np.linalg.norm(a + (b - a) * t[:, None] - m, axis=1)) < 0.01
     assert float(np.hypot(np.diff(xa), np.diff(za)).sum()) == pytest.approx(2.8, abs=0.02)
     assert float(ids["track-3A"].get("data-length-m")) == pytest.approx(2.8, abs=0.01)
@@ -384,7 +402,18 @@ def test_crane_arc_and_truck_track(scene):
 def test_legend_explains_what_the_plan_shows(scene, plans):
     out, _ = plans
     _, ids, _, _ = _svg(out / "plan.svg")
-    for key in ("camera", "fov", "move", "track", "standin", "walk", "mark", "light", "wall", "ceiling"):
+    for key in (
+        "camera",
+        "fov",
+        "move",
+        "track",
+        "standin",
+        "walk",
+        "mark",
+        "light",
+        "wall",
+        "ceiling",
+    ):
         assert f"legend-{key}" in ids, key
     assert "legend-crane" not in ids  # no crane in the example
     _, ids1a, _, _ = _svg(out / "plan_1A.svg")

@@ -42,20 +42,36 @@ def test_example_frames_match_full_lighting(gl_context):
             # 0.2: the example's characters are articulated figures of 18 parts (format 2), whose
             # joints and limbs add silhouette pixels; with the posts of format 1 it was under 0.15
             assert d.mean() < 0.2, f"frame {frame}: mean {d.mean():.3f} levels"
-            assert np.percentile(d, 99) <= 4, f"frame {frame}: 99th percentile {np.percentile(d, 99)} levels"
-            assert (d > 8).mean() < 0.003, f"frame {frame}: {(d > 8).mean():.2%} of pixels over 8 levels"
+            assert np.percentile(d, 99) <= 4, (
+                f"frame {frame}: 99th percentile {np.percentile(d, 99)} levels"
+            )
+            assert (d > 8).mean() < 0.003, (
+                f"frame {frame}: {(d > 8).mean():.2%} of pixels over 8 levels"
+            )
 
 
 def _pole_scene(pole_x_m: float):
     """A 1.2 cm grey pole 1 m from the camera, 20 cm from a bulb, in front of a grey wall 4 m
     away that the bulb lights 300 times less: at 160 px wide the pole is about one pixel, so
     most of its pixels have no half-resolution sample of their own."""
-    wall = primitive_asset("box", size_m=(8.0, 6.0, 0.1), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="wall")
-    pole = primitive_asset("box", size_m=(0.012, 1.0, 0.012), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="pole")
-    items = [DrawItem(wall, tf.translation((0.0, -3.0, -4.05))),
-             DrawItem(pole, tf.translation((pole_x_m, -0.5, -1.0)))]
-    bulb = Light(name="bulb", type="point", color_linear=(1.0, 1.0, 1.0), intensity=2.0,
-                 position_m=(pole_x_m, 0.0, -0.8), shadows=False)
+    wall = primitive_asset(
+        "box", size_m=(8.0, 6.0, 0.1), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="wall"
+    )
+    pole = primitive_asset(
+        "box", size_m=(0.012, 1.0, 0.012), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="pole"
+    )
+    items = [
+        DrawItem(wall, tf.translation((0.0, -3.0, -4.05))),
+        DrawItem(pole, tf.translation((pole_x_m, -0.5, -1.0))),
+    ]
+    bulb = Light(
+        name="bulb",
+        type="point",
+        color_linear=(1.0, 1.0, 1.0),
+        intensity=2.0,
+        position_m=(pole_x_m, 0.0, -0.8),
+        shadows=False,
+    )
     return items, [bulb]
 
 
@@ -81,11 +97,21 @@ def test_a_thin_object_is_lit_in_full(gl_context, pole_x_m):
 def test_the_sky_is_untouched(gl_context):
     """Where nothing was drawn the sky pass still shades the background, and a floor lit by a
     sun is the same either way (a plane's lighting is smooth)."""
-    floor = primitive_asset("plane", size_m=(4.0, 4.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor")
-    sun = Light(name="sun", type="directional", color_linear=(1.0, 1.0, 1.0), intensity=3.0,
-                direction=(0.3, -1.0, 0.2), shadows=True)
+    floor = primitive_asset(
+        "plane", size_m=(4.0, 4.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor"
+    )
+    sun = Light(
+        name="sun",
+        type="directional",
+        color_linear=(1.0, 1.0, 1.0),
+        intensity=3.0,
+        direction=(0.3, -1.0, 0.2),
+        shadows=True,
+    )
     eye = np.array([0.0, 1.5, 2.5])
-    view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 1.0, 0.0)), math.radians(60.0), 1.5, 0.05, 100.0)
+    view = CameraView(
+        tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 1.0, 0.0)), math.radians(60.0), 1.5, 0.05, 100.0
+    )
     with Renderer(240, 160, antialias=False, ctx=gl_context) as r:
         r.set_world([DrawItem(floor, np.eye(4))], [sun])
         r.set_sky((0.3, 0.8, 0.2))
@@ -116,14 +142,33 @@ def test_a_highlight_stays_on_its_material(gl_context):
     """A glossy metal sheet beside matte paint on the same plane, a bulb's highlight right on the
     seam: the paint pixels beside the metal do not take its highlight (the same-surface weight
     compares metallic and roughness too), so the seam matches the fully lit frame."""
-    metal = primitive_asset("plane", size_m=(1.0, 2.0), color_linear=(0.9, 0.9, 0.9), roughness=0.1,
-                            metallic=1.0, key="metal")
-    paint = primitive_asset("plane", size_m=(1.0, 2.0), color_linear=(0.3, 0.3, 0.3), roughness=0.9, key="paint")
-    items = [DrawItem(metal, tf.translation((-0.5, 0.0, 0.0))), DrawItem(paint, tf.translation((0.5, 0.0, 0.0)))]
-    bulb = Light(name="bulb", type="point", color_linear=(1.0, 1.0, 1.0), intensity=3.0,
-                 position_m=(-0.03, 1.0, -0.3), shadows=False)
+    metal = primitive_asset(
+        "plane",
+        size_m=(1.0, 2.0),
+        color_linear=(0.9, 0.9, 0.9),
+        roughness=0.1,
+        metallic=1.0,
+        key="metal",
+    )
+    paint = primitive_asset(
+        "plane", size_m=(1.0, 2.0), color_linear=(0.3, 0.3, 0.3), roughness=0.9, key="paint"
+    )
+    items = [
+        DrawItem(metal, tf.translation((-0.5, 0.0, 0.0))),
+        DrawItem(paint, tf.translation((0.5, 0.0, 0.0))),
+    ]
+    bulb = Light(
+        name="bulb",
+        type="point",
+        color_linear=(1.0, 1.0, 1.0),
+        intensity=3.0,
+        position_m=(-0.03, 1.0, -0.3),
+        shadows=False,
+    )
     eye = np.array([0.0, 1.2, 1.0])
-    view = CameraView(tf.look_at(eye, (0.0, 0.0, -0.3), (0.0, 1.0, 0.0)), math.radians(50.0), 1.5, 0.05, 50.0)
+    view = CameraView(
+        tf.look_at(eye, (0.0, 0.0, -0.3), (0.0, 1.0, 0.0)), math.radians(50.0), 1.5, 0.05, 50.0
+    )
     with Renderer(241, 161, antialias=False, ctx=gl_context) as r:
         r.set_world(items, [bulb])
         full = r.render(view, read_depth=False).color
@@ -149,11 +194,21 @@ def test_glossy_edges_get_their_own_reflection(gl_context):
 def test_a_glint_is_lit_in_full(gl_context):
     """A small bulb's glint on a glossy floor covers a pixel or two: samples whose reflections
     differ that much are not blended (that spread it over its 2x2 block) but lit in full."""
-    floor = primitive_asset("plane", size_m=(4.0, 4.0), color_linear=(0.1, 0.1, 0.1), roughness=0.045, key="floor")
-    bulb = Light(name="bulb", type="point", color_linear=(1.0, 1.0, 1.0), intensity=2.0,
-                 position_m=(0.0, 1.0, -1.5), shadows=False)
+    floor = primitive_asset(
+        "plane", size_m=(4.0, 4.0), color_linear=(0.1, 0.1, 0.1), roughness=0.045, key="floor"
+    )
+    bulb = Light(
+        name="bulb",
+        type="point",
+        color_linear=(1.0, 1.0, 1.0),
+        intensity=2.0,
+        position_m=(0.0, 1.0, -1.5),
+        shadows=False,
+    )
     eye = np.array([0.0, 1.0, 1.5])
-    view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 1.0, 0.0)), math.radians(40.0), 1.5, 0.05, 50.0)
+    view = CameraView(
+        tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 1.0, 0.0)), math.radians(40.0), 1.5, 0.05, 50.0
+    )
     with Renderer(241, 161, antialias=False, ctx=gl_context) as r:
         r.set_world([DrawItem(floor, np.eye(4))], [bulb])
         full = r.render(view, exposure=0.5, read_depth=False).color

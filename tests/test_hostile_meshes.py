@@ -101,8 +101,19 @@ def test_truncated_and_bit_flipped(tmp_path, name):
     """Every format cut at many offsets and with random bytes flipped: never a traceback."""
     rng = random.Random(f"{SEED}:{name}")
     good = VALID[name]()
-    cuts = sorted({0, 1, 4, 12, 20, 84, len(good) // 2, len(good) - 1,
-                   *(rng.randrange(len(good)) for _ in range(16))})
+    cuts = sorted(
+        {
+            0,
+            1,
+            4,
+            12,
+            20,
+            84,
+            len(good) // 2,
+            len(good) - 1,
+            *(rng.randrange(len(good)) for _ in range(16)),
+        }
+    )
     outcomes = {"ok": 0, "refused": 0}
     for i, cut in enumerate(c for c in cuts if c < len(good)):
         outcomes[verdict(write(tmp_path, f"cut{i}_{name}", good[:cut]))[0]] += 1
@@ -156,10 +167,12 @@ def test_obj_index_zero_and_out_of_range(tmp_path):
     assert kind == "ok"
 
 
-@pytest.mark.parametrize("face", [[0, 1, -1], [0, 1, 4], [0, 1, 2**31 - 1], [-2**31, 1, 2]])
+@pytest.mark.parametrize("face", [[0, 1, -1], [0, 1, 4], [0, 1, 2**31 - 1], [-(2**31), 1, 2]])
 def test_ply_indices_out_of_range(tmp_path, face):
     for name, make in (("a.ply", ply_ascii), ("b.ply", ply_binary)):
-        refused(write(tmp_path, name, make(faces=[face])), "do not exist", f"index {face[0] or face[2]}")
+        refused(
+            write(tmp_path, name, make(faces=[face])), "do not exist", f"index {face[0] or face[2]}"
+        )
 
 
 @pytest.mark.parametrize("idx", [[[0, 1, 9]], [[0, 1, 2**32 - 1]]])
@@ -179,18 +192,21 @@ def _small_peak(path: Path) -> tuple[str, int]:
     return kind, msg, peak
 
 
-@pytest.mark.parametrize("name,data,expect", [
-    ("v40.ply", lambda: ply_binary(vertex_count=2**40), "1,099,511,627,776"),
-    ("v40a.ply", lambda: ply_ascii(vertex_count=2**40), "1,099,511,627,776"),
-    ("f40.ply", lambda: ply_binary(face_count=2**40), "1,099,511,627,776"),
-    ("more.ply", lambda: ply_binary(vertex_count=1000), "truncated"),
-    ("morea.ply", lambda: ply_ascii(vertex_count=1000), "truncated"),
-    ("neg.ply", lambda: ply_ascii().replace(b"vertex 4", b"vertex -4"), "count"),
-    ("count31.glb", lambda: glb_bytes(*gltf_doc(index_count=2**31)), "2,147,483,648 items"),
-    ("pos31.glb", lambda: glb_bytes(*gltf_doc(position_count=2**31)), "2,147,483,648 items"),
-    ("pos20.glb", lambda: glb_bytes(*gltf_doc(position_count=2**20)), "past the end"),
-    ("count32.stl", lambda: stl_binary(count=2**32 - 1), "4,294,967,295"),
-])
+@pytest.mark.parametrize(
+    "name,data,expect",
+    [
+        ("v40.ply", lambda: ply_binary(vertex_count=2**40), "1,099,511,627,776"),
+        ("v40a.ply", lambda: ply_ascii(vertex_count=2**40), "1,099,511,627,776"),
+        ("f40.ply", lambda: ply_binary(face_count=2**40), "1,099,511,627,776"),
+        ("more.ply", lambda: ply_binary(vertex_count=1000), "truncated"),
+        ("morea.ply", lambda: ply_ascii(vertex_count=1000), "truncated"),
+        ("neg.ply", lambda: ply_ascii().replace(b"vertex 4", b"vertex -4"), "count"),
+        ("count31.glb", lambda: glb_bytes(*gltf_doc(index_count=2**31)), "2,147,483,648 items"),
+        ("pos31.glb", lambda: glb_bytes(*gltf_doc(position_count=2**31)), "2,147,483,648 items"),
+        ("pos20.glb", lambda: glb_bytes(*gltf_doc(position_count=2**20)), "past the end"),
+        ("count32.stl", lambda: stl_binary(count=2**32 - 1), "4,294,967,295"),
+    ],
+)
 def test_huge_header_counts_are_refused_before_allocating(tmp_path, name, data, expect):
     kind, msg, peak = _small_peak(write(tmp_path, name, data()))
     assert kind == "refused" and expect in msg, msg
@@ -236,8 +252,10 @@ def test_wrong_magic_per_format(tmp_path):
     refused(write(tmp_path, "notglb.glb", b"GLTF" + bytes(glb[4:])), "does not start with 'glTF'")
     refused(write(tmp_path, "plx.ply", b"plx" + ply_ascii()[3:]), "PLY")
     refused(write(tmp_path, "fmt.ply", ply_ascii().replace(b"ascii 1.0", b"ebcdic 1.0")), "ebcdic")
-    refused(write(tmp_path, "v3.gltf", gltf_embedded(*gltf_doc()).replace(b'"2.0"', b'"3.0"')),
-            "version")
+    refused(
+        write(tmp_path, "v3.gltf", gltf_embedded(*gltf_doc()).replace(b'"2.0"', b'"3.0"')),
+        "version",
+    )
 
 
 def test_zero_triangle_meshes(tmp_path):
@@ -284,29 +302,40 @@ def test_giant_lines(tmp_path):
 
 
 # ---------------------------------------------------------------- glTF structure
-@pytest.mark.parametrize("matrix", [np.diag([1.0, 0, 1, 1]), np.zeros((4, 4)),
-                                    np.diag([1.0, np.nan, 1, 1]), np.diag([1e-300, 1, 1, 1])])
+@pytest.mark.parametrize(
+    "matrix",
+    [
+        np.diag([1.0, 0, 1, 1]),
+        np.zeros((4, 4)),
+        np.diag([1.0, np.nan, 1, 1]),
+        np.diag([1e-300, 1, 1, 1]),
+    ],
+)
 def test_singular_node_matrices(tmp_path, matrix):
     msg = refused(write(tmp_path, "m.glb", glb_bytes(*gltf_doc(matrix=matrix, node_name="lamp"))))
     assert "node 'lamp'" in msg
 
 
 def test_mirroring_node_loads_with_flipped_winding(tmp_path):
-    kind, asset = verdict(write(tmp_path, "mirror.glb",
-                                glb_bytes(*gltf_doc(matrix=np.diag([-1.0, 1, 1, 1])))))
+    kind, asset = verdict(
+        write(tmp_path, "mirror.glb", glb_bytes(*gltf_doc(matrix=np.diag([-1.0, 1, 1, 1]))))
+    )
     assert kind == "ok"
     np.testing.assert_array_equal(asset.parts[0].indices[0], [2, 1, 0])
 
 
-@pytest.mark.parametrize("key,value,expect", [
-    ("scale", [1, 0, 1], "zero scale"),
-    ("scale", [1, "x", 1], "not 3 numbers"),
-    ("rotation", [0, 0, 0, 0], "zero quaternion"),
-    ("translation", [0, float("inf"), 0], "NaN or infinite"),
-    ("children", [0], "its own ancestor"),
-    ("children", [5], "child of node"),
-    ("matrix", [1, 0, 0], "not 16 numbers"),
-])
+@pytest.mark.parametrize(
+    "key,value,expect",
+    [
+        ("scale", [1, 0, 1], "zero scale"),
+        ("scale", [1, "x", 1], "not 3 numbers"),
+        ("rotation", [0, 0, 0, 0], "zero quaternion"),
+        ("translation", [0, float("inf"), 0], "NaN or infinite"),
+        ("children", [0], "its own ancestor"),
+        ("children", [5], "child of node"),
+        ("matrix", [1, 0, 0], "not 16 numbers"),
+    ],
+)
 def test_bad_node_fields(tmp_path, key, value, expect):
     doc, blob = gltf_doc(node_name="lamp")
     doc["nodes"][0][key] = value
@@ -315,8 +344,9 @@ def test_bad_node_fields(tmp_path, key, value, expect):
 
 def test_control_characters_in_names_are_escaped(tmp_path):
     evil = "\x1b[2J\x1b]0;pwned\x07"
-    msg = refused(write(tmp_path, "esc.glb",
-                        glb_bytes(*gltf_doc(matrix=np.zeros((4, 4)), node_name=evil))))
+    msg = refused(
+        write(tmp_path, "esc.glb", glb_bytes(*gltf_doc(matrix=np.zeros((4, 4)), node_name=evil)))
+    )
     assert "\\x1b[2J" in msg and "\x1b" not in msg
     p = QUAD_POS.copy()
     p[0, 0] = np.nan
@@ -324,19 +354,22 @@ def test_control_characters_in_names_are_escaped(tmp_path):
     assert "\\x1b[31m\\n.obj" in msg
 
 
-@pytest.mark.parametrize("mutate,expect", [
-    (lambda d: d["accessors"][0].update(componentType=1), "componentType"),
-    (lambda d: d["accessors"][0].update(bufferView=99), "bufferView"),
-    (lambda d: d["accessors"][0].update(count=-1), "count"),
-    (lambda d: d["accessors"][0].update(count=1.5), "count"),
-    (lambda d: d["bufferViews"][0].update(byteOffset=10**9), "past the end"),
-    (lambda d: d["bufferViews"][0].update(byteLength=10**30), "past the end"),
-    (lambda d: d["bufferViews"][0].update(byteLength=None), "byteLength is null"),
-    (lambda d: d["buffers"][0].update(byteLength=10**6), "truncated"),
-    (lambda d: d.update(accessors="x"), "not a list"),
-    (lambda d: d["meshes"][0]["primitives"][0]["attributes"].update(POSITION=42), "glTF"),
-    (lambda d: d["meshes"][0]["primitives"][0].update(mode=0), ""),
-])
+@pytest.mark.parametrize(
+    "mutate,expect",
+    [
+        (lambda d: d["accessors"][0].update(componentType=1), "componentType"),
+        (lambda d: d["accessors"][0].update(bufferView=99), "bufferView"),
+        (lambda d: d["accessors"][0].update(count=-1), "count"),
+        (lambda d: d["accessors"][0].update(count=1.5), "count"),
+        (lambda d: d["bufferViews"][0].update(byteOffset=10**9), "past the end"),
+        (lambda d: d["bufferViews"][0].update(byteLength=10**30), "past the end"),
+        (lambda d: d["bufferViews"][0].update(byteLength=None), "byteLength is null"),
+        (lambda d: d["buffers"][0].update(byteLength=10**6), "truncated"),
+        (lambda d: d.update(accessors="x"), "not a list"),
+        (lambda d: d["meshes"][0]["primitives"][0]["attributes"].update(POSITION=42), "glTF"),
+        (lambda d: d["meshes"][0]["primitives"][0].update(mode=0), ""),
+    ],
+)
 def test_broken_gltf_structure(tmp_path, mutate, expect):
     doc, blob = gltf_doc()
     mutate(doc)
@@ -393,8 +426,9 @@ def test_textures(tmp_path):
     def glb(image):
         return glb_bytes(*gltf_doc(image=image))
 
-    refused(write(tmp_path, "bomb.glb", glb(png_bytes(100_000, 100_000, body=False))),
-            "image 0", "Mpx")
+    refused(
+        write(tmp_path, "bomb.glb", glb(png_bytes(100_000, 100_000, body=False))), "image 0", "Mpx"
+    )
     refused(write(tmp_path, "wide.glb", glb(png_bytes(20_000, 2, body=False))), "20,000 x 2")
     refused(write(tmp_path, "big.glb", glb(png_bytes(9000, 9000, body=False))), "64 Mpx")
     refused(write(tmp_path, "stub.glb", glb(png_bytes(64, 64, body=False))), "damaged")

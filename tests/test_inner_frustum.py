@@ -52,7 +52,9 @@ def _scene(tmp_path, *, position=(0, 3, 0), latency=0, overscan=20, border="fals
     card.visual.face_colors = [255, 0, 0, 255]
     card.export(tmp_path / "marker.glb")
     p = tmp_path / "scene.yaml"
-    p.write_text(SCENE.format(position=list(position), latency=latency, overscan=overscan, border=border))
+    p.write_text(
+        SCENE.format(position=list(position), latency=latency, overscan=overscan, border=border)
+    )
     return load_scene(p)
 
 
@@ -70,7 +72,9 @@ def _card_seen_and_expected(scene) -> tuple[np.ndarray, np.ndarray]:
     with api.StageRenderer(scene, width=640, antialias=False) as r:
         img = r.render(state, overlay=False).color
     h, w = img.shape[:2]
-    clip = tf.perspective(state.yfov_rad, w / h, state.near_m, state.far_m) @ np.linalg.inv(state.world_from_camera)
+    clip = tf.perspective(state.yfov_rad, w / h, state.near_m, state.far_m) @ np.linalg.inv(
+        state.world_from_camera
+    )
     return _red_centroid(img), tf.project_to_pixels(clip, [MARKER], w, h)[0]
 
 
@@ -85,7 +89,9 @@ def test_outer_frustum_alone_puts_it_elsewhere(tmp_path, gl_context):
     off-centre camera the card is misplaced (this is what the inner frustum fixes)."""
     scene = _scene(tmp_path, position=(4, 2, 3), overscan=20)
     stage = scene.stage
-    off = replace(scene, stage=replace(stage, inner_frustum=replace(stage.inner_frustum, enabled=False)))
+    off = replace(
+        scene, stage=replace(stage, inner_frustum=replace(stage.inner_frustum, enabled=False))
+    )
     got, expected = _card_seen_and_expected(off)
     assert np.abs(got - expected).max() > 5.0
 
@@ -102,9 +108,11 @@ def test_latency_lags_the_frustum_behind_a_pan(tmp_path, gl_context):
     h, w = img.shape[:2]
     # The border is driven far over white on this black world: find the white line on the
     # middle rows (the red card is elsewhere and not white).
-    band = img[h // 2 - 40: h // 2 + 40]
+    band = img[h // 2 - 40 : h // 2 + 40]
     border = band.min(axis=2) > 200
-    cols = np.nonzero(border.sum(axis=0) > 0.9 * len(band))[0]  # a vertical line crosses the whole band
+    cols = np.nonzero(border.sum(axis=0) > 0.9 * len(band))[
+        0
+    ]  # a vertical line crosses the whole band
     assert len(cols), "the frustum border is not in frame"
     got_x = cols.mean() + 0.5
     # Expected: the tracked camera (pan 6 deg less) has its right frustum edge at
@@ -119,7 +127,7 @@ def test_latency_lags_the_frustum_behind_a_pan(tmp_path, gl_context):
     scene0 = _scene(tmp_path, latency=0, overscan=overscan, border="true")
     with api.StageRenderer(scene0, width=960, antialias=False) as r:
         img0 = r.render(evaluate(scene0, "PAN", 20), overlay=False).color.astype(float)
-    band0 = img0[h // 2 - 40: h // 2 + 40]
+    band0 = img0[h // 2 - 40 : h // 2 + 40]
     assert not ((band0.min(axis=2) > 200).sum(axis=0) > 0.9 * len(band0)).any()
 
 
@@ -130,8 +138,13 @@ def test_inner_frustum_is_skipped_when_no_panel_is_in_view(tmp_path, gl_context)
     down = scene.shot("S")
     from previs.core.scene import CameraPlacement
 
-    floor = replace(down, id="F", camera=CameraPlacement(position_m=(0, 3, 0), look_at_m=(0, 0, -0.5),
-                                                           focal_length_mm=35, focus_m=3))
+    floor = replace(
+        down,
+        id="F",
+        camera=CameraPlacement(
+            position_m=(0, 3, 0), look_at_m=(0, 0, -0.5), focal_length_mm=35, focus_m=3
+        ),
+    )
     scene2 = replace(scene, shots=(*scene.shots, floor))
     with api.StageRenderer(scene2, width=320, antialias=False) as r:
         for _ in range(3):  # a still close-up: decided once, not again every frame
@@ -145,14 +158,23 @@ def _masked_and_whole(scene, shot: str, frames, width: int = 640):
     """Each frame rendered twice: the inner frustum only where the camera sees the wall (the
     default), and whole, as the stage's render node draws it; with the share rendered."""
     out = []
-    with api.StageRenderer(scene, width=width) as masked, api.StageRenderer(scene, width=width) as whole:
+    with (
+        api.StageRenderer(scene, width=width) as masked,
+        api.StageRenderer(scene, width=width) as whole,
+    ):
         whole.whole_inner_frustum = True
         for f in frames:
             state = evaluate(scene, shot, f)
             a = masked.render(state, read_depth=False).color
             b = whole.render(state, read_depth=False).color
             out.append((a, b, masked.inner_frustum_share))
-        out.append((masked.inner_frustum_renders, masked.inner_frustum_skipped, whole.inner_frustum_renders))
+        out.append(
+            (
+                masked.inner_frustum_renders,
+                masked.inner_frustum_skipped,
+                whole.inner_frustum_renders,
+            )
+        )
     return out
 
 
@@ -206,8 +228,9 @@ def test_forward_shaded_signal_matches_the_deferred_passes(gl_context):
         stage.render(state, read_depth=False)  # the world and its sun, as a frame sets them
         wall = stage._wall
         r = wall._renderer
-        view, size = wall.inner_view(state.tracked_world_from_camera, state.tracked_yfov_rad,
-                                     state.image_aspect, 20.0, 480)
+        view, size = wall.inner_view(
+            state.tracked_world_from_camera, state.tracked_yfov_rad, state.image_aspect, 20.0, 480
+        )
         tiles = np.zeros((-(-size[1] // 32), -(-size[0] // 32)), bool)
         tiles[2:5, 3:9] = True
         got = {}
@@ -218,13 +241,19 @@ def test_forward_shaded_signal_matches_the_deferred_passes(gl_context):
                 tex = wall.render_inner(view, size, t)
                 assert ("forward (signal)" in r.pass_ms) == forward, r.pass_ms
                 with r.ctx:
-                    got[forward, name] = np.frombuffer(tex.read(), np.uint8).reshape(size[1], size[0], 4).astype(int)
+                    got[forward, name] = (
+                        np.frombuffer(tex.read(), np.uint8).reshape(size[1], size[0], 4).astype(int)
+                    )
         r.pass_ms = None
     for name in ("whole", "tiles"):
         a, b = got[True, name], got[False, name]
         assert np.array_equal(a[..., 3], b[..., 3])  # the same tiles drawn
         diff = np.abs(a[..., :3] - b[..., :3]).max(axis=2)
-        assert np.percentile(diff, 99.9) <= 8 and diff.mean() < 0.5, (name, np.percentile(diff, 99.9), diff.mean())
+        assert np.percentile(diff, 99.9) <= 8 and diff.mean() < 0.5, (
+            name,
+            np.percentile(diff, 99.9),
+            diff.mean(),
+        )
         assert (diff > 10).mean() < 0.001, (name, (diff > 10).mean())
         assert a[..., :3].std() > 10  # a picture, not a flat fill
     assert (got[True, "tiles"][..., 3] == 0).mean() > 0.5

@@ -37,8 +37,14 @@ def _can_build_without_isolation() -> bool:
 
 
 def _pip(*args, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pip", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=180, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "pip", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +60,15 @@ def installed(tmp_path_factory):
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
     dist = tmp / "dist"
     if _can_build_without_isolation():
-        res = _pip("wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", dist, src, cwd=tmp)
+        res = _pip(
+            "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", dist, src, cwd=tmp
+        )
     else:  # the build backend comes from the package index (pyproject's build-system.requires)
         res = _pip("wheel", "--no-deps", "-w", dist, src, cwd=tmp)
         if res.returncode != 0 and "No matching distribution found for" in res.stdout + res.stderr:
-            pytest.skip("cannot fetch the build backend (setuptools, wheel) to build the wheel: offline?")
+            pytest.skip(
+                "cannot fetch the build backend (setuptools, wheel) to build the wheel: offline?"
+            )
     assert res.returncode == 0, f"pip wheel failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
     (wheel,) = dist.glob("previs-*.whl")
     site = tmp / "site"
@@ -74,13 +84,17 @@ def _run(code_or_args, site: Path, cwd: Path) -> subprocess.CompletedProcess:
     env["PYTHONPATH"] = str(site)
     args = ["-c", code_or_args] if isinstance(code_or_args, str) else list(code_or_args)
     # -P: do not put the current folder (or a script's folder) on sys.path.
-    return subprocess.run([sys.executable, "-P", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-P", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
 def shader_text(site: Path) -> str:
-    res = _run("from previs.render.context import shader_source; print(shader_source('deferred.frag'))",
-               site, site.parent)
+    res = _run(
+        "from previs.render.context import shader_source; print(shader_source('deferred.frag'))",
+        site,
+        site.parent,
+    )
     assert res.returncode == 0, res.stderr
     return res.stdout
 
@@ -88,13 +102,24 @@ def shader_text(site: Path) -> str:
 def test_wheel_carries_shaders_and_presets(installed):
     wheel, _, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
-    shaders = {n for n in names if n.startswith("previs/shaders/") and n.rsplit(".", 1)[-1] in ("frag", "vert", "glsl")}
+    shaders = {
+        n
+        for n in names
+        if n.startswith("previs/shaders/") and n.rsplit(".", 1)[-1] in ("frag", "vert", "glsl")
+    }
     # Every GLSL source in the checkout is in the wheel, under previs/shaders/.
-    expected = {f"previs/shaders/{p.name}" for p in (ROOT / "shaders").iterdir()
-                if p.suffix in (".frag", ".vert", ".glsl")}
+    expected = {
+        f"previs/shaders/{p.name}"
+        for p in (ROOT / "shaders").iterdir()
+        if p.suffix in (".frag", ".vert", ".glsl")
+    }
     assert expected, "no shaders in the checkout?"
     assert shaders == expected
-    assert {"previs/shaders/scene.vert", "previs/shaders/deferred.frag", "previs/shaders/lighting.glsl"} <= shaders
+    assert {
+        "previs/shaders/scene.vert",
+        "previs/shaders/deferred.frag",
+        "previs/shaders/lighting.glsl",
+    } <= shaders
     assert {"previs/data/cameras.yaml", "previs/data/lenses.yaml"} <= names
     assert not any(n.startswith(("tests/", "scenes/", "shaders/")) for n in names)
 
@@ -120,12 +145,25 @@ def test_installed_package_imports_from_the_install_not_the_checkout(installed):
     assert info["alexa"] == "ARRI ALEXA 35"
 
 
-
 def test_installed_package_renders_the_example(installed, gl_context):
     _, site, work = installed
     out = work / "boards"
-    res = _run(["-m", "previs.cli", "render", str(EXAMPLE), "--shot", "1A", "--width", "200", "-o", str(out)],
-               site, work)
+    res = _run(
+        [
+            "-m",
+            "previs.cli",
+            "render",
+            str(EXAMPLE),
+            "--shot",
+            "1A",
+            "--width",
+            "200",
+            "-o",
+            str(out),
+        ],
+        site,
+        work,
+    )
     assert res.returncode == 0, f"render from the installed package failed:\n{res.stderr[-3000:]}"
     (png,) = out.glob("*.png")
     img = Image.open(png)

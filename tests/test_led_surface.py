@@ -58,7 +58,9 @@ def _hdr(scene, shot: str, width: int = 640):
     with api.StageRenderer(scene, width=width, antialias=False) as r:
         r.render(state, overlay=False)
         h = int(round(width / state.image_aspect))
-        view = CameraView(state.world_from_camera, state.yfov_rad, width / h, state.near_m, state.far_m)
+        view = CameraView(
+            state.world_from_camera, state.yfov_rad, width / h, state.near_m, state.far_m
+        )
         return r._renderer.render_hdr(view)[::-1].copy(), view
 
 
@@ -87,8 +89,8 @@ def test_panels_dim_off_axis_as_cos_k(scene, gl_context):
         if t <= 0 or abs(hit[0]) > 7.5:  # past the wall's ends
             continue
         cos_view = abs(d[2]) / np.linalg.norm(d)  # the wall's normal is +Z
-        expected = 20.0 * cos_view ** k
-        got = float(np.median(img[h // 2 - 3: h // 2 + 4, x, 1]))
+        expected = 20.0 * cos_view**k
+        got = float(np.median(img[h // 2 - 3 : h // 2 + 4, x, 1]))
         ratios.append(got / expected)
     assert len(ratios) >= 5
     # Across viewing angles from about 20 to 75 deg the green channel follows 20 nits x cos^k.

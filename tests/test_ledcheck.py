@@ -18,13 +18,16 @@ ALEXA35_UM = 27.99 / 4608 * 1000  # 6.074 um
 MINI_LF_UM = 36.70 / 4448 * 1000  # 8.25 um
 
 
-@pytest.mark.parametrize("photosite, f, n, focus, wall, n_px, blur_um, k, rating", [
-    (ALEXA35_UM, 50, 2.8, 3.0, 6.0, 3.9, 151, 6.3, "low"),        # focus on the actor
-    (ALEXA35_UM, 50, 2.8, 6.0, 6.0, 3.9, 0, 0, "medium"),          # focus on the wall
-    (ALEXA35_UM, 24, 4.0, 8.0, 8.0, 1.4, 0, 0, "high"),            # wide, far, sharp wall
-    (ALEXA35_UM, 24, 4.0, 2.5, 8.0, 1.4, 40, 4.7, "low"),          # the same, focus on the actor
-    (MINI_LF_UM, 135, 2.0, 4.0, 10.0, 4.7, 1410, 36, "low"),       # long lens, wall soft
-])
+@pytest.mark.parametrize(
+    "photosite, f, n, focus, wall, n_px, blur_um, k, rating",
+    [
+        (ALEXA35_UM, 50, 2.8, 3.0, 6.0, 3.9, 151, 6.3, "low"),  # focus on the actor
+        (ALEXA35_UM, 50, 2.8, 6.0, 6.0, 3.9, 0, 0, "medium"),  # focus on the wall
+        (ALEXA35_UM, 24, 4.0, 8.0, 8.0, 1.4, 0, 0, "high"),  # wide, far, sharp wall
+        (ALEXA35_UM, 24, 4.0, 2.5, 8.0, 1.4, 40, 4.7, "low"),  # the same, focus on the actor
+        (MINI_LF_UM, 135, 2.0, 4.0, 10.0, 4.7, 1410, 36, "low"),  # long lens, wall soft
+    ],
+)
 def test_moire_worked_examples(photosite, f, n, focus, wall, n_px, blur_um, k, rating):
     r = moire(BP2, photosite, f, n, focus, wall)
     assert r.photosites_per_pitch == pytest.approx(n_px, abs=0.05)
@@ -106,9 +109,27 @@ def test_previs_check_on_the_example(tmp_path):
     import sys
 
     root = Path(__file__).resolve().parents[1]
-    run = subprocess.run([sys.executable, "-m", "previs.cli", "check", str(root / "scenes" / "led_stage.yaml"),
-                          "--shot", "1A", "--shot", "2B", "--shot", "1E", "-o", str(tmp_path), "--width", "320"],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "previs.cli",
+            "check",
+            str(root / "scenes" / "led_stage.yaml"),
+            "--shot",
+            "1A",
+            "--shot",
+            "2B",
+            "--shot",
+            "1E",
+            "-o",
+            str(tmp_path),
+            "--width",
+            "320",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 1, run.stderr
     report = json.loads((tmp_path / "check.json").read_text())
     shots = {s["shot"]: s for s in report["shots"]}
@@ -120,9 +141,24 @@ def test_previs_check_on_the_example(tmp_path):
     assert shots["1A"]["photosites_per_pitch"] < 2 and shots["1A"]["blur_in_pitches"] < 1.5
     assert shots["2B"]["failed"] and shots["2B"]["shooting_off_max"] > 0.02
     assert not shots["1E"]["failed"]
-    assert (tmp_path / "flagged_1A_f0000.png").exists() and (tmp_path / "flagged_2B_f0000.png").exists()
-    ok = subprocess.run([sys.executable, "-m", "previs.cli", "check", str(root / "scenes" / "led_stage.yaml"),
-                         "--shot", "1E", "-o", str(tmp_path / "ok")], capture_output=True, text=True)
+    assert (tmp_path / "flagged_1A_f0000.png").exists() and (
+        tmp_path / "flagged_2B_f0000.png"
+    ).exists()
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "previs.cli",
+            "check",
+            str(root / "scenes" / "led_stage.yaml"),
+            "--shot",
+            "1E",
+            "-o",
+            str(tmp_path / "ok"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0 and "1 of 1 shots pass" in ok.stdout
 
 
@@ -227,7 +263,9 @@ def test_example_light_checks_against_independent_numbers(tmp_path):
         x = r.exposure
         assert x["verdict"] == "ok"
         assert 0 < x["median_nits"] <= x["brightest_nits"] <= 150.0  # never past the wall's white
-        assert x["brightest_stops"] == pytest.approx(math.log2(x["brightest_nits"] / x["mid_grey_nits"]))
+        assert x["brightest_stops"] == pytest.approx(
+            math.log2(x["brightest_nits"] / x["mid_grey_nits"])
+        )
         assert x["white_stops"] == pytest.approx(math.log2(150.0 / x["mid_grey_nits"]))
         assert r.banding["verdict"] == "none" and r.banding["periods"] == pytest.approx(80.0)
         assert r.gamut["outside_share_max"] == 0.0  # Rec.709 content inside the RGB LED triangle
@@ -248,15 +286,20 @@ def test_a_hot_wall_and_a_fast_shutter_fail(tmp_path):
     from previs.check import run_checks
 
     angle = 360 * 24 / 2000
-    path = _example_variant(tmp_path, **{"shutter_angle_deg: 180": f"shutter_angle_deg: {angle}",
-                                         "wall_brightness_nits: 150": "wall_brightness_nits: 1500"})
+    path = _example_variant(
+        tmp_path,
+        **{
+            "shutter_angle_deg: 180": f"shutter_angle_deg: {angle}",
+            "wall_brightness_nits: 150": "wall_brightness_nits: 1500",
+        },
+    )
     scene = load_scene(path)
     r = run_checks(scene, ["1E"], None, width=64)[0][0]
     assert r.banding["periods"] == pytest.approx(1.92)
     assert r.banding["verdict"] == "high" and r.failed
     assert r.summary[0].startswith("FAIL banding high: 1.92 refresh periods")
     assert "shutter at" in r.banding["remedy"] and "genlock" in r.banding["remedy"]
-    assert r.exposure["mid_grey_nits"] == pytest.approx(12.5 * 2.8 ** 2 * 2000 / 800)
+    assert r.exposure["mid_grey_nits"] == pytest.approx(12.5 * 2.8**2 * 2000 / 800)
 
 
 def test_a_dim_wall_at_a_deep_stop_sits_in_the_noise(tmp_path):
@@ -266,8 +309,10 @@ def test_a_dim_wall_at_a_deep_stop_sits_in_the_noise(tmp_path):
     from previs.api import load_scene
     from previs.check import run_checks
 
-    path = _example_variant(tmp_path, **{"  t_stop: 4 ": "  t_stop: 16 ",
-                                         "wall_brightness_nits: 150": "wall_brightness_nits: 2"})
+    path = _example_variant(
+        tmp_path,
+        **{"  t_stop: 4 ": "  t_stop: 16 ", "wall_brightness_nits: 150": "wall_brightness_nits: 2"},
+    )
     scene = load_scene(path)
     r = run_checks(scene, ["1A"], None, width=64)[0][0]
     x = r.exposure

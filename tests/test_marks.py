@@ -62,25 +62,56 @@ def test_walks_go_mark_to_mark():
 
 
 def test_a_walk_timed_by_speed_ends_when_the_path_is_walked():
-    scene = _load(BASE.replace("start_frame: 0, end_frame: 72}", "start_frame: 10, speed_mps: 1.2}"))
+    scene = _load(
+        BASE.replace("start_frame: 0, end_frame: 72}", "start_frame: 10, speed_mps: 1.2}")
+    )
     w = scene.shot("A").walks[0]
     # about 4 m along a centripetal Catmull-Rom through the marks (it swings a little wide)
     seconds = (w.end_frame - w.start_frame) / 24
     assert 3.8 / 1.2 < seconds < 4.4 / 1.2
 
 
-@pytest.mark.parametrize("old, new, field, words", [
-    ("pose: arms_crossed", "pose: arms_crosed", "shots[0].poses[0].pose", "did you mean 'arms_crossed'"),
-    ("marks: [1, 2, 3]", "marks: [1, 2, 4]", "shots[0].walks[0].marks[2]", "no mark '4' for Mara"),
-    ("{character: Dale, at: Mara}", "{character: Dale, at: Marra}", "shots[0].looks[0].at",
-     "did you mean 'Mara'"),
-    ("{character: Dale, frame: 0, pose: arms_crossed}", "{character: Dale, pose: sit, seat: Mara}",
-     "shots[0].poses[0].seat", "no set piece named 'Mara'"),
-    ("{character: Dale, frame: 0, pose: arms_crossed}", "{character: Dale, pose: sit, seat: crat}",
-     "shots[0].poses[0].seat", "did you mean 'crate'"),
-    ("{character: Mara, marks:", "{character: Mar, marks:", "shots[0].walks[0].character",
-     "did you mean 'Mara'"),
-])
+@pytest.mark.parametrize(
+    "old, new, field, words",
+    [
+        (
+            "pose: arms_crossed",
+            "pose: arms_crosed",
+            "shots[0].poses[0].pose",
+            "did you mean 'arms_crossed'",
+        ),
+        (
+            "marks: [1, 2, 3]",
+            "marks: [1, 2, 4]",
+            "shots[0].walks[0].marks[2]",
+            "no mark '4' for Mara",
+        ),
+        (
+            "{character: Dale, at: Mara}",
+            "{character: Dale, at: Marra}",
+            "shots[0].looks[0].at",
+            "did you mean 'Mara'",
+        ),
+        (
+            "{character: Dale, frame: 0, pose: arms_crossed}",
+            "{character: Dale, pose: sit, seat: Mara}",
+            "shots[0].poses[0].seat",
+            "no set piece named 'Mara'",
+        ),
+        (
+            "{character: Dale, frame: 0, pose: arms_crossed}",
+            "{character: Dale, pose: sit, seat: crat}",
+            "shots[0].poses[0].seat",
+            "did you mean 'crate'",
+        ),
+        (
+            "{character: Mara, marks:",
+            "{character: Mar, marks:",
+            "shots[0].walks[0].character",
+            "did you mean 'Mara'",
+        ),
+    ],
+)
 def test_bad_blocking_stops_with_one_line(old, new, field, words):
     assert old in BASE
     with pytest.raises(SceneError) as err:
@@ -93,9 +124,13 @@ def test_bad_blocking_stops_with_one_line(old, new, field, words):
 def test_a_sitter_on_a_box_has_its_hips_on_the_box():
     from previs.core import figure as fig
 
-    text = BASE.replace("position_m: [-1, 0, 0], facing_deg: 90}",
-                        "position_m: [2.0, 0, 0], facing_deg: 0, pose: sit, seat: crate}")
-    text = text.replace("      - {character: Dale, frame: 0, pose: arms_crossed}\n", "").replace("    poses:\n", "")
+    text = BASE.replace(
+        "position_m: [-1, 0, 0], facing_deg: 90}",
+        "position_m: [2.0, 0, 0], facing_deg: 0, pose: sit, seat: crate}",
+    )
+    text = text.replace("      - {character: Dale, frame: 0, pose: arms_crossed}\n", "").replace(
+        "    poses:\n", ""
+    )
     st = evaluate(_load(text), "A", 0)
     assert fig.seat_contact_height_m(st.figures["Dale"].posed) == pytest.approx(0.45, abs=0.03)
 
@@ -140,13 +175,16 @@ def test_the_example_is_format_2_and_renders_its_blocking():
     assert dale.gaze @ to_lens / np.linalg.norm(to_lens) > 0.97  # Dale looks down the lens
 
 
-@pytest.mark.parametrize("frames, gait, kind", [(20, "walk", "walk_speed"), (400, "walk", "walk_speed"),
-                                                (10, "run", "run_speed")])
+@pytest.mark.parametrize(
+    "frames, gait, kind",
+    [(20, "walk", "walk_speed"), (400, "walk", "walk_speed"), (10, "run", "run_speed")],
+)
 def test_inhuman_speeds_are_plausibility_warnings(frames, gait, kind):
     from previs.core.plausibility import check_walk
 
     text = BASE.replace("end_frame: 72}", f"end_frame: {frames}, gait: {gait}}}").replace(
-        "length_frames: 120", "length_frames: 500")
+        "length_frames: 120", "length_frames: 500"
+    )
     scene = _load(text, "fast.yaml")
     found = check_walk(scene.shot("A").walks[0], scene.frame_rate)
     assert [w.kind for w in found] == [kind]

@@ -16,28 +16,60 @@ from previs.core.transforms import trs
 
 
 def standin(name, x, z, yaw_deg=0.0, height_m=1.75):
-    return sc.SetPiece(name=name, kind="standin", world_from_local=trs((x, 0, z), (0, yaw_deg, 0), (1, 1, 1)),
-                       height_m=height_m)
+    return sc.SetPiece(
+        name=name,
+        kind="standin",
+        world_from_local=trs((x, 0, z), (0, yaw_deg, 0), (1, 1, 1)),
+        height_m=height_m,
+    )
 
 
 def box(name, centre_xz, size_m, y0=0.0):
-    return sc.SetPiece(name=name, kind="box", world_from_local=trs((centre_xz[0], y0, centre_xz[1]), (0, 0, 0),
-                                                                   (1, 1, 1)), size_m=size_m)
+    return sc.SetPiece(
+        name=name,
+        kind="box",
+        world_from_local=trs((centre_xz[0], y0, centre_xz[1]), (0, 0, 0), (1, 1, 1)),
+        size_m=size_m,
+    )
 
 
 def point(name, pos, cd):
-    return sc.Light(name=name, type="point", color_linear=(1.0, 1.0, 1.0), intensity=cd, position_m=pos)
+    return sc.Light(
+        name=name, type="point", color_linear=(1.0, 1.0, 1.0), intensity=cd, position_m=pos
+    )
 
 
 def scene_of(pieces, lights, shots=None, t_stop=4.0):
-    cam = sc.CameraSettings(body="alexa-35", mode="4.6k-3-2-og", lens_kit="arri-signature-prime", iso=800,
-                            shutter_angle_deg=180, t_stop=t_stop)
-    shots = shots or (sc.Shot(id="1", scene_number="1", description="", length_frames=24,
-                              camera=sc.CameraPlacement(position_m=(0, 1.6, 4), look_at_m=(0, 1.6, 0),
-                                                        focal_length_mm=35)),)
-    return sc.Scene(source_path=None, name="meter", frame_rate=Fraction(24), stage=None,
-                    environment=sc.Environment(), set_pieces=tuple(pieces), lights=tuple(lights),
-                    camera=cam, shots=shots)
+    cam = sc.CameraSettings(
+        body="alexa-35",
+        mode="4.6k-3-2-og",
+        lens_kit="arri-signature-prime",
+        iso=800,
+        shutter_angle_deg=180,
+        t_stop=t_stop,
+    )
+    shots = shots or (
+        sc.Shot(
+            id="1",
+            scene_number="1",
+            description="",
+            length_frames=24,
+            camera=sc.CameraPlacement(
+                position_m=(0, 1.6, 4), look_at_m=(0, 1.6, 0), focal_length_mm=35
+            ),
+        ),
+    )
+    return sc.Scene(
+        source_path=None,
+        name="meter",
+        frame_rate=Fraction(24),
+        stage=None,
+        environment=sc.Environment(),
+        set_pieces=tuple(pieces),
+        lights=tuple(lights),
+        camera=cam,
+        shots=shots,
+    )
 
 
 def test_spot_profile_is_the_renderers():
@@ -46,7 +78,7 @@ def test_spot_profile_is_the_renderers():
     assert mt.spot_falloff(math.cos(math.radians(22.5)), 30, 45) == pytest.approx(0.1)
     past = math.cos(math.radians(22.5)) - 0.05
     assert mt.spot_falloff(past, 30, 45) == pytest.approx(0.0)
-    assert mt.range_falloff(5.0, 10.0) == pytest.approx(1 - 0.25 ** 2)
+    assert mt.range_falloff(5.0, 10.0) == pytest.approx(1 - 0.25**2)
 
 
 def test_a_fixture_aimed_at_a_face_reads_the_inverse_square_hand_calculation():
@@ -80,13 +112,25 @@ def test_key_to_fill_of_two_lights_at_known_distances():
     """Two 1000 cd lamps 2 m and 4 m from the face, on either side: 250 and 62.5 lux facing
     each: 4:1, 2 stops."""
     p, n = np.array([0.0, 1.6, 0.0]), np.array([0.0, 0.0, 1.0])
-    key, fill = point("key", (2 * math.sin(0.5), 1.6, 2 * math.cos(0.5)), 1000), point("fill", (-4, 1.6, 0), 1000)
+    key, fill = (
+        point("key", (2 * math.sin(0.5), 1.6, 2 * math.cos(0.5)), 1000),
+        point("fill", (-4, 1.6, 0), 1000),
+    )
     r = mt.read("subject", p, n, [key, fill], iso=800, exposure_s=1 / 48, shot_t_stop=2.8)
     assert r.by_light()["key"] == pytest.approx(250 * math.cos(0.5))
     assert r.by_light()["fill"] == pytest.approx(0.0)  # side-on to the face's plane
     assert mt.key_fill_stops(r.contributions, "key", "fill") == pytest.approx(2.0)
-    named = mt.read("subject", p, n, [key, fill], iso=800, exposure_s=1 / 48, shot_t_stop=2.8,
-                    key="key", fill="fill")
+    named = mt.read(
+        "subject",
+        p,
+        n,
+        [key, fill],
+        iso=800,
+        exposure_s=1 / 48,
+        shot_t_stop=2.8,
+        key="key",
+        fill="fill",
+    )
     assert named.key_fill_ratio == pytest.approx(4.0)
 
 

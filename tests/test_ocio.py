@@ -20,7 +20,13 @@ def srgb_encode(c):
 
 def pq_encode(nits):
     """SMPTE ST 2084 inverse EOTF, by hand: the signal (0..1) for absolute luminance."""
-    m1, m2, c1, c2, c3 = 2610 / 16384, 2523 / 4096 * 128, 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
+    m1, m2, c1, c2, c3 = (
+        2610 / 16384,
+        2523 / 4096 * 128,
+        3424 / 4096,
+        2413 / 4096 * 32,
+        2392 / 4096 * 32,
+    )
     y = (np.asarray(nits, np.float64) / 10000.0) ** m1
     return ((c1 + c2 * y) / (1 + c3 * y)) ** m2
 
@@ -28,8 +34,12 @@ def pq_encode(nits):
 def through_gpu(ctx, shader, linear_rgb: np.ndarray) -> np.ndarray:
     """A row of linear values through PostPass.display into an RGBA8 target: the code values."""
     n = len(linear_rgb)
-    src = ctx.texture((n, 1), 4, np.concatenate([linear_rgb, np.ones((n, 1))], 1).astype("f4").tobytes(),
-                      dtype="f4")
+    src = ctx.texture(
+        (n, 1),
+        4,
+        np.concatenate([linear_rgb, np.ones((n, 1))], 1).astype("f4").tobytes(),
+        dtype="f4",
+    )
     targets = {"out": ctx.texture((n, 1), 4)}
     post = PostPass(ctx)
     try:
@@ -66,7 +76,9 @@ def test_ocio_srgb_without_a_tone_curve_is_previs_srgb_encoding(gl_context):
     codes = np.arange(256) / 255.0
     lin = np.where(codes <= 0.04045, codes / 12.92, ((codes + 0.055) / 1.055) ** 2.4)
     got = through_gpu(gl_context, shader, np.stack([lin, lin[::-1], lin], 1))
-    assert np.abs(got - np.stack([np.arange(256), np.arange(256)[::-1], np.arange(256)], 1)).max() <= 1
+    assert (
+        np.abs(got - np.stack([np.arange(256), np.arange(256)[::-1], np.arange(256)], 1)).max() <= 1
+    )
 
 
 def test_rec2100_pq_gives_st2084_code_values(gl_context):
@@ -74,9 +86,14 @@ def test_rec2100_pq_gives_st2084_code_values(gl_context):
     # stay neutral through the Rec.709 -> Rec.2020 matrix.
     nits = np.array([0.0, 1.0, 10.0, 48.0, 100.0, 203.0, 1000.0, 4000.0])
     hand = pq_encode(nits)
-    assert hand[4] == pytest.approx(0.50808, abs=1e-4) and hand[6] == pytest.approx(0.75183, abs=1e-4)
-    got = through_gpu(gl_context, display_shader("rec2100-pq", "Un-tone-mapped"),
-                      np.repeat((nits / 100.0)[:, None], 3, 1))
+    assert hand[4] == pytest.approx(0.50808, abs=1e-4) and hand[6] == pytest.approx(
+        0.75183, abs=1e-4
+    )
+    got = through_gpu(
+        gl_context,
+        display_shader("rec2100-pq", "Un-tone-mapped"),
+        np.repeat((nits / 100.0)[:, None], 3, 1),
+    )
     assert np.abs(got - np.round(hand * 255.0)[:, None]).max() <= 1
 
 
@@ -87,14 +104,16 @@ def test_the_aces_views_on_the_gpu_match_ocios_cpu(gl_context):
     from previs.render.ocio import _config, working_space
 
     rng = np.random.default_rng(5)
-    colours = np.concatenate([np.array([[0.0] * 3, [0.18] * 3, [1.0] * 3, [16.0] * 3]),
-                              rng.uniform(0.0, 4.0, (60, 3))])
+    colours = np.concatenate(
+        [np.array([[0.0] * 3, [0.18] * 3, [1.0] * 3, [16.0] * 3]), rng.uniform(0.0, 4.0, (60, 3))]
+    )
     for alias in ("srgb", "rec709", "rec2100-pq"):
         shader = display_shader(alias)
         got = through_gpu(gl_context, shader, colours)
         cfg = _config(shader.config)
-        cpu = cfg.getProcessor(working_space(cfg), shader.display, shader.view,
-                               ocio.TRANSFORM_DIR_FORWARD).getDefaultCPUProcessor()
+        cpu = cfg.getProcessor(
+            working_space(cfg), shader.display, shader.view, ocio.TRANSFORM_DIR_FORWARD
+        ).getDefaultCPUProcessor()
         want = np.array([cpu.applyRGB([float(v) for v in c]) for c in colours])
         assert np.abs(got - np.clip(want, 0, 1) * 255.0).max() <= 2.0, alias
         assert (np.diff(got[:4, 0]) > 0).all() and np.ptp(got[:4], axis=1).max() <= 1  # greys

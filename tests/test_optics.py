@@ -14,22 +14,27 @@ from previs.errors import PresetError
 
 
 # body, mode, kit, focal, expected HFOV, VFOV (deg), tolerance
-@pytest.mark.parametrize("body, mode, kit, focal_mm, hfov, vfov, tol", [
-    ("alexa-35", "og", "cooke-s4i", 35, 43.589, 30.707, 0.005),           # USD GfCamera [V]
-    ("alexa-mini", "2.8k-4-3", "arri-master-anamorphic", 50, 50.8, 20.2, 0.06),
-    ("alexa-mini-lf", "open-gate", "arri-signature-prime", 35, 55.3, 40.1, 0.06),
-    ("alexa-65", "6.5k-og", "arri-signature-prime", 35, 75.4, 40.1, 0.06),
-    ("v-raptor-8k-vv", "8k-17-9", "cooke-s4i", 35, 60.7, 34.3, 0.06),
-    ("komodo-6k", "6K 17:9", "cooke-s4i", 35, 42.2, 23.0, 0.06),
-    ("venice-2-8k", "8.6k-3-2-ff", "zeiss-supreme-prime", 35, 54.4, 37.8, 0.06),
-    ("alexa-35", "4k-16-9", "cooke-s4i", 35, 39.1, 22.6, 0.06),
-    ("alexa-mini", "og", "cooke-s4i", 35, 44.0, 29.1, 0.06),
-    ("c500-mk-ii", "5.9k-ff-17-9", "cooke-s4i", 35, 57.1, 32.0, 0.06),
-])
+@pytest.mark.parametrize(
+    "body, mode, kit, focal_mm, hfov, vfov, tol",
+    [
+        ("alexa-35", "og", "cooke-s4i", 35, 43.589, 30.707, 0.005),  # USD GfCamera [V]
+        ("alexa-mini", "2.8k-4-3", "arri-master-anamorphic", 50, 50.8, 20.2, 0.06),
+        ("alexa-mini-lf", "open-gate", "arri-signature-prime", 35, 55.3, 40.1, 0.06),
+        ("alexa-65", "6.5k-og", "arri-signature-prime", 35, 75.4, 40.1, 0.06),
+        ("v-raptor-8k-vv", "8k-17-9", "cooke-s4i", 35, 60.7, 34.3, 0.06),
+        ("komodo-6k", "6K 17:9", "cooke-s4i", 35, 42.2, 23.0, 0.06),
+        ("venice-2-8k", "8.6k-3-2-ff", "zeiss-supreme-prime", 35, 54.4, 37.8, 0.06),
+        ("alexa-35", "4k-16-9", "cooke-s4i", 35, 39.1, 22.6, 0.06),
+        ("alexa-mini", "og", "cooke-s4i", 35, 44.0, 29.1, 0.06),
+        ("c500-mk-ii", "5.9k-ff-17-9", "cooke-s4i", 35, 57.1, 32.0, 0.06),
+    ],
+)
 def test_fov_through_presets(body, mode, kit, focal_mm, hfov, vfov, tol):
     m = get_mode(body, mode)
     lens = get_lens(kit, focal_mm)
-    assert optics.horizontal_fov_deg(m, lens.focal_length_mm, lens.squeeze) == pytest.approx(hfov, abs=tol)
+    assert optics.horizontal_fov_deg(m, lens.focal_length_mm, lens.squeeze) == pytest.approx(
+        hfov, abs=tol
+    )
     assert optics.vertical_fov_deg(m, lens.focal_length_mm) == pytest.approx(vfov, abs=tol)
 
 
@@ -132,8 +137,15 @@ def test_incident_meter_worked_example():
 
 
 def _lens(**kw) -> Lens:
-    args = dict(kit_id="k", kit_name="Kit", focal_length_mm=50.0, squeeze=1.0, t_stop_max=2.0,
-                t_stop_min=22.0, close_focus_m=0.45)
+    args = dict(
+        kit_id="k",
+        kit_name="Kit",
+        focal_length_mm=50.0,
+        squeeze=1.0,
+        t_stop_max=2.0,
+        t_stop_min=22.0,
+        close_focus_m=0.45,
+    )
     args.update(kw)
     return Lens(**args)
 

@@ -33,8 +33,11 @@ shots:
 
 def _project(st, size, p) -> tuple[float, float]:
     w, h = size
-    c = tf.perspective(st.yfov_rad, w / h, st.near_m, st.far_m) @ np.linalg.inv(st.world_from_camera) \
+    c = (
+        tf.perspective(st.yfov_rad, w / h, st.near_m, st.far_m)
+        @ np.linalg.inv(st.world_from_camera)
         @ np.r_[np.asarray(p, float), 1.0]
+    )
     n = c[:3] / c[3]
     return (n[0] + 1) / 2 * w, (1 - n[1]) / 2 * h
 
@@ -63,7 +66,9 @@ def test_every_covered_pixel_picks_and_no_other(tmp_path):
     with StageRenderer(scene, width=width, antialias=False, shadows=False) as r:
         frame = r.render(st, width=width, overlay=False, read_depth=True)
         h, w = frame.depth_m.shape
-        picked = np.array([[r.pick(st, x + 0.5, y + 0.5, width=width) for x in range(w)] for y in range(h)])
+        picked = np.array(
+            [[r.pick(st, x + 0.5, y + 0.5, width=width) for x in range(w)] for y in range(h)]
+        )
     covered = np.isfinite(frame.depth_m)
     hit = picked != None  # noqa: E711 (elementwise over object refs)
     assert covered.sum() > 100
@@ -88,10 +93,12 @@ def test_example_scene_picks_characters_pieces_lights_and_marks(stage):
     st = evaluate(scene, scene.shot("3C"), 0)
     size = st.image_size(640)
     r.render(st, width=640)  # picking between frames leaves the renderer as it was
-    for ref, point in [(ObjectRef("set_piece", "fuel island"), (1.8, 0.1, -2.8)),
-                       (ObjectRef("character", "Attendant"), (1.8, 1.0, -2.1)),
-                       (ObjectRef("character", "Mara"), (0.4, 1.0, -1.6)),
-                       (ObjectRef("mark", "Attendant/3"), (3.2, 0.0, -2.0))]:
+    for ref, point in [
+        (ObjectRef("set_piece", "fuel island"), (1.8, 0.1, -2.8)),
+        (ObjectRef("character", "Attendant"), (1.8, 1.0, -2.1)),
+        (ObjectRef("character", "Mara"), (0.4, 1.0, -1.6)),
+        (ObjectRef("mark", "Attendant/3"), (3.2, 0.0, -2.0)),
+    ]:
         assert r.pick(st, *_project(st, size, point), width=640) == ref
     # Nothing on the wall (top of the picture) or the bare floor in front of the set.
     assert r.pick(st, 320, 4, width=640) is None
@@ -101,7 +108,9 @@ def test_example_scene_picks_characters_pieces_lights_and_marks(stage):
     from dataclasses import replace
 
     look = replace(st, world_from_camera=tf.look_at((0.0, 2.0, 0.0), key.position_m))
-    assert r.pick(look, *_project(look, size, key.position_m), width=640) == ObjectRef("light", "key HMI")
+    assert r.pick(look, *_project(look, size, key.position_m), width=640) == ObjectRef(
+        "light", "key HMI"
+    )
     # The next frame renders as before the picks.
     again = r.render(st, width=640, read_depth=True)
     assert np.isfinite(again.depth_m).any()
@@ -111,7 +120,9 @@ def test_floor_ray_snapping_and_plan_pixels():
     from previs.view import editing
 
     cam = tf.look_at((0.0, 2.0, 5.0), (0.0, 0.0, 0.0))
-    o, d = editing.pixel_ray(cam, np.radians(40), 16 / 9, 0.5, 0.5)  # the centre looks at the origin
+    o, d = editing.pixel_ray(
+        cam, np.radians(40), 16 / 9, 0.5, 0.5
+    )  # the centre looks at the origin
     assert np.allclose(editing.ray_plane_y(o, d, 0.0), (0, 0, 0), atol=1e-12)
     # Another pixel: the floor point projects back onto it.
     o, d = editing.pixel_ray(cam, np.radians(40), 16 / 9, 0.3, 0.8)
@@ -126,7 +137,9 @@ def test_floor_ray_snapping_and_plan_pixels():
     rect, bounds = (10, 20, 400, 300), (-4.0, -6.0, 4.0, 0.0)
     assert editing.plan_point_m(rect, bounds, 10, 20) == (-4.0, -6.0)  # top-left: upstage left
     assert editing.plan_point_m(rect, bounds, 410, 320) == (4.0, 0.0)
-    assert np.allclose(editing.plan_pixel(rect, bounds, *editing.plan_point_m(rect, bounds, 123, 45)), (123, 45))
+    assert np.allclose(
+        editing.plan_pixel(rect, bounds, *editing.plan_point_m(rect, bounds, 123, 45)), (123, 45)
+    )
 
 
 def test_plan_pick_by_the_plans_geometry():

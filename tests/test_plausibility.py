@@ -8,8 +8,15 @@ from previs.core.animation import key
 from previs.core.moves import Move, build_camera_track
 from previs.core.plausibility import RigLimits, Warning, check_track
 
-START = {"position_m": (0.0, 1.6, 5.0), "pan_deg": 0.0, "tilt_deg": 0.0, "roll_deg": 0.0,
-         "focal_length_mm": 35.0, "focus_m": 3.0, "t_stop": 2.8}
+START = {
+    "position_m": (0.0, 1.6, 5.0),
+    "pan_deg": 0.0,
+    "tilt_deg": 0.0,
+    "roll_deg": 0.0,
+    "focal_length_mm": 35.0,
+    "focus_m": 3.0,
+    "t_stop": 2.8,
+}
 FPS = 24
 
 
@@ -94,14 +101,20 @@ def test_zoom_outside_its_range_is_flagged():
 
 
 def test_handheld_shake_is_not_a_rig_acceleration():
-    moves = [Move("dolly", 0, 96, {"distance_m": 1.0}),
-             Move("handheld", 0, 96, {"amplitude_m": 0.03, "frequency_hz": 2.0})]
+    moves = [
+        Move("dolly", 0, 96, {"distance_m": 1.0}),
+        Move("handheld", 0, 96, {"amplitude_m": 0.03, "frequency_hz": 2.0}),
+    ]
     assert "dolly_accel" not in kinds(check(moves, 97))
 
 
 def test_explicit_keys_are_checked_too():
-    track = build_camera_track(START, [], 25, extra_keys={"position_m": [key(0, (0, 1.6, 5), "linear"),
-                                                                        key(12, (0, 1.6, -5), "linear")]})
+    track = build_camera_track(
+        START,
+        [],
+        25,
+        extra_keys={"position_m": [key(0, (0, 1.6, 5), "linear"), key(12, (0, 1.6, -5), "linear")]},
+    )
     ws = check_track(track, [], FPS)
     assert "dolly_speed" in kinds(ws)
     assert next(w for w in ws if w.kind == "dolly_speed").value == pytest.approx(20.0)

@@ -18,12 +18,29 @@ from previs.core.presets import (
 )
 from previs.errors import PresetError
 
-REQUIRED_BODIES = {"alexa-35", "alexa-mini-lf", "alexa-mini", "alexa-65", "venice-2-8k",
-                   "venice-2-6k", "v-raptor-8k-vv", "komodo-6k", "fx6", "ursa-mini-pro-12k",
-                   "c500-mk-ii", "c300-mk-ii"}
-REQUIRED_KITS = {"cooke-s4i", "arri-signature-prime", "zeiss-supreme-prime",
-                 "arri-master-anamorphic", "cooke-anamorphic-i", "angenieux-optimo-24-290",
-                 "angenieux-optimo-15-40"}
+REQUIRED_BODIES = {
+    "alexa-35",
+    "alexa-mini-lf",
+    "alexa-mini",
+    "alexa-65",
+    "venice-2-8k",
+    "venice-2-6k",
+    "v-raptor-8k-vv",
+    "komodo-6k",
+    "fx6",
+    "ursa-mini-pro-12k",
+    "c500-mk-ii",
+    "c300-mk-ii",
+}
+REQUIRED_KITS = {
+    "cooke-s4i",
+    "arri-signature-prime",
+    "zeiss-supreme-prime",
+    "arri-master-anamorphic",
+    "cooke-anamorphic-i",
+    "angenieux-optimo-24-290",
+    "angenieux-optimo-15-40",
+}
 
 
 def test_counts_and_required_ids():
@@ -44,9 +61,15 @@ def test_every_mode_has_consistent_plausible_pitch():
             assert pitch == pytest.approx(m.width_mm / m.width_px * 1000, rel=0.01)
             assert 1.0 <= pitch <= 10.0, (body.id, mode_id, pitch)
             # square photosites: the height gives the same pitch (catches mm/px typos)
-            assert m.height_mm / m.height_px * 1000 == pytest.approx(pitch, rel=0.01), (body.id, mode_id)
+            assert m.height_mm / m.height_px * 1000 == pytest.approx(pitch, rel=0.01), (
+                body.id,
+                mode_id,
+            )
             if mode_id in body.stated_pitch_um:
-                assert pitch == pytest.approx(body.stated_pitch_um[mode_id], rel=0.01), (body.id, mode_id)
+                assert pitch == pytest.approx(body.stated_pitch_um[mode_id], rel=0.01), (
+                    body.id,
+                    mode_id,
+                )
             assert 0.01 < m.coc_mm < 0.05
             assert body.mode_confidence[mode_id] in presets.CONFIDENCE_TAGS
 
@@ -100,7 +123,9 @@ def test_lookups_are_case_and_separator_tolerant():
 
 
 def test_unknown_names_suggest_the_closest():
-    with pytest.raises(PresetError, match=r"unknown camera body 'alexa35'; did you mean 'alexa-35'\?"):
+    with pytest.raises(
+        PresetError, match=r"unknown camera body 'alexa35'; did you mean 'alexa-35'\?"
+    ):
         get_body("alexa35")
     with pytest.raises(PresetError, match="did you mean 'cooke-s4i'"):
         get_lens_kit("cooke-s4")
@@ -133,10 +158,16 @@ def test_zoom_accepts_range_and_rejects_outside():
 
 
 def test_zoom_t_stop_ramp_interpolates():
-    kit = LensKit(id="ramp", name="Ramp zoom", maker="x", squeeze=1.0, kind="zoom",
-                  lenses=(LensSpec(30, 300, 2.8, 1.2, "R",
-                                   t_stop_ramp=((30, 2.8), (200, 2.8), (300, 3.8))),),
-                  image_circle_mm=31, source="test")
+    kit = LensKit(
+        id="ramp",
+        name="Ramp zoom",
+        maker="x",
+        squeeze=1.0,
+        kind="zoom",
+        lenses=(LensSpec(30, 300, 2.8, 1.2, "R", t_stop_ramp=((30, 2.8), (200, 2.8), (300, 3.8))),),
+        image_circle_mm=31,
+        source="test",
+    )
     assert kit.lens_at(100).t_stop_max == pytest.approx(2.8)
     assert kit.lens_at(250).t_stop_max == pytest.approx(3.3)
     assert kit.lens_at(300).t_stop_max == pytest.approx(3.8)
@@ -144,6 +175,7 @@ def test_zoom_t_stop_ramp_interpolates():
 
 def test_yaml_entries_all_name_source_and_confidence():
     from importlib import resources
+
     cams = yaml.safe_load(resources.files("previs.data").joinpath("cameras.yaml").read_text())
     for body in cams["bodies"].values():
         assert body["source"] and body["confidence"]

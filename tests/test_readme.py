@@ -12,11 +12,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _blocks(lang: str) -> list[str]:
-    return re.findall(rf"```{lang}\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    return re.findall(
+        rf"```{lang}\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S
+    )
 
 
 def test_the_first_code_block_is_the_two_commands():
-    first = re.search(r"```\w*\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)[1]
+    first = re.search(r"```\w*\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)[
+        1
+    ]
     assert first.strip().splitlines() == ["bash run.sh storyboard", "bash run.sh test"]
 
 

@@ -149,7 +149,9 @@ def test_a_depth_only_probe_sees_the_same_depth_without_rendering_the_wall(gl_co
     with api.StageRenderer(scene, width=96, antialias=False, shadows=False) as full:
         want = full.render(state).depth_m
         assert full._wall is not None and full.inner_frustum_renders == 1
-    with api.StageRenderer(scene, width=96, antialias=False, shadows=False, depth_only=True) as probe:
+    with api.StageRenderer(
+        scene, width=96, antialias=False, shadows=False, depth_only=True
+    ) as probe:
         got = probe.render(state).depth_m
         assert probe._wall is None and probe.inner_frustum_renders == 0
     np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
@@ -166,9 +168,17 @@ def test_a_uniform_is_set_again_only_when_it_changes_and_never_left_stale(gl_con
     with gl_context:  # (another renderer may have left its own context current)
         prog = gl_context.program(
             vertex_shader="#version 330\nvoid main() { gl_Position = vec4(0.0); }",
-            fragment_shader="#version 330\nuniform vec2 u_v; out vec4 o; void main() { o = vec4(u_v, 0.0, 1.0); }")
+            fragment_shader="#version 330\nuniform vec2 u_v; out vec4 o; void main() { o = vec4(u_v, 0.0, 1.0); }",
+        )
         member = prog["u_v"]
-        for value in [(1.0, 2.0), (1.0, 2.0), (3.0, 4.0), np.array([5.0, 6.0]), (3.0, 4.0), (3.0, 4.0)]:
+        for value in [
+            (1.0, 2.0),
+            (1.0, 2.0),
+            (3.0, 4.0),
+            np.array([5.0, 6.0]),
+            (3.0, 4.0),
+            (3.0, 4.0),
+        ]:
             gl.uniform(prog, "u_v", value)
             assert member.value == tuple(float(v) for v in value)
         gl.write(prog, "u_v", np.array([7.0, 8.0], "f4").tobytes())
@@ -195,7 +205,10 @@ def test_the_floor_is_drawn_after_what_stands_on_it(gl_context):
         r.set_world([DrawItem(floor, np.eye(4)), DrawItem(crate, np.eye(4))], [])
         geometry = r.geometry_pass
         order = geometry.draw_order(eye)
-        assert [b.material.key for b in order][:2] == [crate.parts[0].material.key, floor.parts[0].material.key]
+        assert [b.material.key for b in order][:2] == [
+            crate.parts[0].material.key,
+            floor.parts[0].material.key,
+        ]
 
         def shaded(batches) -> int:
             with r.ctx:
@@ -222,7 +235,9 @@ def test_wall_content_cube_is_the_film_curve_of_the_captured_light(gl_context):
 
     scene = api.load_scene(Path(__file__).resolve().parents[1] / "scenes" / "led_stage.yaml")
     with api.StageRenderer(scene, width=320, antialias=False) as stage:
-        stage.render(evaluate(scene, "3C", 40), read_depth=False)  # the world and sun as the shot sets them
+        stage.render(
+            evaluate(scene, "3C", 40), read_depth=False
+        )  # the world and sun as the shot sets them
         wall = stage._wall
         r = wall._renderer
         x = r.capture_cube(wall.eye_m, size=64) * 0.8
@@ -235,5 +250,8 @@ def test_wall_content_cube_is_the_film_curve_of_the_captured_light(gl_context):
             r.pass_ms = None
             diff = np.abs(signal - want)
             assert diff.mean() < 2e-3, (forward, diff.mean())
-            assert np.percentile(diff, 99) < 4e-3 and (diff > 0.05).mean() < 0.002, (forward, diff.max())
+            assert np.percentile(diff, 99) < 4e-3 and (diff > 0.05).mean() < 0.002, (
+                forward,
+                diff.max(),
+            )
         assert 0.2 < want.mean() < 0.9 and want.std() > 0.05  # a sky and a world, not a flat fill

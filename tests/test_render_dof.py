@@ -23,9 +23,13 @@ WIDTH, HEIGHT = 640, 360
 FOCAL_MM, F_NUMBER = 50.0, 1.4
 
 
-def _card(distance_m: float, size_m: float, key: str, glow: float = 4.0, x_m: float = 0.0) -> DrawItem:
+def _card(
+    distance_m: float, size_m: float, key: str, glow: float = 4.0, x_m: float = 0.0
+) -> DrawItem:
     box = primitive_asset("box", size_m=(size_m, size_m, 0.001), key=key)
-    mat = Material(key=key, base_color=(0.0, 0.0, 0.0, 1.0), emissive=(glow, glow, glow), double_sided=True)
+    mat = Material(
+        key=key, base_color=(0.0, 0.0, 0.0, 1.0), emissive=(glow, glow, glow), double_sided=True
+    )
     box = replace(box, parts=tuple(replace(p, material=mat) for p in box.parts))
     return DrawItem(box, tf.translation((x_m, -size_m / 2, -distance_m)))
 
@@ -69,7 +73,9 @@ def test_defocused_card_spreads_by_the_circle_of_confusion(gl_context):
     # The card's light reaches one blur radius past each edge: the lit run (any light at all)
     # grows by the blur diameter, within 2 px (the gather's 40 taps thin out at the rim).
     grown = _lit_width(soft[row, :, 1], 0.002) - w0
-    print(f"card {w0} px, lit run grew {grown} px, 50 % run {_lit_width(soft[row, :, 1], 0.5)} px; c = {coc:.1f} px")
+    print(
+        f"card {w0} px, lit run grew {grown} px, 50 % run {_lit_width(soft[row, :, 1], 0.5)} px; c = {coc:.1f} px"
+    )
     assert grown == pytest.approx(coc, abs=2.0), (grown, coc)
     # About half the light at the edges (a symmetric blur): the 50 % run keeps the card's width
     # within half the blur (the black background's own, smaller blur limits its weight

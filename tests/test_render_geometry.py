@@ -29,8 +29,13 @@ MARKER_M = 0.04  # 4 cm markers
 # Distinct saturated emissive colours: the filmic curve keeps a zero channel at zero, so each
 # marker is found by which channels are lit.
 COLOURS = {
-    "red": (1, 0, 0), "green": (0, 1, 0), "blue": (0, 0, 1),
-    "yellow": (1, 1, 0), "cyan": (0, 1, 1), "magenta": (1, 0, 1), "white": (1, 1, 1),
+    "red": (1, 0, 0),
+    "green": (0, 1, 0),
+    "blue": (0, 0, 1),
+    "yellow": (1, 1, 0),
+    "cyan": (0, 1, 1),
+    "magenta": (1, 0, 1),
+    "white": (1, 1, 1),
 }
 
 
@@ -38,9 +43,21 @@ COLOURS = {
 def _state(body: str, mode: str | None, kit: str, focal_mm: float, world_from_camera) -> FrameState:
     m = presets.get_mode(body, mode)
     lens = presets.get_lens(kit, focal_mm)
-    return FrameState(shot_id="T", frame=0, frame_rate=Fraction(24), world_from_camera=world_from_camera,
-                      mode=m, lens=lens, focal_length_mm=float(focal_mm), focus_m=5.0, t_stop=4.0,
-                      iso=800.0, shutter_angle_deg=180.0, delivery_aspect=None, safe_areas=False)
+    return FrameState(
+        shot_id="T",
+        frame=0,
+        frame_rate=Fraction(24),
+        world_from_camera=world_from_camera,
+        mode=m,
+        lens=lens,
+        focal_length_mm=float(focal_mm),
+        focus_m=5.0,
+        t_stop=4.0,
+        iso=800.0,
+        shutter_angle_deg=180.0,
+        delivery_aspect=None,
+        safe_areas=False,
+    )
 
 
 def _view(state: FrameState, width: int = WIDTH) -> tuple[CameraView, int, int]:
@@ -50,17 +67,26 @@ def _view(state: FrameState, width: int = WIDTH) -> tuple[CameraView, int, int]:
 
 def _emissive(asset: Asset, rgb, key: str) -> Asset:
     """The same geometry, black and glowing ``rgb`` (linear), double-sided."""
-    mat = Material(key=key, base_color=(0.0, 0.0, 0.0, 1.0), roughness=1.0,
-                   emissive=tuple(4.0 * float(c) for c in rgb), double_sided=True)
+    mat = Material(
+        key=key,
+        base_color=(0.0, 0.0, 0.0, 1.0),
+        roughness=1.0,
+        emissive=tuple(4.0 * float(c) for c in rgb),
+        double_sided=True,
+    )
     return replace(asset, parts=tuple(replace(p, material=mat) for p in asset.parts))
 
 
 def _grey(asset: Asset, key: str) -> Asset:
-    mat = Material(key=key, base_color=(0.0, 0.0, 0.0, 1.0), emissive=(0.3, 0.3, 0.3), double_sided=True)
+    mat = Material(
+        key=key, base_color=(0.0, 0.0, 0.0, 1.0), emissive=(0.3, 0.3, 0.3), double_sided=True
+    )
     return replace(asset, parts=tuple(replace(p, material=mat) for p in asset.parts))
 
 
-def _marker_items(world_from_camera: np.ndarray, points_cam: dict[str, np.ndarray]) -> list[DrawItem]:
+def _marker_items(
+    world_from_camera: np.ndarray, points_cam: dict[str, np.ndarray]
+) -> list[DrawItem]:
     """A thin 4 cm square box per point, square to the camera's axes (its front face is parallel
     to the image plane, so its image is a square centred on the centre's projection)."""
     items = []
@@ -93,8 +119,11 @@ def _centroids(color: np.ndarray, names) -> dict[str, tuple[float, float, int]]:
         want = np.array(COLOURS[name], bool)
         mask = np.all(lit == want, axis=2)
         ys, xs = np.nonzero(mask)
-        out[name] = (float(xs.mean() + 0.5) if len(xs) else math.nan,
-                     float(ys.mean() + 0.5) if len(ys) else math.nan, int(len(xs)))
+        out[name] = (
+            float(xs.mean() + 0.5) if len(xs) else math.nan,
+            float(ys.mean() + 0.5) if len(ys) else math.nan,
+            int(len(xs)),
+        )
     return out
 
 
@@ -122,7 +151,9 @@ CAMERAS = [
 ]
 
 
-@pytest.mark.parametrize(("body", "mode", "kit", "focal"), CAMERAS, ids=[f"{c[0]}-{c[2]}-{c[3]:g}" for c in CAMERAS])
+@pytest.mark.parametrize(
+    ("body", "mode", "kit", "focal"), CAMERAS, ids=[f"{c[0]}-{c[2]}-{c[3]:g}" for c in CAMERAS]
+)
 def test_markers_land_on_the_pinhole_pixel(gl_context, body, mode, kit, focal):
     eye = np.array([1.3, 1.6, 6.0])
     pose = tf.look_at(eye, (-0.4, 1.1, -2.0))
@@ -135,8 +166,14 @@ def test_markers_land_on_the_pinhole_pixel(gl_context, body, mode, kit, focal):
     # Points spread over the frame (up to ~75 % of the half-width/height from centre) at 2.5-9 m.
     tan_h = state.squeeze * state.mode.width_mm / (2 * focal)
     tan_v = state.mode.height_mm / (2 * focal)
-    rel = {"red": (0.0, 0.0, 4.0), "green": (0.7, 0.5, 3.0), "blue": (-0.75, -0.6, 6.0),
-           "yellow": (0.6, -0.7, 9.0), "cyan": (-0.5, 0.65, 2.5), "magenta": (0.25, -0.2, 5.0)}
+    rel = {
+        "red": (0.0, 0.0, 4.0),
+        "green": (0.7, 0.5, 3.0),
+        "blue": (-0.75, -0.6, 6.0),
+        "yellow": (0.6, -0.7, 9.0),
+        "cyan": (-0.5, 0.65, 2.5),
+        "magenta": (0.25, -0.2, 5.0),
+    }
     points = {k: np.array([a * tan_h * d, b * tan_v * d, -d]) for k, (a, b, d) in rel.items()}
     frame = _render(_marker_items(pose, points), view, w, h, gl_context)
     found = _centroids(frame.color, points)
@@ -148,13 +185,15 @@ def test_markers_land_on_the_pinhole_pixel(gl_context, body, mode, kit, focal):
     for i, name in enumerate(names):
         x, y, count = found[name]
         size_px = MARKER_M * focal * h / state.mode.height_mm / -points[name][2]
-        assert count >= 0.6 * size_px ** 2, f"{name}: only {count} px lit, expected ~{size_px ** 2:.0f}"
+        assert count >= 0.6 * size_px**2, f"{name}: only {count} px lit, expected ~{size_px**2:.0f}"
         ex, ey = expected[i]
         hx, hy = _hand_projection(state, points[name], w, h)
         assert abs(x - ex) <= 1.0 and abs(y - ey) <= 1.0, (
-            f"{name}: rendered at ({x:.2f}, {y:.2f}), project_to_pixels says ({ex:.2f}, {ey:.2f})")
+            f"{name}: rendered at ({x:.2f}, {y:.2f}), project_to_pixels says ({ex:.2f}, {ey:.2f})"
+        )
         assert abs(x - hx) <= 1.0 and abs(y - hy) <= 1.0, (
-            f"{name}: rendered at ({x:.2f}, {y:.2f}), f_px from focal length and sensor says ({hx:.2f}, {hy:.2f})")
+            f"{name}: rendered at ({x:.2f}, {y:.2f}), f_px from focal length and sensor says ({hx:.2f}, {hy:.2f})"
+        )
         errors.append((x - ex, y - ey))
     # A binary-coverage centroid is quantised to +-0.5 px per marker, but the quantisation is not
     # biased: a systematic half-pixel shift (the classic pixel-centre bug) shows in the mean.
@@ -173,8 +212,10 @@ def test_marker_outside_the_field_of_view_is_not_drawn(gl_context):
     view, w, h = _view(state)
     tan_h = state.squeeze * state.mode.width_mm / (2 * state.focal_length_mm)
     d = 5.0
-    points = {"green": np.array([0.95 * tan_h * d - MARKER_M, 0.0, -d]),
-              "red": np.array([1.05 * tan_h * d + MARKER_M, 0.0, -d])}
+    points = {
+        "green": np.array([0.95 * tan_h * d - MARKER_M, 0.0, -d]),
+        "red": np.array([1.05 * tan_h * d + MARKER_M, 0.0, -d]),
+    }
     found = _centroids(_render(_marker_items(pose, points), view, w, h, gl_context).color, points)
     assert found["green"][2] > 10
     assert w * 0.9 < found["green"][0] < w
@@ -212,7 +253,9 @@ def test_depth_of_a_plane_facing_the_camera(gl_context):
     assert depth.shape == (h, w)
     assert np.all(np.isfinite(depth)), "a 20 m plane at 6.25 m fills the frame"
     err = np.abs(depth / dist - 1)
-    assert err.max() < 0.005, f"depth off by up to {err.max():.4%} (median {np.median(depth):.4f} m)"
+    assert err.max() < 0.005, (
+        f"depth off by up to {err.max():.4%} (median {np.median(depth):.4f} m)"
+    )
     assert np.median(depth) == pytest.approx(dist, rel=1e-3)
     # The colour image agrees: the plane's grey is everywhere.
     assert frame.color.min() > 20
@@ -226,17 +269,21 @@ def test_depth_of_a_tilted_plane_and_empty_pixels_are_inf(gl_context):
     # 25 deg about its horizontal axis: its depth runs across the frame.
     centre_cam = np.array([0.2, -0.1, -5.0])
     rot = tf.rotation_y(40) @ tf.rotation_x(90 + 25)
-    normal_cam = (rot[:3, :3] @ np.array([0.0, 1.0, 0.0]))
+    normal_cam = rot[:3, :3] @ np.array([0.0, 1.0, 0.0])
     plane = _grey(primitive_asset("plane", size_m=(3.0, 3.0)), "tilted")
     m = pose @ tf.translation(centre_cam) @ rot
     frame = _render([DrawItem(plane, m)], view, w, h, gl_context)
     depth = frame.depth_m
     covered = np.isfinite(depth)
-    assert 0.1 < covered.mean() < 0.9, f"the plane should cover part of the frame, covers {covered.mean():.0%}"
+    assert 0.1 < covered.mean() < 0.9, (
+        f"the plane should cover part of the frame, covers {covered.mean():.0%}"
+    )
     expected = _plane_depth(view, w, h, centre_cam, normal_cam)
     err = np.abs(depth[covered] / expected[covered] - 1)
     assert err.max() < 0.005, f"tilted plane depth off by up to {err.max():.4%}"
-    assert depth[covered].max() - depth[covered].min() > 1.0, "the tilt should spread the depth over > 1 m"
+    assert depth[covered].max() - depth[covered].min() > 1.0, (
+        "the tilt should spread the depth over > 1 m"
+    )
     # Empty pixels are inf, covered pixels are the lit ones.
     assert np.all(np.isinf(depth[~covered])) and np.all(depth[~covered] > 0)
     lit = frame.color.max(axis=2) > 10
@@ -251,11 +298,14 @@ def test_depth_of_a_sphere(gl_context):
     radius = 0.6
     mesh = trimesh.creation.icosphere(subdivisions=5, radius=radius)
     n = len(mesh.vertices)
-    part = MeshPart(positions=np.asarray(mesh.vertices, np.float32),
-                    normals=np.asarray(mesh.vertex_normals, np.float32),
-                    uvs=np.zeros((n, 2), np.float32), colors=np.ones((n, 4), np.float32),
-                    indices=np.asarray(mesh.faces, np.uint32),
-                    material=Material(key="sphere", base_color=(0, 0, 0, 1), emissive=(0.5, 0.5, 0.5)))
+    part = MeshPart(
+        positions=np.asarray(mesh.vertices, np.float32),
+        normals=np.asarray(mesh.vertex_normals, np.float32),
+        uvs=np.zeros((n, 2), np.float32),
+        colors=np.ones((n, 4), np.float32),
+        indices=np.asarray(mesh.faces, np.uint32),
+        material=Material(key="sphere", base_color=(0, 0, 0, 1), emissive=(0.5, 0.5, 0.5)),
+    )
     sphere = Asset(source="<sphere>", parts=(part,))
     frame = _render([DrawItem(sphere, pose @ tf.translation(centre_cam))], view, w, h, gl_context)
     depth = frame.depth_m
@@ -264,14 +314,16 @@ def test_depth_of_a_sphere(gl_context):
     d = _pixel_rays(view, w, h)
     a = np.einsum("ijk,ijk->ij", d, d)
     b = -2 * d @ centre_cam
-    c = centre_cam @ centre_cam - radius ** 2
+    c = centre_cam @ centre_cam - radius**2
     disc = b * b - 4 * a * c
     hit = disc > 0
     t = np.where(hit, (-b - np.sqrt(np.maximum(disc, 0))) / (2 * a), np.inf)
     # Silhouette: rendered coverage equals the analytic coverage except within a pixel of the rim.
     rim = ndimage.binary_dilation(hit, iterations=1) & ~ndimage.binary_erosion(hit, iterations=1)
     mismatch = covered ^ hit
-    assert not np.any(mismatch & ~rim), f"{int((mismatch & ~rim).sum())} px differ away from the rim"
+    assert not np.any(mismatch & ~rim), (
+        f"{int((mismatch & ~rim).sum())} px differ away from the rim"
+    )
     # Away from the rim (where a 20480-face sphere and the true sphere part by up to a few mm
     # along grazing rays), depth equals the analytic distance along the view axis.
     inner = ndimage.binary_erosion(hit & covered, iterations=3)
@@ -286,7 +338,9 @@ def test_depth_of_a_sphere(gl_context):
 
 
 # ---------------------------------------------------------------- pan / tilt / roll
-@pytest.mark.parametrize(("pan", "tilt", "roll"), [(0, 0, 90), (30, -10, 0), (-25, 15, 35), (140, 5, -60)])
+@pytest.mark.parametrize(
+    ("pan", "tilt", "roll"), [(0, 0, 90), (30, -10, 0), (-25, 15, 35), (140, 5, -60)]
+)
 def test_pan_tilt_roll_puts_a_point_where_the_rotation_says(gl_context, pan, tilt, roll):
     """A camera head by hand: pan turns left about world +Y, tilt raises the lens, roll turns the
     camera clockwise as the operator sees it (so the picture turns anticlockwise)."""
@@ -302,18 +356,25 @@ def test_pan_tilt_roll_puts_a_point_where_the_rotation_says(gl_context, pan, til
     up = math.sin(r) * right0 + math.cos(r) * up0
     f_px = state.focal_length_mm * w / state.mode.width_mm
     # World points: on the axis, and offsets along the rolled camera's right and up.
-    offsets = {"red": (0.0, 0.0, 4.0), "green": (0.6, 0.0, 4.0), "blue": (0.0, 0.4, 4.0),
-               "yellow": (-0.5, -0.3, 5.0)}
+    offsets = {
+        "red": (0.0, 0.0, 4.0),
+        "green": (0.6, 0.0, 4.0),
+        "blue": (0.0, 0.4, 4.0),
+        "yellow": (-0.5, -0.3, 5.0),
+    }
     world = {k: eye + d * fwd + a * right + b * up for k, (a, b, d) in offsets.items()}
     inv = np.linalg.inv(pose)
     points_cam = {k: tf.transform_points(inv, [v])[0] for k, v in world.items()}
-    found = _centroids(_render(_marker_items(pose, points_cam), view, w, h, gl_context).color, offsets)
+    found = _centroids(
+        _render(_marker_items(pose, points_cam), view, w, h, gl_context).color, offsets
+    )
     for name, (a, b, d) in offsets.items():
         ex, ey = w / 2 + f_px * a / d, h / 2 - f_px * b / d
         x, y, count = found[name]
         assert count > 0, f"{name} not in the picture"
         assert abs(x - ex) <= 1.0 and abs(y - ey) <= 1.0, (
-            f"pan {pan} tilt {tilt} roll {roll}: {name} at ({x:.2f}, {y:.2f}), expected ({ex:.2f}, {ey:.2f})")
+            f"pan {pan} tilt {tilt} roll {roll}: {name} at ({x:.2f}, {y:.2f}), expected ({ex:.2f}, {ey:.2f})"
+        )
 
 
 def test_roll_90_clockwise_puts_the_right_of_frame_at_the_top(gl_context):
@@ -327,7 +388,9 @@ def test_roll_90_clockwise_puts_the_right_of_frame_at_the_top(gl_context):
     world = {"red": aim + np.array([0.5, 0.0, 0.0]), "green": aim + np.array([0.0, 0.3, 0.0])}
     inv = np.linalg.inv(pose)
     points_cam = {k: tf.transform_points(inv, [v])[0] for k, v in world.items()}
-    found = _centroids(_render(_marker_items(pose, points_cam), view, w, h, gl_context).color, world)
+    found = _centroids(
+        _render(_marker_items(pose, points_cam), view, w, h, gl_context).color, world
+    )
     f_px = state.focal_length_mm * w / state.mode.width_mm
     assert found["red"][0] == pytest.approx(w / 2, abs=1.0)
     assert found["red"][1] == pytest.approx(h / 2 - f_px * 0.5 / 4.0, abs=1.0)
@@ -339,15 +402,18 @@ def test_roll_90_clockwise_puts_the_right_of_frame_at_the_top(gl_context):
 def _floor_hdr(gl_context, lights, *, sky=None, size=64, floor_m=4.0):
     """A grey floor ``floor_m`` square seen straight down from 2 m (90 degree view: 4 m across)
     in linear light, rows bottom-up, and each pixel centre's floor point (x, z)."""
-    floor = primitive_asset("plane", size_m=(floor_m, floor_m), color_linear=(0.5, 0.5, 0.5), roughness=1.0,
-                            key="floor")
+    floor = primitive_asset(
+        "plane", size_m=(floor_m, floor_m), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor"
+    )
     r = Renderer(size, size, antialias=False, shadows=False, ctx=gl_context)
     try:
         r.set_world([DrawItem(floor, np.eye(4))], lights)
         if sky is not None:
             r.set_sky(sky)
         eye = np.array([0.0, 2.0, 0.0])
-        view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 0.0, -1.0)), math.pi / 2, 1.0, 0.05, 100.0)
+        view = CameraView(
+            tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 0.0, -1.0)), math.pi / 2, 1.0, 0.05, 100.0
+        )
         hdr = r.render_hdr(view)
     finally:
         r.release()
@@ -364,8 +430,15 @@ def test_light_range_cuts_off_as_1_minus_d4(gl_context):
     from previs.core.scene import Light
 
     def light(range_m):
-        return Light(name="p", type="point", color_linear=(1.0, 1.0, 1.0), intensity=5.0,
-                     position_m=(0.0, 0.5, 0.0), range_m=range_m, shadows=False)
+        return Light(
+            name="p",
+            type="point",
+            color_linear=(1.0, 1.0, 1.0),
+            intensity=5.0,
+            position_m=(0.0, 0.5, 0.0),
+            range_m=range_m,
+            shadows=False,
+        )
 
     free, x, z = _floor_hdr(gl_context, [light(0.0)])
     ranged, _, _ = _floor_hdr(gl_context, [light(1.2)])
@@ -374,7 +447,9 @@ def test_light_range_cuts_off_as_1_minus_d4(gl_context):
     lum_free, lum_ranged = free.mean(axis=2), ranged.mean(axis=2)
     assert lum_free.min() > 0.0  # the whole floor is lit without a range
     inside = window > 0.05
-    np.testing.assert_allclose(lum_ranged[inside] / lum_free[inside], window[inside], rtol=0.02, atol=2e-3)
+    np.testing.assert_allclose(
+        lum_ranged[inside] / lum_free[inside], window[inside], rtol=0.02, atol=2e-3
+    )
     assert np.all(lum_ranged[d > 1.21] == 0.0)  # beyond the range: nothing
 
 
@@ -383,8 +458,14 @@ def test_sky_shows_only_where_nothing_is_drawn(gl_context):
     floor's shading alone."""
     from previs.core.scene import Light
 
-    sun = Light(name="sun", type="directional", color_linear=(1.0, 1.0, 1.0), intensity=3.0,
-                direction=(0.0, -1.0, 0.0), shadows=False)
+    sun = Light(
+        name="sun",
+        type="directional",
+        color_linear=(1.0, 1.0, 1.0),
+        intensity=3.0,
+        direction=(0.0, -1.0, 0.0),
+        shadows=False,
+    )
     plain, x, z = _floor_hdr(gl_context, [sun], floor_m=2.0)
     with_sky, _, _ = _floor_hdr(gl_context, [sun], sky=(0.3, 0.8, 0.2), floor_m=2.0)
     on_floor = (np.abs(x) < 0.95) & (np.abs(z) < 0.95)
@@ -402,19 +483,38 @@ def test_a_spot_casts_shadows_out_to_the_end_of_its_falloff(gl_context):
     ring unshadowed)."""
     from previs.core.scene import Light
 
-    spot = Light(name="spot", type="spot", color_linear=(1.0, 1.0, 1.0), intensity=400.0, position_m=(-1.0, 2.0, 0.0),
-                 direction=(0.0, -1.0, 0.0), beam_angle_deg=30.0, field_angle_deg=40.0, shadows=True)
+    spot = Light(
+        name="spot",
+        type="spot",
+        color_linear=(1.0, 1.0, 1.0),
+        intensity=400.0,
+        position_m=(-1.0, 2.0, 0.0),
+        direction=(0.0, -1.0, 0.0),
+        beam_angle_deg=30.0,
+        field_angle_deg=40.0,
+        shadows=True,
+    )
     off_axis = math.radians(25.5)
-    floor = primitive_asset("plane", size_m=(6.0, 6.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor")
-    caster = primitive_asset("box", size_m=(0.15, 0.15, 0.15), color_linear=(0.5, 0.5, 0.5), key="caster")
-    at_caster = tf.translation((-1.0 + math.tan(off_axis), 0.925, 0.0))  # centred 1 m below the lamp
+    floor = primitive_asset(
+        "plane", size_m=(6.0, 6.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor"
+    )
+    caster = primitive_asset(
+        "box", size_m=(0.15, 0.15, 0.15), color_linear=(0.5, 0.5, 0.5), key="caster"
+    )
+    at_caster = tf.translation(
+        (-1.0 + math.tan(off_axis), 0.925, 0.0)
+    )  # centred 1 m below the lamp
     shadow_x = -1.0 + 2.0 * math.tan(off_axis)  # where its shadow's centre falls on the floor
     size = 96
     eye = np.array([0.0, 2.0, 0.0])
-    view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 0.0, -1.0)), math.pi / 2, 1.0, 0.05, 100.0)
+    view = CameraView(
+        tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 0.0, -1.0)), math.pi / 2, 1.0, 0.05, 100.0
+    )
     lum = {}
-    for name, items in (("bare", [DrawItem(floor, np.eye(4))]),
-                        ("caster", [DrawItem(floor, np.eye(4)), DrawItem(caster, at_caster)])):
+    for name, items in (
+        ("bare", [DrawItem(floor, np.eye(4))]),
+        ("caster", [DrawItem(floor, np.eye(4)), DrawItem(caster, at_caster)]),
+    ):
         r = Renderer(size, size, antialias=False, shadows=True, ctx=gl_context)
         try:
             r.set_world(items, [spot])
@@ -431,9 +531,13 @@ def test_a_spot_casts_shadows_out_to_the_end_of_its_falloff(gl_context):
 def _floor_lum_with_and_without_shadows(gl_context, light, size=128):
     """A bare floor under ``light`` seen from above, in linear light: with shadow maps and
     without. Nothing casts a shadow, so any difference is a lookup in the wrong place."""
-    floor = primitive_asset("plane", size_m=(8.0, 8.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor")
+    floor = primitive_asset(
+        "plane", size_m=(8.0, 8.0), color_linear=(0.5, 0.5, 0.5), roughness=1.0, key="floor"
+    )
     eye = np.array([0.0, 3.0, 0.0])
-    view = CameraView(tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 0.0, -1.0)), math.radians(100), 1.0, 0.05, 100.0)
+    view = CameraView(
+        tf.look_at(eye, (0.0, 0.0, 0.0), (0.0, 0.0, -1.0)), math.radians(100), 1.0, 0.05, 100.0
+    )
     out = []
     for shadows in (True, False):
         r = Renderer(size, size, antialias=False, shadows=shadows, ctx=gl_context)
@@ -453,17 +557,33 @@ def test_shadow_maps_leave_an_open_floor_fully_lit(gl_context, kind):
     from previs.core.scene import Light
 
     if kind == "point":
-        light = Light(name="bulb", type="point", color_linear=(1.0, 1.0, 1.0), intensity=50.0,
-                      position_m=(0.3, 1.5, -0.2), shadows=True)
+        light = Light(
+            name="bulb",
+            type="point",
+            color_linear=(1.0, 1.0, 1.0),
+            intensity=50.0,
+            position_m=(0.3, 1.5, -0.2),
+            shadows=True,
+        )
     else:
-        light = Light(name="flood", type="spot", color_linear=(1.0, 1.0, 1.0), intensity=50.0,
-                      position_m=(0.3, 1.5, -0.2), direction=(0.0, -1.0, 0.0), beam_angle_deg=120.0,
-                      field_angle_deg=170.0, shadows=True)
+        light = Light(
+            name="flood",
+            type="spot",
+            color_linear=(1.0, 1.0, 1.0),
+            intensity=50.0,
+            position_m=(0.3, 1.5, -0.2),
+            direction=(0.0, -1.0, 0.0),
+            beam_angle_deg=120.0,
+            field_angle_deg=170.0,
+            shadows=True,
+        )
     shadowed, plain = _floor_lum_with_and_without_shadows(gl_context, light)
     lit = plain > 1e-4
     assert lit.mean() > 0.5
     ratio = shadowed[lit] / plain[lit]
-    assert ratio.min() > 0.97, f"{(ratio < 0.97).sum()} floor pixels darkened by a shadow of nothing"
+    assert ratio.min() > 0.97, (
+        f"{(ratio < 0.97).sum()} floor pixels darkened by a shadow of nothing"
+    )
 
 
 @pytest.mark.parametrize("frame_aspect", [2.39, 1.0])
@@ -478,7 +598,9 @@ def test_frame_lines_are_whole_pixels_and_mirror_each_other(gl_context, frame_as
     try:
         r.set_world([], [])
         view = CameraView(np.eye(4), math.radians(40), w / h, 0.05, 100.0)
-        img = r.render(view, overlay=Overlay(frame_aspect=frame_aspect, safe_areas=True), read_depth=False).color
+        img = r.render(
+            view, overlay=Overlay(frame_aspect=frame_aspect, safe_areas=True), read_depth=False
+        ).color
     finally:
         r.release()
     white = np.all(img == 255, axis=2)

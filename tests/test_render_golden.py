@@ -43,12 +43,18 @@ P99_MAX = 40.0  # 99th percentile of each pixel's largest channel difference
 
 def compare(actual: np.ndarray, expected: np.ndarray) -> tuple[bool, str]:
     if actual.shape != expected.shape:
-        return False, f"size {actual.shape[1]}x{actual.shape[0]} != golden {expected.shape[1]}x{expected.shape[0]}"
+        return (
+            False,
+            f"size {actual.shape[1]}x{actual.shape[0]} != golden {expected.shape[1]}x{expected.shape[0]}",
+        )
     diff = np.abs(actual.astype(np.int16) - expected.astype(np.int16))
     mean = float(diff.mean())
     p99 = float(np.percentile(diff.max(axis=2), 99))
     ok = mean < MEAN_ABS_MAX and p99 < P99_MAX
-    return ok, f"mean |diff| {mean:.3f} (limit {MEAN_ABS_MAX}), 99th percentile {p99:.1f} (limit {P99_MAX})"
+    return (
+        ok,
+        f"mean |diff| {mean:.3f} (limit {MEAN_ABS_MAX}), 99th percentile {p99:.1f} (limit {P99_MAX})",
+    )
 
 
 def check_golden(name: str, actual: np.ndarray, regen: bool) -> None:
@@ -58,8 +64,10 @@ def check_golden(name: str, actual: np.ndarray, regen: bool) -> None:
         Image.fromarray(actual).save(path)
         pytest.skip(f"wrote golden {path.relative_to(ROOT)}")
     if not path.exists():
-        pytest.fail(f"golden {path.relative_to(ROOT)} is missing; make it with "
-                    f"`pytest tests/test_render_golden.py --regen-golden -k {name}` and look at it")
+        pytest.fail(
+            f"golden {path.relative_to(ROOT)} is missing; make it with "
+            f"`pytest tests/test_render_golden.py --regen-golden -k {name}` and look at it"
+        )
     expected = np.asarray(Image.open(path).convert("RGB"))
     ok, stats = compare(actual, expected)
     if not ok:
@@ -69,8 +77,10 @@ def check_golden(name: str, actual: np.ndarray, regen: bool) -> None:
         if actual.shape == expected.shape:
             d = np.abs(actual.astype(np.int16) - expected.astype(np.int16)) * 4
             Image.fromarray(np.clip(d, 0, 255).astype(np.uint8)).save(FAILURES / f"{name}_diff.png")
-        pytest.fail(f"{name} differs from its golden: {stats}. Wrote {name}_actual.png, "
-                    f"{name}_expected.png and {name}_diff.png to {FAILURES}")
+        pytest.fail(
+            f"{name} differs from its golden: {stats}. Wrote {name}_actual.png, "
+            f"{name}_expected.png and {name}_diff.png to {FAILURES}"
+        )
 
 
 # ---------------------------------------------------------------- renders
@@ -110,20 +120,27 @@ def test_tolerance_catches_a_1_degree_camera_move(golden_scene, regen_golden):
     expected = _golden_or_skip("golden_scene_G1", regen_golden)
     state = api.evaluate(golden_scene, "G1")
     moves = {"pan": tf.rotation_y(1.0), "tilt": tf.rotation_x(1.0), "roll": tf.rotation_z(1.0)}
-    moved = [dataclasses.replace(state, world_from_camera=state.world_from_camera @ m) for m in moves.values()]
+    moved = [
+        dataclasses.replace(state, world_from_camera=state.world_from_camera @ m)
+        for m in moves.values()
+    ]
     same, *others = _render(golden_scene, state, *moved)
     ok, stats = compare(same, expected)
     assert ok, f"the unmoved camera must match its golden first: {stats}"
     for axis, img in zip(moves, others, strict=True):
         ok, stats = compare(img, expected)
-        assert not ok, f"a 1 degree {axis} passed the golden comparison ({stats}): the tolerance is too loose"
+        assert not ok, (
+            f"a 1 degree {axis} passed the golden comparison ({stats}): the tolerance is too loose"
+        )
 
 
 @pytest.mark.parametrize("light", ["sun", "key"])
 def test_tolerance_catches_a_missing_light(golden_scene, regen_golden, light):
     expected = _golden_or_skip("golden_scene_G1", regen_golden)
     assert light in [lt.name for lt in golden_scene.lights]
-    scene = dataclasses.replace(golden_scene, lights=[lt for lt in golden_scene.lights if lt.name != light])
+    scene = dataclasses.replace(
+        golden_scene, lights=[lt for lt in golden_scene.lights if lt.name != light]
+    )
     (img,) = _render(scene, api.evaluate(scene, "G1"))
     ok, stats = compare(img, expected)
     assert not ok, f"the scene without its {light} light passed the golden comparison ({stats})"
@@ -183,15 +200,21 @@ def test_flight_helmet_renders_where_its_bounds_say(gl_context, shared_assets):
     # Helmet centre 2 m in front of a camera at the origin looking down -Z, turned 30 deg.
     dist = 2.0
     centre = (lo + hi) / 2
-    world_from_asset = tf.translation((0.0, 0.0, -dist)) @ tf.rotation_y(30) @ tf.translation(-centre)
+    world_from_asset = (
+        tf.translation((0.0, 0.0, -dist)) @ tf.rotation_y(30) @ tf.translation(-centre)
+    )
     w, h = 400, 400
     view = CameraView(np.eye(4), np.radians(30.0), 1.0, 0.05, 100.0)
 
     def render(asset):
         r = Renderer(w, h, antialias=False, shadows=False, ctx=gl_context)
         try:
-            r.set_world([DrawItem(asset, world_from_asset)], [],
-                        ambient_up_nits=(0.6, 0.6, 0.6), ambient_down_nits=(0.6, 0.6, 0.6))
+            r.set_world(
+                [DrawItem(asset, world_from_asset)],
+                [],
+                ambient_up_nits=(0.6, 0.6, 0.6),
+                ambient_down_nits=(0.6, 0.6, 0.6),
+            )
             return r.render(view, exposure=1.0, overlay=None)
         finally:
             r.release()
@@ -205,22 +228,36 @@ def test_flight_helmet_renders_where_its_bounds_say(gl_context, shared_assets):
     cam_z = tf.transform_points(world_from_asset, verts)[:, 2]
     nearest, farthest = float(-cam_z.max()), float(-cam_z.min())
     d = frame.depth_m[covered]
-    assert d.min() == pytest.approx(nearest, abs=0.01), f"nearest visible depth {d.min():.4f} m, vertices say {nearest:.4f} m"
+    assert d.min() == pytest.approx(nearest, abs=0.01), (
+        f"nearest visible depth {d.min():.4f} m, vertices say {nearest:.4f} m"
+    )
     assert d.max() <= farthest + 1e-3
     assert d.max() - d.min() > 0.15, "a 0.37 m deep helmet should show depth"
     # Silhouette: inside the projection of its vertices, and filling its extent.
-    px = tf.project_to_pixels(view.clip_from_world, tf.transform_points(world_from_asset, verts), w, h)
+    px = tf.project_to_pixels(
+        view.clip_from_world, tf.transform_points(world_from_asset, verts), w, h
+    )
     ys, xs = np.nonzero(covered)
     assert xs.min() >= np.floor(px[:, 0].min()) - 1 and xs.max() <= np.ceil(px[:, 0].max()) + 1
     assert ys.min() >= np.floor(px[:, 1].min()) - 1 and ys.max() <= np.ceil(px[:, 1].max()) + 1
     assert (ys.max() - ys.min()) > 0.95 * (px[:, 1].max() - px[:, 1].min()) - 2
     # Texture: the textured helmet's colours vary far more than the same geometry without its
     # textures under the same uniform light.
-    plain = dataclasses.replace(helmet, parts=tuple(
-        dataclasses.replace(p, material=Material(key=f"plain{i}", base_color=p.material.base_color,
-                                                 roughness=p.material.roughness,
-                                                 metallic=p.material.metallic))
-        for i, p in enumerate(helmet.parts)))
+    plain = dataclasses.replace(
+        helmet,
+        parts=tuple(
+            dataclasses.replace(
+                p,
+                material=Material(
+                    key=f"plain{i}",
+                    base_color=p.material.base_color,
+                    roughness=p.material.roughness,
+                    metallic=p.material.metallic,
+                ),
+            )
+            for i, p in enumerate(helmet.parts)
+        ),
+    )
     flat = render(plain)
     tex_rgb = frame.color[covered].astype(float)
     flat_rgb = flat.color[covered].astype(float)
@@ -228,4 +265,5 @@ def test_flight_helmet_renders_where_its_bounds_say(gl_context, shared_assets):
     assert tex_rgb.std(axis=0).mean() > 15
     assert np.abs(chroma(tex_rgb)).mean() > 2 * np.abs(chroma(flat_rgb)).mean() + 2, (
         "textures add no colour: textured chroma "
-        f"{np.abs(chroma(tex_rgb)).mean():.2f} vs untextured {np.abs(chroma(flat_rgb)).mean():.2f}")
+        f"{np.abs(chroma(tex_rgb)).mean():.2f} vs untextured {np.abs(chroma(flat_rgb)).mean():.2f}"
+    )

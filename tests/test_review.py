@@ -17,7 +17,7 @@ import previs
 from previs.export.review import export_review
 
 ROOT = Path(__file__).resolve().parents[1]
-HOSTILE = "<b>Mara & Dale</b> \"at\" the pumps"
+HOSTILE = '<b>Mara & Dale</b> "at" the pumps'
 
 
 def _chromium() -> str:
@@ -28,9 +28,21 @@ def _chromium() -> str:
 
 
 def _browser(page: Path, tmp: Path, *extra: str) -> subprocess.CompletedProcess:
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-           f"--user-data-dir={tmp}", "--virtual-time-budget=10000", *extra, page.resolve().as_uri()]
+    cmd = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp}",
+        "--virtual-time-budget=10000",
+        *extra,
+        page.resolve().as_uri(),
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
 
 
@@ -42,8 +54,12 @@ def review(gl_context, tmp_path_factory):
     base = tmp_path_factory.mktemp("review")
     media = base / "media" / "animatic"
     media.mkdir(parents=True)
-    (media / "3A.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))  # stands in for an animatic
-    written = export_review(scene, base / "export" / "review", media_dir=base / "media", date="2025-06-01")
+    (media / "3A.mp4").write_bytes(
+        b"\x00\x00\x00\x18ftypmp42" + bytes(64)
+    )  # stands in for an animatic
+    written = export_review(
+        scene, base / "export" / "review", media_dir=base / "media", date="2025-06-01"
+    )
     return scene, base / "export" / "review", written
 
 
@@ -78,9 +94,11 @@ def test_user_strings_are_escaped(review):
 def test_shot_fields_notes_and_links(review):
     scene, out, _ = review
     page = (out / "index.html").read_text(encoding="utf-8")
-    sec = page[page.index('id="shot-2B"'):page.index('id="shot-3A"')]
+    sec = page[page.index('id="shot-2B"') : page.index('id="shot-3A"')]
     assert "watch the top of the wall and the ceiling seam" in sec  # 2B's notes
-    assert "21 mm" in sec and 'href="#shot-2A"' in sec and 'href="#shot-3A"' in sec  # lens, prev, next
+    assert (
+        "21 mm" in sec and 'href="#shot-2A"' in sec and 'href="#shot-3A"' in sec
+    )  # lens, prev, next
     assert "plans/plan_2B.png" in sec
     assert "LED stage checks not run" in page
 
@@ -115,8 +133,19 @@ def test_cli_writes_the_review(tmp_path, gl_context):
     from previs.cli import EXPORTS, main
 
     assert "review" in EXPORTS
-    rc = main(["export", str(ROOT / "scenes" / "led_stage.yaml"), "--what", "review", "--shot", "2A",
-               "-o", str(tmp_path / "out"), "-q"])
+    rc = main(
+        [
+            "export",
+            str(ROOT / "scenes" / "led_stage.yaml"),
+            "--what",
+            "review",
+            "--shot",
+            "2A",
+            "-o",
+            str(tmp_path / "out"),
+            "-q",
+        ]
+    )
     assert rc == 0
     page = (tmp_path / "out" / "review" / "index.html").read_text(encoding="utf-8")
     assert page.count('class="card"') == 1 and 'id="shot-2A"' in page

@@ -37,8 +37,15 @@ def small_scene(folder: Path, frames: int) -> Path:
             piece["path"] = str(scenes / piece["path"])
     shot = next(s for s in doc["shots"] if s["id"] == SHOT)
     shot["length_frames"] = frames
-    shot["moves"] = [{"type": "dolly", "start_frame": 0, "end_frame": frames - 1, "distance_m": 0.5,
-                      "interp": "ease"}]
+    shot["moves"] = [
+        {
+            "type": "dolly",
+            "start_frame": 0,
+            "end_frame": frames - 1,
+            "distance_m": 0.5,
+            "interp": "ease",
+        }
+    ]
     doc["shots"] = [shot]
     path = folder / f"small_{frames}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -46,18 +53,41 @@ def small_scene(folder: Path, frames: int) -> Path:
 
 
 def command(scene: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "previs.cli", "animatic", str(scene), "-o", str(out), "--width", "160",
-            "-q", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "previs.cli",
+        "animatic",
+        str(scene),
+        "-o",
+        str(out),
+        "--width",
+        "160",
+        "-q",
+        *extra,
+    ]
 
 
 def run(scene: Path, out: Path, *extra: str, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run(command(scene, out, *extra), capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=GUARD_S)
+    return subprocess.run(
+        command(scene, out, *extra),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=GUARD_S,
+    )
 
 
 def start(scene: Path, out: Path, *extra: str, env=None) -> subprocess.Popen:
-    return subprocess.Popen(command(scene, out, *extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT, env=env)
+    return subprocess.Popen(
+        command(scene, out, *extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def wait_for(condition, proc: subprocess.Popen | None = None) -> bool:
@@ -109,7 +139,10 @@ def reference(tmp_path_factory):
     for name, extra in (("burn-in", ()), ("no-burn-in", ("--no-burn-in",))):
         ok(run(scene, d / name, *extra))
         refs[name] = everything(d / name)
-    assert refs["burn-in"][f"frames/{SHOT}/{SHOT}_00003.png"] != refs["no-burn-in"][f"frames/{SHOT}/{SHOT}_00003.png"]
+    assert (
+        refs["burn-in"][f"frames/{SHOT}/{SHOT}_00003.png"]
+        != refs["no-burn-in"][f"frames/{SHOT}/{SHOT}_00003.png"]
+    )
     return scene, refs
 
 
@@ -120,11 +153,15 @@ def test_killed_while_encoding_leaves_a_temporary_the_next_run_removes(tmp_path,
     reference's bytes."""
     scene, refs = reference
     out = tmp_path / "out"
-    env = fake_ffmpeg(tmp_path, 'head -c 5000 >/dev/null; printf "half a movie" > "$out"; kill -9 $PPID')
+    env = fake_ffmpeg(
+        tmp_path, 'head -c 5000 >/dev/null; printf "half a movie" > "$out"; kill -9 $PPID'
+    )
     res = run(scene, out, env=env)
     assert res.returncode == -signal.SIGKILL
     left = temporaries(out)
-    assert len(left) == 1 and left[0].startswith(f".{SHOT}.mp4.previs-") and left[0].endswith(".tmp")
+    assert (
+        len(left) == 1 and left[0].startswith(f".{SHOT}.mp4.previs-") and left[0].endswith(".tmp")
+    )
     assert not (out / f"{SHOT}.mp4").exists() and len(frames_on_disk(out)) == 24
     res = ok(run(scene, out))
     assert "rendered 0 of 24 frames (24 already done)" in res.stdout
@@ -161,11 +198,16 @@ def test_stale_temporaries_of_killed_runs_are_removed_but_not_a_live_runs(tmp_pa
     scene, refs = reference
     out = tmp_path / "out"
     ok(run(scene, out))
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()  # a pid that has ended
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()  # a pid that has ended
     shot_dir = out / "frames" / SHOT
-    planted = [shot_dir / f".{SHOT}_00004.png.previs-{dead}-0011aabb.tmp", shot_dir / f".{SHOT}_00005.png.a1b2c3d4.tmp",
-               out / f".{SHOT}.mp4.previs-{dead}-99887766.tmp", out / ".sequence.mp4.zz_9yy8x.tmp"]
+    planted = [
+        shot_dir / f".{SHOT}_00004.png.previs-{dead}-0011aabb.tmp",
+        shot_dir / f".{SHOT}_00005.png.a1b2c3d4.tmp",
+        out / f".{SHOT}.mp4.previs-{dead}-99887766.tmp",
+        out / ".sequence.mp4.zz_9yy8x.tmp",
+    ]
     for p in planted:
         p.write_bytes(b"left by a killed run")
     mine = out / ".notes.txt.a1b2c3d4.tmp"
@@ -182,17 +224,17 @@ def test_frames_of_other_settings_in_the_folder_are_never_kept(tmp_path, referen
     folder leave it: each run renders again exactly the frames that are not its own."""
     scene, refs = reference
     out = tmp_path / "out"
-    ok(run(scene, out))                                   # every frame with burn-in
-    ok(run(scene, out, "--no-burn-in"))                   # every frame again, without
+    ok(run(scene, out))  # every frame with burn-in
+    ok(run(scene, out, "--no-burn-in"))  # every frame again, without
     assert everything(out) == refs["no-burn-in"]
     with_burn_in = {k: v for k, v in refs["burn-in"].items() if k.startswith("frames/")}
-    for k in (0, 7, 8, 23):                               # some frames of the other setting
+    for k in (0, 7, 8, 23):  # some frames of the other setting
         name = f"frames/{SHOT}/{SHOT}_{k:05d}.png"
         (out / name).write_bytes(with_burn_in[name])
     res = ok(run(scene, out, "--no-burn-in"))
     assert res.stdout.startswith("rendered 4 of 24 frames (20 already done)")
     assert everything(out) == refs["no-burn-in"]
-    res = ok(run(scene, out))                             # and back: none of these is kept
+    res = ok(run(scene, out))  # and back: none of these is kept
     assert res.stdout.startswith("rendered 24 of 24 frames (0 already done)")
     assert everything(out) == refs["burn-in"]
 
@@ -203,8 +245,16 @@ def test_a_run_of_other_settings_killed_midway_never_leaks_into_the_next(tmp_pat
     ok(run(scene, out))
     proc = start(scene, out, "--no-burn-in")
     try:
-        wait_for(lambda: sum(p.read_bytes() != refs["burn-in"][str(p.relative_to(out))]
-                             for p in frames_on_disk(out)) >= 2, proc)
+        wait_for(
+            lambda: (
+                sum(
+                    p.read_bytes() != refs["burn-in"][str(p.relative_to(out))]
+                    for p in frames_on_disk(out)
+                )
+                >= 2
+            ),
+            proc,
+        )
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -222,16 +272,20 @@ def test_a_second_run_into_a_busy_folder_refuses_in_one_line(tmp_path, reference
     out = tmp_path / "out"
     go, waiting = tmp_path / "go", tmp_path / "waiting"
     real = __import__("imageio_ffmpeg").get_ffmpeg_exe()
-    env = fake_ffmpeg(tmp_path, f'touch "{waiting}"; while [ ! -e "{go}" ]; do sleep 0.01; done; '
-                                f'exec "{real}" "$@"')
+    env = fake_ffmpeg(
+        tmp_path,
+        f'touch "{waiting}"; while [ ! -e "{go}" ]; do sleep 0.01; done; exec "{real}" "$@"',
+    )
     first = start(scene, out, env=env)
     try:
         assert wait_for(waiting.exists, first), first.communicate()
         before = everything(out)
         second = run(scene, out, "--no-burn-in")
         assert second.returncode == 2 and second.stdout == ""
-        assert second.stderr == (f"previs: {out} is being written by another previs animatic "
-                                 f"(pid {first.pid}); wait for it or choose another -o\n")
+        assert second.stderr == (
+            f"previs: {out} is being written by another previs animatic "
+            f"(pid {first.pid}); wait for it or choose another -o\n"
+        )
         assert everything(out) == before
     finally:
         go.touch()
@@ -245,11 +299,19 @@ def test_a_second_run_into_a_busy_folder_refuses_in_one_line(tmp_path, reference
 def test_a_lock_held_by_another_process_refuses_and_a_killed_holder_frees_it(tmp_path, reference):
     scene, refs = reference
     out = tmp_path / "out"
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time\nfrom previs.export.animatic import animatic_lock\n"
-                               f"animatic_lock({str(out)!r}).acquire()\nprint('held', flush=True)\n"
-                               "sys.stdin.read()\n"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom previs.export.animatic import animatic_lock\n"
+            f"animatic_lock({str(out)!r}).acquire()\nprint('held', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         assert holder.stdout.readline() == "held\n"
         res = run(scene, out)

@@ -110,9 +110,19 @@ def test_example_numbers(example):
     assert s.frame_rate == Fraction(24)
     assert isinstance(s.frame_rate, Fraction)
     p = s.stage.panel
-    assert (p.pixel_pitch_mm, p.panel_width_mm, p.panel_width_px, p.peak_nits) == (2.84, 500, 176, 1500)
+    assert (p.pixel_pitch_mm, p.panel_width_mm, p.panel_width_px, p.peak_nits) == (
+        2.84,
+        500,
+        176,
+        1500,
+    )
     (wall,) = s.stage.sections
-    assert (wall.radius_m, wall.start_azimuth_deg, wall.arc_deg, wall.height_m) == (10.0, 45.0, 270.0, 6.0)
+    assert (wall.radius_m, wall.start_azimuth_deg, wall.arc_deg, wall.height_m) == (
+        10.0,
+        45.0,
+        270.0,
+        6.0,
+    )
     assert s.stage.ceiling.height_m == 6.2
     assert s.camera.body == "alexa-35" and s.camera.mode == "4.6k-3-2-og"
     assert s.camera.lens_kit == "arri-signature-prime"
@@ -129,8 +139,10 @@ def test_example_environment_transform(example):
     env = example.environment
     assert env.gltf_path == EXAMPLE.parent / "geometry" / "desert.glb"
     # scale 10 and an 8 deg yaw: the local +X axis maps to 10 * (cos 8, 0, -sin 8)
-    np.testing.assert_allclose(env.world_from_env[:3, 0],
-                               10 * np.array([math.cos(math.radians(8)), 0, -math.sin(math.radians(8))]))
+    np.testing.assert_allclose(
+        env.world_from_env[:3, 0],
+        10 * np.array([math.cos(math.radians(8)), 0, -math.sin(math.radians(8))]),
+    )
     assert env.sky.sun_azimuth_deg == 200 and env.wall_brightness_nits == 150
 
 
@@ -167,8 +179,9 @@ def test_example_sun_direction(example):
     sun = next(li for li in example.lights if li.name == "sun")
     az, el = math.radians(200), math.radians(25)
     # it travels away from where the sun stands (azimuth 200, elevation 25)
-    np.testing.assert_allclose(sun.direction, [-math.sin(az) * math.cos(el), -math.sin(el),
-                                               -math.cos(az) * math.cos(el)])
+    np.testing.assert_allclose(
+        sun.direction, [-math.sin(az) * math.cos(el), -math.sin(el), -math.cos(az) * math.cos(el)]
+    )
     assert sun.type == "directional" and sun.intensity == 600
 
 
@@ -179,12 +192,22 @@ def test_example_geometry_is_small_and_varied():
 
 
 # ---------------------------------------------------------------- frame rates
-@pytest.mark.parametrize("written, rate", [
-    ("24", Fraction(24)), ("25", Fraction(25)), ("23.976", Fraction(24000, 1001)),
-    ('"24000/1001"', Fraction(24000, 1001)), ("29.97", Fraction(30000, 1001)),
-    ("30", Fraction(30)), ("48", Fraction(48)), ("50", Fraction(50)),
-    ("59.94", Fraction(60000, 1001)), ("60", Fraction(60)), ("60.0", Fraction(60)),
-])
+@pytest.mark.parametrize(
+    "written, rate",
+    [
+        ("24", Fraction(24)),
+        ("25", Fraction(25)),
+        ("23.976", Fraction(24000, 1001)),
+        ('"24000/1001"', Fraction(24000, 1001)),
+        ("29.97", Fraction(30000, 1001)),
+        ("30", Fraction(30)),
+        ("48", Fraction(48)),
+        ("50", Fraction(50)),
+        ("59.94", Fraction(60000, 1001)),
+        ("60", Fraction(60)),
+        ("60.0", Fraction(60)),
+    ],
+)
 def test_frame_rates(tmp_path, written, rate):
     s = load_scene(write(tmp_path, replace_line(MINI, 3, f"frame_rate: {written}")))
     assert s.frame_rate == rate
@@ -205,8 +228,9 @@ def test_duration_rounds_to_frames_at_ntsc(tmp_path):
 # ---------------------------------------------------------------- bad input: types and keys
 def test_wrong_type(tmp_path):
     p = write(tmp_path, replace_line(MINI, L_SHOT1_LENGTH, "    length_frames: ten"))
-    assert_error(error_of(p), p, "shots[1].length_frames", L_SHOT1_LENGTH,
-                 "expected an integer, got 'ten'")
+    assert_error(
+        error_of(p), p, "shots[1].length_frames", L_SHOT1_LENGTH, "expected an integer, got 'ten'"
+    )
 
 
 def test_wrong_vector_length(tmp_path):
@@ -216,8 +240,13 @@ def test_wrong_vector_length(tmp_path):
 
 def test_unknown_key_did_you_mean(tmp_path):
     p = write(tmp_path, replace_line(MINI, L_SHOT1_FOCAL, "      focal_lenght_mm: 58"))
-    assert_error(error_of(p), p, "shots[1].camera.focal_lenght_mm", L_SHOT1_FOCAL,
-                 "unknown key 'focal_lenght_mm'; did you mean 'focal_length_mm'?")
+    assert_error(
+        error_of(p),
+        p,
+        "shots[1].camera.focal_lenght_mm",
+        L_SHOT1_FOCAL,
+        "unknown key 'focal_lenght_mm'; did you mean 'focal_length_mm'?",
+    )
 
 
 def test_unknown_top_level_key(tmp_path):
@@ -229,14 +258,24 @@ def test_missing_required_key(tmp_path):
     text = "\n".join(li for i, li in enumerate(MINI.splitlines(), 1) if i != L_SHOT0_FOCAL) + "\n"
     p = write(tmp_path, text)
     # the key is missing, so the line is its parent's
-    assert_error(error_of(p), p, "shots[0].camera.focal_length_mm", L_SHOT0_CAMERA,
-                 "missing required key 'focal_length_mm'")
+    assert_error(
+        error_of(p),
+        p,
+        "shots[0].camera.focal_length_mm",
+        L_SHOT0_CAMERA,
+        "missing required key 'focal_length_mm'",
+    )
 
 
 def test_negative_focal_length(tmp_path):
     p = write(tmp_path, replace_line(MINI, L_SHOT1_FOCAL, "      focal_length_mm: -35"))
-    assert_error(error_of(p), p, "shots[1].camera.focal_length_mm", L_SHOT1_FOCAL,
-                 "must be greater than 0, got -35")
+    assert_error(
+        error_of(p),
+        p,
+        "shots[1].camera.focal_length_mm",
+        L_SHOT1_FOCAL,
+        "must be greater than 0, got -35",
+    )
 
 
 def test_focal_length_not_in_kit(tmp_path):
@@ -244,30 +283,44 @@ def test_focal_length_not_in_kit(tmp_path):
     assert_error(error_of(p), p, "shots[1].camera.focal_length_mm", L_SHOT1_FOCAL, "no 36 mm lens")
 
 
-@pytest.mark.parametrize("line, new, field, word", [
-    (L_BODY, "  body: alexa-355", "camera.body", "unknown camera body 'alexa-355'"),
-    (L_MODE, "  mode: 4.6k-3-2-open", "camera.mode", "no recording mode '4.6k-3-2-open'"),
-    (L_KIT, "  lens_kit: arri-signature-primes", "camera.lens_kit", "did you mean 'arri-signature-prime'"),
-])
+@pytest.mark.parametrize(
+    "line, new, field, word",
+    [
+        (L_BODY, "  body: alexa-355", "camera.body", "unknown camera body 'alexa-355'"),
+        (L_MODE, "  mode: 4.6k-3-2-open", "camera.mode", "no recording mode '4.6k-3-2-open'"),
+        (
+            L_KIT,
+            "  lens_kit: arri-signature-primes",
+            "camera.lens_kit",
+            "did you mean 'arri-signature-prime'",
+        ),
+    ],
+)
 def test_unknown_body_mode_kit(tmp_path, line, new, field, word):
     p = write(tmp_path, replace_line(MINI, line, new))
     assert_error(error_of(p), p, field, line, word)
 
 
 def test_focus_closer_than_the_lens_can(tmp_path):
-    text = MINI.replace("      focal_length_mm: 58\n", "      focal_length_mm: 58\n      focus_m: 0.3\n")
+    text = MINI.replace(
+        "      focal_length_mm: 58\n", "      focal_length_mm: 58\n      focus_m: 0.3\n"
+    )
     p = write(tmp_path, text)
     assert_error(error_of(p), p, "shots[1].camera.focus_m", 23, "cannot focus at 0.3 m")
 
 
 def test_t_stop_wider_than_the_lens(tmp_path):
-    text = MINI.replace("      focal_length_mm: 58\n", "      focal_length_mm: 58\n      t_stop: 1.2\n")
+    text = MINI.replace(
+        "      focal_length_mm: 58\n", "      focal_length_mm: 58\n      t_stop: 1.2\n"
+    )
     p = write(tmp_path, text)
     assert_error(error_of(p), p, "shots[1].camera.t_stop", 23, "cannot open to T1.2")
 
 
 def test_look_at_and_pan_both(tmp_path):
-    text = MINI.replace("      look_at_m: [0, 1.5, 0]\n", "      look_at_m: [0, 1.5, 0]\n      tilt_deg: 5\n")
+    text = MINI.replace(
+        "      look_at_m: [0, 1.5, 0]\n", "      look_at_m: [0, 1.5, 0]\n      tilt_deg: 5\n"
+    )
     p = write(tmp_path, text)
     assert_error(error_of(p), p, "shots[0].camera.tilt_deg", 15, "either look_at_m or pan_deg")
 
@@ -286,40 +339,55 @@ def test_duplicate_shot_id(tmp_path):
 def test_duplicate_yaml_key(tmp_path):
     text = MINI.replace("      pan_deg: 10\n", "      pan_deg: 10\n      pan_deg: 12\n")
     p = write(tmp_path, text)
-    assert_error(error_of(p), p, "shots[1].camera.pan_deg", 22, "duplicate key 'pan_deg'", "line 21")
+    assert_error(
+        error_of(p), p, "shots[1].camera.pan_deg", 22, "duplicate key 'pan_deg'", "line 21"
+    )
 
 
 def test_unknown_piece_type(tmp_path):
     p = write(tmp_path, MINI + "set:\n  - type: cylindr\n    radius_m: 1\n")
-    assert_error(error_of(p), p, "set[0].type", 24, "unknown type 'cylindr'; did you mean 'cylinder'?")
+    assert_error(
+        error_of(p), p, "set[0].type", 24, "unknown type 'cylindr'; did you mean 'cylinder'?"
+    )
 
 
 def test_light_lumens_and_candela_both(tmp_path):
-    p = write(tmp_path, MINI + "lights:\n  - type: spot\n    position_m: [0, 3, 0]\n"
-              "    direction: [0, -1, 0]\n    lumens: 1000\n    intensity_cd: 500\n")
+    p = write(
+        tmp_path,
+        MINI + "lights:\n  - type: spot\n    position_m: [0, 3, 0]\n"
+        "    direction: [0, -1, 0]\n    lumens: 1000\n    intensity_cd: 500\n",
+    )
     assert_error(error_of(p), p, "lights[0].lumens", 27, "give only one of intensity_cd, lumens")
 
 
 def test_panel_inconsistent(tmp_path):
-    stage = ("stage:\n  panel:\n    name: x\n    pixel_pitch_mm: 3.9\n    panel_size_mm: [500, 500]\n"
-             "    panel_pixels: [176, 176]\n    peak_nits: 1500\n  sections:\n    - type: flat\n"
-             "      start_xz_m: [-5, -5]\n      end_xz_m: [5, -5]\n      height_m: 4\n")
+    stage = (
+        "stage:\n  panel:\n    name: x\n    pixel_pitch_mm: 3.9\n    panel_size_mm: [500, 500]\n"
+        "    panel_pixels: [176, 176]\n    peak_nits: 1500\n  sections:\n    - type: flat\n"
+        "      start_xz_m: [-5, -5]\n      end_xz_m: [5, -5]\n      height_m: 4\n"
+    )
     p = write(tmp_path, MINI + stage)
-    assert_error(error_of(p), p, "stage.panel.pixel_pitch_mm", 26, "686.4 mm", "more than 2 % apart")
+    assert_error(
+        error_of(p), p, "stage.panel.pixel_pitch_mm", 26, "686.4 mm", "more than 2 % apart"
+    )
 
 
 def test_wall_brighter_than_panel(tmp_path):
-    stage = ("stage:\n  panel:\n    name: x\n    pixel_pitch_mm: 2.84\n    panel_size_mm: [500, 500]\n"
-             "    panel_pixels: [176, 176]\n    peak_nits: 1500\n  sections:\n    - type: curved\n"
-             "      radius_m: 8\n      start_azimuth_deg: 90\n      arc_deg: 180\n      height_m: 5\n"
-             "environment:\n  wall_brightness_nits: 2000\n")
+    stage = (
+        "stage:\n  panel:\n    name: x\n    pixel_pitch_mm: 2.84\n    panel_size_mm: [500, 500]\n"
+        "    panel_pixels: [176, 176]\n    peak_nits: 1500\n  sections:\n    - type: curved\n"
+        "      radius_m: 8\n      start_azimuth_deg: 90\n      arc_deg: 180\n      height_m: 5\n"
+        "environment:\n  wall_brightness_nits: 2000\n"
+    )
     p = write(tmp_path, MINI + stage)
     assert_error(error_of(p), p, "environment.wall_brightness_nits", 37, "above the panel's peak")
 
 
 def test_delivery_aspect_16_9_is_text(tmp_path):
-    text = MINI.replace("  lens_kit: arri-signature-prime\n",
-                        "  lens_kit: arri-signature-prime\n  delivery_aspect: 16:9\n")
+    text = MINI.replace(
+        "  lens_kit: arri-signature-prime\n",
+        "  lens_kit: arri-signature-prime\n  delivery_aspect: 16:9\n",
+    )
     s = load_scene(write(tmp_path, text))
     assert s.camera.delivery_aspect == "16:9"  # not the YAML 1.1 base-60 integer 969
 
@@ -367,7 +435,9 @@ def test_missing_scene_file(tmp_path):
 # ---------------------------------------------------------------- meshes
 def test_missing_mesh(tmp_path):
     p = write(tmp_path, MINI + SET_MESH.format(path="geometry/gone.glb"))
-    assert_error(error_of(p), p, "set[0].path", L_SET_PATH, "mesh file 'geometry/gone.glb' not found")
+    assert_error(
+        error_of(p), p, "set[0].path", L_SET_PATH, "mesh file 'geometry/gone.glb' not found"
+    )
 
 
 def test_mesh_path_is_a_directory(tmp_path):
@@ -399,7 +469,9 @@ def test_unreadable_mesh(tmp_path, monkeypatch):
     trimesh.creation.box().export(m)
     real_access = os.access
     # root reads anything, so fake the permission check rather than chmod the file
-    monkeypatch.setattr(sf.os, "access", lambda p, mode: False if Path(p) == m else real_access(p, mode))
+    monkeypatch.setattr(
+        sf.os, "access", lambda p, mode: False if Path(p) == m else real_access(p, mode)
+    )
     p = write(tmp_path, MINI + SET_MESH.format(path="locked.obj"))
     assert_error(error_of(p), p, "set[0].path", L_SET_PATH, "not readable")
 
@@ -462,12 +534,16 @@ def test_plain_text_file(tmp_path):
 
 def test_unknown_light_type(tmp_path):
     p = write(tmp_path, MINI + "lights:\n  - type: spotlight\n    position_m: [0, 3, 0]\n")
-    assert_error(error_of(p), p, "lights[0].type", 24, "unknown value 'spotlight'; did you mean 'spot'?")
+    assert_error(
+        error_of(p), p, "lights[0].type", 24, "unknown value 'spotlight'; did you mean 'spot'?"
+    )
 
 
 def test_too_many_lights_stop_at_load(tmp_path):
     lights = "lights:\n" + "".join(
-        f"  - {{name: l{i}, type: point, position_m: [0, 3, {i}], intensity_cd: 100}}\n" for i in range(17))
+        f"  - {{name: l{i}, type: point, position_m: [0, 3, {i}], intensity_cd: 100}}\n"
+        for i in range(17)
+    )
     p = write(tmp_path, MINI + lights)
     err = error_of(p)
     assert err.field == "lights" and "at most 16" in err.message, str(err)
@@ -477,10 +553,16 @@ def test_too_many_lights_stop_at_load(tmp_path):
 def test_more_shadow_maps_than_the_atlas_holds_stop_at_load(tmp_path):
     """Five shadowed point lights take 30 of the 32 atlas tiles; a sixth would lose its shadows
     without a word, so the file is refused; with its shadows off it loads."""
+
     def lights(sixth_shadows: bool) -> str:
-        rows = [f"  - {{name: p{i}, type: point, position_m: [0, 3, {i}], intensity_cd: 100}}\n" for i in range(5)]
-        rows.append(f"  - {{name: p5, type: point, position_m: [0, 3, 5], intensity_cd: 100, "
-                    f"shadows: {'true' if sixth_shadows else 'false'}}}\n")
+        rows = [
+            f"  - {{name: p{i}, type: point, position_m: [0, 3, {i}], intensity_cd: 100}}\n"
+            for i in range(5)
+        ]
+        rows.append(
+            f"  - {{name: p5, type: point, position_m: [0, 3, 5], intensity_cd: 100, "
+            f"shadows: {'true' if sixth_shadows else 'false'}}}\n"
+        )
         return "lights:\n" + "".join(rows)
 
     p = write(tmp_path, MINI + lights(True))
@@ -531,16 +613,32 @@ def test_stage_light_fields(tmp_path):
     assert ex.processor == "brompton-tessera-sx40"
 
 
-@pytest.mark.parametrize("line, new, field, words", [
-    (L_STAGE_REFRESH, "    refresh_hz: .nan", "stage.panel.refresh_hz", ["number"]),
-    (L_STAGE_REFRESH, "    refresh_hz: 1e12", "stage.panel.refresh_hz", ["100000"]),
-    (L_STAGE_WHITE, "  white_point: {kelvin: 500}", "stage.white_point.kelvin", ["1000"]),
-    (L_STAGE_WHITE, "  white_point: {xy: [0.7, 0.6]}", "stage.white_point.xy", ["chromaticity"]),
-    (L_STAGE_WHITE, "  white_point: {kelvin: 5600, xy: [0.3, 0.3]}", "stage.white_point.xy",
-     ["only one"]),
-    (L_STAGE_PROCESSING, "  processing: {processor: tessera-sx99}", "stage.processing.processor",
-     ["unknown LED processor", "did you mean"]),
-])
+@pytest.mark.parametrize(
+    "line, new, field, words",
+    [
+        (L_STAGE_REFRESH, "    refresh_hz: .nan", "stage.panel.refresh_hz", ["number"]),
+        (L_STAGE_REFRESH, "    refresh_hz: 1e12", "stage.panel.refresh_hz", ["100000"]),
+        (L_STAGE_WHITE, "  white_point: {kelvin: 500}", "stage.white_point.kelvin", ["1000"]),
+        (
+            L_STAGE_WHITE,
+            "  white_point: {xy: [0.7, 0.6]}",
+            "stage.white_point.xy",
+            ["chromaticity"],
+        ),
+        (
+            L_STAGE_WHITE,
+            "  white_point: {kelvin: 5600, xy: [0.3, 0.3]}",
+            "stage.white_point.xy",
+            ["only one"],
+        ),
+        (
+            L_STAGE_PROCESSING,
+            "  processing: {processor: tessera-sx99}",
+            "stage.processing.processor",
+            ["unknown LED processor", "did you mean"],
+        ),
+    ],
+)
 def test_stage_light_errors_name_the_field(tmp_path, line, new, field, words):
     path = write(tmp_path, replace_line(MINI + STAGE_LIGHT, line, new))
     err = error_of(path)

@@ -59,8 +59,13 @@ def test_the_session_needs_no_window_system(scene_path):
         s.do("next_shot"); s.do("next_frame"); s.live_rig().pedestal(0.25); s.do("set_key"); s.do("save")
         assert s.shot_id == "1B" and s.frame == 1 and not s.doc.dirty, s.status
     """)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                       env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -232,7 +237,11 @@ def test_actions_refused_by_the_document_become_the_status(session):
     session.register_action("boom", lambda: (_ for _ in ()).throw(PrevisError("no such thing")))
     session.do("boom")
     assert session.status == "no such thing" and session.status_error
-    assert session.has_action("boom") and session.has_action("set_key") and not session.has_action("nope")
+    assert (
+        session.has_action("boom")
+        and session.has_action("set_key")
+        and not session.has_action("nope")
+    )
 
 
 def test_selection_names_scene_objects(session):

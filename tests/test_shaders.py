@@ -13,14 +13,14 @@ from previs.render.context import ShaderSources, compile_error, compile_program,
 ROOT = Path(__file__).resolve().parents[1]
 
 FILES = {
-    "main.frag": "#version 330\n#include \"common.glsl\"\n#include \"colour.glsl\"\nout vec4 f;\n"
-                 "void main() { f = vec4(tint(half_of(1.0)), 1.0); }\n",
+    "main.frag": '#version 330\n#include "common.glsl"\n#include "colour.glsl"\nout vec4 f;\n'
+    "void main() { f = vec4(tint(half_of(1.0)), 1.0); }\n",
     "common.glsl": "float half_of(float x) { return 0.5 * x; }\n",
-    "colour.glsl": "#include \"common.glsl\"\n// a comment\nvec3 tint(float x) { return vec3(half_of(x)); }\n",
+    "colour.glsl": '#include "common.glsl"\n// a comment\nvec3 tint(float x) { return vec3(half_of(x)); }\n',
     "quad.vert": "#version 330\nin vec2 p;\nvoid main() { gl_Position = vec4(p, 0.0, 1.0); }\n",
     "broken.glsl": "// line 1\n// line 2\nvec3 tint(float x) { return vec3(x) +; }\n",
-    "broken.frag": "#version 330\n#include \"common.glsl\"\n#include \"broken.glsl\"\nout vec4 f;\n"
-                   "void main() { f = vec4(tint(1.0), 1.0); }\n",
+    "broken.frag": '#version 330\n#include "common.glsl"\n#include "broken.glsl"\nout vec4 f;\n'
+    "void main() { f = vec4(tint(1.0), 1.0); }\n",
 }
 
 
@@ -37,7 +37,10 @@ def test_each_include_once_with_line_directives():
 
 
 def test_the_drivers_error_is_placed_in_its_file():
-    stages = {"vertex_shader": ("quad.vert",), "fragment_shader": ("broken.frag", "common.glsl", "broken.glsl")}
+    stages = {
+        "vertex_shader": ("quad.vert",),
+        "fragment_shader": ("broken.frag", "common.glsl", "broken.glsl"),
+    }
     mesa = "GLSL Compiler failed\n\nfragment_shader\n===============\n2:3(40): error: syntax error, unexpected ';'\n"
     assert compile_error(mesa, stages) == "broken.glsl:3: error: syntax error, unexpected ';'"
     nvidia = "fragment_shader\n2(3) : error C0000: syntax error, unexpected ';'"

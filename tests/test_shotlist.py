@@ -48,14 +48,16 @@ def _by_id(rows):
 def test_example_shot_sizes_are_what_a_dp_would_call_them(rows):
     r = _by_id(rows)
     assert [x.shot for x in rows] == SHOT_IDS
-    assert r["1A"].shot_size in ("WS", "FS")          # wide master, 25 mm from 9 m
-    assert r["1C"].shot_size == "OTS MCU"             # over Dale's shoulder onto Mara
-    assert r["1D"].shot_size == "OTS CU"              # over (the back of) Mara's head onto Dale
-    assert r["1E"].shot_size in ("CU", "MCU")         # CU - Mara
-    assert r["1F"].shot_size in ("CU", "ECU")         # tight CU - Dale
-    assert r["2A"].shot_size in ("INSERT", "ECU")     # the nozzle, focus 1.2 m, nobody in frame
-    assert r["2B"].shot_size == "MWS"                 # knees up
-    assert r["3A"].shot_size.endswith("MWS") and "→" in r["3A"].shot_size  # dolly in: tighter at the end
+    assert r["1A"].shot_size in ("WS", "FS")  # wide master, 25 mm from 9 m
+    assert r["1C"].shot_size == "OTS MCU"  # over Dale's shoulder onto Mara
+    assert r["1D"].shot_size == "OTS CU"  # over (the back of) Mara's head onto Dale
+    assert r["1E"].shot_size in ("CU", "MCU")  # CU - Mara
+    assert r["1F"].shot_size in ("CU", "ECU")  # tight CU - Dale
+    assert r["2A"].shot_size in ("INSERT", "ECU")  # the nozzle, focus 1.2 m, nobody in frame
+    assert r["2B"].shot_size == "MWS"  # knees up
+    assert (
+        r["3A"].shot_size.endswith("MWS") and "→" in r["3A"].shot_size
+    )  # dolly in: tighter at the end
     assert r["1A"].shot_size != r["1E"].shot_size
 
 
@@ -80,13 +82,19 @@ def test_example_columns_have_values(rows):
     assert r["1B"].duration_tc == "00:00:12:00"
     assert r["1E"].t_stop == (2.8,)
     assert set(a.cast) >= {"Mara", "Dale"}
-    assert r["1F"].cast[0] == "Dale"           # the subject comes first
-    assert "Mara" not in r["1F"].cast          # 1F looks at Dale; Mara is far off frame left
-    assert r["2A"].cast == ("Attendant",)      # his arm and side fill the right of the insert
-    assert r["1E"].cast == ("Mara", "Attendant")  # a clean single: Dale's sliver of shoulder is not cast
+    assert r["1F"].cast[0] == "Dale"  # the subject comes first
+    assert "Mara" not in r["1F"].cast  # 1F looks at Dale; Mara is far off frame left
+    assert r["2A"].cast == ("Attendant",)  # his arm and side fill the right of the insert
+    assert r["1E"].cast == (
+        "Mara",
+        "Attendant",
+    )  # a clean single: Dale's sliver of shoulder is not cast
     # 3A racks from Dale (5.2 m) to Mara's depth at the dolly's end
     assert r["3A"].focus_m[0] == 5.2 and len(r["3A"].focus_m) == 2 and r["3A"].focus_m[1] < 4.0
-    assert r["3C"].lighting_cue == "key HMI flicker 24–72; wall: world moves 12 m/s, sun to 8°, 110 nits 0–95"
+    assert (
+        r["3C"].lighting_cue
+        == "key HMI flicker 24–72; wall: world moves 12 m/s, sun to 8°, 110 nits 0–95"
+    )
     assert r["1A"].lighting_cue == ""
     assert r["1A"].notes.startswith("Hold for the full scene")
     assert [x.scene for x in rows] == ["1"] * 6 + ["2"] * 2 + ["3"] * 3
@@ -97,13 +105,29 @@ def test_example_columns_have_values(rows):
 # ---------------------------------------------------------------- setups
 def test_setup_grouping(scene):
     s1a = scene.shot("1A")
-    twin = dataclasses.replace(s1a, id="1G", description="same place, longer lens",
-                               camera=dataclasses.replace(s1a.camera, focal_length_mm=40))
-    near = dataclasses.replace(s1a, id="1H", camera=dataclasses.replace(
-        s1a.camera, position_m=(0.6, 1.75, 7.4), look_at_m=(-0.2, 1.35, -3.1)))  # 0.15 m, < 1 deg away
-    moved = dataclasses.replace(s1a, id="1J", camera=dataclasses.replace(s1a.camera, position_m=(1.5, 1.7, 7.5)))
-    turned = dataclasses.replace(s1a, id="1K", camera=dataclasses.replace(
-        s1a.camera, look_at_m=(-0.3 + 12.5 * math.tan(math.radians(15)), 1.3, -3.0)))  # about 18 deg away
+    twin = dataclasses.replace(
+        s1a,
+        id="1G",
+        description="same place, longer lens",
+        camera=dataclasses.replace(s1a.camera, focal_length_mm=40),
+    )
+    near = dataclasses.replace(
+        s1a,
+        id="1H",
+        camera=dataclasses.replace(
+            s1a.camera, position_m=(0.6, 1.75, 7.4), look_at_m=(-0.2, 1.35, -3.1)
+        ),
+    )  # 0.15 m, < 1 deg away
+    moved = dataclasses.replace(
+        s1a, id="1J", camera=dataclasses.replace(s1a.camera, position_m=(1.5, 1.7, 7.5))
+    )
+    turned = dataclasses.replace(
+        s1a,
+        id="1K",
+        camera=dataclasses.replace(
+            s1a.camera, look_at_m=(-0.3 + 12.5 * math.tan(math.radians(15)), 1.3, -3.0)
+        ),
+    )  # about 18 deg away
     other_scene = dataclasses.replace(s1a, id="4A", scene_number="4")
     sc = dataclasses.replace(scene, shots=(*scene.shots, twin, near, moved, turned, other_scene))
     setups = sl.assign_setups(sc)
@@ -116,9 +140,18 @@ def test_setup_grouping(scene):
 
 # ---------------------------------------------------------------- hand-computed framing
 def _test_scene(scene, camera: CameraPlacement, *, moves=(), keys=(), length=24):
-    pat = SetPiece(name="Pat", kind="standin", world_from_local=tf.trs((0.0, 0.0, 0.0)), height_m=1.8)
-    shot = Shot(id="T1", scene_number="9", description="test", length_frames=length, camera=camera,
-                moves=tuple(moves), keys=tuple(keys))
+    pat = SetPiece(
+        name="Pat", kind="standin", world_from_local=tf.trs((0.0, 0.0, 0.0)), height_m=1.8
+    )
+    shot = Shot(
+        id="T1",
+        scene_number="9",
+        description="test",
+        length_frames=length,
+        camera=camera,
+        moves=tuple(moves),
+        keys=tuple(keys),
+    )
     return dataclasses.replace(scene, set_pieces=(pat,), shots=(shot,)), shot
 
 
@@ -134,7 +167,9 @@ def _framed(scene, ratio, *, focal=40.0):
     d = _ms_distance(scene, focal, ratio)
     fh = ratio * 1.8
     y = 1.8 - fh / 2 + 0.1 * fh  # head top a tenth of the frame below the top frame line
-    return _test_scene(scene, CameraPlacement(position_m=(0.0, y, d), focal_length_mm=focal, focus_m=d))
+    return _test_scene(
+        scene, CameraPlacement(position_m=(0.0, y, d), focal_length_mm=focal, focus_m=d)
+    )
 
 
 def test_hand_computed_medium_shot(scene):
@@ -146,14 +181,29 @@ def test_hand_computed_medium_shot(scene):
     assert fr[0].ratio == pytest.approx(0.45, abs=0.012)
     assert sl.derive_shot_size(sc, shot) == "MS"
     assert sl.derive_angle(sc, shot) == "eye level"
-    for ratio, size in ((0.2, "CU"), (0.3, "MCU"), (0.7, "MWS"), (1.2, "FS"), (2.0, "WS"), (5.0, "EWS")):
+    for ratio, size in (
+        (0.2, "CU"),
+        (0.3, "MCU"),
+        (0.7, "MWS"),
+        (1.2, "FS"),
+        (2.0, "WS"),
+        (5.0, "EWS"),
+    ):
         sc, shot = _framed(scene, ratio, focal=40.0 if ratio < 3 else 18.0)
         assert sl.derive_shot_size(sc, shot) == size, ratio
 
 
 def test_shot_size_table():
-    assert [sl.shot_size_for_ratio(x) for x in (0.08, 0.2, 0.3, 0.45, 0.7, 1.2, 2.0, 4.0)] == \
-        ["ECU", "CU", "MCU", "MS", "MWS", "FS", "WS", "EWS"]
+    assert [sl.shot_size_for_ratio(x) for x in (0.08, 0.2, 0.3, 0.45, 0.7, 1.2, 2.0, 4.0)] == [
+        "ECU",
+        "CU",
+        "MCU",
+        "MS",
+        "MWS",
+        "FS",
+        "WS",
+        "EWS",
+    ]
     assert sl.frame_half_extents(1.5, 2.39) == pytest.approx((1.0, 1.5 / 2.39))
     assert sl.frame_half_extents(2.0, 16 / 9) == pytest.approx((16 / 9 / 2.0, 1.0))
     assert sl.frame_half_extents(1.5, None) == (1.0, 1.0)
@@ -171,37 +221,54 @@ def test_no_standin_in_frame(scene):
 
 def test_angles(scene):
     eyes = (0.0, 0.935 * 1.8, 0.0)
-    cases = [((0.0, 3.5, 3.0), eyes, 0.0, "high"),        # 31 deg down to the eyes
-             ((0.0, 0.4, 3.0), eyes, 0.0, "low"),
-             ((0.0, 1.9, 3.0), eyes, 0.0, "eye level"),   # 4.5 deg down: still eye level
-             ((0.0, 1.7, 3.0), eyes, 12.0, "eye level, Dutch"),
-             ((0.0, 0.4, 3.0), eyes, -8.0, "low, Dutch")]
+    cases = [
+        ((0.0, 3.5, 3.0), eyes, 0.0, "high"),  # 31 deg down to the eyes
+        ((0.0, 0.4, 3.0), eyes, 0.0, "low"),
+        ((0.0, 1.9, 3.0), eyes, 0.0, "eye level"),  # 4.5 deg down: still eye level
+        ((0.0, 1.7, 3.0), eyes, 12.0, "eye level, Dutch"),
+        ((0.0, 0.4, 3.0), eyes, -8.0, "low, Dutch"),
+    ]
     for pos, at, roll, want in cases:
-        sc, shot = _test_scene(scene, CameraPlacement(position_m=pos, look_at_m=at, roll_deg=roll,
-                                                      focal_length_mm=25, focus_m=3.0))
+        sc, shot = _test_scene(
+            scene,
+            CameraPlacement(
+                position_m=pos, look_at_m=at, roll_deg=roll, focal_length_mm=25, focus_m=3.0
+            ),
+        )
         assert sl.derive_angle(sc, shot) == want, (pos, roll)
-    sc, shot = _test_scene(scene, CameraPlacement(position_m=(0.0, 5.0, 1.0), tilt_deg=-75.0,
-                                                  focal_length_mm=25, focus_m=3.0))
+    sc, shot = _test_scene(
+        scene,
+        CameraPlacement(
+            position_m=(0.0, 5.0, 1.0), tilt_deg=-75.0, focal_length_mm=25, focus_m=3.0
+        ),
+    )
     assert sl.derive_angle(sc, shot) == "overhead"
 
 
 # ---------------------------------------------------------------- movement
 def test_movement_from_moves_in_start_order(scene):
     cam = CameraPlacement(position_m=(0.0, 1.6, 4.0), focal_length_mm=40, focus_m=4.0)
-    moves = [Move("pan", 30, 47, {"angle_deg": -20.0}), Move("truck", 0, 23, {"distance_m": -1.0}),
-             Move("pedestal", 48, 71, {"distance_m": 0.5})]
+    moves = [
+        Move("pan", 30, 47, {"angle_deg": -20.0}),
+        Move("truck", 0, 23, {"distance_m": -1.0}),
+        Move("pedestal", 48, 71, {"distance_m": 0.5}),
+    ]
     sc, shot = _test_scene(scene, cam, moves=moves, length=96)
     assert sl.derive_movement(sc, shot) == "truck left, pan right, pedestal up"
 
 
 def test_movement_from_explicit_keys(scene):
     cam = CameraPlacement(position_m=(0.0, 1.6, 5.0), focal_length_mm=40, focus_m=5.0)
-    keys = [("position_m", (key(12, (0.0, 1.6, 5.0)), key(40, (0.0, 1.6, 3.0)))),
-            ("pan_deg", (key(50, 0.0), key(70, 25.0)))]
+    keys = [
+        ("position_m", (key(12, (0.0, 1.6, 5.0)), key(40, (0.0, 1.6, 3.0)))),
+        ("pan_deg", (key(50, 0.0), key(70, 25.0))),
+    ]
     sc, shot = _test_scene(scene, cam, keys=keys, length=96)
     assert sl.derive_movement(sc, shot) == "dolly in, pan left"
-    keys2 = [("position_m", (key(0, (0.0, 1.6, 5.0)), key(40, (0.0, 1.6, 7.0)))),
-             ("focal_length_mm", (key(0, 40.0), key(40, 75.0)))]
+    keys2 = [
+        ("position_m", (key(0, (0.0, 1.6, 5.0)), key(40, (0.0, 1.6, 7.0)))),
+        ("focal_length_mm", (key(0, 40.0), key(40, 75.0))),
+    ]
     sc, shot = _test_scene(scene, cam, keys=keys2, length=48)
     assert sl.derive_movement(sc, shot) == "dolly zoom"  # out while zooming in
     keys3 = [("focus_m", (key(10, 5.0), key(30, 2.0)))]
@@ -211,17 +278,23 @@ def test_movement_from_explicit_keys(scene):
 
 def test_stage_checks_flag_an_impossible_dolly(scene):
     cam = CameraPlacement(position_m=(0.0, 1.6, 6.0), focal_length_mm=40, focus_m=6.0)
-    sc, shot = _test_scene(scene, cam, moves=[Move("dolly", 0, 11, {"distance_m": 2.0}, "linear")], length=24)
+    sc, shot = _test_scene(
+        scene, cam, moves=[Move("dolly", 0, 11, {"distance_m": 2.0}, "linear")], length=24
+    )
     flags = sl.stage_checks(sc, shot)
-    assert any("dolly speed" in f and "4" in f for f in flags)  # 2 m in 11 frames at 24 fps: 4.4 m/s
+    assert any(
+        "dolly speed" in f and "4" in f for f in flags
+    )  # 2 m in 11 frames at 24 fps: 4.4 m/s
     row = sl.shot_rows(sc)[0]
     assert row.stage_checks == tuple(flags) and row.movement == "dolly in"
 
 
 # ---------------------------------------------------------------- overrides
 def test_overrides_win(scene, rows):
-    over = sl.shot_rows(scene, overrides={"1B": {"shot_size": "MS", "notes": "waist up"},
-                                          "2A": {"cast": ["Mara (hand)"]}})
+    over = sl.shot_rows(
+        scene,
+        overrides={"1B": {"shot_size": "MS", "notes": "waist up"}, "2A": {"cast": ["Mara (hand)"]}},
+    )
     a, b = _by_id(rows), _by_id(over)
     assert b["1B"].shot_size == "MS" and b["1B"].notes == "waist up"
     assert b["2A"].cast == ("Mara (hand)",)
@@ -232,7 +305,9 @@ def test_overrides_win(scene, rows):
         sl.shot_rows(scene, overrides={"9Z": {"shot_size": "MS"}})
 
     # Columns stated on the shot itself (the scene file's shot_size / angle / movement) win too.
-    stated = dataclasses.replace(scene.shot("1A"), shot_size="CU", angle="high", movement="crane down")
+    stated = dataclasses.replace(
+        scene.shot("1A"), shot_size="CU", angle="high", movement="crane down"
+    )
     assert sl.derive_shot_size(scene, stated) == "CU"
     assert sl.derive_angle(scene, stated) == "high"
     assert sl.derive_movement(scene, stated) == "crane down"
@@ -244,10 +319,31 @@ def test_csv_reads_back(rows, tmp_path):
     with open(path, newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
     header, body = table[0], table[1:]
-    assert header == ["Scene", "Shot", "Setup", "Description", "Action", "Dialogue", "Shot size", "Angle",
-                      "Camera height / tilt", "Support", "Movement", "Lens", "Lens kit", "Camera", "T-stop",
-                      "Focus", "Frames", "Duration", "Cast / stand-ins", "Transition in", "Lighting cue",
-                      "Stage checks", "Notes"]
+    assert header == [
+        "Scene",
+        "Shot",
+        "Setup",
+        "Description",
+        "Action",
+        "Dialogue",
+        "Shot size",
+        "Angle",
+        "Camera height / tilt",
+        "Support",
+        "Movement",
+        "Lens",
+        "Lens kit",
+        "Camera",
+        "T-stop",
+        "Focus",
+        "Frames",
+        "Duration",
+        "Cast / stand-ins",
+        "Transition in",
+        "Lighting cue",
+        "Stage checks",
+        "Notes",
+    ]
     assert [r[1] for r in body] == SHOT_IDS
     one = dict(zip(header, body[0], strict=True))
     assert one["Lens"] == "25 mm" and one["Frames"] == "480" and one["Duration"] == "00:00:20:00"
@@ -265,7 +361,11 @@ def test_json_round_trips(scene, rows, tmp_path):
     assert doc["scene"] == "Desert Diner - LED stage previs" and doc["frame_rate"] == "24"
     assert [s["shot"] for s in doc["shots"]] == SHOT_IDS
     first = doc["shots"][0]
-    assert first["focal_length_mm"] == [25.0] and first["duration_frames"] == 480 and first["setup"] == 1
+    assert (
+        first["focal_length_mm"] == [25.0]
+        and first["duration_frames"] == 480
+        and first["setup"] == 1
+    )
     assert sl.read_json(path) == rows
     inf_row = dataclasses.replace(rows[0], focus_m=(math.inf,))
     sl.write_json([inf_row], tmp_path / "inf.json", scene)
@@ -278,7 +378,9 @@ def test_markdown_has_a_row_per_shot(scene, rows, tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     table = [ln for ln in lines if ln.startswith("|")]
     assert len(table) == 2 + len(SHOT_IDS)
-    assert table[0].startswith("| Scene | Shot | Setup | Description | Action | Dialogue | Shot size |")
+    assert table[0].startswith(
+        "| Scene | Shot | Setup | Description | Action | Dialogue | Shot size |"
+    )
     for line, sid in zip(table[2:], SHOT_IDS, strict=True):
         cells = [c.strip() for c in line.replace("\\|", "\x00").strip("|").split("|")]
         assert len(cells) == len(sl.COLUMNS) and cells[1] == sid
@@ -287,13 +389,17 @@ def test_markdown_has_a_row_per_shot(scene, rows, tmp_path):
 
 
 _POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext")
-needs_poppler = pytest.mark.skipif(not _POPPLER, reason="poppler's pdftoppm/pdftotext are not installed")
+needs_poppler = pytest.mark.skipif(
+    not _POPPLER, reason="poppler's pdftoppm/pdftotext are not installed"
+)
 
 
 def _render_pages(pdf: Path, out: Path) -> list[np.ndarray]:
     from PIL import Image
 
-    subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(out / "page")], check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", str(pdf), str(out / "page")], check=True, timeout=60
+    )
     return [np.asarray(Image.open(p).convert("L"), float) for p in sorted(out.glob("page-*.png"))]
 
 
@@ -307,9 +413,23 @@ def _text(pdf: Path, column: str | None = None) -> str:
         mm = 277.0 / sum(widths)
         pt = 72 / 25.4
         x0 = (10 + mm * sum(widths[:i])) * pt
-        crop = ["-x", str(int(x0) + 1), "-y", "0", "-W", str(int(mm * widths[i] * pt) - 2), "-H", "595"]
-    return subprocess.run(["pdftotext", *(crop or ["-layout"]), str(pdf), "-"], check=True,
-                          capture_output=True, text=True, timeout=60).stdout
+        crop = [
+            "-x",
+            str(int(x0) + 1),
+            "-y",
+            "0",
+            "-W",
+            str(int(mm * widths[i] * pt) - 2),
+            "-H",
+            "595",
+        ]
+    return subprocess.run(
+        ["pdftotext", *(crop or ["-layout"]), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
 
 
 @needs_poppler
@@ -322,15 +442,20 @@ def test_pdf_renders_with_every_shot(scene, rows, tmp_path):
     text = _text(path)
     for sid in SHOT_IDS:
         assert sid in text
-    assert "Desert Diner - LED stage previs" in text and "2025-03-14" in text and "Page 2 of 2" in text
+    assert (
+        "Desert Diner - LED stage previs" in text and "2025-03-14" in text and "Page 2 of 2" in text
+    )
     if sl.find_pdf_fonts():
         assert "→" in text  # the TTF shows the arrow as it is (pdftotext may split the cell)
 
 
 @needs_poppler
 def test_pdf_pages_repeat_the_header(scene, rows, tmp_path):
-    many = [dataclasses.replace(r, shot=f"{r.shot}-{i}", notes="long note " * (i % 4))
-            for i in range(3) for r in rows]
+    many = [
+        dataclasses.replace(r, shot=f"{r.shot}-{i}", notes="long note " * (i % 4))
+        for i in range(3)
+        for r in rows
+    ]
     path = sl.write_pdf(many, tmp_path / "many.pdf", scene, when=date(2025, 3, 14))
     pages = _render_pages(path, tmp_path)
     n = len(pages)
@@ -356,8 +481,12 @@ def test_pdf_without_a_ttf_falls_back_to_ascii(scene, rows, tmp_path):
 
 def test_export_shotlist_writes_every_format(scene, tmp_path):
     paths = sl.export_shotlist(scene, tmp_path / "out", when=date(2025, 3, 14))
-    assert [p.name for p in paths] == ["led_stage_shotlist.csv", "led_stage_shotlist.json",
-                                       "led_stage_shotlist.md", "led_stage_shotlist.pdf"]
+    assert [p.name for p in paths] == [
+        "led_stage_shotlist.csv",
+        "led_stage_shotlist.json",
+        "led_stage_shotlist.md",
+        "led_stage_shotlist.pdf",
+    ]
     assert all(p.stat().st_size > 100 for p in paths)
     assert paths[3].read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)
@@ -372,8 +501,12 @@ def test_walking_standin_is_framed_where_it_walks(scene):
     wfc = st.world_from_camera
     eye = np.array([3.2, 0.935 * 1.75, -2.0])
     to_eye = eye - wfc[:3, 3]
-    assert fr["Attendant"].eye_depth_m == pytest.approx(float(np.dot(to_eye, -wfc[:3, 2])), abs=1e-3)
-    angle = math.degrees(math.acos(float(np.dot(to_eye, -wfc[:3, 2])) / float(np.linalg.norm(to_eye))))
+    assert fr["Attendant"].eye_depth_m == pytest.approx(
+        float(np.dot(to_eye, -wfc[:3, 2])), abs=1e-3
+    )
+    angle = math.degrees(
+        math.acos(float(np.dot(to_eye, -wfc[:3, 2])) / float(np.linalg.norm(to_eye)))
+    )
     assert fr["Attendant"].axis_angle_deg == pytest.approx(angle, abs=0.01)
     start = {f.name: f for f in sl.framings(scene, evaluate(scene, "3C", 0))}
     assert abs(start["Attendant"].axis_angle_deg - angle) > 5.0  # it did move
@@ -400,10 +533,15 @@ def test_stage_checks_column_carries_the_led_verdicts(scene, checked):
     col = {r.shot: r.stage_checks for r in sl.shot_rows(scene, checks=results)}
     px = by_id["1A"]["photosites_per_pitch"]
     assert by_id["1A"]["failed"] and px < 2
-    assert col["1A"][0] == f"FAIL moiré: {px:.2f} photosites/LED pitch at {by_id['1A']['moire_wall_m']:.1f} m"
+    assert (
+        col["1A"][0]
+        == f"FAIL moiré: {px:.2f} photosites/LED pitch at {by_id['1A']['moire_wall_m']:.1f} m"
+    )
     assert col["2B"][0].startswith("FAIL shooting off ") and "(ceiling seam)" in col["2B"][0]
     assert f"{100 * by_id['2B']['shooting_off_max']:.1f} %" in col["2B"][0]
-    assert any(c.startswith("steep 57°") for c in col["2B"][1:])  # the warning comes after the failure
+    assert any(
+        c.startswith("steep 57°") for c in col["2B"][1:]
+    )  # the warning comes after the failure
     assert col["3B"][0].startswith("FAIL shooting off") and "(bare floor), frames " in col["3B"][0]
     assert col["1E"] == ("LED checks pass",)
     assert col["1B"][0] == "LED checks not run"  # not in the results: never an empty "all clear"
@@ -413,7 +551,10 @@ def test_stage_checks_column_carries_the_led_verdicts(scene, checked):
     again = read_report(report, scene, CHECKED)
     assert {s: r.summary for s, r in again.items()} == {s: by_id[s]["summary"] for s in CHECKED}
     assert {s: again[s].summary for s in CHECKED} == {s: list(col[s]) for s in CHECKED}
-    assert sl.led_checks_note(results) == "LED stage checks (run at export): 1 of 4 shots pass; failing 1A, 2B, 3B"
+    assert (
+        sl.led_checks_note(results)
+        == "LED stage checks (run at export): 1 of 4 shots pass; failing 1A, 2B, 3B"
+    )
 
 
 def test_a_foreign_stale_or_short_report_is_refused(scene, checked, tmp_path):
@@ -432,20 +573,29 @@ def test_a_foreign_stale_or_short_report_is_refused(scene, checked, tmp_path):
     with pytest.raises(PrevisError, match="stale check report: led_stage.yaml changed"):
         read_report(stale, scene, CHECKED)
     gone = tmp_path / "gone.json"
-    gone.write_text(json.dumps({**doc, "shots": [*doc["shots"], {**doc["shots"][0], "shot": "9Z"}]}),
-                    encoding="utf-8")
+    gone.write_text(
+        json.dumps({**doc, "shots": [*doc["shots"], {**doc["shots"][0], "shot": "9Z"}]}),
+        encoding="utf-8",
+    )
     with pytest.raises(PrevisError, match="shot '9Z' is not in led_stage.yaml"):
         read_report(gone, scene, CHECKED)
     with pytest.raises(PrevisError, match="not a previs check report"):
         read_report(_write(tmp_path / "x.json", "[]"), scene, CHECKED)
     # hand-edited reports with the wrong types: one clear refusal each, never a TypeError
-    broken = [({**doc, "version": "1"}, "not a previs check report"),
-              ({**doc, "shots": [{**doc["shots"][0], "shot": ["1A"]}]}, "lacks 'shot'"),
-              ({**doc, "shots": [{**doc["shots"][0], "summary": "FAIL x"}]}, "summary is not a list"),
-              ({**doc, "shots": [{**doc["shots"][0], "problems": 5}]}, "problems is not a list"),
-              ({**doc, "shots": [{**doc["shots"][0], "summary": ["FAIL x", 3]}]}, "summary is not a list of sentences"),
-              ({**doc, "shots": [{**doc["shots"][0], "shooting_off_frames": ["12"]}]},
-               "shooting_off_frames is not a list of frame numbers")]
+    broken = [
+        ({**doc, "version": "1"}, "not a previs check report"),
+        ({**doc, "shots": [{**doc["shots"][0], "shot": ["1A"]}]}, "lacks 'shot'"),
+        ({**doc, "shots": [{**doc["shots"][0], "summary": "FAIL x"}]}, "summary is not a list"),
+        ({**doc, "shots": [{**doc["shots"][0], "problems": 5}]}, "problems is not a list"),
+        (
+            {**doc, "shots": [{**doc["shots"][0], "summary": ["FAIL x", 3]}]},
+            "summary is not a list of sentences",
+        ),
+        (
+            {**doc, "shots": [{**doc["shots"][0], "shooting_off_frames": ["12"]}]},
+            "shooting_off_frames is not a list of frame numbers",
+        ),
+    ]
     for i, (bad, message) in enumerate(broken):
         with pytest.raises(PrevisError, match=message):
             read_report(_write(tmp_path / f"bad{i}.json", json.dumps(bad)), scene, CHECKED)
@@ -463,11 +613,24 @@ def test_checked_shotlist_reads_back_in_every_format(checked, tmp_path):
     import sys
 
     report, results = checked
-    cmd = [sys.executable, "-m", "previs.cli", "export", str(EXAMPLE), "--what", "shotlist", "-o", str(tmp_path),
-           "--paper", "a4"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "previs.cli",
+        "export",
+        str(EXAMPLE),
+        "--what",
+        "shotlist",
+        "-o",
+        str(tmp_path),
+        "--paper",
+        "a4",
+    ]
     for sid in CHECKED:
         cmd += ["--shot", sid]
-    run = subprocess.run([*cmd, "--checks", str(report)], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [*cmd, "--checks", str(report)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     assert "1 of 4 shots pass; failing 1A, 2B, 3B" in run.stdout
     out = tmp_path / "shotlist"
@@ -502,10 +665,14 @@ def test_without_checks_the_sheets_say_they_did_not_run(scene, rows, tmp_path):
 def test_cast_shares_height_support_and_words(rows):
     r = _by_id(rows)
     c = r["1C"]
-    assert c.cast_text.startswith("Mara ") and "Dale 3" in c.cast_text  # the OTS shoulder fills a third
+    assert (
+        c.cast_text.startswith("Mara ") and "Dale 3" in c.cast_text
+    )  # the OTS shoulder fills a third
     assert len(c.cast_share) == len(c.cast) and all(0 < x < 1 for x in c.cast_share)
     assert r["1A"].height_text == "1.70 m, tilt -2°" and r["2B"].camera_height_m == (0.35,)
-    assert r["2B"].support == "hi-hat" and r["3A"].support == "dolly" and r["1A"].support == "sticks"
+    assert (
+        r["2B"].support == "hi-hat" and r["3A"].support == "dolly" and r["1A"].support == "sticks"
+    )
     assert r["3B"].support == "dolly" and r["3C"].support == "sticks"
     assert r["1C"].dialogue.startswith("MARA:") and r["1A"].action.startswith("Mara tops up")
     assert r["2A"].transition == "dissolve 12 fr" and r["1A"].transition == "cut"
@@ -518,26 +685,44 @@ def test_ots_is_a_foreground_shoulder_seen_from_behind(scene):
 
     assert analysis.analyse_shot(scene, "1C").ots == "Dale"
     dale = next(p for p in scene.set_pieces if p.name == "Dale")
-    turned = dataclasses.replace(dale, world_from_local=dale.world_from_local @ tf.rotation_y(180.0))
+    turned = dataclasses.replace(
+        dale, world_from_local=dale.world_from_local @ tf.rotation_y(180.0)
+    )
     gone = dataclasses.replace(dale, world_from_local=tf.trs((-6.0, 0.0, 6.0)))
     for piece, ots in ((turned, None), (gone, None)):
-        sc = dataclasses.replace(scene, set_pieces=tuple(piece if p.name == "Dale" else p for p in scene.set_pieces))
+        sc = dataclasses.replace(
+            scene, set_pieces=tuple(piece if p.name == "Dale" else p for p in scene.set_pieces)
+        )
         judged = analysis.analyse_shot(sc, "1C")
         assert judged.ots is ots and not judged.shot_size.startswith("OTS")
-    assert "Dale" not in analysis.analyse_shot(
-        dataclasses.replace(scene, set_pieces=tuple(gone if p.name == "Dale" else p for p in scene.set_pieces)),
-        "1C").cast
+    assert (
+        "Dale"
+        not in analysis.analyse_shot(
+            dataclasses.replace(
+                scene, set_pieces=tuple(gone if p.name == "Dale" else p for p in scene.set_pieces)
+            ),
+            "1C",
+        ).cast
+    )
 
 
 def test_pdf_says_the_package_once_and_the_schedule(scene, rows, tmp_path):
     path = sl.write_pdf(rows, tmp_path / "list.pdf", scene, when=date(2025, 3, 14), paper="a4")
     text = _text(path)
     assert text.count("ARRI Signature Prime") == 1 and text.count("ALEXA 35") == 1
-    assert "Shooting order by setup" in text and "hi-hat" in text and "DIALOGUE: MARA" in " ".join(text.split())
+    assert (
+        "Shooting order by setup" in text
+        and "hi-hat" in text
+        and "DIALOGUE: MARA" in " ".join(text.split())
+    )
     order = sl.schedule(rows)
     assert order[0] == ("1", 1, "25 mm", "sticks", ["1A"]) and len(order) == len(rows)
     twin = dataclasses.replace(rows[0], shot="1G", focal_length_mm=(40.0,))
-    assert [g[4] for g in sl.schedule([rows[0], twin, rows[1]])] == [["1A"], ["1G"], ["1B"]]  # a lens change
+    assert [g[4] for g in sl.schedule([rows[0], twin, rows[1]])] == [
+        ["1A"],
+        ["1G"],
+        ["1B"],
+    ]  # a lens change
 
 
 @needs_poppler
@@ -547,9 +732,12 @@ def test_paper_and_bundled_font(scene, rows, tmp_path, paper, name, monkeypatch)
     path = sl.write_pdf(rows, tmp_path / f"{paper}.pdf", scene, when=date(2025, 3, 14), paper=paper)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert name in info  # poppler names the paper from the page size
-    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    assert "DejaVuSansCondensed" in fonts and "DejaVuSansCondensed-Bold" in fonts.replace("CondensedBold",
-                                                                                            "Condensed-Bold")
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "DejaVuSansCondensed" in fonts and "DejaVuSansCondensed-Bold" in fonts.replace(
+        "CondensedBold", "Condensed-Bold"
+    )
     from previs.export.paper import bundled_fonts, find_fonts
 
     assert find_fonts() == bundled_fonts() and bundled_fonts()[0].parent.name == "fonts"

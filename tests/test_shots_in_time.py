@@ -79,7 +79,9 @@ def test_track_follows_the_moves(scene):
     s0, s48, s95 = (camera_track(scene, shot).sample(f) for f in (0, 48, 95))
     np.testing.assert_allclose(s0.position_m, [-0.6, 1.5, 5.0], atol=1e-9)
     np.testing.assert_allclose(s48.position_m, [0.6, 1.5, 5.0], atol=1e-9)  # trucked right 1.2 m
-    assert s48.pan_deg == pytest.approx(0.0, abs=1e-9) and s95.pan_deg == pytest.approx(4.0, abs=1e-9)
+    assert s48.pan_deg == pytest.approx(0.0, abs=1e-9) and s95.pan_deg == pytest.approx(
+        4.0, abs=1e-9
+    )
     assert key_frames(scene, shot) == [0, 48, 95]
 
 
@@ -91,8 +93,9 @@ def test_frame_at_timecode_shows_what_the_keys_say(scene, gl_context, tc):
     with api.StageRenderer(scene, width=480, antialias=False) as r:
         img = r.render(state, overlay=False)
     h, w = img.color.shape[:2]
-    clip_from_world = tf.perspective(state.yfov_rad, w / h, state.near_m, state.far_m) @ np.linalg.inv(
-        state.world_from_camera)
+    clip_from_world = tf.perspective(
+        state.yfov_rad, w / h, state.near_m, state.far_m
+    ) @ np.linalg.inv(state.world_from_camera)
     expected = tf.project_to_pixels(clip_from_world, [[0.0, 1.5, 0.0]], w, h)[0]
     got = _marker_centroid(img.color)
     assert np.abs(got - expected).max() < 1.0, (tc, got, expected)
@@ -121,14 +124,20 @@ def test_light_cue_fades_the_key_in_the_image(scene, gl_context):
     shot = scene.shot("M1")
     key0 = next(lt for lt in evaluate(scene, shot, 0).lights if lt.name == "key")
     key48 = next(lt for lt in evaluate(scene, shot, 48).lights if lt.name == "key")
-    assert key0.intensity == pytest.approx(4000.0) and key48.intensity == pytest.approx(0.0, abs=1e-9)
+    assert key0.intensity == pytest.approx(4000.0) and key48.intensity == pytest.approx(
+        0.0, abs=1e-9
+    )
     with api.StageRenderer(scene, width=320, antialias=False) as r:
         state0 = evaluate(scene, shot, 0)
         lit = r.render(state0, overlay=False).color
         # The same camera with the key faded out: only the sun lights the card now.
-        dark = r.render(replace(state0, lights=evaluate(scene, shot, 48).lights), overlay=False).color
-        sun_only = r.render(replace(state0, lights=tuple(lt for lt in state0.lights if lt.name == "sun")),
-                            overlay=False).color
+        dark = r.render(
+            replace(state0, lights=evaluate(scene, shot, 48).lights), overlay=False
+        ).color
+        sun_only = r.render(
+            replace(state0, lights=tuple(lt for lt in state0.lights if lt.name == "sun")),
+            overlay=False,
+        ).color
     card = (lit[..., 0] > 40) & (lit[..., 0] > 3 * lit[..., 1])
     assert card.sum() > 20
     # Sun 300 lx x cos 60 deg = 150 lx on the card; the key adds about 4000 cd / 3.9 m^2 x 0.77:
@@ -156,13 +165,36 @@ def test_example_moving_shots_render_key_panels(tmp_path):
 
 
 # ---------------------------------------------------------------- mistakes, with file, field and line
-@pytest.mark.parametrize("old,new,field,words", [
-    ("      - {type: truck,", "      - {type: trukc,", "shots[0].moves[0].type", ["did you mean 'truck'"]),
-    ("distance_m: 1.2, interp: ease}", "distanse_m: 1.2, interp: ease}", "shots[0].moves[0]", ["distance_m"]),
-    ("end_frame: 95, angle_deg: 4", "end_frame: 120, angle_deg: 4", "shots[0].moves[1].end_frame", ["past the shot"]),
-    ("{light: key,", "{light: kye,", "shots[0].light_cues[0].light", ["did you mean 'key'"]),
-    ("{standin: walker,", "{standin: walkr,", "shots[0].walks[0].standin", ["did you mean 'walker'"]),
-])
+@pytest.mark.parametrize(
+    "old,new,field,words",
+    [
+        (
+            "      - {type: truck,",
+            "      - {type: trukc,",
+            "shots[0].moves[0].type",
+            ["did you mean 'truck'"],
+        ),
+        (
+            "distance_m: 1.2, interp: ease}",
+            "distanse_m: 1.2, interp: ease}",
+            "shots[0].moves[0]",
+            ["distance_m"],
+        ),
+        (
+            "end_frame: 95, angle_deg: 4",
+            "end_frame: 120, angle_deg: 4",
+            "shots[0].moves[1].end_frame",
+            ["past the shot"],
+        ),
+        ("{light: key,", "{light: kye,", "shots[0].light_cues[0].light", ["did you mean 'key'"]),
+        (
+            "{standin: walker,",
+            "{standin: walkr,",
+            "shots[0].walks[0].standin",
+            ["did you mean 'walker'"],
+        ),
+    ],
+)
 def test_bad_moves_and_cues_name_field_and_line(tmp_path, old, new, field, words):
     assert old in SCENE
     p = tmp_path / "bad.yaml"
@@ -180,7 +212,9 @@ def test_bad_moves_and_cues_name_field_and_line(tmp_path, old, new, field, words
 def test_overlapping_moves_are_refused(tmp_path):
     old = "      - {type: pan, start_frame: 48, end_frame: 95, angle_deg: 4, interp: linear}"
     assert old in SCENE
-    text = SCENE.replace(old, "      - {type: dolly, start_frame: 24, end_frame: 60, distance_m: 1.0}")
+    text = SCENE.replace(
+        old, "      - {type: dolly, start_frame: 24, end_frame: 60, distance_m: 1.0}"
+    )
     p = tmp_path / "overlap.yaml"
     p.write_text(text)
     with pytest.raises(SceneError) as info:
@@ -190,6 +224,7 @@ def test_overlapping_moves_are_refused(tmp_path):
 
 def test_walking_standin_is_drawn_where_it_walks(scene, gl_context):
     """The renderer moves the stand-in: its silhouette follows the walk in the image."""
+
     def walker_x(frame: int) -> float:
         state = evaluate(scene, "M1", frame)
         with api.StageRenderer(scene, width=320, antialias=False) as r:
@@ -198,7 +233,9 @@ def test_walking_standin_is_drawn_where_it_walks(scene, gl_context):
         ys, xs = np.nonzero(grey)
         assert len(xs) > 50
         h, w = c.shape[:2]
-        clip = tf.perspective(state.yfov_rad, w / h, state.near_m, state.far_m) @ np.linalg.inv(state.world_from_camera)
+        clip = tf.perspective(state.yfov_rad, w / h, state.near_m, state.far_m) @ np.linalg.inv(
+            state.world_from_camera
+        )
         hip = state.poses["walker"][:3, 3] + [0, 0.9, 0]
         return xs.mean(), tf.project_to_pixels(clip, [hip], w, h)[0][0]
 

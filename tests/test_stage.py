@@ -82,8 +82,11 @@ def test_flat_and_ceiling_layouts():
 
 
 def test_summary_totals():
-    vol = LedVolume(BP2, curved_volume().sections + flat_volume().sections,
-                    Ceiling(6.2, (0.0, -1.0), 14.0, 12.0))
+    vol = LedVolume(
+        BP2,
+        curved_volume().sections + flat_volume().sections,
+        Ceiling(6.2, (0.0, -1.0), 14.0, 12.0),
+    )
     s = wall_summary(vol)
     assert s["panels"] == 1128 + 48 + 672
     assert s["wall_panels"] == 1128 + 48 and s["ceiling_panels"] == 672
@@ -152,8 +155,12 @@ def test_ceiling_faces_down_and_winds_ccw_from_below():
     assert np.allclose(m.normals, [0, -1, 0])
     assert np.allclose(_triangle_normals(m), [0, -1, 0], atol=1e-6)
     assert np.allclose(m.positions[:, 1], 6.2)
-    assert m.positions[:, 0].min() == pytest.approx(-7.0) and m.positions[:, 0].max() == pytest.approx(7.0)
-    assert m.positions[:, 2].min() == pytest.approx(-7.0) and m.positions[:, 2].max() == pytest.approx(5.0)
+    assert m.positions[:, 0].min() == pytest.approx(-7.0) and m.positions[
+        :, 0
+    ].max() == pytest.approx(7.0)
+    assert m.positions[:, 2].min() == pytest.approx(-7.0) and m.positions[
+        :, 2
+    ].max() == pytest.approx(5.0)
     assert np.all(m.section_index == 0)
     # uv: (0,0) at (min x, max z), (28, 24) at (max x, min z)
     i0 = np.argmin(np.linalg.norm(m.positions - [-7.0, 6.2, 5.0], axis=1))
@@ -183,7 +190,9 @@ def test_panel_uv_corners_curved_and_flat():
     assert np.allclose(_uv_at(m, [-8.0, 3.5, 1.5], 1), [3, 6])
     # uv is continuous across facets: the end of column k is the start of column k+1
     uv = m.panel_uv[m.section_index == 0].reshape(-1, 4, 2)
-    assert np.array_equal(uv[:, 0, 0], np.arange(94)) and np.array_equal(uv[:, 1, 0], np.arange(1, 95))
+    assert np.array_equal(uv[:, 0, 0], np.arange(94)) and np.array_equal(
+        uv[:, 1, 0], np.arange(1, 95)
+    )
 
 
 # ---------------------------------------------------------------- ray casts
@@ -202,16 +211,18 @@ def test_rays_from_centre_hit_the_closed_cylinder_at_the_apothem():
     # a ray through a facet's middle is exactly the apothem; one through a corner exactly r
     mid = PHI / 2
     corner = 7 * PHI
-    got, _ = wall_hit(vol, [[0, 3, 0], [0, 3, 0]],
-                      [[math.sin(mid), 0, math.cos(mid)], [math.sin(corner), 0, math.cos(corner)]])
+    got, _ = wall_hit(
+        vol,
+        [[0, 3, 0], [0, 3, 0]],
+        [[math.sin(mid), 0, math.cos(mid)], [math.sin(corner), 0, math.cos(corner)]],
+    )
     assert got == pytest.approx([apothem, 10.0], abs=1e-9)
 
 
 def test_ray_over_the_wall_top_misses_and_zero_direction_misses():
     vol = curved_volume(arc_deg=360.0, start=0.0)
     # up at 45 deg from 3 m: at the wall (x ~ 10) it is 13 m high, the wall is 6 m
-    dist, idx = wall_hit(vol, [[0, 3, 0], [0, 3, 0], [0, 3, 0]],
-                         [[1, 1, 0], [0, 1, 0], [0, 0, 0]])
+    dist, idx = wall_hit(vol, [[0, 3, 0], [0, 3, 0], [0, 3, 0]], [[1, 1, 0], [0, 1, 0], [0, 0, 0]])
     assert np.all(np.isinf(dist)) and np.all(idx == -1)
     # just under the top: 3 m + 2.9 m over ~10 m still hits
     d2, i2 = wall_hit(vol, [0, 3, 0], [10.0, 2.9, 0.0])
@@ -221,8 +232,9 @@ def test_ray_over_the_wall_top_misses_and_zero_direction_misses():
 def test_ray_hits_the_ceiling_at_the_right_distance():
     ceil = Ceiling(6.2, (0.0, -1.0), 14.0, 12.0)
     vol = curved_volume(ceiling=ceil)
-    dist, idx = wall_hit(vol, [[0, 1.7, 0], [0, 1.7, 0], [0, 1.7, 0]],
-                         [[0, 1, 0], [1, 1, 0], [0, 1, 1.5]])
+    dist, idx = wall_hit(
+        vol, [[0, 1.7, 0], [0, 1.7, 0], [0, 1.7, 0]], [[0, 1, 0], [1, 1, 0], [0, 1, 1.5]]
+    )
     # the ceiling's index is len(sections) = 1; it spans x in [-7, 7], z in [-7, 5] at y = 6.2
     assert idx.tolist() == [1, 1, -1]
     assert dist[0] == pytest.approx(4.5)

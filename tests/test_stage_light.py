@@ -34,14 +34,24 @@ def test_latitude_moves_with_exposure_index():
 
 
 def _exposure(brightest, median, white, t_stop=2.8, iso=800):
-    return sl.wall_exposure(brightest, median, white, t_stop=t_stop, exposure_s=1 / 48, iso=iso,
-                            base_iso=800, latitude_over_stops=6.0, latitude_under_stops=6.0,
-                            peak_nits=1500, t_stop_widest=1.8)
+    return sl.wall_exposure(
+        brightest,
+        median,
+        white,
+        t_stop=t_stop,
+        exposure_s=1 / 48,
+        iso=iso,
+        base_iso=800,
+        latitude_over_stops=6.0,
+        latitude_under_stops=6.0,
+        peak_nits=1500,
+        t_stop_widest=1.8,
+    )
 
 
 def test_wall_exposure_verdicts_and_remedies():
     mid = sl.mid_grey_nits(2.8, 1 / 48, 800)  # 5.88 nits; clip at 6 stops over = 376 nits
-    assert mid == pytest.approx(12.5 * 2.8 ** 2 * 48 / 800)
+    assert mid == pytest.approx(12.5 * 2.8**2 * 48 / 800)
     ok = _exposure(200.0, 60.0, 200.0)
     assert ok.verdict == "ok" and ok.remedy == ""
     assert ok.brightest_stops == pytest.approx(math.log2(200 / mid))
@@ -51,7 +61,7 @@ def test_wall_exposure_verdicts_and_remedies():
     hot = _exposure(1000.0, 100.0, 1000.0)
     assert hot.verdict == "clips"
     excess = math.log2(1000 / mid) - 6.0 + 1.0
-    assert f"{1000 * 2 ** -excess:.0f} nits" in hot.remedy
+    assert f"{1000 * 2**-excess:.0f} nits" in hot.remedy
     assert f"T{2.8 * 2 ** (excess / 2):.1f}" in hot.remedy
     assert _exposure(1000.0, 500.0, 1000.0).verdict == "background clips"
     # under the floor: 6 stops under 5.88 nits is 0.092 nits
@@ -132,11 +142,14 @@ def test_safe_shutter_angles():
 
 
 # ---------------------------------------------------------------- white point
-@pytest.mark.parametrize("xy, cct, duv", [
-    ((0.31271, 0.32902), 6504.0, 0.0032),  # D65 (CIE 15; Ohno 2013)
-    ((0.34567, 0.35850), 5003.0, 0.0033),  # D50
-    ((0.44757, 0.40745), 2856.0, 0.0000),  # illuminant A (a Planckian radiator)
-])
+@pytest.mark.parametrize(
+    "xy, cct, duv",
+    [
+        ((0.31271, 0.32902), 6504.0, 0.0032),  # D65 (CIE 15; Ohno 2013)
+        ((0.34567, 0.35850), 5003.0, 0.0033),  # D50
+        ((0.44757, 0.40745), 2856.0, 0.0000),  # illuminant A (a Planckian radiator)
+    ],
+)
 def test_cct_and_duv_of_published_illuminants(xy, cct, duv):
     t, d = sl.cct_duv(*xy)
     assert t == pytest.approx(cct, abs=6.0)

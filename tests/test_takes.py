@@ -59,12 +59,17 @@ def roundtrip(tmp_path_factory):
     shutil.copytree(ROOT / "scenes", base / "scenes")
     scene_path = base / "scenes/led_stage.yaml"
     original_text = scene_path.read_text()
-    assert main(["export", str(scene_path), "--what", "cameras", "-o", str(base / "cams"), "-q"]) == 0
+    assert (
+        main(["export", str(scene_path), "--what", "cameras", "-o", str(base / "cams"), "-q"]) == 0
+    )
     orig = load_scene(scene_path)
     for shot in orig.shots:
         for fmt, suffix in FORMATS.items():
             f = base / "cams/cameras" / f"{shot.id}{suffix}"
-            assert main(["take", "import", str(scene_path), str(f), "--shot-id", f"T{shot.id}-{fmt}"]) == 0
+            assert (
+                main(["take", "import", str(scene_path), str(f), "--shot-id", f"T{shot.id}-{fmt}"])
+                == 0
+            )
     return orig, load_scene(scene_path), scene_path, original_text
 
 
@@ -84,7 +89,9 @@ def test_chan_takes_get_the_packages_focus(roundtrip):
 def test_scene_file_keeps_comments_gets_backup_and_take_record(roundtrip):
     orig, new, path, original_text = roundtrip
     text = path.read_text()
-    assert text.startswith(original_text.rstrip("\n").rsplit("\n", 1)[0][:2000])  # the file's head is untouched
+    assert text.startswith(
+        original_text.rstrip("\n").rsplit("\n", 1)[0][:2000]
+    )  # the file's head is untouched
     for line in original_text.splitlines():
         if line.lstrip().startswith("#"):
             assert line in text  # every comment kept
@@ -103,7 +110,9 @@ def test_static_shots_stay_static_and_moves_need_few_keys(roundtrip):
             if shot.is_static:
                 assert s.is_static, f"{s.id} should be a still camera"
             n_keys = max((len(k) for _, k in s.keys), default=1)
-            assert n_keys <= shot.length_frames // 2, f"{s.id}: {n_keys} keys for {shot.length_frames} frames"
+            assert n_keys <= shot.length_frames // 2, (
+                f"{s.id}: {n_keys} keys for {shot.length_frames} frames"
+            )
     # the 60° orbit over 144 frames: far fewer keys than frames on every channel
     keys = dict(new.shot("T3B-opentrackio").keys)
     assert len(keys["position_m"]) < 72 and len(keys["pan_deg"]) < 40
@@ -118,7 +127,19 @@ def test_zoom_through_180_and_23976(tmp_path):
     p.write_text(ZOOM_SCENE)
     assert main(["export", str(p), "--what", "cameras", "-o", str(tmp_path / "c"), "-q"]) == 0
     for fmt, suffix in FORMATS.items():
-        assert main(["take", "import", str(p), str(tmp_path / "c/cameras" / f"Z1{suffix}"), "--shot-id", f"Z-{fmt}"]) == 0
+        assert (
+            main(
+                [
+                    "take",
+                    "import",
+                    str(p),
+                    str(tmp_path / "c/cameras" / f"Z1{suffix}"),
+                    "--shot-id",
+                    f"Z-{fmt}",
+                ]
+            )
+            == 0
+        )
     orig = load_scene(p)
     for fmt in FORMATS:
         _compare(orig, "Z1", orig if False else load_scene(p), f"Z-{fmt}", focus=fmt != "chan")
@@ -147,12 +168,28 @@ def test_resampled_take_at_another_rate(tmp_path):
     scene = load_scene(ROOT / "scenes/led_stage.yaml")
     samples = []
     for i in range(97):
-        samples.append({"transforms": [{"translation": {"x": i * 0.01, "y": 0.0, "z": 1.5},
-                                        "rotation": {"pan": i * 0.25, "tilt": 0.0, "roll": 0.0}}],
-                        "lens": {"pinholeFocalLength": 35.0, "focusDistance": 3.0},
-                        "timing": {"sampleRate": {"num": 48, "denom": 1}, "sequenceNumber": 1000 + i,
-                                   "timecode": {"hours": 1, "minutes": 2, "seconds": 3, "frames": 4,
-                                                "frameRate": {"num": 24, "denom": 1}}}})
+        samples.append(
+            {
+                "transforms": [
+                    {
+                        "translation": {"x": i * 0.01, "y": 0.0, "z": 1.5},
+                        "rotation": {"pan": i * 0.25, "tilt": 0.0, "roll": 0.0},
+                    }
+                ],
+                "lens": {"pinholeFocalLength": 35.0, "focusDistance": 3.0},
+                "timing": {
+                    "sampleRate": {"num": 48, "denom": 1},
+                    "sequenceNumber": 1000 + i,
+                    "timecode": {
+                        "hours": 1,
+                        "minutes": 2,
+                        "seconds": 3,
+                        "frames": 4,
+                        "frameRate": {"num": 24, "denom": 1},
+                    },
+                },
+            }
+        )
     f = tmp_path / "take.jsonl"
     f.write_text("\n".join(json.dumps(s) for s in samples) + "\n")
     take = tk.read_take(f, scene)
@@ -169,7 +206,9 @@ def test_resampled_take_at_another_rate(tmp_path):
 def test_cbor_take(tmp_path, roundtrip):
     cbor2 = pytest.importorskip("cbor2")
     orig, _, _, _ = roundtrip
-    src = json.loads((Path(roundtrip[2]).parent.parent / "cams/cameras/3B.opentrackio.json").read_text())
+    src = json.loads(
+        (Path(roundtrip[2]).parent.parent / "cams/cameras/3B.opentrackio.json").read_text()
+    )
     f = tmp_path / "3B.cbor"
     f.write_bytes(b"".join(cbor2.dumps(s) for s in src))  # a CBOR sequence, one sample an item
     take = tk.read_take(f, orig)
@@ -181,29 +220,70 @@ def test_cbor_take(tmp_path, roundtrip):
 
 # ---------------------------------------------------------------- hostile takes
 def _otio_lines(n=5):
-    return [json.dumps({"transforms": [{"translation": {"x": 0.0, "y": -2.0, "z": 1.5},
-                                        "rotation": {"pan": float(i), "tilt": 0.0, "roll": 0.0}}],
-                        "lens": {"pinholeFocalLength": 35.0},
-                        "timing": {"sequenceNumber": i}}) for i in range(n)]
+    return [
+        json.dumps(
+            {
+                "transforms": [
+                    {
+                        "translation": {"x": 0.0, "y": -2.0, "z": 1.5},
+                        "rotation": {"pan": float(i), "tilt": 0.0, "roll": 0.0},
+                    }
+                ],
+                "lens": {"pinholeFocalLength": 35.0},
+                "timing": {"sequenceNumber": i},
+            }
+        )
+        for i in range(n)
+    ]
 
 
 HOSTILE = {
-    "truncated.json": ("[\n" + ",\n".join(_otio_lines()) + ",\n" + _otio_lines()[0][:40], r"truncated.json:\d+: "),
-    "nan.jsonl": ("\n".join(_otio_lines(3) + [_otio_lines()[0].replace("1.5", "NaN")]), r"nan.jsonl:4: .*NaN"),
-    "inf.json": ('{"transforms": [{"translation": {"x": 1e999, "y": 0, "z": 0}, "rotation": '
-                 '{"pan": 0, "tilt": 0, "roll": 0}}]}', r"inf.json:1: .*transforms\[0\]\.translation\.x"),
-    "wrong_schema.jsonl": ('{"transforms": "camera", "lens": {}}\n', r"wrong_schema.jsonl:1: transforms"),
-    "no_transforms.json": ('{"lens": {"pinholeFocalLength": 35}}', r"no_transforms.json:1: transforms: missing"),
-    "far.jsonl": (_otio_lines(1)[0].replace("-2.0", "-20000.0"), r"far.jsonl:1: transforms\[0\]\.translation\.y"),
-    "bad_focal.jsonl": (_otio_lines(1)[0].replace("35.0", "-3"), r"bad_focal.jsonl:1: lens\.pinholeFocalLength"),
-    "string.jsonl": (_otio_lines(1)[0].replace("35.0", '"wide"'), r"string.jsonl:1: lens\.pinholeFocalLength"),
+    "truncated.json": (
+        "[\n" + ",\n".join(_otio_lines()) + ",\n" + _otio_lines()[0][:40],
+        r"truncated.json:\d+: ",
+    ),
+    "nan.jsonl": (
+        "\n".join(_otio_lines(3) + [_otio_lines()[0].replace("1.5", "NaN")]),
+        r"nan.jsonl:4: .*NaN",
+    ),
+    "inf.json": (
+        '{"transforms": [{"translation": {"x": 1e999, "y": 0, "z": 0}, "rotation": '
+        '{"pan": 0, "tilt": 0, "roll": 0}}]}',
+        r"inf.json:1: .*transforms\[0\]\.translation\.x",
+    ),
+    "wrong_schema.jsonl": (
+        '{"transforms": "camera", "lens": {}}\n',
+        r"wrong_schema.jsonl:1: transforms",
+    ),
+    "no_transforms.json": (
+        '{"lens": {"pinholeFocalLength": 35}}',
+        r"no_transforms.json:1: transforms: missing",
+    ),
+    "far.jsonl": (
+        _otio_lines(1)[0].replace("-2.0", "-20000.0"),
+        r"far.jsonl:1: transforms\[0\]\.translation\.y",
+    ),
+    "bad_focal.jsonl": (
+        _otio_lines(1)[0].replace("35.0", "-3"),
+        r"bad_focal.jsonl:1: lens\.pinholeFocalLength",
+    ),
+    "string.jsonl": (
+        _otio_lines(1)[0].replace("35.0", '"wide"'),
+        r"string.jsonl:1: lens\.pinholeFocalLength",
+    ),
     "cols.chan": ("1 0 1.5 3 0 0 0 30\n2 0 1.5 3 0 0\n", r"cols.chan:2: 6 columns"),
     "word.chan": ("1 0 1.5 3 0 zero 0 30\n", r"word.chan:1: column 6 \(ry\)"),
     "nan.chan": ("1 0 1.5 3 0 0 0 30\n2 nan 1.5 3 0 0 0 30\n", r"nan.chan:2: column 2 \(tx\)"),
-    "order.chan": ("5 0 1.5 3 0 0 0 30\n4 0 1.5 3 0 0 0 30\n", r"order.chan:2: frame 4 does not follow"),
+    "order.chan": (
+        "5 0 1.5 3 0 0 0 30\n4 0 1.5 3 0 0 0 30\n",
+        r"order.chan:2: frame 4 does not follow",
+    ),
     "fov.chan": ("1 0 1.5 3 0 0 0 200\n", r"fov.chan:1: column 8 \(vfov\)"),
     "empty.json": ("", r"empty.json: the file is empty"),
-    "short.glb": (b"glTF\x02\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 8, r"short.glb: the GLB says"),
+    "short.glb": (
+        b"glTF\x02\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 8,
+        r"short.glb: the GLB says",
+    ),
     "garbage.cbor": (b"\xff\xfe\x00\x01garbage", r"garbage.cbor: byte 0: not valid CBOR"),
 }
 

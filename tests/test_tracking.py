@@ -61,29 +61,53 @@ def stage(tmp_path) -> Path:
 
 def _cli(*args, **kw) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "previs.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "previs.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        **kw,
+    )
 
 
 # ---------------------------------------------------------------- FreeD bytes
 def test_freed_packet_by_hand():
-    s = freed.FreeDSample(camera_id=7, pan_deg=90.0, tilt_deg=-45.0, roll_deg=0.5, x_mm=1000.0,
-                          y_mm=-2.0, z_mm=1500.015625, zoom=0x123456, focus=0xABCDEF, spare=0x0102)
+    s = freed.FreeDSample(
+        camera_id=7,
+        pan_deg=90.0,
+        tilt_deg=-45.0,
+        roll_deg=0.5,
+        x_mm=1000.0,
+        y_mm=-2.0,
+        z_mm=1500.015625,
+        zoom=0x123456,
+        focus=0xABCDEF,
+        spare=0x0102,
+    )
     b = freed.encode(s)
     assert len(b) == 29 and b[0] == 0xD1 and b[1] == 7
     assert b[2:5] == (90 * 32768).to_bytes(3, "big")  # 0x2D0000
     assert b[5:8] == ((-45 * 32768) & 0xFFFFFF).to_bytes(3, "big")
     assert b[11:14] == (1000 * 64).to_bytes(3, "big") and b[17:20] == (96001).to_bytes(3, "big")
-    assert b[20:23] == bytes.fromhex("123456") and b[23:26] == bytes.fromhex("abcdef") and b[26:28] == b"\x01\x02"
+    assert (
+        b[20:23] == bytes.fromhex("123456")
+        and b[23:26] == bytes.fromhex("abcdef")
+        and b[26:28] == b"\x01\x02"
+    )
     assert (sum(b[:28]) + b[28]) % 256 == 0x40
     assert freed.decode(b) == s
 
 
-@pytest.mark.parametrize("mutate, reason", [
-    (lambda b: b[:28], "length"), (lambda b: b + b"\x00", "length"),
-    (lambda b: b"\xd2" + b[1:28] + bytes([freed.checksum(b"\xd2" + b[1:28])]), "type"),
-    (lambda b: b[:10] + bytes([b[10] ^ 1]) + b[11:], "checksum"),
-])
+@pytest.mark.parametrize(
+    "mutate, reason",
+    [
+        (lambda b: b[:28], "length"),
+        (lambda b: b + b"\x00", "length"),
+        (lambda b: b"\xd2" + b[1:28] + bytes([freed.checksum(b"\xd2" + b[1:28])]), "type"),
+        (lambda b: b[:10] + bytes([b[10] ^ 1]) + b[11:], "checksum"),
+    ],
+)
 def test_freed_bad_packets(mutate, reason):
     good = freed.encode(freed.FreeDSample(1, 10.0, 2.0, 0.0, 1.0, 2.0, 3.0, 100, 200))
     with pytest.raises(freed.FreeDError) as e:
@@ -97,7 +121,9 @@ def test_fletcher16_and_header_by_hand():
     payload = b'{"a":1}'
     (pkt,) = otio.encode_packets(payload, 0x1234, otio.ENCODING_JSON)
     assert pkt[:4] == b"OTrk" and pkt[4] == 0 and pkt[5] == 0x01 and pkt[6:8] == b"\x12\x34"
-    assert pkt[8:12] == b"\x00\x00\x00\x00" and int.from_bytes(pkt[12:14], "big") == 0x8000 | len(payload)
+    assert pkt[8:12] == b"\x00\x00\x00\x00" and int.from_bytes(pkt[12:14], "big") == 0x8000 | len(
+        payload
+    )
     assert int.from_bytes(pkt[14:16], "big") == otio.fletcher16(pkt[:14], payload)
     assert pkt[16:] == payload
     seg = otio.parse_packet(pkt)
@@ -107,7 +133,12 @@ def test_fletcher16_and_header_by_hand():
 def test_segments_reassemble_in_any_order_and_a_lost_one_never_completes():
     payload = bytes(range(256)) * 10
     pkts = otio.encode_packets(payload, 9, otio.ENCODING_CBOR, segment_bytes=700)
-    assert len(pkts) == 4 and [otio.parse_packet(p).last for p in pkts] == [False, False, False, True]
+    assert len(pkts) == 4 and [otio.parse_packet(p).last for p in pkts] == [
+        False,
+        False,
+        False,
+        True,
+    ]
     r = otio.Reassembler()
     out = [r.add("a", otio.parse_packet(p)) for p in (pkts[3], pkts[1], pkts[0], pkts[2])]
     assert out[:3] == [None, None, None] and out[3] == (otio.ENCODING_CBOR, payload)
@@ -115,10 +146,14 @@ def test_segments_reassemble_in_any_order_and_a_lost_one_never_completes():
     assert all(r2.add("a", otio.parse_packet(p)) is None for p in (pkts[0], pkts[1], pkts[3]))
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"OTrk\x00\x01", "length"), (b"XXXX" + bytes(12), "type"),
-    (otio.encode_packets(b"{}", 1)[0][:-1], "length"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"OTrk\x00\x01", "length"),
+        (b"XXXX" + bytes(12), "type"),
+        (otio.encode_packets(b"{}", 1)[0][:-1], "length"),
+    ],
+)
 def test_opentrackio_bad_packets(data, reason):
     with pytest.raises(otio.OtioError) as e:
         otio.parse_packet(data)
@@ -168,11 +203,23 @@ def test_lens_table_and_its_inverse(stage):
 
 
 # ---------------------------------------------------------------- loopback UDP
-def _received_matches(scene, shot_id, url, proto_opts, pos_tol_m, ang_tol_deg, focus_tol_m, lens_mm):
+def _received_matches(
+    scene, shot_id, url, proto_opts, pos_tol_m, ang_tol_deg, focus_tol_m, lens_mm
+):
     shot = scene.shot(shot_id)
     with Receiver(url) as rx:
-        sender = _cli("track", "send", str(scene.source_path), "--shot", shot_id, "--to", rx.url,
-                      "--rate", "480", *proto_opts)
+        sender = _cli(
+            "track",
+            "send",
+            str(scene.source_path),
+            "--shot",
+            shot_id,
+            "--to",
+            rx.url,
+            "--rate",
+            "480",
+            *proto_opts,
+        )
         try:
             assert rx.wait_for(shot.length_frames, GUARD_S), rx.stats
         finally:
@@ -216,9 +263,21 @@ def test_track_record_process_adds_the_take(stage, proto, shot, lens):
     from previs.track import takes as tk
 
     before = stage.read_text()
-    rec = _cli("track", "record", str(stage), "--source", f"{proto}://127.0.0.1:0", "--seconds",
-               str(GUARD_S), "--frames", str(load_scene(stage).shot(shot).length_frames),
-               "--shot-id", "T1", "--lens", lens)
+    rec = _cli(
+        "track",
+        "record",
+        str(stage),
+        "--source",
+        f"{proto}://127.0.0.1:0",
+        "--seconds",
+        str(GUARD_S),
+        "--frames",
+        str(load_scene(stage).shot(shot).length_frames),
+        "--shot-id",
+        "T1",
+        "--lens",
+        lens,
+    )
     line = rec.stderr.readline()
     m = re.search(r"listening on (\S+)", line)
     assert m, line
@@ -248,13 +307,20 @@ def _send_raw(url: str, datagrams: list[bytes]) -> None:
 
 
 def test_corrupted_freed_stream_is_counted_and_dropped():
-    good = [freed.encode(freed.FreeDSample(1, float(i), 0.0, 0.0, 0.0, 0.0, 1500.0, 0, 0)) for i in range(10)]
+    good = [
+        freed.encode(freed.FreeDSample(1, float(i), 0.0, 0.0, 0.0, 0.0, 1500.0, 0, 0))
+        for i in range(10)
+    ]
     bad_sum = bytearray(good[0])
     bad_sum[5] ^= 0xFF
     stream = []
     for i, g in enumerate(good):
         stream.append(g)
-        stream += [bytes(bad_sum), g[:20], b"\xd0" + g[1:], os.urandom(29)[:0] + b"\x00" * 40] if i % 2 == 0 else []
+        stream += (
+            [bytes(bad_sum), g[:20], b"\xd0" + g[1:], os.urandom(29)[:0] + b"\x00" * 40]
+            if i % 2 == 0
+            else []
+        )
     with Receiver("freed://127.0.0.1:0") as rx:
         _send_raw(rx.url, stream)
         deadline_ok = rx.wait_for(10, GUARD_S)
@@ -267,10 +333,18 @@ def test_corrupted_freed_stream_is_counted_and_dropped():
 
 
 def test_corrupted_opentrackio_stream_is_counted_and_dropped():
-    sample = otio.make_sample(translation_m=(0, -2, 1.5), pan_deg=0, tilt_deg=0, roll_deg=0, sequence=0,
-                              rate=24, timecode=(0, 0, 0, 0), focal_length_mm=35.0, source_id="urn:uuid:"
-                              "6b0c61f2-0d5e-5d43-93c4-747261636b31", sample_id="urn:uuid:6b0c61f2-0d5e-5d43-"
-                              "93c4-747261636b32")
+    sample = otio.make_sample(
+        translation_m=(0, -2, 1.5),
+        pan_deg=0,
+        tilt_deg=0,
+        roll_deg=0,
+        sequence=0,
+        rate=24,
+        timecode=(0, 0, 0, 0),
+        focal_length_mm=35.0,
+        source_id="urn:uuid:6b0c61f2-0d5e-5d43-93c4-747261636b31",
+        sample_id="urn:uuid:6b0c61f2-0d5e-5d43-93c4-747261636b32",
+    )
     good = otio.encode_packets(otio.encode_payload(sample), 1)[0]
     flipped = bytearray(good)
     flipped[40] ^= 0x01
@@ -287,11 +361,22 @@ def test_corrupted_opentrackio_stream_is_counted_and_dropped():
 
 def test_silent_source_is_reported_and_nothing_added(stage):
     before = stage.read_text()
-    rec = _cli("track", "record", str(stage), "--source", "freed://127.0.0.1:0", "--seconds", "0.3",
-               "--shot-id", "T1")
+    rec = _cli(
+        "track",
+        "record",
+        str(stage),
+        "--source",
+        "freed://127.0.0.1:0",
+        "--seconds",
+        "0.3",
+        "--shot-id",
+        "T1",
+    )
     out, err = rec.communicate(timeout=GUARD_S)
     assert rec.returncode == 2
-    assert "0 packets" in out and re.search(r"no packets from freed://127\.0\.0\.1:\d+ .*silent", err)
+    assert "0 packets" in out and re.search(
+        r"no packets from freed://127\.0\.0\.1:\d+ .*silent", err
+    )
     assert stage.read_text() == before and not stage.with_name("led_stage.yaml.bak").exists()
 
 

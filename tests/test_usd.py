@@ -23,8 +23,10 @@ from previs.io.usd import (  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parents[2] / "shared" / "assets" / "usd"
 needs_assets = pytest.mark.skipif(
-    not ASSETS.is_dir(), reason=f"the USD working-group assets are not at {ASSETS} (they are "
-    "read in place from the shared folder, never copied into the repository)")
+    not ASSETS.is_dir(),
+    reason=f"the USD working-group assets are not at {ASSETS} (they are "
+    "read in place from the shared folder, never copied into the repository)",
+)
 STAGE = ASSETS / "test_assets" / "foundation" / "stage_configuration"
 GEOM = ASSETS / "test_assets" / "schemaTests" / "usdGeom"
 CM = 0.01  # metersPerUnit of the test assets
@@ -52,13 +54,16 @@ def _axis_centres(asset) -> dict[str, np.ndarray]:
 # _common/axis.usda: three Cube gprims (size 2) scaled 1 x 0.1 x 0.1 along their axis and moved
 # 1.1 along it: each spans 0.1 .. 2.1 units, centred 1.1 units out, in centimetres.
 @needs_assets
-@pytest.mark.parametrize("name, expect", [
-    ("upAxis_Y", {"X": (1, 0, 0), "Y": (0, 1, 0), "Z": (0, 0, 1)}),
-    # Z up: the file's +Z (blue) is the sky, so it points +Y; its +Y points away, -Z
-    ("upAxis_Z", {"X": (1, 0, 0), "Y": (0, 0, -1), "Z": (0, 1, 0)}),
-    # X up: the file's +X (red) points +Y; its +Y points -X (a right-handed turn about Z)
-    ("upAxis_X", {"X": (0, 1, 0), "Y": (-1, 0, 0), "Z": (0, 0, 1)}),
-])
+@pytest.mark.parametrize(
+    "name, expect",
+    [
+        ("upAxis_Y", {"X": (1, 0, 0), "Y": (0, 1, 0), "Z": (0, 0, 1)}),
+        # Z up: the file's +Z (blue) is the sky, so it points +Y; its +Y points away, -Z
+        ("upAxis_Z", {"X": (1, 0, 0), "Y": (0, 0, -1), "Z": (0, 1, 0)}),
+        # X up: the file's +X (red) points +Y; its +Y points -X (a right-handed turn about Z)
+        ("upAxis_X", {"X": (0, 1, 0), "Y": (-1, 0, 0), "Z": (0, 0, 1)}),
+    ],
+)
 def test_up_axis_turns_the_marker(name, expect):
     asset = load_asset(STAGE / "upAxis" / f"{name}.usda")
     assert isinstance(asset, UsdAsset)
@@ -108,13 +113,16 @@ def test_meters_per_unit_mix_uses_the_root_layer_only():
 
 # ---------------------------------------------------------------- meshes
 @needs_assets
-@pytest.mark.parametrize("rel, triangles", [
-    ("triangled_mesh/triangles.usda", 12),
-    ("quad_mesh/quads.usda", 12),
-    ("mixed_faceVertexCounts/mixed.usda", 2 + 10),
-    ("5_face/5_face.usda", 5 * 2 + 3),  # five quads and a pentagon
-    ("subdiv_none/subdiv_none.usda", 12),
-])
+@pytest.mark.parametrize(
+    "rel, triangles",
+    [
+        ("triangled_mesh/triangles.usda", 12),
+        ("quad_mesh/quads.usda", 12),
+        ("mixed_faceVertexCounts/mixed.usda", 2 + 10),
+        ("5_face/5_face.usda", 5 * 2 + 3),  # five quads and a pentagon
+        ("subdiv_none/subdiv_none.usda", 12),
+    ],
+)
 def test_mesh_triangle_counts(rel, triangles):
     asset = load_asset(GEOM / "meshes" / rel)
     assert asset.triangle_count == triangles
@@ -124,8 +132,9 @@ def test_mesh_triangle_counts(rel, triangles):
 
 
 @needs_assets
-@pytest.mark.parametrize("rel", ["quad_mesh/quads.usda", "subdiv_none/subdiv_none.usda",
-                                 "triangled_mesh/triangles.usda"])
+@pytest.mark.parametrize(
+    "rel", ["quad_mesh/quads.usda", "subdiv_none/subdiv_none.usda", "triangled_mesh/triangles.usda"]
+)
 def test_closed_meshes_face_outwards(rel):
     """The cube meshes wind counter-clockwise seen from outside: every triangle's geometric
     normal and every vertex normal point away from the centre."""
@@ -175,14 +184,15 @@ def Mesh "m" {{
     normals = {}
     for o in ("rightHanded", "leftHanded"):
         f = tmp_path / f"{o}.usda"
-        f.write_text("#usda 1.0\n(\n metersPerUnit = 1\n upAxis = \"Y\"\n)\n" + quad.format(o=o))
+        f.write_text('#usda 1.0\n(\n metersPerUnit = 1\n upAxis = "Y"\n)\n' + quad.format(o=o))
         a = load_asset(f)
         part = a.parts[0]
         t = part.positions[part.indices].astype(np.float64)
         geo = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
         normals[o] = geo / np.linalg.norm(geo, axis=1, keepdims=True)
-        np.testing.assert_allclose(part.normals, np.repeat(normals[o][:1], 4, axis=0),
-                                   atol=1e-6)  # computed normals follow the winding
+        np.testing.assert_allclose(
+            part.normals, np.repeat(normals[o][:1], 4, axis=0), atol=1e-6
+        )  # computed normals follow the winding
     # clockwise seen from +Z: right-handed faces -Z, left-handed faces +Z
     np.testing.assert_allclose(normals["rightHanded"], [[0, 0, -1]] * 2, atol=1e-9)
     np.testing.assert_allclose(normals["leftHanded"], [[0, 0, 1]] * 2, atol=1e-9)
@@ -218,13 +228,16 @@ def test_concave_polygons_are_ear_clipped():
 
 # ---------------------------------------------------------------- primitives
 @needs_assets
-@pytest.mark.parametrize("name, size", [
-    ("cube", (2, 2, 2)),  # size 2
-    ("sphere", (2, 2, 2)),  # radius 1
-    ("cylinder", (2, 2, 2)),  # radius 1, height 2, axis Z
-    ("cone", (2, 2, 2)),  # radius 1, height 2, axis Z
-    ("capsule", (1, 1, 2)),  # radius 0.5, height 1 + two caps, axis Z
-])
+@pytest.mark.parametrize(
+    "name, size",
+    [
+        ("cube", (2, 2, 2)),  # size 2
+        ("sphere", (2, 2, 2)),  # radius 1
+        ("cylinder", (2, 2, 2)),  # radius 1, height 2, axis Z
+        ("cone", (2, 2, 2)),  # radius 1, height 2, axis Z
+        ("capsule", (1, 1, 2)),  # radius 0.5, height 1 + two caps, axis Z
+    ],
+)
 def test_primitive_bounds_equal_their_documented_size(name, size):
     asset = load_asset(GEOM / "primitives" / f"{name}.usda")
     ext = (asset.bounds_max - asset.bounds_min) / CM
@@ -259,14 +272,17 @@ def test_nested_xforms_add_up():
     pos, _, col = _all(asset)
     grey = np.all(np.abs(col[:, :3] - 1) < 1e-6, axis=1)
     cube = pos[grey]
-    np.testing.assert_allclose((cube.min(axis=0) + cube.max(axis=0)) / 2 / CM, [1.11, 2.22, 3.33],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        (cube.min(axis=0) + cube.max(axis=0)) / 2 / CM, [1.11, 2.22, 3.33], atol=1e-5
+    )
     np.testing.assert_allclose((cube.max(axis=0) - cube.min(axis=0)) / CM, [2, 2, 2], atol=1e-5)
 
 
 @needs_assets
-@pytest.mark.parametrize("name", ["simple_transform", "complex_transform", "matrix_transform",
-                                  "scopes_and_xforms_nested"])
+@pytest.mark.parametrize(
+    "name",
+    ["simple_transform", "complex_transform", "matrix_transform", "scopes_and_xforms_nested"],
+)
 def test_transform_files_match_usd_own_world_bounds(name):
     """Our baked triangles against usd-core's own world bounding box of the same stage."""
     from pxr import Usd, UsdGeom
@@ -274,8 +290,11 @@ def test_transform_files_match_usd_own_world_bounds(name):
     f = GEOM / "transforms" / f"{name}.usda"
     asset = load_asset(f)
     stage = Usd.Stage.Open(str(f))
-    box = UsdGeom.BBoxCache(Usd.TimeCode.EarliestTime(), ["default", "render"]).ComputeWorldBound(
-        stage.GetPseudoRoot()).ComputeAlignedRange()
+    box = (
+        UsdGeom.BBoxCache(Usd.TimeCode.EarliestTime(), ["default", "render"])
+        .ComputeWorldBound(stage.GetPseudoRoot())
+        .ComputeAlignedRange()
+    )
     np.testing.assert_allclose(asset.bounds_min, np.array(box.GetMin()) * CM, atol=1e-5)
     np.testing.assert_allclose(asset.bounds_max, np.array(box.GetMax()) * CM, atol=1e-5)
 
@@ -291,7 +310,8 @@ def test_vehicle_kit_variants_choose_the_vehicle():
     sedan = load_asset(path, variants={"wheels": "sedan"})
     formula = load_asset(path, variants={"wheels": "formula"})
     assert tractor.source_meta["variants"] == {} and sedan.source_meta["variants"] == {
-        "wheels": "sedan"}
+        "wheels": "sedan"
+    }
     counts = {tractor.triangle_count, sedan.triangle_count, formula.triangle_count}
     assert len(counts) == 3  # three different vehicles
     assert not np.allclose(sedan.bounds_max, formula.bounds_max)
@@ -305,11 +325,17 @@ def test_vehicle_kit_variants_choose_the_vehicle():
 @needs_assets
 def test_unknown_variant_set_or_selection_is_one_line():
     path = KIT / "vehicleVariants.usda"
-    with pytest.raises(AssetError, match=r"variant set 'colour' is not in this file \(it has: "
-                                         r"wheels\)"):
+    with pytest.raises(
+        AssetError,
+        match=r"variant set 'colour' is not in this file \(it has: "
+        r"wheels\)",
+    ):
         load_asset(path, variants={"colour": "red"})
-    with pytest.raises(AssetError, match=r"variant set 'wheels' has no variant 'bus' \(choose "
-                                         r"from: 4wd, .*sedan"):
+    with pytest.raises(
+        AssetError,
+        match=r"variant set 'wheels' has no variant 'bus' \(choose "
+        r"from: 4wd, .*sedan",
+    ):
         load_asset(path, variants={"wheels": "bus"})
 
 
@@ -396,7 +422,7 @@ def Camera "cam" {
     bulb = next(li for li in lights if li.name == "bulb")
     assert bulb.type == "point"
     # L = 1000 * 2^1 nits over a 0.1 m sphere: I = L pi r^2
-    assert bulb.intensity == pytest.approx(2000 * np.pi * 0.1 ** 2)
+    assert bulb.intensity == pytest.approx(2000 * np.pi * 0.1**2)
     np.testing.assert_allclose(bulb.position_m, [0, 3, 0], atol=1e-9)  # Z up -> Y up, cm -> m
     sun = next(li for li in lights if li.name == "sun")
     assert sun.type == "directional" and sun.intensity == pytest.approx(50000)  # normalized: lux
@@ -413,18 +439,19 @@ def Camera "cam" {
 
 def test_light_units():
     # an unnormalized distant light of 0.53 degrees is the sun's disc: E = L pi sin^2(a/2)
-    assert light_intensity("DistantLight", 1.6e9, normalize=False, angle_deg=0.53) == \
-        pytest.approx(1.6e9 * np.pi * np.sin(np.radians(0.265)) ** 2)
+    assert light_intensity("DistantLight", 1.6e9, normalize=False, angle_deg=0.53) == pytest.approx(
+        1.6e9 * np.pi * np.sin(np.radians(0.265)) ** 2
+    )
     assert light_intensity("RectLight", 100, normalize=False, width_m=2, height_m=0.5) == 100
     assert light_intensity("SphereLight", 100, normalize=True, radius_m=5) == 25
     assert light_intensity("DiskLight", 100, normalize=False, radius_m=1) == pytest.approx(
-        100 * np.pi)
+        100 * np.pi
+    )
 
 
 @needs_assets
 def test_camera_of_the_teapot_scene_in_millimetres():
-    _, cameras = usd_lights_and_cameras(ASSETS / "intent-vfx" / "scenes" /
-                                        "teapotScene_camera.usd")
+    _, cameras = usd_lights_and_cameras(ASSETS / "intent-vfx" / "scenes" / "teapotScene_camera.usd")
     (cam,) = cameras
     # written as millimetres (32 mm on the default 20.955 mm filmback) on a metres stage:
     # read as such, and said so
@@ -487,7 +514,8 @@ def test_usdz_with_its_texture_inside(tmp_path):
     tex.CreateIdAttr("UsdUVTexture")
     tex.CreateInput("file", Sdf.ValueTypeNames.Asset).Set("red.png")
     sh.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).ConnectToSource(
-        tex.ConnectableAPI(), "rgb")
+        tex.ConnectableAPI(), "rgb"
+    )
     mat.CreateSurfaceOutput().ConnectToSource(sh.ConnectableAPI(), "surface")
     UsdShade.MaterialBindingAPI.Apply(stage.GetPrimAtPath("/w/c")).Bind(mat)
     stage.GetRootLayer().Save()
@@ -585,8 +613,9 @@ def test_a_usd_teapot_renders_where_the_lens_puts_it(tmp_path, gl_context):
     # project the bounds' corners through the shot's camera
     asset = load_asset(teapot)
     lo, hi = asset.bounds_min * 3, asset.bounds_max * 3
-    corners = np.array([[x, y, z, 1.0] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
-                        for z in (lo[2], hi[2])])
+    corners = np.array(
+        [[x, y, z, 1.0] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+    )
     cam = np.linalg.inv(state.world_from_camera) @ corners.T
     t = np.tan(state.yfov_rad / 2)
     col = ((cam[0] / -cam[2]) / (t * w / h) + 1) / 2 * w
@@ -617,7 +646,9 @@ def test_a_scene_files_variant_reaches_the_renderer_and_info(tmp_path):
             f"set:\n  - {{name: car, type: mesh, path: '{path}', units: cm, variants: {{wheels: {choice}}}}}\n"
             "camera: {body: alexa-35, lens_kit: cooke-s4i}\n"
             "shots:\n  - {id: S1, scene: 1, length_frames: 1, camera: {position_m: [0, 1.5, 8], "
-            "look_at_m: [0, 0.5, 0], focal_length_mm: 32}}\n", encoding="utf-8")
+            "look_at_m: [0, 0.5, 0], focal_length_mm: 32}}\n",
+            encoding="utf-8",
+        )
         scene = api.load_scene(scene_path)
         (piece,) = scene.set_pieces
         assert piece.mesh_variants == (("wheels", choice),)

@@ -41,8 +41,15 @@ def app(xvfb_display, scene_dir):  # noqa: F811
     from previs.view.app import ViewerApp
 
     path = _copy_scene(scene_dir / "session")
-    a = ViewerApp(path, size=SIZE, visible=True, panels=False, board_dir=scene_dir / "boards",
-                  board_width=480, autosave_s=3600.0)
+    a = ViewerApp(
+        path,
+        size=SIZE,
+        visible=True,
+        panels=False,
+        board_dir=scene_dir / "boards",
+        board_width=480,
+        autosave_s=3600.0,
+    )
     yield a
     a.close()
 
@@ -78,7 +85,7 @@ def settle(app):
 
 def crop(app, img):
     x, y, w, h = app.image_rect()
-    return img[y:y + h, x:x + w]
+    return img[y : y + h, x : x + w]
 
 
 def test_window_shows_the_shot_through_its_frame_lines(app):
@@ -91,11 +98,11 @@ def test_window_shows_the_shot_through_its_frame_lines(app):
     assert abs(w / h - app.state().image_aspect) < 0.01
     pic = crop(app, img).astype(float)
     assert pic.mean() > 40  # a lit stage, not the clear colour
-    outside = img[y:y + h, : max(x - 2, 1)].astype(float)
+    outside = img[y : y + h, : max(x - 2, 1)].astype(float)
     assert outside.max() < 40  # the window's dark surround beside the picture
     # Frame lines: white rows at the top and bottom of the 2.39 frame inside the image.
     band = h * (app.state().image_aspect / 2.39)
-    centre = pic[:, w // 4: 3 * w // 4].mean(axis=(1, 2))
+    centre = pic[:, w // 4 : 3 * w // 4].mean(axis=(1, 2))
     for edge in (h / 2 - band / 2, h / 2 + band / 2):
         rows = range(int(edge) - 2, int(edge) + 3)
         assert max(centre[r] for r in rows) > 225, f"no frame line near row {edge:.1f}"
@@ -112,7 +119,7 @@ def _line_runs(app, img, st):
     from previs.render import Overlay
 
     _x, _y, w, h = app.image_rect()
-    pic = crop(app, img)[:, w // 4: 3 * w // 4].astype(int)
+    pic = crop(app, img)[:, w // 4 : 3 * w // 4].astype(int)
     line = np.round(np.asarray(Overlay().line_rgb) * 255).astype(int)
     full = np.all(pic == line, axis=(1, 2))
     _x0, y0, _x1, y1 = frame_rect_uv(w / h, st.delivery_aspect)  # uv: v up
@@ -255,7 +262,10 @@ def test_scripted_session_moves_the_camera_switches_lens_keys_and_saves(app, sce
     assert 30 in app.doc.explicit_key_frames("1B")
     press(app, glfw.KEY_S, glfw.MOD_CONTROL)
     assert not app.doc.dirty
-    assert app.path.with_name(app.path.name + ".bak").read_text() == (ROOT / "scenes" / "led_stage.yaml").read_text()
+    assert (
+        app.path.with_name(app.path.name + ".bak").read_text()
+        == (ROOT / "scenes" / "led_stage.yaml").read_text()
+    )
     # The saved file reloads to the same shots, and 1B at frame 30 is where the DP left it.
     saved = load_scene(app.path)
     assert [s.id for s in saved.shots] == [s.id for s in app.scene.shots]
@@ -284,9 +294,11 @@ def test_pull_focus_to_what_is_under_the_cursor(app):
     depth = app.last_frame.depth_m
     dh, dw = depth.shape
     px, py = int((cx - x) / w * dw), int((cy - y) / h * dh)
-    expected = float(depth[py - 1:py + 2, px - 1:px + 2].min())
+    expected = float(depth[py - 1 : py + 2, px - 1 : px + 2].min())
     assert np.isfinite(expected)
-    assert app.state().focus_m == pytest.approx(max(expected, app.state().lens.close_focus_m), abs=2e-3)
+    assert app.state().focus_m == pytest.approx(
+        max(expected, app.state().lens.close_focus_m), abs=2e-3
+    )
     press(app, glfw.KEY_BACKSPACE)  # drop it
     assert app.session.rig is None
 
@@ -380,7 +392,8 @@ def test_slow_frames_lower_the_width_not_the_shot_rate(app):
     app.adaptive = AdaptiveResolution(full_width=full, target_fps=24.0)
     try:
         widths, advanced, elapsed_s = _play_with_clock(
-            app, SimulatedClock(), lambda w: 1.5e-6 * w * w, 24)
+            app, SimulatedClock(), lambda w: 1.5e-6 * w * w, 24
+        )
     finally:
         app.clock, app.adaptive = saved
     assert widths[0] == full
@@ -424,7 +437,7 @@ def test_an_unkeyed_change_dropped_by_playback_says_so_over_the_picture(app):
     img = app.step(DT, screenshot=True)
     press(app, glfw.KEY_SPACE)
     x, y, w, h = app.image_rect()
-    corner = img[y + 8: y + 30, x + 8: x + min(w, 420)].astype(int)
+    corner = img[y + 8 : y + 30, x + 8 : x + min(w, 420)].astype(int)
     warn = (np.abs(corner - [255, 115, 89]).max(axis=2) < 40).sum()  # the warning's colour
     assert warn > 30
     real_clock = app.clock
@@ -433,7 +446,7 @@ def test_an_unkeyed_change_dropped_by_playback_says_so_over_the_picture(app):
         img = app.step(DT, screenshot=True)
     finally:
         app.clock = real_clock
-    corner = img[y + 8: y + 30, x + 8: x + min(w, 420)].astype(int)
+    corner = img[y + 8 : y + 30, x + 8 : x + min(w, 420)].astype(int)
     assert (np.abs(corner - [255, 115, 89]).max(axis=2) < 40).sum() == 0
 
 
@@ -452,7 +465,9 @@ def test_overview_lines_behind_the_set_are_dashed_and_faint(app):
     depth = np.frombuffer(app.drawing.depth_texture.read(), "f4").reshape(dh, dw)
     # The farthest / nearest of each pixel's 3x3 neighbourhood (the shader takes the farthest).
     pad = np.pad(depth, 1, mode="edge")
-    stack = np.stack([pad[1 + dy: 1 + dy + dh, 1 + dx: 1 + dx + dw] for dy in (-1, 0, 1) for dx in (-1, 0, 1)])
+    stack = np.stack(
+        [pad[1 + dy : 1 + dy + dh, 1 + dx : 1 + dx + dw] for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    )
     far_3x3, near_3x3 = stack.max(axis=0), stack.min(axis=0)
     pick = None
     for r in range(int(h * 0.3), int(h * 0.7), 4):  # window rows of the picture
@@ -471,7 +486,12 @@ def test_overview_lines_behind_the_set_are_dashed_and_faint(app):
     view = app.session.overview_state(st)
     ty = np.tan(view.yfov_rad / 2)
     ndc_y = 1 - 2 * (r + 0.5) / h
-    cam = np.array([[-0.98 * ty * w / h * z, ndc_y * ty * z, -z, 1.0], [0.98 * ty * w / h * z, ndc_y * ty * z, -z, 1.0]])
+    cam = np.array(
+        [
+            [-0.98 * ty * w / h * z, ndc_y * ty * z, -z, 1.0],
+            [0.98 * ty * w / h * z, ndc_y * ty * z, -z, 1.0],
+        ]
+    )
     seg = (view.world_from_camera @ cam.T).T[:, :3].reshape(1, 2, 3)
     plain = app.step(DT, screenshot=True)
     app.drawing.gizmos = lambda *_args: [(seg, (1.0, 0.0, 1.0))]
@@ -480,9 +500,9 @@ def test_overview_lines_behind_the_set_are_dashed_and_faint(app):
     finally:
         del app.drawing.gizmos
     rows = slice(y + r - 1, y + r + 2)
-    band = img[rows, x: x + w].astype(int)
+    band = img[rows, x : x + w].astype(int)
     full = (np.abs(band - [255, 0, 255]).max(axis=2) < 30).any(axis=0)
-    touched = (np.abs(band - plain[rows, x: x + w].astype(int)).max(axis=2) > 20).any(axis=0)
+    touched = (np.abs(band - plain[rows, x : x + w].astype(int)).max(axis=2) > 20).any(axis=0)
     assert full[shown].mean() > 0.95  # drawn at full colour where nothing is in front
     assert full[hidden].sum() == 0  # never at full colour behind the set
     assert 0.3 < touched[hidden].mean() < 0.8  # but drawn there: faint dashes
@@ -568,7 +588,7 @@ def test_shots_new_duplicate_rename_and_capture(app):
     rows = np.asarray(im.convert("RGB"))[:pic_h, 120:360].astype(float).mean(axis=(1, 2))
     _x0, y0, _x1, y1 = frame_rect_uv(480 / pic_h, app.state().delivery_aspect)
     for edge in ((1 - y1) * pic_h, (1 - y0) * pic_h):
-        assert max(rows[int(edge) - 2: int(edge) + 3]) > 225, f"no frame line near row {edge:.1f}"
+        assert max(rows[int(edge) - 2 : int(edge) + 3]) > 225, f"no frame line near row {edge:.1f}"
 
 
 def test_quitting_with_unsaved_changes_asks(app):
@@ -599,7 +619,9 @@ def test_quitting_with_unsaved_changes_asks(app):
     try:
         press(app, glfw.KEY_ESCAPE)
         press(app, glfw.KEY_S)  # save
-        assert not app.session.should_close and app.doc.dirty and app.session.status_error, app.session.status
+        assert not app.session.should_close and app.doc.dirty and app.session.status_error, (
+            app.session.status
+        )
     finally:
         app.path.rmdir()
         aside.rename(app.path)
@@ -655,8 +677,12 @@ def _kill_after_autosave(path: Path, key: str, keyed: bool) -> list[str]:
     from previs.view.document import SceneDocument
 
     script = KILLED.format(key=key, keyed=keyed)
-    proc = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         line = proc.stdout.readline()
         deadline = time.time() + 5
@@ -722,17 +748,24 @@ def test_a_killed_sessions_unkeyed_camera_comes_back(xvfb_display, scene_dir):  
         a.close()
     b = ViewerApp(path, size=(320, 240), panels=False, recover=True)  # `previs view --recover`
     try:
-        assert b.session.modal is None and b.session.unkeyed_change() and (b.shot_id, b.frame) == (shot, frame)
+        assert (
+            b.session.modal is None
+            and b.session.unkeyed_change()
+            and (b.shot_id, b.frame) == (shot, frame)
+        )
         np.testing.assert_allclose(b.state().position_m, where, atol=1e-9)
     finally:
         b.close()
 
 
-@pytest.mark.parametrize("args, says", [
-    (["view", "no/such/scene.yaml"], "no/such/scene.yaml"),
-    (["view", "scenes/led_stage.yaml", "--size", "big"], "--size"),
-    (["view", "scenes/led_stage.yaml", "--shot", "9Z"], "9Z"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["view", "no/such/scene.yaml"], "no/such/scene.yaml"),
+        (["view", "scenes/led_stage.yaml", "--size", "big"], "--size"),
+        (["view", "scenes/led_stage.yaml", "--shot", "9Z"], "9Z"),
+    ],
+)
 def test_cli_bad_input_is_one_line_and_exit_2(args, says, capsys, monkeypatch):
     from previs.cli import main
 
@@ -756,8 +789,13 @@ def test_cli_broken_scene_is_one_line(tmp_path, capsys):
 def test_cli_without_a_display_is_one_line():
     env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
     env.update(DISPLAY=":987", PYTHONPATH=str(ROOT))  # no X server there
-    r = subprocess.run([sys.executable, "-m", "previs.cli", "view", str(ROOT / "scenes" / "led_stage.yaml")],
-                       capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "previs.cli", "view", str(ROOT / "scenes" / "led_stage.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 2
     err = r.stderr.strip().splitlines()
     assert len(err) == 1 and "display" in err[0] and "Traceback" not in r.stderr
@@ -781,8 +819,11 @@ def _window_px(app, p) -> tuple[float, float]:
 
     st = app.session.view_state(app.state())
     x, y, w, h = app.image_rect()
-    c = tf.perspective(st.yfov_rad, st.image_aspect, st.near_m, st.far_m) \
-        @ np.linalg.inv(st.world_from_camera) @ np.r_[np.asarray(p, float), 1.0]
+    c = (
+        tf.perspective(st.yfov_rad, st.image_aspect, st.near_m, st.far_m)
+        @ np.linalg.inv(st.world_from_camera)
+        @ np.r_[np.asarray(p, float), 1.0]
+    )
     n = c[:3] / c[3]
     return x + (n[0] + 1) / 2 * w, y + (1 - n[1]) / 2 * h
 
@@ -836,8 +877,10 @@ def test_camera_click_picks_exactly_the_object_and_nothing_on_the_wall(editor):
     app.session.select_shot("3C")
     press(app, glfw.KEY_1)
     settle(app)
-    for ref, p in [(ObjectRef("set_piece", "fuel island"), (1.8, 0.1, -2.8)),
-                   (ObjectRef("character", "Attendant"), (1.8, 1.0, -2.1))]:
+    for ref, p in [
+        (ObjectRef("set_piece", "fuel island"), (1.8, 0.1, -2.8)),
+        (ObjectRef("character", "Attendant"), (1.8, 1.0, -2.1)),
+    ]:
         app.on_mouse_move(*_window_px(app, p))
         app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS, 0)
         app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.RELEASE, 0)
@@ -847,7 +890,9 @@ def test_camera_click_picks_exactly_the_object_and_nothing_on_the_wall(editor):
     app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS, 0)
     app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.RELEASE, 0)
     assert app.session.selection is None
-    assert not app.doc.dirty or app.doc.undo_label.startswith("Move oil drum")  # clicks edit nothing
+    assert not app.doc.dirty or app.doc.undo_label.startswith(
+        "Move oil drum"
+    )  # clicks edit nothing
 
 
 def test_camera_drag_moves_the_piece_along_the_floor_under_the_cursor(editor, tmp_path):
@@ -874,7 +919,9 @@ def test_camera_drag_moves_the_piece_along_the_floor_under_the_cursor(editor, tm
     assert app.session.selection == ObjectRef("set_piece", "fuel island")
     from previs.view.gizmos import SELECTION_RGB
 
-    outline = (np.abs(crop(app, settle(app)).astype(int) - np.array(SELECTION_RGB) * 255).max(axis=2) < 20)
+    outline = (
+        np.abs(crop(app, settle(app)).astype(int) - np.array(SELECTION_RGB) * 255).max(axis=2) < 20
+    )
     assert outline.sum() > 50
 
 

@@ -21,7 +21,9 @@ SCENE = Path(__file__).resolve().parents[1] / "scenes" / "led_stage.yaml"
 def test_fly_moves_along_the_lens_axis_and_dolly_stays_on_the_floor():
     r = Rig(np.array([1.0, 1.5, 4.0]), pan_deg=90.0, tilt_deg=30.0)  # looking left (-X), up 30°
     r.fly(forward_m=2.0)
-    assert np.allclose(r.position_m, [1 - 2 * math.cos(math.radians(30)), 1.5 + 1.0, 4.0], atol=1e-9)
+    assert np.allclose(
+        r.position_m, [1 - 2 * math.cos(math.radians(30)), 1.5 + 1.0, 4.0], atol=1e-9
+    )
     r = Rig(np.array([1.0, 1.5, 4.0]), pan_deg=90.0, tilt_deg=30.0)
     r.dolly(2.0)
     assert np.allclose(r.position_m, [-1.0, 1.5, 4.0], atol=1e-9)  # height kept
@@ -47,7 +49,15 @@ def test_rig_round_trips_a_pose_and_its_key_values():
     r = Rig.from_state(S)
     assert np.allclose(r.world_from_camera, m, atol=1e-9)
     v = r.key_values()
-    assert set(v) == {"position_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop"}
+    assert set(v) == {
+        "position_m",
+        "pan_deg",
+        "tilt_deg",
+        "roll_deg",
+        "focal_length_mm",
+        "focus_m",
+        "t_stop",
+    }
     assert v["pan_deg"] == pytest.approx(12.0) and v["roll_deg"] == pytest.approx(3.0)
 
 
@@ -93,7 +103,9 @@ def test_t_stop_steps_in_full_stops_within_the_lens():
     assert ctl.step_t_stop(16, +3, 1.8, 22) == 22
 
 
-def _drive(ar: AdaptiveResolution, fixed_s: float, per_px_s: float, other_s: float, frames: int) -> list[int]:
+def _drive(
+    ar: AdaptiveResolution, fixed_s: float, per_px_s: float, other_s: float, frames: int
+) -> list[int]:
     widths = []
     for _ in range(frames):
         w = ar.choose()
@@ -217,7 +229,10 @@ def test_frame_checks_from_a_depth_image():
     th = math.tan(st.yfov_rad / 2)
     v = (1 - (np.arange(h) + 0.5) / h * 2) * th
     u = ((np.arange(w) + 0.5) / w * 2 - 1) * th * w / h
-    dirs = np.stack(np.broadcast_arrays(u[None, :], v[:, None], -1.0), axis=-1) @ st.world_from_camera[:3, :3].T
+    dirs = (
+        np.stack(np.broadcast_arrays(u[None, :], v[:, None], -1.0), axis=-1)
+        @ st.world_from_camera[:3, :3].T
+    )
     with np.errstate(divide="ignore"):
         floor = np.where(dirs[..., 1] < 0, (0.05 - st.position_m[1]) / dirs[..., 1], np.inf)
     depth = np.minimum(view.depth_m, floor).astype(np.float32)

@@ -53,16 +53,18 @@ def test_the_wall_side_of_the_drum_is_lit(tmp_path, gl_context):
     # Looking down -X from +X, the camera's right is -Z, where the wall is: the right half of the
     # drum faces the wall and is the brighter one.
     mid = (xs[0] + xs[-1]) // 2
-    left, right = row[xs[0]:mid].mean(), row[mid:xs[-1]].mean()
+    left, right = row[xs[0] : mid].mean(), row[mid : xs[-1]].mean()
     assert right > 1.5 * left, (left, right)
 
 
 def test_the_wall_light_takes_the_colour_of_the_content(tmp_path, gl_context):
-    warm = _render(tmp_path, 3)    # the sun on the horizon: the wall glows orange
-    cool = _render(tmp_path, 60)   # high sun: blue sky
+    warm = _render(tmp_path, 3)  # the sun on the horizon: the wall glows orange
+    cool = _render(tmp_path, 60)  # high sun: blue sky
+
     def rb(img):
         sel = img.sum(axis=2) > 30
         return img[sel][:, 0].mean() / max(img[sel][:, 2].mean(), 1e-6)
+
     assert rb(warm) > 1.1 * rb(cool)
 
 
@@ -123,9 +125,15 @@ def _mirror_card(gl_context, cube: np.ndarray, turn_deg: float, *, rough: float)
 
     card = primitive_asset("box", size_m=(1.0, 1.0, 0.01), key="mirror")
     mat = Material(key="mirror", base_color=(1.0, 1.0, 1.0, 1.0), metallic=1.0, roughness=rough)
-    card = dataclasses.replace(card, parts=tuple(dataclasses.replace(p, material=mat) for p in card.parts))
+    card = dataclasses.replace(
+        card, parts=tuple(dataclasses.replace(p, material=mat) for p in card.parts)
+    )
     # The card faces +Z turned by turn_deg about +Y, centred 2 m in front of the camera.
-    m = tf.translation((0.0, 0.0, -2.0)) @ tf.rotation_y(turn_deg) @ tf.translation((0.0, -0.5, 0.0))
+    m = (
+        tf.translation((0.0, 0.0, -2.0))
+        @ tf.rotation_y(turn_deg)
+        @ tf.translation((0.0, -0.5, 0.0))
+    )
     with Renderer(64, 64, antialias=False, shadows=False, ctx=gl_context) as r:
         r.set_world([DrawItem(card, m)], [])
         r.set_led_light(cube, np.zeros((6, 8, 8, 3)))

@@ -14,7 +14,9 @@ def xvfb_display():
     from previs.view.xvfb import start_xvfb, stop_xvfb
 
     if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb); the window tests need an X server")
+        pytest.skip(
+            "Xvfb is not installed (apt-get install xvfb); the window tests need an X server"
+        )
     proc, display = start_xvfb()
     old = os.environ.get("DISPLAY")
     os.environ["DISPLAY"] = display

@@ -41,12 +41,19 @@ class DaskRunner:
     """``workers`` local processes (LocalCluster, one thread each, llvmpipe threads so that
     workers x threads <= cores) or the cluster at ``scheduler``."""
 
-    def __init__(self, *, workers: int | None = None, scheduler: str | None = None,
-                 gpus: tuple[int, ...] = ()):
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        gpus: tuple[int, ...] = (),
+    ):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise PrevisError("batch work needs Dask distributed (pip install 'dask[distributed]')") from None
+            raise PrevisError(
+                "batch work needs Dask distributed (pip install 'dask[distributed]')"
+            ) from None
         _quiet_dask()
         self.cluster = None
         self.lp_threads = None
@@ -55,24 +62,36 @@ class DaskRunner:
             try:
                 self.client = Client(scheduler, timeout="20s", set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
-                raise PrevisError(f"cannot reach the Dask scheduler at {scheduler}: "
-                                  + " ".join(str(exc).split())) from None
+                raise PrevisError(
+                    f"cannot reach the Dask scheduler at {scheduler}: " + " ".join(str(exc).split())
+                ) from None
             try:
                 self.client.wait_for_workers(1, timeout=WORKER_WAIT_S)
             except TimeoutError:
                 self.client.close()
-                raise PrevisError(f"the Dask scheduler at {scheduler} has no workers "
-                                  f"(waited {WORKER_WAIT_S:.0f} s): start dask worker {scheduler}") from None
+                raise PrevisError(
+                    f"the Dask scheduler at {scheduler} has no workers "
+                    f"(waited {WORKER_WAIT_S:.0f} s): start dask worker {scheduler}"
+                ) from None
             self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
         else:
             n = int(workers or 1)
             cores = os.cpu_count() or 1
             # A GPU worker renders on its device; a CPU one shares the cores with the others.
             self.lp_threads = max(1, cores // n)
-            env = {} if gpus else {"LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS", str(self.lp_threads))}
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        dashboard_address=":0" if _has_bokeh() else None,
-                                        silence_logs=logging.ERROR, env=env)
+            env = (
+                {}
+                if gpus
+                else {"LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS", str(self.lp_threads))}
+            )
+            self.cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0" if _has_bokeh() else None,
+                silence_logs=logging.ERROR,
+                env=env,
+            )
             self.client = Client(self.cluster, set_as_default=False)
             self.workers = n
 
@@ -83,7 +102,9 @@ class DaskRunner:
         except Exception:
             return None
 
-    def run(self, spec: JobSpec, tasks: Iterable[Task], on_result: Callable[[Task, dict], None]) -> None:
+    def run(
+        self, spec: JobSpec, tasks: Iterable[Task], on_result: Callable[[Task, dict], None]
+    ) -> None:
         from distributed import as_completed
 
         tasks = list(tasks)

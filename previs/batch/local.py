@@ -15,7 +15,9 @@ class InProcessRunner:
     workers = 1
     dashboard = None
 
-    def run(self, spec: JobSpec, tasks: Iterable[Task], on_result: Callable[[Task, dict], None]) -> None:
+    def run(
+        self, spec: JobSpec, tasks: Iterable[Task], on_result: Callable[[Task, dict], None]
+    ) -> None:
         for task in tasks:
             result = run_task(spec, task)
             if result["error"] is not None:

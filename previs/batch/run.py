@@ -27,14 +27,21 @@ def _scene_sha(scene) -> str:
 
 
 def _spec(job: str, scene, out_dir, runner, options: dict) -> JobSpec:
-    return JobSpec(job=job, scene_path=str(Path(scene.source_path).resolve()), scene_sha256=_scene_sha(scene),
-                   out_dir=str(Path(out_dir).resolve()), options=options,
-                   lp_threads=getattr(runner, "lp_threads", None), gpus=getattr(runner, "gpus", ()))
+    return JobSpec(
+        job=job,
+        scene_path=str(Path(scene.source_path).resolve()),
+        scene_sha256=_scene_sha(scene),
+        out_dir=str(Path(out_dir).resolve()),
+        options=options,
+        lp_threads=getattr(runner, "lp_threads", None),
+        gpus=getattr(runner, "gpus", ()),
+    )
 
 
 def _scope(spec: JobSpec) -> str:
-    return hashlib.sha256(repr((spec.job, spec.scene_sha256, sorted(map(repr, spec.options.items())))
-                               ).encode()).hexdigest()
+    return hashlib.sha256(
+        repr((spec.job, spec.scene_sha256, sorted(map(repr, spec.options.items())))).encode()
+    ).hexdigest()
 
 
 @contextmanager
@@ -61,19 +68,28 @@ def animatic_runner(args, scene, render_width: int, burn_in):
 
     def run(work, key, advance):
         state["runner"] = runner = _start(args)
-        options = {"render": {"width": render_width, "antialias": not args.no_aa,
-                              "shadows": not args.no_shadows,
-                              "half_res_lighting": not args.full_res_lighting},
-                   "output_width": args.width, "burn_in": burn_in, "key": key,
-                   "shots": {shot.id: (seq.frame_count, seq.size) for shot, seq, _ in work}}
+        options = {
+            "render": {
+                "width": render_width,
+                "antialias": not args.no_aa,
+                "shadows": not args.no_shadows,
+                "half_res_lighting": not args.full_res_lighting,
+            },
+            "output_width": args.width,
+            "burn_in": burn_in,
+            "key": key,
+            "shots": {shot.id: (seq.frame_count, seq.size) for shot, seq, _ in work},
+        }
         spec = _spec("animatic", scene, args.output, runner, options)
         scope = _scope(spec)
         total = sum(len(frames) for _, _, frames in work)
         tasks: list[Task] = []
         for shot, seq, frames in work:
-            size = args.chunk or chunk_frames(frame_seconds(*seq.size, shadows=not args.no_shadows,
-                                                            antialias=not args.no_aa),
-                                              workers=runner.workers, total_frames=total)
+            size = args.chunk or chunk_frames(
+                frame_seconds(*seq.size, shadows=not args.no_shadows, antialias=not args.no_aa),
+                workers=runner.workers,
+                total_frames=total,
+            )
             tasks += split_frames("animatic", shot.id, frames, size, scope=scope)
         runner.run(spec, tasks, lambda task, result: advance(len(task.frames)))
 
@@ -107,15 +123,30 @@ def render_storyboards(args, scene, jobs, out_dir: Path, stem: str) -> list[Path
         names.setdefault(state.shot_id, {})[state.frame] = name
         paths.append(out_dir / name)
     with _runner(args) as runner:
-        options = {"render": {"width": args.width, "antialias": not args.no_aa,
-                              "shadows": not args.no_shadows, "dof": args.dof}, "names": names}
+        options = {
+            "render": {
+                "width": args.width,
+                "antialias": not args.no_aa,
+                "shadows": not args.no_shadows,
+                "dof": args.dof,
+            },
+            "names": names,
+        }
         spec = _spec("render", scene, out_dir, runner, options)
         scope = _scope(spec)
         size = args.chunk or 4  # a storyboard frame is full size: a few make seconds of work
-        tasks = [t for shot, frames in names.items()
-                 for t in split_frames("render", shot, frames, size, scope=scope)]
-        with tqdm(total=len(jobs), desc="rendering", unit="frame", disable=args.quiet or None,
-                  file=sys.stderr) as bar:
+        tasks = [
+            t
+            for shot, frames in names.items()
+            for t in split_frames("render", shot, frames, size, scope=scope)
+        ]
+        with tqdm(
+            total=len(jobs),
+            desc="rendering",
+            unit="frame",
+            disable=args.quiet or None,
+            file=sys.stderr,
+        ) as bar:
             runner.run(spec, tasks, lambda task, result: bar.update(result["frames"]))
     return paths
 
@@ -141,8 +172,14 @@ def run_checks(args, scene, shot_ids: list[str], out_dir: Path):
             flagged[task.shot] = [Path(p).name for p in result["written"]]
             bar.update(result["frames"])
 
-        with tqdm(total=total, desc="checking", unit="frame", file=sys.stderr, dynamic_ncols=True,
-                  disable=None if not args.quiet else True) as bar:
+        with tqdm(
+            total=total,
+            desc="checking",
+            unit="frame",
+            file=sys.stderr,
+            dynamic_ncols=True,
+            disable=None if not args.quiet else True,
+        ) as bar:
             runner.run(spec, tasks, done)
     ordered = [results[sid] for sid in shot_ids]
     written = [write_report(scene, ordered, out_dir)]

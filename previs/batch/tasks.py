@@ -32,10 +32,10 @@ FRAME_PER_MPIXEL_S = 0.9
 class Task:
     """One unit of work: ``frames`` of one shot (empty: the whole shot, as ``check`` takes it)."""
 
-    job: str                     # "animatic" | "render" | "check"
+    job: str  # "animatic" | "render" | "check"
     shot: str
     frames: tuple[int, ...] = ()
-    scope: str = ""              # a digest of the job's settings (scene, width, ...)
+    scope: str = ""  # a digest of the job's settings (scene, width, ...)
 
     @property
     def key(self) -> str:
@@ -49,7 +49,9 @@ class Task:
         return f"{self.frames[0]}-{self.frames[-1]}" if self.frames else ""
 
 
-def frame_seconds(width: int, height: int, *, shadows: bool = True, antialias: bool = True) -> float:
+def frame_seconds(
+    width: int, height: int, *, shadows: bool = True, antialias: bool = True
+) -> float:
     """An estimate of one animatic frame's cost on a CPU renderer (a GPU is faster: chunks are
     then larger than they need be, which costs nothing but balance)."""
     mp = width * height / 1e6
@@ -57,8 +59,13 @@ def frame_seconds(width: int, height: int, *, shadows: bool = True, antialias: b
     return FRAME_FIXED_S + per_mp * mp
 
 
-def chunk_frames(seconds_per_frame: float, *, workers: int = 1, total_frames: int | None = None,
-                 task_seconds: float = TASK_SECONDS) -> int:
+def chunk_frames(
+    seconds_per_frame: float,
+    *,
+    workers: int = 1,
+    total_frames: int | None = None,
+    task_seconds: float = TASK_SECONDS,
+) -> int:
     """Frames per task: about ``task_seconds`` of work, but small enough that ``total_frames``
     give each of ``workers`` several tasks."""
     size = max(1, round(task_seconds / max(seconds_per_frame, 1e-6)))
@@ -67,7 +74,9 @@ def chunk_frames(seconds_per_frame: float, *, workers: int = 1, total_frames: in
     return size
 
 
-def split_frames(job: str, shot: str, frames: Iterable[int], size: int, *, scope: str = "") -> list[Task]:
+def split_frames(
+    job: str, shot: str, frames: Iterable[int], size: int, *, scope: str = ""
+) -> list[Task]:
     """``frames`` (any order) as tasks of at most ``size`` frames, each inside one aligned chunk
     [k*size, (k+1)*size)."""
     if size < 1:

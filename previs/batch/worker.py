@@ -33,13 +33,13 @@ class WorkerError(PrevisError):
 class JobSpec:
     """What every task of one job shares. Paths are absolute (workers have another cwd)."""
 
-    job: str                   # "animatic" | "render" | "check"
+    job: str  # "animatic" | "render" | "check"
     scene_path: str
     scene_sha256: str
     out_dir: str
     options: dict = field(default_factory=dict)
-    lp_threads: int | None = None   # llvmpipe threads per worker (workers x threads <= cores)
-    gpus: tuple[int, ...] = ()      # local workers: EGL device of worker i is gpus[i % len]
+    lp_threads: int | None = None  # llvmpipe threads per worker (workers x threads <= cores)
+    gpus: tuple[int, ...] = ()  # local workers: EGL device of worker i is gpus[i % len]
 
 
 # ---------------------------------------------------------------- errors as data
@@ -52,8 +52,13 @@ def error_data(exc: PrevisError) -> dict:
         args = (str(exc),)
     else:
         args = exc.args
-    return {"module": type(exc).__module__, "name": type(exc).__qualname__, "args": args,
-            "attrs": attrs, "text": str(exc)}
+    return {
+        "module": type(exc).__module__,
+        "name": type(exc).__qualname__,
+        "args": args,
+        "attrs": attrs,
+        "text": str(exc),
+    }
 
 
 def error_from_data(d: dict) -> PrevisError:
@@ -118,27 +123,33 @@ def check_paths(spec: JobSpec) -> bytes:
     try:
         data = Path(scene).read_bytes()
     except OSError as exc:
-        raise WorkerError(f"{worker_name()} cannot read the scene file {scene} "
-                          f"({exc.strerror or exc}); the scene must be on storage every worker "
-                          "sees at the same path") from None
+        raise WorkerError(
+            f"{worker_name()} cannot read the scene file {scene} "
+            f"({exc.strerror or exc}); the scene must be on storage every worker "
+            "sees at the same path"
+        ) from None
     if hashlib.sha256(data).hexdigest() != spec.scene_sha256:
-        raise WorkerError(f"{worker_name()} reads another scene file at {scene} than the client did "
-                          "(not the same shared storage, or it changed during the run)")
+        raise WorkerError(
+            f"{worker_name()} reads another scene file at {scene} than the client did "
+            "(not the same shared storage, or it changed during the run)"
+        )
     out = spec.out_dir
     try:
         fd, probe = tempfile.mkstemp(prefix=".previs-worker-", suffix=".tmp", dir=out)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise WorkerError(f"{worker_name()} cannot write the output folder {out} "
-                          f"({exc.strerror or exc}); it must be on storage every worker shares") from None
+        raise WorkerError(
+            f"{worker_name()} cannot write the output folder {out} "
+            f"({exc.strerror or exc}); it must be on storage every worker shares"
+        ) from None
     return data
 
 
 # ---------------------------------------------------------------- kept between tasks
 _lock = threading.Lock()  # one task at a time per process: a GL context is not shared by threads
-_scenes: OrderedDict = OrderedDict()     # sha256 -> Scene
-_objects: OrderedDict = OrderedDict()    # (thread, sha256, what, options) -> renderer / checker
+_scenes: OrderedDict = OrderedDict()  # sha256 -> Scene
+_objects: OrderedDict = OrderedDict()  # (thread, sha256, what, options) -> renderer / checker
 KEEP_SCENES = 2
 KEEP_OBJECTS = 4
 stats = {"scene_loads": 0, "renderers_made": 0, "make_s": 0.0}  # per process (tests, benchmark)
@@ -197,8 +208,14 @@ def run_task(spec: JobSpec, task: Task) -> dict:
     PrevisError is returned in "error" (see :func:`error_data`); anything else is a bug and
     keeps its traceback. "seconds": paths (the checks), scene (loading it, once per worker),
     renderer (making it, once), work (rendering and writing the frames)."""
-    out = {"frames": 0, "written": [], "value": None, "error": None, "worker": None,
-           "seconds": {"paths": 0.0, "scene": 0.0, "renderer": 0.0, "work": 0.0}}
+    out = {
+        "frames": 0,
+        "written": [],
+        "value": None,
+        "error": None,
+        "worker": None,
+        "seconds": {"paths": 0.0, "scene": 0.0, "renderer": 0.0, "work": 0.0},
+    }
     secs = out["seconds"]
     with _lock:
         try:
@@ -210,9 +227,13 @@ def run_task(spec: JobSpec, task: Task) -> dict:
             scene = _scene(spec)
             t2 = time.perf_counter()
             made = stats["make_s"]
-            {"animatic": _animatic, "render": _storyboard, "check": _check}[spec.job](spec, scene, task, out)
+            {"animatic": _animatic, "render": _storyboard, "check": _check}[spec.job](
+                spec, scene, task, out
+            )
             secs["renderer"] = stats["make_s"] - made
-            secs.update(paths=t1 - t0, scene=t2 - t1, work=time.perf_counter() - t2 - secs["renderer"])
+            secs.update(
+                paths=t1 - t0, scene=t2 - t1, work=time.perf_counter() - t2 - secs["renderer"]
+            )
         except PrevisError as exc:
             out["error"] = error_data(exc)
     return out
@@ -232,9 +253,18 @@ def _animatic(spec: JobSpec, scene, task: Task, out: dict) -> None:
     r = _renderer(spec, scene, o["render"])
     writer = FrameWriter()
     try:
-        render_frames(writer, scene, shot, seq, todo, evaluate=evaluate, burn_in=o["burn_in"],
-                      render_frame=lambda state: r.render(state, read_depth=False,
-                                                          output_width=o["output_width"]).color)
+        render_frames(
+            writer,
+            scene,
+            shot,
+            seq,
+            todo,
+            evaluate=evaluate,
+            burn_in=o["burn_in"],
+            render_frame=lambda state: (
+                r.render(state, read_depth=False, output_width=o["output_width"]).color
+            ),
+        )
     finally:
         writer.close()
     out["frames"] = len(task.frames)
@@ -261,6 +291,8 @@ def _check(spec: JobSpec, scene, task: Task, out: dict) -> None:
     res, grids = checker.check(task.shot)
     if grids:
         r = _renderer(spec, scene, {"width": spec.options["width"]})
-        out["written"] = [str(p) for p in write_flagged(scene, r, task.shot, grids, Path(spec.out_dir))]
+        out["written"] = [
+            str(p) for p in write_flagged(scene, r, task.shot, grids, Path(spec.out_dir))
+        ]
     out["value"] = res
     out["frames"] = len(_frames(scene.shot(task.shot)))

@@ -61,16 +61,59 @@ from previs.core.frame import (
 from previs.core.moves import forward
 from previs.core.scene import Scene, Shot
 
-__all__ = ["SHOT_SIZE_BOUNDS", "Framing", "FrameAnalysis", "ShotAnalysis", "CameraMotion",
-           "frame_half_extents", "framings", "subject_of", "shot_size_for_ratio", "shot_size_at",
-           "angle_at", "sample_frames", "shot_states", "analyse_frame", "analyse_shot", "shot_size",
-           "angle", "movement", "move_label", "assign_setups", "camera_motion", "subject_paths",
-           "projector", "frame_rect_px", "axes_meet", "cast_of", "cast_shares", "Visibility", "visibility",
-           "over_the_shoulder", "seen_in", "is_seen", "support_of", "height_tilt", "moves_between",
-           "arrow_kinds", "ARROWS_BY_MOVE", "ARROW_KINDS", "picture_change", "board_frames", "BODY_PARTS"]
+__all__ = [
+    "SHOT_SIZE_BOUNDS",
+    "Framing",
+    "FrameAnalysis",
+    "ShotAnalysis",
+    "CameraMotion",
+    "frame_half_extents",
+    "framings",
+    "subject_of",
+    "shot_size_for_ratio",
+    "shot_size_at",
+    "angle_at",
+    "sample_frames",
+    "shot_states",
+    "analyse_frame",
+    "analyse_shot",
+    "shot_size",
+    "angle",
+    "movement",
+    "move_label",
+    "assign_setups",
+    "camera_motion",
+    "subject_paths",
+    "projector",
+    "frame_rect_px",
+    "axes_meet",
+    "cast_of",
+    "cast_shares",
+    "Visibility",
+    "visibility",
+    "over_the_shoulder",
+    "seen_in",
+    "is_seen",
+    "support_of",
+    "height_tilt",
+    "moves_between",
+    "arrow_kinds",
+    "ARROWS_BY_MOVE",
+    "ARROW_KINDS",
+    "picture_change",
+    "board_frames",
+    "BODY_PARTS",
+]
 
 SHOT_SIZE_BOUNDS: tuple[tuple[str, float], ...] = (
-    ("ECU", 0.14), ("CU", 0.25), ("MCU", 0.37), ("MS", 0.55), ("MWS", 0.9), ("FS", 1.4), ("WS", 3.0))
+    ("ECU", 0.14),
+    ("CU", 0.25),
+    ("MCU", 0.37),
+    ("MS", 0.55),
+    ("MWS", 0.9),
+    ("FS", 1.4),
+    ("WS", 3.0),
+)
 """(size, upper bound of the framing ratio): frame height over stature; beyond the last: EWS.
 The bounds are the geometric means of the nominal sizes of reference §3.5."""
 
@@ -149,7 +192,9 @@ def framings(scene: Scene, state: FrameState, samples: int = 101) -> list[Framin
         ex, ey, ed = (float(a[0]) for a in _project_ndc(cfw, eye[None], tan_y, aspect))
         to_eye = eye - cam
         dist = float(np.linalg.norm(to_eye))
-        axis_angle = math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(to_eye, axis)) / max(dist, 1e-9)))))
+        axis_angle = math.degrees(
+            math.acos(max(-1.0, min(1.0, float(np.dot(to_eye, axis)) / max(dist, 1e-9))))
+        )
         elevation = math.degrees(math.asin(max(-1.0, min(1.0, to_eye[1] / max(dist, 1e-9)))))
         eyes_in = ed > state.near_m and abs(ex) <= hx and abs(ey) <= hy
         ratio = None
@@ -158,14 +203,24 @@ def framings(scene: Scene, state: FrameState, samples: int = 101) -> list[Framin
             i1 = i0
             while i1 + 1 < samples and inside[i1 + 1]:
                 i1 += 1
-            v = (t[i1] - t[i0])  # visible share of the stature, from the top down
+            v = t[i1] - t[i0]  # visible share of the stature, from the top down
             s = abs(y[i0] - y[i1]) / (2.0 * hy)  # share of the frame height it spans
             if v > 0 and s > 0.05 * v:
                 ratio = v / s
             else:  # foreshortened to nothing on screen: frame height at the eyes' depth
                 ratio = 2.0 * max(ed, state.near_m) * tan_y * hy / stature
-        out.append(Framing(piece.name, stature, bool(inside.any()), bool(eyes_in), ratio, axis_angle,
-                           elevation, ed))
+        out.append(
+            Framing(
+                piece.name,
+                stature,
+                bool(inside.any()),
+                bool(eyes_in),
+                ratio,
+                axis_angle,
+                elevation,
+                ed,
+            )
+        )
     return out
 
 
@@ -209,7 +264,13 @@ def angle_at(state: FrameState, frs: Sequence[Framing]) -> str:
         parts = ["overhead"]
     else:
         look_up = subj.eye_elevation_deg if subj is not None else tilt
-        parts = ["low" if look_up > EYE_LEVEL_DEG else "high" if look_up < -EYE_LEVEL_DEG else "eye level"]
+        parts = [
+            "low"
+            if look_up > EYE_LEVEL_DEG
+            else "high"
+            if look_up < -EYE_LEVEL_DEG
+            else "eye level"
+        ]
     if abs(roll) > DUTCH_DEG:
         parts.append("Dutch")
     return ", ".join(parts)
@@ -238,7 +299,9 @@ def analyse_frame(scene: Scene, state: FrameState) -> FrameAnalysis:
     ots = over_the_shoulder(vis, subject.name if subject is not None else None)
     size = shot_size_at(state, frs)
     seen = tuple(sorted(seen_in(vis).items(), key=lambda kv: -kv[1]))
-    return FrameAnalysis(state, frs, subject, f"OTS {size}" if ots else size, angle_at(state, frs), seen, ots)
+    return FrameAnalysis(
+        state, frs, subject, f"OTS {size}" if ots else size, angle_at(state, frs), seen, ots
+    )
 
 
 def _shot(scene: Scene, shot: Shot | str) -> Shot:
@@ -270,7 +333,9 @@ def _chain(values: Iterable[str]) -> str:
     return " → ".join(out)
 
 
-def _frames(scene: Scene, shot: Shot, frames: Sequence[FrameAnalysis] | None) -> Sequence[FrameAnalysis]:
+def _frames(
+    scene: Scene, shot: Shot, frames: Sequence[FrameAnalysis] | None
+) -> Sequence[FrameAnalysis]:
     return frames or [analyse_frame(scene, st) for st in shot_states(scene, shot)]
 
 
@@ -376,14 +441,21 @@ def _key_move_spans(shot: Shot, track, driven: set[str]) -> list[tuple[int, int,
         d = np.asarray(b.position_m) - np.asarray(a.position_m)
         fwd = forward(a.pan_deg)
         right = np.array([-fwd[2], 0.0, fwd[0]])
-        comps = {"dolly": float(np.dot(d, fwd)), "truck": float(np.dot(d, right)), "pedestal": float(d[1])}
+        comps = {
+            "dolly": float(np.dot(d, fwd)),
+            "truck": float(np.dot(d, right)),
+            "pedestal": float(d[1]),
+        }
         big = max(abs(v) for v in comps.values())
         words = {"dolly": ("in", "out"), "truck": ("right", "left"), "pedestal": ("up", "down")}
         for kind, v in comps.items():
             if abs(v) > KEY_POSITION_MIN_M and abs(v) >= 0.25 * big:
                 out.append((f0, f1, f"{kind} {words[kind][0 if v > 0 else 1]}"))
-    for name, kind, pos, neg in (("pan_deg", "pan", "left", "right"), ("tilt_deg", "tilt", "up", "down"),
-                                 ("roll_deg", "dutch", "", "")):
+    for name, kind, pos, neg in (
+        ("pan_deg", "pan", "left", "right"),
+        ("tilt_deg", "tilt", "up", "down"),
+        ("roll_deg", "dutch", "", ""),
+    ):
         if name in spans:
             f0, f1 = spans[name]
             delta = tf.wrap180(getattr(track.sample(f1), name) - getattr(track.sample(f0), name))
@@ -404,7 +476,10 @@ def _key_move_spans(shot: Shot, track, driven: set[str]) -> list[tuple[int, int,
     if "focus_m" in spans:
         f0, f1 = spans["focus_m"]
         a, b = track.sample(f0).focus_m, track.sample(f1).focus_m
-        if abs((0.0 if math.isinf(a) else 1 / a) - (0.0 if math.isinf(b) else 1 / b)) > KEY_FOCUS_MIN_DIOPTRE:
+        if (
+            abs((0.0 if math.isinf(a) else 1 / a) - (0.0 if math.isinf(b) else 1 / b))
+            > KEY_FOCUS_MIN_DIOPTRE
+        ):
             out.append((f0, f1, "rack focus"))
     return out
 
@@ -421,7 +496,9 @@ def movement(scene: Scene, shot: Shot | str) -> str:
     track = camera_track(scene, shot)
     items = [(m.start_frame, i, move_label(m, track)) for i, m in enumerate(shot.moves)]
     driven = {ch for m in shot.moves for ch in m.drives()}
-    items += [(f, len(items) + i, lab) for i, (f, lab) in enumerate(_key_moves(shot, track, driven))]
+    items += [
+        (f, len(items) + i, lab) for i, (f, lab) in enumerate(_key_moves(shot, track, driven))
+    ]
     labels = [lab for _, _, lab in sorted(items)]
     return ", ".join(dict.fromkeys(labels)) or "static"
 
@@ -453,9 +530,19 @@ def analyse_shot(scene: Scene, shot: Shot | str) -> ShotAnalysis:
     frames = tuple(analyse_frame(scene, st) for st in shot_states(scene, shot))
     heights, tilts = height_tilt([f.state for f in frames])
     ots = next((f.ots for f in frames if f.ots), None)
-    return ShotAnalysis(shot, frames, shot_size(scene, shot, frames), angle(scene, shot, frames),
-                        movement(scene, shot), cast_of(frames), tuple(cast_shares(frames).items()),
-                        support_of(scene, shot), heights, tilts, ots)
+    return ShotAnalysis(
+        shot,
+        frames,
+        shot_size(scene, shot, frames),
+        angle(scene, shot, frames),
+        movement(scene, shot),
+        cast_of(frames),
+        tuple(cast_shares(frames).items()),
+        support_of(scene, shot),
+        heights,
+        tilts,
+        ots,
+    )
 
 
 # ---------------------------------------------------------------- setups
@@ -471,7 +558,10 @@ def assign_setups(scene: Scene) -> dict[str, int]:
         pos, axis = wfc[:3, 3], -wfc[:3, 2] / np.linalg.norm(wfc[:3, 2])
         setups = reps.setdefault(shot.scene_number, [])
         for i, (p, a) in enumerate(setups):
-            if np.linalg.norm(pos - p) <= SETUP_DISTANCE_M and float(np.dot(axis, a)) >= cos_tol - 1e-12:
+            if (
+                np.linalg.norm(pos - p) <= SETUP_DISTANCE_M
+                and float(np.dot(axis, a)) >= cos_tol - 1e-12
+            ):
                 out[shot.id] = i + 1
                 break
         else:
@@ -484,8 +574,9 @@ def assign_setups(scene: Scene) -> dict[str, int]:
 def projector(state: FrameState, width: int, height: int):
     """A function from world points (N, 3) to (pixels (N, 2) x right y down, depth in front of
     the camera (N,), > 0 visible) for an image of ``width`` x ``height``."""
-    clip_from_world = tf.perspective(state.yfov_rad, width / height, state.near_m, state.far_m) @ np.linalg.inv(
-        state.world_from_camera)
+    clip_from_world = tf.perspective(
+        state.yfov_rad, width / height, state.near_m, state.far_m
+    ) @ np.linalg.inv(state.world_from_camera)
 
     def project(pts):
         pts = np.atleast_2d(np.asarray(pts, float))
@@ -558,7 +649,9 @@ class CameraMotion:
     move_scale: float = 1.0  # the camera's distance to the subject point, next over now (< 1: in)
 
 
-def camera_motion(state: FrameState, next_state: FrameState, width: int, height: int) -> CameraMotion:
+def camera_motion(
+    state: FrameState, next_state: FrameState, width: int, height: int
+) -> CameraMotion:
     """Project a grid of points in front of the next camera into this camera's image of
     ``width`` x ``height`` and fit a similarity to the motion field (see the module notes)."""
     aspect_b = next_state.image_aspect
@@ -573,8 +666,10 @@ def camera_motion(state: FrameState, next_state: FrameState, width: int, height:
     subject = state.position_m - state.world_from_camera[:3, 2] * depth_a
     depth_b = -(np.linalg.inv(next_state.world_from_camera) @ np.r_[subject, 1.0])[2]
     depth_b = max(float(depth_b), 0.3)
-    pts_b = next_state.world_from_camera @ np.c_[_rays_camera(next_state, uv_b, aspect_b) * depth_b,
-                                                 np.ones(len(uv_b))].T
+    pts_b = (
+        next_state.world_from_camera
+        @ np.c_[_rays_camera(next_state, uv_b, aspect_b) * depth_b, np.ones(len(uv_b))].T
+    )
     q, w = project(pts_b[:3].T)
     # the same grid in this image (where the framing is now)
     fx0, fy0, fx1, fy1 = rect
@@ -599,7 +694,9 @@ def camera_motion(state: FrameState, next_state: FrameState, width: int, height:
         d = np.array([base[0], -base[1]])
         if np.linalg.norm(d) > 1e-9:
             orbit = d / np.linalg.norm(d)
-    return CameraMotion(shift, float(scale), float(zoom_scale), float(roll), orbit, rect, move_scale)
+    return CameraMotion(
+        shift, float(scale), float(zoom_scale), float(roll), orbit, rect, move_scale
+    )
 
 
 def subject_paths(scene: Scene, shot: Shot, frame: int) -> dict[str, np.ndarray]:
@@ -622,7 +719,9 @@ def subject_paths(scene: Scene, shot: Shot, frame: int) -> dict[str, np.ndarray]
 # ---------------------------------------------------------------- who is seen, and how much
 # A stand-in's body as capsules (stature fractions of previs.io.meshes.standin_meshes, Drillis &
 # Contini): (part, (x, y, z) end, (x, y, z) end, radius), x to the figure's left, z its front.
-BODY_PARTS: tuple[tuple[str, tuple[float, float, float], tuple[float, float, float], float], ...] = (
+BODY_PARTS: tuple[
+    tuple[str, tuple[float, float, float], tuple[float, float, float], float], ...
+] = (
     ("head", (0.0, 0.935, 0.0), (0.0, 0.935, 0.0), 0.062),
     ("neck", (0.0, 0.788, 0.0), (0.0, 0.858, 0.0), 0.045),
     ("torso", (0.0, 0.61, 0.0), (0.0, 0.768, 0.0), 0.085),
@@ -677,7 +776,9 @@ def _ray_capsule(origin, dirs, p0, p1, r):
     return np.where(hit, s, np.inf)
 
 
-def frame_rays(state: FrameState, columns: int = GRID_COLUMNS) -> tuple[np.ndarray, tuple[int, int]]:
+def frame_rays(
+    state: FrameState, columns: int = GRID_COLUMNS
+) -> tuple[np.ndarray, tuple[int, int]]:
     """Unit world directions through a grid over the delivered frame (columns across, rows
     keeping the cells square), row-major from the top left, and the grid's (rows, columns)."""
     hx, hy = frame_half_extents(state.image_aspect, state.delivery_aspect)
@@ -692,7 +793,9 @@ def frame_rays(state: FrameState, columns: int = GRID_COLUMNS) -> tuple[np.ndarr
     return world / np.linalg.norm(world, axis=1, keepdims=True), (rows, columns)
 
 
-def visibility(scene: Scene, state: FrameState, columns: int = GRID_COLUMNS) -> dict[str, Visibility]:
+def visibility(
+    scene: Scene, state: FrameState, columns: int = GRID_COLUMNS
+) -> dict[str, Visibility]:
     """Every stand-in's :class:`Visibility` in ``state``: rays through a grid over the frame
     lines meet the bodies' capsules; the nearest body wins each ray."""
     dirs, _ = frame_rays(state, columns)
@@ -766,9 +869,17 @@ CRANE_RISE_M = 0.9  # a pedestal move rising more than this needs a crane arm
 SUPPORT_NAMES = {"steadicam": "Steadicam", "car-mount": "car mount"}
 # what a move needs under the camera, strongest first (a crane move on a dolly is a crane shot)
 _SUPPORT_RANK = ("crane", "steadicam", "handheld", "gimbal", "dolly", "slider", "hi-hat", "sticks")
-_SUPPORT_BY_MOVE = {"crane": "crane", "handheld": "handheld", "dolly": "dolly", "truck": "dolly",
-                    "push_in": "dolly", "dolly_zoom": "dolly", "orbit": "dolly", "path": "dolly",
-                    "pedestal": "dolly"}
+_SUPPORT_BY_MOVE = {
+    "crane": "crane",
+    "handheld": "handheld",
+    "dolly": "dolly",
+    "truck": "dolly",
+    "push_in": "dolly",
+    "dolly_zoom": "dolly",
+    "orbit": "dolly",
+    "path": "dolly",
+    "pedestal": "dolly",
+}
 
 
 def support_of(scene: Scene, shot: Shot | str) -> str:
@@ -819,11 +930,17 @@ def moves_between(scene: Scene, shot: Shot | str, frame: int, next_frame: int) -
     if not (shot.moves or shot.keys) or next_frame <= frame:
         return []
     track = camera_track(scene, shot)
-    items = [(m.start_frame, move_label(m, track)) for m in shot.moves
-             if m.start_frame < next_frame and m.end_frame > frame]
+    items = [
+        (m.start_frame, move_label(m, track))
+        for m in shot.moves
+        if m.start_frame < next_frame and m.end_frame > frame
+    ]
     driven = {ch for m in shot.moves for ch in m.drives()}
-    items += [(f0, label) for f0, f1, label in _key_move_spans(shot, track, driven)
-              if f0 < next_frame and f1 > frame]
+    items += [
+        (f0, label)
+        for f0, f1, label in _key_move_spans(shot, track, driven)
+        if f0 < next_frame and f1 > frame
+    ]
     return list(dict.fromkeys(label for _, label in sorted(items, key=lambda i: i[0])))
 
 
@@ -831,19 +948,49 @@ def moves_between(scene: Scene, shot: Shot | str, frame: int, next_frame: int) -
 # or out), pans, trucks and crane swings along the bottom edge, tilts at the right side,
 # pedestal and crane rises at the left side, an arc for an orbit, a curl for a Dutch roll.
 ARROWS_BY_MOVE = {
-    "dolly in": ("push_in",), "push-in": ("push_in",), "dolly out": ("pull_out",),
-    "zoom in": ("zoom_in",), "zoom out": ("zoom_out",), "dolly zoom": ("push_in", "zoom_out"),
-    "pan left": ("pan_left",), "pan right": ("pan_right",),
-    "truck left": ("truck_left",), "truck right": ("truck_right",),
-    "tilt up": ("tilt_up",), "tilt down": ("tilt_down",),
-    "pedestal up": ("pedestal_up",), "pedestal down": ("pedestal_down",),
-    "crane up": ("crane_up",), "crane down": ("crane_down",),
-    "orbit left": ("orbit_left",), "orbit right": ("orbit_right",),
-    "dutch": ("roll",), "rack focus": (), "handheld": (),
+    "dolly in": ("push_in",),
+    "push-in": ("push_in",),
+    "dolly out": ("pull_out",),
+    "zoom in": ("zoom_in",),
+    "zoom out": ("zoom_out",),
+    "dolly zoom": ("push_in", "zoom_out"),
+    "pan left": ("pan_left",),
+    "pan right": ("pan_right",),
+    "truck left": ("truck_left",),
+    "truck right": ("truck_right",),
+    "tilt up": ("tilt_up",),
+    "tilt down": ("tilt_down",),
+    "pedestal up": ("pedestal_up",),
+    "pedestal down": ("pedestal_down",),
+    "crane up": ("crane_up",),
+    "crane down": ("crane_down",),
+    "orbit left": ("orbit_left",),
+    "orbit right": ("orbit_right",),
+    "dutch": ("roll",),
+    "rack focus": (),
+    "handheld": (),
 }
-ARROW_KINDS = ("push_in", "pull_out", "zoom_in", "zoom_out", "pan_left", "pan_right", "truck_left",
-               "truck_right", "tilt_up", "tilt_down", "pedestal_up", "pedestal_down", "crane_up",
-               "crane_down", "orbit_left", "orbit_right", "roll", "swing_left", "swing_right")
+ARROW_KINDS = (
+    "push_in",
+    "pull_out",
+    "zoom_in",
+    "zoom_out",
+    "pan_left",
+    "pan_right",
+    "truck_left",
+    "truck_right",
+    "tilt_up",
+    "tilt_down",
+    "pedestal_up",
+    "pedestal_down",
+    "crane_up",
+    "crane_down",
+    "orbit_left",
+    "orbit_right",
+    "roll",
+    "swing_left",
+    "swing_right",
+)
 
 
 def arrow_kinds(labels: Iterable[str], motion: CameraMotion | None = None) -> tuple[str, ...]:
@@ -889,15 +1036,24 @@ def picture_change(scene: Scene, shot: Shot, a: FrameState, b: FrameState) -> fl
     x0, y0, x1, y1 = frame_rect_px(a, _CHANGE_W, h)
     fw = max(x1 - x0, 1.0)
     change = 0.0
-    if not np.allclose(a.world_from_camera, b.world_from_camera, atol=1e-9) or a.yfov_rad != b.yfov_rad:
+    if (
+        not np.allclose(a.world_from_camera, b.world_from_camera, atol=1e-9)
+        or a.yfov_rad != b.yfov_rad
+    ):
         m = camera_motion(a, b, _CHANGE_W, h)
         change += float(np.linalg.norm(m.shift_px)) / fw + abs(math.log(max(m.scale, 1e-6)))
         change += abs(m.roll_deg) / 45.0
-        orbiting = any(mv.type in ("orbit", "crane") and mv.start_frame < b.frame and mv.end_frame > a.frame
-                       for mv in shot.moves)
+        orbiting = any(
+            mv.type in ("orbit", "crane") and mv.start_frame < b.frame and mv.end_frame > a.frame
+            for mv in shot.moves
+        )
         if orbiting:  # round the subject: the background swings past, the subject barely moves
             axes = float(np.dot(a.world_from_camera[:3, 2], b.world_from_camera[:3, 2]))
-            change += ORBIT_CHANGE_WEIGHT * math.degrees(math.acos(min(1.0, max(-1.0, axes)))) / a.hfov_deg
+            change += (
+                ORBIT_CHANGE_WEIGHT
+                * math.degrees(math.acos(min(1.0, max(-1.0, axes))))
+                / a.hfov_deg
+            )
     walkers = {w.standin for w in shot.walks}
     if walkers and (a.poses or b.poses):
         pieces = {p.name: p for p in scene.set_pieces}

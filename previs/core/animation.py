@@ -34,7 +34,9 @@ class Key:
 
     def __post_init__(self):
         if self.interp not in INTERPOLATIONS:
-            raise PrevisError(f"unknown interpolation '{self.interp}' (use one of: {', '.join(INTERPOLATIONS)})")
+            raise PrevisError(
+                f"unknown interpolation '{self.interp}' (use one of: {', '.join(INTERPOLATIONS)})"
+            )
 
 
 def key(frame: int, value, interp: str = "smooth") -> Key:
@@ -55,7 +57,9 @@ class Channel:
             raise PrevisError(f"channel {self.name} has no keys")
         frames = [k.frame for k in self.keys]
         if frames != sorted(frames) or len(set(frames)) != len(frames):
-            raise PrevisError(f"channel {self.name}: keys must be at distinct frames in order, got {frames}")
+            raise PrevisError(
+                f"channel {self.name}: keys must be at distinct frames in order, got {frames}"
+            )
         dims = {len(k.value) for k in self.keys}
         if len(dims) != 1:
             raise PrevisError(f"channel {self.name}: keys of different sizes {sorted(dims)}")
@@ -78,7 +82,11 @@ class Channel:
 
     @cached_property
     def _slopes(self) -> np.ndarray:
-        return _monotone_slopes(self._frames, self._values) if len(self.keys) > 1 else np.zeros((1, self.dims))
+        return (
+            _monotone_slopes(self._frames, self._values)
+            if len(self.keys) > 1
+            else np.zeros((1, self.dims))
+        )
 
     @cached_property
     def _values(self) -> np.ndarray:
@@ -223,10 +231,28 @@ class CameraTrack:
         return CameraTrack({**self.channels, channel.name: channel})
 
 
-def static_track(position_m, pan_deg: float, tilt_deg: float, roll_deg: float,
-                 focal_length_mm: float, focus_m: float, t_stop: float) -> CameraTrack:
+def static_track(
+    position_m,
+    pan_deg: float,
+    tilt_deg: float,
+    roll_deg: float,
+    focal_length_mm: float,
+    focus_m: float,
+    t_stop: float,
+) -> CameraTrack:
     """A locked-off camera: one key per channel at frame 0."""
-    values = {"position_m": position_m, "pan_deg": pan_deg, "tilt_deg": tilt_deg, "roll_deg": roll_deg,
-              "focal_length_mm": focal_length_mm, "focus_m": focus_m, "t_stop": t_stop}
-    return CameraTrack({name: Channel(name, (key(0, values[name], "smooth"),), angular=CAMERA_CHANNELS[name][1])
-                        for name in CAMERA_CHANNELS})
+    values = {
+        "position_m": position_m,
+        "pan_deg": pan_deg,
+        "tilt_deg": tilt_deg,
+        "roll_deg": roll_deg,
+        "focal_length_mm": focal_length_mm,
+        "focus_m": focus_m,
+        "t_stop": t_stop,
+    }
+    return CameraTrack(
+        {
+            name: Channel(name, (key(0, values[name], "smooth"),), angular=CAMERA_CHANNELS[name][1])
+            for name in CAMERA_CHANNELS
+        }
+    )

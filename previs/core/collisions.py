@@ -88,7 +88,12 @@ def tape(scene: Scene, state, name: str) -> Tape:
     lens = distance_m(state.position_m, eye)
     if scene.stage is None:
         return Tape(name, lens, None, None)
-    return Tape(name, lens, subject_to_wall_m(scene.stage, eye), wall_behind_m(scene.stage, state.position_m, eye))
+    return Tape(
+        name,
+        lens,
+        subject_to_wall_m(scene.stage, eye),
+        wall_behind_m(scene.stage, state.position_m, eye),
+    )
 
 
 def _standin(scene: Scene, name: str) -> SetPiece:
@@ -121,7 +126,9 @@ def _nearest_on_primitive(piece: SetPiece, pts: np.ndarray) -> np.ndarray | None
     elif piece.kind == "cylinder":
         r = np.hypot(local[:, 0], local[:, 2])
         k = np.minimum(1.0, piece.radius_m / np.maximum(r, 1e-12))[:, None]
-        near = np.c_[local[:, 0:1] * k, np.clip(local[:, 1], 0.0, piece.height_m), local[:, 2:3] * k]
+        near = np.c_[
+            local[:, 0:1] * k, np.clip(local[:, 1], 0.0, piece.height_m), local[:, 2:3] * k
+        ]
     else:
         return None
     return near @ m[:3, :3].T + m[:3, 3]
@@ -169,8 +176,13 @@ class Overlap:
     depth_m: float  # how far they interpenetrate (0 where only a mesh's inside test tells)
 
 
-def overlaps(scene: Scene, poses: Mapping[str, np.ndarray] | None = None, *, solids: Iterable = (),
-             seats: Mapping[str, str] | None = None) -> list[Overlap]:
+def overlaps(
+    scene: Scene,
+    poses: Mapping[str, np.ndarray] | None = None,
+    *,
+    solids: Iterable = (),
+    seats: Mapping[str, str] | None = None,
+) -> list[Overlap]:
     """Stand-ins overlapping set pieces or each other (the module notes). ``poses``: world
     matrices of walking stand-ins at this frame; ``solids``: meshes' bounds and triangles by name
     (``previs.check.set_solids``); ``seats``: stand-in -> the piece it sits on (also read from a
@@ -189,7 +201,7 @@ def overlaps(scene: Scene, poses: Mapping[str, np.ndarray] | None = None, *, sol
         ma = np.asarray(a.world_from_local if pa is None else pa, dtype=np.float64)
         ra = body_radius_m(a)
         pts = _axis_points(a, pa)
-        for b in standins[i + 1:]:
+        for b in standins[i + 1 :]:
             pb = poses.get(b.name)
             mb = np.asarray(b.world_from_local if pb is None else pb, dtype=np.float64)
             gap = math.hypot(ma[0, 3] - mb[0, 3], ma[2, 3] - mb[2, 3])
@@ -234,8 +246,11 @@ def light_in_frame(state, light: Light) -> str | None:
         return "head"
     if head[1] <= 0:
         return None
-    stand = np.c_[np.full(STAND_SAMPLES, head[0]), np.linspace(0.0, head[1], STAND_SAMPLES),
-                  np.full(STAND_SAMPLES, head[2])]
+    stand = np.c_[
+        np.full(STAND_SAMPLES, head[0]),
+        np.linspace(0.0, head[1], STAND_SAMPLES),
+        np.full(STAND_SAMPLES, head[2]),
+    ]
     return "stand" if _in_frame(state, stand).any() else None
 
 

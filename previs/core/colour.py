@@ -16,11 +16,13 @@ KELVIN_MIN = 1667.0
 KELVIN_MAX = 25000.0
 
 # CIE XYZ -> linear sRGB (IEC 61966-2-1, D65 white).
-XYZ_TO_LINEAR_SRGB = np.array([
-    [3.2406, -1.5372, -0.4986],
-    [-0.9689, 1.8758, 0.0415],
-    [0.0557, -0.2040, 1.0570],
-])
+XYZ_TO_LINEAR_SRGB = np.array(
+    [
+        [3.2406, -1.5372, -0.4986],
+        [-0.9689, 1.8758, 0.0415],
+        [0.0557, -0.2040, 1.0570],
+    ]
+)
 REC709_LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
@@ -28,8 +30,9 @@ def kelvin_to_xy(kelvin: float) -> tuple[float, float]:
     """CIE 1931 xy of a blackbody at ``kelvin`` (Kang 2002 fit to the Planckian locus)."""
     t = float(kelvin)
     if not KELVIN_MIN <= t <= KELVIN_MAX:
-        raise PrevisError(f"colour temperature {kelvin!r} K is outside "
-                          f"{KELVIN_MIN:g}–{KELVIN_MAX:g} K")
+        raise PrevisError(
+            f"colour temperature {kelvin!r} K is outside {KELVIN_MIN:g}–{KELVIN_MAX:g} K"
+        )
     if t <= 4000.0:
         x = -0.2661239e9 / t**3 - 0.2343589e6 / t**2 + 0.8776956e3 / t + 0.179910
     else:
@@ -66,16 +69,16 @@ def _as_output(x_in, out: np.ndarray):
 def linear_to_srgb(x):
     """IEC 61966-2-1 encoding: 12.92 x below 0.0031308, else 1.055 x^(1/2.4) − 0.055."""
     a = np.asarray(x, dtype=np.float64)
-    out = np.where(a <= 0.0031308, 12.92 * a,
-                   1.055 * np.power(np.maximum(a, 0.0031308), 1.0 / 2.4) - 0.055)
+    out = np.where(
+        a <= 0.0031308, 12.92 * a, 1.055 * np.power(np.maximum(a, 0.0031308), 1.0 / 2.4) - 0.055
+    )
     return _as_output(x, out)
 
 
 def srgb_to_linear(x):
     """IEC 61966-2-1 decoding: v/12.92 below 0.04045, else ((v + 0.055)/1.055)^2.4."""
     a = np.asarray(x, dtype=np.float64)
-    out = np.where(a <= 0.04045, a / 12.92,
-                   np.power((np.maximum(a, 0.04045) + 0.055) / 1.055, 2.4))
+    out = np.where(a <= 0.04045, a / 12.92, np.power((np.maximum(a, 0.04045) + 0.055) / 1.055, 2.4))
     return _as_output(x, out)
 
 

@@ -106,7 +106,10 @@ class CDL:
 
     def __post_init__(self):
         for name in ("slope", "offset", "power"):
-            v = tuple(float(x) for x in np.broadcast_to(np.asarray(getattr(self, name), dtype=np.float64), (3,)))
+            v = tuple(
+                float(x)
+                for x in np.broadcast_to(np.asarray(getattr(self, name), dtype=np.float64), (3,))
+            )
             object.__setattr__(self, name, v)
         object.__setattr__(self, "saturation", float(self.saturation))
         if min(self.slope) < 0.0 or min(self.power) <= 0.0 or self.saturation < 0.0:
@@ -132,12 +135,16 @@ def as_cdl(value) -> CDL:
     if isinstance(value, dict):
         unknown = set(value) - {"slope", "offset", "power", "saturation"}
         if unknown:
-            raise CueError(f"unknown CDL field(s) {', '.join(sorted(unknown))} (use slope, offset, power, saturation)")
+            raise CueError(
+                f"unknown CDL field(s) {', '.join(sorted(unknown))} (use slope, offset, power, saturation)"
+            )
         return CDL(**value)
     try:
         slope, offset, power, sat = value
     except (TypeError, ValueError):
-        raise CueError(f"a CDL is (slope rgb, offset rgb, power rgb, saturation), got {show(value)}") from None
+        raise CueError(
+            f"a CDL is (slope rgb, offset rgb, power rgb, saturation), got {show(value)}"
+        ) from None
     return CDL(slope, offset, power, sat)
 
 
@@ -170,7 +177,9 @@ def apply_cdl(rgb, cdl: CDL, clamp: bool = True) -> np.ndarray:
 # ---------------------------------------------------------------- cues
 def _check_interp(interp: str):
     if interp not in INTERPOLATIONS:
-        raise CueError(f"unknown cue interpolation '{interp}' (use one of: {', '.join(INTERPOLATIONS)})")
+        raise CueError(
+            f"unknown cue interpolation '{interp}' (use one of: {', '.join(INTERPOLATIONS)})"
+        )
 
 
 def _check_frames(start: int, end: int, what: str):
@@ -185,7 +194,6 @@ def _rgb3(v, what: str) -> tuple[float, float, float]:
     if a.shape != (3,) or not np.all(np.isfinite(a)) or np.any(a < 0.0) or not a.any():
         raise CueError(f"{what}: needs a non-negative, non-black linear RGB triple, got {show(v)}")
     return vec3(a)
-
 
 
 def _unit_luminance(rgb) -> np.ndarray:
@@ -215,7 +223,9 @@ class LightCue:
         _check_frames(self.start_frame, self.end_frame, what)
         _check_interp(self.interp)
         if self.to_intensity_scale is not None and not self.to_intensity_scale >= 0.0:
-            raise CueError(f"{what}: to_intensity_scale must be >= 0, got {self.to_intensity_scale}")
+            raise CueError(
+                f"{what}: to_intensity_scale must be >= 0, got {self.to_intensity_scale}"
+            )
         if self.to_kelvin is not None and self.to_color_linear is not None:
             raise CueError(f"{what}: give to_kelvin or to_color_linear, not both")
         if self.to_kelvin is not None:
@@ -225,21 +235,35 @@ class LightCue:
         if self.effect is None:
             if self.params:
                 raise CueError(f"{what}: params given without an effect")
-            if self.to_intensity_scale is None and self.to_kelvin is None and self.to_color_linear is None:
-                raise CueError(f"{what}: does nothing (give to_intensity_scale, to_kelvin, to_color_linear or effect)")
+            if (
+                self.to_intensity_scale is None
+                and self.to_kelvin is None
+                and self.to_color_linear is None
+            ):
+                raise CueError(
+                    f"{what}: does nothing (give to_intensity_scale, to_kelvin, to_color_linear or effect)"
+                )
             return
         if self.effect not in EFFECTS:
-            raise CueError(f"{what}: unknown effect '{self.effect}' (use one of: {', '.join(EFFECTS)})")
+            raise CueError(
+                f"{what}: unknown effect '{self.effect}' (use one of: {', '.join(EFFECTS)})"
+            )
         unknown = set(self.params) - set(EFFECT_DEFAULTS[self.effect])
         if unknown:
-            raise CueError(f"{what}: unknown {self.effect} parameter(s) {', '.join(sorted(unknown))} "
-                           f"(use: {', '.join(EFFECT_DEFAULTS[self.effect])})")
+            raise CueError(
+                f"{what}: unknown {self.effect} parameter(s) {', '.join(sorted(unknown))} "
+                f"(use: {', '.join(EFFECT_DEFAULTS[self.effect])})"
+            )
         p = self.effect_params
         if self.effect == "flicker" and not (0.0 <= p["depth"] <= 1.0 and p["speed_hz"] > 0.0):
             raise CueError(f"{what}: flicker needs 0 <= depth <= 1 and speed_hz > 0")
-        if self.effect == "lightning" and not (int(p["flashes"]) >= 1 and p["peak"] >= 0.0 and p["floor"] >= 0.0):
+        if self.effect == "lightning" and not (
+            int(p["flashes"]) >= 1 and p["peak"] >= 0.0 and p["floor"] >= 0.0
+        ):
             raise CueError(f"{what}: lightning needs flashes >= 1, peak >= 0 and floor >= 0")
-        if self.effect in ("strobe", "police") and not (p["rate_hz"] > 0.0 and 0.0 <= p["duty"] <= 1.0):
+        if self.effect in ("strobe", "police") and not (
+            p["rate_hz"] > 0.0 and 0.0 <= p["duty"] <= 1.0
+        ):
             raise CueError(f"{what}: {self.effect} needs rate_hz > 0 and 0 <= duty <= 1")
         if self.effect == "police":
             cols = p["colors"]
@@ -256,7 +280,11 @@ class LightCue:
 
     @property
     def has_fade(self) -> bool:
-        return self.to_intensity_scale is not None or self.to_kelvin is not None or self.to_color_linear is not None
+        return (
+            self.to_intensity_scale is not None
+            or self.to_kelvin is not None
+            or self.to_color_linear is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -292,23 +320,40 @@ class WallCue:
                 object.__setattr__(self, name, tuple(float(x) for x in a))
         if self.to_time_of_day_h is not None:
             if self.to_sun_azimuth_deg is not None or self.to_sun_elevation_deg is not None:
-                raise CueError(f"{what}: give to_time_of_day_h or to_sun_azimuth_deg/elevation, not both")
+                raise CueError(
+                    f"{what}: give to_time_of_day_h or to_sun_azimuth_deg/elevation, not both"
+                )
             if not 0.0 <= self.to_time_of_day_h <= 24.0:
-                raise CueError(f"{what}: to_time_of_day_h must be within 0..24, got {self.to_time_of_day_h}")
+                raise CueError(
+                    f"{what}: to_time_of_day_h must be within 0..24, got {self.to_time_of_day_h}"
+                )
             if not -90.0 <= self.latitude_deg <= 90.0:
-                raise CueError(f"{what}: latitude_deg must be within -90..90, got {self.latitude_deg}")
+                raise CueError(
+                    f"{what}: latitude_deg must be within -90..90, got {self.latitude_deg}"
+                )
         if self.to_sun_elevation_deg is not None and not -90.0 <= self.to_sun_elevation_deg <= 90.0:
             raise CueError(f"{what}: to_sun_elevation_deg must be within -90..90")
         if self.to_turbidity is not None and not self.to_turbidity >= 1.0:
             raise CueError(f"{what}: to_turbidity must be >= 1, got {self.to_turbidity}")
         if self.to_brightness_nits is not None and not self.to_brightness_nits >= 0.0:
-            raise CueError(f"{what}: to_brightness_nits must be >= 0, got {self.to_brightness_nits}")
+            raise CueError(
+                f"{what}: to_brightness_nits must be >= 0, got {self.to_brightness_nits}"
+            )
         if self.to_cdl is not None:
             object.__setattr__(self, "to_cdl", as_cdl(self.to_cdl))
         if self.velocity_mps is not None and self.end_frame == self.start_frame:
             raise CueError(f"{what}: a velocity cue needs end_frame > start_frame")
-        fields = ("velocity_mps", "to_translation_m", "to_rotation_deg", "to_sun_azimuth_deg",
-                  "to_sun_elevation_deg", "to_time_of_day_h", "to_turbidity", "to_brightness_nits", "to_cdl")
+        fields = (
+            "velocity_mps",
+            "to_translation_m",
+            "to_rotation_deg",
+            "to_sun_azimuth_deg",
+            "to_sun_elevation_deg",
+            "to_time_of_day_h",
+            "to_turbidity",
+            "to_brightness_nits",
+            "to_cdl",
+        )
         if all(getattr(self, f) is None for f in fields):
             raise CueError(f"{what}: does nothing (give one of: {', '.join(fields)})")
 
@@ -346,8 +391,9 @@ def _seconds(frames: float, frame_rate) -> float:
 def _hash01(seed: int, i) -> np.ndarray:
     """A uniform [0, 1) number per (seed, integer i): splitmix64, so any lattice point is random access."""
     with np.errstate(over="ignore"):
-        z = (np.asarray(i, dtype=np.int64).astype(np.uint64)
-             + np.uint64((int(seed) * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & 0xFFFFFFFFFFFFFFFF))
+        z = np.asarray(i, dtype=np.int64).astype(np.uint64) + np.uint64(
+            (int(seed) * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & 0xFFFFFFFFFFFFFFFF
+        )
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
@@ -366,11 +412,16 @@ def _value_noise(t: float, seed: int) -> float:
 def flicker_factor(t_s: float, depth: float, speed_hz: float, seed: int) -> float:
     """Intensity multiplier in ``[1 - depth, 1]``: two octaves of value noise, mostly near full
     with deeper, shorter dips (the noise is squared so dips are the exception)."""
-    n = (2.0 * _value_noise(t_s * speed_hz, seed) + _value_noise(t_s * speed_hz * 2.7 + 17.0, seed + 1)) / 3.0
+    n = (
+        2.0 * _value_noise(t_s * speed_hz, seed)
+        + _value_noise(t_s * speed_hz * 2.7 + 17.0, seed + 1)
+    ) / 3.0
     return 1.0 - depth * n * n
 
 
-def lightning_strokes(duration_s: float, flashes: int, seed: int) -> list[tuple[float, float, float]]:
+def lightning_strokes(
+    duration_s: float, flashes: int, seed: int
+) -> list[tuple[float, float, float]]:
     """(time s, amplitude 0..1, decay τ s) of every return stroke of every flash, deterministic per seed."""
     flashes = int(flashes)
     slot = duration_s / flashes
@@ -407,10 +458,12 @@ def lightning_envelope(t_s: float, strokes) -> float:
 
 def strobe_factor(t_s: float, dt_s: float, rate_hz: float, duty: float, off: float = 0.0) -> float:
     """The square wave's mean over ``[t, t + dt)`` (on for the first ``duty`` of each period)."""
+
     def on_time(t):  # integral of the on-indicator from 0 to t, in periods
         p = t * rate_hz
         n = math.floor(p)
         return n * duty + min(p - n, duty)
+
     if dt_s <= 0.0:
         p = t_s * rate_hz
         frac = 1.0 if p - math.floor(p) < duty else 0.0
@@ -446,26 +499,44 @@ def _light_state(light: Light, cues: list[LightCue], frame: float) -> _LightStat
     return _light_eval(light, cues, froms, frame)
 
 
-def _light_eval(light: Light, cues: list[LightCue], froms: list[_LightState], frame: float) -> _LightState:
+def _light_eval(
+    light: Light, cues: list[LightCue], froms: list[_LightState], frame: float
+) -> _LightState:
     """The state at ``frame`` from the first ``len(froms)`` cues, whose starting states are ``froms``."""
     st = _LightState(1.0, light.kelvin, np.asarray(light.color_linear, dtype=np.float64))
     for c, frm in zip(cues, froms, strict=False):
         if c.start_frame > frame or not c.has_fade:
             continue
         if c.to_intensity_scale is not None:
-            st.scale = float(_fade(c.start_frame, c.end_frame, c.interp, frm.scale, c.to_intensity_scale, frame)[0])
+            st.scale = float(
+                _fade(c.start_frame, c.end_frame, c.interp, frm.scale, c.to_intensity_scale, frame)[
+                    0
+                ]
+            )
         if c.to_kelvin is not None:
             target = _unit_luminance(kelvin_to_linear_rgb(c.to_kelvin))
             if frm.kelvin is not None:
-                mired = _fade(c.start_frame, c.end_frame, c.interp, 1e6 / frm.kelvin, 1e6 / c.to_kelvin, frame)[0]
+                mired = _fade(
+                    c.start_frame, c.end_frame, c.interp, 1e6 / frm.kelvin, 1e6 / c.to_kelvin, frame
+                )[0]
                 st.kelvin = float(1e6 / mired)
                 st.color = _unit_luminance(kelvin_to_linear_rgb(st.kelvin))
             else:
-                st.color = _unit_luminance(_fade(c.start_frame, c.end_frame, c.interp, frm.color, target, frame))
+                st.color = _unit_luminance(
+                    _fade(c.start_frame, c.end_frame, c.interp, frm.color, target, frame)
+                )
                 st.kelvin = float(c.to_kelvin) if frame >= c.end_frame else None
         if c.to_color_linear is not None:
-            st.color = _unit_luminance(_fade(c.start_frame, c.end_frame, c.interp, frm.color,
-                                             _unit_luminance(c.to_color_linear), frame))
+            st.color = _unit_luminance(
+                _fade(
+                    c.start_frame,
+                    c.end_frame,
+                    c.interp,
+                    frm.color,
+                    _unit_luminance(c.to_color_linear),
+                    frame,
+                )
+            )
             st.kelvin = None
     return st
 
@@ -488,11 +559,15 @@ def light_at(light: Light, cues, frame: int, frame_rate) -> Light:
         if c.effect == "flicker":
             intensity *= flicker_factor(t, p["depth"], p["speed_hz"], int(p["seed"]))
         elif c.effect == "lightning":
-            strokes = lightning_strokes(_seconds(c.end_frame - c.start_frame, frame_rate), p["flashes"], int(p["seed"]))
+            strokes = lightning_strokes(
+                _seconds(c.end_frame - c.start_frame, frame_rate), p["flashes"], int(p["seed"])
+            )
             env = lightning_envelope(t, strokes)
             intensity *= p["floor"] + (p["peak"] - p["floor"]) * env
         elif c.effect == "strobe":
-            intensity *= strobe_factor(t, _seconds(1.0, frame_rate), p["rate_hz"], p["duty"], p["off"])
+            intensity *= strobe_factor(
+                t, _seconds(1.0, frame_rate), p["rate_hz"], p["duty"], p["off"]
+            )
         elif c.effect == "police":
             color, on = police_state(t, p["rate_hz"], p["colors"], p["duty"])
             intensity *= on
@@ -520,8 +595,12 @@ def solar_declination_deg(day_of_year: float) -> float:
     return -23.44 * math.cos(math.radians(360.0 / 365.0 * (day_of_year + 10.0)))
 
 
-def solar_position(time_of_day_h: float, latitude_deg: float, day_of_year: float = 172,
-                   north_azimuth_deg: float = 0.0) -> tuple[float, float]:
+def solar_position(
+    time_of_day_h: float,
+    latitude_deg: float,
+    day_of_year: float = 172,
+    north_azimuth_deg: float = 0.0,
+) -> tuple[float, float]:
     """(scene azimuth deg, elevation deg) of the sun at local *solar* time (no equation of time,
     no refraction; good to about a degree).
 
@@ -533,8 +612,17 @@ def solar_position(time_of_day_h: float, latitude_deg: float, day_of_year: float
     h = math.radians(15.0 * (time_of_day_h - 12.0))
     d = math.radians(solar_declination_deg(day_of_year))
     p = math.radians(latitude_deg)
-    el = math.degrees(math.asin(max(-1.0, min(1.0, math.sin(p) * math.sin(d) + math.cos(p) * math.cos(d) * math.cos(h)))))
-    az = math.degrees(math.atan2(-math.sin(h) * math.cos(d), math.cos(p) * math.sin(d) - math.sin(p) * math.cos(d) * math.cos(h)))
+    el = math.degrees(
+        math.asin(
+            max(-1.0, min(1.0, math.sin(p) * math.sin(d) + math.cos(p) * math.cos(d) * math.cos(h)))
+        )
+    )
+    az = math.degrees(
+        math.atan2(
+            -math.sin(h) * math.cos(d),
+            math.cos(p) * math.sin(d) - math.sin(p) * math.cos(d) * math.cos(h),
+        )
+    )
     return (north_azimuth_deg + az) % 360.0, el
 
 
@@ -580,11 +668,21 @@ def _wall_fades(env: Environment, cues: list[WallCue], frame: float) -> _WallFad
     return _wall_eval(env, cues, froms, frame)
 
 
-def _wall_eval(env: Environment, cues: list[WallCue], froms: list[_WallFades], frame: float) -> _WallFades:
+def _wall_eval(
+    env: Environment, cues: list[WallCue], froms: list[_WallFades], frame: float
+) -> _WallFades:
     sky = env.sky
-    st = _WallFades(np.zeros(3), np.zeros(3), sky.sun_azimuth_deg if sky else None,
-                    sky.sun_elevation_deg if sky else None, None, None, sky.turbidity if sky else None,
-                    float(env.wall_brightness_nits), CDL().as_array())
+    st = _WallFades(
+        np.zeros(3),
+        np.zeros(3),
+        sky.sun_azimuth_deg if sky else None,
+        sky.sun_elevation_deg if sky else None,
+        None,
+        None,
+        sky.turbidity if sky else None,
+        float(env.wall_brightness_nits),
+        CDL().as_array(),
+    )
     for c, frm in zip(cues, froms, strict=False):
         if c.start_frame > frame:
             continue
@@ -650,10 +748,21 @@ def wall_at(env: Environment, cues, frame: int, frame_rate) -> WallState:
     st = _wall_fades(env, mine, frame)
     offset = st.translation + world_displacement_m(mine, frame, frame_rate)
     moved = not (np.all(offset == 0.0) and np.all(st.rotation == 0.0))
-    world = tf.trs(offset, st.rotation) @ env.world_from_env if moved else np.array(env.world_from_env, dtype=np.float64)
-    return WallState(world_from_env=world, sun_azimuth_deg=st.azimuth, sun_elevation_deg=st.elevation,
-                     turbidity=st.turbidity, brightness_nits=st.nits, cdl=CDL.from_array(st.cdl),
-                     time_of_day_h=st.time_h, world_offset_m=vec3(offset))
+    world = (
+        tf.trs(offset, st.rotation) @ env.world_from_env
+        if moved
+        else np.array(env.world_from_env, dtype=np.float64)
+    )
+    return WallState(
+        world_from_env=world,
+        sun_azimuth_deg=st.azimuth,
+        sun_elevation_deg=st.elevation,
+        turbidity=st.turbidity,
+        brightness_nits=st.nits,
+        cdl=CDL.from_array(st.cdl),
+        time_of_day_h=st.time_h,
+        world_offset_m=vec3(offset),
+    )
 
 
 # ---------------------------------------------------------------- key frames

@@ -129,7 +129,14 @@ def cadence_spm(speed_mps: float, height_m: float, gait: str = "walk") -> float:
 def _rot(deg) -> np.ndarray:
     """``Ry @ Rx @ Rz`` of ``(x, y, z)`` degrees (3x3)."""
     x, y, z = (math.radians(float(a)) for a in deg)
-    cx, sx, cy, sy, cz, sz = math.cos(x), math.sin(x), math.cos(y), math.sin(y), math.cos(z), math.sin(z)
+    cx, sx, cy, sy, cz, sz = (
+        math.cos(x),
+        math.sin(x),
+        math.cos(y),
+        math.sin(y),
+        math.cos(z),
+        math.sin(z),
+    )
     rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
     ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
     rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
@@ -155,24 +162,39 @@ _Angles = dict[str, tuple[float, float, float]]
 """Joint name to (x, y, z) Euler angles, degrees."""
 
 
-def _pose(height_m: float, angles: _Angles, pelvis_y_m: float | None = None, body_deg=(0, 0, 0),
-          pelvis_xz_m=(0.0, 0.0)) -> Pose:
+def _pose(
+    height_m: float,
+    angles: _Angles,
+    pelvis_y_m: float | None = None,
+    body_deg=(0, 0, 0),
+    pelvis_xz_m=(0.0, 0.0),
+) -> Pose:
     a = np.zeros((len(JOINTS), 3))
     for name, v in angles.items():
         a[JOINT_INDEX[name]] = v
     y = HIP_FRACTION * height_m if pelvis_y_m is None else pelvis_y_m
-    return Pose(a, np.array([pelvis_xz_m[0], y, pelvis_xz_m[1]], float), np.asarray(body_deg, float))
+    return Pose(
+        a, np.array([pelvis_xz_m[0], y, pelvis_xz_m[1]], float), np.asarray(body_deg, float)
+    )
 
 
 def blend(a: Pose, b: Pose, t: float) -> Pose:
     """``a`` at 0, ``b`` at 1; angles blended linearly (poses are near enough for Euler angles)."""
     t = float(min(max(t, 0.0), 1.0))
-    return Pose(a.angles_deg + (b.angles_deg - a.angles_deg) * t, a.pelvis_m + (b.pelvis_m - a.pelvis_m) * t,
-                a.body_deg + (b.body_deg - a.body_deg) * t)
+    return Pose(
+        a.angles_deg + (b.angles_deg - a.angles_deg) * t,
+        a.pelvis_m + (b.pelvis_m - a.pelvis_m) * t,
+        a.body_deg + (b.body_deg - a.body_deg) * t,
+    )
 
 
 def _arms_down() -> _Angles:
-    return {"shoulder_l": (0, 0, 6), "shoulder_r": (0, 0, -6), "elbow_l": (-8, 0, 0), "elbow_r": (-8, 0, 0)}
+    return {
+        "shoulder_l": (0, 0, 6),
+        "shoulder_r": (0, 0, -6),
+        "elbow_l": (-8, 0, 0),
+        "elbow_r": (-8, 0, 0),
+    }
 
 
 def seated_hip_height_m(seat_height_m: float, height_m: float) -> float:
@@ -180,8 +202,13 @@ def seated_hip_height_m(seat_height_m: float, height_m: float) -> float:
     return float(seat_height_m) + THIGH_RADIUS * float(height_m)
 
 
-def named_pose(name: str, height_m: float, *, seat_height_m: float | None = None,
-               point_dir: np.ndarray | None = None) -> Pose:
+def named_pose(
+    name: str,
+    height_m: float,
+    *,
+    seat_height_m: float | None = None,
+    point_dir: np.ndarray | None = None,
+) -> Pose:
     """A named pose for a figure of ``height_m``. ``sit`` needs ``seat_height_m`` (above the
     floor the character stands on; None: a chair-height 0.46 m); ``point``/``reach`` aim the
     right arm along ``point_dir`` (character frame) when given, else straight ahead."""
@@ -200,45 +227,86 @@ def named_pose(name: str, height_m: float, *, seat_height_m: float | None = None
         # the feet hang below the knees.
         lean = math.degrees(math.acos(min(1.0, drop / shank))) if drop < shank else 0.0
         knee = 90.0 - lean
-        angles: _Angles = {"hip_l": (-90, 0, 3), "hip_r": (-90, 0, -3), "knee_l": (knee, 0, 0),
-                  "knee_r": (knee, 0, 0), "ankle_l": (lean, 0, 0), "ankle_r": (lean, 0, 0),
-                  "spine": (4, 0, 0), "shoulder_l": (-28, 0, 8), "shoulder_r": (-28, 0, -8),
-                  "elbow_l": (-48, 0, 0), "elbow_r": (-48, 0, 0)}
+        angles: _Angles = {
+            "hip_l": (-90, 0, 3),
+            "hip_r": (-90, 0, -3),
+            "knee_l": (knee, 0, 0),
+            "knee_r": (knee, 0, 0),
+            "ankle_l": (lean, 0, 0),
+            "ankle_r": (lean, 0, 0),
+            "spine": (4, 0, 0),
+            "shoulder_l": (-28, 0, 8),
+            "shoulder_r": (-28, 0, -8),
+            "elbow_l": (-48, 0, 0),
+            "elbow_r": (-48, 0, 0),
+        }
         # the pelvis a little behind the root so the thighs (and hips) sit over the seat's centre
         return _pose(h, angles, hip_y, pelvis_xz_m=(0.0, -0.5 * thigh * 0.3))
     if name == "kneel":
         thigh = THIGH_M_PER_H * h
         knee_r = 0.03 * h  # the kneecap's thickness off the floor
-        angles = {"knee_l": (90, 0, 0), "knee_r": (90, 0, 0), "ankle_l": (40, 0, 0),
-                  "ankle_r": (40, 0, 0), "hip_l": (0, 0, 4), "hip_r": (0, 0, -4), **arms}
+        angles = {
+            "knee_l": (90, 0, 0),
+            "knee_r": (90, 0, 0),
+            "ankle_l": (40, 0, 0),
+            "ankle_r": (40, 0, 0),
+            "hip_l": (0, 0, 4),
+            "hip_r": (0, 0, -4),
+            **arms,
+        }
         return _pose(h, angles, knee_r + thigh)
     if name == "lie":
-        angles = {"shoulder_l": (0, 0, 10), "shoulder_r": (0, 0, -10), "ankle_l": (20, 0, 0),
-                  "ankle_r": (20, 0, 0), "head": (-8, 0, 0)}
+        angles = {
+            "shoulder_l": (0, 0, 10),
+            "shoulder_r": (0, 0, -10),
+            "ankle_l": (20, 0, 0),
+            "ankle_r": (20, 0, 0),
+            "head": (-8, 0, 0),
+        }
         # on its back, head towards -Z of its own frame, pelvis a torso's half-depth up
         return _pose(h, angles, 0.075 * h, body_deg=(-90, 0, 0), pelvis_xz_m=(0.0, 0.0))
     if name == "lean":
         # weight back against a wall or post behind, one knee bent, hands by the hips
-        angles = {"hip_l": (-28, 0, 4), "knee_l": (50, 0, 0), "ankle_l": (-12, 0, 0),
-                  "hip_r": (6, 0, -3), "ankle_r": (-6, 0, 0), "chest": (-4, 0, 0), "head": (6, 0, 0),
-                  "shoulder_l": (12, 0, 14), "shoulder_r": (12, 0, -14), "elbow_l": (-30, 0, 0),
-                  "elbow_r": (-30, 0, 0)}
+        angles = {
+            "hip_l": (-28, 0, 4),
+            "knee_l": (50, 0, 0),
+            "ankle_l": (-12, 0, 0),
+            "hip_r": (6, 0, -3),
+            "ankle_r": (-6, 0, 0),
+            "chest": (-4, 0, 0),
+            "head": (6, 0, 0),
+            "shoulder_l": (12, 0, 14),
+            "shoulder_r": (12, 0, -14),
+            "elbow_l": (-30, 0, 0),
+            "elbow_r": (-30, 0, 0),
+        }
         return _pose(h, angles, body_deg=(-9, 0, 0))
     if name in ("point", "reach"):
-        d = np.array([0.0, -0.05 if name == "point" else -0.55, 1.0]) if point_dir is None \
+        d = (
+            np.array([0.0, -0.05 if name == "point" else -0.55, 1.0])
+            if point_dir is None
             else np.asarray(point_dir, float)
+        )
         d = d / max(np.linalg.norm(d), 1e-9)
         # Shoulder angles that take the hanging arm (0, -1, 0) to d: Ry(yaw) @ Rx(pitch) @ down.
         pitch = -math.degrees(math.atan2(math.hypot(d[0], d[2]), -d[1]))
         yaw = math.degrees(math.atan2(d[0], d[2]))
-        angles = {**arms, "shoulder_r": (pitch, yaw, 0), "elbow_r": (-5 if name == "point" else -15, 0, 0),
-                  "chest": (0, 0.25 * max(-40.0, min(40.0, yaw)), 0)}
+        angles = {
+            **arms,
+            "shoulder_r": (pitch, yaw, 0),
+            "elbow_r": (-5 if name == "point" else -15, 0, 0),
+            "chest": (0, 0.25 * max(-40.0, min(40.0, yaw)), 0),
+        }
         if name == "reach":
             angles["spine"] = (10, 0, 0)
         return _pose(h, angles)
     if name == "arms_crossed":
-        angles = {"shoulder_l": (-22, -62, 10), "shoulder_r": (-22, 62, -10),
-                  "elbow_l": (-112, 0, 0), "elbow_r": (-112, 0, 0)}
+        angles = {
+            "shoulder_l": (-22, -62, 10),
+            "shoulder_r": (-22, 62, -10),
+            "elbow_l": (-112, 0, 0),
+            "elbow_r": (-112, 0, 0),
+        }
         return _pose(h, angles)
     raise ValueError(f"unknown pose '{name}'")
 
@@ -268,7 +336,11 @@ def _foot_track(psi: float, a: float, h: float, gait: str) -> tuple[float, float
         else:
             return flat_z, ank, 0.0
         r = math.radians(p)
-        return (pz + qz * math.cos(r) - qy * math.sin(r), py + qz * math.sin(r) + qy * math.cos(r), p)
+        return (
+            pz + qz * math.cos(r) - qy * math.sin(r),
+            py + qz * math.sin(r) + qy * math.cos(r),
+            p,
+        )
 
     if psi < d:
         return stance(psi / d)
@@ -276,8 +348,11 @@ def _foot_track(psi: float, a: float, h: float, gait: str) -> tuple[float, float
     z0, y0, p0 = stance(1.0)
     z1, y1, p1 = stance(0.0)
     k = _smooth(s)
-    return (z0 + (z1 - z0) * k, y0 + (y1 - y0) * k + CLEARANCE[gait] * h * math.sin(math.pi * s),
-            p0 + (p1 - p0) * k)
+    return (
+        z0 + (z1 - z0) * k,
+        y0 + (y1 - y0) * k + CLEARANCE[gait] * h * math.sin(math.pi * s),
+        p0 + (p1 - p0) * k,
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -315,9 +390,13 @@ def _leg_ik(hip_y: float, ank_z: float, ank_y: float, h: float) -> tuple[float, 
     lt, ls = THIGH_M_PER_H * h, SHANK_M_PER_H * h
     dz, dy = ank_z, hip_y - ank_y
     dist = min(math.hypot(dz, dy), (lt + ls) * 0.9999)
-    knee = math.pi - math.acos(max(-1.0, min(1.0, (lt * lt + ls * ls - dist * dist) / (2 * lt * ls))))
+    knee = math.pi - math.acos(
+        max(-1.0, min(1.0, (lt * lt + ls * ls - dist * dist) / (2 * lt * ls)))
+    )
     beta = math.atan2(dz, dy)
-    gamma = math.acos(max(-1.0, min(1.0, (lt * lt + dist * dist - ls * ls) / (2 * lt * max(dist, 1e-9)))))
+    gamma = math.acos(
+        max(-1.0, min(1.0, (lt * lt + dist * dist - ls * ls) / (2 * lt * max(dist, 1e-9))))
+    )
     return math.degrees(beta + gamma), math.degrees(knee)
 
 
@@ -385,8 +464,13 @@ class Posed:
         return {n: self.positions_m[i] for i, n in enumerate(JOINT_NAMES)}
 
 
-def pose_figure(pose: Pose, height_m: float, world_from_root: np.ndarray,
-                head_yaw_deg: float = 0.0, head_pitch_deg: float = 0.0) -> Posed:
+def pose_figure(
+    pose: Pose,
+    height_m: float,
+    world_from_root: np.ndarray,
+    head_yaw_deg: float = 0.0,
+    head_pitch_deg: float = 0.0,
+) -> Posed:
     """Forward kinematics: ``pose`` placed by ``world_from_root`` (4x4, rigid). The head turns by
     ``head_yaw_deg`` (+ to the character's left) and ``head_pitch_deg`` (+ up) on top of the
     pose; a yaw past 60 deg takes a third of the rest from the chest, as people do."""
@@ -434,7 +518,9 @@ def look_angles(posed_root: np.ndarray, neck_m: np.ndarray, target_m) -> tuple[f
 
 def seat_contact_height_m(posed: Posed) -> float:
     """Where a sitter meets the seat: under the hip joints by the thigh's radius."""
-    return float(0.5 * (posed.joint("hip_l")[1] + posed.joint("hip_r")[1]) - THIGH_RADIUS * posed.height_m)
+    return float(
+        0.5 * (posed.joint("hip_l")[1] + posed.joint("hip_r")[1]) - THIGH_RADIUS * posed.height_m
+    )
 
 
 # ---------------------------------------------------------------- the mannequin's segments
@@ -457,19 +543,46 @@ SEGMENTS: tuple[tuple[str, str, str, float], ...] = (
     ("thigh_r", "hip_r", "knee_r", THIGH_RADIUS),
     ("shin_r", "knee_r", "ankle_r", 0.032),
 )
-SEGMENT_JOINT = {"pelvis": "pelvis", "torso": "spine", "chest": "chest",
-                 "neck": "neck", "upper_arm_l": "shoulder_l", "forearm_l": "elbow_l",
-                 "hand_l": "wrist_l", "upper_arm_r": "shoulder_r", "forearm_r": "elbow_r",
-                 "hand_r": "wrist_r", "thigh_l": "hip_l", "shin_l": "knee_l", "thigh_r": "hip_r",
-                 "shin_r": "knee_r", "head": "head", "foot_l": "ankle_l", "foot_r": "ankle_r",
-                 "shoulders": "chest"}
+SEGMENT_JOINT = {
+    "pelvis": "pelvis",
+    "torso": "spine",
+    "chest": "chest",
+    "neck": "neck",
+    "upper_arm_l": "shoulder_l",
+    "forearm_l": "elbow_l",
+    "hand_l": "wrist_l",
+    "upper_arm_r": "shoulder_r",
+    "forearm_r": "elbow_r",
+    "hand_r": "wrist_r",
+    "thigh_l": "hip_l",
+    "shin_l": "knee_l",
+    "thigh_r": "hip_r",
+    "shin_r": "knee_r",
+    "head": "head",
+    "foot_l": "ankle_l",
+    "foot_r": "ankle_r",
+    "shoulders": "chest",
+}
 """The joint each rigid mesh piece moves with (the mesh builds every piece in the rest pose)."""
 # analysis body parts by segment (previs.core.analysis's words)
-PART_OF_SEGMENT = {"pelvis": "torso", "abdomen": "torso", "torso": "torso", "chest": "torso",
-                   "neck": "neck", "head": "head", "upper_arm_l": "arm", "upper_arm_r": "arm",
-                   "forearm_l": "arm", "forearm_r": "arm", "hand_l": "arm", "hand_r": "arm",
-                   "thigh_l": "leg", "thigh_r": "leg", "shin_l": "leg", "shin_r": "leg"}
-
+PART_OF_SEGMENT = {
+    "pelvis": "torso",
+    "abdomen": "torso",
+    "torso": "torso",
+    "chest": "torso",
+    "neck": "neck",
+    "head": "head",
+    "upper_arm_l": "arm",
+    "upper_arm_r": "arm",
+    "forearm_l": "arm",
+    "forearm_r": "arm",
+    "hand_l": "arm",
+    "hand_r": "arm",
+    "thigh_l": "leg",
+    "thigh_r": "leg",
+    "shin_l": "leg",
+    "shin_r": "leg",
+}
 
 
 def rest_posed(height_m: float) -> Posed:
@@ -493,8 +606,14 @@ def segment_matrices(posed: Posed) -> dict[str, np.ndarray]:
 
 # ---------------------------------------------------------------- default palette
 CHARACTER_COLOURS_SRGB8: tuple[tuple[int, int, int], ...] = (
-    (213, 94, 0), (0, 114, 178), (204, 121, 167), (0, 158, 115), (230, 159, 0), (86, 180, 233),
-    (120, 48, 140), (90, 90, 90),
+    (213, 94, 0),
+    (0, 114, 178),
+    (204, 121, 167),
+    (0, 158, 115),
+    (230, 159, 0),
+    (86, 180, 233),
+    (120, 48, 140),
+    (90, 90, 90),
 )
 """Characters' colours where the scene states none: Okabe & Ito's colour-blind-safe set
 (vermillion, blue, reddish purple, bluish green, orange, sky blue; its yellow is too pale on
@@ -514,7 +633,9 @@ def character_colours_srgb8(pieces) -> dict[str, tuple[int, int, int]]:
             continue
         c = np.asarray(p.color_linear, float)
         if getattr(p, "color_stated", True) and tuple(p.color_linear) != UNSTATED_COLOUR_LINEAR:
-            enc = np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(np.clip(c, 0, None), 1 / 2.4) - 0.055)
+            enc = np.where(
+                c <= 0.0031308, 12.92 * c, 1.055 * np.power(np.clip(c, 0, None), 1 / 2.4) - 0.055
+            )
             r, g, b = (int(round(v * 255)) for v in np.clip(enc, 0, 1))
             out[p.name] = (r, g, b)
         else:

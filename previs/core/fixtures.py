@@ -142,17 +142,22 @@ class Fixture:
             for s in self.settings:
                 if s.name == key:
                     return Resolved(s.name, s.beam_deg, s.field_deg, s.candela)
-            raise PresetError(f"{self.name} has no setting '{value}'"
-                              f"{_did_you_mean(key, self.setting_names())} (settings: "
-                              f"{self.describe_settings()})")
+            raise PresetError(
+                f"{self.name} has no setting '{value}'"
+                f"{_did_you_mean(key, self.setting_names())} (settings: "
+                f"{self.describe_settings()})"
+            )
         if not self.focuses:
-            raise PresetError(f"{self.name} does not focus: a beam angle of {degrees:g} degrees is not "
-                              f"a setting of it (settings: {self.describe_settings()})")
+            raise PresetError(
+                f"{self.name} does not focus: a beam angle of {degrees:g} degrees is not "
+                f"a setting of it (settings: {self.describe_settings()})"
+            )
         spot, flood = self._named("spot"), self._named("flood")
         lo, hi = sorted((spot.beam_deg, flood.beam_deg))
         if not lo - 1e-9 <= degrees <= hi + 1e-9:
-            raise PresetError(f"{self.name} focuses from {lo:g} to {hi:g} degrees; {degrees:g} is "
-                              "outside that")
+            raise PresetError(
+                f"{self.name} focuses from {lo:g} to {hi:g} degrees; {degrees:g} is outside that"
+            )
         if hi - lo < 1e-9:
             return Resolved(f"{degrees:g}°", spot.beam_deg, spot.field_deg, spot.candela)
         t = (degrees - spot.beam_deg) / (flood.beam_deg - spot.beam_deg)
@@ -160,13 +165,18 @@ class Fixture:
         # log I linear in log(solid angle of the beam): exact at both published points
         w = [math.log(_cone_sr(a)) for a in (spot.beam_deg, degrees, flood.beam_deg)]
         u = (w[1] - w[0]) / (w[2] - w[0])
-        cd = math.exp(math.log(spot.candela) + u * (math.log(flood.candela) - math.log(spot.candela)))
+        cd = math.exp(
+            math.log(spot.candela) + u * (math.log(flood.candela) - math.log(spot.candela))
+        )
         return Resolved(f"{degrees:g}°", float(degrees), float(field), cd)
 
     def check_kelvin(self, kelvin: float) -> None:
         if not self.cct_min_k - 1e-9 <= kelvin <= self.cct_max_k + 1e-9:
-            what = (f"is {self.cct_min_k:g} K only (gel it to change colour)" if self.fixed_cct
-                    else f"runs from {self.cct_min_k:g} to {self.cct_max_k:g} K")
+            what = (
+                f"is {self.cct_min_k:g} K only (gel it to change colour)"
+                if self.fixed_cct
+                else f"runs from {self.cct_min_k:g} to {self.cct_max_k:g} K"
+            )
             raise PresetError(f"{kelvin:g} K is outside the {self.name}'s range: it {what}")
 
 
@@ -186,17 +196,19 @@ class Gel:
         mired = 1e6 / kelvin + self.mired_shift
         out = 1e6 / mired if mired > 0 else math.inf
         if not KELVIN_MIN <= out <= KELVIN_MAX:
-            raise PresetError(f"{self.name} ({self.mired_shift:+g} mired) on {kelvin:g} K gives "
-                              f"{'no colour temperature' if math.isinf(out) else f'{out:.0f} K'}; "
-                              f"previs models {KELVIN_MIN:g} to {KELVIN_MAX:g} K")
+            raise PresetError(
+                f"{self.name} ({self.mired_shift:+g} mired) on {kelvin:g} K gives "
+                f"{'no colour temperature' if math.isinf(out) else f'{out:.0f} K'}; "
+                f"previs models {KELVIN_MIN:g} to {KELVIN_MAX:g} K"
+            )
         return out
 
     def tint(self) -> np.ndarray:
         """Linear-RGB channel factors of the green/magenta part, before the transmission."""
         if self.green_cc > 0:
-            return np.array([10 ** -self.green_cc, 1.0, 10 ** -self.green_cc])
+            return np.array([10**-self.green_cc, 1.0, 10**-self.green_cc])
         if self.green_cc < 0:
-            return np.array([1.0, 10 ** self.green_cc, 1.0])
+            return np.array([1.0, 10**self.green_cc, 1.0])
         return np.ones(3)
 
 
@@ -246,21 +258,35 @@ def _parse_fixture(fid: str, e: dict[str, Any]) -> Fixture:
         w = f"{where}.settings.{name}"
         beam = _positive(s, "beam_deg", w, 179.0)
         field = s.get("field_deg")
-        settings.append(Setting(name=normalise_id(name), beam_deg=beam,
-                                field_deg=float(field) if field is not None else derived_field_deg(beam),
-                                lux=_positive(s, "lux", w), at_m=_positive(s, "at_m", w, 1000.0),
-                                confidence=_confidence(s.get("confidence", conf), w),
-                                field_derived=field is None))
-    f = Fixture(id=fid, name=str(_need(e, "name", where)), maker=str(_need(e, "maker", where)),
-                kind=str(e.get("kind", "")), power_w=_positive(e, "power_w", where),
-                cct_min_k=lo, cct_max_k=hi,
-                default_kelvin=float(e.get("default_kelvin", lo)),
-                color_mixing=bool(e.get("color_mixing", False)),
-                emitter_m=_positive(e, "emitter_m", where, 10.0), settings=tuple(settings),
-                default_setting=normalise_id(e.get("default_setting", settings[0].name)),
-                source=" ".join(str(_need(e, "source", where)).split()), confidence=conf,
-                notes=" ".join(str(e.get("notes", "")).split()),
-                aliases=tuple(normalise_id(a) for a in e.get("aliases", ())))
+        settings.append(
+            Setting(
+                name=normalise_id(name),
+                beam_deg=beam,
+                field_deg=float(field) if field is not None else derived_field_deg(beam),
+                lux=_positive(s, "lux", w),
+                at_m=_positive(s, "at_m", w, 1000.0),
+                confidence=_confidence(s.get("confidence", conf), w),
+                field_derived=field is None,
+            )
+        )
+    f = Fixture(
+        id=fid,
+        name=str(_need(e, "name", where)),
+        maker=str(_need(e, "maker", where)),
+        kind=str(e.get("kind", "")),
+        power_w=_positive(e, "power_w", where),
+        cct_min_k=lo,
+        cct_max_k=hi,
+        default_kelvin=float(e.get("default_kelvin", lo)),
+        color_mixing=bool(e.get("color_mixing", False)),
+        emitter_m=_positive(e, "emitter_m", where, 10.0),
+        settings=tuple(settings),
+        default_setting=normalise_id(e.get("default_setting", settings[0].name)),
+        source=" ".join(str(_need(e, "source", where)).split()),
+        confidence=conf,
+        notes=" ".join(str(e.get("notes", "")).split()),
+        aliases=tuple(normalise_id(a) for a in e.get("aliases", ())),
+    )
     if not (KELVIN_MIN <= lo <= f.default_kelvin <= hi <= KELVIN_MAX):
         raise PresetError(f"{where}: cct_range_k and default_kelvin out of order or range")
     f.setting(f.default_setting)  # names a setting of its own
@@ -270,17 +296,23 @@ def _parse_fixture(fid: str, e: dict[str, Any]) -> Fixture:
 @cache
 def _data() -> tuple[dict[str, Fixture], dict[str, Gel]]:
     raw = _read_yaml("fixtures.yaml")
-    fixtures = {normalise_id(k): _parse_fixture(normalise_id(k), v) for k, v in raw["fixtures"].items()}
+    fixtures = {
+        normalise_id(k): _parse_fixture(normalise_id(k), v) for k, v in raw["fixtures"].items()
+    }
     gels = {}
     for gid, g in raw["gels"].items():
         where = f"previs/data/fixtures.yaml: gels.{gid}"
         t = _positive(g, "transmission", where, 1.0)
         gels[normalise_id(gid)] = Gel(
-            id=normalise_id(gid), name=str(_need(g, "name", where)),
-            reference=str(_need(g, "reference", where)), mired_shift=float(g.get("mired_shift", 0.0)),
-            transmission=t, green_cc=float(g.get("green_cc", 0.0)),
+            id=normalise_id(gid),
+            name=str(_need(g, "name", where)),
+            reference=str(_need(g, "reference", where)),
+            mired_shift=float(g.get("mired_shift", 0.0)),
+            transmission=t,
+            green_cc=float(g.get("green_cc", 0.0)),
             confidence=_confidence(_need(g, "confidence", where), where),
-            aliases=tuple(normalise_id(a) for a in g.get("aliases", ())))
+            aliases=tuple(normalise_id(a) for a in g.get("aliases", ())),
+        )
     return fixtures, gels
 
 
@@ -334,10 +366,14 @@ class Photometrics:
     setting: str
 
 
-def gelled(kelvin: float | None, rgb_linear, gel: Gel | None) -> tuple[float | None, np.ndarray, float]:
+def gelled(
+    kelvin: float | None, rgb_linear, gel: Gel | None
+) -> tuple[float | None, np.ndarray, float]:
     """(kelvin after the gel, colour with luminance 1, luminous transmission) of a light of
     ``kelvin`` (or ``rgb_linear`` when it has none) through ``gel``."""
-    rgb = np.asarray(rgb_linear if kelvin is None else kelvin_to_linear_rgb(kelvin), dtype=np.float64)
+    rgb = np.asarray(
+        rgb_linear if kelvin is None else kelvin_to_linear_rgb(kelvin), dtype=np.float64
+    )
     if gel is None:
         return kelvin, rgb / luminance(rgb), 1.0
     if kelvin is None and gel.mired_shift:
@@ -349,9 +385,15 @@ def gelled(kelvin: float | None, rgb_linear, gel: Gel | None) -> tuple[float | N
     return kelvin, rgb / luminance(rgb), gel.transmission
 
 
-def rig(fixture: Fixture | str, setting: str | float | None = None, *, dimmer_pct: float = 100.0,
-        kelvin: float | None = None, gel: Gel | str | None = None,
-        color_linear=None) -> Photometrics:
+def rig(
+    fixture: Fixture | str,
+    setting: str | float | None = None,
+    *,
+    dimmer_pct: float = 100.0,
+    kelvin: float | None = None,
+    gel: Gel | str | None = None,
+    color_linear=None,
+) -> Photometrics:
     """A fixture as rigged: its setting, dimmer (0-100 %), colour temperature (within its range;
     its default when None) or an RGB colour (colour-mixing fixtures), and a gel."""
     fx = get_fixture(fixture) if isinstance(fixture, str) else fixture
@@ -361,30 +403,62 @@ def rig(fixture: Fixture | str, setting: str | float | None = None, *, dimmer_pc
         raise PresetError(f"dimmer_pct must be within 0..100, got {dimmer_pct:g}")
     if color_linear is not None:
         if not fx.color_mixing:
-            raise PresetError(f"the {fx.name} has no colour mixing: set kelvin or a gel, not a colour")
+            raise PresetError(
+                f"the {fx.name} has no colour mixing: set kelvin or a gel, not a colour"
+            )
         if kelvin is not None:
             raise PresetError("give kelvin or a colour, not both")
     else:
         kelvin = fx.default_kelvin if kelvin is None else float(kelvin)
         fx.check_kelvin(kelvin)
-    k, rgb, transmission = gelled(kelvin if color_linear is None else None,
-                                  color_linear if color_linear is not None else None, g)
-    return Photometrics(intensity_cd=s.candela * dimmer_pct / 100.0 * transmission, beam_deg=s.beam_deg,
-                        field_deg=s.field_deg, kelvin=k, color_linear=vec3(rgb),
-                        size_m=fx.emitter_m, setting=s.label)
+    k, rgb, transmission = gelled(
+        kelvin if color_linear is None else None,
+        color_linear if color_linear is not None else None,
+        g,
+    )
+    return Photometrics(
+        intensity_cd=s.candela * dimmer_pct / 100.0 * transmission,
+        beam_deg=s.beam_deg,
+        field_deg=s.field_deg,
+        kelvin=k,
+        color_linear=vec3(rgb),
+        size_m=fx.emitter_m,
+        setting=s.label,
+    )
 
 
-def fixture_light(name: str, fixture: Fixture | str, position_m, target_m, *,
-                  setting: str | float | None = None, dimmer_pct: float = 100.0,
-                  kelvin: float | None = None, gel: str | None = None, shadows: bool = True) -> Light:
+def fixture_light(
+    name: str,
+    fixture: Fixture | str,
+    position_m,
+    target_m,
+    *,
+    setting: str | float | None = None,
+    dimmer_pct: float = 100.0,
+    kelvin: float | None = None,
+    gel: str | None = None,
+    shadows: bool = True,
+) -> Light:
     """A new scene light from the library, aimed at ``target_m`` (the window's "add fixture")."""
     fx = get_fixture(fixture) if isinstance(fixture, str) else fixture
     p = rig(fx, setting, dimmer_pct=dimmer_pct, kelvin=kelvin, gel=gel)
-    light = Light(name=name, type="spot", color_linear=p.color_linear, intensity=p.intensity_cd,
-                  position_m=vec3(position_m), beam_angle_deg=p.beam_deg,
-                  field_angle_deg=p.field_deg, size_m=p.size_m, shadows=shadows, kelvin=p.kelvin,
-                  fixture=fx.id, setting=p.setting, dimmer_pct=float(dimmer_pct),
-                  gel=get_gel(gel).id if gel else None, fixture_kelvin=kelvin)
+    light = Light(
+        name=name,
+        type="spot",
+        color_linear=p.color_linear,
+        intensity=p.intensity_cd,
+        position_m=vec3(position_m),
+        beam_angle_deg=p.beam_deg,
+        field_angle_deg=p.field_deg,
+        size_m=p.size_m,
+        shadows=shadows,
+        kelvin=p.kelvin,
+        fixture=fx.id,
+        setting=p.setting,
+        dimmer_pct=float(dimmer_pct),
+        gel=get_gel(gel).id if gel else None,
+        fixture_kelvin=kelvin,
+    )
     return aim_light_at(light, target_m)
 
 
@@ -402,10 +476,18 @@ def refit(light: Light, **changes) -> Light:
     kelvin = changes.get("kelvin", light.fixture_kelvin)
     gel = changes.get("gel", light.gel)
     p = rig(light.fixture, setting, dimmer_pct=dimmer, kelvin=kelvin, gel=gel)
-    return dataclasses.replace(light, intensity=p.intensity_cd, beam_angle_deg=p.beam_deg,
-                               field_angle_deg=p.field_deg, kelvin=p.kelvin,
-                               color_linear=p.color_linear, setting=p.setting, dimmer_pct=dimmer,
-                               gel=get_gel(gel).id if gel else None, fixture_kelvin=kelvin)
+    return dataclasses.replace(
+        light,
+        intensity=p.intensity_cd,
+        beam_angle_deg=p.beam_deg,
+        field_angle_deg=p.field_deg,
+        kelvin=p.kelvin,
+        color_linear=p.color_linear,
+        setting=p.setting,
+        dimmer_pct=dimmer,
+        gel=get_gel(gel).id if gel else None,
+        fixture_kelvin=kelvin,
+    )
 
 
 # ---------------------------------------------------------------- aiming
@@ -437,21 +519,31 @@ def fixture_table() -> list[str]:
     lines = ["LIGHTING FIXTURES", ""]
     for f in fixtures().values():
         cct = f"{f.cct_min_k:g} K" if f.fixed_cct else f"{f.cct_min_k:g}-{f.cct_max_k:g} K"
-        lines.append(f"{f.id}  {f.name}  {f.power_w:g} W, {cct}"
-                     f"{', colour mixing' if f.color_mixing else ''}  [{f.confidence}]  ({f.source})")
+        lines.append(
+            f"{f.id}  {f.name}  {f.power_w:g} W, {cct}"
+            f"{', colour mixing' if f.color_mixing else ''}  [{f.confidence}]  ({f.source})"
+        )
         for s in f.settings:
             field = f"{s.field_deg:.0f}°{' (D)' if s.field_derived else ''}"
             default = " *" if s.name == f.default_setting else ""
-            lines.append(f"    {s.name:<16} beam {s.beam_deg:g}°, field {field:<9} {s.lux:g} lx at "
-                         f"{s.at_m:g} m = {s.candela:,.0f} cd  [{s.confidence}]{default}")
+            lines.append(
+                f"    {s.name:<16} beam {s.beam_deg:g}°, field {field:<9} {s.lux:g} lx at "
+                f"{s.at_m:g} m = {s.candela:,.0f} cd  [{s.confidence}]{default}"
+            )
         if f.notes:
             lines.append(f"    note: {f.notes}")
         lines.append("")
     lines += ["GELS", ""]
     for g in gels().values():
         cc = f", CC {g.green_cc:+g} green" if g.green_cc else ""
-        lines.append(f"{g.id:<13} {g.name:<26} {g.reference:<30} {g.mired_shift:+5g} mired, "
-                     f"{100 * g.transmission:.0f} % transmission{cc}  [{g.confidence}]")
-    lines += ["", "Fixtures: * default setting; a focusing fixture also takes a beam angle between "
-              "spot and flood. (D) derived from a cos^n beam fitted to the beam angle.", ""]
+        lines.append(
+            f"{g.id:<13} {g.name:<26} {g.reference:<30} {g.mired_shift:+5g} mired, "
+            f"{100 * g.transmission:.0f} % transmission{cc}  [{g.confidence}]"
+        )
+    lines += [
+        "",
+        "Fixtures: * default setting; a focusing fixture also takes a beam angle between "
+        "spot and flood. (D) derived from a cos^n beam fitted to the beam angle.",
+        "",
+    ]
     return lines

@@ -20,12 +20,27 @@ from previs.core.optics import Lens, SensorMode
 from previs.core.scene import Light, Scene, SetPiece, Shot, Walk
 from previs.errors import PrevisError
 
-DELIVERY_ASPECTS = {"2.39": 2.39, "2.39:1": 2.39, "1.85": 1.85, "1.85:1": 1.85, "1.90": 1.90,
-                    "1.90:1": 1.90, "16:9": 16 / 9, "1.78": 16 / 9, "4:3": 4 / 3, "1.33": 4 / 3,
-                    "2.00": 2.0, "2:1": 2.0, "full": None, "none": None}
+DELIVERY_ASPECTS = {
+    "2.39": 2.39,
+    "2.39:1": 2.39,
+    "1.85": 1.85,
+    "1.85:1": 1.85,
+    "1.90": 1.90,
+    "1.90:1": 1.90,
+    "16:9": 16 / 9,
+    "1.78": 16 / 9,
+    "4:3": 4 / 3,
+    "1.33": 4 / 3,
+    "2.00": 2.0,
+    "2:1": 2.0,
+    "full": None,
+    "none": None,
+}
 
 
-def frame_rect_uv(image_aspect: float, frame_aspect: float | None) -> tuple[float, float, float, float]:
+def frame_rect_uv(
+    image_aspect: float, frame_aspect: float | None
+) -> tuple[float, float, float, float]:
     """The largest centred rectangle of ``frame_aspect`` inside an image of ``image_aspect``."""
     if not frame_aspect:
         return (1.0, 1.0, 0.0, 0.0)
@@ -49,7 +64,9 @@ def delivery_mask(state: FrameState, cols: int, rows: int) -> np.ndarray:
 def delivery_aspect_value(name: str) -> float | None:
     key = str(name).strip().lower()
     if key not in DELIVERY_ASPECTS:
-        raise PrevisError(f"unknown delivery aspect '{name}' (use one of: 2.39, 1.85, 1.90, 16:9, 4:3, 2.00, full)")
+        raise PrevisError(
+            f"unknown delivery aspect '{name}' (use one of: 2.39, 1.85, 1.90, 16:9, 4:3, 2.00, full)"
+        )
     return DELIVERY_ASPECTS[key]
 
 
@@ -73,7 +90,9 @@ class FrameState:
     lights: tuple[Light, ...] = ()
     wall: object | None = None  # previs.core.cues.WallState, when the scene has a stage
     poses: dict | None = None  # world matrices of stand-ins that walk in this shot, by name
-    tracked_world_from_camera: np.ndarray | None = None  # the pose the wall was rendered for (latency)
+    tracked_world_from_camera: np.ndarray | None = (
+        None  # the pose the wall was rendered for (latency)
+    )
     tracked_yfov_rad: float | None = None
     # (scene, shot) the characters are posed from, on first use of ``figures``
     figure_source: tuple | None = field(default=None, repr=False, compare=False)
@@ -130,10 +149,15 @@ def _start_values(scene: Scene, shot: Shot) -> dict:
         roll = c.roll_deg
     else:
         pan, tilt, roll = c.pan_deg, c.tilt_deg, c.roll_deg
-    return {"position_m": np.asarray(c.position_m, float), "pan_deg": pan, "tilt_deg": tilt, "roll_deg": roll,
-            "focal_length_mm": float(c.focal_length_mm),
-            "focus_m": float(c.focus_m if c.focus_m is not None else scene.camera.focus_m),
-            "t_stop": float(c.t_stop if c.t_stop is not None else scene.camera.t_stop)}
+    return {
+        "position_m": np.asarray(c.position_m, float),
+        "pan_deg": pan,
+        "tilt_deg": tilt,
+        "roll_deg": roll,
+        "focal_length_mm": float(c.focal_length_mm),
+        "focus_m": float(c.focus_m if c.focus_m is not None else scene.camera.focus_m),
+        "t_stop": float(c.t_stop if c.t_stop is not None else scene.camera.t_stop),
+    }
 
 
 def subjects(scene: Scene) -> dict[str, np.ndarray]:
@@ -154,7 +178,9 @@ def subjects(scene: Scene) -> dict[str, np.ndarray]:
 
 # Built tracks, newest last. Each entry holds its scene and shot, so an id is never reused while
 # cached; bounded because a window session makes a new Scene on every edit.
-_TRACKS: collections.OrderedDict[tuple[int, str], tuple[Scene, Shot, object]] = collections.OrderedDict()
+_TRACKS: collections.OrderedDict[tuple[int, str], tuple[Scene, Shot, object]] = (
+    collections.OrderedDict()
+)
 _TRACKS_MAX = 64
 
 
@@ -167,9 +193,15 @@ def camera_track(scene: Scene, shot: Shot):
     if cached is not None and cached[0] is scene and cached[1] is shot:
         _TRACKS.move_to_end(key)
         return cached[2]
-    track = build_camera_track(_start_values(scene, shot), list(shot.moves), shot.length_frames,
-                               subjects=subjects(scene), extra_keys={n: list(k) for n, k in shot.keys},
-                               seed=scene.seed, frame_rate=float(scene.frame_rate))
+    track = build_camera_track(
+        _start_values(scene, shot),
+        list(shot.moves),
+        shot.length_frames,
+        subjects=subjects(scene),
+        extra_keys={n: list(k) for n, k in shot.keys},
+        seed=scene.seed,
+        frame_rate=float(scene.frame_rate),
+    )
     _TRACKS[key] = (scene, shot, track)
     while len(_TRACKS) > _TRACKS_MAX:
         _TRACKS.popitem(last=False)
@@ -181,8 +213,13 @@ def _walk_channels(walk: Walk):
     """A walk's position and heading channels, built once (a key per frame of the walk)."""
     from previs.core.moves import walk_path
 
-    return walk_path(walk.points_m, walk.start_frame, walk.end_frame, constant_speed=walk.constant_speed,
-                     interp=walk.interp)
+    return walk_path(
+        walk.points_m,
+        walk.start_frame,
+        walk.end_frame,
+        constant_speed=walk.constant_speed,
+        interp=walk.interp,
+    )
 
 
 def _walk_at(walks, frame: int):
@@ -206,7 +243,9 @@ def walk_poses(scene: Scene, shot: Shot, frame: int) -> dict[str, np.ndarray]:
         scale = np.linalg.norm(piece.world_from_local[:3, :3], axis=0)
         pos_ch, head_ch = _walk_channels(w)
         pos = np.asarray(pos_ch.evaluate(frame), float)
-        poses[who] = tf.translation(pos) @ tf.rotation_y(float(head_ch.evaluate(frame))) @ tf.scaling(scale)
+        poses[who] = (
+            tf.translation(pos) @ tf.rotation_y(float(head_ch.evaluate(frame))) @ tf.scaling(scale)
+        )
     return poses
 
 
@@ -238,7 +277,8 @@ def character_root(scene: Scene, shot: Shot, piece: SetPiece, frame: int) -> np.
         w = _walk_at(walks, frame)
         pos_ch, head_ch = _walk_channels(w)
         return tf.translation(np.asarray(pos_ch.evaluate(frame), float)) @ tf.rotation_y(
-            float(head_ch.evaluate(frame)))
+            float(head_ch.evaluate(frame))
+        )
     return _rigid(piece.world_from_local)[0]
 
 
@@ -253,14 +293,17 @@ def _walk_distance(walk: Walk) -> np.ndarray:
 
 def walk_speed_mps(walk: Walk, frame_rate) -> float:
     """A walk's average speed (its path's length over its time)."""
-    return float(_walk_distance(walk)[-1]) / ((walk.end_frame - walk.start_frame) / float(frame_rate))
+    return float(_walk_distance(walk)[-1]) / (
+        (walk.end_frame - walk.start_frame) / float(frame_rate)
+    )
 
 
 WALK_BLEND_FRAMES = 4  # from standing into the cycle and back at a walk's ends
 
 
-def _key_pose(scene: Scene, piece: SetPiece, height_m: float, key, root: np.ndarray,
-              targets: dict) -> fig.Pose:
+def _key_pose(
+    scene: Scene, piece: SetPiece, height_m: float, key, root: np.ndarray, targets: dict
+) -> fig.Pose:
     if key is None:  # the character's own pose
         name, seat, aim = piece.pose, piece.seat_height_m, None
     else:
@@ -269,8 +312,14 @@ def _key_pose(scene: Scene, piece: SetPiece, height_m: float, key, root: np.ndar
     seat_above = None if seat is None else seat - float(root[1, 3])
     d = None
     if aim is not None and name in ("point", "reach"):
-        shoulder = root @ np.r_[np.asarray(fig.JOINTS[fig.JOINT_INDEX["shoulder_r"]][2]) * height_m
-                                + [0, fig.HIP_FRACTION * height_m + 0.19 * height_m, 0], 1.0]
+        shoulder = (
+            root
+            @ np.r_[
+                np.asarray(fig.JOINTS[fig.JOINT_INDEX["shoulder_r"]][2]) * height_m
+                + [0, fig.HIP_FRACTION * height_m + 0.19 * height_m, 0],
+                1.0,
+            ]
+        )
         d = root[:3, :3].T @ (np.asarray(aim, float) - shoulder[:3])
     return fig.named_pose(name, height_m, seat_height_m=seat_above, point_dir=d)
 
@@ -292,7 +341,9 @@ def _blend_t(key, frame: int, prev=None) -> float:
     return t * t * (3 - 2 * t)
 
 
-def character_states(scene: Scene, shot: Shot, frame: int, lens_m=None) -> dict[str, CharacterState]:
+def character_states(
+    scene: Scene, shot: Shot, frame: int, lens_m=None
+) -> dict[str, CharacterState]:
     """Every character of ``scene`` posed at ``frame`` of ``shot``: its root from the walks (or
     where it stands), its pose from the shot's keys blended over their frames (the walk cycle
     while it walks, phase from the distance walked), its head turned by the looks (a subject's
@@ -326,7 +377,9 @@ def character_states(scene: Scene, shot: Shot, frame: int, lens_m=None) -> dict[
             dist = _walk_distance(w)
             speed = walk_speed_mps(w, scene.frame_rate)
             stride = fig.stride_m(speed, h, w.gait)
-            cycle = fig.walk_cycle_pose(h, float(dist[frame - w.start_frame]) / stride, stride, w.gait)
+            cycle = fig.walk_cycle_pose(
+                h, float(dist[frame - w.start_frame]) / stride, stride, w.gait
+            )
             edge = min(frame - w.start_frame, w.end_frame - frame) / WALK_BLEND_FRAMES
             pose = fig.blend(pose, cycle, min(1.0, edge))
             name = w.gait
@@ -394,7 +447,9 @@ def evaluate(scene: Scene, shot: Shot | str, frame: int = 0) -> FrameState:
     if isinstance(shot, str):
         shot = scene.shot(shot)
     if not 0 <= frame < max(shot.length_frames, 1):
-        raise PrevisError(f"shot {shot.id} has {shot.length_frames} frames; frame {frame} is outside it")
+        raise PrevisError(
+            f"shot {shot.id} has {shot.length_frames} frames; frame {frame} is outside it"
+        )
     cam = scene.camera
     mode = presets.get_mode(cam.body, cam.mode)
     if shot.is_static:
@@ -430,7 +485,9 @@ def evaluate(scene: Scene, shot: Shot | str, frame: int = 0) -> FrameState:
         delivery_aspect=delivery_aspect_value(cam.delivery_aspect),
         safe_areas=bool(cam.safe_areas),
         lights=lights_at(scene.lights, list(shot.light_cues), frame, scene.frame_rate),
-        wall=wall_at(scene.environment, list(shot.wall_cues), frame, scene.frame_rate) if scene.stage else None,
+        wall=wall_at(scene.environment, list(shot.wall_cues), frame, scene.frame_rate)
+        if scene.stage
+        else None,
         poses=walk_poses(scene, shot, frame),
         figure_source=(scene, shot),
         tracked_world_from_camera=tracked,

@@ -37,16 +37,39 @@ class MoireResult:
     rating: str
 
 
-def moire(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_mm: float, f_number: float,
-          focus_m: float, wall_depth_m: float) -> MoireResult:
+def moire(
+    pixel_pitch_mm: float,
+    photosite_pitch_um: float,
+    focal_length_mm: float,
+    f_number: float,
+    focus_m: float,
+    wall_depth_m: float,
+) -> MoireResult:
     """The moiré risk of a wall at ``wall_depth_m`` for one lens setting (see the module notes)."""
-    p_img, n_px, blur, k, rating = (a[0] for a in moire_arrays(
-        pixel_pitch_mm, photosite_pitch_um, focal_length_mm, f_number, focus_m, np.array([float(wall_depth_m)])))
-    return MoireResult(wall_depth_m, float(p_img), float(n_px), float(blur), float(k), RATINGS[int(rating)])
+    p_img, n_px, blur, k, rating = (
+        a[0]
+        for a in moire_arrays(
+            pixel_pitch_mm,
+            photosite_pitch_um,
+            focal_length_mm,
+            f_number,
+            focus_m,
+            np.array([float(wall_depth_m)]),
+        )
+    )
+    return MoireResult(
+        wall_depth_m, float(p_img), float(n_px), float(blur), float(k), RATINGS[int(rating)]
+    )
 
 
-def moire_arrays(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_mm: float, f_number: float,
-                 focus_m: float, wall_depth_m: np.ndarray):
+def moire_arrays(
+    pixel_pitch_mm: float,
+    photosite_pitch_um: float,
+    focal_length_mm: float,
+    f_number: float,
+    focus_m: float,
+    wall_depth_m: np.ndarray,
+):
     """:func:`moire` for many wall depths at one lens setting, as arrays: the LED pitch on the
     sensor (mm), photosites per pitch, blur (mm), blur in pitches and the rating (index into
     RATINGS)."""
@@ -58,13 +81,22 @@ def moire_arrays(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.where(p_img > 0, blur / np.where(p_img > 0, p_img, 1.0), np.inf)
     low, medium, high = (RATINGS.index(r) for r in ("low", "medium", "high"))
-    rating = np.where(k >= BLUR_LOW_RISK_PITCHES, low,
-                      np.where(n_px < 2.0, high, np.where(n_px < 4.0, medium, low)))
+    rating = np.where(
+        k >= BLUR_LOW_RISK_PITCHES,
+        low,
+        np.where(n_px < 2.0, high, np.where(n_px < 4.0, medium, low)),
+    )
     return p_img, n_px, blur, k, rating
 
 
-def worst_moire(pixel_pitch_mm: float, photosite_pitch_um: float, focal_length_mm: float, f_number: float,
-                focus_m: float, wall_depths_m) -> tuple[np.ndarray, MoireResult]:
+def worst_moire(
+    pixel_pitch_mm: float,
+    photosite_pitch_um: float,
+    focal_length_mm: float,
+    f_number: float,
+    focus_m: float,
+    wall_depths_m,
+) -> tuple[np.ndarray, MoireResult]:
     """Rate many wall depths at one lens setting: (each depth's rating as an index into RATINGS,
     the worst of them as a MoireResult: the highest rating, then the fewest photosites per
     pitch, the first such). ``wall_depths_m`` must not be empty."""
@@ -93,7 +125,9 @@ def facet_normals(volume: LedVolume, points: np.ndarray, section_index: np.ndarr
             v = np.c_[cx - points[sel, 0], np.zeros(sel.sum()), cz - points[sel, 2]]
             n[sel] = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
         elif isinstance(sec, FlatSection):
-            d = np.array([sec.end_xz_m[0] - sec.start_xz_m[0], 0.0, sec.end_xz_m[1] - sec.start_xz_m[1]])
+            d = np.array(
+                [sec.end_xz_m[0] - sec.start_xz_m[0], 0.0, sec.end_xz_m[1] - sec.start_xz_m[1]]
+            )
             nn = np.cross([0.0, 1.0, 0.0], d)
             n[sel] = nn / np.linalg.norm(nn)
     n[section_index == len(volume.sections)] = (0.0, -1.0, 0.0)
@@ -114,8 +148,14 @@ class WallView:
         return float(self.hit.mean())
 
 
-def wall_view(volume: LedVolume, world_from_camera: np.ndarray, yfov_rad: float, aspect: float,
-              cols: int = 48, rows: int = 27) -> WallView:
+def wall_view(
+    volume: LedVolume,
+    world_from_camera: np.ndarray,
+    yfov_rad: float,
+    aspect: float,
+    cols: int = 48,
+    rows: int = 27,
+) -> WallView:
     """Cast a grid of rays through pixel centres of the (desqueezed) frame at the LED surfaces."""
     from previs.core.stage import wall_hit
 
@@ -159,8 +199,17 @@ def cube_directions(size: int) -> np.ndarray:
     c = (np.arange(size) + 0.5) / size * 2.0 - 1.0
     tc, sc = np.meshgrid(c, c, indexing="ij")  # rows follow t, columns s
     one = np.ones_like(sc)
-    faces = [np.stack(f, axis=-1) for f in (
-        (one, -tc, -sc), (-one, -tc, sc), (sc, one, tc), (sc, -one, -tc), (sc, -tc, one), (-sc, -tc, -one))]
+    faces = [
+        np.stack(f, axis=-1)
+        for f in (
+            (one, -tc, -sc),
+            (-one, -tc, sc),
+            (sc, one, tc),
+            (sc, -one, -tc),
+            (sc, -tc, one),
+            (-sc, -tc, -one),
+        )
+    ]
     d = np.stack(faces)
     return d / np.linalg.norm(d, axis=-1, keepdims=True)
 
@@ -218,7 +267,9 @@ def sample_cube(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
     in ``directions`` (..., 3): the face of the major axis per the OpenGL selection table, taps
     clamped to that face's edge (no filtering across faces)."""
     d = np.asarray(directions, np.float64)
-    return _gather(cube, *_cube_taps(cube.shape[1], d.reshape(-1, 3))).reshape(*d.shape[:-1], cube.shape[-1])
+    return _gather(cube, *_cube_taps(cube.shape[1], d.reshape(-1, 3))).reshape(
+        *d.shape[:-1], cube.shape[-1]
+    )
 
 
 def _gather(cube: np.ndarray, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -232,8 +283,11 @@ def _cube_taps(n: int, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     cube flattened to (6 n n, C), and their weights, (N, 4) each."""
     x, y, z = d.T
     ax, ay, az = np.abs(d).T
-    face = np.where((ax >= ay) & (ax >= az), np.where(x > 0, 0, 1),
-                    np.where(ay >= az, np.where(y > 0, 2, 3), np.where(z > 0, 4, 5)))
+    face = np.where(
+        (ax >= ay) & (ax >= az),
+        np.where(x > 0, 0, 1),
+        np.where(ay >= az, np.where(y > 0, 2, 3), np.where(z > 0, 4, 5)),
+    )
     ma = np.choose(face, [ax, ax, ay, ay, az, az])
     sc = np.choose(face, [-z, z, x, x, x, -x])
     tc = np.choose(face, [-y, -y, z, -z, -y, -y])
@@ -243,7 +297,9 @@ def _cube_taps(n: int, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x1, y1 = np.minimum(x0 + 1, n - 1), np.minimum(y0 + 1, n - 1)
     wx, wy = fx - x0, fy - y0
     base = face * n * n
-    idx = np.stack([base + y0 * n + x0, base + y0 * n + x1, base + y1 * n + x0, base + y1 * n + x1], axis=1)
+    idx = np.stack(
+        [base + y0 * n + x0, base + y0 * n + x1, base + y1 * n + x0, base + y1 * n + x1], axis=1
+    )
     w = np.stack([(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy], axis=1)
     return idx, w
 
@@ -281,14 +337,22 @@ def radiance_octahedral(radiance: np.ndarray, size: int | None = None) -> np.nda
     trilinear lookup, which llvmpipe runs much faster than a cube-map lookup with a per-pixel
     level of detail (it samples those lane by lane)."""
     size = int(size or 2 * np.shape(radiance)[1])
-    return np.stack([_gather(level, *_octahedral_taps(level.shape[1], size)).reshape(size, size, level.shape[-1])
-                     for level in cube_mips(radiance)])
+    return np.stack(
+        [
+            _gather(level, *_octahedral_taps(level.shape[1], size)).reshape(
+                size, size, level.shape[-1]
+            )
+            for level in cube_mips(radiance)
+        ]
+    )
 
 
 def irradiance_cube(radiance: np.ndarray, size: int = 8) -> np.ndarray:
     """(6, size, size, 3) irradiance in lux for a surface facing each texel's direction:
     E(n) = sum L(w) max(0, n.w) dW over the radiance cube (nits)."""
-    return (_irradiance_kernel(radiance.shape[1], size) @ radiance.reshape(-1, 3)).reshape(6, size, size, 3)
+    return (_irradiance_kernel(radiance.shape[1], size) @ radiance.reshape(-1, 3)).reshape(
+        6, size, size, 3
+    )
 
 
 @functools.lru_cache(maxsize=4)

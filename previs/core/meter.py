@@ -134,7 +134,9 @@ class Contribution:
     cos_incidence: float
     cone: float  # the spot profile's share (1 for point and directional lights)
     shadowed_by: str | None = None
-    near_field: bool = False  # a library fixture nearer than 5 x its face (inverse square reads high)
+    near_field: bool = (
+        False  # a library fixture nearer than 5 x its face (inverse square reads high)
+    )
 
 
 def light_at(light: Light, point_m, normal, occluders: Iterable[Box] = ()) -> Contribution:
@@ -154,9 +156,12 @@ def light_at(light: Light, point_m, normal, occluders: Iterable[Box] = ()) -> Co
         if light.type == "spot":
             axis = np.asarray(light.direction, dtype=np.float64)
             axis /= max(float(np.linalg.norm(axis)), 1e-12)
-            cone = spot_falloff(float(np.dot(-to_light, axis)), light.beam_angle_deg,
-                                light.field_angle_deg)
-        facing = light.intensity * cone * range_falloff(dist, light.range_m) / max(dist * dist, 1e-4)
+            cone = spot_falloff(
+                float(np.dot(-to_light, axis)), light.beam_angle_deg, light.field_angle_deg
+            )
+        facing = (
+            light.intensity * cone * range_falloff(dist, light.range_m) / max(dist * dist, 1e-4)
+        )
     cos_i = float(np.dot(n, to_light))
     who = blocker(light, p, occluders) if facing > 0 else None
     if who is not None:
@@ -166,7 +171,9 @@ def light_at(light: Light, point_m, normal, occluders: Iterable[Box] = ()) -> Co
         from previs.core.fixtures import get_fixture, near_field
 
         near = near_field(get_fixture(light.fixture), dist)
-    return Contribution(light.name, facing * max(cos_i, 0.0), facing, dist, cos_i, float(cone), who, near)
+    return Contribution(
+        light.name, facing * max(cos_i, 0.0), facing, dist, cos_i, float(cone), who, near
+    )
 
 
 # ---------------------------------------------------------------- readings
@@ -190,13 +197,15 @@ class Reading:
 
     @property
     def key_fill_ratio(self) -> float | None:
-        return None if self.key_fill_stops is None else 2.0 ** self.key_fill_stops
+        return None if self.key_fill_stops is None else 2.0**self.key_fill_stops
 
     def by_light(self) -> dict[str, float]:
         return {c.light: c.lux for c in self.contributions}
 
 
-def t_stop_for(lux: float, iso: float, exposure_s: float, c: float = optics.METER_C_INCIDENT_LUX) -> float:
+def t_stop_for(
+    lux: float, iso: float, exposure_s: float, c: float = optics.METER_C_INCIDENT_LUX
+) -> float:
     """N = √(E S t / C) (the module notes)."""
     return math.sqrt(lux * iso * exposure_s / c)
 
@@ -227,9 +236,19 @@ def pick_key_fill(contributions: Sequence[Contribution]) -> tuple[str | None, st
     return (lit[0].light if lit else None), (lit[1].light if len(lit) > 1 else None)
 
 
-def read(subject: str, point_m, normal, lights: Iterable[Light], *, iso: float, exposure_s: float,
-         shot_t_stop: float, occluders: Iterable[Box] = (), key: str | None = None,
-         fill: str | None = None) -> Reading:
+def read(
+    subject: str,
+    point_m,
+    normal,
+    lights: Iterable[Light],
+    *,
+    iso: float,
+    exposure_s: float,
+    shot_t_stop: float,
+    occluders: Iterable[Box] = (),
+    key: str | None = None,
+    fill: str | None = None,
+) -> Reading:
     """Meter a point facing ``normal`` under ``lights``; key and fill picked when not named."""
     occ = list(occluders)
     parts = tuple(light_at(lt, point_m, normal, occ) for lt in lights)
@@ -238,9 +257,21 @@ def read(subject: str, point_m, normal, lights: Iterable[Light], *, iso: float, 
     if key is None and fill is None:
         key, fill = pick_key_fill(parts)
     ratio = key_fill_stops(parts, key, fill) if key and fill else None
-    return Reading(subject, vec3(point_m), vec3(normal), total,
-                   parts, t, float(shot_t_stop), stops_against(t, shot_t_stop), float(iso),
-                   float(exposure_s), key, fill, ratio)
+    return Reading(
+        subject,
+        vec3(point_m),
+        vec3(normal),
+        total,
+        parts,
+        t,
+        float(shot_t_stop),
+        stops_against(t, shot_t_stop),
+        float(iso),
+        float(exposure_s),
+        key,
+        fill,
+        ratio,
+    )
 
 
 def face_of(piece, pose: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -254,8 +285,15 @@ def face_of(piece, pose: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarr
     return eye + n * FACE_FORWARD_M, n
 
 
-def read_face(scene, state, name: str, *, occluders: Iterable[Box] = (), key: str | None = None,
-              fill: str | None = None) -> Reading:
+def read_face(
+    scene,
+    state,
+    name: str,
+    *,
+    occluders: Iterable[Box] = (),
+    key: str | None = None,
+    fill: str | None = None,
+) -> Reading:
     """Meter a stand-in's face at a frame (its walk pose when it walks), against that frame's
     T-stop, ISO and shutter; the lights as the cues leave them at that frame."""
     from previs.core.stage_light import exposure_time_s
@@ -266,9 +304,18 @@ def read_face(scene, state, name: str, *, occluders: Iterable[Box] = (), key: st
     pose = (state.poses or {}).get(name)
     point, normal = face_of(piece, pose)
     occ = [b for b in occluders if b.name != name]
-    return read(name, point, normal, state.lights, iso=state.iso,
-                exposure_s=exposure_time_s(state.shutter_angle_deg, state.frame_rate),
-                shot_t_stop=state.t_stop, occluders=occ, key=key, fill=fill)
+    return read(
+        name,
+        point,
+        normal,
+        state.lights,
+        iso=state.iso,
+        exposure_s=exposure_time_s(state.shutter_angle_deg, state.frame_rate),
+        shot_t_stop=state.t_stop,
+        occluders=occ,
+        key=key,
+        fill=fill,
+    )
 
 
 def wall_stops(wall_nits: float, t_stop: float, exposure_s: float, iso: float) -> float:
@@ -285,7 +332,9 @@ def primitive_boxes(scene) -> list[Box]:
     for p in scene.set_pieces:
         if p.kind == "box":
             sx, sy, sz = p.size_m
-            corners = [(x, y, z) for x in (-sx / 2, sx / 2) for y in (0.0, sy) for z in (-sz / 2, sz / 2)]
+            corners = [
+                (x, y, z) for x in (-sx / 2, sx / 2) for y in (0.0, sy) for z in (-sz / 2, sz / 2)
+            ]
         elif p.kind == "cylinder":
             r, h = p.radius_m, p.height_m
             corners = [(x, y, z) for x in (-r, r) for y in (0.0, h) for z in (-r, r)]

@@ -100,8 +100,22 @@ from previs.core.limits import MAX_COORD_M, MAX_PATH_POINTS
 from previs.core.transforms import wrap180 as _wrap180
 from previs.errors import PrevisError, show
 
-MOVE_TYPES = ("dolly", "truck", "pedestal", "pan", "tilt", "dutch", "crane", "orbit", "push_in",
-              "path", "dolly_zoom", "zoom", "rack_focus", "handheld")
+MOVE_TYPES = (
+    "dolly",
+    "truck",
+    "pedestal",
+    "pan",
+    "tilt",
+    "dutch",
+    "crane",
+    "orbit",
+    "push_in",
+    "path",
+    "dolly_zoom",
+    "zoom",
+    "rack_focus",
+    "handheld",
+)
 MOVE_INTERPS = ("linear", "smooth", "ease", "hold")
 
 MOVE_PARAMS: dict[str, tuple[str, ...]] = {
@@ -169,19 +183,29 @@ class Move:
 
     def __post_init__(self):
         if self.type not in MOVE_TYPES:
-            raise MoveError(f"unknown move type '{self.type}' (use one of: {', '.join(MOVE_TYPES)})")
+            raise MoveError(
+                f"unknown move type '{self.type}' (use one of: {', '.join(MOVE_TYPES)})"
+            )
         if self.interp not in MOVE_INTERPS:
-            raise MoveError(f"{self.type}: unknown interp '{self.interp}' (use one of: {', '.join(MOVE_INTERPS)})")
+            raise MoveError(
+                f"{self.type}: unknown interp '{self.interp}' (use one of: {', '.join(MOVE_INTERPS)})"
+            )
         for name in ("start_frame", "end_frame"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | np.integer):
                 raise MoveError(f"{self.type}: {name} must be a whole frame number, got {show(v)}")
         if self.start_frame < 0:
-            raise MoveError(f"{self.type}: start_frame must not be negative, got {self.start_frame}")
+            raise MoveError(
+                f"{self.type}: start_frame must not be negative, got {self.start_frame}"
+            )
         if self.end_frame <= self.start_frame:
-            raise MoveError(f"{self.type}: end_frame {self.end_frame} must come after start_frame {self.start_frame}")
+            raise MoveError(
+                f"{self.type}: end_frame {self.end_frame} must come after start_frame {self.start_frame}"
+            )
         if not isinstance(self.params, Mapping):
-            raise MoveError(f"{self.type}: params must be a mapping, got {type(self.params).__name__}")
+            raise MoveError(
+                f"{self.type}: params must be a mapping, got {type(self.params).__name__}"
+            )
         allowed = MOVE_PARAMS[self.type]
         for k in self.params:
             if k not in allowed:
@@ -196,7 +220,11 @@ class Move:
             given = [k for k in group if self.params.get(k) is not None]
             if len(given) > 1:
                 raise MoveError(f"{self.type}: give only one of {', '.join(given)}")
-        if self.type == "crane" and self.params.get("arm_length_m") is None and self.params.get("pivot_m") is None:
+        if (
+            self.type == "crane"
+            and self.params.get("arm_length_m") is None
+            and self.params.get("pivot_m") is None
+        ):
             raise MoveError("crane: needs arm_length_m or pivot_m")
 
     @property
@@ -268,7 +296,9 @@ def aim_angles(eye, target) -> tuple[float, float]:
     d /= n
     if math.hypot(d[0], d[2]) < 1e-9:
         raise MoveError("the aim point is straight above or below the camera: its pan is undefined")
-    return math.degrees(math.atan2(-d[0], -d[2])), math.degrees(math.asin(max(-1.0, min(1.0, d[1]))))
+    return math.degrees(math.atan2(-d[0], -d[2])), math.degrees(
+        math.asin(max(-1.0, min(1.0, d[1])))
+    )
 
 
 def _rot_y(v: np.ndarray, deg: float) -> np.ndarray:
@@ -328,16 +358,22 @@ class _Builder:
     def __init__(self, start, length_frames: int, extra_keys):
         self.length = length_frames
         values = _start_values(start)
-        self.keys: dict[str, list[Key]] = {name: [key(0, values[name], "smooth")] for name in CAMERA_CHANNELS}
+        self.keys: dict[str, list[Key]] = {
+            name: [key(0, values[name], "smooth")] for name in CAMERA_CHANNELS
+        }
         self.explicit: dict[str, set[int]] = {name: set() for name in CAMERA_CHANNELS}
         for name, ks in (extra_keys or {}).items():
             if name not in CAMERA_CHANNELS:
-                raise MoveError(f"keys on unknown camera channel '{name}' (use one of: {', '.join(CAMERA_CHANNELS)})")
+                raise MoveError(
+                    f"keys on unknown camera channel '{name}' (use one of: {', '.join(CAMERA_CHANNELS)})"
+                )
             dims = CAMERA_CHANNELS[name][0]
             merged = {k.frame: k for k in self.keys[name]}
             for k in ks:
                 if len(k.value) != dims:
-                    raise MoveError(f"a key on {name} at frame {k.frame} has {len(k.value)} values, not {dims}")
+                    raise MoveError(
+                        f"a key on {name} at frame {k.frame} has {len(k.value)} values, not {dims}"
+                    )
                 merged[k.frame] = k
                 self.explicit[name].add(k.frame)
             self.keys[name] = [merged[f] for f in sorted(merged)]
@@ -361,12 +397,18 @@ class _Builder:
         for name in names:
             for other in self.driven[name]:
                 if move.start_frame < other.end_frame and other.start_frame < move.end_frame:
-                    raise MoveError(f"{other.label} and {move.label} both drive {name}; "
-                                    "moves on one channel must not overlap")
-            inside = sorted(f for f in self.explicit[name] if move.start_frame < f <= move.end_frame)
+                    raise MoveError(
+                        f"{other.label} and {move.label} both drive {name}; "
+                        "moves on one channel must not overlap"
+                    )
+            inside = sorted(
+                f for f in self.explicit[name] if move.start_frame < f <= move.end_frame
+            )
             if inside:
-                raise MoveError(f"{move.label}: the key on {name} at frame {inside[0]} lies inside the move; "
-                                "move the key or the move")
+                raise MoveError(
+                    f"{move.label}: the key on {name} at frame {inside[0]} lies inside the move; "
+                    "move the key or the move"
+                )
             self.driven[name].append(move)
 
     def write(self, name: str, start: int, values: np.ndarray, interp: str, who: str) -> None:
@@ -381,13 +423,19 @@ class _Builder:
         new: list[Key] | None = None
         if interp == "hold" and np.all(values[:-1] == v0):
             new = [key(start, v0, "hold"), key(end, v1, "ease")]
-        elif interp in ("linear", "ease") and not (angular and abs(float(v1[0] - v0[0])) >= 179.999):
+        elif interp in ("linear", "ease") and not (
+            angular and abs(float(v1[0] - v0[0])) >= 179.999
+        ):
             predicted = v0 + (v1 - v0) * timing(interp, t)
             scale = max(1.0, float(np.max(np.abs(values))))
             if float(np.max(np.abs(predicted - values))) <= 1e-10 * scale:
                 new = [key(start, v0, interp), key(end, v1, end_interp)]
         if new is None:
-            if angular and len(values) > 1 and float(np.max(np.abs(np.diff(values[:, 0])))) >= 179.999:
+            if (
+                angular
+                and len(values) > 1
+                and float(np.max(np.abs(np.diff(values[:, 0])))) >= 179.999
+            ):
                 raise MoveError(f"{who}: turns 180° or more between two frames; make it longer")
             new = [key(start + i, v, "linear") for i, v in enumerate(values)]
             new[-1] = key(end, v1, end_interp)
@@ -401,7 +449,9 @@ class _Builder:
             b = before[-1].frame
             frames = np.arange(b, start)
             old_vals = self.channel(name).evaluate_many(frames)
-            before = before[:-1] + [key(int(f), v, "linear") for f, v in zip(frames, old_vals, strict=True)]
+            before = before[:-1] + [
+                key(int(f), v, "linear") for f, v in zip(frames, old_vals, strict=True)
+            ]
         self.keys[name] = before + new + after
 
     def track(self) -> CameraTrack:
@@ -427,9 +477,16 @@ def _start_values(start) -> dict:
 
 
 # ---------------------------------------------------------------- building a track
-def build_camera_track(start, moves, length_frames: int, *, subjects: Mapping[str, np.ndarray] | None = None,
-                       extra_keys: Mapping[str, list[Key]] | None = None, seed: int = 0,
-                       frame_rate: float = 24.0) -> CameraTrack:
+def build_camera_track(
+    start,
+    moves,
+    length_frames: int,
+    *,
+    subjects: Mapping[str, np.ndarray] | None = None,
+    extra_keys: Mapping[str, list[Key]] | None = None,
+    seed: int = 0,
+    frame_rate: float = 24.0,
+) -> CameraTrack:
     """Expand ``moves`` (see the module docstring) into a :class:`CameraTrack`.
 
     ``start`` holds the camera's values at frame 0: a ``CameraSample``, or any object or mapping
@@ -449,7 +506,9 @@ def build_camera_track(start, moves, length_frames: int, *, subjects: Mapping[st
         if not isinstance(m, Move):
             raise MoveError(f"expected a Move, got {type(m).__name__}")
         if m.end_frame > length_frames - 1:
-            raise MoveError(f"{m.label}: end_frame {m.end_frame} is beyond the shot's last frame {length_frames - 1}")
+            raise MoveError(
+                f"{m.label}: end_frame {m.end_frame} is beyond the shot's last frame {length_frames - 1}"
+            )
     b = _Builder(start, length_frames, extra_keys)
     ordered = sorted(moves, key=lambda m: m.start_frame)  # stable: ties keep the list's order
     places = [m for m in ordered if m.type not in ("rack_focus", "handheld")]
@@ -505,11 +564,13 @@ def _angle_move(name: str):
         if name == "tilt_deg" and abs(v0 + delta) > 90.0 + 1e-9:
             raise MoveError(f"tilt: ends at {v0 + delta:g}°, beyond straight up or down (±90°)")
         _linear_move(b, m, name, delta)
+
     return expand
 
 
-def _aimed(positions: np.ndarray, target: np.ndarray, pan0: float, tilt0: float, u: np.ndarray,
-           who: str) -> tuple[np.ndarray, np.ndarray]:
+def _aimed(
+    positions: np.ndarray, target: np.ndarray, pan0: float, tilt0: float, u: np.ndarray, who: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Pan and tilt aiming at ``target`` from each position; an aim off at the start is brought
     onto the target over the move (the offset fades with the move's progress)."""
     try:
@@ -546,11 +607,15 @@ def _crane(b, m, subjects):
         if m.params.get("arm_length_m") is not None:
             given = _number(m, "arm_length_m", positive=True)
             if abs(given - length) > 0.01:
-                raise MoveError(f"crane: arm_length_m {given:g} does not match the {length:.3f} m "
-                                "from pivot_m to the camera")
+                raise MoveError(
+                    f"crane: arm_length_m {given:g} does not match the {length:.3f} m "
+                    "from pivot_m to the camera"
+                )
     else:
         length = _number(m, "arm_length_m", positive=True)
-        arm = length * forward(s["pan_deg"])  # the camera is at the arm's tip, in front of the pivot
+        arm = length * forward(
+            s["pan_deg"]
+        )  # the camera is at the arm's tip, in front of the pivot
         pivot = p0 - arm
     horiz = np.array([arm[0], 0.0, arm[2]])
     h = float(np.linalg.norm(horiz))
@@ -559,7 +624,9 @@ def _crane(b, m, subjects):
     el0 = math.degrees(math.atan2(arm[1], h))
     el1 = el0 + boom
     if abs(el1) >= 90.0:
-        raise MoveError(f"crane: boom_deg {boom:g} takes the arm to {el1:g}° elevation, past vertical")
+        raise MoveError(
+            f"crane: boom_deg {boom:g} takes the arm to {el1:g}° elevation, past vertical"
+        )
     f, u = _frames(m)
     hdir = horiz / h
     pos = np.empty((len(f), 3))
@@ -586,7 +653,9 @@ def _orbit(b, m, subjects):
     horiz = np.array([rel[0], 0.0, rel[2]])
     r0 = float(np.linalg.norm(horiz))
     if r0 < 1e-9:
-        raise MoveError("orbit: the camera is straight above or below the subject; its radius is zero")
+        raise MoveError(
+            "orbit: the camera is straight above or below the subject; its radius is zero"
+        )
     r1 = _number(m, "radius_m", positive=True) if m.params.get("radius_m") is not None else r0
     f, u = _frames(m)
     pos = np.empty((len(f), 3))
@@ -606,7 +675,9 @@ def _push_in(b, m, subjects):
     horiz = np.array([c[0] - p0[0], 0.0, c[2] - p0[2]])
     h = float(np.linalg.norm(horiz))
     if dist >= h:
-        raise MoveError(f"push_in: distance_m {dist:g} reaches or passes the subject ({h:.3f} m away horizontally)")
+        raise MoveError(
+            f"push_in: distance_m {dist:g} reaches or passes the subject ({h:.3f} m away horizontally)"
+        )
     f, u = _frames(m)
     pos = p0 + np.outer(u, horiz / h * dist)
     b.write("position_m", m.start_frame, pos, m.interp, m.label)
@@ -621,13 +692,17 @@ def _dolly_zoom(b, m, subjects):
     axis = forward(s["pan_deg"], s["tilt_deg"])
     z0 = float(np.dot(c - p0, axis))  # depth of the subject from the film plane
     if z0 * 1000.0 <= f0 * 1.001:
-        raise MoveError(f"dolly_zoom: the subject is {z0:.3f} m in front of the film plane, "
-                        f"not beyond the focal length {f0:g} mm")
+        raise MoveError(
+            f"dolly_zoom: the subject is {z0:.3f} m in front of the film plane, "
+            f"not beyond the focal length {f0:g} mm"
+        )
     m0 = f0 / (z0 * 1000.0 - f0)
     f, u = _frames(m)
     if m.params.get("distance_m") is not None:
         dist = _number(m, "distance_m")
-        z1 = z0 - dist * z0 / float(np.linalg.norm(c - p0))  # the dolly runs along the line of sight
+        z1 = z0 - dist * z0 / float(
+            np.linalg.norm(c - p0)
+        )  # the dolly runs along the line of sight
         zs = z0 + (z1 - z0) * u
         focal = m0 * zs * 1000.0 / (1.0 + m0)
     else:
@@ -637,8 +712,10 @@ def _dolly_zoom(b, m, subjects):
         z1 = float(zs[-1])
     if z1 <= 0 or z1 * 1000.0 <= focal[-1] * 1.001:
         which = "distance_m" if m.params.get("distance_m") is not None else "to_focal_length_mm"
-        raise MoveError(f"dolly_zoom: {which} {m.params[which]} takes the camera to {z1:.3f} m from "
-                        "the subject, at or past it")
+        raise MoveError(
+            f"dolly_zoom: {which} {m.params[which]} takes the camera to {z1:.3f} m from "
+            "the subject, at or past it"
+        )
     pos = c + np.outer(zs / z0, p0 - c)
     b.write("position_m", m.start_frame, pos, m.interp, m.label)
     b.write("focal_length_mm", m.start_frame, focal, m.interp, m.label)
@@ -666,7 +743,9 @@ def _rack_focus(b, m, subjects):
             raise MoveError(f"rack_focus: the subject is behind the camera at frame {m.end_frame}")
     s0 = float(b.values("focus_m", [m.start_frame])[0, 0])
     if not math.isfinite(s0):
-        raise MoveError(f"rack_focus: cannot pull from infinity at frame {m.start_frame}; key a finite focus_m")
+        raise MoveError(
+            f"rack_focus: cannot pull from infinity at frame {m.start_frame}; key a finite focus_m"
+        )
     # The ring turns with the move's timing, and a focus scale is close to even in dioptres:
     # interpolate 1/focus, so the pull is as fast at the near end as at the far end.
     f, u = _frames(m)
@@ -736,11 +815,15 @@ def _path_points(who: str, start_point, points_m) -> np.ndarray:
         raise MoveError(f"{who}: points_m has {len(pts):,} points; at most {MAX_PATH_POINTS:,}")
     for i, p in enumerate(pts):
         if p.shape != (3,) or not np.all(np.isfinite(p)) or np.max(np.abs(p)) > MAX_COORD_M:
-            raise MoveError(f"{who}: points_m[{i}] must be [x, y, z] in metres within "
-                            f"±{MAX_COORD_M:g}, got {show(points_m[i])}")
+            raise MoveError(
+                f"{who}: points_m[{i}] must be [x, y, z] in metres within "
+                f"±{MAX_COORD_M:g}, got {show(points_m[i])}"
+            )
     allp = ([np.asarray(start_point, dtype=np.float64)] if start_point is not None else []) + pts
     if len(allp) < 2:
-        raise MoveError(f"{who}: points_m needs at least {2 if start_point is None else 1} point(s)")
+        raise MoveError(
+            f"{who}: points_m needs at least {2 if start_point is None else 1} point(s)"
+        )
     for i in range(1, len(allp)):
         if np.linalg.norm(allp[i] - allp[i - 1]) < 1e-6:
             j = i - 1 if start_point is not None else i
@@ -762,8 +845,14 @@ def _path(b, m, subjects):
         _write_aim(b, m, pos, target, u)
 
 
-def walk_path(points_m, start_frame: int, end_frame: int, *, constant_speed: bool = True,
-              interp: str = "linear") -> tuple[Channel, Channel]:
+def walk_path(
+    points_m,
+    start_frame: int,
+    end_frame: int,
+    *,
+    constant_speed: bool = True,
+    interp: str = "linear",
+) -> tuple[Channel, Channel]:
     """A stand-in walking through ``points_m`` (its position at ``start_frame`` is the first
     point) to the last point at ``end_frame``, along a centripetal Catmull–Rom spline.
 
@@ -777,7 +866,9 @@ def walk_path(points_m, start_frame: int, end_frame: int, *, constant_speed: boo
         raise MoveError(f"{who}: frames must be whole numbers")
     start_frame, end_frame = int(start_frame), int(end_frame)
     if start_frame < 0 or end_frame <= start_frame:
-        raise MoveError(f"{who}: end_frame {end_frame} must come after start_frame {start_frame} (≥ 0)")
+        raise MoveError(
+            f"{who}: end_frame {end_frame} must come after start_frame {start_frame} (≥ 0)"
+        )
     if not isinstance(constant_speed, bool):
         raise MoveError(f"{who}: constant_speed must be true or false, got {show(constant_speed)}")
     if interp not in MOVE_INTERPS:
@@ -828,17 +919,28 @@ def _handheld(b: _Builder, m: Move, scene_seed: int, fps: float) -> None:
     for j, name in enumerate(_POSITION_CHANNELS):
         base = b.values(name, frames)
         if CAMERA_CHANNELS[name][1]:
-            base = base[0] + np.concatenate([[[0.0]], np.cumsum(_wrap180(np.diff(base, axis=0)), axis=0)])
+            base = base[0] + np.concatenate(
+                [[[0.0]], np.cumsum(_wrap180(np.diff(base, axis=0)), axis=0)]
+            )
         vals = base.copy()
         cols = slice(0, 3) if name == "position_m" else slice(j + 2, j + 3)
-        vals[m.start_frame:m.end_frame + 1] += offs[:, cols]
+        vals[m.start_frame : m.end_frame + 1] += offs[:, cols]
         # Every frame of the shot keyed, so nothing outside the range changes at any whole frame.
         b.keys[name] = [key(int(fr), v, "linear") for fr, v in zip(frames, vals, strict=True)]
 
 
 _EXPAND = {
-    "dolly": _dolly, "truck": _truck, "pedestal": _pedestal,
-    "pan": _angle_move("pan_deg"), "tilt": _angle_move("tilt_deg"), "dutch": _angle_move("roll_deg"),
-    "crane": _crane, "orbit": _orbit, "push_in": _push_in, "path": _path,
-    "dolly_zoom": _dolly_zoom, "zoom": _zoom, "rack_focus": _rack_focus,
+    "dolly": _dolly,
+    "truck": _truck,
+    "pedestal": _pedestal,
+    "pan": _angle_move("pan_deg"),
+    "tilt": _angle_move("tilt_deg"),
+    "dutch": _angle_move("roll_deg"),
+    "crane": _crane,
+    "orbit": _orbit,
+    "push_in": _push_in,
+    "path": _path,
+    "dolly_zoom": _dolly_zoom,
+    "zoom": _zoom,
+    "rack_focus": _rack_focus,
 }

@@ -107,10 +107,14 @@ class Lens:
         _positive(f"{who}: smallest aperture", self.t_stop_min)
         _positive(f"{who}: close focus", self.close_focus_m)
         if not 1.0 <= self.squeeze <= 2.0:
-            raise PresetError(f"{who}: anamorphic squeeze must be within 1.0–2.0, got {self.squeeze}")
+            raise PresetError(
+                f"{who}: anamorphic squeeze must be within 1.0–2.0, got {self.squeeze}"
+            )
         if self.t_stop_min < self.t_stop_max:
-            raise PresetError(f"{who}: smallest aperture T{self.t_stop_min:g} is wider than "
-                              f"the widest T{self.t_stop_max:g}")
+            raise PresetError(
+                f"{who}: smallest aperture T{self.t_stop_min:g} is wider than "
+                f"the widest T{self.t_stop_max:g}"
+            )
         if self.zoom_range_mm is not None:
             validate_focal_length(self, self.focal_length_mm)
 
@@ -124,13 +128,16 @@ def validate_focal_length(lens: Lens, focal_length_mm: float) -> float:
     f = _positive(f"lens {lens.kit_id}: focal length", focal_length_mm)
     if lens.zoom_range_mm is None:
         if not math.isclose(f, lens.focal_length_mm, rel_tol=1e-6, abs_tol=1e-6):
-            raise PresetError(f"{lens.kit_name} {lens.focal_length_mm:g} mm is a prime; "
-                              f"it cannot be set to {f:g} mm")
+            raise PresetError(
+                f"{lens.kit_name} {lens.focal_length_mm:g} mm is a prime; "
+                f"it cannot be set to {f:g} mm"
+            )
         return f
     lo, hi = lens.zoom_range_mm
     if not lo - 1e-6 <= f <= hi + 1e-6:
-        raise PresetError(f"{lens.kit_name}: focal length {f:g} mm is outside the zoom range "
-                          f"{lo:g}–{hi:g} mm")
+        raise PresetError(
+            f"{lens.kit_name}: focal length {f:g} mm is outside the zoom range {lo:g}–{hi:g} mm"
+        )
     return f
 
 
@@ -138,8 +145,10 @@ def validate_focus(lens: Lens, focus_m: float) -> float:
     """Check a focus distance (metres from the film plane; ``math.inf`` allowed) for this lens."""
     s = _positive(f"{lens.kit_name} {lens.focal_length_mm:g} mm: focus distance (m)", focus_m)
     if s < lens.close_focus_m:
-        raise PresetError(f"{lens.kit_name} {lens.focal_length_mm:g} mm cannot focus at {s:g} m: "
-                          f"its close focus is {lens.close_focus_m:g} m from the film plane")
+        raise PresetError(
+            f"{lens.kit_name} {lens.focal_length_mm:g} mm cannot focus at {s:g} m: "
+            f"its close focus is {lens.close_focus_m:g} m from the film plane"
+        )
     return s
 
 
@@ -147,11 +156,15 @@ def validate_t_stop(lens: Lens, t_stop: float) -> float:
     """Check a T-stop against the lens's widest and smallest apertures."""
     t = _positive(f"{lens.kit_name} {lens.focal_length_mm:g} mm: T-stop", t_stop)
     if t < lens.t_stop_max - 1e-9:
-        raise PresetError(f"{lens.kit_name} {lens.focal_length_mm:g} mm cannot open to T{t:g}: "
-                          f"its widest stop is T{lens.t_stop_max:g}")
+        raise PresetError(
+            f"{lens.kit_name} {lens.focal_length_mm:g} mm cannot open to T{t:g}: "
+            f"its widest stop is T{lens.t_stop_max:g}"
+        )
     if t > lens.t_stop_min + 1e-9:
-        raise PresetError(f"{lens.kit_name} {lens.focal_length_mm:g} mm cannot close to T{t:g}: "
-                          f"its smallest stop is T{lens.t_stop_min:g}")
+        raise PresetError(
+            f"{lens.kit_name} {lens.focal_length_mm:g} mm cannot close to T{t:g}: "
+            f"its smallest stop is T{lens.t_stop_min:g}"
+        )
     return t
 
 
@@ -173,8 +186,9 @@ def _fov_deg(extent_mm: float, focal_length_mm: float) -> float:
     return math.degrees(2.0 * math.atan(extent_mm / (2.0 * f)))
 
 
-def horizontal_fov_deg(mode_or_width_mm: SensorMode | float, focal_length_mm: float,
-                       squeeze: float = 1.0) -> float:
+def horizontal_fov_deg(
+    mode_or_width_mm: SensorMode | float, focal_length_mm: float, squeeze: float = 1.0
+) -> float:
     """Horizontal angle of view of the desqueezed image: ``2 atan(σ w / 2f)``."""
     return _fov_deg(_width_mm(mode_or_width_mm) * _positive("squeeze", squeeze), focal_length_mm)
 
@@ -184,15 +198,17 @@ def vertical_fov_deg(mode_or_height_mm: SensorMode | float, focal_length_mm: flo
     return _fov_deg(_height_mm(mode_or_height_mm), focal_length_mm)
 
 
-def diagonal_fov_deg(mode: SensorMode | tuple[float, float], focal_length_mm: float,
-                     squeeze: float = 1.0) -> float:
+def diagonal_fov_deg(
+    mode: SensorMode | tuple[float, float], focal_length_mm: float, squeeze: float = 1.0
+) -> float:
     """Diagonal angle of view of the desqueezed image; ``mode`` may be a (width, height) in mm."""
     w, h = (mode.width_mm, mode.height_mm) if isinstance(mode, SensorMode) else mode
     return _fov_deg(math.hypot(_positive("squeeze", squeeze) * w, h), focal_length_mm)
 
 
-def focal_length_for_hfov_mm(mode_or_width_mm: SensorMode | float, hfov_deg: float,
-                             squeeze: float = 1.0) -> float:
+def focal_length_for_hfov_mm(
+    mode_or_width_mm: SensorMode | float, hfov_deg: float, squeeze: float = 1.0
+) -> float:
     """The focal length giving a horizontal angle of view: ``σ w / (2 tan(HFOV/2))``."""
     a = _positive("horizontal FOV (deg)", hfov_deg)
     if a >= 180.0:
@@ -214,8 +230,9 @@ def hyperfocal_m(focal_length_mm: float, f_number: float, coc_mm: float) -> floa
     return (f * f / (n * c) + f) / 1000.0
 
 
-def dof_limits_m(focal_length_mm: float, f_number: float, coc_mm: float,
-                 focus_m: float) -> tuple[float, float]:
+def dof_limits_m(
+    focal_length_mm: float, f_number: float, coc_mm: float, focus_m: float
+) -> tuple[float, float]:
     """Near and far limits of acceptable sharpness (m); far is ``math.inf`` at or beyond H."""
     f = _positive("focal length (mm)", focal_length_mm)
     h = hyperfocal_m(f, f_number, coc_mm) * 1000.0
@@ -229,8 +246,9 @@ def dof_limits_m(focal_length_mm: float, f_number: float, coc_mm: float,
     return near / 1000.0, far / 1000.0
 
 
-def blur_circle_mm(focal_length_mm: float, f_number: float, focus_m: float,
-                   subject_m: float) -> float:
+def blur_circle_mm(
+    focal_length_mm: float, f_number: float, focus_m: float, subject_m: float
+) -> float:
     """Defocus blur diameter on the sensor (mm) of an object at ``subject_m`` when focused at
     ``focus_m``: ``b = f² |D − s| / (N D (s − f))``."""
     f, n, s = _thin_lens(focal_length_mm, f_number, focus_m)
@@ -238,8 +256,9 @@ def blur_circle_mm(focal_length_mm: float, f_number: float, focus_m: float,
     return float(_blur_mm(f, n, s, np.array([d * 1000.0]))[0])
 
 
-def blur_circles_mm(focal_length_mm: float, f_number: float, focus_m: float,
-                    subjects_m: np.ndarray) -> np.ndarray:
+def blur_circles_mm(
+    focal_length_mm: float, f_number: float, focus_m: float, subjects_m: np.ndarray
+) -> np.ndarray:
     """:func:`blur_circle_mm` for an array of object distances (m; infinity allowed)."""
     f, n, s = _thin_lens(focal_length_mm, f_number, focus_m)
     try:
@@ -286,23 +305,34 @@ def ev100(t_stop: float, shutter_s: float) -> float:
     return math.log2(t * t / _positive("shutter time (s)", shutter_s))
 
 
-def exposure_ev(t_stop: float, iso: float, shutter_angle_deg: float,
-                frame_rate: float | Fraction) -> float:
+def exposure_ev(
+    t_stop: float, iso: float, shutter_angle_deg: float, frame_rate: float | Fraction
+) -> float:
     """The scene EV100 these settings expose correctly: ``log2(T²/t) − log2(ISO/100)``."""
     t = shutter_time_s(shutter_angle_deg, frame_rate)
     return ev100(t_stop, t) - math.log2(_positive("ISO", iso) / 100.0)
 
 
-def mid_grey_luminance_nits(t_stop: float, iso: float, shutter_angle_deg: float,
-                            frame_rate: float | Fraction, k: float = METER_K_REFLECTED) -> float:
+def mid_grey_luminance_nits(
+    t_stop: float,
+    iso: float,
+    shutter_angle_deg: float,
+    frame_rate: float | Fraction,
+    k: float = METER_K_REFLECTED,
+) -> float:
     """Scene luminance (cd/m²) a reflected meter places at mid grey: ``L = K T² / (t S)``."""
     t = shutter_time_s(shutter_angle_deg, frame_rate)
     n = _positive("T-stop", t_stop)
     return _positive("meter K", k) * n * n / (t * _positive("ISO", iso))
 
 
-def exposure_scale(t_stop: float, iso: float, shutter_angle_deg: float,
-                   frame_rate: float | Fraction, k: float = METER_K_REFLECTED) -> float:
+def exposure_scale(
+    t_stop: float,
+    iso: float,
+    shutter_angle_deg: float,
+    frame_rate: float | Fraction,
+    k: float = METER_K_REFLECTED,
+) -> float:
     """Multiply scene luminance (nits) by this to get a linear pixel value.
 
     A reflected meter sets ``T²/t = L S / K``; the luminance it calls mid grey is therefore
@@ -313,15 +343,22 @@ def exposure_scale(t_stop: float, iso: float, shutter_angle_deg: float,
     return MID_GREY / mid_grey_luminance_nits(t_stop, iso, shutter_angle_deg, frame_rate, k)
 
 
-def incident_t_stop(illuminance_lux: float, iso: float, shutter_angle_deg: float,
-                    frame_rate: float | Fraction, c: float = METER_C_INCIDENT_LUX) -> float:
+def incident_t_stop(
+    illuminance_lux: float,
+    iso: float,
+    shutter_angle_deg: float,
+    frame_rate: float | Fraction,
+    c: float = METER_C_INCIDENT_LUX,
+) -> float:
     """T-stop an incident meter reads for an illuminance: ``T = sqrt(E S t / C)``."""
     t = shutter_time_s(shutter_angle_deg, frame_rate)
     e = _positive("illuminance (lux)", illuminance_lux)
     return math.sqrt(e * _positive("ISO", iso) * t / _positive("meter C", c))
 
 
-def incident_grey_reflectance(k: float = METER_K_REFLECTED, c: float = METER_C_INCIDENT_LUX) -> float:
+def incident_grey_reflectance(
+    k: float = METER_K_REFLECTED, c: float = METER_C_INCIDENT_LUX
+) -> float:
     """Reflectance of the Lambertian grey that an incident reading renders at mid grey: π K / C.
 
     Under illuminance E it has luminance ``ρ E / π = K E / C``, which with ``T`` from

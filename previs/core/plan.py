@@ -19,11 +19,34 @@ import numpy as np
 from previs.core.frame import FrameState, camera_pose, camera_track, evaluate
 from previs.core.scene import Scene, Shot
 
-__all__ = ["WALL_THICKNESS_M", "FRUSTUM_M", "FRUSTUM_MAX_M", "TITLE_BLOCK_M", "MARGIN_M", "PlanCamera",
-           "PlanGeometry", "plan_geometry", "camera_path", "wall_outline", "wedge", "forward_xz",
-           "walk_points", "hull_xz", "path_length", "point_at", "rotate_xz", "unit", "Support",
-           "camera_supports", "Mark", "character_marks", "offset_polyline", "TRACK_MOVES",
-           "CRANE_MOVES", "TRACK_GAUGE_M"]
+__all__ = [
+    "WALL_THICKNESS_M",
+    "FRUSTUM_M",
+    "FRUSTUM_MAX_M",
+    "TITLE_BLOCK_M",
+    "MARGIN_M",
+    "PlanCamera",
+    "PlanGeometry",
+    "plan_geometry",
+    "camera_path",
+    "wall_outline",
+    "wedge",
+    "forward_xz",
+    "walk_points",
+    "hull_xz",
+    "path_length",
+    "point_at",
+    "rotate_xz",
+    "unit",
+    "Support",
+    "camera_supports",
+    "Mark",
+    "character_marks",
+    "offset_polyline",
+    "TRACK_MOVES",
+    "CRANE_MOVES",
+    "TRACK_GAUGE_M",
+]
 
 WALL_THICKNESS_M = 0.15
 """Depth drawn behind the LED face: cabinet plus frame."""
@@ -126,8 +149,16 @@ def wall_outline(scene: Scene) -> list[dict]:
         vn = np.vstack([normals[:1], (normals[:-1] + normals[1:]) / 2.0, normals[-1:]])
         vn = vn / np.maximum(np.einsum("ij,ij->i", vn, vn), 0.1)[:, None]
         back = front - vn * WALL_THICKNESS_M
-        out.append({"name": sec.name, "front": front, "back": back, "layout": lay,
-                    "kind": lay.kind, "normals": normals})
+        out.append(
+            {
+                "name": sec.name,
+                "front": front,
+                "back": back,
+                "layout": lay,
+                "kind": lay.kind,
+                "normals": normals,
+            }
+        )
     ceiling = None
     if stage.ceiling is not None:
         q = mesh.positions[mesh.section_index == n_sec].reshape(-1, 4, 3)[0].astype(np.float64)
@@ -135,8 +166,9 @@ def wall_outline(scene: Scene) -> list[dict]:
     return out + ([{"ceiling": ceiling}] if ceiling else [])
 
 
-def wedge(scene: Scene, pos3, fwd: np.ndarray, hfov_deg: float, cap_m: float,
-          rays: int = 33) -> tuple[np.ndarray, np.ndarray]:
+def wedge(
+    scene: Scene, pos3, fwd: np.ndarray, hfov_deg: float, cap_m: float, rays: int = 33
+) -> tuple[np.ndarray, np.ndarray]:
     """Plan points of a horizontal field-of-view wedge: the camera, then ``rays`` points across the
     field, each where that horizontal ray meets the wall or at ``cap_m``. Also returns which of the
     rays met the wall before the cap."""
@@ -161,8 +193,13 @@ def walk_points(walk) -> np.ndarray:
     """A stand-in's walk as plan points, one a frame."""
     from previs.core.moves import walk_path
 
-    pos_ch, _ = walk_path(walk.points_m, walk.start_frame, walk.end_frame,
-                          constant_speed=walk.constant_speed, interp=walk.interp)
+    pos_ch, _ = walk_path(
+        walk.points_m,
+        walk.start_frame,
+        walk.end_frame,
+        constant_speed=walk.constant_speed,
+        interp=walk.interp,
+    )
     f = np.arange(walk.start_frame, walk.end_frame + 1)
     return np.array([np.asarray(pos_ch.evaluate(int(i)), float)[[0, 2]] for i in f])
 
@@ -266,7 +303,7 @@ def camera_supports(scene: Scene, shot: Shot, path: np.ndarray | None = None) ->
         if m.type not in TRACK_MOVES + CRANE_MOVES:
             continue
         a, b = max(0, m.start_frame), min(m.end_frame, len(path) - 1)
-        seg = path[a:b + 1]
+        seg = path[a : b + 1]
         if b <= a or path_length(seg) < 0.01:
             continue
         if m.type in TRACK_MOVES:
@@ -310,11 +347,28 @@ def character_marks(scene: Scene, shot_ids) -> dict[str, tuple[Mark, ...]]:
                 w = hit[0]
                 k = w.marks.index(fm.name)
                 kind = "start" if k == 0 else ("end" if k == len(w.marks) - 1 else "turn")
-                frame = w.start_frame if kind == "start" else w.end_frame if kind == "end" else \
-                    w.start_frame + int(np.argmin(np.linalg.norm(
-                        walk_points(w) - np.asarray(fm.point_m)[[0, 2]], axis=1)))
+                frame = (
+                    w.start_frame
+                    if kind == "start"
+                    else w.end_frame
+                    if kind == "end"
+                    else w.start_frame
+                    + int(
+                        np.argmin(
+                            np.linalg.norm(walk_points(w) - np.asarray(fm.point_m)[[0, 2]], axis=1)
+                        )
+                    )
+                )
             out.setdefault(fm.character, []).append(
-                Mark(fm.character, fm.name, np.asarray(fm.point_m, dtype=np.float64)[[0, 2]], sid, frame, kind))
+                Mark(
+                    fm.character,
+                    fm.name,
+                    np.asarray(fm.point_m, dtype=np.float64)[[0, 2]],
+                    sid,
+                    frame,
+                    kind,
+                )
+            )
         for w in shot.walks:
             if w.standin in named:
                 continue
@@ -324,8 +378,13 @@ def character_marks(scene: Scene, shot_ids) -> dict[str, tuple[Mark, ...]]:
             for i, p in enumerate(pts):
                 kind = "start" if i == 0 else ("end" if i == len(pts) - 1 else "turn")
                 # a turn's frame: when the walk passes nearest that point
-                frame = w.start_frame if kind == "start" else w.end_frame if kind == "end" else \
-                    w.start_frame + int(np.argmin(np.linalg.norm(walked - p, axis=1)))
+                frame = (
+                    w.start_frame
+                    if kind == "start"
+                    else w.end_frame
+                    if kind == "end"
+                    else w.start_frame + int(np.argmin(np.linalg.norm(walked - p, axis=1)))
+                )
                 if marks and np.linalg.norm(marks[-1].point - p) < MARK_SAME_M:
                     continue
                 marks.append(Mark(w.standin, len(marks) + 1, p, sid, frame, kind))
@@ -368,7 +427,9 @@ class PlanGeometry:
     frustum_m: float  # how far a wedge reaches where it meets no wall
     walls: tuple[dict, ...]  # :func:`wall_outline`
     cameras: dict[str, PlanCamera]  # the shots drawn, by id
-    bounds_m: tuple[float, float, float, float]  # (x0, z0, x1, z1) of the plan, title block excluded
+    bounds_m: tuple[
+        float, float, float, float
+    ]  # (x0, z0, x1, z1) of the plan, title block excluded
     supports: dict[str, tuple[Support, ...]] = field(default_factory=dict)  # by shot id
     marks: dict[str, tuple[Mark, ...]] = field(default_factory=dict)  # by stand-in name
 
@@ -393,6 +454,15 @@ def plan_geometry(scene: Scene, shot_ids=None, *, frustum_m: float | None = None
     walls = wall_outline(scene) if scene.stage is not None else []
     cams_all = {s.id: plan_camera(scene, s) for s in scene.shots}
     bounds = page_bounds(scene, walls, cams_all.values())
-    supports = {i: tuple(camera_supports(scene, cams_all[i].shot, cams_all[i].path)) for i in chosen}
-    return PlanGeometry(tuple(chosen), cap, tuple(walls), {i: cams_all[i] for i in chosen}, bounds,
-                        supports, character_marks(scene, chosen))
+    supports = {
+        i: tuple(camera_supports(scene, cams_all[i].shot, cams_all[i].path)) for i in chosen
+    }
+    return PlanGeometry(
+        tuple(chosen),
+        cap,
+        tuple(walls),
+        {i: cams_all[i] for i in chosen},
+        bounds,
+        supports,
+        character_marks(scene, chosen),
+    )

@@ -83,12 +83,23 @@ def _runs(mask: np.ndarray):
 
 
 def _covering(moves, first: int, last: int) -> str:
-    names = [m.label for m in moves if m.start_frame <= last and m.end_frame >= first and m.type != "handheld"]
+    names = [
+        m.label
+        for m in moves
+        if m.start_frame <= last and m.end_frame >= first and m.type != "handheld"
+    ]
     return f" ({', '.join(names)})" if names else ""
 
 
-def check_track(track: CameraTrack, moves, frame_rate, lens_zoom_range_mm=None,
-                limits: RigLimits | None = None, *, length_frames: int | None = None) -> list[Warning]:
+def check_track(
+    track: CameraTrack,
+    moves,
+    frame_rate,
+    lens_zoom_range_mm=None,
+    limits: RigLimits | None = None,
+    *,
+    length_frames: int | None = None,
+) -> list[Warning]:
     """Warnings for the track over frames ``0 … length_frames − 1`` (pass the shot's length; the
     default runs to the last key or move end, as a track does not know its shot's length)."""
     limits = limits or RigLimits()
@@ -107,9 +118,9 @@ def check_track(track: CameraTrack, moves, frame_rate, lens_zoom_range_mm=None,
     shaky = np.zeros(len(frames), bool)
     for m in moves:
         if m.type == "crane":
-            crane[m.start_frame:m.end_frame + 1] = True
+            crane[m.start_frame : m.end_frame + 1] = True
         if m.type == "handheld":
-            shaky[m.start_frame:m.end_frame + 1] = True
+            shaky[m.start_frame : m.end_frame + 1] = True
 
     def report(kind, values, limit, at_frames, unit, what, mask=None):
         over = values > limit * (1 + 1e-9)
@@ -117,10 +128,17 @@ def check_track(track: CameraTrack, moves, frame_rate, lens_zoom_range_mm=None,
             over &= mask
         for a, b in _runs(over):
             first, last = int(at_frames[a][0]), int(at_frames[b][1])
-            worst = float(values[a:b + 1].max())
-            out.append(Warning(kind, (first, last),
-                               f"{what} {worst:.3g} {unit} over frames {first}–{last}{_covering(moves, first, last)} "
-                               f"exceeds {limit:g} {unit}", worst, float(limit)))
+            worst = float(values[a : b + 1].max())
+            out.append(
+                Warning(
+                    kind,
+                    (first, last),
+                    f"{what} {worst:.3g} {unit} over frames {first}–{last}{_covering(moves, first, last)} "
+                    f"exceeds {limit:g} {unit}",
+                    worst,
+                    float(limit),
+                )
+            )
 
     if len(frames) >= 2:
         # speeds over each interval [i, i+1]
@@ -129,8 +147,10 @@ def check_track(track: CameraTrack, moves, frame_rate, lens_zoom_range_mm=None,
         on_crane = crane[:-1] & crane[1:]
         report("crane_speed", speed, limits.crane_speed_mps, spans, "m/s", "crane speed", on_crane)
         report("dolly_speed", speed, limits.dolly_speed_mps, spans, "m/s", "dolly speed", ~on_crane)
-        for name, kind, limit, what in (("pan_deg", "pan_speed", limits.pan_speed_dps, "pan speed"),
-                                        ("tilt_deg", "tilt_speed", limits.tilt_speed_dps, "tilt speed")):
+        for name, kind, limit, what in (
+            ("pan_deg", "pan_speed", limits.pan_speed_dps, "pan speed"),
+            ("tilt_deg", "tilt_speed", limits.tilt_speed_dps, "tilt speed"),
+        ):
             a = ch[name].evaluate_many(frames)[:, 0]
             rate = np.abs((np.diff(a) + 180.0) % 360.0 - 180.0) * fps
             report(kind, rate, limit, spans, "°/s", what)
@@ -144,22 +164,46 @@ def check_track(track: CameraTrack, moves, frame_rate, lens_zoom_range_mm=None,
         spans = np.c_[frames[:-2], frames[2:]]
         accel = np.linalg.norm(pos[2:] - 2 * pos[1:-1] + pos[:-2], axis=1) * fps * fps
         steady = ~shaky[1:-1]
-        report("crane_accel", accel, limits.crane_accel_mps2, spans, "m/s²", "crane acceleration",
-               crane[1:-1] & steady)
-        report("dolly_accel", accel, limits.dolly_accel_mps2, spans, "m/s²", "dolly acceleration",
-               ~crane[1:-1] & steady)
+        report(
+            "crane_accel",
+            accel,
+            limits.crane_accel_mps2,
+            spans,
+            "m/s²",
+            "crane acceleration",
+            crane[1:-1] & steady,
+        )
+        report(
+            "dolly_accel",
+            accel,
+            limits.dolly_accel_mps2,
+            spans,
+            "m/s²",
+            "dolly acceleration",
+            ~crane[1:-1] & steady,
+        )
     if lens_zoom_range_mm is not None:
         lo, hi = (float(x) for x in lens_zoom_range_mm)
         focal = ch["focal_length_mm"].evaluate_many(frames)[:, 0]
         spans = np.c_[frames, frames]
-        for mask, limit, side in ((focal < lo - 1e-6, lo, "below"), (focal > hi + 1e-6, hi, "above")):
+        for mask, limit, side in (
+            (focal < lo - 1e-6, lo, "below"),
+            (focal > hi + 1e-6, hi, "above"),
+        ):
             for a, b in _runs(mask):
-                worst = float(focal[a:b + 1].min() if side == "below" else focal[a:b + 1].max())
+                worst = float(focal[a : b + 1].min() if side == "below" else focal[a : b + 1].max())
                 first, last = int(spans[a][0]), int(spans[b][1])
-                out.append(Warning("zoom_range", (first, last),
-                                   f"focal length {worst:.4g} mm over frames {first}–{last}"
-                                   f"{_covering(moves, first, last)} is {side} the zoom's range "
-                                   f"{lo:g}–{hi:g} mm", worst, limit))
+                out.append(
+                    Warning(
+                        "zoom_range",
+                        (first, last),
+                        f"focal length {worst:.4g} mm over frames {first}–{last}"
+                        f"{_covering(moves, first, last)} is {side} the zoom's range "
+                        f"{lo:g}–{hi:g} mm",
+                        worst,
+                        limit,
+                    )
+                )
     out.sort(key=lambda w: (w.shot_frame_range, w.kind))
     return out
 
@@ -193,11 +237,20 @@ def check_walk(walk, frame_rate, limits: PeopleLimits | None = None) -> list[War
         return []
     kind = f"{walk.gait}_speed"
     side, limit = ("below", lo) if speed < lo else ("above", hi)
-    hint = {("walk", "above"): "; make it a run (gait: run) or give it more frames",
-            ("walk", "below"): "; give it fewer frames",
-            ("run", "above"): "; give it more frames",
-            ("run", "below"): "; make it a walk (gait: walk)"}[(walk.gait, side)]
-    return [Warning(kind, (walk.start_frame, walk.end_frame),
-                    f"{walk.standin} {'walks' if walk.gait == 'walk' else 'runs'} {length_m:.2f} m in "
-                    f"{seconds:.2f} s: {speed:.2f} m/s is {side} a person's {lo:g}-{hi:g} m/s"
-                    f"{hint}", speed, float(limit))]
+    hint = {
+        ("walk", "above"): "; make it a run (gait: run) or give it more frames",
+        ("walk", "below"): "; give it fewer frames",
+        ("run", "above"): "; give it more frames",
+        ("run", "below"): "; make it a walk (gait: walk)",
+    }[(walk.gait, side)]
+    return [
+        Warning(
+            kind,
+            (walk.start_frame, walk.end_frame),
+            f"{walk.standin} {'walks' if walk.gait == 'walk' else 'runs'} {length_m:.2f} m in "
+            f"{seconds:.2f} s: {speed:.2f} m/s is {side} a person's {lo:g}-{hi:g} m/s"
+            f"{hint}",
+            speed,
+            float(limit),
+        )
+    ]

@@ -120,18 +120,38 @@ class LensKit:
         for spec in self.lenses:
             if spec.is_zoom and spec.focal_min_mm - 1e-6 <= f <= spec.focal_max_mm + 1e-6:
                 f = min(max(f, spec.focal_min_mm), spec.focal_max_mm)
-                return Lens(self.id, self.name, f, self.squeeze, spec.t_stop_at(f),
-                            self.t_stop_min, spec.close_focus_m,
-                            (spec.focal_min_mm, spec.focal_max_mm), self.image_circle_mm)
+                return Lens(
+                    self.id,
+                    self.name,
+                    f,
+                    self.squeeze,
+                    spec.t_stop_at(f),
+                    self.t_stop_min,
+                    spec.close_focus_m,
+                    (spec.focal_min_mm, spec.focal_max_mm),
+                    self.image_circle_mm,
+                )
             if not spec.is_zoom and math.isclose(f, spec.focal_min_mm, abs_tol=0.01):
-                return Lens(self.id, self.name, spec.focal_min_mm, self.squeeze,
-                            spec.t_stop_max, self.t_stop_min, spec.close_focus_m, None,
-                            self.image_circle_mm)
+                return Lens(
+                    self.id,
+                    self.name,
+                    spec.focal_min_mm,
+                    self.squeeze,
+                    spec.t_stop_max,
+                    self.t_stop_min,
+                    spec.close_focus_m,
+                    None,
+                    self.image_circle_mm,
+                )
         if self.kind == "zoom":
-            raise PresetError(f"{self.name} ({self.id}): focal length {f:g} mm is outside the "
-                              f"zoom range {self._describe_focals()}")
-        raise PresetError(f"{self.name} ({self.id}) has no {f:g} mm lens; "
-                          f"focal lengths: {self._describe_focals()}")
+            raise PresetError(
+                f"{self.name} ({self.id}): focal length {f:g} mm is outside the "
+                f"zoom range {self._describe_focals()}"
+            )
+        raise PresetError(
+            f"{self.name} ({self.id}) has no {f:g} mm lens; "
+            f"focal lengths: {self._describe_focals()}"
+        )
 
 
 # ---------------------------------------------------------------- lookup helpers
@@ -144,7 +164,9 @@ def normalise_id(name: str) -> str:
 def _did_you_mean(key: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
     if not close:  # prefixes like "venice" -> "venice-2-8k"
-        close = [c for c in choices if c.startswith(key) or key.replace("-", "") == c.replace("-", "")][:1]
+        close = [
+            c for c in choices if c.startswith(key) or key.replace("-", "") == c.replace("-", "")
+        ][:1]
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
@@ -184,8 +206,12 @@ def _parse_body(body_id: str, entry: dict[str, Any]) -> CameraBody:
         if not (0 < w < _MAX_SENSOR_MM and 0 < h < _MAX_SENSOR_MM):
             raise PresetError(f"{mwhere}: implausible size {w} x {h} mm")
         modes[mode_id] = SensorMode(
-            body_id=body_id, body_name=name, mode_id=mode_id,
-            mode_name=str(m.get("name", mode_id)), width_mm=w, height_mm=h,
+            body_id=body_id,
+            body_name=name,
+            mode_id=mode_id,
+            mode_name=str(m.get("name", mode_id)),
+            width_mm=w,
+            height_mm=h,
             width_px=int(_need(m, "width_px", mwhere)),
             height_px=int(_need(m, "height_px", mwhere)),
             coc_mm=float(m.get("coc_mm", default_coc_mm(w, h))),
@@ -201,11 +227,18 @@ def _parse_body(body_id: str, entry: dict[str, Any]) -> CameraBody:
         raise PresetError(f"{where}: default_mode '{default}' is not one of its modes")
     light = _parse_light(entry.get("light"), f"{where}.light")
     return CameraBody(
-        id=body_id, name=name, maker=str(_need(entry, "maker", where)), modes=modes,
-        source=str(_need(entry, "source", where)), default_mode=default,
+        id=body_id,
+        name=name,
+        maker=str(_need(entry, "maker", where)),
+        modes=modes,
+        source=str(_need(entry, "source", where)),
+        default_mode=default,
         confidence=_confidence(_need(entry, "confidence", where), where),
-        notes=str(entry.get("notes", "")), mode_aliases=aliases, mode_confidence=conf,
-        stated_pitch_um=pitch, **light,
+        notes=str(entry.get("notes", "")),
+        mode_aliases=aliases,
+        mode_confidence=conf,
+        stated_pitch_um=pitch,
+        **light,
     )
 
 
@@ -252,16 +285,24 @@ def _parse_kit(kit_id: str, entry: dict[str, Any]) -> LensKit:
             if not 0 < lo < hi:
                 raise PresetError(f"{lwhere}: zoom range {lo:g}-{hi:g} mm is not increasing")
         ramp = tuple((float(f), float(t)) for f, t in lens.get("t_stop_ramp", ()))
-        specs.append(LensSpec(
-            focal_min_mm=lo, focal_max_mm=hi,
-            t_stop_max=float(_need(lens, "t_stop_max", lwhere)),
-            close_focus_m=float(_need(lens, "close_focus_m", lwhere)),
-            confidence=_confidence(_need(lens, "confidence", lwhere), lwhere),
-            note=str(lens.get("note", "")), t_stop_ramp=ramp,
-        ))
+        specs.append(
+            LensSpec(
+                focal_min_mm=lo,
+                focal_max_mm=hi,
+                t_stop_max=float(_need(lens, "t_stop_max", lwhere)),
+                close_focus_m=float(_need(lens, "close_focus_m", lwhere)),
+                confidence=_confidence(_need(lens, "confidence", lwhere), lwhere),
+                note=str(lens.get("note", "")),
+                t_stop_ramp=ramp,
+            )
+        )
     return LensKit(
-        id=kit_id, name=str(_need(entry, "name", where)), maker=str(_need(entry, "maker", where)),
-        squeeze=float(_need(entry, "squeeze", where)), kind=kind, lenses=tuple(specs),
+        id=kit_id,
+        name=str(_need(entry, "name", where)),
+        maker=str(_need(entry, "maker", where)),
+        squeeze=float(_need(entry, "squeeze", where)),
+        kind=kind,
+        lenses=tuple(specs),
         image_circle_mm=float(_need(entry, "image_circle_mm", where)),
         source=str(_need(entry, "source", where)),
         t_stop_min=float(entry.get("t_stop_min", 22.0)),
@@ -308,9 +349,11 @@ def get_mode(body_id: str, mode_id: str | None = None) -> SensorMode:
     key = normalise_id(mode_id)
     key = body.mode_aliases.get(key, key)
     if key not in body.modes:
-        raise PresetError(f"{body.name} ({body.id}) has no recording mode '{mode_id}'"
-                          f"{_did_you_mean(key, list(body.modes) + list(body.mode_aliases))}; "
-                          f"modes: {', '.join(body.modes)}")
+        raise PresetError(
+            f"{body.name} ({body.id}) has no recording mode '{mode_id}'"
+            f"{_did_you_mean(key, list(body.modes) + list(body.mode_aliases))}; "
+            f"modes: {', '.join(body.modes)}"
+        )
     return body.modes[key]
 
 
@@ -371,32 +414,50 @@ def _xy(value: Any, where: str) -> tuple[float, float]:
 def _parse_panel(pid: str, e: dict[str, Any]) -> PanelModel:
     where = f"previs/data/panels.yaml: panels.{pid}"
     prim = _need(e, "primaries_xy", where)
-    red, green, blue = (_xy(_need(prim, c, f"{where}.primaries_xy"), f"{where}.primaries_xy.{c}")
-                        for c in ("red", "green", "blue"))
+    red, green, blue = (
+        _xy(_need(prim, c, f"{where}.primaries_xy"), f"{where}.primaries_xy.{c}")
+        for c in ("red", "green", "blue")
+    )
     primaries = (red, green, blue)
     scan = _number(e, "scan_ratio", where, 1, 64)
     if scan != int(scan):
         raise PresetError(f"{where}.scan_ratio: expected a whole number, got {scan:g}")
-    return PanelModel(pid, str(_need(e, "name", where)), _number(e, "refresh_hz", where, 24, 100_000),
-                      int(scan), primaries, _xy(_need(e, "white_xy", where), f"{where}.white_xy"),
-                      str(_need(e, "source", where)), _confidence(_need(e, "confidence", where), where),
-                      tuple(normalise_id(str(a)) for a in e.get("aliases", ())))
+    return PanelModel(
+        pid,
+        str(_need(e, "name", where)),
+        _number(e, "refresh_hz", where, 24, 100_000),
+        int(scan),
+        primaries,
+        _xy(_need(e, "white_xy", where), f"{where}.white_xy"),
+        str(_need(e, "source", where)),
+        _confidence(_need(e, "confidence", where), where),
+        tuple(normalise_id(str(a)) for a in e.get("aliases", ())),
+    )
 
 
 def _parse_processor(pid: str, e: dict[str, Any]) -> ProcessorModel:
     where = f"previs/data/panels.yaml: processors.{pid}"
-    return ProcessorModel(pid, str(_need(e, "name", where)),
-                          int(_number(e, "capacity_px", where, 1, 1e10)),
-                          str(_need(e, "source", where)), _confidence(_need(e, "confidence", where), where),
-                          tuple(normalise_id(str(a)) for a in e.get("aliases", ())))
+    return ProcessorModel(
+        pid,
+        str(_need(e, "name", where)),
+        int(_number(e, "capacity_px", where, 1, 1e10)),
+        str(_need(e, "source", where)),
+        _confidence(_need(e, "confidence", where), where),
+        tuple(normalise_id(str(a)) for a in e.get("aliases", ())),
+    )
 
 
 @cache
 def _panel_data() -> tuple[dict[str, PanelModel], dict[str, ProcessorModel], int]:
     raw = _read_yaml("panels.yaml")
-    panels = {normalise_id(k): _parse_panel(normalise_id(k), v) for k, v in (raw.get("panels") or {}).items()}
-    procs = {normalise_id(k): _parse_processor(normalise_id(k), v)
-             for k, v in (raw.get("processors") or {}).items()}
+    panels = {
+        normalise_id(k): _parse_panel(normalise_id(k), v)
+        for k, v in (raw.get("panels") or {}).items()
+    }
+    procs = {
+        normalise_id(k): _parse_processor(normalise_id(k), v)
+        for k, v in (raw.get("processors") or {}).items()
+    }
     budget = int(_number(raw, "render_node_budget_px", "previs/data/panels.yaml", 1, 1e10))
     return panels, procs, budget
 
@@ -436,7 +497,9 @@ def get_processor(name: str) -> ProcessorModel:
     procs = _panel_data()[1]
     found = _lookup(procs, name)
     if found is None:
-        raise PresetError(f"unknown LED processor '{name}'{_did_you_mean(normalise_id(name), list(procs))}")
+        raise PresetError(
+            f"unknown LED processor '{name}'{_did_you_mean(normalise_id(name), list(procs))}"
+        )
     return found
 
 
@@ -453,24 +516,34 @@ def format_presets_table() -> str:
                 f"    {mode.mode_id:<18} {mode.width_mm:6.2f} x {mode.height_mm:5.2f} mm  "
                 f"{mode.width_px:>5} x {mode.height_px:<5}  {mode.photosite_pitch_um:5.2f} um  "
                 f"CoC {mode.coc_mm:.3f} mm  [{body.mode_confidence[mode.mode_id]}]"
-                f"  {mode.mode_name}{flag}{default}")
+                f"  {mode.mode_name}{flag}{default}"
+            )
         lines.append("")
     lines += ["LENS KITS", ""]
     for kit in _kits().values():
         sq = "spherical" if kit.squeeze == 1.0 else f"{kit.squeeze:g}x anamorphic"
-        lines.append(f"{kit.id}  {kit.name}  {kit.kind}, {sq}, image circle "
-                     f"{kit.image_circle_mm:g} mm, to T{kit.t_stop_min:g}  [{kit.confidence}]  "
-                     f"({kit.source})")
+        lines.append(
+            f"{kit.id}  {kit.name}  {kit.kind}, {sq}, image circle "
+            f"{kit.image_circle_mm:g} mm, to T{kit.t_stop_min:g}  [{kit.confidence}]  "
+            f"({kit.source})"
+        )
         for s in kit.lenses:
-            focal = (f"{s.focal_min_mm:g}-{s.focal_max_mm:g} mm" if s.is_zoom
-                     else f"{s.focal_min_mm:g} mm")
+            focal = (
+                f"{s.focal_min_mm:g}-{s.focal_max_mm:g} mm"
+                if s.is_zoom
+                else f"{s.focal_min_mm:g} mm"
+            )
             note = f"  {s.note}" if s.note else ""
-            lines.append(f"    {focal:<12} T{s.t_stop_max:<4g} close focus {s.close_focus_m:g} m"
-                         f"  [{s.confidence}]{note}")
+            lines.append(
+                f"    {focal:<12} T{s.t_stop_max:<4g} close focus {s.close_focus_m:g} m"
+                f"  [{s.confidence}]{note}"
+            )
         lines.append("")
     from previs.core.fixtures import fixture_table  # fixtures import this module's helpers
 
     lines += fixture_table()
-    lines.append("* default mode. Confidence: V verified, S stated by a cited source, "
-                 "D derived, R recollection (verify).")
+    lines.append(
+        "* default mode. Confidence: V verified, S stated by a cited source, "
+        "D derived, R recollection (verify)."
+    )
     return "\n".join(lines)

@@ -25,6 +25,7 @@ def shadow_tiles(light_type: str, shadows: bool) -> int:
     """Atlas tiles a light's shadows take (see :data:`MAX_SHADOW_TILES`)."""
     return (6 if light_type == "point" else 1) if shadows else 0
 
+
 FORMAT_VERSION = 2
 """The scene-file format version this build writes and reads (older versions are migrated).
 2: characters (poses, looks, colours), named floor marks, walks by marks and speed."""
@@ -42,7 +43,9 @@ class PanelSpec:
     panel_width_px: int
     panel_height_px: int
     peak_nits: float
-    viewing_angle_deg: float = 160.0  # full angle where luminance falls to 50 % (spec-sheet convention)
+    viewing_angle_deg: float = (
+        160.0  # full angle where luminance falls to 50 % (spec-sheet convention)
+    )
     fill_factor: float = 0.3  # share of the pitch that emits (SMD LEDs on a black mask)
     # Light and colour (previs check): the PWM refresh the panel quotes, its scan (multiplex)
     # ratio (1/scan_ratio of each period lights an LED row), its primaries' CIE xy (R, G, B),
@@ -111,7 +114,9 @@ class InnerFrustum:
     overscan_pct: float = 20.0
     soft_edge_pct: float = 5.0
     latency_frames: int = 0
-    resolution_px: int = 2048  # most pixels across the inner-frustum render (capped by the camera image)
+    resolution_px: int = (
+        2048  # most pixels across the inner-frustum render (capped by the camera image)
+    )
     show_border: bool = False
 
 
@@ -345,7 +350,9 @@ class Shot:
     take: Take | None = None  # a recorded camera take this shot's keys came from
     action: str = ""  # what happens in frame (boards and shot list)
     dialogue: str = ""
-    support: str | None = None  # sticks, dolly, crane, steadicam, handheld ... (None: from the moves)
+    support: str | None = (
+        None  # sticks, dolly, crane, steadicam, handheld ... (None: from the moves)
+    )
     transition: str = "cut"  # how the cut comes into this shot: "cut" or "dissolve"
     transition_frames: int = 0  # a dissolve's length, centred on the cut
     marks: tuple[FloorMark, ...] = ()  # named floor marks, per character
@@ -355,9 +362,15 @@ class Shot:
     @property
     def is_static(self) -> bool:
         """Nothing changes over the shot (a pose or look keyed after the first frame does)."""
-        return not (self.moves or self.keys or self.walks or self.light_cues or self.wall_cues
-                    or any(k.frame > 0 for k in self.poses)
-                    or any(k.frame > 0 for k in self.looks))
+        return not (
+            self.moves
+            or self.keys
+            or self.walks
+            or self.light_cues
+            or self.wall_cues
+            or any(k.frame > 0 for k in self.poses)
+            or any(k.frame > 0 for k in self.looks)
+        )
 
 
 # ---------------------------------------------------------------- camera tracking
@@ -434,4 +447,6 @@ class Scene:
         from previs.errors import PrevisError
 
         known = ", ".join(s.id for s in self.shots)
-        raise PrevisError(f"no shot '{shot_id}' in {self.source_path or self.name} (shots: {known})")
+        raise PrevisError(
+            f"no shot '{shot_id}' in {self.source_path or self.name} (shots: {known})"
+        )

@@ -86,8 +86,10 @@ class SectionLayout:
 def _count(length_m: float, panel_m: float) -> int:
     n = length_m / panel_m
     if not math.isfinite(n) or n > MAX_PANEL_COLUMNS:  # checked before int(): inf, 1e308
-        raise PrevisError(f"{length_m:g} m is {n:g} panels of {panel_m * 1000:g} mm; previs builds "
-                          f"at most {MAX_PANEL_COLUMNS:,} a section")
+        raise PrevisError(
+            f"{length_m:g} m is {n:g} panels of {panel_m * 1000:g} mm; previs builds "
+            f"at most {MAX_PANEL_COLUMNS:,} a section"
+        )
     return max(1, int(round(n)))
 
 
@@ -101,19 +103,30 @@ def _panel_m(volume: LedVolume) -> tuple[float, float]:
 
 def _facet_angle_rad(section: CurvedSection, panel_w_m: float) -> float:
     if not section.radius_m * 2.0 >= panel_w_m:
-        raise PrevisError(f"section '{section.name}': radius {section.radius_m} m is too small for "
-                          f"{panel_w_m * 1000:g} mm panels")
+        raise PrevisError(
+            f"section '{section.name}': radius {section.radius_m} m is too small for "
+            f"{panel_w_m * 1000:g} mm panels"
+        )
     return 2.0 * math.asin(panel_w_m / (2.0 * section.radius_m))
 
 
-def _layout(name: str, kind: str, columns: int, rows: int, volume: LedVolume,
-            arc_deg: float | None = None) -> SectionLayout:
+def _layout(
+    name: str, kind: str, columns: int, rows: int, volume: LedVolume, arc_deg: float | None = None
+) -> SectionLayout:
     pw, ph = _panel_m(volume)
-    return SectionLayout(name=name, columns=columns, rows=rows, panels=columns * rows,
-                         width_px=columns * volume.panel.panel_width_px,
-                         height_px=rows * volume.panel.panel_height_px,
-                         area_m2=columns * rows * pw * ph, width_m=columns * pw, height_m=rows * ph,
-                         kind=kind, arc_deg=arc_deg)
+    return SectionLayout(
+        name=name,
+        columns=columns,
+        rows=rows,
+        panels=columns * rows,
+        width_px=columns * volume.panel.panel_width_px,
+        height_px=rows * volume.panel.panel_height_px,
+        area_m2=columns * rows * pw * ph,
+        width_m=columns * pw,
+        height_m=rows * ph,
+        kind=kind,
+        arc_deg=arc_deg,
+    )
 
 
 def section_layouts(volume: LedVolume) -> list[SectionLayout]:
@@ -137,12 +150,16 @@ def section_layouts(volume: LedVolume) -> list[SectionLayout]:
             raise PrevisError(f"unknown wall section type {type(s).__name__}")
     if volume.ceiling is not None:
         c = volume.ceiling
-        out.append(_layout("ceiling", "ceiling", _count(c.width_m, pw), _count(c.depth_m, ph), volume))
+        out.append(
+            _layout("ceiling", "ceiling", _count(c.width_m, pw), _count(c.depth_m, ph), volume)
+        )
     columns = sum(lay.columns for lay in out)
     panels = sum(lay.panels for lay in out)
     if columns > MAX_PANEL_COLUMNS or panels > MAX_PANELS:  # before any facet is built
-        raise PrevisError(f"the volume has {panels:,} panels in {columns:,} columns; previs builds "
-                          f"at most {MAX_PANELS:,} panels in {MAX_PANEL_COLUMNS:,} columns")
+        raise PrevisError(
+            f"the volume has {panels:,} panels in {columns:,} columns; previs builds "
+            f"at most {MAX_PANELS:,} panels in {MAX_PANEL_COLUMNS:,} columns"
+        )
     return out
 
 
@@ -204,7 +221,9 @@ def _build_facets(volume: LedVolume) -> _Facets:
     if volume.ceiling is not None:
         c, lay = volume.ceiling, layouts[-1]
         width_m, depth_m = lay.width_m, lay.height_m
-        a.append(np.array([[c.center_xz_m[0] - width_m / 2, c.height_m, c.center_xz_m[1] + depth_m / 2]]))
+        a.append(
+            np.array([[c.center_xz_m[0] - width_m / 2, c.height_m, c.center_xz_m[1] + depth_m / 2]])
+        )
         e1.append(np.array([[width_m, 0.0, 0.0]]))
         e2.append(np.array([[0.0, 0.0, -depth_m]]))
         uv0.append(np.zeros((1, 2)))
@@ -212,14 +231,28 @@ def _build_facets(volume: LedVolume) -> _Facets:
         sec.append(np.array([len(volume.sections)], dtype=np.int32))
     if not a:
         empty = np.zeros((0, 3))
-        f = _Facets(empty, empty, empty, empty, np.zeros((0, 2)), np.zeros((0, 2)),
-                    np.zeros(0, dtype=np.int32))
+        f = _Facets(
+            empty,
+            empty,
+            empty,
+            empty,
+            np.zeros((0, 2)),
+            np.zeros((0, 2)),
+            np.zeros(0, dtype=np.int32),
+        )
     else:
         A, E1, E2 = (np.concatenate(x).astype(np.float64) for x in (a, e1, e2))
         n = np.cross(E2, E1)
         n /= np.linalg.norm(n, axis=1, keepdims=True)
-        f = _Facets(A, E1, E2, n, np.concatenate(uv0).astype(np.float64),
-                    np.concatenate(duv).astype(np.float64), np.concatenate(sec))
+        f = _Facets(
+            A,
+            E1,
+            E2,
+            n,
+            np.concatenate(uv0).astype(np.float64),
+            np.concatenate(duv).astype(np.float64),
+            np.concatenate(sec),
+        )
     for arr in (f.a, f.e1, f.e2, f.n, f.uv0, f.duv, f.section):
         arr.setflags(write=False)
     return f
@@ -259,10 +292,23 @@ def wall_summary(volume: LedVolume) -> dict:
     """
     p = volume.panel
     layouts = section_layouts(volume)
-    rows = [{"name": s.name, "kind": s.kind, "columns": s.columns, "rows": s.rows,
-             "panels": s.panels, "width_px": s.width_px, "height_px": s.height_px,
-             "pixels": s.width_px * s.height_px, "area_m2": s.area_m2, "width_m": s.width_m,
-             "height_m": s.height_m, "arc_deg": s.arc_deg} for s in layouts]
+    rows = [
+        {
+            "name": s.name,
+            "kind": s.kind,
+            "columns": s.columns,
+            "rows": s.rows,
+            "panels": s.panels,
+            "width_px": s.width_px,
+            "height_px": s.height_px,
+            "pixels": s.width_px * s.height_px,
+            "area_m2": s.area_m2,
+            "width_m": s.width_m,
+            "height_m": s.height_m,
+            "arc_deg": s.arc_deg,
+        }
+        for s in layouts
+    ]
     walls = [r for r in rows if r["kind"] != "ceiling"]
     ceil = [r for r in rows if r["kind"] == "ceiling"]
     out: dict = {
@@ -281,8 +327,9 @@ def wall_summary(volume: LedVolume) -> dict:
 
 
 # ---------------------------------------------------------------- ray casts
-def wall_hit(volume: LedVolume, origins, directions, *, back_faces: bool = True,
-             chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def wall_hit(
+    volume: LedVolume, origins, directions, *, back_faces: bool = True, chunk: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
     """Cast rays against the faceted walls and the ceiling.
 
     ``origins`` and ``directions`` are ``(..., 3)`` (broadcast together); directions need not be
@@ -297,8 +344,9 @@ def wall_hit(volume: LedVolume, origins, directions, *, back_faces: bool = True,
     tested ``chunk`` at a time against every facet: small chunks keep the (rays, facets) arrays
     in the CPU's cache.
     """
-    o, d = np.broadcast_arrays(np.asarray(origins, dtype=np.float64),
-                               np.asarray(directions, dtype=np.float64))
+    o, d = np.broadcast_arrays(
+        np.asarray(origins, dtype=np.float64), np.asarray(directions, dtype=np.float64)
+    )
     if o.shape[-1:] != (3,):
         raise PrevisError(f"rays must be (..., 3) arrays, got {o.shape}")
     shape = o.shape[:-1]
@@ -324,23 +372,28 @@ def wall_hit(volume: LedVolume, origins, directions, *, back_faces: bool = True,
     step = max(1, int(chunk))
     with np.errstate(divide="ignore", invalid="ignore"):
         for lo in range(0, n_rays, step):
-            op = o[lo:lo + step] @ axes  # (K, 3Q)
-            dp = d[lo:lo + step] @ axes
+            op = o[lo : lo + step] @ axes  # (K, 3Q)
+            dp = d[lo : lo + step] @ axes
             denom = dp[:, :q]
             t = (an - op[:, :q]) / denom
-            s1 = (op[:, q:2 * q] + t * dp[:, q:2 * q] - a1) / l1
-            s2 = (op[:, 2 * q:] + t * dp[:, 2 * q:] - a2) / l2
-            hit = ((denom != 0) & (t > _MIN_T)
-                   & (s1 >= -_EDGE_EPS) & (s1 <= 1 + _EDGE_EPS)
-                   & (s2 >= -_EDGE_EPS) & (s2 <= 1 + _EDGE_EPS))
+            s1 = (op[:, q : 2 * q] + t * dp[:, q : 2 * q] - a1) / l1
+            s2 = (op[:, 2 * q :] + t * dp[:, 2 * q :] - a2) / l2
+            hit = (
+                (denom != 0)
+                & (t > _MIN_T)
+                & (s1 >= -_EDGE_EPS)
+                & (s1 <= 1 + _EDGE_EPS)
+                & (s2 >= -_EDGE_EPS)
+                & (s2 <= 1 + _EDGE_EPS)
+            )
             if not back_faces:
                 hit &= denom < 0
             t = np.where(hit, t, np.inf)
             best = np.argmin(t, axis=1)
             tb = t[np.arange(len(t)), best]
             found = np.isfinite(tb)
-            dist[lo:lo + step] = tb
-            index[lo:lo + step] = np.where(found, f.section[best], -1)
+            dist[lo : lo + step] = tb
+            index[lo : lo + step] = np.where(found, f.section[best], -1)
     return dist.reshape(shape), index.reshape(shape)
 
 
@@ -357,8 +410,15 @@ class WallFootprint:
     hit_share: float  # of the frustum's rays, the share that meets a panel
 
 
-def frustum_footprint(volume: LedVolume, world_from_camera, yfov_rad: float, aspect: float,
-                      overscan_pct: float = 0.0, *, n: int = 33) -> WallFootprint:
+def frustum_footprint(
+    volume: LedVolume,
+    world_from_camera,
+    yfov_rad: float,
+    aspect: float,
+    overscan_pct: float = 0.0,
+    *,
+    n: int = 33,
+) -> WallFootprint:
     """The frustum ``overscan_pct`` wider than ``yfov_rad`` on every side, cast onto the walls
     and the ceiling on an ``n`` x ``n`` grid of rays (tan space, edges included).
 
@@ -379,9 +439,15 @@ def frustum_footprint(volume: LedVolume, world_from_camera, yfov_rad: float, asp
     unit = dirs / np.linalg.norm(dirs, axis=-1, keepdims=True)
     pts = m[:3, 3] + unit * np.where(np.isfinite(dist), dist, 0.0)[..., None]
     ok = sec >= 0
-    same = (ok[:-1, :-1] & ok[1:, 1:] & ok[1:, :-1] & ok[:-1, 1:]
-            & (sec[:-1, :-1] == sec[1:, 1:]) & (sec[:-1, :-1] == sec[1:, :-1])
-            & (sec[:-1, :-1] == sec[:-1, 1:]))
+    same = (
+        ok[:-1, :-1]
+        & ok[1:, 1:]
+        & ok[1:, :-1]
+        & ok[:-1, 1:]
+        & (sec[:-1, :-1] == sec[1:, 1:])
+        & (sec[:-1, :-1] == sec[1:, :-1])
+        & (sec[:-1, :-1] == sec[:-1, 1:])
+    )
     d1 = pts[1:, 1:] - pts[:-1, :-1]
     d2 = pts[1:, :-1] - pts[:-1, 1:]
     quad = 0.5 * np.linalg.norm(np.cross(d1, d2), axis=-1)
@@ -398,5 +464,6 @@ def frustum_footprint(volume: LedVolume, world_from_camera, yfov_rad: float, asp
     p = volume.panel
     cab_m2 = p.panel_width_mm * p.panel_height_mm / 1e6
     pitch_m = p.pixel_pitch_mm / 1000.0
-    return WallFootprint(area, width, height, area / cab_m2, int(round(area / (pitch_m * pitch_m))),
-                         float(ok.mean()))
+    return WallFootprint(
+        area, width, height, area / cab_m2, int(round(area / (pitch_m * pitch_m))), float(ok.mean())
+    )

@@ -59,8 +59,9 @@ def stops_over_mid_grey(nits, t_stop: float, exposure_s: float, iso: float):
     return float(out) if out.ndim == 0 else out
 
 
-def latitude_at_iso(base_iso: float, over_stops: float, under_stops: float, iso: float
-                    ) -> tuple[float, float]:
+def latitude_at_iso(
+    base_iso: float, over_stops: float, under_stops: float, iso: float
+) -> tuple[float, float]:
     """(over, under) stops of mid-grey at exposure index ``iso``: the range is fixed, mid-grey
     moves one stop down it for each stop of EI above base (module docstring)."""
     shift = math.log2(iso / base_iso)
@@ -85,18 +86,28 @@ class WallExposure:
 
     @property
     def clip_nits(self) -> float:
-        return self.mid_grey_nits * 2.0 ** self.over_limit_stops
+        return self.mid_grey_nits * 2.0**self.over_limit_stops
 
     @property
     def floor_nits(self) -> float:
-        return self.mid_grey_nits * 2.0 ** -self.under_limit_stops
+        return self.mid_grey_nits * 2.0**-self.under_limit_stops
 
 
-def wall_exposure(brightest_nits: float, median_nits: float, wall_white_nits: float, *,
-                  t_stop: float, exposure_s: float, iso: float, base_iso: float,
-                  latitude_over_stops: float, latitude_under_stops: float,
-                  peak_nits: float | None = None, t_stop_widest: float | None = None,
-                  t_stop_closest: float = 22.0) -> WallExposure:
+def wall_exposure(
+    brightest_nits: float,
+    median_nits: float,
+    wall_white_nits: float,
+    *,
+    t_stop: float,
+    exposure_s: float,
+    iso: float,
+    base_iso: float,
+    latitude_over_stops: float,
+    latitude_under_stops: float,
+    peak_nits: float | None = None,
+    t_stop_widest: float | None = None,
+    t_stop_closest: float = 22.0,
+) -> WallExposure:
     """Where the seen wall falls in the camera's latitude, with a remedy.
 
     Verdicts, worst first: ``background clips`` (the *median* seen wall is past the clip point:
@@ -118,15 +129,14 @@ def wall_exposure(brightest_nits: float, median_nits: float, wall_white_nits: fl
     if m > over or b > over:
         verdict = "background clips" if m > over else "clips"
         excess = (m if m > over else b) - over + margin  # stops to take away
-        nits = wall_white_nits * 2.0 ** -excess
+        nits = wall_white_nits * 2.0**-excess
         t = t_stop * 2.0 ** (excess / 2.0)
         stop = f"T{t:.1f}" if t <= t_stop_closest else f"past T{t_stop_closest:g} (add ND)"
-        remedy = (f"lower the wall to {nits:.0f} nits or stop down to {stop} "
-                  f"({excess:.1f} stops)")
+        remedy = f"lower the wall to {nits:.0f} nits or stop down to {stop} ({excess:.1f} stops)"
     elif b < -under or m < -under:
         verdict = "in the noise" if b < -under else "noisy"
         short = -under + margin - (b if b < -under else m)  # stops to add
-        nits = wall_white_nits * 2.0 ** short
+        nits = wall_white_nits * 2.0**short
         t = t_stop * 2.0 ** (-short / 2.0)
         parts = []
         if peak_nits is None or nits <= peak_nits:
@@ -138,8 +148,9 @@ def wall_exposure(brightest_nits: float, median_nits: float, wall_white_nits: fl
         else:
             parts.append(f"raise the ISO {short:.1f} stops (the lens opens to T{t_stop_widest:g})")
         remedy = " or ".join(parts) + f" ({short:.1f} stops)"
-    return WallExposure(mid, wall_white_nits, brightest_nits, median_nits, w, b, m, over, under,
-                        verdict, remedy)
+    return WallExposure(
+        mid, wall_white_nits, brightest_nits, median_nits, w, b, m, over, under, verdict, remedy
+    )
 
 
 # ---------------------------------------------------------------- refresh and shutter
@@ -209,8 +220,15 @@ class Banding:
     safe_angles_deg: tuple[float, ...] = ()
 
 
-def banding(shutter_angle_deg: float, frame_rate, refresh_hz: float, *, scan_ratio: int = 1,
-            genlock: bool = False, readout_ms: float = 0.0) -> Banding:
+def banding(
+    shutter_angle_deg: float,
+    frame_rate,
+    refresh_hz: float,
+    *,
+    scan_ratio: int = 1,
+    genlock: bool = False,
+    readout_ms: float = 0.0,
+) -> Banding:
     """The banding risk of a shutter against the wall's refresh.
 
     ``N = t · f_r`` refresh periods are integrated (``f_r`` after genlock, see
@@ -243,12 +261,27 @@ def banding(shutter_angle_deg: float, frame_rate, refresh_hz: float, *, scan_rat
         verdict = "risk"
     else:
         verdict = "high"
-    return Banding(t, fr, n, ripple, dark, readout_ms / 1000.0 * fr, not genlock and not whole,
-                   verdict, safe_shutter_angles(frame_rate, fr, near_deg=shutter_angle_deg))
+    return Banding(
+        t,
+        fr,
+        n,
+        ripple,
+        dark,
+        readout_ms / 1000.0 * fr,
+        not genlock and not whole,
+        verdict,
+        safe_shutter_angles(frame_rate, fr, near_deg=shutter_angle_deg),
+    )
 
 
-def safe_shutter_angles(frame_rate, refresh_hz: float, *, near_deg: float = 180.0, count: int = 3,
-                        max_deg: float = 360.0) -> tuple[float, ...]:
+def safe_shutter_angles(
+    frame_rate,
+    refresh_hz: float,
+    *,
+    near_deg: float = 180.0,
+    count: int = 3,
+    max_deg: float = 360.0,
+) -> tuple[float, ...]:
     """The shutter angles nearest ``near_deg`` that integrate a whole number of refresh periods:
     ``angle_k = 360 · fps · k / f_r`` for whole ``k`` (t = k / f_r), at most ``max_deg``."""
     fps = float(Fraction(frame_rate))
@@ -256,8 +289,10 @@ def safe_shutter_angles(frame_rate, refresh_hz: float, *, near_deg: float = 180.
     if step > max_deg:
         return ()
     k0 = max(1, round(near_deg / step))
-    ks = sorted({k for k in range(max(1, k0 - count), k0 + count + 1) if k * step <= max_deg + 1e-9},
-                key=lambda k: (abs(k * step - near_deg), k))
+    ks = sorted(
+        {k for k in range(max(1, k0 - count), k0 + count + 1) if k * step <= max_deg + 1e-9},
+        key=lambda k: (abs(k * step - near_deg), k),
+    )
     return tuple(sorted(round(k * step, 3) for k in ks[:count]))
 
 
@@ -275,9 +310,11 @@ def planck_uv1960(kelvin):
     within about 1e-5 of the locus integrated from the CIE 1931 observer."""
     t = np.asarray(kelvin, dtype=np.float64)
     u = (0.860117757 + 1.54118254e-4 * t + 1.28641212e-7 * t * t) / (
-        1.0 + 8.42420235e-4 * t + 7.08145163e-7 * t * t)
+        1.0 + 8.42420235e-4 * t + 7.08145163e-7 * t * t
+    )
     v = (0.317398726 + 4.22806245e-5 * t + 4.20481691e-8 * t * t) / (
-        1.0 - 2.89741816e-5 * t + 1.61456053e-7 * t * t)
+        1.0 - 2.89741816e-5 * t + 1.61456053e-7 * t * t
+    )
     return u, v
 
 
@@ -357,9 +394,15 @@ def white_cast(wall_xy: tuple[float, float], camera_white_k: float) -> WhiteCast
     remedy = ""
     if bad:
         hue = "bluer" if shift < 0 else "warmer"
-        tint = "" if abs(duv) <= CAST_WARN_DUV else (" and greener" if duv > 0 else " and more magenta")
-        remedy = (f"the wall reads {abs(shift):.0f} mired {hue}{tint}: calibrate the processor's "
-                  f"white to {camera_white_k:.0f} K or balance the camera at {cct:.0f} K")
+        tint = (
+            ""
+            if abs(duv) <= CAST_WARN_DUV
+            else (" and greener" if duv > 0 else " and more magenta")
+        )
+        remedy = (
+            f"the wall reads {abs(shift):.0f} mired {hue}{tint}: calibrate the processor's "
+            f"white to {camera_white_k:.0f} K or balance the camera at {cct:.0f} K"
+        )
     return WhiteCast(cct, duv, float(camera_white_k), shift, duv, "cast" if bad else "ok", remedy)
 
 
@@ -393,8 +436,13 @@ def inside_gamut(xy: np.ndarray, primaries_xy, tol: float = 1e-4) -> np.ndarray:
     return ok
 
 
-def out_of_gamut_share(rgb_linear: np.ndarray, panel_primaries_xy,
-                       content_primaries_xy=REC709_PRIMARIES_XY, *, black: float = 1e-4) -> float:
+def out_of_gamut_share(
+    rgb_linear: np.ndarray,
+    panel_primaries_xy,
+    content_primaries_xy=REC709_PRIMARIES_XY,
+    *,
+    black: float = 1e-4,
+) -> float:
     """The share of content pixels ``(..., 3)`` (linear, in ``content_primaries_xy`` with a D65
     white) whose chromaticity lies outside the panel's primaries: those colours clip on the wall.
     Near-black pixels (luminance under ``black``) have no chromaticity to speak of and count as
@@ -436,8 +484,11 @@ def sample_cube(cube: np.ndarray, directions: np.ndarray) -> np.ndarray:
     ax, ay, az = np.abs(x), np.abs(y), np.abs(z)
     major_x = (ax >= ay) & (ax >= az)
     major_y = ~major_x & (ay >= az)
-    face = np.where(major_x, np.where(x > 0, 0, 1),
-                    np.where(major_y, np.where(y > 0, 2, 3), np.where(z > 0, 4, 5)))
+    face = np.where(
+        major_x,
+        np.where(x > 0, 0, 1),
+        np.where(major_y, np.where(y > 0, 2, 3), np.where(z > 0, 4, 5)),
+    )
     ma = np.where(major_x, ax, np.where(major_y, ay, az))
     ma = np.where(ma > 0, ma, 1.0)
     sc = np.choose(face, [-z, z, x, x, x, -x])

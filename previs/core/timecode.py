@@ -27,9 +27,20 @@ from fractions import Fraction
 
 from previs.errors import PrevisError, show
 
-__all__ = ["parse_rate", "nominal_fps", "drop_frame_count", "is_drop_frame_rate", "frames_per_day",
-           "frames_to_fields", "fields_to_frames", "frames_to_timecode", "timecode_to_frames",
-           "frames_to_seconds", "seconds_to_frames", "format_rate"]
+__all__ = [
+    "parse_rate",
+    "nominal_fps",
+    "drop_frame_count",
+    "is_drop_frame_rate",
+    "frames_per_day",
+    "frames_to_fields",
+    "fields_to_frames",
+    "frames_to_timecode",
+    "timecode_to_frames",
+    "frames_to_seconds",
+    "seconds_to_frames",
+    "format_rate",
+]
 
 _NTSC_BASES = (24, 30, 48, 60, 120)
 _MAX_RATE = 1000
@@ -78,8 +89,10 @@ def parse_rate(value) -> Fraction:
     if not 0 < rate <= _MAX_RATE:
         raise PrevisError(f"frame rate must be within 0..{_MAX_RATE} fps, got {rate}")
     if rate.denominator != 1 and rate not in _NTSC_RATES:
-        raise PrevisError(f"frame rate {rate} ({float(rate):.4g} fps) is not a standard rate; use a "
-                          'whole number or an NTSC rate like "24000/1001"')
+        raise PrevisError(
+            f"frame rate {rate} ({float(rate):.4g} fps) is not a standard rate; use a "
+            'whole number or an NTSC rate like "24000/1001"'
+        )
     return rate
 
 
@@ -88,8 +101,10 @@ def _snap(value: float) -> Fraction:
         if abs(value - n * 1000 / 1001) < 0.006:
             return Fraction(n * 1000, 1001)
     if abs(value - round(value)) > 1e-6:
-        raise PrevisError(f"frame rate {value:g} is not a standard rate; use a whole number or an "
-                          'NTSC rate like 23.976 or "24000/1001"')
+        raise PrevisError(
+            f"frame rate {value:g} is not a standard rate; use a whole number or an "
+            'NTSC rate like 23.976 or "24000/1001"'
+        )
     return Fraction(round(value))
 
 
@@ -108,8 +123,9 @@ def is_drop_frame_rate(rate) -> bool:
 def drop_frame_count(rate) -> int:
     """Frame numbers skipped per dropped minute: 2 at 29.97, 4 at 59.94, 8 at 119.88."""
     if not is_drop_frame_rate(rate):
-        raise PrevisError(f"{format_rate(rate)} fps has no drop-frame timecode "
-                          "(only 29.97, 59.94 and 119.88 do)")
+        raise PrevisError(
+            f"{format_rate(rate)} fps has no drop-frame timecode (only 29.97, 59.94 and 119.88 do)"
+        )
     return 2 * math.ceil(parse_rate(rate)) // 30
 
 
@@ -137,8 +153,8 @@ def frames_to_fields(frames, rate, drop_frame: bool | None = None):
     nom, drop = math.ceil(r), _resolve_drop(r, drop_frame)
     frames = frames % frames_per_day(r, drop_frame)  # Python and numpy floor-mod: -1 -> last frame
     if drop:
-        per_10min = 600 * nom - 9 * drop       # 17982 at 29.97
-        per_dropped_min = 60 * nom - drop      # 1798 at 29.97
+        per_10min = 600 * nom - 9 * drop  # 17982 at 29.97
+        per_dropped_min = 60 * nom - drop  # 1798 at 29.97
         blocks, rem = frames // per_10min, frames % per_10min
         # Minute 0 of each block keeps all its numbers; every later minute skips `drop` of them.
         # (rem - drop) // per_dropped_min counts the dropped minutes started so far, once rem has
@@ -198,7 +214,9 @@ def timecode_to_frames(tc: str, rate, drop_frame: bool | None = None) -> int:
         raise PrevisError(f"expected a timecode string like 01:00:00:00, got {show(tc)}")
     m = _TC.fullmatch(tc.strip())
     if not m:
-        raise PrevisError(f"'{tc}' is not a timecode; write HH:MM:SS:FF (or HH:MM:SS;FF for drop-frame)")
+        raise PrevisError(
+            f"'{tc}' is not a timecode; write HH:MM:SS:FF (or HH:MM:SS;FF for drop-frame)"
+        )
     r = parse_rate(rate)
     nom = math.ceil(r)
     if drop_frame is None:
@@ -211,11 +229,15 @@ def timecode_to_frames(tc: str, rate, drop_frame: bool | None = None) -> int:
     if mi > 59 or s > 59:
         raise PrevisError(f"timecode '{tc}': minutes and seconds run 00-59")
     if f >= nom:
-        raise PrevisError(f"timecode '{tc}': frame numbers run 00-{nom - 1:02d} at {format_rate(r)} fps")
+        raise PrevisError(
+            f"timecode '{tc}': frame numbers run 00-{nom - 1:02d} at {format_rate(r)} fps"
+        )
     if drop and s == 0 and f < drop and mi % 10 != 0:
-        raise PrevisError(f"timecode '{tc}' does not exist in {format_rate(r)} fps {kind}: frame numbers "
-                          f"00-{drop - 1:02d} are skipped at the start of each minute not divisible by 10 "
-                          f"(this minute starts at {h:02d}:{mi:02d}:00;{drop:02d})")
+        raise PrevisError(
+            f"timecode '{tc}' does not exist in {format_rate(r)} fps {kind}: frame numbers "
+            f"00-{drop - 1:02d} are skipped at the start of each minute not divisible by 10 "
+            f"(this minute starts at {h:02d}:{mi:02d}:00;{drop:02d})"
+        )
     return int(fields_to_frames(h, mi, s, f, r, bool(drop)))
 
 

@@ -55,10 +55,26 @@ from previs.export.atomic import (
 from previs.export.paper import safe_name as _safe_name
 from previs.export.storyboard import fit_text
 
-__all__ = ["BurnIn", "burn_in", "burn_in_lines", "FrameSequence", "encode_mp4", "concat_mp4",
-           "render_animatic", "AnimaticResult", "Mp4Info", "mp4_info", "add_animatic_command", "FrameWriter",
-           "animatic_lock", "clean_output", "encode_png", "settings_key", "animatic_cache_key",
-           "render_frames"]
+__all__ = [
+    "BurnIn",
+    "burn_in",
+    "burn_in_lines",
+    "FrameSequence",
+    "encode_mp4",
+    "concat_mp4",
+    "render_animatic",
+    "AnimaticResult",
+    "Mp4Info",
+    "mp4_info",
+    "add_animatic_command",
+    "FrameWriter",
+    "animatic_lock",
+    "clean_output",
+    "encode_png",
+    "settings_key",
+    "animatic_cache_key",
+    "render_frames",
+]
 
 MANIFEST_VERSION = 2
 """Version of the frames' settings key (2: the key travels in each frame, not in a manifest)."""
@@ -71,10 +87,10 @@ KEY_CHUNK = b"previs-key"
 class BurnIn:
     """Which facts are burnt into the animatic frames."""
 
-    shot: bool = True       # top left: shot id, scene number, description
-    timecode: bool = True   # top right: timecode, frame counter, rate
-    lens: bool = True       # bottom: lens kit, focal length, squeeze, T-stop
-    focus: bool = True      # bottom: focus distance
+    shot: bool = True  # top left: shot id, scene number, description
+    timecode: bool = True  # top right: timecode, frame counter, rate
+    lens: bool = True  # bottom: lens kit, focal length, squeeze, T-stop
+    focus: bool = True  # bottom: focus distance
 
     @classmethod
     def none(cls) -> BurnIn:
@@ -109,8 +125,12 @@ def _text_mask(size: int, text: str):
     return mask, (ox, oy)
 
 
-def burn_in(image: np.ndarray, lines_top_left: Sequence[str], lines_top_right: Sequence[str],
-            lines_bottom: Sequence[str]) -> np.ndarray:
+def burn_in(
+    image: np.ndarray,
+    lines_top_left: Sequence[str],
+    lines_top_right: Sequence[str],
+    lines_bottom: Sequence[str],
+) -> np.ndarray:
     """``image`` (H, W, 3) uint8 with text blocks in the top corners and at the bottom centre.
 
     White text on a black box at 60 % opacity, so it reads on any picture. The type scales with
@@ -149,7 +169,12 @@ def burn_in(image: np.ndarray, lines_top_left: Sequence[str], lines_top_right: S
         x0 = {"tl": margin, "tr": w - margin - bw, "b": (w - bw) / 2}[where]
         y0 = h - margin - bh if where == "b" else margin
         # Black at 60 % opacity: what is under the box keeps 102/255 of its value.
-        xa, ya, xb, yb = max(round(x0), 0), max(round(y0), 0), min(round(x0 + bw), w), min(round(y0 + bh), h)
+        xa, ya, xb, yb = (
+            max(round(x0), 0),
+            max(round(y0), 0),
+            min(round(x0 + bw), w),
+            min(round(y0 + bh), h),
+        )
         if xb <= xa or yb <= ya:
             return
         box = (out[ya:yb, xa:xb].astype(np.uint16) * 102 + 127) // 255
@@ -159,7 +184,9 @@ def burn_in(image: np.ndarray, lines_top_left: Sequence[str], lines_top_right: S
         for i, (t, tw) in enumerate(zip(lines, widths, strict=True)):
             x = x0 + pad + (bw - 2 * pad - tw if where == "tr" else 0)
             mask, (ox, oy) = _text_mask(size, t)
-            pic.paste((255, 255, 255), (round(x) - xa - ox, round(y0 + pad + i * line_h) - ya - oy), mask)
+            pic.paste(
+                (255, 255, 255), (round(x) - xa - ox, round(y0 + pad + i * line_h) - ya - oy), mask
+            )
         out[ya:yb, xa:xb] = np.asarray(pic)
 
     block(lines_top_left, "tl", w * 0.48 - margin)
@@ -168,7 +195,9 @@ def burn_in(image: np.ndarray, lines_top_left: Sequence[str], lines_top_right: S
     return out
 
 
-_FIT_CACHE: dict[tuple, tuple[str, float]] = {}  # (type size, text, width) -> (fitted text, its width)
+_FIT_CACHE: dict[
+    tuple, tuple[str, float]
+] = {}  # (type size, text, width) -> (fitted text, its width)
 
 
 _draw_burn_in = burn_in  # render_animatic's ``burn_in`` argument (the flags) shadows the function
@@ -186,11 +215,15 @@ def burn_in_lines(state, scene, flags: BurnIn = BurnIn()) -> tuple[list[str], li
             tl.append(shot.description)
     if flags.timecode:
         tr.append(frames_to_timecode(state.frame, state.frame_rate))
-        tr.append(f"fr {state.frame} / {shot.length_frames}  ·  {format_rate(state.frame_rate)} fps")
+        tr.append(
+            f"fr {state.frame} / {shot.length_frames}  ·  {format_rate(state.frame_rate)} fps"
+        )
     parts = []
     if flags.lens:
         sq = f" {state.squeeze:g}x" if state.squeeze != 1 else ""
-        parts.append(f"{state.lens.kit_name} {state.focal_length_mm:g} mm{sq}  ·  T{state.t_stop:g}")
+        parts.append(
+            f"{state.lens.kit_name} {state.focal_length_mm:g} mm{sq}  ·  T{state.t_stop:g}"
+        )
     if flags.focus:
         parts.append("focus inf" if math.isinf(state.focus_m) else f"focus {state.focus_m:.2f} m")
     if parts:
@@ -224,9 +257,11 @@ def _fit_to(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     s = min(w / iw, h / ih)
     nw, nh = max(1, round(iw * s)), max(1, round(ih * s))
     out = np.zeros((h, w, 3), np.uint8)
-    scaled = np.asarray(Image.fromarray(np.ascontiguousarray(image)).resize((nw, nh), Image.LANCZOS))
+    scaled = np.asarray(
+        Image.fromarray(np.ascontiguousarray(image)).resize((nw, nh), Image.LANCZOS)
+    )
     y, x = (h - nh) // 2, (w - nw) // 2
-    out[y:y + nh, x:x + nw] = scaled
+    out[y : y + nh, x : x + nw] = scaled
     return out
 
 
@@ -238,7 +273,9 @@ def _deflate(data) -> bytes:
 
 
 def _png_chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", isal_zlib.crc32(tag + data))
+    return (
+        struct.pack(">I", len(data)) + tag + data + struct.pack(">I", isal_zlib.crc32(tag + data))
+    )
 
 
 def _png_head(size: tuple[int, int], key: str | None) -> bytes:
@@ -292,8 +329,15 @@ class FrameSequence:
 
     PATTERN = "{shot}_{frame:05d}.png"
 
-    def __init__(self, folder, shot_id: str, frame_count: int, size: tuple[int, int], *,
-                 key: str | None = None):
+    def __init__(
+        self,
+        folder,
+        shot_id: str,
+        frame_count: int,
+        size: tuple[int, int],
+        *,
+        key: str | None = None,
+    ):
         if int(frame_count) < 1:
             raise ExportError(f"shot {shot_id} has no frames to render")
         self.shot_id = str(shot_id)
@@ -320,8 +364,9 @@ class FrameSequence:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ExportError(f"{self.folder}: cannot write ({exc.strerror or exc})") from None
-        remove_stale_temporaries(self.folder, lambda name: name == "frames.json"
-                                 or self._frame_number(name) is not None)
+        remove_stale_temporaries(
+            self.folder, lambda name: name == "frames.json" or self._frame_number(name) is not None
+        )
         if self.key is None:
             return
         self.manifest_path.unlink(missing_ok=True)
@@ -338,7 +383,9 @@ class FrameSequence:
 
     def _check_frame(self, frame: int) -> None:
         if not 0 <= int(frame) < self.frame_count:
-            raise ExportError(f"shot {self.shot_id} has {self.frame_count} frames; frame {frame} is outside it")
+            raise ExportError(
+                f"shot {self.shot_id} has {self.frame_count} frames; frame {frame} is outside it"
+            )
 
     def frame_key(self, frame: int) -> str | None:
         """The settings key frame ``frame`` carries (None: no key, or no readable frame)."""
@@ -380,8 +427,10 @@ class FrameSequence:
         self._check_frame(frame)
         a = _as_rgb(rgb)
         if (a.shape[1], a.shape[0]) != self.size:
-            raise ExportError(f"shot {self.shot_id} frame {frame}: image is {a.shape[1]}x{a.shape[0]}, "
-                              f"the sequence is {self.size[0]}x{self.size[1]}")
+            raise ExportError(
+                f"shot {self.shot_id} frame {frame}: image is {a.shape[1]}x{a.shape[0]}, "
+                f"the sequence is {self.size[0]}x{self.size[1]}"
+            )
         write_atomic(self.path(frame), encode_png(a, self.key))
 
     def read(self, frame: int) -> np.ndarray:
@@ -442,7 +491,9 @@ def _ffmpeg_exe() -> str:
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise ExportError("writing MP4 needs the imageio-ffmpeg package (pip install imageio-ffmpeg)") from None
+        raise ExportError(
+            "writing MP4 needs the imageio-ffmpeg package (pip install imageio-ffmpeg)"
+        ) from None
     try:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
@@ -473,8 +524,16 @@ def _load_frame(item) -> np.ndarray:
     return _as_rgb(item)
 
 
-def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "medium",
-               progress: bool | str = False, total: int | None = None) -> int:
+def encode_mp4(
+    frames: Iterable,
+    path,
+    fps,
+    *,
+    crf: int = 18,
+    preset: str = "medium",
+    progress: bool | str = False,
+    total: int | None = None,
+) -> int:
     """Encode RGB frames (arrays or image paths, all one size) to an H.264 MP4 at exactly ``fps``.
 
     Returns the number of frames written. ``crf`` is x264's constant-quality factor (0 lossless,
@@ -491,8 +550,14 @@ def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "med
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=total, unit="frame", desc=progress if isinstance(progress, str) else f"encoding {path.name}",
-                   file=sys.stderr, disable=None, dynamic_ncols=True)
+        bar = tqdm(
+            total=total,
+            unit="frame",
+            desc=progress if isinstance(progress, str) else f"encoding {path.name}",
+            file=sys.stderr,
+            disable=None,
+            dynamic_ncols=True,
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = temporary_path(path)
@@ -511,18 +576,57 @@ def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "med
             h, w = rgb.shape[:2]
             if size is None:
                 size = (w, h)
-                cmd = [_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-                       "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-framerate", str(rate),
-                       "-i", "-", "-an",
-                       "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2,scale=out_color_matrix=bt709:out_range=tv,"
-                              "format=yuv420p,setparams=range=tv:colorspace=bt709:color_primaries=bt709:"
-                              "color_trc=bt709",
-                       "-c:v", "libx264", "-preset", str(preset), "-crf", str(crf), "-pix_fmt", "yuv420p",
-                       "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-                       "-color_range", "tv", "-movflags", "+faststart", "-f", "mp4", "-y", str(tmp)]
-                proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
+                cmd = [
+                    _ffmpeg_exe(),
+                    "-hide_banner",
+                    "-nostdin",
+                    "-loglevel",
+                    "error",
+                    "-f",
+                    "rawvideo",
+                    "-pix_fmt",
+                    "rgb24",
+                    "-s",
+                    f"{w}x{h}",
+                    "-framerate",
+                    str(rate),
+                    "-i",
+                    "-",
+                    "-an",
+                    "-vf",
+                    "pad=ceil(iw/2)*2:ceil(ih/2)*2,scale=out_color_matrix=bt709:out_range=tv,"
+                    "format=yuv420p,setparams=range=tv:colorspace=bt709:color_primaries=bt709:"
+                    "color_trc=bt709",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    str(preset),
+                    "-crf",
+                    str(crf),
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-colorspace",
+                    "bt709",
+                    "-color_primaries",
+                    "bt709",
+                    "-color_trc",
+                    "bt709",
+                    "-color_range",
+                    "tv",
+                    "-movflags",
+                    "+faststart",
+                    "-f",
+                    "mp4",
+                    "-y",
+                    str(tmp),
+                ]
+                proc = subprocess.Popen(
+                    cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log
+                )
             elif (w, h) != size:
-                raise ExportError(f"{path}: frame {written} is {w}x{h}, the first frame was {size[0]}x{size[1]}")
+                raise ExportError(
+                    f"{path}: frame {written} is {w}x{h}, the first frame was {size[0]}x{size[1]}"
+                )
             try:
                 proc.stdin.write(np.ascontiguousarray(rgb).tobytes())
             except (BrokenPipeError, OSError):
@@ -539,7 +643,9 @@ def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "med
         rc = proc.wait()
         if rc != 0:
             log.seek(0)
-            raise ExportError(f"{path}: ffmpeg failed (exit status {rc}): {_ffmpeg_message(log.read())}")
+            raise ExportError(
+                f"{path}: ffmpeg failed (exit status {rc}): {_ffmpeg_message(log.read())}"
+            )
         os.chmod(tmp, 0o666 & ~file_umask())
         os.replace(tmp, path)
         return written
@@ -555,8 +661,15 @@ def encode_mp4(frames: Iterable, path, fps, *, crf: int = 18, preset: str = "med
             bar.close()
 
 
-def concat_mp4(shot_sequences: Sequence[FrameSequence], path, fps, *, crf: int = 18,
-               preset: str = "medium", progress: bool | str = False) -> int:
+def concat_mp4(
+    shot_sequences: Sequence[FrameSequence],
+    path,
+    fps,
+    *,
+    crf: int = 18,
+    preset: str = "medium",
+    progress: bool | str = False,
+) -> int:
     """The shots cut together, in order, re-encoded from their PNGs into one MP4.
 
     Every shot is scaled to fit the largest width and height among them and centred on black
@@ -572,18 +685,25 @@ def concat_mp4(shot_sequences: Sequence[FrameSequence], path, fps, *, crf: int =
                 yield _fit_to(seq.read(f), size)
 
     total = sum(s.frame_count for s in shot_sequences)
-    return encode_mp4(frames(), path, fps, crf=crf, preset=preset, total=total,
-                      progress="cutting sequence" if progress is True else progress)
+    return encode_mp4(
+        frames(),
+        path,
+        fps,
+        crf=crf,
+        preset=preset,
+        total=total,
+        progress="cutting sequence" if progress is True else progress,
+    )
 
 
 # ---------------------------------------------------------------- reading MP4s back
 @dataclass(frozen=True)
 class Mp4Info:
     frames: int
-    width: int          # coded size from the sample description (even for yuv420p)
+    width: int  # coded size from the sample description (even for yuv420p)
     height: int
-    fps: Fraction       # exact: media timescale / sample duration (mean over the track)
-    codec: str          # the sample entry, e.g. "avc1"
+    fps: Fraction  # exact: media timescale / sample duration (mean over the track)
+    codec: str  # the sample entry, e.g. "avc1"
 
 
 def mp4_info(path) -> Mp4Info:
@@ -597,10 +717,10 @@ def mp4_info(path) -> Mp4Info:
     def boxes(buf: bytes, start: int, end: int):
         i = start
         while i + 8 <= end:
-            size, kind = struct.unpack(">I4s", buf[i:i + 8])
+            size, kind = struct.unpack(">I4s", buf[i : i + 8])
             head = 8
             if size == 1:
-                size, head = struct.unpack(">Q", buf[i + 8:i + 16])[0], 16
+                size, head = struct.unpack(">Q", buf[i + 8 : i + 16])[0], 16
             elif size == 0:
                 size = end - i
             if size < head:
@@ -619,21 +739,24 @@ def mp4_info(path) -> Mp4Info:
             continue
         mdia = child(s, e, "mdia")
         hdlr = mdia and child(*mdia, "hdlr")
-        if not hdlr or data[hdlr[0] + 8:hdlr[0] + 12] != b"vide":
+        if not hdlr or data[hdlr[0] + 8 : hdlr[0] + 12] != b"vide":
             continue
         mdhd = child(*mdia, "mdhd")
         ms = mdhd[0]
-        timescale = struct.unpack(">I", data[ms + (20 if data[ms] == 1 else 12):][:4])[0]
+        timescale = struct.unpack(">I", data[ms + (20 if data[ms] == 1 else 12) :][:4])[0]
         stbl = child(*child(*mdia, "minf"), "stbl")
         stts = child(*stbl, "stts")
-        n_entries = struct.unpack(">I", data[stts[0] + 4:stts[0] + 8])[0]
-        entries = [struct.unpack(">II", data[stts[0] + 8 + 8 * k:stts[0] + 16 + 8 * k]) for k in range(n_entries)]
+        n_entries = struct.unpack(">I", data[stts[0] + 4 : stts[0] + 8])[0]
+        entries = [
+            struct.unpack(">II", data[stts[0] + 8 + 8 * k : stts[0] + 16 + 8 * k])
+            for k in range(n_entries)
+        ]
         frames = sum(c for c, _ in entries)
         ticks = sum(c * d for c, d in entries)
         stsd = child(*stbl, "stsd")
         entry = stsd[0] + 8
-        codec = data[entry + 4:entry + 8].decode("latin-1")
-        width, height = struct.unpack(">HH", data[entry + 8 + 24:entry + 8 + 28])
+        codec = data[entry + 4 : entry + 8].decode("latin-1")
+        width, height = struct.unpack(">HH", data[entry + 8 + 24 : entry + 8 + 28])
         fps = Fraction(frames * timescale, ticks) if ticks else Fraction(0)
         return Mp4Info(frames=frames, width=width, height=height, fps=fps, codec=codec)
     raise ExportError(f"{path}: no video track")
@@ -643,11 +766,13 @@ def mp4_info(path) -> Mp4Info:
 @dataclass
 class AnimaticResult:
     out_dir: Path
-    shot_movies: dict[str, Path]                 # shot id -> <out>/<shot>.mp4
-    sequence: Path | None                        # <out>/sequence.mp4
+    shot_movies: dict[str, Path]  # shot id -> <out>/<shot>.mp4
+    sequence: Path | None  # <out>/sequence.mp4
     frames_rendered: int
     frames_skipped: int
-    shot_frames: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (rendered, skipped)
+    shot_frames: dict[str, tuple[int, int]] = field(
+        default_factory=dict
+    )  # id -> (rendered, skipped)
     render_seconds: float = 0.0
     encode_seconds: float = 0.0
 
@@ -655,11 +780,14 @@ class AnimaticResult:
 def settings_key(width: int, burn_in: BurnIn, cache_key: str) -> str:
     """The key every frame of a run carries (see :class:`FrameSequence`): batch workers compute
     the same one from the same settings."""
-    return hashlib.sha256(repr((MANIFEST_VERSION, int(width), burn_in, str(cache_key))).encode()).hexdigest()[:16]
+    return hashlib.sha256(
+        repr((MANIFEST_VERSION, int(width), burn_in, str(cache_key))).encode()
+    ).hexdigest()[:16]
 
 
-def animatic_cache_key(scene, *, render_width: int, width: int, antialias: bool, shadows: bool,
-                       full_res_lighting: bool) -> str:
+def animatic_cache_key(
+    scene, *, render_width: int, width: int, antialias: bool, shadows: bool, full_res_lighting: bool
+) -> str:
     """``previs animatic``'s cache key: the scene file's bytes, the version and what changes the
     picture. The client, its batch workers and a farm's tasks all derive it this way."""
     from previs import __version__
@@ -667,14 +795,26 @@ def animatic_cache_key(scene, *, render_width: int, width: int, antialias: bool,
     digest = hashlib.sha256()
     if scene.source_path is not None:
         digest.update(Path(scene.source_path).read_bytes())
-    return (f"{digest.hexdigest()} previs {__version__} aa={antialias} shadows={shadows}"
-            f" lights={'full' if full_res_lighting else 'half'}-res"
-            + (f" scale={render_width} up=gpu-bicubic" if render_width != width else "")
-            + ("" if scene.output.display == "filmic" else f" output={scene.output}"))  # --display/--view
+    return (
+        f"{digest.hexdigest()} previs {__version__} aa={antialias} shadows={shadows}"
+        f" lights={'full' if full_res_lighting else 'half'}-res"
+        + (f" scale={render_width} up=gpu-bicubic" if render_width != width else "")
+        + ("" if scene.output.display == "filmic" else f" output={scene.output}")
+    )  # --display/--view
 
 
-def render_frames(writer: FrameWriter, scene, shot, seq: FrameSequence, frames, *, render_frame: Callable,
-                  evaluate: Callable, burn_in: BurnIn, on_done=None) -> None:
+def render_frames(
+    writer: FrameWriter,
+    scene,
+    shot,
+    seq: FrameSequence,
+    frames,
+    *,
+    render_frame: Callable,
+    evaluate: Callable,
+    burn_in: BurnIn,
+    on_done=None,
+) -> None:
     """Render ``frames`` of ``shot`` into ``seq`` through ``writer`` (the one loop a run and a
     batch worker share, so their frames are the same bytes)."""
     for f in frames:
@@ -684,10 +824,22 @@ def render_frames(writer: FrameWriter, scene, shot, seq: FrameSequence, frames, 
     writer.wait()
 
 
-def render_animatic(scene, shot_ids, out_dir, *, width: int = 1280, burn_in: BurnIn = BurnIn(),
-                    render_frame: Callable | None = None, evaluate: Callable, progress: bool = True,
-                    crf: int = 18, preset: str = "medium", cache_key: str = "",
-                    sequence: bool = True, frames_runner: Callable | None = None) -> AnimaticResult:
+def render_animatic(
+    scene,
+    shot_ids,
+    out_dir,
+    *,
+    width: int = 1280,
+    burn_in: BurnIn = BurnIn(),
+    render_frame: Callable | None = None,
+    evaluate: Callable,
+    progress: bool = True,
+    crf: int = 18,
+    preset: str = "medium",
+    cache_key: str = "",
+    sequence: bool = True,
+    frames_runner: Callable | None = None,
+) -> AnimaticResult:
     """Render every frame of the shots (all of them when ``shot_ids`` is empty or None), write
     ``<out>/<shot>.mp4`` for each and ``<out>/sequence.mp4`` cutting them together.
 
@@ -705,25 +857,44 @@ def render_animatic(scene, shot_ids, out_dir, *, width: int = 1280, burn_in: Bur
     if (render_frame is None) == (frames_runner is None):
         raise TypeError("render_animatic needs render_frame or frames_runner (one of them)")
     out_dir = Path(out_dir)
-    shots = [scene.shot(s) if isinstance(s, str) else s for s in (shot_ids or [])] or list(scene.shots)
+    shots = [scene.shot(s) if isinstance(s, str) else s for s in (shot_ids or [])] or list(
+        scene.shots
+    )
     if not shots:
         raise ExportError(f"{scene.source_path or scene.name}: no shots to render")
     files: dict[str, str] = {}
     for shot in shots:  # "1 A" and "1_A" would share a frames folder and an MP4
         other = files.setdefault(_safe_name(shot.id), shot.id)
         if other != shot.id:
-            raise ExportError(f"shots {other!r} and {shot.id!r} would both be written as "
-                              f"{_safe_name(shot.id)}.mp4; rename one of them")
+            raise ExportError(
+                f"shots {other!r} and {shot.id!r} would both be written as "
+                f"{_safe_name(shot.id)}.mp4; rename one of them"
+            )
     firsts = [evaluate(scene, shot, 0) for shot in shots]  # every shot checked before any work
     rates = {st.frame_rate for st in firsts}
     if sequence and len(rates) > 1:
-        raise ExportError("shots at different frame rates cannot be cut into one sequence: "
-                          + ", ".join(f"{st.shot_id} {format_rate(st.frame_rate)}" for st in firsts))
+        raise ExportError(
+            "shots at different frame rates cannot be cut into one sequence: "
+            + ", ".join(f"{st.shot_id} {format_rate(st.frame_rate)}" for st in firsts)
+        )
     key = settings_key(width, burn_in, cache_key)
     with animatic_lock(out_dir):
-        return _render_locked(scene, shots, firsts, out_dir, key, width=width, burn_in=burn_in,
-                              render_frame=render_frame, evaluate=evaluate, progress=progress, crf=crf,
-                              preset=preset, sequence=sequence, frames_runner=frames_runner)
+        return _render_locked(
+            scene,
+            shots,
+            firsts,
+            out_dir,
+            key,
+            width=width,
+            burn_in=burn_in,
+            render_frame=render_frame,
+            evaluate=evaluate,
+            progress=progress,
+            crf=crf,
+            preset=preset,
+            sequence=sequence,
+            frames_runner=frames_runner,
+        )
 
 
 def animatic_lock(out_dir) -> FolderLock:
@@ -742,11 +913,28 @@ def clean_output(out_dir) -> None:
     except OSError:
         return
     for d in shot_dirs:
-        remove_stale_temporaries(d, lambda name: name == "frames.json" or re.fullmatch(r".+_\d{5,}\.png", name))
+        remove_stale_temporaries(
+            d, lambda name: name == "frames.json" or re.fullmatch(r".+_\d{5,}\.png", name)
+        )
 
 
-def _render_locked(scene, shots, firsts, out_dir: Path, key: str, *, width, burn_in, render_frame,
-                   evaluate, progress, crf, preset, sequence, frames_runner=None) -> AnimaticResult:
+def _render_locked(
+    scene,
+    shots,
+    firsts,
+    out_dir: Path,
+    key: str,
+    *,
+    width,
+    burn_in,
+    render_frame,
+    evaluate,
+    progress,
+    crf,
+    preset,
+    sequence,
+    frames_runner=None,
+) -> AnimaticResult:
     clean_output(out_dir)
     frames_dir = out_dir / "frames"
     seqs = []
@@ -757,31 +945,48 @@ def _render_locked(scene, shots, firsts, out_dir: Path, key: str, *, width, burn
     todo = [seq.missing() for seq in seqs]
     n_todo = sum(len(t) for t in todo)
     n_all = sum(s.frame_count for s in seqs)
-    result = AnimaticResult(out_dir=out_dir, shot_movies={}, sequence=None, frames_rendered=0,
-                            frames_skipped=n_all - n_todo)
+    result = AnimaticResult(
+        out_dir=out_dir,
+        shot_movies={},
+        sequence=None,
+        frames_rendered=0,
+        frames_skipped=n_all - n_todo,
+    )
 
     from tqdm import tqdm
 
     t0 = time.perf_counter()
-    bar = tqdm(total=n_todo, unit="frame", desc="rendering", file=sys.stderr, dynamic_ncols=True,
-               disable=None if progress else True)
+    bar = tqdm(
+        total=n_todo,
+        unit="frame",
+        desc="rendering",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        disable=None if progress else True,
+    )
     if progress and n_todo < n_all:
-        bar.write(f"resuming: {n_all - n_todo} of {n_all} frames already rendered in {frames_dir}",
-                  file=sys.stderr)
+        bar.write(
+            f"resuming: {n_all - n_todo} of {n_all} frames already rendered in {frames_dir}",
+            file=sys.stderr,
+        )
     if frames_runner is not None:
         try:
             if n_todo:
-                frames_runner([w for w in zip(shots, seqs, todo, strict=True) if w[2]], key, bar.update)
+                frames_runner(
+                    [w for w in zip(shots, seqs, todo, strict=True) if w[2]], key, bar.update
+                )
         finally:
             bar.close()
         clean_output(out_dir)  # the temporaries of workers killed mid-frame
         for shot, seq, frames in zip(shots, seqs, todo, strict=True):
             lost = seq.missing() if frames else []
             if lost:  # a worker wrote where this process cannot see: storage not shared
-                raise ExportError(f"{seq.folder}: {len(lost)} frame{'s' if len(lost) > 1 else ''} the "
-                                  f"workers rendered {'are' if len(lost) > 1 else 'is'} not there (first: "
-                                  f"{seq.path(lost[0]).name}); the output folder must be on storage "
-                                  "the workers share")
+                raise ExportError(
+                    f"{seq.folder}: {len(lost)} frame{'s' if len(lost) > 1 else ''} the "
+                    f"workers rendered {'are' if len(lost) > 1 else 'is'} not there (first: "
+                    f"{seq.path(lost[0]).name}); the output folder must be on storage "
+                    "the workers share"
+                )
             result.shot_frames[shot.id] = (len(frames), seq.frame_count - len(frames))
             result.frames_rendered += len(frames)
     else:
@@ -789,8 +994,17 @@ def _render_locked(scene, shots, firsts, out_dir: Path, key: str, *, width, burn
         try:
             for shot, seq, frames in zip(shots, seqs, todo, strict=True):
                 bar.set_postfix_str(str(shot.id))
-                render_frames(writer, scene, shot, seq, frames, render_frame=render_frame,
-                              evaluate=evaluate, burn_in=burn_in, on_done=lambda: bar.update(1))
+                render_frames(
+                    writer,
+                    scene,
+                    shot,
+                    seq,
+                    frames,
+                    render_frame=render_frame,
+                    evaluate=evaluate,
+                    burn_in=burn_in,
+                    on_done=lambda: bar.update(1),
+                )
                 result.shot_frames[shot.id] = (len(frames), seq.frame_count - len(frames))
                 result.frames_rendered += len(frames)
         finally:
@@ -801,12 +1015,20 @@ def _render_locked(scene, shots, firsts, out_dir: Path, key: str, *, width, burn
     t0 = time.perf_counter()
     for shot, seq, st in zip(shots, seqs, firsts, strict=True):
         movie = out_dir / f"{_safe_name(shot.id)}.mp4"
-        encode_mp4(seq.paths(), movie, st.frame_rate, crf=crf, preset=preset,
-                   progress=f"encoding {movie.name}" if progress else False)
+        encode_mp4(
+            seq.paths(),
+            movie,
+            st.frame_rate,
+            crf=crf,
+            preset=preset,
+            progress=f"encoding {movie.name}" if progress else False,
+        )
         result.shot_movies[shot.id] = movie
     if sequence:
         result.sequence = out_dir / "sequence.mp4"
-        concat_mp4(seqs, result.sequence, firsts[0].frame_rate, crf=crf, preset=preset, progress=progress)
+        concat_mp4(
+            seqs, result.sequence, firsts[0].frame_rate, crf=crf, preset=preset, progress=progress
+        )
     result.encode_seconds = time.perf_counter() - t0
     return result
 
@@ -815,24 +1037,45 @@ def _render_locked(scene, shots, firsts, out_dir: Path, key: str, *, width, burn
 def add_animatic_command(subparsers):
     """Register ``previs animatic`` on the CLI's subparsers (``build_parser`` calls this)."""
     p = subparsers.add_parser(
-        "animatic", help="render every frame of the shots and cut them into H.264 MP4s",
+        "animatic",
+        help="render every frame of the shots and cut them into H.264 MP4s",
         description="Render every frame of each shot to PNGs (resuming where a previous run "
-                    "stopped), then write <DIR>/<shot>.mp4 per shot and <DIR>/sequence.mp4.")
+        "stopped), then write <DIR>/<shot>.mp4 per shot and <DIR>/sequence.mp4.",
+    )
     p.add_argument("scene", help="scene file (YAML)")
-    p.add_argument("--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots")
-    p.add_argument("-o", "--output", default="out/animatic", metavar="DIR",
-                   help="output folder (default: out/animatic); frames go to DIR/frames/<shot>/")
+    p.add_argument(
+        "--shot", action="append", metavar="ID", help="shot id (repeatable); default: all shots"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        default="out/animatic",
+        metavar="DIR",
+        help="output folder (default: out/animatic); frames go to DIR/frames/<shot>/",
+    )
     p.add_argument("--width", type=int, default=1280, help="frame width in pixels (default 1280)")
-    p.add_argument("--scale", type=float, default=1.0, metavar="S",
-                   help="draft: render at S times the width (0.25..1) and scale up to it on the "
-                        "GPU (bicubic); burn-ins stay full size (default 1: native)")
-    p.add_argument("--full-res-lighting", action="store_true",
-                   help="evaluate the lights at every pixel; by default they are evaluated at every "
-                        "other pixel of every other row and each pixel blends the samples on its own "
-                        "surface (edges, thin objects, glints, textures and the LED wall stay full "
-                        "resolution; a few levels of 255 at edges)")
-    p.add_argument("--no-burn-in", action="store_true", help="no shot, timecode and lens text on the frames")
-    p.add_argument("--crf", type=int, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="draft: render at S times the width (0.25..1) and scale up to it on the "
+        "GPU (bicubic); burn-ins stay full size (default 1: native)",
+    )
+    p.add_argument(
+        "--full-res-lighting",
+        action="store_true",
+        help="evaluate the lights at every pixel; by default they are evaluated at every "
+        "other pixel of every other row and each pixel blends the samples on its own "
+        "surface (edges, thin objects, glints, textures and the LED wall stay full "
+        "resolution; a few levels of 255 at edges)",
+    )
+    p.add_argument(
+        "--no-burn-in", action="store_true", help="no shot, timecode and lens text on the frames"
+    )
+    p.add_argument(
+        "--crf", type=int, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)"
+    )
     p.add_argument("--no-aa", action="store_true", help="no anti-aliasing")
     p.add_argument("--no-shadows", action="store_true", help="render without shadow maps")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -860,34 +1103,71 @@ def _cmd_animatic(args) -> int:
     shots = [scene.shot(s) for s in args.shot] if args.shot else list(scene.shots)
     for shot in shots:  # a wrong shot id or lens fails before the renderer starts
         evaluate(scene, shot, 0)
-    key = animatic_cache_key(scene, render_width=render_width, width=args.width, antialias=not args.no_aa,
-                             shadows=not args.no_shadows, full_res_lighting=args.full_res_lighting)
+    key = animatic_cache_key(
+        scene,
+        render_width=render_width,
+        width=args.width,
+        antialias=not args.no_aa,
+        shadows=not args.no_shadows,
+        full_res_lighting=args.full_res_lighting,
+    )
     flags = BurnIn.none() if args.no_burn_in else BurnIn()
     from previs.batch.options import batch_wanted
 
     if batch_wanted(args):  # worker processes or a Dask cluster render; this process encodes
         from previs.batch.run import animatic_runner
 
-        with animatic_lock(args.output), animatic_runner(args, scene, render_width, flags) as runner:
-            res = render_animatic(scene, shots, args.output, width=args.width, burn_in=flags,
-                                  frames_runner=runner, evaluate=evaluate, progress=not args.quiet,
-                                  crf=args.crf, cache_key=key)
+        with (
+            animatic_lock(args.output),
+            animatic_runner(args, scene, render_width, flags) as runner,
+        ):
+            res = render_animatic(
+                scene,
+                shots,
+                args.output,
+                width=args.width,
+                burn_in=flags,
+                frames_runner=runner,
+                evaluate=evaluate,
+                progress=not args.quiet,
+                crf=args.crf,
+                cache_key=key,
+            )
         return _report(res)
     # The folder is locked before the renderer starts, so a second run refuses at once.
-    with animatic_lock(args.output), \
-            api.StageRenderer(scene, width=render_width, antialias=not args.no_aa, shadows=not args.no_shadows,
-                              half_res_lighting=not args.full_res_lighting) as r:
-        res = render_animatic(scene, shots, args.output, width=args.width, burn_in=flags,
-                              render_frame=lambda state: r.render(state, read_depth=False,
-                                                                  output_width=args.width).color,
-                              evaluate=evaluate, progress=not args.quiet, crf=args.crf, cache_key=key)
+    with (
+        animatic_lock(args.output),
+        api.StageRenderer(
+            scene,
+            width=render_width,
+            antialias=not args.no_aa,
+            shadows=not args.no_shadows,
+            half_res_lighting=not args.full_res_lighting,
+        ) as r,
+    ):
+        res = render_animatic(
+            scene,
+            shots,
+            args.output,
+            width=args.width,
+            burn_in=flags,
+            render_frame=lambda state: (
+                r.render(state, read_depth=False, output_width=args.width).color
+            ),
+            evaluate=evaluate,
+            progress=not args.quiet,
+            crf=args.crf,
+            cache_key=key,
+        )
     return _report(res)
 
 
 def _report(res: AnimaticResult) -> int:
     total = res.frames_rendered + res.frames_skipped
-    print(f"rendered {res.frames_rendered} of {total} frames ({res.frames_skipped} already done) "
-          f"in {res.render_seconds:.1f} s; encoded in {res.encode_seconds:.1f} s")
+    print(
+        f"rendered {res.frames_rendered} of {total} frames ({res.frames_skipped} already done) "
+        f"in {res.render_seconds:.1f} s; encoded in {res.encode_seconds:.1f} s"
+    )
     for shot_id, movie in res.shot_movies.items():
         print(f"  {shot_id:<6} {movie}")
     if res.sequence is not None:

@@ -33,8 +33,17 @@ from pathlib import Path
 
 from previs.errors import ExportError, PrevisError
 
-__all__ = ["FolderLock", "FolderBusyError", "write_atomic", "replace_file", "write_png", "make_folder",
-           "temporary_path", "remove_stale_temporaries", "LOCK_NAME"]
+__all__ = [
+    "FolderLock",
+    "FolderBusyError",
+    "write_atomic",
+    "replace_file",
+    "write_png",
+    "make_folder",
+    "temporary_path",
+    "remove_stale_temporaries",
+    "LOCK_NAME",
+]
 
 LOCK_NAME = ".previs.lock"
 
@@ -83,7 +92,9 @@ class FolderLock:
     """An exclusive, non-blocking, re-entrant (per process) lock on a folder; see the module
     docstring. ``what`` names the kind of run in the refusal."""
 
-    def __init__(self, folder, what: str = "previs", hint: str = "wait for it or choose another -o"):
+    def __init__(
+        self, folder, what: str = "previs", hint: str = "wait for it or choose another -o"
+    ):
         self.folder = Path(folder)
         self.what = what
         self.hint = hint
@@ -107,18 +118,24 @@ class FolderLock:
                 try:
                     fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
                 except OSError as exc:
-                    raise ExportError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
+                    raise ExportError(
+                        f"{self.path}: cannot write ({exc.strerror or exc})"
+                    ) from None
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except OSError as exc:
                     holder, holder_what = _read_holder(fd)
                     os.close(fd)
                     if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                        raise ExportError(f"{self.path}: cannot lock ({exc.strerror or exc})") from None
+                        raise ExportError(
+                            f"{self.path}: cannot lock ({exc.strerror or exc})"
+                        ) from None
                     who = f" (pid {holder})" if holder else ""
-                    raise FolderBusyError(f"{self.folder} is being written by another "
-                                          f"{holder_what or self.what}{who}; "
-                                          f"{self.hint}") from None
+                    raise FolderBusyError(
+                        f"{self.folder} is being written by another "
+                        f"{holder_what or self.what}{who}; "
+                        f"{self.hint}"
+                    ) from None
                 # The holder before us may have removed the file after we opened it: then we
                 # hold a lock on a file nobody else will find. Start again on the new one.
                 try:
@@ -129,7 +146,9 @@ class FolderLock:
                     break
                 os.close(fd)
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()} {self.what}\n".encode(), 0)  # who holds it, for the refusal
+            os.pwrite(
+                fd, f"{os.getpid()} {self.what}\n".encode(), 0
+            )  # who holds it, for the refusal
             _held[key] = [fd, 1]
             self._key = key
         return self
@@ -241,8 +260,9 @@ _OURS = re.compile(r"\.(?P<name>.+)\.previs-(?P<pid>\d+)-[0-9a-f]+\.tmp")
 _MKSTEMP = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
 
 
-def remove_stale_temporaries(folder, targets: Iterable[str] | Callable[[str], bool] | None = None
-                             ) -> list[Path]:
+def remove_stale_temporaries(
+    folder, targets: Iterable[str] | Callable[[str], bool] | None = None
+) -> list[Path]:
     """Remove the temporaries that killed runs left in ``folder`` for the files named in
     ``targets`` (names, or a test of a name; all names when None); returns what was removed.
     Call it holding the folder's :class:`FolderLock`."""

@@ -88,12 +88,29 @@ from previs.export.paper import (
     safe_name,
 )
 
-__all__ = ["Panel", "Arrow", "panels_for_shot", "motion_arrows", "draw_motion_arrows", "panel_image",
-           "write_panel_png", "write_sheets", "export_boards", "sheet_grid", "sheet_layout", "SheetLayout",
-           "movement_text", "subject_paths", "camera_arrows", "PER_PAGE", "panel_caption", "CAPTION_KEYS"]
+__all__ = [
+    "Panel",
+    "Arrow",
+    "panels_for_shot",
+    "motion_arrows",
+    "draw_motion_arrows",
+    "panel_image",
+    "write_panel_png",
+    "write_sheets",
+    "export_boards",
+    "sheet_grid",
+    "sheet_layout",
+    "SheetLayout",
+    "movement_text",
+    "subject_paths",
+    "camera_arrows",
+    "PER_PAGE",
+    "panel_caption",
+    "CAPTION_KEYS",
+]
 
-CAMERA_RGB = (255, 196, 0)     # amber: what the camera does
-SUBJECT_RGB = (0, 214, 255)    # cyan: where the stand-ins go
+CAMERA_RGB = (255, 196, 0)  # amber: what the camera does
+SUBJECT_RGB = (0, 214, 255)  # cyan: where the stand-ins go
 OUTLINE_RGBA = (12, 12, 12, 235)
 
 PER_PAGE = (1, 2, 3, 4, 6, 8)
@@ -143,7 +160,9 @@ class Panel:
     @property
     def text(self) -> dict[str, str]:
         """The caption by :data:`CAPTION_KEYS`."""
-        return dict(zip(CAPTION_KEYS, tuple(self.caption) + ("",) * len(CAPTION_KEYS), strict=False))
+        return dict(
+            zip(CAPTION_KEYS, tuple(self.caption) + ("",) * len(CAPTION_KEYS), strict=False)
+        )
 
 
 # ---------------------------------------------------------------- arrows as data
@@ -162,15 +181,23 @@ def camera_arrows(kinds: Iterable[str], rect, motion: CameraMotion | None = None
     inset = 0.07 * fh
     corner_len = 0.24 * fh
     out: list[Arrow] = []
-    corners = [np.array([x0 + inset, y0 + inset]), np.array([x1 - inset, y0 + inset]),
-               np.array([x1 - inset, y1 - inset]), np.array([x0 + inset, y1 - inset])]
+    corners = [
+        np.array([x0 + inset, y0 + inset]),
+        np.array([x1 - inset, y0 + inset]),
+        np.array([x1 - inset, y1 - inset]),
+        np.array([x0 + inset, y1 - inset]),
+    ]
     for kind in kinds:
         label = kind.replace("_", " ")
         if kind in ("push_in", "pull_out"):
             for p in corners:
                 u = (c - p) / np.linalg.norm(c - p)
                 a, b = p, p + corner_len * u
-                out.append(Arrow(kind, np.array([a, b] if kind == "push_in" else [b, a]), CAMERA_RGB, label))
+                out.append(
+                    Arrow(
+                        kind, np.array([a, b] if kind == "push_in" else [b, a]), CAMERA_RGB, label
+                    )
+                )
         elif kind in ("zoom_in", "zoom_out"):
             scale = 0.62
             if motion is not None and abs(math.log(max(motion.zoom_scale, 1e-6))) > 1e-3:
@@ -179,25 +206,56 @@ def camera_arrows(kinds: Iterable[str], rect, motion: CameraMotion | None = None
             arm = 0.1 * fh
             for p in corners:
                 d = p - c
-                q = c + inner * d  # the corner of the framing the zoom ends on (in) or starts from (out)
-                out.append(Arrow(kind, np.array([p, q] if kind == "zoom_in" else [q, p]), CAMERA_RGB, label))
+                q = (
+                    c + inner * d
+                )  # the corner of the framing the zoom ends on (in) or starts from (out)
+                out.append(
+                    Arrow(
+                        kind, np.array([p, q] if kind == "zoom_in" else [q, p]), CAMERA_RGB, label
+                    )
+                )
                 sx, sy = np.sign(d)
-                out.append(Arrow("bracket", np.array([q + [0, -sy * arm], q, q + [-sx * arm, 0]]), CAMERA_RGB))
+                out.append(
+                    Arrow(
+                        "bracket", np.array([q + [0, -sy * arm], q, q + [-sx * arm, 0]]), CAMERA_RGB
+                    )
+                )
         elif kind.startswith(("pan_", "truck_", "swing_")):
             way = 1.0 if kind.endswith("right") else -1.0
             y = y1 - 1.4 * inset
             half = 0.26 * fw
-            out.append(Arrow(kind, np.array([[c[0] - way * half, y], [c[0] + way * half, y]]), CAMERA_RGB, label))
+            out.append(
+                Arrow(
+                    kind,
+                    np.array([[c[0] - way * half, y], [c[0] + way * half, y]]),
+                    CAMERA_RGB,
+                    label,
+                )
+            )
         elif kind.startswith("tilt_"):
             way = -1.0 if kind.endswith("up") else 1.0
             x = x1 - 1.4 * inset
             half = 0.3 * fh
-            out.append(Arrow(kind, np.array([[x, c[1] - way * half], [x, c[1] + way * half]]), CAMERA_RGB, label))
+            out.append(
+                Arrow(
+                    kind,
+                    np.array([[x, c[1] - way * half], [x, c[1] + way * half]]),
+                    CAMERA_RGB,
+                    label,
+                )
+            )
         elif kind.startswith(("pedestal_", "crane_")):
             way = -1.0 if kind.endswith("up") else 1.0
             x = x0 + 1.4 * inset
             half = 0.3 * fh
-            out.append(Arrow(kind, np.array([[x, c[1] - way * half], [x, c[1] + way * half]]), CAMERA_RGB, label))
+            out.append(
+                Arrow(
+                    kind,
+                    np.array([[x, c[1] - way * half], [x, c[1] + way * half]]),
+                    CAMERA_RGB,
+                    label,
+                )
+            )
         elif kind.startswith("orbit_"):
             # the front half of a ring round the subject, low in the frame
             pts = _arc(np.array([c[0], y1 - 0.36 * fh]), 0.34 * fw, 0.2 * fh, 165, 15)
@@ -239,12 +297,25 @@ def _faces_and_bodies(scene: Scene, state: FrameState, project, offset):
         right = state.world_from_camera[:3, 0]
         up = state.world_from_camera[:3, 1]
         r = 1.6 * head[3] * h
-        xy, w = project(np.array([centre - r * right + r * up, centre + r * right - r * up, mid,
-                                  mid + 0.2 * h * right]))
+        xy, w = project(
+            np.array(
+                [
+                    centre - r * right + r * up,
+                    centre + r * right - r * up,
+                    mid,
+                    mid + 0.2 * h * right,
+                ]
+            )
+        )
         if (w <= 0.05).any():
             continue
         xy = xy - offset
-        box = (min(xy[0, 0], xy[1, 0]), min(xy[0, 1], xy[1, 1]), max(xy[0, 0], xy[1, 0]), max(xy[0, 1], xy[1, 1]))
+        box = (
+            min(xy[0, 0], xy[1, 0]),
+            min(xy[0, 1], xy[1, 1]),
+            max(xy[0, 0], xy[1, 0]),
+            max(xy[0, 1], xy[1, 1]),
+        )
         out[piece.name] = (box, float(np.linalg.norm(xy[3] - xy[2])), xy[2])
     return out
 
@@ -253,8 +324,14 @@ def _in_box(p, box, pad=0.0) -> bool:
     return box[0] - pad <= p[0] <= box[2] + pad and box[1] - pad <= p[1] <= box[3] + pad
 
 
-def motion_arrows(state: FrameState, next_state: FrameState | None, scene: Scene,
-                  size: tuple[int, int], *, open_gate: bool = False) -> list[Arrow]:
+def motion_arrows(
+    state: FrameState,
+    next_state: FrameState | None,
+    scene: Scene,
+    size: tuple[int, int],
+    *,
+    open_gate: bool = False,
+) -> list[Arrow]:
     """The arrows of a panel of ``size`` (width, height) pixels: the camera's for the moves
     between ``state`` and ``next_state`` (none when that is None) and each walking stand-in's
     path. The panel is the delivered frame, or the whole recorded image with ``open_gate``."""
@@ -265,7 +342,8 @@ def motion_arrows(state: FrameState, next_state: FrameState | None, scene: Scene
         labels = moves_between(scene, shot, state.frame, next_state.frame)
         motion = None
         if any(lab in ("crane swing", "tracking (path)", "dutch") for lab in labels) or any(
-                lab.startswith("zoom") for lab in labels):
+            lab.startswith("zoom") for lab in labels
+        ):
             motion = camera_motion(state, next_state, max(2, round(full_w)), max(2, round(full_h)))
         arrows += camera_arrows(arrow_kinds(labels, motion), rect, motion)
     project = projector(state, max(2, round(full_w)), max(2, round(full_h)))
@@ -276,14 +354,16 @@ def motion_arrows(state: FrameState, next_state: FrameState | None, scene: Scene
         vis = w > 0.05
         if vis.sum() < 2 or not vis[0]:
             continue
-        run = np.argmin(vis) if not vis.all() else len(vis)  # the first stretch in front of the camera
+        run = (
+            np.argmin(vis) if not vis.all() else len(vis)
+        )  # the first stretch in front of the camera
         xy = xy[:run] - offset
         if name in bodies:  # start beside the stand-in, not on it
             _, half_w, mid = bodies[name]
             away = np.linalg.norm(xy - mid, axis=1) > 1.25 * half_w
             if not away.any():
                 continue
-            xy = xy[int(np.argmax(away)):]
+            xy = xy[int(np.argmax(away)) :]
         faces = [b[0] for b in bodies.values()]
         keep = [not any(_in_box(p, f, 2.0) for f in faces) for p in xy]
         if not all(keep):  # cut the path at the first face it would cross
@@ -369,12 +449,18 @@ def draw_arrows(image: np.ndarray, arrows: Sequence[Arrow], clip_rect=None) -> n
     width = max(3.0, 0.014 * min(x1 - x0, (y1 - y0) * 1.8)) * ss
     for a in arrows:
         pts = np.clip(np.asarray(a.points, float), -4 * max(w, h), 5 * max(w, h)) * ss
-        _draw_arrow(draw, pts, a.rgb, width * (0.8 if a.kind == "bracket" else 1.0), head=a.kind != "bracket")
+        _draw_arrow(
+            draw,
+            pts,
+            a.rgb,
+            width * (0.8 if a.kind == "bracket" else 1.0),
+            head=a.kind != "bracket",
+        )
     layer = layer.resize((w, h), Image.LANCZOS)
     rgba = np.asarray(layer).astype(np.float32)
     alpha = rgba[..., 3:4] / 255.0
     mask = np.zeros((h, w, 1), np.float32)
-    mask[int(math.ceil(y0)):int(math.floor(y1)), int(math.ceil(x0)):int(math.floor(x1))] = 1.0
+    mask[int(math.ceil(y0)) : int(math.floor(y1)), int(math.ceil(x0)) : int(math.floor(x1))] = 1.0
     alpha = alpha * mask
     # LANCZOS on premultiplied-free RGBA: colour where alpha is 0 is 0; unpremultiply safely
     rgb = rgba[..., :3]
@@ -382,8 +468,14 @@ def draw_arrows(image: np.ndarray, arrows: Sequence[Arrow], clip_rect=None) -> n
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
-def draw_motion_arrows(image: np.ndarray, state: FrameState, next_state: FrameState | None,
-                       scene: Scene, *, open_gate: bool | None = None) -> np.ndarray:
+def draw_motion_arrows(
+    image: np.ndarray,
+    state: FrameState,
+    next_state: FrameState | None,
+    scene: Scene,
+    *,
+    open_gate: bool | None = None,
+) -> np.ndarray:
     """The panel image with its camera and subject arrows drawn inside the frame. ``open_gate``
     None: an image of the recording mode's aspect is the open gate, any other the delivered frame."""
     img = np.asarray(image, np.uint8)
@@ -415,7 +507,9 @@ def _move_phrase(m) -> str:
         if p.get("to_deg") is not None:
             return f"{t} to {_num(float(p['to_deg']))}°"
         a = float(p["angle_deg"])
-        way = {"pan": ("left", "right"), "tilt": ("up", "down"), "dutch": ("cw", "ccw")}[t][0 if a >= 0 else 1]
+        way = {"pan": ("left", "right"), "tilt": ("up", "down"), "dutch": ("cw", "ccw")}[t][
+            0 if a >= 0 else 1
+        ]
         return f"{t} {way} {_num(abs(a))}°"
     if t == "orbit":
         a = float(p["angle_deg"])
@@ -441,10 +535,16 @@ def movement_text(shot: Shot, frame: int, next_frame: int | None) -> str:
         return "static"
     if next_frame is None:
         return "end of shot"
-    parts = [_move_phrase(m) for m in shot.moves if m.start_frame < next_frame and m.end_frame > frame]
+    parts = [
+        _move_phrase(m) for m in shot.moves if m.start_frame < next_frame and m.end_frame > frame
+    ]
     if shot.keys and not shot.moves:
         parts.append("keyed move")
-    walks = [f"{w.standin} walks" for w in shot.walks if w.start_frame < next_frame and w.end_frame > frame]
+    walks = [
+        f"{w.standin} walks"
+        for w in shot.walks
+        if w.start_frame < next_frame and w.end_frame > frame
+    ]
     cam = ", ".join(parts) if parts else "camera holds"
     return "; ".join([cam] + walks)
 
@@ -455,8 +555,16 @@ def _transition_text(shot: Shot) -> str:
     return ""
 
 
-def panel_caption(state: FrameState, scene: Scene, index: int, count: int, next_frame: int | None,
-                  *, size: str | None = None, angle: str | None = None) -> tuple[str, ...]:
+def panel_caption(
+    state: FrameState,
+    scene: Scene,
+    index: int,
+    count: int,
+    next_frame: int | None,
+    *,
+    size: str | None = None,
+    angle: str | None = None,
+) -> tuple[str, ...]:
     """The caption of a panel, by :data:`CAPTION_KEYS`: title (shot, scene, panel n of m, frame,
     timecode, the transition in on the first panel), size line (shot size, angle, camera height and
     tilt, support), lens line (focal length, T-stop, focus), move, description, ACTION,
@@ -472,21 +580,36 @@ def panel_caption(state: FrameState, scene: Scene, index: int, count: int, next_
     if index == 1 and _transition_text(shot):
         title += f"  ·  {_transition_text(shot)}"
     (height,), (tilt,) = height_tilt([state])
-    size_line = (f"{size}  ·  {angle}  ·  cam {height:.2f} m, tilt {tilt:+.0f}°  ·  "
-                 f"{support_of(scene, shot)}")
+    size_line = (
+        f"{size}  ·  {angle}  ·  cam {height:.2f} m, tilt {tilt:+.0f}°  ·  "
+        f"{support_of(scene, shot)}"
+    )
     sq = f" {state.squeeze:g}x anamorphic" if state.squeeze != 1 else ""
     focus = "inf" if math.isinf(state.focus_m) else f"{state.focus_m:.2f} m"
     lens = f"{state.focal_length_mm:g} mm{sq}  ·  T{state.t_stop:g}  ·  focus {focus}"
     move = "Move: " + movement_text(shot, state.frame, next_frame)
-    return (title, size_line, lens, move, shot.description,
-            f"ACTION: {shot.action}" if shot.action else "",
-            f"DIALOGUE: {shot.dialogue}" if shot.dialogue else "",
-            f"NOTES: {shot.notes}" if shot.notes else "")
+    return (
+        title,
+        size_line,
+        lens,
+        move,
+        shot.description,
+        f"ACTION: {shot.action}" if shot.action else "",
+        f"DIALOGUE: {shot.dialogue}" if shot.dialogue else "",
+        f"NOTES: {shot.notes}" if shot.notes else "",
+    )
 
 
 # ---------------------------------------------------------------- panels
-def panels_for_shot(scene: Scene, shot: Shot | str, renderer=None, *, width: int = 960, open_gate: bool = False,
-                    max_panels: int = 6) -> list[Panel]:
+def panels_for_shot(
+    scene: Scene,
+    shot: Shot | str,
+    renderer=None,
+    *,
+    width: int = 960,
+    open_gate: bool = False,
+    max_panels: int = 6,
+) -> list[Panel]:
     """Render the panels of one shot at :func:`previs.core.analysis.board_frames` (a shot whose
     picture hardly changes: one), each the delivered frame (``open_gate``: the whole recorded
     image with the frame lines) with its arrows and caption. ``renderer`` is a
@@ -510,13 +633,26 @@ def panels_for_shot(scene: Scene, shot: Shot | str, renderer=None, *, width: int
             if not open_gate:
                 h, w = color.shape[:2]
                 x0, y0, x1, y1 = frame_rect_px(st, w, h)
-                color = np.ascontiguousarray(color[int(round(y0)):int(round(y1)), int(round(x0)):int(round(x1))])
+                color = np.ascontiguousarray(
+                    color[int(round(y0)) : int(round(y1)), int(round(x0)) : int(round(x1))]
+                )
             h, w = color.shape[:2]
             arrows = motion_arrows(st, nxt, scene, (w, h), open_gate=open_gate)
             img = draw_arrows(color, arrows, _delivered(st, (w, h), open_gate)[3])
             cap = panel_caption(st, scene, i + 1, len(states), None if nxt is None else nxt.frame)
-            panels.append(Panel(shot.id, st.frame, img, cap, st, i + 1, len(states), str(shot.scene_number),
-                                tuple(arrows)))
+            panels.append(
+                Panel(
+                    shot.id,
+                    st.frame,
+                    img,
+                    cap,
+                    st,
+                    i + 1,
+                    len(states),
+                    str(shot.scene_number),
+                    tuple(arrows),
+                )
+            )
         return panels
     finally:
         renderer.width = old_width
@@ -570,18 +706,35 @@ def _ellipsize(text: str, width_of, max_w: float, force: bool) -> str:
     return text.rstrip() + "…"
 
 
-_TEXT_RGB = {"title": (10, 10, 10), "size": (25, 25, 25), "lens": (70, 70, 70), "move": (150, 90, 0),
-             "description": (25, 25, 25), "action": (25, 25, 25), "dialogue": (20, 40, 110), "notes": (90, 60, 60)}
-_MAX_LINES = {"description": 3, "action": 3, "dialogue": 3, "notes": 3}  # the room left cuts them shorter
+_TEXT_RGB = {
+    "title": (10, 10, 10),
+    "size": (25, 25, 25),
+    "lens": (70, 70, 70),
+    "move": (150, 90, 0),
+    "description": (25, 25, 25),
+    "action": (25, 25, 25),
+    "dialogue": (20, 40, 110),
+    "notes": (90, 60, 60),
+}
+_MAX_LINES = {
+    "description": 3,
+    "action": 3,
+    "dialogue": 3,
+    "notes": 3,
+}  # the room left cuts them shorter
 
 
-def _caption_lines(panel: Panel, width_of, max_w: float, keys=CAPTION_KEYS) -> list[tuple[str, str]]:
+def _caption_lines(
+    panel: Panel, width_of, max_w: float, keys=CAPTION_KEYS
+) -> list[tuple[str, str]]:
     """(key, line) for the panel's caption wrapped to ``max_w``: the words fields up to two lines."""
     out = []
     for key in keys:
         text = panel.text.get(key, "")
         if text:
-            out += [(key, line) for line in _wrap_words(text, width_of, max_w, _MAX_LINES.get(key, 2))]
+            out += [
+                (key, line) for line in _wrap_words(text, width_of, max_w, _MAX_LINES.get(key, 2))
+            ]
     return out
 
 
@@ -607,8 +760,12 @@ def panel_image(panel: Panel):
     y = h + pad
     for key, line in lines:
         font = f_bold if key in ("title", "move") else f_reg
-        d.text((pad, y), _ellipsize(line, lambda t, f=font: d.textlength(t, font=f), w - 2 * pad, False),
-               fill=_TEXT_RGB[key], font=font)
+        d.text(
+            (pad, y),
+            _ellipsize(line, lambda t, f=font: d.textlength(t, font=f), w - 2 * pad, False),
+            fill=_TEXT_RGB[key],
+            font=font,
+        )
         y += lh
     return out
 
@@ -652,10 +809,14 @@ class SheetLayout:
 
 def _grids(per_page: int, orientation: str | None) -> list[tuple[int, int, str]]:
     if per_page not in PER_PAGE:
-        raise PrevisError(f"storyboard sheets hold {', '.join(map(str, PER_PAGE[:-1]))} or {PER_PAGE[-1]} "
-                          f"panels a page, not {per_page}")
+        raise PrevisError(
+            f"storyboard sheets hold {', '.join(map(str, PER_PAGE[:-1]))} or {PER_PAGE[-1]} "
+            f"panels a page, not {per_page}"
+        )
     orients = ("P", "L") if orientation is None else (_orientation(orientation),)
-    return [(c, per_page // c, o) for o in orients for c in range(1, per_page + 1) if per_page % c == 0]
+    return [
+        (c, per_page // c, o) for o in orients for c in range(1, per_page + 1) if per_page % c == 0
+    ]
 
 
 def _orientation(orientation: str) -> str:
@@ -665,8 +826,9 @@ def _orientation(orientation: str) -> str:
     return key
 
 
-def sheet_grid(per_page: int, image_aspect: float, paper: str = "letter",
-               orientation: str | None = None) -> tuple[int, int, str]:
+def sheet_grid(
+    per_page: int, image_aspect: float, paper: str = "letter", orientation: str | None = None
+) -> tuple[int, int, str]:
     """(columns, rows, orientation) giving the pictures the most area for this aspect, after room
     for their captions (``orientation`` None: portrait or landscape, whichever is larger)."""
     best = None
@@ -678,8 +840,14 @@ def sheet_grid(per_page: int, image_aspect: float, paper: str = "letter",
     return best[1]
 
 
-def sheet_layout(per_page: int, image_aspect: float, paper: str = "letter", *, grid=None,
-                 orientation: str | None = None) -> SheetLayout:
+def sheet_layout(
+    per_page: int,
+    image_aspect: float,
+    paper: str = "letter",
+    *,
+    grid=None,
+    orientation: str | None = None,
+) -> SheetLayout:
     if grid is None:
         grid = sheet_grid(per_page, image_aspect, paper, orientation)
     else:
@@ -703,7 +871,10 @@ def sheet_layout(per_page: int, image_aspect: float, paper: str = "letter", *, g
     card_w = max(img_w, min(col_w, 70.0))  # captions get at least 70 mm where the column allows
     # spare height goes to the caption, up to the lines a caption can use
     most = 2 * CAPTION_PAD_MM + (NARROW_CAPTION_LINES + 4) * CAPTION_LINE_MM
-    caption_h = min(row_h - img_h, max(caption_min, most if card_w < WIDE_CARD_MM else caption_min + 2 * CAPTION_LINE_MM))
+    caption_h = min(
+        row_h - img_h,
+        max(caption_min, most if card_w < WIDE_CARD_MM else caption_min + 2 * CAPTION_LINE_MM),
+    )
     grid_w = card_w * cols + gap_x * (cols - 1)
     gx = margin + (area_w - grid_w) / 2
     card_h = img_h + caption_h
@@ -716,14 +887,28 @@ def sheet_layout(per_page: int, image_aspect: float, paper: str = "letter", *, g
             y = gy + r * (card_h + gap_y)
             cells.append((x, y, card_w, card_h))
             images.append((x + (card_w - img_w) / 2, y, img_w, img_h))
-    return SheetLayout(orient, pw, ph, cols, rows, margin, title_h, footer_h, caption_h, tuple(cells), tuple(images))
+    return SheetLayout(
+        orient,
+        pw,
+        ph,
+        cols,
+        rows,
+        margin,
+        title_h,
+        footer_h,
+        caption_h,
+        tuple(cells),
+        tuple(images),
+    )
 
 
 def _stem(scene: Scene) -> str:
     return safe_name(scene.source_path.stem if scene.source_path else scene.name)
 
 
-_LATIN1 = str.maketrans({"–": "-", "—": "-", "→": "->", "…": "...", "×": "x", "’": "'", "“": '"', "”": '"'})
+_LATIN1 = str.maketrans(
+    {"–": "-", "—": "-", "→": "->", "…": "...", "×": "x", "’": "'", "“": '"', "”": '"'}
+)
 
 
 class _Sheet:
@@ -732,9 +917,18 @@ class _Sheet:
     def __init__(self, layout: SheetLayout, title: str, version: str, date: _dt.date, source: str):
         from fpdf import FPDF
 
-        self.lay, self.title, self.version, self.date, self.source = layout, title, version, date, source
-        pdf = FPDF(orientation=layout.orientation, unit="mm", format=(min(layout.page_w, layout.page_h),
-                                                                      max(layout.page_w, layout.page_h)))
+        self.lay, self.title, self.version, self.date, self.source = (
+            layout,
+            title,
+            version,
+            date,
+            source,
+        )
+        pdf = FPDF(
+            orientation=layout.orientation,
+            unit="mm",
+            format=(min(layout.page_w, layout.page_h), max(layout.page_w, layout.page_h)),
+        )
         pdf.set_auto_page_break(False)
         pdf.set_margins(layout.margin, layout.margin, layout.margin)
         pdf.set_creation_date(_dt.datetime(date.year, date.month, date.day, tzinfo=_dt.UTC))
@@ -776,7 +970,9 @@ class _Sheet:
         pdf, lay = self.pdf, self.lay
         pdf.add_page()
         self._title_block(panels, scene, page_no, pages)
-        for panel, (cx, cy, cw, ch), (ix, iy, iw, ih) in zip(panels, lay.cells, lay.images, strict=False):
+        for panel, (cx, cy, cw, ch), (ix, iy, iw, ih) in zip(
+            panels, lay.cells, lay.images, strict=False
+        ):
             self._panel(panel, (cx, cy, cw, ch), (ix, iy, iw, ih))
 
     def _title_block(self, panels, scene, page_no, pages) -> None:
@@ -788,8 +984,12 @@ class _Sheet:
         pdf.rect(x0, y0, w, h)
         scenes = _unique(p.scene_number for p in panels)
         shots = _unique(p.shot_id for p in panels)
-        fields = [("SCENE", ", ".join(scenes)), ("DATE", self.date.isoformat()), ("VERSION", self.version),
-                  ("PAGE", f"Page {page_no} of {pages}")]
+        fields = [
+            ("SCENE", ", ".join(scenes)),
+            ("DATE", self.date.isoformat()),
+            ("VERSION", self.version),
+            ("PAGE", f"Page {page_no} of {pages}"),
+        ]
         widths = [22.0, 30.0, 22.0, 30.0]
         fx = x0 + w - sum(widths)
         # left: production and what the page holds
@@ -799,27 +999,55 @@ class _Sheet:
         shot_list = shots[0] if len(shots) == 1 else f"{shots[0]}–{shots[-1]}"
         st = panels[0].state  # the package, once a page (the captions give each panel's lens)
         package = f"{st.mode.body_name} {st.mode.mode_name}  ·  {st.lens.kit_name}  ·  {st.delivery_aspect or 'full'}"
-        self.text(x0 + 6, y0 + 9.6, f"STORYBOARD  ·  shots {shot_list}", size=8.5, rgb=(90, 90, 90),
-                  w=fx - x0 - 10)
+        self.text(
+            x0 + 6,
+            y0 + 9.6,
+            f"STORYBOARD  ·  shots {shot_list}",
+            size=8.5,
+            rgb=(90, 90, 90),
+            w=fx - x0 - 10,
+        )
         self.font(8)
-        if self.pdf.get_string_width(self.t(package)) > fx - x0 - 10:  # a narrow page: the body without its mode
-            package = f"{st.mode.body_name}  ·  {st.lens.kit_name}  ·  {st.delivery_aspect or 'full'}"
+        if (
+            self.pdf.get_string_width(self.t(package)) > fx - x0 - 10
+        ):  # a narrow page: the body without its mode
+            package = (
+                f"{st.mode.body_name}  ·  {st.lens.kit_name}  ·  {st.delivery_aspect or 'full'}"
+            )
         self.text(x0 + 6, y0 + 14.4, package, size=8, rgb=(90, 90, 90), w=fx - x0 - 10)
         pdf.set_line_width(0.25)
         for (label, value), fw in zip(fields, widths, strict=True):
             pdf.line(fx, y0, fx, y0 + h)
             self.text(fx + 2.2, y0 + 2.2, label, size=8, rgb=(110, 110, 110))
-            self.text(fx + 2.2, y0 + 8.6, value, size=10.5 if label != "PAGE" else 9.5, bold=True, w=fw - 3)
+            self.text(
+                fx + 2.2,
+                y0 + 8.6,
+                value,
+                size=10.5 if label != "PAGE" else 9.5,
+                bold=True,
+                w=fw - 3,
+            )
             fx += fw
         # footer
         fy = lay.page_h - m - 3.5
         pdf.set_draw_color(160, 160, 160)
         pdf.set_line_width(0.2)
         pdf.line(m, fy - 1.5, lay.page_w - m, fy - 1.5)
-        self.text(m, fy, f"{safe_name(self.title)}_{self.version}_{self.date.isoformat()}", size=8,
-                  rgb=(110, 110, 110))
-        self.text(lay.page_w - m, fy, f"previs  ·  {self.source}  ·  Page {page_no} of {pages}", size=8,
-                  rgb=(110, 110, 110), align="R")
+        self.text(
+            m,
+            fy,
+            f"{safe_name(self.title)}_{self.version}_{self.date.isoformat()}",
+            size=8,
+            rgb=(110, 110, 110),
+        )
+        self.text(
+            lay.page_w - m,
+            fy,
+            f"previs  ·  {self.source}  ·  Page {page_no} of {pages}",
+            size=8,
+            rgb=(110, 110, 110),
+            align="R",
+        )
 
     def _panel(self, panel: Panel, cell, image_rect) -> None:
         from PIL import Image
@@ -831,7 +1059,9 @@ class _Sheet:
         Image.fromarray(panel.image).save(buf, format="JPEG", quality=90, subsampling=0)
         buf.seek(0)
         h_px, w_px = panel.image.shape[:2]
-        if abs(w_px / h_px - iw / ih) > 1e-3:  # a panel of another aspect: fit it in its box, unstretched
+        if (
+            abs(w_px / h_px - iw / ih) > 1e-3
+        ):  # a panel of another aspect: fit it in its box, unstretched
             fit = min(iw / w_px, ih / h_px)
             ix, iy, iw, ih = ix + (iw - w_px * fit) / 2, iy, w_px * fit, h_px * fit
         pdf.image(buf, x=ix, y=iy, w=iw, h=ih)
@@ -872,8 +1102,10 @@ class _Sheet:
                 continue
             bold = key in ("title", "move")
             self.font(CAPTION_PT, bold)
-            lines += [(key, line, bold) for line in _wrap_words(text, self.pdf.get_string_width, w,
-                                                                 _MAX_LINES.get(key, 2))]
+            lines += [
+                (key, line, bold)
+                for line in _wrap_words(text, self.pdf.get_string_width, w, _MAX_LINES.get(key, 2))
+            ]
         room = max(0, int((bottom - y) / lh + 1e-6))
         if len(lines) > room and room:
             key, line, bold = lines[room - 1]
@@ -897,16 +1129,30 @@ def _unique(items: Iterable[str]) -> list[str]:
 def _paginate(panels: Sequence[Panel], per_page: int, scene_breaks: bool) -> list[list[Panel]]:
     pages: list[list[Panel]] = []
     for p in panels:
-        if not pages or len(pages[-1]) == per_page or (scene_breaks and pages[-1][-1].scene_number != p.scene_number):
+        if (
+            not pages
+            or len(pages[-1]) == per_page
+            or (scene_breaks and pages[-1][-1].scene_number != p.scene_number)
+        ):
             pages.append([])
         pages[-1].append(p)
     return pages
 
 
-def write_sheets(panels: Sequence[Panel], path_or_dir: str | Path, scene: Scene, *, per_page: int = 6,
-                 per_scene: bool = False, title: str | None = None, version: str = "v1", date=None,
-                 paper: str | None = None, orientation: str | None = None,
-                 scene_breaks: bool = True) -> list[Path]:
+def write_sheets(
+    panels: Sequence[Panel],
+    path_or_dir: str | Path,
+    scene: Scene,
+    *,
+    per_page: int = 6,
+    per_scene: bool = False,
+    title: str | None = None,
+    version: str = "v1",
+    date=None,
+    paper: str | None = None,
+    orientation: str | None = None,
+    scene_breaks: bool = True,
+) -> list[Path]:
     """Typeset panels onto storyboard sheets (PDF) and write them atomically.
 
     ``path_or_dir``: a ``.pdf`` path, or a folder (the file is ``<stem>_boards.pdf``). With
@@ -930,8 +1176,10 @@ def write_sheets(panels: Sequence[Panel], path_or_dir: str | Path, scene: Scene,
         folder, stem = target, f"{_stem(scene)}_boards"
     groups: list[tuple[Path, list[Panel]]]
     if per_scene:
-        groups = [(folder / f"{stem}_sc{safe_name(n)}.pdf", [p for p in panels if p.scene_number == n])
-                  for n in _unique(p.scene_number for p in panels)]
+        groups = [
+            (folder / f"{stem}_sc{safe_name(n)}.pdf", [p for p in panels if p.scene_number == n])
+            for n in _unique(p.scene_number for p in panels)
+        ]
     else:
         groups = [(folder / f"{stem}.pdf" if target.suffix.lower() != ".pdf" else target, panels)]
     when = build_date(date)
@@ -960,10 +1208,22 @@ WIDTH_BY_PER_PAGE = {1: 1920, 2: 1600, 3: 1280, 4: 1280, 6: 960, 8: 960}
 """Render width (pixels) of a panel for each layout: about 150 dpi on the sheet."""
 
 
-def export_boards(scene: Scene, out_dir: str | Path, *, shot_ids: Sequence[str] | None = None, per_page: int = 6,
-                  per_scene: bool = False, width: int | None = None, version: str = "v1", date=None,
-                  paper: str | None = None, orientation: str | None = None, open_gate: bool = False,
-                  renderer=None, progress: bool = False) -> list[Path]:
+def export_boards(
+    scene: Scene,
+    out_dir: str | Path,
+    *,
+    shot_ids: Sequence[str] | None = None,
+    per_page: int = 6,
+    per_scene: bool = False,
+    width: int | None = None,
+    version: str = "v1",
+    date=None,
+    paper: str | None = None,
+    orientation: str | None = None,
+    open_gate: bool = False,
+    renderer=None,
+    progress: bool = False,
+) -> list[Path]:
     """Render every shot's panels (or ``shot_ids``'), write each as ``<stem>_<shot>_p<NN>.png`` and
     the sheets as PDF (one for the project, or one per scene). Returns the PNGs, then the PDFs.
     ``width``: of the recorded image (default: :data:`WIDTH_BY_PER_PAGE`); ``open_gate``: panels
@@ -990,7 +1250,9 @@ def export_boards(scene: Scene, out_dir: str | Path, *, shot_ids: Sequence[str] 
 
             from tqdm import tqdm
 
-            it = tqdm(shots, desc="boards", unit="shot", file=sys.stderr, disable=None)  # off the terminal: quiet
+            it = tqdm(
+                shots, desc="boards", unit="shot", file=sys.stderr, disable=None
+            )  # off the terminal: quiet
         for shot in it:
             for p in panels_for_shot(scene, shot, renderer, width=width, open_gate=open_gate):
                 path = out / f"{stem}_{safe_name(shot.id)}_p{p.index:02d}.png"
@@ -1000,6 +1262,15 @@ def export_boards(scene: Scene, out_dir: str | Path, *, shot_ids: Sequence[str] 
     finally:
         if own:
             renderer.release()
-    written += write_sheets(panels, out, scene, per_page=per_page, per_scene=per_scene, version=version,
-                            date=date, paper=paper, orientation=orientation)
+    written += write_sheets(
+        panels,
+        out,
+        scene,
+        per_page=per_page,
+        per_scene=per_scene,
+        version=version,
+        date=date,
+        paper=paper,
+        orientation=orientation,
+    )
     return written

@@ -106,9 +106,21 @@ from previs.core.timecode import frames_to_fields, frames_to_seconds, is_drop_fr
 from previs.errors import ExportError
 from previs.export.paper import safe_name as _safe_name
 
-__all__ = ["export_camera_data", "FORMATS", "FORMAT_VERSION", "OPENTRACKIO_VERSION", "CHAN_FIRST_FRAME",
-           "quaternion_xyzw", "otio_from_previs", "otio_pan_tilt_roll", "otio_rotation", "chan_euler_zxy",
-           "chan_rotation", "shot_states", "f_number"]
+__all__ = [
+    "export_camera_data",
+    "FORMATS",
+    "FORMAT_VERSION",
+    "OPENTRACKIO_VERSION",
+    "CHAN_FIRST_FRAME",
+    "quaternion_xyzw",
+    "otio_from_previs",
+    "otio_pan_tilt_roll",
+    "otio_rotation",
+    "chan_euler_zxy",
+    "chan_rotation",
+    "shot_states",
+    "f_number",
+]
 
 FORMATS = ("glb", "opentrackio", "chan", "usd")
 FORMAT_VERSION = 1
@@ -216,10 +228,14 @@ def _rational(x) -> dict:
 def _text(s, limit: int | None = None) -> str:
     """``s`` as text any JSON reader takes: control characters (but tab and line feed) and
     unpaired surrogates become U+FFFD; cut to ``limit`` characters; never empty."""
-    out = "".join("\ufffd" if (ord(c) < 32 and c not in "\t\n") or 0x7f <= ord(c) < 0xa0
-                  or 0xd800 <= ord(c) < 0xe000 else c for c in str(s))
+    out = "".join(
+        "\ufffd"
+        if (ord(c) < 32 and c not in "\t\n") or 0x7F <= ord(c) < 0xA0 or 0xD800 <= ord(c) < 0xE000
+        else c
+        for c in str(s)
+    )
     if limit is not None and len(out) > limit:
-        out = out[:limit - 1] + "…"
+        out = out[: limit - 1] + "…"
     return out or "-"
 
 
@@ -259,10 +275,17 @@ class _Gltf:
     """A glTF 2.0 document under construction: JSON plus one binary buffer."""
 
     def __init__(self) -> None:
-        self.doc: dict = {"asset": {"version": "2.0"}, "buffers": [], "bufferViews": [], "accessors": []}
+        self.doc: dict = {
+            "asset": {"version": "2.0"},
+            "buffers": [],
+            "bufferViews": [],
+            "accessors": [],
+        }
         self.bin = bytearray()
 
-    def accessor(self, data: np.ndarray, kind: str, *, target: int | None = None, minmax: bool = False) -> int:
+    def accessor(
+        self, data: np.ndarray, kind: str, *, target: int | None = None, minmax: bool = False
+    ) -> int:
         data = np.ascontiguousarray(data)
         component = {np.dtype(np.float32): 5126, np.dtype(np.uint32): 5125}[data.dtype]
         while len(self.bin) % 4:
@@ -272,8 +295,12 @@ class _Gltf:
             view["target"] = target
         self.bin += data.tobytes()
         self.doc["bufferViews"].append(view)
-        acc = {"bufferView": len(self.doc["bufferViews"]) - 1, "componentType": component,
-               "count": int(len(data)), "type": kind}
+        acc = {
+            "bufferView": len(self.doc["bufferViews"]) - 1,
+            "componentType": component,
+            "count": int(len(data)),
+            "type": kind,
+        }
         if minmax:
             flat = data.reshape(len(data), -1)
             acc["min"] = [float(v) for v in flat.min(axis=0)]
@@ -288,9 +315,15 @@ class _Gltf:
         text = json.dumps(self.doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
         text += b" " * (-len(text) % 4)
         total = 12 + 8 + len(text) + 8 + len(self.bin)
-        return b"".join([struct.pack("<4sII", b"glTF", 2, total),
-                         struct.pack("<I4s", len(text), b"JSON"), text,
-                         struct.pack("<I4s", len(self.bin), b"BIN\0"), bytes(self.bin)])
+        return b"".join(
+            [
+                struct.pack("<4sII", b"glTF", 2, total),
+                struct.pack("<I4s", len(text), b"JSON"),
+                text,
+                struct.pack("<I4s", len(self.bin), b"BIN\0"),
+                bytes(self.bin),
+            ]
+        )
 
 
 def _add_set(g: _Gltf, items) -> list[int]:
@@ -311,11 +344,16 @@ def _add_set(g: _Gltf, items) -> list[int]:
                     continue
                 mat = part.material
                 if id(mat) not in materials:
-                    m = {"name": _text(mat.key[-60:] or "material"),
-                         "pbrMetallicRoughness": {
-                             "baseColorFactor": [float(np.clip(c, 0.0, 1.0)) for c in mat.base_color],
-                             "metallicFactor": float(np.clip(mat.metallic, 0.0, 1.0)),
-                             "roughnessFactor": float(np.clip(mat.roughness, 0.0, 1.0))}}
+                    m = {
+                        "name": _text(mat.key[-60:] or "material"),
+                        "pbrMetallicRoughness": {
+                            "baseColorFactor": [
+                                float(np.clip(c, 0.0, 1.0)) for c in mat.base_color
+                            ],
+                            "metallicFactor": float(np.clip(mat.metallic, 0.0, 1.0)),
+                            "roughnessFactor": float(np.clip(mat.roughness, 0.0, 1.0)),
+                        },
+                    }
                     if any(mat.emissive):
                         m["emissiveFactor"] = [float(np.clip(c, 0.0, 1.0)) for c in mat.emissive]
                     if mat.double_sided:
@@ -325,15 +363,25 @@ def _add_set(g: _Gltf, items) -> list[int]:
                 pos = np.asarray(part.positions, np.float32)
                 nrm = np.asarray(part.normals, np.float64)
                 length = np.linalg.norm(nrm, axis=1, keepdims=True)
-                nrm = np.where(length > 1e-8, nrm / np.maximum(length, 1e-12), [0.0, 1.0, 0.0]).astype(np.float32)
-                attrs = {"POSITION": g.accessor(pos, "VEC3", target=34962, minmax=True),
-                         "NORMAL": g.accessor(nrm, "VEC3", target=34962)}
+                nrm = np.where(
+                    length > 1e-8, nrm / np.maximum(length, 1e-12), [0.0, 1.0, 0.0]
+                ).astype(np.float32)
+                attrs = {
+                    "POSITION": g.accessor(pos, "VEC3", target=34962, minmax=True),
+                    "NORMAL": g.accessor(nrm, "VEC3", target=34962),
+                }
                 colors = np.asarray(part.colors, np.float32)
                 if colors.shape == (len(pos), 4) and not np.all(colors == 1.0):
                     attrs["COLOR_0"] = g.accessor(np.clip(colors, 0.0, 1.0), "VEC4", target=34962)
                 idx = np.asarray(part.indices, np.uint32).reshape(-1)
-                prims.append({"attributes": attrs, "indices": g.accessor(idx, "SCALAR", target=34963),
-                              "material": materials[id(mat)], "mode": 4})
+                prims.append(
+                    {
+                        "attributes": attrs,
+                        "indices": g.accessor(idx, "SCALAR", target=34963),
+                        "material": materials[id(mat)],
+                        "mode": 4,
+                    }
+                )
             if not prims:
                 continue
             doc["meshes"].append({"name": _text(_mesh_name(item, k)), "primitives": prims})
@@ -354,21 +402,23 @@ def _mesh_name(item, k: int) -> str:
 
 def _camera_extras(scene: Scene, shot: Shot, states: Sequence[FrameState]) -> dict:
     s0 = states[0]
-    return {"previs": {
-        "format_version": FORMAT_VERSION,
-        "scene": _text(scene.name),
-        "shot": _text(shot.id),
-        "frame_rate": [s0.frame_rate.numerator, s0.frame_rate.denominator],
-        "first_frame": 0,
-        "camera": _text(f"{s0.mode.body_name} {s0.mode.mode_name}"),
-        "lens": _text(s0.lens.kit_name),
-        "sensor_mm": [s0.mode.width_mm, s0.mode.height_mm],
-        "sensor_px": [s0.mode.width_px, s0.mode.height_px],
-        "squeeze": s0.squeeze,
-        "focal_length_mm": [s.focal_length_mm for s in states],
-        "focus_m": [s.focus_m if math.isfinite(s.focus_m) else None for s in states],
-        "t_stop": [s.t_stop for s in states],
-    }}
+    return {
+        "previs": {
+            "format_version": FORMAT_VERSION,
+            "scene": _text(scene.name),
+            "shot": _text(shot.id),
+            "frame_rate": [s0.frame_rate.numerator, s0.frame_rate.denominator],
+            "first_frame": 0,
+            "camera": _text(f"{s0.mode.body_name} {s0.mode.mode_name}"),
+            "lens": _text(s0.lens.kit_name),
+            "sensor_mm": [s0.mode.width_mm, s0.mode.height_mm],
+            "sensor_px": [s0.mode.width_px, s0.mode.height_px],
+            "squeeze": s0.squeeze,
+            "focal_length_mm": [s.focal_length_mm for s in states],
+            "focus_m": [s.focus_m if math.isfinite(s.focus_m) else None for s in states],
+            "t_stop": [s.t_stop for s in states],
+        }
+    }
 
 
 def glb_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState], set_items=None) -> bytes:
@@ -378,23 +428,41 @@ def glb_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState], set_items=
     g = _Gltf()
     doc = g.doc
     doc["asset"]["generator"] = f"previs {__version__}"
-    doc["asset"]["extras"] = {"previs": {"format_version": FORMAT_VERSION, "scene": _text(scene.name),
-                                         "shot": _text(shot.id)}}
+    doc["asset"]["extras"] = {
+        "previs": {
+            "format_version": FORMAT_VERSION,
+            "scene": _text(scene.name),
+            "shot": _text(shot.id),
+        }
+    }
     piece_nodes = _add_set(g, set_items or [])
     doc.setdefault("nodes", [])
     s0 = states[0]
-    doc["cameras"] = [{"name": _text(f"camera {shot.id}"), "type": "perspective",
-                       "perspective": {"yfov": s0.yfov_rad, "aspectRatio": s0.image_aspect,
-                                       "znear": s0.near_m, "zfar": s0.far_m},
-                       "extras": _camera_extras(scene, shot, states)}]
+    doc["cameras"] = [
+        {
+            "name": _text(f"camera {shot.id}"),
+            "type": "perspective",
+            "perspective": {
+                "yfov": s0.yfov_rad,
+                "aspectRatio": s0.image_aspect,
+                "znear": s0.near_m,
+                "zfar": s0.far_m,
+            },
+            "extras": _camera_extras(scene, shot, states),
+        }
+    ]
     m = np.stack([s.world_from_camera for s in states])
     trans = m[:, :3, 3]
     quats = np.stack([quaternion_xyzw(x) for x in m])
     for i in range(1, len(quats)):  # one hemisphere, so LINEAR (slerp) turns the short way
         if np.dot(quats[i], quats[i - 1]) < 0:
             quats[i] = -quats[i]
-    cam_node = {"name": _text(f"camera {shot.id}"), "camera": 0,
-                "translation": [float(v) for v in trans[0]], "rotation": [float(v) for v in quats[0]]}
+    cam_node = {
+        "name": _text(f"camera {shot.id}"),
+        "camera": 0,
+        "translation": [float(v) for v in trans[0]],
+        "rotation": [float(v) for v in quats[0]],
+    }
     doc["nodes"].append(cam_node)
     cam_index = len(doc["nodes"]) - 1
     roots = list(piece_nodes)
@@ -408,16 +476,28 @@ def glb_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState], set_items=
     t_out = g.accessor(trans.astype(np.float32), "VEC3")
     r_out = g.accessor(quats.astype(np.float32), "VEC4")
     f_out = g.accessor(np.array([s.yfov_rad for s in states], np.float32), "SCALAR")
-    doc["animations"] = [{
-        "name": _text(f"shot {shot.id}"),
-        "samplers": [{"input": times, "output": out, "interpolation": "LINEAR"} for out in (t_out, r_out, f_out)],
-        "channels": [
-            {"sampler": 0, "target": {"node": cam_index, "path": "translation"}},
-            {"sampler": 1, "target": {"node": cam_index, "path": "rotation"}},
-            {"sampler": 2, "target": {"path": "pointer", "extensions": {
-                "KHR_animation_pointer": {"pointer": "/cameras/0/perspective/yfov"}}}},
-        ],
-    }]
+    doc["animations"] = [
+        {
+            "name": _text(f"shot {shot.id}"),
+            "samplers": [
+                {"input": times, "output": out, "interpolation": "LINEAR"}
+                for out in (t_out, r_out, f_out)
+            ],
+            "channels": [
+                {"sampler": 0, "target": {"node": cam_index, "path": "translation"}},
+                {"sampler": 1, "target": {"node": cam_index, "path": "rotation"}},
+                {
+                    "sampler": 2,
+                    "target": {
+                        "path": "pointer",
+                        "extensions": {
+                            "KHR_animation_pointer": {"pointer": "/cameras/0/perspective/yfov"}
+                        },
+                    },
+                },
+            ],
+        }
+    ]
     doc["extensionsUsed"] = ["KHR_animation_pointer"]
     return g.glb()
 
@@ -440,8 +520,14 @@ def opentrackio_samples(scene: Scene, shot: Shot, states: Sequence[FrameState]) 
         "duration": _rational(Fraction(shot.length_frames) / rate),
         "camera": {
             "captureFrameRate": _rational(rate),
-            "activeSensorPhysicalDimensions": {"height": s0.mode.height_mm, "width": s0.mode.width_mm},
-            "activeSensorResolution": {"height": int(s0.mode.height_px), "width": int(s0.mode.width_px)},
+            "activeSensorPhysicalDimensions": {
+                "height": s0.mode.height_mm,
+                "width": s0.mode.width_mm,
+            },
+            "activeSensorResolution": {
+                "height": int(s0.mode.height_px),
+                "width": int(s0.mode.width_px),
+            },
             "model": _text(f"{s0.mode.body_name} {s0.mode.mode_name}", 1023),
             "anamorphicSqueeze": _rational(s0.squeeze),
             "isoSpeed": max(1, int(round(s0.iso))),
@@ -466,30 +552,43 @@ def opentrackio_samples(scene: Scene, shot: Shot, states: Sequence[FrameState]) 
             lens["fStop"] = f_number(s.t_stop, tau)
         if math.isfinite(s.focus_m) and s.focus_m > 0:
             lens["focusDistance"] = s.focus_m
-        samples.append({
-            "static": static,
-            "tracker": {"notes": _text(f"previs: {scene.name}", 1023), "recording": False,
-                        "slate": _text(shot.id, 1023),
-                        "status": "synthetic"},
-            "timing": {
-                "mode": "internal",
-                "sampleRate": _rational(rate),
-                "sampleTimestamp": _timestamp(frames_to_seconds(s.frame, rate)),
-                "sequenceNumber": s.frame,
-                "timecode": {"hours": int(h), "minutes": int(mi), "seconds": int(se), "frames": int(fr),
-                             "frameRate": _rational(rate), "dropFrame": drop},
-            },
-            "lens": lens,
-            "protocol": {"name": "OpenTrackIO", "version": list(OPENTRACKIO_VERSION)},
-            "sampleId": uuid.uuid5(source_id, str(s.frame)).urn,
-            "sourceId": source_id.urn,
-            "sourceNumber": 1,
-            "transforms": [{
-                "translation": {"x": float(t[0]), "y": float(t[1]), "z": float(t[2])},
-                "rotation": {"pan": float(pan), "tilt": float(tilt), "roll": float(roll)},
-                "id": "Camera",
-            }],
-        })
+        samples.append(
+            {
+                "static": static,
+                "tracker": {
+                    "notes": _text(f"previs: {scene.name}", 1023),
+                    "recording": False,
+                    "slate": _text(shot.id, 1023),
+                    "status": "synthetic",
+                },
+                "timing": {
+                    "mode": "internal",
+                    "sampleRate": _rational(rate),
+                    "sampleTimestamp": _timestamp(frames_to_seconds(s.frame, rate)),
+                    "sequenceNumber": s.frame,
+                    "timecode": {
+                        "hours": int(h),
+                        "minutes": int(mi),
+                        "seconds": int(se),
+                        "frames": int(fr),
+                        "frameRate": _rational(rate),
+                        "dropFrame": drop,
+                    },
+                },
+                "lens": lens,
+                "protocol": {"name": "OpenTrackIO", "version": list(OPENTRACKIO_VERSION)},
+                "sampleId": uuid.uuid5(source_id, str(s.frame)).urn,
+                "sourceId": source_id.urn,
+                "sourceNumber": 1,
+                "transforms": [
+                    {
+                        "translation": {"x": float(t[0]), "y": float(t[1]), "z": float(t[2])},
+                        "rotation": {"pan": float(pan), "tilt": float(tilt), "roll": float(roll)},
+                        "id": "Camera",
+                    }
+                ],
+            }
+        )
     return samples
 
 
@@ -500,7 +599,9 @@ def opentrackio_bytes(samples: Iterable[dict]) -> bytes:
 
 # ---------------------------------------------------------------- Nuke .chan
 def chan_bytes(states: Sequence[FrameState]) -> bytes:
-    eul = _unwrap_deg(np.array([chan_euler_zxy(s.world_from_camera) for s in states]).reshape(-1, 3))
+    eul = _unwrap_deg(
+        np.array([chan_euler_zxy(s.world_from_camera) for s in states]).reshape(-1, 3)
+    )
     out = []
     for s, (rx, ry, rz) in zip(states, eul, strict=True):
         tx, ty, tz = s.world_from_camera[:3, 3]
@@ -524,9 +625,9 @@ def _usd_str(s: str) -> str:
         o = ord(c)
         if c in '"\\':
             out.append("\\" + c)
-        elif o < 32 or o == 0x7f:
+        elif o < 32 or o == 0x7F:
             out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(c, f"\\x{o:02x}"))
-        elif 0xd800 <= o < 0xe000:
+        elif 0xD800 <= o < 0xE000:
             out.append("\ufffd")
         else:
             out.append(c)
@@ -545,7 +646,9 @@ def usda_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState]) -> bytes:
     root = _usd_prim_name(f"shot_{shot.id}")
 
     def samples(values) -> str:
-        body = "".join(f"            {s.frame}: {v},\n" for s, v in zip(states, values, strict=True))
+        body = "".join(
+            f"            {s.frame}: {v},\n" for s, v in zip(states, values, strict=True)
+        )
         return "{\n" + body + "        }"
 
     def matrix(m: np.ndarray) -> str:
@@ -556,11 +659,15 @@ def usda_bytes(scene: Scene, shot: Shot, states: Sequence[FrameState]) -> bytes:
     v_ap = s0.mode.height_mm / 100.0
     taus = [lens_transmittance(s) for s in states]
     if all(t is not None for t in taus):
-        f_source = "f-number from the T-stop and the lens transmittance: N = T * sqrt(transmittance)"
+        f_source = (
+            "f-number from the T-stop and the lens transmittance: N = T * sqrt(transmittance)"
+        )
     else:
         taus = [None] * len(states)
-        f_source = ("the T-stop: the lens data gives no transmittance, so the f-number is taken as the "
-                    "T-stop, as previs' own depth of field does (the true f-number is at most this)")
+        f_source = (
+            "the T-stop: the lens data gives no transmittance, so the f-number is taken as the "
+            "T-stop, as previs' own depth of field does (the true f-number is at most this)"
+        )
     text = f"""#usda 1.0
 (
     customLayerData = {{
@@ -606,8 +713,12 @@ def Xform "{root}"
 
 
 # ---------------------------------------------------------------- the export
-def export_camera_data(scene: Scene, shot_ids: Sequence[str] | None, out_dir: str | Path,
-                       formats: Sequence[str] = FORMATS) -> list[Path]:
+def export_camera_data(
+    scene: Scene,
+    shot_ids: Sequence[str] | None,
+    out_dir: str | Path,
+    formats: Sequence[str] = FORMATS,
+) -> list[Path]:
     """Write each shot's camera as ``<out>/<shot>.glb``, ``.opentrackio.json``, ``.chan`` and
     ``.usda`` (those named in ``formats``); returns the paths written, in that order per shot.
     ``shot_ids=None`` exports every shot."""
@@ -616,14 +727,18 @@ def export_camera_data(scene: Scene, shot_ids: Sequence[str] | None, out_dir: st
     formats = tuple(formats)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise ExportError(f"unknown camera data format '{unknown[0]}' (use any of: {', '.join(FORMATS)})")
+        raise ExportError(
+            f"unknown camera data format '{unknown[0]}' (use any of: {', '.join(FORMATS)})"
+        )
     shots = [scene.shot(s) for s in shot_ids] if shot_ids is not None else list(scene.shots)
     stems: dict[str, str] = {}
     for shot in shots:  # "1 A" and "1_A" would overwrite each other's files
         other = stems.setdefault(_safe_name(shot.id), shot.id)
         if other != shot.id:
-            raise ExportError(f"shots {other!r} and {shot.id!r} would both be written as "
-                              f"{_safe_name(shot.id)}.*; rename one of them")
+            raise ExportError(
+                f"shots {other!r} and {shot.id!r} would both be written as "
+                f"{_safe_name(shot.id)}.*; rename one of them"
+            )
     out = Path(out_dir)
     items = None
     if "glb" in formats and shots:

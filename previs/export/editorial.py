@@ -92,8 +92,15 @@ from previs.core.timecode import (
 from previs.errors import ExportError
 from previs.export.paper import safe_name as _safe_name
 
-__all__ = ["build_timeline", "export_editorial", "reel_names", "record_start_frames",
-           "RECORD_START", "EDITORIAL_FORMAT_VERSION", "FORMATS"]
+__all__ = [
+    "build_timeline",
+    "export_editorial",
+    "reel_names",
+    "record_start_frames",
+    "RECORD_START",
+    "EDITORIAL_FORMAT_VERSION",
+    "FORMATS",
+]
 
 EDITORIAL_FORMAT_VERSION = 1
 """Version of the ``metadata["previs"]`` layout in the timelines we write."""
@@ -158,12 +165,14 @@ def reel_names(shot_ids: Iterable[str], length: int = REEL_LENGTH) -> dict[str, 
     out: dict[str, str] = {}
     used: set[str] = set()
     for index, shot_id in enumerate(shot_ids, start=1):
-        base = re.sub(r"[^A-Z0-9]", "", _ascii(shot_id).upper())[:length] or f"SH{index:03d}"[:length]
+        base = (
+            re.sub(r"[^A-Z0-9]", "", _ascii(shot_id).upper())[:length] or f"SH{index:03d}"[:length]
+        )
         reel, n = base, 1
         while reel in used:
             n += 1
             suffix = str(n)
-            reel = base[:length - len(suffix)] + suffix
+            reel = base[: length - len(suffix)] + suffix
         used.add(reel)
         out[shot_id] = reel
     return out
@@ -244,10 +253,23 @@ def _plausibility(scene, shot) -> list[dict]:
     from previs.core.presets import get_lens
 
     lens = get_lens(scene.camera.lens_kit, shot.camera.focal_length_mm)
-    found = check_track(camera_track(scene, shot), list(shot.moves), scene.frame_rate,
-                        lens_zoom_range_mm=lens.zoom_range_mm, length_frames=shot.length_frames)
-    return [{"kind": w.kind, "frames": [int(w.shot_frame_range[0]), int(w.shot_frame_range[1])],
-             "value": _num(w.value), "limit": _num(w.limit), "message": w.message} for w in found]
+    found = check_track(
+        camera_track(scene, shot),
+        list(shot.moves),
+        scene.frame_rate,
+        lens_zoom_range_mm=lens.zoom_range_mm,
+        length_frames=shot.length_frames,
+    )
+    return [
+        {
+            "kind": w.kind,
+            "frames": [int(w.shot_frame_range[0]), int(w.shot_frame_range[1])],
+            "value": _num(w.value),
+            "limit": _num(w.limit),
+            "message": w.message,
+        }
+        for w in found
+    ]
 
 
 def _num(x: float) -> float:
@@ -298,8 +320,15 @@ def _shot_metadata(scene, shot, rec_in: int, media: dict) -> dict:
         "shutter_angle_deg": _num(first.shutter_angle_deg),
         "hfov_deg": _num(first.hfov_deg),
         "movement": _movement(shot),
-        "moves": [{"type": m.type, "start_frame": int(m.start_frame), "end_frame": int(m.end_frame),
-                   "interp": m.interp} for m in shot.moves],
+        "moves": [
+            {
+                "type": m.type,
+                "start_frame": int(m.start_frame),
+                "end_frame": int(m.end_frame),
+                "interp": m.interp,
+            }
+            for m in shot.moves
+        ],
         "walks": [w.standin for w in shot.walks],
         "light_cues": len(shot.light_cues),
         "wall_cues": len(shot.wall_cues),
@@ -312,8 +341,13 @@ def _shot_metadata(scene, shot, rec_in: int, media: dict) -> dict:
 
 
 # ---------------------------------------------------------------- the timeline
-def build_timeline(scene, *, media_dir: Path | str | Sequence[Path | str] | None = None, name: str | None = None,
-                   shot_ids: Sequence[str] | None = None) -> otio.schema.Timeline:
+def build_timeline(
+    scene,
+    *,
+    media_dir: Path | str | Sequence[Path | str] | None = None,
+    name: str | None = None,
+    shot_ids: Sequence[str] | None = None,
+) -> otio.schema.Timeline:
     """The scene's shots as one video track of clips (see the module docstring); ``shot_ids``
     picks and orders a subset (default: every shot in scene order)."""
     shots = [scene.shot(s) for s in shot_ids] if shot_ids else list(scene.shots)
@@ -328,19 +362,21 @@ def build_timeline(scene, *, media_dir: Path | str | Sequence[Path | str] | None
 
     tl = otio.schema.Timeline(name=_clean(name or scene.name or _scene_stem(scene)))
     tl.global_start_time = _RT(start, rate)
-    tl.metadata["previs"] = _clean_meta({
-        "format_version": EDITORIAL_FORMAT_VERSION,
-        "scene_name": scene.name,
-        "scene_file": str(scene.source_path) if scene.source_path else None,
-        "scene_format_version": int(scene.format_version),
-        "frame_rate": f"{rate_q.numerator}/{rate_q.denominator}",
-        "frame_rate_label": format_rate(rate_q),
-        "drop_frame": drop,
-        "record_start": frames_to_timecode(start, rate_q),
-        "camera_body": scene.camera.body,
-        "sensor_mode": scene.camera.mode,
-        "lens_kit": scene.camera.lens_kit,
-    })
+    tl.metadata["previs"] = _clean_meta(
+        {
+            "format_version": EDITORIAL_FORMAT_VERSION,
+            "scene_name": scene.name,
+            "scene_file": str(scene.source_path) if scene.source_path else None,
+            "scene_format_version": int(scene.format_version),
+            "frame_rate": f"{rate_q.numerator}/{rate_q.denominator}",
+            "frame_rate_label": format_rate(rate_q),
+            "drop_frame": drop,
+            "record_start": frames_to_timecode(start, rate_q),
+            "camera_body": scene.camera.body,
+            "sensor_mode": scene.camera.mode,
+            "lens_kit": scene.camera.lens_kit,
+        }
+    )
     if drop:  # the FCP XML adapter writes NDF sequence timecode unless told otherwise
         tl.metadata["fcp_xml"] = {"timecode": {"displayformat": "DF"}}
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
@@ -356,32 +392,48 @@ def build_timeline(scene, *, media_dir: Path | str | Sequence[Path | str] | None
         if kind == "animatic":
             frames = _movie_frames(found)
             media.update(path=str(found.resolve()), url=_uri(found), frames=frames)
-            ref = otio.schema.ExternalReference(target_url=_uri(found),
-                                                available_range=_TR(_RT(0, rate), _RT(frames or n, rate)))
+            ref = otio.schema.ExternalReference(
+                target_url=_uri(found), available_range=_TR(_RT(0, rate), _RT(frames or n, rate))
+            )
             if frames is not None and frames != n:
                 media["length_mismatch"] = True  # an animatic rendered before the shot changed
         elif kind == "panels":
-            media["panels"] = [{"frame": f, "path": str(p.resolve()), "url": _uri(p)} for f, p in found]
-            ref = otio.schema.ExternalReference(target_url=_uri(found[0][1]),
-                                                available_range=_TR(_RT(0, rate), _RT(n, rate)))
+            media["panels"] = [
+                {"frame": f, "path": str(p.resolve()), "url": _uri(p)} for f, p in found
+            ]
+            ref = otio.schema.ExternalReference(
+                target_url=_uri(found[0][1]), available_range=_TR(_RT(0, rate), _RT(n, rate))
+            )
         else:
             ref = otio.schema.MissingReference(name=_clean(f"{_safe_name(shot.id)}.mp4"))
         if drop:
             ref.metadata["fcp_xml"] = {"timecode": {"displayformat": "DF"}}
-        clip = otio.schema.Clip(name=_clean(shot.id), media_reference=ref,
-                                source_range=_TR(_RT(head[i], rate), _RT(used, rate)))
+        clip = otio.schema.Clip(
+            name=_clean(shot.id),
+            media_reference=ref,
+            source_range=_TR(_RT(head[i], rate), _RT(used, rate)),
+        )
         meta = _clean_meta(_shot_metadata(scene, shot, rec, media))
         meta["record_out"] = frames_to_timecode(rec + used, rate_q)
-        meta["transition"] = {"type": shot.transition, "frames": int(shot.transition_frames),
-                              "applied": bool(i and shot.transition == "dissolve")}
+        meta["transition"] = {
+            "type": shot.transition,
+            "frames": int(shot.transition_frames),
+            "applied": bool(i and shot.transition == "dissolve"),
+        }
         if i and shot.transition == "dissolve":
             before, after = _split(shot.transition_frames)
-            track.append(otio.schema.Transition(
-                name=_clean(f"{shots[i - 1].id} > {shot.id}"),
-                transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-                in_offset=_RT(before, rate), out_offset=_RT(after, rate)))
+            track.append(
+                otio.schema.Transition(
+                    name=_clean(f"{shots[i - 1].id} > {shot.id}"),
+                    transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                    in_offset=_RT(before, rate),
+                    out_offset=_RT(after, rate),
+                )
+            )
         clip.metadata["previs"] = meta
-        lens = f"{meta['lens_mm']:g}MM" + (f"-{meta['lens_mm_end']:g}MM" if meta["lens_mm_end"] != meta["lens_mm"] else "")
+        lens = f"{meta['lens_mm']:g}MM" + (
+            f"-{meta['lens_mm_end']:g}MM" if meta["lens_mm_end"] != meta["lens_mm"] else ""
+        )
         comment = f"PREVIS: SC {meta['scene_number']} {lens} T{meta['t_stop']:g} {meta['movement'].upper()}"
         clip.metadata["cmx_3600"] = {"reel": reels[shot.id], "comments": [_ascii(comment)]}
         track.append(clip)
@@ -408,8 +460,10 @@ def _dissolve_handles(shots) -> tuple[list[int], list[int]]:
             tail[i - 1] += after
     for i, shot in enumerate(shots):
         if head[i] + tail[i] >= shot.length_frames:
-            raise ExportError(f"shot {shot.id} ({shot.length_frames} frames) is too short for its dissolves "
-                              f"({head[i] + tail[i]} frames of handles)")
+            raise ExportError(
+                f"shot {shot.id} ({shot.length_frames} frames) is too short for its dissolves "
+                f"({head[i] + tail[i]} frames of handles)"
+            )
     return head, tail
 
 
@@ -428,8 +482,9 @@ def _edl_text(tl: otio.schema.Timeline) -> str:
     for clip in track.find_clips():  # one line per name: a line break must not start an event
         clip.name = _ascii(clip.name) or "CLIP"
     edl.tracks.append(track)
-    text = otio.adapters.write_to_string(edl, adapter_name="cmx_3600", rate=rate, style="avid",
-                                         reelname_len=REEL_LENGTH)
+    text = otio.adapters.write_to_string(
+        edl, adapter_name="cmx_3600", rate=rate, style="avid", reelname_len=REEL_LENGTH
+    )
     drop = bool(tl.metadata.get("previs", {}).get("drop_frame"))
     fcm = "FCM: DROP FRAME" if drop else "FCM: NON-DROP FRAME"
     lines = text.split("\n")
@@ -458,8 +513,15 @@ def _fcp_text(tl: otio.schema.Timeline) -> str:
     return otio.adapters.write_to_string(tl, adapter_name="fcp_xml")
 
 
-def export_editorial(scene, out_dir, *, media_dir=None, formats: Iterable[str] = ("otio", "edl", "fcpxml"),
-                     shot_ids: Sequence[str] | None = None, name: str | None = None) -> list[Path]:
+def export_editorial(
+    scene,
+    out_dir,
+    *,
+    media_dir=None,
+    formats: Iterable[str] = ("otio", "edl", "fcpxml"),
+    shot_ids: Sequence[str] | None = None,
+    name: str | None = None,
+) -> list[Path]:
     """Write ``<out>/<scene stem>.otio`` / ``.edl`` / ``.xml`` (the ``formats`` asked for, in
     that order) atomically and return their paths."""
     from previs.export.atomic import write_atomic
@@ -467,7 +529,9 @@ def export_editorial(scene, out_dir, *, media_dir=None, formats: Iterable[str] =
     formats = list(formats)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise ExportError(f"unknown editorial format '{unknown[0]}' (use any of: {', '.join(FORMATS)})")
+        raise ExportError(
+            f"unknown editorial format '{unknown[0]}' (use any of: {', '.join(FORMATS)})"
+        )
     tl = build_timeline(scene, media_dir=media_dir, name=name, shot_ids=shot_ids)
     out_dir = Path(out_dir)
     stem = _scene_stem(scene)

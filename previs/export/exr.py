@@ -44,8 +44,9 @@ def world_to_camera(world_from_camera: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray((_EXR_FROM_CAMERA @ np.linalg.inv(world_from_camera)).T, np.float32)
 
 
-def world_to_ndc(world_from_camera: np.ndarray, yfov_rad: float, aspect: float, near_m: float,
-                 far_m: float) -> np.ndarray:
+def world_to_ndc(
+    world_from_camera: np.ndarray, yfov_rad: float, aspect: float, near_m: float, far_m: float
+) -> np.ndarray:
     """OpenEXR's ``worldToNDC`` (row vectors; divide x and y by w, discard z)."""
     clip = tf.perspective(yfov_rad, aspect, near_m, far_m) @ np.linalg.inv(world_from_camera)
     return np.ascontiguousarray((_NDC_FROM_CLIP @ clip).T, np.float32)
@@ -74,7 +75,9 @@ def exr_header(state, scene_name: str = "") -> dict:
         "compression": OpenEXR.ZIP_COMPRESSION,
         "type": OpenEXR.scanlineimage,
         "worldToCamera": world_to_camera(state.world_from_camera),
-        "worldToNDC": world_to_ndc(state.world_from_camera, state.yfov_rad, aspect, state.near_m, state.far_m),
+        "worldToNDC": world_to_ndc(
+            state.world_from_camera, state.yfov_rad, aspect, state.near_m, state.far_m
+        ),
         "nominalFocalLength": float(state.focal_length_mm),
         "sensorOverallDimensions": np.array([sensor_w, sensor_w / aspect], f32),
         "focus": float(state.focus_m),
@@ -106,8 +109,12 @@ def encode_exr(rgb: np.ndarray, depth_m: np.ndarray, header: dict) -> bytes:
     z = np.array(depth_m, np.float32)
     z[~np.isfinite(z)] = EMPTY_DEPTH_M
     rgb = np.asarray(rgb, np.float32).astype(np.float16)
-    channels = {"R": np.ascontiguousarray(rgb[..., 0]), "G": np.ascontiguousarray(rgb[..., 1]),
-                "B": np.ascontiguousarray(rgb[..., 2]), "Z": z}
+    channels = {
+        "R": np.ascontiguousarray(rgb[..., 0]),
+        "G": np.ascontiguousarray(rgb[..., 1]),
+        "B": np.ascontiguousarray(rgb[..., 2]),
+        "Z": z,
+    }
     # OpenEXR writes to a path: a private temporary folder, read back whole.
     with tempfile.TemporaryDirectory(prefix="previs-exr-") as tmp:
         path = Path(tmp) / "frame.exr"
@@ -122,4 +129,11 @@ def write_exr(path, rgb: np.ndarray, depth_m: np.ndarray, state, scene_name: str
     return path
 
 
-__all__ = ["EMPTY_DEPTH_M", "encode_exr", "exr_header", "world_to_camera", "world_to_ndc", "write_exr"]
+__all__ = [
+    "EMPTY_DEPTH_M",
+    "encode_exr",
+    "exr_header",
+    "world_to_camera",
+    "world_to_ndc",
+    "write_exr",
+]

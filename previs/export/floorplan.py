@@ -73,9 +73,26 @@ from previs.export.plan_drawing import (
     svg_bytes,
 )
 
-__all__ = ["Primitive", "plan_primitives", "write_svg", "write_png", "export_floorplans", "svg_bytes",
-           "png_image", "page_size_px", "shot_colour", "standin_colours", "CHARACTER_COLOURS", "footprint", "camera_path", "PX_PER_M",
-           "FRUSTUM_M", "FRUSTUM_MAX_M", "TITLE_BLOCK_M", "WALL_THICKNESS_M"]
+__all__ = [
+    "Primitive",
+    "plan_primitives",
+    "write_svg",
+    "write_png",
+    "export_floorplans",
+    "svg_bytes",
+    "png_image",
+    "page_size_px",
+    "shot_colour",
+    "standin_colours",
+    "CHARACTER_COLOURS",
+    "footprint",
+    "camera_path",
+    "PX_PER_M",
+    "FRUSTUM_M",
+    "FRUSTUM_MAX_M",
+    "TITLE_BLOCK_M",
+    "WALL_THICKNESS_M",
+]
 
 
 def write_svg(prims, path, *, title: str, px_per_m: float = PX_PER_M) -> Path:
@@ -98,8 +115,9 @@ def write_png(prims, path, *, title: str, px_per_m: float = PX_PER_M) -> Path:
     return Path(path)
 
 
-def export_floorplans(scene: Scene, out_dir, *, px_per_m: float = PX_PER_M, date=None,
-                      shot_ids=None) -> list[Path]:
+def export_floorplans(
+    scene: Scene, out_dir, *, px_per_m: float = PX_PER_M, date=None, shot_ids=None
+) -> list[Path]:
     """``<out>/plan.svg`` and ``plan.png`` (every shot), then ``plan_<shot>.svg``/``.png`` for each
     shot (or the ones in ``shot_ids``), each written atomically. Returns the paths written."""
     out = Path(out_dir)

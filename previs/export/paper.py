@@ -28,8 +28,19 @@ from pathlib import Path
 from previs.errors import ExportError, PrevisError
 from previs.export.atomic import write_atomic, write_png
 
-__all__ = ["safe_name", "build_date", "find_fonts", "bundled_fonts", "FONT_DIRS", "PAPER_MM", "paper_name",
-           "paper_size_mm", "default_paper", "write_atomic", "write_png"]
+__all__ = [
+    "safe_name",
+    "build_date",
+    "find_fonts",
+    "bundled_fonts",
+    "FONT_DIRS",
+    "PAPER_MM",
+    "paper_name",
+    "paper_size_mm",
+    "default_paper",
+    "write_atomic",
+    "write_png",
+]
 
 
 def safe_name(s) -> str:
@@ -57,9 +68,19 @@ def build_date(when=None) -> _dt.date:
 
 
 # ---------------------------------------------------------------- fonts
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-             "/usr/share/fonts/truetype", "/usr/local/share/fonts", "/opt/homebrew/share/fonts",
-             "~/Library/Fonts", "/Library/Fonts", "~/.local/share/fonts", "~/.fonts", "C:/Windows/Fonts")
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+    "/usr/share/fonts/truetype",
+    "/usr/local/share/fonts",
+    "/opt/homebrew/share/fonts",
+    "~/Library/Fonts",
+    "/Library/Fonts",
+    "~/.local/share/fonts",
+    "~/.fonts",
+    "C:/Windows/Fonts",
+)
 
 
 def _font_dirs() -> list[Path]:
@@ -91,8 +112,9 @@ def bundled_fonts() -> tuple[Path, Path] | None:
     return (regular, bold) if regular.is_file() and bold.is_file() else None
 
 
-def find_fonts(families: Sequence[str] = ("DejaVuSansCondensed", "DejaVuSans"), *, bundled: bool = True
-               ) -> tuple[Path, Path] | None:
+def find_fonts(
+    families: Sequence[str] = ("DejaVuSansCondensed", "DejaVuSans"), *, bundled: bool = True
+) -> tuple[Path, Path] | None:
     """(regular, bold) TTF files: ``PREVIS_PDF_FONT``, else the bundled DejaVu Sans Condensed
     (``bundled=False`` skips it), else the first of ``families`` (file stems, e.g.
     ``DejaVuSans``) found on the system; the bold is the regular where there is no bold."""
@@ -116,12 +138,22 @@ def find_fonts(families: Sequence[str] = ("DejaVuSansCondensed", "DejaVuSans"), 
         for family in families:
             name = family.replace("DejaVuSans", "DejaVu Sans ").strip()  # "DejaVu Sans Condensed"
             try:
-                res = subprocess.run(["fc-match", "-f", "%{file}", name], capture_output=True, text=True,
-                                     timeout=10, check=False)
+                res = subprocess.run(
+                    ["fc-match", "-f", "%{file}", name],
+                    capture_output=True,
+                    text=True,
+                    timeout=10,
+                    check=False,
+                )
             except (OSError, subprocess.SubprocessError):
                 break
             r = Path(res.stdout.strip())
-            if res.returncode == 0 and "dejavu" in r.name.lower() and r.suffix.lower() == ".ttf" and r.is_file():
+            if (
+                res.returncode == 0
+                and "dejavu" in r.name.lower()
+                and r.suffix.lower() == ".ttf"
+                and r.is_file()
+            ):
                 return _pair(r, r.stem + "-Bold.ttf")
     return None
 

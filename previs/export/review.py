@@ -50,7 +50,9 @@ def verdict(result) -> tuple[str, str]:
 
 def _line_class(line: str) -> str:
     head = line.split(" ", 1)[0].upper()
-    return {"FAIL": "fail", "WARN": "warn", "WARNING": "warn", "OK": "pass", "PASS": "pass"}.get(head, "info")
+    return {"FAIL": "fail", "WARN": "warn", "WARNING": "warn", "OK": "pass", "PASS": "pass"}.get(
+        head, "info"
+    )
 
 
 def _remedies(result) -> list[tuple[str, str, str]]:
@@ -60,12 +62,19 @@ def _remedies(result) -> list[tuple[str, str, str]]:
     for name in ("exposure", "banding", "white_point", "gamut", "frustum"):
         d = getattr(result, name, None) or {}
         if isinstance(d, dict) and (d.get("remedy") or d.get("verdict")):
-            out.append((name.replace("_", " "), str(d.get("verdict", "")), str(d.get("remedy", ""))))
+            out.append(
+                (name.replace("_", " "), str(d.get("verdict", "")), str(d.get("remedy", "")))
+            )
     extra = getattr(result, "remedies", None) or getattr(result, "prescriptions", None) or []
     for r in extra:
         if isinstance(r, dict):
-            out.append((str(r.get("check", "")), str(r.get("verdict", "")),
-                        str(r.get("remedy", r.get("text", "")))))
+            out.append(
+                (
+                    str(r.get("check", "")),
+                    str(r.get("verdict", "")),
+                    str(r.get("remedy", r.get("text", ""))),
+                )
+            )
         else:
             out.append(("", "", str(r)))
     return out
@@ -167,8 +176,17 @@ window.addEventListener('load', function () {
 """
 
 
-def review_html(scene: Scene, shots, rows: dict, panels: dict, movies: dict, plans: dict,
-                checks, checks_note: str, date: str) -> str:
+def review_html(
+    scene: Scene,
+    shots,
+    rows: dict,
+    panels: dict,
+    movies: dict,
+    plans: dict,
+    checks,
+    checks_note: str,
+    date: str,
+) -> str:
     """The page. ``panels``: shot id -> [(relative path, caption)]; ``movies``/``plans``: shot id
     -> relative path (``plans["*"]`` the scene's plan); ``rows``: shot id -> ShotRow."""
     from previs import __version__
@@ -177,21 +195,31 @@ def review_html(scene: Scene, shots, rows: dict, panels: dict, movies: dict, pla
     total = sum(s.length_frames for s in shots)
     rate = float(scene.frame_rate)
     chk = checks or {}
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_e(scene.name)} \u2013 review</title>",
-           f"<style>{CSS}</style></head>", '<body id="top">']
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(scene.name)} \u2013 review</title>",
+        f"<style>{CSS}</style></head>",
+        '<body id="top">',
+    ]
     src = scene.source_path.name if scene.source_path else ""
     out.append('<header class="top">')
     out.append(f"<h1>{_e(scene.name)}</h1>")
-    out.append(f'<div class="meta">Review \u00b7 {len(shots)} shots \u00b7 {total} frames '
-               f"({total / rate:.1f} s at {rate:g} fps) \u00b7 {_e(src)} \u00b7 {_e(date)} \u00b7 "
-               f"previs {_e(__version__)}</div>")
+    out.append(
+        f'<div class="meta">Review \u00b7 {len(shots)} shots \u00b7 {total} frames '
+        f"({total / rate:.1f} s at {rate:g} fps) \u00b7 {_e(src)} \u00b7 {_e(date)} \u00b7 "
+        f"previs {_e(__version__)}</div>"
+    )
     out.append(f'<div class="summary">{_e(checks_note)}</div></header>')
-    out.append('<nav class="jump"><span class="label">Shots</span><a href="#contact">Contact sheet</a>'
-               '<a href="#plan">Floor plan</a>')
+    out.append(
+        '<nav class="jump"><span class="label">Shots</span><a href="#contact">Contact sheet</a>'
+        '<a href="#plan">Floor plan</a>'
+    )
     for s in shots:
-        out.append(f'<a href="#shot-{_e(safe_name(s.id))}" title="{_e(s.description)}">{_e(s.id)}</a>')
+        out.append(
+            f'<a href="#shot-{_e(safe_name(s.id))}" title="{_e(s.description)}">{_e(s.id)}</a>'
+        )
     out.append("</nav><main>")
 
     # the contact sheet
@@ -203,17 +231,25 @@ def review_html(scene: Scene, shots, rows: dict, panels: dict, movies: dict, pla
         anchor = f"shot-{safe_name(s.id)}"
         out.append(f'<a class="card" href="#{_e(anchor)}" data-shot="{_e(s.id)}">')
         if thumb:
-            out.append(f'<img src="{_e(thumb)}" alt="Shot {_e(s.id)}, first panel" loading="eager">')
-        out.append(f'<div class="body"><div class="row"><span class="id">{_e(s.id)}</span>'
-                   f'<span class="badge {cls}">{_e(words)}</span></div>')
+            out.append(
+                f'<img src="{_e(thumb)}" alt="Shot {_e(s.id)}, first panel" loading="eager">'
+            )
+        out.append(
+            f'<div class="body"><div class="row"><span class="id">{_e(s.id)}</span>'
+            f'<span class="badge {cls}">{_e(words)}</span></div>'
+        )
         out.append(f'<div class="desc">{_e(s.description)}</div>')
-        out.append(f'<div class="facts">Sc {_e(s.scene_number)} \u00b7 {_e(row.shot_size)} \u00b7 '
-                   f"{_e(row.lens)} \u00b7 {_e(row.movement)} \u00b7 {_e(row.duration_tc)}</div>")
+        out.append(
+            f'<div class="facts">Sc {_e(s.scene_number)} \u00b7 {_e(row.shot_size)} \u00b7 '
+            f"{_e(row.lens)} \u00b7 {_e(row.movement)} \u00b7 {_e(row.duration_tc)}</div>"
+        )
         out.append("</div></a>")
     out.append("</div>")
     if plans.get("*"):
-        out.append('<h2 id="plan">Floor plan, all shots</h2><figure class="plan-all">'
-                   f'<img src="{_e(plans["*"])}" alt="Floor plan of every shot"></figure>')
+        out.append(
+            '<h2 id="plan">Floor plan, all shots</h2><figure class="plan-all">'
+            f'<img src="{_e(plans["*"])}" alt="Floor plan of every shot"></figure>'
+        )
 
     # a section per shot
     for i, s in enumerate(shots):
@@ -221,24 +257,34 @@ def review_html(scene: Scene, shots, rows: dict, panels: dict, movies: dict, pla
         anchor = f"shot-{safe_name(s.id)}"
         cls, words = verdict(chk.get(s.id)) if checks is not None else ("none", "not checked")
         out.append(f'<section class="shot" id="{_e(anchor)}" data-shot="{_e(s.id)}"><header>')
-        out.append(f"<h2>{_e(s.id)}</h2><span class=\"badge {cls}\">{_e(words)}</span>"
-                   f'<span class="desc">{_e(s.description)}</span><span class="pager">')
+        out.append(
+            f'<h2>{_e(s.id)}</h2><span class="badge {cls}">{_e(words)}</span>'
+            f'<span class="desc">{_e(s.description)}</span><span class="pager">'
+        )
         if i > 0:
-            out.append(f'<a href="#shot-{_e(safe_name(shots[i - 1].id))}">\u2190 {_e(shots[i - 1].id)}</a>')
+            out.append(
+                f'<a href="#shot-{_e(safe_name(shots[i - 1].id))}">\u2190 {_e(shots[i - 1].id)}</a>'
+            )
         out.append('<a href="#contact">contact sheet</a>')
         if i + 1 < len(shots):
-            out.append(f'<a href="#shot-{_e(safe_name(shots[i + 1].id))}">{_e(shots[i + 1].id)} \u2192</a>')
+            out.append(
+                f'<a href="#shot-{_e(safe_name(shots[i + 1].id))}">{_e(shots[i + 1].id)} \u2192</a>'
+            )
         out.append("</span></header>")
         out.append('<div class="panels">')
         for path, cap in panels.get(s.id, []):
-            out.append(f'<figure><img src="{_e(path)}" alt="{_e(cap)}"><figcaption>{_e(cap)}</figcaption>'
-                       "</figure>")
+            out.append(
+                f'<figure><img src="{_e(path)}" alt="{_e(cap)}"><figcaption>{_e(cap)}</figcaption>'
+                "</figure>"
+            )
         out.append("</div>")
         if movies.get(s.id):
             out.append(f'<video controls preload="metadata" src="{_e(movies[s.id])}"></video>')
         else:
-            out.append('<p class="muted">No animatic rendered for this shot (previs animatic, then '
-                       "export again).</p>")
+            out.append(
+                '<p class="muted">No animatic rendered for this shot (previs animatic, then '
+                "export again).</p>"
+            )
         out.append('<div class="cols"><div>')
         for field in ("action", "dialogue"):
             text = getattr(s, field, None)
@@ -247,7 +293,9 @@ def review_html(scene: Scene, shots, rows: dict, panels: dict, movies: dict, pla
         out.append('<h3>Shot list</h3><table class="fields">')
         cells = row.cells()
         for key, title in COLUMNS:
-            if key in ("scene", "shot", "description", "stage_checks", "notes") or not cells.get(key):
+            if key in ("scene", "shot", "description", "stage_checks", "notes") or not cells.get(
+                key
+            ):
                 continue
             out.append(f"<tr><th>{_e(title)}</th><td>{_e(cells.get(key, ''))}</td></tr>")
         out.append("</table>")
@@ -255,14 +303,21 @@ def review_html(scene: Scene, shots, rows: dict, panels: dict, movies: dict, pla
         res = chk.get(s.id)
         lines = list(res.summary) if res is not None else list(row.stage_checks)
         if checks is None:
-            out.append('<p class="muted">LED stage checks not run for this review (previs export '
-                       "--what review --checks run); the rig's plausibility:</p>")
+            out.append(
+                '<p class="muted">LED stage checks not run for this review (previs export '
+                "--what review --checks run); the rig's plausibility:</p>"
+            )
         out.append("<ul>")
         for line in lines or ["no problems found"]:
             lc = _line_class(line) if lines else "pass"
             word = {"fail": "FAIL", "warn": "WARN", "pass": "OK", "info": "NOTE"}[lc]
-            text = line.split(" ", 1)[1] if lc != "info" and " " in line and \
-                line.split(" ", 1)[0].upper() in ("FAIL", "WARN", "WARNING", "OK", "PASS") else line
+            text = (
+                line.split(" ", 1)[1]
+                if lc != "info"
+                and " " in line
+                and line.split(" ", 1)[0].upper() in ("FAIL", "WARN", "WARNING", "OK", "PASS")
+                else line
+            )
             out.append(f'<li><span class="badge {lc}">{word}</span><span>{_e(text)}</span></li>')
         out.append("</ul>")
         if res is not None:
@@ -270,28 +325,46 @@ def review_html(scene: Scene, shots, rows: dict, panels: dict, movies: dict, pla
             if rem:
                 out.append("<ul>")
                 for name, verd, remedy in rem:
-                    body = f"<b>{_e(name)}</b>: {_e(verd)}" + (f" \u2014 {_e(remedy)}" if remedy else "")
+                    body = f"<b>{_e(name)}</b>: {_e(verd)}" + (
+                        f" \u2014 {_e(remedy)}" if remedy else ""
+                    )
                     lc = _line_class(verd) if verd else "info"
-                    out.append(f'<li class="remedy"><span class="badge {lc}">{_e(name or "remedy")}</span>'
-                               f"<span>{body}</span></li>")
+                    out.append(
+                        f'<li class="remedy"><span class="badge {lc}">{_e(name or "remedy")}</span>'
+                        f"<span>{body}</span></li>"
+                    )
                 out.append("</ul>")
         out.append("</div>")
         if s.notes:
             out.append(f'<h3>Notes</h3><div class="notes">{_e(s.notes)}</div>')
         out.append("</div><div>")
         if plans.get(s.id):
-            out.append(f'<h3>Floor plan</h3><figure class="plan"><img src="{_e(plans[s.id])}" '
-                       f'alt="Floor plan of shot {_e(s.id)}"></figure>')
+            out.append(
+                f'<h3>Floor plan</h3><figure class="plan"><img src="{_e(plans[s.id])}" '
+                f'alt="Floor plan of shot {_e(s.id)}"></figure>'
+            )
         out.append("</div></div></section>")
-    out.append(f"</main><footer>Made by previs {_e(__version__)} from {_e(src)} on {_e(date)}. "
-               "Everything on this page is in this folder; it needs no network.</footer>")
+    out.append(
+        f"</main><footer>Made by previs {_e(__version__)} from {_e(src)} on {_e(date)}. "
+        "Everything on this page is in this folder; it needs no network.</footer>"
+    )
     out.append(f"<script>{SCRIPT}</script></body></html>")
     return "\n".join(out) + "\n"
 
 
-def export_review(scene: Scene, out_dir, *, shot_ids=None, checks=None, checks_source=None,
-                  media_dir=None, width: int = PANEL_WIDTH_PX, renderer=None, date=None,
-                  progress: bool = False) -> list[Path]:
+def export_review(
+    scene: Scene,
+    out_dir,
+    *,
+    shot_ids=None,
+    checks=None,
+    checks_source=None,
+    media_dir=None,
+    width: int = PANEL_WIDTH_PX,
+    renderer=None,
+    date=None,
+    progress: bool = False,
+) -> list[Path]:
     """Write the review folder ``out_dir`` (``index.html``, ``panels/``, ``plans/``, ``media/``),
     every file atomically; ``index.html`` last, so a page that exists has all its files.
     Returns the paths written."""
@@ -332,8 +405,13 @@ def export_review(scene: Scene, out_dir, *, shot_ids=None, checks=None, checks_s
                 rel = f"panels/{safe_name(s.id)}_p{p.index:02d}.png"
                 write_png(Image.fromarray(p.image), out / rel)
                 written.append(out / rel)
-                panels[s.id].append((rel, f"{s.id}-{p.index} \u00b7 fr {p.frame} \u00b7 "
-                                          f"{p.state.timecode} \u00b7 {p.caption[-1]}"))
+                panels[s.id].append(
+                    (
+                        rel,
+                        f"{s.id}-{p.index} \u00b7 fr {p.frame} \u00b7 "
+                        f"{p.state.timecode} \u00b7 {p.caption[-1]}",
+                    )
+                )
     finally:
         if own:
             renderer.release()
@@ -355,10 +433,12 @@ def export_review(scene: Scene, out_dir, *, shot_ids=None, checks=None, checks_s
             written.append(out / rel)
             movies[s.id] = rel
 
-    note = led_checks_note({s.id: checks[s.id] for s in shots if s.id in checks}, checks_source) \
-        if checks is not None else "LED stage checks not run (previs export --what review --checks run)"
+    note = (
+        led_checks_note({s.id: checks[s.id] for s in shots if s.id in checks}, checks_source)
+        if checks is not None
+        else "LED stage checks not run (previs export --what review --checks run)"
+    )
     page = review_html(scene, shots, all_rows, panels, movies, plans, checks, note, day)
     write_atomic(out / "index.html", page.encode("utf-8"))
     written.append(out / "index.html")
     return written
-

@@ -118,25 +118,62 @@ from previs.core.timecode import format_rate, frames_to_timecode
 from previs.errors import ExportError, PrevisError
 from previs.export.paper import build_date, default_paper, find_fonts, paper_name, safe_name
 
-__all__ = ["ShotRow", "COLUMNS", "Framing", "shot_rows", "write_csv", "write_json", "read_json",
-           "write_markdown", "write_pdf", "export_shotlist", "framings", "shot_size_for_ratio",
-           "derive_shot_size", "derive_angle", "derive_movement", "assign_setups", "lighting_summary",
-           "stage_checks", "frame_half_extents", "SHOT_SIZE_BOUNDS", "FORMATS", "led_checks_note",
-           "LED_CHECKS_NOT_RUN", "schedule"]
+__all__ = [
+    "ShotRow",
+    "COLUMNS",
+    "Framing",
+    "shot_rows",
+    "write_csv",
+    "write_json",
+    "read_json",
+    "write_markdown",
+    "write_pdf",
+    "export_shotlist",
+    "framings",
+    "shot_size_for_ratio",
+    "derive_shot_size",
+    "derive_angle",
+    "derive_movement",
+    "assign_setups",
+    "lighting_summary",
+    "stage_checks",
+    "frame_half_extents",
+    "SHOT_SIZE_BOUNDS",
+    "FORMATS",
+    "led_checks_note",
+    "LED_CHECKS_NOT_RUN",
+    "schedule",
+]
 
 FORMAT = "previs-shotlist"
 FORMAT_VERSION = 2  # 2: action, dialogue, camera height and tilt, support, cast shares, transition
 FORMATS = ("csv", "json", "md", "pdf")
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("scene", "Scene"), ("shot", "Shot"), ("setup", "Setup"), ("description", "Description"),
-    ("action", "Action"), ("dialogue", "Dialogue"),
-    ("shot_size", "Shot size"), ("angle", "Angle"), ("height", "Camera height / tilt"), ("support", "Support"),
-    ("movement", "Movement"), ("lens", "Lens"),
-    ("lens_kit", "Lens kit"), ("camera", "Camera"), ("t_stop", "T-stop"), ("focus", "Focus"),
-    ("duration_frames", "Frames"), ("duration_tc", "Duration"), ("cast", "Cast / stand-ins"),
+    ("scene", "Scene"),
+    ("shot", "Shot"),
+    ("setup", "Setup"),
+    ("description", "Description"),
+    ("action", "Action"),
+    ("dialogue", "Dialogue"),
+    ("shot_size", "Shot size"),
+    ("angle", "Angle"),
+    ("height", "Camera height / tilt"),
+    ("support", "Support"),
+    ("movement", "Movement"),
+    ("lens", "Lens"),
+    ("lens_kit", "Lens kit"),
+    ("camera", "Camera"),
+    ("t_stop", "T-stop"),
+    ("focus", "Focus"),
+    ("duration_frames", "Frames"),
+    ("duration_tc", "Duration"),
+    ("cast", "Cast / stand-ins"),
     ("transition", "Transition in"),
-    ("lighting_cue", "Lighting cue"), ("stage_checks", "Stage checks"), ("notes", "Notes"))
+    ("lighting_cue", "Lighting cue"),
+    ("stage_checks", "Stage checks"),
+    ("notes", "Notes"),
+)
 """(key, title) of every column, in order: the CSV header is the titles, the JSON uses fields."""
 
 
@@ -179,8 +216,11 @@ class ShotRow:
         """``1.55 m, tilt +2°``; ``1.50 → 1.20 m`` when a move changes it."""
         if not self.camera_height_m:
             return ""
-        return (" → ".join(f"{h:.2f}" for h in self.camera_height_m) + " m, tilt "
-                + " → ".join(f"{t:+.0f}°" for t in self.tilt_deg))
+        return (
+            " → ".join(f"{h:.2f}" for h in self.camera_height_m)
+            + " m, tilt "
+            + " → ".join(f"{t:+.0f}°" for t in self.tilt_deg)
+        )
 
     @property
     def cast_text(self) -> str:
@@ -188,7 +228,10 @@ class ShotRow:
         where the shares are not known (an override)."""
         if len(self.cast_share) != len(self.cast):
             return ", ".join(self.cast)
-        return ", ".join(f"{n} {max(1, round(100 * sh))} %" for n, sh in zip(self.cast, self.cast_share, strict=True))
+        return ", ".join(
+            f"{n} {max(1, round(100 * sh))} %"
+            for n, sh in zip(self.cast, self.cast_share, strict=True)
+        )
 
     @property
     def lens(self) -> str:
@@ -206,20 +249,37 @@ class ShotRow:
 
     @property
     def focus_text(self) -> str:
-        return " → ".join("inf" if math.isinf(f) else f"{f:.2f}" for f in self.focus_m) + \
-            ("" if all(math.isinf(f) for f in self.focus_m) else " m")
+        return " → ".join("inf" if math.isinf(f) else f"{f:.2f}" for f in self.focus_m) + (
+            "" if all(math.isinf(f) for f in self.focus_m) else " m"
+        )
 
     def cells(self) -> dict[str, str]:
         """Every column as the text a sheet shows, keyed as :data:`COLUMNS`."""
-        return {"scene": self.scene, "shot": self.shot, "setup": str(self.setup),
-                "description": self.description, "shot_size": self.shot_size, "angle": self.angle,
-                "movement": self.movement, "lens": self.lens, "lens_kit": self.lens_kit,
-                "camera": self.camera, "t_stop": self.t_stop_text, "focus": self.focus_text,
-                "duration_frames": str(self.duration_frames), "duration_tc": self.duration_tc,
-                "cast": self.cast_text, "lighting_cue": self.lighting_cue,
-                "stage_checks": "; ".join(self.stage_checks), "notes": self.notes,
-                "action": self.action, "dialogue": self.dialogue, "height": self.height_text,
-                "support": self.support, "transition": self.transition}
+        return {
+            "scene": self.scene,
+            "shot": self.shot,
+            "setup": str(self.setup),
+            "description": self.description,
+            "shot_size": self.shot_size,
+            "angle": self.angle,
+            "movement": self.movement,
+            "lens": self.lens,
+            "lens_kit": self.lens_kit,
+            "camera": self.camera,
+            "t_stop": self.t_stop_text,
+            "focus": self.focus_text,
+            "duration_frames": str(self.duration_frames),
+            "duration_tc": self.duration_tc,
+            "cast": self.cast_text,
+            "lighting_cue": self.lighting_cue,
+            "stage_checks": "; ".join(self.stage_checks),
+            "notes": self.notes,
+            "action": self.action,
+            "dialogue": self.dialogue,
+            "height": self.height_text,
+            "support": self.support,
+            "transition": self.transition,
+        }
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
@@ -231,13 +291,21 @@ class ShotRow:
         kw = {}
         for f in dataclasses.fields(cls):
             if f.name not in d:
-                if f.default is not dataclasses.MISSING:  # a version-1 list: the later columns are blank
+                if (
+                    f.default is not dataclasses.MISSING
+                ):  # a version-1 list: the later columns are blank
                     continue
                 raise ExportError(f"shot-list row lacks '{f.name}'")
             v = d[f.name]
             if f.name == "focus_m":
                 v = tuple(math.inf if x is None else float(x) for x in v)
-            elif f.name in ("focal_length_mm", "t_stop", "camera_height_m", "tilt_deg", "cast_share"):
+            elif f.name in (
+                "focal_length_mm",
+                "t_stop",
+                "camera_height_m",
+                "tilt_deg",
+                "cast_share",
+            ):
                 v = tuple(float(x) for x in v)
             elif isinstance(v, list):
                 v = tuple(v)
@@ -270,7 +338,9 @@ def _frames_text(a: int, b: int) -> str:
 def _light_cue_text(c) -> str:
     parts = []
     if c.to_intensity_scale is not None:
-        parts.append("off" if c.to_intensity_scale == 0 else f"to {c.to_intensity_scale * 100:.0f} %")
+        parts.append(
+            "off" if c.to_intensity_scale == 0 else f"to {c.to_intensity_scale * 100:.0f} %"
+        )
     if c.to_kelvin is not None:
         parts.append(f"to {c.to_kelvin:g} K")
     if c.to_color_linear is not None:
@@ -313,7 +383,10 @@ def lighting_summary(shot: Shot) -> str:
     for c in sorted(shot.wall_cues, key=lambda c: c.start_frame):
         groups.setdefault((c.start_frame, c.end_frame), []).extend(_wall_cue_parts(c))
     if groups:
-        items.append("wall: " + "; ".join(f"{', '.join(p)} {_frames_text(*span)}" for span, p in groups.items()))
+        items.append(
+            "wall: "
+            + "; ".join(f"{', '.join(p)} {_frames_text(*span)}" for span, p in groups.items())
+        )
     return "; ".join(items)
 
 
@@ -325,8 +398,10 @@ def stage_checks(scene: Scene, shot: Shot | str) -> list[str]:
     return plausibility_warnings(scene, _shot(scene, shot))
 
 
-LED_CHECKS_NOT_RUN = ("LED stage checks not run: only the rig's plausibility is flagged "
-                      "(previs export --checks, or previs check)")
+LED_CHECKS_NOT_RUN = (
+    "LED stage checks not run: only the rig's plausibility is flagged "
+    "(previs export --checks, or previs check)"
+)
 
 
 def _stage_column(scene: Scene, shot: Shot, checks: Mapping | None) -> tuple[str, ...]:
@@ -343,8 +418,10 @@ def led_checks_note(checks: Mapping | None, source: str | None = None) -> str:
     if checks is None:
         return LED_CHECKS_NOT_RUN
     failed = [sid for sid, r in checks.items() if r.failed]
-    return (f"LED stage checks ({source or 'run at export'}): {len(checks) - len(failed)} of {len(checks)} "
-            f"shots pass" + (f"; failing {', '.join(failed)}" if failed else ""))
+    return (
+        f"LED stage checks ({source or 'run at export'}): {len(checks) - len(failed)} of {len(checks)} "
+        f"shots pass" + (f"; failing {', '.join(failed)}" if failed else "")
+    )
 
 
 # ---------------------------------------------------------------- rows
@@ -358,19 +435,36 @@ def _distinct(values: Iterable[float], digits: int) -> tuple[float, ...]:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(ShotRow)}
-_TUPLE_FIELDS = {"focal_length_mm", "t_stop", "focus_m", "cast", "stage_checks", "camera_height_m", "tilt_deg",
-                 "cast_share"}
+_TUPLE_FIELDS = {
+    "focal_length_mm",
+    "t_stop",
+    "focus_m",
+    "cast",
+    "stage_checks",
+    "camera_height_m",
+    "tilt_deg",
+    "cast_share",
+}
 
 
 def _override(row: ShotRow, values: Mapping) -> ShotRow:
     changes = {}
     for name, v in values.items():
         if name not in _FIELDS:
-            raise PrevisError(f"shot {row.shot}: no shot-list column '{name}' to override "
-                              f"(use: {', '.join(_FIELDS)})")
+            raise PrevisError(
+                f"shot {row.shot}: no shot-list column '{name}' to override "
+                f"(use: {', '.join(_FIELDS)})"
+            )
         if name in _TUPLE_FIELDS:
             v = tuple(v) if isinstance(v, list | tuple) else (v,)
-            if name in ("focal_length_mm", "t_stop", "focus_m", "camera_height_m", "tilt_deg", "cast_share"):
+            if name in (
+                "focal_length_mm",
+                "t_stop",
+                "focus_m",
+                "camera_height_m",
+                "tilt_deg",
+                "cast_share",
+            ):
                 v = tuple(float(x) for x in v)
         elif name in ("setup", "duration_frames"):
             v = int(v)
@@ -382,8 +476,9 @@ def _override(row: ShotRow, values: Mapping) -> ShotRow:
     return dataclasses.replace(row, **changes)
 
 
-def shot_rows(scene: Scene, overrides: Mapping[str, Mapping] | None = None, *,
-              checks: Mapping | None = None) -> list[ShotRow]:
+def shot_rows(
+    scene: Scene, overrides: Mapping[str, Mapping] | None = None, *, checks: Mapping | None = None
+) -> list[ShotRow]:
     """One :class:`ShotRow` per shot, in the file's order. ``overrides`` maps a shot id to
     ``{column: value}`` (column = a :class:`ShotRow` field) and wins over what is derived.
     ``checks`` maps a shot id to its :class:`previs.check.ShotCheck`: its ``summary`` fills the
@@ -391,8 +486,10 @@ def shot_rows(scene: Scene, overrides: Mapping[str, Mapping] | None = None, *,
     overrides = dict(overrides or {})
     unknown = [k for k in overrides if k not in {s.id for s in scene.shots}]
     if unknown:
-        raise PrevisError(f"shot-list overrides name unknown shot(s) {', '.join(map(str, unknown))} "
-                          f"(shots: {', '.join(s.id for s in scene.shots)})")
+        raise PrevisError(
+            f"shot-list overrides name unknown shot(s) {', '.join(map(str, unknown))} "
+            f"(shots: {', '.join(s.id for s in scene.shots)})"
+        )
     setups = assign_setups(scene)
     rows = []
     for shot in scene.shots:
@@ -426,7 +523,11 @@ def shot_rows(scene: Scene, overrides: Mapping[str, Mapping] | None = None, *,
             tilt_deg=judged.tilt_deg,
             support=judged.support,
             cast_share=tuple(share for _, share in judged.cast_share),
-            transition=("cut" if shot.transition == "cut" else f"{shot.transition} {shot.transition_frames} fr"),
+            transition=(
+                "cut"
+                if shot.transition == "cut"
+                else f"{shot.transition} {shot.transition_frames} fr"
+            ),
         )
         if shot.id in overrides:
             row = _override(row, overrides[shot.id])
@@ -459,23 +560,37 @@ def write_csv(rows: Sequence[ShotRow], path) -> Path:
 
 
 def _scene_info(scene: Scene) -> dict:
-    return {"scene": scene.name,
-            "source": scene.source_path.name if scene.source_path else None,
-            "frame_rate": format_rate(scene.frame_rate),
-            "frame_rate_fraction": f"{scene.frame_rate.numerator}/{scene.frame_rate.denominator}",
-            "delivery_aspect": scene.camera.delivery_aspect}
+    return {
+        "scene": scene.name,
+        "source": scene.source_path.name if scene.source_path else None,
+        "frame_rate": format_rate(scene.frame_rate),
+        "frame_rate_fraction": f"{scene.frame_rate.numerator}/{scene.frame_rate.denominator}",
+        "delivery_aspect": scene.camera.delivery_aspect,
+    }
 
 
-def write_json(rows: Sequence[ShotRow], path, scene: Scene, *, led_note: str = LED_CHECKS_NOT_RUN) -> Path:
+def write_json(
+    rows: Sequence[ShotRow], path, scene: Scene, *, led_note: str = LED_CHECKS_NOT_RUN
+) -> Path:
     """The shot list as JSON with typed values (``format``, ``version``, scene name, frame rate,
     ``led_checks`` = :func:`led_checks_note`, ``columns`` = the titles by field, ``shots``)."""
     from previs import __version__
     from previs.export.atomic import write_atomic
 
-    doc = {"format": FORMAT, "version": FORMAT_VERSION, **_scene_info(scene), "generator": f"previs {__version__}",
-           "led_checks": led_note, "columns": dict(COLUMNS), "shots": [r.to_json() for r in rows]}
+    doc = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        **_scene_info(scene),
+        "generator": f"previs {__version__}",
+        "led_checks": led_note,
+        "columns": dict(COLUMNS),
+        "shots": [r.to_json() for r in rows],
+    }
     path = Path(path)
-    write_atomic(path, (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"))
+    write_atomic(
+        path,
+        (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"),
+    )
     return path
 
 
@@ -488,8 +603,10 @@ def read_json(path) -> list[ShotRow]:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ExportError(f"{path}: not a previs shot list")
     if doc.get("version", 0) > FORMAT_VERSION:
-        raise ExportError(f"{path}: shot-list version {doc['version']} is newer than this previs reads "
-                          f"({FORMAT_VERSION})")
+        raise ExportError(
+            f"{path}: shot-list version {doc['version']} is newer than this previs reads "
+            f"({FORMAT_VERSION})"
+        )
     return [ShotRow.from_json(d) for d in doc.get("shots", [])]
 
 
@@ -497,13 +614,18 @@ def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
-def markdown_text(rows: Sequence[ShotRow], scene: Scene | None = None, *,
-                  led_note: str = LED_CHECKS_NOT_RUN) -> str:
+def markdown_text(
+    rows: Sequence[ShotRow], scene: Scene | None = None, *, led_note: str = LED_CHECKS_NOT_RUN
+) -> str:
     lines = []
     if scene is not None:
         info = _scene_info(scene)
-        lines += [f"# Shot list: {_md_cell(scene.name)}", "",
-                  f"{info['frame_rate']} fps · delivery {info['delivery_aspect']} · {len(rows)} shots", ""]
+        lines += [
+            f"# Shot list: {_md_cell(scene.name)}",
+            "",
+            f"{info['frame_rate']} fps · delivery {info['delivery_aspect']} · {len(rows)} shots",
+            "",
+        ]
     lines += [f"**{_md_cell(led_note)}**", ""]
     lines.append("| " + " | ".join(_titles()) + " |")
     lines.append("|" + "|".join(" --- " for _ in COLUMNS) + "|")
@@ -513,8 +635,9 @@ def markdown_text(rows: Sequence[ShotRow], scene: Scene | None = None, *,
     return "\n".join(lines) + "\n"
 
 
-def write_markdown(rows: Sequence[ShotRow], path, scene: Scene | None = None, *,
-                   led_note: str = LED_CHECKS_NOT_RUN) -> Path:
+def write_markdown(
+    rows: Sequence[ShotRow], path, scene: Scene | None = None, *, led_note: str = LED_CHECKS_NOT_RUN
+) -> Path:
     """The shot list as a Markdown (GitHub) table, one row per shot; a title when given the
     scene; the line that says whether the LED checks ran above the table."""
     from previs.export.atomic import write_atomic
@@ -532,8 +655,19 @@ def find_pdf_fonts() -> tuple[Path, Path] | None:
     return find_fonts(("DejaVuSansCondensed", "DejaVuSans"))
 
 
-_ASCII = {"–": "-", "—": "-", "→": "->", "…": "...", "≤": "<=", "≥": ">=", "’": "'", "‘": "'", "“": '"',
-          "”": '"', "−": "-"}
+_ASCII = {
+    "–": "-",
+    "—": "-",
+    "→": "->",
+    "…": "...",
+    "≤": "<=",
+    "≥": ">=",
+    "’": "'",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "−": "-",
+}
 
 
 def _latin1(text: str) -> str:
@@ -555,7 +689,14 @@ def _words(r: ShotRow) -> str:
 # package (body, mode, lens kit) is the same for every row: the heading says it once.
 _PDF_COLUMNS = (
     ("Sc", 5, lambda r: r.scene),
-    ("Shot", 7, lambda r: r.shot + ("" if r.transition == "cut" else f"\n{r.transition.replace('dissolve', 'diss.')}")),
+    (
+        "Shot",
+        7,
+        lambda r: (
+            r.shot
+            + ("" if r.transition == "cut" else f"\n{r.transition.replace('dissolve', 'diss.')}")
+        ),
+    ),
     ("Setup", 8, lambda r: str(r.setup)),
     ("Description · action · dialogue", 46, _words),
     ("Size", 11, lambda r: r.shot_size),
@@ -580,13 +721,30 @@ def schedule(rows: Sequence[ShotRow]) -> list[tuple[str, int, str, str, list[str
     for r in rows:
         groups.setdefault((r.scene, r.setup, r.lens), []).append(r)
     scenes = list(dict.fromkeys(r.scene for r in rows))
-    order = sorted(groups, key=lambda k: (scenes.index(k[0]), k[1], min(rows.index(r) for r in groups[k])))
-    return [(sc, su, lens, ", ".join(dict.fromkeys(r.support for r in groups[(sc, su, lens)])),
-             [r.shot for r in groups[(sc, su, lens)]]) for sc, su, lens in order]
+    order = sorted(
+        groups, key=lambda k: (scenes.index(k[0]), k[1], min(rows.index(r) for r in groups[k]))
+    )
+    return [
+        (
+            sc,
+            su,
+            lens,
+            ", ".join(dict.fromkeys(r.support for r in groups[(sc, su, lens)])),
+            [r.shot for r in groups[(sc, su, lens)]],
+        )
+        for sc, su, lens in order
+    ]
 
 
-def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str | None = None,
-              fonts: tuple[Path, Path] | None | bool = True, led_note: str = LED_CHECKS_NOT_RUN) -> bytes:
+def pdf_bytes(
+    rows: Sequence[ShotRow],
+    scene: Scene,
+    *,
+    when=None,
+    paper: str | None = None,
+    fonts: tuple[Path, Path] | None | bool = True,
+    led_note: str = LED_CHECKS_NOT_RUN,
+) -> bytes:
     """The PDF as bytes (see :func:`write_pdf`). ``fonts``: True = find them, None/False = core
     Helvetica, or a (regular, bold) pair of TTF paths."""
     from fpdf import FPDF, FontFace
@@ -630,10 +788,12 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str | 
     pdf.set_font(family, "", 9)
     cams = sorted({r.camera for r in rows})
     kits = sorted({r.lens_kit for r in rows})
-    lines = [f"Shot list  ·  {len(rows)} shots  ·  {info['frame_rate']} fps  ·  delivery {info['delivery_aspect']}",
-             f"Camera {', '.join(cams)}  ·  lenses {', '.join(kits)} (every shot; the Lens column gives the focal "
-             f"length)",
-             f"Date {day.isoformat()}  ·  source {info['source'] or '-'}  ·  previs {__version__}"]
+    lines = [
+        f"Shot list  ·  {len(rows)} shots  ·  {info['frame_rate']} fps  ·  delivery {info['delivery_aspect']}",
+        f"Camera {', '.join(cams)}  ·  lenses {', '.join(kits)} (every shot; the Lens column gives the focal "
+        f"length)",
+        f"Date {day.isoformat()}  ·  source {info['source'] or '-'}  ·  previs {__version__}",
+    ]
     for line in lines:
         pdf.cell(0, 4.6, fix(line), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "B", 9)
@@ -641,28 +801,52 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str | 
     pdf.ln(2)
     pdf.set_font(family, "", 6.5)
     grey = (225, 225, 225)
-    fail_style = FontFace(color=(170, 0, 0))  # a failing shot's checks stand out on a grey printout too
-    with pdf.table(col_widths=tuple(w for _, w, _ in _PDF_COLUMNS), text_align="LEFT", v_align="TOP",
-                   line_height=2.9, padding=0.8, repeat_headings=1,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=grey),
-                   cell_fill_color=(246, 246, 246), cell_fill_mode=TableCellFillMode.ROWS) as table:
+    fail_style = FontFace(
+        color=(170, 0, 0)
+    )  # a failing shot's checks stand out on a grey printout too
+    with pdf.table(
+        col_widths=tuple(w for _, w, _ in _PDF_COLUMNS),
+        text_align="LEFT",
+        v_align="TOP",
+        line_height=2.9,
+        padding=0.8,
+        repeat_headings=1,
+        headings_style=FontFace(emphasis="BOLD", fill_color=grey),
+        cell_fill_color=(246, 246, 246),
+        cell_fill_mode=TableCellFillMode.ROWS,
+    ) as table:
         head = table.row()
         for title, _, _ in _PDF_COLUMNS:
             head.cell(fix(title))
         for r in rows:
             row = table.row()
             for title, _, get in _PDF_COLUMNS:
-                failing = title == "Stage checks" and any(c.startswith("FAIL") for c in r.stage_checks)
+                failing = title == "Stage checks" and any(
+                    c.startswith("FAIL") for c in r.stage_checks
+                )
                 row.cell(fix(get(r)), style=fail_style if failing else None)
     # the shooting order: one line per camera position and lens
     pdf.ln(4)
     pdf.set_font(family, "B", 10)
-    pdf.cell(0, 6, fix("Shooting order by setup (same camera position and lens)"), new_x="LMARGIN",
-             new_y="NEXT")
+    pdf.cell(
+        0,
+        6,
+        fix("Shooting order by setup (same camera position and lens)"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font(family, "", 7.5)
-    with pdf.table(col_widths=(8, 10, 18, 24, 40), width=110, align="LEFT", text_align="LEFT", line_height=3.6,
-                   padding=0.8, headings_style=FontFace(emphasis="BOLD", fill_color=grey),
-                   cell_fill_color=(246, 246, 246), cell_fill_mode=TableCellFillMode.ROWS) as table:
+    with pdf.table(
+        col_widths=(8, 10, 18, 24, 40),
+        width=110,
+        align="LEFT",
+        text_align="LEFT",
+        line_height=3.6,
+        padding=0.8,
+        headings_style=FontFace(emphasis="BOLD", fill_color=grey),
+        cell_fill_color=(246, 246, 246),
+        cell_fill_mode=TableCellFillMode.ROWS,
+    ) as table:
         head = table.row()
         for title in ("Sc", "Setup", "Lens", "Support", "Shots"):
             head.cell(fix(title))
@@ -673,8 +857,15 @@ def pdf_bytes(rows: Sequence[ShotRow], scene: Scene, *, when=None, paper: str | 
     return bytes(pdf.output())
 
 
-def write_pdf(rows: Sequence[ShotRow], path, scene: Scene, *, when=None, paper: str | None = None,
-              led_note: str = LED_CHECKS_NOT_RUN) -> Path:
+def write_pdf(
+    rows: Sequence[ShotRow],
+    path,
+    scene: Scene,
+    *,
+    when=None,
+    paper: str | None = None,
+    led_note: str = LED_CHECKS_NOT_RUN,
+) -> Path:
     """A printable shot list: landscape ``paper`` (A4 or Letter), a title block (production,
     rate, camera package once, date), the table with wrapped text and its header row repeated on
     every page, the shooting order by set-up and lens (:func:`schedule`), and "Page x of y".
@@ -692,10 +883,18 @@ def _stem(scene: Scene) -> str:
     return safe_name(scene.source_path.stem if scene.source_path else scene.name)
 
 
-def export_shotlist(scene: Scene, out_dir, formats: Sequence[str] = FORMATS, *,
-                    overrides: Mapping[str, Mapping] | None = None, when=None, paper: str | None = None,
-                    shot_ids: Sequence[str] | None = None, checks: Mapping | None = None,
-                    checks_source: str | None = None) -> list[Path]:
+def export_shotlist(
+    scene: Scene,
+    out_dir,
+    formats: Sequence[str] = FORMATS,
+    *,
+    overrides: Mapping[str, Mapping] | None = None,
+    when=None,
+    paper: str | None = None,
+    shot_ids: Sequence[str] | None = None,
+    checks: Mapping | None = None,
+    checks_source: str | None = None,
+) -> list[Path]:
     """Write the shot list in each of ``formats`` (``csv``, ``json``, ``md``, ``pdf``) to
     ``out_dir/<scene stem>_shotlist.<ext>``; returns the paths in the order asked. ``shot_ids``:
     only those rows (setups still numbered over the whole scene). ``checks``: shot id ->
@@ -704,7 +903,9 @@ def export_shotlist(scene: Scene, out_dir, formats: Sequence[str] = FORMATS, *,
     formats = list(dict.fromkeys(str(f).lower().lstrip(".") for f in formats))
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise PrevisError(f"unknown shot-list format(s) {', '.join(bad) or '(none)'} (use: {', '.join(FORMATS)})")
+        raise PrevisError(
+            f"unknown shot-list format(s) {', '.join(bad) or '(none)'} (use: {', '.join(FORMATS)})"
+        )
     rows = shot_rows(scene, overrides, checks=checks)
     if shot_ids is not None:
         keep = {scene.shot(s).id for s in shot_ids}

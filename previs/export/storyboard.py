@@ -18,9 +18,11 @@ def caption_lines(state: FrameState, scene: Scene) -> list[str]:
     focus = "inf" if math.isinf(state.focus_m) else f"{state.focus_m:.2f} m"
     when = "" if shot.is_static else f"  ·  frame {state.frame} ({state.timecode})"
     first = f"{shot.id}{when}  ·  Sc {shot.scene_number}  ·  {shot.description}"
-    second = (f"{state.mode.body_name} {state.mode.mode_name}  ·  {kit} {state.focal_length_mm:g} mm{sq}  ·  "
-              f"T{state.t_stop:g}  ·  focus {focus}  ·  ISO {state.iso:g} {state.shutter_angle_deg:g}°  ·  "
-              f"{shot.length_frames} fr @ {float(state.frame_rate):.3f}".rstrip("0").rstrip("."))
+    second = (
+        f"{state.mode.body_name} {state.mode.mode_name}  ·  {kit} {state.focal_length_mm:g} mm{sq}  ·  "
+        f"T{state.t_stop:g}  ·  focus {focus}  ·  ISO {state.iso:g} {state.shutter_angle_deg:g}°  ·  "
+        f"{shot.length_frames} fr @ {float(state.frame_rate):.3f}".rstrip("0").rstrip(".")
+    )
     return [first, second]
 
 
@@ -39,8 +41,15 @@ def storyboard_image(frame, state: FrameState, scene: Scene):
     d = ImageDraw.Draw(out)
     lines = caption_lines(state, scene)
     pad = size // 2
-    d.text((pad, h + pad), fit_text(d, lines[0], font, w - 2 * pad), fill=(240, 240, 240), font=font)
-    d.text((pad, h + pad + int(size * 1.4)), fit_text(d, lines[1], small, w - 2 * pad), fill=(190, 190, 190), font=small)
+    d.text(
+        (pad, h + pad), fit_text(d, lines[0], font, w - 2 * pad), fill=(240, 240, 240), font=font
+    )
+    d.text(
+        (pad, h + pad + int(size * 1.4)),
+        fit_text(d, lines[1], small, w - 2 * pad),
+        fill=(190, 190, 190),
+        font=small,
+    )
     return out
 
 

@@ -81,7 +81,10 @@ def piece_meshes(height_m: float) -> dict:
     rest = fig.rest_posed(h)
     out = {}
     for piece, (caps, balls) in PIECES.items():
-        parts = [_capsule(_where(rest, _SEG[c][0]), _where(rest, _SEG[c][1]), _SEG[c][2] * h) for c in caps]
+        parts = [
+            _capsule(_where(rest, _SEG[c][0]), _where(rest, _SEG[c][1]), _SEG[c][2] * h)
+            for c in caps
+        ]
         parts += [_sphere(rest.joint(j), r * h) for j, r in balls]
         if piece == "shoulders":
             parts.append(_capsule(rest.joint("shoulder_l"), rest.joint("shoulder_r"), 0.036 * h))
@@ -108,23 +111,40 @@ def _cached_meshes(height_mm: int) -> dict:
     return piece_meshes(height_mm / 1000.0)
 
 
-def figure_assets(height_m: float, color_linear, roughness: float = 0.7, metallic: float = 0.0,
-                  key: str = "figure") -> dict[str, Asset]:
+def figure_assets(
+    height_m: float,
+    color_linear,
+    roughness: float = 0.7,
+    metallic: float = 0.0,
+    key: str = "figure",
+) -> dict[str, Asset]:
     """The mannequin's pieces as Assets (by piece name, :data:`PIECES`), cached by height (to the
     millimetre); one material for the whole figure, its colour."""
     meshes = _cached_meshes(int(round(float(height_m) * 1000)))
-    mat = Material(key=f"{key}:{tuple(round(c, 5) for c in color_linear)}:{roughness}:{metallic}",
-                   base_color=(*color_linear, 1.0), roughness=roughness, metallic=metallic)
+    mat = Material(
+        key=f"{key}:{tuple(round(c, 5) for c in color_linear)}:{roughness}:{metallic}",
+        base_color=(*color_linear, 1.0),
+        roughness=roughness,
+        metallic=metallic,
+    )
     out = {}
     for name, m in meshes.items():
         n = len(m.vertices)
-        part = MeshPart(positions=np.asarray(m.vertices, np.float32),
-                        normals=np.asarray(m.vertex_normals, np.float32),
-                        uvs=np.zeros((n, 2), np.float32), colors=np.ones((n, 4), np.float32),
-                        indices=np.asarray(m.faces, np.uint32), material=mat)
+        part = MeshPart(
+            positions=np.asarray(m.vertices, np.float32),
+            normals=np.asarray(m.vertex_normals, np.float32),
+            uvs=np.zeros((n, 2), np.float32),
+            colors=np.ones((n, 4), np.float32),
+            indices=np.asarray(m.faces, np.uint32),
+            material=mat,
+        )
         v = part.positions
-        out[name] = Asset(f"<figure {name}>", (part,), v.min(axis=0).astype(np.float64),
-                          v.max(axis=0).astype(np.float64))
+        out[name] = Asset(
+            f"<figure {name}>",
+            (part,),
+            v.min(axis=0).astype(np.float64),
+            v.max(axis=0).astype(np.float64),
+        )
     return out
 
 

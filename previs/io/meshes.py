@@ -101,8 +101,10 @@ def _plural(n: int, one: str, many: str) -> str:
 # ---------------------------------------------------------------- textures
 def _check_image_size(w: int, h: int, label: str) -> None:
     if max(w, h) > MAX_TEXTURE_SIDE or w * h > MAX_TEXTURE_PIXELS:
-        raise _Refusal(f"{label} is {w:,} x {h:,} pixels; previs draws textures up to "
-                       f"{MAX_TEXTURE_SIDE:,} pixels a side and {MAX_TEXTURE_PIXELS >> 20} Mpx")
+        raise _Refusal(
+            f"{label} is {w:,} x {h:,} pixels; previs draws textures up to "
+            f"{MAX_TEXTURE_SIDE:,} pixels a side and {MAX_TEXTURE_PIXELS >> 20} Mpx"
+        )
 
 
 def _check_image_bytes(blob: bytes, label: str) -> None:
@@ -115,8 +117,9 @@ def _check_image_bytes(blob: bytes, label: str) -> None:
             with Image.open(io.BytesIO(blob)) as im:
                 w, h = im.size
         except Image.DecompressionBombError:
-            raise _Refusal(f"{label} claims more than {MAX_TEXTURE_PIXELS >> 20} Mpx "
-                           "(a decompression bomb?)") from None
+            raise _Refusal(
+                f"{label} claims more than {MAX_TEXTURE_PIXELS >> 20} Mpx (a decompression bomb?)"
+            ) from None
         except Exception:
             raise _Refusal(f"{label} is not an image previs can read") from None
     _check_image_size(w, h, label)
@@ -133,7 +136,9 @@ def _image_to_rgba(img, key: str, label: str = "a texture") -> TextureImage | No
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            rgba = np.asarray(img.convert("RGBA"), dtype=np.uint8)[::-1].copy()  # GL: row 0 = bottom
+            rgba = np.asarray(img.convert("RGBA"), dtype=np.uint8)[
+                ::-1
+            ].copy()  # GL: row 0 = bottom
         except Image.DecompressionBombError:
             raise _Refusal(f"{label} claims more than {MAX_TEXTURE_PIXELS >> 20} Mpx") from None
         except Exception:
@@ -176,8 +181,11 @@ def _material_from_trimesh(visual, key: str, where: str) -> Material:
     if isinstance(mat, PBRMaterial):
         base = _factor4(mat.baseColorFactor, (1.0, 1.0, 1.0, 1.0))
         emissive = mat.emissiveFactor
-        emissive = (0.0, 0.0, 0.0) if emissive is None else tuple(
-            _finite_factor(x, 0.0, "emissive factor") for x in np.ravel(emissive)[:3])
+        emissive = (
+            (0.0, 0.0, 0.0)
+            if emissive is None
+            else tuple(_finite_factor(x, 0.0, "emissive factor") for x in np.ravel(emissive)[:3])
+        )
         name = getattr(mat, "name", None)
         label = f"{where}a texture of material '{printable(name)}'" if name else f"{where}a texture"
 
@@ -196,8 +204,11 @@ def _material_from_trimesh(visual, key: str, where: str) -> Material:
             emissive_texture=tex(mat.emissiveTexture, "emissive"),
             occlusion_texture=tex(mat.occlusionTexture, "occlusion"),
             double_sided=bool(getattr(mat, "doubleSided", False)),
-            alpha_cutoff=(_finite_factor(mat.alphaCutoff or 0.5, 0.5, "alpha cutoff")
-                          if mat.alphaMode == "MASK" else None),
+            alpha_cutoff=(
+                _finite_factor(mat.alphaCutoff or 0.5, 0.5, "alpha cutoff")
+                if mat.alphaMode == "MASK"
+                else None
+            ),
         )
     return Material(key=key)
 
@@ -209,8 +220,9 @@ def _part_from_trimesh(mesh, transform: np.ndarray, key: str, where: str = "") -
     normals = np.asarray(mesh.vertex_normals, dtype=np.float64)
     bad = int((~np.isfinite(normals).all(axis=1)).sum())
     if bad:
-        raise _Refusal(f"{where}{_plural(bad, 'vertex normal is', 'vertex normals are')} "
-                       "NaN or infinite")
+        raise _Refusal(
+            f"{where}{_plural(bad, 'vertex normal is', 'vertex normals are')} NaN or infinite"
+        )
     positions = positions @ transform[:3, :3].T + transform[:3, 3]
     normal_m = np.linalg.inv(transform[:3, :3]).T  # invertible: checked by _check_transform
     normals = normals @ normal_m.T
@@ -233,15 +245,19 @@ def _part_from_trimesh(mesh, transform: np.ndarray, key: str, where: str = "") -
         positions = positions[faces.reshape(-1)]
         normals = normals[faces.reshape(-1)]
         uvs = uvs[faces.reshape(-1)]
-        colors = np.repeat(np.c_[_srgb_to_linear(fc[:, :3]), fc[:, 3]], 3, axis=0).astype(np.float32)
+        colors = np.repeat(np.c_[_srgb_to_linear(fc[:, :3]), fc[:, 3]], 3, axis=0).astype(
+            np.float32
+        )
         faces = np.arange(len(positions), dtype=np.uint32).reshape(-1, 3)
         material = Material(key=key + "/fc")
     else:
         material = _material_from_trimesh(visual, key, where)
     positions32 = positions.astype(np.float32)
     if not np.isfinite(positions32).all():
-        raise _Refusal(f"{where}vertices lie beyond float32's range (about 3.4e38) once placed "
-                       "by their node's transform")
+        raise _Refusal(
+            f"{where}vertices lie beyond float32's range (about 3.4e38) once placed "
+            "by their node's transform"
+        )
     return MeshPart(
         positions=positions32,
         normals=normals.astype(np.float32),
@@ -274,8 +290,11 @@ def load_asset(path: str | Path, *, variants: dict[str, str] | None = None) -> A
     except ValueError:  # a NUL character
         raise _asset_error(repr(str(path)), "the path contains a NUL character") from None
     if written.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise _asset_error(written, f"unsupported mesh format '{printable(written.suffix, 20)}' "
-                                    f"(use {', '.join(SUPPORTED_SUFFIXES)})")
+        raise _asset_error(
+            written,
+            f"unsupported mesh format '{printable(written.suffix, 20)}' "
+            f"(use {', '.join(SUPPORTED_SUFFIXES)})",
+        )
     try:
         st = stat_regular(written, MAX_MESH_FILE_BYTES)
     except UnsafeFile as exc:
@@ -307,8 +326,9 @@ def _load_asset_cached(path: str, _mtime_ns: int, _size: int, _ino: int) -> Asse
 
 
 @functools.lru_cache(maxsize=64)
-def _load_usd_cached(path: str, _mtime_ns: int, _size: int, _ino: int,
-                     variants: tuple[tuple[str, str], ...]) -> Asset:
+def _load_usd_cached(
+    path: str, _mtime_ns: int, _size: int, _ino: int, variants: tuple[tuple[str, str], ...]
+) -> Asset:
     from previs.io.usd import UsdRefusal, load_usd
 
     try:
@@ -407,16 +427,20 @@ def _load_parts(path: Path) -> list[MeshPart]:
         _check_ply(data)
     name = _FORMAT_NAMES[fmt]
     try:
-        scene = trimesh.load(io.BytesIO(data), file_type=fmt, resolver=side.resolver(),
-                             force="scene", process=False)
+        scene = trimesh.load(
+            io.BytesIO(data), file_type=fmt, resolver=side.resolver(), force="scene", process=False
+        )
     except _Refusal:
         raise
     except ImportError as exc:
         missing = f"the Python package '{printable(exc.name, 40)}'" if exc.name else "a package"
-        raise _Refusal(f"reading this {name} file needs {missing}, which is not installed") from None
+        raise _Refusal(
+            f"reading this {name} file needs {missing}, which is not installed"
+        ) from None
     except IndexError:
-        raise _Refusal(f"not a valid {name} file: a face refers to a vertex that does not exist"
-                       ) from None
+        raise _Refusal(
+            f"not a valid {name} file: a face refers to a vertex that does not exist"
+        ) from None
     except MemoryError:
         raise _Refusal(f"not a valid {name} file: it asks for more memory than there is") from None
     except RecursionError:
@@ -447,11 +471,16 @@ def _scene_parts(scene, path: str, *, multi: bool) -> list[MeshPart]:
             checked.add(geom_name)
         transform = _check_transform(transform, node if multi else None)
         triangles += len(geom.faces)
-        vertices += len(geom.faces) * 3 if getattr(geom.visual, "kind", None) == "face" \
+        vertices += (
+            len(geom.faces) * 3
+            if getattr(geom.visual, "kind", None) == "face"
             else len(geom.vertices)
+        )
         if triangles > MAX_TRIANGLES or vertices > MAX_VERTICES:
-            raise _Refusal(f"it holds more than {MAX_TRIANGLES:,} triangles or {MAX_VERTICES:,} "
-                           "vertices (instances counted), the most previs draws per asset")
+            raise _Refusal(
+                f"it holds more than {MAX_TRIANGLES:,} triangles or {MAX_VERTICES:,} "
+                "vertices (instances counted), the most previs draws per asset"
+            )
         part = _part_from_trimesh(geom, transform, f"{path}#{geom_name}", where)
         if part is not None:
             parts.append(part)
@@ -464,8 +493,10 @@ def _check_geometry(geom, where: str) -> None:
     v = np.asarray(geom.vertices)
     f = np.asarray(geom.faces)
     if len(v) > MAX_VERTICES or len(f) > MAX_TRIANGLES:
-        raise _Refusal(f"{where}{len(v):,} vertices and {len(f):,} triangles; previs draws at "
-                       f"most {MAX_VERTICES:,} and {MAX_TRIANGLES:,} per asset")
+        raise _Refusal(
+            f"{where}{len(v):,} vertices and {len(f):,} triangles; previs draws at "
+            f"most {MAX_VERTICES:,} and {MAX_TRIANGLES:,} per asset"
+        )
     bad = int((~np.isfinite(v).all(axis=1)).sum()) if len(v) else 0
     if bad:
         raise _Refusal(f"{where}{_plural(bad, 'vertex is', 'vertices are')} NaN or infinite")
@@ -474,14 +505,18 @@ def _check_geometry(geom, where: str) -> None:
         if wrong.any():
             token = int(f[wrong].flat[0])
             nbad = int(wrong.any(axis=1).sum())
-            raise _Refusal(f"{where}{_plural(nbad, 'face refers', 'faces refer')} to vertices "
-                           f"that do not exist (index {token}; there are {len(v):,} vertices)")
+            raise _Refusal(
+                f"{where}{_plural(nbad, 'face refers', 'faces refer')} to vertices "
+                f"that do not exist (index {token}; there are {len(v):,} vertices)"
+            )
     uv = getattr(geom.visual, "uv", None)
     if uv is not None and len(uv):
         bad = int((~np.isfinite(np.asarray(uv, np.float64)).all(axis=1)).sum())
         if bad:
-            raise _Refusal(f"{where}{_plural(bad, 'texture coordinate is', 'texture coordinates are')}"
-                           " NaN or infinite")
+            raise _Refusal(
+                f"{where}{_plural(bad, 'texture coordinate is', 'texture coordinates are')}"
+                " NaN or infinite"
+            )
 
 
 def _check_transform(transform, node) -> np.ndarray:
@@ -500,18 +535,21 @@ def _json(data: bytes):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _Refusal(f"not a valid glTF file: its JSON is not UTF-8 text (byte {exc.start})"
-                       ) from None
+        raise _Refusal(
+            f"not a valid glTF file: its JSON is not UTF-8 text (byte {exc.start})"
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _Refusal(f"not a valid glTF file: its JSON is broken at line {exc.lineno}, "
-                       f"column {exc.colno}") from None
+        raise _Refusal(
+            f"not a valid glTF file: its JSON is broken at line {exc.lineno}, column {exc.colno}"
+        ) from None
     except RecursionError:
         raise _Refusal("not a valid glTF file: its JSON is nested too deeply") from None
     except ValueError:  # e.g. an integer of more digits than Python converts
-        raise _Refusal("not a valid glTF file: its JSON holds a number previs cannot read"
-                       ) from None
+        raise _Refusal(
+            "not a valid glTF file: its JSON holds a number previs cannot read"
+        ) from None
 
 
 def _check_glb(data: bytes, side: _SideFiles) -> bytes:
@@ -522,13 +560,15 @@ def _check_glb(data: bytes, side: _SideFiles) -> bytes:
     if version != 2:
         raise _Refusal(f"a GLB of version {version}; previs reads glTF 2.0")
     if length > len(data):
-        raise _Refusal(f"not a valid GLB file: its header says {length:,} bytes but the file has "
-                       f"{len(data):,} (truncated?)")
+        raise _Refusal(
+            f"not a valid GLB file: its header says {length:,} bytes but the file has "
+            f"{len(data):,} (truncated?)"
+        )
     data = data[:length]
     json_len, json_type = struct.unpack_from("<I4s", data, 12)
     if json_type != b"JSON" or 20 + json_len > len(data):
         raise _Refusal("not a valid GLB file: its first chunk is not a whole JSON chunk")
-    doc = _json(data[20:20 + json_len])
+    doc = _json(data[20 : 20 + json_len])
     at = 20 + json_len + (-json_len % 4)
     bin_chunk = None
     if at + 8 <= len(data):
@@ -536,7 +576,7 @@ def _check_glb(data: bytes, side: _SideFiles) -> bytes:
         if bin_type == b"BIN\x00":
             if at + 8 + bin_len > len(data):
                 raise _Refusal("not a valid GLB file: its BIN chunk runs past the end (truncated?)")
-            bin_chunk = data[at + 8:at + 8 + bin_len]
+            bin_chunk = data[at + 8 : at + 8 + bin_len]
     _check_gltf(doc, bin_chunk, side)
     return data
 
@@ -546,8 +586,12 @@ _TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MA
 
 
 def _int(value, what: str, lo: int = 0, hi: int | None = None) -> int:
-    if (isinstance(value, bool) or not isinstance(value, int) or value < lo
-            or (hi is not None and value > hi)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < lo
+        or (hi is not None and value > hi)
+    ):
         shown = printable(json.dumps(value), 24)
         wanted = f"from {lo:,} to {hi:,}" if hi is not None else f"of at least {lo:,}"
         raise _Refusal(f"not a valid glTF file: {what} is {shown}, not a whole number {wanted}")
@@ -569,16 +613,18 @@ def _check_gltf(doc, bin_chunk: bytes | None, side: _SideFiles) -> None:
 
     version = doc.get("asset", {}).get("version") if isinstance(doc.get("asset"), dict) else None
     if not isinstance(version, str) or not version.startswith("2"):
-        raise _Refusal(f"a glTF of version {printable(json.dumps(version), 16)}; previs reads "
-                       "glTF 2.0")
+        raise _Refusal(
+            f"a glTF of version {printable(json.dumps(version), 16)}; previs reads glTF 2.0"
+        )
     buffers: list[bytes] = []
     for i, b in enumerate(objects("buffers")):
         declared = _int(b.get("byteLength"), f"buffer {i}'s byteLength", 0, MAX_MESH_FILE_BYTES)
         uri = b.get("uri")
         if uri is None:
             if i != 0 or bin_chunk is None:
-                raise _Refusal(f"not a valid glTF file: buffer {i} has no uri (and no GLB BIN "
-                               "chunk)")
+                raise _Refusal(
+                    f"not a valid glTF file: buffer {i} has no uri (and no GLB BIN chunk)"
+                )
             blob = bin_chunk
         elif not isinstance(uri, str):
             raise _Refusal(f"not a valid glTF file: buffer {i}'s uri is not text")
@@ -587,8 +633,10 @@ def _check_gltf(doc, bin_chunk: bytes | None, side: _SideFiles) -> None:
         else:
             blob = side.read(uri, f"buffer {i}")
         if len(blob) < declared:
-            raise _Refusal(f"buffer {i} holds {len(blob):,} bytes where the file says "
-                           f"{declared:,} (truncated?)")
+            raise _Refusal(
+                f"buffer {i} holds {len(blob):,} bytes where the file says "
+                f"{declared:,} (truncated?)"
+            )
         buffers.append(blob)
     views = objects("bufferViews")
     for i, v in enumerate(views):
@@ -598,20 +646,24 @@ def _check_gltf(doc, bin_chunk: bytes | None, side: _SideFiles) -> None:
         off = _int(v.get("byteOffset", 0), f"bufferView {i}'s byteOffset")
         length = _int(v.get("byteLength"), f"bufferView {i}'s byteLength")
         if off + length > len(buffers[buf]):
-            raise _Refusal(f"not a valid glTF file: bufferView {i} runs past the end of buffer "
-                           f"{buf}")
+            raise _Refusal(
+                f"not a valid glTF file: bufferView {i} runs past the end of buffer {buf}"
+            )
         if "byteStride" in v:
             _int(v["byteStride"], f"bufferView {i}'s byteStride", 4, 252)
     for i, a in enumerate(objects("accessors")):
         count = _int(a.get("count"), f"accessor {i}'s count")
         if count > 3 * MAX_TRIANGLES or (count > MAX_VERTICES and a.get("type") != "SCALAR"):
-            raise _Refusal(f"accessor {i} holds {count:,} items; previs draws at most "
-                           f"{MAX_VERTICES:,} vertices and {MAX_TRIANGLES:,} triangles per asset")
+            raise _Refusal(
+                f"accessor {i} holds {count:,} items; previs draws at most "
+                f"{MAX_VERTICES:,} vertices and {MAX_TRIANGLES:,} triangles per asset"
+            )
         comp = a.get("componentType")
         kind = a.get("type")
         if comp not in _COMPONENT_BYTES or kind not in _TYPE_COMPONENTS:
-            raise _Refusal(f"not a valid glTF file: accessor {i} has an unknown componentType "
-                           "or type")
+            raise _Refusal(
+                f"not a valid glTF file: accessor {i} has an unknown componentType or type"
+            )
         if "sparse" in a:
             raise _Refusal(f"accessor {i} is sparse, which previs does not read")
         if "bufferView" not in a:
@@ -623,8 +675,10 @@ def _check_gltf(doc, bin_chunk: bytes | None, side: _SideFiles) -> None:
         stride = views[vi].get("byteStride") or elem
         off = _int(a.get("byteOffset", 0), f"accessor {i}'s byteOffset")
         if count and off + stride * (count - 1) + elem > views[vi]["byteLength"]:
-            raise _Refusal(f"not a valid glTF file: accessor {i} reads {count:,} items past the "
-                           f"end of bufferView {vi}")
+            raise _Refusal(
+                f"not a valid glTF file: accessor {i} reads {count:,} items past the "
+                f"end of bufferView {vi}"
+            )
     for i, im in enumerate(objects("images")):
         label = f"image {i}"
         if "bufferView" in im:
@@ -633,7 +687,7 @@ def _check_gltf(doc, bin_chunk: bytes | None, side: _SideFiles) -> None:
                 raise _Refusal(f"not a valid glTF file: image {i} has no bufferView to read")
             v = views[vi]
             off = v.get("byteOffset", 0)
-            blob = buffers[v["buffer"]][off:off + v["byteLength"]]
+            blob = buffers[v["buffer"]][off : off + v["byteLength"]]
         elif isinstance(im.get("uri"), str):
             uri = im["uri"]
             label = f"image {i} '{printable(uri[:40] if uri.startswith('data:') else uri)}'"
@@ -651,14 +705,18 @@ def _check_gltf(doc, bin_chunk: bytes | None, side: _SideFiles) -> None:
         for p in prims:
             attrs = p.get("attributes", {})
             if not isinstance(attrs, dict):
-                raise _Refusal(f"not a valid glTF file: mesh {i} has attributes that are not a "
-                               "mapping")
-            for key, a in [*attrs.items(), *([("indices", p["indices"])] if "indices" in p
-                                             else [])]:
+                raise _Refusal(
+                    f"not a valid glTF file: mesh {i} has attributes that are not a mapping"
+                )
+            for key, a in [
+                *attrs.items(),
+                *([("indices", p["indices"])] if "indices" in p else []),
+            ]:
                 _int(a, f"mesh {i}'s {printable(key, 24)} accessor", 0, max(accessors - 1, 0))
                 if not accessors:
-                    raise _Refusal(f"not a valid glTF file: mesh {i} refers to accessors there "
-                                   "are none of")
+                    raise _Refusal(
+                        f"not a valid glTF file: mesh {i} refers to accessors there are none of"
+                    )
     nodes = objects("nodes")
     for i, n in enumerate(nodes):
         _check_node(n, i)
@@ -721,8 +779,10 @@ def _check_node_cycles(nodes: list[dict]) -> None:
                 state[node] = 2
                 stack.pop()
             elif state[child] == 1:
-                raise _Refusal(f"not a valid glTF file: {_node_label(nodes[child], child)} is its "
-                               "own ancestor (a cycle in the node tree)")
+                raise _Refusal(
+                    f"not a valid glTF file: {_node_label(nodes[child], child)} is its "
+                    "own ancestor (a cycle in the node tree)"
+                )
             elif state[child] == 0:
                 state[child] = 1
                 stack.append((child, iter(nodes[child].get("children", []))))
@@ -763,13 +823,16 @@ def _check_obj(data: bytes) -> bytes:
     m = _OBJ_ZERO_INDEX.search(data)
     if m:
         line = data.count(b"\n", 0, m.start()) + 1
-        raise _Refusal(f"not a valid OBJ file: line {line:,} has a face index 0 (OBJ counts "
-                       "vertices from 1)")
+        raise _Refusal(
+            f"not a valid OBJ file: line {line:,} has a face index 0 (OBJ counts vertices from 1)"
+        )
     vertices = _count_lines(data, b"v ") + _count_lines(data, b"v\t")
     faces = _count_lines(data, b"f ") + _count_lines(data, b"f\t")
     if vertices > MAX_VERTICES or faces > MAX_TRIANGLES:
-        raise _Refusal(f"{vertices:,} vertices and {faces:,} faces; previs draws at most "
-                       f"{MAX_VERTICES:,} vertices and {MAX_TRIANGLES:,} triangles per asset")
+        raise _Refusal(
+            f"{vertices:,} vertices and {faces:,} faces; previs draws at most "
+            f"{MAX_VERTICES:,} vertices and {MAX_TRIANGLES:,} triangles per asset"
+        )
     return data
 
 
@@ -778,8 +841,9 @@ def _check_stl(data: bytes) -> bytes:
         count = struct.unpack_from("<I", data, 80)[0]
         if 84 + 50 * count == len(data):  # binary (even when its header starts with "solid")
             if count > MAX_TRIANGLES:
-                raise _Refusal(f"{count:,} triangles; previs draws at most {MAX_TRIANGLES:,} per "
-                               "asset")
+                raise _Refusal(
+                    f"{count:,} triangles; previs draws at most {MAX_TRIANGLES:,} per asset"
+                )
             try:
                 data[:80].decode("utf-8")
             except UnicodeDecodeError:  # a CAD tool's binary header: keep trimesh off it
@@ -789,19 +853,39 @@ def _check_stl(data: bytes) -> bytes:
         data = _as_utf8(data)
         triangles = data.count(b"endfacet")
         if triangles > MAX_TRIANGLES:
-            raise _Refusal(f"{triangles:,} triangles; previs draws at most {MAX_TRIANGLES:,} per "
-                           "asset")
+            raise _Refusal(
+                f"{triangles:,} triangles; previs draws at most {MAX_TRIANGLES:,} per asset"
+            )
         return data
     if len(data) < 84:
-        raise _Refusal("not a valid STL file: too short for a binary STL's 84-byte header, and "
-                       "not ASCII STL ('solid ...')")
-    raise _Refusal(f"not a valid STL file: its header says {count:,} triangles "
-                   f"({84 + 50 * count:,} bytes) but the file has {len(data):,} bytes")
+        raise _Refusal(
+            "not a valid STL file: too short for a binary STL's 84-byte header, and "
+            "not ASCII STL ('solid ...')"
+        )
+    raise _Refusal(
+        f"not a valid STL file: its header says {count:,} triangles "
+        f"({84 + 50 * count:,} bytes) but the file has {len(data):,} bytes"
+    )
 
 
-_PLY_TYPES = {"char": 1, "uchar": 1, "int8": 1, "uint8": 1, "short": 2, "ushort": 2, "int16": 2,
-              "uint16": 2, "int": 4, "uint": 4, "int32": 4, "uint32": 4, "float": 4, "float32": 4,
-              "double": 8, "float64": 8}
+_PLY_TYPES = {
+    "char": 1,
+    "uchar": 1,
+    "int8": 1,
+    "uint8": 1,
+    "short": 2,
+    "ushort": 2,
+    "int16": 2,
+    "uint16": 2,
+    "int": 4,
+    "uint": 4,
+    "int32": 4,
+    "uint32": 4,
+    "float": 4,
+    "float32": 4,
+    "double": 8,
+    "float64": 8,
+}
 
 
 def _check_ply(data: bytes) -> None:
@@ -826,13 +910,17 @@ def _check_ply(data: bytes) -> None:
             fmt = words[1]
         elif words[0] == "element" and len(words) == 3:
             if not words[2].isdigit() or len(words[2]) > 18:
-                raise _Refusal(f"not a valid PLY file: element '{printable(words[1], 24)}' has "
-                               f"count '{printable(words[2], 24)}'")
+                raise _Refusal(
+                    f"not a valid PLY file: element '{printable(words[1], 24)}' has "
+                    f"count '{printable(words[2], 24)}'"
+                )
             count = int(words[2])
             if count > max(MAX_VERTICES, MAX_TRIANGLES):
-                raise _Refusal(f"its header declares {count:,} {printable(words[1], 24)} "
-                               f"elements; previs draws at most {MAX_VERTICES:,} vertices and "
-                               f"{MAX_TRIANGLES:,} triangles per asset")
+                raise _Refusal(
+                    f"its header declares {count:,} {printable(words[1], 24)} "
+                    f"elements; previs draws at most {MAX_VERTICES:,} vertices and "
+                    f"{MAX_TRIANGLES:,} triangles per asset"
+                )
             elements.append([words[1], count, 0, 0])
         elif words[0] == "property" and elements:
             if len(words) >= 5 and words[1] == "list":
@@ -852,8 +940,10 @@ def _check_ply(data: bytes) -> None:
         have = body
         what = "bytes"
     if have < need:
-        raise _Refusal(f"not a valid PLY file: its header declares more data than the file holds "
-                       f"(at least {need:,} {what}, found {have:,}; truncated?)")
+        raise _Refusal(
+            f"not a valid PLY file: its header declares more data than the file holds "
+            f"(at least {need:,} {what}, found {have:,}; truncated?)"
+        )
 
 
 # ---------------------------------------------------------------- primitives
@@ -874,7 +964,11 @@ def _flat(mesh):
     """Unshare vertices so boxes and cylinders shade with hard edges."""
     import trimesh
 
-    m = trimesh.Trimesh(mesh.vertices[mesh.faces.reshape(-1)], np.arange(len(mesh.faces) * 3).reshape(-1, 3), process=False)
+    m = trimesh.Trimesh(
+        mesh.vertices[mesh.faces.reshape(-1)],
+        np.arange(len(mesh.faces) * 3).reshape(-1, 3),
+        process=False,
+    )
     return m
 
 
@@ -923,8 +1017,14 @@ def standin_meshes(height_m: float):
     capsule(0.085 * h, [0, hip_y + 0.08 * h, 0], [0, sh_y - 0.05 * h, 0])  # torso
     capsule(0.03 * h, [-sh_w, sh_y - 0.02 * h, 0], [sh_w, sh_y - 0.02 * h, 0])  # shoulders
     for sx in (-1, 1):
-        capsule(0.028 * h, [sx * sh_w, sh_y - 0.03 * h, 0], [sx * (sh_w + 0.02 * h), 0.63 * h, 0.01 * h])
-        capsule(0.024 * h, [sx * (sh_w + 0.02 * h), 0.63 * h, 0.01 * h], [sx * (sh_w + 0.025 * h), 0.47 * h, 0.04 * h])
+        capsule(
+            0.028 * h, [sx * sh_w, sh_y - 0.03 * h, 0], [sx * (sh_w + 0.02 * h), 0.63 * h, 0.01 * h]
+        )
+        capsule(
+            0.024 * h,
+            [sx * (sh_w + 0.02 * h), 0.63 * h, 0.01 * h],
+            [sx * (sh_w + 0.025 * h), 0.47 * h, 0.04 * h],
+        )
         capsule(0.042 * h, [sx * hip_w, hip_y, 0], [sx * hip_w, knee_y, 0.01 * h])
         capsule(0.034 * h, [sx * hip_w, knee_y, 0.01 * h], [sx * hip_w, 0.04 * h, 0])
         foot = trimesh.creation.box([0.055 * h, 0.04 * h, 0.15 * h])
@@ -934,9 +1034,17 @@ def standin_meshes(height_m: float):
     return body
 
 
-def primitive_asset(kind: str, *, size_m=(), radius_m: float = 0.0, height_m: float = 0.0,
-                    color_linear=(0.5, 0.5, 0.5), roughness: float = 0.7, metallic: float = 0.0,
-                    key: str = "") -> Asset:
+def primitive_asset(
+    kind: str,
+    *,
+    size_m=(),
+    radius_m: float = 0.0,
+    height_m: float = 0.0,
+    color_linear=(0.5, 0.5, 0.5),
+    roughness: float = 0.7,
+    metallic: float = 0.0,
+    key: str = "",
+) -> Asset:
     """A box, cylinder, plane or stand-in as an Asset in its local space (base at y = 0)."""
     import trimesh
 
@@ -947,14 +1055,24 @@ def primitive_asset(kind: str, *, size_m=(), radius_m: float = 0.0, height_m: fl
     elif kind == "cylinder":
         sections = max(24, int(math.ceil(radius_m * 2 * math.pi / 0.05)))
         m = trimesh.creation.cylinder(radius=radius_m, height=height_m, sections=min(sections, 128))
-        m.apply_transform(np.array([[1, 0, 0, 0], [0, 0, 1, height_m / 2], [0, -1, 0, 0], [0, 0, 0, 1.0]]))
+        m.apply_transform(
+            np.array([[1, 0, 0, 0], [0, 0, 1, height_m / 2], [0, -1, 0, 0], [0, 0, 0, 1.0]])
+        )
     elif kind == "plane":
         sx, sz = size_m
-        v = np.array([[-sx / 2, 0, -sz / 2], [sx / 2, 0, -sz / 2], [sx / 2, 0, sz / 2], [-sx / 2, 0, sz / 2]])
+        v = np.array(
+            [[-sx / 2, 0, -sz / 2], [sx / 2, 0, -sz / 2], [sx / 2, 0, sz / 2], [-sx / 2, 0, sz / 2]]
+        )
         m = trimesh.Trimesh(v, [[0, 2, 1], [0, 3, 2]], process=False)
     elif kind == "standin":
         m = standin_meshes(height_m)
     else:
         raise AssetError(f"unknown primitive kind '{kind}'")
-    part = _part_from_arrays(m, key or f"prim:{kind}:{color_linear}:{roughness}:{metallic}", color_linear, roughness, metallic)
+    part = _part_from_arrays(
+        m,
+        key or f"prim:{kind}:{color_linear}:{roughness}:{metallic}",
+        color_linear,
+        roughness,
+        metallic,
+    )
     return _asset_from_parts(f"<{kind}>", [part])

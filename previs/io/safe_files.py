@@ -84,8 +84,9 @@ def stat_regular(path: str | os.PathLike, limit: int) -> os.stat_result:
     if not stat.S_ISREG(st.st_mode):
         raise UnsafeFile(describe_mode(st.st_mode))
     if st.st_size > limit:
-        raise UnsafeFile(f"the file is {_size_words(st.st_size)}; previs reads at most "
-                         f"{_size_words(limit)}")
+        raise UnsafeFile(
+            f"the file is {_size_words(st.st_size)}; previs reads at most {_size_words(limit)}"
+        )
     return st
 
 
@@ -106,8 +107,9 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise UnsafeFile(describe_mode(st.st_mode))
         if st.st_size > limit:
-            raise UnsafeFile(f"the file is {_size_words(st.st_size)}; previs reads at most "
-                             f"{_size_words(limit)}")
+            raise UnsafeFile(
+                f"the file is {_size_words(st.st_size)}; previs reads at most {_size_words(limit)}"
+            )
         chunks, got = [], 0
         while True:  # a file that grows while we read stops at the limit, never past it
             # ask for what fstat promised, plus one byte to see the end (or growth)

@@ -90,6 +90,8 @@ def _given(value: _T | None, what: str) -> _T:
     if value is None:
         raise PrevisError(f"scene file: {what} is missing")
     return value
+
+
 """``MIGRATIONS[v]`` turns a version-``v`` document into a version ``v + 1`` one; add one here
 whenever FORMAT_VERSION goes up."""
 
@@ -97,18 +99,27 @@ whenever FORMAT_VERSION goes up."""
 def migrate(raw: dict, version: int) -> dict:
     """Bring a document written as ``version`` up to :data:`FORMAT_VERSION`, one step at a time."""
     if version > FORMAT_VERSION:
-        raise SceneError(f"format_version {version} was written by a newer previs (this one reads "
-                         f"up to {FORMAT_VERSION}); update previs", field="format_version")
+        raise SceneError(
+            f"format_version {version} was written by a newer previs (this one reads "
+            f"up to {FORMAT_VERSION}); update previs",
+            field="format_version",
+        )
     if version < 1:
-        raise SceneError(f"format_version {version} is not a version any previs wrote "
-                         f"(this one reads 1 to {FORMAT_VERSION})", field="format_version")
+        raise SceneError(
+            f"format_version {version} is not a version any previs wrote "
+            f"(this one reads 1 to {FORMAT_VERSION})",
+            field="format_version",
+        )
     data = dict(raw)
     moved: dict = {}
     for v in range(version, FORMAT_VERSION):
         step = MIGRATIONS.get(v)
         if step is None:
-            raise SceneError(f"format_version {version} is not a version any previs wrote "
-                             f"(this one reads 1 to {FORMAT_VERSION})", field="format_version")
+            raise SceneError(
+                f"format_version {version} is not a version any previs wrote "
+                f"(this one reads 1 to {FORMAT_VERSION})",
+                field="format_version",
+            )
         data = step(data)
         step_moved = data.pop(MOVED_KEY, {})
         # compose: a path moved by this step, then by the earlier ones
@@ -142,8 +153,12 @@ class _Ctx:
 
     def error(self, message: str, path: PathT) -> SceneError:
         path = _remap(tuple(path), self.moved)
-        return SceneError(one_line(message), file=self.path, field=format_path(path) or None,
-                          line=self.lines.line_of(path))
+        return SceneError(
+            one_line(message),
+            file=self.path,
+            field=format_path(path) or None,
+            line=self.lines.line_of(path),
+        )
 
 
 def _raw_path(loc: tuple, raw: Any) -> list:
@@ -164,15 +179,27 @@ def _raw_path(loc: tuple, raw: Any) -> list:
 
 
 _TYPE_WORDS = {
-    "int_parsing": "an integer", "int_type": "an integer", "int_from_float": "an integer",
-    "float_parsing": "a number", "float_type": "a number", "finite_number": "a finite number",
-    "bool_parsing": "true or false", "bool_type": "true or false",
-    "string_type": "text", "list_type": "a list", "tuple_type": "a list",
-    "dict_type": "a mapping (key: value lines)", "model_type": "a mapping (key: value lines)",
+    "int_parsing": "an integer",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "finite_number": "a finite number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a mapping (key: value lines)",
+    "model_type": "a mapping (key: value lines)",
     "model_attributes_type": "a mapping (key: value lines)",
 }
-_BOUNDS = {"greater_than": ("gt", "greater than"), "greater_than_equal": ("ge", "at least"),
-           "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
+_BOUNDS = {
+    "greater_than": ("gt", "greater than"),
+    "greater_than_equal": ("ge", "at least"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "at most"),
+}
 
 
 def _message(err: ErrorDetails, path: list) -> str:
@@ -192,10 +219,14 @@ def _message(err: ErrorDetails, path: list) -> str:
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
     if kind == "too_long":
-        return (f"has {ctx.get('actual_length'):,} items; previs takes at most "
-                f"{ctx.get('max_length'):,} here")
+        return (
+            f"has {ctx.get('actual_length'):,} items; previs takes at most "
+            f"{ctx.get('max_length'):,} here"
+        )
     if kind == "literal_error":
-        expected = [e.strip(" '") for e in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
+        expected = [
+            e.strip(" '") for e in str(ctx.get("expected", "")).replace(" or ", ",").split(",")
+        ]
         expected = [e for e in expected if e]
         if isinstance(value, str):
             return f"unknown value {got}{schema.suggest(value, expected)}"
@@ -223,8 +254,14 @@ def _validation_error(exc: ValidationError, ctx: _Ctx) -> SceneError:
         if "key" in ectx:
             key = ectx["key"]
             path.extend(key if isinstance(key, tuple | list) else [key])
-        found.append((ctx.lines.line_of(_remap(tuple(path), ctx.moved)) or 0, len(found), path,
-                      _message(err, path)))
+        found.append(
+            (
+                ctx.lines.line_of(_remap(tuple(path), ctx.moved)) or 0,
+                len(found),
+                path,
+                _message(err, path),
+            )
+        )
     line, _, path, message = min(found)
     return ctx.error(message, tuple(path))
 
@@ -247,20 +284,33 @@ def load_scene_text(text: str, path: str | Path) -> sc.Scene:
 
 def _load(raw, lines, path: Path) -> sc.Scene:
     if raw is None:
-        raise SceneError("the file is empty; a scene needs format_version, name, frame_rate, "
-                         "camera and shots", file=path, line=1)
+        raise SceneError(
+            "the file is empty; a scene needs format_version, name, frame_rate, camera and shots",
+            file=path,
+            line=1,
+        )
     if not isinstance(raw, dict):
-        raise SceneError(f"the top level must be a mapping of keys (format_version:, name:, ...), "
-                         f"got {schema.describe(raw)}", file=path, line=lines.line_of(()))
+        raise SceneError(
+            f"the top level must be a mapping of keys (format_version:, name:, ...), "
+            f"got {schema.describe(raw)}",
+            file=path,
+            line=lines.line_of(()),
+        )
     ctx = _Ctx(path, raw, lines)
     known = {f.alias or n for n, f in schema.SceneFile.model_fields.items()}
     if not known & set(raw):
-        raise SceneError("this does not look like a previs scene file: it has none of the keys "
-                         + ", ".join(sorted(known)), file=path, line=lines.line_of(()))
+        raise SceneError(
+            "this does not look like a previs scene file: it has none of the keys "
+            + ", ".join(sorted(known)),
+            file=path,
+            line=lines.line_of(()),
+        )
     version = raw.get("format_version")
     if version is None:
-        raise ctx.error(f"missing required key 'format_version' (this previs writes "
-                        f"{FORMAT_VERSION})", ("format_version",))
+        raise ctx.error(
+            f"missing required key 'format_version' (this previs writes {FORMAT_VERSION})",
+            ("format_version",),
+        )
     if isinstance(version, bool) or not isinstance(version, int):
         raise ctx.error(f"expected an integer, got {schema.describe(version)}", ("format_version",))
     if version != FORMAT_VERSION:
@@ -286,8 +336,9 @@ def _unique(ctx: _Ctx, items, key: str, what: str, section: str) -> None:
         if value in seen:
             j = seen[value]
             line = ctx.lines.line_of((section, j, key))
-            raise ctx.error(f"duplicate {what} '{value}' (also {section}[{j}], line {line})",
-                            (section, i, key))
+            raise ctx.error(
+                f"duplicate {what} '{value}' (also {section}[{j}], line {line})", (section, i, key)
+            )
         seen[value] = i
 
 
@@ -307,7 +358,8 @@ def _build(m: schema.SceneFile, ctx: _Ctx) -> sc.Scene:
         frame_rate=m.frame_rate,
         stage=stage,
         environment=environment,
-        set_pieces=pieces + tuple(_character(c, i, m, pieces, ctx) for i, c in enumerate(m.characters)),
+        set_pieces=pieces
+        + tuple(_character(c, i, m, pieces, ctx) for i, c in enumerate(m.characters)),
         lights=tuple(_light(li, i, ctx) for i, li in enumerate(m.lights)),
         camera=camera,
         shots=tuple(_shot(s, i, m, camera, ctx) for i, s in enumerate(m.shots)),
@@ -329,11 +381,17 @@ def _frame_budget(m: schema.SceneFile, ctx: _Ctx) -> None:
     """All shots together stay within MAX_SCENE_FRAMES (each is held to MAX_SHOT_FRAMES)."""
     total = 0
     for i, s in enumerate(m.shots):
-        total += s.length_frames if s.length_frames is not None else \
-            round(_given(s.duration_s, "duration_s") * m.frame_rate)
+        total += (
+            s.length_frames
+            if s.length_frames is not None
+            else round(_given(s.duration_s, "duration_s") * m.frame_rate)
+        )
         if total > lim.MAX_SCENE_FRAMES:
-            raise ctx.error(f"the shots up to this one run {total:,} frames; a scene holds at most "
-                            f"{lim.MAX_SCENE_FRAMES:,}", ("shots", i))
+            raise ctx.error(
+                f"the shots up to this one run {total:,} frames; a scene holds at most "
+                f"{lim.MAX_SCENE_FRAMES:,}",
+                ("shots", i),
+            )
 
 
 def _facing_warnings(scene: sc.Scene, ctx: _Ctx) -> list[str]:
@@ -343,8 +401,9 @@ def _facing_warnings(scene: sc.Scene, ctx: _Ctx) -> list[str]:
         return []
     refs = [np.array([s.camera.position_m[0], s.camera.position_m[2]]) for s in scene.shots]
     if not refs:
-        refs = [np.array([p.world_from_local[0, 3], p.world_from_local[2, 3]])
-                for p in scene.set_pieces] or [np.zeros(2)]
+        refs = [
+            np.array([p.world_from_local[0, 3], p.world_from_local[2, 3]]) for p in scene.set_pieces
+        ] or [np.zeros(2)]
     out = []
     for k, sec in enumerate(scene.stage.sections):
         if not isinstance(sec, sc.FlatSection):
@@ -355,9 +414,11 @@ def _facing_warnings(scene: sc.Scene, ctx: _Ctx) -> list[str]:
         mid = (a + b) / 2
         if all(float(np.dot(lit, r - mid)) < 0 for r in refs):
             who = "every shot's camera" if scene.shots else "the set"
-            err = ctx.error(f"flat section '{sec.name}' turns its lit face away from {who}, so "
-                            "the cameras see its black back; swap start_xz_m and end_xz_m",
-                            ("stage", "sections", k))
+            err = ctx.error(
+                f"flat section '{sec.name}' turns its lit face away from {who}, so "
+                "the cameras see its black back; swap start_xz_m and end_xz_m",
+                ("stage", "sections", k),
+            )
             out.append(str(err))
     return out
 
@@ -395,12 +456,19 @@ def _blame(shot: sc.Shot, s: schema.Shot, i: int, channel: str, frame: int) -> P
     for j, row in enumerate(rows):
         if row and row[0] == frame:
             return ("shots", i, "keys", channel, j)
-    moves = [(mv.start_frame, j) for j, mv in enumerate(shot.moves)
-             if channel in mv.drives() and mv.start_frame <= frame]
+    moves = [
+        (mv.start_frame, j)
+        for j, mv in enumerate(shot.moves)
+        if channel in mv.drives() and mv.start_frame <= frame
+    ]
     if moves:
         return ("shots", i, "moves", max(moves)[1])
-    field = {"position_m": "position_m", "focal_length_mm": "focal_length_mm", "focus_m": "focus_m",
-             "t_stop": "t_stop"}.get(channel)
+    field = {
+        "position_m": "position_m",
+        "focal_length_mm": "focal_length_mm",
+        "focus_m": "focus_m",
+        "t_stop": "t_stop",
+    }.get(channel)
     return ("shots", i, "camera") + ((field,) if field else ())
 
 
@@ -420,7 +488,11 @@ def _check_track(track, scene: sc.Scene, shot: sc.Shot, s: schema.Shot, i: int, 
     for name, ch in track.channels.items():
         lo, hi, unit = _CHANNEL_RANGE[name]
         values = ch.key_values
-        ok = (values > lo) & (values <= hi) if lo == 0.0 else (values >= lo - 1e-9) & (values <= hi + 1e-9)
+        ok = (
+            (values > lo) & (values <= hi)
+            if lo == 0.0
+            else (values >= lo - 1e-9) & (values <= hi + 1e-9)
+        )
         ok = (ok & np.isfinite(values)) | ((values == math.inf) & (name == "focus_m"))
         bad = np.flatnonzero(~ok.all(axis=1))
         if len(bad):
@@ -428,19 +500,26 @@ def _check_track(track, scene: sc.Scene, shot: sc.Shot, s: schema.Shot, i: int, 
             v = values[int(bad[0])]
             got = ", ".join(f"{x:g}" for x in v)
             side = f"above {lo:g}" if lo == 0.0 else f"within {lo:g}..{hi:g}{unit}"
-            raise ctx.error(f"{name} reaches {got}{unit} at frame {k.frame}; it must be {side}",
-                            _blame(shot, s, i, name, k.frame))
+            raise ctx.error(
+                f"{name} reaches {got}{unit} at frame {k.frame}; it must be {side}",
+                _blame(shot, s, i, name, k.frame),
+            )
     # Focus at infinity holds: a fade to or from it has no middle (inf - x), so the key before
     # and the key at infinity must both be holds.
     keys = track.channels["focus_m"].keys
     for a, b in zip(keys, keys[1:], strict=False):
         if (math.isinf(a.value[0]) or math.isinf(b.value[0])) and a.interp != "hold":
             at = a if math.isinf(a.value[0]) else b
-            raise ctx.error(f"focus_m travels to or from infinity between frames {a.frame} and "
-                            f"{b.frame}; make the key at frame {a.frame} a hold, or key a far "
-                            "finite distance instead", _blame(shot, s, i, "focus_m", at.frame))
+            raise ctx.error(
+                f"focus_m travels to or from infinity between frames {a.frame} and "
+                f"{b.frame}; make the key at frame {a.frame} a hold, or key a far "
+                "finite distance instead",
+                _blame(shot, s, i, "focus_m", at.frame),
+            )
     # The lens: one lens per shot, every focal length on it, focus and T-stop within it.
-    focal_ch, focus_ch, stop_ch = (track.channels[n] for n in ("focal_length_mm", "focus_m", "t_stop"))
+    focal_ch, focus_ch, stop_ch = (
+        track.channels[n] for n in ("focal_length_mm", "focus_m", "t_stop")
+    )
     lenses: dict[float, optics.Lens] = {}
     for k in focal_ch.keys:
         f = round(k.value[0], 6)
@@ -451,23 +530,39 @@ def _check_track(track, scene: sc.Scene, shot: sc.Shot, s: schema.Shot, i: int, 
                 raise ctx.error(str(exc), _blame(shot, s, i, "focal_length_mm", k.frame)) from None
     if len(lenses) > 1:
         lo_f, hi_f = min(lenses), max(lenses)
-        where = _blame(shot, s, i, "focal_length_mm", next(k.frame for k in focal_ch.keys
-                                                           if round(k.value[0], 6) != round(
-                                                               focal_ch.keys[0].value[0], 6)))
+        where = _blame(
+            shot,
+            s,
+            i,
+            "focal_length_mm",
+            next(
+                k.frame
+                for k in focal_ch.keys
+                if round(k.value[0], 6) != round(focal_ch.keys[0].value[0], 6)
+            ),
+        )
         if kit.kind != "zoom":
-            raise ctx.error(f"the focal length changes ({lo_f:g}–{hi_f:g} mm) but {kit.name} is a "
-                            "prime kit; use a zoom kit", where)
+            raise ctx.error(
+                f"the focal length changes ({lo_f:g}–{hi_f:g} mm) but {kit.name} is a "
+                "prime kit; use a zoom kit",
+                where,
+            )
         if len({lens.zoom_range_mm for lens in lenses.values()}) > 1:
-            raise ctx.error(f"the focal length runs {lo_f:g}–{hi_f:g} mm, past the range of one "
-                            f"of {kit.name}'s zooms", where)
+            raise ctx.error(
+                f"the focal length runs {lo_f:g}–{hi_f:g} mm, past the range of one "
+                f"of {kit.name}'s zooms",
+                where,
+            )
     frames = sorted({k.frame for ch in (focal_ch, focus_ch, stop_ch) for k in ch.keys})
     focal = focal_ch.evaluate_many(frames)[:, 0]
     focus = focus_ch.evaluate_many(frames)[:, 0]
     stop = stop_ch.evaluate_many(frames)[:, 0]
     for fr, f, d, t in zip(frames, focal, focus, stop, strict=True):
         lens = lenses.get(round(float(f), 6)) or kit.lens_at(float(f))
-        for name, check, value in (("focus_m", optics.validate_focus, d),
-                                   ("t_stop", optics.validate_t_stop, t)):
+        for name, check, value in (
+            ("focus_m", optics.validate_focus, d),
+            ("t_stop", optics.validate_t_stop, t),
+        ):
             try:
                 check(lens, float(value))
             except PresetError as exc:
@@ -482,16 +577,31 @@ def _stage(st: schema.Stage | None, ctx: _Ctx) -> sc.LedVolume | None:
         model = presets.find_panel_model(p.model)
         if model is None:
             known = ", ".join(presets.panel_models())
-            raise ctx.error(f"unknown panel model {p.model!r}; known: {known}", ("stage", "panel", "model"))
+            raise ctx.error(
+                f"unknown panel model {p.model!r}; known: {known}", ("stage", "panel", "model")
+            )
     else:  # the name may name a preset ("ROE Black Pearl BP2"); else the generic RGB panel
         model = presets.find_panel_model(p.name) or presets.generic_panel()
-    prim = (model.primaries_xy if p.primaries_xy is None
-            else (p.primaries_xy.red, p.primaries_xy.green, p.primaries_xy.blue))
-    panel = sc.PanelSpec(p.name, p.pixel_pitch_mm, p.panel_size_mm[0], p.panel_size_mm[1],
-                         p.panel_pixels[0], p.panel_pixels[1], p.peak_nits, p.viewing_angle_deg, p.fill_factor,
-                         refresh_hz=model.refresh_hz if p.refresh_hz is None else p.refresh_hz,
-                         scan_ratio=model.scan_ratio if p.scan_ratio is None else p.scan_ratio,
-                         primaries_xy=tuple(vec2(c) for c in prim), model=model.id)
+    prim = (
+        model.primaries_xy
+        if p.primaries_xy is None
+        else (p.primaries_xy.red, p.primaries_xy.green, p.primaries_xy.blue)
+    )
+    panel = sc.PanelSpec(
+        p.name,
+        p.pixel_pitch_mm,
+        p.panel_size_mm[0],
+        p.panel_size_mm[1],
+        p.panel_pixels[0],
+        p.panel_pixels[1],
+        p.peak_nits,
+        p.viewing_angle_deg,
+        p.fill_factor,
+        refresh_hz=model.refresh_hz if p.refresh_hz is None else p.refresh_hz,
+        scan_ratio=model.scan_ratio if p.scan_ratio is None else p.scan_ratio,
+        primaries_xy=tuple(vec2(c) for c in prim),
+        model=model.id,
+    )
     try:
         processor = presets.get_processor(st.processing.processor)
     except PresetError as exc:
@@ -511,8 +621,17 @@ def _stage(st: schema.Stage | None, ctx: _Ctx) -> sc.LedVolume | None:
     for i, s in enumerate(st.sections):
         name = s.name or f"section {i + 1}"
         if isinstance(s, schema.CurvedSection):
-            sections.append(sc.CurvedSection(name, s.center_xz_m, s.radius_m, s.start_azimuth_deg,
-                                             s.arc_deg, s.height_m, s.bottom_m))
+            sections.append(
+                sc.CurvedSection(
+                    name,
+                    s.center_xz_m,
+                    s.radius_m,
+                    s.start_azimuth_deg,
+                    s.arc_deg,
+                    s.height_m,
+                    s.bottom_m,
+                )
+            )
         else:
             sections.append(sc.FlatSection(name, s.start_xz_m, s.end_xz_m, s.height_m, s.bottom_m))
     ceiling = None
@@ -520,23 +639,36 @@ def _stage(st: schema.Stage | None, ctx: _Ctx) -> sc.LedVolume | None:
         c = st.ceiling
         ceiling = sc.Ceiling(c.height_m, c.center_xz_m, c.width_m, c.depth_m)
     f = st.inner_frustum
-    inner = sc.InnerFrustum(f.enabled, f.overscan_pct, f.soft_edge_pct, f.latency_frames, f.resolution_px,
-                            f.show_border)
-    return sc.LedVolume(panel, tuple(sections), ceiling, st.floor_size_m[0], st.floor_size_m[1], inner,
-                        genlock=st.genlock, white_xy=vec2(white), white_kelvin=white_k,
-                        processor=processor.id, render_node_budget_px=int(budget))
+    inner = sc.InnerFrustum(
+        f.enabled, f.overscan_pct, f.soft_edge_pct, f.latency_frames, f.resolution_px, f.show_border
+    )
+    return sc.LedVolume(
+        panel,
+        tuple(sections),
+        ceiling,
+        st.floor_size_m[0],
+        st.floor_size_m[1],
+        inner,
+        genlock=st.genlock,
+        white_xy=vec2(white),
+        white_kelvin=white_k,
+        processor=processor.id,
+        render_node_budget_px=int(budget),
+    )
 
 
-def _asset_path(ctx: _Ctx, written: str, field: PathT, *, kind: str,
-                variants: dict[str, str] | None = None) -> Path:
+def _asset_path(
+    ctx: _Ctx, written: str, field: PathT, *, kind: str, variants: dict[str, str] | None = None
+) -> Path:
     """Resolve a mesh path against the scene folder and load it once (cached) to prove it works.
     :func:`load_asset` judges the path (FIFOs, devices, too-long names) in its own words."""
     shown = printable(written)
     p = Path(os.path.expanduser(written))
     full = p if p.is_absolute() else ctx.folder / p
     if full.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ctx.error(f"'{shown}' is not a {kind} previs reads (use "
-                        f"{', '.join(SUPPORTED_SUFFIXES)})", field)
+        raise ctx.error(
+            f"'{shown}' is not a {kind} previs reads (use {', '.join(SUPPORTED_SUFFIXES)})", field
+        )
     if os.path.isfile(full) and not os.access(full, os.R_OK):
         raise ctx.error(f"{kind} file '{shown}' is not readable (permission denied)", field)
     try:
@@ -546,14 +678,16 @@ def _asset_path(ctx: _Ctx, written: str, field: PathT, *, kind: str,
         if variants and why.startswith("variant set"):
             raise ctx.error(f"{kind} '{shown}': {why}", (*field[:-1], "variants")) from None
         if why == "file not found" or why == "not found":
-            raise ctx.error(f"{kind} file '{shown}' not found (looked for {printable(full)})",
-                            field) from None
+            raise ctx.error(
+                f"{kind} file '{shown}' not found (looked for {printable(full)})", field
+            ) from None
         if why.startswith("a directory"):
             raise ctx.error(f"{kind} path '{shown}' is a directory, not a file", field) from None
         raise ctx.error(f"cannot load {kind} '{shown}': {why}", field) from None
     if variants and full.suffix.lower() not in (".usd", ".usda", ".usdc", ".usdz"):
-        raise ctx.error(f"variants are for USD files; '{shown}' is not one",
-                        (*field[:-1], "variants"))
+        raise ctx.error(
+            f"variants are for USD files; '{shown}' is not one", (*field[:-1], "variants")
+        )
     for w in getattr(asset, "warnings", ()):  # a USD file's missing layers, subdivision, ...
         ctx.asset_warnings.append(str(ctx.error(f"{kind} '{shown}': {w}", field)))
     return full.resolve()
@@ -586,22 +720,32 @@ def _piece(p, i: int, ctx: _Ctx) -> sc.SetPiece:
     extra: dict[str, Any] = {}
     if kind == "mesh":
         scale = scale * schema.UNIT_SCALE[p.units]
-        extra["mesh_path"] = _asset_path(ctx, p.path, ("set", i, "path"), kind="mesh",
-                                         variants=p.variants)
+        extra["mesh_path"] = _asset_path(
+            ctx, p.path, ("set", i, "path"), kind="mesh", variants=p.variants
+        )
         extra["mesh_variants"] = tuple(sorted((p.variants or {}).items()))
     elif kind in ("box", "plane"):
         extra["size_m"] = tuple(p.size_m)
     elif kind == "cylinder":
         extra.update(radius_m=p.radius_m, height_m=p.height_m)
     elif kind == "standin":
-        raise ctx.error("in format 2 a stand-in is a character: list it under characters: "
-                        "(name, height_m, position_m, facing_deg)", ("set", i, "type"))
+        raise ctx.error(
+            "in format 2 a stand-in is a character: list it under characters: "
+            "(name, height_m, position_m, facing_deg)",
+            ("set", i, "type"),
+        )
     colour = (0.5, 0.5, 0.5) if p.color is None else _linear(p.color)
     if p.color is None and kind == "mesh":
         colour = (1.0, 1.0, 1.0)  # a mesh keeps its own materials; white multiplies by one
-    return sc.SetPiece(name=name, kind=kind,
-                       world_from_local=trs(p.translation_m, p.rotation_deg, scale),
-                       color_linear=colour, roughness=p.roughness, metallic=p.metallic, **extra)
+    return sc.SetPiece(
+        name=name,
+        kind=kind,
+        world_from_local=trs(p.translation_m, p.rotation_deg, scale),
+        color_linear=colour,
+        roughness=p.roughness,
+        metallic=p.metallic,
+        **extra,
+    )
 
 
 def _unit(v) -> tuple[float, float, float]:
@@ -641,18 +785,33 @@ def _light(li: schema.Light, i: int, ctx: _Ctx | None = None) -> sc.Light:
         position = _given(li.position_m, "position_m")
         kw["position_m"] = vec3(position)
         if kind == "spot":
-            aim = li.direction if li.direction is not None else \
-                np.subtract(_given(li.target_m, "target_m"), position)
+            aim = (
+                li.direction
+                if li.direction is not None
+                else np.subtract(_given(li.target_m, "target_m"), position)
+            )
             kw["direction"] = _unit(aim)
             solid_angle = 2.0 * math.pi * (1.0 - math.cos(math.radians(field) / 2.0))
         else:
             solid_angle = 4.0 * math.pi
-        intensity = li.intensity_cd if li.intensity_cd is not None else \
-            _given(li.lumens, "lumens") / solid_angle
-    return sc.Light(name=name, type=kind, color_linear=light_colour(li.kelvin, li.color),
-                    intensity=float(intensity), beam_angle_deg=beam, field_angle_deg=field,
-                    range_m=li.range_m, size_m=li.size_m, shadows=li.shadows, kelvin=li.kelvin,
-                    **kw)
+        intensity = (
+            li.intensity_cd
+            if li.intensity_cd is not None
+            else _given(li.lumens, "lumens") / solid_angle
+        )
+    return sc.Light(
+        name=name,
+        type=kind,
+        color_linear=light_colour(li.kelvin, li.color),
+        intensity=float(intensity),
+        beam_angle_deg=beam,
+        field_angle_deg=field,
+        range_m=li.range_m,
+        size_m=li.size_m,
+        shadows=li.shadows,
+        kelvin=li.kelvin,
+        **kw,
+    )
 
 
 def _rigged_light(li: schema.Light, i: int, ctx: _Ctx | None) -> sc.Light:
@@ -671,15 +830,20 @@ def _rigged_light(li: schema.Light, i: int, ctx: _Ctx | None) -> sc.Light:
             raise error(exc, "gel") from None
     dimmer = 100.0 if li.dimmer_pct is None else float(li.dimmer_pct)
     if li.fixture is None:  # a raw light: its own photometrics, dimmed and gelled
-        raw = dataclasses.replace(_light(li.model_copy(update={"gel": None, "dimmer_pct": None}), i),
-                                  dimmer_pct=dimmer)
+        raw = dataclasses.replace(
+            _light(li.model_copy(update={"gel": None, "dimmer_pct": None}), i), dimmer_pct=dimmer
+        )
         try:
             kelvin, rgb, transmission = fx.gelled(raw.kelvin, raw.color_linear, gel)
         except PresetError as exc:
             raise error(exc, "gel") from None
-        return dataclasses.replace(raw, intensity=raw.intensity * dimmer / 100.0 * transmission,
-                                   kelvin=kelvin, color_linear=vec3(rgb),
-                                   gel=None if gel is None else gel.id)
+        return dataclasses.replace(
+            raw,
+            intensity=raw.intensity * dimmer / 100.0 * transmission,
+            kelvin=kelvin,
+            color_linear=vec3(rgb),
+            gel=None if gel is None else gel.id,
+        )
     try:
         fixture = fx.get_fixture(li.fixture)
     except PresetError as exc:
@@ -690,21 +854,43 @@ def _rigged_light(li: schema.Light, i: int, ctx: _Ctx | None) -> sc.Light:
         raise error(exc, "setting") from None
     colour = None if li.color is None else srgb_to_linear(np.asarray(li.color, dtype=np.float64))
     try:
-        p = fx.rig(fixture, li.setting, dimmer_pct=dimmer, kelvin=li.kelvin, gel=gel,
-                   color_linear=colour)
+        p = fx.rig(
+            fixture, li.setting, dimmer_pct=dimmer, kelvin=li.kelvin, gel=gel, color_linear=colour
+        )
     except PresetError as exc:
-        key = ("gel" if gel is not None and str(exc).startswith(gel.name)
-               else "color" if li.color is not None else "kelvin")
+        key = (
+            "gel"
+            if gel is not None and str(exc).startswith(gel.name)
+            else "color"
+            if li.color is not None
+            else "kelvin"
+        )
         raise error(exc, key) from None
     position = _given(li.position_m, "position_m")
-    aim = li.direction if li.direction is not None else \
-        np.subtract(_given(li.target_m, "target_m"), position)
-    return sc.Light(name=li.name or f"{fixture.id} {i + 1}", type="spot", color_linear=p.color_linear,
-                    intensity=p.intensity_cd, position_m=vec3(position), direction=_unit(aim),
-                    beam_angle_deg=p.beam_deg, field_angle_deg=p.field_deg, range_m=li.range_m,
-                    size_m=li.size_m if "size_m" in li.model_fields_set else p.size_m,
-                    shadows=li.shadows, kelvin=p.kelvin, fixture=fixture.id, setting=p.setting,
-                    dimmer_pct=dimmer, gel=None if gel is None else gel.id, fixture_kelvin=li.kelvin)
+    aim = (
+        li.direction
+        if li.direction is not None
+        else np.subtract(_given(li.target_m, "target_m"), position)
+    )
+    return sc.Light(
+        name=li.name or f"{fixture.id} {i + 1}",
+        type="spot",
+        color_linear=p.color_linear,
+        intensity=p.intensity_cd,
+        position_m=vec3(position),
+        direction=_unit(aim),
+        beam_angle_deg=p.beam_deg,
+        field_angle_deg=p.field_deg,
+        range_m=li.range_m,
+        size_m=li.size_m if "size_m" in li.model_fields_set else p.size_m,
+        shadows=li.shadows,
+        kelvin=p.kelvin,
+        fixture=fixture.id,
+        setting=p.setting,
+        dimmer_pct=dimmer,
+        gel=None if gel is None else gel.id,
+        fixture_kelvin=li.kelvin,
+    )
 
 
 def _camera(m: schema.SceneFile, ctx: _Ctx) -> sc.CameraSettings:
@@ -721,40 +907,57 @@ def _camera(m: schema.SceneFile, ctx: _Ctx) -> sc.CameraSettings:
         kit = presets.get_lens_kit(c.lens_kit)
     except PresetError as exc:
         raise ctx.error(str(exc), ("camera", "lens_kit")) from None
-    return sc.CameraSettings(body=body.id, mode=mode.mode_id, lens_kit=kit.id, iso=c.iso,
-                             shutter_angle_deg=c.shutter_angle_deg, t_stop=c.t_stop,
-                             focus_m=c.focus_m, delivery_aspect=c.delivery_aspect,
-                             safe_areas=c.safe_areas, white_balance_k=c.white_balance_k)
+    return sc.CameraSettings(
+        body=body.id,
+        mode=mode.mode_id,
+        lens_kit=kit.id,
+        iso=c.iso,
+        shutter_angle_deg=c.shutter_angle_deg,
+        t_stop=c.t_stop,
+        focus_m=c.focus_m,
+        delivery_aspect=c.delivery_aspect,
+        safe_areas=c.safe_areas,
+        white_balance_k=c.white_balance_k,
+    )
 
 
-def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings,
-          ctx: _Ctx) -> sc.Shot:
+def _shot(
+    s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings, ctx: _Ctx
+) -> sc.Shot:
     here = ("shots", i, "camera")
     cam = s.camera
     try:
         lens = presets.get_lens(camera.lens_kit, cam.focal_length_mm)
     except PresetError as exc:
         raise ctx.error(str(exc), here + ("focal_length_mm",)) from None
-    for key, own, package in (("focus_m", cam.focus_m, camera.focus_m),
-                              ("t_stop", cam.t_stop, camera.t_stop)):
+    for key, own, package in (
+        ("focus_m", cam.focus_m, camera.focus_m),
+        ("t_stop", cam.t_stop, camera.t_stop),
+    ):
         check = optics.validate_focus if key == "focus_m" else optics.validate_t_stop
         try:
             check(lens, own if own is not None else package)
         except PresetError as exc:
             if own is not None:
                 raise ctx.error(str(exc), here + (key,)) from None
-            raise ctx.error(f"{exc} (the camera's {key} {package:g}; give this shot its own "
-                            f"{key})", here) from None
+            raise ctx.error(
+                f"{exc} (the camera's {key} {package:g}; give this shot its own {key})", here
+            ) from None
     if s.length_frames is not None:
         length = s.length_frames
     else:
         length = round(_given(s.duration_s, "duration_s") * m.frame_rate)  # finite: bounded
         if length < 1:
-            raise ctx.error(f"{s.duration_s:g} s is less than one frame at {m.frame_rate} fps",
-                            ("shots", i, "duration_s"))
+            raise ctx.error(
+                f"{s.duration_s:g} s is less than one frame at {m.frame_rate} fps",
+                ("shots", i, "duration_s"),
+            )
         if length > lim.MAX_SHOT_FRAMES:
-            raise ctx.error(f"{s.duration_s:g} s is {length:,} frames at {m.frame_rate} fps; a shot "
-                            f"has at most {lim.MAX_SHOT_FRAMES:,} frames", ("shots", i, "duration_s"))
+            raise ctx.error(
+                f"{s.duration_s:g} s is {length:,} frames at {m.frame_rate} fps; a shot "
+                f"has at most {lim.MAX_SHOT_FRAMES:,} frames",
+                ("shots", i, "duration_s"),
+            )
     placement = sc.CameraPlacement(
         position_m=vec3(cam.position_m),
         look_at_m=None if cam.look_at_m is None else vec3(cam.look_at_m),
@@ -767,47 +970,75 @@ def _shot(s: schema.Shot, i: int, m: schema.SceneFile, camera: sc.CameraSettings
     )
     tr = s.transition
     if tr is not None and tr.frames > length:  # a dissolve centred on the cut needs half of it here
-        raise ctx.error(f"a {tr.frames}-frame dissolve is longer than the shot ({length} frames)",
-                        ("shots", i, "transition", "frames"))
-    return sc.Shot(id=s.id, scene_number=s.scene, description=s.description, length_frames=length,
-                   camera=placement, notes=s.notes, action=s.action, dialogue=s.dialogue,
-                   support=s.support, transition="cut" if tr is None else tr.type,
-                   transition_frames=0 if tr is None else tr.frames,
-                   moves=_moves(s, i, length, ctx),
-                   keys=_keys(s, i, length, ctx),
-                   walks=_walks(s, i, length, m, ctx),
-                   marks=_marks(s, i, m, ctx),
-                   poses=_pose_keys(s, i, length, m, ctx),
-                   looks=_look_keys(s, i, length, m, ctx),
-                   light_cues=_light_cues(s, i, length, m, ctx),
-                   wall_cues=_wall_cues(s, i, length, ctx),
-                   shot_size=s.shot_size, angle=s.angle, movement=s.movement,
-                   take=None if s.take is None else sc.Take(s.take.source, s.take.timecode,
-                                                            s.take.frame_rate))
+        raise ctx.error(
+            f"a {tr.frames}-frame dissolve is longer than the shot ({length} frames)",
+            ("shots", i, "transition", "frames"),
+        )
+    return sc.Shot(
+        id=s.id,
+        scene_number=s.scene,
+        description=s.description,
+        length_frames=length,
+        camera=placement,
+        notes=s.notes,
+        action=s.action,
+        dialogue=s.dialogue,
+        support=s.support,
+        transition="cut" if tr is None else tr.type,
+        transition_frames=0 if tr is None else tr.frames,
+        moves=_moves(s, i, length, ctx),
+        keys=_keys(s, i, length, ctx),
+        walks=_walks(s, i, length, m, ctx),
+        marks=_marks(s, i, m, ctx),
+        poses=_pose_keys(s, i, length, m, ctx),
+        looks=_look_keys(s, i, length, m, ctx),
+        light_cues=_light_cues(s, i, length, m, ctx),
+        wall_cues=_wall_cues(s, i, length, ctx),
+        shot_size=s.shot_size,
+        angle=s.angle,
+        movement=s.movement,
+        take=None if s.take is None else sc.Take(s.take.source, s.take.timecode, s.take.frame_rate),
+    )
 
 
 def _tracking(t: schema.TrackingModel | None) -> sc.Tracking | None:
     if t is None:
         return None
-    lenses = tuple(sc.LensCalibration(focal_length_mm=c.focal_length_mm,
-                                      zoom_counts=tuple(vec2(r) for r in c.zoom or ()),
-                                      focus_counts=tuple(vec2(r) for r in c.focus or ()))
-                   for c in t.lenses)
-    return sc.Tracking(axes=t.axes, yaw_deg=t.yaw_deg, origin_m=vec3(t.origin_m),
-                       pupil_offset_m=vec3(t.pupil_offset_m), flip_angles=tuple(t.flip_angles),
-                       lenses=lenses)
+    lenses = tuple(
+        sc.LensCalibration(
+            focal_length_mm=c.focal_length_mm,
+            zoom_counts=tuple(vec2(r) for r in c.zoom or ()),
+            focus_counts=tuple(vec2(r) for r in c.focus or ()),
+        )
+        for c in t.lenses
+    )
+    return sc.Tracking(
+        axes=t.axes,
+        yaw_deg=t.yaw_deg,
+        origin_m=vec3(t.origin_m),
+        pupil_offset_m=vec3(t.pupil_offset_m),
+        flip_angles=tuple(t.flip_angles),
+        lenses=lenses,
+    )
 
 
 def _end(item, length: int, ctx: _Ctx, where: tuple) -> tuple[int, int]:
     """Frames of a timed item, checked against the shot's length (end defaults to the last)."""
     end = length - 1 if item.end_frame is None else item.end_frame
     if item.start_frame >= length:
-        raise ctx.error(f"start_frame {item.start_frame} is past the shot's last frame {length - 1}",
-                        where + ("start_frame",))
+        raise ctx.error(
+            f"start_frame {item.start_frame} is past the shot's last frame {length - 1}",
+            where + ("start_frame",),
+        )
     if end >= length:
-        raise ctx.error(f"end_frame {end} is past the shot's last frame {length - 1}", where + ("end_frame",))
+        raise ctx.error(
+            f"end_frame {end} is past the shot's last frame {length - 1}", where + ("end_frame",)
+        )
     if end <= item.start_frame:
-        raise ctx.error(f"end_frame {end} must come after start_frame {item.start_frame}", where + ("end_frame",))
+        raise ctx.error(
+            f"end_frame {end} must come after start_frame {item.start_frame}",
+            where + ("end_frame",),
+        )
     return item.start_frame, end
 
 
@@ -819,7 +1050,15 @@ def _moves(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
         where = ("shots", i, "moves", j)
         start, end = _end(mv, length, ctx, where)
         try:
-            out.append(Move(type=mv.type, start_frame=start, end_frame=end, params=mv.params, interp=mv.interp))
+            out.append(
+                Move(
+                    type=mv.type,
+                    start_frame=start,
+                    end_frame=end,
+                    params=mv.params,
+                    interp=mv.interp,
+                )
+            )
         except PrevisError as exc:
             raise ctx.error(str(exc), where) from None
     return tuple(out)
@@ -840,15 +1079,26 @@ def _keys(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
             frame, value = row[0], row[1]
             interp = row[2] if len(row) == 3 else "smooth"
             if not isinstance(frame, int) or isinstance(frame, bool) or not 0 <= frame < length:
-                raise ctx.error(f"key frame must be a whole frame within 0..{length - 1}, "
-                                f"got {schema.describe(frame)}", where)
+                raise ctx.error(
+                    f"key frame must be a whole frame within 0..{length - 1}, "
+                    f"got {schema.describe(frame)}",
+                    where,
+                )
             if not isinstance(interp, str) or interp not in INTERPOLATIONS:
-                raise ctx.error(f"unknown interpolation {schema.describe(interp)}"
-                                f"{schema.suggest(interp, INTERPOLATIONS)}", where)
+                raise ctx.error(
+                    f"unknown interpolation {schema.describe(interp)}"
+                    f"{schema.suggest(interp, INTERPOLATIONS)}",
+                    where,
+                )
             flat = value if isinstance(value, list) else [value]
-            if len(flat) != dims or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in flat):
-                raise ctx.error(f"{name} keys need {dims} number{'s' if dims > 1 else ''}, "
-                                f"got {schema.describe(value)}", where)
+            if len(flat) != dims or not all(
+                isinstance(x, int | float) and not isinstance(x, bool) for x in flat
+            ):
+                raise ctx.error(
+                    f"{name} keys need {dims} number{'s' if dims > 1 else ''}, "
+                    f"got {schema.describe(value)}",
+                    where,
+                )
             for x in flat:  # the range the same static field has
                 if name == "focus_m" and x == math.inf:
                     continue  # focused at infinity
@@ -894,18 +1144,32 @@ def _walks(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _Ctx) 
             frames = max(1, round(length_m / w.speed_mps * float(m.frame_rate)))
             end = w.start_frame + frames
             if end >= length:
-                raise ctx.error(f"{length_m:.2f} m at {w.speed_mps:g} m/s takes {frames} frames: the "
-                                f"walk would end at frame {end}, past the shot's last frame "
-                                f"{length - 1}", where + ("speed_mps",))
+                raise ctx.error(
+                    f"{length_m:.2f} m at {w.speed_mps:g} m/s takes {frames} frames: the "
+                    f"walk would end at frame {end}, past the shot's last frame "
+                    f"{length - 1}",
+                    where + ("speed_mps",),
+                )
             if w.start_frame >= length:
-                raise ctx.error(f"start_frame {w.start_frame} is past the shot's last frame "
-                                f"{length - 1}", where + ("start_frame",))
+                raise ctx.error(
+                    f"start_frame {w.start_frame} is past the shot's last frame {length - 1}",
+                    where + ("start_frame",),
+                )
             start = w.start_frame
         else:
             start, end = _end(w, length, ctx, where)
-        out.append(sc.Walk(standin=w.who, points_m=points, start_frame=start, end_frame=end,
-                           constant_speed=w.constant_speed, interp=w.interp, gait=w.gait,
-                           marks=tuple(w.marks or ())))
+        out.append(
+            sc.Walk(
+                standin=w.who,
+                points_m=points,
+                start_frame=start,
+                end_frame=end,
+                constant_speed=w.constant_speed,
+                interp=w.interp,
+                gait=w.gait,
+                marks=tuple(w.marks or ()),
+            )
+        )
     return tuple(out)
 
 
@@ -915,9 +1179,11 @@ def _unique_people(ctx: _Ctx, m: schema.SceneFile) -> None:
     for k, c in enumerate(m.characters):
         if c.name in pieces:
             j = pieces[c.name]
-            raise ctx.error(f"character '{c.name}' has the name of set[{j}] (line "
-                            f"{ctx.lines.line_of(('set', j, 'name'))}); names must differ",
-                            ("characters", k, "name"))
+            raise ctx.error(
+                f"character '{c.name}' has the name of set[{j}] (line "
+                f"{ctx.lines.line_of(('set', j, 'name'))}); names must differ",
+                ("characters", k, "name"),
+            )
 
 
 def _character(c: schema.Character, i: int, m: schema.SceneFile, pieces, ctx: _Ctx) -> sc.SetPiece:
@@ -935,9 +1201,18 @@ def _character(c: schema.Character, i: int, m: schema.SceneFile, pieces, ctx: _C
     else:  # the palette colour the plans give it: one colour everywhere
         k = sum(1 for other in m.characters[:i] if other.color is None)
         colour = srgb8_to_linear(CHARACTER_COLOURS_SRGB8[k % len(CHARACTER_COLOURS_SRGB8)])
-    return sc.SetPiece(name=c.name, kind="standin", world_from_local=trs(pos, rot, np.asarray(c.scale)),
-                       height_m=c.height_m, color_linear=colour, roughness=c.roughness,
-                       metallic=c.metallic, pose=c.pose, seat=c.seat, color_stated=c.color is not None)
+    return sc.SetPiece(
+        name=c.name,
+        kind="standin",
+        world_from_local=trs(pos, rot, np.asarray(c.scale)),
+        height_m=c.height_m,
+        color_linear=colour,
+        roughness=c.roughness,
+        metallic=c.metallic,
+        pose=c.pose,
+        seat=c.seat,
+        color_stated=c.color is not None,
+    )
 
 
 def _marks(s: schema.Shot, i: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:
@@ -954,7 +1229,9 @@ def _marks(s: schema.Shot, i: int, m: schema.SceneFile, ctx: _Ctx) -> tuple:
 
 def _key_frame(ctx: _Ctx, frame: int, length: int, where: tuple) -> int:
     if frame >= length:
-        raise ctx.error(f"frame {frame} is past the shot's last frame {length - 1}", where + ("frame",))
+        raise ctx.error(
+            f"frame {frame} is past the shot's last frame {length - 1}", where + ("frame",)
+        )
     return frame
 
 
@@ -969,9 +1246,17 @@ def _pose_keys(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _C
             _named(ctx, k.seat, pieces, "set piece", where + ("seat",))
         if k.at is not None:
             _named(ctx, k.at, people + pieces, "subject", where + ("at",))
-        out.append(sc.PoseKey(k.character, _key_frame(ctx, k.frame, length, where), k.pose,
-                              blend_frames=k.blend_frames, seat=k.seat,
-                              aim_m=None if k.at_m is None else vec3(k.at_m), aim_subject=k.at))
+        out.append(
+            sc.PoseKey(
+                k.character,
+                _key_frame(ctx, k.frame, length, where),
+                k.pose,
+                blend_frames=k.blend_frames,
+                seat=k.seat,
+                aim_m=None if k.at_m is None else vec3(k.at_m),
+                aim_subject=k.at,
+            )
+        )
     _one_key_a_frame(ctx, out, ("shots", i, "poses"))
     return tuple(sorted(out, key=lambda k: k.frame))
 
@@ -984,14 +1269,26 @@ def _look_keys(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _C
         where = ("shots", i, "looks", j)
         _named(ctx, k.character, people, "character", where + ("character",))
         if k.at is not None:
-            _named(ctx, k.at, targets, "subject (a character, a set piece, lens or ahead)",
-                   where + ("at",))
+            _named(
+                ctx,
+                k.at,
+                targets,
+                "subject (a character, a set piece, lens or ahead)",
+                where + ("at",),
+            )
             if k.at == k.character:
                 raise ctx.error(f"{k.character} cannot look at itself", where + ("at",))
-        out.append(sc.LookKey(k.character, _key_frame(ctx, k.frame, length, where), at=k.at,
-                              at_m=None if k.at_m is None else vec3(k.at_m),
-                              yaw_deg=k.yaw_deg or 0.0, pitch_deg=k.pitch_deg or 0.0,
-                              blend_frames=k.blend_frames))
+        out.append(
+            sc.LookKey(
+                k.character,
+                _key_frame(ctx, k.frame, length, where),
+                at=k.at,
+                at_m=None if k.at_m is None else vec3(k.at_m),
+                yaw_deg=k.yaw_deg or 0.0,
+                pitch_deg=k.pitch_deg or 0.0,
+                blend_frames=k.blend_frames,
+            )
+        )
     _one_key_a_frame(ctx, out, ("shots", i, "looks"))
     return tuple(sorted(out, key=lambda k: k.frame))
 
@@ -1000,8 +1297,11 @@ def _one_key_a_frame(ctx: _Ctx, keys, where: tuple) -> None:
     seen: dict[tuple[str, int], int] = {}
     for j, k in enumerate(keys):
         if (k.character, k.frame) in seen:
-            raise ctx.error(f"two keys for {k.character} at frame {k.frame} (also "
-                            f"{where[-1]}[{seen[(k.character, k.frame)]}])", where + (j,))
+            raise ctx.error(
+                f"two keys for {k.character} at frame {k.frame} (also "
+                f"{where[-1]}[{seen[(k.character, k.frame)]}])",
+                where + (j,),
+            )
         seen[(k.character, k.frame)] = j
 
 
@@ -1018,10 +1318,19 @@ def _light_cues(s: schema.Shot, i: int, length: int, m: schema.SceneFile, ctx: _
         if "colors" in params:
             params["colors"] = tuple(_linear(col) for col in params["colors"])
         try:
-            out.append(LightCue(light=c.light, start_frame=start, end_frame=end,
-                                to_intensity_scale=c.to_intensity_scale, to_kelvin=c.to_kelvin,
-                                to_color_linear=None if c.to_color is None else _linear(c.to_color),
-                                interp=c.interp, effect=c.effect, params=params))
+            out.append(
+                LightCue(
+                    light=c.light,
+                    start_frame=start,
+                    end_frame=end,
+                    to_intensity_scale=c.to_intensity_scale,
+                    to_kelvin=c.to_kelvin,
+                    to_color_linear=None if c.to_color is None else _linear(c.to_color),
+                    interp=c.interp,
+                    effect=c.effect,
+                    params=params,
+                )
+            )
         except PrevisError as exc:
             raise ctx.error(str(exc), where) from None
     return tuple(out)
@@ -1034,12 +1343,27 @@ def _wall_cues(s: schema.Shot, i: int, length: int, ctx: _Ctx) -> tuple:
     for j, c in enumerate(s.wall_cues):
         where = ("shots", i, "wall_cues", j)
         start, end = _end(c, length, ctx, where)
-        fields = {k: getattr(c, k) for k in ("velocity_mps", "to_translation_m", "to_rotation_deg",
-                                             "to_sun_azimuth_deg", "to_sun_elevation_deg", "to_time_of_day_h",
-                                             "latitude_deg", "day_of_year", "north_azimuth_deg", "to_turbidity",
-                                             "to_brightness_nits") if getattr(c, k) is not None}
+        fields = {
+            k: getattr(c, k)
+            for k in (
+                "velocity_mps",
+                "to_translation_m",
+                "to_rotation_deg",
+                "to_sun_azimuth_deg",
+                "to_sun_elevation_deg",
+                "to_time_of_day_h",
+                "latitude_deg",
+                "day_of_year",
+                "north_azimuth_deg",
+                "to_turbidity",
+                "to_brightness_nits",
+            )
+            if getattr(c, k) is not None
+        }
         if c.to_cdl is not None:
-            fields["to_cdl"] = CDL(c.to_cdl.slope, c.to_cdl.offset, c.to_cdl.power, c.to_cdl.saturation)
+            fields["to_cdl"] = CDL(
+                c.to_cdl.slope, c.to_cdl.offset, c.to_cdl.power, c.to_cdl.saturation
+            )
         try:
             out.append(WallCue(start_frame=start, end_frame=end, interp=c.interp, **fields))
         except PrevisError as exc:

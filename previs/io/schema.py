@@ -114,9 +114,13 @@ World3 = Annotated[tuple[WorldM, WorldM, WorldM], _vector(3, "[x, y, z]")]
 Vec2XZ = Annotated[tuple[Metres, Metres], _vector(2, "[x, z]")]
 PanelMM = Annotated[float, Field(gt=0, le=lim.MAX_PANEL_MM)]
 Size2 = Annotated[tuple[PanelMM, PanelMM], _vector(2, "[width, height]")]
-Pixels2 = Annotated[tuple[Annotated[int, Field(gt=0, le=lim.MAX_PANEL_PIXELS)],
-                          Annotated[int, Field(gt=0, le=lim.MAX_PANEL_PIXELS)]],
-                    _vector(2, "[width, height]")]
+Pixels2 = Annotated[
+    tuple[
+        Annotated[int, Field(gt=0, le=lim.MAX_PANEL_PIXELS)],
+        Annotated[int, Field(gt=0, le=lim.MAX_PANEL_PIXELS)],
+    ],
+    _vector(2, "[width, height]"),
+]
 Extent = Annotated[float, Field(gt=0, le=lim.MAX_STAGE_EXTENT_M)]
 WallHeight = Annotated[float, Field(gt=0, le=lim.MAX_WALL_HEIGHT_M)]
 Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
@@ -143,8 +147,10 @@ def _printable(limit: int, what: str, *, free: bool = False):
             raise fail(f"{what} {show(value)} is {len(value):,} characters long; at most {limit:,}")
         bad = _bad_char(value, free)
         if bad is not None:
-            raise fail(f"{what} {show(value)} holds the control character {bad!r}; "
-                       f"a {what} must be printable text")
+            raise fail(
+                f"{what} {show(value)} holds the control character {bad!r}; "
+                f"a {what} must be printable text"
+            )
         return value
 
     return AfterValidator(check)
@@ -161,8 +167,9 @@ def _text(value):
 
 FreeText = Annotated[str, BeforeValidator(_text), _printable(lim.MAX_TEXT_CHARS, "text", free=True)]
 Text = Annotated[str, BeforeValidator(_text), _printable(lim.MAX_NAME_CHARS, "name")]
-NonEmptyText = Annotated[str, BeforeValidator(_text), Field(min_length=1),
-                         _printable(lim.MAX_NAME_CHARS, "name")]
+NonEmptyText = Annotated[
+    str, BeforeValidator(_text), Field(min_length=1), _printable(lim.MAX_NAME_CHARS, "name")
+]
 PathText = Annotated[str, BeforeValidator(_text), Field(min_length=1), _printable(4096, "path")]
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
@@ -173,14 +180,14 @@ def _colour(value):
     if isinstance(value, str):
         m = _HEX.match(value.strip())
         if not m:
-            raise fail(f"expected a colour as \"#rrggbb\" or [r, g, b] in 0..1, got {show(value)}")
+            raise fail(f'expected a colour as "#rrggbb" or [r, g, b] in 0..1, got {show(value)}')
         h = m.group(1)
-        return tuple(int(h[i:i + 2], 16) / 255.0 for i in (0, 2, 4))
+        return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
     if isinstance(value, list | tuple):
         if len(value) != 3:
             raise fail(f"expected a colour [r, g, b] of 3 numbers, got {len(value)}")
         return value
-    raise fail(f"expected a colour as \"#rrggbb\" or [r, g, b] in 0..1, got {describe(value)}")
+    raise fail(f'expected a colour as "#rrggbb" or [r, g, b] in 0..1, got {describe(value)}')
 
 
 def _colour_range(value):
@@ -229,7 +236,9 @@ class Model(BaseModel):
         return data
 
 
-def _one_of(model: BaseModel, keys: tuple[str, ...], *, required: bool, where: str = "") -> str | None:
+def _one_of(
+    model: BaseModel, keys: tuple[str, ...], *, required: bool, where: str = ""
+) -> str | None:
     given = [k for k in keys if getattr(model, k) is not None]
     if len(given) > 1:
         raise fail(f"give only one of {', '.join(given)}{where}", key=given[1])
@@ -247,8 +256,11 @@ def _chromaticity(value):
 
 
 # CIE 1931 xy of a colour: both in (0, 1), and x + y < 1
-XY = Annotated[tuple[Annotated[float, Field(gt=0, lt=1)], Annotated[float, Field(gt=0, lt=1)]],
-               _vector(2, "[x, y]"), AfterValidator(_chromaticity)]
+XY = Annotated[
+    tuple[Annotated[float, Field(gt=0, lt=1)], Annotated[float, Field(gt=0, lt=1)]],
+    _vector(2, "[x, y]"),
+    AfterValidator(_chromaticity),
+]
 Kelvin = Annotated[float, Field(ge=1000, le=15000)]  # where the Planckian locus approximation holds
 
 
@@ -282,13 +294,21 @@ class Panel(Model):
 
     @model_validator(mode="after")
     def _consistent(self):
-        for axis, size, px in zip(("width", "height"), self.panel_size_mm, self.panel_pixels, strict=True):
+        for axis, size, px in zip(
+            ("width", "height"), self.panel_size_mm, self.panel_pixels, strict=True
+        ):
             if size <= 0 or px <= 0:
-                raise fail(f"panel {axis} must be positive", key="panel_size_mm" if size <= 0 else "panel_pixels")
+                raise fail(
+                    f"panel {axis} must be positive",
+                    key="panel_size_mm" if size <= 0 else "panel_pixels",
+                )
             made = self.pixel_pitch_mm * px
             if abs(made - size) > 0.02 * size:
-                raise fail(f"{self.pixel_pitch_mm:g} mm pitch x {px} px = {made:.1f} mm, but the panel "
-                           f"{axis} is {size:g} mm (more than 2 % apart)", key="pixel_pitch_mm")
+                raise fail(
+                    f"{self.pixel_pitch_mm:g} mm pitch x {px} px = {made:.1f} mm, but the panel "
+                    f"{axis} is {size:g} mm (more than 2 % apart)",
+                    key="pixel_pitch_mm",
+                )
         return self
 
 
@@ -317,8 +337,11 @@ class FlatSection(Model):
         if length < 1e-3:
             raise fail("a flat section needs different start and end points", key="end_xz_m")
         if length > lim.MAX_STAGE_EXTENT_M:
-            raise fail(f"the section is {length:.6g} m long; previs builds sections of at most "
-                       f"{lim.MAX_STAGE_EXTENT_M:g} m", key="end_xz_m")
+            raise fail(
+                f"the section is {length:.6g} m long; previs builds sections of at most "
+                f"{lim.MAX_STAGE_EXTENT_M:g} m",
+                key="end_xz_m",
+            )
         return self
 
 
@@ -379,9 +402,11 @@ class Stage(Model):
             rows = max(1.0, round(s.height_m / ph))
             if isinstance(s, CurvedSection):
                 if 2.0 * s.radius_m < pw:
-                    raise fail(f"radius {s.radius_m:g} m is too small for {pw * 1000:g} mm panels "
-                               f"(a curve needs a radius of at least half a panel, {pw / 2:g} m)",
-                               key=("sections", k, "radius_m"))
+                    raise fail(
+                        f"radius {s.radius_m:g} m is too small for {pw * 1000:g} mm panels "
+                        f"(a curve needs a radius of at least half a panel, {pw / 2:g} m)",
+                        key=("sections", k, "radius_m"),
+                    )
                 cols = max(1.0, round(s.radius_m * math.radians(s.arc_deg) / pw))
             else:
                 cols = max(1.0, round(math.dist(s.start_xz_m, s.end_xz_m) / pw))
@@ -391,10 +416,12 @@ class Stage(Model):
             c = self.ceiling
             panels += max(1.0, round(c.width_m / pw)) * max(1.0, round(c.depth_m / ph))
         if columns > lim.MAX_PANEL_COLUMNS or panels > lim.MAX_PANELS:
-            raise fail(f"the volume would hold {panels:,.0f} panels in {columns:,.0f} columns of "
-                       f"{pw * 1000:g} x {ph * 1000:g} mm; previs builds at most "
-                       f"{lim.MAX_PANELS:,} panels in {lim.MAX_PANEL_COLUMNS:,} columns",
-                       key="sections")
+            raise fail(
+                f"the volume would hold {panels:,.0f} panels in {columns:,.0f} columns of "
+                f"{pw * 1000:g} x {ph * 1000:g} mm; previs builds at most "
+                f"{lim.MAX_PANELS:,} panels in {lim.MAX_PANEL_COLUMNS:,} columns",
+                key="sections",
+            )
         return self
 
 
@@ -460,8 +487,9 @@ class StandinPiece(_Piece):
     height_m: Annotated[float, Field(ge=0.3, le=2.6)] = 1.75
 
 
-SetPiece = Annotated[MeshPiece | BoxPiece | CylinderPiece | PlanePiece | StandinPiece,
-                     Field(discriminator="type")]
+SetPiece = Annotated[
+    MeshPiece | BoxPiece | CylinderPiece | PlanePiece | StandinPiece, Field(discriminator="type")
+]
 
 
 class Character(Model):
@@ -501,8 +529,10 @@ class Character(Model):
 def _setting(value):
     """A fixture's setting: a name (spot, flood, a diffuser) or a beam angle in degrees."""
     if isinstance(value, bool) or value is None:
-        raise fail(f"expected a setting name (spot, flood, ...) or a beam angle in degrees, got "
-                   f"{describe(value)}")
+        raise fail(
+            f"expected a setting name (spot, flood, ...) or a beam angle in degrees, got "
+            f"{describe(value)}"
+        )
     if isinstance(value, int | float):
         if not 0 < value < 180:
             raise fail(f"a beam angle must be between 0 and 180 degrees, got {value:g}")
@@ -555,36 +585,57 @@ class Light(Model):
         if self.fixture is not None:
             return self._fixture_combinations()
         if self.setting is not None:
-            raise fail("setting is a fixture's (spot, flood, a beam angle): give fixture too",
-                       key="setting")
+            raise fail(
+                "setting is a fixture's (spot, flood, a beam angle): give fixture too",
+                key="setting",
+            )
         if self.type is None:
             raise fail("missing required key 'type' (or name a fixture)", key="type")
         t = self.type
         _one_of(self, ("kelvin", "color"), required=False)
         if t == "directional":
-            for k in ("position_m", "target_m", "intensity_cd", "lumens", "beam_angle_deg",
-                      "field_angle_deg"):
+            for k in (
+                "position_m",
+                "target_m",
+                "intensity_cd",
+                "lumens",
+                "beam_angle_deg",
+                "field_angle_deg",
+            ):
                 if getattr(self, k) is not None:
-                    raise fail(f"a directional light has no {k} (use direction or azimuth_deg/"
-                               "elevation_deg, and illuminance_lux)", key=k)
+                    raise fail(
+                        f"a directional light has no {k} (use direction or azimuth_deg/"
+                        "elevation_deg, and illuminance_lux)",
+                        key=k,
+                    )
             if self.illuminance_lux is None:
                 raise fail("a directional light needs illuminance_lux")
             if (self.azimuth_deg is None) != (self.elevation_deg is None):
-                raise fail("give both azimuth_deg and elevation_deg",
-                           key="azimuth_deg" if self.azimuth_deg is not None else "elevation_deg")
+                raise fail(
+                    "give both azimuth_deg and elevation_deg",
+                    key="azimuth_deg" if self.azimuth_deg is not None else "elevation_deg",
+                )
             aim = "azimuth_deg" if self.azimuth_deg is not None else None
-            given = [k for k in ("direction",) if getattr(self, k) is not None] + ([aim] if aim else [])
+            given = [k for k in ("direction",) if getattr(self, k) is not None] + (
+                [aim] if aim else []
+            )
             if len(given) > 1:
-                raise fail("give either direction or azimuth_deg/elevation_deg, not both", key="direction")
+                raise fail(
+                    "give either direction or azimuth_deg/elevation_deg, not both", key="direction"
+                )
             if not given:
                 raise fail("missing: give direction or azimuth_deg/elevation_deg")
         else:
             if self.illuminance_lux is not None:
-                raise fail(f"a {t} light is given in intensity_cd or lumens, not illuminance_lux",
-                           key="illuminance_lux")
+                raise fail(
+                    f"a {t} light is given in intensity_cd or lumens, not illuminance_lux",
+                    key="illuminance_lux",
+                )
             if self.position_m is None:
-                raise fail(f"missing required key 'position_m' (a {t} light needs a position)",
-                           key="position_m")
+                raise fail(
+                    f"missing required key 'position_m' (a {t} light needs a position)",
+                    key="position_m",
+                )
             _one_of(self, ("intensity_cd", "lumens"), required=True, where=f" for a {t} light")
             for k in ("azimuth_deg", "elevation_deg"):
                 if getattr(self, k) is not None:
@@ -594,15 +645,22 @@ class Light(Model):
                     if getattr(self, k) is not None:
                         raise fail(f"a point light shines every way; it has no {k}", key=k)
             else:
-                _one_of(self, ("target_m", "direction"), required=True, where=" to aim a spot light")
+                _one_of(
+                    self, ("target_m", "direction"), required=True, where=" to aim a spot light"
+                )
                 beam, field = self.angles_deg()
                 if field < beam:
-                    raise fail(f"field_angle_deg ({field:g}) must be at least beam_angle_deg ({beam:g})",
-                               key="field_angle_deg")
+                    raise fail(
+                        f"field_angle_deg ({field:g}) must be at least beam_angle_deg ({beam:g})",
+                        key="field_angle_deg",
+                    )
         if self.direction is not None and math.hypot(*self.direction) < 1e-9:
             raise fail("direction must not be [0, 0, 0]", key="direction")
-        if self.target_m is not None and self.position_m is not None \
-                and math.dist(self.target_m, self.position_m) < 1e-6:
+        if (
+            self.target_m is not None
+            and self.position_m is not None
+            and math.dist(self.target_m, self.position_m) < 1e-6
+        ):
             raise fail("target_m is the light's own position", key="target_m")
         return self
 
@@ -610,18 +668,33 @@ class Light(Model):
         """A fixture light is a spot placed and aimed like one; its output, beam and colour
         range come from the library (checked by the loader, which knows the library)."""
         if self.type not in (None, "spot"):
-            raise fail(f"a fixture light is a spot (aimed with target_m or direction), not a "
-                       f"{self.type} light: leave type out", key="type")
+            raise fail(
+                f"a fixture light is a spot (aimed with target_m or direction), not a "
+                f"{self.type} light: leave type out",
+                key="type",
+            )
         self.type = "spot"
-        for k in ("illuminance_lux", "intensity_cd", "lumens", "beam_angle_deg", "field_angle_deg",
-                  "azimuth_deg", "elevation_deg"):
+        for k in (
+            "illuminance_lux",
+            "intensity_cd",
+            "lumens",
+            "beam_angle_deg",
+            "field_angle_deg",
+            "azimuth_deg",
+            "elevation_deg",
+        ):
             if getattr(self, k) is not None:
-                raise fail(f"a fixture light takes its output and beam from the library; drop {k} "
-                           "(use dimmer_pct, setting and gel)", key=k)
+                raise fail(
+                    f"a fixture light takes its output and beam from the library; drop {k} "
+                    "(use dimmer_pct, setting and gel)",
+                    key=k,
+                )
         _one_of(self, ("kelvin", "color"), required=False)
         if self.position_m is None:
-            raise fail("missing required key 'position_m' (a fixture light needs a position)",
-                       key="position_m")
+            raise fail(
+                "missing required key 'position_m' (a fixture light needs a position)",
+                key="position_m",
+            )
         _one_of(self, ("target_m", "direction"), required=True, where=" to aim a fixture")
         if self.direction is not None and math.hypot(*self.direction) < 1e-9:
             raise fail("direction must not be [0, 0, 0]", key="direction")
@@ -648,10 +721,14 @@ def _few_lights(value):
 
 
 def _few_shadow_tiles(lights: list[Light]) -> list[Light]:
-    tiles = sum(shadow_tiles(lt.type or "spot", lt.shadows) for lt in lights)  # None: a fixture's spot
+    tiles = sum(
+        shadow_tiles(lt.type or "spot", lt.shadows) for lt in lights
+    )  # None: a fixture's spot
     if tiles > MAX_SHADOW_TILES:
-        raise fail(f"the shadowed lights need {tiles} shadow maps (a point light takes 6, others 1); "
-                   f"previs holds {MAX_SHADOW_TILES}: set shadows: false on some")
+        raise fail(
+            f"the shadowed lights need {tiles} shadow maps (a point light takes 6, others 1); "
+            f"previs holds {MAX_SHADOW_TILES}: set shadows: false on some"
+        )
     return lights
 
 
@@ -703,7 +780,9 @@ class ShotCamera(Model):
         if self.look_at_m is not None:
             for k in ("pan_deg", "tilt_deg", "roll_deg"):
                 if getattr(self, k) is not None:
-                    raise fail("give either look_at_m or pan_deg/tilt_deg/roll_deg, not both", key=k)
+                    raise fail(
+                        "give either look_at_m or pan_deg/tilt_deg/roll_deg, not both", key=k
+                    )
             if math.dist(self.look_at_m, self.position_m) < 1e-6:
                 raise fail("look_at_m is the camera position itself", key="look_at_m")
         return self
@@ -721,8 +800,10 @@ class _Timed(Model):
     @model_validator(mode="after")
     def _order(self):
         if self.end_frame is not None and self.end_frame <= self.start_frame:
-            raise fail(f"end_frame {self.end_frame} must come after start_frame {self.start_frame}",
-                       key="end_frame")
+            raise fail(
+                f"end_frame {self.end_frame} must come after start_frame {self.start_frame}",
+                key="end_frame",
+            )
         return self
 
 
@@ -770,12 +851,15 @@ class Move(_Timed):
         if kind is None:
             raise fail("missing: type (one of " + ", ".join(MOVE_PARAMS) + ")")
         if not isinstance(kind, str) or kind not in MOVE_PARAMS:
-            raise fail(f"unknown move type {describe(kind)}{suggest(kind, MOVE_PARAMS)}", key="type")
+            raise fail(
+                f"unknown move type {describe(kind)}{suggest(kind, MOVE_PARAMS)}", key="type"
+            )
         known = set(MOVE_PARAMS[kind]) | {"type", "start_frame", "end_frame", "interp"}
         for k in data:
             if k not in known:
-                raise fail(f"unknown key {show(str(k))} for a {kind} move{suggest(k, known)}",
-                           key=str(k))
+                raise fail(
+                    f"unknown key {show(str(k))} for a {kind} move{suggest(k, known)}", key=str(k)
+                )
         return data
 
     @property
@@ -792,7 +876,9 @@ class Walk(_Timed):
     character: NonEmptyText | None = None
     standin: NonEmptyText | None = None
     points_m: Points | None = None
-    marks: Annotated[list[NonEmptyText], Field(min_length=2, max_length=lim.MAX_PATH_POINTS)] | None = None
+    marks: (
+        Annotated[list[NonEmptyText], Field(min_length=2, max_length=lim.MAX_PATH_POINTS)] | None
+    ) = None
     speed_mps: Annotated[float, Field(gt=0, le=lim.MAX_SPEED_MPS)] | None = None
     gait: Literal["walk", "run"] = "walk"
     constant_speed: bool = True
@@ -803,7 +889,9 @@ class Walk(_Timed):
         _one_of(self, ("character", "standin"), required=True)
         _one_of(self, ("points_m", "marks"), required=True)
         if self.speed_mps is not None and self.end_frame is not None:
-            raise fail("give end_frame or speed_mps, not both (the speed sets the end)", key="speed_mps")
+            raise fail(
+                "give end_frame or speed_mps, not both (the speed sets the end)", key="speed_mps"
+            )
         return self
 
     @property
@@ -877,7 +965,18 @@ class LookKeyModel(Model):
 MarkXZ = Annotated[dict[NonEmptyText, Vec2XZ], Field(max_length=lim.MAX_PATH_POINTS)]
 
 
-EFFECT_KEYS = ("depth", "speed_hz", "seed", "flashes", "peak", "floor", "rate_hz", "duty", "off", "colors")
+EFFECT_KEYS = (
+    "depth",
+    "speed_hz",
+    "seed",
+    "flashes",
+    "peak",
+    "floor",
+    "rate_hz",
+    "duty",
+    "off",
+    "colors",
+)
 
 
 class LightCueModel(_Timed):
@@ -899,7 +998,9 @@ class LightCueModel(_Timed):
     rate_hz: Annotated[float, Field(gt=0, le=1000)] | None = None
     duty: Unit | None = None
     off: Annotated[float, Field(ge=0, le=1000)] | None = None
-    colors: Annotated[list[SRGB], Field(min_length=2, max_length=lim.MAX_EFFECT_COLORS)] | None = None
+    colors: Annotated[list[SRGB], Field(min_length=2, max_length=lim.MAX_EFFECT_COLORS)] | None = (
+        None
+    )
 
     @field_validator("to_color")
     @classmethod
@@ -955,8 +1056,9 @@ class TakeModel(Model):
     frame_rate: Annotated[Fraction, BeforeValidator(lambda v: parse_frame_rate(v))]
 
 
-Support = Literal["sticks", "hi-hat", "dolly", "slider", "crane", "steadicam", "gimbal", "handheld",
-                  "car-mount"]
+Support = Literal[
+    "sticks", "hi-hat", "dolly", "slider", "crane", "steadicam", "gimbal", "handheld", "car-mount"
+]
 SUPPORTS = get_args(Support)
 """What a shot's camera stands on (the shot list's Support column; derived from the moves when not given)."""
 
@@ -975,7 +1077,9 @@ class TransitionModel(Model):
     @model_validator(mode="after")
     def _length(self):
         if self.type == "dissolve" and self.frames < 2:
-            raise fail("a dissolve lasts 2 frames or more: give its length (frames: 12)", key="frames")
+            raise fail(
+                "a dissolve lasts 2 frames or more: give its length (frames: 12)", key="frames"
+            )
         if self.type == "cut" and self.frames:
             raise fail("a cut has no length (frames: is for a dissolve)", key="frames")
         return self
@@ -990,16 +1094,29 @@ class Shot(Model):
     notes: FreeText = ""
     camera: ShotCamera
     moves: Annotated[list[Move], Field(max_length=lim.MAX_MOVES)] = Field(default_factory=list)
-    keys: dict[Literal["position_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop"],
-               Annotated[list[list[Any]], Field(max_length=lim.MAX_SHOT_FRAMES)]] = Field(default_factory=dict)
+    keys: dict[
+        Literal[
+            "position_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop"
+        ],
+        Annotated[list[list[Any]], Field(max_length=lim.MAX_SHOT_FRAMES)],
+    ] = Field(default_factory=dict)
     walks: Annotated[list[Walk], Field(max_length=lim.MAX_WALKS)] = Field(default_factory=list)
     # the blocking: floor marks per character ({Mara: {1: [x, z], 2: [x, z]}}), poses and looks
     marks: Annotated[dict[NonEmptyText, MarkXZ], Field(max_length=lim.MAX_SET_PIECES)] = Field(
-        default_factory=dict)
-    poses: Annotated[list[PoseKeyModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
-    looks: Annotated[list[LookKeyModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
-    light_cues: Annotated[list[LightCueModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
-    wall_cues: Annotated[list[WallCueModel], Field(max_length=lim.MAX_CUES)] = Field(default_factory=list)
+        default_factory=dict
+    )
+    poses: Annotated[list[PoseKeyModel], Field(max_length=lim.MAX_CUES)] = Field(
+        default_factory=list
+    )
+    looks: Annotated[list[LookKeyModel], Field(max_length=lim.MAX_CUES)] = Field(
+        default_factory=list
+    )
+    light_cues: Annotated[list[LightCueModel], Field(max_length=lim.MAX_CUES)] = Field(
+        default_factory=list
+    )
+    wall_cues: Annotated[list[WallCueModel], Field(max_length=lim.MAX_CUES)] = Field(
+        default_factory=list
+    )
     # shot-list columns stated by hand (else derived from the blocking)
     shot_size: NonEmptyText | None = None
     angle: NonEmptyText | None = None
@@ -1015,10 +1132,14 @@ class Shot(Model):
     @classmethod
     def _id(cls, v: str):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v):
-            raise fail(f"shot id {show(v)} may use only letters, digits, '.', '_' and '-' (like 12A)")
+            raise fail(
+                f"shot id {show(v)} may use only letters, digits, '.', '_' and '-' (like 12A)"
+            )
         if len(v) > lim.MAX_SHOT_ID_CHARS:
-            raise fail(f"shot id {show(v)} is {len(v)} characters long; at most "
-                       f"{lim.MAX_SHOT_ID_CHARS} (it names the shot's files)")
+            raise fail(
+                f"shot id {show(v)} is {len(v)} characters long; at most "
+                f"{lim.MAX_SHOT_ID_CHARS} (it names the shot's files)"
+            )
         return v
 
     @model_validator(mode="after")
@@ -1050,18 +1171,27 @@ def _increasing(what: str):
     def check(rows):
         for k in range(1, len(rows)):
             if rows[k][0] <= rows[k - 1][0]:
-                raise fail(f"{what} counts must increase row by row; row {k} has {rows[k][0]:g} "
-                           f"after {rows[k - 1][0]:g}", key=(k,))
+                raise fail(
+                    f"{what} counts must increase row by row; row {k} has {rows[k][0]:g} "
+                    f"after {rows[k - 1][0]:g}",
+                    key=(k,),
+                )
         return rows
 
     return AfterValidator(check)
 
 
 # A calibration table: rows [counts, value], at least two, counts strictly increasing.
-ZoomTable = Annotated[list[Annotated[tuple[Counts, FocalMM], _vector(2, "[counts, value]")]],
-                      Field(min_length=2, max_length=4096), _increasing("zoom")]
-FocusTable = Annotated[list[Annotated[tuple[Counts, Pos], _vector(2, "[counts, value]")]],
-                       Field(min_length=2, max_length=4096), _increasing("focus")]
+ZoomTable = Annotated[
+    list[Annotated[tuple[Counts, FocalMM], _vector(2, "[counts, value]")]],
+    Field(min_length=2, max_length=4096),
+    _increasing("zoom"),
+]
+FocusTable = Annotated[
+    list[Annotated[tuple[Counts, Pos], _vector(2, "[counts, value]")]],
+    Field(min_length=2, max_length=4096),
+    _increasing("focus"),
+]
 
 
 class LensCalibrationModel(Model):
@@ -1076,12 +1206,20 @@ _AXIS = re.compile(r"^[+-]?[xyz]$")
 
 
 def _axes(value):
-    if not isinstance(value, list | tuple) or len(value) != 3 or not all(isinstance(a, str) for a in value):
-        raise fail(f"expected axes as three of x, y, z with an optional sign (e.g. [x, z, -y]), "
-                   f"got {describe(value)}")
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 3
+        or not all(isinstance(a, str) for a in value)
+    ):
+        raise fail(
+            f"expected axes as three of x, y, z with an optional sign (e.g. [x, z, -y]), "
+            f"got {describe(value)}"
+        )
     if not all(_AXIS.match(a) for a in value) or len({a.lstrip("+-") for a in value}) != 3:
-        raise fail(f"axes {list(value)} must name each of x, y and z once, each with an optional "
-                   "sign (e.g. [x, z, -y])")
+        raise fail(
+            f"axes {list(value)} must name each of x, y and z once, each with an optional "
+            "sign (e.g. [x, z, -y])"
+        )
     return tuple(value)
 
 
@@ -1091,11 +1229,15 @@ class TrackingModel(Model):
     axes: Annotated[tuple[str, str, str], BeforeValidator(_axes)] = ("x", "z", "-y")
     yaw_deg: Angle = 0.0
     origin_m: Point3 = (0.0, 0.0, 0.0)
-    pupil_offset_m: Annotated[tuple[Annotated[float, Field(ge=-10, le=10)], ...], _vector(3, "[x, y, z]")] = (
-        0.0, 0.0, 0.0)
+    pupil_offset_m: Annotated[
+        tuple[Annotated[float, Field(ge=-10, le=10)], ...], _vector(3, "[x, y, z]")
+    ] = (0.0, 0.0, 0.0)
     flip_angles: Annotated[list[Literal["pan", "tilt", "roll"]], Field(max_length=3)] = Field(
-        default_factory=list)
-    lenses: Annotated[list[LensCalibrationModel], Field(max_length=256)] = Field(default_factory=list)
+        default_factory=list
+    )
+    lenses: Annotated[list[LensCalibrationModel], Field(max_length=256)] = Field(
+        default_factory=list
+    )
 
 
 class OutputModel(Model):
@@ -1113,8 +1255,11 @@ class SceneFile(Model):
     stage: Stage | None = None
     environment: Environment = Environment()
     set_pieces: Annotated[list[SetPiece], Field(max_length=lim.MAX_SET_PIECES)] = Field(
-        default_factory=list, alias="set")
-    characters: Annotated[list[Character], Field(max_length=lim.MAX_SET_PIECES)] = Field(default_factory=list)
+        default_factory=list, alias="set"
+    )
+    characters: Annotated[list[Character], Field(max_length=lim.MAX_SET_PIECES)] = Field(
+        default_factory=list
+    )
     lights: Lights = Field(default_factory=list)
     camera: Camera
     shots: Annotated[list[Shot], Field(max_length=lim.MAX_SHOTS)] = Field(default_factory=list)
@@ -1123,16 +1268,23 @@ class SceneFile(Model):
 
     @model_validator(mode="after")
     def _wall_brightness(self):
-        if self.stage is not None and self.environment.wall_brightness_nits > self.stage.panel.peak_nits:
-            raise fail(f"wall_brightness_nits {self.environment.wall_brightness_nits:g} is above the "
-                       f"panel's peak of {self.stage.panel.peak_nits:g} nits",
-                       key=("environment", "wall_brightness_nits"))
+        if (
+            self.stage is not None
+            and self.environment.wall_brightness_nits > self.stage.panel.peak_nits
+        ):
+            raise fail(
+                f"wall_brightness_nits {self.environment.wall_brightness_nits:g} is above the "
+                f"panel's peak of {self.stage.panel.peak_nits:g} nits",
+                key=("environment", "wall_brightness_nits"),
+            )
         if self.stage is not None:
             peak = self.stage.panel.peak_nits
             for i, shot in enumerate(self.shots):
                 for j, cue in enumerate(shot.wall_cues):
                     if cue.to_brightness_nits is not None and cue.to_brightness_nits > peak:
-                        raise fail(f"to_brightness_nits {cue.to_brightness_nits:g} is above the "
-                                   f"panel's peak of {peak:g} nits",
-                                   key=("shots", i, "wall_cues", j, "to_brightness_nits"))
+                        raise fail(
+                            f"to_brightness_nits {cue.to_brightness_nits:g} is above the "
+                            f"panel's peak of {peak:g} nits",
+                            key=("shots", i, "wall_cues", j, "to_brightness_nits"),
+                        )
         return self

@@ -91,8 +91,11 @@ def _sniff(path: Path) -> None:
     suffix = path.suffix.lower()
     if not head:
         raise UsdRefusal("the file is empty")
-    is_text, is_crate, is_zip = head.startswith(b"#usda"), head.startswith(b"PXR-USDC"), \
-        head.startswith(b"PK\x03\x04")
+    is_text, is_crate, is_zip = (
+        head.startswith(b"#usda"),
+        head.startswith(b"PXR-USDC"),
+        head.startswith(b"PK\x03\x04"),
+    )
     if suffix == ".usda" and not is_text:
         raise UsdRefusal("not a USD file: a .usda file starts with '#usda'")
     if suffix == ".usdc" and not is_crate:
@@ -150,26 +153,32 @@ def _walk_layers(root, warnings: list[str]) -> list:
                 if exc.reason == "not found":
                     missing.setdefault(full, layer.identifier)
                     continue
-                raise UsdRefusal(f"the layer '{printable(dep)}' it refers to is {exc.reason}"
-                                 ) from None
+                raise UsdRefusal(
+                    f"the layer '{printable(dep)}' it refers to is {exc.reason}"
+                ) from None
             try:
                 _sniff(Path(full))
             except UsdRefusal as exc:
-                raise UsdRefusal(f"the layer '{printable(dep)}' it refers to: {exc.reason}"
-                                 ) from None
+                raise UsdRefusal(
+                    f"the layer '{printable(dep)}' it refers to: {exc.reason}"
+                ) from None
             with Tf.DiagnosticTrap() as trap:
                 try:
                     sub = Sdf.Layer.FindOrOpen(full)
                 except Tf.ErrorException as exc:
-                    raise UsdRefusal(f"the layer '{printable(dep)}' it refers to cannot be read "
-                                     f"({_first_line(exc)})") from None
+                    raise UsdRefusal(
+                        f"the layer '{printable(dep)}' it refers to cannot be read "
+                        f"({_first_line(exc)})"
+                    ) from None
                 trap.Clear()
             if sub is not None:
                 held.append(sub)
                 todo.append(sub)
     for full, by in missing.items():
-        warnings.append(f"missing layer '{printable(full)}' (referred to by "
-                        f"'{printable(Path(by).name)}'): what it holds is not drawn")
+        warnings.append(
+            f"missing layer '{printable(full)}' (referred to by "
+            f"'{printable(Path(by).name)}'): what it holds is not drawn"
+        )
     return held
 
 
@@ -228,13 +237,20 @@ def _apply_variants(stage, variants: Mapping[str, str]) -> None:
                 break
     for name, want in variants.items():
         if name not in offered:
-            raise UsdRefusal(f"variant set '{printable(name)}' is not in this file"
-                             + (f" (it has: {', '.join(sorted(_all_sets(stage)))})"
-                                if _all_sets(stage) else " (it has no variant sets)"))
+            raise UsdRefusal(
+                f"variant set '{printable(name)}' is not in this file"
+                + (
+                    f" (it has: {', '.join(sorted(_all_sets(stage)))})"
+                    if _all_sets(stage)
+                    else " (it has no variant sets)"
+                )
+            )
         if name not in used:
-            raise UsdRefusal(f"variant set '{printable(name)}' has no variant "
-                             f"'{printable(want)}' (choose from: "
-                             f"{', '.join(sorted(offered[name]))})")
+            raise UsdRefusal(
+                f"variant set '{printable(name)}' has no variant "
+                f"'{printable(want)}' (choose from: "
+                f"{', '.join(sorted(offered[name]))})"
+            )
 
 
 def _all_sets(stage) -> set[str]:
@@ -255,8 +271,10 @@ def _composition_warnings(stage, warnings: list[str]) -> None:
     for asset, n in counts.items():
         if any(f"'{printable(asset)}'" in w for w in known):
             continue
-        warnings.append(f"missing layer '{printable(asset)}' ({n:,} "
-                        f"{'prim refers' if n == 1 else 'prims refer'} to it): not drawn")
+        warnings.append(
+            f"missing layer '{printable(asset)}' ({n:,} "
+            f"{'prim refers' if n == 1 else 'prims refer'} to it): not drawn"
+        )
 
 
 # ---------------------------------------------------------------- axes and units
@@ -268,8 +286,10 @@ def stage_conversion(stage) -> tuple[np.ndarray, str, float, list[str]]:
     up = str(UsdGeom.GetStageUpAxis(stage))
     mpu = float(UsdGeom.GetStageMetersPerUnit(stage))
     if not (math.isfinite(mpu) and mpu > 0):
-        warnings.append(f"metersPerUnit {mpu!r} is not a positive number; read as 0.01 (the "
-                        "USD fallback, centimetres)")
+        warnings.append(
+            f"metersPerUnit {mpu!r} is not a positive number; read as 0.01 (the "
+            "USD fallback, centimetres)"
+        )
         mpu = 0.01
     rot = np.eye(4)
     if up == "Z":  # -90 degrees about X: (x, y, z) -> (x, z, -y)
@@ -287,8 +307,9 @@ def _matrix(gf) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- triangulation
-def triangulate(counts: np.ndarray, indices: np.ndarray, points: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
+def triangulate(
+    counts: np.ndarray, indices: np.ndarray, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Triangles of polygons given as USD ``faceVertexCounts``/``faceVertexIndices``.
 
     Returns (corner index triples into ``indices`` (M, 3), the face of each triangle (M,)).
@@ -311,8 +332,9 @@ def triangulate(counts: np.ndarray, indices: np.ndarray, points: np.ndarray
         newell = np.cross(p, nxt).sum(axis=1)  # twice the area vector
         e0 = nxt - p
         turn = np.einsum("fkc,fc->fk", np.cross(np.roll(e0, 1, axis=1), e0), newell)
-        concave = (turn < -1e-12 * np.maximum(np.abs(turn).max(axis=1, keepdims=True), 1e-300)
-                   ).any(axis=1)
+        concave = (turn < -1e-12 * np.maximum(np.abs(turn).max(axis=1, keepdims=True), 1e-300)).any(
+            axis=1
+        )
         convex = ~concave
         if convex.any():
             c = corner[convex]
@@ -353,8 +375,11 @@ def _ear_clip(poly: np.ndarray, normal: np.ndarray) -> np.ndarray:
             for m in idx:
                 if m in (a, b, c):
                     continue
-                if (cross2(q[a], q[b], q[m]) >= 0 and cross2(q[b], q[c], q[m]) >= 0
-                        and cross2(q[c], q[a], q[m]) >= 0):
+                if (
+                    cross2(q[a], q[b], q[m]) >= 0
+                    and cross2(q[b], q[c], q[m]) >= 0
+                    and cross2(q[c], q[a], q[m]) >= 0
+                ):
                     inside = True
                     break
             if not inside:
@@ -395,8 +420,9 @@ def _array(value, width: int | None = None) -> np.ndarray | None:
     return a
 
 
-def _per_corner(values: np.ndarray, interp: str, point_idx: np.ndarray, counts: np.ndarray,
-                n_points: int) -> np.ndarray | None:
+def _per_corner(
+    values: np.ndarray, interp: str, point_idx: np.ndarray, counts: np.ndarray, n_points: int
+) -> np.ndarray | None:
     """A primvar's values, one per face corner, or None where its count does not fit."""
     n_corners = len(point_idx)
     if interp == "constant" or len(values) == 1:
@@ -458,8 +484,7 @@ class _Reader:
     def run(self, world_from_stage: np.ndarray) -> list[MeshPart]:
         from pxr import Usd, UsdGeom
 
-        rng = Usd.PrimRange.Stage(self.stage, Usd.TraverseInstanceProxies(
-            Usd.PrimDefaultPredicate))
+        rng = Usd.PrimRange.Stage(self.stage, Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate))
         it = iter(rng)
         for prim in it:
             if not self._drawn(prim):
@@ -467,13 +492,15 @@ class _Reader:
                 continue
             if prim.IsA(UsdGeom.PointInstancer):
                 it.PruneChildren()  # prototypes are drawn only where instanced
-                self._instancer(prim, world_from_stage @ _matrix(
-                    self.xf.GetLocalToWorldTransform(prim)), 0)
+                self._instancer(
+                    prim, world_from_stage @ _matrix(self.xf.GetLocalToWorldTransform(prim)), 0
+                )
             elif prim.IsA(UsdGeom.Gprim):
                 geom = self._geom(prim)
                 if geom is not None:
-                    self._emit(geom, world_from_stage @ _matrix(
-                        self.xf.GetLocalToWorldTransform(prim)))
+                    self._emit(
+                        geom, world_from_stage @ _matrix(self.xf.GetLocalToWorldTransform(prim))
+                    )
         return self._parts()
 
     def _drawn(self, prim) -> bool:
@@ -512,8 +539,7 @@ class _Reader:
             if not len(chosen):
                 continue
             parent = proto.GetParent()
-            it = iter(Usd.PrimRange(proto, Usd.TraverseInstanceProxies(
-                Usd.PrimDefaultPredicate)))
+            it = iter(Usd.PrimRange(proto, Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate)))
             for sub in it:
                 if not self._drawn(sub):
                     it.PruneChildren()
@@ -541,9 +567,11 @@ class _Reader:
         tris = sum(len(ix) for _, _, ix in geom.groups) * copies
         verts = len(geom.positions) * copies
         if self.triangles + tris > MAX_TRIANGLES or self.vertices + verts > MAX_VERTICES:
-            raise UsdRefusal(f"it holds more than {MAX_TRIANGLES:,} triangles or "
-                             f"{MAX_VERTICES:,} vertices (instances counted), the most previs "
-                             "draws per asset")
+            raise UsdRefusal(
+                f"it holds more than {MAX_TRIANGLES:,} triangles or "
+                f"{MAX_VERTICES:,} vertices (instances counted), the most previs "
+                "draws per asset"
+            )
         self.triangles += tris
         self.vertices += verts
 
@@ -566,8 +594,11 @@ class _Reader:
             if flip:
                 tri = tri[:, ::-1]
             slot = self.out.setdefault(mat.key, (mat, []))
-            colors = geom.colors[used] if mat.key in self.vertex_colour_keys else \
-                np.ones((len(used), 4), np.float32)
+            colors = (
+                geom.colors[used]
+                if mat.key in self.vertex_colour_keys
+                else np.ones((len(used), 4), np.float32)
+            )
             slot[1].append((pos[used], nrm[used], geom.uvs[used], colors, tri))
 
     def _parts(self) -> list[MeshPart]:
@@ -580,13 +611,16 @@ class _Reader:
             positions = np.concatenate([c[0] for c in chunks]).astype(np.float32)
             if not np.isfinite(positions).all():
                 raise UsdRefusal("vertices lie beyond float32's range once placed")
-            parts.append(MeshPart(
-                positions=positions,
-                normals=np.concatenate([c[1] for c in chunks]).astype(np.float32),
-                uvs=np.concatenate([c[2] for c in chunks]).astype(np.float32),
-                colors=np.concatenate([c[3] for c in chunks]).astype(np.float32),
-                indices=np.concatenate(idx).astype(np.uint32),
-                material=mat))
+            parts.append(
+                MeshPart(
+                    positions=positions,
+                    normals=np.concatenate([c[1] for c in chunks]).astype(np.float32),
+                    uvs=np.concatenate([c[2] for c in chunks]).astype(np.float32),
+                    colors=np.concatenate([c[3] for c in chunks]).astype(np.float32),
+                    indices=np.concatenate(idx).astype(np.uint32),
+                    material=mat,
+                )
+            )
         return parts
 
     # ---- one prim's geometry (cached per prototype prim)
@@ -622,8 +656,9 @@ class _Reader:
         if normals_c is None:
             normals_c = _computed_normals(points, fvi, corner_tris, flat)
         groups = []
-        for mat, faces in self._face_materials(prim, len(counts), double, uv_c is not None,
-                                               color_c):
+        for mat, faces in self._face_materials(
+            prim, len(counts), double, uv_c is not None, color_c
+        ):
             if faces is None:
                 tri = corner_tris
             else:
@@ -656,18 +691,23 @@ class _Reader:
         counts = np.asarray(counts, dtype=np.int64)
         fvi = np.asarray(fvi, dtype=np.int64)
         if len(points) > MAX_VERTICES or len(fvi) > 3 * MAX_TRIANGLES:
-            raise UsdRefusal(f"{where} has {len(points):,} points and {len(fvi):,} face corners;"
-                             f" previs draws at most {MAX_VERTICES:,} vertices and "
-                             f"{MAX_TRIANGLES:,} triangles per asset")
+            raise UsdRefusal(
+                f"{where} has {len(points):,} points and {len(fvi):,} face corners;"
+                f" previs draws at most {MAX_VERTICES:,} vertices and "
+                f"{MAX_TRIANGLES:,} triangles per asset"
+            )
         if not np.isfinite(points).all():
             raise UsdRefusal(f"{where} has NaN or infinite points")
         if (counts < 0).any() or int(counts.sum()) != len(fvi):
-            self.warnings.append(f"{where}: its faceVertexCounts add up to {int(counts.sum()):,}"
-                                 f" but it has {len(fvi):,} faceVertexIndices; not drawn")
+            self.warnings.append(
+                f"{where}: its faceVertexCounts add up to {int(counts.sum()):,}"
+                f" but it has {len(fvi):,} faceVertexIndices; not drawn"
+            )
             return None
         if len(fvi) and (fvi.min() < 0 or fvi.max() >= len(points)):
-            self.warnings.append(f"{where}: a face refers to a point that does not exist; "
-                                 "not drawn")
+            self.warnings.append(
+                f"{where}: a face refers to a point that does not exist; not drawn"
+            )
             return None
         scheme = str(mesh.GetSubdivisionSchemeAttr().Get(self.time))
         flat = scheme == "none"
@@ -715,8 +755,11 @@ class _Reader:
         if not mat:
             return []
         names = []
-        for p in mat.GetPrim().GetDescendants() if hasattr(mat.GetPrim(), "GetDescendants") \
-                else _descendants(mat.GetPrim()):
+        for p in (
+            mat.GetPrim().GetDescendants()
+            if hasattr(mat.GetPrim(), "GetDescendants")
+            else _descendants(mat.GetPrim())
+        ):
             sh = UsdShade.Shader(p)
             if sh and str(sh.GetIdAttr().Get() or "").startswith("UsdPrimvarReader_float2"):
                 inp = sh.GetInput("varname")
@@ -740,7 +783,8 @@ class _Reader:
             idx = np.asarray(idx, dtype=np.int64)
             idx = idx[(idx >= 0) & (idx < n_faces)]
             mat, _ = UsdShade.MaterialBindingAPI(subset.GetPrim()).ComputeBoundMaterial(
-                UsdShade.Tokens.preview)
+                UsdShade.Tokens.preview
+            )
             if not mat:
                 continue
             taken[idx] = True
@@ -748,8 +792,11 @@ class _Reader:
         mat, _ = api.ComputeBoundMaterial(UsdShade.Tokens.preview)
         rest = None if not taken.any() else np.nonzero(~taken)[0]
         if rest is None or len(rest):
-            material = (self._material(mat, double, color_c is not None) if mat
-                        else self._plain(double, color_c is not None))
+            material = (
+                self._material(mat, double, color_c is not None)
+                if mat
+                else self._plain(double, color_c is not None)
+            )
             out.append((material, rest))
         return out
 
@@ -759,8 +806,9 @@ class _Reader:
         if key not in self.materials:
             base = (1.0, 1.0, 1.0, 1.0) if has_color else (*_DEFAULT_GREY, 1.0)
             self.vertex_colour_keys.add(key)
-            self.materials[key] = Material(key=key, base_color=base, roughness=0.6,
-                                           double_sided=double)
+            self.materials[key] = Material(
+                key=key, base_color=base, roughness=0.6, double_sided=double
+            )
         return self.materials[key]
 
     def _material(self, mat, double: bool, has_color: bool) -> Material:
@@ -771,11 +819,23 @@ class _Reader:
             m = self._read_material(mat, key, double, has_color)
             # the same look referenced many times (four wheels, each its own copy of the
             # material) is one material, so the parts using it merge into one draw
-            tex = (m.base_color_texture, m.metallic_roughness_texture, m.normal_texture,
-                   m.emissive_texture, m.occlusion_texture)
-            sig = (m.base_color, m.metallic, m.roughness, m.emissive, m.double_sided,
-                   m.alpha_cutoff, m.key in self.vertex_colour_keys,
-                   tuple(t.key if t is not None else None for t in tex))
+            tex = (
+                m.base_color_texture,
+                m.metallic_roughness_texture,
+                m.normal_texture,
+                m.emissive_texture,
+                m.occlusion_texture,
+            )
+            sig = (
+                m.base_color,
+                m.metallic,
+                m.roughness,
+                m.emissive,
+                m.double_sided,
+                m.alpha_cutoff,
+                m.key in self.vertex_colour_keys,
+                tuple(t.key if t is not None else None for t in tex),
+            )
             self.materials[key] = self.by_look.setdefault(sig, m)
         return self.materials[key]
 
@@ -798,13 +858,16 @@ class _Reader:
             for attr in inp.GetValueProducingAttributes():
                 prim = attr.GetPrim()
                 sh = UsdShade.Shader(prim)
-                if UsdShade.Output.IsOutput(attr) or (sh and str(attr.GetName()).startswith(
-                        "outputs:")):
+                if UsdShade.Output.IsOutput(attr) or (
+                    sh and str(attr.GetName()).startswith("outputs:")
+                ):
                     shader_id = str(sh.GetIdAttr().Get() or "") if sh else ""
                     if shader_id == "UsdUVTexture":
                         return default, (sh, str(attr.GetBaseName()))
-                    if shader_id.startswith("UsdPrimvarReader") and str(
-                            sh.GetInput("varname").Get() or "") == "displayColor":
+                    if (
+                        shader_id.startswith("UsdPrimvarReader")
+                        and str(sh.GetInput("varname").Get() or "") == "displayColor"
+                    ):
                         return _DISPLAY_COLOR, None  # the mesh's displayColor, per vertex
                     return default, None
                 v = attr.Get(self.time)
@@ -862,11 +925,11 @@ class _Reader:
             emissive=em,
             base_color_texture=base_tex,
             metallic_roughness_texture=mr_tex,
-            normal_texture=None if normal_tex is None else self._texture(normal_tex, "rgb",
-                                                                         label),
+            normal_texture=None if normal_tex is None else self._texture(normal_tex, "rgb", label),
             emissive_texture=em_tex,
-            occlusion_texture=None if occlusion_tex is None else self._texture(
-                occlusion_tex, "r", label),
+            occlusion_texture=None
+            if occlusion_tex is None
+            else self._texture(occlusion_tex, "r", label),
             double_sided=double,
             alpha_cutoff=cutoff if cutoff > 0 else None,
         )
@@ -883,8 +946,9 @@ class _Reader:
         authored = getattr(asset, "path", "") or ""
         if not resolved:
             if authored:
-                self.warnings.append(f"missing texture '{printable(authored)}' ({label}): "
-                                     "drawn without it")
+                self.warnings.append(
+                    f"missing texture '{printable(authored)}' ({label}): drawn without it"
+                )
             return None, ""
         if resolved in self.images:
             return self.images[resolved], resolved
@@ -892,12 +956,12 @@ class _Reader:
             blob = _read_asset_bytes(resolved)
             rgba = _decode(blob, f"{label} ('{printable(authored)}')")
         except UsdRefusal as exc:
-            self.warnings.append(f"texture '{printable(authored)}': {exc.reason}; drawn "
-                                 "without it")
+            self.warnings.append(f"texture '{printable(authored)}': {exc.reason}; drawn without it")
             rgba = None
         except UnsafeFile as exc:
-            self.warnings.append(f"texture '{printable(authored)}' is {exc.reason}; drawn "
-                                 "without it")
+            self.warnings.append(
+                f"texture '{printable(authored)}' is {exc.reason}; drawn without it"
+            )
             rgba = None
         self.images[resolved] = rgba
         return rgba, resolved
@@ -935,8 +999,9 @@ class _Reader:
                 imgs[what] = (rgba, resolved, "rgba".index(tex[1]))
         shape = next(iter(imgs.values()))[0].shape
         if any(v[0].shape != shape for v in imgs.values()):
-            self.warnings.append(f"{label}: roughness and metallic textures differ in size; "
-                                 "drawn with their factors")
+            self.warnings.append(
+                f"{label}: roughness and metallic textures differ in size; drawn with their factors"
+            )
             return None
         key = ("mr", *((k, v[1], v[2]) for k, v in sorted(imgs.items())))
         if key not in self.textures:
@@ -963,8 +1028,11 @@ def _read_asset_bytes(resolved: str) -> bytes:
     """A texture's bytes: a regular file, or a member of a .usdz (``pkg.usdz[inner.png]``)."""
     if resolved.endswith("]") and "[" in resolved:
         package, inner = resolved[:-1].split("[", 1)
-        blob = read_regular(package, MAX_MESH_FILE_BYTES * 4) if not package.endswith("]") \
+        blob = (
+            read_regular(package, MAX_MESH_FILE_BYTES * 4)
+            if not package.endswith("]")
             else _read_asset_bytes(package)
+        )
         try:
             with zipfile.ZipFile(io.BytesIO(blob)) as z:
                 info = z.getinfo(inner.split("[", 1)[0] if "[" in inner else inner)
@@ -996,8 +1064,9 @@ def _decode(blob: bytes, label: str) -> np.ndarray:
     return tex.rgba
 
 
-def _computed_normals(points: np.ndarray, fvi: np.ndarray, corner_tris: np.ndarray,
-                      flat: bool) -> np.ndarray:
+def _computed_normals(
+    points: np.ndarray, fvi: np.ndarray, corner_tris: np.ndarray, flat: bool
+) -> np.ndarray:
     """Per-corner normals from the triangles: faceted (each triangle's own) or smooth
     (area-weighted over each shared point), for meshes that author none."""
     p = points[fvi]
@@ -1039,27 +1108,42 @@ def _gprim_arrays(prim, time):
         pts, tris, nrm = _box(s)
     elif t == "Sphere":
         r = num(UsdGeom.Sphere(prim).GetRadiusAttr(), 1.0)
-        pts, tris, nrm = _lathe([(0, -r), *[(r * math.sin(a), -r * math.cos(a)) for a in
-                                            np.linspace(0, math.pi, seg // 2 + 1)[1:-1]],
-                                 (0, r)], seg, smooth=True)
+        pts, tris, nrm = _lathe(
+            [
+                (0, -r),
+                *[
+                    (r * math.sin(a), -r * math.cos(a))
+                    for a in np.linspace(0, math.pi, seg // 2 + 1)[1:-1]
+                ],
+                (0, r),
+            ],
+            seg,
+            smooth=True,
+        )
     elif t in ("Cylinder", "Cone", "Capsule"):
         g = getattr(UsdGeom, t)(prim)
         r = num(g.GetRadiusAttr(), 1.0)
         h = num(g.GetHeightAttr(), 2.0) / 2
         if t == "Cylinder":
-            pts, tris, nrm = _lathe([(0, -h), (r, -h), (r, -h), (r, h), (r, h), (0, h)], seg,
-                                    smooth=False)
+            pts, tris, nrm = _lathe(
+                [(0, -h), (r, -h), (r, -h), (r, h), (r, h), (0, h)], seg, smooth=False
+            )
         elif t == "Cone":
             pts, tris, nrm = _lathe([(0, -h), (r, -h), (r, -h), (0, h)], seg, smooth=False)
         else:
             arc = np.linspace(0, math.pi / 2, seg // 4 + 1)
-            prof = [(0, -h - r), *[(r * math.sin(a), -h - r * math.cos(a)) for a in arc[1:]],
-                    *[(r * math.cos(a), h + r * math.sin(a)) for a in arc[:-1]], (0, h + r)]
+            prof = [
+                (0, -h - r),
+                *[(r * math.sin(a), -h - r * math.cos(a)) for a in arc[1:]],
+                *[(r * math.cos(a), h + r * math.sin(a)) for a in arc[:-1]],
+                (0, h + r),
+            ]
             pts, tris, nrm = _lathe(prof, seg, smooth=True)
         axis = str(g.GetAxisAttr().Get(time) or "Z")
-        rot = {"X": np.array([[0, 1, 0], [-1, 0, 0], [0, 0, 1.0]]).T,  # +Y -> +X
-               "Z": np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0.0]]).T,  # +Y -> +Z
-               }.get(axis, np.eye(3))
+        rot = {
+            "X": np.array([[0, 1, 0], [-1, 0, 0], [0, 0, 1.0]]).T,  # +Y -> +X
+            "Z": np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0.0]]).T,  # +Y -> +Z
+        }.get(axis, np.eye(3))
         pts, nrm = pts @ rot.T, nrm @ rot.T
     else:
         return None
@@ -1072,8 +1156,16 @@ def _gprim_arrays(prim, time):
     counts = np.full(len(tris), 3)
     fvi = tris.reshape(-1)
     # per-corner arrays (the mesh path expects them); positions come from points[fvi]
-    return (pts, counts, fvi, nrm[fvi], None, None if color_c is None else color_c[fvi],
-            False, left)
+    return (
+        pts,
+        counts,
+        fvi,
+        nrm[fvi],
+        None,
+        None if color_c is None else color_c[fvi],
+        False,
+        left,
+    )
 
 
 def _box(s: float):
@@ -1133,7 +1225,11 @@ def _lathe(profile, seg: int, smooth: bool):
     # drop triangles collapsed onto the axis
     p = points[faces]
     area = np.linalg.norm(np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]), axis=1)
-    return points, faces[area > 1e-12 * max(float(np.abs(points).max()), 1e-300) ** 2], np.array(nrm)
+    return (
+        points,
+        faces[area > 1e-12 * max(float(np.abs(points).max()), 1e-300) ** 2],
+        np.array(nrm),
+    )
 
 
 # ---------------------------------------------------------------- entry points
@@ -1147,16 +1243,19 @@ def load_usd(path: str | Path, variants: Mapping[str, str] | None = None) -> Usd
     try:
         world, up, mpu, w = stage_conversion(stage)
         warnings += w
-        prefix = f"usd:{path}" + (f"{{{','.join(f'{k}={v}' for k, v in sorted(variants.items()))}}}"
-                                  if variants else "")
+        prefix = f"usd:{path}" + (
+            f"{{{','.join(f'{k}={v}' for k, v in sorted(variants.items()))}}}" if variants else ""
+        )
         reader = _Reader(stage, str(path), prefix)
         with Tf.DiagnosticTrap() as trap, np.errstate(all="ignore"):
             parts = reader.run(world)
             trap.Clear()
         warnings += reader.warnings
         if reader.subdiv:
-            warnings.append(f"subdivision surfaces ({', '.join(sorted(reader.subdiv))}) are "
-                            "drawn as their control cage, smooth-shaded, not subdivided")
+            warnings.append(
+                f"subdivision surfaces ({', '.join(sorted(reader.subdiv))}) are "
+                "drawn as their control cage, smooth-shaded, not subdivided"
+            )
         for what, n in sorted(reader.skipped.items()):
             warnings.append(f"skipped: {what} ({n:,})")
         if not parts:
@@ -1167,14 +1266,21 @@ def load_usd(path: str | Path, variants: Mapping[str, str] | None = None) -> Usd
             "format": "USD",
             "up_axis": up,
             "meters_per_unit": mpu,
-            "default_prim": str(stage.GetDefaultPrim().GetName()) if stage.GetDefaultPrim()
+            "default_prim": str(stage.GetDefaultPrim().GetName())
+            if stage.GetDefaultPrim()
             else None,
             "layers": len(stage.GetUsedLayers()),
             "variants": dict(variants or {}),
             "subdivision_meshes": sorted(reader.subdiv),
         }
-        return UsdAsset(source=str(path), parts=tuple(parts), bounds_min=lo, bounds_max=hi,
-                        source_meta=meta, warnings=tuple(dict.fromkeys(warnings)))
+        return UsdAsset(
+            source=str(path),
+            parts=tuple(parts),
+            bounds_min=lo,
+            bounds_max=hi,
+            source_meta=meta,
+            warnings=tuple(dict.fromkeys(warnings)),
+        )
     finally:
         del stage, held
 
@@ -1220,9 +1326,17 @@ class UsdCamera:
     note: str = ""  # how the units were read, where the file's own did not make sense
 
 
-def light_intensity(usd_type: str, luminance_nits: float, *, normalize: bool,
-                    radius_m: float = 0.0, width_m: float = 0.0, height_m: float = 0.0,
-                    length_m: float = 0.0, angle_deg: float = 0.53) -> float:
+def light_intensity(
+    usd_type: str,
+    luminance_nits: float,
+    *,
+    normalize: bool,
+    radius_m: float = 0.0,
+    width_m: float = 0.0,
+    height_m: float = 0.0,
+    length_m: float = 0.0,
+    angle_deg: float = 0.53,
+) -> float:
     """previs's candela (lux for a DistantLight) from a UsdLux light's luminance.
 
     UsdLux ``inputs:intensity * 2**inputs:exposure`` is the luminance L (nits, cd/m^2) of the
@@ -1243,9 +1357,9 @@ def light_intensity(usd_type: str, luminance_nits: float, *, normalize: bool,
     if usd_type == "DistantLight":
         return L if normalize else L * math.pi * math.sin(math.radians(angle_deg) / 2) ** 2
     if usd_type == "SphereLight":
-        return L / 4 if normalize else L * math.pi * radius_m ** 2
+        return L / 4 if normalize else L * math.pi * radius_m**2
     if usd_type == "DiskLight":
-        return L if normalize else L * math.pi * radius_m ** 2
+        return L if normalize else L * math.pi * radius_m**2
     if usd_type == "RectLight":
         return L if normalize else L * width_m * height_m
     if usd_type == "CylinderLight":
@@ -1253,8 +1367,9 @@ def light_intensity(usd_type: str, luminance_nits: float, *, normalize: bool,
     return L  # DomeLight and others: luminance, nits
 
 
-def usd_lights_and_cameras(path: str | Path, variants: Mapping[str, str] | None = None
-                           ) -> tuple[list[UsdLight], list[UsdCamera]]:
+def usd_lights_and_cameras(
+    path: str | Path, variants: Mapping[str, str] | None = None
+) -> tuple[list[UsdLight], list[UsdCamera]]:
     """The UsdLux lights and UsdGeom cameras of a USD file, converted to metres and +Y up."""
     from pxr import Usd, UsdGeom, UsdLux
 
@@ -1266,8 +1381,11 @@ def usd_lights_and_cameras(path: str | Path, variants: Mapping[str, str] | None 
     xf = UsdGeom.XformCache(t)
     lights, cameras = [], []
     for prim in Usd.PrimRange.Stage(stage, Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate)):
-        m = world @ _matrix(xf.GetLocalToWorldTransform(prim)) if prim.IsA(
-            UsdGeom.Xformable) else None
+        m = (
+            world @ _matrix(xf.GetLocalToWorldTransform(prim))
+            if prim.IsA(UsdGeom.Xformable)
+            else None
+        )
         if m is None:
             continue
         # scene units (with the prim's own scale) to metres, for sizes and distances
@@ -1283,6 +1401,7 @@ def usd_lights_and_cameras(path: str | Path, variants: Mapping[str, str] | None 
             def get(attr, default):
                 v = attr.Get(t)
                 return float(default if v is None else v)
+
             tenth_mm = 0.1 * mpu * 1000  # tenths of a scene unit, in millimetres
             note = ""
             aperture = get(cam.GetHorizontalApertureAttr(), 20.955)
@@ -1290,24 +1409,32 @@ def usd_lights_and_cameras(path: str | Path, variants: Mapping[str, str] | None 
                 # No filmback is 20 cm wide: the author wrote millimetres whatever the
                 # stage's units (common in DCC exports with metersPerUnit = 1).
                 tenth_mm = 1.0
-                note = (f"lens and filmback read as millimetres: as tenths of a unit of "
-                        f"{mpu:g} m the filmback would be {aperture * 0.1 * mpu * 1000:,.0f} mm"
-                        " wide")
+                note = (
+                    f"lens and filmback read as millimetres: as tenths of a unit of "
+                    f"{mpu:g} m the filmback would be {aperture * 0.1 * mpu * 1000:,.0f} mm"
+                    " wide"
+                )
             pose = np.eye(4)
             pose[:3, :3] = rot
             pose[:3, 3] = m[:3, 3]
             near, far = cam.GetClippingRangeAttr().Get(t) or (1.0, 1e6)
-            cameras.append(UsdCamera(
-                name=prim.GetName(), world_from_camera=pose,
-                focal_length_mm=get(cam.GetFocalLengthAttr(), 50) * tenth_mm,
-                horizontal_aperture_mm=get(cam.GetHorizontalApertureAttr(), 20.955) * tenth_mm,
-                vertical_aperture_mm=get(cam.GetVerticalApertureAttr(), 15.2908) * tenth_mm,
-                horizontal_offset_mm=get(cam.GetHorizontalApertureOffsetAttr(), 0) * tenth_mm,
-                vertical_offset_mm=get(cam.GetVerticalApertureOffsetAttr(), 0) * tenth_mm,
-                f_stop=get(cam.GetFStopAttr(), 0),
-                focus_distance_m=get(cam.GetFocusDistanceAttr(), 0) * scale,
-                near_m=float(near) * scale, far_m=float(far) * scale,
-                projection=str(cam.GetProjectionAttr().Get(t)), note=note))
+            cameras.append(
+                UsdCamera(
+                    name=prim.GetName(),
+                    world_from_camera=pose,
+                    focal_length_mm=get(cam.GetFocalLengthAttr(), 50) * tenth_mm,
+                    horizontal_aperture_mm=get(cam.GetHorizontalApertureAttr(), 20.955) * tenth_mm,
+                    vertical_aperture_mm=get(cam.GetVerticalApertureAttr(), 15.2908) * tenth_mm,
+                    horizontal_offset_mm=get(cam.GetHorizontalApertureOffsetAttr(), 0) * tenth_mm,
+                    vertical_offset_mm=get(cam.GetVerticalApertureOffsetAttr(), 0) * tenth_mm,
+                    f_stop=get(cam.GetFStopAttr(), 0),
+                    focus_distance_m=get(cam.GetFocusDistanceAttr(), 0) * scale,
+                    near_m=float(near) * scale,
+                    far_m=float(far) * scale,
+                    projection=str(cam.GetProjectionAttr().Get(t)),
+                    note=note,
+                )
+            )
     del stage, held
     return lights, cameras
 
@@ -1336,8 +1463,11 @@ def _light(prim, t, scale: float, pos, fwd) -> UsdLight:
     usd_type = prim.GetTypeName()
     nits = get(api.GetIntensityAttr(), 1.0) * 2 ** get(api.GetExposureAttr(), 0.0)
     col = np.asarray(api.GetColorAttr().Get(t) or (1, 1, 1), dtype=np.float64)
-    kelvin = get(api.GetColorTemperatureAttr(), 6500) if api.GetEnableColorTemperatureAttr(
-    ).Get(t) else None
+    kelvin = (
+        get(api.GetColorTemperatureAttr(), 6500)
+        if api.GetEnableColorTemperatureAttr().Get(t)
+        else None
+    )
     lum = float(col @ [0.2126, 0.7152, 0.0722])
     color = vec3(col / lum if lum > 0 else np.ones(3))
     nits *= max(lum, 0.0)
@@ -1349,13 +1479,24 @@ def _light(prim, t, scale: float, pos, fwd) -> UsdLight:
         attr = getattr(s, f"Get{name}Attr", None) if s is not None else None
         return get(attr() if attr else None, default) * scale
 
-    r, w, h, length = dim("Radius", 0.5), dim("Width", 1.0), dim("Height", 1.0), dim("Length",
-                                                                                    1.0)
+    r, w, h, length = dim("Radius", 0.5), dim("Width", 1.0), dim("Height", 1.0), dim("Length", 1.0)
     angle = get(s.GetAngleAttr(), 0.53) if usd_type == "DistantLight" and s is not None else 0.53
-    intensity = light_intensity(usd_type, nits, normalize=normalize, radius_m=r, width_m=w,
-                                height_m=h, length_m=length, angle_deg=angle)
-    kind = {"DistantLight": "directional", "SphereLight": "point", "DomeLight": "dome",
-            "DomeLight_1": "dome"}.get(usd_type, "area")
+    intensity = light_intensity(
+        usd_type,
+        nits,
+        normalize=normalize,
+        radius_m=r,
+        width_m=w,
+        height_m=h,
+        length_m=length,
+        angle_deg=angle,
+    )
+    kind = {
+        "DistantLight": "directional",
+        "SphereLight": "point",
+        "DomeLight": "dome",
+        "DomeLight_1": "dome",
+    }.get(usd_type, "area")
     beam = field_deg = 0.0
     if prim.HasAPI(UsdLux.ShapingAPI):
         shaping = UsdLux.ShapingAPI(prim)
@@ -1365,8 +1506,22 @@ def _light(prim, t, scale: float, pos, fwd) -> UsdLight:
             soft = min(max(get(shaping.GetShapingConeSoftnessAttr(), 0.0), 0.0), 1.0)
             field_deg = 2 * cone
             beam = field_deg * (1 - soft)
-    size = {"SphereLight": 2 * r, "DiskLight": 2 * r, "RectLight": max(w, h),
-            "CylinderLight": length}.get(usd_type, 0.0)
-    return UsdLight(name=prim.GetName(), type=kind, usd_type=usd_type, color_linear=color,
-                    intensity=intensity, position_m=pos, direction=fwd, kelvin=kelvin,
-                    beam_angle_deg=beam, field_angle_deg=field_deg, size_m=size)
+    size = {
+        "SphereLight": 2 * r,
+        "DiskLight": 2 * r,
+        "RectLight": max(w, h),
+        "CylinderLight": length,
+    }.get(usd_type, 0.0)
+    return UsdLight(
+        name=prim.GetName(),
+        type=kind,
+        usd_type=usd_type,
+        color_linear=color,
+        intensity=intensity,
+        position_m=pos,
+        direction=fwd,
+        kelvin=kelvin,
+        beam_angle_deg=beam,
+        field_angle_deg=field_deg,
+        size_m=size,
+    )

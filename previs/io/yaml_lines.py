@@ -51,7 +51,9 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     }
 
 
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 _Loader.add_implicit_resolver(
     _INT, re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"), list("-+0123456789")
 )
@@ -83,7 +85,7 @@ def one_line(text) -> str:
 
 
 def _tag(tag: str) -> str:
-    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def format_path(path: PathT) -> str:
@@ -135,7 +137,9 @@ class _Builder:
         if isinstance(node, ScalarNode):
             return self._scalar(node, path)
         if id(node) in self.stack:
-            raise self.error("an alias refers to its own parent (a recursive structure)", path, _line(node))
+            raise self.error(
+                "an alias refers to its own parent (a recursive structure)", path, _line(node)
+            )
         self.stack.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -154,15 +158,23 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, path: PathT):
         if node.tag not in _SCALAR_TAGS:
-            raise self.error(f"unsupported tag {show(_tag(node.tag))} (a scene holds text, numbers, "
-                             "true/false and lists and mappings of them)", path, _line(node))
+            raise self.error(
+                f"unsupported tag {show(_tag(node.tag))} (a scene holds text, numbers, "
+                "true/false and lists and mappings of them)",
+                path,
+                _line(node),
+            )
         text = node.value
         if node.tag == _INT:
             digits = sum(c.isdigit() for c in text)
-            if digits > MAX_INT_DIGITS or (text.lstrip("+-").lower().startswith("0x")
-                                           and len(text) > MAX_INT_DIGITS + 3):
-                raise self.error(f"integer {show(text)} is too large (at most {MAX_INT_DIGITS} "
-                                 "digits)", path, _line(node))
+            if digits > MAX_INT_DIGITS or (
+                text.lstrip("+-").lower().startswith("0x") and len(text) > MAX_INT_DIGITS + 3
+            ):
+                raise self.error(
+                    f"integer {show(text)} is too large (at most {MAX_INT_DIGITS} digits)",
+                    path,
+                    _line(node),
+                )
         try:
             value = self.loader.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError, ArithmeticError) as exc:
@@ -180,21 +192,28 @@ class _Builder:
         try:
             self.loader.flatten_mapping(node)
         except yaml.YAMLError as exc:
-            raise self.error(f"bad merge key: {one_line(getattr(exc, 'problem', exc))}", path, _line(node)) from None
+            raise self.error(
+                f"bad merge key: {one_line(getattr(exc, 'problem', exc))}", path, _line(node)
+            ) from None
         n_merged = len(node.value) - explicit
         out: dict = {}
         first_line: dict = {}
         for i, (k_node, v_node) in enumerate(node.value):
             if not isinstance(k_node, ScalarNode):
-                raise self.error("a key must be a plain name, not a list or mapping", path, _line(k_node))
+                raise self.error(
+                    "a key must be a plain name, not a list or mapping", path, _line(k_node)
+                )
             key = self.build(k_node, path)
             try:
                 hash(key)
             except TypeError:
                 raise self.error(f"unusable key {show(key)}", path, _line(k_node)) from None
             if i >= n_merged and key in first_line:
-                raise self.error(f"duplicate key {show(key)} (first written on line {first_line[key]})",
-                                 path + (key,), _line(k_node))
+                raise self.error(
+                    f"duplicate key {show(key)} (first written on line {first_line[key]})",
+                    path + (key,),
+                    _line(k_node),
+                )
             if i >= n_merged:
                 first_line[key] = _line(k_node)
             self.lines.lines[path + (key,)] = _line(k_node)
@@ -223,13 +242,20 @@ def _check_size(text: str, file: str) -> None:
             if isinstance(event, NodeEvent):
                 count += 1
                 if count > MAX_YAML_VALUES:
-                    raise SceneError(f"more than {MAX_YAML_VALUES:,} values; a scene file holds at "
-                                     "most that many", file=file, line=event.start_mark.line + 1)
+                    raise SceneError(
+                        f"more than {MAX_YAML_VALUES:,} values; a scene file holds at "
+                        "most that many",
+                        file=file,
+                        line=event.start_mark.line + 1,
+                    )
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > MAX_YAML_DEPTH:
-                    raise SceneError(f"lists and mappings nested more than {MAX_YAML_DEPTH} deep",
-                                     file=file, line=event.start_mark.line + 1)
+                    raise SceneError(
+                        f"lists and mappings nested more than {MAX_YAML_DEPTH} deep",
+                        file=file,
+                        line=event.start_mark.line + 1,
+                    )
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as exc:
@@ -277,8 +303,10 @@ def read_text(path: str | Path) -> str:
         elif why.startswith("a part of the path is a file"):
             why = "no such file (a folder on its path is a file)"
         elif why.startswith("the file is "):  # "the file is 20.0 MiB; previs reads at most ..."
-            why = (f"is larger than {MAX_SCENE_FILE_BYTES // 2**20} MiB; a scene file holds at "
-                   "most that much")
+            why = (
+                f"is larger than {MAX_SCENE_FILE_BYTES // 2**20} MiB; a scene file holds at "
+                "most that much"
+            )
         elif why.startswith(("a ", "not a regular")):  # what the path is
             link = " (through a symbolic link)" if path.is_symlink() else ""
             why = f"is {why.replace(', not', f'{link}, not', 1)}"
@@ -288,7 +316,9 @@ def read_text(path: str | Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SceneError(f"not a YAML text file (not UTF-8 at byte {exc.start})", file=path) from None
+        raise SceneError(
+            f"not a YAML text file (not UTF-8 at byte {exc.start})", file=path
+        ) from None
 
 
 def load_yaml(path: str | Path) -> tuple[object, LineMap]:

@@ -23,15 +23,19 @@ def create_offscreen_context(device_index: int | None = None):
     if device_index is None and os.environ.get("PREVIS_EGL_DEVICE", "").strip():
         raw = os.environ["PREVIS_EGL_DEVICE"].strip()
         if not raw.isdigit():
-            raise RenderError(f"PREVIS_EGL_DEVICE must be an EGL device number (0, 1, ...), got {raw!r}")
+            raise RenderError(
+                f"PREVIS_EGL_DEVICE must be an EGL device number (0, 1, ...), got {raw!r}"
+            )
         device_index = int(raw)
     if device_index is not None:
         try:
-            return moderngl.create_standalone_context(require=GL_VERSION, backend="egl",
-                                                      device_index=int(device_index))
+            return moderngl.create_standalone_context(
+                require=GL_VERSION, backend="egl", device_index=int(device_index)
+            )
         except Exception as exc:  # glcontext: "requested device index N, but found M devices"
-            raise RenderError(f"no OpenGL 3.3 context on EGL device {device_index}: "
-                              + " ".join(str(exc).split())) from None
+            raise RenderError(
+                f"no OpenGL 3.3 context on EGL device {device_index}: " + " ".join(str(exc).split())
+            ) from None
     wanted = os.environ.get("PREVIS_GL_BACKEND")
     backends = [wanted] if wanted else ["egl", None]
     errors = []
@@ -98,7 +102,8 @@ def shader_sources(read) -> ShaderSources:
 
 # The GLSL files shipped inside the package (``previs/shaders``, from the top-level ``shaders/``).
 shader_source = shader_sources(
-    lambda name: resources.files("previs.shaders").joinpath(name).read_text(encoding="utf-8"))
+    lambda name: resources.files("previs.shaders").joinpath(name).read_text(encoding="utf-8")
+)
 
 
 def _with_defines(source: str, defines: tuple[str, ...]) -> str:
@@ -127,20 +132,25 @@ def compile_error(message: str, stages: dict[str, tuple[str, ...]]) -> str:
         number, line_no = (m[1], m[2]) if m[1] is not None else (m[3], m[4])
         files = stages[stage]
         file = files[int(number)] if int(number) < len(files) else f"source {number}"
-        return f"{file}:{line_no}: {line[m.end():].strip(' :')}"
+        return f"{file}:{line_no}: {line[m.end() :].strip(' :')}"
     return " ".join(message.split())[:500]
 
 
-def compile_program(ctx, sources: ShaderSources, vertex: str, fragment: str,
-                    defines: tuple[str, ...] = ()):
+def compile_program(
+    ctx, sources: ShaderSources, vertex: str, fragment: str, defines: tuple[str, ...] = ()
+):
     """A program from two shader files of ``sources``; a compile error is one RenderError line
     naming the file and line."""
     try:
-        return ctx.program(vertex_shader=_with_defines(sources(vertex), defines),
-                           fragment_shader=_with_defines(sources(fragment), defines))
+        return ctx.program(
+            vertex_shader=_with_defines(sources(vertex), defines),
+            fragment_shader=_with_defines(sources(fragment), defines),
+        )
     except Exception as exc:
-        where = compile_error(str(exc), {"vertex_shader": sources.files(vertex),
-                                         "fragment_shader": sources.files(fragment)})
+        where = compile_error(
+            str(exc),
+            {"vertex_shader": sources.files(vertex), "fragment_shader": sources.files(fragment)},
+        )
         raise RenderError(f"shader {vertex}/{fragment} failed to compile: {where}") from None
 
 

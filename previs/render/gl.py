@@ -41,7 +41,12 @@ def variant(m: Material) -> str:
     return "masked" if m.alpha_cutoff is not None else "opaque"
 
 
-VERTEX_LAYOUT = (("in_position", 3), ("in_normal", 3), ("in_uv", 2), ("in_color", 4))  # float32 each
+VERTEX_LAYOUT = (
+    ("in_position", 3),
+    ("in_normal", 3),
+    ("in_uv", 2),
+    ("in_color", 4),
+)  # float32 each
 
 
 def write_cube(tex, faces) -> None:
@@ -54,7 +59,9 @@ def write_cube(tex, faces) -> None:
 
 def lights_define(lights: tuple) -> str:
     """The LIGHTS define of lighting.glsl: one L(index, type, tiles, first, ranged, bounded) each."""
-    return "LIGHTS " + " ".join(f"L({i}, {t}, {n}, {f}, {r}, {b})" for i, (t, n, f, r, b) in enumerate(lights))
+    return "LIGHTS " + " ".join(
+        f"L({i}, {t}, {n}, {f}, {r}, {b})" for i, (t, n, f, r, b) in enumerate(lights)
+    )
 
 
 def cube_texture(ctx, size: int):
@@ -83,7 +90,9 @@ def vertex_array(ctx, prog, vbo, ibo):
             names.append(name)
         else:
             fmt.append(f"{4 * n}x")
-    return ctx.vertex_array(prog, [(vbo, " ".join(fmt), *names)], index_buffer=ibo, index_element_size=4)
+    return ctx.vertex_array(
+        prog, [(vbo, " ".join(fmt), *names)], index_buffer=ibo, index_element_size=4
+    )
 
 
 def uniform(prog, name: str, value) -> None:
@@ -106,7 +115,7 @@ def write_array(prog, name: str, arr: np.ndarray) -> None:
     variant indexes (a light list of three keeps three)."""
     member = prog._members.get(name)
     if member is not None:
-        data = np.ascontiguousarray(arr[:member.array_length]).tobytes()
+        data = np.ascontiguousarray(arr[: member.array_length]).tobytes()
         if not _same_as_last(prog, name, data):
             member.write(data)
             _remember(prog, name, data)

@@ -88,8 +88,9 @@ def _config(name: str):
     try:
         return _ocio().Config.CreateFromFile(name)
     except Exception as exc:  # OCIO: "Could not find ... config"
-        raise RenderError(f"OpenColorIO config {name!r} could not be loaded: {' '.join(str(exc).split())}") \
-            from None
+        raise RenderError(
+            f"OpenColorIO config {name!r} could not be loaded: {' '.join(str(exc).split())}"
+        ) from None
 
 
 def working_space(config) -> str:
@@ -98,11 +99,15 @@ def working_space(config) -> str:
         cs = config.getColorSpace(name)  # also finds aliases
         if cs is not None:
             return cs.getName()
-    raise RenderError(f"the OpenColorIO config {config.getName()!r} has no linear Rec.709 colour space "
-                      f"(looked for {', '.join(WORKING_SPACE_NAMES)})")
+    raise RenderError(
+        f"the OpenColorIO config {config.getName()!r} has no linear Rec.709 colour space "
+        f"(looked for {', '.join(WORKING_SPACE_NAMES)})"
+    )
 
 
-def resolve(display: str, view: str | None = None, config: str = DEFAULT_CONFIG) -> tuple[str, str] | None:
+def resolve(
+    display: str, view: str | None = None, config: str = DEFAULT_CONFIG
+) -> tuple[str, str] | None:
     """(display, view) of ``config`` that an output names, or None for ``filmic``; an unknown
     display or view is one RenderError line listing what the config has."""
     if display.lower() == FILMIC:
@@ -114,12 +119,16 @@ def resolve(display: str, view: str | None = None, config: str = DEFAULT_CONFIG)
     name = alias[0] if alias else display
     displays = list(cfg.getDisplays())
     if name not in displays:
-        raise RenderError(f"no display {display!r} in {config} (displays: {', '.join(displays)}; or "
-                          f"{', '.join([FILMIC, *ALIASES])})")
+        raise RenderError(
+            f"no display {display!r} in {config} (displays: {', '.join(displays)}; or "
+            f"{', '.join([FILMIC, *ALIASES])})"
+        )
     views = list(cfg.getViews(name))
     view = view or (alias[1] if alias else None) or cfg.getDefaultView(name)
     if view not in views:
-        raise RenderError(f"no view {view!r} for display {name!r} in {config} (views: {', '.join(views)})")
+        raise RenderError(
+            f"no view {view!r} for display {name!r} in {config} (views: {', '.join(views)})"
+        )
     return name, view
 
 
@@ -127,7 +136,9 @@ _SAMPLER = re.compile(r"uniform\s+sampler([123])D\s+(\w+)\s*;")
 
 
 @functools.lru_cache(maxsize=8)
-def display_shader(display: str, view: str | None = None, config: str = DEFAULT_CONFIG) -> DisplayShader | None:
+def display_shader(
+    display: str, view: str | None = None, config: str = DEFAULT_CONFIG
+) -> DisplayShader | None:
     """The GPU transform from previs's working space to ``display``/``view`` (names or an
     alias, see :func:`resolve`); None for ``filmic``."""
     names = resolve(display, view, config)
@@ -145,15 +156,30 @@ def display_shader(display: str, view: str | None = None, config: str = DEFAULT_
     textures = []
     for t in desc.getTextures():
         if dims.get(t.samplerName, 2) != 2:
-            raise RenderError(f"OpenColorIO made a {dims[t.samplerName]}D LUT for {names}; previs needs 2D")
+            raise RenderError(
+                f"OpenColorIO made a {dims[t.samplerName]}D LUT for {names}; previs needs 2D"
+            )
         comps = 1 if t.channel == desc.TEXTURE_RED_CHANNEL else 3
-        textures.append(OcioTexture(t.samplerName, (int(t.width), int(t.height)), comps,
-                                    t.interpolation != ocio.INTERP_NEAREST,
-                                    np.asarray(t.getValues(), np.float32).tobytes()))
+        textures.append(
+            OcioTexture(
+                t.samplerName,
+                (int(t.width), int(t.height)),
+                comps,
+                t.interpolation != ocio.INTERP_NEAREST,
+                np.asarray(t.getValues(), np.float32).tobytes(),
+            )
+        )
     for t in desc.get3DTextures():
         n = int(t.edgeLen)
-        textures.append(OcioTexture(t.samplerName, (n, n, n), 3, t.interpolation != ocio.INTERP_NEAREST,
-                                    np.asarray(t.getValues(), np.float32).tobytes()))
+        textures.append(
+            OcioTexture(
+                t.samplerName,
+                (n, n, n),
+                3,
+                t.interpolation != ocio.INTERP_NEAREST,
+                np.asarray(t.getValues(), np.float32).tobytes(),
+            )
+        )
     uniforms = []
     for name, u in desc.getUniforms():
         kind = u.type
@@ -169,8 +195,15 @@ def display_shader(display: str, view: str | None = None, config: str = DEFAULT_
             uniforms.append((name, tuple(int(v) for v in u.getVectorInt())))
         else:
             raise RenderError(f"OpenColorIO uniform {name} of type {kind} is not supported")
-    return DisplayShader(names[0], names[1], config, glsl, tuple(textures), tuple(uniforms),
-                         f"{config}|{names[0]}|{names[1]}|{proc.getCacheID()}")
+    return DisplayShader(
+        names[0],
+        names[1],
+        config,
+        glsl,
+        tuple(textures),
+        tuple(uniforms),
+        f"{config}|{names[0]}|{names[1]}|{proc.getCacheID()}",
+    )
 
 
 def output_label(display: str, view: str | None = None, config: str = DEFAULT_CONFIG) -> str:

@@ -61,7 +61,8 @@ class CameraView:
     @property
     def clip_from_world(self) -> np.ndarray:
         return tf.perspective(self.yfov_rad, self.aspect, self.near_m, self.far_m) @ np.linalg.inv(
-            self.world_from_camera)
+            self.world_from_camera
+        )
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,16 @@ class Renderer:
     """Owns one OpenGL context, the render targets made in it and the passes that draw into
     them (each pass owns its own GPU objects)."""
 
-    def __init__(self, width: int, height: int, *, antialias: bool = True, shadows: bool = True,
-                 shadow_map_size: int = 2048, ctx=None):
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        *,
+        antialias: bool = True,
+        shadows: bool = True,
+        shadow_map_size: int = 2048,
+        ctx=None,
+    ):
         if width <= 0 or height <= 0:
             raise RenderError(f"impossible image size {width}x{height}")
         self._owns_ctx = ctx is None
@@ -181,7 +190,9 @@ class Renderer:
             raise RenderError(f"impossible {what} size {size[0]}x{size[1]}")
         max_px = int(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
         if max(size) > max_px:
-            raise RenderError(f"{what} size {size[0]}x{size[1]} is over this OpenGL's limit of {max_px} px a side")
+            raise RenderError(
+                f"{what} size {size[0]}x{size[1]} is over this OpenGL's limit of {max_px} px a side"
+            )
         return size
 
     def _make_targets(self, size: tuple[int, int]) -> dict:
@@ -197,7 +208,9 @@ class Renderer:
             t[name].filter = (ctx.NEAREST, ctx.NEAREST)  # read through the sampler (fetch.glsl)
             clamp_to_edge(t[name])
         t["depth"].compare_func = ""  # its depths, not a comparison
-        t["gbuffer"] = ctx.framebuffer([t["albedo"], t["normal"], t["geom"], t["emissive"]], t["depth"])
+        t["gbuffer"] = ctx.framebuffer(
+            [t["albedo"], t["normal"], t["geom"], t["emissive"]], t["depth"]
+        )
         t["image"] = ctx.texture(size, 4)  # tone-mapped, sRGB-encoded
         t["image"].filter = (ctx.LINEAR, ctx.LINEAR)  # FXAA samples between pixels
         clamp_to_edge(t["image"])
@@ -241,9 +254,15 @@ class Renderer:
 
     # ------------------------------------------------------------ world and lights
     @_current
-    def set_world(self, items: list[DrawItem], lights: list[Light], *,
-                  ambient_up_nits=(0.0, 0.0, 0.0), ambient_down_nits=(0.0, 0.0, 0.0),
-                  dynamic: frozenset[str] | set[str] = frozenset()) -> None:
+    def set_world(
+        self,
+        items: list[DrawItem],
+        lights: list[Light],
+        *,
+        ambient_up_nits=(0.0, 0.0, 0.0),
+        ambient_down_nits=(0.0, 0.0, 0.0),
+        dynamic: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
         """Upload the world. Static items are pre-transformed and merged per material (a handful
         of draw calls however many meshes); items named in ``dynamic`` keep their own vertices and
         move with :meth:`set_poses`. Shadow maps are rendered once and again only when a light or
@@ -251,8 +270,9 @@ class Renderer:
         self.geometry_pass.set_world(items, dynamic)
         lighting = self.lighting_pass
         lighting.lights = _checked_lights(lights)
-        lighting.ambient = Ambient(tuple(float(x) for x in ambient_up_nits),
-                                   tuple(float(x) for x in ambient_down_nits))
+        lighting.ambient = Ambient(
+            tuple(float(x) for x in ambient_up_nits), tuple(float(x) for x in ambient_down_nits)
+        )
         self.shadow_pass.dirty = True
 
     def set_poses(self, poses: dict[str, np.ndarray]) -> None:
@@ -260,7 +280,9 @@ class Renderer:
         if self.geometry_pass.set_poses(poses):
             self.shadow_pass.dirty = True
 
-    def set_lights(self, lights: list[Light], *, ambient_up_nits=None, ambient_down_nits=None) -> None:
+    def set_lights(
+        self, lights: list[Light], *, ambient_up_nits=None, ambient_down_nits=None
+    ) -> None:
         """Change the lights for the next frame; shadow maps re-render only if one moved."""
         lighting = self.lighting_pass
         lights = _checked_lights(lights)
@@ -281,8 +303,11 @@ class Renderer:
             self.lighting_pass.sky = None
             return
         d = np.asarray(sun_dir, float)
-        self.lighting_pass.sky = Sky(tuple(d / np.linalg.norm(d)), tuple(float(x) for x in sun_color_linear),
-                                     float(turbidity))
+        self.lighting_pass.sky = Sky(
+            tuple(d / np.linalg.norm(d)),
+            tuple(float(x) for x in sun_color_linear),
+            float(turbidity),
+        )
 
     @property
     def triangle_count(self) -> int:
@@ -290,7 +315,9 @@ class Renderer:
 
     # ------------------------------------------------------------ what the wall shows
     @_current
-    def set_wall_content(self, faces: np.ndarray | None, eye_m=(0.0, 1.7, 0.0), wall_nits: float = 0.0) -> None:
+    def set_wall_content(
+        self, faces: np.ndarray | None, eye_m=(0.0, 1.7, 0.0), wall_nits: float = 0.0
+    ) -> None:
         """The LED content: a cube map (6, S, S, 3) of wall signal (0..1) seen from ``eye_m``,
         faces in GL order (+X, -X, +Y, -Y, +Z, -Z) and rows as :meth:`capture_cube` returns them.
         None: the wall shows black."""
@@ -304,17 +331,32 @@ class Renderer:
         (:attr:`display_shader`) never touches the content (previs.render.ocio)."""
         self.wall_pass.nits = float(wall_nits)
         slope, offset, power, sat = cdl if cdl is not None else ((1, 1, 1), (0, 0, 0), (1, 1, 1), 1)
-        self.wall_pass.grade = WallGrade(tuple(map(float, slope)), tuple(map(float, offset)),
-                                         tuple(map(float, power)), float(sat))
+        self.wall_pass.grade = WallGrade(
+            tuple(map(float, slope)),
+            tuple(map(float, offset)),
+            tuple(map(float, power)),
+            float(sat),
+        )
 
-    def set_panel(self, panel_px: tuple[float, float], fill_factor: float, falloff_k_rgb, pitch_mm: float) -> None:
+    def set_panel(
+        self, panel_px: tuple[float, float], fill_factor: float, falloff_k_rgb, pitch_mm: float
+    ) -> None:
         """The LED cabinet: LEDs per cabinet, emitting share of the pitch, off-axis exponents."""
-        self.wall_pass.panel = LedPanel(tuple(map(float, panel_px)), float(fill_factor),
-                                        tuple(map(float, falloff_k_rgb)), float(pitch_mm))
+        self.wall_pass.panel = LedPanel(
+            tuple(map(float, panel_px)),
+            float(fill_factor),
+            tuple(map(float, falloff_k_rgb)),
+            float(pitch_mm),
+        )
 
     @_current
-    def set_inner_frustum(self, image, clip_from_world: np.ndarray | None = None,
-                          soft_edge: float = 0.05, show_border: bool = False) -> None:
+    def set_inner_frustum(
+        self,
+        image,
+        clip_from_world: np.ndarray | None = None,
+        soft_edge: float = 0.05,
+        show_border: bool = False,
+    ) -> None:
         """The inner frustum: the wall signal rendered by a camera with ``clip_from_world``;
         ``image`` is either a texture on this context that samples as linear signal (what
         :meth:`render_signal` returns; used as it is, never copied) or an (H, W, 3) array of
@@ -331,11 +373,20 @@ class Renderer:
             owned = True
         else:
             tex, owned = image, False
-        self.wall_pass.set_inner(InnerFrustum(tex, np.asarray(clip_from_world, dtype=np.float64),
-                                              float(soft_edge), bool(show_border), owned))
+        self.wall_pass.set_inner(
+            InnerFrustum(
+                tex,
+                np.asarray(clip_from_world, dtype=np.float64),
+                float(soft_edge),
+                bool(show_border),
+                owned,
+            )
+        )
 
     @_current
-    def set_led_light(self, radiance: np.ndarray | None, irradiance: np.ndarray | None = None) -> None:
+    def set_led_light(
+        self, radiance: np.ndarray | None, irradiance: np.ndarray | None = None
+    ) -> None:
         """The LED surfaces as a light on the set: ``radiance`` (6, S, S, 3) nits seen from the
         stage point (reflections; S a power of two) and ``irradiance`` (6, s, s, 3) lux
         (diffuse); None: off. The radiance goes up as its mip chain in octahedral maps, one 3D
@@ -344,13 +395,21 @@ class Renderer:
         if radiance is not None:
             self.lighting_pass.set_led_light(LedLight.upload(self.ctx, radiance, irradiance))
 
-    def set_lens(self, focal_length_mm: float, f_number: float, focus_m: float, *,
-                 sensor_width_mm: float | None = None) -> None:
+    def set_lens(
+        self,
+        focal_length_mm: float,
+        f_number: float,
+        focus_m: float,
+        *,
+        sensor_width_mm: float | None = None,
+    ) -> None:
         """The taking lens, for how sharp the wall's LED grid is and for the depth-of-field
         preview (thin-lens defocus). ``sensor_width_mm``: the width the image spans on the sensor
         (desqueezed for anamorphics), which turns blur on the sensor into pixels."""
         sensor = self.lens.sensor_width_mm if sensor_width_mm is None else float(sensor_width_mm)
-        self.lens = TakingLens(float(focal_length_mm), float(f_number), float(min(focus_m, 1e6)), sensor)
+        self.lens = TakingLens(
+            float(focal_length_mm), float(f_number), float(min(focus_m, 1e6)), sensor
+        )
 
     @property
     def view_clip_from_world(self) -> np.ndarray:
@@ -358,7 +417,9 @@ class Renderer:
         return self._view_clip
 
     @_current
-    def seen_wall_tiles(self, other_clip_from_world: np.ndarray, other_size: tuple[int, int]) -> np.ndarray:
+    def seen_wall_tiles(
+        self, other_clip_from_world: np.ndarray, other_size: tuple[int, int]
+    ) -> np.ndarray:
         """For a renderer that is drawing the camera's frame, between the set and the wall
         (``before_wall`` of :meth:`render`): which tiles of another camera's image (the inner
         frustum's, ``other_size`` pixels) show wall that this camera sees past the set. A bool
@@ -367,8 +428,14 @@ class Renderer:
         The wall is drawn from the other camera at a quarter of its resolution; each wall point
         is projected into this camera and kept where the depth there (the set so far) lies
         behind it at any of nine taps about a mask cell apart."""
-        tiles = self.wall_pass.seen_tiles(self._targets["depth"], self._view_clip, self.width,
-                                          self.geometry_pass.batches, other_clip_from_world, other_size)
+        tiles = self.wall_pass.seen_tiles(
+            self._targets["depth"],
+            self._view_clip,
+            self.width,
+            self.geometry_pass.batches,
+            other_clip_from_world,
+            other_size,
+        )
         self._mark("inner frustum mask", wait=False)  # (waited for inside)
         return tiles
 
@@ -399,12 +466,21 @@ class Renderer:
         """The target of ``mode`` (float) at exposure 1, read back as (H, W, 3) ``dtype``."""
         self._draw(view, exposure=1.0, mode=mode)
         dtype = np.dtype(dtype)
-        raw = self._targets[mode + "_fbo"].read(components=3, dtype=f"f{dtype.itemsize}", alignment=1)
+        raw = self._targets[mode + "_fbo"].read(
+            components=3, dtype=f"f{dtype.itemsize}", alignment=1
+        )
         return np.frombuffer(raw, dtype).reshape(self.height, self.width, 3)
 
     @_current
-    def capture_cube(self, eye_m, size: int = 256, near_m: float = 0.5, far_m: float = 20000.0, *,
-                     signal: bool = False) -> np.ndarray:
+    def capture_cube(
+        self,
+        eye_m,
+        size: int = 256,
+        near_m: float = 0.5,
+        far_m: float = 20000.0,
+        *,
+        signal: bool = False,
+    ) -> np.ndarray:
         """The world and sky seen from ``eye_m`` as six 90-degree faces of linear light,
         (6, size, size, 3) float32, rows bottom-up as GL stores cube faces. ``signal``: wall
         signal instead (:meth:`render_filmic`, float16), the film curve applied on the GPU."""
@@ -413,7 +489,9 @@ class Renderer:
         faces = []
         for fwd, up in CUBE_FACES:
             eye = np.asarray(eye_m, float)
-            view = CameraView(tf.look_at(eye, eye + np.asarray(fwd, float), up), math.pi / 2, 1.0, near_m, far_m)
+            view = CameraView(
+                tf.look_at(eye, eye + np.asarray(fwd, float), up), math.pi / 2, 1.0, near_m, far_m
+            )
             faces.append(self.render_filmic(view) if signal else self.render_hdr(view))
         self.resize(*old)
         return np.stack(faces)
@@ -425,8 +503,14 @@ class Renderer:
         self.picking_pass.set_items(items, key)
 
     @_current
-    def pick(self, view: CameraView, size: tuple[int, int], x_px: float, y_px: float,
-             poses: dict[str, np.ndarray] | None = None) -> ObjectRef | None:
+    def pick(
+        self,
+        view: CameraView,
+        size: tuple[int, int],
+        x_px: float,
+        y_px: float,
+        poses: dict[str, np.ndarray] | None = None,
+    ) -> ObjectRef | None:
         """The object at picture point (``x_px``, ``y_px``) of a ``size`` picture through ``view``
         (see PickingPass.pick); the render targets are left as they were."""
         return self.picking_pass.pick(view.clip_from_world, size, x_px, y_px, poses)
@@ -449,8 +533,15 @@ class Renderer:
             self.pass_ms[name] = self.pass_ms.get(name, 0.0) + (now - self._mark_t) * 1000.0
         self._mark_t = now
 
-    def _draw(self, view: CameraView, *, exposure: float, mode: str, tiles: np.ndarray | None = None,
-              before_wall=None) -> None:
+    def _draw(
+        self,
+        view: CameraView,
+        *,
+        exposure: float,
+        mode: str,
+        tiles: np.ndarray | None = None,
+        before_wall=None,
+    ) -> None:
         """Shadows, geometry and lighting into the target of ``mode``: "display" (tone-mapped
         and sRGB-encoded, for post), "signal" (the same encoding into the sRGB signal texture),
         "filmic" (the film curve, float) or "hdr" (linear light). ``tiles``: only these tiles (a
@@ -462,11 +553,20 @@ class Renderer:
         self._mark(None)
         self._shadows()
         self._view_clip = view.clip_from_world
-        rects = None if tiles is None else lighting.set_rects(tile_rects(tiles, (self.width, self.height)))
+        rects = (
+            None
+            if tiles is None
+            else lighting.set_rects(tile_rects(tiles, (self.width, self.height)))
+        )
         # The wall's world (wall signal, at most one light, no LED wall or wall light) is shaded
         # as it is drawn: bench/bench_animatic.py --passes, the inner frustum's rows.
-        forward = (mode in ("signal", "filmic") and self.forward_signal and len(lighting.lights) <= 1
-                   and lighting.led_light is None and not geometry.has_wall)
+        forward = (
+            mode in ("signal", "filmic")
+            and self.forward_signal
+            and len(lighting.lights) <= 1
+            and lighting.led_light is None
+            and not geometry.has_wall
+        )
         if forward:
             self._lazy_target(mode)
             geometry.draw_forward(self._targets, view, exposure, rects, mode, lighting)
@@ -479,8 +579,13 @@ class Renderer:
         """The shadow maps, again if the world or a light moved since they were rendered."""
         if self.shadow_pass.dirty:
             geometry = self.geometry_pass
-            self.shadow_pass.build(geometry.batches, self.lighting_pass.lights, geometry.bounds,
-                                   enabled=self.shadows, map_size_px=self.shadow_map_size)
+            self.shadow_pass.build(
+                geometry.batches,
+                self.lighting_pass.lights,
+                geometry.bounds,
+                enabled=self.shadows,
+                map_size_px=self.shadow_map_size,
+            )
             self._mark("shadow maps")
 
     def _geometry(self, view: CameraView, mode: str, rects: TileRects | None, before_wall) -> None:
@@ -492,18 +597,26 @@ class Renderer:
             self._mark(name)
             before_wall(self)
             self._mark(None)
-        self.geometry_pass.draw_wall(self._targets, walls, view, self.wall_pass, self.lens, rebind=hook)
+        self.geometry_pass.draw_wall(
+            self._targets, walls, view, self.wall_pass, self.lens, rebind=hook
+        )
         self._mark(name)
 
-    def _lighting(self, view: CameraView, exposure: float, mode: str, rects: TileRects | None,
-                  forward: bool) -> None:
+    def _lighting(
+        self, view: CameraView, exposure: float, mode: str, rects: TileRects | None, forward: bool
+    ) -> None:
         """Lighting, once per pixel. The G-buffer depth is sampled while attached read-only
         (depth_mask off, see _lighting_fbo): nothing writes it, so reading it is defined.
         Surfaces where the G-buffer has depth (depth test ">" against a far-plane triangle),
         then the sky where it has none ("<="); without a sky the clear is the dark stage. With
         tiles, both passes cover only the tiles, and only they are opaque. After a forward pass
         only the sky is left."""
-        ctx, t, size, lighting = self.ctx, self._targets, (self.width, self.height), self.lighting_pass
+        ctx, t, size, lighting = (
+            self.ctx,
+            self._targets,
+            (self.width, self.height),
+            self.lighting_pass,
+        )
         fbo = t["image_fbo"] if mode == "display" else self._lazy_target(mode)
         fbo.use()
         if not forward:
@@ -518,16 +631,37 @@ class Renderer:
         else:
             parts = (() if forward else ("surface",)) + (("sky",) if lighting.sky else ())
             for part in parts:
-                lighting.draw(t, size, mode, part, view, exposure, None if rects is None else rects.vertex_count)
+                lighting.draw(
+                    t,
+                    size,
+                    mode,
+                    part,
+                    view,
+                    exposure,
+                    None if rects is None else rects.vertex_count,
+                )
         ctx.depth_func = "<"
         ctx.disable(ctx.DEPTH_TEST)
-        self._mark("lighting (mending, sky)" if half
-                   else "lighting" if mode == "display" else f"lighting ({mode})")
+        self._mark(
+            "lighting (mending, sky)"
+            if half
+            else "lighting"
+            if mode == "display"
+            else f"lighting ({mode})"
+        )
 
     @_current
-    def render(self, view: CameraView, *, exposure: float = 1.0, overlay: Overlay | None = None,
-               read_depth: bool = True, dof: bool = False,
-               output_size: tuple[int, int] | None = None, before_wall=None) -> Frame:
+    def render(
+        self,
+        view: CameraView,
+        *,
+        exposure: float = 1.0,
+        overlay: Overlay | None = None,
+        read_depth: bool = True,
+        dof: bool = False,
+        output_size: tuple[int, int] | None = None,
+        before_wall=None,
+    ) -> Frame:
         """Colour as the camera records it (tone-mapped, sRGB, frame lines) and linear depth.
         ``dof``: blur by the lens's depth of field (see :meth:`set_lens`). ``output_size``
         (W, H): the colour scaled to that size on the GPU (bicubic) before readback, so a draft
@@ -540,8 +674,13 @@ class Renderer:
             self._draw(view, exposure=exposure, mode="display", before_wall=before_wall)
         else:  # linear light, then OpenColorIO's display transform into the display image
             self._draw(view, exposure=exposure, mode="hdr", before_wall=before_wall)
-            self.post_pass.display(self.display_shader, self._targets["hdr"], self._targets, "image",
-                                   (self.width, self.height))
+            self.post_pass.display(
+                self.display_shader,
+                self._targets["hdr"],
+                self._targets,
+                "image",
+                (self.width, self.height),
+            )
             self._mark("display (OCIO)")
         image = self._depth_of_field(view) if dof else self._targets["image"]
         color = self._post(image, overlay or Overlay(), output_size)
@@ -551,8 +690,9 @@ class Renderer:
         return frame
 
     @_current
-    def render_linear(self, view: CameraView, *, exposure: float = 1.0,
-                      before_wall=None) -> tuple[np.ndarray, np.ndarray]:
+    def render_linear(
+        self, view: CameraView, *, exposure: float = 1.0, before_wall=None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The frame before any output transform: scene-linear Rec.709 light times ``exposure``
         ((H, W, 3) float32, no depth of field, FXAA or frame lines) and the distance along the
         view axis in metres ((H, W) float32, inf where empty), row 0 at the top of both."""
@@ -603,8 +743,15 @@ class Renderer:
 
     @_current
     def _release_resources(self) -> None:
-        for p in (self.lighting_pass, self.post_pass, self.shadow_pass, self.geometry_pass, self.dof_pass,
-                  self.wall_pass, self.picking_pass):
+        for p in (
+            self.lighting_pass,
+            self.post_pass,
+            self.shadow_pass,
+            self.geometry_pass,
+            self.dof_pass,
+            self.wall_pass,
+            self.picking_pass,
+        ):
             p.release()
         self._release_targets()
 

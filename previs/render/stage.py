@@ -36,15 +36,31 @@ def piece_asset(piece: SetPiece, assets: AssetSource) -> Asset:
         if tint == (1.0, 1.0, 1.0):
             return asset  # no colour in the scene file: the mesh's own materials
         # A colour in the scene file multiplies the mesh's base colour (glTF's factor semantics).
-        parts = tuple(replace(p, material=replace(
-            p.material, key=f"{p.material.key}*{tint}",
-            base_color=(*(c * t for c, t in zip(p.material.base_color[:3], tint, strict=True)),
-                        p.material.base_color[3]))) for p in asset.parts)
+        parts = tuple(
+            replace(
+                p,
+                material=replace(
+                    p.material,
+                    key=f"{p.material.key}*{tint}",
+                    base_color=(
+                        *(c * t for c, t in zip(p.material.base_color[:3], tint, strict=True)),
+                        p.material.base_color[3],
+                    ),
+                ),
+            )
+            for p in asset.parts
+        )
         return replace(asset, parts=parts)
-    return assets.primitive_asset(piece.kind, size_m=piece.size_m, radius_m=piece.radius_m,
-                                  height_m=piece.height_m, color_linear=piece.color_linear,
-                                  roughness=piece.roughness, metallic=piece.metallic,
-                                  key=f"piece:{piece.name}")
+    return assets.primitive_asset(
+        piece.kind,
+        size_m=piece.size_m,
+        radius_m=piece.radius_m,
+        height_m=piece.height_m,
+        color_linear=piece.color_linear,
+        roughness=piece.roughness,
+        metallic=piece.metallic,
+        key=f"piece:{piece.name}",
+    )
 
 
 FIGURE_SEP = "/"
@@ -60,8 +76,9 @@ def figure_items(scene: Scene) -> list[DrawItem]:
     items = []
     for p in scene.characters:
         root, scale = _rigid(p.world_from_local)
-        for name, asset in figure_assets(p.height_m * scale, p.color_linear, p.roughness, p.metallic,
-                                         key=f"figure:{p.name}").items():
+        for name, asset in figure_assets(
+            p.height_m * scale, p.color_linear, p.roughness, p.metallic, key=f"figure:{p.name}"
+        ).items():
             items.append(DrawItem(asset, root, name=f"{p.name}{FIGURE_SEP}{name}"))
     return items
 
@@ -87,12 +104,20 @@ def figure_poses(state: FrameState) -> dict[str, np.ndarray]:
 def set_items(scene: Scene, assets: AssetSource) -> list[DrawItem]:
     """The physical set, the characters (:func:`figure_items`) and the stage floor as renderer
     draw items."""
-    items = [DrawItem(piece_asset(p, assets), p.world_from_local, name=p.name)
-             for p in scene.set_pieces if p.kind != "standin"]
+    items = [
+        DrawItem(piece_asset(p, assets), p.world_from_local, name=p.name)
+        for p in scene.set_pieces
+        if p.kind != "standin"
+    ]
     items += figure_items(scene)
     if scene.stage is not None:
-        floor = assets.primitive_asset("plane", size_m=(scene.stage.floor_width_m, scene.stage.floor_depth_m),
-                                       color_linear=(0.03, 0.03, 0.03), roughness=0.9, key="stage-floor")
+        floor = assets.primitive_asset(
+            "plane",
+            size_m=(scene.stage.floor_width_m, scene.stage.floor_depth_m),
+            color_linear=(0.03, 0.03, 0.03),
+            roughness=0.9,
+            key="stage-floor",
+        )
         items.append(DrawItem(floor, np.eye(4)))
     return items
 
@@ -107,7 +132,9 @@ def _tile_share(tiles: np.ndarray, size: tuple[int, int]) -> float:
     """The share of an image of ``size`` pixels that the tiles (SEEN_TILE_PX a side) cover."""
     w, h = size
     rows, cols = tiles.shape
-    col_px = np.clip(w - SEEN_TILE_PX * np.arange(cols), 0, SEEN_TILE_PX)  # the last ones may be cut
+    col_px = np.clip(
+        w - SEEN_TILE_PX * np.arange(cols), 0, SEEN_TILE_PX
+    )  # the last ones may be cut
     row_px = np.clip(h - SEEN_TILE_PX * np.arange(rows), 0, SEEN_TILE_PX)
     return float(row_px @ tiles.astype(np.float64) @ col_px) / (w * h)
 
@@ -118,15 +145,26 @@ class StageRenderer:
     ``assets`` reads the scene's mesh files and builds its primitives (previs.io.meshes;
     previs.api.StageRenderer passes it)."""
 
-    def __init__(self, scene: Scene, *, width: int = 1920, antialias: bool = True, shadows: bool = True,
-                 wall_resolution: int = 512, dof: bool = False, half_res_lighting: bool = False,
-                 depth_only: bool = False, assets: AssetSource):
+    def __init__(
+        self,
+        scene: Scene,
+        *,
+        width: int = 1920,
+        antialias: bool = True,
+        shadows: bool = True,
+        wall_resolution: int = 512,
+        dof: bool = False,
+        half_res_lighting: bool = False,
+        depth_only: bool = False,
+        assets: AssetSource,
+    ):
         self._assets = assets
         self.width = int(width)
         self.dof = bool(dof)  # depth-of-field preview from the lens (Renderer.render's dof)
         self._wall_resolution = int(wall_resolution)
-        self._renderer = Renderer(self.width, max(1, self.width * 9 // 16), antialias=antialias,
-                                  shadows=shadows)
+        self._renderer = Renderer(
+            self.width, max(1, self.width * 9 // 16), antialias=antialias, shadows=shadows
+        )
         # Light at half resolution (Renderer.half_res_lighting) unless a render call says
         # otherwise: the animatic's default; False lights every pixel.
         self.half_res_lighting = bool(half_res_lighting)
@@ -157,10 +195,19 @@ class StageRenderer:
         the old scene is shown."""
         old = self._scene
         walkers = figure_names(scene)  # every character's pieces: poses change per frame
-        same_world = (old is not None and scene.set_pieces is old.set_pieces and scene.stage is old.stage
-                      and scene.lights is old.lights and walkers == self._walkers)
-        same_wall = (old is not None and scene.stage is old.stage and scene.environment is old.environment
-                     and scene.set_pieces is old.set_pieces)  # the wall's eye point follows the set
+        same_world = (
+            old is not None
+            and scene.set_pieces is old.set_pieces
+            and scene.stage is old.stage
+            and scene.lights is old.lights
+            and walkers == self._walkers
+        )
+        same_wall = (
+            old is not None
+            and scene.stage is old.stage
+            and scene.environment is old.environment
+            and scene.set_pieces is old.set_pieces
+        )  # the wall's eye point follows the set
         self._scene = scene
         r = self._renderer
         out = scene.output
@@ -168,8 +215,11 @@ class StageRenderer:
         if not same_wall:
             if self._wall is not None:
                 self._wall.release()
-            self._wall = (WallContent(scene, r.ctx, self._wall_resolution, load_asset=self._assets.load_asset)
-                          if scene.stage is not None and not self._depth_only else None)
+            self._wall = (
+                WallContent(scene, r.ctx, self._wall_resolution, load_asset=self._assets.load_asset)
+                if scene.stage is not None and not self._depth_only
+                else None
+            )
             r.set_wall_content(None)
             r.set_led_light(None)
             if scene.stage is not None:
@@ -177,11 +227,19 @@ class StageRenderer:
                 # Red falls off a little faster and blue slower off axis: the colour shift of RGB
                 # LEDs seen at an angle (a modelling assumption; reference 4.1).
                 k = p.falloff_k
-                r.set_panel((p.panel_width_px, p.panel_height_px), p.fill_factor, (1.1 * k, k, 0.9 * k),
-                            p.pixel_pitch_mm)
+                r.set_panel(
+                    (p.panel_width_px, p.panel_height_px),
+                    p.fill_factor,
+                    (1.1 * k, k, 0.9 * k),
+                    p.pixel_pitch_mm,
+                )
         if not same_world:
             self._walkers = walkers
-            r.set_world(set_items(scene, self._assets) + wall_items(scene), list(scene.lights), dynamic=walkers)
+            r.set_world(
+                set_items(scene, self._assets) + wall_items(scene),
+                list(scene.lights),
+                dynamic=walkers,
+            )
         self._drive = None
         self._inner_key = None
         self._inner_tiles = None
@@ -200,8 +258,9 @@ class StageRenderer:
         poses = figure_poses(state) if self._walkers else {}
         if poses:
             r.set_poses(poses)
-        self._poses_key = tuple((k, np.asarray(v).tobytes()) for k, v in sorted(poses.items())) \
-            if poses else None
+        self._poses_key = (
+            tuple((k, np.asarray(v).tobytes()) for k, v in sorted(poses.items())) if poses else None
+        )
         if self._wall is not None:
             w = state.wall
             env = self.scene.environment
@@ -216,7 +275,10 @@ class StageRenderer:
             if changed or drive != self._drive:
                 self._drive = drive
                 r.set_led_light(*led_light(self.scene, self._wall.cube, nits, cdl))
-                r.set_wall_drive(nits, None if cdl is None else (cdl.slope, cdl.offset, cdl.power, cdl.saturation))
+                r.set_wall_drive(
+                    nits,
+                    None if cdl is None else (cdl.slope, cdl.offset, cdl.power, cdl.saturation),
+                )
             self._apply_inner_frustum(state, changed, width_px)
         r.set_lights(lights)
 
@@ -231,9 +293,19 @@ class StageRenderer:
             return
         # Never more pixels than the camera image spans across the frustum (nDisplay's buffer ratio 1).
         width = min(inner.resolution_px, int(width_px * (1 + inner.overscan_pct / 100)))
-        view, size = self._wall.inner_view(state.tracked_world_from_camera, state.tracked_yfov_rad,
-                                           state.image_aspect, inner.overscan_pct, width)
-        key = (state.tracked_world_from_camera.tobytes(), state.tracked_yfov_rad, state.image_aspect, size)
+        view, size = self._wall.inner_view(
+            state.tracked_world_from_camera,
+            state.tracked_yfov_rad,
+            state.image_aspect,
+            inner.overscan_pct,
+            width,
+        )
+        key = (
+            state.tracked_world_from_camera.tobytes(),
+            state.tracked_yfov_rad,
+            state.image_aspect,
+            size,
+        )
         if world_changed:
             self._inner_key = self._seen_key = None
         self._pending_inner = (key, view, size)
@@ -265,19 +337,32 @@ class StageRenderer:
             self._seen_key = seen_key  # (after the drop, which forgets it)
             if empty:
                 return
-        if key == self._inner_key and (self._inner_tiles is None if tiles is None else
-                                       self._inner_tiles is None or not (tiles & ~self._inner_tiles).any()):
+        if key == self._inner_key and (
+            self._inner_tiles is None
+            if tiles is None
+            else self._inner_tiles is None or not (tiles & ~self._inner_tiles).any()
+        ):
             return  # what was rendered covers what is seen now (a whole one covers anything)
         image = self._wall.render_inner(view, size, tiles)
         inner = self.scene.stage.inner_frustum
-        main.set_inner_frustum(image, view.clip_from_world, inner.soft_edge_pct / 100.0, inner.show_border)
+        main.set_inner_frustum(
+            image, view.clip_from_world, inner.soft_edge_pct / 100.0, inner.show_border
+        )
         self._inner_key, self._inner_tiles = key, tiles
         self.inner_frustum_renders += 1
         self.inner_frustum_share = 1.0 if tiles is None else _tile_share(tiles, size)
 
-    def render(self, state: FrameState, *, overlay: bool = True, read_depth: bool = True,
-               width: int | None = None, dof: bool | None = None, output_width: int | None = None,
-               half_res_lighting: bool | None = None):
+    def render(
+        self,
+        state: FrameState,
+        *,
+        overlay: bool = True,
+        read_depth: bool = True,
+        width: int | None = None,
+        dof: bool | None = None,
+        output_width: int | None = None,
+        half_res_lighting: bool | None = None,
+    ):
         """One frame as the camera records it. ``width`` overrides the render width for this
         call (the height follows the image aspect): a window drops its resolution while the
         camera moves. ``dof`` overrides the renderer's depth-of-field preview for this call.
@@ -288,30 +373,53 @@ class StageRenderer:
         w, h = state.image_size(self.width if width is None else int(width))
         self._apply(state, w)
         # The T-stop stands in for the f-number (they differ by the lens's transmission).
-        self._renderer.set_lens(state.focal_length_mm, state.t_stop, state.focus_m,
-                                sensor_width_mm=state.mode.width_mm * state.squeeze)
+        self._renderer.set_lens(
+            state.focal_length_mm,
+            state.t_stop,
+            state.focus_m,
+            sensor_width_mm=state.mode.width_mm * state.squeeze,
+        )
         self._renderer.resize(w, h)
         view = camera_view(state, (w, h))
-        ov = Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas) if overlay else None
+        ov = (
+            Overlay(frame_aspect=state.delivery_aspect, safe_areas=state.safe_areas)
+            if overlay
+            else None
+        )
         out = None if output_width is None else state.image_size(int(output_width))
         hook = self._render_inner if self._pending_inner is not None else None
-        self._renderer.half_res_lighting = bool(self.half_res_lighting if half_res_lighting is None
-                                                else half_res_lighting)
-        return self._renderer.render(view, exposure=state.exposure_scale, overlay=ov, read_depth=read_depth,
-                                     dof=self.dof if dof is None else bool(dof), output_size=out, before_wall=hook)
+        self._renderer.half_res_lighting = bool(
+            self.half_res_lighting if half_res_lighting is None else half_res_lighting
+        )
+        return self._renderer.render(
+            view,
+            exposure=state.exposure_scale,
+            overlay=ov,
+            read_depth=read_depth,
+            dof=self.dof if dof is None else bool(dof),
+            output_size=out,
+            before_wall=hook,
+        )
 
-    def render_linear(self, state: FrameState, *, width: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def render_linear(
+        self, state: FrameState, *, width: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The frame as scene-linear Rec.709 light (the camera's exposure applied, before any
         output transform) and depth along the lens axis in metres: Renderer.render_linear, for
         EXRs. ``width`` as :meth:`render`; lit at every pixel."""
         w, h = state.image_size(self.width if width is None else int(width))
         self._apply(state, w)
-        self._renderer.set_lens(state.focal_length_mm, state.t_stop, state.focus_m,
-                                sensor_width_mm=state.mode.width_mm * state.squeeze)
+        self._renderer.set_lens(
+            state.focal_length_mm,
+            state.t_stop,
+            state.focus_m,
+            sensor_width_mm=state.mode.width_mm * state.squeeze,
+        )
         self._renderer.resize(w, h)
         hook = self._render_inner if self._pending_inner is not None else None
-        return self._renderer.render_linear(camera_view(state, (w, h)), exposure=state.exposure_scale,
-                                            before_wall=hook)
+        return self._renderer.render_linear(
+            camera_view(state, (w, h)), exposure=state.exposure_scale, before_wall=hook
+        )
 
     def pick(self, state: FrameState, x_px: float, y_px: float, *, width: int | None = None):
         """The scene object (previs.render.passes.picking.ObjectRef) at picture point (``x_px``,
@@ -325,8 +433,16 @@ class StageRenderer:
         r = self._renderer
         if r.picking_pass.key != key or getattr(self, "_pick_scene", None) is not self.scene:
             self._pick_scene = self.scene  # (ids of freed scenes come back: identity decides)
-            r.set_pick_items(scene_pick_items(self.scene, state.shot_id, set_items(self.scene, self._assets),
-                                              wall_items(self.scene), lights), key)
+            r.set_pick_items(
+                scene_pick_items(
+                    self.scene,
+                    state.shot_id,
+                    set_items(self.scene, self._assets),
+                    wall_items(self.scene),
+                    lights,
+                ),
+                key,
+            )
         size = state.image_size(self.width if width is None else int(width))
         poses = figure_poses(state) if self._walkers else None
         return r.pick(camera_view(state, size), size, float(x_px), float(y_px), poses)

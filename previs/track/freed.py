@@ -79,7 +79,9 @@ def decode(packet: bytes) -> FreeDSample:
     if b[0] != MESSAGE_D1:
         raise FreeDError("type", f"FreeD message type 0x{b[0]:02X} is not D1")
     if checksum(b[:28]) != b[28]:
-        raise FreeDError("checksum", f"FreeD checksum 0x{b[28]:02X} should be 0x{checksum(b[:28]):02X}")
+        raise FreeDError(
+            "checksum", f"FreeD checksum 0x{b[28]:02X} should be 0x{checksum(b[:28]):02X}"
+        )
     return FreeDSample(
         camera_id=b[1],
         pan_deg=_s24(b, 2) / ANGLE_UNITS_PER_DEG,
@@ -99,8 +101,9 @@ def _put_s24(name: str, value: float, scale: float) -> bytes:
         raise FreeDError("range", f"FreeD {name} must be finite, got {value!r}")
     n = round(value * scale)
     if not _S24_MIN <= n <= _S24_MAX:
-        raise FreeDError("range", f"FreeD {name} {value:g} is outside what 24 bits hold "
-                                  f"(±{_S24_MAX / scale:g})")
+        raise FreeDError(
+            "range", f"FreeD {name} {value:g} is outside what 24 bits hold (±{_S24_MAX / scale:g})"
+        )
     return (n & 0xFFFFFF).to_bytes(3, "big")
 
 
@@ -115,13 +118,16 @@ def encode(s: FreeDSample) -> bytes:
     """The 29-byte D1 packet of ``s`` (angles must lie within ±256°: wrap pan first)."""
     if not 0 <= int(s.camera_id) <= 255 or not 0 <= int(s.spare) <= 0xFFFF:
         raise FreeDError("range", "FreeD camera id is one byte and spare two")
-    body = (bytes([MESSAGE_D1, int(s.camera_id)])
-            + _put_s24("pan", s.pan_deg, ANGLE_UNITS_PER_DEG)
-            + _put_s24("tilt", s.tilt_deg, ANGLE_UNITS_PER_DEG)
-            + _put_s24("roll", s.roll_deg, ANGLE_UNITS_PER_DEG)
-            + _put_s24("x", s.x_mm, POSITION_UNITS_PER_MM)
-            + _put_s24("y", s.y_mm, POSITION_UNITS_PER_MM)
-            + _put_s24("z", s.z_mm, POSITION_UNITS_PER_MM)
-            + _put_u24("zoom", s.zoom) + _put_u24("focus", s.focus)
-            + int(s.spare).to_bytes(2, "big"))
+    body = (
+        bytes([MESSAGE_D1, int(s.camera_id)])
+        + _put_s24("pan", s.pan_deg, ANGLE_UNITS_PER_DEG)
+        + _put_s24("tilt", s.tilt_deg, ANGLE_UNITS_PER_DEG)
+        + _put_s24("roll", s.roll_deg, ANGLE_UNITS_PER_DEG)
+        + _put_s24("x", s.x_mm, POSITION_UNITS_PER_MM)
+        + _put_s24("y", s.y_mm, POSITION_UNITS_PER_MM)
+        + _put_s24("z", s.z_mm, POSITION_UNITS_PER_MM)
+        + _put_u24("zoom", s.zoom)
+        + _put_u24("focus", s.focus)
+        + int(s.spare).to_bytes(2, "big")
+    )
     return body + bytes([checksum(body)])

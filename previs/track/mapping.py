@@ -96,14 +96,20 @@ class LensMap:
         tables = (scene.tracking.lenses if scene.tracking else ()) if tables else ()
         self.cal = None
         if lens_mm is not None:
-            self.cal = next((c for c in tables if math.isclose(c.focal_length_mm, lens_mm, abs_tol=0.01)), None)
+            self.cal = next(
+                (c for c in tables if math.isclose(c.focal_length_mm, lens_mm, abs_tol=0.01)), None
+            )
             if self.cal is None and tables:
                 have = ", ".join(f"{c.focal_length_mm:g}" for c in tables)
-                raise PrevisError(f"the scene's tracking: has no encoder table for a {lens_mm:g} mm lens "
-                                  f"(tables for: {have} mm)")
+                raise PrevisError(
+                    f"the scene's tracking: has no encoder table for a {lens_mm:g} mm lens "
+                    f"(tables for: {have} mm)"
+                )
         elif tables:
             self.cal = tables[0]
-        self.lens_mm = lens_mm if lens_mm is not None else (self.cal.focal_length_mm if self.cal else None)
+        self.lens_mm = (
+            lens_mm if lens_mm is not None else (self.cal.focal_length_mm if self.cal else None)
+        )
 
     def focal_mm(self, counts: int) -> float:
         if self.cal is not None and self.cal.zoom_counts:
@@ -117,7 +123,9 @@ class LensMap:
         if self.cal is not None and self.cal.focus_counts:
             c, v = np.array(self.cal.focus_counts).T
             return float(np.interp(counts, c, v))
-        return math.inf if counts >= INFINITY_COUNTS else max(counts, 1) / DEFAULT_FOCUS_COUNTS_PER_M
+        return (
+            math.inf if counts >= INFINITY_COUNTS else max(counts, 1) / DEFAULT_FOCUS_COUNTS_PER_M
+        )
 
     def zoom_counts(self, focal_mm: float) -> int:
         if self.cal is not None and self.cal.zoom_counts:

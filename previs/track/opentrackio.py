@@ -74,17 +74,23 @@ def fletcher16(*chunks: bytes) -> int:
     return (s2 << 8) | s1
 
 
-def encode_packets(payload: bytes, sequence: int, encoding: int = ENCODING_JSON,
-                   segment_bytes: int = DEFAULT_SEGMENT_BYTES) -> list[bytes]:
+def encode_packets(
+    payload: bytes,
+    sequence: int,
+    encoding: int = ENCODING_JSON,
+    segment_bytes: int = DEFAULT_SEGMENT_BYTES,
+) -> list[bytes]:
     """The datagrams carrying one sample's payload (one, or several segments)."""
     if not 1 <= segment_bytes <= MAX_SEGMENT_PAYLOAD:
         raise OtioError("range", f"segment size must be 1..{MAX_SEGMENT_PAYLOAD} bytes")
     if len(payload) > MAX_PAYLOAD_BYTES:
-        raise OtioError("length", f"a sample of {len(payload):,} bytes is over {MAX_PAYLOAD_BYTES:,}")
+        raise OtioError(
+            "length", f"a sample of {len(payload):,} bytes is over {MAX_PAYLOAD_BYTES:,}"
+        )
     out = []
     offsets = range(0, max(len(payload), 1), segment_bytes)
     for k, off in enumerate(offsets):
-        seg = payload[off:off + segment_bytes]
+        seg = payload[off : off + segment_bytes]
         flags = len(seg) | (LAST_SEGMENT if k == len(offsets) - 1 else 0)
         head = _HEADER.pack(MAGIC, 0, encoding, sequence & 0xFFFF, off, flags, 0)[:14]
         out.append(head + fletcher16(head, seg).to_bytes(2, "big") + seg)
@@ -103,23 +109,30 @@ class Segment:
 def parse_packet(data: bytes) -> Segment:
     """Header and payload of one datagram; :class:`OtioError` (length, type, checksum) else."""
     if len(data) < HEADER_BYTES:
-        raise OtioError("length", f"an OpenTrackIO packet has a {HEADER_BYTES}-byte header; got "
-                                  f"{len(data)} bytes")
+        raise OtioError(
+            "length",
+            f"an OpenTrackIO packet has a {HEADER_BYTES}-byte header; got {len(data)} bytes",
+        )
     magic, _, encoding, seq, offset, flags, check = _HEADER.unpack_from(data)
     if magic != MAGIC:
         raise OtioError("type", "not an OpenTrackIO packet (no 'OTrk' identifier)")
     length = flags & MAX_SEGMENT_PAYLOAD
     if len(data) != HEADER_BYTES + length:
-        raise OtioError("length", f"the header says {length} payload bytes, the packet holds "
-                                  f"{len(data) - HEADER_BYTES}")
+        raise OtioError(
+            "length",
+            f"the header says {length} payload bytes, the packet holds {len(data) - HEADER_BYTES}",
+        )
     payload = bytes(data[HEADER_BYTES:])
     if fletcher16(data[:14], payload) != check:
         raise OtioError("checksum", "OpenTrackIO checksum does not match")
     if encoding not in (ENCODING_JSON, ENCODING_CBOR):
-        raise OtioError("type", f"OpenTrackIO payload encoding 0x{encoding:02X} is neither JSON nor CBOR")
+        raise OtioError(
+            "type", f"OpenTrackIO payload encoding 0x{encoding:02X} is neither JSON nor CBOR"
+        )
     if offset + length > MAX_PAYLOAD_BYTES:
-        raise OtioError("length", f"a segment ending at byte {offset + length:,} is past "
-                                  f"{MAX_PAYLOAD_BYTES:,}")
+        raise OtioError(
+            "length", f"a segment ending at byte {offset + length:,} is past {MAX_PAYLOAD_BYTES:,}"
+        )
     return Segment(encoding, seq, offset, bool(flags & LAST_SEGMENT), payload)
 
 
@@ -165,7 +178,9 @@ def decode_payload(payload: bytes, encoding: int):
         try:
             return json.loads(payload.decode("utf-8"), parse_constant=_no_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise OtioError("garbage", f"payload is not JSON ({str(exc).splitlines()[0][:80]})") from None
+            raise OtioError(
+                "garbage", f"payload is not JSON ({str(exc).splitlines()[0][:80]})"
+            ) from None
     try:
         import cbor2
 
@@ -220,13 +235,25 @@ def _get(d, key: str, path: str, w: _Where, kind=dict, required: bool = False):
             raise w.fail(f"{path}.{key}".lstrip("."), "missing")
         return None
     if kind is not None and not isinstance(v, kind):
-        raise w.fail(f"{path}.{key}".lstrip("."), f"expected {kind.__name__ if isinstance(kind, type) else 'a value'}, "
-                                                  f"got {type(v).__name__}")
+        raise w.fail(
+            f"{path}.{key}".lstrip("."),
+            f"expected {kind.__name__ if isinstance(kind, type) else 'a value'}, "
+            f"got {type(v).__name__}",
+        )
     return v
 
 
-def _number(d, key: str, path: str, w: _Where, lo: float, hi: float, *, required: bool = False,
-            lo_open: bool = False) -> float | None:
+def _number(
+    d,
+    key: str,
+    path: str,
+    w: _Where,
+    lo: float,
+    hi: float,
+    *,
+    required: bool = False,
+    lo_open: bool = False,
+) -> float | None:
     v = _get(d, key, path, w, kind=None, required=required)
     if v is None:
         return None
@@ -246,7 +273,9 @@ def _int(d, key: str, path: str, w: _Where, lo: int, hi: int, required: bool = F
     if v is None:
         return None
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise w.fail(f"{path}.{key}".lstrip("."), f"expected a whole number within {lo}..{hi}, got {v!r}")
+        raise w.fail(
+            f"{path}.{key}".lstrip("."), f"expected a whole number within {lo}..{hi}, got {v!r}"
+        )
     return int(v)
 
 
@@ -277,7 +306,9 @@ def parse_sample(d, where: str = "") -> OtioSample:
         raise w.fail("sample", f"expected a JSON object, got {type(d).__name__}")
     transforms = _get(d, "transforms", "", w, kind=list, required=True)
     if not 1 <= len(transforms) <= MAX_TRANSFORMS:
-        raise w.fail("transforms", f"expected 1..{MAX_TRANSFORMS} transforms, got {len(transforms)}")
+        raise w.fail(
+            "transforms", f"expected 1..{MAX_TRANSFORMS} transforms, got {len(transforms)}"
+        )
     m = np.eye(4)
     big = lim.MAX_COORD_M
     for k, tr in enumerate(transforms):
@@ -285,8 +316,10 @@ def parse_sample(d, where: str = "") -> OtioSample:
         t = _get(tr, "translation", p, w, required=True)
         r = _get(tr, "rotation", p, w, required=True)
         xyz = [_number(t, a, f"{p}.translation", w, -big, big, required=True) for a in "xyz"]
-        ang = [_number(r, a, f"{p}.rotation", w, -lim.MAX_ANGLE_DEG, lim.MAX_ANGLE_DEG, required=True)
-               for a in ("pan", "tilt", "roll")]
+        ang = [
+            _number(r, a, f"{p}.rotation", w, -lim.MAX_ANGLE_DEG, lim.MAX_ANGLE_DEG, required=True)
+            for a in ("pan", "tilt", "roll")
+        ]
         local = np.eye(4)
         local[:3, :3] = _rot(*ang)
         local[:3, 3] = xyz
@@ -312,16 +345,27 @@ def parse_sample(d, where: str = "") -> OtioSample:
     timecode = None
     if tc is not None:
         p = "timing.timecode"
-        fields = [_int(tc, k, p, w, 0, hi, required=True)
-                  for k, hi in (("hours", 23), ("minutes", 59), ("seconds", 59), ("frames", 999))]
+        fields = [
+            _int(tc, k, p, w, 0, hi, required=True)
+            for k, hi in (("hours", 23), ("minutes", 59), ("seconds", 59), ("frames", 999))
+        ]
         tc_rate = _rate(tc, "frameRate", p, w) or rate
         if tc_rate is None:
             raise w.fail(p, "missing frameRate")
         drop = tc.get("dropFrame")
         timecode = (*fields, tc_rate, bool(drop) if isinstance(drop, bool) else False)
-    return OtioSample(world_from_camera=m, focal_length_mm=focal, focus_m=focus, t_stop=t_stop,
-                      entrance_pupil_offset_m=pupil, raw_zoom=raw_zoom, raw_focus=raw_focus,
-                      sequence=seq, sample_rate=rate, timecode=timecode)
+    return OtioSample(
+        world_from_camera=m,
+        focal_length_mm=focal,
+        focus_m=focus,
+        t_stop=t_stop,
+        entrance_pupil_offset_m=pupil,
+        raw_zoom=raw_zoom,
+        raw_focus=raw_focus,
+        sequence=seq,
+        sample_rate=rate,
+        timecode=timecode,
+    )
 
 
 def _rational(x: Fraction) -> dict:
@@ -329,11 +373,24 @@ def _rational(x: Fraction) -> dict:
     return {"num": f.numerator, "denom": f.denominator}
 
 
-def make_sample(*, translation_m, pan_deg: float, tilt_deg: float, roll_deg: float, sequence: int,
-                rate: Fraction, timecode: tuple[int, int, int, int], drop_frame: bool = False,
-                focal_length_mm: float | None = None, focus_m: float | None = None,
-                t_stop: float | None = None, source_id: str, sample_id: str,
-                source_number: int = 1, slate: str = "") -> dict:
+def make_sample(
+    *,
+    translation_m,
+    pan_deg: float,
+    tilt_deg: float,
+    roll_deg: float,
+    sequence: int,
+    rate: Fraction,
+    timecode: tuple[int, int, int, int],
+    drop_frame: bool = False,
+    focal_length_mm: float | None = None,
+    focus_m: float | None = None,
+    t_stop: float | None = None,
+    source_id: str,
+    sample_id: str,
+    source_number: int = 1,
+    slate: str = "",
+) -> dict:
     """One OpenTrackIO sample (valid against the schema) of a camera in OpenTrackIO axes."""
     lens: dict = {}
     if focal_length_mm is not None:
@@ -349,12 +406,30 @@ def make_sample(*, translation_m, pan_deg: float, tilt_deg: float, roll_deg: flo
         "sampleId": sample_id,
         "sourceId": source_id,
         "sourceNumber": int(source_number),
-        "timing": {"mode": "internal", "sampleRate": _rational(rate), "sequenceNumber": int(sequence) % 2**32,
-                   "timecode": {"hours": int(h), "minutes": int(mi), "seconds": int(s), "frames": int(f),
-                                "frameRate": _rational(rate), "dropFrame": bool(drop_frame)}},
-        "transforms": [{"translation": {"x": x, "y": y, "z": z},
-                        "rotation": {"pan": float(pan_deg), "tilt": float(tilt_deg), "roll": float(roll_deg)},
-                        "id": "Camera"}],
+        "timing": {
+            "mode": "internal",
+            "sampleRate": _rational(rate),
+            "sequenceNumber": int(sequence) % 2**32,
+            "timecode": {
+                "hours": int(h),
+                "minutes": int(mi),
+                "seconds": int(s),
+                "frames": int(f),
+                "frameRate": _rational(rate),
+                "dropFrame": bool(drop_frame),
+            },
+        },
+        "transforms": [
+            {
+                "translation": {"x": x, "y": y, "z": z},
+                "rotation": {
+                    "pan": float(pan_deg),
+                    "tilt": float(tilt_deg),
+                    "roll": float(roll_deg),
+                },
+                "id": "Camera",
+            }
+        ],
         "tracker": {"recording": False, "slate": slate or "-", "status": "previs track send"},
     }
     if lens:

@@ -104,12 +104,21 @@ class TakeSamples:
         if n < 1:
             raise TakeError(f"{self.source}: the take has no samples")
         if n > MAX_TAKE_SAMPLES:
-            raise TakeError(f"{self.source}: {n:,} samples; a take holds at most {MAX_TAKE_SAMPLES:,}")
+            raise TakeError(
+                f"{self.source}: {n:,} samples; a take holds at most {MAX_TAKE_SAMPLES:,}"
+            )
 
 
 # ---------------------------------------------------------------- reading
-def read_take(path: str | Path, scene: sc.Scene, *, fmt: str | None = None, frame_rate=None,
-              focal_length_mm: float | None = None, use_tracking: bool = False) -> TakeSamples:
+def read_take(
+    path: str | Path,
+    scene: sc.Scene,
+    *,
+    fmt: str | None = None,
+    frame_rate=None,
+    focal_length_mm: float | None = None,
+    use_tracking: bool = False,
+) -> TakeSamples:
     """A take file as samples. ``fmt``: opentrackio, chan or gltf (default: from the name and
     content). ``frame_rate`` for formats without one (.chan; default the scene's);
     ``focal_length_mm`` where the file has none (a .chan of 7 columns, OpenTrackIO without lens
@@ -136,8 +145,14 @@ def read_take(path: str | Path, scene: sc.Scene, *, fmt: str | None = None, fram
 
         mapping = StageMapping(scene.tracking if use_tracking else None, "opentrackio")
         dicts = _opentrackio_dicts(data, name)
-        return otio_take(dicts, scene, source=str(p), mapping=mapping, frame_rate=rate,
-                         focal_length_mm=focal_length_mm)
+        return otio_take(
+            dicts,
+            scene,
+            source=str(p),
+            mapping=mapping,
+            frame_rate=rate,
+            focal_length_mm=focal_length_mm,
+        )
     if fmt == "chan":
         return read_chan(data, name, scene, frame_rate=rate, focal_length_mm=focal_length_mm)
     if fmt == "gltf":
@@ -162,8 +177,10 @@ def _guess_format(p: Path, data: bytes) -> str:
     head = data[:64].lstrip()
     if head[:1] in (b"{", b"["):
         return "opentrackio"
-    raise TakeError(f"{printable(p)}: cannot tell the take's format from its name; name it .json, "
-                    ".jsonl, .cbor, .chan or .glb (or give --format)")
+    raise TakeError(
+        f"{printable(p)}: cannot tell the take's format from its name; name it .json, "
+        ".jsonl, .cbor, .chan or .glb (or give --format)"
+    )
 
 
 # ---- OpenTrackIO
@@ -183,26 +200,32 @@ def _opentrackio_dicts(data: bytes, name: str) -> list[tuple[str, object]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise TakeError(f"{name}:{line}: not UTF-8 text") from None
     lines = text.split("\n")
     by_line = _json_by_line(lines, name)
     if by_line is not None:
         return by_line
     if len(data) > MAX_JSON_DOCUMENT_BYTES:
-        raise TakeError(f"{name}: a single JSON document of {len(data):,} bytes; at most "
-                        f"{MAX_JSON_DOCUMENT_BYTES:,} (write one sample a line for longer takes)")
+        raise TakeError(
+            f"{name}: a single JSON document of {len(data):,} bytes; at most "
+            f"{MAX_JSON_DOCUMENT_BYTES:,} (write one sample a line for longer takes)"
+        )
     try:
         doc = _json_loads(text)
     except RecursionError:
         raise TakeError(f"{name}: JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
-        raise TakeError(f"{name}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})") from None
+        raise TakeError(
+            f"{name}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})"
+        ) from None
     except ValueError as exc:
         raise TakeError(f"{name}: not valid JSON: {exc}") from None
     items = doc if isinstance(doc, list) else [doc]
     if len(items) > MAX_TAKE_SAMPLES:
-        raise TakeError(f"{name}: {len(items):,} samples; a take holds at most {MAX_TAKE_SAMPLES:,}")
+        raise TakeError(
+            f"{name}: {len(items):,} samples; a take holds at most {MAX_TAKE_SAMPLES:,}"
+        )
     return [(f"{name}: sample {i}", s) for i, s in enumerate(items)]
 
 
@@ -216,13 +239,17 @@ def _json_by_line(lines: list[str], name: str) -> list[tuple[str, object]] | Non
     if array:
         if body[-1][1] != "]":
             if len(body) > 1 and body[-1][1].endswith("}"):
-                raise TakeError(f"{name}:{body[-1][0]}: the JSON array is not closed (truncated file?)")
+                raise TakeError(
+                    f"{name}:{body[-1][0]}: the JSON array is not closed (truncated file?)"
+                )
             return None
         body = body[1:-1]
     out = []
     for n, (line_no, ln) in enumerate(body):
         if len(ln) > MAX_LINE_BYTES:
-            raise TakeError(f"{name}:{line_no}: a line of {len(ln):,} characters; at most {MAX_LINE_BYTES:,}")
+            raise TakeError(
+                f"{name}:{line_no}: a line of {len(ln):,} characters; at most {MAX_LINE_BYTES:,}"
+            )
         if array and n < len(body) - 1:
             if not ln.endswith(","):
                 return None
@@ -230,7 +257,9 @@ def _json_by_line(lines: list[str], name: str) -> list[tuple[str, object]] | Non
         if not (ln.startswith("{") and ln.endswith("}")):
             if n == 0:
                 return None  # not one object a line: a pretty-printed document
-            raise TakeError(f"{name}:{line_no}: expected one JSON sample on this line (truncated file?)")
+            raise TakeError(
+                f"{name}:{line_no}: expected one JSON sample on this line (truncated file?)"
+            )
         try:
             obj = _json_loads(ln)
         except RecursionError:
@@ -238,12 +267,16 @@ def _json_by_line(lines: list[str], name: str) -> list[tuple[str, object]] | Non
         except json.JSONDecodeError as exc:
             if n == 0 and not array:
                 return None
-            raise TakeError(f"{name}:{line_no}: not valid JSON: {exc.msg} (column {exc.colno})") from None
+            raise TakeError(
+                f"{name}:{line_no}: not valid JSON: {exc.msg} (column {exc.colno})"
+            ) from None
         except ValueError as exc:
             raise TakeError(f"{name}:{line_no}: {exc}") from None
         out.append((f"{name}:{line_no}", obj))
         if len(out) > MAX_TAKE_SAMPLES:
-            raise TakeError(f"{name}: more than {MAX_TAKE_SAMPLES:,} samples; a take holds at most that")
+            raise TakeError(
+                f"{name}: more than {MAX_TAKE_SAMPLES:,} samples; a take holds at most that"
+            )
     return out
 
 
@@ -260,18 +293,29 @@ def _cbor_dicts(data: bytes, name: str) -> list[tuple[str, object]]:
         try:
             obj = dec.decode()
         except Exception as exc:  # cbor2 raises several kinds on damaged input
-            raise TakeError(f"{name}: byte {start:,}: not valid CBOR ({type(exc).__name__}: "
-                            f"{str(exc)[:80]})") from None
+            raise TakeError(
+                f"{name}: byte {start:,}: not valid CBOR ({type(exc).__name__}: {str(exc)[:80]})"
+            ) from None
         items.extend(obj if isinstance(obj, list) else [obj])
         if len(items) > MAX_TAKE_SAMPLES:
-            raise TakeError(f"{name}: more than {MAX_TAKE_SAMPLES:,} samples; a take holds at most that")
+            raise TakeError(
+                f"{name}: more than {MAX_TAKE_SAMPLES:,} samples; a take holds at most that"
+            )
     if not items:
         raise TakeError(f"{name}: the file is empty")
     return [(f"{name}: sample {i}", s) for i, s in enumerate(items)]
 
 
-def otio_take(dicts, scene: sc.Scene, *, source: str, mapping, frame_rate: Fraction | None = None,
-              focal_length_mm: float | None = None, lens_map=None) -> TakeSamples:
+def otio_take(
+    dicts,
+    scene: sc.Scene,
+    *,
+    source: str,
+    mapping,
+    frame_rate: Fraction | None = None,
+    focal_length_mm: float | None = None,
+    lens_map=None,
+) -> TakeSamples:
     """OpenTrackIO samples ((where, dict) pairs) as a take on the stage."""
     from previs.track.opentrackio import OtioError, parse_sample
 
@@ -281,19 +325,40 @@ def otio_take(dicts, scene: sc.Scene, *, source: str, mapping, frame_rate: Fract
             parsed.append(parse_sample(d, where))
         except OtioError as exc:
             raise TakeError(str(exc)) from None
-    return otio_samples_take(parsed, scene, source=source, mapping=mapping, frame_rate=frame_rate,
-                             focal_length_mm=focal_length_mm, lens_map=lens_map)
+    return otio_samples_take(
+        parsed,
+        scene,
+        source=source,
+        mapping=mapping,
+        frame_rate=frame_rate,
+        focal_length_mm=focal_length_mm,
+        lens_map=lens_map,
+    )
 
 
-def otio_samples_take(parsed, scene: sc.Scene, *, source: str, mapping, frame_rate=None,
-                      focal_length_mm: float | None = None, lens_map=None) -> TakeSamples:
+def otio_samples_take(
+    parsed,
+    scene: sc.Scene,
+    *,
+    source: str,
+    mapping,
+    frame_rate=None,
+    focal_length_mm: float | None = None,
+    lens_map=None,
+) -> TakeSamples:
     if not parsed:
         raise TakeError(f"{printable(source)}: the take has no samples")
     first = parsed[0]
-    rate = first.sample_rate or (first.timecode[4] if first.timecode else None) or frame_rate \
+    rate = (
+        first.sample_rate
+        or (first.timecode[4] if first.timecode else None)
+        or frame_rate
         or scene.frame_rate
+    )
     seqs = [s.sequence for s in parsed]
-    if all(q is not None for q in seqs) and all(b > a for a, b in zip(seqs, seqs[1:], strict=False)):
+    if all(q is not None for q in seqs) and all(
+        b > a for a, b in zip(seqs, seqs[1:], strict=False)
+    ):
         frames = np.array(seqs, dtype=np.int64) - seqs[0]
     else:
         frames = np.arange(len(parsed), dtype=np.int64)
@@ -308,8 +373,11 @@ def otio_samples_take(parsed, scene: sc.Scene, *, source: str, mapping, frame_ra
         vals = [get(s) for s in parsed]
         if all(v is None for v in vals):
             return None
-        return np.array([math.inf if v is None else v for v in vals], float) if what == "focus" else \
-            np.array([np.nan if v is None else v for v in vals], float)
+        return (
+            np.array([math.inf if v is None else v for v in vals], float)
+            if what == "focus"
+            else np.array([np.nan if v is None else v for v in vals], float)
+        )
 
     focal = column(lambda s: s.focal_length_mm, "focal")
     if focal is None and lens_map is not None and all(s.raw_zoom is not None for s in parsed):
@@ -318,8 +386,10 @@ def otio_samples_take(parsed, scene: sc.Scene, *, source: str, mapping, frame_ra
         focal = np.full(len(parsed), float(focal_length_mm))
     if focal is not None and np.isnan(focal).any():
         i = int(np.flatnonzero(np.isnan(focal))[0])
-        raise TakeError(f"{printable(source)}: sample {i}: lens.pinholeFocalLength: missing (the "
-                        "other samples have it)")
+        raise TakeError(
+            f"{printable(source)}: sample {i}: lens.pinholeFocalLength: missing (the "
+            "other samples have it)"
+        )
     focus = column(lambda s: s.focus_m, "focus")
     if focus is None and lens_map is not None and all(s.raw_focus is not None for s in parsed):
         focus = np.array([lens_map.focus_m(s.raw_focus) for s in parsed])
@@ -331,14 +401,27 @@ def otio_samples_take(parsed, scene: sc.Scene, *, source: str, mapping, frame_ra
         h, m, s_, f, tc_rate, drop = first.timecode
         sep = ";" if drop and is_drop_frame_rate(tc_rate) else ":"
         tc = f"{h:02d}:{m:02d}:{s_:02d}{sep}{f:02d}"
-    return TakeSamples(source=source, frame_rate=Fraction(rate), frames=frames,
-                       world_from_camera=np.stack(mats), focal_length_mm=focal, focus_m=focus,
-                       t_stop=t_stop, timecode=tc)
+    return TakeSamples(
+        source=source,
+        frame_rate=Fraction(rate),
+        frames=frames,
+        world_from_camera=np.stack(mats),
+        focal_length_mm=focal,
+        focus_m=focus,
+        t_stop=t_stop,
+        timecode=tc,
+    )
 
 
 # ---- Nuke .chan
-def read_chan(data: bytes, name: str, scene: sc.Scene, *, frame_rate: Fraction | None = None,
-              focal_length_mm: float | None = None) -> TakeSamples:
+def read_chan(
+    data: bytes,
+    name: str,
+    scene: sc.Scene,
+    *,
+    frame_rate: Fraction | None = None,
+    focal_length_mm: float | None = None,
+) -> TakeSamples:
     """``frame tx ty tz rx ry rz [vfov]`` lines: metres, Y up, degrees in Nuke's ZXY order; the
     vertical field of view becomes a focal length through the scene camera's sensor height."""
     from previs.export.camera_data import chan_rotation
@@ -346,7 +429,7 @@ def read_chan(data: bytes, name: str, scene: sc.Scene, *, frame_rate: Fraction |
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise TakeError(f"{name}:{line}: not UTF-8 text") from None
     height_mm = presets.get_mode(scene.camera.body, scene.camera.mode).height_mm
     frames, mats, focals = [], [], []
@@ -356,34 +439,54 @@ def read_chan(data: bytes, name: str, scene: sc.Scene, *, frame_rate: Fraction |
         if not ln or ln.startswith("#"):
             continue
         if len(ln) > MAX_LINE_BYTES:
-            raise TakeError(f"{name}:{line_no}: a line of {len(ln):,} characters; at most {MAX_LINE_BYTES:,}")
+            raise TakeError(
+                f"{name}:{line_no}: a line of {len(ln):,} characters; at most {MAX_LINE_BYTES:,}"
+            )
         parts = ln.split()
         if len(parts) not in (7, 8):
-            raise TakeError(f"{name}:{line_no}: {len(parts)} columns; a .chan line is frame tx ty tz rx "
-                            "ry rz [vfov] (7 or 8 columns)")
+            raise TakeError(
+                f"{name}:{line_no}: {len(parts)} columns; a .chan line is frame tx ty tz rx "
+                "ry rz [vfov] (7 or 8 columns)"
+            )
         if columns is None:
             columns = len(parts)
         elif len(parts) != columns:
-            raise TakeError(f"{name}:{line_no}: {len(parts)} columns where the lines before have {columns}")
+            raise TakeError(
+                f"{name}:{line_no}: {len(parts)} columns where the lines before have {columns}"
+            )
         names = ("frame", "tx", "ty", "tz", "rx", "ry", "rz", "vfov")
         vals = []
         for col, (nm, txt) in enumerate(zip(names, parts, strict=False)):
             try:
                 v = float(txt)
             except ValueError:
-                raise TakeError(f"{name}:{line_no}: column {col + 1} ({nm}): '{printable(txt, 40)}' is "
-                                "not a number") from None
-            bound = 1e7 if nm == "frame" else lim.MAX_COORD_M if nm.startswith("t") else lim.MAX_ANGLE_DEG
+                raise TakeError(
+                    f"{name}:{line_no}: column {col + 1} ({nm}): '{printable(txt, 40)}' is "
+                    "not a number"
+                ) from None
+            bound = (
+                1e7
+                if nm == "frame"
+                else lim.MAX_COORD_M
+                if nm.startswith("t")
+                else lim.MAX_ANGLE_DEG
+            )
             if not math.isfinite(v) or abs(v) > bound:
-                raise TakeError(f"{name}:{line_no}: column {col + 1} ({nm}): {v:g} is not a finite "
-                                f"number within ±{bound:g}")
+                raise TakeError(
+                    f"{name}:{line_no}: column {col + 1} ({nm}): {v:g} is not a finite "
+                    f"number within ±{bound:g}"
+                )
             vals.append(v)
         if vals[0] != int(vals[0]):
             raise TakeError(f"{name}:{line_no}: column 1 (frame): {vals[0]:g} is not a whole frame")
         if frames and vals[0] <= frames[-1]:
-            raise TakeError(f"{name}:{line_no}: frame {vals[0]:g} does not follow frame {frames[-1]:g}")
+            raise TakeError(
+                f"{name}:{line_no}: frame {vals[0]:g} does not follow frame {frames[-1]:g}"
+            )
         if len(frames) >= MAX_TAKE_SAMPLES:
-            raise TakeError(f"{name}: more than {MAX_TAKE_SAMPLES:,} lines; a take holds at most that")
+            raise TakeError(
+                f"{name}: more than {MAX_TAKE_SAMPLES:,} lines; a take holds at most that"
+            )
         m = np.eye(4)
         m[:3, :3] = chan_rotation(vals[4], vals[5], vals[6])
         m[:3, 3] = vals[1:4]
@@ -392,8 +495,9 @@ def read_chan(data: bytes, name: str, scene: sc.Scene, *, frame_rate: Fraction |
         if columns == 8:
             vfov = vals[7]
             if not 0.0 < vfov < 180.0:
-                raise TakeError(f"{name}:{line_no}: column 8 (vfov): {vfov:g}° is not a field of view "
-                                "(0..180)")
+                raise TakeError(
+                    f"{name}:{line_no}: column 8 (vfov): {vfov:g}° is not a field of view (0..180)"
+                )
             focals.append(height_mm / (2.0 * math.tan(math.radians(vfov) / 2.0)))
     if not frames:
         raise TakeError(f"{name}: no frames (a .chan line is frame tx ty tz rx ry rz [vfov])")
@@ -402,13 +506,20 @@ def read_chan(data: bytes, name: str, scene: sc.Scene, *, frame_rate: Fraction |
     elif focal_length_mm is not None:
         focal = np.full(len(frames), float(focal_length_mm))
     else:
-        raise TakeError(f"{name}: the .chan has no field-of-view column; give the lens with "
-                        "--focal-length-mm")
-    return TakeSamples(source=name, frame_rate=frame_rate or scene.frame_rate,
-                       frames=np.array(frames, np.int64) - frames[0], world_from_camera=np.stack(mats),
-                       focal_length_mm=focal,
-                       notes=[f".chan frames {frames[0]}..{frames[-1]}; no focus or T-stop in a .chan "
-                              "(the camera package's)"])
+        raise TakeError(
+            f"{name}: the .chan has no field-of-view column; give the lens with --focal-length-mm"
+        )
+    return TakeSamples(
+        source=name,
+        frame_rate=frame_rate or scene.frame_rate,
+        frames=np.array(frames, np.int64) - frames[0],
+        world_from_camera=np.stack(mats),
+        focal_length_mm=focal,
+        notes=[
+            f".chan frames {frames[0]}..{frames[-1]}; no focus or T-stop in a .chan "
+            "(the camera package's)"
+        ],
+    )
 
 
 # ---- glTF
@@ -426,14 +537,19 @@ def read_gltf(data: bytes, path: Path, scene: sc.Scene) -> TakeSamples:
     cams = doc.get("cameras") or []
     if not isinstance(nodes, list) or not isinstance(cams, list):
         raise TakeError(f"{name}: nodes and cameras must be lists")
-    cam_nodes = [i for i, n in enumerate(nodes) if isinstance(n, dict) and isinstance(n.get("camera"), int)]
+    cam_nodes = [
+        i for i, n in enumerate(nodes) if isinstance(n, dict) and isinstance(n.get("camera"), int)
+    ]
     if not cam_nodes:
         raise TakeError(f"{name}: no camera node in the glTF")
     anims = [a for a in (doc.get("animations") or []) if isinstance(a, dict)]
 
     def animated(i):
-        return any(isinstance(c, dict) and (c.get("target") or {}).get("node") == i
-                   for a in anims for c in (a.get("channels") or []))
+        return any(
+            isinstance(c, dict) and (c.get("target") or {}).get("node") == i
+            for a in anims
+            for c in (a.get("channels") or [])
+        )
 
     node_i = next((i for i in cam_nodes if animated(i)), cam_nodes[0])
     cam_i = nodes[node_i]["camera"]
@@ -441,14 +557,22 @@ def read_gltf(data: bytes, path: Path, scene: sc.Scene) -> TakeSamples:
         raise TakeError(f"{name}: nodes[{node_i}].camera: no camera {cam_i}")
     cam = cams[cam_i]
     if cam.get("type") != "perspective":
-        raise TakeError(f"{name}: cameras[{cam_i}]: a {cam.get('type')!r} camera; previs takes perspective ones")
-    extras = ((cam.get("extras") or {}).get("previs") or {}) if isinstance(cam.get("extras"), dict) else {}
+        raise TakeError(
+            f"{name}: cameras[{cam_i}]: a {cam.get('type')!r} camera; previs takes perspective ones"
+        )
+    extras = (
+        ((cam.get("extras") or {}).get("previs") or {})
+        if isinstance(cam.get("extras"), dict)
+        else {}
+    )
     rate = scene.frame_rate
     fr = extras.get("frame_rate")
     if isinstance(fr, list) and len(fr) == 2 and all(isinstance(x, int) and x > 0 for x in fr):
         rate = Fraction(fr[0], fr[1])
         if not 1 <= rate <= 1000:
-            raise TakeError(f"{name}: cameras[{cam_i}].extras.previs.frame_rate: {float(rate):g} is outside 1..1000")
+            raise TakeError(
+                f"{name}: cameras[{cam_i}].extras.previs.frame_rate: {float(rate):g} is outside 1..1000"
+            )
     reader = _Accessors(doc, bin_chunk, path, name)
     chans: dict[str, tuple] = {}
     pointer = f"/cameras/{cam_i}/perspective/yfov"
@@ -461,19 +585,31 @@ def read_gltf(data: bytes, path: Path, scene: sc.Scene) -> TakeSamples:
             what = t.get("path")
             if t.get("node") == node_i and what in ("translation", "rotation"):
                 pass
-            elif what == "pointer" and ((t.get("extensions") or {}).get("KHR_animation_pointer") or {}).get(
-                    "pointer") == pointer:
+            elif (
+                what == "pointer"
+                and ((t.get("extensions") or {}).get("KHR_animation_pointer") or {}).get("pointer")
+                == pointer
+            ):
                 what = "yfov"
             else:
                 continue
             si = c.get("sampler")
-            if not isinstance(si, int) or not 0 <= si < len(samplers) or not isinstance(samplers[si], dict):
-                raise TakeError(f"{name}: animations[{ai}].channels[{ci}].sampler: no sampler {si!r}")
+            if (
+                not isinstance(si, int)
+                or not 0 <= si < len(samplers)
+                or not isinstance(samplers[si], dict)
+            ):
+                raise TakeError(
+                    f"{name}: animations[{ai}].channels[{ci}].sampler: no sampler {si!r}"
+                )
             s = samplers[si]
             where = f"animations[{ai}].samplers[{si}]"
             times = reader.read(s.get("input"), "SCALAR", f"{where}.input")
-            values = reader.read(s.get("output"), {"translation": "VEC3", "rotation": "VEC4",
-                                                   "yfov": "SCALAR"}[what], f"{where}.output")
+            values = reader.read(
+                s.get("output"),
+                {"translation": "VEC3", "rotation": "VEC4", "yfov": "SCALAR"}[what],
+                f"{where}.output",
+            )
             interp = s.get("interpolation", "LINEAR")
             if interp == "CUBICSPLINE":  # (in-tangent, value, out-tangent): keep the values
                 values = values[1::3]
@@ -481,15 +617,23 @@ def read_gltf(data: bytes, path: Path, scene: sc.Scene) -> TakeSamples:
                 raise TakeError(f"{name}: {where}: times must rise and match the values")
             chans[what] = (times, values, interp)
     if "translation" not in chans and "rotation" not in chans:
-        raise TakeError(f"{name}: the camera node '{printable(nodes[node_i].get('name', node_i))}' is not animated")
+        raise TakeError(
+            f"{name}: the camera node '{printable(nodes[node_i].get('name', node_i))}' is not animated"
+        )
     t_end = max(float(v[0][-1]) for v in chans.values())
     if not 0 <= t_end <= lim.MAX_SHOT_FRAMES / float(rate):
-        raise TakeError(f"{name}: the animation runs {t_end:g} s; a take is at most "
-                        f"{lim.MAX_SHOT_FRAMES:,} frames")
+        raise TakeError(
+            f"{name}: the animation runs {t_end:g} s; a take is at most "
+            f"{lim.MAX_SHOT_FRAMES:,} frames"
+        )
     n = int(round(t_end * float(rate))) + 1
     times = np.arange(n) / float(rate)
     rest = _node_local(nodes[node_i])
-    trans = _sample(chans["translation"], times) if "translation" in chans else np.tile(rest[:3, 3], (n, 1))
+    trans = (
+        _sample(chans["translation"], times)
+        if "translation" in chans
+        else np.tile(rest[:3, 3], (n, 1))
+    )
     if "rotation" in chans:
         quats = _sample_quat(chans["rotation"], times)
     else:
@@ -518,8 +662,15 @@ def read_gltf(data: bytes, path: Path, scene: sc.Scene) -> TakeSamples:
         focal = height_mm / (2.0 * np.tan(yfov / 2.0))
     focus = _extras_array(extras, "focus_m", n, name, 0.0, lim.MAX_MAGNITUDE, none_is=math.inf)
     t_stop = _extras_array(extras, "t_stop", n, name, 0.0, 1000.0)
-    return TakeSamples(source=name, frame_rate=rate, frames=np.arange(n, dtype=np.int64),
-                       world_from_camera=mats, focal_length_mm=focal, focus_m=focus, t_stop=t_stop)
+    return TakeSamples(
+        source=name,
+        frame_rate=rate,
+        frames=np.arange(n, dtype=np.int64),
+        world_from_camera=mats,
+        focal_length_mm=focal,
+        focus_m=focus,
+        t_stop=t_stop,
+    )
 
 
 def _gltf_document(data: bytes, path: Path, name: str) -> tuple[dict, bytes | None]:
@@ -530,13 +681,17 @@ def _gltf_document(data: bytes, path: Path, name: str) -> tuple[dict, bytes | No
         if version != 2:
             raise TakeError(f"{name}: GLB version {version}; previs reads glTF 2.0")
         if length > len(data):
-            raise TakeError(f"{name}: the GLB says {length:,} bytes, the file has {len(data):,} (truncated?)")
+            raise TakeError(
+                f"{name}: the GLB says {length:,} bytes, the file has {len(data):,} (truncated?)"
+            )
         off, doc, bin_chunk = 12, None, None
         while off + 8 <= length:
             clen, ctype = struct.unpack_from("<II", data, off)
-            chunk = data[off + 8: off + 8 + clen]
+            chunk = data[off + 8 : off + 8 + clen]
             if len(chunk) != clen:
-                raise TakeError(f"{name}: a GLB chunk at byte {off:,} runs past the end (truncated?)")
+                raise TakeError(
+                    f"{name}: a GLB chunk at byte {off:,} runs past the end (truncated?)"
+                )
             if ctype == 0x4E4F534A and doc is None:
                 doc = _gltf_json(chunk, name)
             elif ctype == 0x004E4942 and bin_chunk is None:
@@ -550,7 +705,9 @@ def _gltf_document(data: bytes, path: Path, name: str) -> tuple[dict, bytes | No
 
 def _gltf_json(chunk: bytes, name: str) -> dict:
     if len(chunk) > MAX_JSON_DOCUMENT_BYTES:
-        raise TakeError(f"{name}: a glTF JSON of {len(chunk):,} bytes; at most {MAX_JSON_DOCUMENT_BYTES:,}")
+        raise TakeError(
+            f"{name}: a glTF JSON of {len(chunk):,} bytes; at most {MAX_JSON_DOCUMENT_BYTES:,}"
+        )
     try:
         doc = _json_loads(chunk.decode("utf-8"))
     except json.JSONDecodeError as exc:
@@ -585,29 +742,45 @@ class _Accessors:
                 data = base64.b64decode(uri.split(",", 1)[1], validate=True)
             except (IndexError, ValueError):
                 raise TakeError(f"{self.name}: buffers[{i}].uri: not base64 data") from None
-        elif isinstance(uri, str) and "/" not in uri.replace("\\", "/") and uri not in ("", ".", ".."):
+        elif (
+            isinstance(uri, str)
+            and "/" not in uri.replace("\\", "/")
+            and uri not in ("", ".", "..")
+        ):
             f = self.path.parent / uri  # a file beside the .gltf only: never elsewhere on disk
             try:
                 if f.stat().st_size > MAX_TAKE_BYTES:
-                    raise TakeError(f"{self.name}: buffers[{i}]: {uri} is over {MAX_TAKE_BYTES:,} bytes")
+                    raise TakeError(
+                        f"{self.name}: buffers[{i}]: {uri} is over {MAX_TAKE_BYTES:,} bytes"
+                    )
                 data = f.read_bytes()
             except OSError as exc:
-                raise TakeError(f"{self.name}: buffers[{i}]: cannot read {printable(uri)} "
-                                f"({exc.strerror or exc})") from None
+                raise TakeError(
+                    f"{self.name}: buffers[{i}]: cannot read {printable(uri)} "
+                    f"({exc.strerror or exc})"
+                ) from None
         else:
-            raise TakeError(f"{self.name}: buffers[{i}].uri: only data URIs and files beside the glTF")
+            raise TakeError(
+                f"{self.name}: buffers[{i}].uri: only data URIs and files beside the glTF"
+            )
         self._buffers[i] = data
         return data
 
     def read(self, index, kind: str, where: str) -> np.ndarray:
         accs = self.doc.get("accessors") or []
-        if not isinstance(index, int) or not 0 <= index < len(accs) or not isinstance(accs[index], dict):
+        if (
+            not isinstance(index, int)
+            or not 0 <= index < len(accs)
+            or not isinstance(accs[index], dict)
+        ):
             raise TakeError(f"{self.name}: {where}: no accessor {index!r}")
         a = accs[index]
         w = f"{self.name}: accessors[{index}]"
         if a.get("componentType") != 5126 or a.get("type") != kind:
-            raise TakeError(f"{w}: expected float {kind}, got componentType {a.get('componentType')!r} "
-                            f"type {a.get('type')!r}")
+            raise TakeError(
+                f"{w}: expected float {kind}, got componentType {a.get('componentType')!r} "
+                f"type {a.get('type')!r}"
+            )
         count = a.get("count")
         if not isinstance(count, int) or not 1 <= count <= 3 * MAX_TAKE_SAMPLES + 3:
             raise TakeError(f"{w}.count: {count!r} is not 1..{3 * MAX_TAKE_SAMPLES + 3:,}")
@@ -621,14 +794,19 @@ class _Accessors:
         stride = v.get("byteStride") or 4 * comps
         start = (v.get("byteOffset") or 0) + (a.get("byteOffset") or 0)
         view_end = (v.get("byteOffset") or 0) + (v.get("byteLength") or 0)
-        if not all(isinstance(x, int) and x >= 0 for x in (stride, start, view_end)) or stride < 4 * comps:
+        if (
+            not all(isinstance(x, int) and x >= 0 for x in (stride, start, view_end))
+            or stride < 4 * comps
+        ):
             raise TakeError(f"{w}: bad byteOffset, byteLength or byteStride")
         end = start + stride * (count - 1) + 4 * comps
         if end > view_end or view_end > len(buf):
             raise TakeError(f"{w}: reads past the end of its buffer (truncated file?)")
         arr = np.lib.stride_tricks.as_strided(
             np.frombuffer(buf, dtype="<f4", count=(end - start) // 4, offset=start),
-            shape=(count, comps), strides=(stride, 4)).astype(np.float64)
+            shape=(count, comps),
+            strides=(stride, 4),
+        ).astype(np.float64)
         if not np.all(np.isfinite(arr)):
             raise TakeError(f"{w}: holds NaN or infinite values")
         if np.abs(arr).max() > lim.MAX_COORD_M:
@@ -636,8 +814,15 @@ class _Accessors:
         return arr[:, 0] if kind == "SCALAR" else arr
 
 
-def _extras_array(extras: dict, key_name: str, n: int, name: str, lo: float, hi: float,
-                  none_is: float | None = None) -> np.ndarray | None:
+def _extras_array(
+    extras: dict,
+    key_name: str,
+    n: int,
+    name: str,
+    lo: float,
+    hi: float,
+    none_is: float | None = None,
+) -> np.ndarray | None:
     v = extras.get(key_name)
     if v is None:
         return None
@@ -647,10 +832,17 @@ def _extras_array(extras: dict, key_name: str, n: int, name: str, lo: float, hi:
     for i, x in enumerate(v):
         if x is None and none_is is not None:
             out[i] = none_is
-        elif isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) and lo < x <= hi:
+        elif (
+            isinstance(x, int | float)
+            and not isinstance(x, bool)
+            and math.isfinite(x)
+            and lo < x <= hi
+        ):
             out[i] = x
         else:
-            raise TakeError(f"{name}: extras.previs.{key_name}[{i}]: {x!r} is not a number within {lo:g}..{hi:g}")
+            raise TakeError(
+                f"{name}: extras.previs.{key_name}[{i}]: {x!r} is not a number within {lo:g}..{hi:g}"
+            )
     return out
 
 
@@ -691,8 +883,11 @@ def _sample(chan, times: np.ndarray) -> np.ndarray:
     if interp == "STEP":
         idx = np.clip(np.searchsorted(t, times + 1e-9, side="right") - 1, 0, len(t) - 1)
         return v[idx]
-    return np.stack([np.interp(times, t, v[:, c]) for c in range(v.shape[1])], axis=1) if v.ndim == 2 \
+    return (
+        np.stack([np.interp(times, t, v[:, c]) for c in range(v.shape[1])], axis=1)
+        if v.ndim == 2
         else np.interp(times, t, v)[:, None]
+    )
 
 
 def _sample_quat(chan, times: np.ndarray) -> np.ndarray:
@@ -725,9 +920,13 @@ def _slerp(a: np.ndarray, b: np.ndarray, u: float) -> np.ndarray:
 
 def _quat_matrix(q: np.ndarray) -> np.ndarray:
     x, y, z, w = q / np.linalg.norm(q)
-    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                     [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                     [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
 
 
 # ---------------------------------------------------------------- on the scene's frames
@@ -743,8 +942,10 @@ def take_channels(take: TakeSamples, scene_rate: Fraction) -> dict[str, np.ndarr
     duration = t_take[-1]
     count = int(math.floor(duration * float(scene_rate) + 1e-6)) + 1
     if count > lim.MAX_SHOT_FRAMES:
-        raise TakeError(f"{printable(take.source)}: the take runs {count:,} frames at the scene's "
-                        f"{float(scene_rate):g} fps; a shot has at most {lim.MAX_SHOT_FRAMES:,}")
+        raise TakeError(
+            f"{printable(take.source)}: the take runs {count:,} frames at the scene's "
+            f"{float(scene_rate):g} fps; a shot has at most {lim.MAX_SHOT_FRAMES:,}"
+        )
     exact = take.frame_rate == scene_rate and np.array_equal(take.frames, np.arange(n))
     t_shot = np.arange(count) / float(scene_rate)
 
@@ -755,8 +956,12 @@ def take_channels(take: TakeSamples, scene_rate: Fraction) -> dict[str, np.ndarr
             return np.interp(t_shot, t_take, v)
         return np.stack([np.interp(t_shot, t_take, v[:, c]) for c in range(v.shape[1])], axis=1)
 
-    out = {"position_m": resample(pos), "pan_deg": resample(ang[:, 0]), "tilt_deg": resample(ang[:, 1]),
-           "roll_deg": resample(ang[:, 2])}
+    out = {
+        "position_m": resample(pos),
+        "pan_deg": resample(ang[:, 0]),
+        "tilt_deg": resample(ang[:, 1]),
+        "roll_deg": resample(ang[:, 2]),
+    }
     if take.focal_length_mm is not None:
         out["focal_length_mm"] = resample(take.focal_length_mm)
     if take.t_stop is not None:
@@ -811,9 +1016,15 @@ def _rotations(pan, tilt, roll) -> np.ndarray:
     p, t, r = (np.radians(np.asarray(x, float)) for x in (pan, tilt, roll))
     cp, sp, ct, st, cr, sr = np.cos(p), np.sin(p), np.cos(t), np.sin(t), np.cos(-r), np.sin(-r)
     z, o = np.zeros_like(p), np.ones_like(p)
-    ry = np.stack([np.stack([cp, z, sp], -1), np.stack([z, o, z], -1), np.stack([-sp, z, cp], -1)], -2)
-    rx = np.stack([np.stack([o, z, z], -1), np.stack([z, ct, -st], -1), np.stack([z, st, ct], -1)], -2)
-    rz = np.stack([np.stack([cr, -sr, z], -1), np.stack([sr, cr, z], -1), np.stack([z, z, o], -1)], -2)
+    ry = np.stack(
+        [np.stack([cp, z, sp], -1), np.stack([z, o, z], -1), np.stack([-sp, z, cp], -1)], -2
+    )
+    rx = np.stack(
+        [np.stack([o, z, z], -1), np.stack([z, ct, -st], -1), np.stack([z, st, ct], -1)], -2
+    )
+    rz = np.stack(
+        [np.stack([cr, -sr, z], -1), np.stack([sr, cr, z], -1), np.stack([z, z, o], -1)], -2
+    )
     return ry @ rx @ rz
 
 
@@ -826,17 +1037,20 @@ def rotation_error_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def reduce_scalar(v: np.ndarray, tol: float, max_step: float | None = None) -> list[int]:
     if float(np.max(np.abs(v - v[0]))) <= tol:
         return [0]  # a channel that does not move needs no keys
+
     def fits(a, b):
         if max_step is not None and abs(v[b] - v[a]) >= max_step:
             return False
-        return float(np.max(np.abs(_lerp(v, a, b) - v[a:b + 1]))) <= tol
+        return float(np.max(np.abs(_lerp(v, a, b) - v[a : b + 1]))) <= tol
 
     return greedy_keys(len(v), fits)
 
 
 def reduce_position(p: np.ndarray, tol: float) -> list[int]:
-    return greedy_keys(len(p), lambda a, b: float(np.max(np.linalg.norm(_lerp(p, a, b) - p[a:b + 1],
-                                                                         axis=1))) <= tol)
+    return greedy_keys(
+        len(p),
+        lambda a, b: float(np.max(np.linalg.norm(_lerp(p, a, b) - p[a : b + 1], axis=1))) <= tol,
+    )
 
 
 def reduce_orientation(ang: np.ndarray, tol: float) -> list[int]:
@@ -847,7 +1061,14 @@ def reduce_orientation(ang: np.ndarray, tol: float) -> list[int]:
         if np.any(np.abs(ang[b] - ang[a]) >= _MAX_ANGLE_STEP_DEG):
             return False
         li = _lerp(ang, a, b)
-        return float(np.max(rotation_error_deg(_rotations(li[:, 0], li[:, 1], li[:, 2]), true[a:b + 1]))) <= tol
+        return (
+            float(
+                np.max(
+                    rotation_error_deg(_rotations(li[:, 0], li[:, 1], li[:, 2]), true[a : b + 1])
+                )
+            )
+            <= tol
+        )
 
     return greedy_keys(len(ang), fits)
 
@@ -863,7 +1084,7 @@ def _thin(v: np.ndarray, keys: list[int], tol: float) -> list[int]:
         fa, fb = k[a], k[b]
         if abs(v[fb] - v[fa]) >= _MAX_ANGLE_STEP_DEG:
             return False
-        return float(np.max(np.abs(_lerp(ref, fa, fb) - ref[fa:fb + 1]))) <= tol
+        return float(np.max(np.abs(_lerp(ref, fa, fb) - ref[fa : fb + 1]))) <= tol
 
     return [int(k[i]) for i in greedy_keys(len(k), fits)]
 
@@ -880,7 +1101,7 @@ def _hold_runs(v: np.ndarray, tol: float) -> list[tuple[int, float, str]]:
         if inf:
             out.append((i, math.inf, "hold"))
         else:
-            idx = reduce_scalar(v[i:j + 1], tol) if j > i else [0]
+            idx = reduce_scalar(v[i : j + 1], tol) if j > i else [0]
             for q in idx:
                 out.append((i + q, float(v[i + q]), "linear"))
             if j + 1 < n:  # an infinity follows: hold into it
@@ -911,20 +1132,26 @@ def take_shot(scene: sc.Scene, take: TakeSamples) -> TakeShot:
     kit = presets.get_lens_kit(scene.camera.lens_kit)
     source = printable(take.source)
     if "focal_length_mm" not in ch:
-        raise TakeError(f"{source}: the take has no focal length; give the lens with --focal-length-mm")
+        raise TakeError(
+            f"{source}: the take has no focal length; give the lens with --focal-length-mm"
+        )
     focal = ch["focal_length_mm"]
     if kit.kind != "zoom":
         lo, hi = float(focal.min()), float(focal.max())
         if hi - lo > FOCAL_TOL_MM:
-            raise TakeError(f"{source}: the focal length changes ({lo:.2f}-{hi:.2f} mm) but the scene's "
-                            f"lens kit {kit.name} is a prime kit; use a zoom kit")
+            raise TakeError(
+                f"{source}: the focal length changes ({lo:.2f}-{hi:.2f} mm) but the scene's "
+                f"lens kit {kit.name} is a prime kit; use a zoom kit"
+            )
         try:
             lens = kit.lens_at((lo + hi) / 2)
         except PrevisError:
             near = min((s.focal_min_mm for s in kit.lenses), key=lambda f: abs(f - lo))
             if abs(near - lo) > FOCAL_TOL_MM:
-                raise TakeError(f"{source}: a {lo:.2f} mm lens; the scene's kit {kit.name} has none "
-                                f"(nearest: {near:g} mm)") from None
+                raise TakeError(
+                    f"{source}: a {lo:.2f} mm lens; the scene's kit {kit.name} has none "
+                    f"(nearest: {near:g} mm)"
+                ) from None
             lens = kit.lens_at(near)
         ch["focal_length_mm"] = np.full(n, lens.focal_length_mm)
     keys: dict[str, list[tuple[int, object, str]]] = {}
@@ -937,16 +1164,25 @@ def take_shot(scene: sc.Scene, take: TakeSamples) -> TakeShot:
     keys["position_m"] = [(f, ch["position_m"][f], "linear") for f in pos_keys]
     for c, name in enumerate(("pan_deg", "tilt_deg", "roll_deg")):
         keys[name] = [(f, float(ang[f, c]), "linear") for f in _thin(ang[:, c], joint, 1e-6)]
-    keys["focal_length_mm"] = [(f, float(focal[f] if kit.kind == "zoom" else ch["focal_length_mm"][f]), "linear")
-                               for f in reduce_scalar(ch["focal_length_mm"], FOCAL_TOL_MM * m)]
+    keys["focal_length_mm"] = [
+        (f, float(focal[f] if kit.kind == "zoom" else ch["focal_length_mm"][f]), "linear")
+        for f in reduce_scalar(ch["focal_length_mm"], FOCAL_TOL_MM * m)
+    ]
     if "t_stop" in ch:
-        keys["t_stop"] = [(f, float(ch["t_stop"][f]), "linear") for f in reduce_scalar(ch["t_stop"], T_STOP_TOL * m)]
+        keys["t_stop"] = [
+            (f, float(ch["t_stop"][f]), "linear")
+            for f in reduce_scalar(ch["t_stop"], T_STOP_TOL * m)
+        ]
     if "focus_m" in ch:
         keys["focus_m"] = _hold_runs(ch["focus_m"], FOCUS_TOL_M * m)
     _verify(keys, ch)
-    camera = {"position_m": [float(x) for x in ch["position_m"][0]],
-              "pan_deg": float(ang[0, 0]), "tilt_deg": float(ang[0, 1]), "roll_deg": float(ang[0, 2]),
-              "focal_length_mm": float(ch["focal_length_mm"][0])}
+    camera = {
+        "position_m": [float(x) for x in ch["position_m"][0]],
+        "pan_deg": float(ang[0, 0]),
+        "tilt_deg": float(ang[0, 1]),
+        "roll_deg": float(ang[0, 2]),
+        "focal_length_mm": float(ch["focal_length_mm"][0]),
+    }
     if "focus_m" in ch:
         camera["focus_m"] = float(ch["focus_m"][0])
     if "t_stop" in ch:
@@ -980,26 +1216,37 @@ def _written(channel: str, value) -> np.ndarray:
 def _verify(keys: dict, ch: dict) -> None:
     """Evaluate each channel's keys (as written) with previs' interpolation; add a key at the
     worst frame until every frame is within tolerance."""
-    tol = {"position_m": POSITION_TOL_M, "focal_length_mm": FOCAL_TOL_MM, "focus_m": FOCUS_TOL_M,
-           "t_stop": T_STOP_TOL}
+    tol = {
+        "position_m": POSITION_TOL_M,
+        "focal_length_mm": FOCAL_TOL_MM,
+        "focus_m": FOCUS_TOL_M,
+        "t_stop": T_STOP_TOL,
+    }
     frames = np.arange(len(ch["pan_deg"]))
     for _ in range(len(frames)):
         worst = {}
         chans = {}
         for name, rows in keys.items():
-            chans[name] = Channel(name, tuple(key(f, _written(name, v), i) for f, v, i in rows),
-                                  angular=name in ("pan_deg", "tilt_deg", "roll_deg"))
+            chans[name] = Channel(
+                name,
+                tuple(key(f, _written(name, v), i) for f, v, i in rows),
+                angular=name in ("pan_deg", "tilt_deg", "roll_deg"),
+            )
         for name in ("position_m", "focal_length_mm", "focus_m", "t_stop"):
             if name not in keys:
                 continue
             got = chans[name].evaluate_many(frames)
             want = ch[name].reshape(len(frames), -1)
             with np.errstate(invalid="ignore"):
-                err = np.linalg.norm(np.where(np.isinf(want) & np.isinf(got), 0.0, got - want), axis=1)
+                err = np.linalg.norm(
+                    np.where(np.isinf(want) & np.isinf(got), 0.0, got - want), axis=1
+                )
             err[np.isnan(err)] = np.inf
             if err.max() > tol[name]:
                 worst[name] = int(np.argmax(err))
-        r_got = _rotations(*(chans[n].evaluate_many(frames)[:, 0] for n in ("pan_deg", "tilt_deg", "roll_deg")))
+        r_got = _rotations(
+            *(chans[n].evaluate_many(frames)[:, 0] for n in ("pan_deg", "tilt_deg", "roll_deg"))
+        )
         r_want = _rotations(ch["pan_deg"], ch["tilt_deg"], ch["roll_deg"])
         err = rotation_error_deg(r_got, r_want)
         if err.max() > ANGLE_TOL_DEG:
@@ -1013,12 +1260,22 @@ def _verify(keys: dict, ch: dict) -> None:
             value = ch[name][f] if name == "position_m" else float(ch[name][f])
             rows.append((f, value, "hold" if name == "focus_m" and math.isinf(value) else "linear"))
             rows.sort(key=lambda r: r[0])
-    raise TakeError("the take's keys do not settle within tolerance")  # cannot happen: every frame keyed
+    raise TakeError(
+        "the take's keys do not settle within tolerance"
+    )  # cannot happen: every frame keyed
 
 
 # ---------------------------------------------------------------- into the scene file
-def add_take(scene_path, take: TakeSamples, shot_id: str, *, scene_label: str | None = None,
-             description: str | None = None, after: str | None = None, doc=None) -> tuple[TakeShot, Path]:
+def add_take(
+    scene_path,
+    take: TakeSamples,
+    shot_id: str,
+    *,
+    scene_label: str | None = None,
+    description: str | None = None,
+    after: str | None = None,
+    doc=None,
+) -> tuple[TakeShot, Path]:
     """Add the take as shot ``shot_id`` to the scene file (as the window saves: comments kept,
     the old file in ``.bak``); ``doc``: the file already open as a
     :class:`~previs.view.document.SceneDocument`. Returns the shot and the path written."""
@@ -1026,11 +1283,21 @@ def add_take(scene_path, take: TakeSamples, shot_id: str, *, scene_label: str | 
 
     doc = doc or SceneDocument.open(scene_path)
     if shot_id in doc.shot_ids():
-        raise TakeError(f"{printable(doc.path)}: there is already a shot '{printable(shot_id, 40)}'; "
-                        "choose another --shot-id")
+        raise TakeError(
+            f"{printable(doc.path)}: there is already a shot '{printable(shot_id, 40)}'; "
+            "choose another --shot-id"
+        )
     shot = take_shot(doc.scene, take)
     label = scene_label or (doc.scene.shots[-1].scene_number if doc.scene.shots else "1")
     desc = description or f"TAKE {Path(str(take.source)).name}"[:200]
-    doc.add_keyed_shot(shot_id, camera=shot.camera, scene_label=label, length_frames=shot.length_frames,
-                       keys=shot.keys, description=desc, take=shot.take, after=after)
+    doc.add_keyed_shot(
+        shot_id,
+        camera=shot.camera,
+        scene_label=label,
+        length_frames=shot.length_frames,
+        keys=shot.keys,
+        description=desc,
+        take=shot.take,
+        after=after,
+    )
     return shot, doc.save()

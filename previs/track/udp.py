@@ -64,10 +64,14 @@ def parse_url(url: str) -> Endpoint:
     except ValueError as exc:
         raise PrevisError(f"tracking source {printable(url, 80)}: {exc}") from None
     if u.scheme not in DEFAULT_PORTS:
-        raise PrevisError(f"tracking source {printable(url, 80)}: use freed://HOST:PORT or "
-                          "opentrackio://HOST:PORT")
+        raise PrevisError(
+            f"tracking source {printable(url, 80)}: use freed://HOST:PORT or "
+            "opentrackio://HOST:PORT"
+        )
     if not u.hostname:
-        raise PrevisError(f"tracking source {printable(url, 80)}: no host (use 0.0.0.0 to listen on all)")
+        raise PrevisError(
+            f"tracking source {printable(url, 80)}: no host (use 0.0.0.0 to listen on all)"
+        )
     iface = parse_qs(u.query).get("iface", ["0.0.0.0"])[0]
     return Endpoint(u.scheme, u.hostname, DEFAULT_PORTS[u.scheme] if port is None else port, iface)
 
@@ -142,14 +146,25 @@ class Receiver:
     def wait_for(self, count: int, timeout_s: float) -> bool:
         """Wait until ``count`` samples have arrived (True) or ``timeout_s`` passed (False)."""
         with self._cond:
-            return self._cond.wait_for(lambda: self.stats.samples >= count or self._stop.is_set(),
-                                       timeout=timeout_s) and self.stats.samples >= count
+            return (
+                self._cond.wait_for(
+                    lambda: self.stats.samples >= count or self._stop.is_set(), timeout=timeout_s
+                )
+                and self.stats.samples >= count
+            )
 
     def snapshot(self) -> tuple[Stats, list]:
         with self._cond:
             s = self.stats
-            copy = Stats(s.packets, s.samples, collections.Counter(s.bad), s.first_s, s.last_s,
-                         s.longest_gap_s, set(s.senders))
+            copy = Stats(
+                s.packets,
+                s.samples,
+                collections.Counter(s.bad),
+                s.first_s,
+                s.last_s,
+                s.longest_gap_s,
+                set(s.senders),
+            )
             return copy, list(self.samples)
 
     def _run(self) -> None:
@@ -198,8 +213,14 @@ class Receiver:
 
 
 # ---------------------------------------------------------------- samples -> a take
-def received_take(samples: list, scene, endpoint: Endpoint, *, source_rate: Fraction | None = None,
-                  lens_mm: float | None = None):
+def received_take(
+    samples: list,
+    scene,
+    endpoint: Endpoint,
+    *,
+    source_rate: Fraction | None = None,
+    lens_mm: float | None = None,
+):
     """The received samples as :class:`~previs.track.takes.TakeSamples` on the stage: the
     scene's ``tracking:`` axes, origin and pupil offset, and its encoder table for the lens.
     FreeD carries no time: its packets are taken as one a frame of ``source_rate`` (default the
@@ -214,23 +235,40 @@ def received_take(samples: list, scene, endpoint: Endpoint, *, source_rate: Frac
     lens = LensMap(scene, lens_mm)
     items = [s for _, s in samples]
     if endpoint.protocol == "opentrackio":
-        return otio_samples_take(items, scene, source=endpoint.url(), mapping=mapping, lens_map=lens,
-                                 focal_length_mm=lens_mm)
+        return otio_samples_take(
+            items,
+            scene,
+            source=endpoint.url(),
+            mapping=mapping,
+            lens_map=lens,
+            focal_length_mm=lens_mm,
+        )
     mats = np.empty((len(items), 4, 4))
     for k, s in enumerate(items):
         m = np.eye(4)
         m[:3, :3] = mapping.rotation(s.pan_deg, s.tilt_deg, s.roll_deg)
         m[:3, 3] = np.array([s.x_mm, s.y_mm, s.z_mm]) / 1000.0
         mats[k] = mapping.to_stage(m)
-    return TakeSamples(source=endpoint.url(), frame_rate=Fraction(source_rate or scene.frame_rate),
-                       frames=np.arange(len(items), dtype=np.int64), world_from_camera=mats,
-                       focal_length_mm=np.array([lens.focal_mm(s.zoom) for s in items]),
-                       focus_m=np.array([lens.focus_m(s.focus) for s in items]))
+    return TakeSamples(
+        source=endpoint.url(),
+        frame_rate=Fraction(source_rate or scene.frame_rate),
+        frames=np.arange(len(items), dtype=np.int64),
+        world_from_camera=mats,
+        focal_length_mm=np.array([lens.focal_mm(s.zoom) for s in items]),
+        focus_m=np.array([lens.focus_m(s.focus) for s in items]),
+    )
 
 
 # ---------------------------------------------------------------- a shot -> packets
-def shot_packets(scene, shot_id: str, protocol: str, *, encoding: int = otio.ENCODING_JSON,
-                 segment_bytes: int = otio.DEFAULT_SEGMENT_BYTES, camera_id: int = 1) -> list[list[bytes]]:
+def shot_packets(
+    scene,
+    shot_id: str,
+    protocol: str,
+    *,
+    encoding: int = otio.ENCODING_JSON,
+    segment_bytes: int = otio.DEFAULT_SEGMENT_BYTES,
+    camera_id: int = 1,
+) -> list[list[bytes]]:
     """Per frame of the shot, the datagrams that carry it (FreeD: one; OpenTrackIO: one or more
     segments), through the scene's ``tracking:`` section backwards (what a tracker would send)."""
     from previs.core.timecode import frames_to_fields, is_drop_frame_rate
@@ -254,20 +292,43 @@ def shot_packets(scene, shot_id: str, protocol: str, *, encoding: int = otio.ENC
         if protocol == "freed":
             pan_w, roll_w = ((a + 180.0) % 360.0 - 180.0 for a in (pan, roll))  # FreeD holds ±256°
             x, y, z = pose[:3, 3] * 1000.0
-            pkt = freed.encode(freed.FreeDSample(camera_id, float(pan_w), float(tilt), float(roll_w),
-                                                 float(x), float(y), float(z),
-                                                 lens.zoom_counts(s.focal_length_mm),
-                                                 lens.focus_counts(s.focus_m)))
+            pkt = freed.encode(
+                freed.FreeDSample(
+                    camera_id,
+                    float(pan_w),
+                    float(tilt),
+                    float(roll_w),
+                    float(x),
+                    float(y),
+                    float(z),
+                    lens.zoom_counts(s.focal_length_mm),
+                    lens.focus_counts(s.focus_m),
+                )
+            )
             out.append([pkt])
             continue
         h, mi, se, fr = frames_to_fields(s.frame, rate)
         sample = otio.make_sample(
-            translation_m=pose[:3, 3], pan_deg=float(pan), tilt_deg=float(tilt), roll_deg=float(roll),
-            sequence=s.frame, rate=rate, timecode=(h, mi, se, fr), drop_frame=is_drop_frame_rate(rate),
-            focal_length_mm=s.focal_length_mm, focus_m=s.focus_m, t_stop=s.t_stop,
-            source_id=source_id.urn, sample_id=uuid.uuid5(source_id, str(s.frame)).urn, slate=shot.id)
-        out.append(otio.encode_packets(otio.encode_payload(sample, encoding), s.frame, encoding,
-                                       segment_bytes))
+            translation_m=pose[:3, 3],
+            pan_deg=float(pan),
+            tilt_deg=float(tilt),
+            roll_deg=float(roll),
+            sequence=s.frame,
+            rate=rate,
+            timecode=(h, mi, se, fr),
+            drop_frame=is_drop_frame_rate(rate),
+            focal_length_mm=s.focal_length_mm,
+            focus_m=s.focus_m,
+            t_stop=s.t_stop,
+            source_id=source_id.urn,
+            sample_id=uuid.uuid5(source_id, str(s.frame)).urn,
+            slate=shot.id,
+        )
+        out.append(
+            otio.encode_packets(
+                otio.encode_payload(sample, encoding), s.frame, encoding, segment_bytes
+            )
+        )
     return out
 
 
@@ -277,7 +338,9 @@ def sender_socket(endpoint: Endpoint) -> socket.socket:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
         if endpoint.iface != "0.0.0.0":
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(endpoint.iface))
+            sock.setsockopt(
+                socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(endpoint.iface)
+            )
     return sock
 
 
@@ -301,7 +364,9 @@ def send_packets(frames: list[list[bytes]], url: str, rate_fps: float, *, repeat
                     try:
                         sock.sendto(d, (ep.host, ep.port))
                     except OSError as exc:
-                        raise PrevisError(f"cannot send to {ep.url()}: {exc.strerror or exc}") from None
+                        raise PrevisError(
+                            f"cannot send to {ep.url()}: {exc.strerror or exc}"
+                        ) from None
                     sent += 1
                 tick += 1
     return sent

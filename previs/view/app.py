@@ -46,18 +46,35 @@ class ViewerApp:
     """The blocking window over one scene file: a :class:`Session` (``session``) shown in a
     :class:`Window` and driven by an :class:`InputMapper`."""
 
-    def __init__(self, scene_path, *, size: tuple[int, int] = (1280, 720), visible: bool = True,
-                 shot: str | None = None, recover: bool | None = None, board_dir="out/view",
-                 board_width: int = 1920, autosave_s: float = 60.0, adaptive: bool = True,
-                 panels: bool = True, clock=time.perf_counter):
+    def __init__(
+        self,
+        scene_path,
+        *,
+        size: tuple[int, int] = (1280, 720),
+        visible: bool = True,
+        shot: str | None = None,
+        recover: bool | None = None,
+        board_dir="out/view",
+        board_width: int = 1920,
+        autosave_s: float = 60.0,
+        adaptive: bool = True,
+        panels: bool = True,
+        clock=time.perf_counter,
+    ):
         from imgui_bundle import imgui
 
         from previs.api import StageRenderer
         from previs.view.imgui_gl import ImGuiRenderer
 
         # The scene first: a bad file or shot is the user's one-line error, display or not.
-        self.session = s = Session(scene_path, shot=shot, recover=recover, autosave_s=autosave_s,
-                                   panels=panels, clock=clock)
+        self.session = s = Session(
+            scene_path,
+            shot=shot,
+            recover=recover,
+            autosave_s=autosave_s,
+            panels=panels,
+            clock=clock,
+        )
         self.board_dir = Path(board_dir)
         self.board_width = int(board_width)
         self._fb = (int(size[0]), int(size[1]))
@@ -72,10 +89,17 @@ class ViewerApp:
         io.display_size = self._fb
         self.imgui_renderer = ImGuiRenderer(self.ctx)
         self.ui = Panels()
-        self.input = InputMapper(s, self._imgui_ctx, click=self.pull_focus_at, pick=self.pick_at,
-                                 floor_at=self.floor_at)
-        self.window.connect(key=self.on_key, char=self.on_char, mouse_move=self.on_mouse_move,
-                            mouse_button=self.on_mouse_button, scroll=self.on_scroll, close=self.on_close)
+        self.input = InputMapper(
+            s, self._imgui_ctx, click=self.pull_focus_at, pick=self.pick_at, floor_at=self.floor_at
+        )
+        self.window.connect(
+            key=self.on_key,
+            char=self.on_char,
+            mouse_move=self.on_mouse_move,
+            mouse_button=self.on_mouse_button,
+            scroll=self.on_scroll,
+            close=self.on_close,
+        )
         s.register_action("capture", self.capture)
         s.register_action("pull_focus", lambda: self.pull_focus_at(*self.input.mouse))
         # The stage renderer makes (and binds around each call) its own EGL context; the window's
@@ -94,8 +118,11 @@ class ViewerApp:
         self._last_width = 0
         self._last_half_lit = False  # the last frame's lights were at half resolution (moving)
         self._still_s = 0.0
-        self.adaptive = AdaptiveResolution(full_width=self.image_rect()[2],
-                                           target_fps=s.rate()) if adaptive else None
+        self.adaptive = (
+            AdaptiveResolution(full_width=self.image_rect()[2], target_fps=s.rate())
+            if adaptive
+            else None
+        )
 
     def close(self) -> None:
         from imgui_bundle import imgui
@@ -201,7 +228,7 @@ class ViewerApp:
         px = min(w - 1, int((x - rx) / rw * w))
         py = min(h - 1, int((y - ry) / rh * h))
         # The nearest surface in a small window: a click on a thin edge still finds the subject.
-        win = f.depth_m[max(0, py - 1):py + 2, max(0, px - 1):px + 2]
+        win = f.depth_m[max(0, py - 1) : py + 2, max(0, px - 1) : px + 2]
         return self.session.pull_focus(float(np.min(win)))
 
     def _picture_uv(self, x: float, y: float) -> tuple[float, float] | None:
@@ -223,8 +250,11 @@ class ViewerApp:
         if s.view == "plan":
             if self.drawing.plan_bounds is None:
                 return None
-            return editing.plan_pick(s.scene, s.shot_id,
-                                     *editing.plan_point_m(self.image_rect(), self.drawing.plan_bounds, x, y))
+            return editing.plan_pick(
+                s.scene,
+                s.shot_id,
+                *editing.plan_point_m(self.image_rect(), self.drawing.plan_bounds, x, y),
+            )
         self._follow_document()
         st = s.view_state(s.state())
         w = self.image_rect()[2]
@@ -251,13 +281,27 @@ class ViewerApp:
         o, d = editing.pixel_ray(st.world_from_camera, st.yfov_rad, st.image_aspect, *uv)
         return editing.ray_plane_y(o, d, y_m)
 
-    def render(self, state, width: int, *, overlay: bool, read_depth: bool,
-               shot_camera: bool = True, half_res_lighting: bool = False):
+    def render(
+        self,
+        state,
+        width: int,
+        *,
+        overlay: bool,
+        read_depth: bool,
+        shot_camera: bool = True,
+        half_res_lighting: bool = False,
+    ):
         """A frame of ``state`` from the stage renderer (previs.render's Frame)."""
         self._follow_document()
         dof = self.session.dof and shot_camera  # not the stage overview
-        frame = self.stage.render(state, overlay=overlay, read_depth=read_depth, width=int(width), dof=dof,
-                                  half_res_lighting=half_res_lighting)
+        frame = self.stage.render(
+            state,
+            overlay=overlay,
+            read_depth=read_depth,
+            width=int(width),
+            dof=dof,
+            half_res_lighting=half_res_lighting,
+        )
         self.window.make_current()
         return frame
 
@@ -290,9 +334,19 @@ class ViewerApp:
     # ------------------------------------------------------------ per frame
     def _render_key(self, st, view_st):
         s = self.session
-        return (s.view, s.scene_key, st.shot_id, st.frame, st.world_from_camera.tobytes(),
-                st.focal_length_mm, st.focus_m, st.t_stop, view_st.world_from_camera.tobytes(),
-                self.image_rect(), s.dof)
+        return (
+            s.view,
+            s.scene_key,
+            st.shot_id,
+            st.frame,
+            st.world_from_camera.tobytes(),
+            st.focal_length_mm,
+            st.focus_m,
+            st.t_stop,
+            view_st.world_from_camera.tobytes(),
+            self.image_rect(),
+            s.dof,
+        )
 
     def step(self, dt: float | None = None, *, screenshot: bool = False) -> np.ndarray | None:
         """One frame: events, held keys, playback, render if anything changed, panels, swap.
@@ -325,11 +379,20 @@ class ViewerApp:
         io.display_size = (fw, fh)
         io.delta_time = max(dt, 1e-4)
         imgui.new_frame()
-        self.ui.build(s, st, Hud(self.fps, self.render_width, self.image_rect(), self.checks.latest))
+        self.ui.build(
+            s, st, Hud(self.fps, self.render_width, self.image_rect(), self.checks.latest)
+        )
         imgui.render()
         self.drawing.clear(self._fb)
-        self.drawing.draw(s.view, s.scene, st, view_st, self.image_rect(), fh,
-                          selection=self._selection_segments())
+        self.drawing.draw(
+            s.view,
+            s.scene,
+            st,
+            view_st,
+            self.image_rect(),
+            fh,
+            selection=self._selection_segments(),
+        )
         self.imgui_renderer.render(imgui.get_draw_data(), (fw, fh))
         shot_img = self.drawing.read_screen(self._fb) if screenshot else None
         self.window.swap()
@@ -371,8 +434,11 @@ class ViewerApp:
         else:
             # Still: one full-width frame, every pixel lit, once the picture has rested a moment
             # (a tap on a key should not pay for a full-resolution render between two moves).
-            refine = (not moving and (self._last_width != full_w or self._last_half_lit)
-                      and (self._still_s >= REFINE_AFTER_S or self.adaptive is None))
+            refine = (
+                not moving
+                and (self._last_width != full_w or self._last_half_lit)
+                and (self._still_s >= REFINE_AFTER_S or self.adaptive is None)
+            )
             if moving and (changed or refine) and self.adaptive is not None:
                 # Asked only for frames that render: its hold counts rendered frames, not the
                 # window's wake-ups between two frames of the shot.
@@ -382,8 +448,14 @@ class ViewerApp:
                 t_r = s.clock()
                 # Frame lines: drawn by the window at its own resolution (drawing.py). While it
                 # moves, the lights at half resolution: a wider picture at the same rate.
-                frame = self.render(view_st, width, overlay=False, read_depth=True,
-                                    shot_camera=s.view == "camera", half_res_lighting=moving)
+                frame = self.render(
+                    view_st,
+                    width,
+                    overlay=False,
+                    read_depth=True,
+                    shot_camera=s.view == "camera",
+                    half_res_lighting=moving,
+                )
                 self._last_half_lit = moving
                 self.drawing.upload_picture(frame.color)
                 if s.view == "camera":
@@ -398,7 +470,12 @@ class ViewerApp:
         f = self.last_frame
         if s.view == "camera" and f is not None and f.depth_m is not None:
             self.checks.refresh(s.scene, st, f.depth_m, s.doc.revision, s.clock(), moving)
-        return width, render_s, s.clock() - t_c, moving  # checks: a periodic spike, not a cost of the width
+        return (
+            width,
+            render_s,
+            s.clock() - t_c,
+            moving,
+        )  # checks: a periodic spike, not a cost of the width
 
     def _picture_rate(self, rendered: bool) -> float:
         """Frames rendered per second over the last second: the rate the picture moves at (not

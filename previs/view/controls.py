@@ -36,8 +36,15 @@ class Rig:
     def from_state(cls, state) -> Rig:
         """The rig of a FrameState (pan, tilt and roll recovered from its pose)."""
         pan, tilt, roll = tf.pan_tilt_roll_of(state.world_from_camera)
-        return cls(np.array(state.world_from_camera[:3, 3], float), pan, tilt, roll,
-                   float(state.focal_length_mm), float(state.focus_m), float(state.t_stop))
+        return cls(
+            np.array(state.world_from_camera[:3, 3], float),
+            pan,
+            tilt,
+            roll,
+            float(state.focal_length_mm),
+            float(state.focus_m),
+            float(state.t_stop),
+        )
 
     def copy(self) -> Rig:
         return replace(self, position_m=np.array(self.position_m, float))
@@ -64,27 +71,42 @@ class Rig:
 
     def key_values(self) -> dict:
         """The values :meth:`SceneDocument.set_camera_key` takes (it rounds what it writes)."""
-        return {"position_m": [float(v) for v in self.position_m], "pan_deg": float(self.pan_deg),
-                "tilt_deg": float(self.tilt_deg), "roll_deg": float(self.roll_deg),
-                "focal_length_mm": float(self.focal_length_mm), "focus_m": float(self.focus_m),
-                "t_stop": float(self.t_stop)}
+        return {
+            "position_m": [float(v) for v in self.position_m],
+            "pan_deg": float(self.pan_deg),
+            "tilt_deg": float(self.tilt_deg),
+            "roll_deg": float(self.roll_deg),
+            "focal_length_mm": float(self.focal_length_mm),
+            "focus_m": float(self.focus_m),
+            "t_stop": float(self.t_stop),
+        }
 
     @classmethod
     def from_key_values(cls, values: dict) -> Rig:
         """The rig :meth:`key_values` describes."""
-        return cls(np.array(values["position_m"], float), *(float(values[n]) for n in (
-            "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop")))
+        return cls(
+            np.array(values["position_m"], float),
+            *(
+                float(values[n])
+                for n in ("pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop")
+            ),
+        )
 
     def same_as(self, other: Rig, tol: float = 1e-6) -> bool:
-        return (np.allclose(self.position_m, other.position_m, atol=tol)
-                and all(abs(getattr(self, n) - getattr(other, n)) <= tol for n in
-                        ("pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop")))
+        return np.allclose(self.position_m, other.position_m, atol=tol) and all(
+            abs(getattr(self, n) - getattr(other, n)) <= tol
+            for n in ("pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m", "t_stop")
+        )
 
     # -- moves (metres and degrees; callers scale by speed and dt)
     def fly(self, forward_m: float = 0.0, right_m: float = 0.0, up_m: float = 0.0) -> None:
         """Move along the lens axis (tilt included), sideways and straight up."""
-        self.position_m = (self.position_m + self.forward * forward_m + self.right_flat * right_m
-                           + np.array([0.0, up_m, 0.0]))
+        self.position_m = (
+            self.position_m
+            + self.forward * forward_m
+            + self.right_flat * right_m
+            + np.array([0.0, up_m, 0.0])
+        )
 
     def dolly(self, d_m: float) -> None:
         """Along the floor in the direction the camera is panned (a dolly on its track)."""
@@ -104,8 +126,13 @@ class Rig:
         pan, tilt, _ = tf.pan_tilt_roll_of(tf.look_at(self.position_m, target_m))
         self.pan_deg, self.tilt_deg = pan, tilt
 
-    def orbit(self, target_m, d_azimuth_deg: float = 0.0, d_elevation_deg: float = 0.0,
-              d_distance_m: float = 0.0) -> None:
+    def orbit(
+        self,
+        target_m,
+        d_azimuth_deg: float = 0.0,
+        d_elevation_deg: float = 0.0,
+        d_distance_m: float = 0.0,
+    ) -> None:
         """Arc round a subject (about its vertical axis), crane over it, push towards it; the
         camera stays aimed at it."""
         t = np.asarray(target_m, float)
@@ -117,8 +144,9 @@ class Rig:
         el = math.asin(max(-1.0, min(1.0, v[1] / dist))) + math.radians(d_elevation_deg)
         el = max(math.radians(-80.0), min(math.radians(80.0), el))
         dist = max(0.3, dist + d_distance_m)
-        self.position_m = t + dist * np.array([math.cos(el) * math.sin(az), math.sin(el),
-                                               math.cos(el) * math.cos(az)])
+        self.position_m = t + dist * np.array(
+            [math.cos(el) * math.sin(az), math.sin(el), math.cos(el) * math.cos(az)]
+        )
         self.aim_at(t)
 
 
@@ -337,7 +365,9 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("Z", "undo", ("ctrl",), help="undo"),
     Binding("Z", "redo", ("ctrl", "shift"), help="redo"),
     Binding("Y", "redo", ("ctrl",), help="redo"),
-    Binding("ESCAPE", "quit", help="stop, deselect, then quit (asks when there are unsaved changes)"),
+    Binding(
+        "ESCAPE", "quit", help="stop, deselect, then quit (asks when there are unsaved changes)"
+    ),
     # blocking: the selection (click it; drag it on the floor, Ctrl snaps to 5 cm)
     Binding("DELETE", "delete_selected", help="delete the selection"),
     Binding("D", "duplicate_selected", ("ctrl", "shift"), help="duplicate the selection beside it"),

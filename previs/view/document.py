@@ -155,7 +155,9 @@ def _parse(text: str, path: Path) -> tuple[YAML, Any]:
 
 # ---------------------------------------------------------------- comments that trail a node
 def _is_block(node) -> bool:
-    return isinstance(node, CommentedMap | CommentedSeq) and len(node) > 0 and not node.fa.flow_style()
+    return (
+        isinstance(node, CommentedMap | CommentedSeq) and len(node) > 0 and not node.fa.flow_style()
+    )
 
 
 def _tail_chain(node):
@@ -188,7 +190,7 @@ def _slot_get(owner, k, pos) -> str:
     if tok is None:
         return ""
     i = tok.value.find("\n")
-    return "" if i < 0 else tok.value[i + 1:]
+    return "" if i < 0 else tok.value[i + 1 :]
 
 
 def _slot_set(owner, k, pos, tail: str) -> None:
@@ -200,7 +202,7 @@ def _slot_set(owner, k, pos, tail: str) -> None:
             entry[pos] = CommentToken("\n" + tail, CommentMark(0), None)
         return
     i = tok.value.find("\n")
-    head = tok.value + "\n" if i < 0 else tok.value[:i + 1]
+    head = tok.value + "\n" if i < 0 else tok.value[: i + 1]
     if not head.strip() and not tail:
         entry[pos] = None  # nothing left to write after the line
     else:
@@ -281,8 +283,9 @@ def _delete_item(seq: CommentedSeq, idx: int) -> None:
         del seq[idx]
 
 
-def _put_key(cm: CommentedMap, key: str, value, *, after: tuple[str, ...] = (),
-             before: tuple[str, ...] = ()) -> None:
+def _put_key(
+    cm: CommentedMap, key: str, value, *, after: tuple[str, ...] = (), before: tuple[str, ...] = ()
+) -> None:
     """Set ``cm[key]``; a new key goes after the last of ``after`` present, else before the first
     of ``before`` present, else at the end (taking over the mapping's trailing comments)."""
     if key in cm:
@@ -374,7 +377,9 @@ def _clean_values(values: dict) -> dict:
     out = {}
     for name, v in values.items():
         if name not in CAMERA_CHANNELS:
-            raise SceneError(f"a camera key has no channel '{name}'{schema.suggest(name, CAMERA_CHANNELS)}")
+            raise SceneError(
+                f"a camera key has no channel '{name}'{schema.suggest(name, CAMERA_CHANNELS)}"
+            )
         if name == "position_m":
             a = np.asarray(v, dtype=float).reshape(-1)
             if a.shape != (3,) or not np.all(np.isfinite(a)):
@@ -395,10 +400,15 @@ def camera_values(scene: sc.Scene, shot: sc.Shot, frame: int) -> dict:
     """The seven camera channels of ``shot`` at ``frame``, as its track evaluates them."""
     if shot.is_static:
         v = _start_values(scene, shot)
-        return {k: (np.asarray(v[k], float) if k == "position_m" else float(v[k])) for k in CAMERA_CHANNELS}
+        return {
+            k: (np.asarray(v[k], float) if k == "position_m" else float(v[k]))
+            for k in CAMERA_CHANNELS
+        }
     s = camera_track(scene, shot).sample(frame)
-    return {k: (np.asarray(getattr(s, k), float) if k == "position_m" else float(getattr(s, k)))
-            for k in CAMERA_CHANNELS}
+    return {
+        k: (np.asarray(getattr(s, k), float) if k == "position_m" else float(getattr(s, k)))
+        for k in CAMERA_CHANNELS
+    }
 
 
 def _base_track(scene: sc.Scene, shot: sc.Shot):
@@ -407,10 +417,15 @@ def _base_track(scene: sc.Scene, shot: sc.Shot):
 
     if not any(m.type == "handheld" for m in shot.moves):
         return camera_track(scene, shot)
-    return build_camera_track(_start_values(scene, shot), [m for m in shot.moves if m.type != "handheld"],
-                              shot.length_frames, subjects=subjects(scene),
-                              extra_keys={n: list(k) for n, k in shot.keys}, seed=scene.seed,
-                              frame_rate=float(scene.frame_rate))
+    return build_camera_track(
+        _start_values(scene, shot),
+        [m for m in shot.moves if m.type != "handheld"],
+        shot.length_frames,
+        subjects=subjects(scene),
+        extra_keys={n: list(k) for n, k in shot.keys},
+        seed=scene.seed,
+        frame_rate=float(scene.frame_rate),
+    )
 
 
 def _ease(t: float) -> float:
@@ -422,8 +437,12 @@ def _live_camera(entry, scene: sc.Scene) -> dict | None:
     """A recovery file's unkeyed camera, if it is well formed and its shot still exists:
     {"shot": id, "frame": n, "values": camera channels}; else None (a damaged entry loses only
     the camera, never the recovered edits)."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("shot"), str) or \
-            not isinstance(entry.get("frame"), int) or not isinstance(entry.get("values"), dict):
+    if (
+        not isinstance(entry, dict)
+        or not isinstance(entry.get("shot"), str)
+        or not isinstance(entry.get("frame"), int)
+        or not isinstance(entry.get("values"), dict)
+    ):
         return None
     values = entry["values"]
     try:
@@ -432,8 +451,11 @@ def _live_camera(entry, scene: sc.Scene) -> dict | None:
         clean = {c: float(values[c]) for c in CAMERA_CHANNELS if c != "position_m"}
     except (PrevisError, KeyError, TypeError, ValueError):
         return None
-    if len(pos) != 3 or not 0 <= entry["frame"] < shot.length_frames or \
-            not all(math.isfinite(v) for v in [*pos, *clean.values()]):
+    if (
+        len(pos) != 3
+        or not 0 <= entry["frame"] < shot.length_frames
+        or not all(math.isfinite(v) for v in [*pos, *clean.values()])
+    ):
         return None
     return {"shot": shot.id, "frame": entry["frame"], "values": {"position_m": pos, **clean}}
 
@@ -505,8 +527,9 @@ class SceneDocument:
         try:
             text = _dump(self._yaml, tree)
         except YAMLError as exc:
-            raise SceneError(f"cannot write this edit as YAML: {str(exc).splitlines()[0]}",
-                             file=self.path) from None
+            raise SceneError(
+                f"cannot write this edit as YAML: {str(exc).splitlines()[0]}", file=self.path
+            ) from None
         return text, tree, _scene_from_text(text, self.path)
 
     def _current_tree(self):
@@ -574,14 +597,24 @@ class SceneDocument:
             if s.id == str(shot_id):
                 return i, s
         known = [s.id for s in self.scene.shots] or ["(none)"]
-        raise SceneError(f"no shot '{shot_id}'{schema.suggest(str(shot_id), known)}", file=self.path,
-                         field="shots")
+        raise SceneError(
+            f"no shot '{shot_id}'{schema.suggest(str(shot_id), known)}",
+            file=self.path,
+            field="shots",
+        )
 
     def _frame(self, i: int, shot: sc.Shot, frame) -> int:
-        if isinstance(frame, bool) or not isinstance(frame, int | np.integer) \
-                or not 0 <= frame < shot.length_frames:
-            raise SceneError(f"shot {shot.id} has frames 0..{shot.length_frames - 1}; frame {frame!r} "
-                             "is outside it", file=self.path, field=format_path(("shots", i)))
+        if (
+            isinstance(frame, bool)
+            or not isinstance(frame, int | np.integer)
+            or not 0 <= frame < shot.length_frames
+        ):
+            raise SceneError(
+                f"shot {shot.id} has frames 0..{shot.length_frames - 1}; frame {frame!r} "
+                "is outside it",
+                file=self.path,
+                field=format_path(("shots", i)),
+            )
         return int(frame)
 
     def shot_ids(self) -> list[str]:
@@ -610,8 +643,11 @@ class SceneDocument:
         i, _ = self._index(shot_id)
         for bad in ("id", "camera", "moves", "keys"):
             if bad in fields:
-                raise SceneError(f"'{bad}' is not a shot field set_shot_fields edits", file=self.path,
-                                 field=format_path(("shots", i, bad)))
+                raise SceneError(
+                    f"'{bad}' is not a shot field set_shot_fields edits",
+                    file=self.path,
+                    field=format_path(("shots", i, bad)),
+                )
 
         def fn(tree):
             node = tree["shots"][i]
@@ -627,12 +663,22 @@ class SceneDocument:
                         continue
                 if isinstance(value, float):
                     value = _num(value)
-                _put_key(node, key, value, before=("notes", "camera") if key != "notes" else ("camera",))
+                _put_key(
+                    node, key, value, before=("notes", "camera") if key != "notes" else ("camera",)
+                )
 
         self.edit(f"Edit shot {shot_id}", fn)
 
-    def add_shot(self, shot_id: str, *, camera: dict, scene_label: str, length_frames: int,
-                 description: str = "", after: str | None = None) -> None:
+    def add_shot(
+        self,
+        shot_id: str,
+        *,
+        camera: dict,
+        scene_label: str,
+        length_frames: int,
+        description: str = "",
+        after: str | None = None,
+    ) -> None:
         """A new static shot; ``camera`` holds the ``camera:`` block's keys (position_m, look_at_m
         or pan_deg/tilt_deg/roll_deg, focal_length_mm, focus_m, t_stop). It goes after the shot
         ``after``, else at the end."""
@@ -642,14 +688,20 @@ class SceneDocument:
             if value is None:
                 continue
             if key in ("position_m", "look_at_m"):
-                cam[key] = _flow([_num(v, _POSE_DIGITS) for v in np.asarray(value, dtype=float).reshape(-1)])
-            elif isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool):
+                cam[key] = _flow(
+                    [_num(v, _POSE_DIGITS) for v in np.asarray(value, dtype=float).reshape(-1)]
+                )
+            elif isinstance(value, int | float | np.floating | np.integer) and not isinstance(
+                value, bool
+            ):
                 cam[key] = _num(value, _POSE_DIGITS if key in ANGLE_CHANNELS else None)
             else:
                 cam[key] = value
         label = str(scene_label)
-        items = [("id", str(shot_id)), ("scene", int(label) if label.isdigit() and str(int(label)) == label
-                                        else label)]
+        items = [
+            ("id", str(shot_id)),
+            ("scene", int(label) if label.isdigit() and str(int(label)) == label else label),
+        ]
         if description:
             items.append(("description", description))
         items += [("length_frames", length_frames), ("camera", cam)]
@@ -665,18 +717,34 @@ class SceneDocument:
 
         self.edit(f"Add shot {shot_id}", fn)
 
-    def add_keyed_shot(self, shot_id: str, *, camera: dict, scene_label: str, length_frames: int,
-                       keys: dict, description: str = "", take: dict | None = None,
-                       after: str | None = None) -> None:
+    def add_keyed_shot(
+        self,
+        shot_id: str,
+        *,
+        camera: dict,
+        scene_label: str,
+        length_frames: int,
+        keys: dict,
+        description: str = "",
+        take: dict | None = None,
+        after: str | None = None,
+    ) -> None:
         """A new shot as :meth:`add_shot` makes it, with explicit camera keys (``{channel:
         [(frame, value, interp), ...]}``, values written as :meth:`set_camera_key` writes them)
         and a ``take:`` record (source, timecode, frame_rate), in one edit (a recorded take)."""
         pos = self._index(after)[0] + 1 if after is not None else len(self.scene.shots)
-        cam = _block_map([(k, _written(k, v) if k in CAMERA_CHANNELS else v)
-                          for k, v in camera.items() if v is not None])
+        cam = _block_map(
+            [
+                (k, _written(k, v) if k in CAMERA_CHANNELS else v)
+                for k, v in camera.items()
+                if v is not None
+            ]
+        )
         label = str(scene_label)
-        items = [("id", str(shot_id)), ("scene", int(label) if label.isdigit() and str(int(label)) == label
-                                        else label)]
+        items = [
+            ("id", str(shot_id)),
+            ("scene", int(label) if label.isdigit() and str(int(label)) == label else label),
+        ]
         if description:
             items.append(("description", description))
         items.append(("length_frames", length_frames))
@@ -684,9 +752,26 @@ class SceneDocument:
             items.append(("take", _block_map(list(take.items()))))
         items.append(("camera", cam))
         if keys:
-            items.append(("keys", _block_map([(c, _block_seq([_flow([int(f), _written(c, v), interp])
-                                                              for f, v, interp in keys[c]]))
-                                              for c in CAMERA_CHANNELS if c in keys])))
+            items.append(
+                (
+                    "keys",
+                    _block_map(
+                        [
+                            (
+                                c,
+                                _block_seq(
+                                    [
+                                        _flow([int(f), _written(c, v), interp])
+                                        for f, v, interp in keys[c]
+                                    ]
+                                ),
+                            )
+                            for c in CAMERA_CHANNELS
+                            if c in keys
+                        ]
+                    ),
+                )
+            )
         node = _block_map(items)
 
         def fn(tree):
@@ -729,8 +814,11 @@ class SceneDocument:
         i, shot = self._index(shot_id)
         frame = self._frame(i, shot, frame)
         if frame not in self.explicit_key_frames(shot_id):
-            raise SceneError(f"shot {shot_id} has no camera key at frame {frame}", file=self.path,
-                             field=format_path(("shots", i, "keys")))
+            raise SceneError(
+                f"shot {shot_id} has no camera key at frame {frame}",
+                file=self.path,
+                field=format_path(("shots", i, "keys")),
+            )
 
         def fn(tree):
             node = tree["shots"][i]
@@ -768,13 +856,19 @@ class SceneDocument:
                 if c in LENS_CHANNELS and plan.mode.get(c, ("",))[0] == "param":
                     plan.bake_instead(c)  # the move's maths does not land exactly on the value
                 elif c in LENS_CHANNELS and plan.mode.get(c, ("",))[0] == "bake":
-                    raise SceneError(f"cannot key {c} {want[c]:g} exactly at frame {frame}",
-                                     file=self.path, field=format_path(("shots", i, "keys", c)))
+                    raise SceneError(
+                        f"cannot key {c} {want[c]:g} exactly at frame {frame}",
+                        file=self.path,
+                        field=format_path(("shots", i, "keys", c)),
+                    )
                 else:  # a shake or an offset in the maths: aim the written value so it lands
                     targets[c] = targets[c] + _diff(c, want[c], got[c])
-        raise SceneError(f"cannot key shot {shot_id} exactly at frame {frame} "
-                         f"({', '.join(bad)} will not settle)", file=self.path,
-                         field=format_path(("shots", i)))
+        raise SceneError(
+            f"cannot key shot {shot_id} exactly at frame {frame} "
+            f"({', '.join(bad)} will not settle)",
+            file=self.path,
+            field=format_path(("shots", i)),
+        )
 
     # ------------------------------------------------------------ set pieces, characters, lights, marks
     # Blocking edits from the window (previs.view.editing): each one undo step, written into the
@@ -790,10 +884,15 @@ class SceneDocument:
                 if str(own) == str(name):
                     return key, i, node
         what = "light" if lists == ("lights",) else "set piece or character"
-        known = [str(n.get("name") or f"{n.get('type')} {i + 1}") for key in lists
-                 for i, n in enumerate(tree.get(key) or ()) if isinstance(n, CommentedMap)]
-        raise SceneError(f"no {what} '{name}'{schema.suggest(str(name), known)}", file=self.path,
-                         field=lists[0])
+        known = [
+            str(n.get("name") or f"{n.get('type')} {i + 1}")
+            for key in lists
+            for i, n in enumerate(tree.get(key) or ())
+            if isinstance(n, CommentedMap)
+        ]
+        raise SceneError(
+            f"no {what} '{name}'{schema.suggest(str(name), known)}", file=self.path, field=lists[0]
+        )
 
     @staticmethod
     def _put_vector(node: CommentedMap, key: str, values, *, after=()) -> None:
@@ -808,8 +907,12 @@ class SceneDocument:
             _put_key(node, key, _flow(vals), after=after)
 
     def _names_in(self, tree) -> set[str]:
-        return {str(n.get("name") or f"{n.get('type')} {i + 1}") for key in ("set", "characters", "lights")
-                for i, n in enumerate(tree.get(key) or ()) if isinstance(n, CommentedMap)}
+        return {
+            str(n.get("name") or f"{n.get('type')} {i + 1}")
+            for key in ("set", "characters", "lights")
+            for i, n in enumerate(tree.get(key) or ())
+            if isinstance(n, CommentedMap)
+        }
 
     def move_piece(self, name: str, position_m) -> None:
         """Put a set piece's origin (``translation_m``) or a character's feet (``position_m``) at
@@ -818,10 +921,21 @@ class SceneDocument:
 
         def fn(tree):
             key, _, node = self._node(tree, name)
-            field = ("position_m" if "position_m" in node or "translation_m" not in node else "translation_m") \
-                if key == "characters" else "translation_m"
-            self._put_vector(node, field, pos, after=("name", "type", "path", "units", "size_m", "radius_m",
-                                                      "height_m"))
+            field = (
+                (
+                    "position_m"
+                    if "position_m" in node or "translation_m" not in node
+                    else "translation_m"
+                )
+                if key == "characters"
+                else "translation_m"
+            )
+            self._put_vector(
+                node,
+                field,
+                pos,
+                after=("name", "type", "path", "units", "size_m", "radius_m", "height_m"),
+            )
 
         self.edit(f"Move {name}", fn)
 
@@ -833,10 +947,15 @@ class SceneDocument:
             key, _, node = self._node(tree, name)
             if key == "characters" and "rotation_deg" not in node:
                 _put_key(node, "facing_deg", yaw, after=("position_m", "translation_m"))
-            elif isinstance(node.get("rotation_deg"), CommentedSeq) and len(node["rotation_deg"]) == 3:
+            elif (
+                isinstance(node.get("rotation_deg"), CommentedSeq)
+                and len(node["rotation_deg"]) == 3
+            ):
                 node["rotation_deg"][1] = yaw
             else:
-                _put_key(node, "rotation_deg", _flow([0, yaw, 0]), after=("translation_m", "position_m"))
+                _put_key(
+                    node, "rotation_deg", _flow([0, yaw, 0]), after=("translation_m", "position_m")
+                )
 
         self.edit(f"Turn {name}", fn)
 
@@ -844,7 +963,9 @@ class SceneDocument:
         """Scale a set piece by ``factor`` (its ``scale``: one number or [x, y, z], multiplied)."""
         f = float(factor)
         if not (math.isfinite(f) and f > 0):
-            raise SceneError(f"a scale factor must be a positive number, got {factor!r}", file=self.path)
+            raise SceneError(
+                f"a scale factor must be a positive number, got {factor!r}", file=self.path
+            )
 
         def fn(tree):
             key, i, node = self._node(tree, name, ("set",))
@@ -853,12 +974,18 @@ class SceneDocument:
                 for k in range(len(old)):
                     old[k] = _num(float(old[k]) * f, _POSE_DIGITS)
             else:
-                _put_key(node, "scale", _num(float(old) * f, _POSE_DIGITS),
-                         after=("rotation_deg", "translation_m"))
+                _put_key(
+                    node,
+                    "scale",
+                    _num(float(old) * f, _POSE_DIGITS),
+                    after=("rotation_deg", "translation_m"),
+                )
 
         self.edit(f"Scale {name}", fn)
 
-    def duplicate_piece(self, name: str, new_name: str | None = None, offset_m=(0.5, 0.0, 0.5)) -> str:
+    def duplicate_piece(
+        self, name: str, new_name: str | None = None, offset_m=(0.5, 0.0, 0.5)
+    ) -> str:
         """A copy of a set piece, character or light beside it (``offset_m``), named ``new_name``
         (default: "<name> 2", ...). Returns the new name."""
         from previs.view.editing import free_name
@@ -873,7 +1000,9 @@ class SceneDocument:
             _put_key(twin, "name", new, before=tuple(twin))
             field = next((f for f in ("translation_m", "position_m") if f in twin), None)
             if field is not None:
-                self._put_vector(twin, field, np.asarray(twin[field], float) + np.asarray(offset_m, float))
+                self._put_vector(
+                    twin, field, np.asarray(twin[field], float) + np.asarray(offset_m, float)
+                )
             elif key != "lights":
                 self._put_vector(twin, "translation_m" if key == "set" else "position_m", offset_m)
             _set_tail(twin, "", own_end=False)  # the original keeps what trailed it
@@ -892,9 +1021,18 @@ class SceneDocument:
 
         self.edit(f"Delete {name}", fn)
 
-    def add_piece(self, kind: str, position_m, *, name: str | None = None, yaw_deg: float = 0.0,
-                  size_m=None, radius_m: float = 0.3, height_m: float | None = None,
-                  color: str | None = None) -> str:
+    def add_piece(
+        self,
+        kind: str,
+        position_m,
+        *,
+        name: str | None = None,
+        yaw_deg: float = 0.0,
+        size_m=None,
+        radius_m: float = 0.3,
+        height_m: float | None = None,
+        color: str | None = None,
+    ) -> str:
         """A new ``box`` (``size_m`` [x, y, z], default 1 m), ``cylinder`` (``radius_m``,
         ``height_m``), ``plane`` (``size_m`` [x, z]) or ``character`` (``height_m``, default
         1.75) at ``position_m``, turned ``yaw_deg``. Returns its name."""
@@ -906,8 +1044,12 @@ class SceneDocument:
         pos = [_num(v, _POSE_DIGITS) for v in _vector3(position_m, "position_m")]
         new = name or free_name(self._names_in(self._current_tree()), kind)
         if kind == "character":
-            items = [("name", new), ("height_m", _num(height_m or 1.75)), ("position_m", _flow(pos)),
-                     ("facing_deg", _num(yaw_deg, _POSE_DIGITS))]
+            items = [
+                ("name", new),
+                ("height_m", _num(height_m or 1.75)),
+                ("position_m", _flow(pos)),
+                ("facing_deg", _num(yaw_deg, _POSE_DIGITS)),
+            ]
             key = "characters"
         else:
             items = [("name", new), ("type", kind)]
@@ -939,8 +1081,11 @@ class SceneDocument:
         def fn(tree):
             _, i, node = self._node(tree, name, ("lights",))
             if node.get("type") == "directional":
-                raise SceneError(f"light '{name}' is directional: it has no position to move",
-                                 file=self.path, field=format_path(("lights", i)))
+                raise SceneError(
+                    f"light '{name}' is directional: it has no position to move",
+                    file=self.path,
+                    field=format_path(("lights", i)),
+                )
             self._put_vector(node, "position_m", pos, after=("type", "name"))
 
         self.edit(f"Move {name}", fn)
@@ -952,24 +1097,42 @@ class SceneDocument:
         def fn(tree):
             _, i, node = self._node(tree, name, ("lights",))
             if node.get("type") != "spot":
-                raise SceneError(f"light '{name}' is not a spot: only a spot aims at a point",
-                                 file=self.path, field=format_path(("lights", i)))
+                raise SceneError(
+                    f"light '{name}' is not a spot: only a spot aims at a point",
+                    file=self.path,
+                    field=format_path(("lights", i)),
+                )
             self._put_vector(node, "target_m", target, after=("position_m",))
             _del_key(node, "direction")
 
         self.edit(f"Aim {name}", fn)
 
-    def add_light(self, position_m, target_m, *, name: str | None = None, intensity_cd: float = 2000.0,
-                  kelvin: float = 5600.0, beam_angle_deg: float = 30.0, field_angle_deg: float = 45.0) -> str:
+    def add_light(
+        self,
+        position_m,
+        target_m,
+        *,
+        name: str | None = None,
+        intensity_cd: float = 2000.0,
+        kelvin: float = 5600.0,
+        beam_angle_deg: float = 30.0,
+        field_angle_deg: float = 45.0,
+    ) -> str:
         """A new spot light at ``position_m`` aimed at ``target_m``. Returns its name."""
         from previs.view.editing import free_name
 
         pos, tgt = _vector3(position_m, "position_m"), _vector3(target_m, "target_m")
         new = name or free_name(self._names_in(self._current_tree()), "spot")
-        items = [("name", new), ("type", "spot"), ("position_m", _flow([_num(v, _POSE_DIGITS) for v in pos])),
-                 ("target_m", _flow([_num(v, _POSE_DIGITS) for v in tgt])), ("intensity_cd", _num(intensity_cd)),
-                 ("beam_angle_deg", _num(beam_angle_deg)), ("field_angle_deg", _num(field_angle_deg)),
-                 ("kelvin", _num(kelvin))]
+        items = [
+            ("name", new),
+            ("type", "spot"),
+            ("position_m", _flow([_num(v, _POSE_DIGITS) for v in pos])),
+            ("target_m", _flow([_num(v, _POSE_DIGITS) for v in tgt])),
+            ("intensity_cd", _num(intensity_cd)),
+            ("beam_angle_deg", _num(beam_angle_deg)),
+            ("field_angle_deg", _num(field_angle_deg)),
+            ("kelvin", _num(kelvin)),
+        ]
 
         def fn(tree):
             if tree.get("lights") is None:
@@ -989,8 +1152,11 @@ class SceneDocument:
             marks = (tree["shots"][i].get("marks") or {}).get(character)
             key = None if marks is None else next((k for k in marks if str(k) == str(mark)), None)
             if key is None:
-                raise SceneError(f"shot {shot_id} has no mark {mark} for {character}", file=self.path,
-                                 field=format_path(("shots", i, "marks")))
+                raise SceneError(
+                    f"shot {shot_id} has no mark {mark} for {character}",
+                    file=self.path,
+                    field=format_path(("shots", i, "marks")),
+                )
             self._put_vector(marks, key, xz)
 
         self.edit(f"Move mark {character} {mark}", fn)
@@ -1016,16 +1182,19 @@ class SceneDocument:
         try:
             on_disk = target.read_bytes() if target.exists() else None
         except OSError as exc:
-            raise ExportError(f"{target}: cannot read the file to back it up ({exc.strerror or exc}); "
-                              "nothing was saved") from None
+            raise ExportError(
+                f"{target}: cannot read the file to back it up ({exc.strerror or exc}); "
+                "nothing was saved"
+            ) from None
         keep = on_disk is not None and not (target == self.path and on_disk == self._wrote)
         try:
             if keep:
                 replace_file(backup_path(target), on_disk, sync_folder=True)
             replace_file(target, data, sync_folder=True)
         except OSError as exc:
-            raise ExportError(f"{target}: cannot save ({exc.strerror or exc}); the file on disk is "
-                              "unchanged") from None
+            raise ExportError(
+                f"{target}: cannot save ({exc.strerror or exc}); the file on disk is unchanged"
+            ) from None
         old = self.path
         self.path = target
         self._saved_text = self._text
@@ -1045,15 +1214,24 @@ class SceneDocument:
         if not self.dirty and live_camera is None:
             rec.unlink(missing_ok=True)
             return None
-        doc = {"format": RECOVERY_FORMAT, "version": RECOVERY_VERSION, "scene_path": str(self.path),
-               "written_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-               "last_edit": self.undo_label, "text": self._text}
+        doc = {
+            "format": RECOVERY_FORMAT,
+            "version": RECOVERY_VERSION,
+            "scene_path": str(self.path),
+            "written_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "last_edit": self.undo_label,
+            "text": self._text,
+        }
         if live_camera is not None:
             doc["live_camera"] = live_camera
         try:
-            replace_file(rec, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"), sync_folder=True)
+            replace_file(
+                rec, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"), sync_folder=True
+            )
         except OSError as exc:
-            raise ExportError(f"{rec}: cannot write the recovery file ({exc.strerror or exc})") from None
+            raise ExportError(
+                f"{rec}: cannot write the recovery file ({exc.strerror or exc})"
+            ) from None
         return rec
 
     @staticmethod
@@ -1063,8 +1241,12 @@ class SceneDocument:
             doc = json.loads(rec.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not isinstance(doc, dict) or doc.get("format") != RECOVERY_FORMAT \
-                or not isinstance(doc.get("text"), str) or not isinstance(doc.get("scene_path"), str):
+        if (
+            not isinstance(doc, dict)
+            or doc.get("format") != RECOVERY_FORMAT
+            or not isinstance(doc.get("text"), str)
+            or not isinstance(doc.get("scene_path"), str)
+        ):
             return None
         if Path(doc["scene_path"]) != Path(path).absolute():
             return None  # written for another file (copied or renamed): not ours to offer
@@ -1103,10 +1285,23 @@ class SceneDocument:
 
 
 # ---------------------------------------------------------------- how a key is written
-_CAMERA_ORDER = ("position_m", "look_at_m", "pan_deg", "tilt_deg", "roll_deg", "focal_length_mm", "focus_m",
-                 "t_stop")
-_PARAM_CHANNEL = {"pan": "pan_deg", "tilt": "tilt_deg", "dutch": "roll_deg", "zoom": "focal_length_mm",
-                  "rack_focus": "focus_m"}
+_CAMERA_ORDER = (
+    "position_m",
+    "look_at_m",
+    "pan_deg",
+    "tilt_deg",
+    "roll_deg",
+    "focal_length_mm",
+    "focus_m",
+    "t_stop",
+)
+_PARAM_CHANNEL = {
+    "pan": "pan_deg",
+    "tilt": "tilt_deg",
+    "dutch": "roll_deg",
+    "zoom": "focal_length_mm",
+    "rack_focus": "focus_m",
+}
 
 
 class _KeyPlan:
@@ -1140,7 +1335,9 @@ class _KeyPlan:
         for j in {m[1] for m in self.mode.values() if m[0] == "move"}:
             mv = shot.moves[j]
             chans = [c for c, m in self.mode.items() if m == ("move", j)]
-            ok = frame == mv.end_frame and all(self._param_ok(mv, c, want[c], forward, _right) for c in chans)
+            ok = frame == mv.end_frame and all(
+                self._param_ok(mv, c, want[c], forward, _right) for c in chans
+            )
             for c in chans:
                 self.mode[c] = ("param", j) if ok else ("bake", j)
             if not ok:
@@ -1156,8 +1353,11 @@ class _KeyPlan:
     def _move_at(self, channel: str) -> int | None:
         """The move (not handheld) driving ``channel`` whose range holds this frame (start excluded)."""
         for j, mv in enumerate(self.shot.moves):
-            if mv.type != "handheld" and channel in mv.drives() \
-                    and mv.start_frame < self.frame <= mv.end_frame:
+            if (
+                mv.type != "handheld"
+                and channel in mv.drives()
+                and mv.start_frame < self.frame <= mv.end_frame
+            ):
                 return j
         return None
 
@@ -1202,7 +1402,9 @@ class _KeyPlan:
                 self._anchor(node, c, self.frame)
                 self._row(node, c, self.frame, targets[c])
             elif m[0] == "param":
-                self._write_param(node["moves"][m[1]], self.shot.moves[m[1]], c, targets[c], forward, _right)
+                self._write_param(
+                    node["moves"][m[1]], self.shot.moves[m[1]], c, targets[c], forward, _right
+                )
         for j in sorted(self.baked, reverse=True):
             self._bake(node, j, targets)
 
@@ -1216,27 +1418,32 @@ class _KeyPlan:
             _del_key(cam, "look_at_m")
             for k, name in enumerate(ANGLE_CHANNELS):
                 cam.insert(pos + k, name, _written(name, start[name]))
-            cam.yaml_add_eol_comment(f"# was look_at_m: [{', '.join(f'{float(a):g}' for a in aim)}]",
-                                     "pan_deg")
+            cam.yaml_add_eol_comment(
+                f"# was look_at_m: [{', '.join(f'{float(a):g}' for a in aim)}]", "pan_deg"
+            )
         for c, v in values.items():
             if c == "position_m" and isinstance(cam.get(c), CommentedSeq) and len(cam[c]) == 3:
                 for k, x in enumerate(_written(c, v)):
                     cam[c][k] = x
             else:
                 k = _CAMERA_ORDER.index(c)
-                _put_key(cam, c, _written(c, v), after=_CAMERA_ORDER[:k], before=_CAMERA_ORDER[k + 1:])
+                _put_key(
+                    cam, c, _written(c, v), after=_CAMERA_ORDER[:k], before=_CAMERA_ORDER[k + 1 :]
+                )
 
     def _row(self, node, channel: str, frame: int, value) -> None:
         """Set the explicit key of ``channel`` at ``frame`` (keeping an existing key's interp)."""
         row = _flow([frame, _written(channel, value)])
         if "keys" not in node:  # built whole before it goes in, so trailing comments stay last
-            _put_key(node, "keys", _block_map([(channel, _block_seq([row]))]), after=("moves", "camera"))
+            _put_key(
+                node, "keys", _block_map([(channel, _block_seq([row]))]), after=("moves", "camera")
+            )
             return
         keys = node["keys"]
         if channel not in keys:
             order = tuple(CAMERA_CHANNELS)
             k = order.index(channel)
-            _put_key(keys, channel, _block_seq([row]), after=order[:k], before=order[k + 1:])
+            _put_key(keys, channel, _block_seq([row]), after=order[:k], before=order[k + 1 :])
             return
         rows = keys[channel]
         for old in rows:
@@ -1253,8 +1460,9 @@ class _KeyPlan:
             if mv.type == "handheld" or channel not in mv.drives() or not 0 < s < upto:
                 continue
             if s in self.explicit.get(channel, ()) or any(
-                    o.type != "handheld" and channel in o.drives() and o.start_frame < s <= o.end_frame
-                    for o in self.shot.moves):
+                o.type != "handheld" and channel in o.drives() and o.start_frame < s <= o.end_frame
+                for o in self.shot.moves
+            ):
                 continue
             self._row(node, channel, s, self._base_at(channel, s))
 
@@ -1264,8 +1472,9 @@ class _KeyPlan:
             if mnode.get("to_deg") is not None:
                 mnode["to_deg"] = _num(value, _POSE_DIGITS)
             else:
-                mnode["angle_deg"] = _num(float(mnode["angle_deg"]) + _wrap180(float(value) - end_now),
-                                          _POSE_DIGITS)
+                mnode["angle_deg"] = _num(
+                    float(mnode["angle_deg"]) + _wrap180(float(value) - end_now), _POSE_DIGITS
+                )
         elif mv.type == "zoom":
             if mnode.get("to_focal_length_mm") is not None:
                 mnode["to_focal_length_mm"] = _num(value)
@@ -1293,8 +1502,9 @@ class _KeyPlan:
             frames = np.arange(s, e + 1)
             vals = ch.evaluate_many(frames)
             if ch.angular:  # continuous, so neighbouring keys never differ by half a turn
-                vals[:, 0] = vals[0, 0] + np.concatenate([[0.0], np.cumsum(
-                    (np.diff(vals[:, 0]) + 180.0) % 360.0 - 180.0)])
+                vals[:, 0] = vals[0, 0] + np.concatenate(
+                    [[0.0], np.cumsum((np.diff(vals[:, 0]) + 180.0) % 360.0 - 180.0)]
+                )
             if self.mode.get(c) == ("bake", j):
                 here = vals[f0 - s].copy()
                 delta = np.atleast_1d(_diff(c, targets[c], here if c == "position_m" else here[0]))
@@ -1305,14 +1515,23 @@ class _KeyPlan:
                 if c in LENS_CHANNELS:
                     vals[f0 - s] = targets[c]  # exactly, not base + (target - base)
             end_interp = next((k.interp for k in ch.keys if k.frame == e), "ease")
-            touching = any(o is not mv and o.type != "handheld" and c in o.drives() and o.end_frame == s
-                           for o in self.shot.moves)
-            rows = [(int(f), vals[k] if c == "position_m" else vals[k, 0]) for k, f in enumerate(frames)
-                    if not (f == s and (s == 0 or touching))]  # else the camera block / the move before
+            touching = any(
+                o is not mv and o.type != "handheld" and c in o.drives() and o.end_frame == s
+                for o in self.shot.moves
+            )
+            rows = [
+                (int(f), vals[k] if c == "position_m" else vals[k, 0])
+                for k, f in enumerate(frames)
+                if not (f == s and (s == 0 or touching))
+            ]  # else the camera block / the move before
             written = [_written(c, v) for _, v in rows]
             for k, (f, v) in enumerate(rows):
                 # inside a run of equal values a key says nothing the keys around it do not
-                if 0 < k < len(rows) - 1 and f != f0 and written[k - 1] == written[k] == written[k + 1]:
+                if (
+                    0 < k < len(rows) - 1
+                    and f != f0
+                    and written[k - 1] == written[k] == written[k + 1]
+                ):
                     continue
                 self._row(node, c, f, v)
                 if f == e and end_interp != "smooth":

@@ -27,8 +27,10 @@ def frame_line_rects(st, w: int, h: int) -> tuple[tuple[int, int, int, int], ...
         return (round(ax0 * w), round(ay0 * h), round(ax1 * w), round(ay1 * h))
 
     cx, cy, hx, hy = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
-    safe = [px(cx - hx * f, cy - hy * f, cx + hx * f, cy + hy * f) if st.safe_areas else NO_RECT
-            for f in (0.93, 0.90)]
+    safe = [
+        px(cx - hx * f, cy - hy * f, cx + hx * f, cy + hy * f) if st.safe_areas else NO_RECT
+        for f in (0.93, 0.90)
+    ]
     return (px(x0, y0, x1, y1), *safe)
 
 
@@ -40,8 +42,12 @@ class Drawing:
         self._quad_prog = program(ctx, "window_picture.vert", "window_picture.frag")
         self._quad_vbo = ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], "f4").tobytes())
         self._quad = ctx.vertex_array(self._quad_prog, [(self._quad_vbo, "2f", "in_pos")])
-        self._line_prog = program(ctx, "window_lines.vert", "window_lines.frag",
-                                  defines=(f"HIDDEN_ALPHA {HIDDEN_LINE_ALPHA!r}",))
+        self._line_prog = program(
+            ctx,
+            "window_lines.vert",
+            "window_lines.frag",
+            defines=(f"HIDDEN_ALPHA {HIDDEN_LINE_ALPHA!r}",),
+        )
         self._tex = None
         self._depth_tex = None  # the overview picture's depth, for hiding lines behind the set
         self._plan = None  # (key, texture, bounds)
@@ -110,7 +116,9 @@ class Drawing:
         img = np.asarray(img)[:crop_h]
         if self._plan is not None:
             self._plan[1].release()
-        tex = self.ctx.texture((img.shape[1], img.shape[0]), 3, np.ascontiguousarray(img).tobytes(), alignment=1)
+        tex = self.ctx.texture(
+            (img.shape[1], img.shape[0]), 3, np.ascontiguousarray(img).tobytes(), alignment=1
+        )
         tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self._plan = (key, tex, (float(x0), float(z0), float(x1), z1))
 
@@ -126,8 +134,16 @@ class Drawing:
         raw = self.ctx.screen.read(components=3, alignment=1)
         return np.frombuffer(raw, np.uint8).reshape(fh, fw, 3)[::-1].copy()
 
-    def draw(self, view: str, scene, st, view_st, rect: tuple[int, int, int, int], fb_h: int,
-             selection=None) -> None:
+    def draw(
+        self,
+        view: str,
+        scene,
+        st,
+        view_st,
+        rect: tuple[int, int, int, int],
+        fb_h: int,
+        selection=None,
+    ) -> None:
         """The picture of ``view`` in ``rect`` (window pixels, y down): the camera view with its
         frame lines; the overview and the plan with the gizmo lines over them; ``selection``
         (world segments with colours) outlined over every view."""
@@ -161,7 +177,9 @@ class Drawing:
         segs = self.gizmos(scene, view, st) + list(selection or ())
         if view == "stage":
             clip = _perspective_clip(view_st, w / h)
-            self._draw_lines(segs, clip, viewport, np.linalg.inv(view_st.world_from_camera), self._depth_tex)
+            self._draw_lines(
+                segs, clip, viewport, np.linalg.inv(view_st.world_from_camera), self._depth_tex
+            )
         elif view == "plan":
             from previs.view.gizmos import plan_clip_from_world
 
@@ -173,24 +191,55 @@ class Drawing:
         plan: the lens's wedge)."""
         from previs.view import gizmos as gz
 
-        key = (view, st.world_from_camera.tobytes(), st.focal_length_mm,
-               None if st.tracked_world_from_camera is None else st.tracked_world_from_camera.tobytes())
+        key = (
+            view,
+            st.world_from_camera.tobytes(),
+            st.focal_length_mm,
+            None
+            if st.tracked_world_from_camera is None
+            else st.tracked_world_from_camera.tobytes(),
+        )
         if self._gizmo_cache is not None and self._gizmo_cache[0] == key:
             return self._gizmo_cache[1]
         vol = scene.stage
         if view == "plan":
             out = [(gz.plan_wedge_segments(st.world_from_camera, st.hfov_deg), gz.BODY_RGB)]
         else:
-            out = [(gz.camera_body_segments(st.world_from_camera), gz.BODY_RGB),
-                   (gz.frustum_segments(vol, st.world_from_camera, st.yfov_rad, st.image_aspect), gz.FRUSTUM_RGB)]
-            if vol is not None and vol.inner_frustum.enabled and st.tracked_world_from_camera is not None:
-                out.append((gz.inner_frustum_outline(vol, st.tracked_world_from_camera, st.tracked_yfov_rad,
-                                                     st.image_aspect, vol.inner_frustum.overscan_pct), gz.INNER_RGB))
+            out = [
+                (gz.camera_body_segments(st.world_from_camera), gz.BODY_RGB),
+                (
+                    gz.frustum_segments(vol, st.world_from_camera, st.yfov_rad, st.image_aspect),
+                    gz.FRUSTUM_RGB,
+                ),
+            ]
+            if (
+                vol is not None
+                and vol.inner_frustum.enabled
+                and st.tracked_world_from_camera is not None
+            ):
+                out.append(
+                    (
+                        gz.inner_frustum_outline(
+                            vol,
+                            st.tracked_world_from_camera,
+                            st.tracked_yfov_rad,
+                            st.image_aspect,
+                            vol.inner_frustum.overscan_pct,
+                        ),
+                        gz.INNER_RGB,
+                    )
+                )
         self._gizmo_cache = (key, out)
         return out
 
-    def _draw_lines(self, segs, clip: np.ndarray, viewport, view_from_world: np.ndarray | None = None,
-                    depth_tex=None) -> None:
+    def _draw_lines(
+        self,
+        segs,
+        clip: np.ndarray,
+        viewport,
+        view_from_world: np.ndarray | None = None,
+        depth_tex=None,
+    ) -> None:
         """World segments over the picture; with the picture's depth, the parts behind what it
         shows dashed and faint."""
         import moderngl
@@ -229,4 +278,5 @@ def _perspective_clip(view_st, aspect: float) -> np.ndarray:
     from previs.core import transforms as tf
 
     return tf.perspective(view_st.yfov_rad, aspect, view_st.near_m, view_st.far_m) @ np.linalg.inv(
-        view_st.world_from_camera)
+        view_st.world_from_camera
+    )

@@ -35,8 +35,9 @@ def split_mark(ref: ObjectRef) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- rays and the floor
-def pixel_ray(world_from_camera: np.ndarray, yfov_rad: float, aspect: float, u: float,
-              v: float) -> tuple[np.ndarray, np.ndarray]:
+def pixel_ray(
+    world_from_camera: np.ndarray, yfov_rad: float, aspect: float, u: float, v: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The ray (origin, unit direction) through the picture point (``u``, ``v``) in 0..1, u to
     the right and v down (a pinhole camera looking down its -Z, as the renderer projects)."""
     t = math.tan(yfov_rad / 2)
@@ -73,7 +74,9 @@ def snap_xz(p, step_m: float = SNAP_M) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- the plan view
-def plan_point_m(rect: tuple[int, int, int, int], bounds_m, x_px: float, y_px: float) -> tuple[float, float]:
+def plan_point_m(
+    rect: tuple[int, int, int, int], bounds_m, x_px: float, y_px: float
+) -> tuple[float, float]:
     """Window pixel (y down) to plan metres (x, z): the plan page ``bounds_m`` = (x0, z0, x1, z1)
     fills ``rect`` (x, y, w, h), world -Z up the page (as :func:`previs.view.gizmos.plan_clip_from_world`)."""
     rx, ry, rw, rh = rect
@@ -145,7 +148,9 @@ def plan_pick(scene, shot_id: str, x_m: float, z_m: float) -> ObjectRef | None:
 def find(scene, shot_id: str, ref: ObjectRef):
     """The scene object ``ref`` names (a SetPiece, Light or FloorMark), or None."""
     if ref.kind == "set_piece":
-        return next((p for p in scene.set_pieces if p.name == ref.name and p.kind != "standin"), None)
+        return next(
+            (p for p in scene.set_pieces if p.name == ref.name and p.kind != "standin"), None
+        )
     if ref.kind == "character":
         return next((p for p in scene.characters if p.name == ref.name), None)
     if ref.kind == "light":
@@ -190,7 +195,9 @@ def yaw_deg(obj) -> float:
     return math.degrees(math.atan2(z[0], z[2]))
 
 
-def moved_scene(scene, shot_id: str, ref: ObjectRef, new_position_m=None, new_yaw_deg: float | None = None):
+def moved_scene(
+    scene, shot_id: str, ref: ObjectRef, new_position_m=None, new_yaw_deg: float | None = None
+):
     """``scene`` with one object moved to ``new_position_m`` and/or turned to ``new_yaw_deg`` (a
     preview while dragging: no validation, nothing else changes)."""
     from previs.core import transforms as tf

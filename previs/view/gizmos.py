@@ -19,8 +19,23 @@ FRUSTUM_REACH_M = 30.0
 
 def _box_edges(lo, hi) -> list[tuple[np.ndarray, np.ndarray]]:
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
-    c = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    pairs = [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
+    c = np.array(
+        [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+    )
+    pairs = [
+        (0, 1),
+        (2, 3),
+        (4, 5),
+        (6, 7),
+        (0, 2),
+        (1, 3),
+        (4, 6),
+        (5, 7),
+        (0, 4),
+        (1, 5),
+        (2, 6),
+        (3, 7),
+    ]
     return [(c[a], c[b]) for a, b in pairs]
 
 
@@ -33,8 +48,9 @@ def camera_body_segments(world_from_camera: np.ndarray) -> np.ndarray:
     return tf.transform_points(world_from_camera, local.reshape(-1, 3)).reshape(-1, 2, 3)
 
 
-def frustum_corners_dirs(world_from_camera: np.ndarray, yfov_rad: float, aspect: float,
-                         grow: float = 1.0) -> np.ndarray:
+def frustum_corners_dirs(
+    world_from_camera: np.ndarray, yfov_rad: float, aspect: float, grow: float = 1.0
+) -> np.ndarray:
     """World directions of the four frustum corners (top-left, top-right, bottom-right,
     bottom-left), ``grow`` times wider (overscan)."""
     th = math.tan(yfov_rad / 2) * grow
@@ -59,7 +75,9 @@ def _reach(volume, origin, dirs) -> np.ndarray:
     return np.where(np.isfinite(dist), np.minimum(dist, FRUSTUM_REACH_M * 2), FRUSTUM_REACH_M)
 
 
-def frustum_segments(volume, world_from_camera: np.ndarray, yfov_rad: float, aspect: float) -> np.ndarray:
+def frustum_segments(
+    volume, world_from_camera: np.ndarray, yfov_rad: float, aspect: float
+) -> np.ndarray:
     """The lens's frustum: the four corner rays out to where they meet the wall, and the far
     outline joining their ends."""
     origin = world_from_camera[:3, 3]
@@ -70,8 +88,14 @@ def frustum_segments(volume, world_from_camera: np.ndarray, yfov_rad: float, asp
     return np.array(segs)
 
 
-def inner_frustum_outline(volume, world_from_camera: np.ndarray, yfov_rad: float, aspect: float,
-                          overscan_pct: float, per_side: int = 24) -> np.ndarray:
+def inner_frustum_outline(
+    volume,
+    world_from_camera: np.ndarray,
+    yfov_rad: float,
+    aspect: float,
+    overscan_pct: float,
+    per_side: int = 24,
+) -> np.ndarray:
     """The inner frustum (with overscan) where it lands on the LED surfaces, as segments; a run
     breaks where an edge ray misses the wall."""
     if volume is None:
@@ -97,7 +121,9 @@ def inner_frustum_outline(volume, world_from_camera: np.ndarray, yfov_rad: float
     return origin + (out - origin) * 0.995
 
 
-def plan_wedge_segments(world_from_camera: np.ndarray, hfov_deg: float, reach_m: float = 4.0) -> np.ndarray:
+def plan_wedge_segments(
+    world_from_camera: np.ndarray, hfov_deg: float, reach_m: float = 4.0
+) -> np.ndarray:
     """The camera on the plan: its position cross and field-of-view wedge on the floor (y = 0)."""
     p = world_from_camera[:3, 3]
     fwd = -world_from_camera[:3, 2]
@@ -113,8 +139,14 @@ def plan_wedge_segments(world_from_camera: np.ndarray, hfov_deg: float, reach_m:
 
     left, right = c + rot(f, half) * reach_m, c + rot(f, -half) * reach_m
     r = 0.25
-    segs = [(c, left), (c, right), (left, right), (c - [r, 0, 0], c + [r, 0, 0]), (c - [0, 0, r], c + [0, 0, r]),
-            (c, c + f * reach_m * 1.15)]
+    segs = [
+        (c, left),
+        (c, right),
+        (left, right),
+        (c - [r, 0, 0], c + [r, 0, 0]),
+        (c - [0, 0, r], c + [0, 0, r]),
+        (c, c + f * reach_m * 1.15),
+    ]
     return np.array(segs, float)
 
 

@@ -26,8 +26,12 @@ class ImGuiRenderer:
         self._vbo = ctx.buffer(reserve=1 << 16, dynamic=True)
         self._ibo = ctx.buffer(reserve=1 << 16, dynamic=True)
         # ImDrawVert: pos (2 f4), uv (2 f4), col (4 u1, normalised).
-        self._vao = ctx.vertex_array(self.prog, [(self._vbo, "2f 2f 4f1", "in_pos", "in_uv", "in_col")],
-                                     index_buffer=self._ibo, index_element_size=imgui.INDEX_SIZE)
+        self._vao = ctx.vertex_array(
+            self.prog,
+            [(self._vbo, "2f 2f 4f1", "in_pos", "in_uv", "in_col")],
+            index_buffer=self._ibo,
+            index_element_size=imgui.INDEX_SIZE,
+        )
         self._textures: dict[int, moderngl.Texture] = {}
         io = imgui.get_io()
         io.backend_flags |= imgui.BackendFlags_.renderer_has_textures
@@ -49,7 +53,10 @@ class ImGuiRenderer:
                 tex.status = imgui.ImTextureStatus.destroyed
                 continue
             pixels = np.ascontiguousarray(tex.get_pixels_array()).tobytes()
-            if tex.status == imgui.ImTextureStatus.want_create or int(tex.tex_id) not in self._textures:
+            if (
+                tex.status == imgui.ImTextureStatus.want_create
+                or int(tex.tex_id) not in self._textures
+            ):
                 t = self.ctx.texture((tex.width, tex.height), 4, pixels)
                 t.filter = (moderngl.LINEAR, moderngl.LINEAR)
                 t.repeat_x = t.repeat_y = False
@@ -72,12 +79,23 @@ class ImGuiRenderer:
             return
         sx, sy = fb_w / disp_w, fb_h / disp_h
         left, right, top, bottom = disp_x, disp_x + disp_w, disp_y, disp_y + disp_h
-        proj = np.array([[2 / (right - left), 0, 0, 0], [0, 2 / (top - bottom), 0, 0], [0, 0, -1, 0],
-                         [(right + left) / (left - right), (top + bottom) / (bottom - top), 0, 1]], "f4")
+        proj = np.array(
+            [
+                [2 / (right - left), 0, 0, 0],
+                [0, 2 / (top - bottom), 0, 0],
+                [0, 0, -1, 0],
+                [(right + left) / (left - right), (top + bottom) / (bottom - top), 0, 1],
+            ],
+            "f4",
+        )
         self.prog["u_proj"].write(proj.tobytes())
         ctx.enable_only(moderngl.BLEND)
-        ctx.blend_func = (moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA, moderngl.ONE,
-                          moderngl.ONE_MINUS_SRC_ALPHA)
+        ctx.blend_func = (
+            moderngl.SRC_ALPHA,
+            moderngl.ONE_MINUS_SRC_ALPHA,
+            moderngl.ONE,
+            moderngl.ONE_MINUS_SRC_ALPHA,
+        )
         ctx.blend_equation = moderngl.FUNC_ADD
         ctx.viewport = (0, 0, fb_w, fb_h)
         for cmd_list in draw_data.cmd_lists:

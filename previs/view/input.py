@@ -18,7 +18,9 @@ LENS_HELD = ("zoom_in", "zoom_out", "focus_nearer", "focus_further")  # held key
 def _glfw_key_names() -> dict[int, str]:
     import glfw
 
-    return {getattr(glfw, n): n[4:] for n in dir(glfw) if n.startswith("KEY_") and n != "KEY_UNKNOWN"}
+    return {
+        getattr(glfw, n): n[4:] for n in dir(glfw) if n.startswith("KEY_") and n != "KEY_UNKNOWN"
+    }
 
 
 def _mods(bits: int) -> frozenset[str]:
@@ -38,11 +40,24 @@ def _imgui_keys() -> dict[str, object]:
     """glfw key names to ImGui keys, for typing into the panels' text fields."""
     from imgui_bundle import imgui
 
-    names = {"BACKSPACE": "backspace", "ENTER": "enter", "KP_ENTER": "keypad_enter", "ESCAPE": "escape",
-             "LEFT": "left_arrow", "RIGHT": "right_arrow", "UP": "up_arrow", "DOWN": "down_arrow",
-             "HOME": "home", "END": "end", "DELETE": "delete", "TAB": "tab",
-             "LEFT_CONTROL": "left_ctrl", "RIGHT_CONTROL": "right_ctrl", "LEFT_SHIFT": "left_shift",
-             "RIGHT_SHIFT": "right_shift"}
+    names = {
+        "BACKSPACE": "backspace",
+        "ENTER": "enter",
+        "KP_ENTER": "keypad_enter",
+        "ESCAPE": "escape",
+        "LEFT": "left_arrow",
+        "RIGHT": "right_arrow",
+        "UP": "up_arrow",
+        "DOWN": "down_arrow",
+        "HOME": "home",
+        "END": "end",
+        "DELETE": "delete",
+        "TAB": "tab",
+        "LEFT_CONTROL": "left_ctrl",
+        "RIGHT_CONTROL": "right_ctrl",
+        "LEFT_SHIFT": "left_shift",
+        "RIGHT_SHIFT": "right_shift",
+    }
     names.update({c: c.lower() for c in "ACVXYZ"})
     return {k: getattr(imgui.Key, v) for k, v in names.items() if hasattr(imgui.Key, v)}
 
@@ -51,9 +66,14 @@ class InputMapper:
     """Key, mouse and wheel events (glfw's codes) onto ``session``; ``imgui_ctx`` gets them
     first. ``click(x, y)`` is called for a left click (not a drag) in the camera view."""
 
-    def __init__(self, session: Session, imgui_ctx, click: Callable[[float, float], object],
-                 pick: Callable[[float, float], object] | None = None,
-                 floor_at: Callable[[float, float, float], object] | None = None):
+    def __init__(
+        self,
+        session: Session,
+        imgui_ctx,
+        click: Callable[[float, float], object],
+        pick: Callable[[float, float], object] | None = None,
+        floor_at: Callable[[float, float, float], object] | None = None,
+    ):
         self.session = session
         self._imgui_ctx = imgui_ctx
         self._click = click
@@ -125,11 +145,19 @@ class InputMapper:
         """Keyboard answers to the session's questions (so a script can answer them too)."""
         s = self.session
         if s.modal == "quit":
-            choice = {"S": "save", "ENTER": "save", "D": "discard", "ESCAPE": "cancel", "C": "cancel"}.get(name)
+            choice = {
+                "S": "save",
+                "ENTER": "save",
+                "D": "discard",
+                "ESCAPE": "cancel",
+                "C": "cancel",
+            }.get(name)
             if choice:
                 s.answer_quit(choice)
         elif s.modal == "recover":
-            choice = {"R": "restore", "ENTER": "restore", "D": "discard", "ESCAPE": "later"}.get(name)
+            choice = {"R": "restore", "ENTER": "restore", "D": "discard", "ESCAPE": "later"}.get(
+                name
+            )
             if choice:
                 s.answer_recovery(choice)
         elif s.modal in ("rename", "new_shot"):
@@ -145,7 +173,10 @@ class InputMapper:
         self._io().add_mouse_pos_event(float(x), float(y))
         dx, dy = x - self.mouse[0], y - self.mouse[1]
         self.mouse = (float(x), float(y))
-        if self._press_at is not None and math.hypot(x - self._press_at[0], y - self._press_at[1]) > 3:
+        if (
+            self._press_at is not None
+            and math.hypot(x - self._press_at[0], y - self._press_at[1]) > 3
+        ):
             self._dragged = True
         s = self.session
         if self._floor_at is not None:
@@ -194,8 +225,12 @@ class InputMapper:
             if was and button == glfw.MOUSE_BUTTON_LEFT and self._grabbed:
                 self._grabbed = False
                 s.end_drag()  # one undoable edit, if it moved
-            elif (was and button == glfw.MOUSE_BUTTON_LEFT and not self._dragged
-                    and s.view == "camera"):
+            elif (
+                was
+                and button == glfw.MOUSE_BUTTON_LEFT
+                and not self._dragged
+                and s.view == "camera"
+            ):
                 s.selection = None  # a click on nothing (or Alt+click) pulls focus there
                 self._click(*self.mouse)
             elif was and button == glfw.MOUSE_BUTTON_LEFT and not self._dragged:
@@ -248,7 +283,10 @@ class InputMapper:
             if s.orbiting() and action in ("truck_left", "truck_right"):
                 rig.orbit(s.orbit_point(), (-1 if action == "truck_right" else 1) * turn)
             elif s.orbiting() and action in ("fly_forward", "fly_back", "dolly_in", "dolly_out"):
-                rig.orbit(s.orbit_point(), d_distance_m=-move if action in ("fly_forward", "dolly_in") else move)
+                rig.orbit(
+                    s.orbit_point(),
+                    d_distance_m=-move if action in ("fly_forward", "dolly_in") else move,
+                )
             elif action in MOVES:
                 MOVES[action](rig, move, turn)
 

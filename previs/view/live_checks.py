@@ -34,7 +34,9 @@ class FrameCheck:
     def problems(self) -> list[str]:
         out = []
         if self.moire == "high":
-            out.append(f"high moiré risk ({self.photosites_per_pitch:.2f} photosites per LED pitch)")
+            out.append(
+                f"high moiré risk ({self.photosites_per_pitch:.2f} photosites per LED pitch)"
+            )
         if self.shooting_off > check.SHOOTING_OFF_WARN:
             out.append(f"shooting off: {100 * self.shooting_off:.1f} % of the frame")
         if not self.inside_volume:
@@ -85,7 +87,9 @@ def check_frame(scene, state, depth_m: np.ndarray, solids=None) -> FrameCheck:
     grid = np.where(off, 3, 0).astype(np.int8)
     if vol is None:
         return FrameCheck(share_off, 0.0, "low", None, None, math.inf, 0.0, True, piece, grid)
-    view = ledcheck.wall_view(vol, state.world_from_camera, state.yfov_rad, cols / rows, cols=cols, rows=rows)
+    view = ledcheck.wall_view(
+        vol, state.world_from_camera, state.yfov_rad, cols / rows, cols=cols, rows=rows
+    )
     visible = view.hit & (depth >= view.depth_m * 0.98) & inside  # LED the set does not hide
     led_share = float(visible.sum() / max(inside.sum(), 1))
     worst = None
@@ -94,8 +98,14 @@ def check_frame(scene, state, depth_m: np.ndarray, solids=None) -> FrameCheck:
         # One moiré evaluation per distinct wall depth (to 1 cm): a frame has far fewer of those
         # than rays, and the rating depends on nothing else.
         depths, per_pixel = np.unique(np.round(view.depth_m[visible], 2), return_inverse=True)
-        rating, worst = ledcheck.worst_moire(pitch, state.mode.photosite_pitch_um, state.focal_length_mm,
-                                             state.t_stop, state.focus_m, depths)
+        rating, worst = ledcheck.worst_moire(
+            pitch,
+            state.mode.photosite_pitch_um,
+            state.focal_length_mm,
+            state.t_stop,
+            state.focus_m,
+            depths,
+        )
         grid[visible] = rating[per_pixel]
         angle = float(np.nanmax(np.where(visible, view.incidence_deg, np.nan)))
         nearest = float(view.depth_m[visible].min())
@@ -103,11 +113,17 @@ def check_frame(scene, state, depth_m: np.ndarray, solids=None) -> FrameCheck:
         angle, nearest = 0.0, math.inf
     grid[off] = 3
     return FrameCheck(
-        shooting_off=share_off, led_share=led_share, moire=worst.rating if worst else "low",
+        shooting_off=share_off,
+        led_share=led_share,
+        moire=worst.rating if worst else "low",
         photosites_per_pitch=worst.photosites_per_pitch if worst else None,
-        blur_in_pitches=worst.blur_in_pitches if worst else None, nearest_wall_m=nearest,
-        steepest_angle_deg=angle, inside_volume=ledcheck.inside_volume(vol, pos), inside_piece=piece,
-        grid=grid)
+        blur_in_pitches=worst.blur_in_pitches if worst else None,
+        nearest_wall_m=nearest,
+        steepest_angle_deg=angle,
+        inside_volume=ledcheck.inside_volume(vol, pos),
+        inside_piece=piece,
+        grid=grid,
+    )
 
 
 CHECK_INTERVAL_S = 0.25  # live stage checks refresh at most this often while the picture rests
@@ -124,13 +140,23 @@ class LiveChecks:
         self._at = -1e9
         self._solids = None
 
-    def refresh(self, scene, state, depth_m: np.ndarray, revision, now_s: float,
-                moving: bool = False) -> None:
-        key = (revision, state.shot_id, state.frame, state.world_from_camera.tobytes(),
-               state.focal_length_mm, state.focus_m, state.t_stop)
+    def refresh(
+        self, scene, state, depth_m: np.ndarray, revision, now_s: float, moving: bool = False
+    ) -> None:
+        key = (
+            revision,
+            state.shot_id,
+            state.frame,
+            state.world_from_camera.tobytes(),
+            state.focal_length_mm,
+            state.focus_m,
+            state.t_stop,
+        )
         if key == self._key or now_s - self._at < (CHECK_MOVING_S if moving else CHECK_INTERVAL_S):
             return
-        if self._solids is None or self._solids[0] is not scene.set_pieces:  # a restore can change the set
+        if (
+            self._solids is None or self._solids[0] is not scene.set_pieces
+        ):  # a restore can change the set
             self._solids = (scene.set_pieces, check.set_solids(scene))
         self.latest = check_frame(scene, state, depth_m, self._solids[1])
         self._key, self._at = key, now_s

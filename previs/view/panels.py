@@ -17,8 +17,12 @@ from previs.view import controls as ctl
 from previs.view.layout import BAR_PX, PANEL_LEFT_PX, PANEL_RIGHT_PX
 from previs.view.session import Session
 
-_FIXED = (imgui.WindowFlags_.no_move | imgui.WindowFlags_.no_resize | imgui.WindowFlags_.no_collapse
-          | imgui.WindowFlags_.no_saved_settings)
+_FIXED = (
+    imgui.WindowFlags_.no_move
+    | imgui.WindowFlags_.no_resize
+    | imgui.WindowFlags_.no_collapse
+    | imgui.WindowFlags_.no_saved_settings
+)
 _BAR = _FIXED | imgui.WindowFlags_.no_title_bar | imgui.WindowFlags_.no_scrollbar
 RED = imgui.ImVec4(1.0, 0.35, 0.3, 1.0)
 AMBER = imgui.ImVec4(1.0, 0.7, 0.2, 1.0)
@@ -62,8 +66,10 @@ class Panels:
         scene = session.scene
         for shot in scene.shots:
             tag = "" if shot.is_static else "  (moves)"
-            clicked, _ = imgui.selectable(f"{shot.id}  sc {shot.scene_number}{tag}##shot-{shot.id}",
-                                          shot.id == session.shot_id)
+            clicked, _ = imgui.selectable(
+                f"{shot.id}  sc {shot.scene_number}{tag}##shot-{shot.id}",
+                shot.id == session.shot_id,
+            )
             if clicked and shot.id != session.shot_id:
                 session.select_shot(shot.id)
         imgui.separator()
@@ -92,9 +98,14 @@ class Panels:
         changed, n = imgui.input_int("frames", shot.length_frames, 1, 24)
         if changed and n >= 1:
             _try(session, session.set_shot_fields, "length", length_frames=int(n))
-        imgui.text_colored(GREY, f"{shot.length_frames} fr at {float(scene.frame_rate):g} fps "
-                                 f"= {shot.length_frames / float(scene.frame_rate):.2f} s")
-        imgui.text(f"moves {len(shot.moves)}  walks {len(shot.walks)}  cues {len(shot.light_cues) + len(shot.wall_cues)}")
+        imgui.text_colored(
+            GREY,
+            f"{shot.length_frames} fr at {float(scene.frame_rate):g} fps "
+            f"= {shot.length_frames / float(scene.frame_rate):.2f} s",
+        )
+        imgui.text(
+            f"moves {len(shot.moves)}  walks {len(shot.walks)}  cues {len(shot.light_cues) + len(shot.wall_cues)}"
+        )
         imgui.separator()
         imgui.text("Camera keys")
         keys = session.explicit_key_frames()
@@ -136,11 +147,19 @@ def _lens_panel(session: Session, st, hud: Hud, x, width, height) -> None:
         changed, f = imgui.slider_float("focal mm", st.focal_length_mm, rng[0], rng[1], "%.1f")
         if changed:
             _try(session, session.set_focal, round(f, 1))
-    changed, t = imgui.slider_float("T-stop", st.t_stop, lens.t_stop_max, lens.t_stop_min, "T%.1f",
-                                    imgui.SliderFlags_.logarithmic)
+    changed, t = imgui.slider_float(
+        "T-stop",
+        st.t_stop,
+        lens.t_stop_max,
+        lens.t_stop_min,
+        "T%.1f",
+        imgui.SliderFlags_.logarithmic,
+    )
     if changed:
         session.set_t_stop(t)
-    changed, fm = imgui.drag_float("focus m", st.focus_m, 0.02, lens.close_focus_m, 1000.0, "%.2f m")
+    changed, fm = imgui.drag_float(
+        "focus m", st.focus_m, 0.02, lens.close_focus_m, 1000.0, "%.2f m"
+    )
     if changed:
         session.set_focus(fm)
     near, far = optics.dof_limits_m(st.focal_length_mm, st.t_stop, st.mode.coc_mm, st.focus_m)
@@ -169,7 +188,11 @@ def _lens_panel(session: Session, st, hud: Hud, x, width, height) -> None:
         imgui.same_line()
         imgui.text_colored(RED if off > 0.5 else GREEN, f"{off:.1f} % of frame")
         imgui.text(f"LED in frame {100 * c.led_share:.0f} %")
-        imgui.text(f"nearest wall {c.nearest_wall_m:.2f} m" if math.isfinite(c.nearest_wall_m) else "no wall in frame")
+        imgui.text(
+            f"nearest wall {c.nearest_wall_m:.2f} m"
+            if math.isfinite(c.nearest_wall_m)
+            else "no wall in frame"
+        )
         imgui.text(f"steepest view {c.steepest_angle_deg:.0f}°")
         if not c.inside_volume:
             imgui.text_colored(RED, "camera outside the volume")
@@ -185,11 +208,13 @@ def _bar(session: Session, st, hud: Hud, w, h, bar_px) -> None:
     focus = "inf" if math.isinf(st.focus_m) else f"{st.focus_m:.2f} m"
     dirty = " *" if session.doc.dirty else ""
     view = {"camera": "camera", "stage": "stage overview", "plan": "plan"}[session.view]
-    imgui.text(f"{st.shot_id}{dirty}  {st.timecode}  fr {st.frame}/{session.shot.length_frames - 1}   "
-               f"{st.focal_length_mm:g} mm  T{st.t_stop:g}  focus {focus}   "
-               f"{hud.fps:4.1f} fps  {hud.render_width}/{hud.image_rect[2]} px   "  # render/full
-               f"{view}{'  PLAY' if session.playing else ''}"
-               f"{'  ORBIT' if session.orbit else ''}")
+    imgui.text(
+        f"{st.shot_id}{dirty}  {st.timecode}  fr {st.frame}/{session.shot.length_frames - 1}   "
+        f"{st.focal_length_mm:g} mm  T{st.t_stop:g}  focus {focus}   "
+        f"{hud.fps:4.1f} fps  {hud.render_width}/{hud.image_rect[2]} px   "  # render/full
+        f"{view}{'  PLAY' if session.playing else ''}"
+        f"{'  ORBIT' if session.orbit else ''}"
+    )
     if session.status:
         imgui.same_line()
         imgui.text_colored(RED if session.status_error else GREY, f"   {session.status}")
@@ -205,25 +230,35 @@ def _bar(session: Session, st, hud: Hud, w, h, bar_px) -> None:
     grab = 10.0
     for k in session.key_frames():
         x = lo.x + grab / 2 + (hi.x - lo.x - grab) * (k / max(n - 1, 1))
-        dl.add_line(imgui.ImVec2(x, lo.y), imgui.ImVec2(x, lo.y + 5), imgui.get_color_u32(AMBER), 2.0)
+        dl.add_line(
+            imgui.ImVec2(x, lo.y), imgui.ImVec2(x, lo.y + 5), imgui.get_color_u32(AMBER), 2.0
+        )
     imgui.end()
 
 
 def _help(w, h) -> None:
     imgui.set_next_window_pos(imgui.ImVec2(w * 0.5, h * 0.45), 0, imgui.ImVec2(0.5, 0.5))
-    imgui.begin("Keys", None, imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_saved_settings)
+    imgui.begin(
+        "Keys", None, imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_saved_settings
+    )
     for b in ctl.BINDINGS:
         mods = "+".join(m.capitalize() for m in b.mods)
         key = f"{mods}+{b.key}" if mods else b.key
         imgui.text(f"{key:<18} {b.help}")
-    imgui.text("mouse: right-drag look, middle-drag truck/pedestal, wheel dolly, left-click pull focus,")
+    imgui.text(
+        "mouse: right-drag look, middle-drag truck/pedestal, wheel dolly, left-click pull focus,"
+    )
     imgui.text("       left-drag orbit (orbit mode, stage view)")
     imgui.end()
 
 
 def _modals(session: Session, w, h) -> None:
-    names = {"recover": "Recover unsaved work?", "quit": "Unsaved changes",
-             "rename": "Rename shot", "new_shot": "New shot"}
+    names = {
+        "recover": "Recover unsaved work?",
+        "quit": "Unsaved changes",
+        "rename": "Rename shot",
+        "new_shot": "New shot",
+    }
     if session.modal is None:
         return
     title = names[session.modal]
@@ -249,7 +284,9 @@ def _modals(session: Session, w, h) -> None:
         if session.doc.dirty:
             imgui.text(f"{session.path.name} has unsaved changes.")
         if unkeyed:
-            imgui.text(f"The camera of {session.shot_id} at frame {session.frame} was moved without a key.")
+            imgui.text(
+                f"The camera of {session.shot_id} at frame {session.frame} was moved without a key."
+            )
         if imgui.button("Key and save (S)" if unkeyed else "Save (S)"):
             _try(session, session.answer_quit, "save")
         imgui.same_line()
@@ -262,8 +299,9 @@ def _modals(session: Session, w, h) -> None:
         imgui.text("shot id")
         if imgui.is_window_appearing():
             imgui.set_keyboard_focus_here()
-        entered, session.modal_text = imgui.input_text("##shot-id", session.modal_text,
-                                                   imgui.InputTextFlags_.enter_returns_true)
+        entered, session.modal_text = imgui.input_text(
+            "##shot-id", session.modal_text, imgui.InputTextFlags_.enter_returns_true
+        )
         if entered:
             session.submit_text_modal()
         if imgui.button("OK (Enter)"):
@@ -287,7 +325,13 @@ def _status_over_picture(session: Session, rect) -> None:
     size = imgui.calc_text_size(text)
     dl = imgui.get_foreground_draw_list()
     p0 = imgui.ImVec2(x + 8, y + 8)
-    dl.add_rect_filled(p0, imgui.ImVec2(p0.x + size.x + 2 * pad, p0.y + size.y + 2 * pad),
-                       imgui.get_color_u32(imgui.ImVec4(0.0, 0.0, 0.0, 0.7)), 3.0)
+    dl.add_rect_filled(
+        p0,
+        imgui.ImVec2(p0.x + size.x + 2 * pad, p0.y + size.y + 2 * pad),
+        imgui.get_color_u32(imgui.ImVec4(0.0, 0.0, 0.0, 0.7)),
+        3.0,
+    )
     rgb = (1.0, 0.45, 0.35) if session.status_error else (0.95, 0.95, 0.95)
-    dl.add_text(imgui.ImVec2(p0.x + pad, p0.y + pad), imgui.get_color_u32(imgui.ImVec4(*rgb, 1.0)), text)
+    dl.add_text(
+        imgui.ImVec2(p0.x + pad, p0.y + pad), imgui.get_color_u32(imgui.ImVec4(*rgb, 1.0)), text
+    )

@@ -69,9 +69,16 @@ class Session:
     """One scene file being blocked: its document, the shot and frame, the live camera, playback,
     the view, the selection and the messages. ``clock`` returns seconds (injected by tests)."""
 
-    def __init__(self, scene_path, *, shot: str | None = None, recover: bool | None = None,
-                 autosave_s: float = 60.0, panels: bool = True,
-                 clock: Callable[[], float] = time.perf_counter):
+    def __init__(
+        self,
+        scene_path,
+        *,
+        shot: str | None = None,
+        recover: bool | None = None,
+        autosave_s: float = 60.0,
+        panels: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+    ):
         self.path = Path(scene_path)
         self.clock = clock
         self.autosave_s = float(autosave_s)
@@ -114,7 +121,9 @@ class Session:
         self.drag: Drag | None = None
         self._preview = None  # the scene with the dragged object where it is now
         self.preview_rev = 0  # counts preview changes (the picture and plan follow them)
-        self.cursor_m: np.ndarray | None = None  # the floor point under the cursor (the window sets it)
+        self.cursor_m: np.ndarray | None = (
+            None  # the floor point under the cursor (the window sets it)
+        )
         self._actions: dict[str, Callable[[], object]] = {}
         self._autosaved_rev = self.doc.revision
         self._autosaved_live = None
@@ -170,15 +179,28 @@ class Session:
         lens = presets.get_lens(self.scene.camera.lens_kit, r.focal_length_mm)
         m = r.world_from_camera
         yfov = math.radians(optics.vertical_fov_deg(base.mode, r.focal_length_mm))
-        return replace(base, world_from_camera=m, lens=lens, focal_length_mm=float(lens.focal_length_mm),
-                       focus_m=float(r.focus_m), t_stop=float(r.t_stop), tracked_world_from_camera=m,
-                       tracked_yfov_rad=yfov)
+        return replace(
+            base,
+            world_from_camera=m,
+            lens=lens,
+            focal_length_mm=float(lens.focal_length_mm),
+            focus_m=float(r.focus_m),
+            t_stop=float(r.t_stop),
+            tracked_world_from_camera=m,
+            tracked_yfov_rad=yfov,
+        )
 
     def overview_state(self, shot_state):
         """The shot's state seen from the free camera (the wall keeps the shot's inner frustum)."""
         f = self._free()
-        return replace(shot_state, world_from_camera=f.world_from_camera, focal_length_mm=f.focal_length_mm,
-                       focus_m=f.focus_m, near_m=0.05, far_m=2000.0)
+        return replace(
+            shot_state,
+            world_from_camera=f.world_from_camera,
+            focal_length_mm=f.focal_length_mm,
+            focus_m=f.focus_m,
+            near_m=0.05,
+            far_m=2000.0,
+        )
 
     def view_state(self, shot_state):
         """The state the picture shows in this view: the overview's camera in the stage view."""
@@ -406,8 +428,13 @@ class Session:
         """A new shot ``new_id`` after this one's scene, static at what the camera sees now."""
         rig = Rig.from_state(self.state())
         shot = self.shot
-        self.doc.add_shot(new_id, camera=rig.key_values(), scene_label=str(shot.scene_number),
-                          length_frames=int(shot.length_frames), description="")
+        self.doc.add_shot(
+            new_id,
+            camera=rig.key_values(),
+            scene_label=str(shot.scene_number),
+            length_frames=int(shot.length_frames),
+            description="",
+        )
         self.rig = None  # it is the new shot's camera now
         self.select_shot(new_id)
         self._edited(f"new shot {new_id}")
@@ -440,15 +467,21 @@ class Session:
         self.cancel_drag()
         lost = self.drop_live()
         label = self.doc.undo()
-        self._edited((f"undid {label}" if label else "nothing to undo")
-                     + ("; unkeyed camera change dropped" if lost else ""), error=lost)
+        self._edited(
+            (f"undid {label}" if label else "nothing to undo")
+            + ("; unkeyed camera change dropped" if lost else ""),
+            error=lost,
+        )
 
     def redo(self) -> None:
         self.cancel_drag()
         lost = self.drop_live()
         label = self.doc.redo()
-        self._edited((f"redid {label}" if label else "nothing to redo")
-                     + ("; unkeyed camera change dropped" if lost else ""), error=lost)
+        self._edited(
+            (f"redid {label}" if label else "nothing to redo")
+            + ("; unkeyed camera change dropped" if lost else ""),
+            error=lost,
+        )
 
     def save(self) -> Path:
         path = self.doc.save()
@@ -459,10 +492,15 @@ class Session:
     def select(self, ref: ObjectRef | None) -> None:
         """Select a scene object (None: nothing). An unknown object raises PrevisError."""
         if ref is not None and self._find(ref) is None:
-            names = editing.names(self.scene, self.shot_id, ref.kind) if ref.kind in SELECTABLE \
+            names = (
+                editing.names(self.scene, self.shot_id, ref.kind)
+                if ref.kind in SELECTABLE
                 else list(SELECTABLE)
-            raise PrevisError(f"no {ref.kind.replace('_', ' ')} '{ref.name}' in the scene "
-                              f"(there are: {', '.join(names) or 'none'})")
+            )
+            raise PrevisError(
+                f"no {ref.kind.replace('_', ' ')} '{ref.name}' in the scene "
+                f"(there are: {', '.join(names) or 'none'})"
+            )
         self.selection = ref
 
     def selected(self):
@@ -497,8 +535,11 @@ class Session:
     def drag_plane_y(self, ref: ObjectRef | None = None) -> float:
         """The height of the plane a drag moves on: the object's base (its origin's y)."""
         ref = ref or (self.drag.ref if self.drag else self.selection)
-        return float(self.drag.start_m[1]) if self.drag and self.drag.ref == ref else \
-            float(self.object_position(ref)[1])
+        return (
+            float(self.drag.start_m[1])
+            if self.drag and self.drag.ref == ref
+            else float(self.object_position(ref)[1])
+        )
 
     def drag_to(self, floor_m, snap: bool = False) -> None:
         """The grabbed point follows the floor point ``floor_m`` (Ctrl: the object's origin on
@@ -535,8 +576,10 @@ class Session:
     def move_object(self, ref: ObjectRef, position_m) -> None:
         p = [round(float(v), 7) for v in position_m]
         where = ", ".join(f"{v:.2f}" for v in p)
-        self.edit(f"moved {ref.name} to [{where}] m",
-                  lambda: self.doc.move_object(ref.kind, ref.name, p, shot_id=self.shot_id))
+        self.edit(
+            f"moved {ref.name} to [{where}] m",
+            lambda: self.doc.move_object(ref.kind, ref.name, p, shot_id=self.shot_id),
+        )
 
     def _need_selection(self, kinds=SELECTABLE):
         ref = self.selection
@@ -561,7 +604,9 @@ class Session:
 
     def scale_selected(self, factor: float) -> None:
         ref = self._need_selection(("set_piece",))
-        self.edit(f"scaled {ref.name} by {factor:g}", lambda: self.doc.scale_piece(ref.name, factor))
+        self.edit(
+            f"scaled {ref.name} by {factor:g}", lambda: self.doc.scale_piece(ref.name, factor)
+        )
 
     def duplicate_selected(self) -> None:
         ref = self._need_selection(("set_piece", "character", "light"))
@@ -591,8 +636,12 @@ class Session:
         p = np.asarray(floor_m, float)
         new = []
         if kind == "light":
-            self.edit("added a spot", lambda: new.append(self.doc.add_light(
-                p + np.array([0.0, 3.0, 0.0]), p + np.array([0.0, 1.0, 0.0]))))
+            self.edit(
+                "added a spot",
+                lambda: new.append(
+                    self.doc.add_light(p + np.array([0.0, 3.0, 0.0]), p + np.array([0.0, 1.0, 0.0]))
+                ),
+            )
             ref = ObjectRef("light", new[0])
         else:
             self.edit(f"added a {kind}", lambda: new.append(self.doc.add_piece(kind, p)))
@@ -624,8 +673,11 @@ class Session:
             return None
         self._autosave_at = now
         # An unkeyed camera goes into the recovery file too: a crash must not lose it either.
-        live = ({"shot": self.shot_id, "frame": self.frame, "values": self.rig.key_values()}
-                if self.unkeyed_change() else None)
+        live = (
+            {"shot": self.shot_id, "frame": self.frame, "values": self.rig.key_values()}
+            if self.unkeyed_change()
+            else None
+        )
         if (self.doc.revision, live) == (self._autosaved_rev, self._autosaved_live):
             return None
         try:  # (undone back to the saved file and no live camera: removes it)
@@ -758,7 +810,9 @@ class Session:
 
     def step_prime(self, direction: int) -> None:
         """The kit's next longer (+1) or wider (-1) lens."""
-        self.set_focal(ctl.step_focal_mm(self.lens_kit(), self.live_rig().focal_length_mm, direction))
+        self.set_focal(
+            ctl.step_focal_mm(self.lens_kit(), self.live_rig().focal_length_mm, direction)
+        )
 
     def goto_key(self, direction: int) -> None:
         """The next (+1) or previous (-1) frame worth jumping to (:meth:`key_frames`)."""
@@ -834,6 +888,8 @@ ACTIONS: dict[str, Callable[[Session], object]] = {
     "turn_right": lambda s: s.turn_selected(TURN_STEP_DEG),
     "grow_selected": lambda s: s.scale_selected(SCALE_STEP),
     "shrink_selected": lambda s: s.scale_selected(1 / SCALE_STEP),
-    **{f"add_{k}": (lambda s, k=k: s.add_object(k, s.cursor_floor_m()))
-       for k in ("box", "cylinder", "plane", "character", "light")},
+    **{
+        f"add_{k}": (lambda s, k=k: s.add_object(k, s.cursor_floor_m()))
+        for k in ("box", "cylinder", "plane", "character", "light")
+    },
 }

@@ -17,8 +17,10 @@ class Window:
 
         glfw.ERROR_REPORTING = "ignore"  # a failure becomes the one line below, not a warning dump
         if not glfw.init():
-            raise RenderError("previs view needs a display: no window system could be opened "
-                              "(set DISPLAY, or run under xvfb-run)")
+            raise RenderError(
+                "previs view needs a display: no window system could be opened "
+                "(set DISPLAY, or run under xvfb-run)"
+            )
         glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
         glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
@@ -34,8 +36,16 @@ class Window:
         self.ctx = moderngl.create_context()
         self.gl_renderer = self.ctx.info.get("GL_RENDERER", "unknown")
 
-    def connect(self, *, key: Callable, char: Callable, mouse_move: Callable, mouse_button: Callable,
-                scroll: Callable, close: Callable) -> None:
+    def connect(
+        self,
+        *,
+        key: Callable,
+        char: Callable,
+        mouse_move: Callable,
+        mouse_button: Callable,
+        scroll: Callable,
+        close: Callable,
+    ) -> None:
         """Route glfw's callbacks to handlers with plain arguments (tests call the same ones)."""
         import glfw
 

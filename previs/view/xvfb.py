@@ -11,14 +11,20 @@ import subprocess
 from previs.errors import PrevisError
 
 
-def start_xvfb(screen: str = "1280x800x24", timeout_s: float = 10.0) -> tuple[subprocess.Popen, str]:
+def start_xvfb(
+    screen: str = "1280x800x24", timeout_s: float = 10.0
+) -> tuple[subprocess.Popen, str]:
     """Start Xvfb on a free display; returns (process, ":N"). The caller terminates it."""
     exe = shutil.which("Xvfb")
     if exe is None:
         raise PrevisError("Xvfb is not installed (apt-get install xvfb)")
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([exe, "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     try:
         text = b""

@@ -45,8 +45,12 @@ class DepthOfFieldPass:
         if self._programs is None:
             tiles_prog = program(ctx, "fullscreen.vert", "dof_tiles.frag")
             gather_prog = program(ctx, "fullscreen.vert", "dof.frag")
-            self._programs = _Programs(tiles_prog, ctx.vertex_array(tiles_prog, []),
-                                       gather_prog, ctx.vertex_array(gather_prog, []))
+            self._programs = _Programs(
+                tiles_prog,
+                ctx.vertex_array(tiles_prog, []),
+                gather_prog,
+                ctx.vertex_array(gather_prog, []),
+            )
         p = self._programs
         tile_px = DOF_TILE_PX
         if "dof" not in t:
@@ -61,8 +65,12 @@ class DepthOfFieldPass:
             t["dof_fbo"] = ctx.framebuffer([t["dof"]])
         # Blur radius cap: 4 % of the width (about 51 px at 1280): enough for any preview, and it
         # bounds the gather's reach.
-        lens_uniform = (lens.focal_length_mm, lens.f_number, lens.focus_m * 1000.0,
-                        width / lens.sensor_width_mm)
+        lens_uniform = (
+            lens.focal_length_mm,
+            lens.f_number,
+            lens.focus_m * 1000.0,
+            width / lens.sensor_width_mm,
+        )
         for prog in (p.tiles, p.gather):
             uniform(prog, "u_near_far", (float(view.near_m), float(view.far_m)))
             uniform(prog, "u_lens", lens_uniform)

@@ -25,8 +25,14 @@ from previs.render.gl import (
 from previs.render.passes.shadows import MAX_TILES
 from previs.render.passes.wall import TileRects, bounding_box, clear_tiles
 
-FORWARD_PROGRAMS_KEPT = 16  # forward variants kept compiled: a sun moved over and over drops the oldest
-_ORDER = {"opaque": 0, "masked": 1, "wall": 2}  # variants in draw order (see GeometryPass.draw_order)
+FORWARD_PROGRAMS_KEPT = (
+    16  # forward variants kept compiled: a sun moved over and over drops the oldest
+)
+_ORDER = {
+    "opaque": 0,
+    "masked": 1,
+    "wall": 2,
+}  # variants in draw order (see GeometryPass.draw_order)
 
 
 @dataclass
@@ -41,7 +47,9 @@ class Batch:
     local_bounds: tuple[np.ndarray, np.ndarray] | None = None
     world_bounds: tuple[np.ndarray, np.ndarray] | None = None  # static batches only
     seen_vao: object | None = None  # LED wall batches: positions only, for WallPass.seen_tiles
-    forward_vao: object | None = None  # forward shading (signal targets), see GeometryPass.forward_vao
+    forward_vao: object | None = (
+        None  # forward shading (signal targets), see GeometryPass.forward_vao
+    )
 
     def release(self) -> None:
         for vao in (self.seen_vao, self.forward_vao):
@@ -57,7 +65,9 @@ class GeometryPass:
     def __init__(self, ctx):
         self.ctx = ctx
         self.batches: list[Batch] = []
-        self.programs: dict[tuple[str, ...], object] = {}  # G-buffer variants, compiled on first use
+        self.programs: dict[
+            tuple[str, ...], object
+        ] = {}  # G-buffer variants, compiled on first use
         self._forward_programs: dict[tuple, object] = {}  # (G-buffer defines, light list)
         self._textures: dict[str, object] = {}
         self.static_bounds: tuple[np.ndarray, np.ndarray] = (np.zeros(3), np.zeros(3))
@@ -73,11 +83,15 @@ class GeometryPass:
             m = np.asarray(item.world_from_asset, dtype=np.float64)
             if item.name is not None and item.name in dynamic:
                 for part in item.asset.parts:
-                    verts = np.hstack([part.positions, part.normals, part.uvs, part.colors]).astype(np.float32)
+                    verts = np.hstack([part.positions, part.normals, part.uvs, part.colors]).astype(
+                        np.float32
+                    )
                     batch = self._make_batch(verts, part.indices, part.material)
                     batch.name, batch.world_from_model, batch.world_bounds = item.name, m, None
-                    batch.local_bounds = (part.positions.min(axis=0).astype(np.float64),
-                                          part.positions.max(axis=0).astype(np.float64))
+                    batch.local_bounds = (
+                        part.positions.min(axis=0).astype(np.float64),
+                        part.positions.max(axis=0).astype(np.float64),
+                    )
                     self.batches.append(batch)
                 continue
             nm = np.linalg.inv(m[:3, :3]).T
@@ -97,7 +111,9 @@ class GeometryPass:
                 all_v.append(verts)
                 all_i.append(idx.astype(np.uint32) + offset)
                 offset += len(verts)
-            self.batches.append(self._make_batch(np.concatenate(all_v), np.concatenate(all_i), materials[key]))
+            self.batches.append(
+                self._make_batch(np.concatenate(all_v), np.concatenate(all_i), materials[key])
+            )
         self.batches.sort(key=lambda b: variant(b.material) == "masked")  # opaque first
         if not np.all(np.isfinite(lo)):
             lo, hi = np.zeros(3), np.zeros(3)
@@ -143,7 +159,9 @@ class GeometryPass:
     def batch_bounds(self, b: Batch) -> tuple[np.ndarray, np.ndarray]:
         """A dynamic batch's world bounds: its local box's corners moved by its matrix."""
         l0, l1 = b.local_bounds
-        corners = np.array([[x, y, z] for x in (l0[0], l1[0]) for y in (l0[1], l1[1]) for z in (l0[2], l1[2])])
+        corners = np.array(
+            [[x, y, z] for x in (l0[0], l1[0]) for y in (l0[1], l1[1]) for z in (l0[2], l1[2])]
+        )
         w = tf.transform_points(b.world_from_model, corners)
         return w.min(axis=0), w.max(axis=0)
 
@@ -155,6 +173,7 @@ class GeometryPass:
         which the camera stands over, would go first and be overdrawn by all that stands on it
         (bench/overdraw.py: 1.54 fragments shaded a pixel by the nearest point over the example's
         33 frames, 1.12 by the farthest corner)."""
+
         def key(b: Batch):
             if b.world_bounds is not None:
                 lo, hi = b.world_bounds
@@ -169,10 +188,17 @@ class GeometryPass:
     def gbuffer_defines(self, m: Material) -> tuple[str, ...]:
         """The G-buffer variant of a material: alpha-masked (only it may discard, so the others
         keep early depth), LED wall (emits the wall content) or opaque, with the maps it has."""
-        maps = tuple(name for name, img in (
-            ("HAS_BASE_TEX", m.base_color_texture), ("HAS_MR_TEX", m.metallic_roughness_texture),
-            ("HAS_NORMAL_TEX", m.normal_texture), ("HAS_EMISSIVE_TEX", m.emissive_texture),
-            ("HAS_OCCLUSION_TEX", m.occlusion_texture)) if img is not None)
+        maps = tuple(
+            name
+            for name, img in (
+                ("HAS_BASE_TEX", m.base_color_texture),
+                ("HAS_MR_TEX", m.metallic_roughness_texture),
+                ("HAS_NORMAL_TEX", m.normal_texture),
+                ("HAS_EMISSIVE_TEX", m.emissive_texture),
+                ("HAS_OCCLUSION_TEX", m.occlusion_texture),
+            )
+            if img is not None
+        )
         dark = m.emissive_texture is None and not any(m.emissive) and variant(m) != "wall"
         kind = {"masked": ("ALPHA_MASK",), "wall": ("LED_WALL",), "opaque": ()}[variant(m)]
         return kind + maps + (("NO_EMISSION",) if dark else ())
@@ -194,9 +220,20 @@ class GeometryPass:
         if prog is None:
             if len(self._forward_programs) >= FORWARD_PROGRAMS_KEPT:
                 self._forward_programs.pop(next(iter(self._forward_programs))).release()
-            defines = maps + ("FORWARD", "DISPLAY", "SRGB_TARGET", f"MAX_LIGHTS {MAX_LIGHTS}",
-                              f"MAX_TILES {MAX_TILES}") + ((lights_define(lights),) if lights else ())
-            prog = self._forward_programs[key] = program(self.ctx, "scene.vert", "gbuffer.frag", defines)
+            defines = (
+                maps
+                + (
+                    "FORWARD",
+                    "DISPLAY",
+                    "SRGB_TARGET",
+                    f"MAX_LIGHTS {MAX_LIGHTS}",
+                    f"MAX_TILES {MAX_TILES}",
+                )
+                + ((lights_define(lights),) if lights else ())
+            )
+            prog = self._forward_programs[key] = program(
+                self.ctx, "scene.vert", "gbuffer.frag", defines
+            )
         if b.forward_vao is None or b.forward_vao.program is not prog:
             if b.forward_vao is not None:
                 b.forward_vao.release()
@@ -223,10 +260,15 @@ class GeometryPass:
         uniform(p, "u_emissive", tuple(m.emissive))
         if m.alpha_cutoff is not None:
             uniform(p, "u_alpha_cutoff", float(m.alpha_cutoff))
-        for unit, (flag, img) in enumerate((
-                ("base", m.base_color_texture), ("mr", m.metallic_roughness_texture),
-                ("normal", m.normal_texture), ("emissive", m.emissive_texture),
-                ("occlusion", m.occlusion_texture))):
+        for unit, (flag, img) in enumerate(
+            (
+                ("base", m.base_color_texture),
+                ("mr", m.metallic_roughness_texture),
+                ("normal", m.normal_texture),
+                ("emissive", m.emissive_texture),
+                ("occlusion", m.occlusion_texture),
+            )
+        ):
             tex = self._texture(img)
             uniform(p, f"u_{flag}_tex", unit)
             if tex is not None:
@@ -248,7 +290,9 @@ class GeometryPass:
             else:
                 m = b.world_from_model
                 model = m.T.astype("f4").tobytes()
-                normal = np.linalg.inv(m[:3, :3]).astype("f4").tobytes()  # (M^-1)^T, transposed for GL
+                normal = (
+                    np.linalg.inv(m[:3, :3]).astype("f4").tobytes()
+                )  # (M^-1)^T, transposed for GL
             write(p, "u_world_from_model", model)
             write(p, "u_normal_from_model", normal)
             vao.render()
@@ -280,7 +324,9 @@ class GeometryPass:
         self.draw_batches([b for b in order if variant(b.material) != "wall"])
         return [b for b in order if variant(b.material) == "wall"]
 
-    def draw_wall(self, targets: dict, walls: list[Batch], view, wall, lens, *, rebind: bool = False) -> None:
+    def draw_wall(
+        self, targets: dict, walls: list[Batch], view, wall, lens, *, rebind: bool = False
+    ) -> None:
         """The LED wall's batches (from :meth:`draw_set`) into the G-buffer with ``wall``'s
         (a WallPass) content and uniforms, seen through ``lens``; ``rebind``: the G-buffer and
         its state again first (something else drew since :meth:`draw_set`). Ends the pass."""
@@ -297,8 +343,9 @@ class GeometryPass:
         ctx.disable(ctx.CULL_FACE)
         ctx.disable(ctx.DEPTH_TEST)
 
-    def draw_forward(self, targets: dict, view, exposure: float, rects: TileRects | None, mode: str,
-                     lighting) -> None:
+    def draw_forward(
+        self, targets: dict, view, exposure: float, rects: TileRects | None, mode: str, lighting
+    ) -> None:
         """The batches lit as they are drawn by ``lighting``'s lights (a LightingPass;
         gbuffer.frag with FORWARD: the film curve, no sRGB encoding) into the target of
         ``mode``, made before: "signal" (sRGB, the framebuffer encodes on write) or "filmic"

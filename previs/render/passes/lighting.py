@@ -56,9 +56,14 @@ class LightingVariant:
         # SRGB_TARGET: the signal texture is sRGB, so the framebuffer encodes on write
         # (GL_FRAMEBUFFER_SRGB, see LightingPass.draw) instead of a pow per channel in the shader.
         # ("filmic" takes the film curve without the sRGB encoding, into a float target.)
-        switches = (("DISPLAY", self.mode != "hdr"), ("SRGB_TARGET", self.mode in ("signal", "filmic")),
-                    ("SKY_PASS", self.part == "sky"), ("LED_LIGHT", self.led_light),
-                    ("HALF_LIGHTING", self.part == "half"), ("RESOLVE", self.part == "resolve"))
+        switches = (
+            ("DISPLAY", self.mode != "hdr"),
+            ("SRGB_TARGET", self.mode in ("signal", "filmic")),
+            ("SKY_PASS", self.part == "sky"),
+            ("LED_LIGHT", self.led_light),
+            ("HALF_LIGHTING", self.part == "half"),
+            ("RESOLVE", self.part == "resolve"),
+        )
         defines = ["RECTS", "VIEW_RAY", f"MAX_LIGHTS {MAX_LIGHTS}", f"MAX_TILES {MAX_TILES}"]
         defines += [name for name, on in switches if on]
         if self.lights:
@@ -114,15 +119,24 @@ class LightingPass:
         range, bounded map); see lighting.glsl's LIGHTS."""
         light_tiles = self._shadows.light_tiles
         tiles = light_tiles + [(0, 0)] * (len(self.lights) - len(light_tiles))
-        return tuple((LIGHT_TYPES[lt.type], tiles[i][1], tiles[i][0], int(lt.range_m > 0),
-                      int(tiles[i][1] == 1 and not shadow_covers_light(lt)))
-                     for i, lt in enumerate(self.lights))
+        return tuple(
+            (
+                LIGHT_TYPES[lt.type],
+                tiles[i][1],
+                tiles[i][0],
+                int(lt.range_m > 0),
+                int(tiles[i][1] == 1 and not shadow_covers_light(lt)),
+            )
+            for i, lt in enumerate(self.lights)
+        )
 
     def variant(self, mode: str, part: str) -> LightingVariant:
         """The variant of ``mode`` and ``part`` for the current lights, wall light and sky."""
         if part == "resolve":  # no lights, no sky: the same program whatever they are
             return LightingVariant(mode, part, False, False, ())
-        return LightingVariant(mode, part, self.sky is not None, self.led_light is not None, self.light_list())
+        return LightingVariant(
+            mode, part, self.sky is not None, self.led_light is not None, self.light_list()
+        )
 
     def program(self, mode: str, part: str) -> LightingProgram:
         """The lighting program of :meth:`variant`, compiled on first use."""
@@ -133,8 +147,10 @@ class LightingPass:
                 self.programs.pop(next(iter(self.programs))).release()
             prog = program(self.ctx, "fullscreen.vert", "deferred.frag", key.defines())
             hit = self.programs[key] = LightingProgram(
-                prog, self.ctx.vertex_array(prog, [(self._fullscreen_vbo, "2f", "in_uv")]),
-                self.ctx.vertex_array(prog, [(self._rects_vbo, "2f", "in_uv")]))
+                prog,
+                self.ctx.vertex_array(prog, [(self._fullscreen_vbo, "2f", "in_uv")]),
+                self.ctx.vertex_array(prog, [(self._rects_vbo, "2f", "in_uv")]),
+            )
         return hit
 
     def set_rects(self, rects: TileRects) -> TileRects:
@@ -165,13 +181,24 @@ class LightingPass:
         lights = tuple(self.lights)
         if self._packed is None or self._packed.lights != lights:
             self._packed = _PackedLights(lights, _pack_lights(lights))
-        for name, arr in zip(("u_light_pos_type", "u_light_dir_range", "u_light_color", "u_light_cone"),
-                             self._packed.arrays, strict=True):
+        for name, arr in zip(
+            ("u_light_pos_type", "u_light_dir_range", "u_light_color", "u_light_cone"),
+            self._packed.arrays,
+            strict=True,
+        ):
             write_array(prog, name, arr)
         self._shadows.upload(prog)
 
-    def draw(self, targets: dict, size: tuple[int, int], mode: str, part: str, view, exposure: float,
-             rect_vertices: int | None = None) -> None:
+    def draw(
+        self,
+        targets: dict,
+        size: tuple[int, int],
+        mode: str,
+        part: str,
+        view,
+        exposure: float,
+        rect_vertices: int | None = None,
+    ) -> None:
         """One lighting part of ``view`` into the bound framebuffer (of ``size`` pixels), reading
         the G-buffer in ``targets``: "surface" where something was drawn (or, mending
         half-resolution lighting, was marked), "sky" where nothing was, "half" (the light at
@@ -216,8 +243,14 @@ class LightingPass:
         else:
             vao.render(vertices=count)
 
-    def draw_half(self, targets: dict, size: tuple[int, int], view, exposure: float,
-                  mark: Callable[[str], None]) -> None:
+    def draw_half(
+        self,
+        targets: dict,
+        size: tuple[int, int],
+        view,
+        exposure: float,
+        mark: Callable[[str], None],
+    ) -> None:
         """The surface lighting of a display frame at half resolution (Renderer's
         ``half_res_lighting``): the light reaching the surface (lights, shadows, the wall as a
         light, the ambient fill) at every other pixel of every other row; then each pixel's
@@ -277,9 +310,14 @@ def _pack_lights(lights) -> tuple[np.ndarray, ...]:
         d = d / max(np.linalg.norm(d), 1e-12)
         pos_type[i] = (*lt.position_m, LIGHT_TYPES[lt.type])
         # Reciprocals here, not per pixel: 1 / range^2, and the spot's two blend slopes.
-        dir_range[i] = (*d, 1.0 / lt.range_m ** 2 if lt.range_m > 0 else 0.0)
+        dir_range[i] = (*d, 1.0 / lt.range_m**2 if lt.range_m > 0 else 0.0)
         color[i] = (*(np.asarray(lt.color_linear, float) * lt.intensity), lt.size_m)
         cos_beam = math.cos(math.radians(lt.beam_angle_deg) / 2)
         cos_field = math.cos(math.radians(lt.field_angle_deg) / 2)
-        cone[i] = (cos_beam, cos_field, 1.0 / max(cos_beam - cos_field, 1e-4), 4.0 / max(1.0 - cos_beam, 1e-4))
+        cone[i] = (
+            cos_beam,
+            cos_field,
+            1.0 / max(cos_beam - cos_field, 1e-4),
+            4.0 / max(1.0 - cos_beam, 1e-4),
+        )
     return pos_type, dir_range, color, cone

@@ -57,8 +57,13 @@ def sphere(radius_m: float, rings: int = 6, segments: int = 10) -> tuple[np.ndar
         th = math.pi * i / rings
         for j in range(segments):
             ph = 2 * math.pi * j / segments
-            pts.append((radius_m * math.sin(th) * math.cos(ph), radius_m * math.cos(th),
-                        radius_m * math.sin(th) * math.sin(ph)))
+            pts.append(
+                (
+                    radius_m * math.sin(th) * math.cos(ph),
+                    radius_m * math.cos(th),
+                    radius_m * math.sin(th) * math.sin(ph),
+                )
+            )
     pts.append((0.0, -radius_m, 0.0))
     tris, last = [], len(pts) - 1
     for j in range(segments):
@@ -75,7 +80,12 @@ def sphere(radius_m: float, rings: int = 6, segments: int = 10) -> tuple[np.ndar
 def disc(radius_m: float, segments: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """A flat disc on y = 0 (a fan: centre, then the rim)."""
     ang = np.linspace(0, 2 * math.pi, segments, endpoint=False)
-    pts = np.vstack([[0, 0, 0], np.stack([radius_m * np.cos(ang), np.zeros_like(ang), radius_m * np.sin(ang)], 1)])
+    pts = np.vstack(
+        [
+            [0, 0, 0],
+            np.stack([radius_m * np.cos(ang), np.zeros_like(ang), radius_m * np.sin(ang)], 1),
+        ]
+    )
     tris = [(0, 1 + j, 1 + (j + 1) % segments) for j in range(segments)]
     return pts.astype(np.float32), np.asarray(tris, np.uint32)
 
@@ -126,8 +136,14 @@ class PickingPass:
                 self.refs.append(item.ref)
         self.key = key
 
-    def pick(self, clip_from_world: np.ndarray, size: tuple[int, int], x_px: float, y_px: float,
-             poses: dict[str, np.ndarray] | None = None) -> ObjectRef | None:
+    def pick(
+        self,
+        clip_from_world: np.ndarray,
+        size: tuple[int, int],
+        x_px: float,
+        y_px: float,
+        poses: dict[str, np.ndarray] | None = None,
+    ) -> ObjectRef | None:
         """The object drawn at picture point (``x_px``, ``y_px``) of a ``size`` picture seen
         through ``clip_from_world``; None for nothing (the wall, the floor, the sky, outside).
         ``poses``: world matrices of dynamic items by name (characters' pieces)."""
@@ -172,7 +188,9 @@ class PickingPass:
         self._fbo = self._program = None
 
 
-def scene_pick_items(scene, shot_id: str | None, draw_items, wall_draw_items, lights) -> list[PickItem]:
+def scene_pick_items(
+    scene, shot_id: str | None, draw_items, wall_draw_items, lights
+) -> list[PickItem]:
     """The pickable items of a scene: set pieces and characters from the renderer's own draw
     items (``draw_items``: previs.render.stage.set_items; a character's pieces are named
     ``<character>/<piece>``), the wall (``wall_draw_items``) and unnamed items as occluders,
@@ -191,11 +209,19 @@ def scene_pick_items(scene, shot_id: str | None, draw_items, wall_draw_items, li
     ball = sphere(LIGHT_PROXY_R_M)
     for lt in lights:
         if lt.type != "directional":
-            out.append(PickItem(ObjectRef("light", lt.name), *ball, tf.translation(lt.position_m),
-                                f"light:{lt.name}"))
+            out.append(
+                PickItem(
+                    ObjectRef("light", lt.name),
+                    *ball,
+                    tf.translation(lt.position_m),
+                    f"light:{lt.name}",
+                )
+            )
     if shot_id is not None:
         d = disc(MARK_DISC_R_M)
         for mk in scene.shot(shot_id).marks:
             p = np.asarray(mk.point_m, np.float64) + np.array([0.0, MARK_LIFT_M, 0.0])
-            out.append(PickItem(ObjectRef("mark", f"{mk.character}/{mk.name}"), *d, tf.translation(p)))
+            out.append(
+                PickItem(ObjectRef("mark", f"{mk.character}/{mk.name}"), *d, tf.translation(p))
+            )
     return out

@@ -81,7 +81,9 @@ class PostPass:
     def _ocio_gl(self, shader) -> _OcioGL:
         ctx = self.ctx
         generated = shader.glsl
-        sources = shader_sources(lambda name: generated if name == "ocio_display.glsl" else _shader_file(name))
+        sources = shader_sources(
+            lambda name: generated if name == "ocio_display.glsl" else _shader_file(name)
+        )
         prog = compile_program(ctx, sources, "fullscreen.vert", "post.frag", ("OCIO",))
         textures = []
         for unit, lut in enumerate(shader.textures, start=1):
@@ -99,7 +101,9 @@ class PostPass:
             uniform(prog, name, value)
         return _OcioGL(prog, ctx.vertex_array(prog, []), textures)
 
-    def antialias(self, image, targets: dict, target: str, size: tuple[int, int], enabled: bool) -> None:
+    def antialias(
+        self, image, targets: dict, target: str, size: tuple[int, int], enabled: bool
+    ) -> None:
         """``image`` into the target named ``target`` (of the same ``size``): FXAA, or a copy
         when not ``enabled``."""
         ctx, t = self.ctx, targets
@@ -157,7 +161,9 @@ class PostPass:
         if self._overlay is None:
             prog = program(self.ctx, "overlay.vert", "overlay.frag")
             vbo = self.ctx.buffer(reserve=64 * 6 * 2 * 4)
-            self._overlay = _OverlayGL(prog, vbo, self.ctx.vertex_array(prog, [(vbo, "2f", "in_ndc")]))
+            self._overlay = _OverlayGL(
+                prog, vbo, self.ctx.vertex_array(prog, [(vbo, "2f", "in_ndc")])
+            )
         gl = self._overlay
         if gl.written is not verts:
             gl.vbo.write(verts)
@@ -166,15 +172,20 @@ class PostPass:
         ctx.enable(ctx.BLEND)
         first = 0
         for kind, color, count in parts:
-            ctx.blend_func = (ctx.ZERO, ctx.SRC_COLOR) if kind == "matte" else (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA)
+            ctx.blend_func = (
+                (ctx.ZERO, ctx.SRC_COLOR)
+                if kind == "matte"
+                else (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA)
+            )
             uniform(gl.program, "u_color", color)
             gl.vao.render(vertices=6 * count, first=first)
             first += 6 * count
         ctx.blend_func = (ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA)
         ctx.disable(ctx.BLEND)
 
-    def upscaled(self, image, image_size: tuple[int, int], size: tuple[int, int],
-                 mark: Callable[[str], None]):
+    def upscaled(
+        self, image, image_size: tuple[int, int], size: tuple[int, int], mark: Callable[[str], None]
+    ):
         """``image`` (of ``image_size``) scaled to ``size`` (shaders/upscale.frag); returns the
         framebuffer."""
         if self._upscaler is None:
@@ -237,19 +248,37 @@ def overlay_geometry(ov: Overlay, w: int, h: int) -> tuple[tuple, bytes]:
         # (near edges round half up, far edges half down: mirror images of each other)
         xa, yb = (math.floor(v - width / 2 + 0.5) for v in (a, b))
         xc, yd = (math.ceil(v - width / 2 - 0.5) for v in (c, d))
-        return [(xa, yb, xa + width, yd + width), (xc, yb, xc + width, yd + width),
-                (xa + width, yb, xc, yb + width), (xa + width, yd, xc, yd + width)]
+        return [
+            (xa, yb, xa + width, yd + width),
+            (xc, yb, xc + width, yd + width),
+            (xa + width, yb, xc, yb + width),
+            (xa + width, yd, xc, yd + width),
+        ]
 
     line = tuple(float(v) for v in ov.line_rgb)
-    parts = [("matte", (1.0 - ov.matte_opacity,) * 3 + (1.0,),
-              [(0, 0, w, Y0), (0, Y1, w, h), (0, Y0, X0, Y1), (X1, Y0, w, Y1)]),
-             ("mix", line + (1.0,), outline(X0, Y0, X1, Y1, 3))]
+    parts = [
+        (
+            "matte",
+            (1.0 - ov.matte_opacity,) * 3 + (1.0,),
+            [(0, 0, w, Y0), (0, Y1, w, h), (0, Y0, X0, Y1), (X1, Y0, w, Y1)],
+        ),
+        ("mix", line + (1.0,), outline(X0, Y0, X1, Y1, 3)),
+    ]
     if ov.safe_areas:  # SMPTE ST 2046-1: action 93 %, title 90 % of the frame, centred
         cx, cy, hw, hh = (X0 + X1) / 2, (Y0 + Y1) / 2, (X1 - X0) / 2, (Y1 - Y0) / 2
         for k, alpha in ((0.93, 0.6), (0.90, 0.4)):
-            parts.append(("mix", line + (alpha,), outline(cx - hw * k, cy - hh * k, cx + hw * k, cy + hh * k, 2)))
+            parts.append(
+                (
+                    "mix",
+                    line + (alpha,),
+                    outline(cx - hw * k, cy - hh * k, cx + hw * k, cy + hh * k, 2),
+                )
+            )
     quads = np.array([q for _, _, qs in parts for q in qs], np.float64)
-    ndc = np.stack([quads[:, 0] / w, quads[:, 1] / h, quads[:, 2] / w, quads[:, 3] / h], axis=1) * 2.0 - 1.0
+    ndc = (
+        np.stack([quads[:, 0] / w, quads[:, 1] / h, quads[:, 2] / w, quads[:, 3] / h], axis=1) * 2.0
+        - 1.0
+    )
     a, b, c, d = ndc.T
     verts = np.stack([a, b, c, b, c, d, a, b, c, d, a, d], axis=1).astype("f4")
     return tuple((kind, color, len(qs)) for kind, color, qs in parts), verts.tobytes()

@@ -23,8 +23,14 @@ SPOT_SHADOW_MAX_HALF_RAD = math.radians(85)
 SPOT_SHADOW_MARGIN_RAD = math.radians(2)
 SHADOW_NORMAL_OFFSET_M = 0.024  # = the largest normal offset in lighting.glsl
 # Point-light cube faces: +X, -X, +Y, -Y, +Z, -Z as (forward, up) in world space.
-CUBE_FACES = [((1, 0, 0), (0, -1, 0)), ((-1, 0, 0), (0, -1, 0)), ((0, 1, 0), (0, 0, 1)),
-              ((0, -1, 0), (0, 0, -1)), ((0, 0, 1), (0, -1, 0)), ((0, 0, -1), (0, -1, 0))]
+CUBE_FACES = [
+    ((1, 0, 0), (0, -1, 0)),
+    ((-1, 0, 0), (0, -1, 0)),
+    ((0, 1, 0), (0, 0, 1)),
+    ((0, -1, 0), (0, 0, -1)),
+    ((0, 0, 1), (0, -1, 0)),
+    ((0, 0, -1), (0, -1, 0)),
+]
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,9 @@ class ShadowPass:
         self.atlas = None  # depth texture (compare mode), None when no light casts a shadow
         self._fbo = None
         self._tile_px = 0
-        self._tiles: list[tuple[np.ndarray, tuple[float, float, float, float]]] = []  # (clip_from_world, rect)
+        self._tiles: list[
+            tuple[np.ndarray, tuple[float, float, float, float]]
+        ] = []  # (clip_from_world, rect)
         self._uniforms: _TileUniforms | None = None
         self.light_tiles: list[tuple[int, int]] = []  # per light: (first tile, tile count)
         self.dirty = False
@@ -52,7 +60,9 @@ class ShadowPass:
     def _light_matrices(self, light: Light, bounds) -> list[np.ndarray]:
         """Clip from world of each of the light's tiles, covering ``bounds`` (lo, hi)."""
         lo, hi = bounds
-        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+        corners = np.array(
+            [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+        )
         centre = (lo + hi) / 2
         radius = max(float(np.linalg.norm(hi - lo)) / 2, 1e-3)
         if light.type == "directional":
@@ -75,7 +85,9 @@ class ShadowPass:
         if light.type == "spot":
             d = np.asarray(light.direction, float)
             d /= np.linalg.norm(d)
-            fov = 2.0 * min(spot_reach_rad(light) + SPOT_SHADOW_MARGIN_RAD, SPOT_SHADOW_MAX_HALF_RAD)
+            fov = 2.0 * min(
+                spot_reach_rad(light) + SPOT_SHADOW_MARGIN_RAD, SPOT_SHADOW_MAX_HALF_RAD
+            )
             view = np.linalg.inv(tf.look_at(pos, pos + d, _up_for(d)))
             return [tf.perspective(fov, 1.0, near, far) @ view]
         mats = []
@@ -85,7 +97,9 @@ class ShadowPass:
             mats.append(tf.perspective(fov, 1.0, near, far) @ view)
         return mats
 
-    def build(self, batches, lights: list[Light], bounds, *, enabled: bool, map_size_px: int) -> None:
+    def build(
+        self, batches, lights: list[Light], bounds, *, enabled: bool, map_size_px: int
+    ) -> None:
         """Render the maps of ``lights`` (those that cast shadows, when ``enabled``) of the
         ``batches`` inside ``bounds`` (lo, hi), up to MAX_TILES tiles of at most
         ``map_size_px`` a side in one atlas."""
@@ -119,8 +133,12 @@ class ShadowPass:
         self.ctx.polygon_offset = (1.5, 2.0)
         shadow_vaos = []
         for b in batches:
-            vao = self.ctx.vertex_array(self._program, [(b.vbo, "3f 3x4 2x4 4x4", "in_position")],
-                                        index_buffer=b.ibo, index_element_size=4)
+            vao = self.ctx.vertex_array(
+                self._program,
+                [(b.vbo, "3f 3x4 2x4 4x4", "in_position")],
+                index_buffer=b.ibo,
+                index_element_size=4,
+            )
             model = np.eye(4) if b.world_from_model is None else b.world_from_model
             shadow_vaos.append((vao, model.T.astype("f4").tobytes()))
         tile = 0
@@ -149,11 +167,19 @@ class ShadowPass:
             # Clip space to the tile's place in the atlas (uv) and the compared depth (with its
             # bias) in one matrix: the shader does one product, no per-pixel rescale.
             x, y, sx, sy = r
-            atlas = np.array([[sx / 2, 0, 0, x + sx / 2], [0, sy / 2, 0, y + sy / 2],
-                              [0, 0, 0.5, 0.5 - SHADOW_DEPTH_BIAS], [0, 0, 0, 1]])
+            atlas = np.array(
+                [
+                    [sx / 2, 0, 0, x + sx / 2],
+                    [0, sy / 2, 0, y + sy / 2],
+                    [0, 0, 0.5, 0.5 - SHADOW_DEPTH_BIAS],
+                    [0, 0, 0, 1],
+                ]
+            )
             mats[i] = (atlas @ m).T
             rects[i] = r
-        self._uniforms = _TileUniforms(mats, rects, texel)  # what every lighting pass uploads, packed once
+        self._uniforms = _TileUniforms(
+            mats, rects, texel
+        )  # what every lighting pass uploads, packed once
 
     def upload(self, prog) -> None:
         """The tiles' matrices and rectangles, for a lighting program that samples the atlas."""
@@ -184,7 +210,9 @@ def spot_reach_rad(lt: Light) -> float:
 def shadow_covers_light(lt: Light) -> bool:
     """Whether every point the light reaches lies inside its shadow map (so the shader need not
     test): always for the sun (the map spans the world) and point lights (six faces)."""
-    return lt.type != "spot" or spot_reach_rad(lt) + SPOT_SHADOW_MARGIN_RAD <= SPOT_SHADOW_MAX_HALF_RAD
+    return (
+        lt.type != "spot" or spot_reach_rad(lt) + SPOT_SHADOW_MARGIN_RAD <= SPOT_SHADOW_MAX_HALF_RAD
+    )
 
 
 def shadow_key(lt: Light) -> tuple:

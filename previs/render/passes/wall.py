@@ -117,8 +117,10 @@ def tile_rects(tiles: np.ndarray, size: tuple[int, int]) -> TileRects:
     x0, x1 = c0 * SEEN_TILE_PX, np.minimum(c1 * SEEN_TILE_PX, width)
     y0, y1 = row * SEEN_TILE_PX, np.minimum((row + 1) * SEEN_TILE_PX, height)
     keep = (x1 > x0) & (y1 > y0)
-    rects = [(int(a), int(b), int(c), int(d)) for a, b, c, d in
-             zip(x0[keep], y0[keep], (x1 - x0)[keep], (y1 - y0)[keep], strict=True)]
+    rects = [
+        (int(a), int(b), int(c), int(d))
+        for a, b, c, d in zip(x0[keep], y0[keep], (x1 - x0)[keep], (y1 - y0)[keep], strict=True)
+    ]
     if len(rects) > MAX_RECTS:  # a very ragged mask: cover the whole image instead
         rects = [(0, 0, width, height)]
     if not rects:
@@ -213,8 +215,11 @@ class WallPass:
         uniform(wp, "u_wall_eye", self.eye_m)
         uniform(wp, "u_wall_nits", self.nits if self.cube is not None else 0.0)
         g = self.grade
-        for name, value in zip(("slope", "offset", "power", "saturation"),
-                               (g.slope, g.offset, g.power, g.saturation), strict=True):
+        for name, value in zip(
+            ("slope", "offset", "power", "saturation"),
+            (g.slope, g.offset, g.power, g.saturation),
+            strict=True,
+        ):
             uniform(wp, f"u_cdl_{name}", value)
         panel = self.panel
         uniform(wp, "u_panel_px", panel.panel_px)
@@ -227,12 +232,21 @@ class WallPass:
         uniform(wp, "u_lens", (lens.focal_length_mm, lens.f_number, lens.focus_m, panel.pitch_mm))
         uniform(wp, "u_inner_on", 1 if self.inner is not None else 0)
         if self.inner is not None:
-            write(wp, "u_inner_clip_from_world", self.inner.clip_from_world.T.astype("f4").tobytes())
+            write(
+                wp, "u_inner_clip_from_world", self.inner.clip_from_world.T.astype("f4").tobytes()
+            )
             uniform(wp, "u_inner_soft", self.inner.soft_edge)
             uniform(wp, "u_inner_border", 1 if self.inner.show_border else 0)
 
-    def seen_tiles(self, depth, clip_from_world: np.ndarray, width_px: int, batches,
-                   other_clip_from_world: np.ndarray, other_size: tuple[int, int]) -> np.ndarray:
+    def seen_tiles(
+        self,
+        depth,
+        clip_from_world: np.ndarray,
+        width_px: int,
+        batches,
+        other_clip_from_world: np.ndarray,
+        other_size: tuple[int, int],
+    ) -> np.ndarray:
         """Which tiles of another camera's image (``other_size`` pixels) show wall that the
         camera of ``clip_from_world`` (``width_px`` wide, its set so far in ``depth``) sees past
         the set: see Renderer.seen_wall_tiles. ``batches``: the geometry pass's."""
@@ -264,8 +278,12 @@ class WallPass:
             if variant(b.material) != "wall":
                 continue
             if b.seen_vao is None:
-                b.seen_vao = ctx.vertex_array(prog, [(b.vbo, "3f 3x4 2x4 4x4", "in_position")],
-                                              index_buffer=b.ibo, index_element_size=4)
+                b.seen_vao = ctx.vertex_array(
+                    prog,
+                    [(b.vbo, "3f 3x4 2x4 4x4", "in_position")],
+                    index_buffer=b.ibo,
+                    index_element_size=4,
+                )
             model = np.eye(4) if b.world_from_model is None else b.world_from_model
             write(prog, "u_world_from_model", model.T.astype("f4").tobytes())
             b.seen_vao.render()
