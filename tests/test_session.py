@@ -290,3 +290,104 @@ def test_orbit_finds_the_subject_in_front_of_the_lens(session):
     session.do("view_camera")
     session.do("quit")  # Esc leaves orbit mode before it quits
     assert not session.orbit and session.status == "fly" and not session.should_close
+
+
+# ---------------------------------------------------------------- lights, meter, tape (issue 16)
+def test_add_a_fixture_aim_dim_cct_gel_and_spot_flood_each_undoable(session):
+    """Each lighting edit is one undo step written into the file; undoing them all gives back
+    the original text; the loaded light carries the library's photometrics."""
+    from previs.core import fixtures as fx
+
+    original = session.doc.text
+    session.select(ObjectRef("character", "Mara"))
+    ref = session.add_fixture("arri-m18", "spot", floor_m=[1.0, 0.0, 1.0])
+    light = session.selected()
+    assert light.fixture == "arri-m18" and light.setting == "spot"
+    face = session.subject_face_m()
+    d = face - np.array([1.0, 2.5, 1.0])
+    assert np.allclose(light.direction, d / np.linalg.norm(d), atol=1e-5)  # aimed at Mara
+    session.aim_selected([1.0, 0.0, 3.0])  # at a floor point (the T key)
+    assert np.allclose(
+        session.selected().direction,
+        [0.0, -2.5 / np.hypot(2.5, 2.0), 2.0 / np.hypot(2.5, 2.0)],
+        atol=1e-5,
+    )
+    session.dim_selected(-40.0)
+    session.set_light(gel="half-cto")
+    session.cycle_setting()
+    lt = session.selected()
+    want = fx.refit(
+        fx.fixture_light("x", "arri-m18", [1.0, 2.5, 1.0], [1.0, 0.0, 3.0]),
+        setting="flood",
+        dimmer_pct=60.0,
+        gel="half-cto",
+    )
+    assert (lt.setting, lt.dimmer_pct, lt.gel) == ("flood", 60.0, "half-cto")
+    assert lt.intensity == pytest.approx(want.intensity, rel=1e-6)
+    assert lt.kelvin == pytest.approx(want.kelvin, rel=1e-6)
+    assert "dimmer_pct: 60" in session.doc.text and "gel: half-cto" in session.doc.text
+    # an SkyPanel takes a CCT; a fixed-CCT M18 refuses one, the refusal changes nothing
+    before = session.doc.text
+    session.do("dim_up")  # through the key binding's action
+    assert session.selected().dimmer_pct == 70.0
+    session.undo()
+    assert session.doc.text == before
+    with pytest.raises(PrevisError):
+        session.set_light(kelvin=3200)
+    assert session.doc.text == before
+    for _ in range(6):
+        session.undo()
+    assert session.doc.text == original
+    session.select(None)
+    session.add_fixture("skypanel-s60c", floor_m=[0.0, 0.0, 0.0])
+    session.set_light(kelvin=3200)
+    assert session.selected().fixture_kelvin == 3200
+    assert ref.kind == "light"
+
+
+def test_the_meter_in_the_session_is_core_meter(session):
+    """The panel's numbers: read_face of the subject at this frame (the set as occluders), the
+    key:fill between two chosen lights, the wall in stops, the distances."""
+    from previs.core import collisions, meter
+    from previs.core.stage_light import exposure_time_s
+
+    assert session.meter() is None  # no subject yet
+    session.select(ObjectRef("character", "Mara"))
+    r = session.meter()
+    st = session.state()
+    want = meter.read_face(
+        session.scene, st, "Mara", occluders=meter.primitive_boxes(session.scene)
+    )
+    assert r.lux == pytest.approx(want.lux) and r.t_stop == pytest.approx(want.t_stop)
+    assert r.stops == pytest.approx(want.stops)
+    session.meter_key, session.meter_fill = "key HMI", "tungsten fill"
+    r2 = session.meter()
+    want2 = meter.read_face(
+        session.scene,
+        st,
+        "Mara",
+        occluders=meter.primitive_boxes(session.scene),
+        key="key HMI",
+        fill="tungsten fill",
+    )
+    assert r2.key_fill_stops == pytest.approx(want2.key_fill_stops)
+    t = exposure_time_s(st.shutter_angle_deg, st.frame_rate)
+    assert session.wall_stops() == pytest.approx(
+        meter.wall_stops(st.wall.brightness_nits, st.t_stop, t, st.iso)
+    )
+    tp = session.distances()
+    ref = collisions.tape(session.scene, st, "Mara")
+    assert tp.lens_to_subject_m == pytest.approx(ref.lens_to_subject_m)
+    assert tp.subject_to_wall_m == pytest.approx(ref.subject_to_wall_m)
+    # a light selected keeps the subject: the meter stays on Mara
+    session.select(ObjectRef("light", "key HMI"))
+    assert session.meter().subject == "Mara"
+
+
+def test_tape_measure_between_two_floor_points(session):
+    assert session.drop_tape([0.0, 0.0, 0.0]) is None
+    assert session.drop_tape([3.0, 0.0, 4.0]) == pytest.approx(5.0)
+    assert session.tape_m() == pytest.approx(5.0) and "5.00 m" in session.status
+    assert session.drop_tape([1.0, 0.0, 1.0]) is None and session.tape_m() is None
+    session.do("toggle_false_colour")
+    assert session.false_colour

@@ -382,6 +382,15 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("B", "add_plane", ("ctrl",), help="add a floor plane under the cursor"),
     Binding("G", "add_character", help="add a character under the cursor"),
     Binding("L", "add_light", help="add a spot light over the cursor, aimed at it"),
+    # lights, meter, tape (the panel's Lights and Meter sections)
+    Binding("L", "add_fixture", ("shift",), help="add the panel's fixture over the cursor"),
+    Binding("T", "aim_at_cursor", help="aim the selected light at the floor under the cursor"),
+    Binding("T", "aim_at_subject", ("shift",), help="aim the selected light at the subject"),
+    Binding("J", "dim_down", help="dim the selected light 10 %"),
+    Binding("J", "dim_up", ("shift",), help="bring the selected light up 10 %"),
+    Binding("I", "spot_flood", help="the selected fixture's next setting (spot / flood)"),
+    Binding("X", "toggle_false_colour", help="false colour on / off (camera view)"),
+    Binding("U", "drop_tape", help="tape measure: drop a point on the floor (two: distance)"),
 )
 
 

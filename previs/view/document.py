@@ -1142,6 +1142,60 @@ class SceneDocument:
         self.edit(f"Add {new}", fn)
         return new
 
+    def add_fixture(
+        self,
+        fixture: str,
+        position_m,
+        target_m,
+        *,
+        setting: str | float | None = None,
+        name: str | None = None,
+    ) -> str:
+        """A library fixture (``fixture:``, ``setting:``) at ``position_m`` aimed at ``target_m``
+        (the loader checks the fixture and setting, with a did-you-mean). Returns its name."""
+        from previs.view.editing import free_name
+
+        pos, tgt = _vector3(position_m, "position_m"), _vector3(target_m, "target_m")
+        new = name or free_name(self._names_in(self._current_tree()), str(fixture))
+        items = [("name", new), ("type", "spot"), ("fixture", str(fixture))]  # (aim_light: a spot)
+        if setting is not None:
+            items.append(("setting", setting if isinstance(setting, str) else _num(setting)))
+        items += [
+            ("position_m", _flow([_num(v, _POSE_DIGITS) for v in pos])),
+            ("target_m", _flow([_num(v, _POSE_DIGITS) for v in tgt])),
+        ]
+
+        def fn(tree):
+            if tree.get("lights") is None:
+                _put_key(tree, "lights", _block_seq(), before=("camera", "shots"))
+            _insert_item(tree["lights"], len(tree["lights"]), _block_map(items), separate=False)
+
+        self.edit(f"Add {new}", fn)
+        return new
+
+    LIGHT_FIELDS = ("setting", "dimmer_pct", "kelvin", "gel", "intensity_cd")
+
+    def set_light_fields(self, name: str, **fields) -> None:
+        """Set a light's ``setting`` (spot/flood), ``dimmer_pct``, ``kelvin``, ``gel`` or
+        ``intensity_cd``; None removes the field (no gel, the fixture's own CCT)."""
+        bad = sorted(set(fields) - set(self.LIGHT_FIELDS))
+        if bad:
+            raise SceneError(
+                f"a light has no field '{bad[0]}'{schema.suggest(bad[0], self.LIGHT_FIELDS)}",
+                file=self.path,
+            )
+
+        def fn(tree):
+            _, _, node = self._node(tree, name, ("lights",))
+            for k, v in fields.items():
+                if v is None:
+                    _del_key(node, k)
+                else:
+                    value = v if isinstance(v, str) else _num(float(v))
+                    _put_key(node, k, value, after=("fixture", "setting", "name", "type"))
+
+        self.edit(f"Set {name} " + ", ".join(fields), fn)
+
     def move_mark(self, shot_id: str, character: str, mark, point_m) -> None:
         """Move a shot's floor mark to the floor point ``point_m`` ([x, y, z] or [x, z])."""
         p = np.asarray(point_m, dtype=float).reshape(-1)

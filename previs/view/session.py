@@ -69,6 +69,15 @@ class Session:
     """One scene file being blocked: its document, the shot and frame, the live camera, playback,
     the view, the selection and the messages. ``clock`` returns seconds (injected by tests)."""
 
+    # Lighting, meter and tape (issue 16 items 4-6): the subject is the character last selected
+    # (it stays while a light is selected, so the light can be aimed at it and metered on it).
+    subject: str | None = None
+    meter_key: str | None = None  # None: the meter picks the brightest two lights
+    meter_fill: str | None = None
+    false_colour = False
+    tape_points: tuple = ()  # floor points dropped with the tape key (the last two measure)
+    fixture_choice: tuple[str, str | None] = ("skypanel-s60c", None)  # the panel's picker
+
     def __init__(
         self,
         scene_path,
@@ -502,6 +511,8 @@ class Session:
                 f"(there are: {', '.join(names) or 'none'})"
             )
         self.selection = ref
+        if ref is not None and ref.kind == "character":
+            self.subject = ref.name
 
     def selected(self):
         """The selected scene object (a SetPiece, a character's SetPiece, a Light, a FloorMark),
@@ -649,6 +660,139 @@ class Session:
         self.selection = ref
         self.say(f"added {ref.name}")
         return ref
+
+    # ------------------------------------------------------------ lights, meter, tape
+    def add_fixture(self, fixture: str | None = None, setting=None, floor_m=None) -> ObjectRef:
+        """A library fixture (default: the panel's choice) 2.5 m over ``floor_m`` (default: the
+        cursor's floor point), aimed at the subject's face if there is one, else at the floor
+        point; selected."""
+        fid, fset = (fixture, setting) if fixture else self.fixture_choice
+        p = np.asarray(self.cursor_floor_m() if floor_m is None else floor_m, float)
+        target = self.subject_face_m() if self.subject else p
+        new: list[str] = []
+        self.edit(
+            f"added a {fid}",
+            lambda: new.append(
+                self.doc.add_fixture(fid, p + np.array([0.0, 2.5, 0.0]), target, setting=fset)
+            ),
+        )
+        self.selection = ObjectRef("light", new[0])
+        return self.selection
+
+    def _selected_light(self):
+        ref = self._need_selection(("light",))
+        return ref, self._find(ref)
+
+    def subject_face_m(self) -> np.ndarray:
+        """The subject's face (the meter's point) at this frame."""
+        from previs.core import meter
+
+        if self.subject is None:
+            raise PrevisError("no subject: click a character first")
+        piece = next((p for p in self.scene.set_pieces if p.name == self.subject), None)
+        if piece is None:
+            raise PrevisError(f"the subject '{self.subject}' is gone")
+        point, _ = meter.face_of(piece, (self.track_state().poses or {}).get(self.subject))
+        return point
+
+    def aim_selected(self, target_m=None) -> None:
+        """Aim the selected light at ``target_m`` (default: the subject's face)."""
+        ref, _ = self._selected_light()
+        t = self.subject_face_m() if target_m is None else np.asarray(target_m, float)
+        where = ", ".join(f"{v:.2f}" for v in t)
+        tgt = [round(float(v), 7) for v in t]
+        self.edit(f"aimed {ref.name} at [{where}] m", lambda: self.doc.aim_light(ref.name, tgt))
+
+    def set_light(self, **fields) -> None:
+        """The selected light's ``setting`` (spot/flood), ``dimmer_pct``, ``kelvin``, ``gel``
+        (None: removed), one undoable edit."""
+        ref, _ = self._selected_light()
+        said = ", ".join(f"{k} {v}" for k, v in fields.items())
+        self.edit(f"{ref.name}: {said}", lambda: self.doc.set_light_fields(ref.name, **fields))
+
+    def dim_selected(self, d_pct: float) -> None:
+        _, light = self._selected_light()
+        now = 100.0 if light.dimmer_pct is None else float(light.dimmer_pct)
+        self.set_light(dimmer_pct=round(min(max(now + d_pct, 0.0), 100.0), 3))
+
+    def cycle_setting(self) -> None:
+        """Spot / flood (the fixture's next setting)."""
+        from previs.core.fixtures import get_fixture
+
+        _, light = self._selected_light()
+        if light.fixture is None:
+            raise PrevisError(f"light '{light.name}' is not a library fixture")
+        names = get_fixture(light.fixture).setting_names()
+        cur = light.setting if light.setting in names else names[0]
+        self.set_light(setting=names[(names.index(cur) + 1) % len(names)])
+
+    def meter(self):
+        """The subject's face metered at this frame (previs.core.meter.read_face, the set's
+        boxes as occluders; key and fill as chosen, else picked), or None without a subject."""
+        from previs.core import meter
+
+        if self.subject is None:
+            return None
+        scene = self.scene
+        st = self.state()
+        names = {lt.name for lt in st.lights}
+        key = self.meter_key if self.meter_key in names else None
+        fill = self.meter_fill if self.meter_fill in names and key else None
+        try:
+            return meter.read_face(
+                scene,
+                st,
+                self.subject,
+                occluders=meter.primitive_boxes(scene),
+                key=key,
+                fill=fill if key else None,
+            )
+        except KeyError:
+            return None
+
+    def wall_stops(self) -> float | None:
+        """The LED wall's white in stops over mid-grey at the shot's exposure, its brightness as
+        the cues leave it at this frame (None: no wall)."""
+        from previs.core import meter
+        from previs.core.stage_light import exposure_time_s
+
+        st = self.state()
+        if self.scene.stage is None or st.wall is None:
+            return None
+        t = exposure_time_s(st.shutter_angle_deg, st.frame_rate)
+        return meter.wall_stops(st.wall.brightness_nits, st.t_stop, t, st.iso)
+
+    def distances(self):
+        """Lens-to-subject and subject-to-wall for the subject (previs.core.collisions.tape)."""
+        from previs.core import collisions
+
+        if self.subject is None:
+            return None
+        try:
+            return collisions.tape(self.scene, self.state(), self.subject)
+        except (KeyError, PrevisError):
+            return None
+
+    def drop_tape(self, floor_m=None) -> float | None:
+        """Drop a tape point (default: the cursor's floor point); with two down, the distance
+        between them (the next point starts a new tape)."""
+        p = np.asarray(self.cursor_floor_m() if floor_m is None else floor_m, float)
+        pts = (*self.tape_points, p) if len(self.tape_points) == 1 else (p,)
+        self.tape_points = pts
+        if len(pts) == 2:
+            d = float(np.linalg.norm(pts[1] - pts[0]))
+            self.say(f"tape: {d:.2f} m")
+            return d
+        self.say("tape: first point down, press again at the second")
+        return None
+
+    def tape_m(self) -> float | None:
+        pts = self.tape_points
+        return float(np.linalg.norm(pts[1] - pts[0])) if len(pts) == 2 else None
+
+    def toggle_false_colour(self) -> None:
+        self.false_colour = not self.false_colour
+        self.say(f"false colour {'on' if self.false_colour else 'off'}")
 
     # ------------------------------------------------------------ messages and autosave
     def say(self, msg: str, error: bool = False) -> None:
@@ -888,6 +1032,14 @@ ACTIONS: dict[str, Callable[[Session], object]] = {
     "turn_right": lambda s: s.turn_selected(TURN_STEP_DEG),
     "grow_selected": lambda s: s.scale_selected(SCALE_STEP),
     "shrink_selected": lambda s: s.scale_selected(1 / SCALE_STEP),
+    "add_fixture": lambda s: s.add_fixture(),
+    "aim_at_cursor": lambda s: s.aim_selected(s.cursor_floor_m()),
+    "aim_at_subject": lambda s: s.aim_selected(),
+    "dim_down": lambda s: s.dim_selected(-10.0),
+    "dim_up": lambda s: s.dim_selected(10.0),
+    "spot_flood": Session.cycle_setting,
+    "toggle_false_colour": Session.toggle_false_colour,
+    "drop_tape": lambda s: s.drop_tape(),
     **{
         f"add_{k}": (lambda s, k=k: s.add_object(k, s.cursor_floor_m()))
         for k in ("box", "cylinder", "plane", "character", "light")
