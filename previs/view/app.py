@@ -40,6 +40,7 @@ from previs.view.session import Session
 from previs.view.window import Window
 
 REFINE_AFTER_S = 0.12  # rest this long before the full-resolution frame
+TRACK_POLL_S = 0.004  # --track: the longest a resting window waits before it polls again
 
 
 class ViewerApp:
@@ -60,6 +61,7 @@ class ViewerApp:
         adaptive: bool = True,
         panels: bool = True,
         clock=time.perf_counter,
+        track: str | None = None,
     ):
         from imgui_bundle import imgui
 
@@ -74,6 +76,7 @@ class ViewerApp:
             autosave_s=autosave_s,
             panels=panels,
             clock=clock,
+            track=track,
         )
         self.board_dir = Path(board_dir)
         self.board_width = int(board_width)
@@ -127,6 +130,8 @@ class ViewerApp:
     def close(self) -> None:
         from imgui_bundle import imgui
 
+        if getattr(self, "session", None) is not None and self.session.tracker is not None:
+            self.session.tracker.stop()
         if getattr(self, "window", None) is None:
             return
         self.window.make_current()
@@ -363,6 +368,8 @@ class ViewerApp:
         self._fb = self.window.framebuffer_size()
         self.input.apply_held(dt)
         s.advance_playback(dt)
+        if s.tracker is not None:  # --track: the tracker has the camera (after the held keys)
+            s.tracker.poll()
         try:
             st = s.state()
         except PrevisError as exc:  # a live value the lens refuses: back to the track
@@ -501,6 +508,9 @@ class ViewerApp:
         autosave and checks); playing, wait for the shot's next frame rather than draw the same
         one again (the renderer shares the CPU with the window)."""
         if self.input.active:
+            return
+        if self.session.tracker is not None:  # poll the tracker often: at most 4 ms late
+            self.window.wait_events(TRACK_POLL_S)
             return
         if self.session.playing:
             wait_s = self.session.seconds_to_next_frame()

@@ -57,6 +57,12 @@ def add_view_command(subparsers):
         action="store_true",
         help="always render at full resolution (the frame rate drops instead)",
     )
+    p.add_argument(
+        "--track",
+        metavar="URL",
+        help="follow a live tracker: freed://0.0.0.0:40000 or opentrackio://239.135.1.1:55555 "
+        "(R records a take as shot T1, T2 ...; Shift+R discards it)",
+    )
     p.set_defaults(func=_cmd_view)
     return p
 
@@ -88,6 +94,7 @@ def _cmd_view(args) -> int:
         board_width=args.board_width,
         autosave_s=args.autosave_s,
         adaptive=not args.no_adaptive,
+        track=args.track,
     )
     try:
         return app.run()

@@ -393,6 +393,13 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("U", "drop_tape", help="tape measure: drop a point on the floor (two: distance)"),
 )
 
+# With a tracker driving the camera (``view --track``) these are looked up first: R records a
+# take (the held dolly on R has nothing to move then: the tracker places the camera).
+TRACK_BINDINGS: tuple[Binding, ...] = (
+    Binding("R", "track_record", help="tracking: record a take / stop: it becomes shot T<n>"),
+    Binding("R", "track_discard", ("shift",), help="tracking: discard the take being recorded"),
+)
+
 
 def lookup(key: str, mods: frozenset[str] | set[str], bindings=BINDINGS) -> Binding | None:
     """The binding for a key press: an exact modifier match first; held keys also fire with

@@ -130,7 +130,10 @@ class InputMapper:
             return
         if io.want_text_input:
             return
-        b = ctl.lookup(name, m) if name else None
+        b = None
+        if name and self.session.tracker is not None:  # --track: R records takes
+            b = ctl.lookup(name, m, ctl.TRACK_BINDINGS)
+        b = b or (ctl.lookup(name, m) if name else None)
         if b is None:
             return
         if b.held:

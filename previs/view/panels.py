@@ -58,6 +58,8 @@ class Panels:
             _help(w, h)
         _modals(session, w, h)
         _status_over_picture(session, hud.image_rect)
+        if session.tracker is not None:
+            _tracking_over_picture(session, hud.image_rect)
 
     def _shots_panel(self, session: Session, width, height) -> None:
         imgui.set_next_window_pos(imgui.ImVec2(0, 0))
@@ -241,7 +243,7 @@ def _help(w, h) -> None:
     imgui.begin(
         "Keys", None, imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_saved_settings
     )
-    for b in ctl.BINDINGS:
+    for b in ctl.BINDINGS + ctl.TRACK_BINDINGS:
         mods = "+".join(m.capitalize() for m in b.mods)
         key = f"{mods}+{b.key}" if mods else b.key
         imgui.text(f"{key:<18} {b.help}")
@@ -312,6 +314,23 @@ def _modals(session: Session, w, h) -> None:
     if session.modal is None:
         imgui.close_current_popup()
     imgui.end_popup()
+
+
+def _tracking_over_picture(session: Session, rect) -> None:
+    """``--track``: the tracker's HUD line at the picture's foot (red while it is silent), and
+    buttons to record, stop or discard a take."""
+    t = session.tracker
+    x, y, _w, h = rect
+    imgui.set_next_window_pos(imgui.ImVec2(x + 8, y + h - 64))
+    imgui.begin("Tracking", None, _BAR | imgui.WindowFlags_.always_auto_resize)
+    imgui.text_colored(RED if t.silent_s() is not None else GREEN, t.hud_line())
+    if imgui.button("Stop and add take (R)" if t.recording else "Record take (R)"):
+        session.do("track_record")
+    if t.recording:
+        imgui.same_line()
+        if imgui.button("Discard take (Shift+R)"):
+            session.do("track_discard")
+    imgui.end()
 
 
 def _status_over_picture(session: Session, rect) -> None:

@@ -87,6 +87,7 @@ class Session:
         autosave_s: float = 60.0,
         panels: bool = True,
         clock: Callable[[], float] = time.perf_counter,
+        track: str | None = None,
     ):
         self.path = Path(scene_path)
         self.clock = clock
@@ -138,6 +139,11 @@ class Session:
         self._autosaved_live = None
         self._autosave_at = clock()
         self._restore_live_camera()  # --recover: the unkeyed camera too
+        self.tracker = None  # --track: a TrackFollower drives the live camera
+        if track:
+            from previs.view.tracking import TrackFollower
+
+            self.tracker = TrackFollower(self, track)
 
     # ------------------------------------------------------------ what is on screen
     @property
@@ -188,7 +194,7 @@ class Session:
         lens = presets.get_lens(self.scene.camera.lens_kit, r.focal_length_mm)
         m = r.world_from_camera
         yfov = math.radians(optics.vertical_fov_deg(base.mode, r.focal_length_mm))
-        return replace(
+        live = replace(
             base,
             world_from_camera=m,
             lens=lens,
@@ -198,6 +204,7 @@ class Session:
             tracked_world_from_camera=m,
             tracked_yfov_rad=yfov,
         )
+        return self.tracker.wall_state(live) if self.tracker is not None else live
 
     def overview_state(self, shot_state):
         """The shot's state seen from the free camera (the wall keeps the shot's inner frustum)."""
@@ -323,6 +330,8 @@ class Session:
     def unkeyed_change(self) -> bool:
         """Whether the live camera differs from the shot's track at this frame: work that only a
         key (K) puts in the document."""
+        if self.tracker is not None and self.tracker.pose is not None:
+            return False  # the tracker's camera: R records it
         try:
             return self.rig is not None and not self.rig.same_as(Rig.from_state(self.track_state()))
         except PrevisError:  # the shot itself is gone (deleted, undone)
@@ -913,6 +922,12 @@ class Session:
         except PrevisError as exc:
             self.say(str(exc), error=True)
 
+    def tracking(self):
+        """The live tracker (``--track``); without one, a PrevisError saying how to start it."""
+        if self.tracker is None:
+            raise PrevisError("no tracker: open the window with --track freed://0.0.0.0:40000")
+        return self.tracker
+
     def register_action(self, name: str, fn: Callable[[], object]) -> None:
         """An action the front end runs (capturing a panel needs its renderer)."""
         self._actions[name] = fn
@@ -1032,6 +1047,8 @@ ACTIONS: dict[str, Callable[[Session], object]] = {
     "turn_right": lambda s: s.turn_selected(TURN_STEP_DEG),
     "grow_selected": lambda s: s.scale_selected(SCALE_STEP),
     "shrink_selected": lambda s: s.scale_selected(1 / SCALE_STEP),
+    "track_record": lambda s: s.tracking().toggle_record(),
+    "track_discard": lambda s: s.tracking().discard(),
     "add_fixture": lambda s: s.add_fixture(),
     "aim_at_cursor": lambda s: s.aim_selected(s.cursor_floor_m()),
     "aim_at_subject": lambda s: s.aim_selected(),
