@@ -966,3 +966,35 @@ def test_ctrl_drag_snaps_to_5_cm_and_undoing_every_edit_gives_back_the_file(edit
         press(app, glfw.KEY_Z, glfw.MOD_CONTROL)
     app.session.save()
     assert app.path.read_bytes() == original
+
+
+def test_false_colour_paints_each_region_as_the_scale_says(app):
+    """X: each pixel inside the frame shows the colour of its band (drawing.FALSE_COLOUR) for the
+    stops the plain picture's pixel decodes to (sRGB, then the film curve's inverse); X again
+    gives back the plain picture exactly."""
+    from previs.view.drawing import FALSE_COLOUR, display_to_stops
+
+    g = _glfw()
+    app.session.select_shot("1A")
+    app.session.false_colour = False
+    plain = crop(app, settle(app))
+    press(app, g.KEY_X)
+    assert app.session.false_colour
+    fc = crop(app, settle(app))
+    h, w = plain.shape[:2]
+    band_h = h * (app.state().image_aspect / 2.39)
+    region = (slice(int(h / 2 - band_h / 4), int(h / 2 + band_h / 4)), slice(w // 4, 3 * w // 4))
+    stops = display_to_stops(plain[region])
+    edges = np.array([lo for lo, _, _ in FALSE_COLOUR[1:]])
+    bands = np.searchsorted(edges, stops, side="right")
+    clear = np.min(np.abs(stops[..., None] - edges), axis=-1) > 0.15  # not on a band's edge
+    assert clear.mean() > 0.5
+    want = np.array([c for _, c, _ in FALSE_COLOUR])[bands] * 255
+    err = np.abs(fc[region].astype(float) - want).max(axis=-1)
+    assert np.percentile(err[clear], 99) <= 3, "false colour differs from the scale"
+    assert len(set(bands[clear].ravel())) >= 2  # the frame spans more than one band
+    press(app, g.KEY_X)
+    again = crop(app, settle(app))
+    assert np.array_equal(again[region], plain[region])  # off: the default output, unchanged
+    if os.environ.get("PREVIS_SHOTS"):  # look at them: PREVIS_SHOTS=folder
+        Image.fromarray(fc).save(Path(os.environ["PREVIS_SHOTS"]) / "false_colour.png")

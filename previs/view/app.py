@@ -387,7 +387,15 @@ class ViewerApp:
         io.delta_time = max(dt, 1e-4)
         imgui.new_frame()
         self.ui.build(
-            s, st, Hud(self.fps, self.render_width, self.image_rect(), self.checks.latest)
+            s,
+            st,
+            Hud(
+                self.fps,
+                self.render_width,
+                self.image_rect(),
+                self.checks.latest,
+                self.checks.blocking,
+            ),
         )
         imgui.render()
         self.drawing.clear(self._fb)
@@ -399,6 +407,7 @@ class ViewerApp:
             self.image_rect(),
             fh,
             selection=self._selection_segments(),
+            false_colour=s.false_colour,
         )
         self.imgui_renderer.render(imgui.get_draw_data(), (fw, fh))
         shot_img = self.drawing.read_screen(self._fb) if screenshot else None

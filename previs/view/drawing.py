@@ -5,6 +5,8 @@ resolution (so they stay crisp at any render width), the plan view's page, and t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from previs.render.context import program
@@ -34,6 +36,37 @@ def frame_line_rects(st, w: int, h: int) -> tuple[tuple[int, int, int, int], ...
     return (px(x0, y0, x1, y1), *safe)
 
 
+# The false-colour scale (X in the camera view): (lowest stops over mid-grey, colour, meaning),
+# rising. A pixel from one band's lower edge up to the next band's is drawn in that colour (the
+# shader's FALSE_COLOUR branch; the panel shows this table as the legend).
+FALSE_COLOUR: tuple[tuple[float, tuple[float, float, float], str], ...] = (
+    (-math.inf, (0.35, 0.0, 0.55), "black, no detail"),
+    (-5.0, (0.1, 0.3, 1.0), "deep shadow"),
+    (-2.0, (0.3, 0.3, 0.3), "shadow"),
+    (-0.5, (0.1, 0.8, 0.2), "mid-grey (18 %) +-1/2 stop"),
+    (0.5, (0.65, 0.65, 0.65), "bright"),
+    (2.0, (1.0, 0.85, 0.0), "highlight"),
+    (4.0, (1.0, 0.1, 0.1), "near clipping"),
+)
+
+
+def false_colour_band(stops: float) -> int:
+    """The band of :data:`FALSE_COLOUR` that ``stops`` over mid-grey falls in."""
+    return max(i for i, (lo, _, _) in enumerate(FALSE_COLOUR) if stops >= lo)
+
+
+def display_to_stops(srgb8) -> np.ndarray:
+    """What the shader does to a display sRGB pixel (0..255): stops over mid-grey, through the
+    film curve's inverse (the tests check the picture against this)."""
+    c = np.asarray(srgb8, np.float64) / 255.0
+    lin = np.where(c >= 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    y = np.clip(lin, 0.0, 0.9999)
+    a, b = 2.51 - 2.43 * y, 0.03 - 0.59 * y
+    x = (-b + np.sqrt(b * b + 4 * a * 0.14 * y)) / (2 * a) / 0.8
+    lum = x @ np.array([0.2126, 0.7152, 0.0722])
+    return np.log2(np.maximum(lum, 1e-6) / 0.18)
+
+
 class Drawing:
     """The picture and its overlays in one window's GL context (``ctx``); owns their textures."""
 
@@ -42,6 +75,15 @@ class Drawing:
         self._quad_prog = program(ctx, "window_picture.vert", "window_picture.frag")
         self._quad_vbo = ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], "f4").tobytes())
         self._quad = ctx.vertex_array(self._quad_prog, [(self._quad_vbo, "2f", "in_pos")])
+        self._fc_prog = program(
+            ctx,
+            "window_picture.vert",
+            "window_picture.frag",
+            defines=("FALSE_COLOUR", f"FC_BANDS {len(FALSE_COLOUR)}"),
+        )
+        self._fc_prog["u_fc_edges"].value = [float(lo) for lo, _, _ in FALSE_COLOUR[1:]]
+        self._fc_prog["u_fc_colours"].value = [c for _, c, _ in FALSE_COLOUR]
+        self._fc_quad = ctx.vertex_array(self._fc_prog, [(self._quad_vbo, "2f", "in_pos")])
         self._line_prog = program(
             ctx,
             "window_lines.vert",
@@ -143,10 +185,11 @@ class Drawing:
         rect: tuple[int, int, int, int],
         fb_h: int,
         selection=None,
+        false_colour: bool = False,
     ) -> None:
         """The picture of ``view`` in ``rect`` (window pixels, y down): the camera view with its
-        frame lines; the overview and the plan with the gizmo lines over them; ``selection``
-        (world segments with colours) outlined over every view."""
+        frame lines (in false colour when asked); the overview and the plan with the gizmo lines
+        over them; ``selection`` (world segments with colours) outlined over every view."""
         import moderngl
 
         x, y, w, h = rect
@@ -156,7 +199,8 @@ class Drawing:
         self.ctx.disable(moderngl.BLEND | moderngl.DEPTH_TEST)
         tex = self._plan[1] if view == "plan" else self._tex
         tex.use(0)
-        prog = self._quad_prog
+        fc = false_colour and view == "camera"
+        prog = self._fc_prog if fc else self._quad_prog
         prog["u_image"].value = 0
         prog["u_viewport"].value = (float(x), float(fb_h - y - h), float(w), float(h))
         rects = frame_line_rects(st, w, h) if view == "camera" else (NO_RECT,) * 3
@@ -167,7 +211,7 @@ class Drawing:
         ov = Overlay()  # the renderer's matte and line colour
         prog["u_matte_opacity"].value = float(ov.matte_opacity)
         prog["u_line_color"].value = tuple(float(v) for v in ov.line_rgb)
-        self._quad.render(moderngl.TRIANGLE_STRIP)
+        (self._fc_quad if fc else self._quad).render(moderngl.TRIANGLE_STRIP)
         viewport = (x, fb_h - y - h, w, h)
         if view == "camera":
             if selection:

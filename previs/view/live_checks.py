@@ -126,6 +126,33 @@ def check_frame(scene, state, depth_m: np.ndarray, solids=None) -> FrameCheck:
     )
 
 
+@dataclass(frozen=True)
+class BlockingCheck:
+    """Item 6 of the blocking checks for the frame on screen: characters overlapping set pieces
+    (not the seat they sit on) or each other, and lights whose head or stand is in frame
+    (previs.core.collisions, as ``previs check`` reports them)."""
+
+    overlaps: tuple  # collisions.Overlap
+    in_frame: dict  # light name -> "head" | "stand"
+
+    @property
+    def problems(self) -> list[str]:
+        out = [
+            f"{o.standin} overlaps {o.other}"
+            + (f" by {100 * o.depth_m:.0f} cm" if o.depth_m else "")
+            for o in self.overlaps
+        ]
+        out += [f"light {n}'s {what} in frame" for n, what in self.in_frame.items()]
+        return out
+
+
+def check_blocking(scene, state, solids=()) -> BlockingCheck:
+    from previs.core import collisions
+
+    found = collisions.overlaps(scene, state.poses or {}, solids=solids or ())
+    return BlockingCheck(tuple(found), collisions.stands_in_frame(state))
+
+
 CHECK_INTERVAL_S = 0.25  # live stage checks refresh at most this often while the picture rests
 CHECK_MOVING_S = 0.75  # and this often while it moves (a check costs a frame's worth of time)
 
@@ -136,6 +163,7 @@ class LiveChecks:
 
     def __init__(self):
         self.latest: FrameCheck | None = None
+        self.blocking: BlockingCheck | None = None
         self._key = None
         self._at = -1e9
         self._solids = None
@@ -159,4 +187,5 @@ class LiveChecks:
         ):  # a restore can change the set
             self._solids = (scene.set_pieces, check.set_solids(scene))
         self.latest = check_frame(scene, state, depth_m, self._solids[1])
+        self.blocking = check_blocking(scene, state, self._solids[1])
         self._key, self._at = key, now_s

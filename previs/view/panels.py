@@ -28,6 +28,7 @@ RED = imgui.ImVec4(1.0, 0.35, 0.3, 1.0)
 AMBER = imgui.ImVec4(1.0, 0.7, 0.2, 1.0)
 GREEN = imgui.ImVec4(0.45, 0.9, 0.45, 1.0)
 GREY = imgui.ImVec4(0.65, 0.65, 0.65, 1.0)
+SHOTS_SHARE = 0.42  # the left column's top part; the light and meter panel below it
 RATING_COLOUR = {"low": GREEN, "medium": AMBER, "high": RED}
 
 
@@ -39,6 +40,7 @@ class Hud:
     render_width: int  # the last render's width (px)
     image_rect: tuple[int, int, int, int]  # the picture in the window: x, y, width, height (y down)
     checks: object | None  # the camera view's live stage checks (live_checks.FrameCheck)
+    blocking: object | None = None  # overlaps and lights in frame (live_checks.BlockingCheck)
 
 
 class Panels:
@@ -46,12 +48,15 @@ class Panels:
 
     def __init__(self):
         self._pending_desc: str | None = None
+        self._pending_light = None  # a slider's value until it is let go (one undo step)
+        self._meter_cache: tuple = (None, None, None, None)
 
     def build(self, session: Session, st, hud: Hud) -> None:
         """All panels for this frame (between ImGui's new_frame and render)."""
         w, h = imgui.get_io().display_size
         if session.panels:
-            self._shots_panel(session, PANEL_LEFT_PX, h - BAR_PX)
+            self._shots_panel(session, PANEL_LEFT_PX, (h - BAR_PX) * SHOTS_SHARE)
+            self._light_panel(session, st, hud, (h - BAR_PX) * SHOTS_SHARE, h - BAR_PX)
             _lens_panel(session, st, hud, w - PANEL_RIGHT_PX, PANEL_RIGHT_PX, h - BAR_PX)
         _bar(session, st, hud, w, h, BAR_PX)
         if session.show_help:
@@ -60,6 +65,142 @@ class Panels:
         _status_over_picture(session, hud.image_rect)
         if session.tracker is not None:
             _tracking_over_picture(session, hud.image_rect)
+
+    def _light_panel(self, session: Session, st, hud: Hud, y0, y1) -> None:
+        """Lights (the library picker, the selected light's dimmer, CCT, gel, spot/flood, aim),
+        the subject's meter and distances, the tape, the blocking checks, the false-colour
+        legend."""
+        from previs.core import fixtures as fx
+        from previs.view.drawing import FALSE_COLOUR
+
+        imgui.set_next_window_pos(imgui.ImVec2(0, y0))
+        imgui.set_next_window_size(imgui.ImVec2(PANEL_LEFT_PX, y1 - y0))
+        imgui.begin("Light & meter", None, _FIXED)
+        if session.false_colour:  # the legend first: it is what the picture shows now
+            imgui.text("false colour (X), stops vs mid-grey")
+            for lo, rgb, what in reversed(FALSE_COLOUR):
+                imgui.text_colored(imgui.ImVec4(*rgb, 1.0), "##")
+                imgui.same_line()
+                imgui.text(f"{'< -5' if lo == -math.inf else f'{lo:+g}'}  {what}")
+            imgui.separator()
+        lib = list(fx.fixtures())
+        fid, fset = session.fixture_choice
+        changed, i = imgui.combo("fixture", lib.index(fid) if fid in lib else 0, lib)
+        if changed:
+            session.fixture_choice = fid, fset = lib[i], None
+        names = fx.get_fixture(fid).setting_names()
+        changed, j = imgui.combo("setting##new", names.index(fset) if fset in names else 0, names)
+        if changed:
+            session.fixture_choice = (fid, names[j])
+        if imgui.button("Add fixture (Shift+L)"):
+            session.do("add_fixture")
+        obj = session.selected()
+        if session.selection is not None and session.selection.kind == "light" and obj:
+            self._light_fields(session, obj, fx)
+        imgui.separator()
+        self._meter(session, st)
+        imgui.separator()
+        b = hud.blocking
+        if b is not None and session.view == "camera":
+            for line in b.problems or ["no overlaps, no light stands in frame"]:
+                imgui.text_colored(RED if b.problems else GREEN, line)
+        imgui.end()
+
+    def _light_fields(self, session: Session, light, fx) -> None:
+        imgui.text(f"{light.name}: {light.fixture or light.type}")
+        if light.fixture is None:
+            imgui.text_colored(GREY, "not a library fixture")
+        dim = 100.0 if light.dimmer_pct is None else float(light.dimmer_pct)
+        changed, v = imgui.slider_float("dimmer %", dim, 0.0, 100.0, "%.0f %%")
+        if changed:
+            self._pending_light = ("dimmer_pct", round(v, 1))
+        if imgui.is_item_deactivated_after_edit() and self._pending_light:
+            _try(session, session.set_light, dimmer_pct=self._pending_light[1])
+            self._pending_light = None
+        if light.fixture is not None:
+            f = fx.get_fixture(light.fixture)
+            if not f.fixed_cct:
+                k = light.fixture_kelvin or light.kelvin or 5600.0
+                changed, v = imgui.slider_float("CCT K", float(k), 2700.0, 10000.0, "%.0f K")
+                if changed:
+                    self._pending_light = ("kelvin", round(v / 50) * 50)
+                if imgui.is_item_deactivated_after_edit() and self._pending_light:
+                    _try(session, session.set_light, kelvin=self._pending_light[1])
+                    self._pending_light = None
+            sets = f.setting_names()
+            if len(sets) > 1 and imgui.button(f"{light.setting} -> next (I)"):
+                _try(session, session.cycle_setting)
+        gels = ["none", *fx.gels()]
+        changed, g = imgui.combo("gel", gels.index(light.gel) if light.gel in gels else 0, gels)
+        if changed:
+            _try(session, session.set_light, gel=None if g == 0 else gels[g])
+        if imgui.button("aim at subject (Shift+T)"):
+            _try(session, session.aim_selected)
+        imgui.same_line()
+        imgui.text_colored(GREY, "T: at cursor")
+
+    def _meter(self, session: Session, st) -> None:
+        if session.subject is None:
+            imgui.text_colored(GREY, "meter: click a character")
+            return
+        key = (
+            session.scene_key,
+            session.shot_id,
+            session.frame,
+            st.t_stop,
+            session.subject,
+            session.meter_key,
+            session.meter_fill,
+            session.preview_rev,
+            st.world_from_camera.tobytes(),
+        )
+        if self._meter_cache[0] != key:
+            self._meter_cache = (key, session.meter(), session.wall_stops(), session.distances())
+        _, r, wall, tp = self._meter_cache
+        imgui.text(f"meter: {session.subject}")
+        if r is None:
+            imgui.text_colored(GREY, "  (no reading)")
+        else:
+            imgui.text(f"  face {r.lux:.0f} lux")
+            if r.t_stop is None:
+                imgui.text_colored(RED, "  no light on the face")
+            else:
+                imgui.text(f"  T{r.t_stop:.1f} at ISO {r.iso:g}, 1/{1 / r.exposure_s:.0f} s")
+                imgui.text_colored(
+                    GREEN if abs(r.stops) <= 1 else AMBER,
+                    f"  {r.stops:+.1f} stops vs T{r.shot_t_stop:.1f}",
+                )
+            for c in r.contributions:
+                why = (
+                    f"shadowed by {c.shadowed_by}"
+                    if c.shadowed_by
+                    else "behind the face"
+                    if c.lux <= 0 < c.facing_lux
+                    else ""
+                )
+                imgui.text_colored(GREY, f"    {c.light} {c.lux:.0f} lux {why}")
+            lights = ["auto", *(c.light for c in r.contributions)]
+            for label, attr in (("key", "meter_key"), ("fill", "meter_fill")):
+                cur = getattr(session, attr)
+                changed, i = imgui.combo(label, lights.index(cur) if cur in lights else 0, lights)
+                if changed:
+                    setattr(session, attr, None if i == 0 else lights[i])
+            if r.key_fill_stops is not None:
+                imgui.text(
+                    f"  {r.key}:{r.fill} {r.key_fill_ratio:.1f}:1 ({r.key_fill_stops:.1f} stops)"
+                )
+        if wall is not None:
+            imgui.text(f"  wall {wall:+.1f} stops vs mid-grey")
+        if tp is not None:
+            imgui.text(f"lens to subject {tp.lens_to_subject_m:.2f} m")
+            if tp.subject_to_wall_m is not None:
+                imgui.text(f"subject to wall {tp.subject_to_wall_m:.2f} m")
+        t = session.tape_m()
+        imgui.text(
+            f"tape (U): {t:.2f} m"
+            if t is not None
+            else f"tape (U): {len(session.tape_points)}/2 points"
+        )
 
     def _shots_panel(self, session: Session, width, height) -> None:
         imgui.set_next_window_pos(imgui.ImVec2(0, 0))
