@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from view_xvfb import xvfb_display  # noqa: F401  (the session's X server fixture)
 
 from previs.core.frame import evaluate
 from previs.errors import PrevisError
@@ -232,3 +233,51 @@ def test_without_a_tracker_r_says_how(stage):
 def test_a_bad_track_url_is_one_line(stage):
     with pytest.raises(PrevisError, match="tracking source"):
         Session(stage, clock=Clock(), track="udp://nowhere")
+
+
+# ---------------------------------------------------------------- the window (Xvfb)
+def _near(img: np.ndarray, rgb, tol: int = 40) -> int:
+    return int(np.sum(np.all(np.abs(img.astype(int) - np.array(rgb)) <= tol, axis=-1)))
+
+
+def test_window_with_track_shows_the_hud_line_and_r_records(stage, xvfb_display):  # noqa: F811
+    """``ViewerApp(track=...)`` (what ``previs view --track URL`` opens): the HUD line over the
+    picture is red while the source is silent and green once packets come; R and R again through
+    the window's key handler add shot T1."""
+    import glfw
+
+    from previs.view.app import ViewerApp
+
+    clock = Clock()
+    app = ViewerApp(
+        stage,
+        size=(640, 360),
+        panels=False,
+        autosave_s=3600.0,
+        clock=clock,
+        track="freed://127.0.0.1:0",
+    )
+    try:
+        s = app.session
+        x, y, w, h = app.image_rect()
+        clock.now_s += 3.0
+        app.step(1 / 24)  # (an auto-sized ImGui window shows from its second frame)
+        img = app.step(1 / 24, screenshot=True)
+        assert "no packets yet (3.0 s)" in s.tracker.hud_line()
+        foot = img[y + h - 64 : y + h, x : x + w]
+        red_silent, green_silent = _near(foot, (255, 89, 77)), _near(foot, (115, 230, 115))
+        assert red_silent > 20
+        app.on_key(glfw.KEY_R, glfw.PRESS, 0)
+        app.on_key(glfw.KEY_R, glfw.RELEASE, 0)
+        assert s.tracker.recording
+        scene = load_scene(stage)
+        n = _sent(s, scene, "3B", clock)
+        img = app.step(1 / 24, screenshot=True)
+        foot = img[y + h - 64 : y + h, x : x + w]
+        assert _near(foot, (115, 230, 115)) > green_silent + 20
+        assert _near(foot, (255, 89, 77)) < red_silent
+        app.on_key(glfw.KEY_R, glfw.PRESS, 0)
+        app.on_key(glfw.KEY_R, glfw.RELEASE, 0)
+        assert s.doc.scene.shot("T1").length_frames == n, s.status
+    finally:
+        app.close()
