@@ -391,3 +391,21 @@ def test_tape_measure_between_two_floor_points(session):
     assert session.drop_tape([1.0, 0.0, 1.0]) is None and session.tape_m() is None
     session.do("toggle_false_colour")
     assert session.false_colour
+
+
+def test_live_blocking_checks_are_core_collisions(session):
+    """The window's live checks report the overlaps and light stands in frame that
+    previs.core.collisions finds for the frame on screen (a character dragged into another)."""
+    from previs import check
+    from previs.core import collisions
+    from previs.view.live_checks import check_blocking
+
+    dale = session.object_position(ObjectRef("character", "Dale"))
+    session.move_object(ObjectRef("character", "Mara"), dale + np.array([0.1, 0.0, 0.0]))
+    st = session.state()
+    solids = check.set_solids(session.scene)
+    b = check_blocking(session.scene, st, solids)
+    want = collisions.overlaps(session.scene, st.poses or {}, solids=solids)
+    assert b.overlaps == tuple(want) and b.in_frame == collisions.stands_in_frame(st)
+    assert any({o.standin, o.other} == {"Mara", "Dale"} for o in b.overlaps)
+    assert any("Mara" in p and "Dale" in p for p in b.problems)
