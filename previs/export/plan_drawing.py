@@ -1810,9 +1810,9 @@ def svg_bytes(prims, *, title: str, px_per_m: float = PX_PER_M) -> bytes:
         },
     )
     ET.SubElement(root, "title").text = title
-    ET.SubElement(root, "desc").text = (
-        f"Floor plan to scale, metres; one SVG unit = one pixel at {S:g} px/m. Made by previs."
-    )
+    ET.SubElement(
+        root, "desc"
+    ).text = f"Floor plan to scale, metres; one SVG unit = one pixel at {S:g} px/m. Made by previs."
 
     def xy(p) -> tuple[float, float]:
         return (p[0] - x0) * S, (p[1] - z0) * S
