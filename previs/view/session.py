@@ -138,8 +138,8 @@ class Session:
         self._autosaved_rev = self.doc.revision
         self._autosaved_live = None
         self._autosave_at = clock()
-        self._restore_live_camera()  # --recover: the unkeyed camera too
         self.tracker = None  # --track: a TrackFollower drives the live camera
+        self._restore_live_camera()  # --recover: the unkeyed camera too
         if track:
             from previs.view.tracking import TrackFollower
 
