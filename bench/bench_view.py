@@ -6,13 +6,16 @@ Two scripted sessions (``--modes``):
 
 * ``move``: a truck to the right while the mouse pans, the way a DP lines up a shot (``--shot``,
   1A); frames/s is frames shown over wall time.
+* ``drag``: Space on the moving shot (``--play-shot``), then a character pressed in the camera
+  view (picked through the ID pass: the press's time is the picking cost, over 20 presses) and
+  dragged to and fro on the floor while the shot plays; frames/s as ``move``.
 * ``play``: Space on a moving shot (``--play-shot``, 3A: a dolly with a rack focus, the LED wall
   simulated with the inner frustum from the tracked camera), left to play through the window's
   own run loop (step, then wait for the shot's next frame). Reported: frames drawn per second,
   frames of the shot advanced per second (the shot's rate whatever the machine: a slow machine
   skips frames, never slows the shot) and the median render width of the frames drawn.
 
-    .venv/bin/python bench/bench_view.py [--modes move,play] [--seconds 4] [--runs 3]
+    .venv/bin/python bench/bench_view.py [--modes move,play,drag] [--seconds 4] [--runs 3]
                                          [--shot 1A] [--play-shot 3A] [--panels]
 
 Starts its own Xvfb when there is no DISPLAY. Each configuration runs in a fresh process: the
@@ -138,9 +141,102 @@ def one_run(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
         app.close()
 
 
+def _screen_px(app, p) -> tuple[float, float] | None:
+    """The window pixel where the camera view shows world point ``p`` (None: off the picture)."""
+    import numpy as np
+
+    from previs.core import transforms as tf
+
+    st = app.session.view_state(app.state())
+    x, y, w, h = app.image_rect()
+    c = (
+        tf.perspective(st.yfov_rad, st.image_aspect, st.near_m, st.far_m)
+        @ np.linalg.inv(st.world_from_camera)
+        @ np.r_[np.asarray(p, float), 1.0]
+    )
+    if c[3] <= 0:
+        return None
+    n = c[:3] / c[3]
+    if abs(n[0]) > 0.95 or abs(n[1]) > 0.95:
+        return None
+    return x + (n[0] + 1) / 2 * w, y + (1 - n[1]) / 2 * h
+
+
+def one_drag(shot: str, seconds: float, adaptive: bool, panels: bool) -> dict:
+    """Space on a moving shot, then a character grabbed in the camera view (the press picks it
+    through the ID pass) and dragged across the floor while the shot plays; the picking cost is
+    the time of a press (the pick) over 20 presses on the character."""
+    import glfw
+    import numpy as np
+
+    app, full = _warm_window(shot, adaptive, panels)
+    try:
+        s = app.session
+        chars = [p for p in s.scene.set_pieces if p.kind == "standin"]
+
+        def target():
+            for p in chars:
+                m = p.world_from_local
+                px = _screen_px(app, m[:3, 3] + np.array([0.0, 0.5 * p.height_m, 0.0]))
+                if px is not None:
+                    return p.name, px
+            return None, (640.0, 400.0)
+
+        # Picking: press and release on the character 20 times (the picture resting).
+        picks = []
+        for _ in range(20):
+            name, px = target()
+            app.on_mouse_move(*px)
+            t0 = time.perf_counter()
+            app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS, 0)
+            picks.append(time.perf_counter() - t0)
+            app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.RELEASE, 0)
+            app.step()
+        picked = s.selection.name if s.selection else None
+        app.on_key(glfw.KEY_SPACE, glfw.PRESS, 0)
+        app.on_key(glfw.KEY_SPACE, glfw.RELEASE, 0)
+        name, px = target()
+        app.on_mouse_move(*px)
+        app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS, 0)
+        x, y = px
+
+        def drag(duration: float) -> tuple[int, float, list[int]]:
+            nonlocal x
+            n, widths, t0 = 0, [], time.perf_counter()
+            while time.perf_counter() - t0 < duration:
+                x += 2.0 if int(n / 60) % 2 == 0 else -2.0  # to and fro across the floor
+                app.on_mouse_move(x, y)
+                app.step()
+                n += 1
+                widths.append(app.render_width)
+            return n, time.perf_counter() - t0, widths
+
+        drag(1.0)
+        n, dt, widths = drag(seconds)
+        dragged = s.drag is not None and s.drag.moved
+        app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.RELEASE, 0)
+        return {
+            "fps": n / dt,
+            "frames": n,
+            "render_width_median": statistics.median(widths),
+            "full_width": full,
+            "pick_ms_median": 1000 * statistics.median(picks),
+            "pick_ms_max": 1000 * max(picks),
+            "picked": picked,
+            "dragged": name if dragged else None,
+            "playing": bool(app.playing),
+            "window_gl": app.gl_renderer,
+            "stage_gl": app.stage_gl_renderer,
+        }
+    finally:
+        app.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--modes", default="move,play", help="move, play or both (default)")
+    ap.add_argument(
+        "--modes", default="move,play", help="move, play, drag (a list; default move,play)"
+    )
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--shot", default="1A", help="the shot the move session lines up")
@@ -152,19 +248,19 @@ def main() -> int:
     args = ap.parse_args()
     if args.one:
         kind, res = args.one.split(",")
-        fn = one_play if kind == "play" else one_run
+        fn = {"play": one_play, "drag": one_drag}.get(kind, one_run)
         print(json.dumps(fn(args.shot, args.seconds, res == "adaptive", args.panels)))
         return 0
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if not modes or set(modes) - {"move", "play"}:
-        ap.error(f"--modes takes move, play or move,play, not '{args.modes}'")
+    if not modes or set(modes) - {"move", "play", "drag"}:
+        ap.error(f"--modes takes move, play, drag or a list of them, not '{args.modes}'")
     xvfb = None
     if not os.environ.get("DISPLAY"):
         xvfb, os.environ["DISPLAY"] = start_xvfb()
     try:
         results = {}
         for kind in modes:
-            shot = args.play_shot if kind == "play" else args.shot
+            shot = args.shot if kind == "move" else args.play_shot
             for res in ("adaptive", "native"):
                 runs = []
                 for _ in range(args.runs):
@@ -214,7 +310,15 @@ def main() -> int:
         w = statistics.median(r["render_width_median"] for r in runs)
         each = ", ".join(f"{r['fps']:.1f}" for r in runs)
         width = f"render width {w:g} of {runs[0]['full_width']} px"
-        if kind == "move":
+        if kind == "drag":
+            pick = statistics.median(r["pick_ms_median"] for r in runs)
+            pick_max = max(r["pick_ms_max"] for r in runs)
+            print(
+                f"drag {args.play_shot:<4} {res:<9} {fps:5.1f} frames/s drawn [{each}], {width}, "
+                f"picking {pick:.2f} ms a press (max {pick_max:.2f}); picked {runs[0]['picked']}, "
+                f"dragged {runs[0]['dragged']} while playing: {runs[0]['playing']}"
+            )
+        elif kind == "move":
             print(
                 f"move {args.shot:<4} {res:<9} {fps:5.1f} frames/s drawn [{each}], {width}  "
                 f"(trucking and panning every frame)"
