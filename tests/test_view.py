@@ -925,6 +925,40 @@ def test_camera_drag_moves_the_piece_along_the_floor_under_the_cursor(editor, tm
     assert outline.sum() > 50
 
 
+def test_a_drag_step_moves_the_object_without_rebuilding_the_world(editor):
+    """While dragging, the dragged object moves by its transform: no world upload, no shadow
+    maps, no new wall (a set piece's first step re-batches it as dynamic, once); the release
+    rebuilds the world once, and the picture is then the one a fresh world gives."""
+    import glfw
+
+    app = editor
+    app.session.select_shot("3C")
+    press(app, glfw.KEY_1)
+    settle(app)
+    stage = app.stage
+    for p in [(1.8, 0.15, -2.8), (1.8, 1.0, -2.1)]:  # the fuel island, the Attendant
+        a = _window_px(app, p)
+        app.on_mouse_move(*a)
+        app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS, 0)
+        assert app.session.drag is not None
+        app.on_mouse_move(a[0] + 5, a[1] + 2)
+        app.step(DT)
+        counts = (stage.world_builds, stage._renderer.shadow_builds, stage._wall)
+        for k in range(1, 5):
+            app.on_mouse_move(a[0] + 5 + 10 * k, a[1] + 2 + 4 * k)
+            app.step(DT)
+            assert (stage.world_builds, stage._renderer.shadow_builds, stage._wall) == counts
+        builds = stage.world_builds
+        app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.RELEASE, 0)
+        after = settle(app)
+        assert stage.world_builds == builds + 1
+        assert stage._renderer.shadow_builds > counts[1]
+        stage._scene = None  # a world built afresh for the same scene: the same picture
+        assert np.array_equal(settle(app), after)
+    press(app, glfw.KEY_Z, glfw.MOD_CONTROL)
+    press(app, glfw.KEY_Z, glfw.MOD_CONTROL)
+
+
 def test_ctrl_drag_snaps_to_5_cm_and_undoing_every_edit_gives_back_the_file(editor):
     import glfw
 

@@ -137,6 +137,7 @@ class Renderer:
         self.antialias = antialias
         self.lens = TakingLens()  # for the LED grid's sharpness and the depth of field
         self.shadow_pass = ShadowPass(self.ctx)
+        self.shadow_builds = 0  # shadow maps rendered (a counter, for tests and benchmarks)
         self.geometry_pass = GeometryPass(self.ctx)
         self.wall_pass = WallPass(self.ctx)
         self.lighting_pass = LightingPass(self.ctx, self.shadow_pass)
@@ -275,9 +276,11 @@ class Renderer:
         )
         self.shadow_pass.dirty = True
 
-    def set_poses(self, poses: dict[str, np.ndarray]) -> None:
-        """Move dynamic items (by name) to new world matrices."""
-        if self.geometry_pass.set_poses(poses):
+    def set_poses(self, poses: dict[str, np.ndarray], *, recast: bool = True) -> None:
+        """Move dynamic items (by name) to new world matrices. ``recast=False``: the shadow maps
+        are kept as they are (an object dragged in the blocking window casts its shadow where it
+        was until the drag ends; they follow it at the next world or light change)."""
+        if self.geometry_pass.set_poses(poses) and recast:
             self.shadow_pass.dirty = True
 
     def set_lights(
@@ -586,6 +589,7 @@ class Renderer:
                 enabled=self.shadows,
                 map_size_px=self.shadow_map_size,
             )
+            self.shadow_builds += 1
             self._mark("shadow maps")
 
     def _geometry(self, view: CameraView, mode: str, rects: TileRects | None, before_wall) -> None:

@@ -179,6 +179,8 @@ class StageRenderer:
         # False renders the inner frustum only where the camera sees the wall past the set (the
         # picture is the same); True renders all of it, as the stage's render node does.
         self.whole_inner_frustum = False
+        self.world_builds = 0  # the world uploaded (Renderer.set_world), a counter
+        self._drag: tuple[str, frozenset[str], np.ndarray | None] | None = None
         self._scene = None
         self.scene = scene
 
@@ -195,8 +197,10 @@ class StageRenderer:
         the old scene is shown."""
         old = self._scene
         walkers = figure_names(scene)  # every character's pieces: poses change per frame
+        dragged, self._drag = self._drag, None
         same_world = (
             old is not None
+            and dragged is None  # a drag's world (and its kept shadows) is rebuilt once after it
             and scene.set_pieces is old.set_pieces
             and scene.stage is old.stage
             and scene.lights is old.lights
@@ -235,11 +239,7 @@ class StageRenderer:
                 )
         if not same_world:
             self._walkers = walkers
-            r.set_world(
-                set_items(scene, self._assets) + wall_items(scene),
-                list(scene.lights),
-                dynamic=walkers,
-            )
+            self._set_world(scene, walkers)
         self._drive = None
         self._inner_key = None
         self._inner_tiles = None
@@ -247,6 +247,55 @@ class StageRenderer:
         self._seen_key = None
         self._poses_key = None
         r.set_inner_frustum(None)
+
+    def _set_world(self, scene: Scene, dynamic: frozenset[str]) -> None:
+        self._renderer.set_world(
+            set_items(scene, self._assets) + wall_items(scene), list(scene.lights), dynamic=dynamic
+        )
+        self.world_builds += 1
+
+    def show_drag(self, scene: Scene, name: str) -> None:
+        """Show ``scene``, the scene shown now with only the set piece or character ``name``
+        moved (the blocking window's preview of a drag step), by its transform alone: the
+        batches, the shadow maps and the wall (its content, its light) stay as they are. The
+        shadow maps and the wall's reflection of the dragged object are stale until the drag
+        ends (they show it where the drag began); the next :attr:`scene` after the drag, the
+        document's, rebuilds the world once. A set piece is merged into the static batches: its
+        first drag step re-batches the world with it dynamic (no shadow or wall render). A
+        preview that changes anything else is shown as any new scene is."""
+        old = self._scene
+        piece = next((p for p in scene.set_pieces if p.name == name), None)
+        if (
+            piece is None
+            or old is None
+            or scene.stage is not old.stage
+            or scene.lights is not old.lights
+            or scene.environment is not old.environment
+            or scene.output is not old.output
+            or len(scene.set_pieces) != len(old.set_pieces)
+            or any(
+                a is not b and (a.name != name or b.name != name)
+                for a, b in zip(scene.set_pieces, old.set_pieces, strict=True)
+            )
+            or (self._drag is not None and self._drag[0] != name)
+        ):
+            self.scene = scene
+            return
+        if piece.kind == "standin":  # a character: its pieces are dynamic already
+            prefix = f"{name}{FIGURE_SEP}"
+            names = frozenset(n for n in self._walkers if n.startswith(prefix))
+            matrix = None  # its pieces' poses come from the frame state, as they walk
+        else:
+            names = frozenset((name,))
+            matrix = np.asarray(piece.world_from_local, dtype=np.float64)
+            if self._drag is None:
+                # Re-batch with the piece dynamic; the shadow maps are kept (no render).
+                dirty = self._renderer.shadow_pass.dirty
+                self._set_world(old, self._walkers | names)
+                self._renderer.shadow_pass.dirty = dirty
+        self._drag = (name, names, matrix)
+        self._scene = scene
+        self._seen_key = None
 
     @property
     def gl_renderer(self) -> str:
@@ -256,10 +305,22 @@ class StageRenderer:
         r = self._renderer
         lights = list(state.lights) if state.lights else list(self.scene.lights)
         poses = figure_poses(state) if self._walkers else {}
+        if self._drag is not None:
+            # The dragged object moves without recasting its shadow (stale until the drag ends).
+            _, names, matrix = self._drag
+            kept = {k: poses.pop(k) for k in names if k in poses}
+            if matrix is not None:
+                kept = {n: matrix for n in names}
+            r.set_poses(kept, recast=False)
+            poses_key = {**poses, **kept}
+        else:
+            poses_key = poses
         if poses:
             r.set_poses(poses)
         self._poses_key = (
-            tuple((k, np.asarray(v).tobytes()) for k, v in sorted(poses.items())) if poses else None
+            tuple((k, np.asarray(v).tobytes()) for k, v in sorted(poses_key.items()))
+            if poses_key
+            else None
         )
         if self._wall is not None:
             w = state.wall

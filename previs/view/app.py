@@ -312,9 +312,16 @@ class ViewerApp:
 
     def _follow_document(self) -> None:
         """After an edit (or a restore) the renderer and the frame rate follow the new scene."""
-        scene = self.session.scene
+        s = self.session
+        scene = s.scene
         if self.stage.scene is not scene:
-            self.stage.scene = scene  # shot edits only: the renderer keeps its world
+            d = s.drag
+            if d is not None and d.ref.kind in ("set_piece", "character") and s.dragging_preview:
+                # A drag step: the object moves by its transform; the world (shadow maps, the
+                # wall's light) is rebuilt once, on the scene after the drag.
+                self.stage.show_drag(scene, d.ref.name)
+            else:
+                self.stage.scene = scene  # shot edits only: the renderer keeps its world
             if self.adaptive is not None:
                 self.adaptive.target_fps = self.session.rate()
 

@@ -152,6 +152,11 @@ class Session:
         return self._preview if self._preview is not None else self.doc.scene
 
     @property
+    def dragging_preview(self) -> bool:
+        """True while :attr:`scene` is a drag's preview (the document with one object moved)."""
+        return self._preview is not None
+
+    @property
     def scene_key(self) -> tuple[int, int]:
         """Changes whenever the scene on screen does (an edit, an undo, a drag's step)."""
         return self.doc.revision, self.preview_rev
