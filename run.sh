@@ -84,7 +84,8 @@ case "${1:-}" in
     [ -x .venv-lowest/bin/python ] || "$PY" -m venv .venv-lowest
     .venv/bin/python -m pip install -q uv
     .venv/bin/uv pip install -q --python .venv-lowest/bin/python --resolution lowest-direct -e '.[test]'
-    .venv-lowest/bin/python -m mypy && .venv-lowest/bin/python -m pytest -q --ignore tests/test_install.py "$@"
+    # (no type check here: older numpy, Pillow and pydantic ship other stubs; `test` checks types)
+    .venv-lowest/bin/python -m pytest -q --ignore tests/test_install.py "$@"
     ;;
   *)
     echo "usage: bash run.sh storyboard|test|test-lowest" >&2
