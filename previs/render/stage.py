@@ -4,6 +4,7 @@ only what changed."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
@@ -98,6 +99,31 @@ def figure_poses(state: FrameState) -> dict[str, np.ndarray]:
     for name, ch in state.figures.items():
         for piece, m in segment_matrices(ch.posed).items():
             out[f"{name}{FIGURE_SEP}{piece}"] = m
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _rest_posed(height_m: float):
+    from previs.core.figure import rest_posed
+
+    return rest_posed(height_m)
+
+
+def _pick_poses(state: FrameState) -> dict[str, np.ndarray]:
+    """:func:`figure_poses` for a pick: the same matrices (previs.core.figure.segment_matrices),
+    the rest figure of each height made once."""
+    from previs.core.figure import JOINT_INDEX, SEGMENT_JOINT
+
+    out = {}
+    for name, ch in state.figures.items():
+        posed = ch.posed
+        rest = _rest_posed(posed.height_m)
+        for seg, j in SEGMENT_JOINT.items():
+            k = JOINT_INDEX[j]
+            m = np.eye(4)
+            m[:3, :3] = posed.rotations[k] @ rest.rotations[k].T
+            m[:3, 3] = posed.positions_m[k] - m[:3, :3] @ rest.positions_m[k]
+            out[f"{name}{FIGURE_SEP}{seg}"] = m
     return out
 
 
@@ -505,7 +531,7 @@ class StageRenderer:
                 key,
             )
         size = state.image_size(self.width if width is None else int(width))
-        poses = figure_poses(state) if self._walkers else None
+        poses = _pick_poses(state) if self._walkers else None
         return r.pick(camera_view(state, size), size, float(x_px), float(y_px), poses)
 
     def release(self) -> None:

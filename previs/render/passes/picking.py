@@ -110,6 +110,12 @@ class PickingPass:
         self._program = None
         self._fbo = None
         self._items: list[tuple[PickItem, object, object, object]] = []  # (item, vbo, ibo, vao)
+        # per item, made once by set_items: its id, its placement as uniform bytes (a dynamic
+        # item's are replaced by its pose), its model-space box and its world box (placed)
+        self._ids: list[int] = []
+        self._model_bytes: list[bytes] = []
+        self._corners = np.zeros((0, 8, 4))  # model-space box corners, homogeneous
+        self._world_box = np.zeros((0, 2, 3))  # (lo, hi) in world at world_from_model
         self.refs: list[ObjectRef | None] = [None]  # id -> object (0: nothing)
         self.key = None  # what the items were built from (the caller's)
 
@@ -134,6 +140,18 @@ class PickingPass:
             self._items.append((item, vbo, ibo, vao))
             if item.ref is not None and item.ref not in self.refs:
                 self.refs.append(item.ref)
+        index = {ref: i for i, ref in enumerate(self.refs)}
+        self._ids = [index[it.ref] if it.ref is not None else 0 for it, *_ in self._items]
+        self._model_bytes = [_mat_bytes(it.world_from_model) for it, *_ in self._items]
+        corners = []
+        for it, *_ in self._items:
+            p = np.asarray(it.positions, np.float64)
+            lo, hi = p.min(0), p.max(0)
+            c = np.array([[(lo, hi)[i >> k & 1][k] for k in range(3)] + [1.0] for i in range(8)])
+            corners.append(c)
+        self._corners = np.asarray(corners).reshape(-1, 8, 4)
+        mats = np.asarray([it.world_from_model for it, *_ in self._items], np.float64)
+        self._world_box = _boxes(self._corners, mats.reshape(-1, 4, 4))
         self.key = key
 
     def pick(
@@ -152,23 +170,37 @@ class PickingPass:
             return None
         ctx, prog = self.ctx, self._program
         clip = pick_matrix(x_px, y_px, size) @ np.asarray(clip_from_world, np.float64)
+        # The pixel centre's ray from the near to the far plane, in world: an item whose box it
+        # misses cannot cover that centre, so only the items it meets are drawn (the depth test
+        # still decides among them).
+        boxes = self._world_box
+        dyn = [
+            i
+            for i, (it, *_) in enumerate(self._items)
+            if poses and it.name is not None and it.name in poses
+        ]
+        mats = {}
+        if dyn:
+            boxes = boxes.copy()
+            pm = np.asarray([poses[self._items[i][0].name] for i in dyn], np.float64)
+            boxes[dyn] = _boxes(self._corners[dyn], pm)
+            mats = dict(zip(dyn, pm, strict=True))
+        hit = _ray_meets(np.linalg.inv(clip), boxes)
         self._fbo.use()
         ctx.viewport = (0, 0, 1, 1)
         ctx.scissor = None
         self._fbo.clear(depth=1.0)  # ids cleared to 0
-        ctx.enable(ctx.DEPTH_TEST)
-        ctx.disable(ctx.CULL_FACE | ctx.BLEND)  # thin and flat things pick from both sides
-        ctx.depth_func = "<"
-        prog["u_clip_from_world"].write(clip.T.astype("f4").tobytes())
-        index = {ref: i for i, ref in enumerate(self.refs)}
-        for item, _, _, vao in self._items:
-            m = item.world_from_model
-            if poses and item.name is not None and item.name in poses:
-                m = poses[item.name]
-            prog["u_world_from_model"].write(np.asarray(m, np.float64).T.astype("f4").tobytes())
-            prog["u_id"].value = index.get(item.ref, 0) if item.ref is not None else 0
-            vao.render()
-        ctx.disable(ctx.DEPTH_TEST)
+        if hit.any():
+            ctx.enable(ctx.DEPTH_TEST)
+            ctx.disable(ctx.CULL_FACE | ctx.BLEND)  # thin and flat things pick from both sides
+            ctx.depth_func = "<"
+            prog["u_clip_from_world"].write(clip.T.astype("f4").tobytes())
+            u_model, u_id = prog["u_world_from_model"], prog["u_id"]
+            for i in np.flatnonzero(hit):
+                u_model.write(_mat_bytes(mats[i]) if i in mats else self._model_bytes[i])
+                u_id.value = self._ids[i]
+                self._items[i][3].render()
+            ctx.disable(ctx.DEPTH_TEST)
         raw = self._fbo.read(components=1, dtype="u4", alignment=1)
         i = int(np.frombuffer(raw, np.uint32)[0])
         return self.refs[i] if 0 < i < len(self.refs) else None
@@ -186,6 +218,42 @@ class PickingPass:
             self._fbo.release()
             self._program.release()
         self._fbo = self._program = None
+
+
+def _mat_bytes(m) -> bytes:
+    """A 4 x 4 matrix as a GLSL mat4 uniform (column-major float32)."""
+    return np.asarray(m, np.float64).T.astype("f4").tobytes()
+
+
+def _boxes(corners: np.ndarray, mats: np.ndarray) -> np.ndarray:
+    """World boxes (N, 2, 3) (lo, hi) of model boxes' ``corners`` (N, 8, 4) placed by ``mats``
+    (N, 4, 4), padded a little for the GPU's float32."""
+    w = np.einsum("nij,nkj->nki", mats, corners)[..., :3]
+    lo, hi = w.min(1), w.max(1)
+    pad = 1e-4 * (1.0 + np.abs(lo).max(1, keepdims=True) + np.abs(hi).max(1, keepdims=True))
+    return np.stack([lo - pad, hi + pad], 1)
+
+
+def _ray_meets(world_from_clip: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Which boxes (N, 2, 3) the segment through clip-space (0, 0) from the near plane to the far
+    plane meets (a slab test in world)."""
+    a = world_from_clip @ np.array([0.0, 0.0, -1.0, 1.0])
+    b = world_from_clip @ np.array([0.0, 0.0, 1.0, 1.0])
+    p0, p1 = a[:3] / a[3], b[:3] / b[3]
+    d = p1 - p0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / d
+        t0 = (boxes[:, 0] - p0) * inv
+        t1 = (boxes[:, 1] - p0) * inv
+    tlo, thi = np.minimum(t0, t1), np.maximum(t0, t1)
+    # an axis the segment runs along: inside the slab or not at all
+    flat = d == 0.0
+    inside = (boxes[:, 0] <= p0) & (p0 <= boxes[:, 1])
+    tlo = np.where(flat, np.where(inside, -np.inf, np.inf), tlo)
+    thi = np.where(flat, np.where(inside, np.inf, -np.inf), thi)
+    enter = np.maximum(tlo.max(1), 0.0)
+    leave = np.minimum(thi.min(1), 1.0)
+    return enter <= leave
 
 
 def scene_pick_items(
