@@ -296,6 +296,11 @@ def _cbor_dicts(data: bytes, name: str) -> list[tuple[str, object]]:
             raise TakeError(
                 f"{name}: byte {start:,}: not valid CBOR ({type(exc).__name__}: {str(exc)[:80]})"
             ) from None
+        if not isinstance(obj, dict | list):  # older cbor2 returns a lone break code as a value
+            raise TakeError(
+                f"{name}: byte {start:,}: not valid CBOR (a {type(obj).__name__} where a "
+                "sample map belongs)"
+            )
         items.extend(obj if isinstance(obj, list) else [obj])
         if len(items) > MAX_TAKE_SAMPLES:
             raise TakeError(
