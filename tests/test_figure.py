@@ -60,6 +60,11 @@ def test_the_attendant_sits_on_the_example_bench():
     a = st.figures["Attendant"]
     assert a.pose == "sit"
     assert fig.seat_contact_height_m(a.posed) == pytest.approx(seat_top_m, abs=0.03)
+    # and previs check's collision test finds nothing: a sitter on a bench is not inside it
+    from previs.check import set_solids
+    from previs.core.collisions import overlaps
+
+    assert overlaps(scene, st.poses, solids=set_solids(scene)) == []
     standing = evaluate(scene, "1A", 319).figures["Attendant"]
     assert standing.pose == "stand" and standing.posed.eye_m[1] == pytest.approx(
         0.936 * 1.75, abs=0.02
