@@ -409,3 +409,58 @@ def test_live_blocking_checks_are_core_collisions(session):
     assert b.overlaps == tuple(want) and b.in_frame == collisions.stands_in_frame(st)
     assert any({o.standin, o.other} == {"Mara", "Dale"} for o in b.overlaps)
     assert any("Mara" in p and "Dale" in p for p in b.problems)
+
+
+# ---------------------------------------------------------------- marks and walks by clicking
+def test_clicked_marks_become_a_walk_and_undo_to_the_same_bytes(session, scene_path):
+    """Shift+G with a character selected: each floor click drops the next numbered mark there
+    (within 1 cm of the clicked plan point), Enter writes a walk through them at 1.3 m/s from
+    this frame; undoing it all gives back the file byte for byte."""
+    from previs.core.frame import walk_poses
+    from previs.view import editing
+    from previs.view.session import WALK_MPS
+
+    original = scene_path.read_bytes()
+    rect, bounds = (0, 0, 800, 600), (-6.0, -5.0, 6.0, 4.0)
+    session.select(ObjectRef("character", "Mara"))
+    session.goto(10)
+    session.do("toggle_marks")
+    assert session.marking == "Mara"
+    clicks = [(500.0, 420.0), (620.0, 300.0)]
+    for px in clicks:
+        x, z = editing.plan_point_m(rect, bounds, *px)
+        session.drop_mark(np.array([x, 0.0, z]))
+    session.do("end_marks")
+    assert session.marking is None and "walks 1 > 2" in session.status
+    shot = session.shot
+    marks = {m.name: m.point_m for m in shot.marks if m.character == "Mara"}
+    assert list(marks) == ["1", "2"]
+    for name, px in zip(("1", "2"), clicks, strict=True):
+        want = editing.plan_point_m(rect, bounds, *px)
+        np.testing.assert_allclose([marks[name][0], marks[name][2]], want, atol=0.01)
+    walk = next(w for w in shot.walks if w.character == "Mara")
+    assert walk.marks == ("1", "2") and walk.start_frame == 10
+    d = float(np.linalg.norm(np.subtract(marks["2"], marks["1"])))
+    end = 10 + round(d / WALK_MPS * session.rate())
+    at_start = walk_poses(session.scene, shot, 10)["Mara"][:3, 3]
+    at_end = walk_poses(session.scene, shot, end + 1)["Mara"][:3, 3]
+    np.testing.assert_allclose(at_start, marks["1"], atol=0.01)
+    np.testing.assert_allclose(at_end, marks["2"], atol=0.01)
+    session.save()
+    assert "speed_mps: 1.3" in scene_path.read_text()
+    for _ in range(3):
+        session.undo()
+    session.save()
+    assert scene_path.read_bytes() == original
+
+
+def test_marks_need_a_character(session):
+    session.select(ObjectRef("set_piece", "bench"))
+    with pytest.raises(PrevisError, match="cannot do that"):
+        session.toggle_marks()
+    session.select(ObjectRef("character", "Dale"))
+    session.toggle_marks()
+    session.drop_mark([0.0, 0.0, 1.0])
+    session.escape()  # one mark: no walk, the mark stays
+    assert session.marking is None and "needs two marks" in session.status
+    assert any(m.character == "Dale" and m.name == "1" for m in session.shot.marks)

@@ -391,6 +391,14 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("I", "spot_flood", help="the selected fixture's next setting (spot / flood)"),
     Binding("X", "toggle_false_colour", help="false colour on / off (camera view)"),
     Binding("U", "drop_tape", help="tape measure: drop a point on the floor (two: distance)"),
+    Binding(
+        "G",
+        "toggle_marks",
+        ("shift",),
+        help="marks: each click on the floor or plan drops the selected character's next mark;"
+        " again (or Enter) ends them in a walk at 1.3 m/s from this frame",
+    ),
+    Binding("ENTER", "end_marks", help="end the marks being dropped: a walk through them"),
 )
 
 # With a tracker driving the camera (``view --track``) these are looked up first: R records a

@@ -1215,6 +1215,93 @@ class SceneDocument:
 
         self.edit(f"Move mark {character} {mark}", fn)
 
+    def add_mark(self, shot_id: str, character: str, name, point_xz) -> None:
+        """A new floor mark ``name`` for ``character`` in shot ``shot_id`` at the floor point
+        ``point_xz`` ([x, z], or [x, y, z]); a mark of that name already there is refused."""
+        p = np.asarray(point_xz, dtype=float).reshape(-1)
+        xz = [_num(v, _POSE_DIGITS) for v in ((p[0], p[2]) if len(p) == 3 else (p[0], p[1]))]
+        i, _ = self._index(shot_id)
+        key = int(name) if str(name).isdigit() else str(name)
+
+        def fn(tree):
+            self._node(tree, character, ("characters",))
+            shot = tree["shots"][i]
+            own = CommentedMap([(key, _flow(xz))])
+            own.fa.set_flow_style()
+            if shot.get("marks") is None:  # (built whole: what trailed the shot trails it)
+                _put_key(shot, "marks", _block_map([(character, own)]))
+                return
+            marks = shot["marks"]
+            if marks.get(character) is None:
+                _put_key(marks, character, own)
+                return
+            if any(str(k) == str(name) for k in marks[character]):
+                raise SceneError(
+                    f"shot {shot_id} already has mark {name} for {character}",
+                    file=self.path,
+                    field=format_path(("shots", i, "marks", character)),
+                )
+            _put_key(marks[character], key, _flow(xz))
+
+        self.edit(f"Add mark {character} {name}", fn)
+
+    def add_walk(
+        self,
+        shot_id: str,
+        character: str,
+        marks,
+        start_frame: int,
+        speed_mps: float = 1.3,
+    ) -> None:
+        """A walk for ``character`` in shot ``shot_id`` through its ``marks`` (names), from
+        ``start_frame`` at ``speed_mps`` (the loader checks the marks and the timing)."""
+        i, _ = self._index(shot_id)
+        names = [int(m) if str(m).isdigit() else str(m) for m in marks]
+        walk = CommentedMap(
+            [
+                ("character", character),
+                ("marks", _flow(names)),
+                ("start_frame", int(start_frame)),
+                ("speed_mps", _num(speed_mps)),
+            ]
+        )
+        walk.fa.set_flow_style()
+
+        def fn(tree):
+            shot = tree["shots"][i]
+            if shot.get("walks") is None:  # (built whole, as marks)
+                _put_key(shot, "walks", _block_seq([walk]))
+                return
+            _insert_item(shot["walks"], len(shot["walks"]), walk, separate=False)
+
+        self.edit(f"Add walk {character}", fn)
+
+    PIECE_FIELDS = ("translation_m", "position_m", "rotation_deg", "scale", "color", "height_m")
+
+    def set_piece_fields(self, name: str, **fields) -> None:
+        """Set a set piece's or character's fields (``translation_m``/``position_m`` [x, y, z],
+        ``rotation_deg`` [x, y, z], ``scale``, ``color``, ``height_m``); None removes one."""
+        bad = sorted(set(fields) - set(self.PIECE_FIELDS))
+        if bad:
+            raise SceneError(
+                f"a set piece has no field '{bad[0]}'{schema.suggest(bad[0], self.PIECE_FIELDS)}",
+                file=self.path,
+            )
+
+        def fn(tree):
+            _, _, node = self._node(tree, name)
+            for k, v in fields.items():
+                if v is None:
+                    _del_key(node, k)
+                elif isinstance(v, str):
+                    _put_key(node, k, v)
+                elif np.ndim(v) == 0:
+                    _put_key(node, k, _num(float(v), _POSE_DIGITS), after=("name", "type"))
+                else:
+                    self._put_vector(node, k, v, after=("name", "type", "size_m", "height_m"))
+
+        self.edit(f"Set {name} " + ", ".join(fields), fn)
+
     def move_object(self, kind: str, name: str, position_m, *, shot_id: str | None = None) -> None:
         """Move what a selection names (``set_piece``, ``character``, ``light``, or ``mark``
         named ``<character>/<mark>`` in ``shot_id``)."""

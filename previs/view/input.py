@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from previs.errors import PrevisError
 from previs.view import controls as ctl
 from previs.view.session import Session
 
@@ -219,13 +220,30 @@ class InputMapper:
             self.buttons.add(button)
             self._press_at, self._dragged = self.mouse, False
             self.ctrl = bool(mods & glfw.MOD_CONTROL)
-            if button == glfw.MOUSE_BUTTON_LEFT and not mods & glfw.MOD_ALT:
+            if (
+                button == glfw.MOUSE_BUTTON_LEFT
+                and not mods & glfw.MOD_ALT
+                and self.session.marking is None
+            ):
                 self._grab(*self.mouse)
         else:
             was = button in self.buttons
             self.buttons.discard(button)
             s = self.session
-            if was and button == glfw.MOUSE_BUTTON_LEFT and self._grabbed:
+            if (
+                was
+                and button == glfw.MOUSE_BUTTON_LEFT
+                and s.marking is not None
+                and not self._dragged
+                and s.view in ("camera", "plan")
+            ):
+                p = None if self._floor_at is None else self._floor_at(*self.mouse, 0.0)
+                if p is not None:  # marks mode: the click drops the next mark there
+                    try:
+                        s.drop_mark(p)
+                    except PrevisError as exc:
+                        s.say(str(exc), error=True)
+            elif was and button == glfw.MOUSE_BUTTON_LEFT and self._grabbed:
                 self._grabbed = False
                 s.end_drag()  # one undoable edit, if it moved
             elif (

@@ -36,6 +36,7 @@ SELECTABLE = editing.KINDS  # kinds of scene object a selection can name
 NUDGE_M = 0.05  # Ctrl+Up/Down raise or lower the selection this much
 TURN_STEP_DEG = 15.0  # Ctrl+Left/Right turn it this much
 SCALE_STEP = 1.1  # Ctrl+=/- scale a set piece by this factor
+WALK_MPS = 1.3  # a walk drawn by clicking marks goes at an ordinary human walking speed
 
 
 @dataclass
@@ -675,6 +676,53 @@ class Session:
         self.say(f"added {ref.name}")
         return ref
 
+    # ------------------------------------------------------------ marks and walks by clicking
+    marking: str | None = None  # the character whose marks clicks drop (None: not marking)
+    marks_dropped: tuple[str, ...] = ()
+
+    def toggle_marks(self) -> None:
+        """Start dropping marks for the selected character (each floor click the next number),
+        or, while dropping, end it: a walk through the dropped marks (see :meth:`end_marks`)."""
+        if self.marking is not None:
+            self.end_marks()
+            return
+        ref = self._need_selection(("character",))
+        self.marking, self.marks_dropped = ref.name, ()
+        self.say(f"marks for {ref.name}: click the floor or the plan; Enter ends the walk")
+
+    def drop_mark(self, floor_m) -> str:
+        """Drop the marking character's next numbered mark at the floor point ``floor_m``."""
+        who = self.marking
+        if who is None:
+            raise PrevisError("not dropping marks: select a character and press Shift+G")
+        taken = {m.name for m in self.shot.marks if m.character == who}
+        n = 1
+        while str(n) in taken:
+            n += 1
+        p = np.asarray(floor_m, float).reshape(-1)
+        xz = (round(float(p[0]), 4), round(float(p[-1]), 4))
+        self.edit(
+            f"mark {n} for {who} at [{xz[0]:.2f}, {xz[1]:.2f}] m",
+            lambda: self.doc.add_mark(self.shot_id, who, str(n), xz),
+        )
+        self.marks_dropped = (*self.marks_dropped, str(n))
+        return str(n)
+
+    def end_marks(self) -> None:
+        """Stop dropping marks; two or more dropped: a walk through them from this frame at a
+        human walking speed (WALK_MPS), one undo step."""
+        who, dropped = self.marking, self.marks_dropped
+        self.marking, self.marks_dropped = None, ()
+        if who is None:
+            return
+        if len(dropped) < 2:
+            self.say(f"marks for {who} done (a walk needs two marks)")
+            return
+        self.edit(
+            f"{who} walks {' > '.join(dropped)} at {WALK_MPS:g} m/s from frame {self.frame}",
+            lambda: self.doc.add_walk(self.shot_id, who, dropped, self.frame, WALK_MPS),
+        )
+
     # ------------------------------------------------------------ lights, meter, tape
     def add_fixture(self, fixture: str | None = None, setting=None, floor_m=None) -> ObjectRef:
         """A library fixture (default: the panel's choice) 2.5 m over ``floor_m`` (default: the
@@ -1005,6 +1053,8 @@ class Session:
             self.toggle_orbit()
         elif self.drag is not None:
             self.cancel_drag()
+        elif self.marking is not None:
+            self.end_marks()
         elif self.selection is not None:
             self.selection = None
         else:
@@ -1062,6 +1112,8 @@ ACTIONS: dict[str, Callable[[Session], object]] = {
     "spot_flood": Session.cycle_setting,
     "toggle_false_colour": Session.toggle_false_colour,
     "drop_tape": lambda s: s.drop_tape(),
+    "toggle_marks": Session.toggle_marks,
+    "end_marks": Session.end_marks,
     **{
         f"add_{k}": (lambda s, k=k: s.add_object(k, s.cursor_floor_m()))
         for k in ("box", "cylinder", "plane", "character", "light")
