@@ -464,3 +464,35 @@ def test_marks_need_a_character(session):
     session.escape()  # one mark: no walk, the mark stays
     assert session.marking is None and "needs two marks" in session.status
     assert any(m.character == "Dale" and m.name == "1" for m in session.shot.marks)
+
+
+def test_properties_set_exact_values_one_undo_step_each(session, scene_path):
+    original = scene_path.read_bytes()
+    session.select(ObjectRef("set_piece", "bench"))
+    session.set_selected_fields(position_m=[1.25, 0.0, -0.5], yaw_deg=30.0, scale=1.5)
+    np.testing.assert_allclose(
+        session.object_position(session.selection), [1.25, 0, -0.5], atol=1e-6
+    )
+    from previs.view import editing
+
+    assert editing.yaw_deg(session.selected()) == pytest.approx(30.0)
+    session.select(ObjectRef("character", "Mara"))
+    session.set_selected_fields(height_m=1.62)
+    assert "height_m: 1.62" in session.doc.text
+    session.select(ObjectRef("light", "key HMI"))
+    session.set_selected_fields(dimmer_pct=50.0)
+    assert session.selected().dimmer_pct == 50.0
+    for _ in range(5):
+        session.undo()
+    session.save()
+    assert scene_path.read_bytes() == original
+
+
+def test_add_a_mesh_file_and_a_bad_path_refused_in_one_line(session, scene_path):
+    ref = session.add_mesh("geometry/diner.glb", [2.0, 0.0, 1.0])
+    assert ref.kind == "set_piece" and session.selected() is not None
+    n = len(session.doc.text)
+    with pytest.raises(PrevisError) as e:
+        session.add_mesh("geometry/nope.glb", [0.0, 0.0, 0.0])
+    assert "\n" not in str(e.value) and "nope.glb" in str(e.value)
+    assert len(session.doc.text) == n

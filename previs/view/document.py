@@ -1032,17 +1032,19 @@ class SceneDocument:
         radius_m: float = 0.3,
         height_m: float | None = None,
         color: str | None = None,
+        path: str | None = None,
     ) -> str:
-        """A new ``box`` (``size_m`` [x, y, z], default 1 m), ``cylinder`` (``radius_m``,
+        """A new ``mesh`` (the file ``path``, relative to the scene file's folder), ``box`` (``size_m`` [x, y, z], default 1 m), ``cylinder`` (``radius_m``,
         ``height_m``), ``plane`` (``size_m`` [x, z]) or ``character`` (``height_m``, default
         1.75) at ``position_m``, turned ``yaw_deg``. Returns its name."""
         from previs.view.editing import free_name
 
-        kinds = ("box", "cylinder", "plane", "character")
+        kinds = ("box", "cylinder", "plane", "character", "mesh")
         if kind not in kinds:
             raise SceneError(f"cannot add a '{kind}'{schema.suggest(kind, kinds)}", file=self.path)
         pos = [_num(v, _POSE_DIGITS) for v in _vector3(position_m, "position_m")]
-        new = name or free_name(self._names_in(self._current_tree()), kind)
+        base = Path(str(path)).stem if kind == "mesh" and path else kind
+        new = name or free_name(self._names_in(self._current_tree()), base)
         if kind == "character":
             items = [
                 ("name", new),
@@ -1053,7 +1055,11 @@ class SceneDocument:
             key = "characters"
         else:
             items = [("name", new), ("type", kind)]
-            if kind == "box":
+            if kind == "mesh":
+                if not path:
+                    raise SceneError("a mesh set piece needs a file path", file=self.path)
+                items.append(("path", str(path)))
+            elif kind == "box":
                 items.append(("size_m", _flow([_num(v) for v in (size_m or (1.0, 1.0, 1.0))])))
             elif kind == "plane":
                 items.append(("size_m", _flow([_num(v) for v in (size_m or (2.0, 2.0))])))

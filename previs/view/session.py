@@ -676,6 +676,43 @@ class Session:
         self.say(f"added {ref.name}")
         return ref
 
+    def add_mesh(self, path: str, floor_m=None) -> ObjectRef:
+        """A mesh file (``path`` relative to the scene file's folder) as a set piece at the
+        cursor's floor point; selected. A file the loader refuses changes nothing."""
+        p = np.asarray(self.cursor_floor_m() if floor_m is None else floor_m, float)
+        new: list[str] = []
+        self.edit(
+            f"added {path}", lambda: new.append(self.doc.add_piece("mesh", p, path=str(path)))
+        )
+        self.selection = ObjectRef("set_piece", new[0])
+        return self.selection
+
+    def set_selected_fields(self, **fields) -> None:
+        """Exact values for the selection (the properties panel), one undo step each field:
+        ``position_m`` [x, y, z] (anything), ``yaw_deg`` (a piece or character), ``scale``,
+        ``color``, ``height_m`` (pieces, characters), ``target_m`` and the light fields."""
+        ref = self._need_selection(("set_piece", "character", "light"))
+        for k, v in fields.items():
+            if k == "position_m":
+                self.move_object(ref, v)
+            elif ref.kind == "light" and k == "target_m":
+                self.edit(f"aimed {ref.name}", lambda v=v: self.doc.aim_light(ref.name, v))
+            elif ref.kind == "light":
+                self.edit(
+                    f"{ref.name} {k} {v}",
+                    lambda k=k, v=v: self.doc.set_light_fields(ref.name, **{k: v}),
+                )
+            elif k == "yaw_deg":
+                self.edit(
+                    f"turned {ref.name} to {v:g} deg",
+                    lambda v=v: self.doc.rotate_piece(ref.name, v),
+                )
+            else:
+                self.edit(
+                    f"{ref.name} {k} {v}",
+                    lambda k=k, v=v: self.doc.set_piece_fields(ref.name, **{k: v}),
+                )
+
     # ------------------------------------------------------------ marks and walks by clicking
     marking: str | None = None  # the character whose marks clicks drop (None: not marking)
     marks_dropped: tuple[str, ...] = ()
