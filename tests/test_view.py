@@ -1032,3 +1032,40 @@ def test_false_colour_paints_each_region_as_the_scale_says(app):
     assert np.array_equal(again[region], plain[region])  # off: the default output, unchanged
     if os.environ.get("PREVIS_SHOTS"):  # look at them: PREVIS_SHOTS=folder
         Image.fromarray(fc).save(Path(os.environ["PREVIS_SHOTS"]) / "false_colour.png")
+
+
+def test_plan_clicks_drop_two_marks_and_enter_ends_the_walk(editor):
+    """Shift+G with the attendant selected, two clicks on the plan: marks at those world points
+    within 1 cm; Enter: a walk through them at 1.3 m/s from this frame."""
+    import glfw
+
+    from previs.view.editing import ObjectRef, plan_point_m
+
+    app = editor
+    app.session.select_shot("1A")
+    press(app, glfw.KEY_3)
+    settle(app)
+    app.session.select(ObjectRef("character", "Attendant"))
+    press(app, glfw.KEY_G, glfw.MOD_SHIFT)
+    assert app.session.marking == "Attendant"
+    rect, bounds = app.image_rect(), app.drawing.plan_bounds
+    x, y, w, h = rect
+    clicks = [(x + 0.45 * w, y + 0.6 * h), (x + 0.6 * w, y + 0.55 * h)]
+    for px in clicks:
+        app.on_mouse_move(*px)
+        app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS, 0)
+        app.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.RELEASE, 0)
+        app.step(DT)
+    press(app, glfw.KEY_ENTER)
+    app.step(DT)
+    shot = app.session.shot
+    marks = {m.name: m.point_m for m in shot.marks if m.character == "Attendant"}
+    assert list(marks) == ["1", "2"]
+    for name, px in zip(("1", "2"), clicks, strict=True):
+        want = plan_point_m(rect, bounds, *px)
+        assert np.hypot(marks[name][0] - want[0], marks[name][2] - want[1]) < 0.01
+    walk = next(w for w in shot.walks if w.character == "Attendant")
+    assert walk.marks == ("1", "2") and app.session.marking is None
+    for _ in range(3):
+        press(app, glfw.KEY_Z, glfw.MOD_CONTROL)
+    assert not any(m.character == "Attendant" for m in app.session.shot.marks)

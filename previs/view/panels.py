@@ -49,6 +49,8 @@ class Panels:
     def __init__(self):
         self._pending_desc: str | None = None
         self._pending_light = None  # a slider's value until it is let go (one undo step)
+        self._pending_prop = None  # a property field's value until it is let go
+        self._mesh_path = ""  # the mesh file field
         self._meter_cache: tuple = (None, None, None, None)
 
     def build(self, session: Session, st, hud: Hud) -> None:
@@ -97,6 +99,9 @@ class Panels:
         obj = session.selected()
         if session.selection is not None and session.selection.kind == "light" and obj:
             self._light_fields(session, obj, fx)
+        if obj is not None:
+            self._properties(session, obj)
+        self._mesh_field(session)
         imgui.separator()
         self._meter(session, st)
         imgui.separator()
@@ -138,6 +143,67 @@ class Panels:
             _try(session, session.aim_selected)
         imgui.same_line()
         imgui.text_colored(GREY, "T: at cursor")
+
+    def _field(self, session: Session, key: str, changed: bool, value) -> None:
+        """An input field's value waits until it is let go (Enter, Tab, a click away): then one
+        undoable edit of the selection."""
+        if changed:
+            self._pending_prop = (key, value)
+        if imgui.is_item_deactivated_after_edit() and self._pending_prop:
+            k, v = self._pending_prop
+            self._pending_prop = None
+            _try(session, session.set_selected_fields, **{k: v})
+
+    def _properties(self, session: Session, obj) -> None:
+        """The selection's exact values: position, turn, scale, colour, height; a light's
+        position, aim, intensity and CCT."""
+        from previs.view import editing
+
+        ref = session.selection
+        imgui.separator()
+        imgui.text(f"properties: {ref.kind.replace('_', ' ')} {ref.name}")
+        if ref.kind == "mark":
+            return
+        pos = [float(v) for v in editing.position_m(obj)]
+        changed, v = imgui.input_float3("position m", pos, "%.3f")
+        self._field(session, "position_m", changed, list(v))
+        if ref.kind == "light":
+            if getattr(obj, "target_m", None) is not None:
+                changed, v = imgui.input_float3("aim at m", [float(x) for x in obj.target_m])
+                self._field(session, "target_m", changed, list(v))
+            cd = float(getattr(obj, "intensity_cd", 0.0) or 0.0)
+            changed, v = imgui.input_float("intensity cd", cd, 100.0, 1000.0, "%.0f")
+            self._field(session, "intensity_cd", changed, v)
+            k = float(getattr(obj, "kelvin", 5600.0) or 5600.0)
+            changed, v = imgui.input_float("CCT K##prop", k, 50.0, 500.0, "%.0f")
+            self._field(session, "kelvin", changed, v)
+            return
+        changed, v = imgui.input_float("turn deg", editing.yaw_deg(obj), 15.0, 45.0, "%.1f")
+        self._field(session, "yaw_deg", changed, v)
+        if ref.kind == "set_piece":
+            changed, v = imgui.input_float("scale x", 1.0, 0.1, 0.5, "%.2f")
+            if changed and v > 0:
+                self._pending_prop = ("scale", v)
+            if imgui.is_item_deactivated_after_edit() and self._pending_prop:
+                _try(session, session.scale_selected, self._pending_prop[1])
+                self._pending_prop = None
+        else:
+            h = float(getattr(obj, "height_m", 1.75) or 1.75)
+            changed, v = imgui.input_float("height m", h, 0.01, 0.05, "%.2f")
+            self._field(session, "height_m", changed, v)
+        col = getattr(obj, "color", None)
+        text = col if isinstance(col, str) else ""
+        changed, v = imgui.input_text("colour", text, imgui.InputTextFlags_.enter_returns_true)
+        if changed and v.strip():
+            _try(session, session.set_selected_fields, color=v.strip())
+
+    def _mesh_field(self, session: Session) -> None:
+        """A mesh file (relative to the scene file's folder) added as a set piece at the cursor."""
+        imgui.separator()
+        _, self._mesh_path = imgui.input_text("mesh file", self._mesh_path)
+        imgui.same_line()
+        if imgui.button("Add##mesh") and self._mesh_path.strip():
+            _try(session, session.add_mesh, self._mesh_path.strip())
 
     def _meter(self, session: Session, st) -> None:
         if session.subject is None:
