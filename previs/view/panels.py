@@ -200,6 +200,7 @@ class Panels:
     def _mesh_field(self, session: Session) -> None:
         """A mesh file (relative to the scene file's folder) added as a set piece at the cursor."""
         imgui.separator()
+        imgui.set_next_item_width(PANEL_LEFT_PX - 120)
         _, self._mesh_path = imgui.input_text("mesh file", self._mesh_path)
         imgui.same_line()
         if imgui.button("Add##mesh") and self._mesh_path.strip():
