@@ -1,8 +1,9 @@
 """Load-to-first-frame of USD sets against the same triangles saved as one GLB (issue 18).
 
 For each case (the USD Mini Car Kit's vehicle, the intent-vfx teapot layout of 1,000 teapots)
-the USD file is loaded through previs.io.usd and rendered once; its triangles are written to one
-GLB (trimesh) and that is loaded through previs.io.meshes and rendered once. Caches are cleared
+the USD file is loaded through previs.io.usd and rendered once; its triangles, UVs, materials and
+textures are written to one GLB (trimesh) and that is loaded through previs.io.meshes and rendered
+once. Caches are cleared
 between runs; the median of ``--runs`` runs is printed with the machine, the GL renderer and the
 date. Not a test: nothing here asserts a timing.
 
@@ -33,11 +34,36 @@ CASES = {
 
 
 def _as_glb(asset, out: Path) -> None:
+    """The asset's triangles, UVs and metallic-roughness materials with their textures as one
+    GLB: the same work for the first frame (texture decode and upload included) as the USD."""
     import trimesh
+    from PIL import Image
+    from trimesh.visual.material import PBRMaterial
+
+    def image(tex):
+        if tex is None:
+            return None
+        return Image.fromarray(np.ascontiguousarray(tex.rgba[::-1]), "RGBA")  # rows top-down
 
     scene = trimesh.Scene()
     for i, p in enumerate(asset.parts):
-        m = trimesh.Trimesh(p.positions, p.indices, vertex_normals=p.normals, process=False)
+        mat = p.material
+        pbr = PBRMaterial(
+            baseColorFactor=[float(c) for c in mat.base_color],
+            metallicFactor=float(mat.metallic),
+            roughnessFactor=float(mat.roughness),
+            emissiveFactor=[float(c) for c in mat.emissive],
+            baseColorTexture=image(mat.base_color_texture),
+            metallicRoughnessTexture=image(mat.metallic_roughness_texture),
+            normalTexture=image(mat.normal_texture),
+            emissiveTexture=image(mat.emissive_texture),
+            occlusionTexture=image(mat.occlusion_texture),
+            doubleSided=bool(mat.double_sided),
+        )
+        visual = trimesh.visual.TextureVisuals(uv=p.uvs, material=pbr)
+        m = trimesh.Trimesh(
+            p.positions, p.indices, vertex_normals=p.normals, visual=visual, process=False
+        )
         scene.add_geometry(m, node_name=f"part{i}", geom_name=f"part{i}")
     out.write_bytes(scene.export(file_type="glb"))
 
@@ -126,7 +152,7 @@ def main() -> int:
             lmed = {k: statistics.median(v) for k, v in loads.items()}
             print(
                 f"{name}: load only: USD {lmed['usd']:.3f} s, GLB {lmed['glb']:.3f} s "
-                "(the GLB holds the triangles only, no materials or textures)"
+                "(the GLB holds the same triangles, UVs, materials and textures)"
             )
             print(
                 f"{name}: {asset.triangle_count:,} triangles, {len(asset.parts)} parts; "
