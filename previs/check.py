@@ -143,22 +143,6 @@ class _Solid:
     triangles: np.ndarray | None  # (M, 3, 3) world space, for meshes (an AABB is too coarse)
 
 
-def _ray_crossings(triangles: np.ndarray, origin: np.ndarray, direction: np.ndarray) -> int:
-    """How many triangles a ray crosses (Moller-Trumbore, vectorised)."""
-    a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
-    e1, e2 = b - a, c - a
-    pv = np.cross(direction, e2)
-    det = np.einsum("ij,ij->i", e1, pv)
-    ok = np.abs(det) > 1e-12
-    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
-    tv = origin - a
-    u = np.einsum("ij,ij->i", tv, pv) * inv
-    qv = np.cross(tv, e1)
-    v = (qv @ direction) * inv
-    t = np.einsum("ij,ij->i", e2, qv) * inv
-    return int(np.sum(ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 1e-9)))
-
-
 def set_solids(scene: Scene) -> list[_Solid]:
     """The set pieces a camera must not pass through (not the floor planes)."""
     from previs.api import _piece_asset
@@ -183,14 +167,12 @@ def set_solids(scene: Scene) -> list[_Solid]:
 def inside_solid(solids: list[_Solid], position_m) -> str | None:
     """The name of the set piece the point is inside, if any: inside the bounds of a primitive or
     stand-in, inside the closed surface of a mesh (odd crossings, the majority of three rays)."""
+    from previs.core.collisions import inside_mesh
+
     p = np.asarray(position_m, dtype=np.float64)
-    rays = np.array([[1.0, 0.013, 0.007], [0.011, 1.0, 0.019], [0.017, 0.009, 1.0]])
     for s in solids:
         if np.all(p >= s.lo) and np.all(p <= s.hi):
-            if s.triangles is None:
-                return s.name
-            odd = sum(_ray_crossings(s.triangles, p, d / np.linalg.norm(d)) % 2 for d in rays)
-            if odd >= 2:
+            if s.triangles is None or inside_mesh(s.triangles, p):
                 return s.name
     return None
 

@@ -142,10 +142,10 @@ def _inside_solid(solid, pts: np.ndarray) -> bool:
     tris = getattr(solid, "triangles", None)
     if tris is None:
         return True
-    return any(_inside_mesh(tris, p) for p in pts[inside][::4])
+    return any(inside_mesh(tris, p) for p in pts[inside][::4])
 
 
-def _crossings(tris: np.ndarray, origin: np.ndarray, direction: np.ndarray) -> int:
+def ray_crossings(tris: np.ndarray, origin: np.ndarray, direction: np.ndarray) -> int:
     """Triangles a ray crosses (Moller-Trumbore, vectorised)."""
     a, e1, e2 = tris[:, 0], tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]
     pv = np.cross(direction, e2)
@@ -160,10 +160,10 @@ def _crossings(tris: np.ndarray, origin: np.ndarray, direction: np.ndarray) -> i
     return int(np.sum(ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 1e-9)))
 
 
-def _inside_mesh(tris: np.ndarray, p: np.ndarray) -> bool:
+def inside_mesh(tris: np.ndarray, p: np.ndarray) -> bool:
     """Inside a closed surface: odd crossings along at least two of three skewed rays."""
     rays = np.array([[1.0, 0.013, 0.007], [0.011, 1.0, 0.019], [0.017, 0.009, 1.0]])
-    return sum(_crossings(tris, p, d / np.linalg.norm(d)) % 2 for d in rays) >= 2
+    return sum(ray_crossings(tris, p, d / np.linalg.norm(d)) % 2 for d in rays) >= 2
 
 
 @dataclass(frozen=True)
