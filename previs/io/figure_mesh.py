@@ -39,12 +39,13 @@ PIECES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, float], ...]]] = {
 }
 
 
-def _capsule(p0, p1, r):
+def capsule_mesh(p0, p1, r, count: int = 10):
+    """A trimesh capsule of radius ``r`` from ``p0`` to ``p1`` (trimesh's runs along Z)."""
     import trimesh
 
     p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
     length = float(np.linalg.norm(p1 - p0))
-    c = trimesh.creation.capsule(height=max(length, 1e-3), radius=r, count=[10, 10])
+    c = trimesh.creation.capsule(height=max(length, 1e-3), radius=r, count=[count, count])
     d = (p1 - p0) / max(length, 1e-9)
     z = np.array([0.0, 0.0, 1.0])
     v = np.cross(z, d)
@@ -82,12 +83,14 @@ def piece_meshes(height_m: float) -> dict:
     out = {}
     for piece, (caps, balls) in PIECES.items():
         parts = [
-            _capsule(_where(rest, _SEG[c][0]), _where(rest, _SEG[c][1]), _SEG[c][2] * h)
+            capsule_mesh(_where(rest, _SEG[c][0]), _where(rest, _SEG[c][1]), _SEG[c][2] * h)
             for c in caps
         ]
         parts += [_sphere(rest.joint(j), r * h) for j, r in balls]
         if piece == "shoulders":
-            parts.append(_capsule(rest.joint("shoulder_l"), rest.joint("shoulder_r"), 0.036 * h))
+            parts.append(
+                capsule_mesh(rest.joint("shoulder_l"), rest.joint("shoulder_r"), 0.036 * h)
+            )
         elif piece == "head":
             r = 0.062 * h
             centre = rest.joint("head") + np.array([0.0, (1.0 - fig.CHIN_FRACTION) * h - r, 0.0])

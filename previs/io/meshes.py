@@ -983,25 +983,10 @@ def standin_meshes(height_m: float):
     h = float(height_m)
     parts = []
 
+    from previs.io.figure_mesh import capsule_mesh
+
     def capsule(r, p0, p1):
-        p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
-        length = float(np.linalg.norm(p1 - p0))
-        c = trimesh.creation.capsule(height=max(length, 1e-3), radius=r, count=[12, 12])
-        # trimesh's capsule runs along Z centred at the origin.
-        d = (p1 - p0) / max(length, 1e-9)
-        z = np.array([0.0, 0.0, 1.0])
-        v = np.cross(z, d)
-        s, cth = np.linalg.norm(v), float(np.dot(z, d))
-        if s < 1e-9:
-            rot = np.eye(3) if cth > 0 else np.diag([1.0, -1.0, -1.0])
-        else:
-            vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
-            rot = np.eye(3) + vx + vx @ vx * ((1 - cth) / s**2)
-        m = np.eye(4)
-        m[:3, :3] = rot
-        m[:3, 3] = (p0 + p1) / 2
-        c.apply_transform(m)
-        parts.append(c)
+        parts.append(capsule_mesh(p0, p1, r, count=12))
 
     head_r = 0.065 * h
     sh_y, hip_y, knee_y = 0.818 * h, 0.53 * h, 0.285 * h
