@@ -17,39 +17,14 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 pytest.importorskip("imageio_ffmpeg")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOT = "3A"
+from example_copies import SHOT, small_scene  # noqa: E402
+
 POLL_S = 0.002
 GUARD_S = 300.0  # a failure guard only: no verdict depends on it
-
-
-def small_scene(folder: Path, frames: int) -> Path:
-    """The example scene with one moving shot of ``frames`` frames, its assets by absolute path."""
-    scenes = ROOT / "scenes"
-    doc = yaml.safe_load((scenes / "led_stage.yaml").read_text())
-    doc["environment"]["gltf"] = str(scenes / doc["environment"]["gltf"])
-    for piece in doc["set"]:
-        if piece.get("path"):
-            piece["path"] = str(scenes / piece["path"])
-    shot = next(s for s in doc["shots"] if s["id"] == SHOT)
-    shot["length_frames"] = frames
-    shot["moves"] = [
-        {
-            "type": "dolly",
-            "start_frame": 0,
-            "end_frame": frames - 1,
-            "distance_m": 0.5,
-            "interp": "ease",
-        }
-    ]
-    doc["shots"] = [shot]
-    path = folder / f"small_{frames}.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return path
 
 
 def command(scene: Path, out: Path, *extra: str) -> list[str]:
@@ -134,7 +109,7 @@ def fake_ffmpeg(folder: Path, body: str) -> dict:
 def reference(tmp_path_factory):
     """A clean run of the 24-frame scene, and of the same without burn-in: {flag: files}."""
     d = tmp_path_factory.mktemp("reference")
-    scene = small_scene(d, 24)
+    scene = small_scene(d, 24, name="small_24")
     refs = {}
     for name, extra in (("burn-in", ()), ("no-burn-in", ("--no-burn-in",))):
         ok(run(scene, d / name, *extra))
