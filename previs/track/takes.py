@@ -60,6 +60,7 @@ from previs.core import transforms as tf
 from previs.core.animation import Channel, key
 from previs.core.timecode import is_drop_frame_rate
 from previs.errors import PrevisError, printable
+from previs.io.safe_files import UnsafeFile, read_regular
 
 POSITION_TOL_M = 0.001
 ANGLE_TOL_DEG = 0.05
@@ -126,18 +127,13 @@ def read_take(
     stage's tracker recorded) instead of taking its axes as the stage's."""
     p = Path(path)
     name = printable(p)
-    try:
-        size = p.stat().st_size
-        if not p.is_file():
-            raise TakeError(f"{name}: not a file")
-        if size > MAX_TAKE_BYTES:
-            raise TakeError(f"{name}: {size:,} bytes; a take file is at most {MAX_TAKE_BYTES:,}")
-        with p.open("rb") as f:
-            data = f.read(MAX_TAKE_BYTES + 1)
-    except OSError as exc:
-        raise TakeError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > MAX_TAKE_BYTES:
-        raise TakeError(f"{name}: more than {MAX_TAKE_BYTES:,} bytes; a take file is at most that")
+    try:  # the one safe reader: regular files only, size-capped, never blocking on a FIFO
+        data = read_regular(p, MAX_TAKE_BYTES)
+    except UnsafeFile as exc:
+        why = exc.reason
+        if why.startswith("the file is "):  # the take's own limit, in its own words
+            why = f"{why[12:].split(';')[0]}; a take file is at most {MAX_TAKE_BYTES:,} bytes"
+        raise TakeError(f"{name}: {why}") from None
     fmt = fmt or _guess_format(p, data)
     rate = None if frame_rate is None else _rate_arg(frame_rate)
     if fmt == "opentrackio":
@@ -754,15 +750,10 @@ class _Accessors:
         ):
             f = self.path.parent / uri  # a file beside the .gltf only: never elsewhere on disk
             try:
-                if f.stat().st_size > MAX_TAKE_BYTES:
-                    raise TakeError(
-                        f"{self.name}: buffers[{i}]: {uri} is over {MAX_TAKE_BYTES:,} bytes"
-                    )
-                data = f.read_bytes()
-            except OSError as exc:
+                data = read_regular(f, MAX_TAKE_BYTES)
+            except UnsafeFile as exc:
                 raise TakeError(
-                    f"{self.name}: buffers[{i}]: cannot read {printable(uri)} "
-                    f"({exc.strerror or exc})"
+                    f"{self.name}: buffers[{i}]: {printable(uri)}: {exc.reason}"
                 ) from None
         else:
             raise TakeError(
