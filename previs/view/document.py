@@ -707,15 +707,7 @@ class SceneDocument:
         items += [("length_frames", length_frames), ("camera", cam)]
         node = _block_map(items)
 
-        def fn(tree):
-            if tree.get("shots") is None:
-                _put_key(tree, "shots", _block_seq())
-            shots = tree["shots"]
-            if shots.fa.flow_style():
-                shots.fa.set_block_style()
-            _insert_item(shots, pos, node, separate=True)
-
-        self.edit(f"Add shot {shot_id}", fn)
+        self._insert_shot(f"Add shot {shot_id}", pos, node)
 
     def add_keyed_shot(
         self,
@@ -774,6 +766,11 @@ class SceneDocument:
             )
         node = _block_map(items)
 
+        self._insert_shot(f"Add take {shot_id}", pos, node)
+
+    def _insert_shot(self, label: str, pos: int, node) -> None:
+        """One edit: ``node`` into the shots list at ``pos`` (the list made, in block style)."""
+
         def fn(tree):
             if tree.get("shots") is None:
                 _put_key(tree, "shots", _block_seq())
@@ -782,7 +779,7 @@ class SceneDocument:
                 shots.fa.set_block_style()
             _insert_item(shots, pos, node, separate=True)
 
-        self.edit(f"Add take {shot_id}", fn)
+        self.edit(label, fn)
 
     def duplicate_shot(self, shot_id: str, new_id: str) -> None:
         """A copy of the shot (comments, moves, keys and all) right after it, with a new id."""
