@@ -14,7 +14,6 @@ from __future__ import annotations
 from previs.core.frame import evaluate
 from previs.core.mesh import Asset, Material, MeshPart  # noqa: F401
 from previs.core.scene import Scene, SetPiece
-from previs.export.atomic import file_umask, replace_file, write_atomic, write_png  # noqa: F401
 from previs.export.storyboard import (  # noqa: F401
     caption_lines,
     fit_text,
@@ -64,7 +63,3 @@ def set_items(scene: Scene):
 
 def _piece_asset(piece: SetPiece) -> Asset:
     return _stage.piece_asset(piece, _meshes)
-
-
-# Files are written whole (previs.export.atomic); the names stay here for scripts that used them.
-atomic_write_bytes = write_atomic
